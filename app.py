@@ -1,0 +1,125 @@
+"""Application factory: reads like a table of contents."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from models import db, login_manager, migrate
+
+BASE_DIR = Path(__file__).resolve().parent
+csrf = CSRFProtect()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(BASE_DIR / "instance"))
+    configure(app, overrides or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_commands(app)
+    deploy_process_models(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=os.environ.get(
+            "DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'app.db'}"),
+        SECRET_KEY=os.environ.get("SECRET_KEY") or _local_secret(app),
+        UPLOAD_FOLDER=os.environ.get("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads")),
+        MAX_UPLOAD_BYTES=int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        COORDINATING_AGENCY=os.environ.get("COORDINATING_AGENCY", "Sở Khoa học và Công nghệ"),
+        DUE_SOON_DAYS=int(os.environ.get("DUE_SOON_DAYS", "3")),
+        SHOW_DEMO_ACCOUNTS=os.environ.get("SHOW_DEMO_ACCOUNTS", "0") == "1",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        DEPLOY_MODELS_ON_START=True,
+        PASSWORD_HASH_METHOD="scrypt",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
+    app.config.update(overrides)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] * 3 + 1024 * 1024
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgres://"):  # the form some hosts hand out
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len("postgresql://"):]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # one INFO line per task state change
+
+
+def _local_secret(app: Flask) -> str:
+    """A random key kept in instance/ so that the embedded default survives restarts."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+
+
+def register_blueprints(app: Flask) -> None:
+    from views import api, auth, errors, inbox, tasks
+
+    for module in (auth, inbox, tasks, errors):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer tokens, never cookies
+
+
+def register_template_helpers(app: Flask) -> None:
+    from views import helpers
+
+    helpers.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from views import cli
+
+    cli.register(app)
+
+
+def deploy_process_models(app: Flask) -> None:
+    """Record changed bpmn/ files as new ProcessModel versions (when the schema exists)."""
+    if not app.config["DEPLOY_MODELS_ON_START"]:
+        return
+    from workflows import process_models
+
+    with app.app_context():
+        if not inspect(db.engine).has_table("process_model"):
+            return
+        try:
+            process_models.sync_directory()
+            db.session.commit()
+        except IntegrityError:  # another worker deployed the same version at the same moment
+            db.session.rollback()

@@ -1,0 +1,53 @@
+"""What happened and what was filed: audit events (append-only) and attachments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import db
+from models.people import User
+
+
+class AuditEvent(db.Model):
+    __table_args__ = (db.Index("ix_audit_event_task_at", "task_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    actor_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
+    task_id: Mapped[int | None] = mapped_column(db.ForeignKey("task.id"))
+    work_item_id: Mapped[int | None] = mapped_column(db.ForeignKey("work_item.id"), index=True)
+    action: Mapped[str] = mapped_column(db.String(30))
+    from_step: Mapped[str | None] = mapped_column(db.String(255))
+    to_step: Mapped[str | None] = mapped_column(db.String(255))
+    comment: Mapped[str | None] = mapped_column(db.Text)
+    data: Mapped[dict] = mapped_column(db.JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="joined")
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _audit_is_append_only(mapper, connection, target):
+    raise PermissionError("Audit events are append-only")
+
+
+class Attachment(db.Model):
+    __table_args__ = (db.Index("ix_attachment_task", "task_id", "field", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(db.ForeignKey("task.id"))
+    work_item_id: Mapped[int | None] = mapped_column(db.ForeignKey("work_item.id"))
+    step_name: Mapped[str | None] = mapped_column(db.String(255))
+    field: Mapped[str] = mapped_column(db.String(60))  # draft_file, result_file, …
+    version: Mapped[int] = mapped_column(default=1)
+    filename: Mapped[str] = mapped_column(db.String(255))
+    stored_name: Mapped[str] = mapped_column(db.String(80), unique=True)
+    content_type: Mapped[str | None] = mapped_column(db.String(120))
+    sha256: Mapped[str] = mapped_column(db.String(64))
+    size: Mapped[int] = mapped_column()
+    uploaded_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship(lazy="joined")

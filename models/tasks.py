@@ -1,0 +1,72 @@
+"""Directives (assigning documents) and the tasks they assign."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import db
+from models.people import Agency
+
+OUTPUT_TYPES = {
+    "plan": "Kế hoạch, chương trình, đề án, nghị quyết, quy chế",
+    "decision": "Quyết định",
+    "project": "Dự án",
+    "submission": "Tờ trình",
+    "report": "Báo cáo",
+    "letter": "Văn bản, hướng dẫn, ý kiến",
+    "coordination": "Phối hợp thực hiện",
+    "result": "Hoàn thành, sự kiện, bài viết",
+}
+
+task_collaborators = db.Table(
+    "task_collaborator",
+    db.Column("task_id", db.ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("agency_id", db.ForeignKey("agency.id"), primary_key=True),
+)
+
+
+class Directive(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(db.String(120))
+    issued_on: Mapped[date | None] = mapped_column()
+    issuer: Mapped[str | None] = mapped_column(db.String(255))
+    title: Mapped[str | None] = mapped_column(db.Text)
+
+
+class Task(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(db.String(40), unique=True)
+    title: Mapped[str] = mapped_column(db.Text)
+    section: Mapped[str | None] = mapped_column(db.String(255))
+    directive_id: Mapped[int | None] = mapped_column(db.ForeignKey("directive.id"), index=True)
+    source_document: Mapped[str | None] = mapped_column(db.Text)
+    lead_agency_id: Mapped[int] = mapped_column(db.ForeignKey("agency.id"), index=True)
+    expected_output: Mapped[str | None] = mapped_column(db.Text)
+    output_type: Mapped[str] = mapped_column(db.String(20))
+    deadline_text: Mapped[str | None] = mapped_column(db.Text)
+    nominal_due: Mapped[date | None] = mapped_column()
+    due_date: Mapped[date | None] = mapped_column(index=True)  # effective due date
+    recurrence: Mapped[str | None] = mapped_column(db.String(20))
+    milestones: Mapped[list] = mapped_column(db.JSON, default=list)
+    # Lifecycle: "active" while a process runs, "done" when it completed.
+    state: Mapped[str] = mapped_column(db.String(20), default="active", index=True)
+    started_at: Mapped[datetime | None] = mapped_column()  # first action by a person
+    completed_at: Mapped[datetime | None] = mapped_column()
+    completed_on: Mapped[date | None] = mapped_column()  # local date, compared with due_date
+    # Cached from the work items after every engine save (the list never touches engine state).
+    current_step: Mapped[str | None] = mapped_column(db.String(255), index=True)
+    current_holder: Mapped[str | None] = mapped_column(db.String(255))
+    step_since: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
+
+    directive: Mapped[Directive | None] = relationship()
+    lead_agency: Mapped[Agency] = relationship(lazy="joined")
+    collaborating_agencies: Mapped[list[Agency]] = relationship(
+        secondary=task_collaborators, order_by=Agency.name)
+
+    @property
+    def output_type_label(self) -> str:
+        return OUTPUT_TYPES.get(self.output_type, self.output_type)

@@ -1,0 +1,204 @@
+"""One fixture set: the app on SQLite (default) or PostgreSQL (TEST_DATABASE_URL), a clean
+database per test, a small province of agencies and users, and helpers to drive tasks."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import select, text
+
+from app import create_app
+from models import Task, User, WorkItem, db
+from workflows import clock, cycle, people, process_models
+
+LEAD = "Sở Công Thương"
+COLLAB_A = "Sở Tài chính"
+COLLAB_B = "Sở Xây dựng"
+JUSTICE = "Sở Tư pháp"
+HOME_AFFAIRS = "Sở Nội vụ"
+SCIENCE = "Sở Khoa học và Công nghệ"  # the standing agency (coordinator) and IT-project appraiser
+AUTHORITY = "UBND tỉnh"
+OTHER = "Sở Y tế"
+AGENCIES = [LEAD, COLLAB_A, COLLAB_B, JUSTICE, HOME_AFFAIRS, SCIENCE, AUTHORITY, OTHER]
+
+# username: (agency, roles)
+USERS = {
+    "head": (LEAD, ["agency_head"]),
+    "officer": (LEAD, ["officer"]),
+    "officer2": (LEAD, ["officer"]),
+    "collab_a": (COLLAB_A, ["officer"]),
+    "collab_b": (COLLAB_B, ["officer"]),
+    "justice": (JUSTICE, ["appraiser"]),
+    "home": (HOME_AFFAIRS, ["appraiser"]),
+    "science": (SCIENCE, ["appraiser"]),
+    "approver": (AUTHORITY, ["approver"]),
+    "coord": (SCIENCE, ["coordinator"]),
+    "viewer": (AUTHORITY, ["viewer"]),
+    "admin": (SCIENCE, ["admin"]),
+    # the same roles in an agency that has nothing to do with the tasks
+    "x_head": (OTHER, ["agency_head"]),
+    "x_officer": (OTHER, ["officer"]),
+    "x_appraiser": (OTHER, ["appraiser"]),
+    "x_approver": (OTHER, ["approver"]),
+    "x_coord": (OTHER, ["coordinator"]),
+}
+PASSWORD = "mat-khau-1"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+        "DEPLOY_MODELS_ON_START": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing: tests create many users
+        "SHOW_DEMO_ACCOUNTS": True,
+    })
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def clean_db(app):
+    """Empty tables and deploy bpmn/ before each test, inside an app context."""
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                db.session.execute(text(f"DELETE FROM {name}"))
+        db.session.commit()
+        process_models.sync_directory()
+        db.session.commit()
+        clock.set_clock(None)
+        yield
+        clock.set_clock(None)
+        db.session.remove()
+
+
+@pytest.fixture
+def world(app):
+    """Agencies and users of a small province; returns {username: User}."""
+    for name in AGENCIES:
+        people.create_agency(name)
+    users = {}
+    for username, (agency, roles) in USERS.items():
+        users[username] = people.create_user(username, PASSWORD, agency, roles, full_name=f"Ông/Bà {username}")
+    return users
+
+
+@pytest.fixture
+def frozen(app):
+    """A settable clock starting at 01/03/2026 08:00 (Hà Nội)."""
+    c = clock.FrozenClock(datetime(2026, 3, 1, 1, 0))
+    clock.set_clock(c)
+    return c
+
+
+def new_task(world, output_type="plan", collaborators=(COLLAB_A, COLLAB_B), due=date(2026, 6, 30),
+             title="Xây dựng Đề án chuyển đổi số ngành công thương", **kwargs) -> Task:
+    return cycle.create_task(world["coord"], title=title, lead_agency=LEAD, output_type=output_type,
+                             collaborating_agencies=list(collaborators), due_date=due, **kwargs)
+
+
+def open_items(task: Task) -> list[WorkItem]:
+    return list(db.session.scalars(select(WorkItem).where(
+        WorkItem.task_id == task.id, WorkItem.status == "open").order_by(WorkItem.id)))
+
+
+def item_at(task: Task, step_id: str) -> WorkItem:
+    items = [i for i in open_items(task) if i.step_id == step_id]
+    assert items, f"no open item at {step_id}; open: {[i.step_id for i in open_items(task)]}"
+    return items[0]
+
+
+# Who acts on each step in the test province.
+ACTOR = {"assign": "head", "draft": "officer", "finalise": "officer", "signoff": "head",
+         "appraise": "justice", "approve": "approver", "report": "officer", "confirm": "coord"}
+INPUT = {"assign": {"assignee": "officer"},
+         "report": {"decision_number": "123/QĐ-UBND", "decision_date": "2026-05-20"}}
+
+
+def actor_for(item: WorkItem) -> str:
+    if item.step_id == "give_opinion":
+        return {COLLAB_A: "collab_a", COLLAB_B: "collab_b"}[item.agency.name]
+    if item.step_id == "appraise":
+        return {JUSTICE: "justice", HOME_AFFAIRS: "home", SCIENCE: "science"}[item.agency.name]
+    return ACTOR[item.step_id]
+
+
+def act(world, task: Task, step_id: str, decision: str | None = None, comment: str | None = None,
+        user: str | None = None, data: dict | None = None) -> Task:
+    """Complete the open item at ``step_id`` as the person who holds it in the test province."""
+    item = item_at(task, step_id)
+    if decision is None:
+        decision = "approve" if "approve" in item.decisions else "submit"
+    if comment is None and decision == "return":
+        comment = "Đề nghị bổ sung căn cứ pháp lý."
+    if user is None:
+        user = actor_for(item)
+    payload = dict(INPUT.get(step_id, {}))
+    if step_id == "give_opinion":
+        payload["opinion_text"] = "Nhất trí với dự thảo."
+    payload.update(data or {})
+    return cycle.complete(item.id, world[user], decision, comment, payload)
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class Browser:
+    """A test client that logs in through the real form (CSRF on)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD):
+        page = self.client.get("/login")
+        token = csrf_from(page.get_data(as_text=True))
+        return self.client.post("/login", data={"username": username, "password": password,
+                                                "csrf_token": token})
+
+    def csrf(self, url: str = "/inbox") -> str:
+        return csrf_from(self.client.get(url).get_data(as_text=True))
+
+
+@pytest.fixture
+def browser(app):
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def api(app):
+    """A JSON API client: api.as_(username) returns headers with a fresh token."""
+    client = app.test_client()
+
+    class Api:
+        def token(self, username):
+            r = client.post("/api/v1/token", json={"username": username, "password": PASSWORD})
+            assert r.status_code == 200, r.get_json()
+            return {"Authorization": f"Bearer {r.get_json()['token']}"}
+
+        def __getattr__(self, name):
+            return getattr(client, name)
+
+    return Api()
+
+
+def user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))

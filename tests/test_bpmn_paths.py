@@ -1,0 +1,176 @@
+"""Every path of every bpmn/ file, at the engine level (no database, no HTTP)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workflows import engine
+
+BPMN = Path(__file__).resolve().parent.parent / "bpmn"
+
+
+def spec(process_id: str) -> engine.ProcessSpec:
+    dmn = [(p.name, p.read_text()) for p in BPMN.glob("*.dmn")]
+    path = BPMN / f"{process_id}.bpmn"
+    return engine.load_spec(process_id, "test-" + str(path.stat().st_mtime_ns),
+                            [(path.name, path.read_text())], dmn)
+
+
+START = {
+    "lead_agency": "Sở Công Thương",
+    "collaborators": [{"agency": "Sở Tài chính"}, {"agency": "Sở Xây dựng"}],
+    "needs_appraisal": True,
+    "appraising_agency": "Sở Tư pháp",
+    "competent_authority": "UBND tỉnh",
+    "coordinating_agency": "Sở Khoa học và Công nghệ",
+}
+WHO = {  # step id -> (role, agency) the BPMN must assign
+    "assign": ("agency_head", "Sở Công Thương"),
+    "draft": ("officer", "Sở Công Thương"),
+    "finalise": ("officer", "Sở Công Thương"),
+    "signoff": ("agency_head", "Sở Công Thương"),
+    "appraise": ("appraiser", "Sở Tư pháp"),
+    "approve": ("approver", "UBND tỉnh"),
+    "report": ("officer", "Sở Công Thương"),
+    "confirm": ("coordinator", "Sở Khoa học và Công nghệ"),
+}
+
+
+class Run:
+    """Drive one instance, recording the steps met; ``decide`` maps a step to its decisions."""
+
+    def __init__(self, process_id: str, **overrides):
+        self.wf = spec(process_id).start({**START, **overrides})
+        self.trail: list[str] = []
+
+    def walk(self, decisions: dict[str, list[str]]) -> list[str]:
+        queue = {k: list(v) for k, v in decisions.items()}
+        for _ in range(200):
+            steps = engine.ready_steps(self.wf)
+            if not steps:
+                break
+            for s in steps:
+                self.trail.append(s.step_id)
+                if s.step_id == "give_opinion":
+                    assert s.role == "officer" and s.lane == "Đơn vị phối hợp"
+                    data = {"opinion_text": f"Ý kiến của {s.agency}", "actor": "x"}
+                    decision = "submit"
+                else:
+                    assert (s.role, s.agency) == WHO[s.step_id], s
+                    pending = queue.get(s.step_id)
+                    decision = pending.pop(0) if pending else s.decisions[0]
+                    data = {"assignee": "officer"} if s.step_id == "assign" else {}
+                assert decision in s.decisions
+                # Round-trip through the serializer at every step, as the product does.
+                engine.complete(self.wf, s.task_id, {**data, "decision": decision})
+                self.wf = engine.restore(engine.serialize(self.wf))
+        assert engine.is_completed(self.wf), f"stuck after {self.trail}"
+        return self.trail
+
+
+STRAIGHT = ["assign", "draft", "give_opinion", "give_opinion", "finalise", "signoff", "appraise",
+            "approve", "report", "confirm"]
+TAIL = ["finalise", "signoff"]
+
+
+def test_approval_straight_through():
+    run = Run("approval_cycle")
+    assert run.walk({}) == STRAIGHT
+    opinions = engine.result_data(run.wf)["opinions"]
+    assert sorted(o["agency"] for o in opinions) == ["Sở Tài chính", "Sở Xây dựng"]
+
+
+def test_drafting_steps_go_to_the_assigned_officer():
+    run = Run("approval_cycle")
+    first = engine.ready_steps(run.wf)[0]
+    assert first.step_id == "assign" and first.assignee is None
+    engine.complete(run.wf, first.task_id, {"decision": "submit", "assignee": "officer"})
+    draft = engine.ready_steps(run.wf)[0]
+    assert (draft.step_id, draft.assignee) == ("draft", "officer")
+    assert [f.name for f in draft.fields] == ["draft_file", "note"]
+
+
+@pytest.mark.parametrize(("step", "back_to"), [
+    ("signoff", TAIL), ("appraise", TAIL + ["appraise"]), ("approve", TAIL + ["appraise", "approve"]),
+])
+def test_approval_returned_once(step, back_to):
+    trail = Run("approval_cycle").walk({step: ["return", "approve"]})
+    i = trail.index(step)
+    assert trail[i + 1: i + 1 + len(back_to)] == back_to
+    assert trail.count(step) == 2
+    assert trail.count("give_opinion") == 2  # collaborators are not asked again after a return
+
+
+def test_approval_returned_at_confirmation_goes_back_to_reporting():
+    trail = Run("approval_cycle").walk({"confirm": ["return", "approve"]})
+    assert trail[-3:] == ["confirm", "report", "confirm"]
+
+
+def test_approval_several_returns_in_a_row():
+    trail = Run("approval_cycle").walk({
+        "signoff": ["return", "return", "approve", "approve", "approve"],
+        "appraise": ["return", "return", "approve"],
+        "approve": ["return", "approve"],
+        "confirm": ["return", "return", "approve"],
+    })
+    assert trail.count("signoff") == 6
+    assert trail.count("appraise") == 4
+    assert trail.count("approve") == 2
+    assert trail.count("report") == 3
+    assert trail.count("confirm") == 3
+    assert trail[-1] == "confirm"
+
+
+def test_approval_without_collaborators_skips_opinions():
+    trail = Run("approval_cycle", collaborators=[]).walk({})
+    assert "give_opinion" not in trail
+    assert trail[:3] == ["assign", "draft", "finalise"]
+
+
+def test_approval_without_appraisal():
+    trail = Run("approval_cycle", needs_appraisal=False, appraising_agency=None).walk({})
+    assert "appraise" not in trail
+    assert trail[trail.index("signoff") + 1] == "approve"
+
+
+def test_report_cycle_paths():
+    assert Run("report_cycle").walk({}) == ["draft", "signoff", "confirm"]
+    assert Run("report_cycle").walk({"signoff": ["return", "approve"]}) == [
+        "draft", "signoff", "draft", "signoff", "confirm"]
+    assert Run("report_cycle").walk({"confirm": ["return", "approve"]}) == [
+        "draft", "signoff", "confirm", "draft", "signoff", "confirm"]
+    assert Run("report_cycle").walk({"signoff": ["return", "return", "approve", "approve"],
+                                     "confirm": ["return", "approve"]}).count("draft") == 4
+
+
+@pytest.mark.parametrize(("output_type", "process", "appraisal", "appraiser", "authority"), [
+    ("plan", "approval_cycle", True, "Sở Tư pháp", "UBND tỉnh"),
+    ("decision", "approval_cycle", True, "Sở Nội vụ", "UBND tỉnh"),
+    ("project", "approval_cycle", True, "Sở Khoa học và Công nghệ", "UBND tỉnh"),
+    ("submission", "approval_cycle", False, None, "UBND tỉnh"),
+    ("report", "report_cycle", False, None, None),
+    ("letter", "report_cycle", False, None, None),
+    ("coordination", "report_cycle", False, None, None),
+    ("result", "report_cycle", False, None, None),
+    ("something-new", "report_cycle", False, None, None),
+])
+def test_routing_table(output_type, process, appraisal, appraiser, authority):
+    out = engine.decide_route(spec("task_routing"), {"output_type": output_type})
+    assert (out["process"], out["needs_appraisal"], out["appraising_agency"],
+            out["competent_authority"]) == (process, appraisal, appraiser, authority)
+
+
+def test_every_user_task_declares_who_acts():
+    for path in BPMN.glob("*.bpmn"):
+        s = spec(path.stem)
+        for step in s.steps:
+            assert step.role in {"officer", "agency_head", "appraiser", "approver", "coordinator"}
+            assert step.lane, step
+
+
+def test_a_step_that_is_not_ready_cannot_be_run():
+    run = Run("approval_cycle")
+    with pytest.raises(engine.EngineError):
+        engine.complete(run.wf, "00000000-0000-0000-0000-000000000000", {"decision": "submit"})

@@ -1,0 +1,191 @@
+"""Use cases on a real database: creating, claiming, completing, returning, refusing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from models import AuditEvent, ProcessInstance, Task, WorkItem, db
+from tests.conftest import COLLAB_A, COLLAB_B, LEAD, SCIENCE, act, item_at, new_task, open_items
+from workflows import cycle, engine
+from workflows.errors import Conflict, Invalid, NotAllowed
+
+
+def snapshot(task: Task):
+    """Everything a completion may change: engine state, work items, audit, cached step."""
+    db.session.expire_all()
+    instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.task_id == task.id))
+    items = [(i.id, i.status, i.claimed_by_id, i.decision) for i in db.session.scalars(
+        select(WorkItem).where(WorkItem.task_id == task.id).order_by(WorkItem.id))]
+    audit = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.task_id == task.id))
+    t = db.session.get(Task, task.id)
+    return instance.version, instance.state, items, audit, t.current_step
+
+
+def test_creating_a_task_starts_its_process_at_the_lead_agency_head(world):
+    task = new_task(world)
+    assert task.code == f"NV-{task.id:05d}"
+    [item] = open_items(task)
+    assert (item.step_id, item.role, item.agency.name) == ("assign", "agency_head", LEAD)
+    assert task.current_step == "Phân công chuyên viên"
+    instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.task_id == task.id))
+    assert instance.process_model.process_id == "approval_cycle"
+    assert instance.serializer_version == engine.SERIALIZER_VERSION
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.task_id == task.id))
+    assert (event.action, event.actor.username, event.to_step) == ("create", "coord", "Phân công chuyên viên")
+
+
+def test_report_outputs_run_the_report_cycle(world):
+    task = new_task(world, output_type="report", collaborators=())
+    [item] = open_items(task)
+    assert (item.step_id, item.role, item.agency.name) == ("draft", "officer", LEAD)
+
+
+def test_only_coordinators_create_tasks_and_input_is_checked(world):
+    with pytest.raises(NotAllowed):
+        new_task({**world, "coord": world["officer"]})
+    with pytest.raises(Invalid) as exc:
+        cycle.create_task(world["coord"], title=" ", lead_agency="Sở Không Có", output_type="x",
+                          collaborating_agencies=["Sở Ma"])
+    assert set(exc.value.fields) == {"title", "lead_agency", "output_type", "collaborating_agencies", "due_date"}
+    assert db.session.scalar(select(func.count()).select_from(Task)) == 0
+
+
+def test_assignment_routes_the_drafting_to_the_chosen_officer(world):
+    task = new_task(world)
+    act(world, task, "assign", data={"assignee": "officer2"})
+    draft = item_at(task, "draft")
+    assert draft.claimed_by.username == "officer2"
+    # the other officer of the same agency cannot take it
+    with pytest.raises(NotAllowed, match="đang do Ông/Bà officer2 xử lý"):
+        cycle.complete(draft.id, world["officer"], "submit")
+
+
+def test_assignee_must_be_an_officer_of_the_agency(world):
+    task = new_task(world)
+    before = snapshot(task)
+    with pytest.raises(Invalid) as exc:
+        act(world, task, "assign", data={"assignee": "collab_a"})
+    assert "assignee" in exc.value.fields
+    assert snapshot(task) == before
+
+
+def test_full_cycle_with_opinions_appraisal_approval_and_confirmation(world):
+    task = new_task(world)
+    act(world, task, "assign")
+    act(world, task, "draft")
+    opinions = [i for i in open_items(task) if i.step_id == "give_opinion"]
+    assert sorted(i.agency.name for i in opinions) == [COLLAB_A, COLLAB_B]
+    assert task.current_holder == f"{COLLAB_A}; {COLLAB_B}" or task.current_holder == f"{COLLAB_B}; {COLLAB_A}"
+    act(world, task, "give_opinion")
+    act(world, task, "give_opinion")
+    for step in ("finalise", "signoff", "appraise", "approve", "report", "confirm"):
+        act(world, task, step)
+    db.session.refresh(task)
+    assert task.state == "done" and task.current_step is None and task.completed_on is not None
+    assert open_items(task) == []
+    actions = [e.action for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.task_id == task.id).order_by(AuditEvent.id))]
+    assert actions == ["create", "submit", "submit", "submit", "submit", "submit", "approve", "approve",
+                       "approve", "submit", "approve", "complete"]
+
+
+def test_return_needs_a_reason_and_changes_nothing_without_one(world):
+    task = new_task(world)
+    for step in ("assign", "draft", "give_opinion", "give_opinion", "finalise"):
+        act(world, task, step)
+    before = snapshot(task)
+    for reason in ("", "   ", None):
+        with pytest.raises(Invalid) as exc:
+            cycle.complete(item_at(task, "signoff").id, world["head"], "return", reason)
+        assert exc.value.fields == {"comment": "Khi trả lại, vui lòng ghi rõ lý do."}
+    assert snapshot(task) == before
+    act(world, task, "signoff", "return", "Thiếu phần kinh phí.")
+    assert [i.step_id for i in open_items(task)] == ["finalise"]
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "return")).one()
+    assert (event.from_step, event.to_step, event.comment) == (
+        "Lãnh đạo đơn vị ký duyệt", "Hoàn thiện dự thảo", "Thiếu phần kinh phí.")
+
+
+def test_unknown_decision_done_item_and_other_agency_are_refused(world):
+    task = new_task(world)
+    item = item_at(task, "assign")
+    before = snapshot(task)
+    with pytest.raises(Invalid):
+        cycle.complete(item.id, world["head"], "approve")  # assign only offers "submit"
+    with pytest.raises(NotAllowed):
+        cycle.complete(item.id, world["x_head"], "submit")
+    with pytest.raises(NotAllowed):
+        cycle.complete(item.id, world["officer"], "submit")
+    assert snapshot(task) == before
+    act(world, task, "assign")
+    with pytest.raises(Conflict, match="đã được Ông/Bà head xử lý lúc"):
+        cycle.complete(item.id, world["head"], "submit")
+
+
+def test_form_data_is_whitelisted_and_deep_copied(world):
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    act(world, task, "draft", data={"note": "Bản 1", "needs_appraisal": False, "typename": "x",
+                                    "lead_agency": "Sở Y tế"})
+    act(world, task, "finalise")
+    act(world, task, "signoff")
+    # The attempt to skip appraisal and to move the task to another agency had no effect.
+    item = item_at(task, "appraise")
+    assert item.agency.name == "Sở Tư pháp"
+    instance = item.instance
+    data = engine.result_data(engine.restore(instance.state))
+    assert data == {}  # the process is still running: nothing merged into the workflow yet
+    wf = engine.restore(instance.state)
+    step = engine.step(wf, item.engine_task_id)
+    assert step.agency == "Sở Tư pháp"
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.from_step == "Xây dựng dự thảo"))
+    assert event.data == {"note": "Bản 1"}
+
+
+def test_claim_and_release(world):
+    task = new_task(world, output_type="report", collaborators=())
+    item = item_at(task, "draft")
+    cycle.claim(item.id, world["officer"])
+    assert task.current_holder == "Ông/Bà officer"
+    with pytest.raises(NotAllowed):
+        cycle.claim(item.id, world["officer2"])
+    with pytest.raises(NotAllowed):
+        cycle.release(item.id, world["officer2"])
+    cycle.release(item.id, world["officer"])
+    assert item.claimed_by_id is None and task.current_holder == LEAD
+    with pytest.raises(NotAllowed):
+        cycle.claim(item.id, world["x_officer"])
+
+
+def test_no_appraisal_for_submissions(world):
+    task = new_task(world, output_type="submission", collaborators=())
+    for step in ("assign", "draft", "finalise", "signoff"):
+        act(world, task, step)
+    assert [i.step_id for i in open_items(task)] == ["approve"]
+
+
+def test_it_projects_are_appraised_by_the_science_department(world):
+    task = new_task(world, output_type="project", collaborators=())
+    for step in ("assign", "draft", "finalise", "signoff"):
+        act(world, task, step)
+    assert item_at(task, "appraise").agency.name == SCIENCE
+
+
+def test_missing_agency_in_registry_is_a_clear_error(world, app):
+    app.config["COORDINATING_AGENCY"] = "Văn phòng Tỉnh ủy"
+    try:
+        task = new_task(world, output_type="report", collaborators=())
+        act(world, task, "draft")
+        with pytest.raises(Invalid, match="Văn phòng Tỉnh ủy.*chưa có trong danh mục"):
+            act(world, task, "signoff")
+        assert [i.step_id for i in open_items(task)] == ["signoff"]
+    finally:
+        app.config["COORDINATING_AGENCY"] = SCIENCE
+
+
+def test_due_date_is_kept_on_the_work_items(world):
+    task = new_task(world, due=date(2026, 4, 15))
+    assert item_at(task, "assign").due_at.date() == date(2026, 4, 15)

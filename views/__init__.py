@@ -1,0 +1,1 @@
+"""Flask blueprints: parse the request, call one workflows/ function, render or redirect."""

@@ -1,0 +1,58 @@
+"""Errors in one place: domain exceptions and HTTP errors, as pages or as JSON for the API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from models import db
+from workflows.errors import DomainError
+
+bp = Blueprint("errors", __name__)
+
+MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Chưa đăng nhập hoặc mã truy cập không hợp lệ.",
+    403: "Bạn không có quyền thực hiện thao tác này.",
+    404: "Không tìm thấy trang hoặc dữ liệu.",
+    405: "Phương thức không được hỗ trợ.",
+    409: "Dữ liệu đã thay đổi.",
+    413: "Tệp tải lên quá lớn.",
+    422: "Dữ liệu chưa hợp lệ.",
+    500: "Đã xảy ra lỗi hệ thống.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _respond(status: int, message: str, fields: dict | None = None):
+    if wants_json():
+        body = {"error": message}
+        if fields:
+            body["fields"] = fields
+        return jsonify(body), status
+    template = f"errors/{status if status in (403, 404, 409, 500) else 409}.html"
+    return render_template(template, message=message, status=status), status
+
+
+@bp.app_errorhandler(DomainError)
+def domain_error(exc: DomainError):
+    return _respond(exc.status, exc.message, exc.fields)
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    status = exc.code or 500
+    message = MESSAGES.get(status, exc.description or "Lỗi")
+    if status == 400 and "CSRF" in (exc.description or ""):
+        message = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại."
+    return _respond(status, message)
+
+
+@bp.app_errorhandler(Exception)
+def unexpected_error(exc: Exception):
+    db.session.rollback()
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return _respond(500, MESSAGES[500])

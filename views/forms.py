@@ -1,0 +1,62 @@
+"""WTForms for the pages; the action form of a work item is built from its step's fields."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from models import OUTPUT_TYPES
+
+
+class TaskForm(FlaskForm):
+    title = TextAreaField("Tên nhiệm vụ", validators=[
+        DataRequired("Vui lòng nhập tên nhiệm vụ."), Length(max=2000)])
+    lead_agency = SelectField("Đơn vị chủ trì", validators=[DataRequired("Vui lòng chọn đơn vị chủ trì.")])
+    collaborating_agencies = SelectMultipleField("Đơn vị phối hợp", validators=[Optional()])
+    output_type = SelectField("Loại sản phẩm", choices=[("", "— Chọn loại sản phẩm —")] + list(OUTPUT_TYPES.items()),
+                              validators=[DataRequired("Vui lòng chọn loại sản phẩm.")])
+    expected_output = TextAreaField("Kết quả/sản phẩm", validators=[Optional(), Length(max=2000)])
+    due_date = DateField("Thời hạn hoàn thành", validators=[Optional()],
+                         description="Ngày cuối cùng phải hoàn thành.")
+    deadline_text = StringField("Thời hạn ghi trong văn bản", validators=[Optional(), Length(max=500)],
+                                description="Ví dụ: “Quý II năm 2026”, “Thường xuyên”.")
+    source_document = StringField("Văn bản giao", validators=[Optional(), Length(max=500)],
+                                  description="Ví dụ: Kế hoạch số 266-KH/TU ngày 26/4/2025.")
+
+    def set_agencies(self, agencies) -> None:
+        choices = [(a.name, a.name) for a in agencies]
+        self.lead_agency.choices = [("", "— Chọn đơn vị —")] + choices
+        self.collaborating_agencies.choices = choices
+
+
+class ActionForm(FlaskForm):
+    comment = TextAreaField("Ý kiến / lý do", validators=[Optional(), Length(max=5000)],
+                            description="Bắt buộc khi trả lại.")
+
+
+def action_form(fields: list[dict], prefix: str, officers=(), **kwargs) -> ActionForm:
+    """An ActionForm with one control per field the work item's step declares."""
+
+    class StepForm(ActionForm):
+        pass
+
+    for f in fields:
+        label = f["label"]
+        required = [DataRequired(f"Vui lòng nhập {label.lower()}.")] if f["required"] else [Optional()]
+        if f["type"] == "text":
+            control = TextAreaField(label, validators=required + [Length(max=5000)])
+        elif f["type"] == "date":
+            control = DateField(label, validators=required)
+        elif f["type"] == "number":
+            control = DecimalField(label, validators=required)
+        elif f["type"] == "user":
+            control = SelectField(label, choices=[("", "— Để các chuyên viên của đơn vị tự nhận —")]
+                                  + [(u.username, u.full_name) for u in officers], validators=[Optional()])
+        else:
+            validators = ([FileRequired(f"Vui lòng đính kèm {label.lower()}.")]
+                          if f["required"] else [Optional()])
+            control = FileField(label, validators=validators)
+        setattr(StepForm, f["name"], control)
+    return StepForm(prefix=prefix, **kwargs)

@@ -1,0 +1,57 @@
+"""Template filters, globals and the user loader."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_login import current_user
+
+from models import OUTPUT_TYPES, ROLE_LABELS, login_manager
+from workflows import clock, people, queries
+from workflows.cycle import ACTION_LABELS, DECISION_LABELS
+from workflows.status import STATUS_LABELS
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    return people.get_user(int(user_id))
+
+
+def date_vn(value: date | datetime | str | None) -> str:
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = clock.to_local(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def datetime_vn(value: datetime | None) -> str:
+    return clock.to_local(value).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def days_since(value: datetime | None) -> int | None:
+    if value is None:
+        return None
+    return (clock.today() - clock.to_local(value).date()).days
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(date_vn)
+    app.add_template_filter(datetime_vn)
+    app.add_template_global(days_since)
+    app.add_template_global(queries.task_status)
+    app.jinja_env.globals.update(
+        STATUS_LABELS=STATUS_LABELS, OUTPUT_TYPES=OUTPUT_TYPES, ROLE_LABELS=ROLE_LABELS,
+        DECISION_LABELS=DECISION_LABELS, ACTION_LABELS=ACTION_LABELS)
+
+    @app.context_processor
+    def _inbox_count():
+        if current_user.is_authenticated:
+            return {"inbox_count": queries.inbox_count(current_user)}
+        return {}

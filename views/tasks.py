@@ -1,0 +1,140 @@
+"""“Danh sách nhiệm vụ”, the task page with its action forms, and task creation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from views.forms import TaskForm, action_form
+from workflows import cycle, files, process_models, queries
+from workflows.errors import Invalid
+from workflows.status import STATUS_LABELS
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.route("/tasks")
+@login_required
+def index():
+    filters = queries.TaskFilters(
+        agency_id=request.args.get("agency", type=int),
+        status=request.args.get("status") or None,
+        step=request.args.get("step") or None,
+        q=(request.args.get("q") or "").strip()[:200] or None,
+    )
+    page = queries.list_tasks(current_user, filters, page=request.args.get("page", 1, type=int))
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    steps = [s.step_name for s in process_models.step_catalog()]
+    return render_template("tasks/index.html", page=page, filters=filters, args=args,
+                           agencies=queries.agencies(), steps=steps, statuses=STATUS_LABELS)
+
+
+@bp.route("/tasks/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not current_user.has_role("coordinator"):
+        abort(403)
+    form = TaskForm()
+    form.set_agencies(queries.agencies())
+    if form.validate_on_submit():
+        try:
+            task = cycle.create_task(
+                current_user, title=form.title.data, lead_agency=form.lead_agency.data,
+                collaborating_agencies=form.collaborating_agencies.data or [],
+                output_type=form.output_type.data, expected_output=form.expected_output.data,
+                due_date=form.due_date.data, deadline_text=form.deadline_text.data,
+                source_document=form.source_document.data)
+        except Invalid as exc:
+            _attach_errors(form, exc)
+        else:
+            flash(f"Đã giao nhiệm vụ {task.code}. Quy trình đã bắt đầu.", "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    return render_template("tasks/new.html", form=form), 422 if form.errors else 200
+
+
+def _attach_errors(form, exc: Invalid) -> None:
+    placed = False
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+            placed = True
+    if not placed:
+        flash(exc.message, "error")
+
+
+def _forms_for(items) -> dict:
+    """The action form of each open item this user may act on (bound to the POST, if any)."""
+    forms = {}
+    for item in items:
+        if cycle.can_act(current_user, item):
+            officers = (queries.agency_officers(item.agency_id)
+                        if any(f["type"] == "user" for f in item.fields) else ())
+            forms[item.id] = action_form(item.fields, prefix=f"wi{item.id}", officers=officers)
+    return forms
+
+
+def _render_task(task, forms, status=200):
+    return render_template(
+        "tasks/show.html", task=task, items=queries.open_items(task), forms=forms,
+        history=queries.history(task), attachments=queries.attachments(task),
+        can_download=queries.can_download(current_user, task),
+        last_return=queries.last_return(task)), status
+
+
+@bp.route("/tasks/<int:task_id>")
+@login_required
+def show(task_id: int):
+    task = queries.get_task(current_user, task_id)
+    return _render_task(task, _forms_for(queries.open_items(task)))
+
+
+@bp.route("/work-items/<int:item_id>/complete", methods=["POST"])
+@login_required
+def complete(item_id: int):
+    item = queries.get_work_item(current_user, item_id)
+    cycle.ensure_can_act(item, current_user)  # 409 with who did it, or 403
+    forms = _forms_for(queries.open_items(item.task))
+    form = forms[item.id]
+    decision = request.form.get("decision", "")
+    valid = form.validate_on_submit()
+    if decision == "return" and "csrf_token" not in form.errors:
+        valid = True  # a return needs only its reason, which the use case checks
+    if valid:
+        data = {f["name"]: getattr(form, f["name"]).data for f in item.fields if f["type"] != "file"}
+        uploads = {f["name"]: getattr(form, f["name"]).data for f in item.fields
+                   if f["type"] == "file" and getattr(form, f["name"]).data}
+        try:
+            cycle.complete(item.id, current_user, decision, form.comment.data, data, uploads)
+        except Invalid as exc:
+            _attach_errors(form, exc)
+        else:
+            label = {"return": "Đã trả lại", "approve": "Đã đồng ý"}.get(decision, "Đã gửi")
+            flash(f"{label}: {item.step_name} — {item.task.code}.", "success")
+            return redirect(url_for("inbox.index"))
+    flash("Chưa thể gửi: vui lòng xem các lỗi được đánh dấu bên dưới.", "error")
+    return _render_task(item.task, forms, 422)
+
+
+@bp.route("/work-items/<int:item_id>/claim", methods=["POST"])
+@login_required
+def claim(item_id: int):
+    item = cycle.claim(item_id, current_user)
+    flash(f"Bạn đã nhận xử lý: {item.step_name}.", "success")
+    return redirect(url_for("tasks.show", task_id=item.task_id))
+
+
+@bp.route("/work-items/<int:item_id>/release", methods=["POST"])
+@login_required
+def release(item_id: int):
+    item = cycle.release(item_id, current_user)
+    flash(f"Đã trả việc “{item.step_name}” về hàng chờ của đơn vị.", "info")
+    return redirect(url_for("tasks.show", task_id=item.task_id))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):
+    attachment = queries.get_attachment(current_user, attachment_id)
+    return send_file(files.path_of(attachment), as_attachment=True, download_name=attachment.filename,
+                     mimetype="application/octet-stream")

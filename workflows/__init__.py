@@ -1,0 +1,1 @@
+"""The product's heart: engine wrapper, use cases, routing, deadlines and queries."""

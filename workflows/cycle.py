@@ -1,0 +1,395 @@
+"""Use cases of the approval cycle. Each public function is one transaction.
+
+Data flow of one action (DESIGN.md §2): lock the instance row, restore the engine, check the
+work item is READY and the user may act on it, run the step with whitelisted deep-copied data,
+save the state, sync the work items, append audit events, commit — or roll back all of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import OUTPUT_TYPES, Agency, AuditEvent, ProcessInstance, Task, User, WorkItem, db
+from workflows import clock, engine, files, process_models
+from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
+
+DECISION_LABELS = {"submit": "Gửi", "approve": "Đồng ý", "return": "Trả lại"}
+ACTION_LABELS = {
+    "create": "Giao nhiệm vụ", "submit": "Hoàn thành bước", "approve": "Đồng ý",
+    "return": "Trả lại", "claim": "Nhận xử lý", "release": "Trả về hàng chờ",
+    "complete": "Kết thúc quy trình",
+}
+MAX_TEXT = 5000
+
+
+@contextlib.contextmanager
+def transaction() -> Iterator[None]:
+    """Commit once at the end of a use case; roll back everything on any exception."""
+    try:
+        yield
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _audit(action: str, actor: User | None, task: Task, work_item: WorkItem | None = None,
+           from_step: str | None = None, to_step: str | None = None,
+           comment: str | None = None, data: dict | None = None) -> None:
+    db.session.add(AuditEvent(
+        at=clock.now(), actor_id=actor.id if actor else None, task_id=task.id,
+        work_item_id=work_item.id if work_item else None, action=action,
+        from_step=from_step, to_step=to_step, comment=comment, data=data or {}))
+
+
+# ---------------------------------------------------------------- creating a task
+
+def create_task(actor: User, *, title: str, lead_agency: str, output_type: str,
+                collaborating_agencies: list[str] | tuple[str, ...] = (),
+                expected_output: str | None = None, due_date: date | None = None,
+                deadline_text: str | None = None, source_document: str | None = None,
+                section: str | None = None, recurrence: str | None = None) -> Task:
+    """Register a task and start the process routing.dmn chooses for its output type."""
+    if not actor.has_role("coordinator"):
+        raise NotAllowed("Chỉ Tổ giúp việc được giao nhiệm vụ.")
+    errors = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = "Vui lòng nhập tên nhiệm vụ."
+    if output_type not in OUTPUT_TYPES:
+        errors["output_type"] = "Loại sản phẩm không hợp lệ."
+    lead = _agency_by_name(lead_agency)
+    if lead is None:
+        errors["lead_agency"] = "Không tìm thấy đơn vị chủ trì trong danh mục."
+    collaborators = []
+    for name in dict.fromkeys(collaborating_agencies):
+        agency = _agency_by_name(name)
+        if agency is None:
+            errors["collaborating_agencies"] = f"Không tìm thấy đơn vị phối hợp “{name}”."
+        elif lead is not None and agency.id == lead.id:
+            errors["collaborating_agencies"] = "Đơn vị chủ trì không đồng thời là đơn vị phối hợp."
+        else:
+            collaborators.append(agency)
+    if due_date is None and not (deadline_text or "").strip() and recurrence is None:
+        errors["due_date"] = "Vui lòng nhập thời hạn hoàn thành."
+    if errors:
+        raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", errors)
+
+    with transaction():
+        route = process_models.route(output_type)
+        model = process_models.latest(route["process"])
+        now = clock.now()
+        task = Task(title=title, lead_agency=lead, collaborating_agencies=collaborators,
+                    output_type=output_type, expected_output=(expected_output or "").strip() or None,
+                    due_date=due_date, nominal_due=due_date, deadline_text=deadline_text,
+                    recurrence=recurrence, source_document=source_document, section=section,
+                    created_at=now, created_by_id=actor.id, state="active")
+        db.session.add(task)
+        db.session.flush()
+        task.code = f"NV-{task.id:05d}"
+        data = {
+            "task_id": task.id,
+            "output_type": output_type,
+            "lead_agency": lead.name,
+            "collaborators": [{"agency": a.name} for a in collaborators],
+            "needs_appraisal": bool(route.get("needs_appraisal")),
+            "appraising_agency": route.get("appraising_agency"),
+            "competent_authority": route.get("competent_authority"),
+            "coordinating_agency": current_app.config["COORDINATING_AGENCY"],
+        }
+        wf = process_models.spec_for(model).start(data)
+        instance = ProcessInstance(task=task, process_model=model, state=engine.serialize(wf),
+                                   serializer_version=engine.SERIALIZER_VERSION, created_at=now,
+                                   updated_at=now)
+        db.session.add(instance)
+        db.session.flush()
+        new_items = _sync(instance, wf, task)
+        _audit("create", actor, task, to_step=_names(new_items),
+               data={"process": model.process_id, "version": model.version})
+    return task
+
+
+# ---------------------------------------------------------------- claiming
+
+def claim(work_item_id: int, user: User) -> WorkItem:
+    with transaction():
+        item = _locked_item(work_item_id)
+        _check_can_act(user, item)
+        if item.claimed_by_id == user.id:
+            return item
+        item.claimed_by = user
+        _audit("claim", user, item.task, item, from_step=item.step_name)
+        item.task.current_holder = _holder([item])
+    return item
+
+
+def release(work_item_id: int, user: User) -> WorkItem:
+    with transaction():
+        item = _locked_item(work_item_id)
+        if item.claimed_by_id != user.id:
+            raise NotAllowed("Chỉ người đang giữ việc mới trả việc về hàng chờ.")
+        item.claimed_by = None
+        _audit("release", user, item.task, item, from_step=item.step_name)
+        item.task.current_holder = _holder(_open_items(item.instance_id))
+    return item
+
+
+# ---------------------------------------------------------------- completing a work item
+
+def complete(work_item_id: int, user: User, decision: str, comment: str | None = None,
+             data: dict[str, Any] | None = None, uploads: dict[str, Any] | None = None) -> Task:
+    """Complete a work item with a decision; returns the task. One transaction.
+
+    Raises NotFound, NotAllowed (not this user's item), Conflict (already done or changed
+    meanwhile, with who did it) or Invalid (bad decision, return without reason, bad data).
+    """
+    try:
+        with transaction():
+            return _complete(work_item_id, user, decision, comment, data or {}, uploads or {})
+    except (StaleDataError, OperationalError) as exc:
+        # Another writer saved the same instance first (PostgreSQL waits on the row lock and
+        # then sees the item done; SQLite reports the stale version or a busy database).
+        if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
+            raise
+        item = db.session.get(WorkItem, work_item_id)
+        raise _already_done(item) if item and item.status != "open" else Conflict(
+            "Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.") from exc
+
+
+def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
+              data: dict[str, Any], uploads: dict[str, Any]) -> Task:
+    item = _locked_item(work_item_id)
+    if item.status != "open":
+        raise _already_done(item)
+    _check_can_act(user, item)
+    instance = item.instance
+    wf = engine.restore(instance.state)
+    step = engine.step(wf, item.engine_task_id)
+    if step is None:
+        raise Conflict("Bước này không còn chờ xử lý. Vui lòng tải lại trang.")
+
+    comment = (comment or "").strip()
+    errors: dict[str, str] = {}
+    if decision not in step.decisions:
+        errors["decision"] = "Quyết định không hợp lệ cho bước này."
+    elif decision == "return" and not comment:
+        errors["comment"] = "Khi trả lại, vui lòng ghi rõ lý do."
+    if len(comment) > MAX_TEXT:
+        errors["comment"] = f"Ý kiến dài quá {MAX_TEXT} ký tự."
+    clean = _clean_data(step, data, item, errors)
+    checked_files = {}
+    for f in step.fields:
+        if f.type == "file" and uploads.get(f.name) is not None:
+            try:
+                checked_files[f.name] = files.check(uploads[f.name], f.label)
+            except Invalid as exc:
+                errors[f.name] = exc.message
+    unknown = set(uploads) - {f.name for f in step.fields if f.type == "file"}
+    if unknown:
+        errors["files"] = "Tệp đính kèm không thuộc bước này."
+    if errors:
+        raise Invalid("Chưa thể hoàn thành bước: " + " ".join(errors.values()), errors)
+
+    task = item.task
+    now = clock.now()
+    for name, (filename, content) in checked_files.items():
+        attachment = files.store(task, name, filename, content, user, item.id, item.step_name)
+        clean[name] = attachment.id
+    engine_data = {**clean, "decision": decision, "comment": comment, "actor": user.username}
+    try:
+        engine.complete(wf, item.engine_task_id, engine_data)
+    except engine.EngineError as exc:
+        current_app.logger.exception("engine refused work item %s", item.id)
+        raise Invalid(f"Quy trình không chuyển được bước: {exc}") from exc
+
+    item.status = "done"
+    item.decision = decision
+    item.comment = comment or None
+    item.completed_at = now
+    item.completed_by_id = user.id
+    item.claimed_by = item.claimed_by or user
+    task.started_at = task.started_at or now
+    new_items = _sync(instance, wf, task)
+    to_step = _names(new_items) if new_items or not engine.is_completed(wf) else "Hoàn thành"
+    _audit(decision, user, task, item, from_step=item.step_name, to_step=to_step,
+           comment=comment or None, data={k: v for k, v in clean.items() if v is not None})
+    if engine.is_completed(wf):
+        _audit("complete", user, task, from_step=item.step_name, to_step="Hoàn thành")
+    return task
+
+
+def _clean_data(step: engine.Step, data: dict[str, Any], item: WorkItem,
+                errors: dict[str, str]) -> dict[str, Any]:
+    """Keep only the step's declared fields, converted to JSON-safe values."""
+    clean: dict[str, Any] = {}
+    for f in step.fields:
+        if f.type == "file":
+            continue
+        raw = data.get(f.name)
+        value = raw.strip() if isinstance(raw, str) else raw
+        if value in (None, ""):
+            if f.required:
+                errors[f.name] = f"Vui lòng nhập {f.label.lower()}."
+            continue
+        if f.type == "text":
+            if not isinstance(value, str) or len(value) > MAX_TEXT:
+                errors[f.name] = f"{f.label}: nội dung không hợp lệ."
+            else:
+                clean[f.name] = value
+        elif f.type == "date":
+            try:
+                clean[f.name] = (value if isinstance(value, date)
+                                 else datetime.strptime(str(value), "%Y-%m-%d").date()).isoformat()
+            except ValueError:
+                errors[f.name] = f"{f.label}: ngày không hợp lệ (định dạng YYYY-MM-DD)."
+        elif f.type == "number":
+            try:
+                clean[f.name] = float(value)
+            except (TypeError, ValueError):
+                errors[f.name] = f"{f.label}: phải là một số."
+        elif f.type == "user":
+            officer = db.session.scalar(select(User).where(User.username == str(value)))
+            if (officer is None or not officer.active or officer.agency_id != item.agency_id
+                    or not officer.has_role("officer")):
+                errors[f.name] = f"{f.label}: phải là chuyên viên của đơn vị."
+            else:
+                clean[f.name] = officer.username
+    return clean
+
+
+# ---------------------------------------------------------------- helpers
+
+def _locked_item(work_item_id: int) -> WorkItem:
+    item = db.session.get(WorkItem, work_item_id)
+    if item is None:
+        raise NotFound("Không tìm thấy việc cần xử lý.")
+    # Lock the instance row (PostgreSQL), then re-read the item: a concurrent completion
+    # that committed while we waited is now visible.
+    db.session.scalar(select(ProcessInstance).where(ProcessInstance.id == item.instance_id)
+                      .with_for_update().execution_options(populate_existing=True))
+    db.session.refresh(item)
+    return item
+
+
+def _already_done(item: WorkItem) -> Conflict:
+    if item.status == "done" and item.completed_by is not None:
+        when = clock.to_local(item.completed_at).strftime("%H:%M ngày %d/%m/%Y")
+        return Conflict(f"Việc này đã được {item.completed_by.full_name} xử lý lúc {when}.")
+    return Conflict("Việc này không còn chờ xử lý (quy trình đã chuyển sang bước khác).")
+
+
+def can_act(user: User, item: WorkItem) -> bool:
+    return (user.is_authenticated and user.active and item.status == "open"
+            and item.role in user.roles and item.agency_id is not None
+            and item.agency_id == user.agency_id
+            and item.claimed_by_id in (None, user.id))
+
+
+def ensure_can_act(item: WorkItem, user: User) -> None:
+    """Raise Conflict (already done, naming who) or NotAllowed unless ``user`` may act now."""
+    if item.status != "open":
+        raise _already_done(item)
+    _check_can_act(user, item)
+
+
+def _check_can_act(user: User, item: WorkItem) -> None:
+    if can_act(user, item):
+        return
+    if (item.claimed_by_id not in (None, user.id) and item.role in user.roles
+            and item.agency_id == user.agency_id):
+        raise NotAllowed(f"Việc này đang do {item.claimed_by.full_name} xử lý.")
+    raise NotAllowed("Bạn không có quyền xử lý việc này.")
+
+
+def _agency_by_name(name: str | None) -> Agency | None:
+    if not name:
+        return None
+    return db.session.scalar(select(Agency).where(Agency.name == name.strip()))
+
+
+def _open_items(instance_id: int) -> list[WorkItem]:
+    return list(db.session.scalars(select(WorkItem).where(
+        WorkItem.instance_id == instance_id, WorkItem.status == "open").order_by(WorkItem.id)))
+
+
+def _names(items: list[WorkItem]) -> str:
+    return ", ".join(dict.fromkeys(i.step_name for i in items))
+
+
+def _holder(items: list[WorkItem]) -> str | None:
+    holders = [i.claimed_by.full_name if i.claimed_by else (i.agency.name if i.agency else "?")
+               for i in items]
+    return "; ".join(dict.fromkeys(holders)) or None
+
+
+_SAFE_KEY = re.compile(r"^[a-z_][a-z0-9_]{0,59}$")
+
+
+def _sync(instance: ProcessInstance, wf, task: Task) -> list[WorkItem]:
+    """Save the engine state and make the open work items match the READY user tasks.
+
+    Returns the work items created by this save. Also refreshes the task's cached current
+    step, holder and "since" time, and closes the task when the process completed.
+    """
+    now = clock.now()
+    instance.state = engine.serialize(wf)
+    instance.serializer_version = engine.SERIALIZER_VERSION
+    instance.updated_at = now
+    steps = engine.ready_steps(wf)
+    existing = {i.engine_task_id: i for i in _open_items(instance.id)}
+    names = {s.agency for s in steps if s.agency}
+    agencies = {a.name: a for a in db.session.scalars(select(Agency).where(Agency.name.in_(names)))}
+    created = []
+    for step in steps:
+        if step.task_id in existing:
+            continue
+        agency = agencies.get(step.agency or "")
+        if agency is None:
+            raise Invalid(f"Bước “{step.step_name}” cần đơn vị “{step.agency or '(chưa xác định)'}” "
+                          "nhưng đơn vị này chưa có trong danh mục. Vui lòng bổ sung đơn vị.")
+        assignee = None
+        if step.assignee:
+            assignee = db.session.scalar(select(User).where(
+                User.username == step.assignee, User.agency_id == agency.id, User.active.is_(True)))
+        item = WorkItem(instance_id=instance.id, task_id=task.id, engine_task_id=step.task_id,
+                        step_id=step.step_id, step_name=step.step_name, lane=step.lane,
+                        agency_id=agency.id, agency=agency, role=step.role, status="open",
+                        decisions=list(step.decisions), fields=[asdict(f) for f in step.fields],
+                        claimed_by_id=assignee.id if assignee else None, claimed_by=assignee,
+                        created_at=now, due_at=_due_at(task))
+        db.session.add(item)
+        created.append(item)
+    ready_ids = {s.task_id for s in steps}
+    for engine_id, item in existing.items():
+        if engine_id not in ready_ids:
+            item.status = "cancelled"
+            item.completed_at = now
+    db.session.flush()
+    open_items = [i for i in existing.values() if i.status == "open"] + created
+    if engine.is_completed(wf):
+        instance.status = "completed"
+        task.state = "done"
+        task.completed_at = now
+        task.completed_on = clock.to_local(now).date()
+        task.current_step = task.current_holder = task.step_since = None
+    else:
+        task.current_step = _names(open_items) or None
+        task.current_holder = _holder(open_items)
+        task.step_since = min((i.created_at for i in open_items), default=None)
+    return created
+
+
+def _due_at(task: Task) -> datetime | None:
+    if task.due_date is None:
+        return None
+    return datetime.combine(task.due_date, datetime.min.time())

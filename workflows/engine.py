@@ -1,0 +1,242 @@
+"""The engine wrapper: the only module that imports SpiffWorkflow.
+
+The rest of the product sees plain data: ``Step`` for a READY user task, JSON text for the
+saved state, and dicts for task data. Who may act on a step is read from the BPMN itself
+(the lane and the ``spiffworkflow:properties`` of each user task), never from step names.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
+from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.version import __version__ as SPIFF_VERSION
+
+_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+SERIALIZER_VERSION = f"spiffworkflow-{SPIFF_VERSION}/{_serializer.VERSION}"
+
+FIELD_TYPES = ("text", "date", "number", "user", "file")
+
+
+class ModelError(Exception):
+    """A BPMN/DMN document that cannot be parsed or validated."""
+
+
+class EngineError(Exception):
+    """The engine refused a step (bad state, failed expression, unknown task)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    required: bool
+    label: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """A READY user task as the rest of the product sees it."""
+
+    task_id: str
+    step_id: str
+    step_name: str
+    lane: str
+    role: str
+    agency: str | None
+    assignee: str | None
+    decisions: tuple[str, ...]
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class StepDefinition:
+    """A user task of a process model (for filters, diagrams and validation)."""
+
+    step_id: str
+    step_name: str
+    lane: str
+    role: str
+
+
+def _script_engine() -> PythonScriptEngine:
+    # Scripts and conditions are code deployed by administrators (see README, security).
+    return PythonScriptEngine(environment=TaskDataEnvironment({}))
+
+
+class ProcessSpec:
+    """A parsed process (and the DMN it calls), ready to start instances."""
+
+    def __init__(self, process_id: str, bpmn: list[tuple[str, str]], dmn: list[tuple[str, str]]):
+        parser = SpiffBpmnParser(validator=VALIDATOR)
+        try:
+            for filename, text in bpmn:
+                parser.add_bpmn_str(text.encode("utf-8"), filename)
+            for filename, text in dmn:
+                parser.add_dmn_str(text.encode("utf-8"), filename)
+            self.spec = parser.get_spec(process_id)
+            self.subprocesses = parser.get_subprocess_specs(process_id)
+        except (ValidationException, WorkflowException, SyntaxError, ValueError) as exc:
+            raise ModelError(str(exc)) from exc
+        self.process_id = process_id
+        self.name = self.spec.description or process_id
+        self.steps = tuple(
+            StepDefinition(
+                step_id=ts.bpmn_id,
+                step_name=ts.bpmn_name or ts.bpmn_id,
+                lane=ts.lane or "",
+                role=(ts.extensions.get("properties") or {}).get("role", ""),
+            )
+            for ts in self.spec.task_specs.values()
+            if isinstance(ts, UserTask) and not _is_mi_child(ts)
+        )
+        for step in self.steps:
+            if step.role == "":
+                raise ModelError(f"Bước '{step.step_name}' ({step.step_id}) chưa khai báo vai trò (role).")
+
+    def start(self, data: dict[str, Any]) -> BpmnWorkflow:
+        wf = BpmnWorkflow(self.spec, self.subprocesses, script_engine=_script_engine())
+        wf.get_tasks(state=TaskState.READY)[0].data.update(copy.deepcopy(data))
+        _run_engine(wf)
+        return wf
+
+
+def _is_mi_child(ts) -> bool:
+    # The multi-instance wrapper and its child share the bpmn_id; keep the wrapper's child only once.
+    return isinstance(ts, MultiInstanceTask)
+
+
+_spec_cache: dict[tuple[str, str], ProcessSpec] = {}
+_spec_lock = threading.Lock()
+
+
+def load_spec(process_id: str, cache_key: str, bpmn: list[tuple[str, str]],
+              dmn: list[tuple[str, str]] | None = None) -> ProcessSpec:
+    """Parse a process once per (process id, content hash) and keep it for the process's life."""
+    key = (process_id, cache_key)
+    with _spec_lock:
+        spec = _spec_cache.get(key)
+        if spec is None:
+            spec = _spec_cache[key] = ProcessSpec(process_id, bpmn, dmn or [])
+        return spec
+
+
+def _run_engine(wf: BpmnWorkflow) -> None:
+    try:
+        wf.do_engine_steps()
+    except WorkflowException as exc:
+        raise EngineError(str(exc)) from exc
+
+
+def serialize(wf: BpmnWorkflow) -> str:
+    return _serializer.serialize_json(wf)
+
+
+def restore(state: str) -> BpmnWorkflow:
+    wf = _serializer.deserialize_json(state)
+    wf.script_engine = _script_engine()  # not serialized: attach after every restore
+    return wf
+
+
+def is_completed(wf: BpmnWorkflow) -> bool:
+    return wf.is_completed()
+
+
+def result_data(wf: BpmnWorkflow) -> dict[str, Any]:
+    return copy.deepcopy(wf.data)
+
+
+def _lookup(data: dict[str, Any], path: str | None) -> Any:
+    if not path:
+        return None
+    value: Any = data
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _parse_fields(props: dict[str, str]) -> tuple[Field, ...]:
+    fields = []
+    for key, spec in props.items():
+        if not key.startswith("field."):
+            continue
+        ftype, req, label = (spec.split("|", 2) + ["", ""])[:3]
+        if ftype not in FIELD_TYPES:
+            raise ModelError(f"Trường '{key}' có kiểu không hợp lệ: {ftype}")
+        fields.append(Field(key[len("field."):], ftype, req == "required", label or key))
+    return tuple(fields)
+
+
+def _step(task) -> Step:
+    ts = task.task_spec
+    props = ts.extensions.get("properties") or {}
+    decisions = tuple(d.strip() for d in props.get("decisions", "submit").split(",") if d.strip())
+    agency = _lookup(task.data, props.get("agency_var"))
+    assignee = _lookup(task.data, props.get("assignee_var"))
+    return Step(
+        task_id=str(task.id),
+        step_id=ts.bpmn_id,
+        step_name=ts.bpmn_name or ts.bpmn_id,
+        lane=ts.lane or "",
+        role=props.get("role", ""),
+        agency=agency if isinstance(agency, str) else None,
+        assignee=assignee if isinstance(assignee, str) and assignee else None,
+        decisions=decisions,
+        fields=_parse_fields(props),
+    )
+
+
+def ready_steps(wf: BpmnWorkflow) -> list[Step]:
+    """The READY user tasks, in a stable order."""
+    return [_step(t) for t in wf.get_tasks(state=TaskState.READY, manual=True)]
+
+
+def step(wf: BpmnWorkflow, task_id: str) -> Step | None:
+    task = _ready_task(wf, task_id)
+    return _step(task) if task else None
+
+
+def _ready_task(wf: BpmnWorkflow, task_id: str):
+    try:
+        task = wf.get_task_from_id(uuid.UUID(task_id))
+    except (ValueError, KeyError, TypeError, TaskNotFoundException):
+        return None
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        return None
+    return task
+
+
+def complete(wf: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> None:
+    """Run one READY user task with (deep-copied) data, then advance the engine."""
+    task = _ready_task(wf, task_id)
+    if task is None:
+        raise EngineError(f"Task {task_id} is not a ready user task")
+    task.data.update(copy.deepcopy(data))
+    try:
+        task.run()
+    except WorkflowException as exc:
+        raise EngineError(str(exc)) from exc
+    _run_engine(wf)
+
+
+def decide_route(spec: ProcessSpec, data: dict[str, Any]) -> dict[str, Any]:
+    """Run the routing process (a DMN decision) and return its outputs."""
+    wf = spec.start(data)
+    if not wf.is_completed():
+        raise EngineError("Routing process did not complete")
+    return copy.deepcopy(wf.data)

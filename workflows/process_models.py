@@ -1,0 +1,88 @@
+"""Deploying BPMN/DMN files as versioned ProcessModel rows and loading their specs."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from models import ProcessModel, db
+from workflows import clock, engine
+
+BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+ROUTING_PROCESS = "task_routing"
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _process_id(filename: str) -> str:
+    return Path(filename).stem
+
+
+def latest(process_id: str) -> ProcessModel | None:
+    return db.session.scalars(
+        select(ProcessModel).where(ProcessModel.process_id == process_id)
+        .order_by(ProcessModel.version.desc()).limit(1)
+    ).first()
+
+
+def sync_directory(directory: Path = BPMN_DIR, deployed_by: str = "system") -> list[ProcessModel]:
+    """Deploy every file of ``directory`` whose content changed as a new version. Flushes only.
+
+    The file name (without extension) is the process id (``approval_cycle.bpmn`` → ``approval_cycle``).
+    Each file is validated by parsing before it is recorded.
+    """
+    deployed = []
+    files = sorted(directory.glob("*.bpmn")) + sorted(directory.glob("*.dmn"))
+    dmn = [(p.name, p.read_text("utf-8")) for p in directory.glob("*.dmn")]
+    for path in files:
+        text = path.read_text("utf-8")
+        pid = _process_id(path.name)
+        current = latest(pid)
+        if current is not None and current.sha256 == _sha(text):
+            continue
+        kind = path.suffix.lstrip(".")
+        if kind == "bpmn":
+            engine.load_spec(pid, _sha(text), [(path.name, text)], dmn)  # validates, raises ModelError
+        version = (db.session.scalar(select(func.max(ProcessModel.version))
+                                     .where(ProcessModel.process_id == pid)) or 0) + 1
+        model = ProcessModel(process_id=pid, version=version, filename=path.name, kind=kind,
+                             sha256=_sha(text), source=text, deployed_at=clock.now(),
+                             deployed_by=deployed_by)
+        db.session.add(model)
+        deployed.append(model)
+    db.session.flush()
+    return deployed
+
+
+def spec_for(model: ProcessModel) -> engine.ProcessSpec:
+    """The parsed spec of one deployed version (cached by content hash)."""
+    dmn = []
+    if model.process_id == ROUTING_PROCESS:
+        dmn_ids = db.session.scalars(
+            select(ProcessModel.process_id).where(ProcessModel.kind == "dmn").distinct())
+        dmn = [(m.filename, m.source) for m in map(latest, list(dmn_ids))]
+    key = model.sha256 + "".join(_sha(src) for _, src in dmn)
+    return engine.load_spec(model.process_id, key, [(model.filename, model.source)], dmn)
+
+
+def route(output_type: str) -> dict:
+    """Ask routing.dmn which process runs a task of this output type, and with which parties."""
+    model = latest(ROUTING_PROCESS)
+    if model is None:
+        raise RuntimeError("Process models are not deployed: run `flask --app app init-db`")
+    return engine.decide_route(spec_for(model), {"output_type": output_type})
+
+
+def step_catalog() -> list[engine.StepDefinition]:
+    """Every user step of the latest version of every process (for filters)."""
+    steps: dict[str, engine.StepDefinition] = {}
+    for pid in ("approval_cycle", "report_cycle"):
+        model = latest(pid)
+        if model is not None:
+            for s in spec_for(model).steps:
+                steps.setdefault(s.step_name, s)
+    return list(steps.values())

@@ -1,0 +1,165 @@
+"""Read side: the inbox, the task list and the task page, from indexed tables only.
+
+Nothing here deserializes engine state: the WorkItem, Task and AuditEvent rows are kept in
+sync by ``workflows.cycle`` after every save.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from models import Agency, Attachment, AuditEvent, Task, User, WorkItem, db, task_collaborators
+from workflows import clock, status
+from workflows.errors import NotAllowed, NotFound
+
+PER_PAGE = 25
+
+
+def due_soon_days() -> int:
+    return current_app.config["DUE_SOON_DAYS"]
+
+
+def task_status(task: Task) -> str:
+    return status.compute(task, clock.today(), due_soon_days())
+
+
+def _inbox_clause(user: User):
+    mine = WorkItem.claimed_by_id == user.id
+    if user.agency_id is None or not user.roles:
+        return and_(WorkItem.status == "open", mine)
+    queue = and_(WorkItem.claimed_by_id.is_(None), WorkItem.agency_id == user.agency_id,
+                 WorkItem.role.in_(user.roles))
+    return and_(WorkItem.status == "open", or_(mine, queue))
+
+
+def inbox(user: User, page: int = 1, per_page: int = PER_PAGE):
+    """My claimed items plus my agency's unclaimed items for my roles, soonest deadline first."""
+    query = (select(WorkItem).join(Task, Task.id == WorkItem.task_id)
+             .options(joinedload(WorkItem.task))
+             .where(_inbox_clause(user))
+             .order_by(Task.due_date.is_(None), Task.due_date, WorkItem.created_at, WorkItem.id))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def inbox_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(WorkItem).where(_inbox_clause(user)))
+
+
+def _involved_agencies_clause(agency_id: int):
+    return or_(
+        Task.lead_agency_id == agency_id,
+        exists().where(task_collaborators.c.task_id == Task.id,
+                       task_collaborators.c.agency_id == agency_id),
+        exists().where(WorkItem.task_id == Task.id, WorkItem.agency_id == agency_id),
+    )
+
+
+@dataclass
+class TaskFilters:
+    agency_id: int | None = None
+    status: str | None = None
+    step: str | None = None
+    q: str | None = None
+
+
+def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = PER_PAGE):
+    query = select(Task).options(joinedload(Task.lead_agency))
+    if not user.sees_everything:
+        if user.agency_id is None:
+            query = query.where(False)
+        else:
+            query = query.where(_involved_agencies_clause(user.agency_id))
+    if filters.agency_id:
+        query = query.where(_involved_agencies_clause(filters.agency_id))
+    if filters.status in status.STATUSES:
+        query = query.where(status.clause(filters.status, clock.today(), due_soon_days()))
+    if filters.step:
+        query = query.where(exists().where(WorkItem.task_id == Task.id, WorkItem.status == "open",
+                                           WorkItem.step_name == filters.step))
+    if filters.q:
+        query = query.where(or_(Task.title.ilike(f"%{filters.q}%"), Task.code.ilike(f"%{filters.q}%")))
+    query = query.order_by(Task.state, Task.due_date.is_(None), Task.due_date, Task.id)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def involved_agency_ids(task: Task) -> set[int]:
+    ids = {task.lead_agency_id, *(a.id for a in task.collaborating_agencies)}
+    ids.update(db.session.scalars(select(WorkItem.agency_id).where(
+        WorkItem.task_id == task.id, WorkItem.agency_id.is_not(None)).distinct()))
+    return ids
+
+
+def can_view(user: User, task: Task) -> bool:
+    return user.sees_everything or user.agency_id in involved_agency_ids(task)
+
+
+def can_download(user: User, task: Task) -> bool:
+    """People of the agencies involved, and the coordinators."""
+    return user.has_role("coordinator", "admin") or user.agency_id in involved_agency_ids(task)
+
+
+def get_task(user: User, task_id: int) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound("Không tìm thấy nhiệm vụ.")
+    if not can_view(user, task):
+        raise NotAllowed("Nhiệm vụ này không thuộc đơn vị của bạn.")
+    return task
+
+
+def get_work_item(user: User, work_item_id: int) -> WorkItem:
+    item = db.session.get(WorkItem, work_item_id)
+    if item is None:
+        raise NotFound("Không tìm thấy việc cần xử lý.")
+    get_task(user, item.task_id)
+    return item
+
+
+def open_items(task: Task) -> list[WorkItem]:
+    return list(db.session.scalars(select(WorkItem).where(
+        WorkItem.task_id == task.id, WorkItem.status == "open").order_by(WorkItem.id)))
+
+
+def history(task: Task) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.task_id == task.id)
+                                   .order_by(AuditEvent.at, AuditEvent.id)))
+
+
+def last_return(task: Task) -> AuditEvent | None:
+    return db.session.scalars(select(AuditEvent).where(
+        AuditEvent.task_id == task.id, AuditEvent.action == "return")
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)).first()
+
+
+def attachments(task: Task) -> list[Attachment]:
+    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id)
+                                   .order_by(Attachment.field, Attachment.version.desc())))
+
+
+def get_attachment(user: User, attachment_id: int) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound("Không tìm thấy tệp.")
+    task = db.session.get(Task, attachment.task_id)
+    if not can_download(user, task):
+        raise NotAllowed("Bạn không có quyền tải tệp này.")
+    return attachment
+
+
+def agencies() -> list[Agency]:
+    return list(db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)))
+
+
+def agency_officers(agency_id: int) -> list[User]:
+    users = db.session.scalars(select(User).where(User.agency_id == agency_id, User.active.is_(True))
+                               .order_by(User.full_name))
+    return [u for u in users if u.has_role("officer")]
+
+
+
+def agency_by_name(name: str) -> Agency | None:
+    return db.session.scalar(select(Agency).where(Agency.name == name.strip()))

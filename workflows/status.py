@@ -1,0 +1,59 @@
+"""Task status as Vietnamese tracking systems count it (DOMAIN.md), in Python and in SQL.
+
+Status depends on today's date, so it is computed, never stored: ``compute`` for one task and
+``clause`` for filtering a query. Both follow the same rules, and a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import and_, or_
+
+from models import Task
+
+STATUSES = ("not_started", "in_progress", "due_soon", "overdue", "done_on_time", "done_late",
+            "ongoing")
+STATUS_LABELS = {
+    "not_started": "Chưa bắt đầu",
+    "in_progress": "Đang thực hiện",
+    "due_soon": "Sắp đến hạn",
+    "overdue": "Quá hạn",
+    "done_on_time": "Hoàn thành đúng hạn",
+    "done_late": "Hoàn thành quá hạn",
+    "ongoing": "Thường xuyên",
+}
+DEFAULT_DUE_SOON_DAYS = 3
+
+
+def compute(task: Task, today: date, due_soon_days: int = DEFAULT_DUE_SOON_DAYS) -> str:
+    if task.state == "done":
+        if task.due_date is None or task.completed_on is None or task.completed_on <= task.due_date:
+            return "done_on_time"
+        return "done_late"
+    if task.recurrence == "ongoing":
+        return "ongoing"
+    if task.due_date is not None:
+        if task.due_date < today:
+            return "overdue"
+        if task.due_date <= today + timedelta(days=due_soon_days):
+            return "due_soon"
+    return "not_started" if task.started_at is None else "in_progress"
+
+
+def clause(status: str, today: date, due_soon_days: int = DEFAULT_DUE_SOON_DAYS):
+    """A WHERE clause selecting the tasks that ``compute`` gives ``status``."""
+    done = Task.state == "done"
+    active = and_(Task.state != "done", or_(Task.recurrence.is_(None), Task.recurrence != "ongoing"))
+    soon = today + timedelta(days=due_soon_days)
+    not_due = or_(Task.due_date.is_(None), Task.due_date > soon)
+    return {
+        "done_on_time": and_(done, or_(Task.due_date.is_(None), Task.completed_on.is_(None),
+                                       Task.completed_on <= Task.due_date)),
+        "done_late": and_(done, Task.completed_on > Task.due_date),
+        "ongoing": and_(Task.state != "done", Task.recurrence == "ongoing"),
+        "overdue": and_(active, Task.due_date < today),
+        "due_soon": and_(active, Task.due_date >= today, Task.due_date <= soon),
+        "not_started": and_(active, not_due, Task.started_at.is_(None)),
+        "in_progress": and_(active, not_due, Task.started_at.is_not(None)),
+    }[status]
