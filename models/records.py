@@ -41,6 +41,7 @@ class Attachment(db.Model):
     work_item_id: Mapped[int | None] = mapped_column(db.ForeignKey("work_item.id"))
     step_name: Mapped[str | None] = mapped_column(db.String(255))
     field: Mapped[str] = mapped_column(db.String(60))  # draft_file, result_file, …
+    label: Mapped[str | None] = mapped_column(db.String(120))  # the step's label for the field
     version: Mapped[int] = mapped_column(default=1)
     filename: Mapped[str] = mapped_column(db.String(255))
     stored_name: Mapped[str] = mapped_column(db.String(80), unique=True)

@@ -8,6 +8,8 @@ import re
 from datetime import date, datetime
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
@@ -39,6 +41,8 @@ USERS = {
     "coord": (SCIENCE, ["coordinator"]),
     "viewer": (AUTHORITY, ["viewer"]),
     "admin": (SCIENCE, ["admin"]),
+    "collab_a_head": (COLLAB_A, ["agency_head"]),
+    "justice_head": (JUSTICE, ["agency_head"]),
     # the same roles in an agency that has nothing to do with the tasks
     "x_head": (OTHER, ["agency_head"]),
     "x_officer": (OTHER, ["officer"]),
@@ -47,6 +51,18 @@ USERS = {
     "x_coord": (OTHER, ["coordinator"]),
 }
 PASSWORD = "mat-khau-1"
+
+
+class IsolatedClient(FlaskClient):
+    """Requests share the test's app context and so ``g``, where Flask-Login keeps the user and
+    Flask-WTF the CSRF token: empty it around each request so every client stands on its own."""
+
+    def open(self, *args, **kwargs):
+        g.__dict__.clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            g.__dict__.clear()
 
 
 @pytest.fixture(scope="session")
@@ -60,19 +76,22 @@ def app(tmp_path_factory):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing: tests create many users
         "SHOW_DEMO_ACCOUNTS": True,
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
     yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections before the interpreter warns about them
 
 
 @pytest.fixture(autouse=True)
 def clean_db(app):
     """Empty tables and deploy bpmn/ before each test, inside an app context."""
     with app.app_context():
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        tables = [f'"{t.name}"' for t in reversed(db.metadata.sorted_tables)]
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:

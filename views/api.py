@@ -149,7 +149,8 @@ def inbox():
 @token_required
 def complete(item_id: int):
     body = _json_body()
-    data = body.get("data") or {}
+    data = body.get("data")
+    data = {} if data is None else data
     if not isinstance(data, dict):
         raise Invalid("data phải là một đối tượng JSON.")
     comment = body.get("comment")

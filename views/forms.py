@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from models import OUTPUT_TYPES
@@ -15,7 +15,8 @@ class TaskForm(FlaskForm):
         DataRequired("Vui lòng nhập tên nhiệm vụ."), Length(max=2000)])
     lead_agency = SelectField("Đơn vị chủ trì", validators=[DataRequired("Vui lòng chọn đơn vị chủ trì.")])
     collaborating_agencies = SelectMultipleField("Đơn vị phối hợp", validators=[Optional()])
-    output_type = SelectField("Loại sản phẩm", choices=[("", "— Chọn loại sản phẩm —")] + list(OUTPUT_TYPES.items()),
+    output_type = SelectField("Loại sản phẩm", choices=[SelectChoice("", "— Chọn loại sản phẩm —")]
+                              + [SelectChoice(k, v) for k, v in OUTPUT_TYPES.items()],
                               validators=[DataRequired("Vui lòng chọn loại sản phẩm.")])
     expected_output = TextAreaField("Kết quả/sản phẩm", validators=[Optional(), Length(max=2000)])
     due_date = DateField("Thời hạn hoàn thành", validators=[Optional()],
@@ -26,8 +27,8 @@ class TaskForm(FlaskForm):
                                   description="Ví dụ: Kế hoạch số 266-KH/TU ngày 26/4/2025.")
 
     def set_agencies(self, agencies) -> None:
-        choices = [(a.name, a.name) for a in agencies]
-        self.lead_agency.choices = [("", "— Chọn đơn vị —")] + choices
+        choices = [SelectChoice(a.name) for a in agencies]
+        self.lead_agency.choices = [SelectChoice("", "— Chọn đơn vị —")] + choices
         self.collaborating_agencies.choices = choices
 
 
@@ -52,8 +53,9 @@ def action_form(fields: list[dict], prefix: str, officers=(), **kwargs) -> Actio
         elif f["type"] == "number":
             control = DecimalField(label, validators=required)
         elif f["type"] == "user":
-            control = SelectField(label, choices=[("", "— Để các chuyên viên của đơn vị tự nhận —")]
-                                  + [(u.username, u.full_name) for u in officers], validators=[Optional()])
+            control = SelectField(label, choices=[SelectChoice("", "— Để các chuyên viên của đơn vị tự nhận —")]
+                                  + [SelectChoice(u.username, u.full_name) for u in officers],
+                                  validators=[Optional()])
         else:
             validators = ([FileRequired(f"Vui lòng đính kèm {label.lower()}.")]
                           if f["required"] else [Optional()])

@@ -202,8 +202,9 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
 
     task = item.task
     now = clock.now()
+    labels = {f.name: f.label for f in step.fields}
     for name, (filename, content) in checked_files.items():
-        attachment = files.store(task, name, filename, content, user, item.id, item.step_name)
+        attachment = files.store(task, name, filename, content, user, item.id, item.step_name, labels[name])
         clean[name] = attachment.id
     engine_data = {**clean, "decision": decision, "comment": comment, "actor": user.username}
     try:
@@ -276,7 +277,7 @@ def _locked_item(work_item_id: int) -> WorkItem:
     # Lock the instance row (PostgreSQL), then re-read the item: a concurrent completion
     # that committed while we waited is now visible.
     db.session.scalar(select(ProcessInstance).where(ProcessInstance.id == item.instance_id)
-                      .with_for_update().execution_options(populate_existing=True))
+                      .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
     db.session.refresh(item)
     return item
 

@@ -61,14 +61,15 @@ def check(upload: Upload, label: str) -> tuple[str, bytes]:
 
 
 def store(task: Task, field: str, name: str, content: bytes, user: User,
-          work_item_id: int | None = None, step_name: str | None = None) -> Attachment:
+          work_item_id: int | None = None, step_name: str | None = None,
+          label: str | None = None) -> Attachment:
     """Write the file and its Attachment row (a new version of ``field``). Flushes only."""
     stored = secrets.token_hex(16)
     (_folder() / stored).write_bytes(content)
     version = (db.session.scalar(select(func.max(Attachment.version)).where(
         Attachment.task_id == task.id, Attachment.field == field)) or 0) + 1
     attachment = Attachment(
-        task_id=task.id, work_item_id=work_item_id, step_name=step_name, field=field,
+        task_id=task.id, work_item_id=work_item_id, step_name=step_name, field=field, label=label,
         version=version, filename=name, stored_name=stored, sha256=hashlib.sha256(content).hexdigest(),
         size=len(content), uploaded_by_id=user.id, uploaded_at=clock.now())
     db.session.add(attachment)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 22:25:51.097125
+Create Date: 2026-11-24 22:29:37.072976
 
 """
 from alembic import op
@@ -183,6 +183,7 @@ def upgrade():
     sa.Column('work_item_id', sa.Integer(), nullable=True),
     sa.Column('step_name', sa.String(length=255), nullable=True),
     sa.Column('field', sa.String(length=60), nullable=False),
+    sa.Column('label', sa.String(length=120), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('filename', sa.String(length=255), nullable=False),
     sa.Column('stored_name', sa.String(length=80), nullable=False),
