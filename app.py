@@ -119,7 +119,6 @@ def deploy_process_models(app: Flask) -> None:
         if not inspect(db.engine).has_table("process_model"):
             return
         try:
-            process_models.sync_directory()
-            db.session.commit()
+            process_models.deploy()
         except IntegrityError:  # another worker deployed the same version at the same moment
-            db.session.rollback()
+            pass

@@ -188,6 +188,7 @@ class Browser:
         self.client = client
 
     def login(self, username: str, password: str = PASSWORD):
+        self.client = self.client.application.test_client()  # a fresh cookie jar per person
         page = self.client.get("/login")
         token = csrf_from(page.get_data(as_text=True))
         return self.client.post("/login", data={"username": username, "password": password,

@@ -7,8 +7,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import (AUTHORITY, COLLAB_A, JUSTICE, LEAD, SCIENCE, Browser, act, actor_for,
-                            new_task, open_items, user)
+from tests.conftest import (
+    AUTHORITY,
+    COLLAB_A,
+    JUSTICE,
+    LEAD,
+    SCIENCE,
+    Browser,
+    act,
+    actor_for,
+    new_task,
+    open_items,
+    user,
+)
 from tests.test_cycle import snapshot
 from workflows import process_models
 
@@ -62,15 +73,13 @@ def test_wrong_people_cannot_act(world, api, app, process_id, step_id):
             r = api.post(path, json=body, headers=headers)
             assert r.status_code == 403, (why, username, path, r.get_json())
         # the page shows no action form for that item, and a forged POST is refused
-        page = app.test_client()
-        b = Browser(page)
-        login = b.login(username)
-        assert login.status_code == 302, login.get_data(as_text=True)
-        html = page.get(f"/tasks/{task.id}")
+        b = Browser(app.test_client())
+        assert b.login(username).status_code == 302
+        html = b.client.get(f"/tasks/{task.id}")
         assert html.status_code in (200, 403)
         assert f'id="wi{item.id}"' not in html.get_data(as_text=True), (why, username)
         token = b.csrf("/inbox")
-        r = page.post(f"/work-items/{item.id}/complete", data={"csrf_token": token, "decision": decision,
+        r = b.client.post(f"/work-items/{item.id}/complete", data={"csrf_token": token, "decision": decision,
                                                               f"wi{item.id}-comment": "x"})
         assert r.status_code == 403, (why, username)
     # anonymous: the API wants a token (401), the pages send to the login form

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
-from models import ROLES, db
+from models import ROLES
 from workflows import demo, people, process_models
 from workflows.errors import DomainError
 
@@ -20,8 +20,7 @@ def register(app: Flask) -> None:
     def init_db():
         """Create or upgrade the schema and deploy changed BPMN/DMN files; safe to run twice."""
         upgrade()
-        deployed = process_models.sync_directory(deployed_by="init-db")
-        db.session.commit()
+        deployed = process_models.deploy(deployed_by="init-db")
         for model in deployed:
             click.echo(f"Đã triển khai {model.filename} phiên bản {model.version}")
         click.echo("Cơ sở dữ liệu đã sẵn sàng.")

@@ -33,7 +33,7 @@ def _respond(status: int, message: str, fields: dict | None = None):
         if fields:
             body["fields"] = fields
         return jsonify(body), status
-    template = f"errors/{status if status in (403, 404, 409, 500) else 409}.html"
+    template = f"errors/{status if status in (403, 404, 409, 500) else 400}.html"
     return render_template(template, message=message, status=status), status
 
 

@@ -7,9 +7,7 @@ save the state, sync the work items, append audit events, commit — or roll bac
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -22,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import OUTPUT_TYPES, Agency, AuditEvent, ProcessInstance, Task, User, WorkItem, db
 from workflows import clock, engine, files, process_models
 from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
+from workflows.tx import transaction
 
 DECISION_LABELS = {"submit": "Gửi", "approve": "Đồng ý", "return": "Trả lại"}
 ACTION_LABELS = {
@@ -30,17 +29,6 @@ ACTION_LABELS = {
     "complete": "Kết thúc quy trình",
 }
 MAX_TEXT = 5000
-
-
-@contextlib.contextmanager
-def transaction() -> Iterator[None]:
-    """Commit once at the end of a use case; roll back everything on any exception."""
-    try:
-        yield
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def _audit(action: str, actor: User | None, task: Task, work_item: WorkItem | None = None,

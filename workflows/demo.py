@@ -84,8 +84,9 @@ def seed() -> str:
             _drive(task, target, list(returns), staff, moment, rng, real_clock)
     finally:
         clock.set_clock(None)
+    users = db.session.scalar(select(db.func.count()).select_from(User))
     tasks = db.session.scalar(select(db.func.count()).select_from(Task))
-    return (f"Đã tạo {len(AGENCIES)} đơn vị, {db.session.scalar(select(db.func.count()).select_from(User))} người dùng, {tasks} nhiệm vụ. "
+    return (f"Đã tạo {len(AGENCIES)} đơn vị, {users} người dùng, {tasks} nhiệm vụ. "
             f"Mật khẩu các tài khoản mẫu: {DEMO_PASSWORD}")
 
 

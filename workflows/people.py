@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from models import ROLES, Agency, ApiToken, User, db
 from workflows import clock
-from workflows.cycle import transaction
 from workflows.errors import Conflict, Invalid, NotFound
+from workflows.tx import transaction
 
 
 def create_agency(name: str, short_name: str | None = None, kind: str | None = None,

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from models import ProcessModel, db
 from workflows import clock, engine
+from workflows.tx import transaction
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 ROUTING_PROCESS = "task_routing"
@@ -56,6 +57,12 @@ def sync_directory(directory: Path = BPMN_DIR, deployed_by: str = "system") -> l
         deployed.append(model)
     db.session.flush()
     return deployed
+
+
+def deploy(directory: Path = BPMN_DIR, deployed_by: str = "system") -> list[ProcessModel]:
+    """``sync_directory`` as one transaction (init-db, start-up)."""
+    with transaction():
+        return sync_directory(directory, deployed_by)
 
 
 def spec_for(model: ProcessModel) -> engine.ProcessSpec:

@@ -1,0 +1,61 @@
+"""The command-line contract of DESIGN.md §5."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from models import Agency, AuditEvent, Task, User, WorkItem, db
+from workflows import queries
+
+
+def test_init_db_is_safe_to_run_twice(app):
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["init-db"])
+        assert result.exit_code == 0, result.output
+        assert "Cơ sở dữ liệu đã sẵn sàng." in result.output
+
+
+def test_create_agency_and_user(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["create-agency", "Sở Tư pháp"]).exit_code == 0
+    again = runner.invoke(args=["create-agency", "Sở Tư pháp"])
+    assert again.exit_code != 0 and "đã có trong danh mục" in again.output
+    ok = runner.invoke(args=["create-user", "td1", "--password", "mat-khau-dai", "--agency", "Sở Tư pháp",
+                             "--role", "appraiser", "--role", "viewer"])
+    assert ok.exit_code == 0, ok.output
+    user = db.session.scalar(select(User).where(User.username == "td1"))
+    assert user.roles == ["appraiser", "viewer"] and user.check_password("mat-khau-dai")
+    bad = runner.invoke(args=["create-user", "td2", "--password", "mat-khau-dai", "--agency", "Sở Không Có",
+                              "--role", "officer"])
+    assert bad.exit_code != 0 and "Không tìm thấy đơn vị" in bad.output
+    short = runner.invoke(args=["create-user", "td3", "--password", "123", "--role", "officer"])
+    assert short.exit_code != 0 and "ít nhất 8 ký tự" in short.output
+    role = runner.invoke(args=["create-user", "td4", "--password", "mat-khau-dai", "--role", "boss"])
+    assert role.exit_code != 0
+
+
+def test_seed_demo_makes_a_living_province(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(Agency)) >= 15
+    roles = Counter(r for u in db.session.scalars(select(User)) for r in u.roles)
+    assert set(roles) == {"admin", "coordinator", "officer", "agency_head", "appraiser", "approver", "viewer"}
+    tasks = list(db.session.scalars(select(Task)))
+    assert len(tasks) >= 20
+    steps = set(db.session.scalars(select(WorkItem.step_id).where(WorkItem.status == "open")))
+    assert steps == {"assign", "draft", "give_opinion", "finalise", "signoff", "appraise", "approve",
+                     "report", "confirm"}
+    assert any(t.state == "done" for t in tasks)
+    returns = Counter(e.task_id for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "return")))
+    assert 2 in returns.values() and 1 in returns.values()
+    statuses = {queries.task_status(t) for t in tasks}
+    assert {"overdue", "ongoing"} <= statuses
+    # the named demo accounts each have something to do
+    for username in ("dieuphoi", "chuyenvien", "lanhdao", "thamdinh", "pheduyet"):
+        user = db.session.scalar(select(User).where(User.username == username))
+        assert queries.inbox_count(user) > 0, username
+    assert "đã có sẵn" in runner.invoke(args=["seed-demo"]).output

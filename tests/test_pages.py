@@ -1,0 +1,194 @@
+"""The screens, through the real forms (CSRF on), as each person would use them."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from sqlalchemy import func, select
+
+from models import Attachment, Task, db
+from tests.conftest import COLLAB_A, LEAD, Browser, act, csrf_from, item_at, new_task
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_login_logout(browser, world):
+    assert browser.client.get("/inbox").status_code == 302
+    r = browser.login("head", "sai-mat-khau")
+    assert r.status_code == 200 and "Tên đăng nhập hoặc mật khẩu không đúng." in text(r)
+    r = browser.login("head")
+    assert r.status_code == 302 and r.headers["Location"] == "/inbox"
+    page = text(browser.client.get("/inbox"))
+    assert "Việc cần xử lý" in page and "Ông/Bà head" in page
+    r = browser.client.post("/logout", data={"csrf_token": browser.csrf()})
+    assert r.status_code == 302 and browser.client.get("/inbox").status_code == 302
+
+
+def test_login_page_names_demo_accounts(browser):
+    page = text(browser.client.get("/login"))
+    assert "Tài khoản dùng thử" in page and "dieuphoi" in page
+
+
+def test_forms_need_csrf(browser, world):
+    r = browser.client.post("/login", data={"username": "head", "password": "mat-khau-1"})
+    assert r.status_code == 400 and "Phiên làm việc đã hết hạn" in text(r)
+    assert browser.client.get("/inbox").status_code == 302  # not logged in
+    browser.login("head")
+    task = new_task(world)
+    r = browser.client.post(f"/work-items/{item_at(task, 'assign').id}/complete", data={"decision": "submit"})
+    assert r.status_code in (400, 422)
+    assert item_at(task, "assign").status == "open"
+
+
+def test_inbox_lists_my_items_soonest_first(browser, world):
+    from datetime import date
+    late = new_task(world, due=date(2026, 9, 30), title="Nhiệm vụ hạn muộn")
+    soon = new_task(world, due=date(2026, 4, 15), title="Nhiệm vụ hạn sớm")
+    browser.login("head")
+    page = text(browser.client.get("/inbox"))
+    assert page.index(soon.title) < page.index(late.title)
+    assert "15/04/2026" in page and "Phân công chuyên viên" in page
+    browser.login("x_head")
+    assert "Không có việc nào đang chờ bạn" in text(browser.client.get("/inbox"))
+
+
+def test_task_list_filters_and_pagination(browser, world):
+    for i in range(30):
+        new_task(world, collaborators=(), title=f"Nhiệm vụ số {i:02d}")
+    report = new_task(world, output_type="report", collaborators=(), title="Báo cáo sơ kết")
+    browser.login("coord")
+    first = text(browser.client.get("/tasks"))
+    assert "Trang 1/2 (31 mục)" in first
+    assert "Nhiệm vụ số 29" not in first or "Nhiệm vụ số 00" not in first
+    by_step = text(browser.client.get("/tasks?step=Xây dựng báo cáo/văn bản"))
+    assert report.title in by_step and "Nhiệm vụ số 01" not in by_step
+    assert "Không có nhiệm vụ nào khớp bộ lọc" in text(browser.client.get("/tasks?status=done_late"))
+    agency = text(browser.client.get("/tasks?agency=99999"))
+    assert "Không có nhiệm vụ nào khớp bộ lọc" in agency
+    # an officer of an uninvolved agency sees none of them
+    browser.login("x_officer")
+    assert "Chưa có nhiệm vụ nào" in text(browser.client.get("/tasks"))
+
+
+def test_create_task_form(browser, world):
+    browser.login("coord")
+    token = browser.csrf("/tasks/new")
+    r = browser.client.post("/tasks/new", data={"csrf_token": token, "title": "", "output_type": "plan"})
+    assert r.status_code == 422
+    assert "Vui lòng nhập tên nhiệm vụ." in text(r) and "Vui lòng chọn đơn vị chủ trì." in text(r)
+    r = browser.client.post("/tasks/new", data={
+        "csrf_token": token, "title": "Xây dựng Đề án <b>thí điểm</b>", "lead_agency": LEAD,
+        "collaborating_agencies": [COLLAB_A], "output_type": "plan", "due_date": "2026-06-30",
+        "deadline_text": "Quý II năm 2026"})
+    assert r.status_code == 302
+    task = db.session.scalars(select(Task)).one()
+    page = text(browser.client.get(r.headers["Location"]))
+    assert "Xây dựng Đề án &lt;b&gt;thí điểm&lt;/b&gt;" in page  # escaped
+    assert "Phân công chuyên viên" in page and "30/06/2026" in page
+    assert task.collaborating_agencies[0].name == COLLAB_A
+    browser.login("officer")
+    assert browser.client.get("/tasks/new").status_code == 403
+
+
+def _form_token(browser, task_id):
+    return csrf_from(text(browser.client.get(f"/tasks/{task_id}")))
+
+
+def test_complete_with_upload_and_download_rights(browser, world, app):
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    item = item_at(task, "draft")
+    browser.login("officer")
+    page = text(browser.client.get(f"/tasks/{task.id}"))
+    assert "Việc của bạn: Xây dựng dự thảo" in page and "Tệp dự thảo" in page
+    token = _form_token(browser, task.id)
+    # the draft file is required on the page
+    r = browser.client.post(f"/work-items/{item.id}/complete",
+                            data={f"wi{item.id}-csrf_token": token, "decision": "submit"})
+    assert r.status_code == 422 and "Vui lòng đính kèm tệp dự thảo." in text(r)
+    # a file whose content does not match its type is refused with a message
+    r = browser.client.post(f"/work-items/{item.id}/complete", data={
+        f"wi{item.id}-csrf_token": token, "decision": "submit",
+        f"wi{item.id}-draft_file": (io.BytesIO(b"MZ\x90\x00"), "du-thao.pdf")},
+        content_type="multipart/form-data")
+    assert r.status_code == 422 and "không đúng định dạng .pdf" in text(r)
+    r = browser.client.post(f"/work-items/{item.id}/complete", data={
+        f"wi{item.id}-csrf_token": token, "decision": "submit", f"wi{item.id}-note": "Bản đầu",
+        f"wi{item.id}-draft_file": (io.BytesIO(b"%PDF-1.4 du thao"), "Dự thảo đề án.pdf")},
+        content_type="multipart/form-data")
+    assert r.status_code == 302, text(r)
+    attachment = db.session.scalars(select(Attachment)).one()
+    assert (attachment.filename, attachment.version, attachment.label) == ("Dự thảo đề án.pdf", 1, "Tệp dự thảo")
+    assert attachment.stored_name not in attachment.filename
+    with browser.client.get(f"/attachments/{attachment.id}") as got:
+        assert got.status_code == 200 and got.data == b"%PDF-1.4 du thao"
+        assert "attachment;" in got.headers["Content-Disposition"]
+    browser.login("x_officer")
+    assert browser.client.get(f"/attachments/{attachment.id}").status_code == 403
+    browser.login("justice")  # not involved yet
+    assert browser.client.get(f"/attachments/{attachment.id}").status_code == 403
+    browser.login("coord")
+    with browser.client.get(f"/attachments/{attachment.id}") as got:
+        assert got.status_code == 200
+
+
+def test_return_without_reason_shows_the_error_beside_the_field(browser, world):
+    task = new_task(world, collaborators=())
+    for step in ("assign", "draft", "finalise"):
+        act(world, task, step)
+    item = item_at(task, "signoff")
+    browser.login("head")
+    token = _form_token(browser, task.id)
+    r = browser.client.post(f"/work-items/{item.id}/complete",
+                            data={f"wi{item.id}-csrf_token": token, "decision": "return"})
+    assert r.status_code == 422
+    assert re.search(r'class="field-error">Khi trả lại, vui lòng ghi rõ lý do.', text(r))
+    assert item_at(task, "signoff").status == "open"
+    r = browser.client.post(f"/work-items/{item.id}/complete", data={
+        f"wi{item.id}-csrf_token": token, "decision": "return", f"wi{item.id}-comment": "Thiếu kinh phí"})
+    assert r.status_code == 302
+    browser.login("officer")
+    page = text(browser.client.get(f"/tasks/{task.id}"))
+    assert "Hồ sơ bị trả lại ở bước “Lãnh đạo đơn vị ký duyệt”" in page and "Thiếu kinh phí" in page
+    assert "Lý do trả lại:" in page
+
+
+def test_second_completion_gets_the_conflict_page(browser, world, app):
+    task = new_task(world, collaborators=())
+    item = item_at(task, "assign")
+    browser.login("head")
+    token = _form_token(browser, task.id)
+    data = {f"wi{item.id}-csrf_token": token, "decision": "submit"}
+    assert browser.client.post(f"/work-items/{item.id}/complete", data=data).status_code == 302
+    r = browser.client.post(f"/work-items/{item.id}/complete", data=data)
+    assert r.status_code == 409 and "đã được Ông/Bà head xử lý lúc" in text(r)
+
+
+def test_claim_and_release_buttons(browser, world):
+    task = new_task(world, output_type="report", collaborators=())
+    item = item_at(task, "draft")
+    browser.login("officer")
+    assert "Nhận xử lý" in text(browser.client.get(f"/tasks/{task.id}"))
+    token = browser.csrf(f"/tasks/{task.id}")
+    browser.client.post(f"/work-items/{item.id}/claim", data={"csrf_token": token})
+    assert "Bạn đang giữ việc này" in text(browser.client.get(f"/tasks/{task.id}"))
+    other = Browser(browser.client.application.test_client())
+    other.login("officer2")
+    assert f'id="wi{item.id}"' not in text(other.client.get(f"/tasks/{task.id}"))
+    assert "Không có việc nào đang chờ bạn" in text(other.client.get("/inbox"))
+    browser.client.post(f"/work-items/{item.id}/release", data={"csrf_token": token})
+    assert f'id="wi{item.id}"' in text(other.client.get(f"/tasks/{task.id}"))
+
+
+def test_error_pages(browser, world):
+    browser.login("officer")
+    r = browser.client.get("/tasks/424242")
+    assert r.status_code == 404 and "Không tìm thấy" in text(r)
+    task = new_task(world)
+    browser.login("x_officer")
+    r = browser.client.get(f"/tasks/{task.id}")
+    assert r.status_code == 403 and "không có quyền" in text(r)
+    assert db.session.scalar(select(func.count()).select_from(Task)) == 1
