@@ -1,0 +1,30 @@
+# Quick start: `make run` (the product with demo data on SQLite) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test lint bench install clean-db
+
+$(BIN)/activate: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+run: install
+	$(FLASK) init-db
+	$(FLASK) seed-demo
+	SHOW_DEMO_ACCOUNTS=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/cycle_bench.py
+
+clean-db:
+	rm -f instance/app.db instance/app.db-wal instance/app.db-shm
