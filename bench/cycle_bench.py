@@ -1,0 +1,211 @@
+"""Benchmark: complete-a-work-item latency and inbox latency, on SQLite and PostgreSQL.
+
+    python bench/cycle_bench.py [--tasks 1000] [--inbox-rows 100000] [--pg URL | --no-pg]
+
+Drives N tasks through the full approval cycle with the real use cases (engine, locking, sync,
+audit), timing every ``complete``; then replays the same writes as bare SQL to show what the
+engine and the ORM cost; then fills work_item to 100,000 rows and times one user's inbox.
+Prints figures only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from models import Task, User, WorkItem, db  # noqa: E402
+from workflows import cycle, people, process_models, queries  # noqa: E402
+
+LEAD, COLLABS = "Sở Công Thương", ["Sở Tài chính", "Sở Xây dựng"]
+AGENCIES = [LEAD, *COLLABS, "Sở Tư pháp", "UBND tỉnh", "Sở Khoa học và Công nghệ"]
+USERS = {"head": (LEAD, "agency_head"), "officer": (LEAD, "officer"), "c1": (COLLABS[0], "officer"),
+         "c2": (COLLABS[1], "officer"), "justice": ("Sở Tư pháp", "appraiser"),
+         "approver": ("UBND tỉnh", "approver"), "coord": ("Sở Khoa học và Công nghệ", "coordinator")}
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def fmt(values: list[float]) -> str:
+    return f"median {statistics.median(values):6.2f} ms   p95 {pct(values, 95):6.2f} ms   (n={len(values)})"
+
+
+def prepare(url: str):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEPLOY_MODELS_ON_START": False,
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="bench-uploads-")})
+    ctx = app.app_context()
+    ctx.push()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade()
+    process_models.deploy()
+    for name in AGENCIES:
+        people.create_agency(name)
+    users = {u: people.create_user(u, "bench-password", a, [r]) for u, (a, r) in USERS.items()}
+    return app, ctx, users
+
+
+def who(item: WorkItem) -> str:
+    if item.step_id == "give_opinion":
+        return "c1" if item.agency.name == COLLABS[0] else "c2"
+    return {"assign": "head", "draft": "officer", "finalise": "officer", "signoff": "head",
+            "appraise": "justice", "approve": "approver", "report": "officer", "confirm": "coord"}[item.step_id]
+
+
+def drive(users, n_tasks: int) -> tuple[list[float], int]:
+    timings: list[float] = []
+    state_bytes = 0
+    for i in range(n_tasks):
+        task = cycle.create_task(users["coord"], title=f"Nhiệm vụ {i}", lead_agency=LEAD, output_type="plan",
+                                 collaborating_agencies=COLLABS, due_date=date(2026, 12, 31))
+        while True:
+            items = list(db.session.scalars(select(WorkItem).where(
+                WorkItem.task_id == task.id, WorkItem.status == "open").order_by(WorkItem.id)))
+            if not items:
+                break
+            item = items[0]
+            data = {"assignee": "officer"} if item.step_id == "assign" else {}
+            if item.step_id == "give_opinion":
+                data = {"opinion_text": "Nhất trí"}
+            if item.step_id == "report":
+                data = {"decision_number": "1/QĐ", "decision_date": "2026-05-01"}
+            decision = "approve" if "approve" in item.decisions else "submit"
+            start = time.perf_counter()
+            cycle.complete(item.id, users[who(item)], decision, "ok", data)
+            timings.append((time.perf_counter() - start) * 1000)
+        state_bytes = max(state_bytes, len(task.instances[0].state))
+    return timings, state_bytes
+
+
+def bare_sql(n: int, state_size: int) -> list[float]:
+    """The rows one completion writes, as plain SQL in one transaction (no engine, no ORM)."""
+    blob = "x" * state_size
+    timings = []
+    conn = db.engine.connect()
+    inst_id, task_id = conn.execute(text("SELECT id, task_id FROM process_instance LIMIT 1")).one()
+    item_id = conn.execute(text("SELECT id FROM work_item LIMIT 1")).scalar()
+    conn.commit()
+    for _ in range(n):
+        start = time.perf_counter()
+        with conn.begin():
+            conn.execute(text("SELECT id FROM process_instance WHERE id = :i" +
+                              (" FOR UPDATE" if db.engine.dialect.name == "postgresql" else "")), {"i": inst_id})
+            conn.execute(text("UPDATE process_instance SET state = :s, version = version + 1, updated_at = :t "
+                              "WHERE id = :i"), {"s": blob, "t": datetime.utcnow(), "i": inst_id})
+            conn.execute(text("UPDATE work_item SET decision = 'submit', completed_at = :t WHERE id = :i"),
+                         {"t": datetime.utcnow(), "i": item_id})
+            conn.execute(insert(WorkItem.__table__).values(
+                instance_id=inst_id, task_id=task_id, engine_task_id="bench", step_id="x", step_name="x",
+                role="officer", status="cancelled", decisions=[], fields=[], created_at=datetime.utcnow()))
+            conn.execute(text("UPDATE task SET current_step = 'x', step_since = :t WHERE id = :i"),
+                         {"t": datetime.utcnow(), "i": task_id})
+            conn.execute(text("INSERT INTO audit_event (at, task_id, action, data) VALUES (:t, :i, 'submit', '{}')"),
+                         {"t": datetime.utcnow(), "i": task_id})
+        timings.append((time.perf_counter() - start) * 1000)
+    conn.close()
+    return timings
+
+
+def inbox(users, rows: int) -> tuple[list[float], int]:
+    """Fill work_item to ``rows`` rows over many agencies; time the head's inbox page and count."""
+    have = db.session.scalar(select(func.count()).select_from(WorkItem))
+    inst_id, task_id = db.session.execute(text("SELECT id, task_id FROM process_instance LIMIT 1")).one()
+    agency_ids = list(db.session.scalars(text("SELECT id FROM agency")))
+    for i in range(300):  # more agencies, as in a province
+        people.create_agency(f"Đơn vị {i}")
+    agency_ids = list(db.session.scalars(text("SELECT id FROM agency")))
+    roles = ["officer", "agency_head", "appraiser", "approver", "coordinator"]
+    batch = []
+    for i in range(rows - have):
+        open_ = i % 10 == 0  # one in ten still open, the rest history
+        batch.append(dict(instance_id=inst_id, task_id=task_id, engine_task_id=f"b{i}", step_id="draft",
+                          step_name="Xây dựng dự thảo", role=roles[i % len(roles)],
+                          agency_id=agency_ids[i % len(agency_ids)], status="open" if open_ else "done",
+                          decisions=["submit"], fields=[], created_at=datetime.utcnow()))
+        if len(batch) == 5000:
+            db.session.execute(insert(WorkItem.__table__), batch)
+            batch = []
+    if batch:
+        db.session.execute(insert(WorkItem.__table__), batch)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    user = db.session.get(User, users["head"].id)
+    timings = []
+    for _ in range(50):
+        db.session.expire_all()
+        start = time.perf_counter()
+        page = queries.inbox(user)
+        [(i.task.title, i.step_name) for i in page.items]
+        queries.inbox_count(user)
+        timings.append((time.perf_counter() - start) * 1000)
+    total = db.session.scalar(select(func.count()).select_from(WorkItem))
+    return timings, total
+
+
+def run(label: str, url: str, n_tasks: int, rows: int) -> None:
+    print(f"\n== {label}: {url.split('@')[-1]}")
+    app, ctx, users = prepare(url)
+    try:
+        start = time.perf_counter()
+        timings, state = drive(users, n_tasks)
+        elapsed = time.perf_counter() - start
+        tasks = db.session.scalar(select(func.count()).select_from(Task).where(Task.state == "done"))
+        print(f"full cycles: {tasks} tasks done, {len(timings)} work items completed in {elapsed:.1f} s")
+        print(f"complete a work item (use case) : {fmt(timings)}   final state {state / 1024:.1f} KB")
+        bare = bare_sql(2000, state)
+        print(f"same writes as bare SQL         : {fmt(bare)}")
+        print(f"ratio use case / bare SQL       : median {statistics.median(timings) / statistics.median(bare):.1f}x")
+        inbox_t, total = inbox(users, rows)
+        print(f"inbox page + count, {total} work items in table: {fmt(inbox_t)}")
+    finally:
+        db.session.remove()
+        db.engine.dispose()
+        ctx.pop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=int, default=1000)
+    parser.add_argument("--inbox-rows", type=int, default=100_000)
+    parser.add_argument("--pg", default=os.environ.get("BENCH_DATABASE_URL",
+                                                       "postgresql+psycopg://postgres@127.0.0.1:5432/bench"))
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        run("SQLite", f"sqlite:///{tmp}/bench.db", args.tasks, args.inbox_rows)
+    if not args.no_pg:
+        ensure_pg_database(args.pg)
+        run("PostgreSQL", args.pg, args.tasks, args.inbox_rows)
+
+
+def ensure_pg_database(url: str) -> None:
+    import psycopg
+
+    base, name = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+if __name__ == "__main__":
+    main()
