@@ -24,6 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure(app, overrides or {})
     register_extensions(app)
     register_blueprints(app)
+    register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
     deploy_process_models(app)
@@ -95,6 +96,17 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
 
 
 def register_template_helpers(app: Flask) -> None:

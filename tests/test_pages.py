@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -192,3 +193,35 @@ def test_error_pages(browser, world):
     r = browser.client.get(f"/tasks/{task.id}")
     assert r.status_code == 403 and "không có quyền" in text(r)
     assert db.session.scalar(select(func.count()).select_from(Task)) == 1
+
+
+def test_security_headers(browser):
+    r = browser.client.get("/login")
+    assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+    assert r.headers["X-Frame-Options"] == "DENY" and r.headers["X-Content-Type-Options"] == "nosniff"
+    assert "HttpOnly" in browser.client.post("/login", data={}).headers.get("Set-Cookie", "HttpOnly")
+
+
+def test_a_failed_step_leaves_no_uploaded_file_behind(browser, world, app):
+    """The upload is written, then the step fails (the confirming agency is missing from the
+    registry): the transaction rolls back and the file goes with it."""
+    app.config["COORDINATING_AGENCY"] = "Văn phòng Tỉnh ủy"
+    try:
+        task = new_task(world, collaborators=(), output_type="submission")
+    finally:
+        app.config["COORDINATING_AGENCY"] = "Sở Khoa học và Công nghệ"
+    for step in ("assign", "draft", "finalise", "signoff", "approve"):
+        act(world, task, step)
+    item = item_at(task, "report")
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    before = set(folder.iterdir())
+    browser.login("officer")
+    r = browser.client.post(f"/work-items/{item.id}/complete", data={
+        f"wi{item.id}-csrf_token": _form_token(browser, task.id), "decision": "submit",
+        f"wi{item.id}-decision_number": "12/QĐ", f"wi{item.id}-decision_date": "2026-05-20",
+        f"wi{item.id}-result_file": (io.BytesIO(b"%PDF-1.7 ket qua"), "ket-qua.pdf")},
+        content_type="multipart/form-data")
+    assert r.status_code == 422 and "chưa có trong danh mục" in text(r)
+    assert set(folder.iterdir()) == before
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+    assert item_at(task, "report").status == "open"

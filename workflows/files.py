@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from models import Attachment, Task, User, db
 from workflows import clock
@@ -65,7 +66,9 @@ def store(task: Task, field: str, name: str, content: bytes, user: User,
           label: str | None = None) -> Attachment:
     """Write the file and its Attachment row (a new version of ``field``). Flushes only."""
     stored = secrets.token_hex(16)
-    (_folder() / stored).write_bytes(content)
+    path = _folder() / stored
+    path.write_bytes(content)
+    db.session.info.setdefault("new_files", []).append(path)
     version = (db.session.scalar(select(func.max(Attachment.version)).where(
         Attachment.task_id == task.id, Attachment.field == field)) or 0) + 1
     attachment = Attachment(
@@ -79,3 +82,15 @@ def store(task: Task, field: str, name: str, content: bytes, user: User,
 
 def path_of(attachment: Attachment) -> Path:
     return _folder() / attachment.stored_name
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_files_of_rolled_back_work(session: Session) -> None:
+    # A step that failed after its upload was written leaves no orphan file behind.
+    for path in session.info.pop("new_files", []):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_files(session: Session) -> None:
+    session.info.pop("new_files", None)
