@@ -7,7 +7,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from models import Agency, AuditEvent, Task, User, WorkItem, db
-from workflows import queries
+from workflows import cycle, queries
 
 
 def test_init_db_is_safe_to_run_twice(app):
@@ -58,4 +58,8 @@ def test_seed_demo_makes_a_living_province(app):
     for username in ("dieuphoi", "chuyenvien", "lanhdao", "thamdinh", "pheduyet"):
         user = db.session.scalar(select(User).where(User.username == username))
         assert queries.inbox_count(user) > 0, username
+    # every open work item has someone who can log in and act on it
+    users = list(db.session.scalars(select(User)))
+    for item in db.session.scalars(select(WorkItem).where(WorkItem.status == "open")):
+        assert any(cycle.can_act(u, item) for u in users), (item.task_id, item.step_id, item.agency.name)
     assert "đã có sẵn" in runner.invoke(args=["seed-demo"]).output

@@ -84,6 +84,8 @@ def seed() -> str:
             _drive(task, target, list(returns), staff, moment, rng, real_clock)
     finally:
         clock.set_clock(None)
+    for item in db.session.scalars(select(WorkItem).where(WorkItem.status == "open")):
+        _ = staff[(item.agency_id, item.role)]  # whoever has work waiting can log in and do it
     users = db.session.scalar(select(db.func.count()).select_from(User))
     tasks = db.session.scalar(select(db.func.count()).select_from(Task))
     return (f"Đã tạo {len(AGENCIES)} đơn vị, {users} người dùng, {tasks} nhiệm vụ. "
