@@ -77,12 +77,15 @@ def test_task_list_filters_and_pagination(browser, world):
 def test_create_task_form(browser, world):
     browser.login("coord")
     token = browser.csrf("/tasks/new")
-    r = browser.client.post("/tasks/new", data={"csrf_token": token, "title": "", "output_type": "plan"})
+    r = browser.client.post("/tasks/new", data={"csrf_token": token, "title": "", "output_type": "plan",
+                                                "due_date": "31/02/2026"})
     assert r.status_code == 422
     assert "Vui lòng nhập tên nhiệm vụ." in text(r) and "Vui lòng chọn đơn vị chủ trì." in text(r)
+    assert "Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm" in text(r)
+    assert 'value="31/02/2026"' in text(r)  # what was typed is kept
     r = browser.client.post("/tasks/new", data={
         "csrf_token": token, "title": "Xây dựng Đề án <b>thí điểm</b>", "lead_agency": LEAD,
-        "collaborating_agencies": [COLLAB_A], "output_type": "plan", "due_date": "2026-06-30",
+        "collaborating_agencies": [COLLAB_A], "output_type": "plan", "due_date": "30/06/2026",
         "deadline_text": "Quý II năm 2026"})
     assert r.status_code == 302
     task = db.session.scalars(select(Task)).one()

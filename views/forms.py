@@ -2,25 +2,63 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DecimalField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import OUTPUT_TYPES
+
+
+class VNDateField(StringField):
+    """A date typed as dd/mm/yyyy (yyyy-mm-dd is accepted too), whatever the browser's locale."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "inputmode": "numeric",
+                                        "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self) -> str:
+        if isinstance(self.data, date):
+            return self.data.strftime("%d/%m/%Y")
+        return self.raw_data[0] if self.raw_data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not text:
+            return
+        for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+            try:
+                self.data = datetime.strptime(text, fmt).date()
+                return
+            except ValueError:
+                continue
+        raise ValueError("Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 30/06/2026.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (easier than Ctrl-click in a long list)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class TaskForm(FlaskForm):
     title = TextAreaField("Tên nhiệm vụ", validators=[
         DataRequired("Vui lòng nhập tên nhiệm vụ."), Length(max=2000)])
     lead_agency = SelectField("Đơn vị chủ trì", validators=[DataRequired("Vui lòng chọn đơn vị chủ trì.")])
-    collaborating_agencies = SelectMultipleField("Đơn vị phối hợp", validators=[Optional()])
+    collaborating_agencies = MultiCheckboxField("Đơn vị phối hợp", validators=[Optional()],
+                                                description="Chọn các đơn vị góp ý; có thể để trống.")
     output_type = SelectField("Loại sản phẩm", choices=[SelectChoice("", "— Chọn loại sản phẩm —")]
                               + [SelectChoice(k, v) for k, v in OUTPUT_TYPES.items()],
                               validators=[DataRequired("Vui lòng chọn loại sản phẩm.")])
     expected_output = TextAreaField("Kết quả/sản phẩm", validators=[Optional(), Length(max=2000)])
-    due_date = DateField("Thời hạn hoàn thành", validators=[Optional()],
-                         description="Ngày cuối cùng phải hoàn thành.")
+    due_date = VNDateField("Thời hạn hoàn thành", validators=[Optional()],
+                           description="Ngày cuối cùng phải hoàn thành, dạng ngày/tháng/năm (ví dụ 30/06/2026).")
     deadline_text = StringField("Thời hạn ghi trong văn bản", validators=[Optional(), Length(max=500)],
                                 description="Ví dụ: “Quý II năm 2026”, “Thường xuyên”.")
     source_document = StringField("Văn bản giao", validators=[Optional(), Length(max=500)],
@@ -49,7 +87,7 @@ def action_form(fields: list[dict], prefix: str, officers=(), **kwargs) -> Actio
         if f["type"] == "text":
             control = TextAreaField(label, validators=required + [Length(max=5000)])
         elif f["type"] == "date":
-            control = DateField(label, validators=required)
+            control = VNDateField(label, validators=required)
         elif f["type"] == "number":
             control = DecimalField(label, validators=required)
         elif f["type"] == "user":

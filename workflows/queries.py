@@ -6,6 +6,7 @@ sync by ``workflows.cycle`` after every save.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app
@@ -150,8 +151,15 @@ def get_attachment(user: User, attachment_id: int) -> Attachment:
     return attachment
 
 
+def vn_sort_key(text: str) -> tuple[str, str]:
+    """Alphabetical order as Vietnamese readers expect (accents after the base letter)."""
+    base = unicodedata.normalize("NFD", text.replace("Đ", "D~").replace("đ", "d~"))
+    return "".join(c for c in base if not unicodedata.combining(c)).casefold(), text
+
+
 def agencies() -> list[Agency]:
-    return list(db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)))
+    return sorted(db.session.scalars(select(Agency).where(Agency.active.is_(True))),
+                  key=lambda a: vn_sort_key(a.name))
 
 
 def agency_officers(agency_id: int) -> list[User]:
