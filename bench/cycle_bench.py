@@ -90,6 +90,10 @@ def drive(users, n_tasks: int) -> tuple[list[float], int]:
             cycle.complete(item.id, users[who(item)], decision, "ok", data)
             timings.append((time.perf_counter() - start) * 1000)
         state_bytes = max(state_bytes, len(task.instances[0].state))
+        if (i + 1) % 100 == 0:
+            recent = timings[-1000:]
+            print(f"  … {i + 1} tasks, recent complete median {statistics.median(recent):.2f} ms",
+                  file=sys.stderr, flush=True)
     return timings, state_bytes
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -111,7 +112,7 @@ def create_task(actor: User, *, title: str, lead_agency: str, output_type: str,
 
 def claim(work_item_id: int, user: User) -> WorkItem:
     with transaction():
-        item = _locked_item(work_item_id)
+        item, _ = _locked_item(work_item_id)
         _check_can_act(user, item)
         if item.claimed_by_id == user.id:
             return item
@@ -123,7 +124,7 @@ def claim(work_item_id: int, user: User) -> WorkItem:
 
 def release(work_item_id: int, user: User) -> WorkItem:
     with transaction():
-        item = _locked_item(work_item_id)
+        item, _ = _locked_item(work_item_id)
         if item.claimed_by_id != user.id:
             raise NotAllowed("Chỉ người đang giữ việc mới trả việc về hàng chờ.")
         item.claimed_by = None
@@ -156,11 +157,10 @@ def complete(work_item_id: int, user: User, decision: str, comment: str | None =
 
 def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
               data: dict[str, Any], uploads: dict[str, Any]) -> Task:
-    item = _locked_item(work_item_id)
+    item, instance = _locked_item(work_item_id)
     if item.status != "open":
         raise _already_done(item)
     _check_can_act(user, item)
-    instance = item.instance
     wf = engine.restore(instance.state)
     step = engine.step(wf, item.engine_task_id)
     if step is None:
@@ -258,16 +258,22 @@ def _clean_data(step: engine.Step, data: dict[str, Any], item: WorkItem,
 
 # ---------------------------------------------------------------- helpers
 
-def _locked_item(work_item_id: int) -> WorkItem:
-    item = db.session.get(WorkItem, work_item_id)
-    if item is None:
+def _locked_item(work_item_id: int) -> tuple[WorkItem, ProcessInstance]:
+    """Lock the item's process instance, then read the item as it is now.
+
+    On PostgreSQL a concurrent completion waits on the row lock and then sees the item done; on
+    SQLite the version column of the instance catches the race at write time.
+    """
+    instance_id = db.session.scalar(select(WorkItem.instance_id).where(WorkItem.id == work_item_id))
+    if instance_id is None:
         raise NotFound("Không tìm thấy việc cần xử lý.")
-    # Lock the instance row (PostgreSQL), then re-read the item: a concurrent completion
-    # that committed while we waited is now visible.
-    db.session.scalar(select(ProcessInstance).where(ProcessInstance.id == item.instance_id)
-                      .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
-    db.session.refresh(item)
-    return item
+    instance = db.session.scalar(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id)
+        .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+    item = db.session.scalar(select(WorkItem).where(WorkItem.id == work_item_id)
+                             .options(joinedload(WorkItem.task))
+                             .execution_options(populate_existing=True))
+    return item, instance
 
 
 def _already_done(item: WorkItem) -> Conflict:
