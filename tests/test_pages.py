@@ -228,3 +228,15 @@ def test_a_failed_step_leaves_no_uploaded_file_behind(browser, world, app):
     assert set(folder.iterdir()) == before
     assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
     assert item_at(task, "report").status == "open"
+
+
+def test_history_shows_what_each_step_recorded(browser, world):
+    task = new_task(world, collaborators=(COLLAB_A,))
+    for step in ("assign", "draft", "give_opinion"):
+        act(world, task, step)
+    browser.login("officer")
+    page = text(browser.client.get(f"/tasks/{task.id}"))
+    assert "Nội dung góp ý:" in page and "Nhất trí với dự thảo." in page
+    assert "Chuyên viên thực hiện:" in page
+    # a submit-only step asks for a note, not for a reason to return
+    assert "Ý kiến / lý do trả lại" not in page and "Ghi chú" in page

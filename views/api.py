@@ -73,7 +73,8 @@ def task_json(task: Task, detail: bool = False) -> dict:
 
 def _api_fields(item: WorkItem) -> list[dict]:
     # Files are uploaded through the web form; over the API they are never required.
-    return [{**f, "required": f["required"] and f["type"] != "file"} for f in item.fields]
+    return [{"name": f["name"], "type": f["type"], "required": f["required"] and f["type"] != "file",
+             "label": f["label"]} for f in item.fields]
 
 
 @bp.post("/token")

@@ -71,21 +71,28 @@ class TaskForm(FlaskForm):
 
 
 class ActionForm(FlaskForm):
-    comment = TextAreaField("Ý kiến / lý do", validators=[Optional(), Length(max=5000)],
-                            description="Bắt buộc khi trả lại.")
+    """Base of the per-step forms built by ``action_form``."""
 
 
-def action_form(fields: list[dict], prefix: str, officers=(), **kwargs) -> ActionForm:
+def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=(), **kwargs) -> ActionForm:
     """An ActionForm with one control per field the work item's step declares."""
 
     class StepForm(ActionForm):
         pass
 
+    if "return" in decisions:
+        StepForm.comment = TextAreaField("Ý kiến / lý do trả lại", validators=[Optional(), Length(max=5000)],
+                                         description="Bắt buộc khi trả lại; ghi rõ cần sửa gì.")
+    else:
+        StepForm.comment = TextAreaField("Ghi chú", validators=[Optional(), Length(max=5000)],
+                                         description="Không bắt buộc.")
+
     for f in fields:
         label = f["label"]
         required = [DataRequired(f"Vui lòng nhập {label.lower()}.")] if f["required"] else [Optional()]
         if f["type"] == "text":
-            control = TextAreaField(label, validators=required + [Length(max=5000)])
+            kind = TextAreaField if f.get("multiline") else StringField
+            control = kind(label, validators=required + [Length(max=5000)])
         elif f["type"] == "date":
             control = VNDateField(label, validators=required)
         elif f["type"] == "number":

@@ -35,6 +35,14 @@ def datetime_vn(value: datetime | None) -> str:
     return clock.to_local(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
+def filesize(size: int) -> str:
+    if size < 1024:
+        return f"{size} byte"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
 def days_since(value: datetime | None) -> int | None:
     if value is None:
         return None
@@ -44,6 +52,7 @@ def days_since(value: datetime | None) -> int | None:
 def register(app: Flask) -> None:
     app.add_template_filter(date_vn)
     app.add_template_filter(datetime_vn)
+    app.add_template_filter(filesize)
     app.add_template_global(days_since)
     app.add_template_global(queries.task_status)
     app.jinja_env.globals.update(

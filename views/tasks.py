@@ -70,16 +70,18 @@ def _forms_for(items) -> dict:
         if cycle.can_act(current_user, item):
             officers = (queries.agency_officers(item.agency_id)
                         if any(f["type"] == "user" for f in item.fields) else ())
-            forms[item.id] = action_form(item.fields, prefix=f"wi{item.id}", officers=officers)
+            forms[item.id] = action_form(item.fields, item.decisions, prefix=f"wi{item.id}", officers=officers)
     return forms
 
 
 def _render_task(task, forms, status=200):
+    attachments = queries.attachments(task)
     return render_template(
         "tasks/show.html", task=task, items=queries.open_items(task), forms=forms,
-        history=queries.history(task), attachments=queries.attachments(task),
+        history=queries.history(task), attachments=attachments,
+        files_by_id={a.id: a for a in attachments}, labels=queries.field_labels(task),
         can_download=queries.can_download(current_user, task),
-        last_return=queries.last_return(task)), status
+        pending_return=queries.pending_return(task)), status
 
 
 @bp.route("/tasks/<int:task_id>")

@@ -45,6 +45,7 @@ class Field:
     type: str
     required: bool
     label: str
+    multiline: bool = False  # a presentation hint for text fields (``text|…|label|long``)
 
 
 @dataclass(frozen=True)
@@ -175,10 +176,10 @@ def _parse_fields(props: dict[str, str]) -> tuple[Field, ...]:
     for key, spec in props.items():
         if not key.startswith("field."):
             continue
-        ftype, req, label = (spec.split("|", 2) + ["", ""])[:3]
+        ftype, req, label, hint = (spec.split("|", 3) + ["", "", ""])[:4]
         if ftype not in FIELD_TYPES:
             raise ModelError(f"Trường '{key}' có kiểu không hợp lệ: {ftype}")
-        fields.append(Field(key[len("field."):], ftype, req == "required", label or key))
+        fields.append(Field(key[len("field."):], ftype, req == "required", label or key, hint == "long"))
     return tuple(fields)
 
 

@@ -130,10 +130,20 @@ def history(task: Task) -> list[AuditEvent]:
                                    .order_by(AuditEvent.at, AuditEvent.id)))
 
 
-def last_return(task: Task) -> AuditEvent | None:
-    return db.session.scalars(select(AuditEvent).where(
-        AuditEvent.task_id == task.id, AuditEvent.action == "return")
+def pending_return(task: Task) -> AuditEvent | None:
+    """The return that sent the task to where it waits now, if its last decision was a return."""
+    last = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.task_id == task.id, AuditEvent.action.in_(("submit", "approve", "return")))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)).first()
+    return last if last is not None and last.action == "return" else None
+
+
+def field_labels(task: Task) -> dict[str, str]:
+    """Labels of every field the task's steps declared (to show audit data in words)."""
+    labels: dict[str, str] = {}
+    for fields in db.session.scalars(select(WorkItem.fields).where(WorkItem.task_id == task.id)):
+        labels.update({f["name"]: f["label"] for f in fields or []})
+    return labels
 
 
 def attachments(task: Task) -> list[Attachment]:
