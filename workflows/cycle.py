@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import OUTPUT_TYPES, Agency, AuditEvent, ProcessInstance, Task, User, WorkItem, db
