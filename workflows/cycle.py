@@ -7,7 +7,6 @@ save the state, sync the work items, append audit events, commit — or roll bac
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -325,9 +324,6 @@ def _holder(items: list[WorkItem]) -> str | None:
     holders = [i.claimed_by.full_name if i.claimed_by else (i.agency.name if i.agency else "?")
                for i in items]
     return "; ".join(dict.fromkeys(holders)) or None
-
-
-_SAFE_KEY = re.compile(r"^[a-z_][a-z0-9_]{0,59}$")
 
 
 def _sync(instance: ProcessInstance, wf, task: Task) -> list[WorkItem]:
