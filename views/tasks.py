@@ -75,12 +75,11 @@ def _forms_for(items) -> dict:
 
 
 def _render_task(task, forms, status=200):
-    attachments = queries.attachments(task)
+    history = queries.history(task)
     return render_template(
         "tasks/show.html", task=task, items=queries.open_items(task), forms=forms,
-        history=queries.history(task), attachments=attachments,
-        files_by_id={a.id: a for a in attachments}, labels=queries.field_labels(task),
-        can_download=queries.can_download(current_user, task),
+        history=history, recorded=queries.recorded_values(task, history),
+        attachments=queries.attachments(task), can_download=queries.can_download(current_user, task),
         pending_return=queries.pending_return(task)), status
 
 

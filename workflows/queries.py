@@ -138,12 +138,39 @@ def pending_return(task: Task) -> AuditEvent | None:
     return last if last is not None and last.action == "return" else None
 
 
-def field_labels(task: Task) -> dict[str, str]:
-    """Labels of every field the task's steps declared (to show audit data in words)."""
-    labels: dict[str, str] = {}
-    for fields in db.session.scalars(select(WorkItem.fields).where(WorkItem.task_id == task.id)):
-        labels.update({f["name"]: f["label"] for f in fields or []})
-    return labels
+@dataclass
+class RecordedValue:
+    label: str
+    kind: str  # text | date | number | user | file
+    value: object  # the text, the date string, the user's name or the Attachment
+
+
+def recorded_values(task: Task, events: list[AuditEvent]) -> dict[int, list[RecordedValue]]:
+    """What each completion recorded, in words: {audit event id: [RecordedValue, …]}."""
+    items = {i.id: i for i in db.session.scalars(select(WorkItem).where(WorkItem.task_id == task.id))}
+    files = {a.id: a for a in attachments(task)}
+    usernames = {value for e in events if e.work_item_id in items for name, value in (e.data or {}).items()
+                 if any(f["name"] == name and f["type"] == "user" for f in items[e.work_item_id].fields)}
+    names = dict(db.session.execute(select(User.username, User.full_name).where(User.username.in_(usernames))).all())
+    out: dict[int, list[RecordedValue]] = {}
+    for event in events:
+        item = items.get(event.work_item_id)
+        if item is None or not event.data:
+            continue
+        declared = {f["name"]: f for f in item.fields}
+        values = []
+        for name, value in event.data.items():
+            field = declared.get(name)
+            if field is None:
+                continue
+            if field["type"] == "file":
+                value = files.get(value)
+            elif field["type"] == "user":
+                value = names.get(value, value)
+            if value is not None:
+                values.append(RecordedValue(field["label"], field["type"], value))
+        out[event.id] = values
+    return out
 
 
 def attachments(task: Task) -> list[Attachment]:
