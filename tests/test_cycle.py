@@ -89,7 +89,8 @@ def test_full_cycle_with_opinions_appraisal_approval_and_confirmation(world):
     actions = [e.action for e in db.session.scalars(
         select(AuditEvent).where(AuditEvent.task_id == task.id).order_by(AuditEvent.id))]
     assert actions == ["create", "submit", "submit", "submit", "submit", "submit", "approve", "approve",
-                       "approve", "submit", "approve", "complete"]
+                       "approve", "submit", "approve"]
+    assert db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first().to_step == "Hoàn thành"
 
 
 def test_return_needs_a_reason_and_changes_nothing_without_one(world):

@@ -26,7 +26,6 @@ DECISION_LABELS = {"submit": "Gửi", "approve": "Đồng ý", "return": "Trả 
 ACTION_LABELS = {
     "create": "Giao nhiệm vụ", "submit": "Hoàn thành bước", "approve": "Đồng ý",
     "return": "Trả lại", "claim": "Nhận xử lý", "release": "Trả về hàng chờ",
-    "complete": "Kết thúc quy trình",
 }
 MAX_TEXT = 5000
 
@@ -211,8 +210,6 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
     to_step = _names(new_items) if new_items or not engine.is_completed(wf) else "Hoàn thành"
     _audit(decision, user, task, item, from_step=item.step_name, to_step=to_step,
            comment=comment or None, data={k: v for k, v in clean.items() if v is not None})
-    if engine.is_completed(wf):
-        _audit("complete", user, task, from_step=item.step_name, to_step="Hoàn thành")
     return task
 
 
