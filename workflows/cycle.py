@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import OUTPUT_TYPES, Agency, AuditEvent, ProcessInstance, Task, User, WorkItem, db
-from workflows import clock, engine, files, process_models
+from workflows import clock, engine, files, process_models, queries
 from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
 from workflows.tx import transaction
 
@@ -55,12 +55,12 @@ def create_task(actor: User, *, title: str, lead_agency: str, output_type: str,
         errors["title"] = "Vui lòng nhập tên nhiệm vụ."
     if output_type not in OUTPUT_TYPES:
         errors["output_type"] = "Loại sản phẩm không hợp lệ."
-    lead = _agency_by_name(lead_agency)
+    lead = queries.agency_by_name(lead_agency)
     if lead is None:
         errors["lead_agency"] = "Không tìm thấy đơn vị chủ trì trong danh mục."
     collaborators = []
     for name in dict.fromkeys(collaborating_agencies):
-        agency = _agency_by_name(name)
+        agency = queries.agency_by_name(name)
         if agency is None:
             errors["collaborating_agencies"] = f"Không tìm thấy đơn vị phối hợp “{name}”."
         elif lead is not None and agency.id == lead.id:
@@ -116,7 +116,7 @@ def claim(work_item_id: int, user: User) -> WorkItem:
             return item
         item.claimed_by = user
         _audit("claim", user, item.task, item, from_step=item.step_name)
-        item.task.current_holder = _holder([item])
+        item.task.current_holder = _holder(_open_items(item.instance_id))
     return item
 
 
@@ -300,12 +300,6 @@ def _check_can_act(user: User, item: WorkItem) -> None:
             and item.agency_id == user.agency_id):
         raise NotAllowed(f"Việc này đang do {item.claimed_by.full_name} xử lý.")
     raise NotAllowed("Bạn không có quyền xử lý việc này.")
-
-
-def _agency_by_name(name: str | None) -> Agency | None:
-    if not name:
-        return None
-    return db.session.scalar(select(Agency).where(Agency.name == name.strip()))
 
 
 def _open_items(instance_id: int) -> list[WorkItem]:

@@ -206,5 +206,7 @@ def agency_officers(agency_id: int) -> list[User]:
 
 
 
-def agency_by_name(name: str) -> Agency | None:
+def agency_by_name(name: str | None) -> Agency | None:
+    if not name or not name.strip():
+        return None
     return db.session.scalar(select(Agency).where(Agency.name == name.strip()))
