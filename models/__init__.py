@@ -4,11 +4,12 @@ from models.db import db, login_manager, migrate
 from models.people import OVERSIGHT_ROLES, ROLE_LABELS, ROLES, Agency, ApiToken, User
 from models.process import ProcessInstance, ProcessModel, WorkItem
 from models.records import Attachment, AuditEvent
+from models.registers import AgencyReview, DeadlineAdjustment, Holiday, ImportBatch, Indicator
 from models.tasks import OUTPUT_TYPES, Directive, Task, task_collaborators
 
 __all__ = [
     "OUTPUT_TYPES", "OVERSIGHT_ROLES", "ROLES", "ROLE_LABELS",
-    "Agency", "ApiToken", "Attachment", "AuditEvent", "Directive", "ProcessInstance",
-    "ProcessModel", "Task", "User", "WorkItem", "db", "login_manager", "migrate",
-    "task_collaborators",
+    "Agency", "AgencyReview", "ApiToken", "Attachment", "AuditEvent", "DeadlineAdjustment", "Directive",
+    "Holiday", "ImportBatch", "Indicator", "ProcessInstance", "ProcessModel", "Task", "User", "WorkItem",
+    "db", "login_manager", "migrate", "task_collaborators",
 ]

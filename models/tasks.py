@@ -29,17 +29,22 @@ task_collaborators = db.Table(
 
 class Directive(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(db.String(120))
+    number: Mapped[str] = mapped_column(db.String(120), index=True)
     issued_on: Mapped[date | None] = mapped_column()
     issuer: Mapped[str | None] = mapped_column(db.String(255))
     title: Mapped[str | None] = mapped_column(db.Text)
+    sha256: Mapped[str | None] = mapped_column(db.String(64), index=True)  # of the imported source
 
 
 class Task(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str | None] = mapped_column(db.String(40), unique=True)
     title: Mapped[str] = mapped_column(db.Text)
-    section: Mapped[str | None] = mapped_column(db.String(255))
+    section: Mapped[str | None] = mapped_column(db.String(500))
+    appendix: Mapped[str | None] = mapped_column(db.String(500))
+    stt: Mapped[str | None] = mapped_column(db.String(20))
+    # Identity inside its directive (normalized appendix + title): re-importing finds the same task.
+    import_key: Mapped[str | None] = mapped_column(db.String(64), index=True)
     directive_id: Mapped[int | None] = mapped_column(db.ForeignKey("directive.id"), index=True)
     source_document: Mapped[str | None] = mapped_column(db.Text)
     lead_agency_id: Mapped[int] = mapped_column(db.ForeignKey("agency.id"), index=True)
@@ -50,6 +55,8 @@ class Task(db.Model):
     due_date: Mapped[date | None] = mapped_column(index=True)  # effective due date
     recurrence: Mapped[str | None] = mapped_column(db.String(20))
     milestones: Mapped[list] = mapped_column(db.JSON, default=list)
+    done_at_issue: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(db.Text)
     # Lifecycle: "active" while a process runs, "done" when it completed.
     state: Mapped[str] = mapped_column(db.String(20), default="active", index=True)
     started_at: Mapped[datetime | None] = mapped_column()  # first action by a person

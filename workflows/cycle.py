@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import OUTPUT_TYPES, Agency, AuditEvent, ProcessInstance, Task, User, WorkItem, db
+from models import OUTPUT_TYPES, Agency, AuditEvent, DeadlineAdjustment, ProcessInstance, Task, User, WorkItem, db
 from workflows import clock, engine, files, process_models, queries
 from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
 from workflows.tx import transaction
@@ -26,6 +26,7 @@ DECISION_LABELS = {"submit": "Gửi", "approve": "Đồng ý", "return": "Trả 
 ACTION_LABELS = {
     "create": "Giao nhiệm vụ", "submit": "Hoàn thành bước", "approve": "Đồng ý",
     "return": "Trả lại", "claim": "Nhận xử lý", "release": "Trả về hàng chờ",
+    "adjust": "Điều chỉnh thời hạn", "rename": "Đổi tên nhiệm vụ",
 }
 MAX_TEXT = 5000
 
@@ -41,12 +42,27 @@ def _audit(action: str, actor: User | None, task: Task, work_item: WorkItem | No
 
 # ---------------------------------------------------------------- creating a task
 
-def create_task(actor: User, *, title: str, lead_agency: str, output_type: str,
-                collaborating_agencies: list[str] | tuple[str, ...] = (),
-                expected_output: str | None = None, due_date: date | None = None,
-                deadline_text: str | None = None, source_document: str | None = None,
-                section: str | None = None, recurrence: str | None = None) -> Task:
-    """Register a task and start the process routing.dmn chooses for its output type."""
+def create_task(actor: User, **fields: Any) -> Task:
+    """Register a task and start the process routing.dmn chooses for its output type. One transaction.
+
+    Fields: title, lead_agency, output_type, collaborating_agencies, expected_output, due_date,
+    deadline_text, source_document, section, recurrence (see ``add_task``).
+    """
+    with transaction():
+        return add_task(actor, **fields)
+
+
+def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
+             collaborating_agencies: list[str] | tuple[str, ...] = (),
+             expected_output: str | None = None, due_date: date | None = None,
+             deadline_text: str | None = None, source_document: str | None = None,
+             section: str | None = None, recurrence: str | None = None,
+             done_on: date | None = None, **extra: Any) -> Task:
+    """Validate, register and start one task; flushes only (the caller commits).
+
+    ``done_on`` records a task already done when it was assigned (no process is started).
+    ``extra`` sets further Task columns (directive, appendix, stt, import_key, nominal_due, …).
+    """
     if not actor.has_role("coordinator"):
         raise NotAllowed("Chỉ Tổ giúp việc được giao nhiệm vụ.")
     errors = {}
@@ -63,47 +79,74 @@ def create_task(actor: User, *, title: str, lead_agency: str, output_type: str,
         agency = queries.agency_by_name(name)
         if agency is None:
             errors["collaborating_agencies"] = f"Không tìm thấy đơn vị phối hợp “{name}”."
-        elif lead is not None and agency.id == lead.id:
-            errors["collaborating_agencies"] = "Đơn vị chủ trì không đồng thời là đơn vị phối hợp."
-        else:
+        elif lead is None or agency.id != lead.id:
             collaborators.append(agency)
-    if due_date is None and not (deadline_text or "").strip() and recurrence is None:
+    if due_date is None and not (deadline_text or "").strip() and recurrence is None and done_on is None:
         errors["due_date"] = "Vui lòng nhập thời hạn hoàn thành."
     if errors:
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", errors)
 
-    with transaction():
-        route = process_models.route(output_type)
-        model = process_models.latest(route["process"])
-        now = clock.now()
-        task = Task(title=title, lead_agency=lead, collaborating_agencies=collaborators,
-                    output_type=output_type, expected_output=(expected_output or "").strip() or None,
-                    due_date=due_date, nominal_due=due_date, deadline_text=deadline_text,
-                    recurrence=recurrence, source_document=source_document, section=section,
-                    created_at=now, created_by_id=actor.id, state="active")
-        db.session.add(task)
-        db.session.flush()
-        task.code = f"NV-{task.id:05d}"
-        data = {
-            "task_id": task.id,
-            "output_type": output_type,
-            "lead_agency": lead.name,
-            "collaborators": [{"agency": a.name} for a in collaborators],
-            "needs_appraisal": bool(route.get("needs_appraisal")),
-            "appraising_agency": route.get("appraising_agency"),
-            "competent_authority": route.get("competent_authority"),
-            "coordinating_agency": current_app.config["COORDINATING_AGENCY"],
-        }
-        wf = process_models.spec_for(model).start(data)
-        instance = ProcessInstance(task=task, process_model=model, state=engine.serialize(wf),
-                                   serializer_version=engine.SERIALIZER_VERSION, created_at=now,
-                                   updated_at=now)
-        db.session.add(instance)
-        db.session.flush()
-        new_items = _sync(instance, wf, task)
-        _audit("create", actor, task, to_step=_names(new_items),
-               data={"process": model.process_id, "version": model.version})
+    now = clock.now()
+    task = Task(title=title, lead_agency=lead, collaborating_agencies=collaborators,
+                output_type=output_type, expected_output=(expected_output or "").strip() or None,
+                due_date=due_date, nominal_due=extra.pop("nominal_due", due_date), deadline_text=deadline_text,
+                recurrence=recurrence, source_document=source_document, section=section,
+                created_at=now, created_by_id=actor.id, state="active", **extra)
+    db.session.add(task)
+    db.session.flush()
+    task.code = f"NV-{task.id:05d}"
+    if done_on is not None:
+        task.state, task.completed_on, task.done_at_issue = "done", done_on, True
+        task.completed_at = now
+        _audit("create", actor, task, to_step="Hoàn thành", comment="Đã hoàn thành khi ban hành văn bản.")
+        return task
+    route = process_models.route(output_type)
+    model = process_models.latest(route["process"])
+    data = {
+        "task_id": task.id,
+        "output_type": output_type,
+        "lead_agency": lead.name,
+        "collaborators": [{"agency": a.name} for a in collaborators],
+        "needs_appraisal": bool(route.get("needs_appraisal")),
+        "appraising_agency": route.get("appraising_agency"),
+        "competent_authority": route.get("competent_authority"),
+        "coordinating_agency": current_app.config["COORDINATING_AGENCY"],
+    }
+    wf = process_models.spec_for(model).start(data)
+    instance = ProcessInstance(task=task, process_model=model, state=engine.serialize(wf),
+                               serializer_version=engine.SERIALIZER_VERSION, created_at=now, updated_at=now)
+    db.session.add(instance)
+    db.session.flush()
+    new_items = _sync(instance, wf, task)
+    _audit("create", actor, task, to_step=_names(new_items),
+           data={"process": model.process_id, "version": model.version})
     return task
+
+
+def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str | None, reason: str,
+                    source: str | None = None, directive_id: int | None = None,
+                    nominal_due: date | str | None = None) -> DeadlineAdjustment:
+    """Change a task's due date, keeping the old one, who decided, why and by which document.
+
+    The open work items follow the new date. Flushes only.
+    """
+    adjustment = DeadlineAdjustment(
+        task_id=task.id, old_due=task.due_date, new_due=new_due, old_text=task.deadline_text, new_text=new_text,
+        reason=reason, source_document=source, directive_id=directive_id, decided_by_id=user.id, at=clock.now())
+    db.session.add(adjustment)
+    _audit("adjust", user, task, comment=reason, data={
+        "old_due": task.due_date.isoformat() if task.due_date else None,
+        "new_due": new_due.isoformat() if new_due else None, "source": source})
+    task.due_date, task.deadline_text = new_due, new_text
+    if nominal_due is not None:
+        task.nominal_due = date.fromisoformat(nominal_due) if isinstance(nominal_due, str) else nominal_due
+    for item in _open_items_of_task(task.id):
+        item.due_at = _due_at(task)
+    return adjustment
+
+
+def _open_items_of_task(task_id: int) -> list[WorkItem]:
+    return list(db.session.scalars(select(WorkItem).where(WorkItem.task_id == task_id, WorkItem.status == "open")))
 
 
 # ---------------------------------------------------------------- claiming

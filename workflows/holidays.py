@@ -1,0 +1,46 @@
+"""The holiday calendar: editable rows in the database, preloaded with Vietnam's 2025–2026 days off."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from models import Holiday, db
+from workflows.tx import transaction
+from workflows.workdays import VN_PUBLIC_HOLIDAYS, VN_WORKING_WEEKENDS, HolidayCalendar
+
+
+def ensure_defaults() -> int:
+    """Load the preloaded days when the table is empty (init-db); returns how many were added."""
+    if db.session.scalar(select(Holiday.id).limit(1)) is not None:
+        return 0
+    with transaction():
+        for day, name in VN_PUBLIC_HOLIDAYS:
+            db.session.add(Holiday(day=day, name=name, kind="off"))
+        for day, name in VN_WORKING_WEEKENDS:
+            db.session.add(Holiday(day=day, name=name, kind="working"))
+    return len(VN_PUBLIC_HOLIDAYS) + len(VN_WORKING_WEEKENDS)
+
+
+def calendar() -> HolidayCalendar:
+    """The calendar as the administrator keeps it."""
+    rows = db.session.execute(select(Holiday.day, Holiday.kind)).all()
+    return HolidayCalendar(holidays=frozenset(d for d, k in rows if k == "off"),
+                           working_weekends=frozenset(d for d, k in rows if k == "working"))
+
+
+def set_day(day: date, name: str, kind: str = "off") -> Holiday:
+    """Add or change one day of the calendar (administrators)."""
+    with transaction():
+        row = db.session.scalar(select(Holiday).where(Holiday.day == day)) or Holiday(day=day)
+        row.name, row.kind = name, kind
+        db.session.add(row)
+    return row
+
+
+def remove_day(day: date) -> None:
+    with transaction():
+        row = db.session.scalar(select(Holiday).where(Holiday.day == day))
+        if row is not None:
+            db.session.delete(row)
