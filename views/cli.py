@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from flask import Flask
 from flask_migrate import upgrade
 
 from models import ROLES
-from workflows import demo, people, process_models
+from workflows import deadlines, demo, holidays, people, process_models
 from workflows.errors import DomainError
+from workflows.importing import pipeline
 
 
 def _fail(exc: DomainError) -> None:
@@ -21,6 +24,9 @@ def register(app: Flask) -> None:
         """Create or upgrade the schema and deploy changed BPMN/DMN files; safe to run twice."""
         upgrade()
         deployed = process_models.deploy(deployed_by="init-db")
+        added = holidays.ensure_defaults()
+        if added:
+            click.echo(f"Đã nạp {added} ngày nghỉ lễ, ngày làm bù 2025–2026 vào lịch.")
         for model in deployed:
             click.echo(f"Đã triển khai {model.filename} phiên bản {model.version}")
         click.echo("Cơ sở dữ liệu đã sẵn sàng.")
@@ -50,6 +56,35 @@ def register(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc)
         click.echo(f"Đã tạo người dùng: {user.username} ({', '.join(user.roles)})")
+
+    @app.cli.command("parse-deadline")
+    @click.argument("text")
+    @click.option("--issued", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="The document's date, YYYY-MM-DD")
+    @click.option("--outputs", default=None, help="The expected outputs, to label several milestones")
+    def parse_deadline_command(text, issued, outputs):
+        """Print how a free-text deadline is understood, as JSON."""
+        result = deadlines.parse_deadline(text, issued=issued.date() if issued else None, outputs=outputs,
+                                          calendar=holidays.calendar())
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+
+    @app.cli.command("import-tasks")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--directive", default=None, help="Number of the assigning document, if the file has none")
+    @click.option("--issued", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+    @click.option("--dry-run", is_flag=True, help="Analyse and report; write nothing")
+    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+    @click.option("--user", "username", default=None, help="Coordinator recorded as the importer")
+    def import_tasks(file, directive, issued, dry_run, fmt, username):
+        """Import the task tables of an official document (.txt, .md, .xlsx, .docx)."""
+        try:
+            report = pipeline.import_file(username, file, directive, issued.date() if issued else None, dry_run)
+        except DomainError as exc:
+            _fail(exc)
+        if fmt == "json":
+            click.echo(json.dumps(pipeline.public_report(report), ensure_ascii=False, indent=2))
+        else:
+            click.echo(pipeline.text_report(report, dry_run))
 
     @app.cli.command("seed-demo")
     def seed_demo():

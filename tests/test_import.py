@@ -1,0 +1,261 @@
+"""Importing the official task lists (the real fixtures, as they are): account for every row,
+re-import safely, apply amendments with history, refuse malformed input cleanly."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from workflows.importing.readers import read_text
+
+from models import (
+    Agency,
+    AgencyReview,
+    AuditEvent,
+    DeadlineAdjustment,
+    Directive,
+    ImportBatch,
+    Indicator,
+    Task,
+    WorkItem,
+    db,
+)
+from tests.conftest import Browser
+from workflows import holidays, people
+from workflows.demo_data import AGENCIES
+from workflows.errors import Invalid
+from workflows.importing import pipeline
+
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
+
+
+def fixture(prefix: str) -> Path:
+    return next(FIXTURES.glob(f"{prefix}_*.txt"))
+
+
+@pytest.fixture
+def province(app):
+    """The registry of real agencies (with their aliases) and a coordinator."""
+    holidays.ensure_defaults()
+    for a in AGENCIES:
+        people.create_agency(a["name"], short_name=a["short_name"], kind=a["kind"], aliases=a["aliases"])
+    return {"coord": people.create_user("coord", "mat-khau-1", "Sở Khoa học và Công nghệ", ["coordinator"],
+                                        "Điều phối viên")}
+
+
+def preview(province, prefix: str, **kwargs):
+    path = fixture(prefix)
+    return pipeline.preview(province["coord"], path.name, path.read_bytes(), **kwargs)
+
+
+def tasks_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Task))
+
+
+@pytest.mark.parametrize("prefix", ["000", "002", "003"])
+def test_every_row_is_accounted_for(province, prefix):
+    report = preview(province, prefix).report
+    assert report["appendices"], "no task table found"
+    for appendix in report["appendices"]:
+        assert appendix["imported"] + appendix["flagged"] == appendix["rows_in_source"] == len(appendix["rows"])
+        for row in appendix["rows"]:
+            assert row["action"] in ("new", "unchanged", "rename", "adjust", "flagged")
+            if row["action"] == "flagged":
+                assert row["blocking"], row  # a flagged row always says why
+
+
+def test_000_imports_its_eleven_tasks_once(province):
+    batch = preview(province, "000")
+    [appendix] = batch.report["appendices"]
+    assert appendix["rows_in_source"] == 11
+    result = pipeline.commit(province["coord"], batch.id)
+    assert result["created"] + result["flagged"] == 11
+    created = tasks_count()
+    assert created == result["created"] and created >= 9
+    # processes started: every created task has its first work item
+    assert db.session.scalar(select(func.count(func.distinct(WorkItem.task_id)))) == created
+    again = preview(province, "000")
+    assert {r["action"] for r in again.report["appendices"][0]["rows"]} <= {"unchanged", "flagged"}
+    pipeline.commit(province["coord"], again.id)
+    assert tasks_count() == created
+    assert db.session.scalar(select(func.count()).select_from(Directive)) == 1
+
+
+def test_fixing_flagged_rows_then_importing_again_completes_the_list(province):
+    batch = preview(province, "000")
+    pipeline.commit(province["coord"], batch.id)
+    again = preview(province, "000")
+    for row in again.report["appendices"][0]["rows"]:
+        if row["action"] == "flagged":
+            pipeline.fix_row(province["coord"], again.id, 0, row["number"],
+                             {"lead_agency": "Sở Khoa học và Công nghệ", "due_date": "2026-06-30"})
+    db.session.refresh(again)
+    assert all(r["action"] != "flagged" for r in again.report["appendices"][0]["rows"])
+    pipeline.commit(province["coord"], again.id)
+    assert tasks_count() == 11
+
+
+def test_002_action_plan_with_indicators(province):
+    batch = preview(province, "002")
+    report = batch.report
+    assert len(report["appendices"]) >= 2
+    assert sum(a["rows_in_source"] for a in report["appendices"]) >= 100
+    assert report["indicators"] and report["indicators"][0]["rows"]
+    result = pipeline.commit(province["coord"], batch.id)
+    assert tasks_count() == result["created"]
+    assert db.session.scalar(select(func.count()).select_from(Indicator)) == result["indicators"] > 0
+    indicator = db.session.scalars(select(Indicator)).first()
+    assert indicator.name and indicator.targets
+    # agencies named with typos resolved to registry agencies: no agency was created by the import
+    assert db.session.scalar(select(func.count()).select_from(Agency)) == len(AGENCIES)
+
+
+def _base_list_for_003() -> str:
+    """The list 003 amends is not among the fixtures: build it from what 003 names (Phụ lục II
+    tasks no. 03 and 122 to rename, and the tasks whose deadlines it changes, at earlier dates)."""
+    amended = read_text(fixture("003").read_text())
+    header = "STT\tTên nhiệm vụ\tĐơn vị chủ trì\tĐơn vị phối hợp\tKết quả/sản phẩm\tThời gian hoàn thành"
+    lines = ["Kế hoạch số 01-KH/BCĐ ngày 05/01/2026", "", "Phụ lục II", "DANH MỤC NHIỆM VỤ NĂM 2026", "", header]
+    rows = [("3", "Tổ Giúp việc làm việc với các cơ quan để tháo gỡ vướng mắc", "Sở Khoa học và Công nghệ",
+             "Thường xuyên"),
+            ("122", "Nhiệm vụ số 122 trước khi đổi tên", "Sở Khoa học và Công nghệ", "Năm 2026")]
+    number = 200
+    for appendix in amended.appendices:
+        for row in appendix.rows:
+            if "thời gian" in row.cells.get("adjustment", "").lower():
+                number += 1
+                rows.append((str(number), row.cells["title"], row.cells["lead"], "Tháng 3/2026"))
+    for stt, title, lead, deadline in rows:
+        lines.append(f"{stt}\t{title}\t{lead}\t\tKế hoạch\t{deadline}")
+    return "\n".join(lines) + "\n"
+
+
+def test_003_amends_its_base_list_with_history(province):
+    coord = province["coord"]
+    base = pipeline.preview(coord, "ke-hoach-goc.txt", _base_list_for_003().encode())
+    base_result = pipeline.commit(coord, base.id)
+    assert base_result["flagged"] == 0
+    batch = preview(province, "003")
+    actions = [r["action"] for a in batch.report["appendices"] for r in a["rows"]]
+    assert actions.count("adjust") >= 2 and actions.count("rename") == 2
+    result = pipeline.commit(coord, batch.id)
+    assert result["adjusted"] >= 2 and result["renamed"] == 2
+    adjustments = list(db.session.scalars(select(DeadlineAdjustment)))
+    assert len(adjustments) == result["adjusted"]
+    for adj in adjustments:
+        assert adj.old_due.isoformat() == "2026-03-31" and adj.new_due != adj.old_due
+        assert "07-KH/BCĐ" in (adj.reason or "") and adj.decided_by.username == "coord"
+        assert adj.task.due_date == adj.new_due
+        # the running process sees the new date
+        for item in db.session.scalars(select(WorkItem).where(WorkItem.task_id == adj.task_id,
+                                                              WorkItem.status == "open")):
+            assert item.due_at.date() == adj.new_due
+    renames = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "rename")))
+    assert len(renames) == 2 and all(e.data["old"] != e.data["new"] for e in renames)
+    # importing the amendment again changes nothing
+    before = tasks_count()
+    again = preview(province, "003")
+    pipeline.commit(coord, again.id)
+    assert tasks_count() == before
+    assert db.session.scalar(select(func.count()).select_from(DeadlineAdjustment)) == len(adjustments)
+
+
+def test_003_without_its_base_list_flags_the_amendments(province):
+    report = preview(province, "003").report
+    flagged = [r for a in report["appendices"] for r in a["rows"] if r["action"] == "flagged"]
+    assert any(b["code"] == "amend" for r in flagged for b in r["blocking"])
+
+
+def test_unknown_agency_goes_to_review_and_mapping_makes_an_alias(province):
+    text = ("STT\tTên nhiệm vụ\tĐơn vị chủ trì\tThời gian hoàn thành\tKết quả/sản phẩm\n"
+            "1\tXây dựng kế hoạch thử\tSở KHCN&ĐMST tỉnh\tQuý II năm 2026\tKế hoạch\n")
+    batch = pipeline.preview(province["coord"], "thu.txt", text.encode())
+    [row] = batch.report["appendices"][0]["rows"]
+    assert row["action"] == "flagged" and row["reviews"]
+    [review] = db.session.scalars(select(AgencyReview).where(AgencyReview.status == "open"))
+    science = db.session.scalar(select(Agency).where(Agency.name == "Sở Khoa học và Công nghệ"))
+    pipeline.map_agency(province["coord"], review.id, science.id)
+    pipeline.refresh(province["coord"], batch.id)
+    [row] = batch.report["appendices"][0]["rows"]
+    assert row["action"] == "new" and row["lead_agencies"] == ["Sở Khoa học và Công nghệ"]
+    assert "Sở KHCN&ĐMST tỉnh" in science.aliases
+    assert db.session.scalar(select(func.count()).select_from(Agency)) == len(AGENCIES)
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("rong.txt", b""),
+    ("nhi-phan.bin", bytes(range(256)) * 50),
+    ("khong-bang.txt", "Kính gửi các sở, ban, ngành.\nĐề nghị thực hiện.\n".encode()),
+    ("lon.txt", b"a" * (20 * 1024 * 1024 + 1)),
+])
+def test_malformed_input_gets_a_clear_message(province, name, content):
+    with pytest.raises(Invalid) as exc:
+        pipeline.preview(province["coord"], name, content)
+    assert exc.value.message and not exc.value.message.isascii()  # a Vietnamese sentence
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+def test_script_in_a_cell_is_plain_text(province, browser):
+    text = ("STT\tTên nhiệm vụ\tĐơn vị chủ trì\tThời gian hoàn thành\tKết quả/sản phẩm\n"
+            "1\t<script>alert(1)</script>Xây dựng kế hoạch\tSở Tư pháp\tNăm 2026\tKế hoạch\n")
+    batch = pipeline.preview(province["coord"], "xss.txt", text.encode())
+    browser.login("coord")
+    page = browser.client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+
+
+def test_commit_is_all_or_nothing(province):
+    batch = preview(province, "000")
+    # an agency disappears between the preview and the commit: the commit fails as a whole
+    lead = batch.report["appendices"][0]["rows"][-1]["lead_agencies"][0]
+    db.session.execute(Agency.__table__.update().where(Agency.name == lead).values(name=lead + " (cũ)"))
+    db.session.commit()
+    with pytest.raises(Invalid):
+        pipeline.commit(province["coord"], batch.id)
+    assert tasks_count() == 0
+    assert db.session.scalar(select(func.count()).select_from(Directive)) == 0
+    assert db.session.get(ImportBatch, batch.id).status == "preview"
+
+
+def test_import_screens(province, app):
+    b = Browser(app.test_client())
+    b.login("coord")
+    assert "Nhập danh mục nhiệm vụ từ văn bản" in b.client.get("/imports").get_data(as_text=True)
+    token = b.csrf("/imports")
+    r = b.client.post("/imports", data={"csrf_token": token, "file": (io.BytesIO(fixture("000").read_bytes()),
+                                                                      "cong-van.txt")},
+                      content_type="multipart/form-data")
+    assert r.status_code == 302
+    page = b.client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Số dòng trong văn bản" in page and "Ghi danh mục" in page
+    r = b.client.post("/imports", data={"csrf_token": token, "text": ""})
+    assert r.status_code == 422 and "Vui lòng chọn tệp hoặc dán nội dung bảng." in r.get_data(as_text=True)
+    batch = db.session.scalars(select(ImportBatch)).one()
+    r = b.client.post(f"/imports/{batch.id}/commit", data={"csrf_token": token})
+    assert r.status_code == 302 and tasks_count() > 0
+    officer = Browser(app.test_client())
+    people.create_user("cv", "mat-khau-1", "Sở Tư pháp", ["officer"])
+    officer.login("cv")
+    assert officer.client.get("/imports").status_code == 403
+
+
+def test_cli_import_and_parse_deadline(province, app):
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["import-tasks", str(fixture("000")), "--dry-run", "--format", "json"])
+    assert dry.exit_code == 0, dry.output
+    report = json.loads(dry.output)
+    [appendix] = report["appendices"]
+    assert set(appendix) >= {"title", "rows_in_source", "imported", "flagged", "rows"}
+    assert set(appendix["rows"][0]) >= {"stt", "section", "title", "lead_agencies", "collaborating_agencies",
+                                        "output_type", "deadline_text", "nominal_due", "effective_due", "recurrence",
+                                        "milestones", "done_at_issue", "warnings"}
+    assert tasks_count() == 0 and db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+    real = runner.invoke(args=["import-tasks", str(fixture("000"))])
+    assert real.exit_code == 0 and "11 dòng trong văn bản" in real.output
+    parsed = runner.invoke(args=["parse-deadline", "Quý II năm 2026"])
+    assert json.loads(parsed.output)["nominal_due"] == "2026-06-30"
+    keys = set(json.loads(parsed.output))
+    assert keys >= {"nominal_due", "effective_due", "recurrence", "milestones", "done_at_issue", "unparsed"}

@@ -1,0 +1,127 @@
+"""“Nhập danh mục nhiệm vụ”: upload or paste → preview → fix → commit (coordinators)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from models import OUTPUT_TYPES
+from views.forms import VNDateField
+from workflows import queries
+from workflows.errors import Invalid
+from workflows.importing import pipeline
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Tệp văn bản (.txt, .md, .xlsx, .docx)")
+    text = TextAreaField("Hoặc dán nội dung bảng", validators=[Optional(), Length(max=2_000_000)],
+                         description="Dán nguyên văn bảng phụ lục (các cột cách nhau bằng phím Tab hoặc dấu |).")
+    directive = StringField("Số, ký hiệu văn bản giao", validators=[Optional(), Length(max=120)],
+                            description="Để trống nếu văn bản đã ghi số; ví dụ “Kế hoạch số 266-KH/TU”.")
+    issued = VNDateField("Ngày ban hành", validators=[Optional()],
+                         description="Dùng để cảnh báo thời hạn đã qua; để trống nếu văn bản đã ghi ngày.")
+
+
+class RowFixForm(FlaskForm):
+    """Parses the per-row fix forms of the preview (rendered by hand in the table)."""
+
+    lead_agency = SelectField("Đơn vị chủ trì", validators=[Optional()])
+    output_type = SelectField("Loại sản phẩm", validators=[Optional()],
+                              choices=[SelectChoice("", "— giữ nguyên —")]
+                              + [SelectChoice(k, v) for k, v in OUTPUT_TYPES.items()])
+    due_date = VNDateField("Thời hạn", validators=[Optional()])
+    title = TextAreaField("Tên nhiệm vụ", validators=[Optional(), Length(max=2000)])
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def index():
+    pipeline.require_coordinator(current_user)
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        if upload and upload.filename:
+            filename, content = upload.filename, upload.read()
+        elif (form.text.data or "").strip():
+            filename, content = "noi-dung-dan.txt", form.text.data.encode("utf-8")
+        else:
+            form.file.errors = ["Vui lòng chọn tệp hoặc dán nội dung bảng."]
+            return render_template("imports/index.html", form=form, batches=pipeline.recent_batches()), 422
+        try:
+            batch = pipeline.preview(current_user, filename, content, form.directive.data, form.issued.data)
+        except Invalid as exc:
+            form.file.errors = [exc.message]
+            return render_template("imports/index.html", form=form, batches=pipeline.recent_batches()), 422
+        return redirect(url_for("imports.show", batch_id=batch.id))
+    status = 422 if form.errors else 200
+    return render_template("imports/index.html", form=form, batches=pipeline.recent_batches()), status
+
+
+@bp.route("/<int:batch_id>")
+@login_required
+def show(batch_id: int):
+    batch = pipeline.get_batch(current_user, batch_id)
+    return render_template("imports/show.html", batch=batch, report=batch.report, agencies=queries.agencies(),
+                           reviews=pipeline.open_reviews())
+
+
+@bp.post("/<int:batch_id>/rows/<int:appendix>/<int:number>")
+@login_required
+def fix(batch_id: int, appendix: int, number: int):
+    form = RowFixForm()
+    form.lead_agency.choices = [SelectChoice("")] + [SelectChoice(a.name) for a in queries.agencies()]
+    if not form.validate_on_submit():
+        flash("Chưa sửa được dòng: " + "; ".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("imports.show", batch_id=batch_id) + f"#r{appendix}-{number}")
+    changes = {"lead_agency": form.lead_agency.data, "output_type": form.output_type.data,
+               "due_date": form.due_date.data, "title": (form.title.data or "").strip()}
+    if request.form.get("action") == "skip":
+        changes = {"skip": True}
+    elif request.form.get("action") == "unskip":
+        changes = {"skip": False}
+    try:
+        pipeline.fix_row(current_user, batch_id, appendix, number, changes)
+    except Invalid as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Đã cập nhật dòng {number}.", "success")
+    return redirect(url_for("imports.show", batch_id=batch_id) + f"#r{appendix}-{number}")
+
+
+@bp.post("/<int:batch_id>/reviews/<int:review_id>")
+@login_required
+def map_agency(batch_id: int, review_id: int):
+    as_group = request.form.get("action") == "group"
+    try:
+        review = pipeline.map_agency(current_user, review_id, request.form.get("agency_id", type=int), as_group)
+        pipeline.refresh(current_user, batch_id)
+    except Invalid as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Đã ghi nhận “{review.text}”" + (" là tên chung." if as_group else f" là {review.agency.name}."),
+              "success")
+    return redirect(url_for("imports.show", batch_id=batch_id) + "#reviews")
+
+
+@bp.post("/<int:batch_id>/commit")
+@login_required
+def commit(batch_id: int):
+    counts = pipeline.commit(current_user, batch_id)
+    flash(f"Đã ghi danh mục: {counts['created']} nhiệm vụ mới, {counts['adjusted']} điều chỉnh thời hạn, "
+          f"{counts['renamed']} đổi tên, {counts['unchanged']} không đổi, {counts['flagged']} dòng chưa nhập "
+          f"(cần xem lại), {counts['indicators']} chỉ tiêu.", "success")
+    return redirect(url_for("imports.show", batch_id=batch_id))
+
+
+@bp.post("/<int:batch_id>/cancel")
+@login_required
+def cancel(batch_id: int):
+    pipeline.cancel(current_user, batch_id)
+    flash("Đã hủy lượt nhập; không có dữ liệu nào được ghi.", "info")
+    return redirect(url_for("imports.index"))
