@@ -1,0 +1,377 @@
+"""The free-text deadline parser: every deadline text of the fixtures, DOMAIN.md's examples, and properties."""
+
+from __future__ import annotations
+
+import calendar as gregorian
+import unicodedata
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workflows.deadlines import RECURRENCES, Deadline, Milestone, parse_deadline, split_outputs
+from workflows.workdays import DEFAULT_CALENDAR, HolidayCalendar
+
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
+DEADLINE_COLUMNS = ("Thời gian hoàn thành", "Thời hạn hoàn thành")
+PLAN_266 = date(2025, 4, 26)  # Kế hoạch 266-KH/TU, the document of fixture 002
+
+
+def d(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+# text, issued, outputs -> nominal, effective, recurrence, milestones, done_at_issue, all understood
+FIXTURE_CASES = [
+    # 000_…: letter of UBND tỉnh, March 2026
+    ("15/4/2026", None, None, "2026-04-15", "2026-04-15", None, 0, False, True),
+    ("31/3/2026", None, None, "2026-03-31", "2026-03-31", None, 0, False, True),
+    # 002_…: Kế hoạch 266-KH/TU, Phụ lục II and III
+    ("Đã hoàn thành", PLAN_266, None, None, None, None, 0, True, True),
+    ("Tháng 4/2025", PLAN_266, None, "2025-04-30", "2025-05-05", None, 0, False, True),
+    ("Tháng 5/2025", PLAN_266, None, "2025-05-31", "2025-06-02", None, 0, False, True),
+    ("Tháng 5/2025 và hàng năm", PLAN_266, "Kế hoạch", "2025-05-31", "2025-06-02", "yearly", 1, False, True),
+    ("Tháng 5/2025 và thường xuyên", PLAN_266, "Kế hoạch của UBND tỉnh", "2025-05-31", "2025-06-02", "ongoing", 1,
+     False, True),
+    ("Tháng 6/2025", PLAN_266, None, "2025-06-30", "2025-06-30", None, 0, False, True),
+    ("Tháng 6/2025; thường xuyên", PLAN_266, "Kế hoạch", "2025-06-30", "2025-06-30", "ongoing", 1, False, True),
+    ("(1) Tháng 6/2025; (2) Tháng 10/2025", PLAN_266,
+     "(1) Quyết định ban hành Bộ chỉ tiêu đánh giá CBCC; (2) Phần mềm đánh giá",
+     "2025-06-30", "2025-06-30", None, 2, False, True),
+    ("Tháng 7/2025", PLAN_266, None, "2025-07-31", "2025-07-31", None, 0, False, True),
+    ("Tháng 8/2025", PLAN_266, None, "2025-08-31", "2025-09-03", None, 0, False, True),
+    ("- Tháng 8/2025 - Thường xuyên", PLAN_266, "- Kế hoạch của UBND tỉnh", "2025-08-31", "2025-09-03", "ongoing", 1,
+     False, True),
+    ("Tháng 9/2025", PLAN_266, None, "2025-09-30", "2025-09-30", None, 0, False, True),
+    ("Tháng 10/2025", PLAN_266, None, "2025-10-31", "2025-10-31", None, 0, False, True),
+    ("Tháng 11/2025", PLAN_266, None, "2025-11-30", "2025-12-01", None, 0, False, True),
+    ("- Tháng 11/2025 - Tháng 9/2028", PLAN_266, "- Phê duyệt Đề án; - Hoàn thành triển khai",
+     "2025-11-30", "2025-12-01", None, 2, False, True),
+    ("Tháng 12/2025", PLAN_266, None, "2025-12-31", "2025-12-31", None, 0, False, True),
+    ("Tháng 3/2026", PLAN_266, None, "2026-03-31", "2026-03-31", None, 0, False, True),
+    ("- Tháng 4/2026 - Năm 2026", PLAN_266, "Quyết định phê duyệt dự án", "2026-04-30", "2026-05-04", None, 2, False,
+     True),
+    ("Tháng 6/2026", PLAN_266, None, "2026-06-30", "2026-06-30", None, 0, False, True),
+    ("Hoàn thành tháng 6/2026", PLAN_266, "Hoàn thành Đề án", "2026-06-30", "2026-06-30", None, 0, False, True),
+    ("Tháng 9/2026", PLAN_266, None, "2026-09-30", "2026-09-30", None, 0, False, True),
+    ("Tháng 10/2026", PLAN_266, None, "2026-10-31", "2026-11-02", None, 0, False, True),
+    ("Tháng 11/2026", PLAN_266, None, "2026-11-30", "2026-11-30", None, 0, False, True),
+    ("Tháng 12/2026", PLAN_266, None, "2026-12-31", "2026-12-31", None, 0, False, True),
+    ("Năm 2026", PLAN_266, None, "2026-12-31", "2026-12-31", None, 0, False, True),
+    ("Tháng 3/2027", PLAN_266, None, "2027-03-31", "2027-03-31", None, 0, False, True),
+    ("Tháng 6/2027", PLAN_266, None, "2027-06-30", "2027-06-30", None, 0, False, True),
+    ("Tháng 9/2027", PLAN_266, None, "2027-09-30", "2027-09-30", None, 0, False, True),
+    ("Tháng 12/2027", PLAN_266, None, "2027-12-31", "2027-12-31", None, 0, False, True),
+    ("Năm 2027", PLAN_266, None, "2027-12-31", "2027-12-31", None, 0, False, True),
+    ("Tháng 6/2028", PLAN_266, None, "2028-06-30", "2028-06-30", None, 0, False, True),
+    ("Tháng 8/2028", PLAN_266, None, "2028-08-31", "2028-08-31", None, 0, False, True),
+    ("Thường xuyên", PLAN_266, None, None, None, "ongoing", 0, False, True),
+    ("Hàng năm", PLAN_266, "Kế hoạch của UBND tỉnh", "2025-11-25", "2025-11-25", "yearly", 0, False, True),
+    ("", PLAN_266, None, None, None, None, 0, False, True),  # empty cell (a row split by a page break)
+    # 003_…: amending appendix, May 2026
+    ("Phát động trong tháng 4/2026", None, "Triển khai đến toàn thể người dân, CBCCVN trên địa bàn tỉnh",
+     "2026-04-30", "2026-05-04", None, 1, False, True),
+    ("Trong năm 2026", None, None, "2026-12-31", "2026-12-31", None, 0, False, True),
+    ("Quý II năm 2026", None, None, "2026-06-30", "2026-06-30", None, 0, False, True),
+    ("30/6/2026", None, None, "2026-06-30", "2026-06-30", None, 0, False, True),
+    ("Tháng 6 năm 2026", None, None, "2026-06-30", "2026-06-30", None, 0, False, True),
+    ("Hoàn thành trước ngày 15/5/2026", None, None, "2026-05-15", "2026-05-15", None, 0, False, True),
+]
+
+DOMAIN_CASES = [
+    ("trước ngày 02/4/2026", None, None, "2026-04-02", "2026-04-02", None, 0, False, True),
+    ("Tháng 02/2025", None, None, "2025-02-28", "2025-02-28", None, 0, False, True),
+    ("Hoàn thành trong tháng 3/2026", None, None, "2026-03-31", "2026-03-31", None, 0, False, True),
+    ("Quý I/2026", None, None, "2026-03-31", "2026-03-31", None, 0, False, True),
+    ("Quý 3/2026", None, None, "2026-09-30", "2026-09-30", None, 0, False, True),
+    ("Nhiệm vụ thường xuyên", None, None, None, None, "ongoing", 0, False, True),
+    ("Hàng năm", None, None, None, None, "yearly", 0, False, True),
+    ("Hàng năm", date(2025, 11, 26), None, "2026-11-25", "2026-11-25", "yearly", 0, False, True),
+    ("(Đã thực hiện)", None, None, None, None, None, 0, True, True),
+    ("Phát động trong tháng 4/2026 (Đã thực hiện)", None, None, "2026-04-30", "2026-05-04", None, 1, True, True),
+    ("6 tháng đầu năm 2026", None, None, "2026-06-30", "2026-06-30", None, 0, False, True),
+    ("6 tháng cuối năm", date(2026, 1, 5), None, "2026-12-31", "2026-12-31", None, 0, False, True),
+    ("6 tháng cuối năm", None, None, None, None, None, 0, False, False),  # no year to anchor it
+    ("31/3/2026 Báo cáo cấp có thẩm quyền", None, None, "2026-03-31", "2026-03-31", None, 0, False, False),
+    # from the body text of the documents
+    ("trước ngày 31/3/2026", None, None, "2026-03-31", "2026-03-31", None, 0, False, True),
+    ("hoàn thành trước ngày 15/5/2025", None, None, "2025-05-15", "2025-05-15", None, 0, False, True),
+    # tolerance: case, spacing, HTML, optional "năm", Roman or Arabic quarters, trailing dot, no diacritics
+    ("  THÁNG   4 / 2025. ", None, None, "2025-04-30", "2025-05-05", None, 0, False, True),
+    ("tháng 4 năm 2025", None, None, "2025-04-30", "2025-05-05", None, 0, False, True),
+    ("<i>Quý II năm 2026</i>", None, None, "2026-06-30", "2026-06-30", None, 0, False, True),
+    ("quý ii/2026", None, None, "2026-06-30", "2026-06-30", None, 0, False, True),
+    ("Quý 2 năm 2026", None, None, "2026-06-30", "2026-06-30", None, 0, False, True),
+    ("Qúy IV/2026", None, None, "2026-12-31", "2026-12-31", None, 0, False, True),
+    ("Thang 4/2025", None, None, "2025-04-30", "2025-05-05", None, 0, False, True),
+    ("Tháng 6/2025<br>Thường xuyên", None, None, "2025-06-30", "2025-06-30", "ongoing", 1, False, True),
+    ("- Tháng 11/2025\n- Tháng 9/2028", None, None, "2025-11-30", "2025-12-01", None, 2, False, True),
+    ("ngày 15 tháng 5 năm 2026", None, None, "2026-05-15", "2026-05-15", None, 0, False, True),
+    ("15-5-2026", None, None, "2026-05-15", "2026-05-15", None, 0, False, True),
+    ("Định kỳ hằng quý", None, None, None, None, "quarterly", 0, False, True),
+    ("Hằng tháng", None, None, None, None, "monthly", 0, False, True),
+    ("31/02/2026", None, None, None, None, None, 0, False, False),
+    ("Tháng 13/2026", None, None, None, None, None, 0, False, False),
+    ("Quý 5/2026", None, None, None, None, None, 0, False, False),
+    ("Chờ hướng dẫn của Bộ", None, None, None, None, None, 0, False, False),
+    ("Từ tháng 3 đến tháng 6/2026", None, None, "2026-06-30", "2026-06-30", None, 0, False, False),  # a range: review
+]
+
+
+@pytest.mark.parametrize(("text", "issued", "outputs", "nominal", "effective", "recurrence", "milestones", "done",
+                          "understood"), FIXTURE_CASES + DOMAIN_CASES)
+def test_deadline_texts(text, issued, outputs, nominal, effective, recurrence, milestones, done, understood):
+    result = parse_deadline(text, issued=issued, outputs=outputs)
+    assert (result.nominal_due, result.effective_due, result.recurrence, len(result.milestones),
+            result.done_at_issue, result.unparsed == "") == (d(nominal), d(effective), recurrence, milestones, done,
+                                                            understood)
+    assert result.raw == text
+
+
+def fixture_deadline_cells() -> set[str]:
+    """Every cell under a deadline column header in the fixtures (the header repeats after page breaks)."""
+    cells = set()
+    for path in sorted(FIXTURES.glob("*.txt")):
+        column = None
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = line.split("\t")
+            header = [cell.strip() for cell in row]
+            named = [name for name in DEADLINE_COLUMNS if name in header]
+            if named:
+                column = header.index(named[0])
+            elif column is not None and len(row) > column:
+                cells.add(row[column])
+    return cells
+
+
+@pytest.mark.skipif(not FIXTURES.is_dir(), reason="../shared/fixtures not present")
+def test_the_table_lists_every_deadline_text_of_the_fixtures():
+    assert fixture_deadline_cells() <= {case[0] for case in FIXTURE_CASES}
+    assert len(fixture_deadline_cells()) == len({case[0] for case in FIXTURE_CASES})
+
+
+def test_milestones_take_the_outputs_in_order():
+    result = parse_deadline("- Tháng 11/2025 - Tháng 9/2028", outputs="- Phê duyệt Đề án; - Hoàn thành triển khai")
+    assert result.milestones == [Milestone(date(2025, 11, 30), "Phê duyệt Đề án"),
+                                 Milestone(date(2028, 9, 30), "Hoàn thành triển khai")]
+    assert result.nominal_due == date(2025, 11, 30)  # the earliest milestone, not the end of a range
+
+
+def test_milestones_without_enough_outputs_get_empty_labels():
+    result = parse_deadline("- Tháng 4/2026 - Năm 2026", outputs="Quyết định phê duyệt dự án")
+    assert [m.label for m in result.milestones] == ["Quyết định phê duyệt dự án", ""]
+    assert [m.due for m in result.milestones] == [date(2026, 4, 30), date(2026, 12, 31)]
+
+
+def test_numbered_milestones_match_numbered_outputs():
+    result = parse_deadline("(1) Tháng 6/2025; (2) Tháng 10/2025",
+                            outputs="(1) Quyết định ban hành Bộ chỉ tiêu đánh giá CBCC; (2) Phần mềm đánh giá")
+    assert [(m.due, m.label) for m in result.milestones] == [
+        (date(2025, 6, 30), "Quyết định ban hành Bộ chỉ tiêu đánh giá CBCC"),
+        (date(2025, 10, 31), "Phần mềm đánh giá")]
+
+
+def test_a_launch_is_a_labelled_milestone():
+    result = parse_deadline("Phát động trong tháng 4/2026", outputs="Triển khai đến toàn thể người dân")
+    assert result.milestones == [Milestone(date(2026, 4, 30), "Phát động")]
+
+
+def test_first_milestone_then_recurrence():
+    result = parse_deadline("Tháng 5/2025 và hàng năm", issued=PLAN_266, outputs="Kế hoạch")
+    assert (result.nominal_due, result.recurrence) == (date(2025, 5, 31), "yearly")
+    assert result.milestones == [Milestone(date(2025, 5, 31), "Kế hoạch")]
+
+
+def test_yearly_cut_off_is_configurable():
+    assert parse_deadline("Hàng năm", issued=PLAN_266, yearly_cutoff=(6, 15)).nominal_due == date(2025, 6, 15)
+    assert parse_deadline("Hàng năm", issued=date(2025, 6, 16), yearly_cutoff=(6, 15)).nominal_due == date(2026, 6, 15)
+    assert parse_deadline("Hàng năm", issued=date(2024, 3, 1), yearly_cutoff=(2, 29)).nominal_due == date(2025, 2, 28)
+    assert parse_deadline("Hàng năm", issued=datetime(2025, 4, 26, 8, 30)).nominal_due == date(2025, 11, 25)
+
+
+def test_a_column_shift_keeps_the_rest_for_review():
+    result = parse_deadline("31/3/2026 Báo cáo cấp có thẩm quyền")
+    assert result.nominal_due == date(2026, 3, 31)
+    assert result.unparsed == "Báo cáo cấp có thẩm quyền"
+    assert result.needs_review
+
+
+@pytest.mark.parametrize("text", [None, "", "   ", "<br>", "Chờ hướng dẫn", "31/02/2026"])
+def test_nothing_understood_needs_review(text):
+    result = parse_deadline(text)
+    assert (result.nominal_due, result.effective_due, result.recurrence, result.milestones) == (None, None, None, [])
+    assert result.needs_review
+    assert result.raw == (text or "")
+
+
+def test_invalid_date_goes_to_unparsed():
+    result = parse_deadline("31/02/2026")
+    assert result.unparsed == "31/02/2026"
+    partly = parse_deadline("Tháng 6/2026; 31/02/2026")
+    assert (partly.nominal_due, partly.unparsed) == (date(2026, 6, 30), "31/02/2026")
+
+
+def test_understood_texts_need_no_review():
+    assert not parse_deadline("Thường xuyên").needs_review
+    assert not parse_deadline("Đã hoàn thành").needs_review
+    assert not parse_deadline("Quý II năm 2026").needs_review
+
+
+def test_decomposed_unicode_is_understood():
+    text = unicodedata.normalize("NFD", "Quý II năm 2026")
+    assert parse_deadline(text).nominal_due == date(2026, 6, 30)
+
+
+def test_effective_due_uses_the_given_calendar():
+    assert parse_deadline("Tháng 4/2025").effective_due == date(2025, 5, 5)
+    plain = parse_deadline("Tháng 4/2025", calendar=HolidayCalendar())
+    assert (plain.nominal_due, plain.effective_due) == (date(2025, 4, 30), date(2025, 4, 30))
+
+
+def test_to_json():
+    result = parse_deadline("- Tháng 8/2025 - Thường xuyên", outputs="- Kế hoạch của UBND tỉnh")
+    assert result.to_json() == {
+        "raw": "- Tháng 8/2025 - Thường xuyên",
+        "nominal_due": "2025-08-31",
+        "effective_due": "2025-09-03",
+        "recurrence": "ongoing",
+        "milestones": [{"due": "2025-08-31", "label": "Kế hoạch của UBND tỉnh"}],
+        "done_at_issue": False,
+        "unparsed": "",
+    }
+    assert parse_deadline("").to_json()["nominal_due"] is None
+
+
+def test_split_outputs():
+    assert split_outputs("- Phê duyệt Đề án; - Hoàn thành triển khai") == ["Phê duyệt Đề án", "Hoàn thành triển khai"]
+    assert split_outputs("(1) Quyết định; (2) Phần mềm đánh giá") == ["Quyết định", "Phần mềm đánh giá"]
+    assert split_outputs("- Kế hoạch A - Quyết định B") == ["Kế hoạch A", "Quyết định B"]
+    assert split_outputs("Phát triển kinh tế - xã hội") == ["Phát triển kinh tế - xã hội"]
+    assert split_outputs('<ul style="list-style-type: none"><li>Văn bản</li><li>Báo cáo</li></ul>') == [
+        "Văn bản", "Báo cáo"]
+    assert split_outputs(None) == []
+
+
+# --- properties -------------------------------------------------------------------------------
+
+years = st.integers(min_value=1900, max_value=2999)
+months = st.integers(min_value=1, max_value=12)
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def last_day(year: int, month: int) -> date:
+    return date(year, month, gregorian.monthrange(year, month)[1])
+
+
+@st.composite
+def month_texts(draw) -> tuple[str, date]:
+    year, month = draw(years), draw(months)
+    word = draw(st.sampled_from(["Tháng", "tháng", "THÁNG", "Hoàn thành trong tháng", "Trong tháng", "Thang"]))
+    number = draw(st.sampled_from([str(month), f"{month:02d}"]))
+    joint = draw(st.sampled_from(["/", " / ", " năm ", " "]))
+    tail = draw(st.sampled_from(["", ".", " ", "<br>"]))
+    return f"{word} {number}{joint}{year}{tail}", last_day(year, month)
+
+
+@st.composite
+def quarter_texts(draw) -> tuple[str, date]:
+    year, quarter = draw(years), draw(st.integers(min_value=1, max_value=4))
+    number = draw(st.sampled_from([str(quarter), ROMAN[quarter], ROMAN[quarter].lower()]))
+    joint = draw(st.sampled_from(["/", " năm ", " "]))
+    word = draw(st.sampled_from(["Quý", "quý", "QUÝ", "Trong quý"]))
+    return f"{word} {number}{joint}{year}", last_day(year, quarter * 3)
+
+
+@st.composite
+def date_texts(draw) -> tuple[str, date]:
+    due = draw(st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)))
+    day = draw(st.sampled_from([str(due.day), f"{due.day:02d}"]))
+    month = draw(st.sampled_from([str(due.month), f"{due.month:02d}"]))
+    prefix = draw(st.sampled_from(["", "trước ngày ", "Hoàn thành trước ngày ", "ngày "]))
+    return f"{prefix}{day}/{month}/{due.year}", due
+
+
+any_period = st.one_of(month_texts(), quarter_texts(), date_texts())
+
+
+@settings(max_examples=300, deadline=None)
+@given(month_texts())
+def test_any_month_gives_its_last_day(case):
+    text, expected = case
+    result = parse_deadline(text)
+    assert (result.nominal_due, result.unparsed) == (expected, "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(quarter_texts())
+def test_any_quarter_gives_the_last_day_of_its_last_month(case):
+    text, expected = case
+    result = parse_deadline(text)
+    assert (result.nominal_due, result.unparsed) == (expected, "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(date_texts())
+def test_any_valid_date_round_trips(case):
+    text, expected = case
+    result = parse_deadline(text)
+    assert (result.nominal_due, result.unparsed, result.milestones) == (expected, "", [])
+
+
+@settings(max_examples=300, deadline=None)
+@given(years, months, st.integers(min_value=29, max_value=31))
+def test_days_past_the_end_of_a_month_are_not_dates(year, month, day):
+    if day <= gregorian.monthrange(year, month)[1]:
+        return
+    text = f"{day}/{month}/{year}"
+    result = parse_deadline(text)
+    assert (result.nominal_due, result.unparsed) == (None, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_period)
+def test_effective_due_is_the_next_working_day(case):
+    text, _ = case
+    result = parse_deadline(text)
+    assert result.effective_due is not None and result.nominal_due is not None
+    assert result.effective_due >= result.nominal_due
+    assert DEFAULT_CALENDAR.is_working_day(result.effective_due)
+    assert result.effective_due == DEFAULT_CALENDAR.next_working_day(result.nominal_due)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(any_period, min_size=2, max_size=4), st.sampled_from(["; ", " - ", "\n- ", " và "]))
+def test_listed_periods_become_milestones_and_the_earliest_is_due(cases, separator):
+    text = "- " + separator.join(t for t, _ in cases)
+    result = parse_deadline(text, outputs="; ".join(f"Sản phẩm {i}" for i in range(len(cases))))
+    assert [m.due for m in result.milestones] == [due for _, due in cases]
+    assert [m.label for m in result.milestones] == [f"Sản phẩm {i}" for i in range(len(cases))]
+    assert result.nominal_due == min(due for _, due in cases)
+    assert result.unparsed == ""
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(), st.one_of(st.none(), st.dates()), st.one_of(st.none(), st.text()))
+def test_parse_never_raises_on_arbitrary_text(text, issued, outputs):
+    result = parse_deadline(text, issued=issued, outputs=outputs)
+    assert isinstance(result, Deadline)
+    assert result.recurrence in RECURRENCES
+    if result.nominal_due is not None:
+        assert result.effective_due is not None and result.effective_due >= result.nominal_due
+    result.to_json()
+
+
+TOKENS = ["Tháng", "tháng", "Quý", "năm", "Năm", "ngày", "trước", "Hoàn thành", "Đã hoàn thành", "Thường xuyên",
+          "hàng năm", "và", "6 tháng đầu", "cuối", "Phát động", "trong", "(1)", "(", ")", "-", ";", "/", ".", " ",
+          "\n", "<br>", "<i>", "0", "2", "12", "31", "13", "2026", "99", "IV", "II", "I"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=25).map("".join), st.one_of(st.none(), st.dates()))
+def test_parse_never_raises_on_near_miss_text(text, issued):
+    result = parse_deadline(text, issued=issued)
+    if result.nominal_due is not None:
+        assert DEFAULT_CALENDAR.is_working_day(result.effective_due)
+    assert len(result.unparsed) <= len(text)
