@@ -90,9 +90,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from views import api, auth, errors, imports, inbox, tasks
+    from views import admin, api, auth, errors, imports, inbox, tasks
 
-    for module in (auth, inbox, tasks, imports, errors):
+    for module in (auth, inbox, tasks, imports, admin, errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from workflows.importing.readers import read_text
 
 from models import (
     Agency,
@@ -25,9 +24,11 @@ from models import (
 )
 from tests.conftest import Browser
 from workflows import holidays, people
+from workflows.deadlines import parse_deadline
 from workflows.demo_data import AGENCIES
 from workflows.errors import Invalid
 from workflows.importing import pipeline
+from workflows.importing.readers import read_text
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 
@@ -259,3 +260,35 @@ def test_cli_import_and_parse_deadline(province, app):
     assert json.loads(parsed.output)["nominal_due"] == "2026-06-30"
     keys = set(json.loads(parsed.output))
     assert keys >= {"nominal_due", "effective_due", "recurrence", "milestones", "done_at_issue", "unparsed"}
+
+
+def test_task_page_keeps_the_original_deadline_after_an_amendment(province, app):
+    coord = province["coord"]
+    pipeline.commit(coord, pipeline.preview(coord, "ke-hoach-goc.txt", _base_list_for_003().encode()).id)
+    pipeline.commit(coord, preview(province, "003").id)
+    adjusted = db.session.scalars(select(DeadlineAdjustment)).first().task
+    b = Browser(app.test_client())
+    b.login("coord")
+    page = b.client.get(f"/tasks/{adjusted.id}").get_data(as_text=True)
+    assert "Thời hạn ban đầu: 31/03/2026" in page and "Điều chỉnh lại thời gian hoàn thành" in page
+
+
+def test_administrators_keep_the_holiday_calendar(province, app):
+    people.create_user("qt", "mat-khau-1", None, ["admin"])
+    b = Browser(app.test_client())
+    b.login("qt")
+    page = b.client.get("/admin/holidays?year=2026").get_data(as_text=True)
+    assert "Quốc khánh" in page or "Quốc Khánh" in page
+    token = b.csrf("/admin/holidays")
+    r = b.client.post("/admin/holidays", data={"csrf_token": token, "day": "24/11/2026",
+                                               "name": "Ngày Văn hóa Việt Nam", "kind": "off"})
+    assert r.status_code == 302
+    # a deadline on that day now falls due the next working day
+    assert parse_deadline("24/11/2026", calendar=holidays.calendar()).effective_due.isoformat() == "2026-11-25"
+    r = b.client.post("/admin/holidays", data={"csrf_token": token, "day": "31/02/2026", "name": "x"})
+    assert r.status_code == 422 and "Ngày không hợp lệ" in r.get_data(as_text=True)
+    b.client.post("/admin/holidays/2026-11-24/delete", data={"csrf_token": token})
+    assert parse_deadline("24/11/2026", calendar=holidays.calendar()).effective_due.isoformat() == "2026-11-24"
+    assert b.client.post("/admin/holidays/khong-phai-ngay/delete", data={"csrf_token": token}).status_code == 404
+    b.login("coord")
+    assert b.client.get("/admin/holidays").status_code == 403

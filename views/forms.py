@@ -7,7 +7,7 @@ from datetime import date, datetime
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DecimalField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import OUTPUT_TYPES
@@ -94,7 +94,9 @@ def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=
             kind = TextAreaField if f.get("multiline") else StringField
             control = kind(label, validators=required + [Length(max=5000)])
         elif f["type"] == "date":
-            control = VNDateField(label, validators=required)
+            # InputRequired keeps the parse error of a typed but impossible date visible
+            control = VNDateField(label, validators=[InputRequired(f"Vui lòng nhập {label.lower()}.")]
+                                  if f["required"] else [Optional()])
         elif f["type"] == "number":
             control = DecimalField(label, validators=required)
         elif f["type"] == "user":

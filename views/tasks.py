@@ -79,7 +79,8 @@ def _render_task(task, forms, status=200):
     return render_template(
         "tasks/show.html", task=task, items=queries.open_items(task), forms=forms,
         history=history, recorded=queries.recorded_values(task, history),
-        attachments=queries.attachments(task), can_download=queries.can_download(current_user, task),
+        attachments=queries.attachments(task), adjustments=queries.adjustments(task),
+        can_download=queries.can_download(current_user, task),
         pending_return=queries.pending_return(task)), status
 
 

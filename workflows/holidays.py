@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from models import Holiday, db
+from workflows.errors import NotFound
 from workflows.tx import transaction
 from workflows.workdays import VN_PUBLIC_HOLIDAYS, VN_WORKING_WEEKENDS, HolidayCalendar
 
@@ -37,6 +38,24 @@ def set_day(day: date, name: str, kind: str = "off") -> Holiday:
         row.name, row.kind = name, kind
         db.session.add(row)
     return row
+
+
+def days(year: int | None = None) -> list[Holiday]:
+    query = select(Holiday).order_by(Holiday.day)
+    if year:
+        query = query.where(Holiday.day >= date(year, 1, 1), Holiday.day <= date(year, 12, 31))
+    return list(db.session.scalars(query))
+
+
+def years() -> list[int]:
+    return sorted({d.year for d in db.session.scalars(select(Holiday.day))})
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise NotFound("Không tìm thấy ngày này trong lịch.") from exc
 
 
 def remove_day(day: date) -> None:

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from models import Agency, Attachment, AuditEvent, Task, User, WorkItem, db, task_collaborators
+from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, User, WorkItem, db, task_collaborators
 from workflows import clock, status
 from workflows.errors import NotAllowed, NotFound
 
@@ -171,6 +171,12 @@ def recorded_values(task: Task, events: list[AuditEvent]) -> dict[int, list[Reco
                 values.append(RecordedValue(field["label"], field["type"], value))
         out[event.id] = values
     return out
+
+
+def adjustments(task: Task) -> list[DeadlineAdjustment]:
+    """Every change of the task's due date, oldest first (the original stays visible)."""
+    return list(db.session.scalars(select(DeadlineAdjustment).where(DeadlineAdjustment.task_id == task.id)
+                                   .order_by(DeadlineAdjustment.at, DeadlineAdjustment.id)))
 
 
 def attachments(task: Task) -> list[Attachment]:

@@ -23,7 +23,6 @@ from models import (
     Agency,
     AgencyReview,
     AuditEvent,
-    DeadlineAdjustment,
     Directive,
     ImportBatch,
     Indicator,
@@ -457,10 +456,6 @@ def _commit_indicator(directive: Directive, row: dict) -> int:
                              responsible_text=row["responsible_text"], extra=row["extra"]))
     return 1
 
-
-def adjustments(task: Task) -> list[DeadlineAdjustment]:
-    return list(db.session.scalars(select(DeadlineAdjustment).where(DeadlineAdjustment.task_id == task.id)
-                                   .order_by(DeadlineAdjustment.at)))
 
 
 # ---------------------------------------------------------------- command line

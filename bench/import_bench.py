@@ -1,0 +1,78 @@
+"""Benchmark: read + analyse (preview) and commit of the largest real document, 002_….txt.
+
+    python bench/import_bench.py [--runs 5] [--database URL]
+
+Prints the figures; asserts nothing. Target: preview under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from models import Task, db  # noqa: E402
+from workflows import holidays, people, process_models  # noqa: E402
+from workflows.demo_data import AGENCIES  # noqa: E402
+from workflows.importing import pipeline  # noqa: E402
+from workflows.importing.readers import read_any  # noqa: E402
+
+FIXTURE = next((Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures").glob("002_*.txt"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--database", default=None)
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="import-bench-")
+    url = args.database or f"sqlite:///{tmp}/bench.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEPLOY_MODELS_ON_START": False,
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "UPLOAD_FOLDER": tmp})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        process_models.deploy()
+        holidays.ensure_defaults()
+        for a in AGENCIES:
+            people.create_agency(a["name"], short_name=a["short_name"], kind=a["kind"], aliases=a["aliases"])
+        coord = people.create_user("coord", "bench-password", "Sở Khoa học và Công nghệ", ["coordinator"])
+        content = FIXTURE.read_bytes()
+
+        reads, previews = [], []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            doc = read_any(FIXTURE.name, content)
+            reads.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            batch = pipeline.preview(coord, FIXTURE.name, content)
+            previews.append(time.perf_counter() - start)
+        rows = sum(a.rows_in_source for a in doc.appendices)
+        print(f"{FIXTURE.name}: {len(content) / 1024:.0f} KB, {len(doc.appendices)} tables, {rows} data rows")
+        print(f"read (parse tables)            : median {statistics.median(reads) * 1000:7.1f} ms")
+        print(f"preview (read + analyse + save): median {statistics.median(previews) * 1000:7.1f} ms "
+              "(target < 2000 ms)")
+        start = time.perf_counter()
+        result = pipeline.commit(coord, batch.id)
+        elapsed = time.perf_counter() - start
+        tasks = db.session.scalar(select(func.count()).select_from(Task))
+        print(f"commit: {result['created']} tasks created with their processes started, {result['indicators']} "
+              f"indicators, {result['flagged']} rows left for review, in {elapsed * 1000:.0f} ms "
+              f"({elapsed / max(tasks, 1) * 1000:.1f} ms per task)")
+        db.session.remove()
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
