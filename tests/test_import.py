@@ -292,3 +292,16 @@ def test_administrators_keep_the_holiday_calendar(province, app):
     assert b.client.post("/admin/holidays/khong-phai-ngay/delete", data={"csrf_token": token}).status_code == 404
     b.login("coord")
     assert b.client.get("/admin/holidays").status_code == 403
+
+
+def test_a_name_settled_as_not_an_agency_stops_blocking(province):
+    batch = preview(province, "002")
+    review = db.session.scalars(select(AgencyReview).where(
+        AgencyReview.text == "Quyết định phê duyệt chủ trương đầu tư")).one()
+    before = sum(a["flagged"] for a in batch.report["appendices"])
+    pipeline.map_agency(province["coord"], review.id, None, "ignored")
+    pipeline.refresh(province["coord"], batch.id)
+    rows = [r for a in batch.report["appendices"] for r in a["rows"]]
+    assert not any(rv["text"] == review.text for r in rows for rv in r["reviews"])
+    assert any("bỏ qua “Quyết định phê duyệt chủ trương đầu tư”" in w for r in rows for w in r["warnings"])
+    assert sum(a["flagged"] for a in batch.report["appendices"]) <= before

@@ -23,12 +23,11 @@ def register(app: Flask) -> None:
     def init_db():
         """Create or upgrade the schema and deploy changed BPMN/DMN files; safe to run twice."""
         upgrade()
-        deployed = process_models.deploy(deployed_by="init-db")
+        for model in process_models.deploy(deployed_by="init-db"):
+            click.echo(f"Đã triển khai {model.filename} phiên bản {model.version}")
         added = holidays.ensure_defaults()
         if added:
             click.echo(f"Đã nạp {added} ngày nghỉ lễ, ngày làm bù 2025–2026 vào lịch.")
-        for model in deployed:
-            click.echo(f"Đã triển khai {model.filename} phiên bản {model.version}")
         click.echo("Cơ sở dữ liệu đã sẵn sàng.")
 
     @app.cli.command("create-agency")

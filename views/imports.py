@@ -97,15 +97,16 @@ def fix(batch_id: int, appendix: int, number: int):
 @bp.post("/<int:batch_id>/reviews/<int:review_id>")
 @login_required
 def map_agency(batch_id: int, review_id: int):
-    as_group = request.form.get("action") == "group"
+    decision = request.form.get("action") or "agency"
     try:
-        review = pipeline.map_agency(current_user, review_id, request.form.get("agency_id", type=int), as_group)
+        review = pipeline.map_agency(current_user, review_id, request.form.get("agency_id", type=int), decision)
         pipeline.refresh(current_user, batch_id)
     except Invalid as exc:
         flash(exc.message, "error")
     else:
-        flash(f"Đã ghi nhận “{review.text}”" + (" là tên chung." if as_group else f" là {review.agency.name}."),
-              "success")
+        outcome = {"group": "là tên chung", "ignored": "không phải tên đơn vị"}.get(
+            decision, f"là {review.agency.name if review.agency else ''}")
+        flash(f"Đã ghi nhận “{review.text}” {outcome}.", "success")
     return redirect(url_for("imports.show", batch_id=batch_id) + "#reviews")
 
 

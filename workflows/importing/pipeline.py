@@ -13,7 +13,7 @@ import base64
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -51,6 +51,7 @@ class Context:
     issued: date | None
     directive: Directive | None
     existing_keys: dict[str, int]  # import_key -> task id, inside the matched directive
+    settled: dict[str, str] = field(default_factory=dict)  # normalized name -> "group" | "ignored" (decided once)
 
 
 def require_coordinator(user: User) -> None:
@@ -97,10 +98,19 @@ def _deadline_fields(text: str, outputs: str, ctx: Context) -> tuple[dict, list[
 def _agencies(cell: str, ctx: Context, what: str) -> tuple[list[str], list[str], list[dict], list[str]]:
     """Resolve one agency cell: (agencies, groups, review pieces, warnings)."""
     resolution = ctx.matcher.resolve(cell or "")
-    reviews = [{"text": m.text, "suggestion": m.name, "score": round(m.score, 2)} for m in resolution.review]
+    groups = list(resolution.groups)
+    reviews = []
     warnings = [f"{what}: “{m.text}” được hiểu là “{m.name}”." for m in resolution.matches
                 if m.kind == "fuzzy" and m.name and m not in resolution.review]
-    return resolution.agencies, resolution.groups, reviews, warnings
+    for m in resolution.review:
+        decided = ctx.settled.get(normalize(m.text))
+        if decided == "group":
+            groups.append(m.text)
+        elif decided == "ignored":
+            warnings.append(f"{what}: bỏ qua “{m.text}” (đã xác định không phải tên đơn vị).")
+        else:
+            reviews.append({"text": m.text, "suggestion": m.name, "score": round(m.score, 2)})
+    return resolution.agencies, groups, reviews, warnings
 
 
 def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict) -> dict:
@@ -253,7 +263,9 @@ def _context(doc: ParsedDocument, sha: str, issued: date | None) -> Context:
     if directive is not None:
         keys = dict(db.session.execute(select(Task.import_key, Task.id).where(
             Task.directive_id == directive.id, Task.import_key.is_not(None))).all())
-    return Context(matcher(), holidays.calendar(), issued or doc.issued, directive, keys)
+    settled = dict(db.session.execute(select(AgencyReview.normalized, AgencyReview.status).where(
+        AgencyReview.status.in_(("group", "ignored")))).all())
+    return Context(matcher(), holidays.calendar(), issued or doc.issued, directive, keys, settled)
 
 
 def _read(filename: str, content: bytes) -> ParsedDocument:
@@ -346,16 +358,17 @@ def fix_row(user: User, batch_id: int, appendix_index: int, number: int, changes
     return refresh(user, batch_id, {f"{appendix_index}:{number}": clean})
 
 
-def map_agency(user: User, review_id: int, agency_id: int | None, as_group: bool = False) -> AgencyReview:
-    """Map an unrecognised name once: it becomes an alias of the agency (or a known collective name)."""
+def map_agency(user: User, review_id: int, agency_id: int | None, decision: str = "agency") -> AgencyReview:
+    """Settle an unrecognised name once: an alias of an agency, a collective name ("group"), or not an
+    agency at all ("ignored"); later imports apply the same answer."""
     require_coordinator(user)
     with transaction():
         review = db.session.get(AgencyReview, review_id)
         if review is None:
             raise NotFound("Không tìm thấy tên đơn vị cần xem xét.")
         review.resolved_by_id, review.resolved_at = user.id, clock.now()
-        if as_group:
-            review.status = "group"
+        if decision in ("group", "ignored"):
+            review.status = decision
         else:
             agency = db.session.get(Agency, agency_id or 0)
             if agency is None:
