@@ -1,6 +1,7 @@
 """SQLAlchemy models only: no business rules beyond simple properties."""
 
 from models.db import db, login_manager, migrate
+from models.notifications import Delegation, Notification, OutboxMail, Timer
 from models.people import OVERSIGHT_ROLES, ROLE_LABELS, ROLES, Agency, ApiToken, User
 from models.process import ProcessInstance, ProcessModel, WorkItem
 from models.records import Attachment, AuditEvent
@@ -9,7 +10,8 @@ from models.tasks import OUTPUT_TYPES, Directive, Task, task_collaborators
 
 __all__ = [
     "OUTPUT_TYPES", "OVERSIGHT_ROLES", "ROLES", "ROLE_LABELS",
-    "Agency", "AgencyReview", "ApiToken", "Attachment", "AuditEvent", "DeadlineAdjustment", "Directive",
-    "Holiday", "ImportBatch", "Indicator", "ProcessInstance", "ProcessModel", "Task", "User", "WorkItem",
+    "Agency", "AgencyReview", "ApiToken", "Attachment", "AuditEvent", "DeadlineAdjustment", "Delegation", "Directive",
+    "Holiday", "ImportBatch", "Indicator", "Notification", "OutboxMail", "ProcessInstance", "ProcessModel", "Task",
+    "Timer", "User", "WorkItem",
     "db", "login_manager", "migrate", "task_collaborators",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -44,6 +45,7 @@ class User(UserMixin, db.Model):
     roles_text: Mapped[str] = mapped_column("roles", db.String(200), default="")
     password_hash: Mapped[str] = mapped_column(db.String(255))
     email: Mapped[str | None] = mapped_column(db.String(200))
+    email_digest: Mapped[bool] = mapped_column(default=False, server_default=sa_false())  # one mail a day
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
 

@@ -33,6 +33,8 @@ class ProcessInstance(db.Model):
     state: Mapped[str] = mapped_column(db.Text)
     serializer_version: Mapped[str] = mapped_column(db.String(60))
     status: Mapped[str] = mapped_column(db.String(20), default="running")  # running | completed
+    # "main" drives the task; "extension" is a request for more time running beside it.
+    kind: Mapped[str] = mapped_column(db.String(20), default="main", server_default="main")
     # Optimistic lock: every save bumps it; a stale writer gets StaleDataError (→ 409).
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)

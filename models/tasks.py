@@ -45,6 +45,13 @@ class Task(db.Model):
     stt: Mapped[str | None] = mapped_column(db.String(20))
     # Identity inside its directive (normalized appendix + title): re-importing finds the same task.
     import_key: Mapped[str | None] = mapped_column(db.String(64), index=True)
+    # Periodic reports are tasks of their own, one per period: kind "period_report" (for an ongoing
+    # task, parent_id set) or "agency_report" (an agency's report for the period).
+    kind: Mapped[str] = mapped_column(db.String(20), default="task", server_default="task", index=True)
+    parent_id: Mapped[int | None] = mapped_column(db.ForeignKey("task.id"), index=True)
+    period: Mapped[str | None] = mapped_column(db.String(20))  # 2026-03, 2026-Q1, 2026-H1, 2026
+    period_key: Mapped[str | None] = mapped_column(db.String(80), unique=True)  # makes generation idempotent
+    original_due: Mapped[date | None] = mapped_column()  # the first due date, kept for statistics
     directive_id: Mapped[int | None] = mapped_column(db.ForeignKey("directive.id"), index=True)
     source_document: Mapped[str | None] = mapped_column(db.Text)
     lead_agency_id: Mapped[int] = mapped_column(db.ForeignKey("agency.id"), index=True)
