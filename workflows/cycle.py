@@ -8,7 +8,7 @@ save the state, sync the work items, append audit events, commit — or roll bac
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
@@ -17,8 +17,19 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import OUTPUT_TYPES, Agency, AuditEvent, DeadlineAdjustment, ProcessInstance, Task, User, WorkItem, db
-from workflows import clock, engine, files, process_models, queries
+from models import (
+    OUTPUT_TYPES,
+    Agency,
+    AuditEvent,
+    DeadlineAdjustment,
+    ProcessInstance,
+    Task,
+    Timer,
+    User,
+    WorkItem,
+    db,
+)
+from workflows import clock, engine, files, process_models, queries, timers
 from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
 from workflows.tx import transaction
 
@@ -26,7 +37,7 @@ DECISION_LABELS = {"submit": "Gửi", "approve": "Đồng ý", "return": "Trả 
 ACTION_LABELS = {
     "create": "Giao nhiệm vụ", "submit": "Hoàn thành bước", "approve": "Đồng ý",
     "return": "Trả lại", "claim": "Nhận xử lý", "release": "Trả về hàng chờ",
-    "adjust": "Điều chỉnh thời hạn", "rename": "Đổi tên nhiệm vụ",
+    "adjust": "Điều chỉnh thời hạn", "rename": "Đổi tên nhiệm vụ", "remind": "Nhắc hạn", "escalate": "Báo quá hạn",
 }
 MAX_TEXT = 5000
 
@@ -91,7 +102,7 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
                 output_type=output_type, expected_output=(expected_output or "").strip() or None,
                 due_date=due_date, nominal_due=extra.pop("nominal_due", due_date), deadline_text=deadline_text,
                 recurrence=recurrence, source_document=source_document, section=section,
-                created_at=now, created_by_id=actor.id, state="active", **extra)
+                created_at=now, created_by_id=actor.id, state="active", original_due=due_date, **extra)
     db.session.add(task)
     db.session.flush()
     task.code = f"NV-{task.id:05d}"
@@ -111,6 +122,7 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
         "appraising_agency": route.get("appraising_agency"),
         "competent_authority": route.get("competent_authority"),
         "coordinating_agency": current_app.config["COORDINATING_AGENCY"],
+        "due_date": due_date.isoformat() if due_date else None,  # read by the steps' boundary timers
     }
     wf = process_models.spec_for(model).start(data)
     instance = ProcessInstance(task=task, process_model=model, state=engine.serialize(wf),
@@ -142,7 +154,43 @@ def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str 
         task.nominal_due = date.fromisoformat(nominal_due) if isinstance(nominal_due, str) else nominal_due
     for item in _open_items_of_task(task.id):
         item.due_at = _due_at(task)
+    for instance in db.session.scalars(select(ProcessInstance).where(
+            ProcessInstance.task_id == task.id, ProcessInstance.status == "running", ProcessInstance.kind == "main")
+            .with_for_update(of=ProcessInstance)):
+        wf = engine.restore(instance.state)
+        engine.set_due_date(wf, new_due.isoformat() if new_due else None)
+        _sync(instance, wf, task)  # the waiting timers follow the new date
     return adjustment
+
+
+def fire_timers(instance: ProcessInstance, now: datetime) -> list[engine.WaitingTimer]:
+    """Fire the instance's due timers (the caller holds its row lock); record and announce them."""
+    task = instance.task
+    wf = engine.restore(instance.state)
+    fired = engine.fire_timers(wf, now.replace(tzinfo=UTC))
+    items = _open_items(instance.id)
+    for timer in fired:
+        row = db.session.scalar(select(Timer).where(Timer.instance_id == instance.id,
+                                                    Timer.engine_task_id == timer.task_id))
+        if row is not None:
+            row.fired_at = clock.now()
+        label = TIMER_LABELS.get((timer.action, timer.notify), timer.action)
+        _audit(timer.action, None, task, from_step=timer.step_name, comment=label,
+               data={"notify": timer.notify, "due_date": task.due_date.isoformat() if task.due_date else None})
+        timer_fired(task, [i for i in items if i.step_name == timer.step_name] or items, timer)
+    _sync(instance, wf, task)
+    return fired
+
+
+TIMER_LABELS = {
+    ("remind", "holder"): "Nhắc hạn: sắp đến hạn hoàn thành.",
+    ("escalate", "agency_head"): "Quá hạn: đã báo lãnh đạo đơn vị.",
+    ("escalate", "coordinator"): "Quá hạn kéo dài: đã báo Tổ giúp việc.",
+}
+
+
+def timer_fired(task: Task, items: list[WorkItem], timer: engine.WaitingTimer) -> None:
+    """Who hears of a fired timer (notifications are wired in by ``workflows.notify``)."""
 
 
 def _open_items_of_task(task_id: int) -> list[WorkItem]:
@@ -367,6 +415,7 @@ def _sync(instance: ProcessInstance, wf, task: Task) -> list[WorkItem]:
     step, holder and "since" time, and closes the task when the process completed.
     """
     now = clock.now()
+    timers.sync(instance, wf, task)
     instance.state = engine.serialize(wf)
     instance.serializer_version = engine.SERIALIZER_VERSION
     instance.updated_at = now

@@ -10,13 +10,17 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
@@ -73,9 +77,17 @@ class StepDefinition:
     role: str
 
 
+_FUNCTIONS: dict[str, Any] = {}
+
+
+def register_functions(**functions: Any) -> None:
+    """Make functions callable from BPMN expressions (e.g. the timers' ``reminder_time``)."""
+    _FUNCTIONS.update(functions)
+
+
 def _script_engine() -> PythonScriptEngine:
     # Scripts and conditions are code deployed by administrators (see README, security).
-    return PythonScriptEngine(environment=TaskDataEnvironment({}))
+    return PythonScriptEngine(environment=TaskDataEnvironment(dict(_FUNCTIONS)))
 
 
 class ProcessSpec:
@@ -233,6 +245,93 @@ def complete(wf: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> None:
     except WorkflowException as exc:
         raise EngineError(str(exc)) from exc
     _run_engine(wf)
+
+
+# ---------------------------------------------------------------- timers
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    step_name: str  # the user task the timer is attached to
+    action: str  # remind | escalate (spiffworkflow:properties of the boundary event)
+    notify: str  # holder | agency_head | coordinator
+    fire_at: datetime  # aware
+
+
+def _timer_tasks(wf: BpmnWorkflow, state: TaskState):
+    for task in wf.get_tasks(state=state):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition):
+            yield task
+
+
+def waiting_timers(wf: BpmnWorkflow) -> list[WaitingTimer]:
+    """The timers now waiting, with the moment each will fire (expressions evaluated once, on entry)."""
+    timers = []
+    for task in _timer_tasks(wf, TaskState.WAITING):
+        value = task._get_internal_data("event_value")
+        if value is None:
+            value = wf.script_engine.evaluate(task, task.task_spec.event_definition.expression)
+            task._set_internal_data(event_value=value)
+        fire_at = datetime.fromisoformat(value)
+        props = task.task_spec.extensions.get("properties") or {}
+        # the boundary event's siblings under the split: the one that is not an event is the step itself
+        attached = next((c.task_spec for c in task.parent.children
+                         if getattr(c.task_spec, "event_definition", None) is None), None)
+        timers.append(WaitingTimer(str(task.id), getattr(attached, "bpmn_name", "") or "",
+                                   props.get("action", "remind"), props.get("notify", "holder"), fire_at))
+    return timers
+
+
+_now_override = threading.local()
+
+
+def _system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+_now_provider: Callable[[], datetime] = _system_now
+
+
+def set_clock(provider: Callable[[], datetime]) -> None:
+    """Tell the engine's timers what time it is (aware); the application passes its own clock."""
+    global _now_provider
+    _now_provider = provider
+
+
+class _EngineDatetime(datetime):
+    """``datetime`` as SpiffWorkflow's timer module sees it: ``now()`` is the application's clock."""
+
+    @classmethod
+    def now(cls, tz=None):
+        moment = getattr(_now_override, "value", None) or _now_provider()
+        return cls.fromisoformat(moment.astimezone(tz or UTC).isoformat())
+
+
+# The timer module calls datetime.now() itself; without this, a test clock or a worker firing the
+# timers due at a given moment could not be honoured (SPIFFWORKFLOW_NOTES.md, "Traps").
+_timer_module.datetime = _EngineDatetime
+
+
+def fire_timers(wf: BpmnWorkflow, now: datetime) -> list[WaitingTimer]:
+    """Fire every timer due at ``now`` (aware), advance the engine, and return the timers fired."""
+    before = {t.task_id: t for t in waiting_timers(wf)}
+    _now_override.value = now + timedelta(microseconds=1)  # Spiff fires when moment < now, strictly
+    try:
+        wf.refresh_timers()
+        _run_engine(wf)
+    finally:
+        _now_override.value = None
+    fired_ids = {str(t.id) for t in _timer_tasks(wf, TaskState.COMPLETED)}
+    return [timer for task_id, timer in before.items() if task_id in fired_ids]
+
+
+def set_due_date(wf: BpmnWorkflow, due_date: str | None) -> None:
+    """A new due date for the running instance: its steps and waiting timers follow it."""
+    for task in wf.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        task.data["due_date"] = due_date
+    for task in _timer_tasks(wf, TaskState.WAITING):
+        task._set_internal_data(event_value=None)  # evaluated again from the new date
 
 
 def decide_route(spec: ProcessSpec, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,114 @@
+"""Reminders and escalations from the BPMN boundary timers, with an injected clock."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from models import AuditEvent, Timer, db
+from tests.conftest import act, item_at, new_task, open_items
+from workflows import clock, cycle, holidays, timers
+
+
+def local(y, m, d, hh=8, mm=0) -> datetime:
+    """A local (Hà Nội) wall-clock moment as the naive UTC the application stores."""
+    return datetime(y, m, d, hh, mm, tzinfo=clock.LOCAL_TZ).astimezone(clock.UTC).replace(tzinfo=None)
+
+
+def fired(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def pending(task) -> dict[str, datetime]:
+    rows = db.session.scalars(select(Timer).where(Timer.task_id == task.id, Timer.fired_at.is_(None),
+                                                  Timer.cancelled_at.is_(None)))
+    return {f"{r.action}:{r.notify}": r.fire_at for r in rows}
+
+
+def test_timers_are_scheduled_on_working_days(world, frozen):
+    holidays.ensure_defaults()
+    # due Friday 13/03/2026: reminder 3 working days before (Tue 10/03 08:00), overdue the next working
+    # day (Mon 16/03 08:00), coordinator two working days later (Wed 18/03 08:00)
+    task = new_task(world, collaborators=(), due=date(2026, 3, 13))
+    assert pending(task) == {"remind:holder": local(2026, 3, 10), "escalate:agency_head": local(2026, 3, 16),
+                             "escalate:coordinator": local(2026, 3, 18)}
+
+
+def test_reminder_fires_once_at_the_right_working_day(world, frozen):
+    holidays.ensure_defaults()
+    task = new_task(world, collaborators=(), due=date(2026, 3, 13))
+    assert timers.run_due(local(2026, 3, 10, 7, 59))["reminders"] == 0
+    assert timers.run_due(local(2026, 3, 10, 8, 0))["reminders"] == 1
+    assert timers.run_due(local(2026, 3, 11))["reminders"] == 0
+    [event] = fired("remind")
+    assert (event.task_id, event.from_step) == (task.id, "Phân công chuyên viên")
+    assert [i.step_id for i in open_items(task)] == ["assign"]  # non-interrupting: the step still waits
+
+
+def test_escalations_fire_once_each_when_overdue(world, frozen):
+    holidays.ensure_defaults()
+    new_task(world, collaborators=(), due=date(2026, 3, 13))
+    timers.run_due(local(2026, 3, 16))
+    timers.run_due(local(2026, 3, 16, 9))
+    assert [e.data["notify"] for e in fired("escalate")] == ["agency_head"]
+    timers.run_due(local(2026, 3, 18))
+    timers.run_due(local(2026, 3, 30))
+    assert [e.data["notify"] for e in fired("escalate")] == ["agency_head", "coordinator"]
+    assert len(fired("remind")) == 1
+
+
+def test_nothing_fires_after_completion(world, frozen):
+    holidays.ensure_defaults()
+    task = new_task(world, output_type="report", collaborators=(), due=date(2026, 3, 13))
+    for step in ("draft", "signoff", "confirm"):
+        act(world, task, step)
+    assert pending(task) == {}
+    assert timers.run_due(local(2027, 1, 1)) == {"instances": 0, "reminders": 0, "escalations": 0}
+    assert fired("remind") == [] and fired("escalate") == []
+
+
+def test_completing_a_step_cancels_its_timers_and_the_next_step_gets_its_own(world, frozen):
+    holidays.ensure_defaults()
+    task = new_task(world, collaborators=(), due=date(2026, 3, 13))
+    act(world, task, "assign")
+    cancelled = db.session.scalar(select(func.count()).select_from(Timer).where(Timer.cancelled_at.is_not(None)))
+    assert cancelled == 3
+    assert db.session.scalars(select(Timer.step_name).where(Timer.cancelled_at.is_(None))).all() == [
+        "Xây dựng dự thảo"] * 3
+
+
+def test_a_return_does_not_escalate_at_once(world, frozen):
+    holidays.ensure_defaults()
+    task = new_task(world, collaborators=(), due=date(2026, 3, 13))
+    for step in ("assign", "draft", "finalise"):
+        act(world, task, step)
+    frozen.moment = local(2026, 3, 20, 10)  # a week overdue, at the head's sign-off
+    timers.run_due(frozen.moment)
+    assert len(fired("escalate")) == 2
+    act(world, task, "signoff", "return", "Bổ sung kinh phí")
+    # the officer's revision step is already past its dates: they move to the next working mornings
+    assert pending(task) == {"remind:holder": local(2026, 3, 23), "escalate:agency_head": local(2026, 3, 23),
+                             "escalate:coordinator": local(2026, 3, 25)}
+    assert timers.run_due(frozen.moment)["escalations"] == 0
+    assert timers.run_due(local(2026, 3, 23))["escalations"] == 1
+
+
+def test_a_new_due_date_moves_the_waiting_timers(world, frozen):
+    holidays.ensure_defaults()
+    task = new_task(world, collaborators=(), due=date(2026, 3, 13))
+    cycle_user = world["coord"]
+    with db.session.begin_nested():
+        pass
+    cycle.adjust_deadline(cycle_user, task, date(2026, 4, 10), "10/4/2026", "Gia hạn theo đề nghị")
+    db.session.commit()
+    assert pending(task) == {"remind:holder": local(2026, 4, 7), "escalate:agency_head": local(2026, 4, 13),
+                             "escalate:coordinator": local(2026, 4, 15)}
+    assert timers.run_due(local(2026, 3, 16))["escalations"] == 0
+    assert item_at(task, "assign").due_at.date() == date(2026, 4, 10)
+
+
+def test_tasks_without_a_due_date_have_no_timers(world, frozen):
+    task = new_task(world, collaborators=(), due=None, recurrence="ongoing")
+    assert pending(task) == {}
+    assert timers.run_due(frozen.moment + timedelta(days=400))["instances"] == 0

@@ -1,0 +1,110 @@
+"""Deadlines that act: the BPMN boundary timers' moments, and the worker that fires them.
+
+The timers are in the process models (bpmn/*.bpmn): each user step carries a reminder before the
+due date and two escalations after it, as non-interrupting boundary timers whose ``timeDate`` calls
+``reminder_time(due_date, 3)`` or ``overdue_time(due_date, 2)`` — change the numbers in the model to
+change the rules. Working days come from the holiday calendar, "now" from ``workflows.clock``.
+
+A moment already past when a step is entered (a step reached late, or re-entered after a return)
+is moved to the next working morning, so a return never triggers an instant escalation.
+
+The ``timer`` table mirrors the waiting timers after every engine save; workers claim due
+instances with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), so each timer fires once however many
+workers run. The engine state stays the source of truth: a fired timer is COMPLETED in it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import select
+
+from models import ProcessInstance, Task, Timer, db
+from workflows import clock, engine, holidays
+from workflows.tx import transaction
+
+MORNING = time(8, 0)
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _at_morning(day: date) -> datetime:
+    return datetime.combine(day, MORNING, tzinfo=clock.LOCAL_TZ)
+
+
+def _not_past(moment: datetime, extra_days: int = 0) -> datetime:
+    """``moment`` if still ahead, else the next working morning (plus ``extra_days`` working days)."""
+    now = clock.now().replace(tzinfo=UTC)
+    if moment > now:
+        return moment
+    calendar = holidays.calendar()
+    return _at_morning(calendar.add_working_days(clock.today(), 1 + extra_days))
+
+
+def reminder_time(due_date: str | None, lead_days: int = 3) -> str:
+    """08:00 on the working day ``lead_days`` working days before the due date."""
+    if not due_date:
+        return NEVER.isoformat()
+    calendar = holidays.calendar()
+    day = calendar.add_working_days(calendar.next_working_day(date.fromisoformat(due_date)), -lead_days)
+    return _not_past(_at_morning(day)).isoformat()
+
+
+def overdue_time(due_date: str | None, extra_days: int = 0) -> str:
+    """08:00 on the first working day after the due date (plus ``extra_days`` working days)."""
+    if not due_date:
+        return NEVER.isoformat()
+    calendar = holidays.calendar()
+    due = calendar.next_working_day(date.fromisoformat(due_date))
+    return _not_past(_at_morning(calendar.add_working_days(due, 1 + extra_days)), extra_days).isoformat()
+
+
+engine.register_functions(reminder_time=reminder_time, overdue_time=overdue_time)
+engine.set_clock(lambda: clock.now().replace(tzinfo=UTC))
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def sync(instance: ProcessInstance, wf, task: Task) -> None:
+    """Mirror the instance's waiting timers into the timer table. Flushes only."""
+    waiting = {t.task_id: t for t in engine.waiting_timers(wf) if t.fire_at < NEVER}
+    rows = {r.engine_task_id: r for r in db.session.scalars(select(Timer).where(
+        Timer.instance_id == instance.id, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None)))}
+    now = clock.now()
+    for engine_id, row in rows.items():
+        if engine_id not in waiting:
+            row.cancelled_at = now  # the step was completed (or the timer fired in this save)
+        else:
+            row.fire_at = _naive_utc(waiting[engine_id].fire_at)
+    for engine_id, timer in waiting.items():
+        if engine_id not in rows:
+            db.session.add(Timer(instance_id=instance.id, task_id=task.id, engine_task_id=engine_id,
+                                 step_name=timer.step_name, action=timer.action, notify=timer.notify,
+                                 fire_at=_naive_utc(timer.fire_at)))
+
+
+def run_due(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
+    """Fire the timers due at ``now`` (naive UTC; default the clock), one instance per transaction."""
+    from workflows import cycle  # cycle imports this module
+
+    now = now or clock.now()
+    counts = {"instances": 0, "reminders": 0, "escalations": 0}
+    seen: set[int] = set()
+    while counts["instances"] < limit:
+        with transaction():
+            due = select(Timer.instance_id).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
+                                                  Timer.fire_at <= now)
+            if seen:
+                due = due.where(Timer.instance_id.not_in(seen))
+            instance = db.session.scalar(
+                select(ProcessInstance).where(ProcessInstance.id.in_(due), ProcessInstance.status == "running")
+                .order_by(ProcessInstance.id).limit(1).with_for_update(skip_locked=True, of=ProcessInstance))
+            if instance is None:
+                return counts
+            seen.add(instance.id)
+            fired = cycle.fire_timers(instance, now)
+            counts["instances"] += 1
+            for timer in fired:
+                counts["reminders" if timer.action == "remind" else "escalations"] += 1
+    return counts
