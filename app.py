@@ -90,9 +90,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from views import admin, api, auth, errors, imports, inbox, tasks
+    from views import admin, api, auth, errors, imports, inbox, reports, tasks
 
-    for module in (auth, inbox, tasks, imports, admin, errors):
+    for module in (auth, inbox, tasks, imports, reports, admin, errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies

@@ -64,7 +64,7 @@ def test_nothing_fires_after_completion(world, frozen):
     for step in ("draft", "signoff", "confirm"):
         act(world, task, step)
     assert pending(task) == {}
-    assert timers.run_due(local(2027, 1, 1)) == {"instances": 0, "reminders": 0, "escalations": 0}
+    assert timers.run_due(local(2027, 1, 1)) == {"instances": 0, "reminders": 0, "escalations": 0, "skipped": 0}
     assert fired("remind") == [] and fired("escalate") == []
 
 

@@ -19,6 +19,10 @@ def _fail(exc: DomainError) -> None:
 
 
 def register(app: Flask) -> None:
+    from views import reports, worker
+
+    worker.register(app)
+    reports.register_cli(app)
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the schema and deploy changed BPMN/DMN files; safe to run twice."""

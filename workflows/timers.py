@@ -18,6 +18,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from models import ProcessInstance, Task, Timer, db
 from workflows import clock, engine, holidays
@@ -84,27 +86,38 @@ def sync(instance: ProcessInstance, wf, task: Task) -> None:
                                  fire_at=_naive_utc(timer.fire_at)))
 
 
-def run_due(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
-    """Fire the timers due at ``now`` (naive UTC; default the clock), one instance per transaction."""
+def run_due(now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
+    """Fire the timers due at ``now`` (naive UTC; default the clock), one instance per transaction.
+
+    PostgreSQL workers skip the instances another worker has locked. On SQLite, where there is no
+    SKIP LOCKED, two workers may pick the same instance: the version column lets one save and the
+    other roll back (counted as "skipped"), so a timer still fires once.
+    """
     from workflows import cycle  # cycle imports this module
 
     now = now or clock.now()
-    counts = {"instances": 0, "reminders": 0, "escalations": 0}
+    counts = {"instances": 0, "reminders": 0, "escalations": 0, "skipped": 0}
     seen: set[int] = set()
-    while counts["instances"] < limit:
-        with transaction():
-            due = select(Timer.instance_id).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
-                                                  Timer.fire_at <= now)
-            if seen:
-                due = due.where(Timer.instance_id.not_in(seen))
-            instance = db.session.scalar(
-                select(ProcessInstance).where(ProcessInstance.id.in_(due), ProcessInstance.status == "running")
-                .order_by(ProcessInstance.id).limit(1).with_for_update(skip_locked=True, of=ProcessInstance))
-            if instance is None:
-                return counts
-            seen.add(instance.id)
-            fired = cycle.fire_timers(instance, now)
-            counts["instances"] += 1
-            for timer in fired:
-                counts["reminders" if timer.action == "remind" else "escalations"] += 1
+    while limit is None or counts["instances"] + counts["skipped"] < limit:
+        try:
+            with transaction():
+                due = select(Timer.instance_id).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
+                                                      Timer.fire_at <= now)
+                if seen:
+                    due = due.where(Timer.instance_id.not_in(seen))
+                instance = db.session.scalar(
+                    select(ProcessInstance).where(ProcessInstance.id.in_(due), ProcessInstance.status == "running")
+                    .order_by(ProcessInstance.id).limit(1).with_for_update(skip_locked=True, of=ProcessInstance))
+                if instance is None:
+                    break
+                seen.add(instance.id)
+                fired = cycle.fire_timers(instance, now)
+        except (StaleDataError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
+                raise
+            counts["skipped"] += 1
+            continue
+        counts["instances"] += 1
+        for timer in fired:
+            counts["reminders" if timer.action == "remind" else "escalations"] += 1
     return counts

@@ -1,0 +1,387 @@
+"""Periodic reports: the periods and their due dates, one report instance per period, the coverage page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from models import AuditEvent, ProcessInstance, Task, WorkItem, db
+from tests.conftest import COLLAB_A, LEAD, OTHER, Browser, act, open_items
+from workflows import cycle, holidays, periods
+from workflows.errors import NotAllowed, NotFound
+
+MONTHLY_DUE_2026 = [
+    ("2026-01", date(2026, 1, 20)), ("2026-02", date(2026, 2, 20)), ("2026-03", date(2026, 3, 20)),
+    ("2026-04", date(2026, 4, 20)), ("2026-05", date(2026, 5, 20)), ("2026-06", date(2026, 6, 20)),
+    ("2026-07", date(2026, 7, 20)), ("2026-08", date(2026, 8, 20)), ("2026-09", date(2026, 9, 20)),
+    ("2026-10", date(2026, 10, 20)), ("2026-11", date(2026, 11, 20)), ("2026-12", date(2026, 12, 20)),
+]
+# The next working day of each nominal date in the 2026 calendar: 20/02 is in Tết (16/02-20/02),
+# 20/06 is a Saturday, 20/09 and 20/12 are Sundays.
+MONTHLY_EFFECTIVE_2026 = [
+    ("2026-01", date(2026, 1, 20)), ("2026-02", date(2026, 2, 23)), ("2026-03", date(2026, 3, 20)),
+    ("2026-04", date(2026, 4, 20)), ("2026-05", date(2026, 5, 20)), ("2026-06", date(2026, 6, 22)),
+    ("2026-07", date(2026, 7, 20)), ("2026-08", date(2026, 8, 20)), ("2026-09", date(2026, 9, 21)),
+    ("2026-10", date(2026, 10, 20)), ("2026-11", date(2026, 11, 20)), ("2026-12", date(2026, 12, 21)),
+]
+
+
+def keys_and_dues(kind: str, year: int = 2026) -> list[tuple[str, date]]:
+    return [(p.key, p.due) for p in periods.periods_in(kind, year)]
+
+
+def recurring_task(world, recurrence: str, title: str, lead: str = LEAD) -> Task:
+    text = {"ongoing": "Thường xuyên", "yearly": "Hàng năm"}.get(recurrence, recurrence)
+    return cycle.create_task(world["coord"], title=title, lead_agency=lead, output_type="result",
+                             deadline_text=text, recurrence=recurrence)
+
+
+def reports(kind: str | None = None, parent: Task | None = None) -> list[Task]:
+    query = select(Task).where(Task.kind.in_(periods.REPORT_KINDS)).order_by(Task.period, Task.id)
+    if kind:
+        query = query.where(Task.kind == kind)
+    if parent is not None:
+        query = query.where(Task.parent_id == parent.id)
+    return list(db.session.scalars(query))
+
+
+def engine_snapshot(task: Task):
+    db.session.expire_all()
+    instances = [(i.id, i.version, i.state, i.status) for i in db.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.task_id == task.id).order_by(ProcessInstance.id))]
+    items = [(i.id, i.status) for i in db.session.scalars(select(WorkItem).where(WorkItem.task_id == task.id))]
+    return instances, items, db.session.get(Task, task.id).state
+
+
+@pytest.fixture
+def january(frozen):
+    """The clock at 05/01/2026 08:00 (Hà Nội) and the 2025-2026 holiday calendar loaded."""
+    frozen.moment = datetime(2026, 1, 5, 1, 0)
+    holidays.ensure_defaults()
+    return frozen
+
+
+# ---------------------------------------------------------------- periods and due dates
+
+def test_the_periods_of_2026_and_their_nominal_due_dates(app):
+    assert keys_and_dues("monthly") == MONTHLY_DUE_2026
+    assert keys_and_dues("quarterly") == [("2026-Q1", date(2026, 3, 20)), ("2026-Q2", date(2026, 6, 20)),
+                                          ("2026-Q3", date(2026, 9, 20)), ("2026-Q4", date(2026, 12, 20))]
+    assert keys_and_dues("half_yearly") == [("2026-H1", date(2026, 6, 15))]
+    assert keys_and_dues("yearly") == [("2026", date(2026, 11, 25))]
+
+
+def test_periods_have_vietnamese_labels_and_bounds(app):
+    assert [p.label for p in periods.periods_in("monthly", 2026)][:2] == ["Tháng 01/2026", "Tháng 02/2026"]
+    assert [p.label for p in periods.periods_in("quarterly", 2026)] == [
+        "Quý I/2026", "Quý II/2026", "Quý III/2026", "Quý IV/2026"]
+    [half] = periods.periods_in("half_yearly", 2026)
+    assert (half.label, half.start, half.end) == ("6 tháng đầu năm 2026", date(2026, 1, 1), date(2026, 6, 30))
+    [year] = periods.periods_in("yearly", 2026)
+    assert (year.label, year.start, year.end) == ("Năm 2026", date(2026, 1, 1), date(2026, 12, 31))
+    feb = periods.parse_key("2026-02")
+    assert (feb.start, feb.end) == (date(2026, 2, 1), date(2026, 2, 28))
+    q3 = periods.parse_key("2026-q3")
+    assert (q3.key, q3.start, q3.end) == ("2026-Q3", date(2026, 7, 1), date(2026, 9, 30))
+
+
+def test_period_keys_navigation_and_kind_switching(app):
+    assert periods.parse_key("2026-H1").kind == "half_yearly"
+    assert periods.parse_key("2026").kind == "yearly"
+    for bad in ("2026-13", "2026-Q5", "2026-H2", "tháng 3", ""):
+        with pytest.raises(NotFound):
+            periods.parse_key(bad)
+    previous, following = periods.neighbours(periods.parse_key("2026-01"))
+    assert (previous.key, following.key) == ("2025-12", "2026-02")
+    previous, following = periods.neighbours(periods.parse_key("2026-Q4"))
+    assert (previous.key, following.key) == ("2026-Q3", "2027-Q1")
+    assert [p.key for p in periods.neighbours(periods.parse_key("2026-H1"))] == ["2025-H1", "2027-H1"]
+
+    today = date(2026, 3, 10)
+    assert periods.resolve(None, None, today).key == "2026-03"
+    assert periods.resolve(None, "quarterly", today).key == "2026-Q1"
+    assert periods.resolve("2026-03", "quarterly", today).key == "2026-Q1"
+    assert periods.resolve("2025", "monthly", today).key == "2025-12"  # the shown year's nearest month
+    assert periods.resolve("2026-05", "nonsense", today).key == "2026-05"
+
+
+def test_the_rhythm_is_configurable(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORT_RHYTHM", {"monthly": {"day": 31}, "yearly": {"month": 12, "day": 5}})
+    assert keys_and_dues("monthly")[1] == ("2026-02", date(2026, 2, 28))  # a short month keeps its last day
+    assert keys_and_dues("monthly")[3] == ("2026-04", date(2026, 4, 30))
+    assert keys_and_dues("yearly") == [("2026", date(2026, 12, 5))]
+    assert keys_and_dues("quarterly")[0] == ("2026-Q1", date(2026, 3, 20))  # not overridden
+    monkeypatch.setitem(app.config, "REPORT_RHYTHM", {"weekly": {"day": 1}})
+    with pytest.raises(ValueError, match="weekly"):
+        periods.periods_in("monthly", 2026)
+
+
+# ---------------------------------------------------------------- generating report instances
+
+def test_a_year_of_reports_for_an_ongoing_and_a_yearly_task(world, january):
+    calendar = holidays.calendar()
+    assert calendar.next_working_day(date(2026, 2, 20)) == date(2026, 2, 23)  # Tết Bính Ngọ
+    ongoing = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
+    yearly = recurring_task(world, "yearly", "Đánh giá kết quả chuyển đổi số của ngành")
+
+    result = periods.generate(world["coord"], through=date(2026, 12, 31))
+
+    assert result == {"created": 25, "existing": 0}
+    monthly = reports("period_report", ongoing)
+    assert [(r.period, r.due_date) for r in monthly] == MONTHLY_EFFECTIVE_2026
+    assert [(r.period, r.nominal_due) for r in monthly] == MONTHLY_DUE_2026
+    assert [(r.period, r.due_date, r.nominal_due) for r in reports("period_report", yearly)] == [
+        ("2026", date(2026, 11, 25), date(2026, 11, 25))]
+    agency = reports("agency_report")
+    assert [(r.period, r.due_date) for r in agency] == MONTHLY_EFFECTIVE_2026
+    assert {r.lead_agency.name for r in agency} == {LEAD}
+    assert {r.parent_id for r in agency} == {None}
+
+    feb = monthly[1]
+    assert feb.title == "Báo cáo tháng 02/2026: Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW"
+    assert (feb.kind, feb.parent_id, feb.period_key) == ("period_report", ongoing.id, f"task:{ongoing.id}:2026-02")
+    assert (feb.output_type, feb.lead_agency.name, feb.collaborating_agencies) == ("report", LEAD, [])
+    assert (feb.original_due, feb.deadline_text, feb.recurrence) == (date(2026, 2, 23), "Trước ngày 20/02/2026", None)
+    assert agency[1].title == f"Báo cáo định kỳ tháng 02/2026 của {LEAD}"
+    assert agency[1].period_key == f"agency:{agency[1].lead_agency_id}:2026-02"
+    assert reports("period_report", yearly)[0].title == "Báo cáo năm 2026: Đánh giá kết quả chuyển đổi số của ngành"
+
+
+def test_generating_twice_creates_nothing_new(world, january):
+    recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
+    first = periods.generate(world["coord"], through=date(2026, 3, 31))
+    tasks = db.session.scalar(select(func.count()).select_from(Task))
+    again = periods.generate(world["coord"], through=date(2026, 3, 31))
+    assert first == {"created": 6, "existing": 0}  # January to March: the task's report and the agency's
+    assert again == {"created": 0, "existing": 6}
+    assert db.session.scalar(select(func.count()).select_from(Task)) == tasks
+    later = periods.generate(world["coord"], through=date(2026, 4, 1))  # the next period only adds itself
+    assert later == {"created": 2, "existing": 6}
+
+
+def test_the_unique_period_key_is_the_last_guard(world, january, monkeypatch):
+    recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
+    periods.generate(world["coord"], through=date(2026, 1, 31))
+    found = periods._existing_keys
+    calls = []
+
+    def blind_once(keys):  # as if a concurrent run committed the same reports after our check
+        calls.append(1)
+        return set() if len(calls) == 1 else found(keys)
+
+    monkeypatch.setattr(periods, "_existing_keys", blind_once)
+    assert periods.generate(world["coord"], through=date(2026, 1, 31)) == {"created": 0, "existing": 2}
+    assert len(calls) == 2 and len(reports()) == 2
+
+
+def test_each_report_runs_its_own_process_and_the_parent_has_no_loop(world, january):
+    ongoing = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
+    before = engine_snapshot(ongoing)
+    periods.generate(world["coord"], through=date(2026, 6, 30))
+    created = reports()
+    assert len(created) == 12
+    for report in created:
+        [instance] = db.session.scalars(select(ProcessInstance).where(ProcessInstance.task_id == report.id))
+        assert (instance.status, instance.process_model.process_id) == ("running", "report_cycle")
+        [item] = open_items(report)
+        assert (item.step_id, item.role, item.agency.name, item.claimed_by_id) == ("draft", "officer", LEAD, None)
+        assert report.current_step == "Xây dựng báo cáo/văn bản"
+        assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.task_id == report.id)) == "create"
+    assert engine_snapshot(ongoing) == before  # the parent's own process is untouched
+    assert len(before[0]) == 1
+
+
+def test_no_period_after_through_and_none_before_the_task(world, january):
+    recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
+    periods.generate(world["coord"], through=date(2026, 2, 28))
+    assert sorted({r.period for r in reports()}) == ["2026-01", "2026-02"]
+
+    january.moment = datetime(2026, 5, 12, 2, 0)
+    may = recurring_task(world, "monthly", "Cập nhật cơ sở dữ liệu chuyển đổi số", lead=COLLAB_A)
+    periods.generate(world["coord"], through=date(2026, 6, 1))
+    assert [r.period for r in reports("period_report", may)] == ["2026-05", "2026-06"]
+    assert [r.period for r in reports("agency_report") if r.lead_agency.name == COLLAB_A] == ["2026-05", "2026-06"]
+    assert [r.period for r in reports("agency_report") if r.lead_agency.name == LEAD] == [
+        "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+
+
+def test_a_task_created_late_in_the_day_belongs_to_its_local_date(world, january):
+    january.moment = datetime(2026, 1, 31, 18, 0)  # 01/02/2026 01:00 in Hà Nội
+    task = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
+    periods.generate(world["coord"], through=date(2026, 2, 28))
+    assert [r.period for r in reports("period_report", task)] == ["2026-02"]
+
+
+def test_who_gets_reports(world, january):
+    quarterly = recurring_task(world, "quarterly", "Rà soát thủ tục hành chính")
+    half = recurring_task(world, "half_yearly", "Sơ kết 6 tháng")
+    weekly = recurring_task(world, "weekly", "Giao ban tuần")
+    done = recurring_task(world, "ongoing", "Nhiệm vụ đã xong")
+    done.state = "done"
+    db.session.commit()
+    cycle.create_task(world["coord"], title="Ban hành kế hoạch", lead_agency=COLLAB_A, output_type="plan",
+                      due_date=date(2026, 6, 30))
+    periods.generate(world["coord"], through=date(2026, 12, 31))
+    assert [r.period for r in reports("period_report", quarterly)] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert [(r.period, r.due_date) for r in reports("period_report", half)] == [("2026-H1", date(2026, 6, 15))]
+    assert reports("period_report", weekly) == [] and reports("period_report", done) == []
+    # every lead agency of an active task reports monthly, whatever its tasks' rhythm
+    agency = reports("agency_report")
+    assert {r.lead_agency.name for r in agency} == {LEAD, COLLAB_A}
+    assert len(agency) == 24
+    # reports are not themselves reported on
+    assert {r.parent_id for r in reports("period_report")} == {quarterly.id, half.id}
+
+
+def test_agency_and_ongoing_rhythms_are_configurable(app, world, january, monkeypatch):
+    monkeypatch.setitem(app.config, "AGENCY_REPORT_RHYTHM", "quarterly")
+    monkeypatch.setitem(app.config, "ONGOING_REPORT_RHYTHM", "half_yearly")
+    task = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
+    periods.generate(world["coord"], through=date(2026, 12, 31))
+    assert [r.period for r in reports("period_report", task)] == ["2026-H1"]
+    assert [r.period for r in reports("agency_report")] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    monkeypatch.setitem(app.config, "AGENCY_REPORT_RHYTHM", None)
+    assert periods.agency_report_kind() is None
+
+
+def test_only_a_coordinator_generates_reports(world, january):
+    recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
+    with pytest.raises(NotAllowed):
+        periods.generate(world["officer"], through=date(2026, 3, 31))
+    assert reports() == []
+    assert periods.generator().username == "coord"
+    assert periods.generator("x_coord").username == "x_coord"
+    with pytest.raises(NotFound):
+        periods.generator("khong-co")
+
+
+def test_long_parent_titles_are_shortened_at_a_word(world, january):
+    title = "Triển khai " + "nhiệm vụ chuyển đổi số " * 20
+    task = recurring_task(world, "yearly", title)
+    periods.generate(world["coord"], through=date(2026, 1, 31))
+    [report] = reports("period_report", task)
+    assert report.title.startswith("Báo cáo năm 2026: Triển khai nhiệm vụ") and report.title.endswith("…")
+    assert len(report.title) <= len("Báo cáo năm 2026: ") + periods.MAX_PARENT_TITLE + 1
+    assert not report.title[:-1].endswith(" ")
+
+
+# ---------------------------------------------------------------- coverage
+
+@pytest.fixture
+def march(world, frozen):
+    """March 2026: an ongoing task and the agency report of Sở Công Thương, Sở Tài chính's agency
+    report, and Sở Y tế leading a task created after the reports were generated."""
+    frozen.moment = datetime(2026, 3, 10, 1, 0)
+    holidays.ensure_defaults()
+    ongoing = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
+    cycle.create_task(world["coord"], title="Ban hành kế hoạch", lead_agency=COLLAB_A, output_type="plan",
+                      due_date=date(2026, 6, 30))
+    assert periods.generate(world["coord"], through=date(2026, 3, 31)) == {"created": 3, "existing": 0}
+    cycle.create_task(world["coord"], title="Xây dựng cơ sở dữ liệu y tế", lead_agency=OTHER,
+                      output_type="plan", due_date=date(2026, 9, 30))
+    [lead_report] = [r for r in reports("agency_report") if r.lead_agency.name == LEAD]
+    for step in ("draft", "signoff", "confirm"):
+        act(world, lead_report, step)
+    [task_report] = reports("period_report", ongoing)
+    act(world, task_report, "draft")  # started, now with the head for sign-off
+    return {"world": world, "ongoing": ongoing, "lead_report": lead_report, "task_report": task_report,
+            "clock": frozen}
+
+
+def test_coverage_lists_who_has_and_has_not_reported(march):
+    rows = periods.coverage("2026-03")
+    by_title = {r.title: r for r in rows}
+    # agencies in Vietnamese order, each agency's own report before its tasks' reports
+    assert [(r.agency.name, r.kind) for r in rows] == [
+        (LEAD, "agency_report"), (LEAD, "period_report"), (COLLAB_A, "agency_report"), (OTHER, "agency_report")]
+    done = by_title[f"Báo cáo định kỳ tháng 03/2026 của {LEAD}"]
+    assert (done.status, done.bucket, done.step, done.task.id) == ("done_on_time", "reported", None,
+                                                                   march["lead_report"].id)
+    started = by_title["Báo cáo tháng 03/2026: Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW"]
+    assert (started.bucket, started.step, started.parent.id) == ("in_progress", "Lãnh đạo đơn vị ký duyệt",
+                                                                 march["ongoing"].id)
+    assert started.holder == LEAD
+    waiting = by_title[f"Báo cáo định kỳ tháng 03/2026 của {COLLAB_A}"]
+    assert (waiting.status, waiting.bucket, waiting.step) == ("not_started", "not_reported", "Xây dựng báo cáo/văn bản")
+    missing = by_title[f"Báo cáo định kỳ tháng 03/2026 của {OTHER}"]
+    assert (missing.status, missing.bucket, missing.task, missing.due) == (
+        periods.NOT_CREATED, "not_reported", None, date(2026, 3, 20))
+    assert periods.summary(rows) == {"reported": 1, "in_progress": 1, "not_reported": 2, "overdue": 0}
+
+    march["clock"].moment = datetime(2026, 3, 25, 1, 0)  # past the 20th
+    rows = periods.coverage("2026-03")
+    assert periods.summary(rows) == {"reported": 1, "in_progress": 0, "not_reported": 0, "overdue": 3}
+    assert periods.coverage("2026-02") == []  # nothing was active in February
+    assert {r.agency.name for r in periods.coverage("2026-04")} == {LEAD, COLLAB_A, OTHER}  # all still to create
+
+
+def test_a_report_done_after_its_due_date_counts_as_reported_late(march):
+    march["clock"].moment = datetime(2026, 3, 25, 1, 0)
+    [report] = [r for r in reports("agency_report") if r.lead_agency.name == COLLAB_A]
+    for step, user in (("draft", "collab_a"), ("signoff", "collab_a_head"), ("confirm", "coord")):
+        act(march["world"], report, step, user=user)
+    [row] = [r for r in periods.coverage("2026-03") if r.task is not None and r.task.id == report.id]
+    assert (row.status, row.bucket, row.step) == ("done_late", "reported", None)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_coverage_page_for_the_coordinator(app, browser: Browser, march):
+    browser.login("coord")
+    r = browser.client.get("/reports?period=2026-03&kind=monthly")
+    assert r.status_code == 200
+    page = text(r)
+    assert "Báo cáo định kỳ: Tháng 03/2026" in page
+    for label in ("Đã báo cáo", "Đang thực hiện", "Chưa báo cáo", "Quá hạn"):
+        assert label in page
+    assert f'href="/tasks/{march["lead_report"].id}"' in page
+    assert "Hoàn thành đúng hạn" in page and "Chưa bắt đầu" in page and "Chưa khởi tạo" in page
+    assert "Lãnh đạo đơn vị ký duyệt" in page and "20/03/2026" in page
+    assert "generate-reports" in page  # Sở Y tế's report is not created yet
+    assert 'href="/reports?period=2026-02"' in page and 'href="/reports?period=2026-04"' in page
+    assert "Tháng 03/2026" in text(browser.client.get("/reports"))  # today's period by default
+    assert "Báo cáo định kỳ: Quý I/2026" in text(browser.client.get("/reports?period=2026-03&kind=quarterly"))
+    assert browser.client.get("/reports?period=2026-13").status_code == 404
+
+
+def test_coverage_page_is_for_coordinators_viewers_and_admins(app, browser: Browser, march):
+    for username in ("viewer", "admin"):
+        browser.login(username)
+        assert browser.client.get("/reports?period=2026-03").status_code == 200, username
+    for username in ("officer", "head", "approver"):
+        browser.login(username)
+        assert browser.client.get("/reports?period=2026-03").status_code == 403, username
+    assert app.test_client().get("/reports").status_code == 302  # to the login page
+
+
+def test_coverage_page_empty_state(app, browser: Browser, world, frozen):
+    browser.login("coord")
+    page = text(browser.client.get("/reports?period=2026-03"))
+    assert "Kỳ này không có báo cáo nào phải nộp" in page and "generate-reports" in page
+
+
+# ---------------------------------------------------------------- command line
+
+def test_generate_reports_command(app, world, january):
+    from views.reports import register_cli
+
+    if "generate-reports" not in app.cli.commands:
+        register_cli(app)
+    recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["generate-reports", "--through", "2026-02-10"])
+    assert result.exit_code == 0, result.output
+    assert "Đã tạo 4 báo cáo định kỳ mới; 0 báo cáo đã có từ trước" in result.output
+    assert "10/02/2026" in result.output
+    again = runner.invoke(args=["generate-reports", "--through", "2026-02-10", "--user", "x_coord"])
+    assert "Đã tạo 0 báo cáo định kỳ mới; 4 báo cáo đã có từ trước" in again.output
+    today = runner.invoke(args=["generate-reports"])  # through today, 05/01/2026
+    assert "Đã tạo 0 báo cáo định kỳ mới; 2 báo cáo đã có từ trước" in today.output
+    refused = runner.invoke(args=["generate-reports", "--user", "officer"])
+    assert refused.exit_code != 0 and "Chỉ Tổ giúp việc" in refused.output
+    unknown = runner.invoke(args=["generate-reports", "--user", "khong-co"])
+    assert unknown.exit_code != 0 and "Không tìm thấy người dùng" in unknown.output

@@ -1,0 +1,39 @@
+"""Several worker processes at once: every due timer fires exactly once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from models import AuditEvent, Timer, db
+from tests.conftest import new_task
+from tests.test_timers import local
+from workflows import holidays
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_four_workers_fire_200_due_timers_once_each(app, world, frozen):
+    holidays.ensure_defaults()
+    tasks = [new_task(world, collaborators=(), output_type="report", due=date(2026, 3, 13), title=f"Báo cáo {i}")
+             for i in range(200)]
+    due_reminders = db.session.scalar(select(func.count()).select_from(Timer).where(
+        Timer.action == "remind", Timer.fire_at <= local(2026, 3, 10)))
+    assert due_reminders == 200
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "flask", "--app", "app", "run-timers", "--now", "2026-03-10T08:00+07:00"]
+    workers = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True) for _ in range(4)]
+    outputs = [w.communicate(timeout=300) for w in workers]
+    assert [w.returncode for w in workers] == [0, 0, 0, 0], [err[-2000:] for _, err in outputs]
+    db.session.expire_all()
+    reminders = list(db.session.scalars(select(AuditEvent.task_id).where(AuditEvent.action == "remind")))
+    assert sorted(reminders) == sorted(t.id for t in tasks)  # each task reminded exactly once
+    assert db.session.scalar(select(func.count()).select_from(Timer).where(Timer.fired_at.is_not(None))) == 200
+    handled = sum(int(out.split("Đã xử lý ")[1].split(" ")[0]) for out, _ in outputs)
+    assert handled == 200  # the work was shared, not repeated

@@ -1,0 +1,54 @@
+"""“Báo cáo định kỳ”: who has and has not reported for a period, and the command that creates the reports."""
+
+from __future__ import annotations
+
+import click
+from flask import Blueprint, Flask, abort, render_template, request
+from flask_login import current_user, login_required
+
+from workflows import clock, periods
+from workflows.errors import DomainError
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+READERS = ("coordinator", "viewer", "admin")
+
+
+@bp.before_request
+@login_required
+def _readers_only():
+    if not current_user.has_role(*READERS):
+        abort(403)
+
+
+@bp.route("")
+def index():
+    today = clock.today()
+    period = periods.resolve(request.args.get("period"), request.args.get("kind"), today)
+    previous, following = periods.neighbours(period)
+    rows = periods.coverage(period.key)
+    return render_template(
+        "reports/index.html", period=period, previous=previous, following=following, rows=rows,
+        counts=periods.summary(rows), buckets=periods.BUCKET_LABELS, kinds=periods.KIND_LABELS,
+        choices=periods.periods_in(period.kind, period.start.year),
+        current=periods.period_of(period.kind, today),
+        not_created=sum(1 for r in rows if r.task is None), NOT_CREATED=periods.NOT_CREATED,
+        NOT_CREATED_LABEL=periods.NOT_CREATED_LABEL)
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("generate-reports")
+    @click.option("--through", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="Create the reports of every period starting on or before this date (YYYY-MM-DD); "
+                       "default: today")
+    @click.option("--user", "username", default=None,
+                  help="Coordinator recorded as creator; default: the first active coordinator")
+    def generate_reports(through, username):
+        """Create the missing periodic report tasks (one process per period); safe to run twice."""
+        day = through.date() if through else clock.today()
+        try:
+            result = periods.generate(periods.generator(username), day)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"Đã tạo {result['created']} báo cáo định kỳ mới; {result['existing']} báo cáo đã có "
+                   f"từ trước (các kỳ bắt đầu đến hết ngày {day:%d/%m/%Y}).")

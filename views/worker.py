@@ -1,0 +1,76 @@
+"""Background work from the command line: ``run-timers`` (once) and ``worker`` (continuously).
+
+The database is the source of truth (the timer and outbox tables); APScheduler only decides when
+to look. Several workers may run at once: each timer fires once (see ``workflows.timers``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import click
+from flask import Flask
+
+from workflows import clock, timers
+
+log = logging.getLogger("worker")
+
+
+def _optional(module: str, function: str):
+    """A job provided by a module that may not be installed in this build (mail, periodic reports)."""
+    try:
+        return getattr(__import__(f"workflows.{module}", fromlist=[function]), function)
+    except (ImportError, AttributeError):
+        return None
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("run-timers")
+    @click.option("--now", "now_text", default=None,
+                  help="Fire what is due at this moment (ISO, e.g. 2026-03-16T08:00+07:00); default: now")
+    def run_timers(now_text):
+        """Fire the reminders and escalations that are due, once."""
+        now = None
+        if now_text:
+            moment = datetime.fromisoformat(now_text)
+            now = (moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=clock.LOCAL_TZ)
+                   .astimezone(UTC)).replace(tzinfo=None)
+            clock.set_clock(clock.FrozenClock(now))
+        counts = timers.run_due(now)
+        click.echo(f"Đã xử lý {counts['instances']} hồ sơ: {counts['reminders']} nhắc hạn, "
+                   f"{counts['escalations']} báo quá hạn.")
+
+    @app.cli.command("worker")
+    @click.option("--interval", default=30, show_default=True, help="Seconds between two looks at the timers")
+    def worker(interval):
+        """Run timers, mail and periodic reports continuously (Ctrl+C to stop)."""
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        def job(function):
+            def run():
+                with app.app_context():
+                    try:
+                        result = function()
+                        if result:
+                            log.info("%s: %s", function.__name__, result)
+                    except Exception:  # a failing job must not stop the worker
+                        log.exception("job %s failed", function.__name__)
+            return run
+
+        scheduler = BlockingScheduler(timezone=str(clock.LOCAL_TZ))
+        scheduler.add_job(job(timers.run_due), "interval", seconds=interval, max_instances=1, coalesce=True)
+        send_pending = _optional("notify", "send_pending")
+        if send_pending:
+            scheduler.add_job(job(send_pending), "interval", seconds=60, max_instances=1, coalesce=True)
+        digests = _optional("notify", "queue_digests")
+        if digests:
+            scheduler.add_job(job(digests), "cron", hour=16, minute=30, max_instances=1, coalesce=True)
+        generate = _optional("periods", "generate_due")
+        if generate:
+            scheduler.add_job(job(generate), "cron", hour=6, minute=0, max_instances=1, coalesce=True)
+        click.echo(f"Worker chạy: xem hạn mỗi {interval} giây. Nhấn Ctrl+C để dừng.")
+        try:
+            scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            pass
