@@ -40,6 +40,16 @@ def configure(app: Flask, overrides: dict) -> None:
         UPLOAD_FOLDER=os.environ.get("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads")),
         MAX_UPLOAD_BYTES=int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         COORDINATING_AGENCY=os.environ.get("COORDINATING_AGENCY", "Sở Khoa học và Công nghệ"),
+        ASSIGNING_AUTHORITY=os.environ.get("ASSIGNING_AUTHORITY", "UBND tỉnh"),  # decides on extensions
+        MAIL_ENABLED=os.environ.get("MAIL_ENABLED", "0") == "1",
+        MAIL_SERVER=os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        MAIL_PORT=int(os.environ.get("MAIL_PORT", "25")),
+        MAIL_USE_TLS=os.environ.get("MAIL_USE_TLS", "0") == "1",
+        MAIL_USERNAME=os.environ.get("MAIL_USERNAME") or None,
+        MAIL_PASSWORD=os.environ.get("MAIL_PASSWORD") or None,
+        MAIL_FROM=os.environ.get("MAIL_FROM", "theodoi@localhost"),
+        MAIL_MAX_ATTEMPTS=int(os.environ.get("MAIL_MAX_ATTEMPTS", "6")),
+        APP_BASE_URL=os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000"),
         DUE_SOON_DAYS=int(os.environ.get("DUE_SOON_DAYS", "3")),
         SHOW_DEMO_ACCOUNTS=os.environ.get("SHOW_DEMO_ACCOUNTS", "0") == "1",
         SESSION_COOKIE_HTTPONLY=True,
@@ -90,9 +100,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from views import admin, api, auth, errors, imports, inbox, reports, tasks
+    from views import admin, api, auth, errors, imports, inbox, notifications, reports, tasks
 
-    for module in (auth, inbox, tasks, imports, reports, admin, errors):
+    for module in (auth, inbox, tasks, imports, reports, admin, notifications, errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_login import current_user
 
 from models import OUTPUT_TYPES, ROLE_LABELS, login_manager
-from workflows import clock, people, queries
+from workflows import clock, notify, people, queries
 from workflows.cycle import ACTION_LABELS, DECISION_LABELS
 from workflows.status import STATUS_LABELS
 
@@ -62,5 +62,6 @@ def register(app: Flask) -> None:
     @app.context_processor
     def _inbox_count():
         if current_user.is_authenticated:
-            return {"inbox_count": queries.inbox_count(current_user)}
+            return {"inbox_count": queries.inbox_count(current_user),
+                    "notification_count": notify.unread_count(current_user)}
         return {}

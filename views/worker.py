@@ -12,17 +12,14 @@ from datetime import UTC, datetime
 import click
 from flask import Flask
 
-from workflows import clock, timers
+from workflows import clock, notify, periods, timers
 
 log = logging.getLogger("worker")
 
 
-def _optional(module: str, function: str):
-    """A job provided by a module that may not be installed in this build (mail, periodic reports)."""
-    try:
-        return getattr(__import__(f"workflows.{module}", fromlist=[function]), function)
-    except (ImportError, AttributeError):
-        return None
+def generate_reports() -> dict[str, int]:
+    """Today's periodic report instances (idempotent: safe to run any number of times)."""
+    return periods.generate(periods.generator(), clock.today())
 
 
 def register(app: Flask) -> None:
@@ -40,6 +37,9 @@ def register(app: Flask) -> None:
         counts = timers.run_due(now)
         click.echo(f"Đã xử lý {counts['instances']} hồ sơ: {counts['reminders']} nhắc hạn, "
                    f"{counts['escalations']} báo quá hạn.")
+        mail = notify.send_pending()
+        if any(mail.values()):
+            click.echo(f"Thư: {mail['sent']} đã gửi, {mail['retried']} sẽ gửi lại, {mail['failed']} thất bại.")
 
     @app.cli.command("worker")
     @click.option("--interval", default=30, show_default=True, help="Seconds between two looks at the timers")
@@ -60,15 +60,9 @@ def register(app: Flask) -> None:
 
         scheduler = BlockingScheduler(timezone=str(clock.LOCAL_TZ))
         scheduler.add_job(job(timers.run_due), "interval", seconds=interval, max_instances=1, coalesce=True)
-        send_pending = _optional("notify", "send_pending")
-        if send_pending:
-            scheduler.add_job(job(send_pending), "interval", seconds=60, max_instances=1, coalesce=True)
-        digests = _optional("notify", "queue_digests")
-        if digests:
-            scheduler.add_job(job(digests), "cron", hour=16, minute=30, max_instances=1, coalesce=True)
-        generate = _optional("periods", "generate_due")
-        if generate:
-            scheduler.add_job(job(generate), "cron", hour=6, minute=0, max_instances=1, coalesce=True)
+        scheduler.add_job(job(notify.send_pending), "interval", seconds=60, max_instances=1, coalesce=True)
+        scheduler.add_job(job(notify.queue_digests), "cron", hour=16, minute=30, max_instances=1, coalesce=True)
+        scheduler.add_job(job(generate_reports), "cron", hour=6, minute=0, max_instances=1, coalesce=True)
         click.echo(f"Worker chạy: xem hạn mỗi {interval} giây. Nhấn Ctrl+C để dừng.")
         try:
             scheduler.start()

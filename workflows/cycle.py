@@ -29,7 +29,7 @@ from models import (
     WorkItem,
     db,
 )
-from workflows import clock, engine, files, process_models, queries, timers
+from workflows import clock, engine, files, notify, process_models, queries, timers
 from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
 from workflows.tx import transaction
 
@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "create": "Giao nhiệm vụ", "submit": "Hoàn thành bước", "approve": "Đồng ý",
     "return": "Trả lại", "claim": "Nhận xử lý", "release": "Trả về hàng chờ",
     "adjust": "Điều chỉnh thời hạn", "rename": "Đổi tên nhiệm vụ", "remind": "Nhắc hạn", "escalate": "Báo quá hạn",
+    "extension_request": "Đề nghị gia hạn",
 }
 MAX_TEXT = 5000
 
@@ -177,7 +178,11 @@ def fire_timers(instance: ProcessInstance, now: datetime) -> list[engine.Waiting
         label = TIMER_LABELS.get((timer.action, timer.notify), timer.action)
         _audit(timer.action, None, task, from_step=timer.step_name, comment=label,
                data={"notify": timer.notify, "due_date": task.due_date.isoformat() if task.due_date else None})
-        timer_fired(task, [i for i in items if i.step_name == timer.step_name] or items, timer)
+        held = [i for i in items if i.step_name == timer.step_name] or items
+        if timer.action == "remind":
+            notify.reminder(task, held)
+        else:
+            notify.escalation(task, held, timer.notify)
     _sync(instance, wf, task)
     return fired
 
@@ -189,12 +194,82 @@ TIMER_LABELS = {
 }
 
 
-def timer_fired(task: Task, items: list[WorkItem], timer: engine.WaitingTimer) -> None:
-    """Who hears of a fired timer (notifications are wired in by ``workflows.notify``)."""
-
-
 def _open_items_of_task(task_id: int) -> list[WorkItem]:
-    return list(db.session.scalars(select(WorkItem).where(WorkItem.task_id == task_id, WorkItem.status == "open")))
+    return list(db.session.scalars(select(WorkItem).where(WorkItem.task_id == task_id, WorkItem.status == "open")
+                                   .order_by(WorkItem.id)))
+
+
+# ---------------------------------------------------------------- asking for more time
+
+EXTENSION_PROCESS = "extension_request"
+
+
+def request_extension(user: User, task_id: int, new_due: date | None, reason: str | None,
+                      upload: Any = None) -> ProcessInstance:
+    """The lead agency asks for a new due date; the coordinator reviews, the assigning authority decides.
+
+    Runs as its own process instance beside the task's main one. One transaction.
+    """
+    reason = (reason or "").strip()
+    with transaction():
+        task = db.session.get(Task, task_id)
+        if task is None:
+            raise NotFound("Không tìm thấy nhiệm vụ.")
+        if task.lead_agency_id != user.agency_id or not user.has_role("officer", "agency_head"):
+            raise NotAllowed("Chỉ chuyên viên hoặc lãnh đạo của đơn vị chủ trì được đề nghị gia hạn.")
+        errors = {}
+        if task.state == "done":
+            errors["new_due"] = "Nhiệm vụ đã hoàn thành."
+        elif new_due is None:
+            errors["new_due"] = "Vui lòng nhập thời hạn đề nghị."
+        elif new_due <= clock.today() or (task.due_date and new_due <= task.due_date):
+            errors["new_due"] = "Thời hạn đề nghị phải sau thời hạn hiện tại và sau hôm nay."
+        if not reason:
+            errors["reason"] = "Vui lòng nêu lý do đề nghị gia hạn."
+        if db.session.scalar(select(ProcessInstance.id).where(
+                ProcessInstance.task_id == task.id, ProcessInstance.kind == "extension",
+                ProcessInstance.status == "running")):
+            errors["new_due"] = "Nhiệm vụ đang có một đề nghị gia hạn chờ quyết định."
+        if errors:
+            raise Invalid("Chưa gửi được đề nghị gia hạn.", errors)
+        model = process_models.latest(EXTENSION_PROCESS)
+        data = {
+            "task_id": task.id, "requested_due": new_due.isoformat(), "reason": reason,
+            "requester": user.username, "lead_agency": task.lead_agency.name,
+            "coordinating_agency": current_app.config["COORDINATING_AGENCY"],
+            "assigning_authority": current_app.config["ASSIGNING_AUTHORITY"],
+            "due_date": task.due_date.isoformat() if task.due_date else None,
+        }
+        if upload is not None:
+            name, content = files.check(upload, "Văn bản đề nghị")
+            data["request_file"] = files.store(task, "extension_file", name, content, user,
+                                               step_name="Đề nghị gia hạn", label="Văn bản đề nghị gia hạn").id
+        wf = process_models.spec_for(model).start(data)
+        now = clock.now()
+        instance = ProcessInstance(task=task, process_model=model, kind="extension", state=engine.serialize(wf),
+                                   serializer_version=engine.SERIALIZER_VERSION, created_at=now, updated_at=now)
+        db.session.add(instance)
+        db.session.flush()
+        new_items = _sync(instance, wf, task)
+        _audit("extension_request", user, task, to_step=_names(new_items), comment=reason,
+               data={"requested_due": new_due.isoformat(),
+                     "old_due": task.due_date.isoformat() if task.due_date else None})
+    return instance
+
+
+def _extension_finished(instance: ProcessInstance, wf, task: Task) -> None:
+    """Apply the decision of a finished extension request (the authority's approval moves the date)."""
+    data = engine.result_data(wf)
+    decider = db.session.scalar(select(User).where(User.username == data.get("actor")))
+    requester = db.session.scalar(select(User).where(User.username == data.get("requester")))
+    new_due = date.fromisoformat(data["requested_due"])
+    approved = data.get("outcome") == "approved"
+    if approved:
+        who = requester.full_name if requester else data.get("requester")
+        adjust_deadline(decider, task, new_due, f"Gia hạn đến {new_due:%d/%m/%Y}",
+                        f"Chấp thuận đề nghị gia hạn của {who}: {data.get('reason', '')}",
+                        source="Đề nghị điều chỉnh thời hạn")
+    notify.extension_decided(task, approved, new_due, data.get("comment") or data.get("reason"), requester)
 
 
 # ---------------------------------------------------------------- claiming
@@ -297,7 +372,7 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
     item.completed_by_id = user.id
     item.claimed_by = item.claimed_by or user
     task.started_at = task.started_at or now
-    new_items = _sync(instance, wf, task)
+    new_items = _sync(instance, wf, task, (item.step_name, comment, user) if decision == "return" else None)
     to_step = _names(new_items) if new_items or not engine.is_completed(wf) else "Hoàn thành"
     _audit(decision, user, task, item, from_step=item.step_name, to_step=to_step,
            comment=comment or None, data={k: v for k, v in clean.items() if v is not None})
@@ -408,7 +483,7 @@ def _holder(items: list[WorkItem]) -> str | None:
     return "; ".join(dict.fromkeys(holders)) or None
 
 
-def _sync(instance: ProcessInstance, wf, task: Task) -> list[WorkItem]:
+def _sync(instance: ProcessInstance, wf, task: Task, returned: tuple[str, str, User] | None = None) -> list[WorkItem]:
     """Save the engine state and make the open work items match the READY user tasks.
 
     Returns the work items created by this save. Also refreshes the task's cached current
@@ -449,17 +524,23 @@ def _sync(instance: ProcessInstance, wf, task: Task) -> list[WorkItem]:
             item.status = "cancelled"
             item.completed_at = now
     db.session.flush()
-    open_items = [i for i in existing.values() if i.status == "open"] + created
+    if returned is not None:
+        notify.item_returned(created, *returned)
+    else:
+        for item in created:
+            notify.work_item_created(item)
     if engine.is_completed(wf):
         instance.status = "completed"
-        task.state = "done"
-        task.completed_at = now
-        task.completed_on = clock.to_local(now).date()
-        task.current_step = task.current_holder = task.step_since = None
-    else:
-        task.current_step = _names(open_items) or None
-        task.current_holder = _holder(open_items)
-        task.step_since = min((i.created_at for i in open_items), default=None)
+        if instance.kind == "main":
+            task.state = "done"
+            task.completed_at = now
+            task.completed_on = clock.to_local(now).date()
+        elif instance.kind == "extension":
+            _extension_finished(instance, wf, task)
+    open_items = _open_items_of_task(task.id)
+    task.current_step = _names(open_items) or None
+    task.current_holder = _holder(open_items)
+    task.step_since = min((i.created_at for i in open_items), default=None)
     return created
 
 

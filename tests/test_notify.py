@@ -1,0 +1,470 @@
+"""Notifications and the mail outbox: who is told, mail through a real SMTP server, retries while
+the server is down, digests, and the pages (the bell, the list, the administrators' mail queue)."""
+
+from __future__ import annotations
+
+import email
+import socket
+from datetime import date, timedelta
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from sqlalchemy import delete, func, select
+
+from models import Notification, OutboxMail, db
+from tests.conftest import act, item_at, new_task, user
+from workflows import notify
+from workflows.errors import Conflict, NotAllowed, NotFound
+from workflows.tx import transaction
+
+BASE_URL = "https://theodoi.tinh.gov.vn"
+MAIL_KEYS = ("MAIL_ENABLED", "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD",
+             "MAIL_FROM", "MAIL_MAX_ATTEMPTS", "APP_BASE_URL")
+
+
+# ---------------------------------------------------------------- a real SMTP server on localhost
+
+class Mailbox:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpServer:
+    """Reserved port first, server started on demand, so tests can run with the server down."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.mailbox = Mailbox()
+        self.controller: Controller | None = None
+
+    def start(self, **smtp_options) -> None:
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, **smtp_options)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self):
+        return self.mailbox.messages
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_on(app, smtp_server):
+    """Mail enabled towards ``smtp_server`` (started or not); the app's settings restored afterwards."""
+    saved = {k: app.config[k] for k in MAIL_KEYS if k in app.config}
+    app.config.update(MAIL_ENABLED=True, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False,
+                      MAIL_USERNAME=None, MAIL_PASSWORD=None, MAIL_FROM="theodoi@tinh.gov.vn",
+                      MAIL_MAX_ATTEMPTS=6, APP_BASE_URL=BASE_URL + "/")
+    yield app.config
+    for key in MAIL_KEYS:
+        if key in saved:
+            app.config[key] = saved[key]
+        else:
+            app.config.pop(key, None)
+
+
+def with_email(*usernames: str, digest: bool = False) -> None:
+    for name in usernames:
+        u = user(name)
+        u.email, u.email_digest = f"{name}@tinh.gov.vn", digest
+    db.session.commit()
+
+
+def forget_notifications() -> None:
+    """Start from no notification and no mail, whatever the use cases that made the test data sent."""
+    db.session.execute(delete(OutboxMail))
+    db.session.execute(delete(Notification))
+    db.session.commit()
+
+
+def notes_of(username: str) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user(username).id)
+                                   .order_by(Notification.id)))
+
+
+def mails() -> list[OutboxMail]:
+    return list(db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)))
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+# ---------------------------------------------------------------- who is told
+
+def test_notify_adds_one_notification_per_distinct_active_user(world):
+    world["officer2"].active = False
+    db.session.commit()
+    with transaction():
+        created = notify.notify([world["head"], world["head"], world["officer2"], None, world["officer"]],
+                                "reminder", "Nhắc   việc\nmới", body="Nội dung", link="/tasks/1")
+    assert [n.user.username for n in created] == ["head", "officer"]
+    assert created[0].title == "Nhắc việc mới"  # one line: it is also a mail subject
+    assert count(OutboxMail) == 0  # mail is off by default
+    with pytest.raises(ValueError):
+        notify.notify([world["head"]], "gossip", "?")
+
+
+def test_work_item_created_tells_the_agency_queue_then_the_claimer(world):
+    task = new_task(world)
+    forget_notifications()
+    with transaction():
+        notify.work_item_created(item_at(task, "assign"))
+    [note] = notes_of("head")
+    assert note.kind == "new_item" and note.task_id == task.id and note.link == f"/tasks/{task.id}"
+    assert note.title == f"Việc mới: Phân công chuyên viên — {task.code} {task.title}"
+    assert "Thời hạn: 30/06/2026" in note.body and "Đơn vị: Sở Công Thương" in note.body
+    assert count(Notification) == 1  # not the heads of other agencies
+
+    act(world, task, "assign")  # assigned to "officer": the drafting item is claimed by them
+    forget_notifications()
+    with transaction():
+        notify.work_item_created(item_at(task, "draft"))
+    assert [n.user.username for n in db.session.scalars(select(Notification))] == ["officer"]
+
+    draft = item_at(task, "draft")
+    draft.claimed_by = None
+    db.session.commit()
+    assert [u.username for u in notify.recipients_for_item(draft)] == ["officer", "officer2"]
+
+
+def test_item_returned_carries_the_reason_to_the_new_holder(world):
+    task = new_task(world)
+    for step in ("assign", "draft", "give_opinion", "give_opinion", "finalise"):
+        act(world, task, step)
+    act(world, task, "signoff", "return", "Thiếu phần kinh phí.")
+    forget_notifications()
+    finalise = item_at(task, "finalise")
+    with transaction():
+        notify.item_returned([finalise], "Lãnh đạo đơn vị ký duyệt", "Thiếu phần kinh phí.", world["head"])
+    [note] = notes_of("officer")
+    assert note.kind == "returned"
+    assert note.title.startswith("Hồ sơ bị trả lại: Hoàn thiện dự thảo — ") and note.title.endswith(
+        "Lý do: Thiếu phần kinh phí.")
+    assert "Người trả lại: Ông/Bà head" in note.body and "Lý do: Thiếu phần kinh phí." in note.body
+    # whoever returned the file is not told about their own return
+    with transaction():
+        assert notify.item_returned([finalise], "Lãnh đạo đơn vị ký duyệt", "Lý do", world["officer"]) == []
+
+
+def test_reminder_and_escalation_reach_holders_heads_and_coordinators(world, frozen):
+    task = new_task(world, collaborators=())
+    forget_notifications()
+    items = [item_at(task, "assign")]
+    with transaction():
+        reminded = notify.reminder(task, items)
+        frozen.advance(days=130)  # 09/07/2026: nine days late
+        to_heads = notify.escalation(task, items, "agency_head")
+        to_coordinators = notify.escalation(task, items, "coordinator")
+        to_holders = notify.escalation(task, items, "holder")
+    assert [n.user.username for n in reminded] == ["head"]
+    assert reminded[0].title == f"Sắp đến hạn (30/06/2026): {task.code} {task.title}"
+    assert [n.user.username for n in to_heads] == ["head"]
+    assert sorted(n.user.username for n in to_coordinators) == ["coord", "x_coord"]
+    assert [n.user.username for n in to_holders] == ["head"]
+    assert to_heads[0].title == f"Quá hạn: {task.code} {task.title}"
+    assert "đã quá 9 ngày" in to_heads[0].body and "Phân công chuyên viên — Sở Công Thương" in to_heads[0].body
+    with pytest.raises(ValueError):
+        notify.escalation(task, items, "minister")
+
+
+def test_extension_decisions_go_to_the_requester(world):
+    task = new_task(world, collaborators=())
+    forget_notifications()
+    with transaction():
+        [yes] = notify.extension_decided(task, True, date(2026, 7, 15), "Chờ ý kiến Bộ.", world["officer"])
+        [no] = notify.extension_decided(task, False, None, "Không có căn cứ.", world["officer"])
+    assert yes.kind == no.kind == "extension"
+    assert yes.title == f"Gia hạn được chấp thuận: {task.code} {task.title} — hạn mới 15/07/2026"
+    assert no.title.startswith("Đề nghị gia hạn không được chấp thuận")
+    assert "Thời hạn giữ nguyên: 30/06/2026" in no.body and "Lý do: Không có căn cứ." in no.body
+    assert count(Notification) == 2
+
+
+def test_a_long_task_title_is_cut_in_the_title_but_whole_in_the_body(world):
+    task = new_task(world, collaborators=(), title="Xây dựng đề án " * 60)
+    forget_notifications()
+    with transaction():
+        [note] = notify.work_item_created(item_at(task, "assign"))
+    assert len(note.title) <= 500 and note.title.endswith("…")
+    assert task.title.strip() in note.body
+
+
+# ---------------------------------------------------------------- reading and marking
+
+def test_unread_count_list_and_marking_are_per_user(world):
+    with transaction():
+        for i in range(30):
+            notify.notify([world["head"]], "reminder", f"Thông báo {i:02d}")
+        [other] = notify.notify([world["officer"]], "reminder", "Của người khác")
+    assert notify.unread_count(world["head"]) == 30
+    first, second = notify.list_for(world["head"], 1), notify.list_for(world["head"], 2)
+    assert (first.total, len(first.items), len(second.items)) == (30, 25, 5)
+    assert first.items[0].title == "Thông báo 29"  # newest first
+    note = notify.mark_read(world["head"], first.items[0].id)
+    assert note.read_at is not None and notify.unread_count(world["head"]) == 29
+    with pytest.raises(NotFound):
+        notify.mark_read(world["head"], other.id)
+    with pytest.raises(NotFound):
+        notify.mark_read(world["head"], 999999)
+    assert notify.mark_all_read(world["head"]) == 29
+    assert notify.unread_count(world["head"]) == 0 and notify.unread_count(world["officer"]) == 1
+
+
+# ---------------------------------------------------------------- mail
+
+def test_mail_arrives_with_utf8_subject_body_and_absolute_link(world, mail_on, smtp_server):
+    smtp_server.start()
+    task = new_task(world, collaborators=())
+    with_email("head")
+    forget_notifications()
+    with transaction():
+        [note] = notify.work_item_created(item_at(task, "assign"))
+    [mail] = mails()
+    assert (mail.status, mail.to_address, mail.subject) == ("pending", "head@tinh.gov.vn", note.title)
+    assert note.emailed is True
+    assert notify.send_pending() == {"sent": 1, "failed": 0, "retried": 0}
+    [message] = smtp_server.messages
+    assert message["Subject"] == (
+        f"Việc mới: Phân công chuyên viên — {task.code} Xây dựng Đề án chuyển đổi số ngành công thương")
+    assert (message["From"], message["To"]) == ("theodoi@tinh.gov.vn", "head@tinh.gov.vn")
+    assert message.get_content_charset() == "utf-8"
+    body = message.get_content()
+    assert "Bước cần xử lý: Phân công chuyên viên" in body and "Thời hạn: 30/06/2026" in body
+    assert f"Xem chi tiết: {BASE_URL}/tasks/{task.id}" in body
+    db.session.refresh(mail)
+    assert mail.status == "sent" and mail.sent_at is not None and mail.attempts == 1
+    assert notify.send_pending() == {"sent": 0, "failed": 0, "retried": 0}  # nothing is sent twice
+
+
+def test_users_without_address_or_inactive_get_no_mail(world, mail_on):
+    with_email("head")
+    with transaction():
+        notify.notify([world["head"], world["officer"]], "reminder", "Nhắc việc")
+    assert [m.to_address for m in mails()] == ["head@tinh.gov.vn"]
+    assert [n.emailed for n in notes_of("officer")] == [False]
+
+
+def test_a_server_that_is_down_never_blocks_a_step_and_nothing_is_lost(world, mail_on, smtp_server, frozen):
+    with_email("head", "officer")
+    with transaction():  # the step commits although nothing listens on the mail port
+        notify.notify([world["head"], world["officer"]], "escalation", "Quá hạn: NV-00001 Đề án",
+                      link="/tasks/1")
+    assert count(Notification) == 2 and count(OutboxMail) == 2
+
+    assert notify.send_pending() == {"sent": 0, "failed": 0, "retried": 2}
+    for mail in mails():
+        assert (mail.status, mail.attempts) == ("pending", 1)
+        assert mail.last_error
+        assert mail.next_attempt_at == frozen.moment + timedelta(minutes=1) > frozen.moment
+    assert notify.send_pending() == {"sent": 0, "failed": 0, "retried": 0}  # not due yet
+
+    smtp_server.start()
+    frozen.advance(minutes=2)
+    assert notify.send_pending() == {"sent": 2, "failed": 0, "retried": 0}
+    assert sorted(m["To"] for m in smtp_server.messages) == ["head@tinh.gov.vn", "officer@tinh.gov.vn"]
+    assert all(m.status == "sent" and m.attempts == 2 for m in mails())
+
+
+def test_retries_back_off_then_give_up_and_an_admin_can_retry(world, mail_on, frozen):
+    mail_on["MAIL_MAX_ATTEMPTS"] = 3
+    with_email("head")
+    with transaction():
+        notify.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00001")
+    [mail] = mails()
+    waits = []
+    for _ in range(2):
+        before = frozen.moment
+        assert notify.send_pending()["retried"] == 1
+        db.session.refresh(mail)
+        waits.append(mail.next_attempt_at - before)
+        frozen.moment = mail.next_attempt_at
+    assert waits == [timedelta(minutes=1), timedelta(minutes=5)]
+    assert notify.send_pending() == {"sent": 0, "failed": 1, "retried": 0}
+    db.session.refresh(mail)
+    assert (mail.status, mail.attempts) == ("failed", 3) and "refused" in mail.last_error.lower()
+    frozen.advance(days=1)
+    assert notify.send_pending()["failed"] == 0  # given up: not tried again by itself
+
+    with pytest.raises(NotAllowed):
+        notify.retry_mail(world["head"], mail.id)
+    notify.retry_mail(world["admin"], mail.id)
+    assert (mail.status, mail.next_attempt_at) == ("pending", frozen.moment)
+    mail.status = "sent"
+    db.session.commit()
+    with pytest.raises(Conflict):
+        notify.retry_mail(world["admin"], mail.id)
+    with pytest.raises(NotFound):
+        notify.retry_mail(world["admin"], 999999)
+
+
+# aiosmtpd itself sets its deprecated Session.login_data after a successful AUTH (in its thread)
+@pytest.mark.filterwarnings("ignore:Session.login_data is deprecated:DeprecationWarning")
+def test_smtp_login(world, mail_on, smtp_server):
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"theodoi", b"bi-mat")
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
+
+    smtp_server.start(authenticator=authenticator, auth_require_tls=False)
+    mail_on.update(MAIL_USERNAME="theodoi", MAIL_PASSWORD="sai")
+    with_email("head")
+    with transaction():
+        notify.notify([world["head"]], "reminder", "Nhắc việc")
+    assert notify.send_pending()["retried"] == 1
+    [mail] = mails()
+    assert "535" in mail.last_error and "credentials invalid" in mail.last_error
+    mail_on["MAIL_PASSWORD"] = "bi-mat"
+    notify.retry_mail(world["admin"], mail.id)
+    assert notify.send_pending()["sent"] == 1 and len(smtp_server.messages) == 1
+
+
+def test_a_rolled_back_step_leaves_no_notification_and_no_mail(world, mail_on):
+    with_email("head")
+    with pytest.raises(RuntimeError), transaction():
+        notify.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00012")
+        raise RuntimeError("the step failed after notifying")
+    assert count(Notification) == 0 and count(OutboxMail) == 0
+
+
+def test_mail_disabled_queues_and_sends_nothing(world, app):
+    assert not app.config.get("MAIL_ENABLED")
+    with_email("head")
+    with transaction():
+        notify.notify([world["head"]], "reminder", "Nhắc việc")
+    assert count(OutboxMail) == 0
+    assert notify.send_pending() == {"sent": 0, "failed": 0, "retried": 0}
+    assert notify.queue_digests() == 0
+
+
+def test_digest_users_get_one_mail_with_all_their_notifications(world, mail_on, smtp_server, frozen):
+    smtp_server.start()
+    with_email("head", digest=True)
+    with_email("officer")
+    with transaction():
+        notify.notify([world["head"], world["officer"]], "new_item", "Việc mới: Thẩm định — NV-00012",
+                      link="/tasks/12")
+        notify.notify([world["head"], world["officer"]], "returned", "Hồ sơ bị trả lại: NV-00013. Lý do: thiếu số liệu",
+                      link="/tasks/13")
+    assert [m.to_address for m in mails()] == ["officer@tinh.gov.vn"] * 2  # no immediate mail for head
+
+    frozen.advance(hours=12)
+    assert notify.queue_digests() == 1
+    digest = mails()[-1]
+    assert digest.to_address == "head@tinh.gov.vn"
+    assert digest.subject == "Tổng hợp thông báo ngày 01/03/2026: 2 thông báo"
+    assert all(n.emailed for n in notes_of("head"))
+    assert notify.queue_digests() == 0  # each notification is mailed once
+
+    assert notify.send_pending() == {"sent": 3, "failed": 0, "retried": 0}
+    [message] = [m for m in smtp_server.messages if m["To"] == "head@tinh.gov.vn"]
+    body = message.get_content()
+    assert "Việc mới: Thẩm định — NV-00012" in body and "Lý do: thiếu số liệu" in body
+    assert f"{BASE_URL}/tasks/12" in body and f"{BASE_URL}/tasks/13" in body
+
+    with transaction():
+        notify.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00012")
+    frozen.advance(days=1)
+    assert notify.queue_digests() == 1
+    assert "Sắp đến hạn" in mails()[-1].body and "NV-00013" not in mails()[-1].body
+
+
+# ---------------------------------------------------------------- pages
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_notification_list_mark_one_and_all_read(app, browser, world):
+    browser.login("x_head")
+    assert "Chưa có thông báo nào" in text(browser.client.get("/notifications"))
+    with transaction():
+        notify.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00001", link="/tasks/1")
+        [second] = notify.notify([world["head"]], "returned", "Hồ sơ bị trả lại: NV-00002", link="/tasks/2")
+        notify.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00003", body="Dòng 1\nDòng 2")
+        [foreign] = notify.notify([world["officer"]], "reminder", "Của chuyên viên")
+    browser.login("head")
+    page = text(browser.client.get("/notifications"))
+    assert "Bạn có 3 thông báo chưa đọc." in page and "Của chuyên viên" not in page
+    assert page.index("NV-00003") < page.index("NV-00002") < page.index("NV-00001")
+    assert "<strong><span class=\"visually-hidden\">Chưa đọc: </span>Hồ sơ bị trả lại: NV-00002</strong>" in page
+
+    token = browser.csrf("/notifications")
+    r = browser.client.post(f"/notifications/{second.id}/read", data={"csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/tasks/2"
+    page = text(browser.client.get("/notifications"))
+    assert "Bạn có 2 thông báo chưa đọc." in page
+    assert "Chưa đọc: </span>Hồ sơ bị trả lại" not in page
+    assert browser.client.post(f"/notifications/{foreign.id}/read", data={"csrf_token": token}).status_code == 404
+    assert browser.client.post("/notifications/read-all", data={}).status_code == 400  # CSRF
+    r = browser.client.post("/notifications/read-all", data={"csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/notifications"
+    page = text(browser.client.get("/notifications"))
+    assert "Đã đánh dấu 2 thông báo là đã đọc." in page and "Bạn không có thông báo nào chưa đọc." in page
+    assert notify.unread_count(world["officer"]) == 1
+
+
+def test_the_bell_shows_the_unread_count(app, browser, world):
+    with transaction():
+        notify.notify([world["head"]], "new_item", "Việc mới A")
+        notify.notify([world["head"]], "new_item", "Việc mới B")
+    browser.login("head")
+    page = text(browser.client.get("/inbox"))
+    assert 'href="/notifications"' in page and "2<span class=\"visually-hidden\"> thông báo chưa đọc</span>" in page
+    browser.login("officer")
+    assert "thông báo chưa đọc" not in text(browser.client.get("/inbox"))
+
+
+def test_notifications_need_login(app, browser, world):
+    assert browser.client.get("/notifications").status_code == 302
+
+
+def test_admin_mail_page_lists_failures_and_retries(app, browser, world, mail_on, frozen):
+    with_email("head")
+    with transaction():
+        notify.notify([world["head"]], "escalation", "Quá hạn: NV-00007 Báo cáo tổng kết")
+    notify.send_pending()  # nothing listens: the attempt fails
+    [mail] = mails()
+
+    browser.login("head")
+    assert browser.client.get("/admin/mail").status_code == 403
+    token = browser.csrf("/notifications")
+    assert browser.client.post(f"/admin/mail/{mail.id}/retry", data={"csrf_token": token}).status_code == 403
+
+    browser.login("admin")
+    page = text(browser.client.get("/admin/mail"))
+    assert "head@tinh.gov.vn" in page and "Quá hạn: NV-00007 Báo cáo tổng kết" in page
+    assert mail.last_error in page and "Đang chờ gửi: <strong>1</strong>" in page
+    frozen.advance(minutes=0.5)
+    r = browser.client.post(f"/admin/mail/{mail.id}/retry", data={"csrf_token": browser.csrf("/admin/mail")})
+    assert r.status_code == 302 and r.headers["Location"] == "/admin/mail"
+    db.session.refresh(mail)
+    assert (mail.status, mail.next_attempt_at, mail.attempts) == ("pending", frozen.moment, 1)
+    assert "sẽ được gửi lại" in text(browser.client.get("/admin/mail"))
+
+    mail.status = "sent"
+    db.session.commit()
+    assert "Không có thư nào đang chờ hoặc bị lỗi" in text(browser.client.get("/admin/mail"))

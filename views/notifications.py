@@ -1,0 +1,62 @@
+"""“Thông báo”: the user's notifications, and the mail outbox for administrators."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from workflows import notify
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.route("/notifications")
+@login_required
+def index():
+    page = notify.list_for(current_user, page=request.args.get("page", 1, type=int))
+    return render_template("notifications/index.html", page=page, unread=notify.unread_count(current_user))
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def read(notification_id: int):
+    note = notify.mark_read(current_user, notification_id)
+    return redirect(_local(note.link) or url_for("notifications.index"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all():
+    count = notify.mark_all_read(current_user)
+    flash(f"Đã đánh dấu {count} thông báo là đã đọc." if count else "Không có thông báo nào chưa đọc.", "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/admin/mail")
+@login_required
+def mail_queue():
+    _admins_only()
+    page = notify.mail_queue(page=request.args.get("page", 1, type=int))
+    return render_template("admin/mail.html", page=page, counts=notify.mail_counts(),
+                           mail_enabled=notify.mail_enabled(), max_attempts=notify.config("MAIL_MAX_ATTEMPTS"))
+
+
+@bp.post("/admin/mail/<int:mail_id>/retry")
+@login_required
+def mail_retry(mail_id: int):
+    _admins_only()
+    mail = notify.retry_mail(current_user, mail_id)
+    flash(f"Thư gửi {mail.to_address} sẽ được gửi lại ở lượt gửi kế tiếp.", "success")
+    return redirect(url_for("notifications.mail_queue"))
+
+
+def _admins_only() -> None:
+    if not current_user.has_role("admin"):
+        abort(403)
+
+
+def _local(link: str | None) -> str | None:
+    """Only follow links inside this site (never "//host" or "http://…")."""
+    if link and link.startswith("/") and not link.startswith("//") and "\\" not in link:
+        return link
+    return None
