@@ -175,3 +175,23 @@ def test_a_step_that_is_not_ready_cannot_be_run():
     run = Run("approval_cycle")
     with pytest.raises(engine.EngineError):
         engine.complete(run.wf, "00000000-0000-0000-0000-000000000000", {"decision": "submit"})
+
+
+@pytest.mark.parametrize(("decisions", "trail", "outcome"), [
+    (["approve", "approve"], ["review", "decide"], "approved"),
+    (["return"], ["review"], "refused"),
+    (["approve", "return"], ["review", "decide"], "refused"),
+])
+def test_extension_request_paths(decisions, trail, outcome):
+    wf = spec("extension_request").start({
+        "requested_due": "2026-04-10", "reason": "x", "requester": "officer", "due_date": None,
+        "coordinating_agency": "Sở Khoa học và Công nghệ", "assigning_authority": "UBND tỉnh"})
+    seen = []
+    for decision in decisions:
+        [step] = engine.ready_steps(wf)
+        assert (step.step_id, step.agency) in (("review", "Sở Khoa học và Công nghệ"), ("decide", "UBND tỉnh"))
+        seen.append(step.step_id)
+        engine.complete(wf, step.task_id, {"decision": decision, "comment": "lý do"})
+        wf = engine.restore(engine.serialize(wf))
+    assert seen == trail and engine.is_completed(wf)
+    assert engine.result_data(wf)["outcome"] == outcome

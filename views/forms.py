@@ -109,3 +109,10 @@ def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=
             control = FileField(label, validators=validators)
         setattr(StepForm, f["name"], control)
     return StepForm(prefix=prefix, **kwargs)
+
+
+class ExtensionForm(FlaskForm):
+    new_due = VNDateField("Thời hạn đề nghị", validators=[InputRequired("Vui lòng nhập thời hạn đề nghị.")],
+                          description="Ngày/tháng/năm, ví dụ 30/06/2026.")
+    reason = TextAreaField("Lý do", validators=[DataRequired("Vui lòng nêu lý do đề nghị gia hạn."), Length(max=5000)])
+    file = FileField("Văn bản đề nghị (nếu có)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from views.forms import TaskForm, action_form
+from views.forms import ExtensionForm, TaskForm, action_form
 from workflows import cycle, files, process_models, queries
 from workflows.errors import Invalid
 from workflows.status import STATUS_LABELS
@@ -74,14 +74,16 @@ def _forms_for(items) -> dict:
     return forms
 
 
-def _render_task(task, forms, status=200):
+def _render_task(task, forms, status=200, extension_form=None):
     history = queries.history(task)
+    if extension_form is None and queries.can_request_extension(current_user, task):
+        extension_form = ExtensionForm()
     return render_template(
         "tasks/show.html", task=task, items=queries.open_items(task), forms=forms,
         history=history, recorded=queries.recorded_values(task, history),
         attachments=queries.attachments(task), adjustments=queries.adjustments(task),
         can_download=queries.can_download(current_user, task),
-        pending_return=queries.pending_return(task)), status
+        pending_return=queries.pending_return(task), extension_form=extension_form), status
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -116,6 +118,23 @@ def complete(item_id: int):
             return redirect(url_for("inbox.index"))
     flash("Chưa thể gửi: vui lòng xem các lỗi được đánh dấu bên dưới.", "error")
     return _render_task(item.task, forms, 422)
+
+
+@bp.route("/tasks/<int:task_id>/extension", methods=["POST"])
+@login_required
+def request_extension(task_id: int):
+    task = queries.get_task(current_user, task_id)
+    form = ExtensionForm()
+    if form.validate_on_submit():
+        try:
+            cycle.request_extension(current_user, task.id, form.new_due.data, form.reason.data,
+                                    form.file.data if form.file.data and form.file.data.filename else None)
+        except Invalid as exc:
+            _attach_errors(form, exc)
+        else:
+            flash("Đã gửi đề nghị gia hạn. Tổ giúp việc sẽ xem xét và trình cấp giao nhiệm vụ quyết định.", "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    return _render_task(task, _forms_for(queries.open_items(task)), 422, extension_form=form)
 
 
 @bp.route("/work-items/<int:item_id>/claim", methods=["POST"])

@@ -13,7 +13,18 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, User, WorkItem, db, task_collaborators
+from models import (
+    Agency,
+    Attachment,
+    AuditEvent,
+    DeadlineAdjustment,
+    ProcessInstance,
+    Task,
+    User,
+    WorkItem,
+    db,
+    task_collaborators,
+)
 from workflows import clock, status
 from workflows.errors import NotAllowed, NotFound
 
@@ -96,6 +107,15 @@ def involved_agency_ids(task: Task) -> set[int]:
 
 def can_view(user: User, task: Task) -> bool:
     return user.sees_everything or user.agency_id in involved_agency_ids(task)
+
+
+def can_request_extension(user: User, task: Task) -> bool:
+    """Officers and heads of the lead agency, while the task runs and no request is pending."""
+    if task.state == "done" or task.lead_agency_id != user.agency_id or not user.has_role("officer", "agency_head"):
+        return False
+    return db.session.scalar(select(ProcessInstance.id).where(
+        ProcessInstance.task_id == task.id, ProcessInstance.kind == "extension",
+        ProcessInstance.status == "running")) is None
 
 
 def can_download(user: User, task: Task) -> bool:

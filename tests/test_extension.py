@@ -1,0 +1,96 @@
+"""Asking for more time: the lead agency asks, the coordinator reviews, the assigning authority decides."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from models import DeadlineAdjustment, Notification, ProcessInstance, Timer, db
+from tests.conftest import act, csrf_from, item_at, new_task
+from tests.test_timers import local
+from workflows import cycle, holidays
+from workflows.errors import Invalid, NotAllowed
+
+
+@pytest.fixture
+def running(world, frozen):
+    holidays.ensure_defaults()
+    task = new_task(world, collaborators=(), due=date(2026, 3, 13))
+    act(world, task, "assign")
+    return task
+
+
+def test_approved_extension_moves_the_date_and_the_timers(world, running):
+    task = running
+    cycle.request_extension(world["officer"], task.id, date(2026, 4, 10), "Chờ ý kiến của bộ, ngành trung ương")
+    review = item_at(task, "review")
+    assert (review.role, review.agency.name) == ("coordinator", "Sở Khoa học và Công nghệ")
+    assert item_at(task, "draft").status == "open"  # the work goes on meanwhile
+    cycle.complete(review.id, world["coord"], "approve", "Đề nghị chấp thuận")
+    decide = item_at(task, "decide")
+    assert (decide.role, decide.agency.name) == ("approver", "UBND tỉnh")
+    cycle.complete(decide.id, world["approver"], "approve", "Đồng ý gia hạn")
+    db.session.refresh(task)
+    assert task.due_date == date(2026, 4, 10) and task.original_due == date(2026, 3, 13)
+    [adj] = db.session.scalars(select(DeadlineAdjustment))
+    assert (adj.old_due, adj.new_due, adj.decided_by.username) == (date(2026, 3, 13), date(2026, 4, 10), "approver")
+    assert "Chờ ý kiến của bộ, ngành trung ương" in adj.reason
+    # the draft step's timers follow the new date
+    timers = {r.action + ":" + r.notify: r.fire_at for r in db.session.scalars(select(Timer).where(
+        Timer.step_name == "Xây dựng dự thảo", Timer.fired_at.is_(None), Timer.cancelled_at.is_(None)))}
+    assert timers["escalate:agency_head"] == local(2026, 4, 13)
+    assert task.state == "active"  # the extension finishing does not finish the task
+    assert [i.step_id for i in cycle._open_items_of_task(task.id)] == ["draft"]
+    notes = db.session.scalars(select(Notification).where(Notification.kind == "extension")).all()
+    assert notes and all(n.user.username == "officer" for n in notes)
+
+
+@pytest.mark.parametrize("refused_at", ["review", "decide"])
+def test_refused_extension_keeps_the_date(world, running, refused_at):
+    task = running
+    cycle.request_extension(world["head"], task.id, date(2026, 5, 29), "Khối lượng lớn")
+    cycle.complete(item_at(task, "review").id, world["coord"],
+                   "return" if refused_at == "review" else "approve", "Chưa có căn cứ")
+    if refused_at == "decide":
+        cycle.complete(item_at(task, "decide").id, world["approver"], "return", "Không đồng ý")
+    db.session.refresh(task)
+    assert task.due_date == date(2026, 3, 13)
+    assert db.session.scalars(select(DeadlineAdjustment)).all() == []
+    instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.kind == "extension")).one()
+    assert instance.status == "completed"
+
+
+def test_extension_requests_are_checked(world, running):
+    task = running
+    with pytest.raises(NotAllowed):
+        cycle.request_extension(world["x_officer"], task.id, date(2026, 4, 10), "x")
+    with pytest.raises(NotAllowed):
+        cycle.request_extension(world["coord"], task.id, date(2026, 4, 10), "x")
+    with pytest.raises(Invalid) as exc:
+        cycle.request_extension(world["officer"], task.id, date(2026, 3, 1), "")
+    assert set(exc.value.fields) == {"new_due", "reason"}
+    cycle.request_extension(world["officer"], task.id, date(2026, 4, 10), "Lý do")
+    with pytest.raises(Invalid) as exc:
+        cycle.request_extension(world["officer"], task.id, date(2026, 4, 20), "Lý do khác")
+    assert "đang có một đề nghị" in exc.value.fields["new_due"]
+
+
+def test_extension_from_the_task_page(world, running, browser):
+    task = running
+    browser.login("officer")
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Gửi đề nghị gia hạn" in page
+    token = csrf_from(page)
+    r = browser.client.post(f"/tasks/{task.id}/extension", data={"csrf_token": token, "new_due": "31/02/2026",
+                                                                 "reason": ""})
+    assert r.status_code == 422 and "Ngày không hợp lệ" in r.get_data(as_text=True)
+    r = browser.client.post(f"/tasks/{task.id}/extension", data={"csrf_token": token, "new_due": "10/04/2026",
+                                                                 "reason": "Chờ ý kiến bộ"})
+    assert r.status_code == 302
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Thời hạn đề nghị: <strong>10/04/2026</strong>" in page and "Gửi đề nghị gia hạn" not in page
+    browser.login("coord")
+    assert "Việc của bạn: Tổ giúp việc xem xét đề nghị gia hạn" in browser.client.get(
+        f"/tasks/{task.id}").get_data(as_text=True)
