@@ -26,6 +26,7 @@ class AuditEvent(db.Model):
     data: Mapped[dict] = mapped_column(db.JSON, default=dict)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="joined")
+    on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
 
 
 @event.listens_for(AuditEvent, "before_update")

@@ -116,3 +116,9 @@ class ExtensionForm(FlaskForm):
                           description="Ngày/tháng/năm, ví dụ 30/06/2026.")
     reason = TextAreaField("Lý do", validators=[DataRequired("Vui lòng nêu lý do đề nghị gia hạn."), Length(max=5000)])
     file = FileField("Văn bản đề nghị (nếu có)")
+
+
+class DelegationForm(FlaskForm):
+    delegate = SelectField("Người được ủy quyền", validators=[DataRequired("Vui lòng chọn đồng nghiệp.")])
+    starts_on = VNDateField("Từ ngày", validators=[InputRequired("Vui lòng nhập ngày bắt đầu.")])
+    ends_on = VNDateField("Đến ngày", validators=[InputRequired("Vui lòng nhập ngày kết thúc.")])

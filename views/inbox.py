@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
-from workflows import queries
+from views.forms import DelegationForm
+from workflows import people, queries
+from workflows.errors import Invalid
 
 bp = Blueprint("inbox", __name__)
 
@@ -15,8 +18,45 @@ def home():
     return redirect(url_for("inbox.index"))
 
 
+def _delegation_form() -> DelegationForm:
+    form = DelegationForm()
+    form.delegate.choices = [SelectChoice("", "— chọn đồng nghiệp —")] + [
+        SelectChoice(u.username, u.full_name) for u in people.colleagues(current_user)]
+    return form
+
+
+def _render(form: DelegationForm, status: int = 200):
+    page = queries.inbox(current_user, page=request.args.get("page", 1, type=int))
+    return render_template("inbox.html", page=page, form=form, delegations=people.delegations_of(current_user),
+                           acting_for=queries.delegators(current_user)), status
+
+
 @bp.route("/inbox")
 @login_required
 def index():
-    page = queries.inbox(current_user, page=request.args.get("page", 1, type=int))
-    return render_template("inbox.html", page=page)
+    return _render(_delegation_form())
+
+
+@bp.post("/delegations")
+@login_required
+def delegate():
+    form = _delegation_form()
+    if form.validate_on_submit():
+        try:
+            people.set_delegate(current_user, current_user.id, form.delegate.data, form.starts_on.data,
+                                form.ends_on.data)
+        except Invalid as exc:
+            for name, message in exc.fields.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        else:
+            flash("Đã lưu ủy quyền. Người được ủy quyền sẽ thấy và xử lý việc của bạn trong thời gian này.", "success")
+            return redirect(url_for("inbox.index"))
+    return _render(form, 422)
+
+
+@bp.post("/delegations/<int:delegation_id>/cancel")
+@login_required
+def cancel_delegation(delegation_id: int):
+    people.cancel_delegation(current_user, delegation_id)
+    flash("Đã hủy ủy quyền.", "info")
+    return redirect(url_for("inbox.index"))

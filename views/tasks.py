@@ -83,7 +83,9 @@ def _render_task(task, forms, status=200, extension_form=None):
         history=history, recorded=queries.recorded_values(task, history),
         attachments=queries.attachments(task), adjustments=queries.adjustments(task),
         can_download=queries.can_download(current_user, task),
-        pending_return=queries.pending_return(task), extension_form=extension_form), status
+        pending_return=queries.pending_return(task), extension_form=extension_form,
+        reassignable={i.id: queries.agency_people(i.agency_id, i.role) for i in queries.open_items(task)
+                      if current_user.has_role("agency_head") and i.agency_id == current_user.agency_id}), status
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -135,6 +137,19 @@ def request_extension(task_id: int):
             flash("Đã gửi đề nghị gia hạn. Tổ giúp việc sẽ xem xét và trình cấp giao nhiệm vụ quyết định.", "success")
             return redirect(url_for("tasks.show", task_id=task.id))
     return _render_task(task, _forms_for(queries.open_items(task)), 422, extension_form=form)
+
+
+@bp.route("/work-items/<int:item_id>/reassign", methods=["POST"])
+@login_required
+def reassign(item_id: int):
+    item = queries.get_work_item(current_user, item_id)
+    try:
+        item = cycle.reassign(item.id, current_user, request.form.get("username", ""))
+    except Invalid as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Đã giao “{item.step_name}” cho {item.claimed_by.full_name}.", "success")
+    return redirect(url_for("tasks.show", task_id=item.task_id))
 
 
 @bp.route("/work-items/<int:item_id>/claim", methods=["POST"])

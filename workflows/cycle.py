@@ -38,16 +38,17 @@ ACTION_LABELS = {
     "create": "Giao nhiệm vụ", "submit": "Hoàn thành bước", "approve": "Đồng ý",
     "return": "Trả lại", "claim": "Nhận xử lý", "release": "Trả về hàng chờ",
     "adjust": "Điều chỉnh thời hạn", "rename": "Đổi tên nhiệm vụ", "remind": "Nhắc hạn", "escalate": "Báo quá hạn",
-    "extension_request": "Đề nghị gia hạn",
+    "extension_request": "Đề nghị gia hạn", "reassign": "Giao lại việc", "delegate": "Ủy quyền",
 }
 MAX_TEXT = 5000
 
 
 def _audit(action: str, actor: User | None, task: Task, work_item: WorkItem | None = None,
            from_step: str | None = None, to_step: str | None = None,
-           comment: str | None = None, data: dict | None = None) -> None:
+           comment: str | None = None, data: dict | None = None, on_behalf_of: User | None = None) -> None:
     db.session.add(AuditEvent(
         at=clock.now(), actor_id=actor.id if actor else None, task_id=task.id,
+        on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
         work_item_id=work_item.id if work_item else None, action=action,
         from_step=from_step, to_step=to_step, comment=comment, data=data or {}))
 
@@ -286,6 +287,28 @@ def claim(work_item_id: int, user: User) -> WorkItem:
     return item
 
 
+def reassign(work_item_id: int, head: User, username: str) -> WorkItem:
+    """An agency head hands an open item of the agency to another of its people (with the item's role)."""
+    with transaction():
+        item, _ = _locked_item(work_item_id)
+        if item.status != "open":
+            raise _already_done(item)
+        if not (head.has_role("agency_head") and head.agency_id == item.agency_id):
+            raise NotAllowed("Chỉ lãnh đạo đơn vị đang giữ việc được giao lại việc này.")
+        target = db.session.scalar(select(User).where(User.username == username))
+        if target is None or not target.active or target.agency_id != item.agency_id or item.role not in target.roles:
+            raise Invalid("Người nhận phải là người của đơn vị có vai trò phù hợp với bước này.",
+                          {"assignee": "Chọn một người trong đơn vị."})
+        previous = item.claimed_by
+        item.claimed_by = target
+        _audit("reassign", head, item.task, item, from_step=item.step_name,
+               comment=f"Giao lại cho {target.full_name}",
+               data={"from": previous.username if previous else None, "to": target.username})
+        item.task.current_holder = _holder(_open_items_of_task(item.task_id))
+        notify.work_item_created(item)
+    return item
+
+
 def release(work_item_id: int, user: User) -> WorkItem:
     with transaction():
         item, _ = _locked_item(work_item_id)
@@ -365,17 +388,19 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
         current_app.logger.exception("engine refused work item %s", item.id)
         raise Invalid(f"Quy trình không chuyển được bước: {exc}") from exc
 
+    principal = acting_for(user, item)
     item.status = "done"
     item.decision = decision
     item.comment = comment or None
     item.completed_at = now
     item.completed_by_id = user.id
-    item.claimed_by = item.claimed_by or user
+    item.claimed_by = item.claimed_by or principal or user
     task.started_at = task.started_at or now
     new_items = _sync(instance, wf, task, (item.step_name, comment, user) if decision == "return" else None)
     to_step = _names(new_items) if new_items or not engine.is_completed(wf) else "Hoàn thành"
     _audit(decision, user, task, item, from_step=item.step_name, to_step=to_step,
-           comment=comment or None, data={k: v for k, v in clean.items() if v is not None})
+           comment=comment or None, data={k: v for k, v in clean.items() if v is not None},
+           on_behalf_of=principal if principal is not None and principal.id != user.id else None)
     return task
 
 
@@ -445,11 +470,24 @@ def _already_done(item: WorkItem) -> Conflict:
     return Conflict("Việc này không còn chờ xử lý (quy trình đã chuyển sang bước khác).")
 
 
-def can_act(user: User, item: WorkItem) -> bool:
+def _may_act_itself(user: User, item: WorkItem) -> bool:
     return (user.is_authenticated and user.active and item.status == "open"
             and item.role in user.roles and item.agency_id is not None
             and item.agency_id == user.agency_id
             and item.claimed_by_id in (None, user.id))
+
+
+def acting_for(user: User, item: WorkItem) -> User | None:
+    """Whom ``user`` acts for on ``item``: themselves, an absent colleague who delegated to them, or no one."""
+    if _may_act_itself(user, item):
+        return user
+    if not (user.is_authenticated and user.active) or item.agency_id != user.agency_id:
+        return None
+    return next((d for d in queries.delegators(user) if _may_act_itself(d, item)), None)
+
+
+def can_act(user: User, item: WorkItem) -> bool:
+    return acting_for(user, item) is not None
 
 
 def ensure_can_act(item: WorkItem, user: User) -> None:

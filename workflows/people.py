@@ -8,9 +8,9 @@ import secrets
 from flask import current_app
 from sqlalchemy import select
 
-from models import ROLES, Agency, ApiToken, User, db
+from models import ROLES, Agency, ApiToken, AuditEvent, Delegation, User, db
 from workflows import clock
-from workflows.errors import Conflict, Invalid, NotFound
+from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
 from workflows.tx import transaction
 
 
@@ -81,3 +81,54 @@ def user_for_token(token: str) -> User | None:
 
 def get_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
+
+
+def set_delegate(actor: User, user_id: int, delegate_username: str, starts_on, ends_on) -> Delegation:
+    """Name a colleague who acts for ``user`` while away (the user, or their agency head, decides)."""
+    errors = {}
+    with transaction():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise NotFound("Không tìm thấy người dùng.")
+        if actor.id != user.id and not (actor.has_role("agency_head") and actor.agency_id == user.agency_id):
+            raise NotAllowed("Chỉ chính người vắng mặt hoặc lãnh đạo đơn vị được ủy quyền.")
+        delegate = db.session.scalar(select(User).where(User.username == (delegate_username or "").strip()))
+        if delegate is None or not delegate.active or delegate.agency_id != user.agency_id or delegate.id == user.id:
+            errors["delegate"] = "Người được ủy quyền phải là đồng nghiệp cùng đơn vị."
+        if starts_on is None or ends_on is None or ends_on < starts_on:
+            errors["ends_on"] = "Khoảng thời gian không hợp lệ (đến ngày phải từ ngày bắt đầu trở đi)."
+        elif ends_on < clock.today():
+            errors["ends_on"] = "Khoảng thời gian đã qua."
+        if errors:
+            raise Invalid("Chưa lưu được ủy quyền.", errors)
+        delegation = Delegation(user_id=user.id, delegate_id=delegate.id, starts_on=starts_on, ends_on=ends_on,
+                                created_by_id=actor.id, created_at=clock.now())
+        db.session.add(delegation)
+        db.session.add(AuditEvent(at=clock.now(), actor_id=actor.id, action="delegate", on_behalf_of_id=user.id,
+                                  comment=f"Ủy quyền cho {delegate.full_name} từ {starts_on:%d/%m/%Y} "
+                                          f"đến {ends_on:%d/%m/%Y}"))
+    return delegation
+
+
+def cancel_delegation(actor: User, delegation_id: int) -> None:
+    with transaction():
+        delegation = db.session.get(Delegation, delegation_id)
+        if delegation is None or (actor.id != delegation.user_id and not (
+                actor.has_role("agency_head") and actor.agency_id == delegation.user.agency_id)):
+            raise NotFound("Không tìm thấy ủy quyền.")
+        delegation.cancelled_at = clock.now()
+
+
+def delegations_of(user: User) -> list[Delegation]:
+    """The user's current and coming delegations (given and received)."""
+    today = clock.today()
+    return list(db.session.scalars(select(Delegation).where(
+        Delegation.cancelled_at.is_(None), Delegation.ends_on >= today,
+        (Delegation.user_id == user.id) | (Delegation.delegate_id == user.id)).order_by(Delegation.starts_on)))
+
+
+def colleagues(user: User) -> list[User]:
+    if user.agency_id is None:
+        return []
+    return list(db.session.scalars(select(User).where(User.agency_id == user.agency_id, User.active.is_(True),
+                                                      User.id != user.id).order_by(User.full_name)))

@@ -18,6 +18,7 @@ from models import (
     Attachment,
     AuditEvent,
     DeadlineAdjustment,
+    Delegation,
     ProcessInstance,
     Task,
     User,
@@ -39,12 +40,21 @@ def task_status(task: Task) -> str:
     return status.compute(task, clock.today(), due_soon_days())
 
 
+def delegators(user: User) -> list[User]:
+    """Colleagues away today who named ``user`` to act on their behalf."""
+    today = clock.today()
+    return list(db.session.scalars(select(User).join(Delegation, Delegation.user_id == User.id).where(
+        Delegation.delegate_id == user.id, Delegation.cancelled_at.is_(None), Delegation.starts_on <= today,
+        Delegation.ends_on >= today, User.active.is_(True), User.agency_id == user.agency_id)))
+
+
 def _inbox_clause(user: User):
-    mine = WorkItem.claimed_by_id == user.id
-    if user.agency_id is None or not user.roles:
+    people = [user, *delegators(user)]
+    mine = WorkItem.claimed_by_id.in_([p.id for p in people])
+    roles = sorted({r for p in people for r in p.roles})
+    if user.agency_id is None or not roles:
         return and_(WorkItem.status == "open", mine)
-    queue = and_(WorkItem.claimed_by_id.is_(None), WorkItem.agency_id == user.agency_id,
-                 WorkItem.role.in_(user.roles))
+    queue = and_(WorkItem.claimed_by_id.is_(None), WorkItem.agency_id == user.agency_id, WorkItem.role.in_(roles))
     return and_(WorkItem.status == "open", or_(mine, queue))
 
 
@@ -223,6 +233,13 @@ def vn_sort_key(text: str) -> tuple[str, str]:
 def agencies() -> list[Agency]:
     return sorted(db.session.scalars(select(Agency).where(Agency.active.is_(True))),
                   key=lambda a: vn_sort_key(a.name))
+
+
+def agency_people(agency_id: int, role: str) -> list[User]:
+    """Active people of an agency holding a role (to hand an item to)."""
+    users = db.session.scalars(select(User).where(User.agency_id == agency_id, User.active.is_(True))
+                               .order_by(User.full_name))
+    return [u for u in users if u.has_role(role)]
 
 
 def agency_officers(agency_id: int) -> list[User]:

@@ -1,0 +1,97 @@
+"""Reassignment by the agency head, out-of-office delegates, and who hears about new work."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import AuditEvent, Notification, db
+from tests.conftest import act, csrf_from, item_at, new_task
+from workflows import clock, cycle, people, queries
+from workflows.errors import Invalid, NotAllowed
+
+
+def notes(username: str, kind: str) -> list[Notification]:
+    return [n for n in db.session.scalars(select(Notification).where(Notification.kind == kind))
+            if n.user.username == username]
+
+
+def test_head_reassigns_an_item_within_the_agency(world):
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")  # the draft goes to "officer"
+    item = item_at(task, "draft")
+    cycle.reassign(item.id, world["head"], "officer2")
+    assert item.claimed_by.username == "officer2"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reassign")).one()
+    assert event.data == {"from": "officer", "to": "officer2"} and event.actor.username == "head"
+    assert notes("officer2", "new_item")
+    with pytest.raises(NotAllowed):
+        cycle.reassign(item.id, world["officer"], "officer")
+    with pytest.raises(NotAllowed):
+        cycle.reassign(item.id, world["x_head"], "officer")
+    with pytest.raises(Invalid):
+        cycle.reassign(item.id, world["head"], "collab_a")
+
+
+def test_a_delegate_acts_on_behalf_while_the_holder_is_away(world, frozen):
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    item = item_at(task, "draft")
+    assert not cycle.can_act(world["officer2"], item)
+    today = clock.today()
+    people.set_delegate(world["officer"], world["officer"].id, "officer2", today, today + timedelta(days=3))
+    assert [i.id for i in queries.inbox(world["officer2"]).items] == [item.id]
+    cycle.complete(item.id, world["officer2"], "submit", data={"note": "Thay anh officer"})
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.work_item_id == item.id)).one()
+    assert (event.actor.username, event.on_behalf_of.username) == ("officer2", "officer")
+    # the revision step is the officer's again; after the period the delegate no longer sees it
+    frozen.advance(days=5)
+    assert not cycle.can_act(world["officer2"], item_at(task, "finalise"))
+    assert queries.inbox(world["officer2"]).items == []
+
+
+def test_delegation_rules(world, frozen):
+    today = clock.today()
+    with pytest.raises(Invalid):
+        people.set_delegate(world["officer"], world["officer"].id, "collab_a", today, today)
+    with pytest.raises(Invalid):
+        people.set_delegate(world["officer"], world["officer"].id, "officer2", today, today - timedelta(days=1))
+    with pytest.raises(NotAllowed):
+        people.set_delegate(world["officer2"], world["officer"].id, "officer2", today, today)
+    # the agency head may set it for an officer who is away
+    people.set_delegate(world["head"], world["officer"].id, "officer2", today, today)
+
+
+def test_new_work_and_returns_are_announced(world):
+    task = new_task(world, collaborators=())
+    assert notes("head", "new_item")  # the assignment waits for the head
+    act(world, task, "assign")
+    assert notes("officer", "new_item") and not notes("officer2", "new_item")  # drafting went to "officer"
+    for step in ("draft", "finalise"):
+        act(world, task, step)
+    act(world, task, "signoff", "return", "Bổ sung số liệu")
+    [returned] = notes("officer", "returned")
+    assert "Bổ sung số liệu" in (returned.title + (returned.body or ""))
+
+
+def test_delegation_and_reassignment_pages(world, browser):
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    browser.login("officer")
+    page = browser.client.get("/inbox").get_data(as_text=True)
+    assert "Ủy quyền khi vắng mặt" in page
+    today = clock.today()
+    r = browser.client.post("/delegations", data={"csrf_token": csrf_from(page), "delegate": "officer2",
+                                                  "starts_on": today.strftime("%d/%m/%Y"),
+                                                  "ends_on": (today + timedelta(days=2)).strftime("%d/%m/%Y")})
+    assert r.status_code == 302
+    assert "Bạn ủy quyền cho" in browser.client.get("/inbox").get_data(as_text=True)
+    browser.login("head")
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Giao lại cho" in page
+    item = item_at(task, "draft")
+    r = browser.client.post(f"/work-items/{item.id}/reassign", data={"csrf_token": csrf_from(page),
+                                                                     "username": "officer2"})
+    assert r.status_code == 302 and item_at(task, "draft").claimed_by.username == "officer2"
