@@ -111,10 +111,18 @@ def run_due(now: datetime | None = None, limit: int | None = None) -> dict[str, 
                 if instance is None:
                     break
                 seen.add(instance.id)
-                fired = cycle.fire_timers(instance, now)
+                # Read again under the lock: another worker may have fired them just before
+                # (the subquery above saw the snapshot taken when the statement started).
+                still_due = db.session.scalar(select(Timer.id).where(
+                    Timer.instance_id == instance.id, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
+                    Timer.fire_at <= now).limit(1))
+                fired = cycle.fire_timers(instance, now) if still_due else None
         except (StaleDataError, OperationalError) as exc:
             if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
                 raise
+            counts["skipped"] += 1
+            continue
+        if fired is None:
             counts["skipped"] += 1
             continue
         counts["instances"] += 1
