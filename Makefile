@@ -17,6 +17,8 @@ install: $(BIN)/activate
 run: install
 	$(FLASK) init-db
 	$(FLASK) seed-demo
+	$(FLASK) generate-reports
+	$(FLASK) run-timers
 	SHOW_DEMO_ACCOUNTS=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install
