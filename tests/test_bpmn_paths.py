@@ -43,7 +43,8 @@ class Run:
     """Drive one instance, recording the steps met; ``decide`` maps a step to its decisions."""
 
     def __init__(self, process_id: str, **overrides):
-        self.wf = spec(process_id).start({**START, **overrides})
+        self.spec = spec(process_id)
+        self.wf = self.spec.start({**START, **overrides})
         self.trail: list[str] = []
 
     def walk(self, decisions: dict[str, list[str]]) -> list[str]:
@@ -66,7 +67,7 @@ class Run:
                 assert decision in s.decisions
                 # Round-trip through the serializer at every step, as the product does.
                 engine.complete(self.wf, s.task_id, {**data, "decision": decision})
-                self.wf = engine.restore(engine.serialize(self.wf))
+                self.wf = engine.restore(engine.serialize(self.wf), self.spec)
         assert engine.is_completed(self.wf), f"stuck after {self.trail}"
         return self.trail
 
@@ -183,7 +184,8 @@ def test_a_step_that_is_not_ready_cannot_be_run():
     (["approve", "return"], ["review", "decide"], "refused"),
 ])
 def test_extension_request_paths(decisions, trail, outcome):
-    wf = spec("extension_request").start({
+    extension = spec("extension_request")
+    wf = extension.start({
         "requested_due": "2026-04-10", "reason": "x", "requester": "officer", "due_date": None,
         "coordinating_agency": "Sở Khoa học và Công nghệ", "assigning_authority": "UBND tỉnh"})
     seen = []
@@ -192,6 +194,22 @@ def test_extension_request_paths(decisions, trail, outcome):
         assert (step.step_id, step.agency) in (("review", "Sở Khoa học và Công nghệ"), ("decide", "UBND tỉnh"))
         seen.append(step.step_id)
         engine.complete(wf, step.task_id, {"decision": decision, "comment": "lý do"})
-        wf = engine.restore(engine.serialize(wf))
+        wf = engine.restore(engine.serialize(wf), extension)
     assert seen == trail and engine.is_completed(wf)
     assert engine.result_data(wf)["outcome"] == outcome
+
+
+def test_states_are_saved_without_the_spec_and_older_states_still_restore():
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # the library's own format, as saved before
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+    run = Run("report_cycle")
+    state = engine.serialize(run.wf)
+    assert '"spec_name": "report_cycle"' in state and '"task_specs"' not in state
+    with pytest.raises(engine.EngineError):
+        engine.restore(state)  # the spec of its deployed version is needed
+    assert engine.ready_steps(engine.restore(state, run.spec))[0].step_id == "draft"
+    stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    older = stock.serialize_json(run.wf)
+    assert '"task_specs"' in older
+    assert engine.ready_steps(engine.restore(older))[0].step_id == "draft"

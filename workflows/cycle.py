@@ -159,7 +159,7 @@ def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str 
     for instance in db.session.scalars(select(ProcessInstance).where(
             ProcessInstance.task_id == task.id, ProcessInstance.status == "running", ProcessInstance.kind == "main")
             .with_for_update(of=ProcessInstance)):
-        wf = engine.restore(instance.state)
+        wf = process_models.restore(instance)
         engine.set_due_date(wf, new_due.isoformat() if new_due else None)
         _sync(instance, wf, task)  # the waiting timers follow the new date
     return adjustment
@@ -168,7 +168,7 @@ def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str 
 def fire_timers(instance: ProcessInstance, now: datetime) -> list[engine.WaitingTimer]:
     """Fire the instance's due timers (the caller holds its row lock); record and announce them."""
     task = instance.task
-    wf = engine.restore(instance.state)
+    wf = process_models.restore(instance)
     fired = engine.fire_timers(wf, now.replace(tzinfo=UTC))
     items = _open_items(instance.id)
     for timer in fired:
@@ -348,7 +348,7 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
     if item.status != "open":
         raise _already_done(item)
     _check_can_act(user, item)
-    wf = engine.restore(instance.state)
+    wf = process_models.restore(instance)
     step = engine.step(wf, item.engine_task_id)
     if step is None:
         raise Conflict("Bước này không còn chờ xử lý. Vui lòng tải lại trang.")

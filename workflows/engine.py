@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
@@ -29,7 +30,42 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 from SpiffWorkflow.version import __version__ as SPIFF_VERSION
 
-_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+_spec_for_restore = threading.local()
+
+
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """Saves a workflow without its process spec, which is 60 % of the state's bytes and most of the
+    cost of (de)serializing it; ``restore`` re-attaches the spec of the instance's deployed version.
+    States saved with their spec (older rows) still restore as they are. The body of ``from_dict``
+    follows SpiffWorkflow 3.2's ``BpmnWorkflowConverter.from_dict`` with the spec supplied."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["spec_name"] = workflow.spec.name
+        dct["subprocess_specs"] = self.mapping_to_dict(workflow.subprocess_specs)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct):
+        if "spec" in dct:
+            return super().from_dict(dct)
+        spec = getattr(_spec_for_restore, "value", None)
+        if spec is None or spec.spec.name != dct.get("spec_name"):
+            raise EngineError(f"State of process {dct.get('spec_name')!r} needs its deployed spec to restore")
+        subprocess_specs = self.mapping_from_dict(dct.pop("subprocess_specs", {}))
+        workflow = self.target_class(spec.spec, subprocess_specs or spec.subprocesses, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], uuid.UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(uuid.UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_CONFIG = dict(SPIFF_CONFIG)
+_CONFIG[BpmnWorkflow] = _SpeclessWorkflowConverter
+_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
 SERIALIZER_VERSION = f"spiffworkflow-{SPIFF_VERSION}/{_serializer.VERSION}"
 
 FIELD_TYPES = ("text", "date", "number", "user", "file")
@@ -158,8 +194,13 @@ def serialize(wf: BpmnWorkflow) -> str:
     return _serializer.serialize_json(wf)
 
 
-def restore(state: str) -> BpmnWorkflow:
-    wf = _serializer.deserialize_json(state)
+def restore(state: str, spec: ProcessSpec | None = None) -> BpmnWorkflow:
+    """Rebuild a workflow from its saved state and the spec of the version it runs on."""
+    _spec_for_restore.value = spec
+    try:
+        wf = _serializer.deserialize_json(state)
+    finally:
+        _spec_for_restore.value = None
     wf.script_engine = _script_engine()  # not serialized: attach after every restore
     return wf
 
