@@ -21,14 +21,26 @@ def ensure_defaults() -> int:
             db.session.add(Holiday(day=day, name=name, kind="off"))
         for day, name in VN_WORKING_WEEKENDS:
             db.session.add(Holiday(day=day, name=name, kind="working"))
+        _changed()
     return len(VN_PUBLIC_HOLIDAYS) + len(VN_WORKING_WEEKENDS)
 
 
+_CACHE_KEY = "holiday_calendar"
+
+
 def calendar() -> HolidayCalendar:
-    """The calendar as the administrator keeps it."""
-    rows = db.session.execute(select(Holiday.day, Holiday.kind)).all()
-    return HolidayCalendar(holidays=frozenset(d for d, k in rows if k == "off"),
-                           working_weekends=frozenset(d for d, k in rows if k == "working"))
+    """The calendar as the administrator keeps it (read once per database session)."""
+    cached = db.session.info.get(_CACHE_KEY)
+    if cached is None:
+        rows = db.session.execute(select(Holiday.day, Holiday.kind)).all()
+        cached = db.session.info[_CACHE_KEY] = HolidayCalendar(
+            holidays=frozenset(d for d, k in rows if k == "off"),
+            working_weekends=frozenset(d for d, k in rows if k == "working"))
+    return cached
+
+
+def _changed() -> None:
+    db.session.info.pop(_CACHE_KEY, None)
 
 
 def set_day(day: date, name: str, kind: str = "off") -> Holiday:
@@ -37,6 +49,7 @@ def set_day(day: date, name: str, kind: str = "off") -> Holiday:
         row = db.session.scalar(select(Holiday).where(Holiday.day == day)) or Holiday(day=day)
         row.name, row.kind = name, kind
         db.session.add(row)
+        _changed()
     return row
 
 
@@ -63,3 +76,4 @@ def remove_day(day: date) -> None:
         row = db.session.scalar(select(Holiday).where(Holiday.day == day))
         if row is not None:
             db.session.delete(row)
+        _changed()
