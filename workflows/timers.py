@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -69,21 +69,27 @@ def _naive_utc(moment: datetime) -> datetime:
 
 
 def sync(instance: ProcessInstance, wf, task: Task) -> None:
-    """Mirror the instance's waiting timers into the timer table. Flushes only."""
+    """Mirror the instance's waiting timers into the timer table (plain statements: this runs on
+    every step)."""
     waiting = {t.task_id: t for t in engine.waiting_timers(wf) if t.fire_at < NEVER}
-    rows = {r.engine_task_id: r for r in db.session.scalars(select(Timer).where(
-        Timer.instance_id == instance.id, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None)))}
-    now = clock.now()
-    for engine_id, row in rows.items():
-        if engine_id not in waiting:
-            row.cancelled_at = now  # the step was completed (or the timer fired in this save)
-        else:
-            row.fire_at = _naive_utc(waiting[engine_id].fire_at)
+    table = Timer.__table__
+    is_open = (table.c.instance_id == instance.id, table.c.fired_at.is_(None), table.c.cancelled_at.is_(None))
+    existing = dict(db.session.execute(select(table.c.engine_task_id, table.c.fire_at).where(*is_open)).all())
+    gone = [engine_id for engine_id in existing if engine_id not in waiting]
+    if gone:  # the step was completed (or the timer fired in this save)
+        db.session.execute(update(table).where(*is_open, table.c.engine_task_id.in_(gone))
+                           .values(cancelled_at=clock.now()))
     for engine_id, timer in waiting.items():
-        if engine_id not in rows:
-            db.session.add(Timer(instance_id=instance.id, task_id=task.id, engine_task_id=engine_id,
-                                 step_name=timer.step_name, action=timer.action, notify=timer.notify,
-                                 fire_at=_naive_utc(timer.fire_at)))
+        fire_at = _naive_utc(timer.fire_at)
+        if engine_id in existing and existing[engine_id] != fire_at:  # a new due date moved it
+            db.session.execute(update(table).where(*is_open, table.c.engine_task_id == engine_id)
+                               .values(fire_at=fire_at))
+    new = [{"instance_id": instance.id, "task_id": task.id, "engine_task_id": engine_id,
+            "step_name": timer.step_name, "action": timer.action, "notify": timer.notify,
+            "fire_at": _naive_utc(timer.fire_at)}
+           for engine_id, timer in waiting.items() if engine_id not in existing]
+    if new:
+        db.session.execute(insert(table), new)
 
 
 def run_due(now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
