@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import flash
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DecimalField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -11,6 +12,18 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import OUTPUT_TYPES
+
+
+def attach_errors(form, exc) -> None:
+    """Show a use case's ``Invalid`` next to the fields it names (or as a message when it names none)."""
+    placed = False
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+            placed = True
+    if not placed:
+        flash(exc.message, "error")
 
 
 class VNDateField(StringField):

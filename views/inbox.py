@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from views.forms import DelegationForm
+from views.forms import DelegationForm, attach_errors
 from workflows import people, queries
 from workflows.errors import Invalid
 
@@ -46,8 +46,7 @@ def delegate():
             people.set_delegate(current_user, current_user.id, form.delegate.data, form.starts_on.data,
                                 form.ends_on.data)
         except Invalid as exc:
-            for name, message in exc.fields.items():
-                getattr(form, name).errors = [*getattr(form, name).errors, message]
+            attach_errors(form, exc)
         else:
             flash("Đã lưu ủy quyền. Người được ủy quyền sẽ thấy và xử lý việc của bạn trong thời gian này.", "success")
             return redirect(url_for("inbox.index"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from views.forms import ExtensionForm, TaskForm, action_form
+from views.forms import ExtensionForm, TaskForm, action_form, attach_errors
 from workflows import cycle, files, process_models, queries
 from workflows.errors import Invalid
 from workflows.status import STATUS_LABELS
@@ -45,22 +45,11 @@ def new():
                 due_date=form.due_date.data, deadline_text=form.deadline_text.data,
                 source_document=form.source_document.data)
         except Invalid as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             flash(f"Đã giao nhiệm vụ {task.code}. Quy trình đã bắt đầu.", "success")
             return redirect(url_for("tasks.show", task_id=task.id))
     return render_template("tasks/new.html", form=form), 422 if form.errors else 200
-
-
-def _attach_errors(form, exc: Invalid) -> None:
-    placed = False
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-            placed = True
-    if not placed:
-        flash(exc.message, "error")
 
 
 def _forms_for(items) -> dict:
@@ -113,7 +102,7 @@ def complete(item_id: int):
         try:
             cycle.complete(item.id, current_user, decision, form.comment.data, data, uploads)
         except Invalid as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             label = {"return": "Đã trả lại", "approve": "Đã đồng ý"}.get(decision, "Đã gửi")
             flash(f"{label}: {item.step_name} — {item.task.code}.", "success")
@@ -132,7 +121,7 @@ def request_extension(task_id: int):
             cycle.request_extension(current_user, task.id, form.new_due.data, form.reason.data,
                                     form.file.data if form.file.data and form.file.data.filename else None)
         except Invalid as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             flash("Đã gửi đề nghị gia hạn. Tổ giúp việc sẽ xem xét và trình cấp giao nhiệm vụ quyết định.", "success")
             return redirect(url_for("tasks.show", task_id=task.id))
