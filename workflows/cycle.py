@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -46,11 +46,12 @@ MAX_TEXT = 5000
 def _audit(action: str, actor: User | None, task: Task, work_item: WorkItem | None = None,
            from_step: str | None = None, to_step: str | None = None,
            comment: str | None = None, data: dict | None = None, on_behalf_of: User | None = None) -> None:
-    db.session.add(AuditEvent(
+    # a plain INSERT: events are never read back or changed in the transaction that writes them
+    db.session.execute(insert(AuditEvent.__table__), [dict(
         at=clock.now(), actor_id=actor.id if actor else None, task_id=task.id,
         on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
         work_item_id=work_item.id if work_item else None, action=action,
-        from_step=from_step, to_step=to_step, comment=comment, data=data or {}))
+        from_step=from_step, to_step=to_step, comment=comment, data=data or {})])
 
 
 # ---------------------------------------------------------------- creating a task
@@ -451,12 +452,12 @@ def _locked_item(work_item_id: int) -> tuple[WorkItem, ProcessInstance]:
     On PostgreSQL a concurrent completion waits on the row lock and then sees the item done; on
     SQLite the version column of the instance catches the race at write time.
     """
-    instance_id = db.session.scalar(select(WorkItem.instance_id).where(WorkItem.id == work_item_id))
-    if instance_id is None:
-        raise NotFound("Không tìm thấy việc cần xử lý.")
     instance = db.session.scalar(
-        select(ProcessInstance).where(ProcessInstance.id == instance_id)
+        select(ProcessInstance)
+        .where(ProcessInstance.id == select(WorkItem.instance_id).where(WorkItem.id == work_item_id).scalar_subquery())
         .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+    if instance is None:
+        raise NotFound("Không tìm thấy việc cần xử lý.")
     item = db.session.scalar(select(WorkItem).where(WorkItem.id == work_item_id)
                              .options(joinedload(WorkItem.task))
                              .execution_options(populate_existing=True))
@@ -528,40 +529,43 @@ def _sync(instance: ProcessInstance, wf, task: Task, returned: tuple[str, str, U
     step, holder and "since" time, and closes the task when the process completed.
     """
     now = clock.now()
-    timers.sync(instance, wf, task)
-    instance.state = engine.serialize(wf)
-    instance.serializer_version = engine.SERIALIZER_VERSION
-    instance.updated_at = now
-    steps = engine.ready_steps(wf)
-    existing = {i.engine_task_id: i for i in _open_items(instance.id)}
-    names = {s.agency for s in steps if s.agency}
-    agencies = {a.name: a for a in db.session.scalars(select(Agency).where(Agency.name.in_(names)))}
-    created = []
-    for step in steps:
-        if step.task_id in existing:
-            continue
-        agency = agencies.get(step.agency or "")
-        if agency is None:
-            raise Invalid(f"Bước “{step.step_name}” cần đơn vị “{step.agency or '(chưa xác định)'}” "
-                          "nhưng đơn vị này chưa có trong danh mục. Vui lòng bổ sung đơn vị.")
-        assignee = None
-        if step.assignee:
-            assignee = db.session.scalar(select(User).where(
-                User.username == step.assignee, User.agency_id == agency.id, User.active.is_(True)))
-        item = WorkItem(instance_id=instance.id, task_id=task.id, engine_task_id=step.task_id,
-                        step_id=step.step_id, step_name=step.step_name, lane=step.lane,
-                        agency_id=agency.id, agency=agency, role=step.role, status="open",
-                        decisions=list(step.decisions), fields=[asdict(f) for f in step.fields],
-                        claimed_by_id=assignee.id if assignee else None, claimed_by=assignee,
-                        created_at=now, due_at=_due_at(task))
-        db.session.add(item)
-        created.append(item)
+    with db.session.no_autoflush:  # one flush below instead of one before every query
+        instance.state = engine.serialize(wf)
+        instance.serializer_version = engine.SERIALIZER_VERSION
+        instance.updated_at = now
+        steps = engine.ready_steps(wf)
+        # (the item just completed is still "open" in the database until the flush)
+        task_items = [i for i in _open_items_of_task(task.id) if i.status == "open"]
+        existing = {i.engine_task_id: i for i in task_items if i.instance_id == instance.id}
+        names = {s.agency for s in steps if s.agency}
+        agencies = {a.name: a for a in db.session.scalars(select(Agency).where(Agency.name.in_(names)))}
+        created = []
+        for step in steps:
+            if step.task_id in existing:
+                continue
+            agency = agencies.get(step.agency or "")
+            if agency is None:
+                raise Invalid(f"Bước “{step.step_name}” cần đơn vị “{step.agency or '(chưa xác định)'}” "
+                              "nhưng đơn vị này chưa có trong danh mục. Vui lòng bổ sung đơn vị.")
+            assignee = None
+            if step.assignee:
+                assignee = db.session.scalar(select(User).where(
+                    User.username == step.assignee, User.agency_id == agency.id, User.active.is_(True)))
+            item = WorkItem(instance_id=instance.id, task_id=task.id, engine_task_id=step.task_id,
+                            step_id=step.step_id, step_name=step.step_name, lane=step.lane,
+                            agency_id=agency.id, agency=agency, role=step.role, status="open",
+                            decisions=list(step.decisions), fields=[asdict(f) for f in step.fields],
+                            claimed_by_id=assignee.id if assignee else None, claimed_by=assignee,
+                            created_at=now, due_at=_due_at(task))
+            db.session.add(item)
+            created.append(item)
     ready_ids = {s.task_id for s in steps}
     for engine_id, item in existing.items():
         if engine_id not in ready_ids:
             item.status = "cancelled"
             item.completed_at = now
-    db.session.flush()
+    db.session.flush()  # the instance's version check runs here, before any other write
+    timers.sync(instance, wf, task)
     if returned is not None:
         notify.item_returned(created, *returned)
     else:
@@ -575,7 +579,7 @@ def _sync(instance: ProcessInstance, wf, task: Task, returned: tuple[str, str, U
             task.completed_on = clock.to_local(now).date()
         elif instance.kind == "extension":
             _extension_finished(instance, wf, task)
-    open_items = _open_items_of_task(task.id)
+    open_items = [i for i in task_items if i.status == "open"] + created
     task.current_step = _names(open_items) or None
     task.current_holder = _holder(open_items)
     task.step_since = min((i.created_at for i in open_items), default=None)
