@@ -91,3 +91,26 @@ class Indicator(db.Model):
     responsible: Mapped[list] = mapped_column(db.JSON, default=list)  # registry names
     responsible_text: Mapped[str | None] = mapped_column(db.Text)
     extra: Mapped[dict] = mapped_column(db.JSON, default=dict)
+
+
+class IndicatorValue(db.Model):
+    """A value of an indicator for one milestone year, accepted through an indicator report task.
+
+    Written when the report's process completes (the coordinator accepted it); the task keeps the
+    history, the evidence files and who signed. A later accepted report for the same year wins.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(db.ForeignKey("indicator.id"), index=True)
+    year: Mapped[int] = mapped_column()
+    value: Mapped[float | None] = mapped_column()  # when the reported value is a number
+    value_text: Mapped[str] = mapped_column(db.String(255))  # as reported ("85%", "12,5")
+    note: Mapped[str | None] = mapped_column(db.Text)
+    agency_id: Mapped[int | None] = mapped_column(db.ForeignKey("agency.id"))
+    task_id: Mapped[int | None] = mapped_column(db.ForeignKey("task.id"), index=True)
+    accepted_at: Mapped[datetime] = mapped_column()
+    accepted_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
+
+    indicator: Mapped[Indicator] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+    accepted_by: Mapped[User | None] = relationship()

@@ -51,6 +51,8 @@ class Task(db.Model):
     parent_id: Mapped[int | None] = mapped_column(db.ForeignKey("task.id"), index=True)
     period: Mapped[str | None] = mapped_column(db.String(20))  # 2026-03, 2026-Q1, 2026-H1, 2026
     period_key: Mapped[str | None] = mapped_column(db.String(80), unique=True)  # makes generation idempotent
+    # kind "indicator_report": an agency reports the value of this indicator for ``period`` (a year).
+    indicator_id: Mapped[int | None] = mapped_column(db.ForeignKey("indicator.id"), index=True)
     original_due: Mapped[date | None] = mapped_column()  # the first due date, kept for statistics
     directive_id: Mapped[int | None] = mapped_column(db.ForeignKey("directive.id"), index=True)
     source_document: Mapped[str | None] = mapped_column(db.Text)
@@ -75,6 +77,9 @@ class Task(db.Model):
     step_since: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     created_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
+    # Code, title, section, agencies and directive number folded (no accents, lower case) for
+    # search; kept up to date by workflows.search on every flush.
+    search_text: Mapped[str | None] = mapped_column(db.Text)
 
     directive: Mapped[Directive | None] = relationship()
     lead_agency: Mapped[Agency] = relationship(lazy="joined")
