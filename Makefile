@@ -28,6 +28,7 @@ test: install
 bench: install
 	$(BIN)/python bench/cycle_bench.py
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/dashboard_bench.py
 
 clean-db:
 	rm -f instance/app.db instance/app.db-wal instance/app.db-shm

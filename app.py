@@ -40,6 +40,11 @@ def configure(app: Flask, overrides: dict) -> None:
         UPLOAD_FOLDER=os.environ.get("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads")),
         MAX_UPLOAD_BYTES=int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         COORDINATING_AGENCY=os.environ.get("COORDINATING_AGENCY", "Sở Khoa học và Công nghệ"),
+        # Exported reports (NĐ 30/2020 heading and signature): the place on the date line, the body above the
+        # coordinating agency (default "UBND tỉnh <place>") and the signer's title ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC").
+        REPORT_PLACE=os.environ.get("REPORT_PLACE", "Thanh Hóa"),
+        REPORT_PARENT_AGENCY=os.environ.get("REPORT_PARENT_AGENCY") or None,
+        REPORT_SIGNER_TITLE=os.environ.get("REPORT_SIGNER_TITLE", "GIÁM ĐỐC").replace("\\n", "\n"),
         ASSIGNING_AUTHORITY=os.environ.get("ASSIGNING_AUTHORITY", "UBND tỉnh"),  # decides on extensions
         MAIL_ENABLED=os.environ.get("MAIL_ENABLED", "0") == "1",
         MAIL_SERVER=os.environ.get("MAIL_SERVER", "127.0.0.1"),
@@ -51,6 +56,7 @@ def configure(app: Flask, overrides: dict) -> None:
         MAIL_MAX_ATTEMPTS=int(os.environ.get("MAIL_MAX_ATTEMPTS", "6")),
         APP_BASE_URL=os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000"),
         DUE_SOON_DAYS=int(os.environ.get("DUE_SOON_DAYS", "3")),
+        STUCK_DAYS=int(os.environ.get("STUCK_DAYS", "10")),  # "tồn đọng": waiting longer at one step
         SHOW_DEMO_ACCOUNTS=os.environ.get("SHOW_DEMO_ACCOUNTS", "0") == "1",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -102,9 +108,22 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from views import admin, api, auth, errors, imports, inbox, notifications, reports, tasks
+    from views import (
+        admin,
+        api,
+        auth,
+        dashboard,
+        errors,
+        exports,
+        imports,
+        inbox,
+        indicators,
+        notifications,
+        reports,
+        tasks,
+    )
 
-    for module in (auth, inbox, tasks, imports, reports, admin, notifications, errors):
+    for module in (auth, inbox, tasks, imports, reports, dashboard, indicators, exports, admin, notifications, errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies

@@ -31,7 +31,8 @@ class Notification(db.Model):
     __table_args__ = (db.Index("ix_notification_user_unread", "user_id", "read_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(db.ForeignKey("user.id"))
-    kind: Mapped[str] = mapped_column(db.String(30))  # new_item | returned | reminder | escalation | extension
+    # new_item | returned | reminder | escalation | extension | comment | mention
+    kind: Mapped[str] = mapped_column(db.String(30))
     title: Mapped[str] = mapped_column(db.String(500))
     body: Mapped[str | None] = mapped_column(db.Text)
     link: Mapped[str | None] = mapped_column(db.String(500))

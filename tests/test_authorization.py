@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from models import Indicator, db
 from tests.conftest import (
     AUTHORITY,
     COLLAB_A,
@@ -21,21 +22,22 @@ from tests.conftest import (
     user,
 )
 from tests.test_cycle import snapshot
-from workflows import process_models
+from workflows import indicators, process_models
 
 SAME_ROLE_OTHER_AGENCY = {"officer": "x_officer", "agency_head": "x_head", "appraiser": "x_appraiser",
                           "approver": "x_approver", "coordinator": "x_coord"}
 OTHER_ROLE_SAME_AGENCY = {LEAD: {"officer": "head", "agency_head": "officer"},
                           COLLAB_A: {"officer": "collab_a_head"}, JUSTICE: {"appraiser": "justice_head"},
                           AUTHORITY: {"approver": "viewer"}, SCIENCE: {"coordinator": "admin"}}
-OUTPUT = {"approval_cycle": "plan", "report_cycle": "report"}
+OUTPUT = {"approval_cycle": "plan", "report_cycle": "report", "indicator_report": "report"}
 
 
 def all_steps():
     return [(pid, sid) for pid, sids in {
         "approval_cycle": ["assign", "draft", "give_opinion", "finalise", "signoff", "appraise", "approve",
                            "report", "confirm"],
-        "report_cycle": ["draft", "signoff", "confirm"]}.items() for sid in sids]
+        "report_cycle": ["draft", "signoff", "confirm"],
+        "indicator_report": ["draft", "signoff", "confirm"]}.items() for sid in sids]
 
 
 def test_matrix_covers_every_deployed_step(world):
@@ -44,14 +46,24 @@ def test_matrix_covers_every_deployed_step(world):
     assert deployed == set(all_steps())
 
 
+def start(world, process_id: str):
+    if process_id == "indicator_report":  # asked from an indicator, not routed by output type
+        indicator = Indicator(group="I. PHÁT TRIỂN HẠ TẦNG", stt="1", name="Tỷ lệ phủ sóng 5G trên địa bàn",
+                              unit="%", targets={"2025": "60%"}, responsible=[LEAD])
+        db.session.add(indicator)
+        db.session.commit()
+        return indicators.start_report(world["coord"], indicator.id, 2025, LEAD)
+    return new_task(world, output_type=OUTPUT[process_id], collaborators=(COLLAB_A,))
+
+
 def drive_to(world, process_id: str, step_id: str):
-    task = new_task(world, output_type=OUTPUT[process_id], collaborators=(COLLAB_A,))
+    task = start(world, process_id)
     for _ in range(20):
         items = open_items(task)
         target = [i for i in items if i.step_id == step_id]
         if target:
             return task, target[0]
-        act(world, task, items[0].step_id)
+        act(world, task, items[0].step_id, data={"value": "65%"} if process_id == "indicator_report" else None)
     raise AssertionError(f"never reached {step_id}")
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from models import Agency, AuditEvent, Task, User, WorkItem, db
+from models import Agency, AuditEvent, Indicator, IndicatorValue, Task, User, WorkItem, db
 from workflows import cycle, queries
 
 
@@ -62,4 +62,9 @@ def test_seed_demo_makes_a_living_province(app):
     users = list(db.session.scalars(select(User)))
     for item in db.session.scalars(select(WorkItem).where(WorkItem.status == "open")):
         assert any(cycle.can_act(u, item) for u in users), (item.task_id, item.step_id, item.agency.name)
+    # the indicator appendix of Kế hoạch 266-KH/TU, some 2025 values accepted, one report waiting for acceptance
+    assert db.session.scalar(select(func.count()).select_from(Indicator)) == 78
+    assert db.session.scalar(select(func.count()).select_from(IndicatorValue)) >= 5
+    waiting = db.session.scalars(select(Task).where(Task.kind == "indicator_report", Task.state != "done")).all()
+    assert [t.current_step for t in waiting] == ["Tiếp nhận số liệu chỉ tiêu"]
     assert "đã có sẵn" in runner.invoke(args=["seed-demo"]).output

@@ -7,8 +7,8 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
-from models import Task, WorkItem
-from workflows import clock, cycle, people, queries
+from models import AuditEvent, Task, WorkItem
+from workflows import clock, comments, cycle, people, queries
 from workflows.errors import Invalid
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -64,10 +64,17 @@ def task_json(task: Task, detail: bool = False) -> dict:
     }
     if detail:
         body["current_steps"] = [step_json(i) for i in queries.open_items(task)]
-        body["history"] = [{
-            "at": clock.to_local(e.at).isoformat(), "actor": e.actor.username if e.actor else None,
-            "action": e.action, "step_name": e.from_step or e.to_step, "to_step": e.to_step,
-            "comment": e.comment} for e in queries.history(task)]
+        body["history"] = [event_json(e) for e in queries.history(task)]
+    return body
+
+
+def event_json(event: AuditEvent) -> dict:
+    body = {"id": event.id, "at": clock.to_local(event.at).isoformat(),
+            "actor": event.actor.username if event.actor else None, "action": event.action,
+            "step_name": event.from_step or event.to_step, "to_step": event.to_step, "comment": event.comment}
+    if event.action == "comment":
+        body["agency"] = event.actor.agency.name if event.actor and event.actor.agency else None
+        body["mentions"] = [m["name"] for m in comments.mentions_of(event)]
     return body
 
 
@@ -91,7 +98,7 @@ def token():
 def list_tasks():
     filters = queries.TaskFilters(
         agency_id=None, status=request.args.get("status") or None,
-        step=request.args.get("step") or None, q=request.args.get("q") or None)
+        step=request.args.get("step") or None, q=(request.args.get("q") or "").strip()[:200] or None)
     agency_name = request.args.get("agency")
     if agency_name:
         agency = queries.agency_by_name(agency_name)
@@ -129,6 +136,21 @@ def create_task():
 @token_required
 def get_task(task_id: int):
     return jsonify(task_json(queries.get_task(g.api_user, task_id), detail=True))
+
+
+@bp.post("/tasks/<int:task_id>/comments")
+@token_required
+def add_comment(task_id: int):
+    body = _json_body()
+    text, mentions = body.get("body"), body.get("mentions") or []
+    if not isinstance(text, str):
+        raise Invalid("body phải là chuỗi ký tự: nội dung trao đổi.", {"body": "Vui lòng nhập nội dung trao đổi."})
+    if not isinstance(mentions, list) or not all(isinstance(m, str) for m in mentions):
+        raise Invalid("mentions phải là danh sách tên đơn vị.")
+    task = queries.get_task(g.api_user, task_id)
+    comments.ensure_can_comment(g.api_user, task)  # 403 before 422 for an unknown agency
+    event = comments.add_comment(g.api_user, task, text, comments.agency_ids_by_name(mentions))
+    return jsonify(event_json(event)), 201
 
 
 @bp.get("/inbox")

@@ -131,7 +131,45 @@ class ExtensionForm(FlaskForm):
     file = FileField("Văn bản đề nghị (nếu có)")
 
 
+class IndicatorReportForm(FlaskForm):
+    """“Báo cáo số liệu”: which milestone year and which responsible agency (see ``set_choices``)."""
+
+    year = SelectField("Năm", validators=[DataRequired("Vui lòng chọn năm cần báo cáo.")],
+                       description="Một năm mốc của chỉ tiêu.")
+    agency = SelectField("Đơn vị báo cáo", validators=[DataRequired("Vui lòng chọn đơn vị báo cáo.")],
+                         description="Chuyên viên của đơn vị nhập số liệu, lãnh đạo đơn vị ký duyệt, "
+                                     "Tổ giúp việc tiếp nhận.")
+
+    def set_choices(self, years, agencies) -> None:
+        self.year.choices = [SelectChoice("", "— Chọn năm —")] + [SelectChoice(str(y), f"Năm {y}") for y in years]
+        self.agency.choices = ([SelectChoice("", "— Chọn đơn vị —")] if len(agencies) > 1 else []) + [
+            SelectChoice(a.name) for a in agencies]
+
+
 class DelegationForm(FlaskForm):
     delegate = SelectField("Người được ủy quyền", validators=[DataRequired("Vui lòng chọn đồng nghiệp.")])
     starts_on = VNDateField("Từ ngày", validators=[InputRequired("Vui lòng nhập ngày bắt đầu.")])
     ends_on = VNDateField("Đến ngày", validators=[InputRequired("Vui lòng nhập ngày kết thúc.")])
+
+
+class CommentForm(FlaskForm):
+    """“Trao đổi” on the task page; the agencies to mention come from ``set_agencies``."""
+
+    # the length is checked by the use case, which counts a line break as one character
+    body = TextAreaField("Nội dung trao đổi", validators=[DataRequired("Vui lòng nhập nội dung trao đổi.")],
+                         description="Xuống dòng được giữ nguyên. Tối đa 4.000 ký tự.")
+    # the use case checks the agencies exist, with a Vietnamese message (WTForms' own is English)
+    mentions = MultiCheckboxField(
+        "Nhắc đến đơn vị", validate_choice=False, validators=[Optional()],
+        description="Không bắt buộc. Lãnh đạo và cán bộ xử lý nhiệm vụ của đơn vị được chọn sẽ nhận thông báo.")
+    other_agency = SelectField("Nhắc thêm đơn vị khác", validate_choice=False, validators=[Optional()],
+                               description="Một đơn vị ngoài danh sách trên, nếu cần. Đơn vị không tham gia "
+                                           "nhiệm vụ nhận nội dung qua thông báo nhưng không mở được trang này.")
+
+    def set_agencies(self, own, others) -> None:
+        self.mentions.choices = [SelectChoice(str(a.id), f"{a.name} ({part})") for a, part in own]
+        self.other_agency.choices = ([SelectChoice("", "— Không —")]
+                                     + [SelectChoice(str(a.id), a.name) for a in others])
+
+    def mentioned_ids(self) -> list[str]:
+        return [*(self.mentions.data or []), *([self.other_agency.data] if self.other_agency.data else [])]

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
-from flask_login import current_user
+from flask import Blueprint, Flask, abort
+from flask_login import current_user, login_required
 
 from models import OUTPUT_TYPES, ROLE_LABELS, login_manager
 from workflows import clock, notify, people, queries
 from workflows.cycle import ACTION_LABELS, DECISION_LABELS
 from workflows.status import STATUS_LABELS
+
+
+def restrict_to(bp: Blueprint, roles: tuple[str, ...]) -> None:
+    """Every route of ``bp`` needs a signed-in user holding one of ``roles`` (else 403)."""
+
+    @bp.before_request
+    @login_required
+    def _roles_only():
+        if not current_user.has_role(*roles):
+            abort(403)
 
 
 @login_manager.user_loader

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask import Blueprint, Flask, abort, render_template, request
-from flask_login import current_user, login_required
+from flask import Blueprint, Flask, render_template, request
 
+from views.helpers import restrict_to
 from workflows import clock, periods
 from workflows.errors import DomainError
 
@@ -13,12 +13,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 READERS = ("coordinator", "viewer", "admin")
 
-
-@bp.before_request
-@login_required
-def _readers_only():
-    if not current_user.has_role(*READERS):
-        abort(403)
+restrict_to(bp, READERS)
 
 
 @bp.route("")

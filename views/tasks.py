@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from views.forms import ExtensionForm, TaskForm, action_form, attach_errors
-from workflows import cycle, files, process_models, queries
+from views.forms import CommentForm, ExtensionForm, TaskForm, action_form, attach_errors
+from workflows import comments, cycle, diagram, files, process_models, progress, queries
 from workflows.errors import Invalid
 from workflows.status import STATUS_LABELS
 
@@ -16,16 +16,21 @@ bp = Blueprint("tasks", __name__)
 @bp.route("/tasks")
 @login_required
 def index():
+    scope = progress.filters_from_list(request.args)  # set when a dashboard figure links here
     filters = queries.TaskFilters(
         agency_id=request.args.get("agency", type=int),
         status=request.args.get("status") or None,
         step=request.args.get("step") or None,
         q=(request.args.get("q") or "").strip()[:200] or None,
+        scope=progress.tasks_clause(scope) if scope is not None else None,
     )
     page = queries.list_tasks(current_user, filters, page=request.args.get("page", 1, type=int))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     steps = [s.step_name for s in process_models.step_catalog()]
-    return render_template("tasks/index.html", page=page, filters=filters, args=args,
+    scope_args = {k: v for k, v in args.items() if k in progress.LIST_SCOPE_KEYS} if scope else {}
+    return render_template("tasks/index.html", page=page, filters=filters, args=args, scope_args=scope_args,
+                           scope_described=progress.describe(scope) if scope else [],
+                           without_scope={k: v for k, v in args.items() if k not in scope_args},
                            agencies=queries.agencies(), steps=steps, statuses=STATUS_LABELS)
 
 
@@ -63,16 +68,21 @@ def _forms_for(items) -> dict:
     return forms
 
 
-def _render_task(task, forms, status=200, extension_form=None):
+def _render_task(task, forms, status=200, extension_form=None, comment_form=None):
     history = queries.history(task)
     if extension_form is None and queries.can_request_extension(current_user, task):
         extension_form = ExtensionForm()
+    if comment_form is None and comments.can_comment(current_user, task):
+        comment_form = CommentForm(prefix="comment", formdata=None)
+    if comment_form is not None:
+        comment_form.set_agencies(*comments.mention_choices(task))
     return render_template(
         "tasks/show.html", task=task, items=queries.open_items(task), forms=forms,
         history=history, recorded=queries.recorded_values(task, history),
         attachments=queries.attachments(task), adjustments=queries.adjustments(task),
         can_download=queries.can_download(current_user, task),
-        pending_return=queries.pending_return(task), extension_form=extension_form,
+        pending_return=queries.pending_return(task), extension_form=extension_form, comment_form=comment_form,
+        diagrams=diagram.task_diagrams(task), diagram_legend=diagram.legend(),
         reassignable={i.id: queries.agency_people(i.agency_id, i.role) for i in queries.open_items(task)
                       if current_user.has_role("agency_head") and i.agency_id == current_user.agency_id}), status
 
@@ -82,6 +92,15 @@ def _render_task(task, forms, status=200, extension_form=None):
 def show(task_id: int):
     task = queries.get_task(current_user, task_id)
     return _render_task(task, _forms_for(queries.open_items(task)))
+
+
+@bp.route("/tasks/<int:task_id>/diagram.svg")
+@login_required
+def diagram_svg(task_id: int):
+    """The live diagram of the task's main process instance (``?instance=`` for another one) as SVG."""
+    task = queries.get_task(current_user, task_id)
+    svg = diagram.task_svg(task, request.args.get("instance", type=int))
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 
 @bp.route("/work-items/<int:item_id>/complete", methods=["POST"])
@@ -126,6 +145,24 @@ def request_extension(task_id: int):
             flash("Đã gửi đề nghị gia hạn. Tổ giúp việc sẽ xem xét và trình cấp giao nhiệm vụ quyết định.", "success")
             return redirect(url_for("tasks.show", task_id=task.id))
     return _render_task(task, _forms_for(queries.open_items(task)), 422, extension_form=form)
+
+
+@bp.route("/tasks/<int:task_id>/comments", methods=["POST"])
+@login_required
+def comment(task_id: int):
+    task = queries.get_task(current_user, task_id)
+    comments.ensure_can_comment(current_user, task)  # 403 before any form is shown back
+    form = CommentForm(prefix="comment")
+    if form.validate_on_submit():
+        try:
+            event = comments.add_comment(current_user, task, form.body.data, form.mentioned_ids())
+        except Invalid as exc:
+            attach_errors(form, exc)
+        else:
+            flash("Đã gửi trao đổi.", "success")
+            return redirect(url_for("tasks.show", task_id=task.id, _anchor=f"e{event.id}"))
+    flash("Chưa gửi được trao đổi: vui lòng xem lỗi ở mục “Trao đổi”.", "error")
+    return _render_task(task, _forms_for(queries.open_items(task)), 422, comment_form=form)
 
 
 @bp.route("/work-items/<int:item_id>/reassign", methods=["POST"])

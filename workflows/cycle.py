@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "return": "Trả lại", "claim": "Nhận xử lý", "release": "Trả về hàng chờ",
     "adjust": "Điều chỉnh thời hạn", "rename": "Đổi tên nhiệm vụ", "remind": "Nhắc hạn", "escalate": "Báo quá hạn",
     "extension_request": "Đề nghị gia hạn", "reassign": "Giao lại việc", "delegate": "Ủy quyền",
+    "comment": "Trao đổi",
 }
 MAX_TEXT = 5000
 
@@ -115,19 +116,32 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
         _audit("create", actor, task, to_step="Hoàn thành", comment="Đã hoàn thành khi ban hành văn bản.")
         return task
     route = process_models.route(output_type)
-    model = process_models.latest(route["process"])
-    data = {
-        "task_id": task.id,
-        "output_type": output_type,
-        "lead_agency": lead.name,
+    start_process(actor, task, route["process"], {
         "collaborators": [{"agency": a.name} for a in collaborators],
         "needs_appraisal": bool(route.get("needs_appraisal")),
         "appraising_agency": route.get("appraising_agency"),
         "competent_authority": route.get("competent_authority"),
+    })
+    return task
+
+
+def start_process(actor: User, task: Task, process_id: str, data: dict[str, Any] | None = None) -> ProcessInstance:
+    """Start the latest version of ``process_id`` as the task's main process; flushes only.
+
+    The process data gets the task's id, output type, lead agency, the coordinating agency and the
+    due date (read by the steps' boundary timers), plus ``data``. Records who started it.
+    """
+    model = process_models.latest(process_id)
+    data = {
+        "task_id": task.id,
+        "output_type": task.output_type,
+        "lead_agency": task.lead_agency.name,
         "coordinating_agency": current_app.config["COORDINATING_AGENCY"],
-        "due_date": due_date.isoformat() if due_date else None,  # read by the steps' boundary timers
+        "due_date": task.due_date.isoformat() if task.due_date else None,
+        **(data or {}),
     }
     wf = process_models.spec_for(model).start(data)
+    now = clock.now()
     instance = ProcessInstance(task=task, process_model=model, state=engine.serialize(wf),
                                serializer_version=engine.SERIALIZER_VERSION, created_at=now, updated_at=now)
     db.session.add(instance)
@@ -135,7 +149,7 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
     new_items = _sync(instance, wf, task)
     _audit("create", actor, task, to_step=_names(new_items),
            data={"process": model.process_id, "version": model.version})
-    return task
+    return instance
 
 
 def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str | None, reason: str,
@@ -274,6 +288,13 @@ def _extension_finished(instance: ProcessInstance, wf, task: Task) -> None:
     notify.extension_decided(task, approved, new_due, data.get("comment") or data.get("reason"), requester)
 
 
+def _indicator_report_finished(wf, task: Task) -> None:
+    """Record the value of a finished indicator report (the coordinator accepted it)."""
+    from workflows import indicators  # indicators imports this module
+
+    indicators.record_accepted(task, engine.result_data(wf))
+
+
 # ---------------------------------------------------------------- claiming
 
 def claim(work_item_id: int, user: User) -> WorkItem:
@@ -396,7 +417,8 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
     item.completed_at = now
     item.completed_by_id = user.id
     item.claimed_by = item.claimed_by or principal or user
-    task.started_at = task.started_at or now
+    if instance.kind == "main":  # (an extension review is not work on the task)
+        task.started_at = task.started_at or now
     new_items = _sync(instance, wf, task, (item.step_name, comment, user) if decision == "return" else None)
     to_step = _names(new_items) if new_items or not engine.is_completed(wf) else "Hoàn thành"
     _audit(decision, user, task, item, from_step=item.step_name, to_step=to_step,
@@ -577,6 +599,8 @@ def _sync(instance: ProcessInstance, wf, task: Task, returned: tuple[str, str, U
             task.state = "done"
             task.completed_at = now
             task.completed_on = clock.to_local(now).date()
+            if task.kind == "indicator_report":
+                _indicator_report_finished(wf, task)
         elif instance.kind == "extension":
             _extension_finished(instance, wf, task)
     open_items = [i for i in task_items if i.status == "open"] + created

@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 import unicodedata
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
-from models import Agency, Task, User, WorkItem, db
-from workflows import clock, cycle, people
+from models import Agency, Indicator, Task, User, WorkItem, db
+from workflows import clock, cycle, indicators, people
 from workflows.demo_data import AGENCIES, DEMO_TASKS
+from workflows.importing import pipeline
 
 DEMO_PASSWORD = "demo1234"
 SKHCN = "Sở Khoa học và Công nghệ"
@@ -82,13 +84,14 @@ def seed() -> str:
                 deadline_text=row["deadline_text"], source_document=row["source_document"],
                 section=row["section"] or None, recurrence=row["recurrence"])
             _drive(task, target, list(returns), staff, moment, rng, real_clock)
+        indicator_count = _seed_indicators(coordinator, staff, rng, real_clock)
     finally:
         clock.set_clock(None)
     for item in db.session.scalars(select(WorkItem).where(WorkItem.status == "open")):
         _ = staff[(item.agency_id, item.role)]  # whoever has work waiting can log in and do it
     users = db.session.scalar(select(db.func.count()).select_from(User))
     tasks = db.session.scalar(select(db.func.count()).select_from(Task))
-    return (f"Đã tạo {len(AGENCIES)} đơn vị, {users} người dùng, {tasks} nhiệm vụ. "
+    return (f"Đã tạo {len(AGENCIES)} đơn vị, {users} người dùng, {tasks} nhiệm vụ, {indicator_count} chỉ tiêu. "
             f"Mật khẩu các tài khoản mẫu: {DEMO_PASSWORD}")
 
 
@@ -163,3 +166,57 @@ def _step_input(item: WorkItem, task: Task, staff) -> tuple[dict, dict]:
             uploads[name] = _DemoFile(f"{name}-{task.code}.txt",
                                       f"{field['label']} — {task.title}\n(tệp mẫu)")
     return data, uploads
+
+
+# ---------------------------------------------------------------- indicators
+
+# Phụ lục I "Danh mục các chỉ tiêu cụ thể" of Kế hoạch 266-KH/TU, as the fixture's text export has it.
+INDICATOR_APPENDIX = Path(__file__).with_name("demo_indicators.txt")
+INDICATOR_DIRECTIVE = ("Kế hoạch số 266-KH/TU", date(2025, 4, 26))
+# (STT, value reported for 2025, steps that return it first, step where it stops: None = accepted).
+# Indicator 1 is reported twice: the later accepted value wins, the history keeps both.
+INDICATOR_REPORTS = [
+    ("1", "55%", [], None), ("3", "62,5%", ["confirm"], None), ("7", "86%", [], None),
+    ("4", "Đạt", [], None), ("15", "33", ["signoff"], None), ("44", "68,2%", [], None),
+    ("1", "58%", [], None), ("27", "41", [], "confirm"),
+]
+INDICATOR_RETURNS = {
+    "signoff": "Đề nghị đối chiếu lại với số liệu thống kê chính thức trước khi gửi.",
+    "confirm": "Đề nghị bổ sung biểu tổng hợp có xác nhận của đơn vị làm minh chứng.",
+}
+
+
+def _seed_indicators(coordinator: User, staff, rng: random.Random, limit: datetime) -> int:
+    """Import the indicator appendix, then drive a few 2025 reports: most accepted, one waiting for the coordinator."""
+    clock.set_clock(clock.FrozenClock(limit - timedelta(days=75)))
+    number, issued = INDICATOR_DIRECTIVE
+    batch = pipeline.preview(coordinator, "Phu-luc-I-Ke-hoach-266-KH-TU.txt", INDICATOR_APPENDIX.read_bytes(),
+                             number, issued)
+    count = pipeline.commit(coordinator, batch.id)["indicators"]
+    by_stt = {i.stt: i for i in db.session.scalars(
+        select(Indicator).where(Indicator.directive_id == batch.directive_id))}
+    moment = clock.FrozenClock(limit - timedelta(days=45))
+    clock.set_clock(moment)
+    for stt, value, returns, stop in INDICATOR_REPORTS:
+        indicator = by_stt[stt]
+        task = indicators.start_report(coordinator, indicator.id, 2025, indicator.responsible[0])
+        returns = list(returns)
+        for _ in range(20):
+            items = list(db.session.scalars(select(WorkItem).where(
+                WorkItem.task_id == task.id, WorkItem.status == "open").order_by(WorkItem.id)))
+            if not items or (items[0].step_id == stop and not returns):
+                break
+            item = items[0]
+            if moment.moment + timedelta(days=2) < limit:
+                moment.advance(days=rng.randint(0, 1), hours=rng.randint(1, 6))
+            user = item.claimed_by or staff[(item.agency_id, item.role)]
+            if returns and returns[0] == item.step_id:
+                cycle.complete(item.id, user, "return", INDICATOR_RETURNS[returns.pop(0)])
+            elif item.step_id == "draft":
+                cycle.complete(item.id, user, "submit", None,
+                               {"value": value, "note": f"Số liệu năm 2025 của {task.lead_agency.name}."},
+                               {"evidence_file": _DemoFile(f"minh-chung-{task.code}.txt",
+                                                           f"Biểu tổng hợp số liệu: {indicator.name}\n(tệp mẫu)")})
+            else:
+                cycle.complete(item.id, user, "approve", "Nhất trí số liệu." if item.step_id == "signoff" else None)
+    return count

@@ -18,12 +18,12 @@ from email.utils import format_datetime, make_msgid
 from flask import current_app
 from sqlalchemy import case, func, select, update
 
-from models import Notification, OutboxMail, Task, User, WorkItem, db
+from models import Agency, Notification, OutboxMail, Task, User, WorkItem, db
 from workflows import clock
 from workflows.errors import Conflict, NotAllowed, NotFound
 from workflows.tx import transaction
 
-KINDS = ("new_item", "returned", "reminder", "escalation", "extension")
+KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention")
 ESCALATION_LEVELS = ("holder", "agency_head", "coordinator")
 PER_PAGE = 25
 # Minutes to wait after the 1st, 2nd, … failed attempt; the last value repeats.
@@ -181,6 +181,45 @@ def extension_decided(task: Task, approved: bool, new_due: date | None, reason: 
     if reason and reason.strip():
         lines.append(f"Lý do: {reason.strip()}")
     return notify([requester], "extension", title, "\n".join(lines), _task_link(task), task.id)
+
+
+# Who of a mentioned agency is told: the people who work on tasks (not administrators or viewers).
+MENTION_ROLES = ("agency_head", "officer", "coordinator", "appraiser", "approver")
+
+
+def comment_posted(task: Task, author: User, text: str, mentioned: Iterable[Agency], items: Iterable[WorkItem],
+                   link: str | None = None, involved_agency_ids: set[int] | None = None) -> list[Notification]:
+    """Tell the people of each mentioned agency who work on tasks ("mention"), then whoever holds an
+    open work item of the task ("comment"), what was written; never the author, once each.
+
+    A mentioned agency outside ``involved_agency_ids`` cannot open the task: its people get the
+    whole text in the notification and no link to a page they may not see.
+    """
+    who = author.full_name + (f" ({author.agency.name})" if author.agency else "")
+    mentioned = list(mentioned)
+    lines = [f"Nhiệm vụ: {_task_label(task, full=True)}", f"Người viết: {who}"]
+    if mentioned:
+        lines.append("Nhắc đến: " + "; ".join(a.name for a in mentioned))
+    body = "\n".join([*lines, "", text])
+    outside = body + ("\n\nĐơn vị của bạn không tham gia nhiệm vụ này nên không mở được trang nhiệm vụ; "
+                      f"vui lòng trả lời trực tiếp {who}.")
+    link = link or _task_link(task)
+    done = {author.id}
+    created = []
+    for agency in mentioned:
+        users = [u for role in MENTION_ROLES for u in _users_with_role(role, agency_ids={agency.id})
+                 if u.id not in done]
+        title = f"{author.full_name} nhắc đến {agency.name} trong trao đổi về nhiệm vụ {_task_label(task)}"
+        if involved_agency_ids is None or agency.id in involved_agency_ids:
+            created += notify(users, "mention", title, body, link, task.id)
+        else:
+            created += notify([u for u in users if u.sees_everything], "mention", title, body, link, task.id)
+            created += notify([u for u in users if not u.sees_everything], "mention", title, outside, None, task.id)
+        done.update(u.id for u in users)
+    holders = [u for item in items for u in recipients_for_item(item) if u.id not in done]
+    created += notify(holders, "comment", f"Trao đổi mới của {author.full_name} về nhiệm vụ {_task_label(task)}",
+                      body, link, task.id)
+    return created
 
 
 # ---------------------------------------------------------------- reading and marking

@@ -92,7 +92,7 @@ def route(output_type: str) -> dict:
 def step_catalog() -> list[engine.StepDefinition]:
     """Every user step of the latest version of every process (for filters)."""
     steps: dict[str, engine.StepDefinition] = {}
-    for pid in ("approval_cycle", "report_cycle"):
+    for pid in ("approval_cycle", "report_cycle", "indicator_report"):
         model = latest(pid)
         if model is not None:
             for s in spec_for(model).steps:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
@@ -26,7 +27,7 @@ from models import (
     db,
     task_collaborators,
 )
-from workflows import clock, status
+from workflows import clock, search, status
 from workflows.errors import NotAllowed, NotFound
 
 PER_PAGE = 25
@@ -85,7 +86,8 @@ class TaskFilters:
     agency_id: int | None = None
     status: str | None = None
     step: str | None = None
-    q: str | None = None
+    q: str | None = None  # free text: every word in title, code, agencies or document, accents ignored
+    scope: Any = None  # a WHERE clause over Task, e.g. the dashboard's filters (workflows.progress.tasks_clause)
 
 
 def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = PER_PAGE):
@@ -102,8 +104,11 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
     if filters.step:
         query = query.where(exists().where(WorkItem.task_id == Task.id, WorkItem.status == "open",
                                            WorkItem.step_name == filters.step))
-    if filters.q:
-        query = query.where(or_(Task.title.ilike(f"%{filters.q}%"), Task.code.ilike(f"%{filters.q}%")))
+    if filters.scope is not None:
+        query = query.where(filters.scope)
+    matches = search.clause(filters.q)  # every word, accents and case ignored (workflows.search)
+    if matches is not None:
+        query = query.where(matches)
     query = query.order_by(Task.state, Task.due_date.is_(None), Task.due_date, Task.id)
     return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
 

@@ -1,9 +1,10 @@
 """Diacritic-insensitive search over tasks: "so noi vu" finds "Sở Nội vụ".
 
-Each task keeps ``search_text``: its code, title, section, lead and collaborating agencies and
-directive number, folded (no accents, đ→d, lower case, single spaces). A ``before_flush`` hook
-refreshes it whenever a task is added or changed, so every way of writing a task (form, import,
-adjustment, API) keeps it true. A query is folded the same way and every word must appear, so it
+Each task keeps ``search_text``: its code, title, section, lead and collaborating agencies,
+directive number and assigning document as written ("Kế hoạch số 266-KH/TU …"), folded (no
+accents, đ→d, lower case, single spaces). A ``before_flush`` hook refreshes it whenever a task
+is added or changed, so every way of writing a task (form, import, adjustment, API) keeps it
+true. A query is folded the same way and every word must appear, so it
 runs as plain ``LIKE`` on SQLite and PostgreSQL alike; 10,000 tasks scan in a few milliseconds.
 """
 
@@ -19,6 +20,7 @@ from models import Task
 
 MAX_WORDS = 8
 _SPACE = re.compile(r"\s+")
+_EDGE_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’«»…"
 
 
 def fold(text: str | None) -> str:
@@ -31,13 +33,17 @@ def fold(text: str | None) -> str:
 def task_text(task: Task) -> str:
     parts = [task.code, task.title, task.section, task.lead_agency.name if task.lead_agency else None,
              *(a.name for a in task.collaborating_agencies),
-             task.directive.number if task.directive else None]
+             task.directive.number if task.directive else None, task.source_document]
     return fold(" | ".join(p for p in parts if p))
 
 
 def words(query: str | None) -> list[str]:
-    """The folded words of a query, at most ``MAX_WORDS`` (wildcards are escaped in ``clause``)."""
-    return [w for w in fold(query).split(" ") if w][:MAX_WORDS]
+    """The folded words of a query, at most ``MAX_WORDS`` (wildcards are escaped in ``clause``).
+
+    Punctuation around a word ("vụ,", "“đề án”") is dropped; inside it ("775-cv/tu") it stays.
+    """
+    found = (w.strip(_EDGE_PUNCTUATION) for w in fold(query).split(" "))
+    return list(dict.fromkeys(w for w in found if w))[:MAX_WORDS]
 
 
 def clause(query: str | None):
@@ -49,7 +55,7 @@ def clause(query: str | None):
 
 
 _SOURCES = ("code", "title", "section", "lead_agency_id", "lead_agency", "collaborating_agencies",
-            "directive_id", "directive")
+            "directive_id", "directive", "source_document")
 
 
 def _stale(task: Task) -> bool:

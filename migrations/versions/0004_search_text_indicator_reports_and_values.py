@@ -62,15 +62,15 @@ def _fold(text):
 def _fill_search_text():
     conn = op.get_bind()
     rows = conn.execute(sa.text(
-        "SELECT t.id, t.code, t.title, t.section, a.name, d.number FROM task t "
+        "SELECT t.id, t.code, t.title, t.section, a.name, d.number, t.source_document FROM task t "
         "JOIN agency a ON a.id = t.lead_agency_id LEFT JOIN directive d ON d.id = t.directive_id")).all()
     collaborators = {}
     for task_id, name in conn.execute(sa.text(
             "SELECT tc.task_id, a.name FROM task_collaborator tc JOIN agency a ON a.id = tc.agency_id "
             "ORDER BY a.name")):
         collaborators.setdefault(task_id, []).append(name)
-    for task_id, code, title, section, lead, number in rows:
-        parts = [code, title, section, lead, *collaborators.get(task_id, []), number]
+    for task_id, code, title, section, lead, number, source_document in rows:
+        parts = [code, title, section, lead, *collaborators.get(task_id, []), number, source_document]
         conn.execute(sa.text("UPDATE task SET search_text = :text WHERE id = :id"),
                      {"text": _fold(" | ".join(p for p in parts if p)), "id": task_id})
 

@@ -1,0 +1,178 @@
+"""Searching tasks without accents: the task list, the header box and the JSON API."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from app import create_app
+from models import Agency, Directive, Task, db
+from tests.conftest import COLLAB_A, COLLAB_B, HOME_AFFAIRS, JUSTICE, LEAD, new_task
+from workflows import cycle, queries, search
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def task_led_by(world, lead, title, collaborators=(), **kwargs) -> Task:
+    return cycle.create_task(world["coord"], title=title, lead_agency=lead, output_type="plan",
+                             collaborating_agencies=list(collaborators), due_date=date(2026, 6, 30), **kwargs)
+
+
+def found(user, q, **filters) -> list[str]:
+    page = queries.list_tasks(user, queries.TaskFilters(q=q, **filters), per_page=100)
+    return sorted(t.title for t in page.items)
+
+
+def test_so_noi_vu_finds_the_tasks_of_so_noi_vu(world):
+    task_led_by(world, HOME_AFFAIRS, "Rà soát tổ chức bộ máy")
+    task_led_by(world, LEAD, "Đề án thương mại điện tử", collaborators=[HOME_AFFAIRS])
+    task_led_by(world, LEAD, "Kế hoạch xúc tiến đầu tư")
+    assert found(world["coord"], "so noi vu") == ["Rà soát tổ chức bộ máy", "Đề án thương mại điện tử"]
+
+
+def test_case_accents_extra_spaces_and_word_order_do_not_matter(world):
+    task_led_by(world, HOME_AFFAIRS, "Rà soát tổ chức bộ máy")
+    task_led_by(world, LEAD, "Kế hoạch xúc tiến đầu tư")
+    for q in ("  SỞ   nội VỤ ", "so noi vu", "Sở Nội vụ", "vu noi so", "bo may to chuc", "“rà soát”, bộ máy.",
+              "RA SOAT"):
+        assert found(world["coord"], q) == ["Rà soát tổ chức bộ máy"], q
+    assert found(world["coord"], "đầu tư") == found(world["coord"], "dau tu") == ["Kế hoạch xúc tiến đầu tư"]
+    assert found(world["coord"], "so noi vu xuc tien") == []  # every word must appear in the same task
+    assert len(found(world["coord"], "   ")) == 2  # an empty query searches nothing
+
+
+def test_a_directive_number_finds_its_tasks(world):
+    directive = Directive(number="775-CV/TU")
+    task_led_by(world, LEAD, "Nhiệm vụ theo Công văn 775", directive=directive)
+    task_led_by(world, LEAD, "Nhiệm vụ theo Kế hoạch 266", source_document="Kế hoạch số 266-KH/TU ngày 26/4/2025")
+    task_led_by(world, LEAD, "Nhiệm vụ khác", source_document="Công văn số 3130/UBND-VX")
+    assert found(world["coord"], "775-CV/TU") == ["Nhiệm vụ theo Công văn 775"]
+    assert found(world["coord"], "775-cv/tu") == ["Nhiệm vụ theo Công văn 775"]
+    assert found(world["coord"], "266-KH/TU") == ["Nhiệm vụ theo Kế hoạch 266"]
+    assert found(world["coord"], "ke hoach so 266") == ["Nhiệm vụ theo Kế hoạch 266"]
+    assert found(world["coord"], "NV-00003") == ["Nhiệm vụ khác"]
+
+
+def test_a_renamed_task_or_a_new_collaborator_is_found_by_the_new_text(world):
+    task = task_led_by(world, LEAD, "Tên cũ của nhiệm vụ")
+    task.title = "Chuyển đổi số lĩnh vực y tế"
+    task.collaborating_agencies.append(db.session.scalar(select(Agency).where(Agency.name == JUSTICE)))
+    db.session.commit()
+    assert found(world["coord"], "chuyen doi so y te") == ["Chuyển đổi số lĩnh vực y tế"]
+    assert found(world["coord"], "so tu phap") == ["Chuyển đổi số lĩnh vực y tế"]
+    assert found(world["coord"], "ten cu") == []
+
+
+def test_percent_and_underscore_are_literal(world):
+    task_led_by(world, LEAD, "Đạt 100% hồ sơ trực tuyến")
+    task_led_by(world, LEAD, "Đạt 1000 hồ sơ trực tuyến")
+    task_led_by(world, LEAD, "Mã hồ sơ HS_01")
+    assert found(world["coord"], "100%") == ["Đạt 100% hồ sơ trực tuyến"]
+    assert found(world["coord"], "%") == ["Đạt 100% hồ sơ trực tuyến"]
+    assert found(world["coord"], "_") == ["Mã hồ sơ HS_01"]
+    assert found(world["coord"], "hs_0") == ["Mã hồ sơ HS_01"]
+    assert found(world["coord"], "h_") == []
+
+
+def test_search_with_another_filter(world, frozen):
+    task_led_by(world, HOME_AFFAIRS, "Đề án vị trí việc làm")
+    task_led_by(world, LEAD, "Đề án chợ đầu mối", collaborators=[COLLAB_A])
+    cycle.create_task(world["coord"], title="Báo cáo chợ truyền thống", lead_agency=LEAD, output_type="report",
+                      due_date=date(2026, 3, 3))
+    collab = db.session.scalar(select(Agency.id).where(Agency.name == COLLAB_A))
+    assert found(world["coord"], "de an") == ["Đề án chợ đầu mối", "Đề án vị trí việc làm"]
+    assert found(world["coord"], "de an", agency_id=collab) == ["Đề án chợ đầu mối"]
+    assert found(world["coord"], "cho", status="due_soon") == ["Báo cáo chợ truyền thống"]
+    assert found(world["coord"], "cho", status="overdue") == []
+    assert found(world["coord"], "de an cho", step="Phân công chuyên viên") == ["Đề án chợ đầu mối"]
+
+
+def test_search_finds_only_what_the_user_may_see(world):
+    task_led_by(world, HOME_AFFAIRS, "Rà soát tổ chức bộ máy")
+    task_led_by(world, LEAD, "Đề án thương mại điện tử", collaborators=[COLLAB_B])
+    assert found(world["x_officer"], "so noi vu") == [] and found(world["x_officer"], "de an") == []
+    assert found(world["officer"], "so noi vu") == []  # Sở Công Thương takes no part in it
+    assert found(world["home"], "so noi vu") == ["Rà soát tổ chức bộ máy"]
+    assert found(world["collab_b"], "thuong mai") == ["Đề án thương mại điện tử"]
+    assert found(world["viewer"], "so noi vu") == ["Rà soát tổ chức bộ máy"]  # oversight sees every task
+
+
+# ---------------------------------------------------------------- the pages
+
+def test_the_task_list_search_box_keeps_q_in_pagination_and_says_when_nothing_matches(browser, world):
+    for i in range(30):
+        new_task(world, collaborators=(), title=f"Đề án số {i:02d}")
+    task_led_by(world, HOME_AFFAIRS, "Rà soát tổ chức bộ máy")
+    browser.login("coord")
+    page = text(browser.client.get("/tasks?q=DE+AN"))
+    assert '<label for="f-q">Tìm kiếm <span class="label-note">(không cần gõ dấu)</span></label>' in page
+    assert 'value="DE AN"' in page
+    assert "Tìm thấy 30 nhiệm vụ khớp với “DE AN”" in page and "Trang 1/2 (30 mục)" in page
+    assert "/tasks?page=2&amp;q=DE+AN" in page and "Rà soát" not in page
+    second = text(browser.client.get("/tasks?page=2&q=DE+AN"))
+    assert "Trang 2/2 (30 mục)" in second and "Rà soát" not in second
+
+    empty = text(browser.client.get("/tasks?q=khong+co+gi&status=in_progress"))
+    assert "Không tìm thấy nhiệm vụ nào khớp với “khong co gi”" in empty
+    assert 'href="/tasks?status=in_progress">Xóa từ khóa tìm kiếm</a>' in empty  # other filters kept
+    assert "Bỏ mọi bộ lọc" in empty
+    escaped = text(browser.client.get("/tasks?q=<b>x</b>"))
+    assert "khớp với “&lt;b&gt;x&lt;/b&gt;”" in escaped and "<b>x</b>" not in escaped
+
+
+def test_the_header_box_searches_the_task_list(browser, world):
+    task_led_by(world, HOME_AFFAIRS, "Rà soát tổ chức bộ máy")
+    assert 'id="header-q"' not in text(browser.client.get("/login"))  # signed-in users only
+    browser.login("home")
+    inbox = text(browser.client.get("/inbox"))
+    form = inbox[inbox.index('<form class="header-search"'):]
+    form = form[:form.index("</form>")]
+    assert 'action="/tasks"' in form and 'method="get"' in form and 'role="search"' in form
+    assert 'name="q"' in form and '<label for="header-q"' in form
+    page = text(browser.client.get("/tasks?q=so+noi+vu"))  # what submitting it asks for
+    assert "Rà soát tổ chức bộ máy" in page
+    browser.login("x_officer")
+    assert "Không tìm thấy nhiệm vụ nào khớp với “so noi vu”" in text(browser.client.get("/tasks?q=so+noi+vu"))
+
+
+def test_api_task_list_accepts_q(api, world):
+    task_led_by(world, HOME_AFFAIRS, "Rà soát tổ chức bộ máy")
+    task_led_by(world, LEAD, "Kế hoạch xúc tiến đầu tư")
+    body = api.get("/api/v1/tasks?q=so+noi+vu", headers=api.token("coord")).get_json()
+    assert body["total"] == 1 and body["items"][0]["title"] == "Rà soát tổ chức bộ máy"
+    assert api.get("/api/v1/tasks?q=so+noi+vu", headers=api.token("x_officer")).get_json()["total"] == 0
+
+
+# ---------------------------------------------------------------- the migration that filled it
+
+def test_the_migration_fills_search_text_for_existing_tasks(world, tmp_path):
+    path = tmp_path / "old.db"
+    old = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEPLOY_MODELS_ON_START": False})
+    with old.app_context():
+        upgrade(revision="0003")
+        db.engine.dispose()
+    con = sqlite3.connect(path)
+    con.executemany("INSERT INTO agency (id, name, aliases, active) VALUES (?, ?, '[]', 1)",
+                    [(1, "Sở Nội vụ"), (2, "Sở Tư pháp"), (3, "Sở Đấu thầu")])
+    con.execute("INSERT INTO directive (id, number) VALUES (1, '775-CV/TU')")
+    con.execute("INSERT INTO task (id, code, title, section, lead_agency_id, directive_id, source_document, "
+                "output_type, milestones, state, created_at, kind) VALUES (1, 'NV-00001', 'Rà soát  tổ chức', "
+                "'II. Tổ chức', 1, 1, 'Công văn số 775-CV/TU', 'plan', '[]', 'active', '2026-01-01 00:00:00', 'task')")
+    con.executemany("INSERT INTO task_collaborator (task_id, agency_id) VALUES (1, ?)", [(3,), (2,)])
+    con.commit()
+    con.close()
+    with old.app_context():
+        upgrade()
+        stored = db.session.get(Task, 1)
+        # the backfill wrote what the flush hook would write
+        assert stored.search_text == search.task_text(stored) == (
+            "nv-00001 | ra soat to chuc | ii. to chuc | so noi vu | so tu phap | so dau thau | 775-cv/tu | "
+            "cong van so 775-cv/tu")
+        assert db.session.scalars(select(Task.id).where(search.clause("so noi vu ra soat"))).all() == [1]
+        db.session.remove()
+        db.engine.dispose()

@@ -1,0 +1,65 @@
+"""“Chỉ tiêu”: the indicator groups, a page per group with targets and reported values, and the
+request for a report (“Báo cáo số liệu”). Reading is open to every signed-in user."""
+
+from __future__ import annotations
+
+import itertools
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from views.forms import IndicatorReportForm, attach_errors
+from workflows import indicators
+from workflows.errors import Invalid
+
+bp = Blueprint("indicators", __name__, url_prefix="/indicators")
+
+
+@bp.route("")
+@login_required
+def index():
+    # consecutive groups of one directive form one table (groups() keeps the documents' order)
+    sections = [(directive, list(items)) for directive, items in
+                itertools.groupby(indicators.groups(), key=lambda g: g.directive)]
+    return render_template("indicators/index.html", sections=sections)
+
+
+@bp.route("/groups/<int:key>")
+@login_required
+def group(key: int):
+    page = indicators.group_page(key, current_user)
+    if page.group.key != key:  # any indicator's id leads to its group's page
+        return redirect(url_for("indicators.group", key=page.group.key))
+    return render_template("indicators/group.html", page=page)
+
+
+@bp.route("/<int:indicator_id>")
+@login_required
+def show(indicator_id: int):
+    indicator = indicators.get_indicator(indicator_id)
+    return redirect(url_for("indicators.group", key=indicators.group_key_of(indicator), _anchor=f"ind-{indicator.id}"))
+
+
+@bp.route("/<int:indicator_id>/report", methods=["GET", "POST"])
+@login_required
+def report(indicator_id: int):
+    indicator = indicators.get_indicator(indicator_id)
+    agencies = indicators.reporting_agencies(current_user, indicator)
+    if not agencies:
+        abort(403)
+    form = IndicatorReportForm()
+    form.set_choices(indicators.milestone_years(indicator), agencies)
+    if form.validate_on_submit():
+        try:
+            task = indicators.start_report(current_user, indicator.id, form.year.data, form.agency.data)
+        except Invalid as exc:
+            attach_errors(form, exc)
+        else:
+            flash(f"Đã yêu cầu {task.lead_agency.name} báo cáo số liệu năm {task.period} ({task.code}). "
+                  "Chuyên viên của đơn vị nhập số liệu, lãnh đạo đơn vị ký duyệt, Tổ giúp việc tiếp nhận.", "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    return render_template(
+        "indicators/report.html", indicator=indicator, form=form, group_key=indicators.group_key_of(indicator),
+        targets={y: indicators.target_for(indicator, y) for y in indicators.milestone_years(indicator)},
+        responsible=indicators.responsible_agencies(indicator), open_reports=indicators.open_reports(indicator),
+    ), 422 if form.errors else 200

@@ -1,0 +1,129 @@
+"""Comments (trao đổi) on a task, with mentions of agencies.
+
+A comment is an append-only ``AuditEvent`` with action "comment": the text in ``comment`` and the
+mentioned agencies in ``data["mentions"]`` as ``[{"id": …, "name": …}]`` (the name as it was when
+written). It shows in the task's history in order with the steps, so no table of its own. The
+people of a mentioned agency and whoever holds an open work item of the task are notified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app
+from sqlalchemy import select
+
+from models import Agency, AuditEvent, Task, User, db
+from workflows import clock, notify, queries
+from workflows.errors import Invalid, NotAllowed
+from workflows.tx import transaction
+
+MAX_BODY = 4000  # characters
+MAX_MENTIONS = 10
+
+
+def can_comment(user: User, task: Task) -> bool:
+    """People of the agencies involved in the task (lead, collaborating, holding a step), and coordinators."""
+    if user.has_role("coordinator"):
+        return True
+    return user.agency_id is not None and user.agency_id in queries.involved_agency_ids(task)
+
+
+def ensure_can_comment(user: User, task: Task) -> None:
+    if not can_comment(user, task):
+        raise NotAllowed("Chỉ người của các đơn vị tham gia nhiệm vụ và Tổ giúp việc được trao đổi về nhiệm vụ này.")
+
+
+def mention_choices(task: Task) -> tuple[list[tuple[Agency, str]], list[Agency]]:
+    """Agencies to mention: the task's own with their part in it (lead first, then in Vietnamese
+    alphabetical order) and every other active agency."""
+    parts = {agency_id: "xử lý một bước" for agency_id in queries.involved_agency_ids(task)}
+    standing = queries.agency_by_name(current_app.config.get("COORDINATING_AGENCY"))
+    if standing is not None:
+        parts[standing.id] = "Tổ giúp việc"
+    parts.update({a.id: "phối hợp" for a in task.collaborating_agencies})
+    parts[task.lead_agency_id] = "chủ trì"
+    own, others = [], []
+    for agency in queries.agencies():
+        if agency.id in parts:
+            own.append((agency, parts[agency.id]))
+        else:
+            others.append(agency)
+    own.sort(key=lambda pair: pair[0].id != task.lead_agency_id)  # stable: the rest stay alphabetical
+    return own, others
+
+
+def agency_ids_by_name(names: Iterable[str]) -> list[int]:
+    """The ids of agencies given by their full names (as the JSON API takes them)."""
+    ids = []
+    for name in names:
+        agency = queries.agency_by_name(name)
+        if agency is None or not agency.active:
+            raise Invalid(f"Không tìm thấy đơn vị “{name}” trong danh mục.",
+                          {"mentions": f"Không tìm thấy đơn vị “{name}” trong danh mục."})
+        ids.append(agency.id)
+    return ids
+
+
+def add_comment(user: User, task: Task, body: str | None,
+                mention_agency_ids: Iterable[int | str] = ()) -> AuditEvent:
+    """Write a comment on ``task`` mentioning some agencies, and notify. One transaction."""
+    with transaction():
+        ensure_can_comment(user, task)
+        errors = {}
+        text = _clean(body)
+        if not text:
+            errors["body"] = "Vui lòng nhập nội dung trao đổi."
+        elif len(text) > MAX_BODY:
+            errors["body"] = (f"Nội dung trao đổi tối đa {_number(MAX_BODY)} ký tự "
+                              f"(hiện có {_number(len(text))} ký tự); hãy rút gọn hoặc đính kèm văn bản.")
+        try:
+            mentioned = _agencies(mention_agency_ids)
+        except Invalid as exc:
+            errors["mentions"] = exc.message
+            mentioned = []
+        if errors:
+            raise Invalid(next(iter(errors.values())), errors)
+        event = AuditEvent(at=clock.now(), actor_id=user.id, task_id=task.id, action="comment", comment=text,
+                           data={"mentions": [{"id": a.id, "name": a.name} for a in mentioned]})
+        db.session.add(event)
+        db.session.flush()
+        notify.comment_posted(task, user, text, mentioned, queries.open_items(task), f"/tasks/{task.id}#e{event.id}",
+                              queries.involved_agency_ids(task))
+    return event
+
+
+def mentions_of(event: AuditEvent) -> list[dict]:
+    """The agencies a comment mentioned, as written: [{"id", "name"}]."""
+    found = (event.data or {}).get("mentions") or []
+    return [m for m in found if isinstance(m, dict) and m.get("name")]
+
+
+def _clean(body: str | None) -> str:
+    if not isinstance(body, str):
+        return ""
+    # one kind of line break; NUL cannot be stored in PostgreSQL text
+    return body.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
+
+
+def _agencies(values: Iterable[int | str]) -> list[Agency]:
+    ids: list[int] = []
+    for value in values or ():
+        try:
+            agency_id = int(value)
+        except (TypeError, ValueError):
+            raise Invalid("Đơn vị được nhắc đến không hợp lệ.") from None
+        if agency_id not in ids:
+            ids.append(agency_id)
+    if len(ids) > MAX_MENTIONS:
+        raise Invalid(f"Mỗi trao đổi chỉ nhắc đến tối đa {MAX_MENTIONS} đơn vị.")
+    if not ids:
+        return []
+    found = {a.id: a for a in db.session.scalars(select(Agency).where(Agency.id.in_(ids), Agency.active.is_(True)))}
+    if len(found) != len(ids):
+        raise Invalid("Không tìm thấy đơn vị được nhắc đến trong danh mục; vui lòng chọn lại.")
+    return [found[i] for i in ids]
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")  # 4.000, as Vietnamese readers write it

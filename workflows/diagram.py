@@ -1,0 +1,224 @@
+"""The live diagram of a process instance, for the task page and ``/tasks/<id>/diagram.svg``.
+
+The drawing is the BPMN file of the version the instance runs on (``ProcessInstance.process_model
+.source``, drawn by ``workflows.bpmn_svg``); the progress comes from the instance's WorkItem and
+AuditEvent rows only (DESIGN.md: reads never deserialize engine state).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from models import AuditEvent, ProcessInstance, ProcessModel, Task, WorkItem, db
+from workflows import clock
+from workflows.bpmn_svg import DECISION_WORDS, Flow, Model, Progress, Visit, legend, parse, render
+from workflows.errors import NotFound
+
+__all__ = ["Diagram", "compute", "instance_svg", "legend", "model_svg", "task_diagrams", "task_svg"]
+PROCESS_KIND_WORDS = {"main": "Quy trình chính", "extension": "Đề nghị gia hạn"}
+
+
+# ---------------------------------------------------------------- replaying the work items over the model
+
+def _allowed(model: Model, node_id: str, decision: str | None) -> list[Flow]:
+    """The outgoing flows a token may take from ``node_id`` after ``decision``.
+
+    A flow conditioned on a decision is taken only on that decision; when one matches, the
+    gateway's default and other flows are not taken. Other conditions are unknown here: allowed.
+    """
+    outs = model.outgoing.get(node_id, [])
+    matching = [f for f in outs if f.decision is not None and f.decision == decision]
+    return matching or [f for f in outs if f.decision is None]
+
+
+def _path(model: Model, sources: list[str], target, decision: str | None) -> list[Flow] | None:
+    """The shortest chain of flows from one of ``sources`` to ``target`` (a node id, or a predicate)
+    through nodes nobody acts on (gateways, events, scripts), or None."""
+    reached = target if callable(target) else (lambda n: n == target)
+    queue = deque((s, ()) for s in sources)
+    seen = set(sources)
+    while queue:
+        node_id, trail = queue.popleft()
+        for flow in _allowed(model, node_id, decision):
+            nxt = model.nodes.get(flow.target)
+            if nxt is None:
+                continue
+            if reached(nxt.id):
+                return [*trail, flow]
+            if nxt.is_step or nxt.id in seen:
+                continue
+            seen.add(nxt.id)
+            queue.append((nxt.id, (*trail, flow)))
+    return None
+
+
+def compute(model: Model, visits: list[Visit], completed: bool = False, started_at: datetime | None = None,
+            timers: dict[str, list[datetime]] | None = None) -> Progress:
+    """Replay the work items over the model: passes per step, flows taken, returns, the current steps.
+
+    Each item was created by the latest completion before it from which the model leads to its step
+    without passing another step (or by the start); items of one step created by the same completion
+    are one pass (a multi-instance step), and a pass re-created after a cancellation stays one pass.
+    """
+    progress = Progress(started_at=started_at, completed=completed, timers=dict(timers or {}))
+    starts = [n.id for n in model.nodes.values() if n.kind == "startEvent" and n.attached_to is None
+              and not any(f.target == n.id for f in model.flows.values())]
+    progress.visited.update(starts)
+    paths: dict[tuple, list[Flow] | None] = {}
+
+    def path(source: str | None, target, decision: str | None):
+        key = (source, target if isinstance(target, str) else "end", decision)
+        if key not in paths:
+            paths[key] = _path(model, [source] if source else starts, target, decision)
+        return paths[key]
+
+    def walk(trail: list[Flow], decision: str | None, loop: bool = True) -> None:
+        for i, flow in enumerate(trail):
+            progress.flow_counts[flow.id] = progress.flow_counts.get(flow.id, 0) + 1
+            if (loop and decision == "return" and flow.decision == "return"
+                    and all(f.decision is None for f in trail[:i])):
+                progress.return_counts[flow.id] = progress.return_counts.get(flow.id, 0) + 1
+            if i < len(trail) - 1 or not model.nodes[flow.target].is_step:
+                progress.visited.add(flow.target)
+                progress.node_counts[flow.target] = progress.node_counts.get(flow.target, 0) + 1
+
+    visits = sorted(visits, key=lambda v: v.item_id)
+    done = sorted((v for v in visits if v.status == "done"), key=lambda v: (v.rank is None, v.rank, v.item_id))
+    pass_of: dict[tuple[str, int | None], list[Visit]] = {}
+    for visit in visits:
+        if visit.step_id not in model.nodes:
+            continue
+        trigger, trail = None, None
+        for earlier in reversed(done):
+            if earlier.item_id >= visit.item_id or (earlier.completed_at and earlier.completed_at > visit.created_at):
+                continue
+            trail = path(earlier.step_id, visit.step_id, earlier.decision)
+            if trail is not None:
+                trigger = earlier
+                break
+        key = (visit.step_id, trigger.item_id if trigger else None)
+        if key not in pass_of:
+            pass_of[key] = []
+            progress.passes.setdefault(visit.step_id, []).append(pass_of[key])
+            walk(trail if trigger else (path(None, visit.step_id, None) or []), trigger.decision if trigger else None)
+            if trigger and trigger.decision == "return":
+                back = (trigger.step_id, visit.step_id)
+                progress.returns[back] = progress.returns.get(back, 0) + 1
+        pass_of[key].append(visit)
+        (progress.current if visit.status == "open" else progress.visited).add(visit.step_id)
+    for step_id, step_passes in progress.passes.items():
+        progress.node_counts[step_id] = len(step_passes)
+    if completed:
+        last = done[-1] if done else None
+        is_end = lambda n: model.nodes[n].kind == "endEvent"  # noqa: E731
+        trail = path(last.step_id if last else None, is_end, last.decision if last else None)
+        if trail:
+            walk(trail, last.decision if last else None, loop=False)
+        progress.finished_at = last.completed_at if last else None
+    return progress
+
+
+def _who(user) -> str | None:
+    if user is None:
+        return None
+    return f"{user.full_name} ({user.agency.name})" if user.agency else user.full_name
+
+
+def instance_progress(instance: ProcessInstance, model: Model) -> Progress:
+    """The progress of one instance, from its WorkItem and AuditEvent rows."""
+    items = list(db.session.scalars(select(WorkItem).where(WorkItem.instance_id == instance.id)
+                                    .options(selectinload(WorkItem.completed_by)).order_by(WorkItem.id)))
+    events = {}
+    if items:
+        for e in db.session.scalars(select(AuditEvent).options(selectinload(AuditEvent.on_behalf_of)).where(
+                AuditEvent.work_item_id.in_([i.id for i in items]),
+                AuditEvent.action.in_(tuple(DECISION_WORDS))).order_by(AuditEvent.id)):
+            events.setdefault(e.work_item_id, e)
+    visits = []
+    for item in items:
+        event = events.get(item.id)
+        visits.append(Visit(
+            item_id=item.id, step_id=item.step_id, status=item.status, created_at=item.created_at,
+            completed_at=item.completed_at, rank=event.id if event else None, decision=item.decision,
+            comment=item.comment, actor=_who(item.completed_by),
+            on_behalf_of=event.on_behalf_of.full_name if event and event.on_behalf_of else None,
+            holder=_who(item.claimed_by), agency=item.agency.name if item.agency else None, role=item.role))
+    return compute(model, visits, instance.status == "completed", instance.created_at,
+                   _fired_timers(instance, model, items))
+
+
+def _fired_timers(instance: ProcessInstance, model: Model, items: list[WorkItem]) -> dict[str, list[datetime]]:
+    """Boundary timers that fired (reminders, escalations), matched by step name, action and notify."""
+    names = {i.step_name for i in items}
+    if not names:
+        return {}
+    fired: dict[str, list[datetime]] = {}
+    for e in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.task_id == instance.task_id, AuditEvent.action.in_(("remind", "escalate")),
+            AuditEvent.from_step.in_(names), AuditEvent.at >= instance.created_at).order_by(AuditEvent.id)):
+        step_ids = {i.step_id for i in items if i.step_name == e.from_step}
+        for node in model.nodes.values():
+            props = dict(node.props)
+            if (node.attached_to in step_ids and props.get("action") == e.action
+                    and props.get("notify") == (e.data or {}).get("notify", props.get("notify"))):
+                fired.setdefault(node.id, []).append(e.at)
+    return fired
+
+
+# ---------------------------------------------------------------- for the pages
+
+@dataclass
+class Diagram:
+    instance: ProcessInstance
+    heading: str
+    svg: str
+
+
+def instance_svg(instance: ProcessInstance, *, standalone: bool = False) -> str:
+    model = parse(instance.process_model.source)
+    progress = instance_progress(instance, model)
+    pm = instance.process_model
+    title = (f"Sơ đồ quy trình “{model.name}” (phiên bản {pm.version}) — "
+             f"{instance.task.code or ''} {PROCESS_KIND_WORDS.get(instance.kind, '')}".strip())
+    return render(model, progress, prefix=f"dg{instance.id}", title=title, standalone=standalone)
+
+
+def model_svg(process_model: ProcessModel, *, standalone: bool = False) -> str:
+    """A deployed process version alone, with no progress."""
+    model = parse(process_model.source)
+    return render(model, prefix=f"pm{process_model.id}", standalone=standalone,
+                  title=f"Sơ đồ quy trình “{model.name}” (phiên bản {process_model.version})")
+
+
+def instances(task: Task) -> list[ProcessInstance]:
+    """The task's process instances: the main one first, then the others (extension requests)."""
+    return list(db.session.scalars(select(ProcessInstance).where(ProcessInstance.task_id == task.id).order_by(
+        ProcessInstance.kind != "main", ProcessInstance.id)))
+
+
+def task_diagrams(task: Task) -> list[Diagram]:
+    """One diagram per process instance of the task, for the task page."""
+    out = []
+    for instance in instances(task):
+        pm = instance.process_model
+        kind = PROCESS_KIND_WORDS.get(instance.kind, instance.kind)
+        heading = f"{kind}: {parse(pm.source).name} (phiên bản {pm.version})"
+        if instance.kind != "main":
+            heading += f", gửi ngày {clock.to_local(instance.created_at):%d/%m/%Y}"
+        out.append(Diagram(instance, heading, instance_svg(instance)))
+    return out
+
+
+def task_svg(task: Task, instance_id: int | None = None) -> str:
+    """The standalone SVG of one instance of ``task`` (its main instance by default)."""
+    found = instances(task)
+    instance = next((i for i in found if i.id == instance_id), None) if instance_id else (found[0] if found else None)
+    if instance is None:
+        raise NotFound("Nhiệm vụ này không có quy trình để vẽ sơ đồ." if not instance_id
+                       else "Không tìm thấy quy trình này của nhiệm vụ.")
+    return instance_svg(instance, standalone=True)

@@ -1,0 +1,394 @@
+"""Indicators (Phụ lục I "Danh mục các chỉ tiêu"): targets per milestone year and the values agencies report.
+
+A value is reported through a task of kind "indicator_report" running ``indicator_report.bpmn``: the
+responsible agency's officer enters it (with a note and an evidence file), the agency head signs it
+off, the coordinator accepts it or returns it. Acceptance ends the process and writes an
+IndicatorValue (``record_accepted``, called from ``cycle._sync``); the task keeps the history, the
+files and who signed. A later accepted report for the same year wins.
+
+While a report is open its task holds ``period_key`` "indicator:<indicator>:<year>:<agency>": the
+unique column refuses a second open report for the same indicator, year and agency even when two
+requests race; the key is released when the report is accepted, so a correction can follow.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from models import Agency, Directive, Indicator, IndicatorValue, Task, User, WorkItem, db
+from workflows import clock, cycle, holidays, periods
+from workflows.errors import Invalid, NotAllowed, NotFound
+from workflows.tx import transaction
+
+KIND = "indicator_report"
+PROCESS = "indicator_report"
+UNGROUPED = "Chưa phân nhóm"
+MIN_WORKING_DAYS = 10  # a report asked late in (or after) its year still gets this long
+MAX_TITLE_NAME = 200
+MAX_VALUE_TEXT = 255  # IndicatorValue.value_text; the task's history keeps the full text
+NO_TARGET = ("", "-", "–", "—")  # a year the plan sets no target for
+
+
+# ---------------------------------------------------------------- numbers as written in the documents
+
+_COMPARATOR = re.compile(r"^(≥|≤|>=|<=|>|<)\s*")
+_NUMBER = re.compile(r"[+-]?\d[\d., ]*")
+
+
+def _split(text: str | None) -> tuple[str, str]:
+    """The comparator ("≥", "≤", … or "") and the rest of a cell, stripped."""
+    text = (text or "").strip()
+    match = _COMPARATOR.match(text)
+    if match is None:
+        return "", text
+    return match.group(1), text[match.end():].strip()
+
+
+def parse_number(text: str | None) -> float | None:
+    """The number a cell or a reported value writes, or None when it is not one number.
+
+    Vietnamese writing: "12,5" (decimal comma), "2.000" (thousands dot), "85%", "07", "≥ 1,5%";
+    a dot before other than three digits is a decimal point ("0.75", as OCR left it).
+    "Đạt", "Nhóm 10", "50-60" and "-" are not numbers.
+    """
+    body = _split(text)[1].removesuffix("%").replace("\u00a0", " ").replace("\u202f", " ").strip()
+    if not body or _NUMBER.fullmatch(body) is None:
+        return None
+    if " " in body:
+        if not re.fullmatch(r"[+-]?\d{1,3}( \d{3})+(,\d+)?", body):
+            return None
+        body = body.replace(" ", "")
+    if "," in body:
+        if body.count(",") > 1 or not re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+", body):
+            return None
+        body = body.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"[+-]?[1-9]\d{0,2}(\.\d{3})+", body):
+        body = body.replace(".", "")
+    elif body.count(".") > 1:
+        return None
+    try:
+        return float(body)
+    except ValueError:
+        return None
+
+
+def _format_number(number: float) -> str:
+    text = f"{number:,.1f}".rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How a reported value stands against a target: a percentage when both are numbers, else the text."""
+
+    percent: float | None
+    text: str
+
+    @property
+    def bar(self) -> int:
+        """The width of a progress bar, 0–100."""
+        return max(0, min(100, round(self.percent or 0)))
+
+    @property
+    def reached(self) -> bool:
+        return self.percent is not None and self.percent >= 100
+
+
+def progress(value_text: str | None, target_text: str | None) -> Progress | None:
+    """The value as a percentage of the target, or the value's text when either is not a number.
+
+    None when the year has no target ("-", empty). A target "≤ 10" (a rank: lower is better) is
+    met at 100 % by any value up to it, and falls short in proportion beyond it.
+    """
+    target_text = (target_text or "").strip()
+    if target_text in NO_TARGET:
+        return None
+    value, target = parse_number(value_text), parse_number(target_text)
+    if value is None or target is None or target == 0:
+        return Progress(None, (value_text or "").strip())
+    if _split(target_text)[0] in ("≤", "<=", "<"):
+        percent = 100.0 if value <= target else target / value * 100
+    else:
+        percent = value / target * 100
+    return Progress(percent, _format_number(percent) + "%")
+
+
+# ---------------------------------------------------------------- reading the register
+
+def milestone_years(indicator: Indicator) -> list[int]:
+    """The years the indicator sets targets for ("Năm 2025", "Năm 2030", …), in order."""
+    return sorted(int(y) for y in (indicator.targets or {}) if str(y).isdigit())
+
+
+def target_for(indicator: Indicator, year: int) -> str | None:
+    text = (indicator.targets or {}).get(str(year))
+    return None if text is None or text.strip() in NO_TARGET else text.strip()
+
+
+def responsible_agencies(indicator: Indicator) -> list[Agency]:
+    """The registry agencies the indicator names as responsible, in the document's order."""
+    names = list(dict.fromkeys(indicator.responsible or []))
+    if not names:
+        return []
+    found = {a.name: a for a in db.session.scalars(select(Agency).where(Agency.name.in_(names)))}
+    return [found[n] for n in names if n in found]
+
+
+def reporting_agencies(user: User, indicator: Indicator) -> list[Agency]:
+    """For which agencies ``user`` may ask for a report: coordinators for any responsible agency, an
+    agency head for their own agency when it is responsible; nobody else."""
+    return _allowed(user, responsible_agencies(indicator))
+
+
+def _allowed(user: User, responsible: list[Agency]) -> list[Agency]:
+    if not (user.is_authenticated and user.active):
+        return []
+    responsible = [a for a in responsible if a.active]  # a closed agency gets no new report
+    if user.has_role("coordinator"):
+        return responsible
+    if user.has_role("agency_head"):
+        return [a for a in responsible if a.id == user.agency_id]
+    return []
+
+
+def get_indicator(indicator_id: int) -> Indicator:
+    indicator = db.session.get(Indicator, indicator_id)
+    if indicator is None:
+        raise NotFound("Không tìm thấy chỉ tiêu.")
+    return indicator
+
+
+@dataclass
+class Group:
+    """One section of an indicator table ("I. PHÁT TRIỂN HẠ TẦNG"), named by its first indicator's id."""
+
+    key: int
+    name: str
+    directive: Directive | None
+    count: int = 0
+    reported: int = 0  # indicators with at least one accepted value
+    open_reports: int = 0
+
+
+def groups() -> list[Group]:
+    """Every indicator group, per directive and in the document's order, with its counts."""
+    rows = db.session.execute(select(Indicator.id, Indicator.directive_id, Indicator.group)
+                              .order_by(Indicator.directive_id, Indicator.id)).all()
+    reported = set(db.session.scalars(select(IndicatorValue.indicator_id).distinct()))
+    open_by_indicator = dict(db.session.execute(
+        select(Task.indicator_id, func.count()).where(Task.kind == KIND, Task.state != "done")
+        .group_by(Task.indicator_id)).all())
+    directives = {d.id: d for d in db.session.scalars(select(Directive).where(
+        Directive.id.in_({r.directive_id for r in rows if r.directive_id is not None})))}
+    found: dict[tuple[int | None, str | None], Group] = {}
+    for indicator_id, directive_id, name in rows:
+        group = found.get((directive_id, name))
+        if group is None:
+            group = found[(directive_id, name)] = Group(indicator_id, name or UNGROUPED, directives.get(directive_id))
+        group.count += 1
+        group.reported += indicator_id in reported
+        group.open_reports += open_by_indicator.get(indicator_id, 0)
+    return list(found.values())
+
+
+def group_key_of(indicator: Indicator) -> int:
+    """The key of the group an indicator belongs to (its group's first indicator)."""
+    return db.session.scalar(select(func.min(Indicator.id)).where(*_same_group(indicator)))
+
+
+def _same_group(indicator: Indicator):
+    directive_id, name = indicator.directive_id, indicator.group
+    return (Indicator.directive_id.is_(None) if directive_id is None else Indicator.directive_id == directive_id,
+            Indicator.group.is_(None) if name is None else Indicator.group == name)
+
+
+@dataclass
+class Cell:
+    """The latest accepted value of one milestone year, with its progress against that year's target."""
+
+    year: int
+    value: IndicatorValue
+    progress: Progress | None
+
+
+@dataclass
+class Row:
+    indicator: Indicator
+    responsible: list[Agency]
+    targets: dict[int, str | None]
+    cells: dict[int, Cell] = field(default_factory=dict)
+    latest: Cell | None = None  # the latest milestone year that has a value
+    history: list[IndicatorValue] = field(default_factory=list)  # newest first
+    open_reports: list[Task] = field(default_factory=list)
+    report_agencies: list[Agency] = field(default_factory=list)  # for whom the reader may ask a report
+
+
+@dataclass
+class GroupPage:
+    group: Group
+    years: list[int]
+    rows: list[Row]
+    viewable: set[int] = field(default_factory=set)  # report tasks the reader may open (files, full history)
+
+
+def group_page(key: int, user: User | None = None) -> GroupPage:
+    """A group's indicators: baseline, targets per milestone year, the latest accepted value of each
+    year with its progress, the history of accepted values and the open reports."""
+    first = get_indicator(key)
+    indicators = list(db.session.scalars(select(Indicator).where(*_same_group(first)).order_by(Indicator.id)))
+    ids = [i.id for i in indicators]
+    values = list(db.session.scalars(
+        select(IndicatorValue).where(IndicatorValue.indicator_id.in_(ids))
+        .order_by(IndicatorValue.accepted_at.desc(), IndicatorValue.id.desc())))
+    reports = list(db.session.scalars(select(Task).where(
+        Task.kind == KIND, Task.indicator_id.in_(ids), Task.state != "done").order_by(Task.id)))
+    names = {n for i in indicators for n in (i.responsible or [])}
+    agencies = {a.name: a for a in db.session.scalars(select(Agency).where(Agency.name.in_(names)))} if names else {}
+    years = sorted({y for i in indicators for y in milestone_years(i)})
+    viewable = _viewable_tasks(user, [v.task_id for v in values if v.task_id]) if user is not None else set()
+    group = Group(ids[0], first.group or UNGROUPED, db.session.get(Directive, first.directive_id)
+                  if first.directive_id else None, count=len(ids))
+    rows = []
+    for indicator in indicators:
+        responsible = [agencies[n] for n in dict.fromkeys(indicator.responsible or []) if n in agencies]
+        row = Row(indicator, responsible, {y: target_for(indicator, y) for y in milestone_years(indicator)})
+        row.history = [v for v in values if v.indicator_id == indicator.id]
+        for value in row.history:  # newest first: the first seen for a year is the one that counts
+            if value.year not in row.cells:
+                row.cells[value.year] = Cell(value.year, value, progress(value.value_text,
+                                                                         target_for(indicator, value.year)))
+        if row.cells:
+            row.latest = row.cells[max(row.cells)]
+        row.open_reports = [t for t in reports if t.indicator_id == indicator.id]
+        if user is not None:
+            row.report_agencies = _allowed(user, responsible)
+        rows.append(row)
+    group.reported = sum(1 for r in rows if r.history)
+    group.open_reports = len(reports)
+    return GroupPage(group, years, rows, viewable)
+
+
+def _viewable_tasks(user: User, task_ids: list[int]) -> set[int]:
+    """The report tasks ``user`` may open, as ``queries.can_view`` decides, in one query."""
+    if not task_ids or user.sees_everything:
+        return set(task_ids)
+    if user.agency_id is None:
+        return set()
+    lead = select(Task.id).where(Task.id.in_(task_ids), Task.lead_agency_id == user.agency_id)
+    acted = select(WorkItem.task_id).where(WorkItem.task_id.in_(task_ids), WorkItem.agency_id == user.agency_id)
+    return set(db.session.scalars(lead.union(acted)))
+
+
+def open_reports(indicator: Indicator) -> list[Task]:
+    return list(db.session.scalars(select(Task).where(
+        Task.kind == KIND, Task.indicator_id == indicator.id, Task.state != "done").order_by(Task.id)))
+
+
+# ---------------------------------------------------------------- asking for a report
+
+def report_title(indicator: Indicator, year: int) -> str:
+    name = textwrap.shorten(" ".join(indicator.name.split()), MAX_TITLE_NAME, placeholder="…")
+    return f"Báo cáo chỉ tiêu: {name} — năm {year}"
+
+
+def _open_key(indicator: Indicator, year: int, agency: Agency) -> str:
+    return f"indicator:{indicator.id}:{year}:{agency.id}"
+
+
+def _due(year: int) -> tuple[date, date]:
+    """(nominal, effective) due date: the yearly report date of ``year`` (before 25/11 by default,
+    REPORT_RHYTHM), but never sooner than MIN_WORKING_DAYS working days from today."""
+    work_calendar = holidays.calendar()
+    nominal = max(periods.periods_in("yearly", year)[0].due,
+                  work_calendar.add_working_days(clock.today(), MIN_WORKING_DAYS))
+    return nominal, work_calendar.next_working_day(nominal)
+
+
+def start_report(actor: User, indicator_id: int, year: int | str | None, agency: str | None) -> Task:
+    """Ask ``agency`` to report the indicator's value for a milestone year. One transaction.
+
+    Coordinators may ask any responsible agency; an agency head only their own, when it is
+    responsible. Refuses a second open report for the same indicator, year and agency.
+    """
+    try:
+        with transaction():
+            return _start_report(actor, indicator_id, year, agency)
+    except IntegrityError as exc:  # a concurrent request opened the same report first
+        raise Invalid("Đã có một báo cáo số liệu đang xử lý cho chỉ tiêu, năm và đơn vị này.",
+                      {"year": "Đã có một báo cáo số liệu đang xử lý cho năm này."}) from exc
+
+
+def _start_report(actor: User, indicator_id: int, year: int | str | None, agency_name: str | None) -> Task:
+    indicator = get_indicator(indicator_id)
+    responsible = responsible_agencies(indicator)
+    allowed = reporting_agencies(actor, indicator)
+    if not allowed:
+        raise NotAllowed("Chỉ Tổ giúp việc hoặc lãnh đạo đơn vị chủ trì chỉ tiêu được yêu cầu báo cáo số liệu.")
+    errors: dict[str, str] = {}
+    try:
+        year = int(str(year).strip())
+    except (TypeError, ValueError):
+        year = None
+    if year not in milestone_years(indicator):
+        errors["year"] = "Vui lòng chọn một năm mốc của chỉ tiêu."
+    agency = next((a for a in responsible if a.name == (agency_name or "").strip()), None)
+    if agency is None:
+        errors["agency"] = "Vui lòng chọn một đơn vị chủ trì chỉ tiêu này."
+    elif agency not in allowed:
+        errors["agency"] = "Lãnh đạo đơn vị chỉ yêu cầu báo cáo số liệu của đơn vị mình."
+    if not errors:
+        existing = db.session.scalar(select(Task).where(
+            Task.kind == KIND, Task.indicator_id == indicator.id, Task.period == str(year),
+            Task.lead_agency_id == agency.id, Task.state != "done").limit(1))
+        if existing is not None:
+            errors["year"] = (f"{agency.name} đang có báo cáo số liệu năm {year} của chỉ tiêu này "
+                              f"({existing.code}, bước: {existing.current_step or '—'}). "
+                              "Vui lòng xử lý báo cáo đó thay vì tạo báo cáo mới.")
+    if errors:
+        raise Invalid("Chưa tạo được yêu cầu báo cáo số liệu: " + " ".join(errors.values()), errors)
+
+    nominal, due = _due(year)
+    target = target_for(indicator, year)
+    unit = (indicator.unit or "").strip()
+    unit = ("" if not target or unit in ("", "-") or target.endswith(unit)
+            else unit if unit == "%" else f" {unit}")
+    directive = db.session.get(Directive, indicator.directive_id) if indicator.directive_id else None
+    task = Task(
+        title=report_title(indicator, year), kind=KIND, indicator_id=indicator.id, period=str(year),
+        period_key=_open_key(indicator, year, agency), lead_agency=agency, output_type="report",
+        expected_output=(f"Số liệu thực hiện năm {year} của chỉ tiêu “{' '.join(indicator.name.split())}”"
+                         + (f"; chỉ tiêu năm {year}: {target}{unit}" if target else "") + "."),
+        due_date=due, nominal_due=nominal, original_due=due, deadline_text=f"Trước ngày {nominal:%d/%m/%Y}",
+        section=indicator.group, directive_id=indicator.directive_id,
+        source_document=directive.number if directive else None,
+        created_at=clock.now(), created_by_id=actor.id, state="active")
+    db.session.add(task)
+    db.session.flush()
+    task.code = f"NV-{task.id:05d}"
+    cycle.start_process(actor, task, PROCESS, {"indicator_id": indicator.id, "year": year, "target": target})
+    return task
+
+
+# ---------------------------------------------------------------- acceptance
+
+def record_accepted(task: Task, data: dict) -> IndicatorValue | None:
+    """Write the value of an accepted indicator report (the process's final data); flushes only."""
+    if task.kind != KIND or task.indicator_id is None or data.get("outcome") != "accepted":
+        return None
+    text = " ".join(str(data.get("value") or "").split())
+    if len(text) > MAX_VALUE_TEXT:
+        text = text[:MAX_VALUE_TEXT - 1] + "…"
+    accepted_by = db.session.scalar(select(User).where(User.username == data.get("actor")))
+    value = IndicatorValue(
+        indicator_id=task.indicator_id, year=int(task.period), value=parse_number(text), value_text=text,
+        note=(data.get("note") or "").strip() or None, agency_id=task.lead_agency_id, task_id=task.id,
+        accepted_at=clock.now(), accepted_by_id=accepted_by.id if accepted_by else None)
+    db.session.add(value)
+    task.period_key = None  # the report is closed: a later correction may be asked
+    return value
