@@ -24,7 +24,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure(app, overrides or {})
     register_extensions(app)
     register_blueprints(app)
+    register_security(app)
     register_security_headers(app)
+    register_logging(app)
     register_template_helpers(app)
     register_commands(app)
     deploy_process_models(app)
@@ -61,9 +63,21 @@ def configure(app: Flask, overrides: dict) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        # COOKIE_SECURE=1 is required behind HTTPS in production; 0 suits the embedded http://127.0.0.1 default.
+        SESSION_COOKIE_SECURE=os.environ.get("COOKIE_SECURE", "0") == "1",
+        REMEMBER_COOKIE_SECURE=os.environ.get("COOKIE_SECURE", "0") == "1",
+        IDLE_TIMEOUT_MINUTES=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),  # 0 turns it off
+        RATELIMIT_ENABLED=os.environ.get("RATELIMIT_ENABLED", "1") == "1",
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),  # redis://… for several workers
+        LOGIN_RATE_LIMIT=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),  # per IP, POST /login and /api/v1/token
+        LOGIN_MAX_FAILURES=int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
+        LOGIN_LOCK_MINUTES=int(os.environ.get("LOGIN_LOCK_MINUTES", "15")),
+        TRUST_PROXY_HOPS=int(os.environ.get("TRUST_PROXY_HOPS", "0")),  # proxies in front that set X-Forwarded-For
         DEPLOY_MODELS_ON_START=True,
         PASSWORD_HASH_METHOD="scrypt",
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        LOG_FORMAT=os.environ.get("LOG_FORMAT", "plain"),  # json: one JSON object per line (gunicorn.conf.py)
     )
     app.config.update(overrides)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] * 3 + 1024 * 1024
@@ -127,6 +141,15 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies
+    from views import health
+
+    app.register_blueprint(health.bp)
+
+
+def register_security(app: Flask) -> None:
+    from views import auth
+
+    auth.init_security(app)
 
 
 def register_security_headers(app: Flask) -> None:
@@ -138,6 +161,12 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def register_logging(app: Flask) -> None:
+    from views import logging_setup
+
+    logging_setup.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -48,6 +48,8 @@ class User(UserMixin, db.Model):
     email_digest: Mapped[bool] = mapped_column(default=False, server_default=sa_false())  # one mail a day
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")  # consecutive wrong passwords
+    locked_until: Mapped[datetime | None] = mapped_column()  # naive UTC; see workflows/signin.py
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
 

@@ -75,6 +75,7 @@ def app(tmp_path_factory):
         "DEPLOY_MODELS_ON_START": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing: tests create many users
         "SHOW_DEMO_ACCOUNTS": True,
+        "RATELIMIT_ENABLED": False,  # tests/test_auth_security.py builds its own app with limits on
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+import pytest
 from sqlalchemy import func, select
 
-from models import AuditEvent, Task, db
+from models import ApiToken, AuditEvent, Task, db
 from tests.conftest import COLLAB_A, LEAD, act, item_at, new_task
+from tests.test_openapi import checked
+
+
+@pytest.fixture
+def api(api):
+    """Every /api/v1 response in these tests must also match views/openapi.json."""
+    return checked(api)
 
 
 def test_token(api, world):
@@ -116,3 +126,127 @@ def test_claim_and_release_over_api(api, world):
     assert api.post(f"/api/v1/work-items/{item.id}/claim", headers=officer).get_json()["assignee"] == "officer"
     assert api.post(f"/api/v1/work-items/{item.id}/claim", headers=api.token("officer2")).status_code == 403
     assert api.post(f"/api/v1/work-items/{item.id}/release", headers=officer).get_json()["assignee"] is None
+
+
+def test_lists_are_paginated(api, world):
+    for n in range(3):
+        new_task(world, title=f"Nhiệm vụ số {n + 1}", collaborators=())
+    coord = api.token("coord")
+    first = api.get("/api/v1/tasks?per_page=2", headers=coord).get_json()
+    assert (len(first["items"]), first["page"], first["per_page"], first["total"], first["pages"]) == (2, 1, 2, 3, 2)
+    second = api.get("/api/v1/tasks?per_page=2&page=2", headers=coord).get_json()
+    assert len(second["items"]) == 1
+    assert {t["id"] for t in first["items"] + second["items"]} == {t.id for t in db.session.scalars(select(Task))}
+    assert api.get("/api/v1/tasks?page=9", headers=coord).get_json()["items"] == []
+    assert api.get("/api/v1/tasks?per_page=500", headers=coord).get_json()["per_page"] == 100  # at most 100
+    for query in ("per_page=0", "per_page=abc", "page=-1", "page=0", "page=1.5"):
+        r = api.get(f"/api/v1/tasks?{query}", headers=coord)
+        assert r.status_code == 422 and "số nguyên dương" in r.get_json()["error"], query
+    head = api.token("head")
+    inbox = api.get("/api/v1/inbox?per_page=2", headers=head).get_json()
+    assert (len(inbox["items"]), inbox["per_page"], inbox["total"], inbox["pages"]) == (2, 2, 3, 2)
+    assert api.get("/api/v1/inbox?page=x", headers=head).status_code == 422
+
+
+def test_tokens_are_listed_without_secrets_and_revoked(api, world):
+    first, second = api.token("head"), api.token("head")
+    mine = api.get("/api/v1/tokens", headers=second).get_json()
+    assert mine["total"] == 2 and [t["current"] for t in mine["items"]] == [True, False]  # newest first
+    assert all(set(t) == {"id", "username", "created_at", "revoked_at", "current"} for t in mine["items"])
+    first_id = mine["items"][1]["id"]
+    assert first["Authorization"].split()[1] not in str(mine)
+    # nobody else sees or revokes them
+    officer = api.token("officer")
+    assert api.get("/api/v1/tokens", headers=officer).get_json()["total"] == 1
+    assert api.get("/api/v1/tokens?user=head", headers=officer).status_code == 403
+    assert api.delete(f"/api/v1/tokens/{first_id}", headers=officer).status_code == 404
+    assert api.get("/api/v1/inbox", headers=first).status_code == 200
+    # the owner revokes one: that token is refused from now on, the other still works
+    r = api.delete(f"/api/v1/tokens/{first_id}", headers=second)
+    assert r.status_code == 200 and r.get_json()["revoked_at"]
+    assert api.get("/api/v1/inbox", headers=first).status_code == 401
+    assert api.get("/api/v1/inbox", headers=second).status_code == 200
+    assert api.delete(f"/api/v1/tokens/{first_id}", headers=second).get_json()["revoked_at"] == r.get_json()[
+        "revoked_at"]  # twice: nothing changes
+    assert api.delete("/api/v1/tokens/99999", headers=second).status_code == 404
+    # an admin lists and revokes anyone's; a token can revoke itself
+    admin = api.token("admin")
+    listed = api.get("/api/v1/tokens?user=head", headers=admin).get_json()
+    assert [t["revoked_at"] is None for t in listed["items"]] == [True, False]
+    assert api.get("/api/v1/tokens?user=nobody", headers=admin).status_code == 404
+    assert api.delete(f"/api/v1/tokens/{listed['items'][0]['id']}", headers=admin).status_code == 200
+    assert api.get("/api/v1/inbox", headers=second).status_code == 401
+    assert api.delete(f"/api/v1/tokens/{api.get('/api/v1/tokens', headers=officer).get_json()['items'][0]['id']}",
+                      headers=officer).status_code == 200
+    assert api.get("/api/v1/tokens", headers=officer).status_code == 401
+    assert db.session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_not(None))) == 3
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "revoke_token")) == 3
+
+
+def test_monitoring_feed_lists_changes_since_a_moment(api, world, frozen):
+    first = new_task(world, title="Nhiệm vụ A", collaborators=())  # 01/03/2026 08:00 Hà Nội
+    frozen.advance(hours=1)
+    second = new_task(world, title="Nhiệm vụ B", collaborators=())  # 09:00
+    frozen.advance(hours=1)
+    act(world, first, "assign")  # 10:00: A changes again
+    viewer = api.token("viewer")
+    url = "/api/v1/monitoring/tasks"
+    everything = api.get(url, headers=viewer).get_json()
+    assert [t["title"] for t in everything["items"]] == ["Nhiệm vụ B", "Nhiệm vụ A"]  # by last change
+    a = everything["items"][1]
+    assert a["changed_at"] == "2026-03-01T10:00:00+07:00" and a["current_step"] == "Xây dựng dự thảo"
+    assert a["current_holder"] == "Ông/Bà officer" and a["due_date"] == "2026-06-30"
+    assert a["status"] == "in_progress" and a["completed_on"] is None
+    assert everything["items"][0]["changed_at"] == "2026-03-01T09:00:00+07:00"
+    assert everything["items"][0]["id"] == second.id and everything["items"][0]["current_holder"] == LEAD
+    # only what changed since the moment; offsets, UTC and Hà Nội time without an offset all work
+    for since in ("2026-03-01T09:30:00+07:00", "2026-03-01T02:30:00Z", "2026-03-01T09:30:00"):
+        got = api.get(f"{url}?since={quote(since)}", headers=viewer).get_json()
+        assert [t["id"] for t in got["items"]] == [first.id], since
+    unencoded = api.get(f"{url}?since=2026-03-01T09:30:00+07:00", headers=viewer).get_json()  # "+" read as " "
+    assert [t["id"] for t in unencoded["items"]] == [first.id]
+    assert api.get(f"{url}?since=2026-03-01T10:00:01%2B07:00", headers=viewer).get_json()["items"] == []
+    # who may read it
+    for username in ("coord", "admin"):
+        assert api.get(url, headers=api.token(username)).status_code == 200
+    for username in ("officer", "head", "approver"):
+        r = api.get(url, headers=api.token(username))
+        assert r.status_code == 403 and "giám sát" in r.get_json()["error"]
+    assert api.get(url).status_code == 401
+    for bad in ("hôm qua", "2026-13-01", "01/03/2026"):
+        r = api.get(f"{url}?since={quote(bad)}", headers=viewer)
+        assert r.status_code == 422 and "since phải là thời điểm" in r.get_json()["error"], bad
+    assert api.get(f"{url}?cursor=không-hợp-lệ", headers=viewer).status_code == 422
+
+
+def test_monitoring_feed_pages_with_a_cursor(api, world, frozen):
+    tasks = [new_task(world, title=f"Nhiệm vụ {n}", collaborators=()) for n in range(5)]  # all at the same moment
+    viewer = api.token("viewer")
+    seen, url = [], "/api/v1/monitoring/tasks?since=2026-03-01&per_page=2"
+    while url:
+        body = api.get(url, headers=viewer).get_json()
+        assert body["per_page"] == 2 and len(body["items"]) <= 2
+        seen += [t["id"] for t in body["items"]]
+        if body["next"]:
+            assert body["next_cursor"] and "since=2026-03-01T00" in body["next"]
+        url = body["next"]
+        frozen.advance(minutes=1)
+        if len(seen) == 2:
+            act(world, tasks[0], "assign")  # changed after it was read: it comes again at the end
+    assert seen == [t.id for t in tasks] + [tasks[0].id]
+    page = api.get("/api/v1/monitoring/tasks?per_page=2&page=2", headers=viewer).get_json()
+    assert (page["page"], page["total"], page["pages"]) == (2, 5, 3)
+
+
+def test_input_the_database_cannot_hold_is_refused_cleanly(api, world):
+    """Ids beyond 32 bits gave 500 (found by tests/test_api_fuzz.py); PostgreSQL cannot store NUL characters."""
+    task = new_task(world, collaborators=())
+    coord = api.token("coord")
+    assert api.get(f"/api/v1/tasks/{2**63}", headers=coord).status_code == 404
+    assert api.post(f"/api/v1/work-items/{10**30}/complete", json={"decision": "submit"},
+                    headers=coord).status_code == 404
+    assert api.delete(f"/api/v1/tokens/{2**40}", headers=coord).status_code == 404
+    for r in (api.get("/api/v1/tasks?q=a%00b", headers=coord),
+              api.post(f"/api/v1/tasks/{task.id}/comments", json={"body": "a\x00b"}, headers=coord)):
+        assert r.status_code == 422 and "NUL" in r.get_json()["error"]

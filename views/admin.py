@@ -1,15 +1,18 @@
-"""Administration: the holiday calendar used for effective due dates and working-day counts."""
+"""Administration: the holiday calendar used for effective due dates and working-day counts, and the
+process models (versions, deploying an uploaded BPMN file, moving running instances to another version)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from views.forms import VNDateField
-from workflows import holidays
+from workflows import diagram, holidays, model_admin
+from workflows.errors import Invalid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -21,6 +24,16 @@ class HolidayForm(FlaskForm):
                                                Length(max=200)])
     kind = SelectField("Loại", choices=[SelectChoice("off", "Ngày nghỉ"),
                                         SelectChoice("working", "Ngày làm bù (thứ Bảy/Chủ nhật đi làm)")])
+
+
+class ModelUploadForm(FlaskForm):
+    file = FileField("Tệp BPMN của phiên bản mới (.bpmn)", validators=[
+        FileRequired("Vui lòng chọn tệp BPMN (.bpmn) để tải lên."),
+        FileSize(model_admin.MAX_MODEL_BYTES, message="Tệp quá lớn: giới hạn là 2 MB.")])
+
+
+class MigrationForm(FlaskForm):
+    target = SelectField("Chuyển sang phiên bản", coerce=int, validate_choice=True)
 
 
 @bp.before_request
@@ -47,3 +60,65 @@ def holiday_delete(day: str):
     holidays.remove_day(holidays.parse_day(day))
     flash("Đã xóa ngày khỏi lịch.", "info")
     return redirect(url_for("admin.holiday_list"))
+
+
+# ---------------------------------------------------------------- process models
+
+@bp.get("/models")
+def model_list():
+    return render_template("admin/models.html", processes=model_admin.versions())
+
+
+@bp.route("/models/<process_id>", methods=["GET", "POST"])
+def model_show(process_id: str):
+    process = model_admin.process(process_id)
+    form = ModelUploadForm()
+    if process.kind == "bpmn" and form.validate_on_submit():
+        upload = form.file.data
+        try:
+            deployed = model_admin.deploy_upload(current_user, upload.filename, upload.read(), process_id)
+        except Invalid as exc:
+            form.file.errors = [*form.file.errors, *exc.fields.get("file", exc.message).split("\n")]
+        else:
+            flash(f"Đã triển khai phiên bản {deployed.version} của quy trình. Nhiệm vụ giao từ nay chạy theo phiên bản "
+                  "này; hồ sơ đang chạy giữ phiên bản cũ cho tới khi được chuyển.", "success")
+            return redirect(url_for("admin.model_show", process_id=process_id))
+    diagrams = {v.model.id: diagram.model_svg(v.model) for v in process.versions} if process.kind == "bpmn" else {}
+    return render_template("admin/models_show.html", process=process, form=form,
+                           diagrams=diagrams), 422 if form.errors else 200
+
+
+@bp.get("/models/versions/<int:model_id>/diagram")
+def model_diagram(model_id: int):
+    pm = model_admin.model(model_id)
+    if pm.kind != "bpmn":
+        abort(404)
+    return Response(diagram.model_svg(pm, standalone=True), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "private, no-store"})
+
+
+@bp.route("/models/versions/<int:model_id>/migrate", methods=["GET", "POST"])
+def model_migrate(model_id: int):
+    source = model_admin.model(model_id)
+    process = model_admin.process(source.process_id)
+    others = [v.model for v in process.versions if v.model.id != source.id]
+    form = MigrationForm()
+    form.target.choices = [SelectChoice(m.id, f"Phiên bản {m.version}") for m in others]
+    if request.method == "POST":
+        if form.validate_on_submit():
+            target = model_admin.model(form.target.data)
+            result = model_admin.migrate(current_user, source, target)
+            return render_template("admin/models_migrated.html", process=process, source=source, target=target,
+                                   result=result)
+        return render_template("admin/models_migrate.html", process=process, source=source, form=form,
+                               plan=None), 422
+    plan = None
+    if "target" in request.args:  # the dry run (a GET: it changes nothing)
+        target = next((m for m in others if m.id == request.args.get("target", type=int)), None)
+        if target is None:
+            form.target.errors = ["Vui lòng chọn một phiên bản khác của cùng quy trình."]
+        else:
+            form.target.data = target.id
+            plan = model_admin.plan_migration(current_user, source, target)
+    return render_template("admin/models_migrate.html", process=process, source=source, form=form,
+                           plan=plan), 422 if form.target.errors else 200

@@ -1,17 +1,29 @@
-"""JSON API /api/v1 (DESIGN.md §5). Bearer tokens only; errors are {"error": "..."}."""
+"""JSON API /api/v1 (DESIGN.md §5, views/openapi.json). Bearer tokens only; errors are {"error": "..."}."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from functools import wraps
+from functools import cache, wraps
+from pathlib import Path
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 
-from models import AuditEvent, Task, WorkItem
-from workflows import clock, comments, cycle, people, queries
-from workflows.errors import Invalid
+from models import ApiToken, AuditEvent, Task, WorkItem, db
+from workflows import clock, comments, cycle, monitoring, people, queries
+from workflows.errors import Invalid, NotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+SPEC = Path(__file__).with_name("openapi.json")  # the contract; tests/test_openapi.py keeps it true
+MAX_PER_PAGE = 100
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+
+
+@bp.before_request
+def reject_ids_beyond_the_database():
+    """Ids beyond the database's 32-bit integers are simply unknown (NUL characters: views/auth.py)."""
+    if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+        raise NotFound("Không tìm thấy dữ liệu.")
 
 
 def token_required(view):
@@ -19,12 +31,32 @@ def token_required(view):
     def wrapper(*args, **kwargs):
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        user = people.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
-        if user is None:
+        row = people.live_token(token.strip()) if scheme.lower() == "bearer" and token else None
+        if row is None:
             return jsonify({"error": "Chưa đăng nhập hoặc mã truy cập không hợp lệ."}), 401
-        g.api_user = user
+        g.api_user, g.api_token_id = row.user, row.id
         return view(*args, **kwargs)
     return wrapper
+
+
+def _int_arg(name: str, default: int, message: str) -> int:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < 1:
+        raise Invalid(message, {name: "Số không hợp lệ."})
+    return int(raw)
+
+
+def _paging(default_per_page: int) -> tuple[int, int]:
+    """``page`` (from 1) and ``per_page`` (at most 100; more is read as 100) from the query string."""
+    page = _int_arg("page", 1, "page phải là số nguyên dương (trang đầu là 1).")
+    per_page = _int_arg("per_page", default_per_page, "per_page phải là số nguyên dương (tối đa 100 mục mỗi trang).")
+    return page, min(per_page, MAX_PER_PAGE)
+
+
+def _page_json(page, items: list) -> dict:
+    return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
 
 
 def _json_body() -> dict:
@@ -103,10 +135,9 @@ def list_tasks():
     if agency_name:
         agency = queries.agency_by_name(agency_name)
         filters.agency_id = agency.id if agency else -1
-    page = queries.list_tasks(g.api_user, filters, page=request.args.get("page", 1, type=int),
-                              per_page=min(request.args.get("per_page", 50, type=int), 200))
-    return jsonify({"items": [task_json(t) for t in page.items], "total": page.total,
-                    "page": page.page, "pages": page.pages})
+    number, per_page = _paging(50)
+    page = queries.list_tasks(g.api_user, filters, page=number, per_page=per_page)
+    return jsonify(_page_json(page, [task_json(t) for t in page.items]))
 
 
 @bp.post("/tasks")
@@ -156,8 +187,8 @@ def add_comment(task_id: int):
 @bp.get("/inbox")
 @token_required
 def inbox():
-    page = queries.inbox(g.api_user, page=request.args.get("page", 1, type=int),
-                         per_page=min(request.args.get("per_page", 100, type=int), 500))
+    number, per_page = _paging(100)
+    page = queries.inbox(g.api_user, page=number, per_page=per_page)
     items = [{
         "work_item_id": i.id, "task_id": i.task_id, "task_title": i.task.title,
         "step_id": i.step_id, "step_name": i.step_name, "agency": i.agency.name if i.agency else None,
@@ -165,7 +196,7 @@ def inbox():
         "due_date": _iso(i.task.due_date), "waiting_since": _waiting_since(i),
         "decisions": i.decisions, "fields": _api_fields(i),
     } for i in page.items]
-    return jsonify({"items": items, "total": page.total, "page": page.page, "pages": page.pages})
+    return jsonify(_page_json(page, items))
 
 
 @bp.post("/work-items/<int:item_id>/complete")
@@ -197,3 +228,68 @@ def release(item_id: int):
     item = cycle.release(queries.get_work_item(g.api_user, item_id).id, g.api_user)
     return jsonify(step_json(item))
 
+
+
+def token_json(row: ApiToken) -> dict:
+    return {"id": row.id, "username": row.user.username, "created_at": clock.to_local(row.created_at).isoformat(),
+            "revoked_at": clock.to_local(row.revoked_at).isoformat() if row.revoked_at else None,
+            "current": row.id == g.api_token_id}
+
+
+@bp.get("/tokens")
+@token_required
+def list_tokens():
+    """The caller's tokens (an admin: ``?user=username``); the secrets themselves are never stored."""
+    number, per_page = _paging(50)
+    page = db.paginate(people.tokens_query(g.api_user, (request.args.get("user") or "").strip() or None),
+                       page=number, per_page=per_page, error_out=False, count=True)
+    return jsonify(_page_json(page, [token_json(t) for t in page.items]))
+
+
+@bp.delete("/tokens/<int:token_id>")
+@token_required
+def revoke_token(token_id: int):
+    return jsonify(token_json(people.revoke_token(g.api_user, token_id)))
+
+
+def monitoring_json(task: Task, changed_at) -> dict:
+    return {
+        "id": task.id, "code": task.code, "title": task.title, "status": queries.task_status(task),
+        "lead_agency": task.lead_agency.name, "current_step": task.current_step,
+        "current_holder": task.current_holder, "due_date": _iso(task.due_date),
+        "completed_on": _iso(task.completed_on),
+        "completed_at": clock.to_local(task.completed_at).isoformat() if task.completed_at else None,
+        "changed_at": clock.to_local(changed_at).isoformat(),
+    }
+
+
+@bp.get("/monitoring/tasks")
+@token_required
+def monitoring_tasks():
+    """Read-only changes feed for the provincial monitoring system (workflows/monitoring.py)."""
+    monitoring.ensure_can_read(g.api_user)  # 403 before 422
+    since = monitoring.parse_since(request.args.get("since"))
+    cursor_text = (request.args.get("cursor") or "").strip()
+    cursor = monitoring.Cursor.decode(cursor_text) if cursor_text else None
+    number, per_page = _paging(50)
+    feed = monitoring.changes(g.api_user, since, cursor, number, per_page)
+    next_url = None
+    if feed.next_cursor:
+        args = {"cursor": feed.next_cursor, "per_page": per_page}
+        if since is not None:
+            args["since"] = clock.to_local(since).isoformat()
+        next_url = url_for("api.monitoring_tasks", **args)
+    pages = -(-feed.total // per_page)
+    return jsonify({"items": [monitoring_json(t, at) for t, at in feed.rows], "page": number, "per_page": per_page,
+                    "total": feed.total, "pages": pages, "next_cursor": feed.next_cursor, "next": next_url})
+
+
+@cache
+def _spec_bytes() -> bytes:
+    return SPEC.read_bytes()
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.0 description of this API (views/openapi.json); no token needed."""
+    return current_app.response_class(_spec_bytes(), mimetype="application/json")

@@ -1,25 +1,47 @@
-"""Log in and out."""
+"""Log in and out; session idle timeout and login rate limits (README, "Bảo mật")."""
 
 from __future__ import annotations
 
+import calendar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from workflows import people
+from views import form_messages
+from workflows import clock, signin
 from workflows.demo import DEMO_ACCOUNTS
+from workflows.errors import Invalid
 
 bp = Blueprint("auth", __name__)
+
+IDLE_MESSAGE = "Phiên làm việc đã hết hạn do không hoạt động. Vui lòng đăng nhập lại."
+RATE_LIMIT_MESSAGE = "Bạn đã thử đăng nhập quá nhiều lần trong thời gian ngắn. Vui lòng đợi một phút rồi thử lại."
+LIMITED_ENDPOINTS = ("auth.login", "api.token")  # POST only
 
 
 class LoginForm(FlaskForm):
     username = StringField("Tên đăng nhập", validators=[
-        DataRequired("Vui lòng nhập tên đăng nhập."), Length(max=80)])
-    password = PasswordField("Mật khẩu", validators=[DataRequired("Vui lòng nhập mật khẩu.")])
+        DataRequired("Vui lòng nhập tên đăng nhập."), Length(max=80, message="Tên đăng nhập tối đa 80 ký tự.")])
+    password = PasswordField("Mật khẩu", validators=[
+        DataRequired("Vui lòng nhập mật khẩu."), Length(max=200, message="Mật khẩu tối đa 200 ký tự.")])
     remember = BooleanField("Ghi nhớ đăng nhập")
 
 
@@ -27,7 +49,7 @@ def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
 
@@ -38,12 +60,14 @@ def login():
         return redirect(url_for("inbox.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = people.authenticate(form.username.data, form.password.data)
-        if user is None:
-            form.password.errors.append("Tên đăng nhập hoặc mật khẩu không đúng.")
+        result = signin.attempt(form.username.data, form.password.data)
+        if result.user is None:
+            form.password.errors.append(result.message)
         else:
-            login_user(user, remember=form.remember.data)
-            flash(f"Xin chào {user.full_name}.", "success")
+            session.clear()  # a fresh session on every login (no fixation)
+            login_user(result.user, remember=form.remember.data)
+            _touch(force=True)
+            flash(f"Xin chào {result.user.full_name}.", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("inbox.index"))
     demo = DEMO_ACCOUNTS if current_app.config["SHOW_DEMO_ACCOUNTS"] else None
     return render_template("auth/login.html", form=form, demo_accounts=demo)
@@ -53,5 +77,92 @@ def login():
 @login_required
 def logout():
     logout_user()
+    session.pop("last_seen", None)
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))
+
+
+# --- idle timeout -------------------------------------------------------------------------------
+
+def _now_seconds() -> int:
+    return calendar.timegm(clock.now().timetuple())
+
+
+def _touch(force: bool = False) -> None:
+    """Remember when the signed-in user was last seen (rewrite the cookie at most once a minute)."""
+    now = _now_seconds()
+    if force or now - session.get("last_seen", 0) >= 60:
+        session["last_seen"] = now
+
+
+@bp.before_app_request
+def _idle_timeout():
+    """Log out a web session idle longer than IDLE_TIMEOUT_MINUTES; bearer-token API calls are not sessions."""
+    if request.endpoint in (None, "static") or request.path.startswith("/api/"):
+        return None
+    if not current_user.is_authenticated:
+        return None
+    last_seen = session.get("last_seen")
+    limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
+    if isinstance(last_seen, int) and limit > 0 and _now_seconds() - last_seen > limit:
+        logout_user()
+        session.pop("last_seen", None)
+        flash(IDLE_MESSAGE, "warning")
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=_safe_next(target)))
+    _touch()
+    return None
+
+
+# --- input hygiene ------------------------------------------------------------------------------
+
+NUL_MESSAGE = "Dữ liệu gửi lên chứa ký tự không hợp lệ (ký tự NUL). Vui lòng nhập lại."
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+@bp.before_app_request
+def _refuse_nul_bytes():
+    """NUL characters are never meaningful text and PostgreSQL refuses them: refuse them up front (422)."""
+    texts = [*request.args.values(), *request.args.keys()]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        texts += [*request.form.keys(), *(v for _k, v in request.form.items(multi=True))]
+        if request.is_json:
+            texts.append(request.get_json(silent=True))
+    if any(_has_nul(t) for t in texts):
+        raise Invalid(NUL_MESSAGE)
+    return None
+
+
+# --- rate limits ----------------------------------------------------------------------------------
+
+@bp.app_errorhandler(429)
+def _too_many_requests(_exc):
+    if request.path.startswith("/api/"):
+        return jsonify({"error": RATE_LIMIT_MESSAGE}), 429
+    return render_template("errors/429.html", message=RATE_LIMIT_MESSAGE), 429
+
+
+def init_security(app: Flask) -> Limiter:
+    """Vietnamese form messages, and one limiter per app (RATELIMIT_ENABLED, RATELIMIT_STORAGE_URI)
+    limiting POSTs to the login endpoints."""
+    form_messages.install()
+    hops = app.config["TRUST_PROXY_HOPS"]
+    if hops:  # behind a reverse proxy: the client's address (for the limits) comes from X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    limiter = Limiter(key_func=get_remote_address, app=app)
+    app.extensions["login_limiter"] = limiter  # the limits hold only a weak reference to it
+    for endpoint in LIMITED_ENDPOINTS:
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = limiter.limit(
+                lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(view)
+    return limiter

@@ -19,9 +19,10 @@ def _fail(exc: DomainError) -> None:
 
 
 def register(app: Flask) -> None:
-    from views import reports, worker
+    from views import backup, reports, worker
 
     worker.register(app)
+    backup.register(app)
     reports.register_cli(app)
     @app.cli.command("init-db")
     def init_db():

@@ -265,21 +265,43 @@ def _overlap(a: Box, b: Box) -> float:
 
 
 class _Canvas:
-    """The SVG being built, with the boxes already taken (for placing labels where they fit)."""
+    """The SVG being built, with the boxes already taken (for placing labels where they fit).
+
+    Taken boxes are indexed in a coarse grid, so a candidate label is compared only with the boxes
+    near it (a process has hundreds of boxes and each label tries dozens of places).
+    """
+
+    CELL = 100.0
 
     def __init__(self, prefix: str):
         self.prefix = prefix
-        self.obstacles: list[Box] = []
         self.labels: list[Box] = []
+        self._grid: dict[tuple[int, int], list[tuple[Box, float]]] = {}
+
+    def _cells(self, box: Box):
+        x, y, w, h = box
+        for cx in range(int(x // self.CELL), int((x + w) // self.CELL) + 1):
+            for cy in range(int(y // self.CELL), int((y + h) // self.CELL) + 1):
+                yield cx, cy
+
+    def block(self, box: Box, weight: float = 1.0) -> None:
+        """Keep labels away from ``box`` (a label placed earlier weighs 4: labels must not cover labels)."""
+        entry = (box, weight)
+        for cell in self._cells(box):
+            self._grid.setdefault(cell, []).append(entry)
+
+    def _cost(self, box: Box) -> float:
+        near = {id(entry): entry for cell in self._cells(box) for entry in self._grid.get(cell, ())}
+        return sum(weight * _overlap(box, other) for other, weight in near.values())
 
     def place(self, candidates: list[Box]) -> Box:
         """The first candidate box that overlaps nothing, else the one overlapping least."""
-        def cost(box: Box) -> float:
-            return (sum(_overlap(box, o) for o in self.obstacles)
-                    + 4 * sum(_overlap(box, o) for o in self.labels))
-        best = min(enumerate(candidates), key=lambda ic: (cost(ic[1]) > 0, cost(ic[1]), ic[0]))[1]
-        self.labels.append(best)
-        return best
+        costs = [self._cost(box) for box in candidates]
+        best = min(range(len(candidates)), key=lambda i: (costs[i] > 0, costs[i], i))
+        box = candidates[best]
+        self.labels.append(box)
+        self.block(box, 4.0)
+        return box
 
 
 def _el(parent, tag: str, text: str | None = None, **attrs):
@@ -594,13 +616,14 @@ def render(model: Model, progress: Progress | None = None, *, prefix: str = "dg"
     else:
         _draw_pools(_el(body, "g", class_="dg-lanes"), model, 13)
         for node in nodes:  # shapes, flows and lane borders keep labels away from them
-            canvas.obstacles.append(node.bounds)
+            canvas.block(node.bounds)
         for pool in model.pools:
             px, py, pw, ph = pool.bounds
-            canvas.obstacles += [(px, py - 1, pw, 2), (px, py + ph - 1, pw, 2), (px, py, 30, ph)]
+            for edge in ((px, py - 1, pw, 2), (px, py + ph - 1, pw, 2), (px, py, 30, ph)):
+                canvas.block(edge)
         for f in flows:
             for (ax, ay), (bx, by) in zip(f.waypoints, f.waypoints[1:], strict=False):
-                canvas.obstacles.append((min(ax, bx) - 2, min(ay, by) - 2, abs(bx - ax) + 4, abs(by - ay) + 4))
+                canvas.block((min(ax, bx) - 2, min(ay, by) - 2, abs(bx - ax) + 4, abs(by - ay) + 4))
         edges = _el(body, "g", class_="dg-flows")
         ordered = sorted(flows, key=lambda f: (bool(progress.return_counts.get(f.id)), f.id in progress.flow_counts))
         for f in ordered:  # taken flows above the others, returns on top

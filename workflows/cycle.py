@@ -39,7 +39,7 @@ ACTION_LABELS = {
     "return": "Trả lại", "claim": "Nhận xử lý", "release": "Trả về hàng chờ",
     "adjust": "Điều chỉnh thời hạn", "rename": "Đổi tên nhiệm vụ", "remind": "Nhắc hạn", "escalate": "Báo quá hạn",
     "extension_request": "Đề nghị gia hạn", "reassign": "Giao lại việc", "delegate": "Ủy quyền",
-    "comment": "Trao đổi",
+    "comment": "Trao đổi", "migrate": "Chuyển phiên bản quy trình", "deploy": "Triển khai phiên bản quy trình",
 }
 MAX_TEXT = 5000
 

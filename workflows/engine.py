@@ -22,8 +22,9 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.util.diff import diff_workflow
 from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -72,7 +73,12 @@ FIELD_TYPES = ("text", "date", "number", "user", "file")
 
 
 class ModelError(Exception):
-    """A BPMN/DMN document that cannot be parsed or validated."""
+    """A BPMN/DMN document that cannot be parsed or validated (``element_id``/``line``: where, when known)."""
+
+    def __init__(self, message: str, element_id: str = "", line: int | str = ""):
+        super().__init__(message)
+        self.element_id = element_id
+        self.line = line
 
 
 class EngineError(Exception):
@@ -138,8 +144,12 @@ class ProcessSpec:
                 parser.add_dmn_str(text.encode("utf-8"), filename)
             self.spec = parser.get_spec(process_id)
             self.subprocesses = parser.get_subprocess_specs(process_id)
-        except (ValidationException, WorkflowException, SyntaxError, ValueError) as exc:
-            raise ModelError(str(exc)) from exc
+        except ValidationException as exc:
+            raise ModelError(str(exc), getattr(exc, "id", "") or "", getattr(exc, "line_number", "") or "") from exc
+        except (WorkflowException, SyntaxError, ValueError) as exc:
+            raise ModelError(str(exc), getattr(exc, "id", "") or "") from exc
+        for process in (self.spec, *self.subprocesses.values()):
+            _connect_loop_children(process)
         self.process_id = process_id
         self.name = self.spec.description or process_id
         self.steps = tuple(
@@ -161,6 +171,35 @@ class ProcessSpec:
         wf.get_tasks(state=TaskState.READY)[0].data.update(copy.deepcopy(data))
         _run_engine(wf)
         return wf
+
+
+def _connect_loop_children(process) -> None:
+    """Wire each loop's child spec to its merge now, not when the loop creates a child.
+
+    SpiffWorkflow connects a multi-instance child's ``completed_event`` to the loop's ``merge_child`` only
+    in ``create_child``. A state restored on a spec parsed in another process (after a restart, or after a
+    migration to another version) never had that call: its children completed without merging and the
+    loop waited forever (the opinion step of approval_cycle).
+    """
+    for ts in process.task_specs.values():
+        if isinstance(ts, LoopTask):
+            child = process.task_specs.get(ts.task_spec)
+            if child is not None and not child.completed_event.is_connected(ts.merge_child):
+                child.completed_event.connect(ts.merge_child)
+
+
+def check_model(process_id: str, filename: str, text: str, dmn: list[tuple[str, str]] | None = None) -> list[str]:
+    """Parse a BPMN text as SpiffWorkflow will, without caching it; the problems found, in Vietnamese."""
+    try:
+        ProcessSpec(process_id, [(filename, text)], dmn or [])
+    except ModelError as exc:
+        where = f" ở phần tử “{exc.element_id}”" if exc.element_id else ""
+        line = f" (dòng {exc.line})" if exc.line else ""
+        detail = str(exc).split("\n")[0][:300]
+        if str(exc).startswith(("Bước ", "Trường ")):  # our own messages are Vietnamese already
+            return [str(exc)]
+        return [f"SpiffWorkflow không đọc được quy trình{where}{line}: {detail}"]
+    return []
 
 
 def _is_mi_child(ts) -> bool:
@@ -373,6 +412,101 @@ def set_due_date(wf: BpmnWorkflow, due_date: str | None) -> None:
         task.data["due_date"] = due_date
     for task in _timer_tasks(wf, TaskState.WAITING):
         task._set_internal_data(event_value=None)  # evaluated again from the new date
+
+
+# ---------------------------------------------------------------- moving an instance to another version
+
+@dataclass(frozen=True)
+class MigrationCheck:
+    """Whether a running workflow can move to another version, and why not (Vietnamese, for the report)."""
+
+    movable: bool
+    current_steps: tuple[str, ...]  # the step ids the instance waits at
+    reasons: tuple[str, ...]
+
+
+def _spec_label(ts) -> str:
+    name = getattr(ts, "bpmn_name", None) or getattr(ts, "bpmn_id", None) or ts.name
+    return f"“{name}” ({getattr(ts, 'bpmn_id', None) or ts.name})"
+
+
+def _diff(wf: BpmnWorkflow, target: ProcessSpec):
+    top, subprocesses = diff_workflow(_serializer.registry, wf, target.spec, target.subprocesses)
+    reasons = []
+    # a READY/WAITING task must have a counterpart with the same id and type: its work item keeps its step
+    for task in wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED, skip_subprocesses=True):
+        new = top.alignment.get(task)
+        ts = task.task_spec
+        if ts.name.endswith(("BoundaryEventSplit", "BoundaryEventJoin")) or isinstance(ts, MultiInstanceTask):
+            ts_type_ok = new is not None
+        else:
+            ts_type_ok = new is not None and type(new) is type(ts) and new.name == ts.name
+        if not ts_type_ok:
+            if task.task_spec.manual:
+                reasons.append(f"Đang chờ ở bước {_spec_label(ts)} mà phiên bản mới không còn "
+                               "(hoặc đã đổi mã, đổi loại).")
+            elif not any(r.startswith("Đang chờ") for r in reasons):
+                reasons.append(f"Đang chờ ở {_spec_label(ts)} mà phiên bản mới không còn.")
+    # what was passed must still exist: the saved history refers to every task's spec by id
+    gone = [t.task_spec for t in wf.get_tasks(state=TaskState.FINISHED_MASK, skip_subprocesses=True)
+            if top.alignment.get(t) is None]
+    for ts in dict.fromkeys(ts for ts in gone if ts.manual):
+        reasons.append(f"Đã đi qua bước {_spec_label(ts)} mà phiên bản mới đã bỏ.")
+    if gone and not reasons:
+        ids = ", ".join(dict.fromkeys(getattr(ts, "bpmn_id", None) or ts.name for ts in gone))
+        reasons.append(f"Đã đi qua phần tử mà phiên bản mới đã bỏ: {ids}.")
+    if any(sub is None or sub.removed for sub in subprocesses.values()):
+        reasons.append("Quy trình con đang chạy không còn trong phiên bản mới.")
+    return top, tuple(dict.fromkeys(reasons))
+
+
+def check_migration(state: str, source: ProcessSpec, target: ProcessSpec) -> MigrationCheck:
+    """Whether the saved ``state`` (running on ``source``) can continue on ``target``.
+
+    A dry run: the migration is done on a throwaway copy, so the answer is the one ``migrate`` will give.
+    """
+    wf = restore(state, source)
+    current = tuple(dict.fromkeys(t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.READY, manual=True)))
+    _, reasons = _diff(wf, target)
+    if not reasons:
+        try:
+            migrate(wf, target)
+        except EngineError as exc:
+            reasons = (str(exc),)
+    return MigrationCheck(not reasons, current, reasons)
+
+
+def migrate(wf: BpmnWorkflow, target: ProcessSpec) -> BpmnWorkflow:
+    """Move ``wf`` onto ``target`` and return it restored from its new state, ready to run on the new version.
+
+    Uses SpiffWorkflow's ``diff_workflow`` to align the task specs by id, then does what its
+    ``migrate_workflow`` does — re-point every task to the new spec and re-predict the branches below the
+    READY/WAITING tasks — except that each reset task keeps its own data and internal data
+    (``migrate_workflow`` resets them to its parent's data and nothing, which loses a multi-instance child's
+    item: the collaborator of an opinion step, and the merge of its opinion when it completes).
+    The READY tasks keep their engine ids. Raises EngineError when the instance cannot move.
+    """
+    top, reasons = _diff(wf, target)
+    if reasons:
+        raise EngineError(" ".join(reasons))
+    wf.spec = target.spec
+    wf.subprocess_specs = target.subprocesses
+    for task in wf.tasks.values():
+        new = top.alignment.get(task)
+        if new is not None:
+            task.task_spec = new
+    for task in list(wf.get_tasks(state=TaskState.READY | TaskState.WAITING, skip_subprocesses=True)):
+        if task.id in wf.tasks:  # (an earlier reset may have dropped it)
+            internal = copy.deepcopy(task.internal_data)  # e.g. a multi-instance child's item and index
+            task.reset_branch(copy.deepcopy(task.data))
+            task.internal_data = {**internal, **task.internal_data}
+    if wf.last_task not in wf.tasks:
+        wf.last_task = None
+    _run_engine(wf)
+    try:  # what will be saved must restore on the new version alone
+        return restore(serialize(wf), target)
+    except Exception as exc:  # noqa: BLE001 - any failure here means "cannot move", never a half-moved state
+        raise EngineError(f"Không khôi phục được hồ sơ trên phiên bản mới: {exc}") from exc
 
 
 def decide_route(spec: ProcessSpec, data: dict[str, Any]) -> dict[str, Any]:

@@ -233,7 +233,7 @@ def list_for(user: User, page: int = 1, per_page: int = PER_PAGE):
     """The user's notifications, newest first (a Flask-SQLAlchemy Pagination)."""
     query = (select(Notification).where(Notification.user_id == user.id)
              .order_by(Notification.created_at.desc(), Notification.id.desc()))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    return db.paginate(query, page=min(page, 100_000), per_page=per_page, error_out=False, count=True)
 
 
 def mark_read(user: User, notification_id: int) -> Notification:
@@ -357,7 +357,7 @@ def mail_queue(page: int = 1, per_page: int = 50):
     """Mails not sent yet, the given-up ones first (a Flask-SQLAlchemy Pagination)."""
     query = (select(OutboxMail).where(OutboxMail.status.in_(("pending", "failed")))
              .order_by(case((OutboxMail.status == "failed", 0), else_=1), OutboxMail.next_attempt_at, OutboxMail.id))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    return db.paginate(query, page=min(page, 100_000), per_page=per_page, error_out=False, count=True)
 
 
 def mail_counts() -> dict[str, int]:

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from models import ROLES, Agency, ApiToken, AuditEvent, Delegation, User, db
-from workflows import clock
+from workflows import clock, signin
 from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
 from workflows.tx import transaction
 
@@ -54,10 +54,8 @@ def create_user(username: str, password: str, agency_name: str | None, roles: li
 
 
 def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
-    if user is None or not user.active or not user.check_password(password or ""):
-        return None
-    return user
+    """The user for a right password, else None; wrong passwords count towards a lockout (workflows/signin.py)."""
+    return signin.attempt(username, password).user
 
 
 def _hash(token: str) -> str:
@@ -71,12 +69,40 @@ def create_token(user: User) -> str:
     return token
 
 
-def user_for_token(token: str) -> User | None:
+def live_token(token: str) -> ApiToken | None:
+    """The token's row if it is not revoked and its user is active, else None."""
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token),
                                                    ApiToken.revoked_at.is_(None)))
     if row is None or not row.user.active:
         return None
-    return row.user
+    return row
+
+
+def tokens_query(actor: User, username: str | None = None):
+    """The API tokens of ``actor`` (an admin may name another user), newest first, revoked ones included."""
+    owner = actor
+    if username and username != actor.username:
+        if not actor.has_role("admin"):
+            raise NotAllowed("Chỉ quản trị hệ thống được xem mã truy cập của người khác.")
+        owner = db.session.scalar(select(User).where(User.username == username))
+        if owner is None:
+            raise NotFound(f"Không tìm thấy người dùng “{username}”.")
+    return select(ApiToken).where(ApiToken.user_id == owner.id).order_by(ApiToken.created_at.desc(),
+                                                                        ApiToken.id.desc())
+
+
+def revoke_token(actor: User, token_id: int) -> ApiToken:
+    """Revoke one's own API token (an admin: anyone's); revoking twice changes nothing."""
+    with transaction():
+        row = db.session.get(ApiToken, token_id)
+        if row is None or (row.user_id != actor.id and not actor.has_role("admin")):
+            raise NotFound("Không tìm thấy mã truy cập.")
+        if row.revoked_at is None:
+            row.revoked_at = clock.now()
+            db.session.add(AuditEvent(at=row.revoked_at, actor_id=actor.id, action="revoke_token",
+                                      data={"token_id": row.id, "user_id": row.user_id},
+                                      comment=f"Thu hồi mã truy cập API số {row.id} của {row.user.full_name}"))
+    return row
 
 
 def get_user(user_id: int) -> User | None:

@@ -34,7 +34,8 @@ def sync_directory(directory: Path = BPMN_DIR, deployed_by: str = "system") -> l
     """Deploy every file of ``directory`` whose content changed as a new version. Flushes only.
 
     The file name (without extension) is the process id (``approval_cycle.bpmn`` → ``approval_cycle``).
-    Each file is validated by parsing before it is recorded.
+    Each file is validated by parsing before it is recorded. A file whose content some version already has
+    is skipped: an administrator's uploaded version is not replaced by the unchanged file of the checkout.
     """
     deployed = []
     files = sorted(directory.glob("*.bpmn")) + sorted(directory.glob("*.dmn"))
@@ -43,7 +44,8 @@ def sync_directory(directory: Path = BPMN_DIR, deployed_by: str = "system") -> l
         text = path.read_text("utf-8")
         pid = _process_id(path.name)
         current = latest(pid)
-        if current is not None and current.sha256 == _sha(text):
+        if current is not None and db.session.scalar(select(ProcessModel.id).where(
+                ProcessModel.process_id == pid, ProcessModel.sha256 == _sha(text)).limit(1)) is not None:
             continue
         kind = path.suffix.lstrip(".")
         if kind == "bpmn":

@@ -441,6 +441,6 @@ def stuck_page(f: Filters, days: int, page: int = 1, per_page: int = PER_PAGE,
     the count query.
     """
     now = now or clock.now()
-    return _RowsPage(page=max(page, 1), per_page=per_page, error_out=False,
+    return _RowsPage(page=min(max(page, 1), 100_000), per_page=per_page, error_out=False,
                      fetch=lambda offset, limit: stuck(f, days, now, limit=limit, offset=offset),
                      total=lambda: stuck_count(f, days, now) if total is None else total)

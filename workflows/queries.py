@@ -65,7 +65,7 @@ def inbox(user: User, page: int = 1, per_page: int = PER_PAGE):
              .options(joinedload(WorkItem.task))
              .where(_inbox_clause(user))
              .order_by(Task.due_date.is_(None), Task.due_date, WorkItem.created_at, WorkItem.id))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    return db.paginate(query, page=min(page, 100_000), per_page=per_page, error_out=False, count=True)
 
 
 def inbox_count(user: User) -> int:
@@ -110,7 +110,7 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
     if matches is not None:
         query = query.where(matches)
     query = query.order_by(Task.state, Task.due_date.is_(None), Task.due_date, Task.id)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    return db.paginate(query, page=min(page, 100_000), per_page=per_page, error_out=False, count=True)
 
 
 def involved_agency_ids(task: Task) -> set[int]:

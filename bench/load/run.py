@@ -1,0 +1,379 @@
+"""Load and fault test: gunicorn (4 workers) and the background worker on a fresh PostgreSQL database,
+50 simulated officers logging in through the real form and completing their work through the real forms.
+
+    .venv/bin/python bench/load/run.py [--duration 120] [--fault-duration 60] [--users 50] [--tasks 600]
+
+Phase 1 (load) prints requests per second, p50/p95/p99 latency per endpoint and errors. Phase 2 (fault)
+runs the same load, kills -9 one gunicorn worker and the background worker half-way, restarts the worker
+and goes on. Then the invariants are checked directly in the database. Exit status 1 when a target or an
+invariant fails. Needs a PostgreSQL server that the ``postgres`` user reaches without a password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import seed as seeding  # noqa: E402
+
+BIN = Path(sys.executable).parent
+TARGETS = {"inbox": 150.0, "complete": 300.0}  # p95, ms
+
+
+# ---------------------------------------------------------------- servers
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class Servers:
+    def __init__(self, env: dict, port: int, workers: int, log_dir: Path):
+        self.env, self.port, self.workers, self.log_dir = env, port, workers, log_dir
+        self.gunicorn = self.worker = None
+
+    def start_gunicorn(self) -> None:
+        env = {**self.env, "WEB_CONCURRENCY": str(self.workers), "BIND": f"127.0.0.1:{self.port}"}
+        log = open(self.log_dir / "gunicorn.log", "ab")  # noqa: SIM115 (kept open while it runs)
+        self.gunicorn = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+                                         cwd=ROOT, env=env, stdout=log, stderr=log)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if request("GET", self.port, "/healthz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise SystemExit("gunicorn did not answer /healthz within 60 s; see " + str(self.log_dir / "gunicorn.log"))
+
+    def start_worker(self) -> None:
+        log = open(self.log_dir / "worker.log", "ab")  # noqa: SIM115
+        self.worker = subprocess.Popen([str(BIN / "flask"), "--app", "app", "worker", "--interval", "5"],
+                                       cwd=ROOT, env=self.env, stdout=log, stderr=log)
+
+    def gunicorn_workers(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.gunicorn.pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def stop(self) -> None:
+        for proc in (self.worker, self.gunicorn):
+            if proc and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=40)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+# ---------------------------------------------------------------- a simulated user
+
+def request(method: str, port: int, path: str, body: bytes | None = None, headers: dict | None = None,
+            timeout: float = 60) -> tuple[int, dict, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.headers, response.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+INPUT = re.compile(r"<input\b[^>]*>", re.S)
+ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
+ITEM_LINK = re.compile(r'href="/tasks/(\d+)#wi(\d+)"')
+
+
+class User:
+    def __init__(self, username: str, port: int, stats: Stats, stop_at: float, think: float):
+        self.username, self.port, self.stats, self.stop_at, self.think = username, port, stats, stop_at, think
+        self.cookies: dict[str, str] = {}
+
+    def call(self, name: str, method: str, path: str, body: bytes | None = None, content_type: str | None = None):
+        headers = {"X-Request-ID": uuid.uuid4().hex}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if content_type:
+            headers["Content-Type"] = content_type
+        started = time.perf_counter()
+        try:
+            status, response_headers, text = request(method, self.port, path, body, headers)
+        except (OSError, http.client.HTTPException) as exc:
+            self.stats.record(name, (time.perf_counter() - started) * 1000, None, f"{type(exc).__name__}")
+            return None, ""
+        self.stats.record(name, (time.perf_counter() - started) * 1000, status)
+        for cookie in response_headers.get_all("Set-Cookie") or []:
+            key, _, value = cookie.split(";", 1)[0].partition("=")
+            if value and "max-age=0" not in cookie.lower():
+                self.cookies[key.strip()] = value
+            else:
+                self.cookies.pop(key.strip(), None)
+        return status, text
+
+    def login(self) -> bool:
+        status, page = self.call("login_form", "GET", "/login")
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page or "")
+        if status != 200 or not token:
+            return False
+        form = urlencode({"username": self.username, "password": seeding.PASSWORD, "csrf_token": token.group(1)})
+        status, _ = self.call("login", "POST", "/login", form.encode(), "application/x-www-form-urlencoded")
+        return status == 302
+
+    def run(self) -> None:
+        time.sleep(random.uniform(0, self.think * 2))  # users arrive over a few seconds
+        while time.time() < self.stop_at and not self.login():
+            time.sleep(1)
+        while time.time() < self.stop_at:
+            status, inbox = self.call("inbox", "GET", "/inbox")
+            links = ITEM_LINK.findall(inbox or "")
+            if status == 200 and links and time.time() < self.stop_at:
+                task_id, item_id = random.choice(links)
+                self.pause()
+                status, page = self.call("task", "GET", f"/tasks/{task_id}")
+                if status == 200 and time.time() < self.stop_at:
+                    self.pause()
+                    self.complete(item_id, page)
+            self.pause()
+
+    def complete(self, item_id: str, page: str) -> None:
+        action = f'action="/work-items/{item_id}/complete"'
+        start = page.find(action)
+        if start < 0:
+            return  # not this user's to act on (any more)
+        form = page[start:page.find("</form>", start)]
+        fields, files = {}, {}
+        for tag in INPUT.findall(form):
+            attrs = dict(ATTR.findall(tag))
+            if attrs.get("type") == "hidden" and "name" in attrs:
+                fields[attrs["name"]] = attrs.get("value", "")
+            elif attrs.get("type") == "file" and "required" in tag:
+                files[attrs["name"]] = ("du-thao.txt", f"Dự thảo của {self.username}\n".encode())
+        fields["decision"] = "submit"
+        fields[f"wi{item_id}-note"] = "Gửi từ kiểm thử tải"
+        body, content_type = multipart(fields, files)
+        self.call("complete", "POST", f"/work-items/{item_id}/complete", body, content_type)
+
+    def pause(self) -> None:
+        time.sleep(random.uniform(0.5, 1.5) * self.think)
+
+
+def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, (filename, content) in files.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     f"Content-Type: text/plain\r\n\r\n".encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latency: dict[str, list[float]] = defaultdict(list)
+        self.status: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+
+    def record(self, name: str, ms: float, status: int | None, error: str | None = None) -> None:
+        with self.lock:
+            self.latency[name].append(ms)
+            self.status[name][status if status is not None else error] += 1
+
+    def count(self, predicate) -> int:
+        return sum(n for codes in self.status.values() for code, n in codes.items() if predicate(code))
+
+
+EXPECTED = {"login_form": {200}, "login": {302}, "inbox": {200}, "task": {200}, "complete": {302, 409}}
+
+
+def run_phase(title: str, args, port: int, on_half=None) -> Stats:
+    stats = Stats()
+    started = time.time()
+    stop_at = started + args_duration(args, title)
+    users = [User(name, port, stats, stop_at, args.think)
+             for name in seeding.officer_names(args.agencies, args.officers)[:args.users]]
+    threads = [threading.Thread(target=u.run, daemon=True) for u in users]
+    for t in threads:
+        t.start()
+    if on_half:
+        time.sleep((stop_at - started) / 2)
+        on_half()
+    for t in threads:
+        t.join(timeout=max(stop_at - time.time(), 0) + 90)
+    report(title, stats, time.time() - started)
+    return stats
+
+
+def args_duration(args, title: str) -> float:
+    return args.fault_duration if title.startswith("fault") else args.duration
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def report(title: str, stats: Stats, elapsed: float) -> None:
+    total = sum(len(v) for v in stats.latency.values())
+    print(f"\n== {title}: {total} requests in {elapsed:.0f} s = {total / elapsed:.1f} requests/s")
+    print(f"{'endpoint':<12}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'mean':>8}  statuses")
+    for name in ("login_form", "login", "inbox", "task", "complete"):
+        values = stats.latency.get(name)
+        if not values:
+            continue
+        codes = ", ".join(f"{code}×{n}" for code, n in sorted(stats.status[name].items(), key=str))
+        print(f"{name:<12}{len(values):>7}{pct(values, 50):>9.0f}{pct(values, 95):>9.0f}{pct(values, 99):>9.0f}"
+              f"{statistics.mean(values):>8.0f}  {codes}")
+    unexpected = sum(n for name, codes in stats.status.items() for code, n in codes.items()
+                     if code not in EXPECTED[name])
+    print(f"errors (unexpected status or connection failure): {unexpected}; "
+          f"5xx: {stats.count(lambda c: isinstance(c, int) and c >= 500)}")
+
+
+# ---------------------------------------------------------------- invariants
+
+def check_invariants() -> list[tuple[str, int, int]]:
+    """(name, checked, violations) read straight from the database and the engine states."""
+    from sqlalchemy import func, select
+
+    from app import create_app
+    from models import AuditEvent, ProcessInstance, Task, WorkItem, db
+    from workflows import engine, process_models
+
+    app = create_app({"DEPLOY_MODELS_ON_START": False})
+    results = []
+    with app.app_context():
+        done = db.session.execute(select(WorkItem.id, WorkItem.decision).where(WorkItem.status == "done")).all()
+        audited = set(db.session.execute(select(AuditEvent.work_item_id, AuditEvent.action)
+                                         .where(AuditEvent.work_item_id.is_not(None))).all())
+        results.append(("every completed work item has its audit event", len(done),
+                        sum(1 for row in done if (row.id, row.decision) not in audited)))
+        running = db.session.scalars(select(ProcessInstance).where(ProcessInstance.status == "running")).all()
+        bad = 0
+        for instance in running:
+            ready = [s.task_id for s in engine.ready_steps(process_models.restore(instance))]
+            open_ = db.session.scalars(select(WorkItem.engine_task_id).where(
+                WorkItem.instance_id == instance.id, WorkItem.status == "open")).all()
+            if sorted(ready) != sorted(open_) or len(set(open_)) != len(open_):
+                bad += 1
+                print(f"  instance {instance.id}: engine READY {ready} ≠ open work items {open_}")
+        results.append(("every READY user task has exactly one open work item", len(running), bad))
+        active = db.session.scalar(select(func.count()).select_from(Task).where(Task.state == "active"))
+        missing = db.session.scalar(select(func.count()).select_from(Task).where(
+            Task.state == "active", Task.current_step.is_(None)))
+        results.append(("no active task without a current step", active, missing))
+        db.engine.dispose()
+    return results
+
+
+# ---------------------------------------------------------------- main
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=120, help="seconds of the load phase")
+    parser.add_argument("--fault-duration", type=float, default=60, help="seconds of the fault phase (0: skip)")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--agencies", type=int, default=10)
+    parser.add_argument("--officers", type=int, default=5, help="officers per agency")
+    parser.add_argument("--tasks", type=int, default=600)
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds a user pauses between clicks")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--port", type=int, default=5150)
+    parser.add_argument("--database-url", default=os.environ.get(
+        "LOAD_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/load"))
+    parser.add_argument("--reuse", action="store_true", help="keep the database as it is (no re-create, no seed)")
+    args = parser.parse_args()
+
+    log_dir = Path(os.environ.get("LOAD_LOG_DIR", "/tmp/load-test"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for old in ("gunicorn.log", "worker.log"):
+        (log_dir / old).unlink(missing_ok=True)
+    upload_dir = log_dir / "uploads"
+    os.environ.update(DATABASE_URL=args.database_url, UPLOAD_FOLDER=str(upload_dir), LOG_FORMAT="json")
+    # 50 simulated people share 127.0.0.1: the per-address login limit would refuse most of them
+    env = {**os.environ, "SECRET_KEY": "load-test-" + uuid.uuid4().hex, "RATELIMIT_ENABLED": "0"}
+    if not args.reuse:
+        print(f"Fresh database {args.database_url.rsplit('/', 1)[1]}: schema, "
+              f"{args.agencies} agencies × {args.officers} officers, {args.tasks} tasks")
+        recreate_database(args.database_url)
+        subprocess.run([str(BIN / "flask"), "--app", "app", "init-db"], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, str(Path(__file__).with_name("seed.py")), "--agencies", str(args.agencies),
+                        "--officers", str(args.officers), "--tasks", str(args.tasks)], cwd=ROOT, env=env, check=True)
+
+    servers = Servers(env, args.port, args.workers, log_dir)
+    failures = []
+    phases = []
+    try:
+        servers.start_gunicorn()
+        servers.start_worker()
+        print(f"gunicorn ({args.workers} workers) and the background worker are up; logs in {log_dir}")
+        for _ in range(args.workers * 5):  # warm every worker (imports, templates, process specs) unmeasured
+            request("GET", args.port, "/login")
+        phases.append(run_phase("load", args, args.port))
+        if args.fault_duration > 0:
+            def kill_and_restart():
+                victim = random.choice(servers.gunicorn_workers())
+                print(f"  kill -9 gunicorn worker {victim} and background worker {servers.worker.pid}", flush=True)
+                os.kill(victim, signal.SIGKILL)
+                os.kill(servers.worker.pid, signal.SIGKILL)
+                servers.worker.wait()
+                time.sleep(2)
+                servers.start_worker()
+                print(f"  background worker restarted ({servers.worker.pid})", flush=True)
+            phases.append(run_phase("fault (kill -9 half-way)", args, args.port, kill_and_restart))
+    finally:
+        servers.stop()
+
+    load = phases[0]
+    for name, target in TARGETS.items():
+        value = pct(load.latency.get(name, [0]), 95)
+        ok = value < target
+        print(f"target p95 {name} < {target:.0f} ms: {value:.0f} ms {'OK' if ok else 'MISSED'}")
+        if not ok:
+            failures.append(f"p95 {name}")
+    errors = sum(n for name, codes in load.status.items() for code, n in codes.items() if code not in EXPECTED[name])
+    print(f"target 0 errors under load: {errors} {'OK' if errors == 0 else 'MISSED'}")
+    if errors:
+        failures.append("errors")
+    five_hundreds = sum(s.count(lambda c: isinstance(c, int) and c >= 500) for s in phases)
+    print(f"no 500 responses in any phase: {five_hundreds} {'OK' if five_hundreds == 0 else 'VIOLATED'}")
+    if five_hundreds:
+        failures.append("5xx")
+    if len(phases) > 1:
+        dropped = sum(n for codes in phases[1].status.values() for code, n in codes.items() if isinstance(code, str))
+        print(f"fault phase: {dropped} requests lost with the killed worker's connection (expected, not 5xx)")
+    print("\nInvariants (from the database and the restored engine states):")
+    for name, checked, bad in check_invariants():
+        print(f"  {name}: {checked} checked, {bad} violations {'OK' if bad == 0 else 'VIOLATED'}")
+        if bad:
+            failures.append(name)
+    print("\nRESULT:", "all targets met" if not failures else "FAILED: " + ", ".join(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Seed the load-test database: 10 agencies of 5 officers and a head each, the coordinating, appraising
+and approving agencies, and tasks already assigned to the officers (so they open at "Xây dựng dự thảo").
+
+Run by ``bench/load/run.py`` with DATABASE_URL pointing at the fresh ``load`` database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+PASSWORD = "tai-thu-1234"
+SUPPORT = {"Sở Khoa học và Công nghệ": "coordinator", "Sở Tư pháp": "appraiser", "Sở Nội vụ": "appraiser",
+           "UBND tỉnh": "approver"}
+
+
+def officer_names(agencies: int, officers: int) -> list[str]:
+    return [f"cv{a:02d}.{o}" for a in range(1, agencies + 1) for o in range(1, officers + 1)]
+
+
+def seed(agencies: int, officers: int, tasks: int) -> None:
+    from sqlalchemy import select
+
+    from app import create_app
+    from models import WorkItem, db
+    from workflows import cycle, people
+
+    app = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:20000"})  # logins stay cheap under load
+    with app.app_context():
+        for i, (name, role) in enumerate(SUPPORT.items()):
+            people.create_agency(name)
+            people.create_user(f"u{i}.{role}", PASSWORD, name, [role], full_name=f"Cán bộ {name}")
+        coord = people.create_user("dieuphoi", PASSWORD, "Sở Khoa học và Công nghệ", ["coordinator"],
+                                   full_name="Tổ giúp việc")
+        heads, staff = {}, {}
+        for a in range(1, agencies + 1):
+            name = f"Sở Thử tải {a:02d}"
+            people.create_agency(name)
+            heads[name] = people.create_user(f"ld{a:02d}", PASSWORD, name, ["agency_head"],
+                                             full_name=f"Lãnh đạo {a:02d}")
+            staff[name] = [people.create_user(f"cv{a:02d}.{o}", PASSWORD, name, ["officer"],
+                                              full_name=f"Chuyên viên {a:02d}.{o}").username
+                           for o in range(1, officers + 1)]
+        names = list(heads)
+        started = time.perf_counter()
+        for n in range(tasks):
+            lead = names[n % len(names)]
+            task = cycle.create_task(coord, title=f"Nhiệm vụ thử tải số {n + 1}: xây dựng kế hoạch", lead_agency=lead,
+                                     output_type="plan", collaborating_agencies=[], due_date=date(2027, 6, 30))
+            item = db.session.scalar(select(WorkItem).where(WorkItem.task_id == task.id, WorkItem.status == "open"))
+            officer = staff[lead][(n // len(names)) % officers]
+            cycle.complete(item.id, heads[lead], "submit", None, {"assignee": officer})
+            if (n + 1) % 100 == 0:
+                print(f"  {n + 1} tasks seeded ({time.perf_counter() - started:.0f} s)", flush=True)
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--agencies", type=int, default=10)
+    parser.add_argument("--officers", type=int, default=5)
+    parser.add_argument("--tasks", type=int, default=600)
+    args = parser.parse_args()
+    seed(args.agencies, args.officers, args.tasks)

@@ -1,0 +1,153 @@
+"""Backup and restore: ``flask backup`` writes a portable zip, ``flask restore`` brings back the same tasks,
+work items, history, process states and files into an empty database, and work goes on from there."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from werkzeug.datastructures import FileStorage
+
+from models import Agency, Attachment, AuditEvent, ProcessInstance, Task, WorkItem, db
+from tests.conftest import JUSTICE, act, item_at, new_task
+from workflows import comments, cycle, files, process_models
+
+
+def seed(world):
+    """Three tasks at different steps, with an uploaded draft and a comment, through the real use cases."""
+    first = new_task(world)
+    act(world, first, "assign")
+    draft = FileStorage(io.BytesIO("Dự thảo Đề án chuyển đổi số".encode()), filename="Dự thảo đề án.txt")
+    cycle.complete(item_at(first, "draft").id, world["officer"], "submit", None, {"note": "Bản đầu"},
+                   {"draft_file": draft})
+    act(world, first, "give_opinion", user="collab_a")
+    justice = db.session.scalar(select(Agency.id).where(Agency.name == JUSTICE))
+    comments.add_comment(world["coord"], first, "Đề nghị Sở Tư pháp lưu ý tiến độ.", [justice])
+    second = new_task(world, title="Kế hoạch phát triển thương mại điện tử", collaborators=())
+    act(world, second, "assign")
+    third = new_task(world, title="Báo cáo sơ kết", output_type="report", collaborators=())
+    return first, second, third
+
+
+def snapshot() -> dict:
+    db.session.expire_all()
+
+    def rows(model, *columns):
+        return [tuple(getattr(r, c) for c in columns) for r in db.session.scalars(select(model).order_by(model.id))]
+    return {
+        "tasks": rows(Task, "id", "code", "title", "state", "current_step", "current_holder", "due_date",
+                      "created_at"),
+        "work_items": rows(WorkItem, "id", "instance_id", "engine_task_id", "step_id", "status", "agency_id",
+                           "claimed_by_id", "decision", "fields", "completed_at"),
+        "audit": rows(AuditEvent, "id", "at", "actor_id", "task_id", "work_item_id", "action", "comment", "data"),
+        "instances": rows(ProcessInstance, "id", "task_id", "process_model_id", "state", "status", "version"),
+        "attachments": rows(Attachment, "id", "task_id", "filename", "stored_name", "sha256", "size"),
+    }
+
+
+def wipe(app) -> None:
+    """An empty database at the same migration head, as `init-db` leaves it (process models deployed)."""
+    db.session.commit()
+    tables = [f'"{t.name}"' for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))
+    for path in Path(app.config["UPLOAD_FOLDER"]).iterdir():
+        path.unlink()
+    process_models.sync_directory()
+    db.session.commit()
+    db.session.expire_all()
+
+
+@pytest.fixture
+def archive(app, world, frozen, tmp_path):
+    tasks = seed(world)
+    before = snapshot()
+    path = tmp_path / "sao-luu.zip"
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["backup", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Đã sao lưu" in result.output
+    return path, tasks, before
+
+
+def test_restore_brings_back_tasks_history_states_and_files_and_work_goes_on(app, world, frozen, archive):
+    path, (first, second, _third), before = archive
+    with zipfile.ZipFile(path) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        assert manifest["tables"]["task"] == 3 and manifest["files"] == 1
+        assert manifest["alembic_revision"]
+    wipe(app)
+    assert snapshot()["tasks"] == []
+
+    result = app.test_cli_runner().invoke(args=["restore", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert "Đã khôi phục" in result.output
+    after = snapshot()
+    assert after == before
+    assert len(after["audit"]) > 5 and any(e[5] == "comment" for e in after["audit"])
+    attachment = db.session.scalar(select(Attachment))
+    assert files.path_of(attachment).read_text(encoding="utf-8") == "Dự thảo Đề án chuyển đổi số"
+    task = db.session.get(Task, first.id)
+    assert task.current_step == before["tasks"][0][4]
+
+    # the restored engine state goes on: the second collaborator's opinion, then the lead officer finalises
+    act(world, task, "give_opinion", user="collab_b")
+    act(world, task, "finalise")
+    assert [i.step_id for i in db.session.scalars(select(WorkItem).where(
+        WorkItem.task_id == task.id, WorkItem.status == "open"))] == ["signoff"]
+    newest = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
+    assert newest.id > max(e[0] for e in before["audit"])  # sequences moved past the restored ids
+    assert new_task(world, title="Nhiệm vụ mới sau khôi phục").id > max(t[0] for t in before["tasks"])
+    act(world, db.session.get(Task, second.id), "draft")
+
+
+def test_restore_refuses_a_database_with_data_unless_forced(app, world, frozen, archive):
+    path, _tasks, before = archive
+    runner = app.test_cli_runner()
+
+    refused = runner.invoke(args=["restore", str(path)])
+
+    assert refused.exit_code != 0
+    assert "đã có dữ liệu" in refused.output and "--force" in refused.output
+    new_task(world, title="Nhiệm vụ thêm sau sao lưu")
+    db.session.commit()
+    forced = runner.invoke(args=["restore", str(path), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert snapshot() == before
+
+
+def test_restore_refuses_another_schema_revision_with_a_clear_message(app, world, frozen, archive, tmp_path):
+    path, _tasks, _before = archive
+    other = tmp_path / "cu.zip"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(other, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "manifest.json":
+                manifest = json.loads(content)
+                manifest["alembic_revision"] = "0001"
+                content = json.dumps(manifest).encode()
+            target.writestr(info, content)
+    wipe(app)
+
+    result = app.test_cli_runner().invoke(args=["restore", str(other)])
+
+    assert result.exit_code != 0
+    assert "phiên bản lược đồ 0001" in result.output and "cùng phiên bản" in result.output
+    assert snapshot()["tasks"] == []
+
+
+def test_a_file_that_is_not_a_backup_is_refused(app, tmp_path):
+    junk = tmp_path / "khong-phai.zip"
+    junk.write_bytes(b"not a zip")
+
+    result = app.test_cli_runner().invoke(args=["restore", str(junk)])
+
+    assert result.exit_code != 0 and "Không đọc được tệp sao lưu" in result.output

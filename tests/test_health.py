@@ -1,0 +1,48 @@
+"""``GET /healthz``: a load balancer learns whether this instance can serve, without logging in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app import create_app
+from models import Timer, db
+from tests.conftest import new_task
+
+
+def test_healthz_answers_without_login_with_the_counts(app, world, frozen):
+    task = new_task(world)
+    client = app.test_client()
+
+    r = client.get("/healthz")
+
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["process_models"] >= 4  # every bpmn/ and dmn file deployed
+    waiting = Timer.query.filter_by(task_id=task.id, fired_at=None, cancelled_at=None).count()
+    assert waiting > 0 and body["pending_timers"] == waiting
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_fired_timers_are_no_longer_pending(app, world, frozen):
+    new_task(world)
+    before = app.test_client().get("/healthz").get_json()["pending_timers"]
+    timer = Timer.query.filter_by(fired_at=None).first()
+    timer.fired_at = datetime(2026, 3, 2)
+    db.session.commit()
+
+    assert app.test_client().get("/healthz").get_json()["pending_timers"] == before - 1
+
+
+def test_healthz_is_503_with_the_reason_when_the_database_is_unreachable(tmp_path):
+    broken = create_app({"TESTING": True, "DEPLOY_MODELS_ON_START": False,
+                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}"})
+
+    r = broken.test_client().get("/healthz")
+
+    assert r.status_code == 503
+    body = r.get_json()
+    assert body["status"] == "error" and body["database"] == "unavailable"
+    assert body["reason"].startswith("OperationalError")
+    with broken.app_context():
+        db.engine.dispose()

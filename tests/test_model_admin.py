@@ -1,0 +1,262 @@
+"""Process-model administration: validating and deploying an uploaded BPMN file, versions and their
+use, and moving running instances to a new version in bulk (dry run, audit, the ones left behind)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from models import AuditEvent, ProcessInstance, ProcessModel, Task, WorkItem, db
+from tests.conftest import PASSWORD, act, item_at, new_task, open_items
+from workflows import model_admin, process_models
+from workflows.errors import Invalid, NotAllowed
+
+SOURCE = (process_models.BPMN_DIR / "approval_cycle.bpmn").read_text("utf-8")
+
+
+def v2_source() -> str:
+    """approval_cycle with the head's sign-off step under a new id (the old step is gone) and two
+    harmless label changes elsewhere."""
+    text = re.sub(r'(["> ])signoff(["<_.])', r"\1signoff_v2\2", SOURCE)
+    text = text.replace('name="Hoàn thiện dự thảo"', 'name="Hoàn thiện dự thảo sau góp ý"')
+    return text.replace('name="Phê duyệt"', 'name="Chủ tịch UBND tỉnh phê duyệt"')
+
+
+def deploy_v2(world) -> ProcessModel:
+    return model_admin.deploy_upload(world["admin"], "approval_cycle.bpmn", v2_source().encode("utf-8"))
+
+
+def errors_for(content: str | bytes, filename: str = "approval_cycle.bpmn", process_id: str | None = None):
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return model_admin.validate_upload(filename, data, process_id)
+
+
+# ---------------------------------------------------------------- validation
+
+@pytest.mark.parametrize(("content", "filename", "expected"), [
+    ("", "approval_cycle.bpmn", "Vui lòng chọn tệp BPMN"),
+    (SOURCE, "quy_trinh.docx", "không phải tệp BPMN"),
+    ("<definitions><process", "approval_cycle.bpmn", "không phải XML hợp lệ (dòng 1)"),
+    ("<html/>", "approval_cycle.bpmn", "không phải BPMN 2.0"),
+    (SOURCE.replace('isExecutable="true"', 'isExecutable="false"'), "approval_cycle.bpmn",
+     "không có quy trình nào được đánh dấu thực thi"),
+    (SOURCE.replace('bpmn:process id="approval_cycle"', 'bpmn:process id="quy_trinh_moi"')
+     .replace('processRef="approval_cycle"', 'processRef="quy_trinh_moi"'), "approval_cycle.bpmn",
+     "Mã quy trình quy_trinh_moi chưa có trong hệ thống"),
+    (SOURCE, "approval_cycle.bpmn", "giống hệt phiên bản hiện hành (phiên bản 1)"),
+    (SOURCE.replace('<spiffworkflow:property name="role" value="approver"/>', ""), "approval_cycle.bpmn",
+     "Bước “Phê duyệt” (approve) chưa khai báo vai trò"),
+    (SOURCE.replace('value="approver"', 'value="chu_tich"'), "approval_cycle.bpmn",
+     "Bước “Phê duyệt” (approve) có vai trò không hợp lệ “chu_tich”"),
+    (SOURCE.replace('value="date|required|Ngày ban hành"', 'value="datetime|required|Ngày ban hành"'),
+     "approval_cycle.bpmn", "trường “decision_date” có kiểu không hợp lệ “datetime”"),
+    (re.sub(r'<bpmndi:BPMNShape id="[^"]*" bpmnElement="approve"[^>]*>.*?</bpmndi:BPMNShape>', "", SOURCE,
+            flags=re.S), "approval_cycle.bpmn", "Thiếu tọa độ trên sơ đồ (bpmndi) cho: “Phê duyệt” (approve)"),
+    (SOURCE.replace('default="f_collab_no"', 'default="khong_co"', 1), "approval_cycle.bpmn",
+     "SpiffWorkflow không đọc được quy trình ở phần tử “f_collab_no”"),
+    (SOURCE.replace('decision == "return"', 'decision ==== "return"', 1), "approval_cycle.bpmn",
+     "Điều kiện của luồng “Trả lại” (f_signoff_return) không phải biểu thức Python hợp lệ"),
+])
+def test_bad_uploads_are_refused_with_a_vietnamese_reason(world, content, filename, expected):
+    errors = errors_for(content, filename)
+    assert any(expected in e for e in errors), errors
+    with pytest.raises(Invalid) as caught:
+        model_admin.deploy_upload(world["admin"], filename, content.encode("utf-8") if content else b"")
+    assert expected in caught.value.fields["file"]
+    assert db.session.scalar(select(ProcessModel.version).where(
+        ProcessModel.process_id == "approval_cycle").order_by(ProcessModel.version.desc()).limit(1)) == 1
+
+
+def test_an_upload_must_replace_the_process_of_its_page(world):
+    errors = errors_for(v2_source(), process_id="report_cycle")
+    assert errors == ["Mã quy trình trong tệp (approval_cycle) khác với quy trình đang cập nhật (report_cycle)."]
+
+
+def test_only_an_admin_deploys(world):
+    with pytest.raises(NotAllowed):
+        model_admin.deploy_upload(world["coord"], "approval_cycle.bpmn", v2_source().encode("utf-8"))
+
+
+# ---------------------------------------------------------------- deploying
+
+def test_deploying_an_upload_makes_the_next_version_that_new_tasks_use(world):
+    old = new_task(world, collaborators=())
+    v2 = deploy_v2(world)
+    assert (v2.version, v2.deployed_by, v2.filename) == (2, "admin", "approval_cycle.bpmn")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "deploy"))
+    assert event.actor.username == "admin" and event.data["version"] == 2 and event.task_id is None
+
+    new = new_task(world, collaborators=(), title="Nhiệm vụ giao sau khi triển khai phiên bản 2")
+    for step in ("assign", "draft"):
+        act(world, new, step)
+    assert item_at(new, "finalise").step_name == "Hoàn thiện dự thảo sau góp ý"
+    act(world, new, "finalise")
+    assert [i.step_id for i in open_items(new)] == ["signoff_v2"]
+    instances = {i.task_id: i.process_model.version for i in db.session.scalars(select(ProcessInstance))}
+    assert instances == {old.id: 1, new.id: 2}
+
+    rows = {r.process_id: r for r in model_admin.versions()}
+    counts = [(v.model.version, v.running, v.completed) for v in rows["approval_cycle"].versions]
+    assert counts == [(2, 1, 0), (1, 1, 0)]
+    # the unchanged file of the checkout does not take the uploaded version's place at the next start-up
+    assert process_models.sync_directory() == []
+
+
+# ---------------------------------------------------------------- bulk migration (acceptance)
+
+STEP_USER = {"signoff_v2": "head"}
+
+
+def drive_to_end(world, task: Task) -> None:
+    for _ in range(20):
+        items = open_items(task)
+        if not items:
+            return
+        act(world, task, items[0].step_id, user=STEP_USER.get(items[0].step_id))
+    raise AssertionError(f"{task.code} did not finish: {[i.step_id for i in open_items(task)]}")
+
+
+def test_bulk_migration_moves_what_can_move_and_reports_the_rest(world):
+    tasks = []
+    for n in range(100):
+        task = new_task(world, collaborators=(), title=f"Nhiệm vụ số {n + 1}")
+        for step in ("assign", "draft", "finalise")[:n % 4]:
+            act(world, task, step)
+        tasks.append(task)
+    at_signoff = {t.id for t in tasks if open_items(t)[0].step_id == "signoff"}
+    assert len(at_signoff) == 25
+    v1 = process_models.latest("approval_cycle")
+    v2 = deploy_v2(world)
+    admin = world["admin"]
+
+    plan = model_admin.plan_migration(admin, v1, v2)
+    assert len(plan.rows) == 100
+    assert {r.instance.task_id for r in plan.blocked} == at_signoff
+    blocked = plan.blocked[0]
+    assert blocked.steps == "Lãnh đạo đơn vị ký duyệt"
+    assert blocked.reasons == ("Đang chờ ở bước “Lãnh đạo đơn vị ký duyệt” (signoff) mà phiên bản mới không còn "
+                               "(hoặc đã đổi mã, đổi loại).",)
+    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "migrate")) is None  # a dry run
+
+    result = model_admin.migrate(admin, v1, v2)
+    assert len(result.moved) == 75 and set(result.left) == {r.instance.id for r in plan.blocked}
+    version_of = {i.task_id: i.process_model_id for i in db.session.scalars(select(ProcessInstance))}
+    assert {t for t, m in version_of.items() if m == v1.id} == at_signoff
+    audits = {e.task_id: e for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "migrate"))}
+    assert set(audits) == {t.id for t in tasks} - at_signoff
+    sample = audits[tasks[2].id]
+    assert (sample.actor.username, sample.data["from_version"], sample.data["to_version"]) == ("admin", 1, 2)
+    assert sample.from_step == "Hoàn thiện dự thảo" and sample.to_step == "Hoàn thiện dự thảo sau góp ý"
+    # the open work items stayed (same ids, same holders); names follow the new version
+    assert item_at(tasks[2], "finalise").step_name == "Hoàn thiện dự thảo sau góp ý"
+    assert db.session.scalar(select(WorkItem.id).where(WorkItem.status == "cancelled")) is None
+
+    driven = tasks[:20]  # every starting step five times, moved and left behind (all 100 take ~50 s more)
+    for task in driven:
+        drive_to_end(world, task)
+        db.session.refresh(task)
+        assert task.state == "done", task.code
+    for task in driven:
+        steps = list(db.session.scalars(select(WorkItem.step_id).where(
+            WorkItem.task_id == task.id, WorkItem.status == "done").order_by(WorkItem.id)))
+        if task.id in at_signoff:  # finished on v1, through its own sign-off step
+            assert "signoff" in steps and "signoff_v2" not in steps
+        else:
+            assert steps[-5:] == ["signoff_v2", "appraise", "approve", "report", "confirm"]
+            approve = db.session.scalar(select(WorkItem).where(WorkItem.task_id == task.id,
+                                                               WorkItem.step_id == "approve"))
+            assert approve.step_name == "Chủ tịch UBND tỉnh phê duyệt"
+    # migrating again moves nothing: the ones left behind still cannot move
+    again = model_admin.migrate(admin, v1, v2)
+    assert again.moved == [] and len(again.left) == 25 - 5
+
+
+def test_an_instance_that_passed_a_removed_step_stays(world):
+    task = new_task(world, collaborators=())
+    for step in ("assign", "draft", "finalise", "signoff"):
+        act(world, task, step)
+    v1 = process_models.latest("approval_cycle")
+    v2 = deploy_v2(world)
+    plan = model_admin.plan_migration(world["admin"], v1, v2)
+    assert [r.reasons for r in plan.rows] == [
+        ("Đã đi qua bước “Lãnh đạo đơn vị ký duyệt” (signoff) mà phiên bản mới đã bỏ.",)]
+    with pytest.raises(NotAllowed):
+        model_admin.plan_migration(world["coord"], v1, v2)
+    with pytest.raises(NotAllowed):
+        model_admin.migrate(world["coord"], v1, v2)
+
+
+def test_an_instance_waiting_for_opinions_keeps_each_collaborator_item(world):
+    task = new_task(world)
+    for step in ("assign", "draft"):
+        act(world, task, step)
+    before = [(i.id, i.engine_task_id, i.agency.name) for i in open_items(task)]
+    assert len(before) == 2
+    v1 = process_models.latest("approval_cycle")
+    v2 = deploy_v2(world)
+    assert model_admin.migrate(world["admin"], v1, v2).moved
+    assert [(i.id, i.engine_task_id, i.agency.name) for i in open_items(task)] == before
+    drive_to_end(world, task)
+    db.session.refresh(task)
+    assert task.state == "done"
+
+
+# ---------------------------------------------------------------- pages
+
+def test_non_admins_get_403_on_every_model_page(world, browser):
+    v1 = process_models.latest("approval_cycle")
+    urls = ["/admin/models", "/admin/models/approval_cycle", f"/admin/models/versions/{v1.id}/diagram",
+            f"/admin/models/versions/{v1.id}/migrate"]
+    browser.login("coord", PASSWORD)
+    for url in urls:
+        assert browser.client.get(url).status_code == 403, url
+    token = browser.csrf()
+    for url in ["/admin/models/approval_cycle", f"/admin/models/versions/{v1.id}/migrate"]:
+        assert browser.client.post(url, data={"csrf_token": token}).status_code == 403, url
+    assert process_models.latest("approval_cycle").version == 1
+
+
+def test_admin_deploys_and_migrates_through_the_pages(world, browser):
+    task = new_task(world, collaborators=())
+    browser.login("admin", PASSWORD)
+    page = browser.client.get("/admin/models")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Quy trình xây dựng và phê duyệt sản phẩm" in html
+    detail = browser.client.get("/admin/models/approval_cycle").get_data(as_text=True)
+    assert "<svg" in detail and "Phiên bản 1" in detail
+
+    token = browser.csrf("/admin/models/approval_cycle")
+    bad = browser.client.post("/admin/models/approval_cycle", data={
+        "csrf_token": token, "file": (io.BytesIO(b"<html/>"), "approval_cycle.bpmn")},
+        content_type="multipart/form-data")
+    assert bad.status_code == 422 and "không phải BPMN 2.0" in bad.get_data(as_text=True)
+    ok = browser.client.post("/admin/models/approval_cycle", data={
+        "csrf_token": token, "file": (io.BytesIO(v2_source().encode()), "approval_cycle.bpmn")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert ok.status_code == 200 and "Đã triển khai phiên bản 2" in ok.get_data(as_text=True)
+
+    v1 = db.session.scalar(select(ProcessModel).where(ProcessModel.process_id == "approval_cycle",
+                                                      ProcessModel.version == 1))
+    v2 = process_models.latest("approval_cycle")
+    report = browser.client.get(f"/admin/models/versions/{v1.id}/migrate?target={v2.id}").get_data(as_text=True)
+    assert "Chuyển được" in report and task.code in report
+    done = browser.client.post(f"/admin/models/versions/{v1.id}/migrate", data={
+        "csrf_token": token, "target": str(v2.id)}, follow_redirects=True)
+    assert done.status_code == 200 and "Đã chuyển 1 hồ sơ" in done.get_data(as_text=True)
+    assert db.session.scalar(select(ProcessInstance.process_model_id)) == v2.id
+
+
+def test_opinions_given_after_a_restart_still_move_the_task_on(world):
+    """A fresh parse of the spec (a restart) must still merge the opinions started before it."""
+    from workflows import engine
+
+    task = new_task(world)
+    for step in ("assign", "draft"):
+        act(world, task, step)
+    engine._spec_cache.clear()  # as after a restart: the next restore parses the file again
+    act(world, task, "give_opinion")
+    act(world, task, "give_opinion")
+    assert [i.step_id for i in open_items(task)] == ["finalise"]

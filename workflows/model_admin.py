@@ -1,0 +1,412 @@
+"""Process-model administration: versions and their use, deploying an uploaded BPMN file, and moving
+running instances to another version in bulk (with a dry run first).
+
+Only administrators act here (checked in every use case, not only in the views). A BPMN file is code —
+its conditions and scripts run as Python (SPIFFWORKFLOW_NOTES.md) — so it is validated in full before
+it is stored, and every deployment and every moved instance leaves an audit event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
+
+from lxml import etree
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import ROLES, AuditEvent, ProcessInstance, ProcessModel, User, WorkItem, db
+from workflows import clock, cycle, engine, process_models
+from workflows.errors import Invalid, NotAllowed, NotFound
+from workflows.tx import transaction
+
+MAX_MODEL_BYTES = 2 * 1024 * 1024
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+# the elements a diagram must draw (lanes and the process itself are drawn from their own shapes)
+_DRAWN = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "sendTask",
+          "receiveTask", "callActivity", "subProcess", "exclusiveGateway", "inclusiveGateway",
+          "parallelGateway", "eventBasedGateway", "startEvent", "endEvent", "intermediateCatchEvent",
+          "intermediateThrowEvent", "boundaryEvent", "sequenceFlow"}
+
+
+def _require_admin(user: User) -> None:
+    if user is None or not user.is_authenticated or not user.has_role("admin"):
+        raise NotAllowed("Chỉ quản trị hệ thống được quản lý quy trình.")
+
+
+def _sha(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+# ---------------------------------------------------------------- versions and their use
+
+@dataclass
+class VersionRow:
+    model: ProcessModel
+    running: int = 0
+    completed: int = 0
+
+
+@dataclass
+class ProcessRow:
+    process_id: str
+    name: str
+    kind: str
+    versions: list[VersionRow] = field(default_factory=list)
+
+    @property
+    def latest(self) -> VersionRow:
+        return self.versions[0]
+
+
+def _process_name(model: ProcessModel) -> str:
+    if model.kind != "bpmn":
+        return model.filename
+    try:
+        root = etree.fromstring(model.source.encode("utf-8"), _xml_parser())
+    except etree.XMLSyntaxError:
+        return model.process_id
+    process = root.find(f"{{{BPMN_NS}}}process")
+    return (process.get("name") if process is not None else None) or model.process_id
+
+
+def versions() -> list[ProcessRow]:
+    """Every process with its versions (newest first) and how many instances run or ended on each."""
+    counts: dict[tuple[int, str], int] = {
+        (model_id, status): n for model_id, status, n in db.session.execute(
+            select(ProcessInstance.process_model_id, ProcessInstance.status, func.count())
+            .group_by(ProcessInstance.process_model_id, ProcessInstance.status))}
+    rows: dict[str, ProcessRow] = {}
+    for model in db.session.scalars(select(ProcessModel).order_by(
+            ProcessModel.kind, ProcessModel.process_id, ProcessModel.version.desc())):
+        row = rows.get(model.process_id)
+        if row is None:
+            row = rows[model.process_id] = ProcessRow(model.process_id, _process_name(model), model.kind)
+        row.versions.append(VersionRow(model, counts.get((model.id, "running"), 0),
+                                       counts.get((model.id, "completed"), 0)))
+    return list(rows.values())
+
+
+def process(process_id: str) -> ProcessRow:
+    row = next((r for r in versions() if r.process_id == process_id), None)
+    if row is None:
+        raise NotFound("Không tìm thấy quy trình.")
+    return row
+
+
+def model(model_id: int) -> ProcessModel:
+    found = db.session.get(ProcessModel, model_id)
+    if found is None:
+        raise NotFound("Không tìm thấy phiên bản quy trình.")
+    return found
+
+
+# ---------------------------------------------------------------- validating and deploying an upload
+
+def _xml_parser() -> etree.XMLParser:
+    # no entities, no network: an uploaded file must not read the server's files
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+
+
+def _local(tag) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _label(el) -> str:
+    name = el.get("name")
+    return f"“{name}” ({el.get('id')})" if name else f"“{el.get('id')}”"
+
+
+def validate_upload(filename: str | None, content: bytes | None, process_id: str | None = None) -> list[str]:
+    """Every problem of an uploaded BPMN file, in Vietnamese (empty: it can be deployed).
+
+    ``process_id`` is the process the upload is meant to replace (from the page it was sent from).
+    """
+    filename = PurePath(filename or "").name
+    if not content:
+        return ["Vui lòng chọn tệp BPMN (.bpmn) để tải lên."]
+    if not filename.lower().endswith(".bpmn"):
+        return [f"Tệp “{filename or '(không tên)'}” không phải tệp BPMN: tên tệp phải có đuôi .bpmn."]
+    if len(content) > MAX_MODEL_BYTES:
+        return [f"Tệp quá lớn ({len(content) // 1024} KB); giới hạn là {MAX_MODEL_BYTES // 1024 // 1024} MB."]
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return ["Tệp không phải văn bản UTF-8: hãy lưu lại tệp BPMN với mã hóa UTF-8."]
+    try:
+        root = etree.fromstring(content, _xml_parser())
+    except etree.XMLSyntaxError as exc:
+        return [f"Tệp không phải XML hợp lệ (dòng {exc.lineno}): {exc.msg}"]
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        return ["Tệp không phải BPMN 2.0: thẻ gốc phải là bpmn:definitions "
+                f"(không gian tên {BPMN_NS}), tệp này có thẻ gốc “{_local(root.tag)}”."]
+
+    processes = root.findall(f"{{{BPMN_NS}}}process")
+    executable = [p for p in processes if p.get("isExecutable") == "true"]
+    if not executable:
+        return ["Tệp không có quy trình nào được đánh dấu thực thi (isExecutable=\"true\")."]
+    known = set(db.session.scalars(select(ProcessModel.process_id).where(ProcessModel.kind == "bpmn").distinct()))
+    ids = [p.get("id") for p in executable]
+    if process_id is not None:
+        if process_id not in ids:
+            return [f"Mã quy trình trong tệp ({', '.join(ids)}) khác với quy trình đang cập nhật ({process_id})."]
+        pid = process_id
+    else:
+        matching = [i for i in ids if i in known]
+        if not matching:
+            return [f"Mã quy trình {', '.join(ids)} chưa có trong hệ thống: chỉ được nạp phiên bản mới "
+                    "của một quy trình đã có."]
+        pid = matching[0]
+    current = process_models.latest(pid)
+    if current is None:
+        return [f"Mã quy trình {pid} chưa có trong hệ thống: chỉ được nạp phiên bản mới của một quy trình đã có."]
+    if current.sha256 == _sha(content):
+        return [f"Tệp giống hệt phiên bản hiện hành (phiên bản {current.version}): không có gì thay đổi để triển khai."]
+
+    errors = _check_steps(next(p for p in executable if p.get("id") == pid))
+    errors += _check_expressions(next(p for p in executable if p.get("id") == pid))
+    errors += _check_diagram(root, next(p for p in executable if p.get("id") == pid))
+    if not errors:  # SpiffWorkflow's own parser and validator, as the engine will read the file
+        errors = engine.check_model(pid, current.filename, text, _dmn_for(pid))
+    return errors
+
+
+def _check_steps(process) -> list[str]:
+    errors = []
+    for task in process.iter(f"{{{BPMN_NS}}}userTask"):
+        props = {p.get("name"): p.get("value") or "" for p in task.iter(f"{{{SPIFF_NS}}}property")}
+        role = props.get("role", "").strip()
+        if not role:
+            errors.append(f"Bước {_label(task)} chưa khai báo vai trò (thuộc tính role).")
+        elif role not in ROLES:
+            errors.append(f"Bước {_label(task)} có vai trò không hợp lệ “{role}” (chỉ dùng: {', '.join(ROLES)}).")
+        for key, value in props.items():
+            if key and key.startswith("field."):
+                ftype = value.split("|", 1)[0]
+                if ftype not in engine.FIELD_TYPES:
+                    errors.append(f"Bước {_label(task)}: trường “{key[len('field.'):]}” có kiểu không hợp lệ "
+                                  f"“{ftype}” (chỉ dùng: {', '.join(engine.FIELD_TYPES)}).")
+    return errors
+
+
+def _check_expressions(process) -> list[str]:
+    """Conditions and scripts are Python that runs only when reached: catch syntax errors now."""
+    errors = []
+    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        condition = flow.findtext(f"{{{BPMN_NS}}}conditionExpression")
+        if condition and condition.strip():
+            try:
+                compile(condition.strip(), flow.get("id") or "condition", "eval")
+            except SyntaxError as exc:
+                errors.append(f"Điều kiện của luồng {_label(flow)} không phải biểu thức Python hợp lệ: {exc.msg}.")
+    for script in process.iter(f"{{{BPMN_NS}}}script", f"{{{SPIFF_NS}}}preScript", f"{{{SPIFF_NS}}}postScript"):
+        owner = script.getparent()
+        while owner is not None and owner.get("id") is None:
+            owner = owner.getparent()
+        try:
+            compile(script.text or "", "script", "exec")
+        except SyntaxError as exc:
+            errors.append(f"Đoạn mã của {_label(owner) if owner is not None else 'quy trình'} có lỗi cú pháp "
+                          f"(dòng {exc.lineno}): {exc.msg}.")
+    return errors
+
+
+def _check_diagram(root, process) -> list[str]:
+    drawn = {el.get("bpmnElement") for el in root.iter(f"{{{BPMNDI_NS}}}BPMNShape", f"{{{BPMNDI_NS}}}BPMNEdge")}
+    if not drawn:
+        return ["Tệp không có sơ đồ (phần bpmndi): hãy lưu tệp từ một trình vẽ BPMN để có tọa độ các bước."]
+    missing = [el for el in process.iter() if _local(el.tag) in _DRAWN and el.get("id") not in drawn]
+    if not missing:
+        return []
+    names = ", ".join(_label(el) for el in missing[:10])
+    more = f" và {len(missing) - 10} phần tử khác" if len(missing) > 10 else ""
+    return [f"Thiếu tọa độ trên sơ đồ (bpmndi) cho: {names}{more}."]
+
+
+def _dmn_for(process_id: str) -> list[tuple[str, str]]:
+    if process_id != process_models.ROUTING_PROCESS:
+        return []
+    ids = db.session.scalars(select(ProcessModel.process_id).where(ProcessModel.kind == "dmn").distinct())
+    return [(m.filename, m.source) for m in map(process_models.latest, list(ids))]
+
+
+def deploy_upload(admin: User, filename: str | None, content: bytes | None,
+                  process_id: str | None = None) -> ProcessModel:
+    """Validate an uploaded BPMN file and deploy it as the next version of its process. One transaction.
+
+    New tasks start on it; running instances stay on their version until migrated. Raises Invalid
+    (``fields["file"]``: the problems, one per line) without storing anything.
+    """
+    _require_admin(admin)
+    with transaction():
+        errors = validate_upload(filename, content, process_id)
+        if errors:
+            raise Invalid("Chưa triển khai được tệp quy trình.", {"file": "\n".join(errors)})
+        root = etree.fromstring(content, _xml_parser())
+        pid = process_id or next(p.get("id") for p in root.findall(f"{{{BPMN_NS}}}process")
+                                 if p.get("isExecutable") == "true" and process_models.latest(p.get("id")))
+        current = process_models.latest(pid)
+        text = content.decode("utf-8")
+        now = clock.now()
+        deployed = ProcessModel(process_id=pid, version=current.version + 1, filename=current.filename, kind="bpmn",
+                                sha256=_sha(content), source=text, deployed_at=now, deployed_by=admin.username)
+        db.session.add(deployed)
+        db.session.flush()
+        # (a deployment concerns no task: task_id stays empty)
+        db.session.execute(insert(AuditEvent.__table__), [dict(
+            at=now, actor_id=admin.id, task_id=None, action="deploy", comment=f"Triển khai {pid} phiên bản "
+            f"{deployed.version} từ tệp {PurePath(filename or '').name}",
+            data={"process": pid, "version": deployed.version, "sha256": deployed.sha256,
+                  "previous_version": current.version})])
+    return deployed
+
+
+# ---------------------------------------------------------------- moving running instances
+
+@dataclass
+class PlanRow:
+    instance: ProcessInstance
+    steps: str  # where it waits (step names of its open work items)
+    movable: bool
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass
+class MigrationPlan:
+    source: ProcessModel
+    target: ProcessModel
+    rows: list[PlanRow]
+
+    @property
+    def movable(self) -> list[PlanRow]:
+        return [r for r in self.rows if r.movable]
+
+    @property
+    def blocked(self) -> list[PlanRow]:
+        return [r for r in self.rows if not r.movable]
+
+
+@dataclass
+class MigrationResult:
+    source: ProcessModel
+    target: ProcessModel
+    moved: list[int] = field(default_factory=list)  # instance ids
+    left: dict[int, tuple[str, ...]] = field(default_factory=dict)  # instance id → reasons
+    tasks: dict[int, tuple[int, str, str]] = field(default_factory=dict)  # instance id → task id, code, title
+
+
+def _check_pair(source: ProcessModel, target: ProcessModel) -> None:
+    if source.kind != "bpmn" or target.kind != "bpmn" or source.process_id != target.process_id:
+        raise Invalid("Chỉ chuyển được giữa hai phiên bản của cùng một quy trình BPMN.",
+                      {"target": "Chọn một phiên bản của cùng quy trình."})
+    if source.id == target.id:
+        raise Invalid("Phiên bản đích trùng phiên bản hiện tại.", {"target": "Chọn một phiên bản khác."})
+
+
+def _running(source: ProcessModel, instance_ids: list[int] | None = None) -> list[ProcessInstance]:
+    query = select(ProcessInstance).where(ProcessInstance.process_model_id == source.id,
+                                          ProcessInstance.status == "running").order_by(ProcessInstance.id)
+    query = query.options(joinedload(ProcessInstance.task))
+    if instance_ids is not None:
+        query = query.where(ProcessInstance.id.in_(instance_ids))
+    return list(db.session.scalars(query))
+
+
+def _waiting_at(instance_id: int) -> str:
+    names = db.session.scalars(select(WorkItem.step_name).where(
+        WorkItem.instance_id == instance_id, WorkItem.status == "open").order_by(WorkItem.id))
+    return ", ".join(dict.fromkeys(names))
+
+
+def plan_migration(admin: User, source: ProcessModel, target: ProcessModel) -> MigrationPlan:
+    """The dry run: for every running instance of ``source``, whether it can move to ``target`` and why not.
+
+    Nothing is changed.
+    """
+    _require_admin(admin)
+    _check_pair(source, target)
+    source_spec, target_spec = process_models.spec_for(source), process_models.spec_for(target)
+    rows = []
+    for instance in _running(source):
+        check = engine.check_migration(instance.state, source_spec, target_spec)
+        rows.append(PlanRow(instance, _waiting_at(instance.id), check.movable, check.reasons))
+    return MigrationPlan(source, target, rows)
+
+
+def migrate(admin: User, source: ProcessModel, target: ProcessModel,
+            instance_ids: list[int] | None = None) -> MigrationResult:
+    """Move the running instances of ``source`` (or those of ``instance_ids``) that can move to ``target``.
+
+    One transaction per instance, so one that cannot move — or that someone changed meanwhile — never
+    holds back the others; those stay on ``source`` and are reported with the reason. Each moved
+    instance keeps its open work items (same steps, same holders; names and forms follow the new
+    version) and gets an audit event on its task.
+    """
+    _require_admin(admin)
+    _check_pair(source, target)
+    source_id, target_id = source.id, target.id
+    result = MigrationResult(source, target)
+    running = _running(source, instance_ids)
+    result.tasks = {i.id: (i.task_id, i.task.code or "", i.task.title) for i in running}
+    ids = [i.id for i in running]
+    for instance_id in ids:
+        try:
+            with transaction():
+                reasons = _migrate_one(admin, instance_id, source_id, target_id)
+        except (StaleDataError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
+                raise
+            reasons = ("Hồ sơ vừa được người khác cập nhật trong lúc chuyển; hãy chạy lại.",)
+        if reasons:
+            result.left[instance_id] = reasons
+        else:
+            result.moved.append(instance_id)
+    return result
+
+
+def _migrate_one(admin: User, instance_id: int, source_id: int, target_id: int) -> tuple[str, ...]:
+    """Move one instance (the caller holds the transaction); the reasons it stays, or () when moved."""
+    instance = db.session.scalar(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id)
+        .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+    if instance is None or instance.status != "running" or instance.process_model_id != source_id:
+        return ("Hồ sơ đã kết thúc hoặc đã được chuyển phiên bản trong lúc chạy.",)
+    source, target = instance.process_model, db.session.get(ProcessModel, target_id)
+    wf = process_models.restore(instance)
+    try:
+        wf = engine.migrate(wf, process_models.spec_for(target))
+    except engine.EngineError as exc:
+        return (str(exc),)
+    task = instance.task
+    steps = engine.ready_steps(wf)
+    items = cycle._open_items(instance.id)
+    waiting = cycle._names(items)
+    by_engine_id = {s.task_id: s for s in steps}
+    unmatched = [s for s in steps if s.task_id not in {i.engine_task_id for i in items}]
+    for item in items:
+        step = by_engine_id.get(item.engine_task_id)
+        if step is None:  # the engine gave the step a new id: the same step at the same agency is this item
+            step = next((s for s in unmatched if s.step_id == item.step_id
+                         and (s.agency or "") == (item.agency.name if item.agency else "")), None)
+            if step is None:
+                continue  # (_sync closes it)
+            unmatched.remove(step)
+            item.engine_task_id = step.task_id
+        item.step_name, item.lane, item.role = step.step_name, step.lane, step.role
+        item.decisions = list(step.decisions)
+        item.fields = [asdict(f) for f in step.fields]
+    instance.process_model = target
+    cycle._sync(instance, wf, task)
+    db.session.execute(insert(AuditEvent.__table__), [dict(
+        at=clock.now(), actor_id=admin.id, task_id=task.id, action="migrate", from_step=waiting or None,
+        to_step=cycle._names(cycle._open_items(instance.id)) or None,
+        comment=f"Chuyển quy trình “{source.process_id}” từ phiên bản {source.version} "
+                f"sang phiên bản {target.version}.",
+        data={"process": source.process_id, "instance_id": instance.id,
+              "from_version": source.version, "to_version": target.version})])
+    return ()
