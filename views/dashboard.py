@@ -6,9 +6,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from models import OUTPUT_TYPES, OVERSIGHT_ROLES
+from models import OVERSIGHT_ROLES
 from views.helpers import restrict_to
-from workflows import charts, clock, progress, queries
+from workflows import charts, clock, progress
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -40,7 +40,4 @@ def index():
         tasks_url=tasks_url, totals=totals, total=sum(totals.values()), agencies=agencies, steps=steps,
         stuck=stuck, order=progress.STATUS_ORDER, agency_chart=charts.status_by_agency(agencies),
         step_chart=charts.waiting_by_step(steps), number_vn=charts.number_vn,
-        directive_choices=progress.directives(), section_choices=progress.sections(filters.directive_id),
-        agency_choices=queries.agencies(), output_types=OUTPUT_TYPES,
-        period_choices=[(year, progress.period_choices(year)) for year in progress.period_years(today)],
-        period=progress.period_range(filters.period))
+        **progress.filter_choices(filters, today))

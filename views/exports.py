@@ -9,9 +9,8 @@ from urllib.parse import quote
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models import OUTPUT_TYPES
 from views.helpers import restrict_to
-from workflows import clock, exports, progress, queries
+from workflows import clock, exports, progress
 from workflows.errors import Invalid
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -33,9 +32,7 @@ def index():
         flash(problem, "warning")
     return render_template(
         "exports/index.html", filters=filters, today=today,
-        directive_choices=progress.directives(), section_choices=progress.sections(filters.directive_id),
-        agency_choices=queries.agencies(), output_types=OUTPUT_TYPES,
-        period_choices=[(year, progress.period_choices(year)) for year in progress.period_years(today)],
+        **progress.filter_choices(filters, today),
         report_choices=exports.report_periods(today),
         report_period=request.args.get("report_period") or exports.default_report_period(today),
         week=request.args.get("week") or today.strftime("%d/%m/%Y"))

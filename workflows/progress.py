@@ -216,6 +216,14 @@ def tasks_clause(f: Filters):
 
 # ---------------------------------------------------------------- choices for the filter form
 
+def filter_choices(f: Filters, today: date) -> dict:
+    """What the filter form (templates/_progress_filters.html) offers, for the dashboard and the exports."""
+    return {"directive_choices": directives(), "section_choices": sections(f.directive_id),
+            "agency_choices": queries.agencies(), "output_types": OUTPUT_TYPES,
+            "period_choices": [(year, period_choices(year)) for year in period_years(today)],
+            "period": period_range(f.period)}
+
+
 def directives() -> list[Directive]:
     return list(db.session.scalars(select(Directive).order_by(Directive.issued_on.desc(), Directive.number)))
 
