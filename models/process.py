@@ -21,7 +21,7 @@ class ProcessModel(db.Model):
     filename: Mapped[str] = mapped_column(db.String(255))
     kind: Mapped[str] = mapped_column(db.String(10), default="bpmn")  # bpmn | dmn
     sha256: Mapped[str] = mapped_column(db.String(64))
-    source: Mapped[str] = mapped_column(db.Text)
+    source: Mapped[str] = mapped_column(db.Text, deferred=True)  # read when parsed or drawn, not per step
     deployed_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     deployed_by: Mapped[str | None] = mapped_column(db.String(80))
 

@@ -211,6 +211,11 @@ _spec_cache: dict[tuple[str, str], ProcessSpec] = {}
 _spec_lock = threading.Lock()
 
 
+def cached_spec(process_id: str, cache_key: str) -> ProcessSpec | None:
+    """The spec ``load_spec`` parsed for this key, if any (lets callers skip reading the sources)."""
+    return _spec_cache.get((process_id, cache_key))
+
+
 def load_spec(process_id: str, cache_key: str, bpmn: list[tuple[str, str]],
               dmn: list[tuple[str, str]] | None = None) -> ProcessSpec:
     """Parse a process once per (process id, content hash) and keep it for the process's life."""

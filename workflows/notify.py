@@ -61,7 +61,8 @@ def mail_enabled() -> bool:
 
 def notify(users: Iterable[User | None], kind: str, title: str, body: str | None = None,
            link: str | None = None, task_id: int | None = None) -> list[Notification]:
-    """Add a notification for each distinct active user and queue their mail; flushes only.
+    """Add a notification for each distinct active user and queue their mail (saved with the caller's
+    transaction; the rows are written by its commit).
 
     A user gets an immediate mail when mail is enabled, they have an address and they did not
     choose the daily digest; digest users' notifications wait for ``queue_digests``.
@@ -88,7 +89,6 @@ def notify(users: Iterable[User | None], kind: str, title: str, body: str | None
             db.session.add(OutboxMail(user_id=user.id, to_address=user.email.strip(), subject=title,
                                       body=_mail_body(title, body, link), status="pending", attempts=0,
                                       next_attempt_at=now, created_at=now))
-    db.session.flush()
     return created
 
 

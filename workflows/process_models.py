@@ -69,6 +69,11 @@ def deploy(directory: Path = BPMN_DIR, deployed_by: str = "system") -> list[Proc
 
 def spec_for(model: ProcessModel) -> engine.ProcessSpec:
     """The parsed spec of one deployed version (cached by content hash)."""
+    if model.process_id != ROUTING_PROCESS:
+        # the model's source is a deferred column: a parsed version never reads it again
+        spec = engine.cached_spec(model.process_id, model.sha256)
+        if spec is not None:
+            return spec
     dmn = []
     if model.process_id == ROUTING_PROCESS:
         dmn_ids = db.session.scalars(
