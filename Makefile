@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint bench install clean-db serve-prod load
+.PHONY: run test lint bench install chromium clean-db serve-prod load translations
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,13 @@ run: install
 	$(FLASK) run-timers
 	SHOW_DEMO_ACCOUNTS=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install
+# The browser tests (tests/e2e) drive Debian's chromium through Playwright (never `playwright install`).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -38,6 +44,11 @@ serve-prod: install
 # Load and fault test on a fresh PostgreSQL database `load` (not part of `make test`): LOAD_ARGS="--duration 60"
 load: install
 	$(BIN)/python bench/load/run.py $(LOAD_ARGS)
+
+# After adding UI text: new msgids into translations/en/…/messages.po (translate them there), then the .mo.
+translations: install
+	$(BIN)/python translations/catalog.py update
+	$(BIN)/python translations/catalog.py compile
 
 clean-db:
 	rm -f instance/app.db instance/app.db-wal instance/app.db-shm

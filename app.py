@@ -8,12 +8,14 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from models import db, login_manager, migrate
+from workflows.errors import N_
 
 BASE_DIR = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -23,6 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(BASE_DIR / "instance"))
     configure(app, overrides or {})
     register_extensions(app)
+    register_i18n(app)
     register_blueprints(app)
     register_security(app)
     register_security_headers(app)
@@ -117,8 +120,17 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message = N_("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.localize_callback = gettext  # flashed in the interface language
     login_manager.login_message_category = "info"
+
+
+def register_i18n(app: Flask) -> None:
+    """Vietnamese by default, English for partners (``?lang=en``); translations/en holds the catalogue."""
+    from views import i18n
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(BASE_DIR / "translations"))
+    i18n.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -14,7 +14,7 @@ from models.db import db
 ROLES = ("admin", "coordinator", "officer", "agency_head", "appraiser", "approver", "viewer")
 ROLE_LABELS = {
     "admin": "Quản trị hệ thống",
-    "coordinator": "Tổ giúp việc (điều phối)",
+    "coordinator": "Tổ giúp việc",
     "officer": "Chuyên viên",
     "agency_head": "Lãnh đạo đơn vị",
     "appraiser": "Cơ quan thẩm định",

@@ -4,6 +4,7 @@ process models (versions, deploying an uploaded BPMN file, moving running instan
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
@@ -12,28 +13,28 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from views.forms import VNDateField
 from workflows import diagram, holidays, model_admin
-from workflows.errors import Invalid
+from workflows.errors import N_, Invalid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 class HolidayForm(FlaskForm):
     # InputRequired, not DataRequired: a typed but impossible date keeps its own message
-    day = VNDateField("Ngày", validators=[InputRequired("Vui lòng nhập ngày (ngày/tháng/năm).")])
-    name = StringField("Tên ngày", validators=[DataRequired("Vui lòng nhập tên ngày nghỉ hoặc ngày làm bù."),
+    day = VNDateField(N_("Ngày"), validators=[InputRequired(N_("Vui lòng nhập ngày (ngày/tháng/năm)."))])
+    name = StringField(N_("Tên ngày"), validators=[DataRequired(N_("Vui lòng nhập tên ngày nghỉ hoặc ngày làm bù.")),
                                                Length(max=200)])
-    kind = SelectField("Loại", choices=[SelectChoice("off", "Ngày nghỉ"),
-                                        SelectChoice("working", "Ngày làm bù (thứ Bảy/Chủ nhật đi làm)")])
+    kind = SelectField(N_("Loại"), choices=[SelectChoice("off", N_("Ngày nghỉ")),
+                                            SelectChoice("working", N_("Ngày làm bù (thứ Bảy/Chủ nhật đi làm)"))])
 
 
 class ModelUploadForm(FlaskForm):
-    file = FileField("Tệp BPMN của phiên bản mới (.bpmn)", validators=[
-        FileRequired("Vui lòng chọn tệp BPMN (.bpmn) để tải lên."),
-        FileSize(model_admin.MAX_MODEL_BYTES, message="Tệp quá lớn: giới hạn là 2 MB.")])
+    file = FileField(N_("Tệp BPMN của phiên bản mới (.bpmn)"), validators=[
+        FileRequired(N_("Vui lòng chọn tệp BPMN (.bpmn) để tải lên.")),
+        FileSize(model_admin.MAX_MODEL_BYTES, message=N_("Tệp quá lớn: giới hạn là 2 MB."))])
 
 
 class MigrationForm(FlaskForm):
-    target = SelectField("Chuyển sang phiên bản", coerce=int, validate_choice=True)
+    target = SelectField(N_("Chuyển sang phiên bản"), coerce=int, validate_choice=True)
 
 
 @bp.before_request
@@ -46,9 +47,10 @@ def _admins_only():
 @bp.route("/holidays", methods=["GET", "POST"])
 def holiday_list():
     form = HolidayForm()
+    form.kind.choices = [SelectChoice(c.value, _(c.label)) for c in form.kind.choices]
     if form.validate_on_submit():
         holidays.set_day(form.day.data, form.name.data.strip(), form.kind.data)
-        flash(f"Đã lưu ngày {form.day.data:%d/%m/%Y}.", "success")
+        flash(_("Đã lưu ngày %(day)s.", day=f"{form.day.data:%d/%m/%Y}"), "success")
         return redirect(url_for("admin.holiday_list"))
     year = request.args.get("year", type=int)
     return render_template("admin/holidays.html", form=form, days=holidays.days(year), year=year,
@@ -58,7 +60,7 @@ def holiday_list():
 @bp.post("/holidays/<day>/delete")
 def holiday_delete(day: str):
     holidays.remove_day(holidays.parse_day(day))
-    flash("Đã xóa ngày khỏi lịch.", "info")
+    flash(_("Đã xóa ngày khỏi lịch."), "info")
     return redirect(url_for("admin.holiday_list"))
 
 
@@ -80,8 +82,9 @@ def model_show(process_id: str):
         except Invalid as exc:
             form.file.errors = [*form.file.errors, *exc.fields.get("file", exc.message).split("\n")]
         else:
-            flash(f"Đã triển khai phiên bản {deployed.version} của quy trình. Nhiệm vụ giao từ nay chạy theo phiên bản "
-                  "này; hồ sơ đang chạy giữ phiên bản cũ cho tới khi được chuyển.", "success")
+            flash(_("Đã triển khai phiên bản %(version)s của quy trình. Nhiệm vụ giao từ nay chạy theo phiên bản "
+                    "này; hồ sơ đang chạy giữ phiên bản cũ cho tới khi được chuyển.", version=deployed.version),
+                  "success")
             return redirect(url_for("admin.model_show", process_id=process_id))
     diagrams = {v.model.id: diagram.model_svg(v.model) for v in process.versions} if process.kind == "bpmn" else {}
     return render_template("admin/models_show.html", process=process, form=form,
@@ -103,7 +106,7 @@ def model_migrate(model_id: int):
     process = model_admin.process(source.process_id)
     others = [v.model for v in process.versions if v.model.id != source.id]
     form = MigrationForm()
-    form.target.choices = [SelectChoice(m.id, f"Phiên bản {m.version}") for m in others]
+    form.target.choices = [SelectChoice(m.id, _("Phiên bản %(version)s", version=m.version)) for m in others]
     if request.method == "POST":
         if form.validate_on_submit():
             target = model_admin.model(form.target.data)
@@ -116,7 +119,7 @@ def model_migrate(model_id: int):
     if "target" in request.args:  # the dry run (a GET: it changes nothing)
         target = next((m for m in others if m.id == request.args.get("target", type=int)), None)
         if target is None:
-            form.target.errors = ["Vui lòng chọn một phiên bản khác của cùng quy trình."]
+            form.target.errors = [_("Vui lòng chọn một phiên bản khác của cùng quy trình.")]
         else:
             form.target.data = target.id
             plan = model_admin.plan_migration(current_user, source, target)

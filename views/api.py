@@ -8,10 +8,11 @@ from functools import cache, wraps
 from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask_babel import gettext
 
 from models import ApiToken, AuditEvent, Task, WorkItem, db
 from workflows import clock, comments, cycle, monitoring, people, queries
-from workflows.errors import Invalid, NotFound
+from workflows.errors import N_, Invalid, NotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 SPEC = Path(__file__).with_name("openapi.json")  # the contract; tests/test_openapi.py keeps it true
@@ -33,7 +34,7 @@ def token_required(view):
         scheme, _, token = header.partition(" ")
         row = people.live_token(token.strip()) if scheme.lower() == "bearer" and token else None
         if row is None:
-            return jsonify({"error": "Chưa đăng nhập hoặc mã truy cập không hợp lệ."}), 401
+            return jsonify({"error": gettext("Chưa đăng nhập hoặc mã truy cập không hợp lệ.")}), 401
         g.api_user, g.api_token_id = row.user, row.id
         return view(*args, **kwargs)
     return wrapper
@@ -44,14 +45,15 @@ def _int_arg(name: str, default: int, message: str) -> int:
     if not raw:
         return default
     if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < 1:
-        raise Invalid(message, {name: "Số không hợp lệ."})
+        raise Invalid(message, {name: N_("Số không hợp lệ.")})
     return int(raw)
 
 
 def _paging(default_per_page: int) -> tuple[int, int]:
     """``page`` (from 1) and ``per_page`` (at most 100; more is read as 100) from the query string."""
-    page = _int_arg("page", 1, "page phải là số nguyên dương (trang đầu là 1).")
-    per_page = _int_arg("per_page", default_per_page, "per_page phải là số nguyên dương (tối đa 100 mục mỗi trang).")
+    page = _int_arg("page", 1, N_("page phải là số nguyên dương (trang đầu là 1)."))
+    per_page = _int_arg("per_page", default_per_page,
+                        N_("per_page phải là số nguyên dương (tối đa 100 mục mỗi trang)."))
     return page, min(per_page, MAX_PER_PAGE)
 
 
@@ -121,7 +123,7 @@ def token():
     body = _json_body()
     user = people.authenticate(str(body.get("username", "")), str(body.get("password", "")))
     if user is None:
-        return jsonify({"error": "Tên đăng nhập hoặc mật khẩu không đúng."}), 401
+        return jsonify({"error": gettext("Tên đăng nhập hoặc mật khẩu không đúng.")}), 401
     return jsonify({"token": people.create_token(user)})
 
 
@@ -148,7 +150,7 @@ def create_task():
     try:
         due_date = date.fromisoformat(due) if due else None
     except (TypeError, ValueError):
-        raise Invalid("due_date phải có dạng YYYY-MM-DD.", {"due_date": "Ngày không hợp lệ."}) from None
+        raise Invalid("due_date phải có dạng YYYY-MM-DD.", {"due_date": N_("Ngày không hợp lệ.")}) from None
     collaborators = body.get("collaborating_agencies") or []
     if not isinstance(collaborators, list) or not all(isinstance(a, str) for a in collaborators):
         raise Invalid("collaborating_agencies phải là danh sách tên đơn vị.")
@@ -175,7 +177,7 @@ def add_comment(task_id: int):
     body = _json_body()
     text, mentions = body.get("body"), body.get("mentions") or []
     if not isinstance(text, str):
-        raise Invalid("body phải là chuỗi ký tự: nội dung trao đổi.", {"body": "Vui lòng nhập nội dung trao đổi."})
+        raise Invalid("body phải là chuỗi ký tự: nội dung trao đổi.", {"body": N_("Vui lòng nhập nội dung trao đổi.")})
     if not isinstance(mentions, list) or not all(isinstance(m, str) for m in mentions):
         raise Invalid("mentions phải là danh sách tên đơn vị.")
     task = queries.get_task(g.api_user, task_id)

@@ -17,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -28,21 +29,21 @@ from wtforms.validators import DataRequired, Length
 from views import form_messages
 from workflows import clock, signin
 from workflows.demo import DEMO_ACCOUNTS
-from workflows.errors import Invalid
+from workflows.errors import N_, Invalid
 
 bp = Blueprint("auth", __name__)
 
-IDLE_MESSAGE = "Phiên làm việc đã hết hạn do không hoạt động. Vui lòng đăng nhập lại."
-RATE_LIMIT_MESSAGE = "Bạn đã thử đăng nhập quá nhiều lần trong thời gian ngắn. Vui lòng đợi một phút rồi thử lại."
+IDLE_MESSAGE = N_("Phiên làm việc đã hết hạn do không hoạt động. Vui lòng đăng nhập lại.")
+RATE_LIMIT_MESSAGE = N_("Bạn đã thử đăng nhập quá nhiều lần trong thời gian ngắn. Vui lòng đợi một phút rồi thử lại.")
 LIMITED_ENDPOINTS = ("auth.login", "api.token")  # POST only
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Tên đăng nhập", validators=[
-        DataRequired("Vui lòng nhập tên đăng nhập."), Length(max=80, message="Tên đăng nhập tối đa 80 ký tự.")])
-    password = PasswordField("Mật khẩu", validators=[
-        DataRequired("Vui lòng nhập mật khẩu."), Length(max=200, message="Mật khẩu tối đa 200 ký tự.")])
-    remember = BooleanField("Ghi nhớ đăng nhập")
+    username = StringField(N_("Tên đăng nhập"), validators=[
+        DataRequired(N_("Vui lòng nhập tên đăng nhập.")), Length(max=80, message=N_("Tên đăng nhập tối đa 80 ký tự."))])
+    password = PasswordField(N_("Mật khẩu"), validators=[
+        DataRequired(N_("Vui lòng nhập mật khẩu.")), Length(max=200, message=N_("Mật khẩu tối đa 200 ký tự."))])
+    remember = BooleanField(N_("Ghi nhớ đăng nhập"))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -62,12 +63,15 @@ def login():
     if form.validate_on_submit():
         result = signin.attempt(form.username.data, form.password.data)
         if result.user is None:
-            form.password.errors.append(result.message)
+            form.password.errors.append(_(result.msgid, **result.params) if result.params else _(result.message))
         else:
+            lang = session.get("lang")
             session.clear()  # a fresh session on every login (no fixation)
+            if lang:  # the interface language chosen before signing in stays
+                session["lang"] = lang
             login_user(result.user, remember=form.remember.data)
             _touch(force=True)
-            flash(f"Xin chào {result.user.full_name}.", "success")
+            flash(_("Xin chào %(name)s.", name=result.user.full_name), "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("inbox.index"))
     demo = DEMO_ACCOUNTS if current_app.config["SHOW_DEMO_ACCOUNTS"] else None
     return render_template("auth/login.html", form=form, demo_accounts=demo)
@@ -78,7 +82,7 @@ def login():
 def logout():
     logout_user()
     session.pop("last_seen", None)
-    flash("Bạn đã đăng xuất.", "info")
+    flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -107,7 +111,7 @@ def _idle_timeout():
     if isinstance(last_seen, int) and limit > 0 and _now_seconds() - last_seen > limit:
         logout_user()
         session.pop("last_seen", None)
-        flash(IDLE_MESSAGE, "warning")
+        flash(_(IDLE_MESSAGE), "warning")
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.login", next=_safe_next(target)))
     _touch()
@@ -116,7 +120,7 @@ def _idle_timeout():
 
 # --- input hygiene ------------------------------------------------------------------------------
 
-NUL_MESSAGE = "Dữ liệu gửi lên chứa ký tự không hợp lệ (ký tự NUL). Vui lòng nhập lại."
+NUL_MESSAGE = N_("Dữ liệu gửi lên chứa ký tự không hợp lệ (ký tự NUL). Vui lòng nhập lại.")
 
 
 def _has_nul(value) -> bool:
@@ -147,8 +151,8 @@ def _refuse_nul_bytes():
 @bp.app_errorhandler(429)
 def _too_many_requests(_exc):
     if request.path.startswith("/api/"):
-        return jsonify({"error": RATE_LIMIT_MESSAGE}), 429
-    return render_template("errors/429.html", message=RATE_LIMIT_MESSAGE), 429
+        return jsonify({"error": _(RATE_LIMIT_MESSAGE)}), 429
+    return render_template("errors/429.html", message=_(RATE_LIMIT_MESSAGE)), 429
 
 
 def init_security(app: Flask) -> Limiter:

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from models import db
-from workflows.errors import DomainError
+from views.i18n import domain_message, field_messages
+from workflows.errors import N_, DomainError
 
 bp = Blueprint("errors", __name__)
 
 MESSAGES = {
-    400: "Yêu cầu không hợp lệ.",
-    401: "Chưa đăng nhập hoặc mã truy cập không hợp lệ.",
-    403: "Bạn không có quyền thực hiện thao tác này.",
-    404: "Không tìm thấy trang hoặc dữ liệu.",
-    405: "Phương thức không được hỗ trợ.",
-    409: "Dữ liệu đã thay đổi.",
-    413: "Tệp tải lên quá lớn.",
-    422: "Dữ liệu chưa hợp lệ.",
-    500: "Đã xảy ra lỗi hệ thống.",
+    400: N_("Yêu cầu không hợp lệ."),
+    401: N_("Chưa đăng nhập hoặc mã truy cập không hợp lệ."),
+    403: N_("Bạn không có quyền thực hiện thao tác này."),
+    404: N_("Không tìm thấy trang hoặc dữ liệu."),
+    405: N_("Phương thức không được hỗ trợ."),
+    409: N_("Dữ liệu đã thay đổi."),
+    413: N_("Tệp tải lên quá lớn."),
+    422: N_("Dữ liệu chưa hợp lệ."),
+    500: N_("Đã xảy ra lỗi hệ thống."),
 }
 
 
@@ -39,15 +41,15 @@ def _respond(status: int, message: str, fields: dict | None = None):
 
 @bp.app_errorhandler(DomainError)
 def domain_error(exc: DomainError):
-    return _respond(exc.status, exc.message, exc.fields)
+    return _respond(exc.status, domain_message(exc), field_messages(exc))
 
 
 @bp.app_errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     status = exc.code or 500
-    message = MESSAGES.get(status, exc.description or "Lỗi")
+    message = gettext(MESSAGES[status]) if status in MESSAGES else (exc.description or gettext("Lỗi"))
     if status == 400 and "CSRF" in (exc.description or ""):
-        message = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại."
+        message = gettext("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
     return _respond(status, message)
 
 
@@ -55,4 +57,4 @@ def http_error(exc: HTTPException):
 def unexpected_error(exc: Exception):
     db.session.rollback()
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-    return _respond(500, MESSAGES[500])
+    return _respond(500, gettext(MESSAGES[500]))

@@ -7,11 +7,13 @@ from datetime import date, datetime
 from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from views.helpers import restrict_to
+from views.i18n import domain_message, translate
 from workflows import clock, exports, progress
-from workflows.errors import Invalid
+from workflows.errors import N_, Invalid
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -29,7 +31,7 @@ def index():
     today = clock.today()
     filters = progress.filters_from(request.args)
     for problem in progress.filter_problems(request.args):
-        flash(problem, "warning")
+        flash(translate(problem), "warning")
     return render_template(
         "exports/index.html", filters=filters, today=today,
         **progress.filter_choices(filters, today),
@@ -40,7 +42,7 @@ def index():
 
 def _back_with(problems: list[str], **extra):
     for problem in problems:
-        flash(problem, "error")
+        flash(translate(problem), "error")
     return redirect(url_for("exports.index", **_filter_args(), **extra))
 
 
@@ -59,13 +61,13 @@ def report_docx():
     key = (request.args.get("period") or "").strip()
     problems = progress.filter_problems(request.args)
     if not key:
-        problems.append("Vui lòng chọn kỳ báo cáo.")
+        problems.append(_("Vui lòng chọn kỳ báo cáo."))
     if problems:
         return _back_with(problems, report_period=key[:40] or None)
     try:
         report = exports.period_report(current_user, progress.filters_from(request.args))
     except Invalid as exc:
-        return _back_with([exc.message])
+        return _back_with([domain_message(exc)])
     name = f"Báo cáo tình hình thực hiện nhiệm vụ {report.period.label.replace('/', '-')}.docx"
     return download(exports.period_report_docx(report), name, exports.DOCX_MIME)
 
@@ -85,14 +87,14 @@ def _week_day() -> date | None:
     return None
 
 
-WEEK_PROBLEM = "Ngày không hợp lệ: hãy nhập một ngày trong tuần cần xem, dạng ngày/tháng/năm (ví dụ 27/11/2026)."
+WEEK_PROBLEM = N_("Ngày không hợp lệ: hãy nhập một ngày trong tuần cần xem, dạng ngày/tháng/năm (ví dụ 27/11/2026).")
 
 
 @bp.route("/week")
 def week():
     day = _week_day()
     if day is None:
-        flash(WEEK_PROBLEM, "error")
+        flash(_(WEEK_PROBLEM), "error")
         return redirect(url_for("exports.week"))
     pack = exports.week_pack(current_user, day)
     return render_template("exports/week.html", pack=pack, current=exports.week_of(clock.today())[0])

@@ -1,4 +1,5 @@
-"""WTForms' built-in English messages in Vietnamese, so that every refused field reads in Vietnamese.
+"""WTForms' built-in English messages in Vietnamese, so that every refused field reads in Vietnamese
+(in the English interface, ``?lang=en``, WTForms' own English is kept).
 
 Flask-WTF asks ``flask_wtf.form.translations`` for every default message (Flask-Babel is not used here,
 and WTForms ships no Vietnamese catalogue); ``install`` puts this catalogue there. Messages written in
@@ -8,6 +9,8 @@ the forms themselves are already Vietnamese and never pass through it.
 from __future__ import annotations
 
 import flask_wtf.form
+
+from views import i18n
 
 FALLBACK = "Giá trị không hợp lệ."
 
@@ -50,6 +53,8 @@ class VietnameseMessages:
     """The gettext/ngettext pair WTForms expects; unknown English falls back to a generic sentence."""
 
     def gettext(self, string: str) -> str:
+        if i18n.current_language() == "en":  # WTForms' own messages are English
+            return string
         if string in MESSAGES:
             return MESSAGES[string]
         return string if not string.isascii() else FALLBACK

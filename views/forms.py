@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import flash
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DecimalField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -12,18 +13,20 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import OUTPUT_TYPES
+from views.i18n import domain_message, field_messages
+from workflows.errors import N_
 
 
 def attach_errors(form, exc) -> None:
     """Show a use case's ``Invalid`` next to the fields it names (or as a message when it names none)."""
     placed = False
-    for name, message in exc.fields.items():
+    for name, message in field_messages(exc).items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [*field.errors, message]
             placed = True
     if not placed:
-        flash(exc.message, "error")
+        flash(domain_message(exc), "error")
 
 
 class VNDateField(StringField):
@@ -50,7 +53,7 @@ class VNDateField(StringField):
                 return
             except ValueError:
                 continue
-        raise ValueError("Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 30/06/2026.")
+        raise ValueError(N_("Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 30/06/2026."))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -61,25 +64,27 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class TaskForm(FlaskForm):
-    title = TextAreaField("Tên nhiệm vụ", validators=[
-        DataRequired("Vui lòng nhập tên nhiệm vụ."), Length(max=2000)])
-    lead_agency = SelectField("Đơn vị chủ trì", validators=[DataRequired("Vui lòng chọn đơn vị chủ trì.")])
-    collaborating_agencies = MultiCheckboxField("Đơn vị phối hợp", validators=[Optional()],
-                                                description="Chọn các đơn vị góp ý; có thể để trống.")
-    output_type = SelectField("Loại sản phẩm", choices=[SelectChoice("", "— Chọn loại sản phẩm —")]
+    title = TextAreaField(N_("Tên nhiệm vụ"), validators=[
+        DataRequired(N_("Vui lòng nhập tên nhiệm vụ.")), Length(max=2000)])
+    lead_agency = SelectField(N_("Đơn vị chủ trì"), validators=[DataRequired(N_("Vui lòng chọn đơn vị chủ trì."))])
+    collaborating_agencies = MultiCheckboxField(N_("Đơn vị phối hợp"), validators=[Optional()],
+                                                description=N_("Chọn các đơn vị góp ý; có thể để trống."))
+    output_type = SelectField(N_("Loại sản phẩm"), choices=[SelectChoice("", N_("— Chọn loại sản phẩm —"))]
                               + [SelectChoice(k, v) for k, v in OUTPUT_TYPES.items()],
-                              validators=[DataRequired("Vui lòng chọn loại sản phẩm.")])
-    expected_output = TextAreaField("Kết quả/sản phẩm", validators=[Optional(), Length(max=2000)])
-    due_date = VNDateField("Thời hạn hoàn thành", validators=[Optional()],
-                           description="Ngày cuối cùng phải hoàn thành, dạng ngày/tháng/năm (ví dụ 30/06/2026).")
-    deadline_text = StringField("Thời hạn ghi trong văn bản", validators=[Optional(), Length(max=500)],
-                                description="Ví dụ: “Quý II năm 2026”, “Thường xuyên”.")
-    source_document = StringField("Văn bản giao", validators=[Optional(), Length(max=500)],
-                                  description="Ví dụ: Kế hoạch số 266-KH/TU ngày 26/4/2025.")
+                              validators=[DataRequired(N_("Vui lòng chọn loại sản phẩm."))])
+    expected_output = TextAreaField(N_("Kết quả/sản phẩm"), validators=[Optional(), Length(max=2000)])
+    due_date = VNDateField(N_("Thời hạn hoàn thành"), validators=[Optional()],
+                           description=N_("Ngày cuối cùng phải hoàn thành, dạng ngày/tháng/năm (ví dụ 30/06/2026)."))
+    deadline_text = StringField(N_("Thời hạn ghi trong văn bản"), validators=[Optional(), Length(max=500)],
+                                description=N_("Ví dụ: “Quý II năm 2026”, “Thường xuyên”."))
+    source_document = StringField(N_("Văn bản giao"), validators=[Optional(), Length(max=500)],
+                                  description=N_("Ví dụ: Kế hoạch số 266-KH/TU ngày 26/4/2025."))
 
     def set_agencies(self, agencies) -> None:
         choices = [SelectChoice(a.name) for a in agencies]
-        self.lead_agency.choices = [SelectChoice("", "— Chọn đơn vị —")] + choices
+        self.lead_agency.choices = [SelectChoice("", _("— Chọn đơn vị —"))] + choices
+        self.output_type.choices = [SelectChoice("", _("— Chọn loại sản phẩm —"))] + [
+            SelectChoice(k, _(v)) for k, v in OUTPUT_TYPES.items()]
         self.collaborating_agencies.choices = choices
 
 
@@ -94,30 +99,30 @@ def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=
         pass
 
     if "return" in decisions:
-        StepForm.comment = TextAreaField("Ý kiến / lý do trả lại", validators=[Optional(), Length(max=5000)],
-                                         description="Bắt buộc khi trả lại; ghi rõ cần sửa gì.")
-    else:
-        StepForm.comment = TextAreaField("Ghi chú", validators=[Optional(), Length(max=5000)],
-                                         description="Không bắt buộc.")
+        StepForm.comment = TextAreaField(N_("Ý kiến / lý do trả lại"), validators=[Optional(), Length(max=5000)],
+                                         description=N_("Bắt buộc khi trả lại; ghi rõ cần sửa gì."))
+    elif not any(f["type"] == "text" and f.get("multiline") for f in fields):
+        StepForm.comment = TextAreaField(N_("Ghi chú"), validators=[Optional(), Length(max=5000)],
+                                         description=N_("Không bắt buộc."))
 
     for f in fields:
         label = f["label"]
-        required = [DataRequired(f"Vui lòng nhập {label.lower()}.")] if f["required"] else [Optional()]
+        required = [DataRequired(_("Vui lòng nhập %(what)s.", what=label.lower()))] if f["required"] else [Optional()]
         if f["type"] == "text":
             kind = TextAreaField if f.get("multiline") else StringField
             control = kind(label, validators=required + [Length(max=5000)])
         elif f["type"] == "date":
             # InputRequired keeps the parse error of a typed but impossible date visible
-            control = VNDateField(label, validators=[InputRequired(f"Vui lòng nhập {label.lower()}.")]
+            control = VNDateField(label, validators=[InputRequired(_("Vui lòng nhập %(what)s.", what=label.lower()))]
                                   if f["required"] else [Optional()])
         elif f["type"] == "number":
             control = DecimalField(label, validators=required)
         elif f["type"] == "user":
-            control = SelectField(label, choices=[SelectChoice("", "— Để các chuyên viên của đơn vị tự nhận —")]
+            control = SelectField(label, choices=[SelectChoice("", _("— Để các chuyên viên của đơn vị tự nhận —"))]
                                   + [SelectChoice(u.username, u.full_name) for u in officers],
                                   validators=[Optional()])
         else:
-            validators = ([FileRequired(f"Vui lòng đính kèm {label.lower()}.")]
+            validators = ([FileRequired(_("Vui lòng đính kèm %(what)s.", what=label.lower()))]
                           if f["required"] else [Optional()])
             control = FileField(label, validators=validators)
         setattr(StepForm, f["name"], control)
@@ -125,50 +130,52 @@ def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=
 
 
 class ExtensionForm(FlaskForm):
-    new_due = VNDateField("Thời hạn đề nghị", validators=[InputRequired("Vui lòng nhập thời hạn đề nghị.")],
-                          description="Ngày/tháng/năm, ví dụ 30/06/2026.")
-    reason = TextAreaField("Lý do", validators=[DataRequired("Vui lòng nêu lý do đề nghị gia hạn."), Length(max=5000)])
-    file = FileField("Văn bản đề nghị (nếu có)")
+    new_due = VNDateField(N_("Thời hạn đề nghị"), validators=[InputRequired(N_("Vui lòng nhập thời hạn đề nghị."))],
+                          description=N_("Ngày/tháng/năm, ví dụ 30/06/2026."))
+    reason = TextAreaField(N_("Lý do"), validators=[
+        DataRequired(N_("Vui lòng nêu lý do đề nghị gia hạn.")), Length(max=5000)])
+    file = FileField(N_("Văn bản đề nghị (nếu có)"))
 
 
 class IndicatorReportForm(FlaskForm):
     """“Báo cáo số liệu”: which milestone year and which responsible agency (see ``set_choices``)."""
 
-    year = SelectField("Năm", validators=[DataRequired("Vui lòng chọn năm cần báo cáo.")],
-                       description="Một năm mốc của chỉ tiêu.")
-    agency = SelectField("Đơn vị báo cáo", validators=[DataRequired("Vui lòng chọn đơn vị báo cáo.")],
-                         description="Chuyên viên của đơn vị nhập số liệu, lãnh đạo đơn vị ký duyệt, "
-                                     "Tổ giúp việc tiếp nhận.")
+    year = SelectField(N_("Năm"), validators=[DataRequired(N_("Vui lòng chọn năm cần báo cáo."))],
+                       description=N_("Một năm mốc của chỉ tiêu."))
+    agency = SelectField(N_("Đơn vị báo cáo"), validators=[DataRequired(N_("Vui lòng chọn đơn vị báo cáo."))],
+                         description=N_("Chuyên viên của đơn vị nhập số liệu, lãnh đạo đơn vị ký duyệt, "
+                                        "Tổ giúp việc tiếp nhận."))
 
     def set_choices(self, years, agencies) -> None:
-        self.year.choices = [SelectChoice("", "— Chọn năm —")] + [SelectChoice(str(y), f"Năm {y}") for y in years]
-        self.agency.choices = ([SelectChoice("", "— Chọn đơn vị —")] if len(agencies) > 1 else []) + [
+        self.year.choices = [SelectChoice("", _("— Chọn năm —"))] + [
+            SelectChoice(str(y), _("Năm %(year)s", year=y)) for y in years]
+        self.agency.choices = ([SelectChoice("", _("— Chọn đơn vị —"))] if len(agencies) > 1 else []) + [
             SelectChoice(a.name) for a in agencies]
 
 
 class DelegationForm(FlaskForm):
-    delegate = SelectField("Người được ủy quyền", validators=[DataRequired("Vui lòng chọn đồng nghiệp.")])
-    starts_on = VNDateField("Từ ngày", validators=[InputRequired("Vui lòng nhập ngày bắt đầu.")])
-    ends_on = VNDateField("Đến ngày", validators=[InputRequired("Vui lòng nhập ngày kết thúc.")])
+    delegate = SelectField(N_("Người được ủy quyền"), validators=[DataRequired(N_("Vui lòng chọn đồng nghiệp."))])
+    starts_on = VNDateField(N_("Từ ngày"), validators=[InputRequired(N_("Vui lòng nhập ngày bắt đầu."))])
+    ends_on = VNDateField(N_("Đến ngày"), validators=[InputRequired(N_("Vui lòng nhập ngày kết thúc."))])
 
 
 class CommentForm(FlaskForm):
     """“Trao đổi” on the task page; the agencies to mention come from ``set_agencies``."""
 
     # the length is checked by the use case, which counts a line break as one character
-    body = TextAreaField("Nội dung trao đổi", validators=[DataRequired("Vui lòng nhập nội dung trao đổi.")],
-                         description="Xuống dòng được giữ nguyên. Tối đa 4.000 ký tự.")
+    body = TextAreaField(N_("Nội dung trao đổi"), validators=[DataRequired(N_("Vui lòng nhập nội dung trao đổi."))],
+                         description=N_("Xuống dòng được giữ nguyên. Tối đa 4.000 ký tự."))
     # the use case checks the agencies exist, with a Vietnamese message (WTForms' own is English)
     mentions = MultiCheckboxField(
-        "Nhắc đến đơn vị", validate_choice=False, validators=[Optional()],
-        description="Không bắt buộc. Lãnh đạo và cán bộ xử lý nhiệm vụ của đơn vị được chọn sẽ nhận thông báo.")
-    other_agency = SelectField("Nhắc thêm đơn vị khác", validate_choice=False, validators=[Optional()],
-                               description="Một đơn vị ngoài danh sách trên, nếu cần. Đơn vị không tham gia "
-                                           "nhiệm vụ nhận nội dung qua thông báo nhưng không mở được trang này.")
+        N_("Nhắc đến đơn vị"), validate_choice=False, validators=[Optional()],
+        description=N_("Không bắt buộc. Lãnh đạo và cán bộ xử lý nhiệm vụ của đơn vị được chọn sẽ nhận thông báo."))
+    other_agency = SelectField(N_("Nhắc thêm đơn vị khác"), validate_choice=False, validators=[Optional()],
+                               description=N_("Một đơn vị ngoài danh sách trên, nếu cần. Đơn vị không tham gia "
+                                              "nhiệm vụ nhận nội dung qua thông báo nhưng không mở được trang này."))
 
     def set_agencies(self, own, others) -> None:
-        self.mentions.choices = [SelectChoice(str(a.id), f"{a.name} ({part})") for a, part in own]
-        self.other_agency.choices = ([SelectChoice("", "— Không —")]
+        self.mentions.choices = [SelectChoice(str(a.id), f"{a.name} ({_(part)})") for a, part in own]
+        self.other_agency.choices = ([SelectChoice("", _("— Không —"))]
                                      + [SelectChoice(str(a.id), a.name) for a in others])
 
     def mentioned_ids(self) -> list[str]:

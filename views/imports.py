@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -11,32 +12,33 @@ from wtforms.validators import Length, Optional
 
 from models import OUTPUT_TYPES
 from views.forms import VNDateField
+from views.i18n import domain_message
 from workflows import queries
-from workflows.errors import Invalid
+from workflows.errors import N_, Invalid
 from workflows.importing import pipeline
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 
 class UploadForm(FlaskForm):
-    file = FileField("Tệp văn bản (.txt, .md, .xlsx, .docx)")
-    text = TextAreaField("Hoặc dán nội dung bảng", validators=[Optional(), Length(max=2_000_000)],
-                         description="Dán nguyên văn bảng phụ lục (các cột cách nhau bằng phím Tab hoặc dấu |).")
-    directive = StringField("Số, ký hiệu văn bản giao", validators=[Optional(), Length(max=120)],
-                            description="Để trống nếu văn bản đã ghi số; ví dụ “Kế hoạch số 266-KH/TU”.")
-    issued = VNDateField("Ngày ban hành", validators=[Optional()],
-                         description="Dùng để cảnh báo thời hạn đã qua; để trống nếu văn bản đã ghi ngày.")
+    file = FileField(N_("Tệp văn bản (.txt, .md, .xlsx, .docx)"))
+    text = TextAreaField(N_("Hoặc dán nội dung bảng"), validators=[Optional(), Length(max=2_000_000)],
+                         description=N_("Dán nguyên văn bảng phụ lục (các cột cách nhau bằng phím Tab hoặc dấu |)."))
+    directive = StringField(N_("Số, ký hiệu văn bản giao"), validators=[Optional(), Length(max=120)],
+                            description=N_("Để trống nếu văn bản đã ghi số; ví dụ “Kế hoạch số 266-KH/TU”."))
+    issued = VNDateField(N_("Ngày ban hành"), validators=[Optional()],
+                         description=N_("Dùng để cảnh báo thời hạn đã qua; để trống nếu văn bản đã ghi ngày."))
 
 
 class RowFixForm(FlaskForm):
     """Parses the per-row fix forms of the preview (rendered by hand in the table)."""
 
-    lead_agency = SelectField("Đơn vị chủ trì", validators=[Optional()])
-    output_type = SelectField("Loại sản phẩm", validators=[Optional()],
-                              choices=[SelectChoice("", "— giữ nguyên —")]
+    lead_agency = SelectField(N_("Đơn vị chủ trì"), validators=[Optional()])
+    output_type = SelectField(N_("Loại sản phẩm"), validators=[Optional()],
+                              choices=[SelectChoice("", N_("— giữ nguyên —"))]
                               + [SelectChoice(k, v) for k, v in OUTPUT_TYPES.items()])
-    due_date = VNDateField("Thời hạn", validators=[Optional()])
-    title = TextAreaField("Tên nhiệm vụ", validators=[Optional(), Length(max=2000)])
+    due_date = VNDateField(N_("Thời hạn"), validators=[Optional()])
+    title = TextAreaField(N_("Tên nhiệm vụ"), validators=[Optional(), Length(max=2000)])
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -51,12 +53,12 @@ def index():
         elif (form.text.data or "").strip():
             filename, content = "noi-dung-dan.txt", form.text.data.encode("utf-8")
         else:
-            form.file.errors = ["Vui lòng chọn tệp hoặc dán nội dung bảng."]
+            form.file.errors = [_("Vui lòng chọn tệp hoặc dán nội dung bảng.")]
             return render_template("imports/index.html", form=form, batches=pipeline.recent_batches()), 422
         try:
             batch = pipeline.preview(current_user, filename, content, form.directive.data, form.issued.data)
         except Invalid as exc:
-            form.file.errors = [exc.message]
+            form.file.errors = [domain_message(exc)]
             return render_template("imports/index.html", form=form, batches=pipeline.recent_batches()), 422
         return redirect(url_for("imports.show", batch_id=batch.id))
     status = 422 if form.errors else 200
@@ -77,7 +79,8 @@ def fix(batch_id: int, appendix: int, number: int):
     form = RowFixForm()
     form.lead_agency.choices = [SelectChoice("")] + [SelectChoice(a.name) for a in queries.agencies()]
     if not form.validate_on_submit():
-        flash("Chưa sửa được dòng: " + "; ".join(e for errs in form.errors.values() for e in errs), "error")
+        flash(_("Chưa sửa được dòng: %(problems)s", problems="; ".join(
+            _(str(e)) for errs in form.errors.values() for e in errs)), "error")
         return redirect(url_for("imports.show", batch_id=batch_id) + f"#r{appendix}-{number}")
     changes = {"lead_agency": form.lead_agency.data, "output_type": form.output_type.data,
                "due_date": form.due_date.data, "title": (form.title.data or "").strip()}
@@ -88,9 +91,9 @@ def fix(batch_id: int, appendix: int, number: int):
     try:
         pipeline.fix_row(current_user, batch_id, appendix, number, changes)
     except Invalid as exc:
-        flash(exc.message, "error")
+        flash(domain_message(exc), "error")
     else:
-        flash(f"Đã cập nhật dòng {number}.", "success")
+        flash(_("Đã cập nhật dòng %(number)s.", number=number), "success")
     return redirect(url_for("imports.show", batch_id=batch_id) + f"#r{appendix}-{number}")
 
 
@@ -102,11 +105,15 @@ def map_agency(batch_id: int, review_id: int):
         review = pipeline.map_agency(current_user, review_id, request.form.get("agency_id", type=int), decision)
         pipeline.refresh(current_user, batch_id)
     except Invalid as exc:
-        flash(exc.message, "error")
+        flash(domain_message(exc), "error")
     else:
-        outcome = {"group": "là tên chung", "ignored": "không phải tên đơn vị"}.get(
-            decision, f"là {review.agency.name if review.agency else ''}")
-        flash(f"Đã ghi nhận “{review.text}” {outcome}.", "success")
+        if decision == "group":
+            flash(_("Đã ghi nhận “%(text)s” là tên chung.", text=review.text), "success")
+        elif decision == "ignored":
+            flash(_("Đã ghi nhận “%(text)s” không phải tên đơn vị.", text=review.text), "success")
+        else:
+            flash(_("Đã ghi nhận “%(text)s” là %(agency)s.", text=review.text,
+                    agency=review.agency.name if review.agency else ""), "success")
     return redirect(url_for("imports.show", batch_id=batch_id) + "#reviews")
 
 
@@ -114,9 +121,10 @@ def map_agency(batch_id: int, review_id: int):
 @login_required
 def commit(batch_id: int):
     counts = pipeline.commit(current_user, batch_id)
-    flash(f"Đã ghi danh mục: {counts['created']} nhiệm vụ mới, {counts['adjusted']} điều chỉnh thời hạn, "
-          f"{counts['renamed']} đổi tên, {counts['unchanged']} không đổi, {counts['flagged']} dòng chưa nhập "
-          f"(cần xem lại), {counts['indicators']} chỉ tiêu.", "success")
+    flash(_("Đã ghi danh mục: %(created)s nhiệm vụ mới, %(adjusted)s điều chỉnh thời hạn, "
+            "%(renamed)s đổi tên, %(unchanged)s không đổi, %(flagged)s dòng chưa nhập "
+            "(cần xem lại), %(indicators)s chỉ tiêu.", **{k: counts[k] for k in (
+                "created", "adjusted", "renamed", "unchanged", "flagged", "indicators")}), "success")
     return redirect(url_for("imports.show", batch_id=batch_id))
 
 
@@ -124,5 +132,5 @@ def commit(batch_id: int):
 @login_required
 def cancel(batch_id: int):
     pipeline.cancel(current_user, batch_id)
-    flash("Đã hủy lượt nhập; không có dữ liệu nào được ghi.", "info")
+    flash(_("Đã hủy lượt nhập; không có dữ liệu nào được ghi."), "info")
     return redirect(url_for("imports.index"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -20,7 +21,7 @@ def home():
 
 def _delegation_form() -> DelegationForm:
     form = DelegationForm()
-    form.delegate.choices = [SelectChoice("", "— chọn đồng nghiệp —")] + [
+    form.delegate.choices = [SelectChoice("", _("— chọn đồng nghiệp —"))] + [
         SelectChoice(u.username, u.full_name) for u in people.colleagues(current_user)]
     return form
 
@@ -48,7 +49,8 @@ def delegate():
         except Invalid as exc:
             attach_errors(form, exc)
         else:
-            flash("Đã lưu ủy quyền. Người được ủy quyền sẽ thấy và xử lý việc của bạn trong thời gian này.", "success")
+            flash(_("Đã lưu ủy quyền. Người được ủy quyền sẽ thấy và xử lý việc của bạn trong thời gian này."),
+                  "success")
             return redirect(url_for("inbox.index"))
     return _render(form, 422)
 
@@ -57,5 +59,5 @@ def delegate():
 @login_required
 def cancel_delegation(delegation_id: int):
     people.cancel_delegation(current_user, delegation_id)
-    flash("Đã hủy ủy quyền.", "info")
+    flash(_("Đã hủy ủy quyền."), "info")
     return redirect(url_for("inbox.index"))

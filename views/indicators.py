@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from views.forms import IndicatorReportForm, attach_errors
@@ -55,8 +56,9 @@ def report(indicator_id: int):
         except Invalid as exc:
             attach_errors(form, exc)
         else:
-            flash(f"Đã yêu cầu {task.lead_agency.name} báo cáo số liệu năm {task.period} ({task.code}). "
-                  "Chuyên viên của đơn vị nhập số liệu, lãnh đạo đơn vị ký duyệt, Tổ giúp việc tiếp nhận.", "success")
+            flash(_("Đã yêu cầu %(agency)s báo cáo số liệu năm %(year)s (%(code)s). "
+                    "Chuyên viên của đơn vị nhập số liệu, lãnh đạo đơn vị ký duyệt, Tổ giúp việc tiếp nhận.",
+                    agency=task.lead_agency.name, year=task.period, code=task.code), "success")
             return redirect(url_for("tasks.show", task_id=task.id))
     return render_template(
         "indicators/report.html", indicator=indicator, form=form, group_key=indicators.group_key_of(indicator),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from workflows import notify
@@ -28,7 +30,8 @@ def read(notification_id: int):
 @login_required
 def read_all():
     count = notify.mark_all_read(current_user)
-    flash(f"Đã đánh dấu {count} thông báo là đã đọc." if count else "Không có thông báo nào chưa đọc.", "success")
+    flash(ngettext("Đã đánh dấu %(num)s thông báo là đã đọc.", "Đã đánh dấu %(num)s thông báo là đã đọc.", count)
+          if count else _("Không có thông báo nào chưa đọc."), "success")
     return redirect(url_for("notifications.index"))
 
 
@@ -46,7 +49,7 @@ def mail_queue():
 def mail_retry(mail_id: int):
     _admins_only()
     mail = notify.retry_mail(current_user, mail_id)
-    flash(f"Thư gửi {mail.to_address} sẽ được gửi lại ở lượt gửi kế tiếp.", "success")
+    flash(_("Thư gửi %(address)s sẽ được gửi lại ở lượt gửi kế tiếp.", address=mail.to_address), "success")
     return redirect(url_for("notifications.mail_queue"))
 
 

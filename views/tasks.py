@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from views.forms import CommentForm, ExtensionForm, TaskForm, action_form, attach_errors
+from views.i18n import domain_message
 from workflows import comments, cycle, diagram, files, process_models, progress, queries
 from workflows.errors import Invalid
 from workflows.status import STATUS_LABELS
@@ -52,7 +54,7 @@ def new():
         except Invalid as exc:
             attach_errors(form, exc)
         else:
-            flash(f"Đã giao nhiệm vụ {task.code}. Quy trình đã bắt đầu.", "success")
+            flash(_("Đã giao nhiệm vụ %(code)s. Quy trình đã bắt đầu.", code=task.code), "success")
             return redirect(url_for("tasks.show", task_id=task.id))
     return render_template("tasks/new.html", form=form), 422 if form.errors else 200
 
@@ -119,14 +121,22 @@ def complete(item_id: int):
         uploads = {f["name"]: getattr(form, f["name"]).data for f in item.fields
                    if f["type"] == "file" and getattr(form, f["name"]).data}
         try:
-            cycle.complete(item.id, current_user, decision, form.comment.data, data, uploads)
+            task = cycle.complete(item.id, current_user, decision, form.comment.data if "comment" in form else None,
+                                  data, uploads)
         except Invalid as exc:
             attach_errors(form, exc)
         else:
-            label = {"return": "Đã trả lại", "approve": "Đã đồng ý"}.get(decision, "Đã gửi")
-            flash(f"{label}: {item.step_name} — {item.task.code}.", "success")
+            label = {"return": _("Đã trả lại"), "approve": _("Đã đồng ý")}.get(decision) or _("Đã gửi")
+            # say where the file went, so nobody has to open the task to know what happens next
+            if task.state == "done":
+                moved = _("Nhiệm vụ đã hoàn thành.")
+            elif task.current_step and task.current_holder:
+                moved = _("Bước tiếp theo: %(step)s (%(holder)s).", step=task.current_step, holder=task.current_holder)
+            else:
+                moved = _("Bước tiếp theo: %(step)s.", step=task.current_step) if task.current_step else ""
+            flash(f"{label}: {item.step_name} — {task.code}. {moved}".strip(), "success")
             return redirect(url_for("inbox.index"))
-    flash("Chưa thể gửi: vui lòng xem các lỗi được đánh dấu bên dưới.", "error")
+    flash(_("Chưa thể gửi: vui lòng xem các lỗi được đánh dấu bên dưới."), "error")
     return _render_task(item.task, forms, 422)
 
 
@@ -142,7 +152,8 @@ def request_extension(task_id: int):
         except Invalid as exc:
             attach_errors(form, exc)
         else:
-            flash("Đã gửi đề nghị gia hạn. Tổ giúp việc sẽ xem xét và trình cấp giao nhiệm vụ quyết định.", "success")
+            flash(_("Đã gửi đề nghị gia hạn. Tổ giúp việc sẽ xem xét và trình cấp giao nhiệm vụ quyết định."),
+                  "success")
             return redirect(url_for("tasks.show", task_id=task.id))
     return _render_task(task, _forms_for(queries.open_items(task)), 422, extension_form=form)
 
@@ -159,9 +170,9 @@ def comment(task_id: int):
         except Invalid as exc:
             attach_errors(form, exc)
         else:
-            flash("Đã gửi trao đổi.", "success")
+            flash(_("Đã gửi trao đổi."), "success")
             return redirect(url_for("tasks.show", task_id=task.id, _anchor=f"e{event.id}"))
-    flash("Chưa gửi được trao đổi: vui lòng xem lỗi ở mục “Trao đổi”.", "error")
+    flash(_("Chưa gửi được trao đổi: vui lòng xem lỗi ở mục “Trao đổi”."), "error")
     return _render_task(task, _forms_for(queries.open_items(task)), 422, comment_form=form)
 
 
@@ -172,9 +183,9 @@ def reassign(item_id: int):
     try:
         item = cycle.reassign(item.id, current_user, request.form.get("username", ""))
     except Invalid as exc:
-        flash(exc.message, "error")
+        flash(domain_message(exc), "error")
     else:
-        flash(f"Đã giao “{item.step_name}” cho {item.claimed_by.full_name}.", "success")
+        flash(_("Đã giao “%(step)s” cho %(name)s.", step=item.step_name, name=item.claimed_by.full_name), "success")
     return redirect(url_for("tasks.show", task_id=item.task_id))
 
 
@@ -182,7 +193,7 @@ def reassign(item_id: int):
 @login_required
 def claim(item_id: int):
     item = cycle.claim(item_id, current_user)
-    flash(f"Bạn đã nhận xử lý: {item.step_name}.", "success")
+    flash(_("Bạn đã nhận xử lý: %(step)s.", step=item.step_name), "success")
     return redirect(url_for("tasks.show", task_id=item.task_id))
 
 
@@ -190,7 +201,7 @@ def claim(item_id: int):
 @login_required
 def release(item_id: int):
     item = cycle.release(item_id, current_user)
-    flash(f"Đã trả việc “{item.step_name}” về hàng chờ của đơn vị.", "info")
+    flash(_("Đã trả việc “%(step)s” về hàng chờ của đơn vị.", step=item.step_name), "info")
     return redirect(url_for("tasks.show", task_id=item.task_id))
 
 

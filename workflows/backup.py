@@ -90,28 +90,31 @@ def restore(path: str | Path, force: bool = False) -> dict:
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
-        raise Invalid(f"Không đọc được tệp sao lưu {path}: {exc}") from exc
+        raise Invalid("Không đọc được tệp sao lưu %(path)s: %(reason)s", path=path, reason=exc) from exc
     with archive:
         try:
             manifest = json.loads(archive.read("manifest.json"))
         except KeyError as exc:
             raise Invalid("Tệp này không phải bản sao lưu của hệ thống (thiếu manifest.json).") from exc
         if manifest.get("format") != FORMAT:
-            raise Invalid(f"Định dạng sao lưu không hỗ trợ: {manifest.get('format')!r} (cần {FORMAT}).")
+            raise Invalid("Định dạng sao lưu không hỗ trợ: %(found)r (cần %(needed)s).",
+                          found=manifest.get("format"), needed=FORMAT)
         engine = db.engine
         with engine.begin() as conn:
             here = revision(conn)
             if here != manifest["alembic_revision"]:
                 raise Invalid(
-                    f"Bản sao lưu ở phiên bản lược đồ {manifest['alembic_revision']}, cơ sở dữ liệu này ở "
-                    f"{here or '(chưa có lược đồ)'}. Hãy khôi phục vào cơ sở dữ liệu cùng phiên bản "
-                    "(chạy init-db của đúng phiên bản ứng dụng đã sao lưu), rồi nâng cấp sau.")
+                    "Bản sao lưu ở phiên bản lược đồ %(archive)s, cơ sở dữ liệu này ở "
+                    "%(here)s. Hãy khôi phục vào cơ sở dữ liệu cùng phiên bản "
+                    "(chạy init-db của đúng phiên bản ứng dụng đã sao lưu), rồi nâng cấp sau.",
+                    archive=manifest["alembic_revision"], here=here or "(chưa có lược đồ)")
             tables = _tables()
             busy = [t.name for t in tables if t.name not in SEEDED_BY_INIT_DB
                     and conn.execute(select(func.count()).select_from(t)).scalar()]
             if busy and not force:
-                raise Invalid("Cơ sở dữ liệu đã có dữ liệu (" + ", ".join(busy) + "). Chỉ khôi phục vào cơ sở dữ "
-                              "liệu trống; dùng --force để xóa toàn bộ dữ liệu hiện có và thay bằng bản sao lưu.")
+                raise Invalid("Cơ sở dữ liệu đã có dữ liệu (%(tables)s). Chỉ khôi phục vào cơ sở dữ "
+                              "liệu trống; dùng --force để xóa toàn bộ dữ liệu hiện có và thay bằng bản sao lưu.",
+                              tables=", ".join(busy))
             for table in reversed(tables):
                 conn.execute(table.delete())
             counts = {}

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from models import Agency, AuditEvent, Task, User, db
 from workflows import clock, notify, queries
-from workflows.errors import Invalid, NotAllowed
+from workflows.errors import N_, Invalid, Message, NotAllowed
 from workflows.tx import transaction
 
 MAX_BODY = 4000  # characters
@@ -37,12 +37,12 @@ def ensure_can_comment(user: User, task: Task) -> None:
 def mention_choices(task: Task) -> tuple[list[tuple[Agency, str]], list[Agency]]:
     """Agencies to mention: the task's own with their part in it (lead first, then in Vietnamese
     alphabetical order) and every other active agency."""
-    parts = {agency_id: "xử lý một bước" for agency_id in queries.involved_agency_ids(task)}
+    parts = {agency_id: N_("xử lý một bước") for agency_id in queries.involved_agency_ids(task)}
     standing = queries.agency_by_name(current_app.config.get("COORDINATING_AGENCY"))
     if standing is not None:
-        parts[standing.id] = "Tổ giúp việc"
-    parts.update({a.id: "phối hợp" for a in task.collaborating_agencies})
-    parts[task.lead_agency_id] = "chủ trì"
+        parts[standing.id] = N_("Tổ giúp việc")
+    parts.update({a.id: N_("phối hợp") for a in task.collaborating_agencies})
+    parts[task.lead_agency_id] = N_("chủ trì")
     own, others = [], []
     for agency in queries.agencies():
         if agency.id in parts:
@@ -59,8 +59,8 @@ def agency_ids_by_name(names: Iterable[str]) -> list[int]:
     for name in names:
         agency = queries.agency_by_name(name)
         if agency is None or not agency.active:
-            raise Invalid(f"Không tìm thấy đơn vị “{name}” trong danh mục.",
-                          {"mentions": f"Không tìm thấy đơn vị “{name}” trong danh mục."})
+            raise Invalid("Không tìm thấy đơn vị “%(name)s” trong danh mục.",
+                          {"mentions": f"Không tìm thấy đơn vị “{name}” trong danh mục."}, name=name)
         ids.append(agency.id)
     return ids
 
@@ -73,10 +73,11 @@ def add_comment(user: User, task: Task, body: str | None,
         errors = {}
         text = _clean(body)
         if not text:
-            errors["body"] = "Vui lòng nhập nội dung trao đổi."
+            errors["body"] = N_("Vui lòng nhập nội dung trao đổi.")
         elif len(text) > MAX_BODY:
-            errors["body"] = (f"Nội dung trao đổi tối đa {_number(MAX_BODY)} ký tự "
-                              f"(hiện có {_number(len(text))} ký tự); hãy rút gọn hoặc đính kèm văn bản.")
+            errors["body"] = Message("Nội dung trao đổi tối đa %(max)s ký tự "
+                                     "(hiện có %(n)s ký tự); hãy rút gọn hoặc đính kèm văn bản.",
+                                     max=_number(MAX_BODY), n=_number(len(text)))
         try:
             mentioned = _agencies(mention_agency_ids)
         except Invalid as exc:
@@ -116,7 +117,7 @@ def _agencies(values: Iterable[int | str]) -> list[Agency]:
         if agency_id not in ids:
             ids.append(agency_id)
     if len(ids) > MAX_MENTIONS:
-        raise Invalid(f"Mỗi trao đổi chỉ nhắc đến tối đa {MAX_MENTIONS} đơn vị.")
+        raise Invalid("Mỗi trao đổi chỉ nhắc đến tối đa %(n)s đơn vị.", n=MAX_MENTIONS)
     if not ids:
         return []
     found = {a.id: a for a in db.session.scalars(select(Agency).where(Agency.id.in_(ids), Agency.active.is_(True)))}

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,7 +30,7 @@ from models import (
     db,
 )
 from workflows import clock, engine, files, notify, process_models, queries, timers
-from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
+from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from workflows.tx import transaction
 
 DECISION_LABELS = {"submit": "Gửi", "approve": "Đồng ý", "return": "Trả lại"}
@@ -83,21 +83,21 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
     errors = {}
     title = (title or "").strip()
     if not title:
-        errors["title"] = "Vui lòng nhập tên nhiệm vụ."
+        errors["title"] = N_("Vui lòng nhập tên nhiệm vụ.")
     if output_type not in OUTPUT_TYPES:
-        errors["output_type"] = "Loại sản phẩm không hợp lệ."
+        errors["output_type"] = N_("Loại sản phẩm không hợp lệ.")
     lead = queries.agency_by_name(lead_agency)
     if lead is None:
-        errors["lead_agency"] = "Không tìm thấy đơn vị chủ trì trong danh mục."
+        errors["lead_agency"] = N_("Không tìm thấy đơn vị chủ trì trong danh mục.")
     collaborators = []
     for name in dict.fromkeys(collaborating_agencies):
         agency = queries.agency_by_name(name)
         if agency is None:
-            errors["collaborating_agencies"] = f"Không tìm thấy đơn vị phối hợp “{name}”."
+            errors["collaborating_agencies"] = Message("Không tìm thấy đơn vị phối hợp “%(name)s”.", name=name)
         elif lead is None or agency.id != lead.id:
             collaborators.append(agency)
     if due_date is None and not (deadline_text or "").strip() and recurrence is None and done_on is None:
-        errors["due_date"] = "Vui lòng nhập thời hạn hoàn thành."
+        errors["due_date"] = N_("Vui lòng nhập thời hạn hoàn thành.")
     if errors:
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", errors)
 
@@ -235,17 +235,17 @@ def request_extension(user: User, task_id: int, new_due: date | None, reason: st
             raise NotAllowed("Chỉ chuyên viên hoặc lãnh đạo của đơn vị chủ trì được đề nghị gia hạn.")
         errors = {}
         if task.state == "done":
-            errors["new_due"] = "Nhiệm vụ đã hoàn thành."
+            errors["new_due"] = N_("Nhiệm vụ đã hoàn thành.")
         elif new_due is None:
-            errors["new_due"] = "Vui lòng nhập thời hạn đề nghị."
+            errors["new_due"] = N_("Vui lòng nhập thời hạn đề nghị.")
         elif new_due <= clock.today() or (task.due_date and new_due <= task.due_date):
-            errors["new_due"] = "Thời hạn đề nghị phải sau thời hạn hiện tại và sau hôm nay."
+            errors["new_due"] = N_("Thời hạn đề nghị phải sau thời hạn hiện tại và sau hôm nay.")
         if not reason:
-            errors["reason"] = "Vui lòng nêu lý do đề nghị gia hạn."
+            errors["reason"] = N_("Vui lòng nêu lý do đề nghị gia hạn.")
         if db.session.scalar(select(ProcessInstance.id).where(
                 ProcessInstance.task_id == task.id, ProcessInstance.kind == "extension",
                 ProcessInstance.status == "running")):
-            errors["new_due"] = "Nhiệm vụ đang có một đề nghị gia hạn chờ quyết định."
+            errors["new_due"] = N_("Nhiệm vụ đang có một đề nghị gia hạn chờ quyết định.")
         if errors:
             raise Invalid("Chưa gửi được đề nghị gia hạn.", errors)
         model = process_models.latest(EXTENSION_PROCESS)
@@ -366,7 +366,8 @@ def complete(work_item_id: int, user: User, decision: str, comment: str | None =
 
 def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
               data: dict[str, Any], uploads: dict[str, Any]) -> Task:
-    item, instance = _locked_item(work_item_id)
+    instance, task_items = _locked_item_and_open_items(work_item_id)
+    item = next(i for i in task_items if i.id == work_item_id)
     if item.status != "open":
         raise _already_done(item)
     _check_can_act(user, item)
@@ -378,11 +379,11 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
     comment = (comment or "").strip()
     errors: dict[str, str] = {}
     if decision not in step.decisions:
-        errors["decision"] = "Quyết định không hợp lệ cho bước này."
+        errors["decision"] = N_("Quyết định không hợp lệ cho bước này.")
     elif decision == "return" and not comment:
-        errors["comment"] = "Khi trả lại, vui lòng ghi rõ lý do."
+        errors["comment"] = N_("Khi trả lại, vui lòng ghi rõ lý do.")
     if len(comment) > MAX_TEXT:
-        errors["comment"] = f"Ý kiến dài quá {MAX_TEXT} ký tự."
+        errors["comment"] = Message("Ý kiến dài quá %(max)s ký tự.", max=MAX_TEXT)
     clean = _clean_data(step, data, item, errors)
     checked_files = {}
     for f in step.fields:
@@ -393,9 +394,9 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
                 errors[f.name] = exc.message
     unknown = set(uploads) - {f.name for f in step.fields if f.type == "file"}
     if unknown:
-        errors["files"] = "Tệp đính kèm không thuộc bước này."
+        errors["files"] = N_("Tệp đính kèm không thuộc bước này.")
     if errors:
-        raise Invalid("Chưa thể hoàn thành bước: " + " ".join(errors.values()), errors)
+        raise Invalid("Chưa thể hoàn thành bước: %(problems)s", errors, problems=list(errors.values()))
 
     task = item.task
     now = clock.now()
@@ -408,7 +409,7 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
         engine.complete(wf, item.engine_task_id, engine_data)
     except engine.EngineError as exc:
         current_app.logger.exception("engine refused work item %s", item.id)
-        raise Invalid(f"Quy trình không chuyển được bước: {exc}") from exc
+        raise Invalid("Quy trình không chuyển được bước: %(reason)s", reason=exc) from exc
 
     principal = acting_for(user, item)
     item.status = "done"
@@ -419,7 +420,8 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
     item.claimed_by = item.claimed_by or principal or user
     if instance.kind == "main":  # (an extension review is not work on the task)
         task.started_at = task.started_at or now
-    new_items = _sync(instance, wf, task, (item.step_name, comment, user) if decision == "return" else None)
+    new_items = _sync(instance, wf, task, (item.step_name, comment, user) if decision == "return" else None,
+                      task_items)
     to_step = _names(new_items) if new_items or not engine.is_completed(wf) else "Hoàn thành"
     _audit(decision, user, task, item, from_step=item.step_name, to_step=to_step,
            comment=comment or None, data={k: v for k, v in clean.items() if v is not None},
@@ -438,11 +440,11 @@ def _clean_data(step: engine.Step, data: dict[str, Any], item: WorkItem,
         value = raw.strip() if isinstance(raw, str) else raw
         if value in (None, ""):
             if f.required:
-                errors[f.name] = f"Vui lòng nhập {f.label.lower()}."
+                errors[f.name] = Message("Vui lòng nhập %(what)s.", what=f.label.lower())
             continue
         if f.type == "text":
             if not isinstance(value, str) or len(value) > MAX_TEXT:
-                errors[f.name] = f"{f.label}: nội dung không hợp lệ."
+                errors[f.name] = Message("%(label)s: nội dung không hợp lệ.", label=f.label)
             else:
                 clean[f.name] = value
         elif f.type == "date":
@@ -450,17 +452,17 @@ def _clean_data(step: engine.Step, data: dict[str, Any], item: WorkItem,
                 clean[f.name] = (value if isinstance(value, date)
                                  else datetime.strptime(str(value), "%Y-%m-%d").date()).isoformat()
             except ValueError:
-                errors[f.name] = f"{f.label}: ngày không hợp lệ (định dạng YYYY-MM-DD)."
+                errors[f.name] = Message("%(label)s: ngày không hợp lệ (định dạng YYYY-MM-DD).", label=f.label)
         elif f.type == "number":
             try:
                 clean[f.name] = float(value)
             except (TypeError, ValueError):
-                errors[f.name] = f"{f.label}: phải là một số."
+                errors[f.name] = Message("%(label)s: phải là một số.", label=f.label)
         elif f.type == "user":
             officer = db.session.scalar(select(User).where(User.username == str(value)))
             if (officer is None or not officer.active or officer.agency_id != item.agency_id
                     or not officer.has_role("officer")):
-                errors[f.name] = f"{f.label}: phải là chuyên viên của đơn vị."
+                errors[f.name] = Message("%(label)s: phải là chuyên viên của đơn vị.", label=f.label)
             else:
                 clean[f.name] = officer.username
     return clean
@@ -469,7 +471,14 @@ def _clean_data(step: engine.Step, data: dict[str, Any], item: WorkItem,
 # ---------------------------------------------------------------- helpers
 
 def _locked_item(work_item_id: int) -> tuple[WorkItem, ProcessInstance]:
-    """Lock the item's process instance, then read the item as it is now.
+    """Lock the item's process instance, then read the item as it is now."""
+    instance, items = _locked_item_and_open_items(work_item_id)
+    return next(i for i in items if i.id == work_item_id), instance
+
+
+def _locked_item_and_open_items(work_item_id: int) -> tuple[ProcessInstance, list[WorkItem]]:
+    """Lock the item's process instance, then read, as they are now, the item and the open items
+    of its task (the ones a completion may cancel or keep), in one query.
 
     On PostgreSQL a concurrent completion waits on the row lock and then sees the item done; on
     SQLite the version column of the instance catches the race at write time.
@@ -480,16 +489,20 @@ def _locked_item(work_item_id: int) -> tuple[WorkItem, ProcessInstance]:
         .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
     if instance is None:
         raise NotFound("Không tìm thấy việc cần xử lý.")
-    item = db.session.scalar(select(WorkItem).where(WorkItem.id == work_item_id)
-                             .options(joinedload(WorkItem.task))
-                             .execution_options(populate_existing=True))
-    return item, instance
+    task_id = select(WorkItem.task_id).where(WorkItem.id == work_item_id).scalar_subquery()
+    items = list(db.session.scalars(
+        select(WorkItem).where(or_(WorkItem.id == work_item_id,
+                                   and_(WorkItem.task_id == task_id, WorkItem.status == "open")))
+        .options(joinedload(WorkItem.task)).order_by(WorkItem.id)
+        .execution_options(populate_existing=True)).unique())
+    return instance, items
 
 
 def _already_done(item: WorkItem) -> Conflict:
     if item.status == "done" and item.completed_by is not None:
-        when = clock.to_local(item.completed_at).strftime("%H:%M ngày %d/%m/%Y")
-        return Conflict(f"Việc này đã được {item.completed_by.full_name} xử lý lúc {when}.")
+        when = clock.to_local(item.completed_at)
+        return Conflict("Việc này đã được %(name)s xử lý lúc %(time)s ngày %(date)s.", name=item.completed_by.full_name,
+                        time=when.strftime("%H:%M"), date=when.strftime("%d/%m/%Y"))
     return Conflict("Việc này không còn chờ xử lý (quy trình đã chuyển sang bước khác).")
 
 
@@ -525,7 +538,7 @@ def _check_can_act(user: User, item: WorkItem) -> None:
         return
     if (item.claimed_by_id not in (None, user.id) and item.role in user.roles
             and item.agency_id == user.agency_id):
-        raise NotAllowed(f"Việc này đang do {item.claimed_by.full_name} xử lý.")
+        raise NotAllowed("Việc này đang do %(name)s xử lý.", name=item.claimed_by.full_name)
     raise NotAllowed("Bạn không có quyền xử lý việc này.")
 
 
@@ -544,10 +557,12 @@ def _holder(items: list[WorkItem]) -> str | None:
     return "; ".join(dict.fromkeys(holders)) or None
 
 
-def _sync(instance: ProcessInstance, wf, task: Task, returned: tuple[str, str, User] | None = None) -> list[WorkItem]:
+def _sync(instance: ProcessInstance, wf, task: Task, returned: tuple[str, str, User] | None = None,
+          task_items: list[WorkItem] | None = None) -> list[WorkItem]:
     """Save the engine state and make the open work items match the READY user tasks.
 
-    Returns the work items created by this save. Also refreshes the task's cached current
+    ``task_items`` are the task's open items as read under the instance lock, when the caller
+    already has them. Returns the work items created by this save. Also refreshes the task's cached current
     step, holder and "since" time, and closes the task when the process completed.
     """
     now = clock.now()
@@ -557,7 +572,9 @@ def _sync(instance: ProcessInstance, wf, task: Task, returned: tuple[str, str, U
         instance.updated_at = now
         steps = engine.ready_steps(wf)
         # (the item just completed is still "open" in the database until the flush)
-        task_items = [i for i in _open_items_of_task(task.id) if i.status == "open"]
+        if task_items is None:
+            task_items = _open_items_of_task(task.id)
+        task_items = [i for i in task_items if i.status == "open"]
         existing = {i.engine_task_id: i for i in task_items if i.instance_id == instance.id}
         names = {s.agency for s in steps if s.agency}
         agencies = {a.name: a for a in db.session.scalars(select(Agency).where(Agency.name.in_(names)))}
@@ -567,8 +584,9 @@ def _sync(instance: ProcessInstance, wf, task: Task, returned: tuple[str, str, U
                 continue
             agency = agencies.get(step.agency or "")
             if agency is None:
-                raise Invalid(f"Bước “{step.step_name}” cần đơn vị “{step.agency or '(chưa xác định)'}” "
-                              "nhưng đơn vị này chưa có trong danh mục. Vui lòng bổ sung đơn vị.")
+                raise Invalid("Bước “%(step)s” cần đơn vị “%(agency)s” "
+                              "nhưng đơn vị này chưa có trong danh mục. Vui lòng bổ sung đơn vị.",
+                              step=step.step_name, agency=step.agency or "(chưa xác định)")
             assignee = None
             if step.assignee:
                 assignee = db.session.scalar(select(User).where(

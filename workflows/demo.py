@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models import Agency, Indicator, Task, User, WorkItem, db
+from models import ROLE_LABELS, Agency, Indicator, Task, User, WorkItem, db
 from workflows import clock, cycle, indicators, people
 from workflows.demo_data import AGENCIES, DEMO_TASKS
 from workflows.importing import pipeline
@@ -28,10 +28,7 @@ DEMO_ACCOUNTS = [
 ]
 for _account in DEMO_ACCOUNTS:
     _account["password"] = DEMO_PASSWORD
-    _account["role_label"] = ", ".join({"coordinator": "Tổ giúp việc", "officer": "Chuyên viên",
-                                        "agency_head": "Lãnh đạo đơn vị", "appraiser": "Thẩm định",
-                                        "approver": "Phê duyệt", "viewer": "Theo dõi",
-                                        "admin": "Quản trị"}[r] for r in _account["roles"])
+    _account["role_label"] = ", ".join(ROLE_LABELS[r] for r in _account["roles"])
 
 # Where each demo task stops (index into DEMO_TASKS) and the steps that return it first.
 SCENARIOS = {

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from models import AuditEvent, ProcessInstance, ProcessModel, Task, WorkItem, db
 from workflows import clock
 from workflows.bpmn_svg import DECISION_WORDS, Flow, Model, Progress, Visit, legend, parse, render
-from workflows.errors import NotFound
+from workflows.errors import N_, NotFound
 
 __all__ = ["Diagram", "compute", "instance_svg", "legend", "model_svg", "task_diagrams", "task_svg"]
 PROCESS_KIND_WORDS = {"main": "Quy trình chính", "extension": "Đề nghị gia hạn"}
@@ -219,6 +219,6 @@ def task_svg(task: Task, instance_id: int | None = None) -> str:
     found = instances(task)
     instance = next((i for i in found if i.id == instance_id), None) if instance_id else (found[0] if found else None)
     if instance is None:
-        raise NotFound("Nhiệm vụ này không có quy trình để vẽ sơ đồ." if not instance_id
-                       else "Không tìm thấy quy trình này của nhiệm vụ.")
+        raise NotFound(N_("Nhiệm vụ này không có quy trình để vẽ sơ đồ.") if not instance_id
+                       else N_("Không tìm thấy quy trình này của nhiệm vụ."))
     return instance_svg(instance, standalone=True)

@@ -43,21 +43,21 @@ def check(upload: Upload, label: str) -> tuple[str, bytes]:
     name = Path((upload.filename or "").replace("\\", "/")).name.strip()
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ALLOWED:
-        raise Invalid(f"{label}: chỉ nhận tệp {ALLOWED_TEXT}.", {"file": ext})
+        raise Invalid("%(label)s: chỉ nhận tệp %(allowed)s.", {"file": ext}, label=label, allowed=ALLOWED_TEXT)
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     content = upload.read(limit + 1)
     if not content:
-        raise Invalid(f"{label}: tệp rỗng.")
+        raise Invalid("%(label)s: tệp rỗng.", label=label)
     if len(content) > limit:
-        raise Invalid(f"{label}: tệp vượt quá {limit // (1024 * 1024)} MB.")
+        raise Invalid("%(label)s: tệp vượt quá %(mb)s MB.", label=label, mb=limit // (1024 * 1024))
     magics = ALLOWED[ext]
     if magics and not content.startswith(magics):
-        raise Invalid(f"{label}: nội dung tệp không đúng định dạng .{ext}.")
+        raise Invalid("%(label)s: nội dung tệp không đúng định dạng .%(ext)s.", label=label, ext=ext)
     if ext == "txt":
         try:
             content.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise Invalid(f"{label}: tệp văn bản phải mã hóa UTF-8.") from exc
+            raise Invalid("%(label)s: tệp văn bản phải mã hóa UTF-8.", label=label) from exc
     return name[-200:], content
 
 

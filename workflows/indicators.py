@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import Agency, Directive, Indicator, IndicatorValue, Task, User, WorkItem, db
 from workflows import clock, cycle, holidays, periods
-from workflows.errors import Invalid, NotAllowed, NotFound
+from workflows.errors import N_, Invalid, Message, NotAllowed, NotFound
 from workflows.tx import transaction
 
 KIND = "indicator_report"
@@ -336,22 +336,24 @@ def _start_report(actor: User, indicator_id: int, year: int | str | None, agency
     except (TypeError, ValueError):
         year = None
     if year not in milestone_years(indicator):
-        errors["year"] = "Vui lòng chọn một năm mốc của chỉ tiêu."
+        errors["year"] = N_("Vui lòng chọn một năm mốc của chỉ tiêu.")
     agency = next((a for a in responsible if a.name == (agency_name or "").strip()), None)
     if agency is None:
-        errors["agency"] = "Vui lòng chọn một đơn vị chủ trì chỉ tiêu này."
+        errors["agency"] = N_("Vui lòng chọn một đơn vị chủ trì chỉ tiêu này.")
     elif agency not in allowed:
-        errors["agency"] = "Lãnh đạo đơn vị chỉ yêu cầu báo cáo số liệu của đơn vị mình."
+        errors["agency"] = N_("Lãnh đạo đơn vị chỉ yêu cầu báo cáo số liệu của đơn vị mình.")
     if not errors:
         existing = db.session.scalar(select(Task).where(
             Task.kind == KIND, Task.indicator_id == indicator.id, Task.period == str(year),
             Task.lead_agency_id == agency.id, Task.state != "done").limit(1))
         if existing is not None:
-            errors["year"] = (f"{agency.name} đang có báo cáo số liệu năm {year} của chỉ tiêu này "
-                              f"({existing.code}, bước: {existing.current_step or '—'}). "
-                              "Vui lòng xử lý báo cáo đó thay vì tạo báo cáo mới.")
+            errors["year"] = Message("%(agency)s đang có báo cáo số liệu năm %(year)s của chỉ tiêu này "
+                                     "(%(code)s, bước: %(step)s). "
+                                     "Vui lòng xử lý báo cáo đó thay vì tạo báo cáo mới.",
+                                     agency=agency.name, year=year, code=existing.code,
+                                     step=existing.current_step or "—")
     if errors:
-        raise Invalid("Chưa tạo được yêu cầu báo cáo số liệu: " + " ".join(errors.values()), errors)
+        raise Invalid("Chưa tạo được yêu cầu báo cáo số liệu: %(problems)s", errors, problems=list(errors.values()))
 
     nominal, due = _due(year)
     target = target_for(indicator, year)

@@ -18,10 +18,11 @@ from sqlalchemy import and_, case, func, or_, select
 
 from models import AuditEvent, Task, User, db
 from workflows import clock
-from workflows.errors import Invalid, NotAllowed
+from workflows.errors import N_, Invalid, NotAllowed
 
 ROLES = ("viewer", "coordinator", "admin")
-SINCE_HELP = "since phải là thời điểm dạng ISO 8601, ví dụ 2026-03-01T08:00:00+07:00 (không ghi múi giờ: giờ Hà Nội)."
+SINCE_HELP = N_("since phải là thời điểm dạng ISO 8601, ví dụ 2026-03-01T08:00:00+07:00 "
+                "(không ghi múi giờ: giờ Hà Nội).")
 _EARLIEST = datetime(1900, 1, 1)
 
 
@@ -70,13 +71,13 @@ def parse_since(text: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise Invalid(SINCE_HELP, {"since": "Thời điểm không hợp lệ."}) from None
+        raise Invalid(SINCE_HELP, {"since": N_("Thời điểm không hợp lệ.")}) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clock.LOCAL_TZ)
     try:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:
-        raise Invalid(SINCE_HELP, {"since": "Thời điểm không hợp lệ."}) from None
+        raise Invalid(SINCE_HELP, {"since": N_("Thời điểm không hợp lệ.")}) from None
     return max(moment, _EARLIEST)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models import ROLES, Agency, ApiToken, AuditEvent, Delegation, User, db
 from workflows import clock, signin
-from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
+from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from workflows.tx import transaction
 
 
@@ -21,7 +21,7 @@ def create_agency(name: str, short_name: str | None = None, kind: str | None = N
         raise Invalid("Vui lòng nhập tên đơn vị.")
     with transaction():
         if db.session.scalar(select(Agency).where(Agency.name == name)):
-            raise Conflict(f"Đơn vị “{name}” đã có trong danh mục.")
+            raise Conflict("Đơn vị “%(name)s” đã có trong danh mục.", name=name)
         agency = Agency(name=name, short_name=short_name, kind=kind, aliases=aliases or [])
         db.session.add(agency)
     return agency
@@ -36,15 +36,16 @@ def create_user(username: str, password: str, agency_name: str | None, roles: li
         raise Invalid("Mật khẩu phải có ít nhất 8 ký tự.")
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
-        raise Invalid(f"Vai trò không hợp lệ: {', '.join(bad) or '(trống)'}. Chọn trong: {', '.join(ROLES)}.")
+        raise Invalid("Vai trò không hợp lệ: %(bad)s. Chọn trong: %(roles)s.",
+                      bad=", ".join(bad) or "(trống)", roles=", ".join(ROLES))
     with transaction():
         agency = None
         if agency_name:
             agency = db.session.scalar(select(Agency).where(Agency.name == agency_name.strip()))
             if agency is None:
-                raise NotFound(f"Không tìm thấy đơn vị “{agency_name}”.")
+                raise NotFound("Không tìm thấy đơn vị “%(name)s”.", name=agency_name)
         if db.session.scalar(select(User).where(User.username == username)):
-            raise Conflict(f"Tên đăng nhập “{username}” đã tồn tại.")
+            raise Conflict("Tên đăng nhập “%(username)s” đã tồn tại.", username=username)
         user = User(username=username, full_name=full_name or username, agency=agency,
                     email=email, created_at=clock.now())
         user.roles = roles
@@ -86,7 +87,7 @@ def tokens_query(actor: User, username: str | None = None):
             raise NotAllowed("Chỉ quản trị hệ thống được xem mã truy cập của người khác.")
         owner = db.session.scalar(select(User).where(User.username == username))
         if owner is None:
-            raise NotFound(f"Không tìm thấy người dùng “{username}”.")
+            raise NotFound("Không tìm thấy người dùng “%(username)s”.", username=username)
     return select(ApiToken).where(ApiToken.user_id == owner.id).order_by(ApiToken.created_at.desc(),
                                                                         ApiToken.id.desc())
 
@@ -120,11 +121,11 @@ def set_delegate(actor: User, user_id: int, delegate_username: str, starts_on, e
             raise NotAllowed("Chỉ chính người vắng mặt hoặc lãnh đạo đơn vị được ủy quyền.")
         delegate = db.session.scalar(select(User).where(User.username == (delegate_username or "").strip()))
         if delegate is None or not delegate.active or delegate.agency_id != user.agency_id or delegate.id == user.id:
-            errors["delegate"] = "Người được ủy quyền phải là đồng nghiệp cùng đơn vị."
+            errors["delegate"] = N_("Người được ủy quyền phải là đồng nghiệp cùng đơn vị.")
         if starts_on is None or ends_on is None or ends_on < starts_on:
-            errors["ends_on"] = "Khoảng thời gian không hợp lệ (đến ngày phải từ ngày bắt đầu trở đi)."
+            errors["ends_on"] = N_("Khoảng thời gian không hợp lệ (đến ngày phải từ ngày bắt đầu trở đi).")
         elif ends_on < clock.today():
-            errors["ends_on"] = "Khoảng thời gian đã qua."
+            errors["ends_on"] = N_("Khoảng thời gian đã qua.")
         if errors:
             raise Invalid("Chưa lưu được ủy quyền.", errors)
         delegation = Delegation(user_id=user.id, delegate_id=delegate.id, starts_on=starts_on, ends_on=ends_on,

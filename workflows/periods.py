@@ -148,7 +148,7 @@ def parse_key(key: str) -> Period:
         match = pattern.fullmatch(key)
         if match and 1900 < int(match["y"]) < 2200:
             return next(p for p in periods_in(kind, int(match["y"])) if p.key == key)
-    raise NotFound(f"Không tìm thấy kỳ báo cáo “{key}”. Ví dụ hợp lệ: 2026-03, 2026-Q1, 2026-H1, 2026.")
+    raise NotFound("Không tìm thấy kỳ báo cáo “%(key)s”. Ví dụ hợp lệ: 2026-03, 2026-Q1, 2026-H1, 2026.", key=key)
 
 
 def period_of(kind: str, day: date) -> Period:
@@ -312,7 +312,7 @@ def generator(username: str | None = None) -> User:
     if username:
         user = db.session.scalar(select(User).where(User.username == username.strip()))
         if user is None or not user.active:
-            raise NotFound(f"Không tìm thấy người dùng “{username}” đang hoạt động.")
+            raise NotFound("Không tìm thấy người dùng “%(username)s” đang hoạt động.", username=username)
         return user
     candidates = db.session.scalars(select(User).where(User.active.is_(True),
                                                        User.roles_text.contains("coordinator")).order_by(User.id))

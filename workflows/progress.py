@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 
 from models import OUTPUT_TYPES, Agency, Directive, Task, User, WorkItem, db
 from workflows import clock, periods, queries, status
-from workflows.errors import NotFound
+from workflows.errors import N_, Message, NotFound
 
 DEFAULT_STUCK_DAYS = 10
 MAX_STUCK_DAYS = 3650
@@ -120,22 +120,23 @@ def _parse(args: Mapping[str, str]) -> tuple[Filters, list[str]]:
     problems = []
     directive_id = _int(args.get("directive"))
     if args.get("directive") and (directive_id is None or db.session.get(Directive, directive_id) is None):
-        problems.append("Văn bản giao nhiệm vụ đã chọn không còn trong danh mục: bộ lọc này được bỏ qua.")
+        problems.append(N_("Văn bản giao nhiệm vụ đã chọn không còn trong danh mục: bộ lọc này được bỏ qua."))
         directive_id = None
     agency_id = _int(args.get("agency"))
     if args.get("agency") and (agency_id is None or db.session.get(Agency, agency_id) is None):
-        problems.append("Đơn vị chủ trì đã chọn không có trong danh mục: bộ lọc này được bỏ qua.")
+        problems.append(N_("Đơn vị chủ trì đã chọn không có trong danh mục: bộ lọc này được bỏ qua."))
         agency_id = None
     output_type = (args.get("output_type") or "").strip() or None
     if output_type is not None and output_type not in OUTPUT_TYPES:
-        problems.append("Loại sản phẩm đã chọn không hợp lệ: bộ lọc này được bỏ qua.")
+        problems.append(N_("Loại sản phẩm đã chọn không hợp lệ: bộ lọc này được bỏ qua."))
         output_type = None
     period = None
     if (args.get("period") or "").strip():
         found = period_range(args.get("period"))
         if found is None:
-            problems.append(f"Không hiểu kỳ “{args.get('period', '')[:40]}”: hãy chọn tháng (2026-11), quý (2026-Q4), "
-                            "6 tháng (2026-H1, 2026-H2) hoặc năm (2026). Bộ lọc này được bỏ qua.")
+            problems.append(Message("Không hiểu kỳ “%(period)s”: hãy chọn tháng (2026-11), quý (2026-Q4), "
+                                    "6 tháng (2026-H1, 2026-H2) hoặc năm (2026). Bộ lọc này được bỏ qua.",
+                                    period=args.get("period", "")[:40]))
         else:
             period = found.key
     section = " ".join((args.get("section") or "").split())[:MAX_SECTION] or None
@@ -161,8 +162,8 @@ def stuck_days_from(value: str | None, default: int) -> tuple[int, str | None]:
     except ValueError:
         days = -1
     if not 1 <= days <= MAX_STUCK_DAYS:
-        return default, (f"Số ngày tồn đọng phải là số nguyên từ 1 đến {MAX_STUCK_DAYS}; "
-                         f"đang dùng mặc định {default} ngày.")
+        return default, Message("Số ngày tồn đọng phải là số nguyên từ 1 đến %(max)s; "
+                                "đang dùng mặc định %(default)s ngày.", max=MAX_STUCK_DAYS, default=default)
     return days, None
 
 
@@ -180,19 +181,20 @@ def describe(f: Filters) -> list[str]:
     if f.directive_id is not None:
         directive = db.session.get(Directive, f.directive_id)
         if directive is not None:
-            out.append(f"Văn bản giao: {directive.number}")
+            out.append(Message("Văn bản giao: %(number)s", number=directive.number))
     if f.section:
-        out.append(f"Mục: {f.section}")
+        out.append(Message("Mục: %(section)s", section=f.section))
     if f.agency_id is not None:
         agency = db.session.get(Agency, f.agency_id)
         if agency is not None:
-            out.append(f"Đơn vị chủ trì: {agency.name}")
+            out.append(Message("Đơn vị chủ trì: %(agency)s", agency=agency.name))
     if f.output_type:
-        out.append(f"Loại sản phẩm: {OUTPUT_TYPES[f.output_type]}")
+        out.append(Message("Loại sản phẩm: %(type)s", type=Message(OUTPUT_TYPES[f.output_type])))
     if f.period:
         found = period_range(f.period)
         if found is not None:
-            out.append(f"Thời hạn trong kỳ: {found.label} ({found.start:%d/%m/%Y}–{found.end:%d/%m/%Y})")
+            out.append(Message("Thời hạn trong kỳ: %(period)s (%(start)s–%(end)s)", period=found.label,
+                               start=f"{found.start:%d/%m/%Y}", end=f"{found.end:%d/%m/%Y}"))
     return out
 
 

@@ -167,8 +167,10 @@ def history(task: Task) -> list[AuditEvent]:
 
 def pending_return(task: Task) -> AuditEvent | None:
     """The return that sent the task to where it waits now, if its last decision was a return."""
-    last = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.task_id == task.id, AuditEvent.action.in_(("submit", "approve", "return")))
+    last = db.session.scalars(select(AuditEvent).join(WorkItem, WorkItem.id == AuditEvent.work_item_id)
+        .join(ProcessInstance, ProcessInstance.id == WorkItem.instance_id).where(
+        AuditEvent.task_id == task.id, AuditEvent.action.in_(("submit", "approve", "return")),
+        ProcessInstance.kind == "main")
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)).first()
     return last if last is not None and last.action == "return" else None
 

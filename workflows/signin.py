@@ -17,9 +17,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import User, db
 from workflows import clock
+from workflows.errors import N_
 from workflows.tx import transaction
 
-WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
+WRONG = N_("Tên đăng nhập hoặc mật khẩu không đúng.")
+LOCKED = N_("Tài khoản tạm khóa đến %(time)s do đăng nhập sai nhiều lần.")
 _dummy_hash: str | None = None
 
 
@@ -27,10 +29,13 @@ _dummy_hash: str | None = None
 class Attempt:
     user: User | None
     message: str | None = None  # why it failed, in Vietnamese
+    msgid: str | None = None  # the message before its parameters are filled in (translated by the views)
+    params: dict | None = None
 
 
-def _locked_message(user: User) -> str:
-    return f"Tài khoản tạm khóa đến {clock.to_local(user.locked_until):%H:%M} do đăng nhập sai nhiều lần."
+def _locked(user: User) -> Attempt:
+    params = {"time": f"{clock.to_local(user.locked_until):%H:%M}"}
+    return Attempt(None, LOCKED % params, LOCKED, params)
 
 
 def _burn_time(password: str) -> None:
@@ -54,7 +59,7 @@ def attempt(username: str, password: str) -> Attempt:
         return Attempt(None, WRONG)
     now = clock.now()
     if user.locked_until is not None and user.locked_until > now:
-        return Attempt(None, _locked_message(user))
+        return _locked(user)
     config = current_app.config
     with transaction():
         if not user.check_password(password):
@@ -63,10 +68,8 @@ def attempt(username: str, password: str) -> Attempt:
             if user.failed_logins >= config.get("LOGIN_MAX_FAILURES", 5):
                 user.locked_until = now + timedelta(minutes=config.get("LOGIN_LOCK_MINUTES", 15))
                 user.failed_logins = 0
-                message = _locked_message(user)
-            else:
-                message = WRONG
-            return Attempt(None, message)
+                return _locked(user)
+            return Attempt(None, WRONG)
         user.failed_logins = 0
         user.locked_until = None
         method = config["PASSWORD_HASH_METHOD"]

@@ -167,6 +167,8 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict)
 
     key = import_key(appendix.title, row.stt, title) if title else None
     action, target = _action(cells.get("adjustment", ""), key, title, ctx, blocking)
+    if action == "adjust" and _deadline_already(db.session.get(Task, target), parsed, deadline_text):
+        action = "unchanged"  # the preview says what committing will do (see _commit_row)
     if overrides.get("skip"):
         action = "skipped"
     elif blocking:
@@ -211,6 +213,12 @@ def _action(adjustment: str, key: str | None, title: str, ctx: Context, blocking
             return "flagged", None
         return "adjust", target.id
     return "new", None
+
+
+def _deadline_already(task: Task, parsed: dict, deadline_text: str) -> bool:
+    """Whether an amended deadline is the one the task already has (an amendment imported twice)."""
+    new_due = date.fromisoformat(parsed["effective_due"]) if parsed["effective_due"] else None
+    return new_due == task.due_date and deadline_text == task.deadline_text
 
 
 def _same_task(title: str, ctx: Context) -> Task | None:
@@ -272,7 +280,7 @@ def _read(filename: str, content: bytes) -> ParsedDocument:
     if not content:
         raise Invalid("Tệp rỗng: không có gì để nhập.")
     if len(content) > MAX_IMPORT_BYTES:
-        raise Invalid(f"Tệp quá lớn (tối đa {MAX_IMPORT_BYTES // (1024 * 1024)} MB).")
+        raise Invalid("Tệp quá lớn (tối đa %(mb)s MB).", mb=MAX_IMPORT_BYTES // (1024 * 1024))
     try:
         return read_any(filename, content)
     except ImportFormatError as exc:
@@ -432,10 +440,10 @@ def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, sou
         counts["renamed"] += 1
     elif action == "adjust":
         task = db.session.get(Task, row["target_task_id"])
-        new_due = date.fromisoformat(row["effective_due"]) if row["effective_due"] else None
-        if new_due == task.due_date and row["deadline_text"] == task.deadline_text:
+        if _deadline_already(task, row, row["deadline_text"]):
             counts["unchanged"] += 1
             return
+        new_due = date.fromisoformat(row["effective_due"]) if row["effective_due"] else None
         cycle.adjust_deadline(user, task, new_due, row["deadline_text"], row["adjustment"] or "Điều chỉnh thời hạn",
                               source, directive.id, nominal_due=row["nominal_due"])
         counts["adjusted"] += 1
