@@ -88,16 +88,21 @@ def app(tmp_path_factory):
         db.engine.dispose()  # close pooled connections before the interpreter warns about them
 
 
+def empty_tables() -> None:
+    """Delete every row of every table (identities restarted on PostgreSQL); the caller commits."""
+    tables = [f'"{t.name}"' for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))
+
+
 @pytest.fixture(autouse=True)
 def clean_db(app):
     """Empty tables and deploy bpmn/ before each test, inside an app context."""
     with app.app_context():
-        tables = [f'"{t.name}"' for t in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                db.session.execute(text(f"DELETE FROM {name}"))
+        empty_tables()
         db.session.commit()
         process_models.sync_directory()
         db.session.commit()

@@ -9,11 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from models import Agency, Attachment, AuditEvent, ProcessInstance, Task, WorkItem, db
-from tests.conftest import JUSTICE, act, item_at, new_task
+from tests.conftest import JUSTICE, act, empty_tables, item_at, new_task
 from workflows import comments, cycle, files, process_models
 
 
@@ -52,12 +52,7 @@ def snapshot() -> dict:
 def wipe(app) -> None:
     """An empty database at the same migration head, as `init-db` leaves it (process models deployed)."""
     db.session.commit()
-    tables = [f'"{t.name}"' for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            db.session.execute(text(f"DELETE FROM {name}"))
+    empty_tables()
     for path in Path(app.config["UPLOAD_FOLDER"]).iterdir():
         path.unlink()
     process_models.sync_directory()
