@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app import create_app
 from models import Timer, db
 from tests.conftest import new_task
+from workflows import timers
 
 
 def test_healthz_answers_without_login_with_the_counts(app, world, frozen):
@@ -32,6 +33,25 @@ def test_fired_timers_are_no_longer_pending(app, world, frozen):
     db.session.commit()
 
     assert app.test_client().get("/healthz").get_json()["pending_timers"] == before - 1
+
+
+def test_a_stopped_background_worker_shows_as_late_while_the_site_still_serves(app, world, frozen):
+    new_task(world)
+    first_due = min(t.fire_at for t in Timer.query.filter_by(fired_at=None, cancelled_at=None))
+    client = app.test_client()
+    assert client.get("/healthz").get_json()["worker"] == "ok"
+
+    frozen.moment = first_due + timedelta(minutes=9)  # due, but a worker may not have looked yet
+    assert client.get("/healthz").get_json()["late_timers"] == 0
+    frozen.moment = first_due + timedelta(minutes=11)  # nobody fired it: no worker is running
+    r = client.get("/healthz")
+
+    assert r.status_code == 200  # the pages still work: a load balancer must keep this instance
+    assert r.get_json()["worker"] == "late" and r.get_json()["late_timers"] >= 1
+
+    timers.run_due()  # the worker comes back
+    body = client.get("/healthz").get_json()
+    assert body["worker"] == "ok" and body["late_timers"] == 0 and body["late_mail"] == 0
 
 
 def test_healthz_is_503_with_the_reason_when_the_database_is_unreachable(tmp_path):

@@ -1,7 +1,9 @@
 """``GET /healthz``: is the database answering? For load balancers and monitoring; no login.
 
-Cheap on purpose: one round trip with two counts (see workflows.health). 200 when the database
-answers, 503 with the reason (the error class and its first line) when it does not.
+Cheap on purpose: one round trip with a few counts (see workflows.health). 200 when the database
+answers, 503 with the reason (the error class and its first line) when it does not. A stalled background
+worker (timers or mail due for over 10 minutes) shows as ``"worker": "late"`` with a 200: this instance
+still serves pages, so a load balancer keeps it, and monitoring alerts on the field.
 """
 
 from __future__ import annotations

@@ -70,8 +70,11 @@ def _forms_for(items) -> dict:
     return forms
 
 
-def _render_task(task, forms, status=200, extension_form=None, comment_form=None):
-    history = queries.history(task)
+def _render_task(task, items, forms=None, status=200, extension_form=None, comment_form=None):
+    """The task page; ``items`` are its open work items, ``forms`` their action forms (bound after a POST)."""
+    if forms is None:
+        forms = _forms_for(items)
+    history, files = queries.history(task), queries.attachments(task)
     if extension_form is None and queries.can_request_extension(current_user, task):
         extension_form = ExtensionForm()
     if comment_form is None and comments.can_comment(current_user, task):
@@ -79,13 +82,13 @@ def _render_task(task, forms, status=200, extension_form=None, comment_form=None
     if comment_form is not None:
         comment_form.set_agencies(*comments.mention_choices(task))
     return render_template(
-        "tasks/show.html", task=task, items=queries.open_items(task), forms=forms,
-        history=history, recorded=queries.recorded_values(task, history),
-        attachments=queries.attachments(task), adjustments=queries.adjustments(task),
+        "tasks/show.html", task=task, items=items, forms=forms,
+        history=history, recorded=queries.recorded_values(task, history, files),
+        attachments=files, adjustments=queries.adjustments(task),
         can_download=queries.can_download(current_user, task),
         pending_return=queries.pending_return(task), extension_form=extension_form, comment_form=comment_form,
         diagrams=diagram.task_diagrams(task), diagram_legend=diagram.legend(),
-        reassignable={i.id: queries.agency_people(i.agency_id, i.role) for i in queries.open_items(task)
+        reassignable={i.id: queries.agency_people(i.agency_id, i.role) for i in items
                       if current_user.has_role("agency_head") and i.agency_id == current_user.agency_id}), status
 
 
@@ -93,7 +96,7 @@ def _render_task(task, forms, status=200, extension_form=None, comment_form=None
 @login_required
 def show(task_id: int):
     task = queries.get_task(current_user, task_id)
-    return _render_task(task, _forms_for(queries.open_items(task)))
+    return _render_task(task, queries.open_items(task))
 
 
 @bp.route("/tasks/<int:task_id>/diagram.svg")
@@ -110,7 +113,8 @@ def diagram_svg(task_id: int):
 def complete(item_id: int):
     item = queries.get_work_item(current_user, item_id)
     cycle.ensure_can_act(item, current_user)  # 409 with who did it, or 403
-    forms = _forms_for(queries.open_items(item.task))
+    items = queries.open_items(item.task)
+    forms = _forms_for(items)
     form = forms[item.id]
     decision = request.form.get("decision", "")
     valid = form.validate_on_submit()
@@ -137,7 +141,7 @@ def complete(item_id: int):
             flash(f"{label}: {item.step_name} — {task.code}. {moved}".strip(), "success")
             return redirect(url_for("inbox.index"))
     flash(_("Chưa thể gửi: vui lòng xem các lỗi được đánh dấu bên dưới."), "error")
-    return _render_task(item.task, forms, 422)
+    return _render_task(item.task, items, forms, 422)
 
 
 @bp.route("/tasks/<int:task_id>/extension", methods=["POST"])
@@ -155,7 +159,7 @@ def request_extension(task_id: int):
             flash(_("Đã gửi đề nghị gia hạn. Tổ giúp việc sẽ xem xét và trình cấp giao nhiệm vụ quyết định."),
                   "success")
             return redirect(url_for("tasks.show", task_id=task.id))
-    return _render_task(task, _forms_for(queries.open_items(task)), 422, extension_form=form)
+    return _render_task(task, queries.open_items(task), status=422, extension_form=form)
 
 
 @bp.route("/tasks/<int:task_id>/comments", methods=["POST"])
@@ -173,7 +177,7 @@ def comment(task_id: int):
             flash(_("Đã gửi trao đổi."), "success")
             return redirect(url_for("tasks.show", task_id=task.id, _anchor=f"e{event.id}"))
     flash(_("Chưa gửi được trao đổi: vui lòng xem lỗi ở mục “Trao đổi”."), "error")
-    return _render_task(task, _forms_for(queries.open_items(task)), 422, comment_form=form)
+    return _render_task(task, queries.open_items(task), status=422, comment_form=form)
 
 
 @bp.route("/work-items/<int:item_id>/reassign", methods=["POST"])

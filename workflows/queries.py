@@ -182,10 +182,11 @@ class RecordedValue:
     value: object  # the text, the date string, the user's name or the Attachment
 
 
-def recorded_values(task: Task, events: list[AuditEvent]) -> dict[int, list[RecordedValue]]:
-    """What each completion recorded, in words: {audit event id: [RecordedValue, …]}."""
+def recorded_values(task: Task, events: list[AuditEvent], files: list[Attachment]) -> dict[int, list[RecordedValue]]:
+    """What each completion recorded, in words: {audit event id: [RecordedValue, …]}; ``files`` are the
+    task's attachments (``attachments(task)``)."""
     items = {i.id: i for i in db.session.scalars(select(WorkItem).where(WorkItem.task_id == task.id))}
-    files = {a.id: a for a in attachments(task)}
+    files = {a.id: a for a in files}
     usernames = {value for e in events if e.work_item_id in items for name, value in (e.data or {}).items()
                  if any(f["name"] == name and f["type"] == "user" for f in items[e.work_item_id].fields)}
     names = dict(db.session.execute(select(User.username, User.full_name).where(User.username.in_(usernames))).all())

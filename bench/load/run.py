@@ -1,5 +1,6 @@
 """Load and fault test: gunicorn (4 workers) and the background worker on a fresh PostgreSQL database,
-50 simulated officers logging in through the real form and completing their work through the real forms.
+50 simulated people (10 agencies of a head and 4 officers) logging in through the real form and completing
+their work through the real forms: officers draft and finalise, heads sign off or return with a reason.
 
     .venv/bin/python bench/load/run.py [--duration 120] [--fault-duration 60] [--users 50] [--tasks 600]
 
@@ -88,6 +89,25 @@ class Servers:
                     proc.kill()
 
 
+def autovacuum_stand_in(url: str, stop: threading.Event, every: float = 60) -> threading.Thread | None:
+    """When the server runs with autovacuum off (as this machine's does), vacuum once a minute in the
+    background, as autovacuum would in production; otherwise leave it to the server."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        if conn.execute("SHOW autovacuum").fetchone()[0] == "on":
+            return None
+    print(f"autovacuum is off on this server: VACUUM ANALYZE every {every:.0f} s during the run instead")
+
+    def loop():
+        while not stop.wait(every):
+            seeding.vacuum(url)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    return thread
+
+
 # ---------------------------------------------------------------- a simulated user
 
 def request(method: str, port: int, path: str, body: bytes | None = None, headers: dict | None = None,
@@ -104,6 +124,8 @@ def request(method: str, port: int, path: str, body: bytes | None = None, header
 INPUT = re.compile(r"<input\b[^>]*>", re.S)
 ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
 ITEM_LINK = re.compile(r'href="/tasks/(\d+)#wi(\d+)"')
+DECISION = re.compile(r'name="decision" value="(\w+)"')
+RETURN_SHARE = 0.2  # a head sends one file in five back to the officer
 
 
 class User:
@@ -148,6 +170,8 @@ class User:
         while time.time() < self.stop_at:
             status, inbox = self.call("inbox", "GET", "/inbox")
             links = ITEM_LINK.findall(inbox or "")
+            if status == 200:
+                self.stats.inbox_seen(self.username, bool(links))
             if status == 200 and links and time.time() < self.stop_at:
                 task_id, item_id = random.choice(links)
                 self.pause()
@@ -170,8 +194,13 @@ class User:
                 fields[attrs["name"]] = attrs.get("value", "")
             elif attrs.get("type") == "file" and "required" in tag:
                 files[attrs["name"]] = ("du-thao.txt", f"Dự thảo của {self.username}\n".encode())
-        fields["decision"] = "submit"
-        fields[f"wi{item_id}-note"] = "Gửi từ kiểm thử tải"
+        decisions = DECISION.findall(form)
+        if "return" in decisions and random.random() < RETURN_SHARE:
+            fields["decision"] = "return"
+            fields[f"wi{item_id}-comment"] = "Đề nghị bổ sung số liệu (kiểm thử tải)"
+        else:
+            fields["decision"] = next((d for d in decisions if d != "return"), "submit")
+            fields[f"wi{item_id}-note"] = "Gửi từ kiểm thử tải"
         body, content_type = multipart(fields, files)
         self.call("complete", "POST", f"/work-items/{item_id}/complete", body, content_type)
 
@@ -196,11 +225,16 @@ class Stats:
         self.lock = threading.Lock()
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.status: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+        self.inbox_views: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # role: [with work, empty]
 
     def record(self, name: str, ms: float, status: int | None, error: str | None = None) -> None:
         with self.lock:
             self.latency[name].append(ms)
             self.status[name][status if status is not None else error] += 1
+
+    def inbox_seen(self, username: str, has_work: bool) -> None:
+        with self.lock:
+            self.inbox_views["head" if username.startswith("ld") else "officer"][0 if has_work else 1] += 1
 
     def count(self, predicate) -> int:
         return sum(n for codes in self.status.values() for code, n in codes.items() if predicate(code))
@@ -214,7 +248,7 @@ def run_phase(title: str, args, port: int, on_half=None) -> Stats:
     started = time.time()
     stop_at = started + args_duration(args, title)
     users = [User(name, port, stats, stop_at, args.think)
-             for name in seeding.officer_names(args.agencies, args.officers)[:args.users]]
+             for name in seeding.user_names(args.agencies, args.officers)[:args.users]]
     threads = [threading.Thread(target=u.run, daemon=True) for u in users]
     for t in threads:
         t.start()
@@ -249,6 +283,8 @@ def report(title: str, stats: Stats, elapsed: float) -> None:
               f"{statistics.mean(values):>8.0f}  {codes}")
     unexpected = sum(n for name, codes in stats.status.items() for code, n in codes.items()
                      if code not in EXPECTED[name])
+    for role, (busy, empty) in sorted(stats.inbox_views.items()):
+        print(f"{role} inbox views with work to do: {busy} of {busy + empty}")
     print(f"errors (unexpected status or connection failure): {unexpected}; "
           f"5xx: {stats.count(lambda c: isinstance(c, int) and c >= 500)}")
 
@@ -297,8 +333,8 @@ def main() -> int:
     parser.add_argument("--fault-duration", type=float, default=60, help="seconds of the fault phase (0: skip)")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--agencies", type=int, default=10)
-    parser.add_argument("--officers", type=int, default=5, help="officers per agency")
-    parser.add_argument("--tasks", type=int, default=600)
+    parser.add_argument("--officers", type=int, default=4, help="officers per agency (each also has a head)")
+    parser.add_argument("--tasks", type=int, default=1500, help="enough that nobody runs out of work")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds a user pauses between clicks")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=5150)
@@ -317,7 +353,7 @@ def main() -> int:
     env = {**os.environ, "SECRET_KEY": "load-test-" + uuid.uuid4().hex, "RATELIMIT_ENABLED": "0"}
     if not args.reuse:
         print(f"Fresh database {args.database_url.rsplit('/', 1)[1]}: schema, "
-              f"{args.agencies} agencies × {args.officers} officers, {args.tasks} tasks")
+              f"{args.agencies} agencies × (a head and {args.officers} officers), {args.tasks} tasks")
         recreate_database(args.database_url)
         subprocess.run([str(BIN / "flask"), "--app", "app", "init-db"], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
@@ -327,6 +363,8 @@ def main() -> int:
     servers = Servers(env, args.port, args.workers, log_dir)
     failures = []
     phases = []
+    stop_vacuum = threading.Event()
+    autovacuum_stand_in(args.database_url, stop_vacuum)
     try:
         servers.start_gunicorn()
         servers.start_worker()
@@ -346,6 +384,7 @@ def main() -> int:
                 print(f"  background worker restarted ({servers.worker.pid})", flush=True)
             phases.append(run_phase("fault (kill -9 half-way)", args, args.port, kill_and_restart))
     finally:
+        stop_vacuum.set()
         servers.stop()
 
     load = phases[0]
