@@ -341,7 +341,8 @@ def test_coverage_page_for_the_coordinator(app, browser: Browser, march):
     assert f'href="/tasks/{march["lead_report"].id}"' in page
     assert "Hoàn thành đúng hạn" in page and "Chưa bắt đầu" in page and "Chưa khởi tạo" in page
     assert "Lãnh đạo đơn vị ký duyệt" in page and "20/03/2026" in page
-    assert "generate-reports" in page  # Sở Y tế's report is not created yet
+    assert "1 báo cáo của kỳ này chưa được khởi tạo" in page  # Sở Y tế's report
+    assert 'action="/reports/generate"' in page
     assert 'href="/reports?period=2026-02"' in page and 'href="/reports?period=2026-04"' in page
     assert "Tháng 03/2026" in text(browser.client.get("/reports"))  # today's period by default
     assert "Báo cáo định kỳ: Quý I/2026" in text(browser.client.get("/reports?period=2026-03&kind=quarterly"))
@@ -361,7 +362,36 @@ def test_coverage_page_is_for_coordinators_viewers_and_admins(app, browser: Brow
 def test_coverage_page_empty_state(app, browser: Browser, world, frozen):
     browser.login("coord")
     page = text(browser.client.get("/reports?period=2026-03"))
-    assert "Kỳ này không có báo cáo nào phải nộp" in page and "generate-reports" in page
+    assert "Kỳ này không có báo cáo nào phải nộp" in page and "06:00 mỗi sáng" in page
+
+
+def test_the_coordinator_creates_the_missing_reports_from_the_page(app, browser: Browser, march):
+    browser.login("coord")
+    token = browser.csrf("/reports?period=2026-03")
+
+    r = browser.client.post("/reports/generate", data={"csrf_token": token, "period": "2026-03"})
+
+    assert r.status_code == 302 and r.headers["Location"].endswith("/reports?period=2026-03")
+    page = text(browser.client.get(r.headers["Location"]))
+    assert "Đã tạo 1 báo cáo định kỳ mới" in page  # Sở Y tế's, for March
+    assert "chưa được khởi tạo" not in page and 'action="/reports/generate"' not in page
+    again = browser.client.post("/reports/generate", data={"csrf_token": token, "period": "2026-03"})
+    assert "Không có báo cáo nào cần tạo thêm" in text(browser.client.get(again.headers["Location"]))
+    assert len(periods.coverage("2026-03")) == 4 and all(r.task for r in periods.coverage("2026-03"))
+
+
+def test_only_coordinators_create_reports_and_not_for_a_period_yet_to_begin(app, browser: Browser, march):
+    browser.login("viewer")
+    page = text(browser.client.get("/reports?period=2026-03"))
+    assert "chưa được khởi tạo" in page and 'action="/reports/generate"' not in page
+    token = browser.csrf("/reports?period=2026-03")
+    assert browser.client.post("/reports/generate", data={"csrf_token": token}).status_code == 403
+    assert periods.coverage("2026-03")[-1].task is None  # nothing was created
+
+    browser.login("coord")
+    future = text(browser.client.get("/reports?period=2026-05"))
+    assert "Kỳ này chưa bắt đầu" in future and 'action="/reports/generate"' not in future
+    assert browser.client.post("/reports/generate", data={"period": "2026-03"}).status_code == 400  # no CSRF
 
 
 # ---------------------------------------------------------------- command line

@@ -57,6 +57,7 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("admin.*", "POST"): ADMINS,
     ("dashboard.*", "GET"): OVERSIGHT,
     ("reports.*", "GET"): frozenset({"coord", "viewer", "admin", "x_coord"}),
+    ("reports.generate", "POST"): COORDINATORS,
     ("exports.*", "GET"): OVERSIGHT,
     ("imports.*", "GET"): COORDINATORS | ADMINS,
     ("imports.*", "POST"): COORDINATORS | ADMINS,

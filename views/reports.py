@@ -1,9 +1,12 @@
-"""“Báo cáo định kỳ”: who has and has not reported for a period, and the command that creates the reports."""
+"""“Báo cáo định kỳ”: who has and has not reported for a period; the coordinators' button and the command
+that create the missing reports (the background worker also does it every morning)."""
 
 from __future__ import annotations
 
 import click
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from views.helpers import restrict_to
 from workflows import clock, periods
@@ -28,7 +31,22 @@ def index():
         choices=periods.periods_in(period.kind, period.start.year),
         current=periods.period_of(period.kind, today),
         not_created=sum(1 for r in rows if r.task is None), NOT_CREATED=periods.NOT_CREATED,
-        NOT_CREATED_LABEL=periods.NOT_CREATED_LABEL)
+        NOT_CREATED_LABEL=periods.NOT_CREATED_LABEL, started=period.start <= today,
+        can_generate=current_user.has_role("coordinator"))
+
+
+@bp.route("/generate", methods=["POST"])
+def generate():
+    """Create now what the worker would create at 06:00: the reports of every period begun by today."""
+    if not current_user.has_role("coordinator"):
+        abort(403)
+    result = periods.generate(current_user, clock.today())
+    if result["created"]:
+        flash(_("Đã tạo %(created)s báo cáo định kỳ mới; các đơn vị đã thấy việc trong hộp việc của mình.",
+                created=result["created"]), "success")
+    else:
+        flash(_("Không có báo cáo nào cần tạo thêm: các kỳ đã bắt đầu đều đã có đủ báo cáo."), "info")
+    return redirect(url_for("reports.index", period=request.form.get("period") or None))
 
 
 def register_cli(app: Flask) -> None:

@@ -12,10 +12,6 @@ Fixtures and helpers for every test file under tests/e2e/ (names are stable; oth
     named ``<that database>_e2e`` dropped and re-created for the run (never the test database itself,
     which tests/conftest.py truncates). The server's log is copied to ``test-output/e2e/server.log`` at the end.
 
-``flask_cli`` (session) -> callable(*args) -> str
-    Runs ``flask --app app <args>`` against the live server's database and returns its output
-    (e.g. ``flask_cli("generate-reports")``); raises on a non-zero exit.
-
 ``browser`` (session) -> playwright ``Browser``
     Headless chromium (/usr/bin/chromium, ``--no-sandbox --disable-gpu``).
 
@@ -109,7 +105,7 @@ def _drop_postgres_database(url_text: str) -> None:
 
 @pytest.fixture(scope="session")
 def server_env(tmp_path_factory):
-    """Environment of the live server and of ``flask_cli`` (one database for both)."""
+    """Environment of the live server and of its setup commands (one database for both)."""
     work = tmp_path_factory.mktemp("e2e")
     test_url = os.environ.get("TEST_DATABASE_URL")
     database_url = _postgres_database(test_url) if test_url else f"sqlite:///{work / 'e2e.db'}"
@@ -135,12 +131,6 @@ def _flask(env: dict, *args: str, timeout: float = 120) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result.stdout
-
-
-@pytest.fixture(scope="session")
-def flask_cli(server_env):
-    """``flask_cli("generate-reports")``: a CLI command on the live server's database; returns stdout."""
-    return lambda *args: _flask(server_env, *args)
 
 
 @pytest.fixture(scope="session")

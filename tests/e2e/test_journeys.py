@@ -3,7 +3,7 @@
 a) approval: the coordinator imports an official document and its task runs the whole approval cycle,
    with one return by the appraiser (and a return without a reason refused next to the field);
 b) extension: the lead agency asks for more time, the coordinator reviews, UBND tỉnh approves;
-c) monthly report: the periodic reports are generated, the agency reports, the coordinator accepts.
+c) monthly report: the coordinator creates the periodic reports, the agency reports, the coordinator accepts.
 
 Every page visited is saved under test-output/e2e/<test>/ in journey order (see conftest.py).
 """
@@ -346,7 +346,7 @@ def test_extension_journey(login_as, shot):
 
 # ---------------------------------------------------------------- c) the monthly report
 
-def test_monthly_report_journey(login_as, flask_cli, shot, documents):
+def test_monthly_report_journey(login_as, shot, documents):
     agency = "Sở Khoa học và Công nghệ"
     coordinator = Person(login_as("dieuphoi"), "coordinator", shot)
     coordinator.nav("Báo cáo định kỳ")
@@ -359,9 +359,9 @@ def test_monthly_report_journey(login_as, flask_cli, shot, documents):
     expect(coordinator.page.get_by_role("main")).to_contain_text("chưa được khởi tạo")
     coordinator.shot("reports-before-generation")
 
-    # What the background worker does every morning at 06:00.
-    assert "báo cáo định kỳ mới" in flask_cli("generate-reports")
-    coordinator.page.reload()
+    # What the background worker does every morning at 06:00, done now from the page.
+    coordinator.page.get_by_role("button", name="Tạo ngay các báo cáo còn thiếu").click()
+    expect(coordinator.page.get_by_role("status").filter(has_text="báo cáo định kỳ mới")).to_be_visible()
     row = table.get_by_role("row").filter(has_text=title)
     expect(row.get_by_role("link", name=title)).to_be_visible()
     expect(row).to_contain_text("Xây dựng báo cáo/văn bản")
