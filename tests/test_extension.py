@@ -94,3 +94,19 @@ def test_extension_from_the_task_page(world, running, browser):
     browser.login("coord")
     assert "Việc của bạn: Tổ giúp việc xem xét đề nghị gia hạn" in browser.client.get(
         f"/tasks/{task.id}").get_data(as_text=True)
+
+
+def test_the_reviewers_see_what_is_asked_beside_their_form_until_it_is_decided(world, running, browser):
+    task = running
+    cycle.request_extension(world["officer"], task.id, date(2026, 4, 10), "Chờ ý kiến của bộ, ngành trung ương")
+    browser.login("coord")
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    notice = page[page.index('id="pending-extension"'):page.index("Việc của bạn: Tổ giúp việc xem xét")]
+    assert "đến 10/04/2026 (thời hạn hiện tại 13/03/2026)" in notice
+    assert "Chờ ý kiến của bộ, ngành trung ương" in notice and "Ông/Bà officer" in notice
+    start = page.index("Việc của bạn: Tổ giúp việc xem xét")
+    form = page[start:page.index("</section>", start)]
+    assert form.count("<textarea") == 1  # one box: the opinion, or the reason of a return
+    cycle.complete(item_at(task, "review").id, world["coord"], "approve", "Đề nghị chấp thuận")
+    cycle.complete(item_at(task, "decide").id, world["approver"], "approve", "Đồng ý gia hạn")
+    assert 'id="pending-extension"' not in browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from models import Attachment, Task, db
 from tests.conftest import COLLAB_A, LEAD, Browser, act, csrf_from, item_at, new_task
+from workflows import cycle
 
 
 def text(response) -> str:
@@ -83,6 +85,14 @@ def test_create_task_form(browser, world):
     assert "Vui lòng nhập tên nhiệm vụ." in text(r) and "Vui lòng chọn đơn vị chủ trì." in text(r)
     assert "Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm" in text(r)
     assert 'value="31/02/2026"' in text(r)  # what was typed is kept
+    # an empty form lists every missing field at once, the deadline included
+    r = browser.client.post("/tasks/new", data={"csrf_token": token})
+    for message in ("Vui lòng nhập tên nhiệm vụ.", "Vui lòng chọn đơn vị chủ trì.", "Vui lòng chọn loại sản phẩm.",
+                    "Vui lòng nhập thời hạn hoàn thành, hoặc ghi thời hạn theo văn bản"):
+        assert message in text(r), message
+    # the document's wording alone is enough
+    assert "Vui lòng nhập thời hạn" not in text(browser.client.post("/tasks/new", data={
+        "csrf_token": token, "deadline_text": "Quý II năm 2026"}))
     r = browser.client.post("/tasks/new", data={
         "csrf_token": token, "title": "Xây dựng Đề án <b>thí điểm</b>", "lead_agency": LEAD,
         "collaborating_agencies": [COLLAB_A], "output_type": "plan", "due_date": "30/06/2026",
@@ -158,6 +168,11 @@ def test_return_without_reason_shows_the_error_beside_the_field(browser, world):
     page = text(browser.client.get(f"/tasks/{task.id}"))
     assert "Hồ sơ bị trả lại ở bước “Lãnh đạo đơn vị ký duyệt”" in page and "Thiếu kinh phí" in page
     assert "Lý do trả lại:" in page
+    # the banner belongs to the returned file's step, not to the coordinator reviewing an extension meanwhile
+    cycle.request_extension(world["officer"], task.id, date(2099, 9, 30), "Chờ ý kiến Sở Tài chính")
+    browser.login("coord")
+    page = text(browser.client.get(f"/tasks/{task.id}"))
+    assert "Việc của bạn: Tổ giúp việc xem xét đề nghị gia hạn" in page and "Hồ sơ bị trả lại" not in page
 
 
 def test_second_completion_gets_the_conflict_page(browser, world, app):

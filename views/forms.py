@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import OUTPUT_TYPES
 from views.i18n import domain_message, field_messages
+from workflows.cycle import DUE_REQUIRED
 from workflows.errors import N_
 
 
@@ -74,11 +75,21 @@ class TaskForm(FlaskForm):
                               validators=[DataRequired(N_("Vui lòng chọn loại sản phẩm."))])
     expected_output = TextAreaField(N_("Kết quả/sản phẩm"), validators=[Optional(), Length(max=2000)])
     due_date = VNDateField(N_("Thời hạn hoàn thành"), validators=[Optional()],
-                           description=N_("Ngày cuối cùng phải hoàn thành, dạng ngày/tháng/năm (ví dụ 30/06/2026)."))
+                           description=N_("Ngày cuối cùng phải hoàn thành, dạng ngày/tháng/năm (ví dụ 30/06/2026). "
+                                          "Bắt buộc, trừ khi ghi thời hạn theo văn bản ở ô dưới."))
     deadline_text = StringField(N_("Thời hạn ghi trong văn bản"), validators=[Optional(), Length(max=500)],
                                 description=N_("Ví dụ: “Quý II năm 2026”, “Thường xuyên”."))
     source_document = StringField(N_("Văn bản giao"), validators=[Optional(), Length(max=500)],
                                   description=N_("Ví dụ: Kế hoạch số 266-KH/TU ngày 26/4/2025."))
+
+    def validate(self, extra_validators=None) -> bool:
+        """The use case's rule that a task needs a date or the document's wording, checked with the other
+        fields, so that one submission shows every error."""
+        valid = super().validate(extra_validators)
+        if self.due_date.data is None and not self.due_date.errors and not (self.deadline_text.data or "").strip():
+            self.due_date.errors.append(DUE_REQUIRED)
+            return False
+        return valid
 
     def set_agencies(self, agencies) -> None:
         choices = [SelectChoice(a.name) for a in agencies]

@@ -86,7 +86,8 @@ def _render_task(task, items, forms=None, status=200, extension_form=None, comme
         history=history, recorded=queries.recorded_values(task, history, files),
         attachments=files, adjustments=queries.adjustments(task),
         can_download=queries.can_download(current_user, task),
-        pending_return=queries.pending_return(task), extension_form=extension_form, comment_form=comment_form,
+        pending_return=queries.pending_return(task), pending_extension=queries.pending_extension(task),
+        extension_form=extension_form, comment_form=comment_form,
         diagrams=diagram.task_diagrams(task), diagram_legend=diagram.legend(),
         reassignable={i.id: queries.agency_people(i.agency_id, i.role) for i in items
                       if current_user.has_role("agency_head") and i.agency_id == current_user.agency_id}), status

@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "comment": "Trao đổi", "migrate": "Chuyển phiên bản quy trình", "deploy": "Triển khai phiên bản quy trình",
 }
 MAX_TEXT = 5000
+DUE_REQUIRED = N_("Vui lòng nhập thời hạn hoàn thành, hoặc ghi thời hạn theo văn bản (ví dụ “Quý II năm 2026”).")
 
 
 def _audit(action: str, actor: User | None, task: Task, work_item: WorkItem | None = None,
@@ -97,7 +98,7 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
         elif lead is None or agency.id != lead.id:
             collaborators.append(agency)
     if due_date is None and not (deadline_text or "").strip() and recurrence is None and done_on is None:
-        errors["due_date"] = N_("Vui lòng nhập thời hạn hoàn thành.")
+        errors["due_date"] = DUE_REQUIRED
     if errors:
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", errors)
 

@@ -165,14 +165,26 @@ def history(task: Task) -> list[AuditEvent]:
                                    .order_by(AuditEvent.at, AuditEvent.id)))
 
 
-def pending_return(task: Task) -> AuditEvent | None:
-    """The return that sent the task to where it waits now, if its last decision was a return."""
-    last = db.session.scalars(select(AuditEvent).join(WorkItem, WorkItem.id == AuditEvent.work_item_id)
+def pending_extension(task: Task) -> AuditEvent | None:
+    """The extension request still waiting for its decision (its ``data`` holds the requested and the
+    current due date, its ``comment`` the reason), if any."""
+    running = exists().where(ProcessInstance.task_id == task.id, ProcessInstance.kind == "extension",
+                             ProcessInstance.status == "running")
+    return db.session.scalars(select(AuditEvent).where(
+        AuditEvent.task_id == task.id, AuditEvent.action == "extension_request", running)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)).first()
+
+
+def pending_return(task: Task) -> tuple[AuditEvent, int] | None:
+    """The return that sent the task's main process to where it waits now, and that instance's id, if the
+    main process's last decision was a return (the banner belongs to its items, not an extension's)."""
+    last = db.session.execute(select(AuditEvent, WorkItem.instance_id)
+        .join(WorkItem, WorkItem.id == AuditEvent.work_item_id)
         .join(ProcessInstance, ProcessInstance.id == WorkItem.instance_id).where(
         AuditEvent.task_id == task.id, AuditEvent.action.in_(("submit", "approve", "return")),
         ProcessInstance.kind == "main")
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)).first()
-    return last if last is not None and last.action == "return" else None
+    return (last[0], last[1]) if last is not None and last[0].action == "return" else None
 
 
 @dataclass

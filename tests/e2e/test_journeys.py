@@ -327,8 +327,12 @@ def test_extension_journey(login_as, shot):
 
     coordinator = Person(login_as("dieuphoi"), "coordinator", shot)
     coordinator.open_item(task_id, "Tổ giúp việc xem xét đề nghị gia hạn")
+    # the reviewer reads what is asked beside the form, not only in the history
+    expect(coordinator.page.locator("#pending-extension")).to_contain_text(
+        f"đến {new_due_text} (thời hạn hiện tại {old_due:%d/%m/%Y})")
+    expect(coordinator.page.locator("#pending-extension")).to_contain_text("Chờ ý kiến thống nhất của Sở Tài chính")
     coordinator.act("Tổ giúp việc xem xét đề nghị gia hạn", "approve",
-                    fill={"Ý kiến đề xuất": "Lý do xác đáng; đề nghị UBND tỉnh đồng ý gia hạn."})
+                    fill={"Ý kiến / lý do trả lại": "Lý do xác đáng; đề nghị UBND tỉnh đồng ý gia hạn."})
     assert not any("gia hạn" in text for text in coordinator.items_for(task_id))
 
     authority = Person(login_as("pheduyet"), "authority", shot)
