@@ -314,6 +314,12 @@ def test_phone_menu_every_entry_on_screen_and_usable(sessions, role):
     page = sessions.open(role, "/inbox", viewport=PHONE)
     links = page.locator("header nav a")
     assert links.count() >= 4
+    # folded behind one button, so the page starts with its own content
+    toggle = page.get_by_role("button", name=re.compile("^Menu"))
+    assert toggle.get_attribute("aria-expanded") == "false" and not links.first.is_visible()
+    assert page.get_by_role("heading", level=1).bounding_box()["y"] < 120
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
     for i in range(links.count()):
         link = links.nth(i)
         assert link.is_visible(), link.inner_text()
@@ -326,9 +332,31 @@ def test_phone_menu_every_entry_on_screen_and_usable(sessions, role):
     last.click()
     page.wait_for_load_state()
     assert urlparse(page.url).path == urlparse(href).path
+    page.get_by_role("button", name=re.compile("^Menu")).click()
     for name in ("#header-q", "header button[type=submit]"):
         box = page.locator(name).first.bounding_box()
         assert box["x"] + box["width"] <= PHONE["width"] + 1, (name, box)
+    # Escape folds it again and gives the focus back to the button
+    page.keyboard.press("Escape")
+    assert not links.first.is_visible()
+    assert page.evaluate("document.activeElement.className") == "menu-toggle"
+
+
+def test_menu_button_only_on_a_phone_and_the_menu_shown_without_javascript(sessions, browser, live_server):
+    page = sessions.open("chuyenvien", "/inbox", viewport=DESKTOP)
+    assert page.locator("header nav a").first.is_visible() and not page.locator(".menu-toggle").is_visible()
+    ctx = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    try:
+        plain = ctx.new_page()
+        plain.goto(live_server + "/login")
+        plain.fill("#username", "chuyenvien")
+        plain.fill("#password", PASSWORD)
+        plain.click("form button[type=submit]")
+        plain.wait_for_load_state()
+        assert plain.locator("header nav a").first.is_visible()  # nothing hidden that no button can open
+        assert not plain.locator(".menu-toggle").is_visible()
+    finally:
+        ctx.close()
 
 
 # ---------------------------------------------------------------------------------------------
