@@ -342,6 +342,17 @@ def test_phone_menu_every_entry_on_screen_and_usable(sessions, role):
     assert page.evaluate("document.activeElement.className") == "menu-toggle"
 
 
+def test_dashboard_filters_fold_on_a_phone_and_open_on_a_tap(sessions):
+    page = sessions.open("theodoi", "/dashboard", viewport=PHONE)
+    summary = page.locator("details.fold-on-phone > summary")
+    assert summary.is_visible() and not page.get_by_label("Đơn vị chủ trì", exact=True).is_visible()
+    assert page.get_by_role("heading", name="Tổng hợp theo trạng thái").bounding_box()["y"] < 400
+    summary.click()
+    assert page.get_by_label("Đơn vị chủ trì", exact=True).is_visible()
+    page = sessions.open("theodoi", "/dashboard", viewport=DESKTOP)
+    assert page.get_by_label("Đơn vị chủ trì", exact=True).is_visible() and not summary.is_visible()
+
+
 def test_menu_button_only_on_a_phone_and_the_menu_shown_without_javascript(sessions, browser, live_server):
     page = sessions.open("chuyenvien", "/inbox", viewport=DESKTOP)
     assert page.locator("header nav a").first.is_visible() and not page.locator(".menu-toggle").is_visible()

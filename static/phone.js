@@ -1,7 +1,15 @@
-// On a phone the header's menu (pages, search, account) folds behind one "Menu" button, so that a page
-// starts with its own content. Without this script, or on a wider screen, everything stays shown.
+// On a phone, a page should start with its own content. Two things fold there:
+// - the header's menu (pages, search, account), behind one "Menu" button;
+// - long filter forms (details.fold-on-phone, served open), down to their summary line.
+// Without this script, or on a wider screen, everything stays shown.
 (function () {
   "use strict";
+  var phone = window.matchMedia("(max-width: 600px)").matches;
+  if (phone) {
+    Array.prototype.forEach.call(document.querySelectorAll("details.fold-on-phone"), function (details) {
+      details.open = false;
+    });
+  }
   var button = document.querySelector(".menu-toggle");
   var menu = document.getElementById("site-menu");
   if (!button || !menu) { return; }
