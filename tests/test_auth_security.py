@@ -6,7 +6,7 @@ import pytest
 
 from app import create_app
 from models import db
-from tests.conftest import PASSWORD, csrf_from, user
+from tests.conftest import PASSWORD, csrf_from, new_task, user
 
 LOCKED = "Tài khoản tạm khóa đến"
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
@@ -52,6 +52,33 @@ def test_idle_session_is_logged_out_with_a_message_and_next(world, frozen, brows
     page = browser.client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Phiên làm việc đã hết hạn do không hoạt động. Vui lòng đăng nhập lại." in page
     assert browser.client.get("/tasks").status_code == 302  # really logged out
+
+
+def test_session_status_keeps_a_writer_signed_in_and_renews_the_form_token(world, frozen, browser):
+    """What static/keep.js relies on to lose no typed text (its browser test: tests/e2e/test_nothing_lost.py)."""
+    task = new_task(world, collaborators=())
+    browser.login("officer")
+    served_token = csrf_from(browser.client.get(f"/tasks/{task.id}").get_data(as_text=True))
+    for _ in range(3):  # 75 minutes of typing: the script asks every few minutes, and the session stays
+        frozen.advance(minutes=25)
+        r = browser.client.get("/session/status")
+        assert r.status_code == 200 and r.get_json()["signed_in"] is True
+        assert r.headers["Cache-Control"] == "no-store"
+
+    frozen.advance(minutes=31)  # left alone: the session ends, and the script is told so, not redirected
+    r = browser.client.get("/session/status")
+    assert r.status_code == 200 and r.get_json() == {"signed_in": False}
+    assert browser.client.get("/inbox").status_code == 302
+
+    login_form(browser.client, "officer")  # signed in again (in another tab): the page's token is stale
+    comment = {"comment-body": "Đề nghị bổ sung số liệu quý III."}
+    stale = browser.client.post(f"/tasks/{task.id}/comments", data={**comment, "comment-csrf_token": served_token})
+    assert stale.status_code == 400
+    fresh = browser.client.get("/session/status").get_json()["csrf_token"]
+    sent = browser.client.post(f"/tasks/{task.id}/comments", data={**comment, "comment-csrf_token": fresh})
+    assert sent.status_code == 302
+    assert "Đề nghị bổ sung số liệu quý III." in browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert browser.client.application.test_client().get("/session/status").get_json() == {"signed_in": False}
 
 
 def test_idle_timeout_does_not_touch_api_tokens(world, frozen, api):

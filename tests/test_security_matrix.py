@@ -44,6 +44,7 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("auth.login", "GET"): PUBLIC,
     ("auth.login", "POST"): PUBLIC,
     ("auth.logout", "POST"): SIGNED_IN,
+    ("auth.session_status", "GET"): PUBLIC,  # {"signed_in": false} to a stranger
     ("inbox.home", "GET"): PUBLIC,  # a redirect to the inbox, which asks to sign in
     ("inbox.index", "GET"): SIGNED_IN,
     ("inbox.delegate", "POST"): SIGNED_IN,

@@ -22,6 +22,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -86,6 +87,16 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/session/status")
+def session_status():
+    """For static/keep.js, before it sends a form someone typed into: is this browser still signed in? Each
+    call also keeps the session alive (someone typing is not idle), and hands the page a fresh CSRF token:
+    after signing in again in another tab, the token the page was served with belongs to the old session."""
+    if not current_user.is_authenticated:
+        return jsonify({"signed_in": False}), 200, {"Cache-Control": "no-store"}
+    return jsonify({"signed_in": True, "csrf_token": generate_csrf()}), 200, {"Cache-Control": "no-store"}
+
+
 # --- idle timeout -------------------------------------------------------------------------------
 
 def _now_seconds() -> int:
@@ -111,6 +122,8 @@ def _idle_timeout():
     if isinstance(last_seen, int) and limit > 0 and _now_seconds() - last_seen > limit:
         logout_user()
         session.pop("last_seen", None)
+        if request.endpoint == "auth.session_status":
+            return None  # static/keep.js asks: it gets {"signed_in": false}, not a redirect
         flash(_(IDLE_MESSAGE), "warning")
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.login", next=_safe_next(target)))

@@ -1,0 +1,70 @@
+// Nothing typed is lost. A form someone typed into asks the server, before it is sent, whether this browser
+// is still signed in. If the session ended (idle timeout, signed out in another tab) or the server cannot be
+// reached, the form is not sent: the text stays on the page with a message, instead of vanishing behind a
+// redirect to the login page. Once signed in again (in another tab), pressing the button again sends it,
+// with the new session's CSRF token. While someone types, the session is kept alive: typing is not idling.
+// Without this script the forms work as plain HTML forms.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || !window.fetch || !window.JSON) { return; }
+  var data = script.dataset;
+  var KEEP_ALIVE_EVERY = 5 * 60 * 1000;  // well inside the shortest idle timeout
+  var lastContact = Date.now();
+
+  function askServer() {
+    lastContact = Date.now();
+    return fetch(data.status, {credentials: "same-origin", cache: "no-store", headers: {Accept: "application/json"}})
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      });
+  }
+
+  function warn(form, text, loginLink) {
+    var box = form.querySelector(".keep-alert");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "flash flash-error keep-alert";
+      box.setAttribute("role", "alert");
+      form.insertBefore(box, form.querySelector(".form-actions"));
+    }
+    box.textContent = text + " ";
+    if (loginLink) {
+      var link = document.createElement("a");
+      link.href = data.login;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = data.loginText;
+      box.appendChild(link);
+    }
+  }
+
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    if (!form || form.method !== "post") { return; }
+    form.setAttribute("data-typed", "");
+    if (Date.now() - lastContact > KEEP_ALIVE_EVERY) { askServer().catch(function () {}); }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-typed") || form.hasAttribute("data-checked")) { return; }
+    event.preventDefault();
+    if (form.hasAttribute("data-checking")) { return; }  // a second press while asking
+    form.setAttribute("data-checking", "");
+    var submitter = event.submitter || null;
+    askServer().then(function (state) {
+      form.removeAttribute("data-checking");
+      if (!state.signed_in) { warn(form, data.expired, true); return; }
+      Array.prototype.forEach.call(form.querySelectorAll("input[name$='csrf_token']"), function (input) {
+        input.value = state.csrf_token;
+      });
+      form.setAttribute("data-checked", "");
+      if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+    }, function () {
+      form.removeAttribute("data-checking");
+      warn(form, data.offline, false);
+    });
+  });
+}());
