@@ -271,9 +271,25 @@ def test_period_report_is_an_a4_page_in_times_new_roman(browser, seeded):
 
 
 def test_a_period_with_nothing_overdue(browser, seeded):
-    text = all_text(document(login(browser, "coord").get("/exports/report.docx?period=2026-05")))
+    text = all_text(document(login(browser, "coord").get("/exports/report.docx?period=2026-01")))
     assert "Tổng số nhiệm vụ có thời hạn trong kỳ: 0 nhiệm vụ" in text
     assert "Không có nhiệm vụ quá hạn." in text and "không có đơn vị nào có nhiệm vụ quá hạn" in text
+
+
+def test_a_later_period_still_names_the_overdue_tasks_of_earlier_ones(browser, seeded):
+    """May has nothing due yet, but March's three overdue tasks are not done: "nothing overdue" would mislead."""
+    doc = document(login(browser, "coord").get("/exports/report.docx?period=2026-05"))
+    text = all_text(doc)
+    assert "Tổng số nhiệm vụ có thời hạn trong kỳ: 0 nhiệm vụ" in text
+    assert "Ngoài ra, còn 3 nhiệm vụ có thời hạn trước kỳ này đã quá hạn mà chưa hoàn thành" in text
+    assert "Trong kỳ không có nhiệm vụ quá hạn." in text and "Không có nhiệm vụ quá hạn." not in text
+    assert ("Các nhiệm vụ có thời hạn trước kỳ này vẫn quá hạn, chưa hoàn thành "
+            "(3 nhiệm vụ, tính đến ngày 20/03/2026)") in text
+    earlier = table_rows(doc.tables[-2])[1:]
+    assert [r[1].split(" (NV-")[0] for r in earlier] == [
+        "Xây dựng Đề án chuyển đổi số ngành công thương", "Báo cáo chỉ số thương mại điện tử",
+        "Báo cáo tình hình giải ngân vốn chuyển đổi số"]
+    assert earlier[0][3] == "13/03/2026\n(quá 7 ngày)"
 
 
 # ---------------------------------------------------------------- the Friday review pack
@@ -324,6 +340,19 @@ def test_friday_pack_sections(seeded, world):
     last = exports.week_pack(world["viewer"], date(2026, 3, 9))
     assert [x.id for x in last.completed_on_time] == [t["t3"].id]
     assert [x.id for x in last.became_overdue] == [t["t2"].id, t["t4"].id]  # t2 was done late after it
+
+
+def test_the_week_summary_counts_every_stuck_item_though_the_table_shows_the_longest(browser, seeded, world,
+                                                                                    monkeypatch):
+    from workflows import exports
+
+    every = len(exports.week_pack(world["viewer"], date(2026, 3, 20)).stuck)
+    assert every >= 2
+    monkeypatch.setattr(exports, "STUCK_LIMIT", 1)
+    pack = exports.week_pack(world["viewer"], date(2026, 3, 20))
+    assert len(pack.stuck) == 1 and pack.counts["stuck"] == pack.stuck_total == every
+    page = login(browser, "coord").get("/exports/week?week=20/03/2026").get_data(as_text=True)
+    assert f"1 việc chờ lâu nhất trong tổng số {every} việc tồn đọng" in page
 
 
 # ---------------------------------------------------------------- the page, permissions, names, bad input

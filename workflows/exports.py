@@ -377,8 +377,10 @@ class PeriodReport:
     today: date
     totals: dict[str, int]
     agencies: list
-    overdue: list[OverdueRow]
+    overdue: list[OverdueRow]  # due in the period and overdue
     lagging: list
+    # due before the period and still not done: a report that left them out would read "nothing overdue"
+    earlier_overdue: list[OverdueRow] = dataclasses.field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -417,7 +419,9 @@ def period_report(user: User, f: progress.Filters, today: date | None = None) ->
     lagging = sorted((row for row in agencies if row.overdue),
                      key=lambda r: (-r.overdue, -r.overdue / r.assigned))[:LAGGING_LIMIT]
     table = sorted(agencies, key=lambda r: queries.vn_sort_key(r.agency))
-    return PeriodReport(period, f, today, totals, table, overdue_rows(f, today), lagging)
+    earlier = [row for row in overdue_rows(dataclasses.replace(f, period=None), today)
+               if row.task.due_date < period.start]
+    return PeriodReport(period, f, today, totals, table, overdue_rows(f, today), lagging, earlier)
 
 
 def overdue_rows(f: progress.Filters, today: date) -> list[OverdueRow]:
@@ -475,8 +479,9 @@ class WeekPack:
     extension_requests: list[WeekEvent]
     new_tasks: list[Task]
     became_overdue: list[Task]
-    stuck: list
+    stuck: list  # the longest waits, at most STUCK_LIMIT
     stuck_days: int
+    stuck_total: int  # every wait longer than stuck_days: the figure the summary gives
 
     @property
     def label(self) -> str:
@@ -495,7 +500,7 @@ class WeekPack:
         return {"completed_on_time": len(self.completed_on_time), "completed_late": len(self.completed_late),
                 "returned": len(self.returned), "adjustments": len(self.adjustments),
                 "extension_requests": len(self.extension_requests), "new_tasks": len(self.new_tasks),
-                "became_overdue": len(self.became_overdue), "stuck": len(self.stuck)}
+                "became_overdue": len(self.became_overdue), "stuck": self.stuck_total}
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -561,9 +566,9 @@ def week_pack(user: User, day: date | None = None) -> WeekPack:
         (Task.state != "done") | (Task.completed_on > Task.due_date)).order_by(Task.due_date, Task.id)))
 
     stuck_days = int(current_app.config.get("STUCK_DAYS") or progress.DEFAULT_STUCK_DAYS)
-    stuck = sorted(progress.stuck(everything, stuck_days, now=as_of), key=lambda r: -r.days)[:STUCK_LIMIT]
+    stuck = sorted(progress.stuck(everything, stuck_days, now=as_of), key=lambda r: -r.days)
     return WeekPack(start, end, as_of, on_time, late, returned, adjustments, extension_requests, new_tasks,
-                    became_overdue, stuck, stuck_days)
+                    became_overdue, stuck[:STUCK_LIMIT], stuck_days, len(stuck))
 
 
 def _iso(value) -> date | None:
@@ -843,6 +848,9 @@ def _figures(document, report: PeriodReport) -> None:
                     f"(đang thực hiện {t.get('in_progress', 0)}, chưa bắt đầu {t.get('not_started', 0)}, "
                     f"sắp đến hạn {t.get('due_soon', 0)}); quá hạn {n('overdue')}.")
     _para(document, f"- Nhiệm vụ thường xuyên: {n('ongoing')}.")
+    if report.earlier_overdue:
+        _para(document, f"- Ngoài ra, còn {len(report.earlier_overdue)} nhiệm vụ có thời hạn trước kỳ này đã quá hạn "
+                        "mà chưa hoàn thành (chi tiết tại mục III).")
     widths = [95, 35, 35]
     table = _table(document, widths)
     right = WD_ALIGN_PARAGRAPH.CENTER
@@ -898,16 +906,27 @@ OVERDUE_WIDTHS = [11, 49, 24, 23, 28, 30]
 
 def _overdue_section(document, report: PeriodReport) -> None:
     _section_title(document, "III. CÁC NHIỆM VỤ QUÁ HẠN")
-    if not report.overdue:
+    if not report.overdue and not report.earlier_overdue:
         _para(document, "Không có nhiệm vụ quá hạn.")
         return
-    _para(document, f"Có {len(report.overdue)} nhiệm vụ quá hạn chưa hoàn thành, cụ thể:", keep=True)
+    if report.overdue:
+        _para(document, f"Có {len(report.overdue)} nhiệm vụ quá hạn chưa hoàn thành, cụ thể:", keep=True)
+        _overdue_table(document, report.overdue)
+    else:
+        _para(document, "Trong kỳ không có nhiệm vụ quá hạn.")
+    if report.earlier_overdue:
+        _para(document, f"Các nhiệm vụ có thời hạn trước kỳ này vẫn quá hạn, chưa hoàn thành "
+                        f"({len(report.earlier_overdue)} nhiệm vụ, tính đến ngày {_d(report.today)}):", keep=True)
+        _overdue_table(document, report.earlier_overdue)
+
+
+def _overdue_table(document, rows: list[OverdueRow]) -> None:
     widths = OVERDUE_WIDTHS
     table = _table(document, widths)
     _row(table, ["STT", "Nhiệm vụ", "Đơn vị chủ trì", "Thời hạn", "Bước hiện tại, nơi đang xử lý",
                  "Lý do, giải trình"], widths, header=True, size=11)
     center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
-    for number, row in enumerate(report.overdue, start=1):
+    for number, row in enumerate(rows, start=1):
         task = row.task
         where = task.current_step or ""
         if task.current_holder:
@@ -990,6 +1009,8 @@ def week_docx(pack: WeekPack) -> bytes:
     if not pack.stuck:
         _para(document, "Không có.")
     else:
+        if pack.stuck_total > len(pack.stuck):
+            _para(document, f"{len(pack.stuck)} việc chờ lâu nhất trong tổng số {pack.stuck_total} việc tồn đọng:")
         widths = [11, 64, 45, 25, 20]
         table = _table(document, widths)
         _row(table, ["STT", "Nhiệm vụ", "Bước, nơi đang xử lý", "Từ ngày", "Số ngày"], widths, header=True, size=11)
