@@ -279,6 +279,20 @@ def test_figures_link_to_exactly_the_tasks_they_count(scene, browser):
     assert "Đơn vị chủ trì: Sở Công Thương" in html
 
 
+def test_parallel_opinions_count_as_items_and_say_how_many_tasks(world, frozen, browser):
+    """Two agencies giving opinions on one task are two items waiting, and one task in the list they link to."""
+    task = cycle.create_task(world["coord"], title="Đề án có hai đơn vị góp ý", lead_agency=LEAD, output_type="plan",
+                             collaborating_agencies=[COLLAB_A, OTHER], due_date=date(2026, 6, 30))
+    for step in ("assign", "draft"):
+        act(world, task, step)
+    [row] = [r for r in progress.step_board(ALL) if r.step_name == "Góp ý dự thảo"]
+    assert (row.waiting, row.tasks) == (2, 1)
+    _, doc = page_of(browser)
+    [cell] = doc.xpath('//table[contains(@class,"step-table")]//tbody/tr[th="Góp ý dự thảo"]/td[1]')
+    assert cell.xpath("./a")[0].text_content() == "2" and cell.xpath("./div")[0].text_content() == "của 1 nhiệm vụ"
+    assert listed(browser, cell.xpath("./a/@href")[0]) == 1
+
+
 def test_page_filters_and_stuck_days(scene, browser, app, monkeypatch):
     fin = scene["agency"][COLLAB_A]
     html, doc = page_of(browser, agency=fin, days=3)

@@ -327,6 +327,7 @@ class StepRow:
     agencies: list[str]
     agency_counts: list[tuple[str, int]] = field(default_factory=list)  # most items first
     stuck: int = 0  # items waiting longer than ``stuck_days`` (when step_board was given it)
+    tasks: int = 0  # the tasks those items belong to (several agencies give opinions on one task at once)
 
 
 def _days(delta: timedelta) -> float:
@@ -357,13 +358,15 @@ def step_board(f: Filters, now: datetime | None = None, stuck_days: int | None =
     now = now or clock.now()
     waits: dict[str, list[datetime]] = defaultdict(list)
     holders: dict[str, Counter] = defaultdict(Counter)
+    tasks: dict[str, set[int]] = defaultdict(set)
     # streamed, not fetched whole: each row is freed at once, so thousands of rows never pile up
     # into the garbage collector's oldest generation (whose collections cost more than the query)
-    for name, agency_id, created_at in db.session.connection().execute(
-            select(WorkItem.step_name, WorkItem.agency_id, WorkItem.created_at)
+    for name, agency_id, created_at, task_id in db.session.connection().execute(
+            select(WorkItem.step_name, WorkItem.agency_id, WorkItem.created_at, WorkItem.task_id)
             .select_from(WorkItem).join(Task, Task.id == WorkItem.task_id).where(_open_items_of(f))):
         waits[name].append(created_at)
         holders[name][agency_id] += 1
+        tasks[name].add(task_id)
     ids = {agency_id for per_agency in holders.values() for agency_id in per_agency if agency_id is not None}
     names = dict(db.session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).all()) if ids else {}
     order = {name: queries.vn_sort_key(name) for name in {*names.values(), NO_AGENCY}}
@@ -377,7 +380,7 @@ def step_board(f: Filters, now: datetime | None = None, stuck_days: int | None =
         middle = moments[(n - 1) // 2:n // 2 + 1]  # the one or two middle moments
         counts = sorted(per_step[name], key=lambda pair: (-pair[1], order[pair[0]]))
         rows.append(StepRow(
-            step_name=name, waiting=n, agencies=[a for a, _ in counts], agency_counts=counts,
+            step_name=name, waiting=n, agencies=[a for a, _ in counts], agency_counts=counts, tasks=len(tasks[name]),
             median_wait_days=sum(_days(now - m) for m in middle) / len(middle),
             longest_wait_days=_days(now - moments[0]),
             stuck=bisect.bisect_left(moments, cutoff) if cutoff is not None else 0))
