@@ -207,6 +207,18 @@ def test_no_period_after_through_and_none_before_the_task(world, january):
         "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
 
 
+def test_a_task_assigned_after_a_due_date_owes_no_report_for_that_period(world, january):
+    """Assigned on 25/11, after November's report was due (20/11): its first report is December's, and the
+    agency is not shown late for a month it could not report on."""
+    january.moment = datetime(2026, 11, 25, 2, 0)
+    task = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW", lead=COLLAB_A)
+    assert periods.generate(world["coord"], through=date(2026, 11, 25)) == {"created": 0, "existing": 0}
+    assert not [r for r in periods.coverage("2026-11") if r.agency.name == COLLAB_A]
+    periods.generate(world["coord"], through=date(2026, 12, 1))
+    assert [r.period for r in reports("period_report", task)] == ["2026-12"]
+    assert [(r.period, r.due_date) for r in reports("agency_report")] == [("2026-12", date(2026, 12, 21))]
+
+
 def test_a_task_created_late_in_the_day_belongs_to_its_local_date(world, january):
     january.moment = datetime(2026, 1, 31, 18, 0)  # 01/02/2026 01:00 in Hà Nội
     task = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")

@@ -230,15 +230,20 @@ def _active_tasks() -> list[Task]:
 def _expected(tasks: list[Task], periods_for) -> list[_Expected]:
     """The reports the active ``tasks`` call for; ``periods_for(kind, since)`` picks the periods.
 
-    A recurring task reports from the period containing its creation date; an agency reports from
-    the period containing the creation of the oldest active task it leads.
+    A recurring task reports for every period due on or after its creation date; an agency, for every
+    period due on or after the creation of the oldest active task it leads. A report due before the task
+    existed is never expected: it would be born overdue (a task assigned on 25/11 owes no November report
+    due on 20/11, and a first run of the generator creates no backlog of missed months).
     """
     out = []
     for task in tasks:
         kind = report_kind(task)
         if kind is None:
             continue
-        for p in periods_for(kind, _created_on(task)):
+        created = _created_on(task)
+        for p in periods_for(kind, created):
+            if p.due < created:
+                continue
             out.append(_Expected("period_report", p, task.lead_agency, task, f"task:{task.id}:{p.key}",
                                  task_report_title(p, task)))
     kind = agency_report_kind()
@@ -249,6 +254,8 @@ def _expected(tasks: list[Task], periods_for) -> list[_Expected]:
             since[task.lead_agency_id] = (agency, min(first, _created_on(task)))
         for agency, first in since.values():
             for p in periods_for(kind, first):
+                if p.due < first:
+                    continue
                 out.append(_Expected("agency_report", p, agency, None, f"agency:{agency.id}:{p.key}",
                                      agency_report_title(p, agency)))
     out.sort(key=lambda e: (e.period.start, e.period.kind, e.kind != "agency_report",
