@@ -77,8 +77,11 @@ class Task(db.Model):
     step_since: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     created_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
-    # Code, title, section, agencies and directive number folded (no accents, lower case) for
-    # search; kept up to date by workflows.search on every flush.
+    # The short texts people recorded at the steps (the number of the approved decision, of the report
+    # sent), " | "-separated: someone looking for "Nghị quyết 15/2026/NQ-HĐND" finds the task by it.
+    recorded_refs: Mapped[str | None] = mapped_column(db.Text)
+    # Code, title, section, agencies, directive number and recorded_refs folded (no accents, lower case)
+    # for search; kept up to date by workflows.search on every flush.
     search_text: Mapped[str | None] = mapped_column(db.Text)
 
     directive: Mapped[Directive | None] = relationship()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import create_app
 from models import Agency, Directive, Task, db
-from tests.conftest import COLLAB_A, COLLAB_B, HOME_AFFAIRS, JUSTICE, LEAD, new_task
+from tests.conftest import COLLAB_A, COLLAB_B, HOME_AFFAIRS, JUSTICE, LEAD, act, new_task
 from workflows import cycle, queries, search
 
 
@@ -56,6 +56,19 @@ def test_a_directive_number_finds_its_tasks(world):
     assert found(world["coord"], "266-KH/TU") == ["Nhiệm vụ theo Kế hoạch 266"]
     assert found(world["coord"], "ke hoach so 266") == ["Nhiệm vụ theo Kế hoạch 266"]
     assert found(world["coord"], "NV-00003") == ["Nhiệm vụ khác"]
+
+
+def test_the_number_of_the_approved_decision_finds_its_task(world):
+    """People look for "Quyết định 123/QĐ-UBND", the number recorded when the result was reported."""
+    task = task_led_by(world, LEAD, "Đề án chuyển đổi số ngành công thương")
+    task_led_by(world, LEAD, "Kế hoạch xúc tiến đầu tư")
+    for step in ("assign", "draft", "finalise", "signoff", "appraise", "approve"):
+        act(world, task, step)
+    assert found(world["coord"], "123/QĐ-UBND") == []
+    act(world, task, "report")  # records decision_number "123/QĐ-UBND"
+    assert found(world["coord"], "123/QĐ-UBND") == found(world["coord"], "123/qd-ubnd") == [
+        "Đề án chuyển đổi số ngành công thương"]
+    assert db.session.get(Task, task.id).recorded_refs == "123/QĐ-UBND"
 
 
 def test_a_renamed_task_or_a_new_collaborator_is_found_by_the_new_text(world):

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from models import AuditEvent, Timer, db
+from models import AuditEvent, Notification, Timer, db
 from tests.conftest import act, item_at, new_task, open_items
 from workflows import clock, cycle, holidays, timers
 
@@ -44,6 +44,20 @@ def test_reminder_fires_once_at_the_right_working_day(world, frozen):
     [event] = fired("remind")
     assert (event.task_id, event.from_step) == (task.id, "Phân công chuyên viên")
     assert [i.step_id for i in open_items(task)] == ["assign"]  # non-interrupting: the step still waits
+
+
+def test_a_reminder_that_fires_after_the_due_date_tells_nobody_it_is_due_soon(world, frozen):
+    """The worker was down (or the province went live with old tasks): at its first run the reminder and the
+    escalation are both due. "Sắp đến hạn" beside "Quá hạn" would contradict itself: only the overdue notice
+    goes out, and the history says the reminder was not sent."""
+    holidays.ensure_defaults()
+    task = new_task(world, collaborators=(), due=date(2026, 3, 13))
+    counts = timers.run_due(local(2026, 3, 16))  # reminder was due on 10/03, the escalation on 16/03
+    assert (counts["reminders"], counts["escalations"]) == (1, 1)
+    [remind] = fired("remind")
+    assert remind.comment == "Nhắc hạn không gửi: đã quá thời hạn hoàn thành."
+    kinds = set(db.session.scalars(select(Notification.kind).where(Notification.task_id == task.id)))
+    assert "reminder" not in kinds and "escalation" in kinds
 
 
 def test_escalations_fire_once_each_when_overdue(world, frozen):

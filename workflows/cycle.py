@@ -187,15 +187,21 @@ def fire_timers(instance: ProcessInstance, now: datetime) -> list[engine.Waiting
     wf = process_models.restore(instance)
     fired = engine.fire_timers(wf, now.replace(tzinfo=UTC))
     items = _open_items(instance.id)
+    # a reminder that fires after the due date (the worker was down, or the system went live with old
+    # tasks) would announce "due soon" beside the overdue notice: it is recorded, and nobody is told
+    late = task.due_date is not None and task.due_date < clock.to_local(now).date()
     for timer in fired:
         row = db.session.scalar(select(Timer).where(Timer.instance_id == instance.id,
                                                     Timer.engine_task_id == timer.task_id))
         if row is not None:
             row.fired_at = clock.now()
-        label = TIMER_LABELS.get((timer.action, timer.notify), timer.action)
+        stale = timer.action == "remind" and late
+        label = LATE_REMINDER if stale else TIMER_LABELS.get((timer.action, timer.notify), timer.action)
         _audit(timer.action, None, task, from_step=timer.step_name, comment=label,
                data={"notify": timer.notify, "due_date": task.due_date.isoformat() if task.due_date else None})
         held = [i for i in items if i.step_name == timer.step_name] or items
+        if stale:
+            continue
         if timer.action == "remind":
             notify.reminder(task, held)
         else:
@@ -209,6 +215,7 @@ TIMER_LABELS = {
     ("escalate", "agency_head"): "Quá hạn: đã báo lãnh đạo đơn vị.",
     ("escalate", "coordinator"): "Quá hạn kéo dài: đã báo Tổ giúp việc.",
 }
+LATE_REMINDER = "Nhắc hạn không gửi: đã quá thời hạn hoàn thành."
 
 
 def _open_items_of_task(task_id: int) -> list[WorkItem]:
@@ -421,6 +428,8 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
     item.claimed_by = item.claimed_by or principal or user
     if instance.kind == "main":  # (an extension review is not work on the task)
         task.started_at = task.started_at or now
+        _record_refs(task, [clean[f.name] for f in step.fields
+                            if f.type == "text" and not f.multiline and clean.get(f.name)])
     new_items = _sync(instance, wf, task, (item.step_name, comment, user) if decision == "return" else None,
                       task_items)
     to_step = _names(new_items) if new_items or not engine.is_completed(wf) else "Hoàn thành"
@@ -428,6 +437,13 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
            comment=comment or None, data={k: v for k, v in clean.items() if v is not None},
            on_behalf_of=principal if principal is not None and principal.id != user.id else None)
     return task
+
+
+def _record_refs(task: Task, texts: list[str]) -> None:
+    """Keep the one-line texts a step recorded (decision and document numbers) on the task for search."""
+    if texts:
+        known = [t for t in (task.recorded_refs or "").split(" | ") if t]
+        task.recorded_refs = " | ".join(dict.fromkeys(known + texts))[:MAX_TEXT]
 
 
 def _clean_data(step: engine.Step, data: dict[str, Any], item: WorkItem,

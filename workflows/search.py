@@ -1,7 +1,8 @@
 """Diacritic-insensitive search over tasks: "so noi vu" finds "Sở Nội vụ".
 
 Each task keeps ``search_text``: its code, title, section, lead and collaborating agencies,
-directive number and assigning document as written ("Kế hoạch số 266-KH/TU …"), folded (no
+directive number, assigning document as written ("Kế hoạch số 266-KH/TU …") and the numbers
+recorded at its steps ("15/2026/NQ-HĐND", ``Task.recorded_refs``), folded (no
 accents, đ→d, lower case, single spaces). A ``before_flush`` hook refreshes it whenever a task
 is added or changed, so every way of writing a task (form, import, adjustment, API) keeps it
 true. A query is folded the same way and every word must appear, so it
@@ -33,7 +34,7 @@ def fold(text: str | None) -> str:
 def task_text(task: Task) -> str:
     parts = [task.code, task.title, task.section, task.lead_agency.name if task.lead_agency else None,
              *(a.name for a in task.collaborating_agencies),
-             task.directive.number if task.directive else None, task.source_document]
+             task.directive.number if task.directive else None, task.source_document, task.recorded_refs]
     return fold(" | ".join(p for p in parts if p))
 
 
@@ -55,7 +56,7 @@ def clause(query: str | None):
 
 
 _SOURCES = ("code", "title", "section", "lead_agency_id", "lead_agency", "collaborating_agencies",
-            "directive_id", "directive", "source_document")
+            "directive_id", "directive", "source_document", "recorded_refs")
 
 
 def _stale(task: Task) -> bool:
@@ -66,5 +67,5 @@ def _stale(task: Task) -> bool:
 @event.listens_for(Session, "before_flush")
 def _refresh_search_text(session: Session, _context, _instances) -> None:
     for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Task) and _stale(obj):  # (a completed step changes none of these)
+        if isinstance(obj, Task) and _stale(obj):  # (most completed steps change none of these)
             obj.search_text = task_text(obj)
