@@ -110,6 +110,22 @@ def test_return_needs_a_reason_and_changes_nothing_without_one(world):
         "Lãnh đạo đơn vị ký duyệt", "Hoàn thiện dự thảo", "Thiếu phần kinh phí.")
 
 
+def test_an_issue_date_cannot_lie_after_today(world, frozen):
+    """“Ngày ban hành” is declared ``past`` in the BPMN: a typo like 2030 is refused, today is fine."""
+    task = new_task(world, collaborators=())
+    for step in ("assign", "draft", "finalise", "signoff", "appraise", "approve"):
+        act(world, task, step)
+    report = item_at(task, "report")
+    with pytest.raises(Invalid) as exc:
+        cycle.complete(report.id, world["officer"], "submit", None,
+                       {"decision_number": "12/QĐ-UBND", "decision_date": "2030-01-01"})
+    assert exc.value.fields == {"decision_date": "Ngày ban hành không thể sau hôm nay (01/03/2026)."}
+    assert item_at(task, "report").status == "open"
+    cycle.complete(report.id, world["officer"], "submit", None,
+                   {"decision_number": "12/QĐ-UBND", "decision_date": "2026-03-01"})
+    assert [i.step_id for i in open_items(task)] == ["confirm"]
+
+
 def test_unknown_decision_done_item_and_other_agency_are_refused(world):
     task = new_task(world)
     item = item_at(task, "assign")

@@ -51,7 +51,7 @@ def errors_for(content: str | bytes, filename: str = "approval_cycle.bpmn", proc
      "Bước “Phê duyệt” (approve) chưa khai báo vai trò"),
     (SOURCE.replace('value="approver"', 'value="chu_tich"'), "approval_cycle.bpmn",
      "Bước “Phê duyệt” (approve) có vai trò không hợp lệ “chu_tich”"),
-    (SOURCE.replace('value="date|required|Ngày ban hành"', 'value="datetime|required|Ngày ban hành"'),
+    (SOURCE.replace('value="date|required|Ngày ban hành|past"', 'value="datetime|required|Ngày ban hành|past"'),
      "approval_cycle.bpmn", "trường “decision_date” có kiểu không hợp lệ “datetime”"),
     (re.sub(r'<bpmndi:BPMNShape id="[^"]*" bpmnElement="approve"[^>]*>.*?</bpmndi:BPMNShape>', "", SOURCE,
             flags=re.S), "approval_cycle.bpmn", "Thiếu tọa độ trên sơ đồ (bpmndi) cho: “Phê duyệt” (approve)"),

@@ -466,10 +466,15 @@ def _clean_data(step: engine.Step, data: dict[str, Any], item: WorkItem,
                 clean[f.name] = value
         elif f.type == "date":
             try:
-                clean[f.name] = (value if isinstance(value, date)
-                                 else datetime.strptime(str(value), "%Y-%m-%d").date()).isoformat()
+                day = value if isinstance(value, date) else datetime.strptime(str(value), "%Y-%m-%d").date()
             except ValueError:
                 errors[f.name] = Message("%(label)s: ngày không hợp lệ (định dạng YYYY-MM-DD).", label=f.label)
+                continue
+            if f.past and day > clock.today():
+                errors[f.name] = Message("%(label)s không thể sau hôm nay (%(today)s).", label=f.label,
+                                         today=f"{clock.today():%d/%m/%Y}")
+            else:
+                clean[f.name] = day.isoformat()
         elif f.type == "number":
             try:
                 clean[f.name] = float(value)

@@ -92,6 +92,7 @@ class Field:
     required: bool
     label: str
     multiline: bool = False  # a presentation hint for text fields (``text|…|label|long``)
+    past: bool = False  # a date that has happened, never after today (``date|…|label|past``: an issue date)
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,8 @@ def _parse_fields(props: dict[str, str]) -> tuple[Field, ...]:
         ftype, req, label, hint = (spec.split("|", 3) + ["", "", ""])[:4]
         if ftype not in FIELD_TYPES:
             raise ModelError(f"Trường '{key}' có kiểu không hợp lệ: {ftype}")
-        fields.append(Field(key[len("field."):], ftype, req == "required", label or key, hint == "long"))
+        fields.append(Field(key[len("field."):], ftype, req == "required", label or key, hint == "long",
+                            ftype == "date" and hint == "past"))
     return tuple(fields)
 
 
