@@ -182,7 +182,8 @@ def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str 
 
 
 def fire_timers(instance: ProcessInstance, now: datetime) -> list[engine.WaitingTimer]:
-    """Fire the instance's due timers (the caller holds its row lock); record and announce them."""
+    """Fire the instance's due timers (the caller holds its row lock); record them, and return the ones
+    announced to someone (all but the reminders that fired after the due date)."""
     task = instance.task
     wf = process_models.restore(instance)
     fired = engine.fire_timers(wf, now.replace(tzinfo=UTC))
@@ -190,6 +191,7 @@ def fire_timers(instance: ProcessInstance, now: datetime) -> list[engine.Waiting
     # a reminder that fires after the due date (the worker was down, or the system went live with old
     # tasks) would announce "due soon" beside the overdue notice: it is recorded, and nobody is told
     late = task.due_date is not None and task.due_date < clock.to_local(now).date()
+    announced = []
     for timer in fired:
         row = db.session.scalar(select(Timer).where(Timer.instance_id == instance.id,
                                                     Timer.engine_task_id == timer.task_id))
@@ -202,12 +204,13 @@ def fire_timers(instance: ProcessInstance, now: datetime) -> list[engine.Waiting
         held = [i for i in items if i.step_name == timer.step_name] or items
         if stale:
             continue
+        announced.append(timer)
         if timer.action == "remind":
             notify.reminder(task, held)
         else:
             notify.escalation(task, held, timer.notify)
     _sync(instance, wf, task)
-    return fired
+    return announced
 
 
 TIMER_LABELS = {
