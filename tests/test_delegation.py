@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -76,6 +77,15 @@ def test_new_work_and_returns_are_announced(world):
     assert "Bổ sung số liệu" in (returned.title + (returned.body or ""))
 
 
+def test_the_delegate_list_puts_colleagues_doing_the_same_work_first_with_their_roles(world, browser):
+    browser.login("officer")
+    page = browser.client.get("/inbox").get_data(as_text=True)
+    start = page.index('name="delegate"')
+    options = re.findall(r'<option value="([^"]+)">([^<]+)</option>', page[start:page.index("</select>", start)])
+    assert options[0] == ("officer2", "Ông/Bà officer2 (Chuyên viên)")  # another officer first
+    assert ("head", "Ông/Bà head (Lãnh đạo đơn vị)") in options
+
+
 def test_delegation_and_reassignment_pages(world, browser):
     task = new_task(world, collaborators=())
     act(world, task, "assign")
@@ -95,3 +105,18 @@ def test_delegation_and_reassignment_pages(world, browser):
     r = browser.client.post(f"/work-items/{item.id}/reassign", data={"csrf_token": csrf_from(page),
                                                                      "username": "officer2"})
     assert r.status_code == 302 and item_at(task, "draft").claimed_by.username == "officer2"
+
+
+def test_reassign_box_offers_only_someone_else(world, browser):
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    browser.login("head")
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    draft = item_at(task, "draft")
+    choices = re.search(rf'<select id="ra{draft.id}" name="username">(.*?)</select>', page).group(1)
+    assert ">Ông/Bà officer2<" in choices and ">Ông/Bà officer<" not in choices  # officer already holds it
+    for step in ("draft", "finalise"):
+        act(world, task, step)
+    # the head's own sign-off: he is the only agency head, so there is nobody to hand it to
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Nhận xử lý" in page and "Giao lại cho" not in page

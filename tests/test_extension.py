@@ -85,7 +85,11 @@ def test_extension_from_the_task_page(world, running, browser):
     token = csrf_from(page)
     r = browser.client.post(f"/tasks/{task.id}/extension", data={"csrf_token": token, "new_due": "31/02/2026",
                                                                  "reason": ""})
-    assert r.status_code == 422 and "Ngày không hợp lệ" in r.get_data(as_text=True)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Ngày 31/02/2026 không có trên lịch" in page
+    # the error is far down the page: a message at the top says where to look
+    notice = "Chưa gửi được đề nghị gia hạn: vui lòng xem lỗi ở mục “Đề nghị điều chỉnh thời hạn”."
+    assert page.index(notice) < page.index('id="extension-title"')
     r = browser.client.post(f"/tasks/{task.id}/extension", data={"csrf_token": token, "new_due": "10/04/2026",
                                                                  "reason": "Chờ ý kiến bộ"})
     assert r.status_code == 302

@@ -221,6 +221,20 @@ def test_commit_is_all_or_nothing(province):
     assert db.session.get(ImportBatch, batch.id).status == "preview"
 
 
+def test_a_pasted_table_without_a_number_is_not_named_after_a_file(province, app):
+    """The coordinator pastes a table and gives no number: the tasks are not filed under "noi-dung-dan.txt"."""
+    b = Browser(app.test_client())
+    b.login("coord")
+    table = ("| STT | Nhiệm vụ | Đơn vị chủ trì | Thời hạn | Sản phẩm |\n|---|---|---|---|---|\n"
+             "| 1 | Xây dựng kế hoạch chuyển đổi số ngành y tế | Sở Y tế | 30/6/2027 | Kế hoạch |\n")
+    r = b.client.post("/imports", data={"csrf_token": b.csrf("/imports"), "text": table})
+    assert r.status_code == 302
+    batch = db.session.scalars(select(ImportBatch)).one()
+    assert b.client.post(f"/imports/{batch.id}/commit", data={"csrf_token": b.csrf("/imports")}).status_code == 302
+    [number] = db.session.scalars(select(Directive.number))
+    assert number.startswith("Văn bản chưa ghi số (dán ngày ") and "noi-dung-dan" not in number
+
+
 def test_import_screens(province, app):
     b = Browser(app.test_client())
     b.login("coord")
@@ -286,7 +300,7 @@ def test_administrators_keep_the_holiday_calendar(province, app):
     # a deadline on that day now falls due the next working day
     assert parse_deadline("24/11/2026", calendar=holidays.calendar()).effective_due.isoformat() == "2026-11-25"
     r = b.client.post("/admin/holidays", data={"csrf_token": token, "day": "31/02/2026", "name": "x"})
-    assert r.status_code == 422 and "Ngày không hợp lệ" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "Ngày 31/02/2026 không có trên lịch" in r.get_data(as_text=True)
     b.client.post("/admin/holidays/2026-11-24/delete", data={"csrf_token": token})
     assert parse_deadline("24/11/2026", calendar=holidays.calendar()).effective_due.isoformat() == "2026-11-24"
     assert b.client.post("/admin/holidays/khong-phai-ngay/delete", data={"csrf_token": token}).status_code == 404

@@ -468,3 +468,19 @@ def test_admin_mail_page_lists_failures_and_retries(app, browser, world, mail_on
     mail.status = "sent"
     db.session.commit()
     assert "Không có thư nào đang chờ hoặc bị lỗi" in text(browser.client.get("/admin/mail"))
+
+
+def test_admin_mail_page_with_mail_off_does_not_claim_mail_was_sent(app, browser, world):
+    assert not app.config.get("MAIL_ENABLED")
+    forget_notifications()
+    browser.login("admin")
+    page = text(browser.client.get("/admin/mail"))
+    assert "Chức năng gửi thư đang tắt" in page and "Đã gửi: <strong>0</strong>" in page
+    assert "không có thư nào được xếp hàng" in page and "Mọi thư thông báo đã được gửi" not in page
+
+
+def test_admin_mail_page_with_mail_on_and_nothing_left_says_all_was_sent(app, browser, world, mail_on):
+    forget_notifications()
+    browser.login("admin")
+    page = text(browser.client.get("/admin/mail"))
+    assert "Mọi thư thông báo đã được gửi." in page and "không có thư nào được xếp hàng" not in page

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from models import Attachment, Task, db
+from models import Agency, Attachment, Task, db
 from tests.conftest import COLLAB_A, LEAD, Browser, act, csrf_from, item_at, new_task
 from workflows import cycle
 
@@ -76,14 +76,24 @@ def test_task_list_filters_and_pagination(browser, world):
     assert "Chưa có nhiệm vụ nào" in text(browser.client.get("/tasks"))
 
 
-def test_create_task_form(browser, world):
+def test_task_list_agency_filter_says_it_covers_every_taking_part(browser, world):
+    task = new_task(world, collaborators=(COLLAB_A,), title="Nhiệm vụ có Sở phối hợp")
+    collab = db.session.scalar(select(Agency.id).where(Agency.name == COLLAB_A))
+    browser.login("coord")
+    page = text(browser.client.get(f"/tasks?agency={collab}"))
+    # the row shows the lead agency, so the label must say why a collaborator's filter lists it
+    assert task.title in page and f'data-label="Đơn vị chủ trì">{LEAD}<' in page
+    assert re.search(r'<label for="f-agency">Đơn vị tham gia <span class="label-note">'
+                     r"\(chủ trì, phối hợp hoặc xử lý một bước\)</span></label>", page)
+
+def test_create_task_form(browser, world, frozen):
     browser.login("coord")
     token = browser.csrf("/tasks/new")
     r = browser.client.post("/tasks/new", data={"csrf_token": token, "title": "", "output_type": "plan",
                                                 "due_date": "31/02/2026"})
     assert r.status_code == 422
     assert "Vui lòng nhập tên nhiệm vụ." in text(r) and "Vui lòng chọn đơn vị chủ trì." in text(r)
-    assert "Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm" in text(r)
+    assert "Ngày 31/02/2026 không có trên lịch (ví dụ tháng 2 chỉ có 28 hoặc 29 ngày)." in text(r)
     assert 'value="31/02/2026"' in text(r)  # what was typed is kept
     # an empty form lists every missing field at once, the deadline included
     r = browser.client.post("/tasks/new", data={"csrf_token": token})
@@ -106,6 +116,32 @@ def test_create_task_form(browser, world):
     browser.login("officer")
     assert browser.client.get("/tasks/new").status_code == 403
 
+
+def test_a_due_date_already_past_is_taken_only_once_confirmed(browser, world, frozen):
+    """2020 typed for 2026 would make the task overdue from its first minute: asked once, then accepted."""
+    browser.login("coord")
+    token = browser.csrf("/tasks/new")
+    form = {"csrf_token": token, "title": "Kế hoạch giao muộn", "lead_agency": LEAD, "output_type": "plan",
+            "due_date": "01/01/2020"}
+    r = browser.client.post("/tasks/new", data=form)
+    assert r.status_code == 422 and "Thời hạn 01/01/2020 đã qua: nhiệm vụ sẽ quá hạn ngay khi giao." in text(r)
+    assert "Đúng, thời hạn này đã qua (nhiệm vụ được giao muộn)" in text(r)  # the box appears only now
+    assert db.session.scalar(select(func.count()).select_from(Task)) == 0
+    assert browser.client.post("/tasks/new", data={**form, "past_due_ok": "y"}).status_code == 302
+    assert db.session.scalars(select(Task)).one().due_date == date(2020, 1, 1)
+    assert "Đúng, thời hạn này đã qua" not in text(browser.client.get("/tasks/new"))
+
+
+def test_a_refused_date_says_whether_the_day_or_the_format_is_wrong(browser, world):
+    browser.login("coord")
+    token = browser.csrf("/tasks/new")
+    for typed in ("29/02/2027", "31-04-2026", "30.13.2026", "2026-02-30"):
+        r = browser.client.post("/tasks/new", data={"csrf_token": token, "due_date": typed})
+        assert f"Ngày {typed} không có trên lịch" in text(r) and "Ngày không hợp lệ" not in text(r)
+    for typed in ("30/6", "hôm qua", "30/06-2026", "1/2/26"):
+        r = browser.client.post("/tasks/new", data={"csrf_token": token, "due_date": typed})
+        assert "Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 30/06/2026." in text(r)
+        assert "không có trên lịch" not in text(r)
 
 def _form_token(browser, task_id):
     return csrf_from(text(browser.client.get(f"/tasks/{task_id}")))

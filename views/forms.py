@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask import flash
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DecimalField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import OUTPUT_TYPES
 from views.i18n import domain_message, field_messages
+from workflows import clock
 from workflows.cycle import DUE_REQUIRED
-from workflows.errors import N_
+from workflows.errors import N_, Message
 
 
 def attach_errors(form, exc) -> None:
@@ -28,6 +38,10 @@ def attach_errors(form, exc) -> None:
             placed = True
     if not placed:
         flash(domain_message(exc), "error")
+
+
+# d/m/yyyy with the same separator twice, or yyyy-mm-dd: the shapes VNDateField reads
+DATE_SHAPE = re.compile(r"\d{1,2}([/.-])\d{1,2}\1\d{4}|\d{4}-\d{1,2}-\d{1,2}")
 
 
 class VNDateField(StringField):
@@ -54,6 +68,9 @@ class VNDateField(StringField):
                 return
             except ValueError:
                 continue
+        if DATE_SHAPE.fullmatch(text):  # typed as asked, so "use dd/mm/yyyy" would not help
+            raise ValueError(Message("Ngày %(text)s không có trên lịch (ví dụ tháng 2 chỉ có 28 hoặc 29 ngày).",
+                                     text=text))
         raise ValueError(N_("Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 30/06/2026."))
 
 
@@ -82,12 +99,23 @@ class TaskForm(FlaskForm):
     source_document = StringField(N_("Văn bản giao"), validators=[Optional(), Length(max=500)],
                                   description=N_("Ví dụ: Kế hoạch số 266-KH/TU ngày 26/4/2025."))
 
+    past_due_ok = BooleanField(N_("Đúng, thời hạn này đã qua (nhiệm vụ được giao muộn)"))
+    asks_past_due = False  # set when the due date lies in the past: the template then offers past_due_ok
+
     def validate(self, extra_validators=None) -> bool:
         """The use case's rule that a task needs a date or the document's wording, checked with the other
-        fields, so that one submission shows every error."""
+        fields, so that one submission shows every error; and a due date already past (2020 typed for 2026
+        makes a task overdue from its first minute) is taken only once confirmed."""
         valid = super().validate(extra_validators)
-        if self.due_date.data is None and not self.due_date.errors and not (self.deadline_text.data or "").strip():
+        due = self.due_date.data
+        if due is None and not self.due_date.errors and not (self.deadline_text.data or "").strip():
             self.due_date.errors.append(DUE_REQUIRED)
+            return False
+        if due is not None and due < clock.today() and not self.past_due_ok.data:
+            self.asks_past_due = True
+            self.due_date.errors.append(Message(
+                "Thời hạn %(date)s đã qua: nhiệm vụ sẽ quá hạn ngay khi giao. Kiểm tra lại năm; nếu đúng, "
+                "đánh dấu ô xác nhận bên dưới rồi bấm “Giao nhiệm vụ”.", date=f"{due:%d/%m/%Y}"))
             return False
         return valid
 

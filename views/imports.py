@@ -51,7 +51,7 @@ def index():
         if upload and upload.filename:
             filename, content = upload.filename, upload.read()
         elif (form.text.data or "").strip():
-            filename, content = "noi-dung-dan.txt", form.text.data.encode("utf-8")
+            filename, content = pipeline.PASTED, form.text.data.encode("utf-8")
         else:
             form.file.errors = [_("Vui lòng chọn tệp hoặc dán nội dung bảng.")]
             return render_template("imports/index.html", form=form, batches=pipeline.recent_batches()), 422

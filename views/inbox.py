@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from views.forms import DelegationForm, attach_errors
+from views.i18n import label
 from workflows import people, queries
 from workflows.errors import Invalid
 
@@ -20,9 +21,12 @@ def home():
 
 
 def _delegation_form() -> DelegationForm:
+    """Colleagues who share one of the user's roles first (they do the same work), each with their roles."""
     form = DelegationForm()
+    mine = set(current_user.roles)
+    ordered = sorted(people.colleagues(current_user), key=lambda u: not mine.intersection(u.roles))
     form.delegate.choices = [SelectChoice("", _("— chọn đồng nghiệp —"))] + [
-        SelectChoice(u.username, u.full_name) for u in people.colleagues(current_user)]
+        SelectChoice(u.username, f"{u.full_name} ({', '.join(label(r) for r in u.role_labels)})") for u in ordered]
     return form
 
 

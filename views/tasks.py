@@ -89,8 +89,15 @@ def _render_task(task, items, forms=None, status=200, extension_form=None, comme
         pending_return=queries.pending_return(task), pending_extension=queries.pending_extension(task),
         extension_form=extension_form, comment_form=comment_form,
         diagrams=diagram.task_diagrams(task), diagram_legend=diagram.legend(),
-        reassignable={i.id: queries.agency_people(i.agency_id, i.role) for i in items
+        reassignable={i.id: _reassign_choices(i) for i in items
                       if current_user.has_role("agency_head") and i.agency_id == current_user.agency_id}), status
+
+
+def _reassign_choices(item) -> list:
+    """Who the head may hand ``item`` to: not its holder, nor the head himself when he can just take it
+    ("Nhận xử lý"), so his own sign-off step offers no pointless choice and the box disappears."""
+    return [u for u in queries.agency_people(item.agency_id, item.role)
+            if u.id != item.claimed_by_id and not (u.id == current_user.id and item.claimed_by_id is None)]
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -160,6 +167,7 @@ def request_extension(task_id: int):
             flash(_("Đã gửi đề nghị gia hạn. Tổ giúp việc sẽ xem xét và trình cấp giao nhiệm vụ quyết định."),
                   "success")
             return redirect(url_for("tasks.show", task_id=task.id))
+    flash(_("Chưa gửi được đề nghị gia hạn: vui lòng xem lỗi ở mục “Đề nghị điều chỉnh thời hạn”."), "error")
     return _render_task(task, queries.open_items(task), status=422, extension_form=form)
 
 

@@ -183,7 +183,7 @@ def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str 
 
 def fire_timers(instance: ProcessInstance, now: datetime) -> list[engine.WaitingTimer]:
     """Fire the instance's due timers (the caller holds its row lock); record them, and return the ones
-    announced to someone (all but the reminders that fired after the due date)."""
+    announced to someone (not the reminders that fired after the due date, nothing for an ongoing task)."""
     task = instance.task
     wf = process_models.restore(instance)
     fired = engine.fire_timers(wf, now.replace(tzinfo=UTC))
@@ -197,8 +197,11 @@ def fire_timers(instance: ProcessInstance, now: datetime) -> list[engine.Waiting
                                                     Timer.engine_task_id == timer.task_id))
         if row is not None:
             row.fired_at = clock.now()
-        stale = timer.action == "remind" and late
-        label = LATE_REMINDER if stale else TIMER_LABELS.get((timer.action, timer.notify), timer.action)
+        # an ongoing task is never overdue (workflows.status): "Quá hạn" would contradict its badge
+        ongoing = task.recurrence == "ongoing"
+        stale = ongoing or (timer.action == "remind" and late)
+        label = (ONGOING_TIMER if ongoing else LATE_REMINDER if stale
+                 else TIMER_LABELS.get((timer.action, timer.notify), timer.action))
         _audit(timer.action, None, task, from_step=timer.step_name, comment=label,
                data={"notify": timer.notify, "due_date": task.due_date.isoformat() if task.due_date else None})
         held = [i for i in items if i.step_name == timer.step_name] or items
@@ -219,6 +222,7 @@ TIMER_LABELS = {
     ("escalate", "coordinator"): "Quá hạn kéo dài: đã báo Tổ giúp việc.",
 }
 LATE_REMINDER = "Nhắc hạn không gửi: đã quá thời hạn hoàn thành."
+ONGOING_TIMER = "Không gửi nhắc hạn: nhiệm vụ thường xuyên không tính quá hạn."
 
 
 def _open_items_of_task(task_id: int) -> list[WorkItem]:

@@ -269,6 +269,7 @@ PHONE_PAGES = [
     ("indicator-group", "theodoi", "indicator_group"),
     ("notifications", "chuyenvien", "/notifications"),
     ("admin-models", "quantri", "/admin/models"),
+    ("admin-holidays", "quantri", "/admin/holidays"),
 ]
 
 # Elements wider than the screen that are allowed, because they scroll inside their own box.
@@ -307,6 +308,15 @@ def test_phone_width_no_sideways_scroll(sessions, urls, label, role, where):
         f"{res['culprits']}")
     assert not res["culprits"], f"{label}: sticks out of the screen: {res['culprits']}"
 
+
+
+def test_phone_reports_summary_shows_every_count_without_scrolling(sessions):
+    page = sessions.open("dieuphoi", "/reports", viewport=PHONE)
+    summary = page.locator("section[aria-labelledby='summary-title'] table")
+    assert summary.locator("th").last.inner_text().split() == ["Quá", "hạn"]
+    for cell in (summary.locator("th").last, summary.locator("td").last):
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
 
 @pytest.mark.parametrize("role", ["dieuphoi", "quantri"])
 def test_phone_menu_every_entry_on_screen_and_usable(sessions, role):

@@ -39,6 +39,7 @@ from workflows.output_types import guess_output_type
 from workflows.tx import transaction
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
+PASTED = "noi-dung-dan.txt"  # the name of a pasted text: never shown as if it were a document's number
 RENAME = re.compile(r"nhiệm vụ số\s*0*(\d+)\s*phụ lục\s*([ivxlc]+)", re.IGNORECASE)
 
 
@@ -407,7 +408,9 @@ def commit(user: User, batch_id: int) -> dict[str, int]:
         report = batch.report
         directive = db.session.scalar(select(Directive).where(Directive.sha256 == batch.sha256))
         if directive is None:
-            directive = Directive(number=batch.directive_number or batch.filename, issued_on=batch.issued_on,
+            fallback = (f"Văn bản chưa ghi số (dán ngày {clock.today():%d/%m/%Y})" if batch.filename == PASTED
+                        else batch.filename)
+            directive = Directive(number=batch.directive_number or fallback, issued_on=batch.issued_on,
                                   title=batch.directive_title, sha256=batch.sha256)
             db.session.add(directive)
             db.session.flush()
