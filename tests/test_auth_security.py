@@ -81,6 +81,16 @@ def test_session_status_keeps_a_writer_signed_in_and_renews_the_form_token(world
     assert browser.client.application.test_client().get("/session/status").get_json() == {"signed_in": False}
 
 
+def test_a_viewer_starts_on_the_dashboard_everyone_else_on_the_inbox(world, app):
+    """A viewer holds no work items: an always-empty inbox is a poor first page."""
+    for username, home in (("viewer", "/dashboard"), ("officer", "/inbox"), ("coord", "/inbox"), ("admin", "/inbox")):
+        client = app.test_client()
+        assert login_form(client, username).headers["Location"] == home, username
+        assert client.get("/").headers["Location"] == home and client.get("/login").headers["Location"] == home
+    assert login_form(app.test_client(), "viewer", next_url="?next=/tasks").headers["Location"] == "/tasks"
+    assert app.test_client().get("/").headers["Location"] == "/inbox"  # signed out: the inbox asks to sign in
+
+
 def test_idle_timeout_does_not_touch_api_tokens(world, frozen, api):
     headers = api.token("officer")
     frozen.advance(hours=5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from models import (
     WorkItem,
     db,
 )
-from tests.conftest import Browser
+from tests.conftest import Browser, new_task
 from workflows import holidays, people
 from workflows.deadlines import parse_deadline
 from workflows.demo_data import AGENCIES
@@ -306,6 +307,23 @@ def test_administrators_keep_the_holiday_calendar(province, app):
     assert b.client.post("/admin/holidays/khong-phai-ngay/delete", data={"csrf_token": token}).status_code == 404
     b.login("coord")
     assert b.client.get("/admin/holidays").status_code == 403
+
+
+def test_the_calendar_page_warns_of_a_year_with_deadlines_and_no_holidays(world, app):
+    """Tasks due in 2027 while only 2025–2026 are loaded: their due dates ignore Tết 2027 until it is added."""
+    holidays.ensure_defaults()
+    for due in (date(2026, 12, 31), date(2027, 3, 31), date(2027, 6, 30)):
+        new_task(world, collaborators=(), due=due)
+    people.create_user("qt", "mat-khau-1", None, ["admin"])
+    b = Browser(app.test_client())
+    b.login("qt")
+    page = b.client.get("/admin/holidays").get_data(as_text=True)
+    assert "Lịch chưa có ngày nào của năm 2027, trong khi 2 nhiệm vụ đến hạn trong năm đó" in page
+    assert "năm 2026, trong khi" not in page
+    token = b.csrf("/admin/holidays")
+    b.client.post("/admin/holidays", data={"csrf_token": token, "day": "01/01/2027", "name": "Tết Dương lịch",
+                                           "kind": "off"})
+    assert "Lịch chưa có ngày nào" not in b.client.get("/admin/holidays").get_data(as_text=True)
 
 
 def test_a_name_settled_as_not_an_agency_stops_blocking(province):

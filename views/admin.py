@@ -54,7 +54,7 @@ def holiday_list():
         return redirect(url_for("admin.holiday_list"))
     year = request.args.get("year", type=int)
     return render_template("admin/holidays.html", form=form, days=holidays.days(year), year=year,
-                           years=holidays.years()), 422 if form.errors else 200
+                           years=holidays.years(), missing=holidays.years_missing()), 422 if form.errors else 200
 
 
 @bp.post("/holidays/<day>/delete")

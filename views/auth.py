@@ -28,6 +28,7 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from views import form_messages
+from views.helpers import home_url
 from workflows import clock, signin
 from workflows.demo import DEMO_ACCOUNTS
 from workflows.errors import N_, Invalid
@@ -59,7 +60,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("inbox.index"))
+        return redirect(home_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         result = signin.attempt(form.username.data, form.password.data)
@@ -73,7 +74,7 @@ def login():
             login_user(result.user, remember=form.remember.data)
             _touch(force=True)
             flash(_("Xin chào %(name)s.", name=result.user.full_name), "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("inbox.index"))
+            return redirect(_safe_next(request.args.get("next")) or home_url(result.user))
     demo = DEMO_ACCOUNTS if current_app.config["SHOW_DEMO_ACCOUNTS"] else None
     return render_template("auth/login.html", form=form, demo_accounts=demo)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, Flask, abort
+from flask import Blueprint, Flask, abort, url_for
 from flask_login import current_user, login_required
 
 from models import OUTPUT_TYPES, ROLE_LABELS, login_manager
@@ -21,6 +21,14 @@ def restrict_to(bp: Blueprint, roles: tuple[str, ...]) -> None:
     def _roles_only():
         if not current_user.has_role(*roles):
             abort(403)
+
+
+def home_url(user) -> str:
+    """Where a signed-in person starts: a viewer, who holds no work items, on the progress dashboard;
+    everyone else on their inbox."""
+    if user.is_authenticated and set(user.roles) == {"viewer"}:
+        return url_for("dashboard.index")
+    return url_for("inbox.index")
 
 
 @login_manager.user_loader

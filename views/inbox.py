@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from views.forms import DelegationForm, attach_errors
+from views.helpers import home_url
 from views.i18n import label
 from workflows import people, queries
 from workflows.errors import Invalid
@@ -17,7 +18,7 @@ bp = Blueprint("inbox", __name__)
 
 @bp.route("/")
 def home():
-    return redirect(url_for("inbox.index"))
+    return redirect(home_url(current_user))
 
 
 def _delegation_form() -> DelegationForm:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import Holiday, db
+from models import Holiday, Task, db
 from workflows.errors import NotFound
 from workflows.tx import transaction
 from workflows.workdays import VN_PUBLIC_HOLIDAYS, VN_WORKING_WEEKENDS, HolidayCalendar
@@ -62,6 +62,16 @@ def days(year: int | None = None) -> list[Holiday]:
 
 def years() -> list[int]:
     return sorted({d.year for d in db.session.scalars(select(Holiday.day))})
+
+
+def years_missing() -> list[tuple[int, int]]:
+    """Years in which active tasks fall due but the calendar has no day: [(year, tasks due), …]. Their
+    due dates and working-day counts ignore Tết and the other holidays until an administrator adds them."""
+    year = func.extract("year", Task.due_date)
+    due = db.session.execute(select(year, func.count()).where(Task.state != "done", Task.due_date.is_not(None))
+                             .group_by(year).order_by(year)).all()
+    known = set(years())
+    return [(int(y), n) for y, n in due if int(y) not in known]
 
 
 def parse_day(text: str) -> date:
