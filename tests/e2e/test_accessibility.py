@@ -499,6 +499,10 @@ LANDING = {
 @pytest.mark.parametrize("role", list(LANDING))
 def test_each_role_lands_on_a_page_that_says_what_to_do(sessions, role):
     page = sessions.open(role, "/")
+    if role == "theodoi":  # holds no work items: starts on the figures, and the inbox says why it is empty
+        assert urlparse(page.url).path == "/dashboard"
+        assert page.locator("main h1").inner_text().strip() == "Theo dõi tiến độ"
+        page = sessions.open(role, "/inbox")
     assert urlparse(page.url).path == "/inbox"
     assert page.locator("main h1").inner_text().strip() == "Việc cần xử lý"
     hint = page.locator("main .role-hint")
