@@ -91,6 +91,16 @@ def test_a_viewer_starts_on_the_dashboard_everyone_else_on_the_inbox(world, app)
     assert app.test_client().get("/").headers["Location"] == "/inbox"  # signed out: the inbox asks to sign in
 
 
+def test_sign_out_from_a_page_left_open_after_the_session_ended(world, frozen, browser):
+    browser.login("officer")
+    token = csrf_from(browser.client.get("/inbox").get_data(as_text=True))
+    frozen.advance(minutes=31)
+    browser.client.get("/inbox")  # the session ends
+    r = browser.client.post("/logout", data={"csrf_token": token})  # the old page's button
+    assert r.status_code == 302 and r.headers["Location"] == "/login"
+    assert "Bạn đã đăng xuất." in browser.client.get("/login").get_data(as_text=True)
+
+
 def test_idle_timeout_does_not_touch_api_tokens(world, frozen, api):
     headers = api.token("officer")
     frozen.advance(hours=5)

@@ -20,7 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -80,8 +80,8 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
 def logout():
+    """Signed out, whether the session was still there or had already ended (an old page's button)."""
     logout_user()
     session.pop("last_seen", None)
     flash(_("Bạn đã đăng xuất."), "info")
