@@ -225,6 +225,7 @@ def test_admin_deploys_and_migrates_through_the_pages(world, browser):
     page = browser.client.get("/admin/models")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Quy trình xây dựng và phê duyệt sản phẩm" in html
+    assert "Định tuyến theo loại sản phẩm (routing.dmn)" in html  # a decision table by its name too
     detail = browser.client.get("/admin/models/approval_cycle").get_data(as_text=True)
     assert "<svg" in detail and "Phiên bản 1" in detail
 

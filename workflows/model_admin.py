@@ -65,14 +65,18 @@ class ProcessRow:
 
 
 def _process_name(model: ProcessModel) -> str:
-    if model.kind != "bpmn":
-        return model.filename
+    """The name a person reads: the process's, or a decision table's with its file ("… (routing.dmn)")."""
+    fallback = model.process_id if model.kind == "bpmn" else model.filename
     try:
         root = etree.fromstring(model.source.encode("utf-8"), _xml_parser())
     except etree.XMLSyntaxError:
-        return model.process_id
+        return fallback
+    if model.kind != "bpmn":
+        decision = root.find(".//{*}decision")
+        name = decision.get("name") if decision is not None else None
+        return f"{name} ({model.filename})" if name else fallback
     process = root.find(f"{{{BPMN_NS}}}process")
-    return (process.get("name") if process is not None else None) or model.process_id
+    return (process.get("name") if process is not None else None) or fallback
 
 
 def versions() -> list[ProcessRow]:
