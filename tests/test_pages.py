@@ -117,6 +117,16 @@ def test_create_task_form(browser, world, frozen):
     assert browser.client.get("/tasks/new").status_code == 403
 
 
+def test_the_lead_ticked_as_collaborator_too_is_said_not_silently_dropped(browser, world, frozen):
+    browser.login("coord")
+    r = browser.client.post("/tasks/new", data={
+        "csrf_token": browser.csrf("/tasks/new"), "title": "Kế hoạch thí điểm", "lead_agency": LEAD,
+        "collaborating_agencies": [LEAD, COLLAB_A], "output_type": "plan", "due_date": "30/06/2026"})
+    page = text(browser.client.get(r.headers["Location"]))
+    assert f"{LEAD} chủ trì nhiệm vụ nên không ghi thêm là đơn vị phối hợp." in page
+    assert [a.name for a in db.session.scalars(select(Task)).one().collaborating_agencies] == [COLLAB_A]
+
+
 def test_a_due_date_already_past_is_taken_only_once_confirmed(browser, world, frozen):
     """2020 typed for 2026 would make the task overdue from its first minute: asked once, then accepted."""
     browser.login("coord")

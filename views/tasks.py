@@ -55,6 +55,9 @@ def new():
             attach_errors(form, exc)
         else:
             flash(_("Đã giao nhiệm vụ %(code)s. Quy trình đã bắt đầu.", code=task.code), "success")
+            if form.lead_agency.data in (form.collaborating_agencies.data or []):
+                flash(_("%(agency)s chủ trì nhiệm vụ nên không ghi thêm là đơn vị phối hợp.",
+                        agency=form.lead_agency.data), "info")
             return redirect(url_for("tasks.show", task_id=task.id))
     return render_template("tasks/new.html", form=form), 422 if form.errors else 200
 
