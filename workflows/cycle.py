@@ -191,14 +191,14 @@ def fire_timers(instance: ProcessInstance, now: datetime) -> list[engine.Waiting
     # a reminder that fires after the due date (the worker was down, or the system went live with old
     # tasks) would announce "due soon" beside the overdue notice: it is recorded, and nobody is told
     late = task.due_date is not None and task.due_date < clock.to_local(now).date()
+    # an ongoing task is never overdue (workflows.status): "Quá hạn" would contradict its badge
+    ongoing = task.recurrence == "ongoing"
     announced = []
     for timer in fired:
         row = db.session.scalar(select(Timer).where(Timer.instance_id == instance.id,
                                                     Timer.engine_task_id == timer.task_id))
         if row is not None:
             row.fired_at = clock.now()
-        # an ongoing task is never overdue (workflows.status): "Quá hạn" would contradict its badge
-        ongoing = task.recurrence == "ongoing"
         stale = ongoing or (timer.action == "remind" and late)
         label = (ONGOING_TIMER if ongoing else LATE_REMINDER if stale
                  else TIMER_LABELS.get((timer.action, timer.notify), timer.action))

@@ -198,7 +198,7 @@ def recorded_values(task: Task, events: list[AuditEvent], files: list[Attachment
     """What each completion recorded, in words: {audit event id: [RecordedValue, …]}; ``files`` are the
     task's attachments (``attachments(task)``)."""
     items = {i.id: i for i in db.session.scalars(select(WorkItem).where(WorkItem.task_id == task.id))}
-    files = {a.id: a for a in files}
+    by_id = {a.id: a for a in files}
     usernames = {value for e in events if e.work_item_id in items for name, value in (e.data or {}).items()
                  if any(f["name"] == name and f["type"] == "user" for f in items[e.work_item_id].fields)}
     names = dict(db.session.execute(select(User.username, User.full_name).where(User.username.in_(usernames))).all())
@@ -214,7 +214,7 @@ def recorded_values(task: Task, events: list[AuditEvent], files: list[Attachment
             if field is None:
                 continue
             if field["type"] == "file":
-                value = files.get(value)
+                value = by_id.get(value)
             elif field["type"] == "user":
                 value = names.get(value, value)
             if value is not None:
