@@ -27,7 +27,8 @@
       box = document.createElement("div");
       box.className = "flash flash-error keep-alert";
       box.setAttribute("role", "alert");
-      form.insertBefore(box, form.querySelector(".form-actions"));
+      var actions = form.querySelector(".form-actions");  // just above the buttons, however deep they sit
+      (actions ? actions.parentNode : form).insertBefore(box, actions);
     }
     box.textContent = text + " ";
     if (loginLink) {
