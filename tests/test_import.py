@@ -24,7 +24,7 @@ from models import (
     db,
 )
 from tests.conftest import Browser, new_task
-from workflows import holidays, people
+from workflows import cycle, holidays, people
 from workflows.deadlines import parse_deadline
 from workflows.demo_data import AGENCIES
 from workflows.errors import Invalid
@@ -157,12 +157,54 @@ def test_003_amends_its_base_list_with_history(province):
             assert item.due_at.date() == adj.new_due
     renames = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "rename")))
     assert len(renames) == 2 and all(e.data["old"] != e.data["new"] for e in renames)
+    assert any(e.comment.endswith("Tên cũ: Nhiệm vụ số 122 trước khi đổi tên") for e in renames)  # in the history
     # importing the amendment again changes nothing
     before = tasks_count()
     again = preview(province, "003")
     pipeline.commit(coord, again.id)
     assert tasks_count() == before
     assert db.session.scalar(select(func.count()).select_from(DeadlineAdjustment)) == len(adjustments)
+
+
+def test_a_rename_of_phu_luc_ii_never_lands_on_phu_luc_iii(province, app):
+    """003 renames "nhiệm vụ số 03 Phụ lục II". With only a Phụ lục III holding a task no. 3, the row is flagged
+    for review: "Phụ lục II" is not the start of "Phụ lục III"."""
+    coord = province["coord"]
+    base = _base_list_for_003().replace("\nPhụ lục II\n", "\nPhụ lục III\n")
+    pipeline.commit(coord, pipeline.preview(coord, "phu-luc-iii.txt", base.encode()).id)
+    third = db.session.scalars(select(Task).where(Task.stt == "3")).one()
+    batch = preview(province, "003")
+    rows = [r for a in batch.report["appendices"] for r in a["rows"] if "số 03" in (r.get("adjustment") or "")]
+    assert rows and all(r["action"] == "flagged" and r.get("target_task_id") != third.id for r in rows)
+    pipeline.commit(coord, batch.id)
+    assert db.session.get(Task, third.id).title == "Tổ Giúp việc làm việc với các cơ quan để tháo gỡ vướng mắc"
+
+
+def test_the_preview_names_the_task_a_rename_or_an_adjustment_changes(province, app):
+    coord = province["coord"]
+    pipeline.commit(coord, pipeline.preview(coord, "ke-hoach-goc.txt", _base_list_for_003().encode()).id)
+    batch = preview(province, "003")
+    b = Browser(app.test_client())
+    b.login("coord")
+    page = b.client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    renamed = db.session.scalars(select(Task).where(Task.title == "Nhiệm vụ số 122 trước khi đổi tên")).one()
+    assert (f'Nhiệm vụ đã có: <a href="/tasks/{renamed.id}">{renamed.code}</a> — '
+            'Nhiệm vụ số 122 trước khi đổi tên') in page
+    assert "thời hạn hiện tại 31/03/2026" in page  # beside each adjustment
+
+
+def test_the_preview_warns_of_a_task_already_there_and_of_a_deadline_already_past(province, frozen):
+    """Typed in by hand last month, now imported with its document: the row says so, so it can be skipped."""
+    cycle.create_task(province["coord"], title="Xây dựng Kế hoạch chuyển đổi số ngành y tế",
+                      lead_agency="Sở Y tế", output_type="plan", due_date=date(2026, 6, 30))
+    table = ("| STT | Nhiệm vụ | Đơn vị chủ trì | Thời hạn | Sản phẩm |\n|---|---|---|---|---|\n"
+             "| 1 | Xây dựng kế hoạch chuyển đổi số ngành Y tế | Sở Y tế | 30/6/2026 | Kế hoạch |\n"
+             "| 2 | Tổng kết chương trình năm 2025 | Sở Y tế | 31/12/2025 | Báo cáo |\n")
+    report = pipeline.preview(province["coord"], pipeline.PASTED, table.encode()).report
+    first, second = report["appendices"][0]["rows"]
+    assert any(w.startswith("Đã có nhiệm vụ cùng tên (NV-00001, giao theo văn bản khác)") for w in first["warnings"])
+    assert "Thời hạn 31/12/2025 đã qua: nhiệm vụ sẽ quá hạn ngay khi nhập." in second["warnings"]
+    assert not any("đã qua" in w for w in first["warnings"]) and first["action"] == second["action"] == "new"
 
 
 def test_003_without_its_base_list_flags_the_amendments(province):

@@ -53,6 +53,7 @@ class Context:
     directive: Directive | None
     existing_keys: dict[str, int]  # import_key -> task id, inside the matched directive
     settled: dict[str, str] = field(default_factory=dict)  # normalized name -> "group" | "ignored" (decided once)
+    titles: dict[str, str] = field(default_factory=dict)  # normalized title -> code, of tasks of other documents
 
 
 def require_coordinator(user: User) -> None:
@@ -170,6 +171,13 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict)
     action, target = _action(cells.get("adjustment", ""), key, title, ctx, blocking)
     if action == "adjust" and _deadline_already(db.session.get(Task, target), parsed, deadline_text):
         action = "unchanged"  # the preview says what committing will do (see _commit_row)
+    if action == "new" and normalize(title) in ctx.titles:
+        warnings.append(f"Đã có nhiệm vụ cùng tên ({ctx.titles[normalize(title)]}, giao theo văn bản khác): nếu là "
+                        "một nhiệm vụ, hãy bỏ qua dòng này để không nhập trùng.")
+    if parsed["effective_due"] and not parsed["done_at_issue"] \
+            and date.fromisoformat(parsed["effective_due"]) < clock.today():
+        warnings.append(f"Thời hạn {date.fromisoformat(parsed['effective_due']):%d/%m/%Y} đã qua: nhiệm vụ sẽ "
+                        "quá hạn ngay khi nhập.")
     if overrides.get("skip"):
         action = "skipped"
     elif blocking:
@@ -198,8 +206,11 @@ def _action(adjustment: str, key: str | None, title: str, ctx: Context, blocking
     rename = RENAME.search(text)
     if rename and "tên" in text:
         number, appendix = rename.group(1), rename.group(2).upper()
+        # the numeral whole: "Phụ lục II" is not the start of "Phụ lục III"
+        same_appendix = re.compile(rf"phụ lục\s+{appendix}(?![ivxlc])", re.IGNORECASE)
         candidates = [t for t in db.session.scalars(select(Task).where(Task.appendix.ilike(f"%phụ lục {appendix}%")))
-                      if (t.stt or "").strip().rstrip(".").lstrip("0") == number
+                      if same_appendix.search(t.appendix or "")
+                      and (t.stt or "").strip().rstrip(".").lstrip("0") == number
                       and (ctx.directive is None or t.directive_id != ctx.directive.id)]
         if len(candidates) == 1:
             return ("unchanged" if candidates[0].title == title else "rename"), candidates[0].id
@@ -214,6 +225,14 @@ def _action(adjustment: str, key: str | None, title: str, ctx: Context, blocking
             return "flagged", None
         return "adjust", target.id
     return "new", None
+
+
+def target_tasks(report: dict) -> dict[int, Task]:
+    """The existing tasks the rows of a report rename, adjust or find unchanged, by id: the preview names
+    them, so that the coordinator sees which task a row will change before committing."""
+    ids = {row["target_task_id"] for appendix in report["appendices"] for row in appendix["rows"]
+           if row.get("target_task_id")}
+    return {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(ids)))} if ids else {}
 
 
 def _deadline_already(task: Task, parsed: dict, deadline_text: str) -> bool:
@@ -274,7 +293,11 @@ def _context(doc: ParsedDocument, sha: str, issued: date | None) -> Context:
             Task.directive_id == directive.id, Task.import_key.is_not(None))).all())
     settled = dict(db.session.execute(select(AgencyReview.normalized, AgencyReview.status).where(
         AgencyReview.status.in_(("group", "ignored")))).all())
-    return Context(matcher(), holidays.calendar(), issued or doc.issued, directive, keys, settled)
+    others = select(Task.title, Task.code).where(Task.kind == "task").order_by(Task.id)
+    if directive is not None:
+        others = others.where(Task.directive_id.is_distinct_from(directive.id))
+    titles = {normalize(title): code for title, code in db.session.execute(others)}
+    return Context(matcher(), holidays.calendar(), issued or doc.issued, directive, keys, settled, titles)
 
 
 def _read(filename: str, content: bytes) -> ParsedDocument:
@@ -437,7 +460,7 @@ def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, sou
     elif action == "rename":
         task = db.session.get(Task, row["target_task_id"])
         db.session.add(AuditEvent(at=clock.now(), actor_id=user.id, task_id=task.id, action="rename",
-                                  comment=f"Đổi tên theo {source}",
+                                  comment=f"Đổi tên theo {source}. Tên cũ: {task.title}",
                                   data={"old": task.title, "new": row["title"], "directive_id": directive.id}))
         task.title = row["title"]
         counts["renamed"] += 1
