@@ -207,6 +207,20 @@ def test_the_preview_warns_of_a_task_already_there_and_of_a_deadline_already_pas
     assert not any("đã qua" in w for w in first["warnings"]) and first["action"] == second["action"] == "new"
 
 
+def test_a_preview_asks_only_about_the_unknown_names_it_contains(province, app):
+    head = "| STT | Nhiệm vụ | Đơn vị chủ trì | Thời hạn | Sản phẩm |\n|---|---|---|---|---|\n"
+    def table(title: str, lead: str) -> bytes:
+        return (head + f"| 1 | {title} | {lead} | 30/6/2027 | Kế hoạch |\n").encode()
+
+    odd = pipeline.preview(province["coord"], "a.txt", table("Việc A", "Sở Không Có Thật"))
+    clean = pipeline.preview(province["coord"], "b.txt", table("Việc B", "Sở Y tế"))
+    b = Browser(app.test_client())
+    b.login("coord")
+    assert "Sở Không Có Thật" in b.client.get(f"/imports/{odd.id}").get_data(as_text=True)
+    page = b.client.get(f"/imports/{clean.id}").get_data(as_text=True)
+    assert "Tên đơn vị chưa nhận ra" not in page and "Sở Không Có Thật" not in page
+
+
 def test_003_without_its_base_list_flags_the_amendments(province):
     report = preview(province, "003").report
     flagged = [r for a in report["appendices"] for r in a["rows"] if r["action"] == "flagged"]

@@ -70,7 +70,7 @@ def index():
 def show(batch_id: int):
     batch = pipeline.get_batch(current_user, batch_id)
     return render_template("imports/show.html", batch=batch, report=batch.report, agencies=queries.agencies(),
-                           reviews=pipeline.open_reviews(), targets=pipeline.target_tasks(batch.report))
+                           reviews=pipeline.open_reviews(batch.report), targets=pipeline.target_tasks(batch.report))
 
 
 @bp.post("/<int:batch_id>/rows/<int:appendix>/<int:number>")

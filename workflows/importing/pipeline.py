@@ -335,10 +335,14 @@ def preview(user: User, filename: str, content: bytes, directive_label: str | No
     return batch
 
 
-def _record_reviews(report: dict, batch: ImportBatch) -> None:
+def _review_pieces(report: dict) -> list[dict]:
+    """The names a report could not match to an agency, as written."""
     pieces = [r for a in report["appendices"] for row in a["rows"] for r in row["reviews"]]
-    pieces += [r for a in report["indicators"] for row in a["rows"] for r in row["reviews"]]
-    for piece in pieces:
+    return pieces + [r for a in report["indicators"] for row in a["rows"] for r in row["reviews"]]
+
+
+def _record_reviews(report: dict, batch: ImportBatch) -> None:
+    for piece in _review_pieces(report):
         norm = normalize(piece["text"])[:500]
         if db.session.scalar(select(AgencyReview.id).where(AgencyReview.normalized == norm)) is None:
             db.session.add(AgencyReview(text=piece["text"][:500], normalized=norm, suggestion=piece.get("suggestion"),
@@ -414,9 +418,13 @@ def recent_batches(limit: int = 20) -> list[ImportBatch]:
     return list(db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)))
 
 
-def open_reviews() -> list[AgencyReview]:
-    return list(db.session.scalars(select(AgencyReview).where(AgencyReview.status == "open")
-                                   .order_by(AgencyReview.id)))
+def open_reviews(report: dict) -> list[AgencyReview]:
+    """The names still to settle that this report contains (another document's wait on its own preview)."""
+    names = {normalize(piece["text"])[:500] for piece in _review_pieces(report)}
+    if not names:
+        return []
+    return list(db.session.scalars(select(AgencyReview).where(
+        AgencyReview.status == "open", AgencyReview.normalized.in_(names)).order_by(AgencyReview.id)))
 
 
 def cancel(user: User, batch_id: int) -> None:
