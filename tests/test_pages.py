@@ -195,6 +195,26 @@ def test_complete_with_upload_and_download_rights(browser, world, app):
         assert got.status_code == 200
 
 
+def test_the_head_signing_off_has_the_draft_at_hand_in_his_card(browser, world):
+    """The file being decided on is linked in the decision card, not only in the list two screens below."""
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    item = item_at(task, "draft")
+    browser.login("officer")
+    r = browser.client.post(f"/work-items/{item.id}/complete", data={
+        f"wi{item.id}-csrf_token": _form_token(browser, task.id), "decision": "submit",
+        f"wi{item.id}-draft_file": (io.BytesIO(b"%PDF-1.4 du thao"), "Dự thảo đề án.pdf")},
+        content_type="multipart/form-data")
+    assert r.status_code == 302
+    act(world, task, "finalise")
+    files = list(db.session.scalars(select(Attachment).order_by(Attachment.id)))
+    browser.login("head")
+    page = text(browser.client.get(f"/tasks/{task.id}"))
+    card = page[page.index("Việc của bạn: Lãnh đạo đơn vị ký duyệt"):page.index("</section>",
+                                                                          page.index("Việc của bạn:"))]
+    assert "Hồ sơ:" in card and f'href="/attachments/{files[-1].id}"' in card
+
+
 def test_return_without_reason_shows_the_error_beside_the_field(browser, world):
     task = new_task(world, collaborators=())
     for step in ("assign", "draft", "finalise"):
