@@ -126,6 +126,22 @@ def test_an_issue_date_cannot_lie_after_today(world, frozen):
     assert [i.step_id for i in open_items(task)] == ["confirm"]
 
 
+def test_a_returned_file_goes_back_to_whoever_did_that_step(world):
+    """A report has no assignment step: its draft waits in the agency's queue. Returned, it goes straight back
+    to the officer who drafted it, not to the queue where any colleague may pick it up."""
+    task = new_task(world, output_type="report", collaborators=())
+    act(world, task, "draft", user="officer2")
+    act(world, task, "signoff", "return", "Bổ sung số liệu quý III.")
+    [again] = [i for i in open_items(task) if i.step_id == "draft"]
+    assert again.claimed_by.username == "officer2"
+    other = new_task(world, output_type="report", collaborators=(), title="Báo cáo tháng")
+    act(world, other, "draft", user="officer2")
+    world["officer2"].active = False  # left the agency meanwhile: the return goes to the queue
+    db.session.commit()
+    act(world, other, "signoff", "return", "Thiếu chữ ký.")
+    assert [i for i in open_items(other) if i.step_id == "draft"][0].claimed_by is None
+
+
 def test_unknown_decision_done_item_and_other_agency_are_refused(world):
     task = new_task(world)
     item = item_at(task, "assign")

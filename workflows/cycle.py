@@ -620,6 +620,8 @@ def _sync(instance: ProcessInstance, wf, task: Task, returned: tuple[str, str, U
             if step.assignee:
                 assignee = db.session.scalar(select(User).where(
                     User.username == step.assignee, User.agency_id == agency.id, User.active.is_(True)))
+            elif returned is not None:  # a file sent back goes to whoever did that step, not the queue
+                assignee = _previous_holder(instance.id, step.step_id, agency.id)
             item = WorkItem(instance_id=instance.id, task_id=task.id, engine_task_id=step.task_id,
                             step_id=step.step_id, step_name=step.step_name, lane=step.lane,
                             agency_id=agency.id, agency=agency, role=step.role, status="open",
@@ -655,6 +657,14 @@ def _sync(instance: ProcessInstance, wf, task: Task, returned: tuple[str, str, U
     task.current_holder = _holder(open_items)
     task.step_since = min((i.created_at for i in open_items), default=None)
     return created
+
+
+def _previous_holder(instance_id: int, step_id: str, agency_id: int) -> User | None:
+    """Who held the last completed visit of ``step_id`` in the instance, if still active in that agency."""
+    holder = db.session.scalar(select(User).join(WorkItem, WorkItem.claimed_by_id == User.id).where(
+        WorkItem.instance_id == instance_id, WorkItem.step_id == step_id, WorkItem.status == "done",
+        WorkItem.agency_id == agency_id).order_by(WorkItem.completed_at.desc(), WorkItem.id.desc()).limit(1))
+    return holder if holder is not None and holder.active and holder.agency_id == agency_id else None
 
 
 def _due_at(task: Task) -> datetime | None:
