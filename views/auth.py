@@ -81,7 +81,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Signed out, whether the session was still there or had already ended (an old page's button)."""
+    """Signed out, whether the session was still there or had already ended (an old page's button). The
+    CSRF check (app.py exempts this view from the global one) guards a live session only: with none left,
+    there is nothing to protect, and "Yêu cầu không hợp lệ" would be the wrong answer."""
+    if current_user.is_authenticated:
+        current_app.extensions["csrf"].protect()
     logout_user()
     session.pop("last_seen", None)
     flash(_("Bạn đã đăng xuất."), "info")

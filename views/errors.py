@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import gettext
-from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from models import db
@@ -50,10 +49,6 @@ def http_error(exc: HTTPException):
     status = exc.code or 500
     message = gettext(MESSAGES[status]) if status in MESSAGES else (exc.description or gettext("Lỗi"))
     if status == 400 and "CSRF" in (exc.description or ""):
-        if request.endpoint == "auth.logout" and not current_user.is_authenticated:
-            # an old page's "Đăng xuất" after the session ended: nothing left to protect, say it is done
-            flash(gettext("Bạn đã đăng xuất."), "info")
-            return redirect(url_for("auth.login"))
         message = gettext("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
     return _respond(status, message)
 
