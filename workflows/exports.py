@@ -419,9 +419,11 @@ def period_report(user: User, f: progress.Filters, today: date | None = None) ->
     lagging = sorted((row for row in agencies if row.overdue),
                      key=lambda r: (-r.overdue, -r.overdue / r.assigned))[:LAGGING_LIMIT]
     table = sorted(agencies, key=lambda r: queries.vn_sort_key(r.agency))
-    earlier = [row for row in overdue_rows(dataclasses.replace(f, period=None), today)
-               if row.task.due_date < period.start]
-    return PeriodReport(period, f, today, totals, table, overdue_rows(f, today), lagging, earlier)
+    # one read of every overdue task the other filters select, split by the period
+    overdue = overdue_rows(dataclasses.replace(f, period=None), today)
+    in_period = [row for row in overdue if period.start <= row.task.due_date <= period.end]
+    earlier = [row for row in overdue if row.task.due_date < period.start]
+    return PeriodReport(period, f, today, totals, table, in_period, lagging, earlier)
 
 
 def overdue_rows(f: progress.Filters, today: date) -> list[OverdueRow]:
