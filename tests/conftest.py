@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from flask import g
@@ -64,6 +65,10 @@ class IsolatedClient(FlaskClient):
         finally:
             g.__dict__.clear()
 
+
+# The real official documents of ../shared/fixtures, copied byte for byte (tests/test_fixture_copies.py keeps
+# the copy equal to the shared folder wherever that folder is beside the checkout): a clone anywhere runs them.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):

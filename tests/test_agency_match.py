@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import FIXTURES
 from workflows.agency_match import (
     COLLECTIVE_PATTERNS,
     GROUP_ALL_LEVELS,
@@ -25,7 +25,6 @@ from workflows.agency_match import (
 )
 from workflows.demo_data import AGENCIES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 REGISTRY = registry_from_rows(AGENCIES)
 NAMES = {entry.name for entry in REGISTRY}
 MATCHER = AgencyMatcher(REGISTRY)

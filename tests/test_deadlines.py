@@ -5,16 +5,15 @@ from __future__ import annotations
 import calendar as gregorian
 import unicodedata
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import FIXTURES
 from workflows.deadlines import RECURRENCES, Deadline, Milestone, parse_deadline, split_outputs
 from workflows.workdays import DEFAULT_CALENDAR, HolidayCalendar
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 DEADLINE_COLUMNS = ("Thời gian hoàn thành", "Thời hạn hoàn thành")
 PLAN_266 = date(2025, 4, 26)  # Kế hoạch 266-KH/TU, the document of fixture 002
 
@@ -146,7 +145,6 @@ def fixture_deadline_cells() -> set[str]:
     return cells
 
 
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason="../shared/fixtures not present")
 def test_the_table_lists_every_deadline_text_of_the_fixtures():
     assert fixture_deadline_cells() <= {case[0] for case in FIXTURE_CASES}
     assert len(fixture_deadline_cells()) == len({case[0] for case in FIXTURE_CASES})

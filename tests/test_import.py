@@ -23,15 +23,13 @@ from models import (
     WorkItem,
     db,
 )
-from tests.conftest import Browser, new_task
+from tests.conftest import FIXTURES, Browser, new_task
 from workflows import cycle, holidays, people
 from workflows.deadlines import parse_deadline
 from workflows.demo_data import AGENCIES
 from workflows.errors import Invalid
 from workflows.importing import pipeline
 from workflows.importing.readers import read_text
-
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 
 
 def fixture(prefix: str) -> Path:

@@ -24,11 +24,11 @@ import random
 import re
 import time
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
+from tests.conftest import FIXTURES
 from workflows.importing import readers
 from workflows.importing.readers import (
     COLUMNS,
@@ -40,9 +40,6 @@ from workflows.importing.readers import (
     read_text,
     read_xlsx,
 )
-
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
-needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason="../shared/fixtures not present")
 
 
 def fixture(prefix: str) -> str:
@@ -71,7 +68,6 @@ def check_accounting(doc: ParsedDocument) -> None:
 
 # ---------------------------------------------------------------- 000: a letter with one appendix
 
-@needs_fixtures
 def test_000_one_appendix_of_eleven_tasks_with_the_repeated_header_skipped():
     text = fixture("000")
     doc = read_text(text)
@@ -92,7 +88,6 @@ def test_000_one_appendix_of_eleven_tasks_with_the_repeated_header_skipped():
     assert set(first.cells) == set(COLUMNS)
 
 
-@needs_fixtures
 def test_000_document_fields_are_blank_in_the_draft_and_said_so():
     doc = read_text(fixture("000"))
     assert doc.number is None and doc.issued is None
@@ -103,7 +98,6 @@ def test_000_document_fields_are_blank_in_the_draft_and_said_so():
 
 # ---------------------------------------------------------------- 002: an action plan with three appendices
 
-@needs_fixtures
 def test_002_three_appendices_with_their_titles_kinds_and_counts():
     text = fixture("002")
     doc = read_text(text)
@@ -127,7 +121,6 @@ def test_002_three_appendices_with_their_titles_kinds_and_counts():
     assert "Phụ lục I: STT nhảy từ 12 lên 15." in doc.warnings
 
 
-@needs_fixtures
 def test_002_sections_of_phu_luc_iii():
     appendix = read_text(fixture("002")).appendices[2]
     sections = list(dict.fromkeys(r.section for r in appendix.rows))
@@ -138,7 +131,6 @@ def test_002_sections_of_phu_luc_iii():
     assert [r.stt for r in appendix.rows if r.section.startswith("X.")] == ["116"]
 
 
-@needs_fixtures
 def test_002_indicators_two_row_header_and_their_canonical_columns():
     appendix = read_text(fixture("002")).appendices[0]
     assert appendix.columns == ["stt", "name", "unit", "baseline", "target_2025", "target_2030", "target_2035",
@@ -165,7 +157,6 @@ def test_002_indicators_two_row_header_and_their_canonical_columns():
     assert lost.cells["responsible"] == "Sở Văn hóa, Thể thao và Du lịch"
 
 
-@needs_fixtures
 def test_002_rows_damaged_by_page_breaks_are_repaired_or_flagged():
     doc = read_text(fixture("002"))
     second, third = doc.appendices[1], doc.appendices[2]
@@ -195,7 +186,6 @@ def test_002_rows_damaged_by_page_breaks_are_repaired_or_flagged():
     assert rows["36"].cells["output"] == "- Phê duyệt Đề án;\n- Hoàn thành triển khai"
 
 
-@needs_fixtures
 def test_002_reads_well_under_half_a_second():
     text = fixture("002")
     readers._clean_cached.cache_clear()
@@ -207,7 +197,6 @@ def test_002_reads_well_under_half_a_second():
 
 # ---------------------------------------------------------------- 003: an amending appendix
 
-@needs_fixtures
 def test_003_amendments_continuations_and_html():
     text = fixture("003")
     doc = read_text(text)
@@ -497,7 +486,6 @@ def test_a_script_tag_in_a_cell_leaves_a_clean_row():
             assert not any("<" in v or "alert" in v for v in row.cells.values())
 
 
-@needs_fixtures
 def test_damaged_copies_of_the_fixtures_never_raise_anything_else():
     generator = random.Random(2026)
     texts = [fixture(p) for p in ("000", "002", "003")]

@@ -20,9 +20,9 @@ import pytest
 from docx import Document
 from playwright.sync_api import Page, expect
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
-# "Danh mục bổ sung các nhiệm vụ trọng tâm … năm 2026" (looked up in the test: a checkout without ../shared
-# fails that test with this path rather than stopping the whole run at collection)
+from tests.conftest import FIXTURES
+
+# "Danh mục bổ sung các nhiệm vụ trọng tâm … năm 2026", as published (tests/fixtures)
 SUPPLEMENT_PATTERN = "003_*.txt"
 # Its row 10: a decision (appraised by Sở Nội vụ, approved by UBND tỉnh), led by Sở Khoa học và Công nghệ
 # with Sở Tài chính collaborating.
@@ -178,8 +178,7 @@ def test_approval_journey(browser, live_server, login_as, shot, documents):
     coordinator = Person(login_as("dieuphoi"), "coordinator", shot)
     coordinator.nav("Nhập danh mục")
     expect(coordinator.page.get_by_role("heading", level=1, name="Nhập danh mục nhiệm vụ từ văn bản")).to_be_visible()
-    supplement = next(FIXTURES.glob(SUPPLEMENT_PATTERN), None)
-    assert supplement is not None, f"no {SUPPLEMENT_PATTERN} in {FIXTURES} (the shared fixtures beside the repo)"
+    supplement = next(FIXTURES.glob(SUPPLEMENT_PATTERN))
     coordinator.page.get_by_label("Tệp văn bản").set_input_files(supplement)
     coordinator.shot("import-form")
     coordinator.page.get_by_role("button", name="Đọc và xem trước").click()
