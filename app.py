@@ -113,7 +113,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def register_extensions(app: Flask) -> None:
-    from workflows import search  # noqa: F401  (its flush hook keeps Task.search_text true)
+    from workflows.tasks import search  # noqa: F401  (its flush hook keeps Task.search_text true)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
@@ -198,12 +198,12 @@ def deploy_process_models(app: Flask) -> None:
     """Record changed bpmn/ files as new ProcessModel versions (when the schema exists)."""
     if not app.config["DEPLOY_MODELS_ON_START"]:
         return
-    from workflows import process_models
+    from workflows.process import catalog
 
     with app.app_context():
         if not inspect(db.engine).has_table("process_model"):
             return
         try:
-            process_models.deploy()
+            catalog.deploy()
         except IntegrityError:  # another worker deployed the same version at the same moment
             pass

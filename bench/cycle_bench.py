@@ -26,7 +26,9 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from models import Task, User, WorkItem, db  # noqa: E402
-from workflows import cycle, people, process_models, queries  # noqa: E402
+from workflows.accounts import people  # noqa: E402
+from workflows.process import catalog  # noqa: E402
+from workflows.tasks import cycle, reads  # noqa: E402
 
 LEAD, COLLABS = "Sở Công Thương", ["Sở Tài chính", "Sở Xây dựng"]
 AGENCIES = [LEAD, *COLLABS, "Sở Tư pháp", "UBND tỉnh", "Sở Khoa học và Công nghệ"]
@@ -54,7 +56,7 @@ def prepare(url: str):
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     upgrade()
-    process_models.deploy()
+    catalog.deploy()
     for name in AGENCIES:
         people.create_agency(name)
     users = {u: people.create_user(u, "bench-password", a, [r]) for u, (a, r) in USERS.items()}
@@ -167,9 +169,9 @@ def inbox(users, rows: int) -> tuple[list[float], int]:
     for _ in range(50):
         db.session.expire_all()
         start = time.perf_counter()
-        page = queries.inbox(user)
+        page = reads.inbox(user)
         [(i.task.title, i.step_name) for i in page.items]
-        queries.inbox_count(user)
+        reads.inbox_count(user)
         timings.append((time.perf_counter() - start) * 1000)
     total = db.session.scalar(select(func.count()).select_from(WorkItem))
     return timings, total

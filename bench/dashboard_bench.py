@@ -39,7 +39,9 @@ from models import (  # noqa: E402
     WorkItem,
     db,
 )
-from workflows import clock, people, process_models, progress  # noqa: E402
+from workflows import clock, progress  # noqa: E402
+from workflows.accounts import people  # noqa: E402
+from workflows.process import catalog  # noqa: E402
 
 COORDINATING = "Sở Khoa học và Công nghệ"
 # (step id, step name, role, whose agency): lead, collaborators, or a fixed agency
@@ -66,7 +68,7 @@ def bulk(table, rows: list[dict]) -> None:
 
 def seed(n_tasks: int, n_events: int, rng: random.Random) -> dict:
     """The province and its tasks; returns the coordinator's id and a few ids to filter by."""
-    process_models.deploy()
+    catalog.deploy()
     for name in (COORDINATING, "Sở Tư pháp", "UBND tỉnh"):
         people.create_agency(name)
     for i in range(117):

@@ -20,11 +20,13 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
+from demo.data import AGENCIES  # noqa: E402
 from models import Task, db  # noqa: E402
-from workflows import holidays, people, process_models  # noqa: E402
-from workflows.demo_data import AGENCIES  # noqa: E402
+from workflows import holidays  # noqa: E402
+from workflows.accounts import people  # noqa: E402
 from workflows.importing import pipeline  # noqa: E402
 from workflows.importing.readers import read_any  # noqa: E402
+from workflows.process import catalog  # noqa: E402
 
 FIXTURE = next((Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures").glob("002_*.txt"))
 
@@ -43,7 +45,7 @@ def main() -> None:
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
-        process_models.deploy()
+        catalog.deploy()
         holidays.ensure_defaults()
         for a in AGENCIES:
             people.create_agency(a["name"], short_name=a["short_name"], kind=a["kind"], aliases=a["aliases"])

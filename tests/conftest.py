@@ -16,7 +16,10 @@ from sqlalchemy import select, text
 
 from app import create_app
 from models import Task, User, WorkItem, db
-from workflows import clock, cycle, people, process_models
+from workflows import clock
+from workflows.accounts import people
+from workflows.process import catalog
+from workflows.tasks import cycle
 
 LEAD = "Sở Công Thương"
 COLLAB_A = "Sở Tài chính"
@@ -109,7 +112,7 @@ def clean_db(app):
     with app.app_context():
         empty_tables()
         db.session.commit()
-        process_models.sync_directory()
+        catalog.sync_directory()
         db.session.commit()
         clock.set_clock(None)
         yield

@@ -7,8 +7,9 @@ from difflib import SequenceMatcher
 
 import pytest
 
+from demo.data import AGENCIES
 from tests.conftest import FIXTURES
-from workflows.agency_match import (
+from workflows.importing.agency_match import (
     COLLECTIVE_PATTERNS,
     GROUP_ALL_LEVELS,
     GROUP_BUSINESSES,
@@ -23,7 +24,6 @@ from workflows.agency_match import (
     normalize,
     registry_from_rows,
 )
-from workflows.demo_data import AGENCIES
 
 REGISTRY = registry_from_rows(AGENCIES)
 NAMES = {entry.name for entry in REGISTRY}

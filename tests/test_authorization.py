@@ -22,7 +22,8 @@ from tests.conftest import (
     user,
 )
 from tests.test_cycle import snapshot
-from workflows import indicators, process_models
+from workflows.process import catalog
+from workflows.tasks import indicators
 
 SAME_ROLE_OTHER_AGENCY = {"officer": "x_officer", "agency_head": "x_head", "appraiser": "x_appraiser",
                           "approver": "x_approver", "coordinator": "x_coord"}
@@ -42,7 +43,7 @@ def all_steps():
 
 def test_matrix_covers_every_deployed_step(world):
     deployed = {(pid, s.step_id) for pid in OUTPUT
-                for s in process_models.spec_for(process_models.latest(pid)).steps}
+                for s in catalog.spec_for(catalog.latest(pid)).steps}
     assert deployed == set(all_steps())
 
 

@@ -14,7 +14,8 @@ from werkzeug.datastructures import FileStorage
 
 from models import Agency, Attachment, AuditEvent, ProcessInstance, Task, WorkItem, db
 from tests.conftest import JUSTICE, act, empty_tables, item_at, new_task
-from workflows import comments, cycle, files, process_models
+from workflows.process import catalog
+from workflows.tasks import comments, cycle, files
 
 
 def seed(world):
@@ -55,7 +56,7 @@ def wipe(app) -> None:
     empty_tables()
     for path in Path(app.config["UPLOAD_FOLDER"]).iterdir():
         path.unlink()
-    process_models.sync_directory()
+    catalog.sync_directory()
     db.session.commit()
     db.session.expire_all()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows import engine
+from workflows.process import engine
 
 BPMN = Path(__file__).resolve().parent.parent / "bpmn"
 

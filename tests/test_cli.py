@@ -7,7 +7,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from models import Agency, AuditEvent, Indicator, IndicatorValue, Task, User, WorkItem, db
-from workflows import cycle, queries
+from workflows.tasks import cycle, reads
 
 
 def test_init_db_is_safe_to_run_twice(app):
@@ -52,12 +52,12 @@ def test_seed_demo_makes_a_living_province(app):
     assert any(t.state == "done" for t in tasks)
     returns = Counter(e.task_id for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "return")))
     assert 2 in returns.values() and 1 in returns.values()
-    statuses = {queries.task_status(t) for t in tasks}
+    statuses = {reads.task_status(t) for t in tasks}
     assert {"overdue", "ongoing"} <= statuses
     # the named demo accounts each have something to do
     for username in ("dieuphoi", "chuyenvien", "lanhdao", "thamdinh", "pheduyet"):
         user = db.session.scalar(select(User).where(User.username == username))
-        assert queries.inbox_count(user) > 0, username
+        assert reads.inbox_count(user) > 0, username
     # every open work item has someone who can log in and act on it
     users = list(db.session.scalars(select(User)))
     for item in db.session.scalars(select(WorkItem).where(WorkItem.status == "open")):

@@ -9,8 +9,8 @@ from sqlalchemy import delete, select
 
 from models import Agency, AuditEvent, Notification, db
 from tests.conftest import COLLAB_A, COLLAB_B, JUSTICE, LEAD, OTHER, SCIENCE, act, new_task, user
-from workflows import comments, queries
 from workflows.errors import Invalid, NotAllowed
+from workflows.tasks import comments, reads
 
 
 def text(response) -> str:
@@ -33,7 +33,7 @@ def told(kind: str) -> dict[str, Notification]:
 
 
 def comment_events(task) -> list[AuditEvent]:
-    return [e for e in queries.history(task) if e.action == "comment"]
+    return [e for e in reads.history(task) if e.action == "comment"]
 
 
 def post_comment(browser, task, body, mentions=(), other=""):
@@ -51,7 +51,7 @@ def test_a_comment_is_kept_in_the_history_in_order_with_its_mentions(world):
     act(world, task, "assign")
     comments.add_comment(world["coord"], task, "Tổ giúp việc đã nắm.")
 
-    history = queries.history(task)
+    history = reads.history(task)
     assert [e.action for e in history] == ["create", "comment", "submit", "comment"]
     first = history[1]
     assert first.actor.username == "officer" and first.comment == "Đề nghị Sở Tư pháp\ncho ý kiến sớm."

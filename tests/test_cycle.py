@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, ProcessInstance, Task, WorkItem, db
 from tests.conftest import COLLAB_A, COLLAB_B, LEAD, SCIENCE, act, item_at, new_task, open_items
-from workflows import cycle, engine, process_models
 from workflows.errors import Conflict, Invalid, NotAllowed
+from workflows.process import catalog, engine
+from workflows.tasks import cycle
 
 
 def snapshot(task: Task):
@@ -169,9 +170,9 @@ def test_form_data_is_whitelisted_and_deep_copied(world):
     item = item_at(task, "appraise")
     assert item.agency.name == "Sở Tư pháp"
     instance = item.instance
-    data = engine.result_data(process_models.restore(instance))
+    data = engine.result_data(catalog.restore(instance))
     assert data == {}  # the process is still running: nothing merged into the workflow yet
-    wf = process_models.restore(instance)
+    wf = catalog.restore(instance)
     step = engine.step(wf, item.engine_task_id)
     assert step.agency == "Sở Tư pháp"
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.from_step == "Xây dựng dự thảo"))

@@ -31,7 +31,9 @@ from sqlalchemy import select
 
 from models import Agency, Directive, db
 from tests.conftest import COLLAB_A, LEAD, OTHER, act
-from workflows import clock, cycle, progress, status
+from workflows import clock
+from workflows.reporting import progress
+from workflows.tasks import cycle, status
 
 SVG = "{http://www.w3.org/2000/svg}"
 ALL = progress.Filters()
@@ -351,7 +353,7 @@ def test_charts_are_well_formed_svg_with_text(scene, browser):
 
 
 def test_chart_text_is_escaped():
-    from workflows import charts
+    from workflows.reporting import charts
 
     svg = charts.bar_chart([charts.Bar("<b>Sở “A” & B</b>", 3)], chart_id="x", title="T & <t>", description="d")
     root = ET.fromstring(str(svg))

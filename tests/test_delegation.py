@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from models import AuditEvent, Notification, db
 from tests.conftest import act, csrf_from, item_at, new_task
-from workflows import clock, cycle, people, queries
+from workflows import clock
+from workflows.accounts import people
 from workflows.errors import Invalid, NotAllowed
+from workflows.tasks import cycle, reads
 
 
 def notes(username: str, kind: str) -> list[Notification]:
@@ -43,14 +45,14 @@ def test_a_delegate_acts_on_behalf_while_the_holder_is_away(world, frozen):
     assert not cycle.can_act(world["officer2"], item)
     today = clock.today()
     people.set_delegate(world["officer"], world["officer"].id, "officer2", today, today + timedelta(days=3))
-    assert [i.id for i in queries.inbox(world["officer2"]).items] == [item.id]
+    assert [i.id for i in reads.inbox(world["officer2"]).items] == [item.id]
     cycle.complete(item.id, world["officer2"], "submit", data={"note": "Thay anh officer"})
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.work_item_id == item.id)).one()
     assert (event.actor.username, event.on_behalf_of.username) == ("officer2", "officer")
     # the revision step is the officer's again; after the period the delegate no longer sees it
     frozen.advance(days=5)
     assert not cycle.can_act(world["officer2"], item_at(task, "finalise"))
-    assert queries.inbox(world["officer2"]).items == []
+    assert reads.inbox(world["officer2"]).items == []
 
 
 def test_delegation_rules(world, frozen):

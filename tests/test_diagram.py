@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from models import ProcessInstance, ProcessModel, db
 from tests.conftest import act, item_at, new_task
-from workflows import bpmn_svg, cycle, diagram, holidays, process_models, timers
+from workflows import holidays
+from workflows.process import catalog, diagram, svg, timers
+from workflows.tasks import cycle
 
 SVG = "{http://www.w3.org/2000/svg}"
 REASON = "Thiếu căn cứ <pháp lý> & số liệu \"năm 2025\""
@@ -151,14 +153,14 @@ def test_fired_reminders_and_escalations_are_marked(world, frozen):
     assert tooltip(root, "draft_remind") == "Nhắc hạn — hẹn giờ"
 
 
-@pytest.mark.parametrize("path", sorted(process_models.BPMN_DIR.glob("*.bpmn")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(catalog.BPMN_DIR.glob("*.bpmn")), ids=lambda p: p.stem)
 def test_every_bpmn_file_renders_alone(path):
-    model = process_models.latest(path.stem)
+    model = catalog.latest(path.stem)
     root = parse(diagram.model_svg(model, standalone=True))
     assert root.get("role") == "img" and root.findtext(f"{SVG}title").startswith("Sơ đồ quy trình")
     drawn = {g.get("data-element") for g in root.iter(f"{SVG}g") if g.get("data-element")}
     source = etree.fromstring(path.read_bytes())
-    steps = {e.get("id") for e in source.iter(f"{{{bpmn_svg.BPMN_NS}}}userTask")}
+    steps = {e.get("id") for e in source.iter(f"{{{svg.BPMN_NS}}}userTask")}
     assert steps <= drawn
     assert root.findall(f".//{SVG}g[@data-state='current']") == []
     width = float(root.get("viewBox").split()[2])
@@ -183,10 +185,10 @@ def test_an_older_version_renders_after_a_new_one_is_deployed(world, tmp_path):
     old = new_task(world, collaborators=())
     act(world, old, "assign")
     bpmn = tmp_path / "bpmn"
-    shutil.copytree(process_models.BPMN_DIR, bpmn)
+    shutil.copytree(catalog.BPMN_DIR, bpmn)
     path = bpmn / "approval_cycle.bpmn"
     path.write_text(path.read_text().replace('name="Lãnh đạo đơn vị ký duyệt"', 'name="Giám đốc sở ký duyệt"'))
-    process_models.sync_directory(bpmn, deployed_by="test")
+    catalog.sync_directory(bpmn, deployed_by="test")
     db.session.commit()
     new = new_task(world, collaborators=(), title="Nhiệm vụ mới sau khi đổi quy trình")
 

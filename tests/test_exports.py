@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from models import Agency, db
 from tests.conftest import COLLAB_A, LEAD, act, cycle, item_at
-from workflows import progress
+from workflows.reporting import progress
 
 PHU_LUC = "Phụ lục II. Danh mục nhiệm vụ năm 2026"
 SECTION_1 = "I. Hoàn thiện thể chế, chính sách"
@@ -246,7 +246,7 @@ def test_period_report_has_the_figures_of_the_period(browser, seeded):
 
 
 def test_period_report_agrees_with_the_dashboard(seeded, world):
-    from workflows import exports
+    from workflows.reporting import exports
 
     f = progress.filters_from({"period": "2026-Q1"})
     report = exports.period_report(world["coord"], f)
@@ -321,7 +321,7 @@ def test_friday_pack_lists_this_weeks_changes_and_not_last_weeks(browser, seeded
 
 
 def test_friday_pack_sections(seeded, world):
-    from workflows import exports
+    from workflows.reporting import exports
 
     pack = exports.week_pack(world["viewer"], date(2026, 3, 20))
     t = seeded
@@ -344,7 +344,7 @@ def test_friday_pack_sections(seeded, world):
 
 def test_the_week_summary_counts_every_stuck_item_though_the_table_shows_the_longest(browser, seeded, world,
                                                                                     monkeypatch):
-    from workflows import exports
+    from workflows.reporting import exports
 
     every = len(exports.week_pack(world["viewer"], date(2026, 3, 20)).stuck)
     assert every >= 2

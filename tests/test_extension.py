@@ -10,8 +10,9 @@ from sqlalchemy import select
 from models import DeadlineAdjustment, Notification, ProcessInstance, Timer, db
 from tests.conftest import act, csrf_from, item_at, new_task
 from tests.test_timers import local
-from workflows import cycle, holidays
+from workflows import holidays
 from workflows.errors import Invalid, NotAllowed
+from workflows.tasks import cycle
 
 
 @pytest.fixture

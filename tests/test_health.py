@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from app import create_app
 from models import Timer, db
 from tests.conftest import new_task
-from workflows import timers
+from workflows.process import timers
 
 
 def test_healthz_answers_without_login_with_the_counts(app, world, frozen):

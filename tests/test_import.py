@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from demo.data import AGENCIES
 from models import (
     Agency,
     AgencyReview,
@@ -24,12 +25,13 @@ from models import (
     db,
 )
 from tests.conftest import FIXTURES, Browser, new_task
-from workflows import cycle, holidays, people
-from workflows.deadlines import parse_deadline
-from workflows.demo_data import AGENCIES
+from workflows import holidays
+from workflows.accounts import people
 from workflows.errors import Invalid
 from workflows.importing import pipeline
+from workflows.importing.deadline_text import parse_deadline
 from workflows.importing.readers import read_text
+from workflows.tasks import cycle
 
 
 def fixture(prefix: str) -> Path:

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from models import Attachment, Indicator, IndicatorValue, Task, Timer, db
 from tests.conftest import COLLAB_A, LEAD, OTHER, SCIENCE, act, csrf_from, item_at, open_items
 from tests.test_bpmn_paths import Run
-from workflows import cycle, engine, indicators, queries
 from workflows.errors import Invalid, NotAllowed
+from workflows.process import engine
+from workflows.tasks import cycle, indicators, reads
 
 GROUP = "II. PHÁT TRIỂN NGUỒN LỰC"
 
@@ -101,7 +102,7 @@ def test_a_report_is_a_task_at_the_agency_officers(world, frozen):
     assert (item.step_id, item.step_name, item.role, item.agency.name) == (
         "draft", "Nhập số liệu chỉ tiêu", "officer", LEAD)
     # a work item in the officers' inbox, with a clear step name
-    inbox = queries.inbox(world["officer"])
+    inbox = reads.inbox(world["officer"])
     assert [(i.task_id, i.step_name) for i in inbox.items] == [(task.id, "Nhập số liệu chỉ tiêu")]
     # a milestone year still ahead reports by that year's yearly report date
     later = report(world, indicator, 2030)

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from models import AuditEvent, ProcessInstance, ProcessModel, Task, WorkItem, db
 from tests.conftest import PASSWORD, act, item_at, new_task, open_items
-from workflows import model_admin, process_models
 from workflows.errors import Invalid, NotAllowed
+from workflows.process import catalog, deploy, migration
 
-SOURCE = (process_models.BPMN_DIR / "approval_cycle.bpmn").read_text("utf-8")
+SOURCE = (catalog.BPMN_DIR / "approval_cycle.bpmn").read_text("utf-8")
 
 
 def v2_source() -> str:
@@ -26,12 +26,12 @@ def v2_source() -> str:
 
 
 def deploy_v2(world) -> ProcessModel:
-    return model_admin.deploy_upload(world["admin"], "approval_cycle.bpmn", v2_source().encode("utf-8"))
+    return deploy.deploy_upload(world["admin"], "approval_cycle.bpmn", v2_source().encode("utf-8"))
 
 
 def errors_for(content: str | bytes, filename: str = "approval_cycle.bpmn", process_id: str | None = None):
     data = content.encode("utf-8") if isinstance(content, str) else content
-    return model_admin.validate_upload(filename, data, process_id)
+    return deploy.validate_upload(filename, data, process_id)
 
 
 # ---------------------------------------------------------------- validation
@@ -64,7 +64,7 @@ def test_bad_uploads_are_refused_with_a_vietnamese_reason(world, content, filena
     errors = errors_for(content, filename)
     assert any(expected in e for e in errors), errors
     with pytest.raises(Invalid) as caught:
-        model_admin.deploy_upload(world["admin"], filename, content.encode("utf-8") if content else b"")
+        deploy.deploy_upload(world["admin"], filename, content.encode("utf-8") if content else b"")
     assert expected in caught.value.fields["file"]
     assert db.session.scalar(select(ProcessModel.version).where(
         ProcessModel.process_id == "approval_cycle").order_by(ProcessModel.version.desc()).limit(1)) == 1
@@ -77,7 +77,7 @@ def test_an_upload_must_replace_the_process_of_its_page(world):
 
 def test_only_an_admin_deploys(world):
     with pytest.raises(NotAllowed):
-        model_admin.deploy_upload(world["coord"], "approval_cycle.bpmn", v2_source().encode("utf-8"))
+        deploy.deploy_upload(world["coord"], "approval_cycle.bpmn", v2_source().encode("utf-8"))
 
 
 # ---------------------------------------------------------------- deploying
@@ -98,11 +98,11 @@ def test_deploying_an_upload_makes_the_next_version_that_new_tasks_use(world):
     instances = {i.task_id: i.process_model.version for i in db.session.scalars(select(ProcessInstance))}
     assert instances == {old.id: 1, new.id: 2}
 
-    rows = {r.process_id: r for r in model_admin.versions()}
+    rows = {r.process_id: r for r in deploy.versions()}
     counts = [(v.model.version, v.running, v.completed) for v in rows["approval_cycle"].versions]
     assert counts == [(2, 1, 0), (1, 1, 0)]
     # the unchanged file of the checkout does not take the uploaded version's place at the next start-up
-    assert process_models.sync_directory() == []
+    assert catalog.sync_directory() == []
 
 
 # ---------------------------------------------------------------- bulk migration (acceptance)
@@ -128,11 +128,11 @@ def test_bulk_migration_moves_what_can_move_and_reports_the_rest(world):
         tasks.append(task)
     at_signoff = {t.id for t in tasks if open_items(t)[0].step_id == "signoff"}
     assert len(at_signoff) == 25
-    v1 = process_models.latest("approval_cycle")
+    v1 = catalog.latest("approval_cycle")
     v2 = deploy_v2(world)
     admin = world["admin"]
 
-    plan = model_admin.plan_migration(admin, v1, v2)
+    plan = migration.plan_migration(admin, v1, v2)
     assert len(plan.rows) == 100
     assert {r.instance.task_id for r in plan.blocked} == at_signoff
     blocked = plan.blocked[0]
@@ -141,7 +141,7 @@ def test_bulk_migration_moves_what_can_move_and_reports_the_rest(world):
                                "(hoặc đã đổi mã, đổi loại).",)
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "migrate")) is None  # a dry run
 
-    result = model_admin.migrate(admin, v1, v2)
+    result = migration.migrate(admin, v1, v2)
     assert len(result.moved) == 75 and set(result.left) == {r.instance.id for r in plan.blocked}
     version_of = {i.task_id: i.process_model_id for i in db.session.scalars(select(ProcessInstance))}
     assert {t for t, m in version_of.items() if m == v1.id} == at_signoff
@@ -170,7 +170,7 @@ def test_bulk_migration_moves_what_can_move_and_reports_the_rest(world):
                                                                WorkItem.step_id == "approve"))
             assert approve.step_name == "Chủ tịch UBND tỉnh phê duyệt"
     # migrating again moves nothing: the ones left behind still cannot move
-    again = model_admin.migrate(admin, v1, v2)
+    again = migration.migrate(admin, v1, v2)
     assert again.moved == [] and again.left == {}  # all finished: nothing runs on v1 any more
 
 
@@ -178,15 +178,15 @@ def test_an_instance_that_passed_a_removed_step_stays(world):
     task = new_task(world, collaborators=())
     for step in ("assign", "draft", "finalise", "signoff"):
         act(world, task, step)
-    v1 = process_models.latest("approval_cycle")
+    v1 = catalog.latest("approval_cycle")
     v2 = deploy_v2(world)
-    plan = model_admin.plan_migration(world["admin"], v1, v2)
+    plan = migration.plan_migration(world["admin"], v1, v2)
     assert [r.reasons for r in plan.rows] == [
         ("Đã đi qua bước “Lãnh đạo đơn vị ký duyệt” (signoff) mà phiên bản mới đã bỏ.",)]
     with pytest.raises(NotAllowed):
-        model_admin.plan_migration(world["coord"], v1, v2)
+        migration.plan_migration(world["coord"], v1, v2)
     with pytest.raises(NotAllowed):
-        model_admin.migrate(world["coord"], v1, v2)
+        migration.migrate(world["coord"], v1, v2)
 
 
 def test_an_instance_waiting_for_opinions_keeps_each_collaborator_item(world):
@@ -195,9 +195,9 @@ def test_an_instance_waiting_for_opinions_keeps_each_collaborator_item(world):
         act(world, task, step)
     before = [(i.id, i.engine_task_id, i.agency.name) for i in open_items(task)]
     assert len(before) == 2
-    v1 = process_models.latest("approval_cycle")
+    v1 = catalog.latest("approval_cycle")
     v2 = deploy_v2(world)
-    assert model_admin.migrate(world["admin"], v1, v2).moved
+    assert migration.migrate(world["admin"], v1, v2).moved
     assert [(i.id, i.engine_task_id, i.agency.name) for i in open_items(task)] == before
     drive_to_end(world, task)
     db.session.refresh(task)
@@ -207,7 +207,7 @@ def test_an_instance_waiting_for_opinions_keeps_each_collaborator_item(world):
 # ---------------------------------------------------------------- pages
 
 def test_non_admins_get_403_on_every_model_page(world, browser):
-    v1 = process_models.latest("approval_cycle")
+    v1 = catalog.latest("approval_cycle")
     urls = ["/admin/models", "/admin/models/approval_cycle", f"/admin/models/versions/{v1.id}/diagram",
             f"/admin/models/versions/{v1.id}/migrate"]
     browser.login("coord", PASSWORD)
@@ -216,7 +216,7 @@ def test_non_admins_get_403_on_every_model_page(world, browser):
     token = browser.csrf()
     for url in ["/admin/models/approval_cycle", f"/admin/models/versions/{v1.id}/migrate"]:
         assert browser.client.post(url, data={"csrf_token": token}).status_code == 403, url
-    assert process_models.latest("approval_cycle").version == 1
+    assert catalog.latest("approval_cycle").version == 1
 
 
 def test_admin_deploys_and_migrates_through_the_pages(world, browser):
@@ -241,7 +241,7 @@ def test_admin_deploys_and_migrates_through_the_pages(world, browser):
 
     v1 = db.session.scalar(select(ProcessModel).where(ProcessModel.process_id == "approval_cycle",
                                                       ProcessModel.version == 1))
-    v2 = process_models.latest("approval_cycle")
+    v2 = catalog.latest("approval_cycle")
     report = browser.client.get(f"/admin/models/versions/{v1.id}/migrate?target={v2.id}").get_data(as_text=True)
     assert "Chuyển được" in report and task.code in report
     done = browser.client.post(f"/admin/models/versions/{v1.id}/migrate", data={
@@ -252,7 +252,7 @@ def test_admin_deploys_and_migrates_through_the_pages(world, browser):
 
 def test_opinions_given_after_a_restart_still_move_the_task_on(world):
     """A fresh parse of the spec (a restart) must still merge the opinions started before it."""
-    from workflows import engine
+    from workflows.process import engine
 
     task = new_task(world)
     for step in ("assign", "draft"):

@@ -15,8 +15,8 @@ from sqlalchemy import delete, func, select
 
 from models import Notification, OutboxMail, db
 from tests.conftest import act, item_at, new_task, user
-from workflows import notify
 from workflows.errors import Conflict, NotAllowed, NotFound
+from workflows.notify import bell, events, outbox
 from workflows.tx import transaction
 
 BASE_URL = "https://theodoi.tinh.gov.vn"
@@ -120,20 +120,20 @@ def test_notify_adds_one_notification_per_distinct_active_user(world):
     world["officer2"].active = False
     db.session.commit()
     with transaction():
-        created = notify.notify([world["head"], world["head"], world["officer2"], None, world["officer"]],
+        created = events.notify([world["head"], world["head"], world["officer2"], None, world["officer"]],
                                 "reminder", "Nhắc   việc\nmới", body="Nội dung", link="/tasks/1")
     assert [n.user.username for n in created] == ["head", "officer"]
     assert created[0].title == "Nhắc việc mới"  # one line: it is also a mail subject
     assert count(OutboxMail) == 0  # mail is off by default
     with pytest.raises(ValueError):
-        notify.notify([world["head"]], "gossip", "?")
+        events.notify([world["head"]], "gossip", "?")
 
 
 def test_work_item_created_tells_the_agency_queue_then_the_claimer(world):
     task = new_task(world)
     forget_notifications()
     with transaction():
-        notify.work_item_created(item_at(task, "assign"))
+        events.work_item_created(item_at(task, "assign"))
     [note] = notes_of("head")
     assert note.kind == "new_item" and note.task_id == task.id and note.link == f"/tasks/{task.id}"
     assert note.title == f"Việc mới: Phân công chuyên viên — {task.code} {task.title}"
@@ -143,13 +143,13 @@ def test_work_item_created_tells_the_agency_queue_then_the_claimer(world):
     act(world, task, "assign")  # assigned to "officer": the drafting item is claimed by them
     forget_notifications()
     with transaction():
-        notify.work_item_created(item_at(task, "draft"))
+        events.work_item_created(item_at(task, "draft"))
     assert [n.user.username for n in db.session.scalars(select(Notification))] == ["officer"]
 
     draft = item_at(task, "draft")
     draft.claimed_by = None
     db.session.commit()
-    assert [u.username for u in notify.recipients_for_item(draft)] == ["officer", "officer2"]
+    assert [u.username for u in events.recipients_for_item(draft)] == ["officer", "officer2"]
 
 
 def test_item_returned_carries_the_reason_to_the_new_holder(world):
@@ -160,7 +160,7 @@ def test_item_returned_carries_the_reason_to_the_new_holder(world):
     forget_notifications()
     finalise = item_at(task, "finalise")
     with transaction():
-        notify.item_returned([finalise], "Lãnh đạo đơn vị ký duyệt", "Thiếu phần kinh phí.", world["head"])
+        events.item_returned([finalise], "Lãnh đạo đơn vị ký duyệt", "Thiếu phần kinh phí.", world["head"])
     [note] = notes_of("officer")
     assert note.kind == "returned"
     assert note.title.startswith("Hồ sơ bị trả lại: Hoàn thiện dự thảo — ") and note.title.endswith(
@@ -168,7 +168,7 @@ def test_item_returned_carries_the_reason_to_the_new_holder(world):
     assert "Người trả lại: Ông/Bà head" in note.body and "Lý do: Thiếu phần kinh phí." in note.body
     # whoever returned the file is not told about their own return
     with transaction():
-        assert notify.item_returned([finalise], "Lãnh đạo đơn vị ký duyệt", "Lý do", world["officer"]) == []
+        assert events.item_returned([finalise], "Lãnh đạo đơn vị ký duyệt", "Lý do", world["officer"]) == []
 
 
 def test_reminder_and_escalation_reach_holders_heads_and_coordinators(world, frozen):
@@ -176,11 +176,11 @@ def test_reminder_and_escalation_reach_holders_heads_and_coordinators(world, fro
     forget_notifications()
     items = [item_at(task, "assign")]
     with transaction():
-        reminded = notify.reminder(task, items)
+        reminded = events.reminder(task, items)
         frozen.advance(days=130)  # 09/07/2026: nine days late
-        to_heads = notify.escalation(task, items, "agency_head")
-        to_coordinators = notify.escalation(task, items, "coordinator")
-        to_holders = notify.escalation(task, items, "holder")
+        to_heads = events.escalation(task, items, "agency_head")
+        to_coordinators = events.escalation(task, items, "coordinator")
+        to_holders = events.escalation(task, items, "holder")
     assert [n.user.username for n in reminded] == ["head"]
     assert reminded[0].title == f"Sắp đến hạn (30/06/2026): {task.code} {task.title}"
     assert [n.user.username for n in to_heads] == ["head"]
@@ -189,15 +189,15 @@ def test_reminder_and_escalation_reach_holders_heads_and_coordinators(world, fro
     assert to_heads[0].title == f"Quá hạn: {task.code} {task.title}"
     assert "đã quá 9 ngày" in to_heads[0].body and "Phân công chuyên viên — Sở Công Thương" in to_heads[0].body
     with pytest.raises(ValueError):
-        notify.escalation(task, items, "minister")
+        events.escalation(task, items, "minister")
 
 
 def test_extension_decisions_go_to_the_requester(world):
     task = new_task(world, collaborators=())
     forget_notifications()
     with transaction():
-        [yes] = notify.extension_decided(task, True, date(2026, 7, 15), "Chờ ý kiến Bộ.", world["officer"])
-        [no] = notify.extension_decided(task, False, None, "Không có căn cứ.", world["officer"])
+        [yes] = events.extension_decided(task, True, date(2026, 7, 15), "Chờ ý kiến Bộ.", world["officer"])
+        [no] = events.extension_decided(task, False, None, "Không có căn cứ.", world["officer"])
     assert yes.kind == no.kind == "extension"
     assert yes.title == f"Gia hạn được chấp thuận: {task.code} {task.title} — hạn mới 15/07/2026"
     assert no.title.startswith("Đề nghị gia hạn không được chấp thuận")
@@ -209,7 +209,7 @@ def test_a_long_task_title_is_cut_in_the_title_but_whole_in_the_body(world):
     task = new_task(world, collaborators=(), title="Xây dựng đề án " * 60)
     forget_notifications()
     with transaction():
-        [note] = notify.work_item_created(item_at(task, "assign"))
+        [note] = events.work_item_created(item_at(task, "assign"))
     assert len(note.title) <= 500 and note.title.endswith("…")
     assert task.title.strip() in note.body
 
@@ -219,20 +219,20 @@ def test_a_long_task_title_is_cut_in_the_title_but_whole_in_the_body(world):
 def test_unread_count_list_and_marking_are_per_user(world):
     with transaction():
         for i in range(30):
-            notify.notify([world["head"]], "reminder", f"Thông báo {i:02d}")
-        [other] = notify.notify([world["officer"]], "reminder", "Của người khác")
-    assert notify.unread_count(world["head"]) == 30
-    first, second = notify.list_for(world["head"], 1), notify.list_for(world["head"], 2)
+            events.notify([world["head"]], "reminder", f"Thông báo {i:02d}")
+        [other] = events.notify([world["officer"]], "reminder", "Của người khác")
+    assert bell.unread_count(world["head"]) == 30
+    first, second = bell.list_for(world["head"], 1), bell.list_for(world["head"], 2)
     assert (first.total, len(first.items), len(second.items)) == (30, 25, 5)
     assert first.items[0].title == "Thông báo 29"  # newest first
-    note = notify.mark_read(world["head"], first.items[0].id)
-    assert note.read_at is not None and notify.unread_count(world["head"]) == 29
+    note = bell.mark_read(world["head"], first.items[0].id)
+    assert note.read_at is not None and bell.unread_count(world["head"]) == 29
     with pytest.raises(NotFound):
-        notify.mark_read(world["head"], other.id)
+        bell.mark_read(world["head"], other.id)
     with pytest.raises(NotFound):
-        notify.mark_read(world["head"], 999999)
-    assert notify.mark_all_read(world["head"]) == 29
-    assert notify.unread_count(world["head"]) == 0 and notify.unread_count(world["officer"]) == 1
+        bell.mark_read(world["head"], 999999)
+    assert bell.mark_all_read(world["head"]) == 29
+    assert bell.unread_count(world["head"]) == 0 and bell.unread_count(world["officer"]) == 1
 
 
 # ---------------------------------------------------------------- mail
@@ -243,11 +243,11 @@ def test_mail_arrives_with_utf8_subject_body_and_absolute_link(world, mail_on, s
     with_email("head")
     forget_notifications()
     with transaction():
-        [note] = notify.work_item_created(item_at(task, "assign"))
+        [note] = events.work_item_created(item_at(task, "assign"))
     [mail] = mails()
     assert (mail.status, mail.to_address, mail.subject) == ("pending", "head@tinh.gov.vn", note.title)
     assert note.emailed is True
-    assert notify.send_pending() == {"sent": 1, "failed": 0, "retried": 0}
+    assert outbox.send_pending() == {"sent": 1, "failed": 0, "retried": 0}
     [message] = smtp_server.messages
     assert message["Subject"] == (
         f"Việc mới: Phân công chuyên viên — {task.code} Xây dựng Đề án chuyển đổi số ngành công thương")
@@ -258,13 +258,13 @@ def test_mail_arrives_with_utf8_subject_body_and_absolute_link(world, mail_on, s
     assert f"Xem chi tiết: {BASE_URL}/tasks/{task.id}" in body
     db.session.refresh(mail)
     assert mail.status == "sent" and mail.sent_at is not None and mail.attempts == 1
-    assert notify.send_pending() == {"sent": 0, "failed": 0, "retried": 0}  # nothing is sent twice
+    assert outbox.send_pending() == {"sent": 0, "failed": 0, "retried": 0}  # nothing is sent twice
 
 
 def test_users_without_address_or_inactive_get_no_mail(world, mail_on):
     with_email("head")
     with transaction():
-        notify.notify([world["head"], world["officer"]], "reminder", "Nhắc việc")
+        events.notify([world["head"], world["officer"]], "reminder", "Nhắc việc")
     assert [m.to_address for m in mails()] == ["head@tinh.gov.vn"]
     assert [n.emailed for n in notes_of("officer")] == [False]
 
@@ -272,20 +272,20 @@ def test_users_without_address_or_inactive_get_no_mail(world, mail_on):
 def test_a_server_that_is_down_never_blocks_a_step_and_nothing_is_lost(world, mail_on, smtp_server, frozen):
     with_email("head", "officer")
     with transaction():  # the step commits although nothing listens on the mail port
-        notify.notify([world["head"], world["officer"]], "escalation", "Quá hạn: NV-00001 Đề án",
+        events.notify([world["head"], world["officer"]], "escalation", "Quá hạn: NV-00001 Đề án",
                       link="/tasks/1")
     assert count(Notification) == 2 and count(OutboxMail) == 2
 
-    assert notify.send_pending() == {"sent": 0, "failed": 0, "retried": 2}
+    assert outbox.send_pending() == {"sent": 0, "failed": 0, "retried": 2}
     for mail in mails():
         assert (mail.status, mail.attempts) == ("pending", 1)
         assert mail.last_error
         assert mail.next_attempt_at == frozen.moment + timedelta(minutes=1) > frozen.moment
-    assert notify.send_pending() == {"sent": 0, "failed": 0, "retried": 0}  # not due yet
+    assert outbox.send_pending() == {"sent": 0, "failed": 0, "retried": 0}  # not due yet
 
     smtp_server.start()
     frozen.advance(minutes=2)
-    assert notify.send_pending() == {"sent": 2, "failed": 0, "retried": 0}
+    assert outbox.send_pending() == {"sent": 2, "failed": 0, "retried": 0}
     assert sorted(m["To"] for m in smtp_server.messages) == ["head@tinh.gov.vn", "officer@tinh.gov.vn"]
     assert all(m.status == "sent" and m.attempts == 2 for m in mails())
 
@@ -294,32 +294,32 @@ def test_retries_back_off_then_give_up_and_an_admin_can_retry(world, mail_on, fr
     mail_on["MAIL_MAX_ATTEMPTS"] = 3
     with_email("head")
     with transaction():
-        notify.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00001")
+        events.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00001")
     [mail] = mails()
     waits = []
     for _ in range(2):
         before = frozen.moment
-        assert notify.send_pending()["retried"] == 1
+        assert outbox.send_pending()["retried"] == 1
         db.session.refresh(mail)
         waits.append(mail.next_attempt_at - before)
         frozen.moment = mail.next_attempt_at
     assert waits == [timedelta(minutes=1), timedelta(minutes=5)]
-    assert notify.send_pending() == {"sent": 0, "failed": 1, "retried": 0}
+    assert outbox.send_pending() == {"sent": 0, "failed": 1, "retried": 0}
     db.session.refresh(mail)
     assert (mail.status, mail.attempts) == ("failed", 3) and "refused" in mail.last_error.lower()
     frozen.advance(days=1)
-    assert notify.send_pending()["failed"] == 0  # given up: not tried again by itself
+    assert outbox.send_pending()["failed"] == 0  # given up: not tried again by itself
 
     with pytest.raises(NotAllowed):
-        notify.retry_mail(world["head"], mail.id)
-    notify.retry_mail(world["admin"], mail.id)
+        outbox.retry_mail(world["head"], mail.id)
+    outbox.retry_mail(world["admin"], mail.id)
     assert (mail.status, mail.next_attempt_at) == ("pending", frozen.moment)
     mail.status = "sent"
     db.session.commit()
     with pytest.raises(Conflict):
-        notify.retry_mail(world["admin"], mail.id)
+        outbox.retry_mail(world["admin"], mail.id)
     with pytest.raises(NotFound):
-        notify.retry_mail(world["admin"], 999999)
+        outbox.retry_mail(world["admin"], 999999)
 
 
 # aiosmtpd itself sets its deprecated Session.login_data after a successful AUTH (in its thread)
@@ -333,19 +333,19 @@ def test_smtp_login(world, mail_on, smtp_server):
     mail_on.update(MAIL_USERNAME="theodoi", MAIL_PASSWORD="sai")
     with_email("head")
     with transaction():
-        notify.notify([world["head"]], "reminder", "Nhắc việc")
-    assert notify.send_pending()["retried"] == 1
+        events.notify([world["head"]], "reminder", "Nhắc việc")
+    assert outbox.send_pending()["retried"] == 1
     [mail] = mails()
     assert "535" in mail.last_error and "credentials invalid" in mail.last_error
     mail_on["MAIL_PASSWORD"] = "bi-mat"
-    notify.retry_mail(world["admin"], mail.id)
-    assert notify.send_pending()["sent"] == 1 and len(smtp_server.messages) == 1
+    outbox.retry_mail(world["admin"], mail.id)
+    assert outbox.send_pending()["sent"] == 1 and len(smtp_server.messages) == 1
 
 
 def test_a_rolled_back_step_leaves_no_notification_and_no_mail(world, mail_on):
     with_email("head")
     with pytest.raises(RuntimeError), transaction():
-        notify.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00012")
+        events.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00012")
         raise RuntimeError("the step failed after notifying")
     assert count(Notification) == 0 and count(OutboxMail) == 0
 
@@ -354,10 +354,10 @@ def test_mail_disabled_queues_and_sends_nothing(world, app):
     assert not app.config.get("MAIL_ENABLED")
     with_email("head")
     with transaction():
-        notify.notify([world["head"]], "reminder", "Nhắc việc")
+        events.notify([world["head"]], "reminder", "Nhắc việc")
     assert count(OutboxMail) == 0
-    assert notify.send_pending() == {"sent": 0, "failed": 0, "retried": 0}
-    assert notify.queue_digests() == 0
+    assert outbox.send_pending() == {"sent": 0, "failed": 0, "retried": 0}
+    assert outbox.queue_digests() == 0
 
 
 def test_digest_users_get_one_mail_with_all_their_notifications(world, mail_on, smtp_server, frozen):
@@ -365,30 +365,30 @@ def test_digest_users_get_one_mail_with_all_their_notifications(world, mail_on, 
     with_email("head", digest=True)
     with_email("officer")
     with transaction():
-        notify.notify([world["head"], world["officer"]], "new_item", "Việc mới: Thẩm định — NV-00012",
+        events.notify([world["head"], world["officer"]], "new_item", "Việc mới: Thẩm định — NV-00012",
                       link="/tasks/12")
-        notify.notify([world["head"], world["officer"]], "returned", "Hồ sơ bị trả lại: NV-00013. Lý do: thiếu số liệu",
+        events.notify([world["head"], world["officer"]], "returned", "Hồ sơ bị trả lại: NV-00013. Lý do: thiếu số liệu",
                       link="/tasks/13")
     assert [m.to_address for m in mails()] == ["officer@tinh.gov.vn"] * 2  # no immediate mail for head
 
     frozen.advance(hours=12)
-    assert notify.queue_digests() == 1
+    assert outbox.queue_digests() == 1
     digest = mails()[-1]
     assert digest.to_address == "head@tinh.gov.vn"
     assert digest.subject == "Tổng hợp thông báo ngày 01/03/2026: 2 thông báo"
     assert all(n.emailed for n in notes_of("head"))
-    assert notify.queue_digests() == 0  # each notification is mailed once
+    assert outbox.queue_digests() == 0  # each notification is mailed once
 
-    assert notify.send_pending() == {"sent": 3, "failed": 0, "retried": 0}
+    assert outbox.send_pending() == {"sent": 3, "failed": 0, "retried": 0}
     [message] = [m for m in smtp_server.messages if m["To"] == "head@tinh.gov.vn"]
     body = message.get_content()
     assert "Việc mới: Thẩm định — NV-00012" in body and "Lý do: thiếu số liệu" in body
     assert f"{BASE_URL}/tasks/12" in body and f"{BASE_URL}/tasks/13" in body
 
     with transaction():
-        notify.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00012")
+        events.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00012")
     frozen.advance(days=1)
-    assert notify.queue_digests() == 1
+    assert outbox.queue_digests() == 1
     assert "Sắp đến hạn" in mails()[-1].body and "NV-00013" not in mails()[-1].body
 
 
@@ -402,10 +402,10 @@ def test_notification_list_mark_one_and_all_read(app, browser, world):
     browser.login("x_head")
     assert "Chưa có thông báo nào" in text(browser.client.get("/notifications"))
     with transaction():
-        notify.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00001", link="/tasks/1")
-        [second] = notify.notify([world["head"]], "returned", "Hồ sơ bị trả lại: NV-00002", link="/tasks/2")
-        notify.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00003", body="Dòng 1\nDòng 2")
-        [foreign] = notify.notify([world["officer"]], "reminder", "Của chuyên viên")
+        events.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00001", link="/tasks/1")
+        [second] = events.notify([world["head"]], "returned", "Hồ sơ bị trả lại: NV-00002", link="/tasks/2")
+        events.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00003", body="Dòng 1\nDòng 2")
+        [foreign] = events.notify([world["officer"]], "reminder", "Của chuyên viên")
     browser.login("head")
     page = text(browser.client.get("/notifications"))
     assert "Bạn có 3 thông báo chưa đọc." in page and "Của chuyên viên" not in page
@@ -424,13 +424,13 @@ def test_notification_list_mark_one_and_all_read(app, browser, world):
     assert r.status_code == 302 and r.headers["Location"] == "/notifications"
     page = text(browser.client.get("/notifications"))
     assert "Đã đánh dấu 2 thông báo là đã đọc." in page and "Bạn không có thông báo nào chưa đọc." in page
-    assert notify.unread_count(world["officer"]) == 1
+    assert bell.unread_count(world["officer"]) == 1
 
 
 def test_the_bell_shows_the_unread_count(app, browser, world):
     with transaction():
-        notify.notify([world["head"]], "new_item", "Việc mới A")
-        notify.notify([world["head"]], "new_item", "Việc mới B")
+        events.notify([world["head"]], "new_item", "Việc mới A")
+        events.notify([world["head"]], "new_item", "Việc mới B")
     browser.login("head")
     page = text(browser.client.get("/inbox"))
     assert 'href="/notifications"' in page and "2<span class=\"visually-hidden\"> thông báo chưa đọc</span>" in page
@@ -445,8 +445,8 @@ def test_notifications_need_login(app, browser, world):
 def test_admin_mail_page_lists_failures_and_retries(app, browser, world, mail_on, frozen):
     with_email("head")
     with transaction():
-        notify.notify([world["head"]], "escalation", "Quá hạn: NV-00007 Báo cáo tổng kết")
-    notify.send_pending()  # nothing listens: the attempt fails
+        events.notify([world["head"]], "escalation", "Quá hạn: NV-00007 Báo cáo tổng kết")
+    outbox.send_pending()  # nothing listens: the attempt fails
     [mail] = mails()
 
     browser.login("head")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import models
-from workflows.demo_data import DEMO_TASKS
-from workflows.output_types import OUTPUT_TYPES, OutputGuess, guess_output_type
+from demo.data import DEMO_TASKS
+from workflows.importing.output_types import OUTPUT_TYPES, OutputGuess, guess_output_type
 
 # (output text exactly as in the fixtures, task title when it matters, expected type)
 CASES = [

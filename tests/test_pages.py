@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from models import Agency, Attachment, Task, db
 from tests.conftest import COLLAB_A, LEAD, Browser, act, csrf_from, item_at, new_task
-from workflows import cycle
+from workflows.tasks import cycle
 
 
 def text(response) -> str:

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, ProcessInstance, Task, WorkItem, db
 from tests.conftest import COLLAB_A, LEAD, OTHER, Browser, act, open_items
-from workflows import cycle, holidays, periods
+from workflows import holidays
 from workflows.errors import NotAllowed, NotFound
+from workflows.tasks import cycle, periods
 
 MONTHLY_DUE_2026 = [
     ("2026-01", date(2026, 1, 20)), ("2026-02", date(2026, 2, 20)), ("2026-03", date(2026, 3, 20)),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app import create_app
 from models import Agency, Directive, Task, db
 from tests.conftest import COLLAB_A, COLLAB_B, HOME_AFFAIRS, JUSTICE, LEAD, act, new_task
-from workflows import cycle, queries, search
+from workflows.tasks import cycle, reads, search
 
 
 def text(response) -> str:
@@ -24,7 +24,7 @@ def task_led_by(world, lead, title, collaborators=(), **kwargs) -> Task:
 
 
 def found(user, q, **filters) -> list[str]:
-    page = queries.list_tasks(user, queries.TaskFilters(q=q, **filters), per_page=100)
+    page = reads.list_tasks(user, reads.TaskFilters(q=q, **filters), per_page=100)
     return sorted(t.title for t in page.items)
 
 

@@ -17,8 +17,10 @@ from sqlalchemy import select
 
 from models import AgencyReview, AuditEvent, Indicator, Notification, db
 from tests.conftest import COLLAB_A, LEAD, PASSWORD, Browser, act, item_at, new_task
-from workflows import files, holidays, indicators, process_models
+from workflows import holidays
 from workflows.importing import pipeline
+from workflows.process import catalog
+from workflows.tasks import files, indicators
 
 ANON = "anonymous"
 RIGHT_AGENCY = ["head", "officer", "collab_a", "justice", "approver", "coord", "viewer", "admin"]
@@ -35,7 +37,7 @@ TASK_READERS = OVERSIGHT | {"head", "officer", "collab_a"}  # the lead and the c
 LEAD_OFFICER = frozenset({"officer"})  # the draft waits on the lead agency's officer
 LEAD_PEOPLE = frozenset({"head", "officer"})
 COMMENTERS = frozenset({"head", "officer", "collab_a", "coord", "x_coord"})  # involved agencies and coordinators
-FILE_READERS = TASK_READERS - {"approver", "viewer", "x_approver"}  # queries.can_download
+FILE_READERS = TASK_READERS - {"approver", "viewer", "x_approver"}  # reads.can_download
 
 # (endpoint or "blueprint.*", method) -> PUBLIC or the principals who may reach it. Exact keys win.
 RULES: dict[tuple[str, str], str | frozenset] = {
@@ -154,7 +156,7 @@ def seeded(world, app):
             "key": indicators.group_key_of(indicator), "notification_id": note.id, "batch_id": batch.id,
             "review_id": review.id if review else 999999, "appendix": 1, "number": 1, "delegation_id": 999999,
             "mail_id": 999999, "token_id": 999999, "day": str(day), "filename": "style.css",
-            "process_id": "approval_cycle", "model_id": process_models.latest("approval_cycle").id}
+            "process_id": "approval_cycle", "model_id": catalog.latest("approval_cycle").id}
 
 
 def url_for_rule(rule, values: dict) -> str:

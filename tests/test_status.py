@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from models import Task, db
 from tests.conftest import act, new_task
-from workflows import clock, status
+from workflows import clock
+from workflows.tasks import status
 
 TODAY = date(2026, 3, 10)
 

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, Notification, Timer, db
 from tests.conftest import act, item_at, new_task, open_items
-from workflows import clock, cycle, holidays, timers
+from workflows import clock, holidays
+from workflows.process import timers
+from workflows.tasks import cycle
 
 
 def local(y, m, d, hh=8, mm=0) -> datetime:

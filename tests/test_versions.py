@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from models import ProcessInstance, ProcessModel, db
 from tests.conftest import act, item_at, new_task, open_items
-from workflows import process_models
-from workflows.engine import ModelError
+from workflows.process import catalog
+from workflows.process.engine import ModelError
 
 
 def versions(process_id: str) -> list[int]:
@@ -19,7 +19,7 @@ def versions(process_id: str) -> list[int]:
 
 
 def test_unchanged_files_are_not_redeployed():
-    assert process_models.sync_directory() == []
+    assert catalog.sync_directory() == []
     assert versions("approval_cycle") == [1]
 
 
@@ -30,12 +30,12 @@ def test_changed_file_is_a_new_version_and_old_instances_finish_on_theirs(world,
     assert item_at(old, "signoff").step_name == "Lãnh đạo đơn vị ký duyệt"
 
     bpmn = tmp_path / "bpmn"
-    shutil.copytree(process_models.BPMN_DIR, bpmn)
+    shutil.copytree(catalog.BPMN_DIR, bpmn)
     path = bpmn / "approval_cycle.bpmn"
     text = path.read_text().replace('name="Lãnh đạo đơn vị ký duyệt"', 'name="Giám đốc sở ký duyệt"')
     text = text.replace('name="Phê duyệt"', 'name="Chủ tịch UBND tỉnh phê duyệt"')
     path.write_text(text)
-    deployed = process_models.sync_directory(bpmn, deployed_by="test")
+    deployed = catalog.sync_directory(bpmn, deployed_by="test")
     db.session.commit()
     assert [(m.process_id, m.version) for m in deployed] == [("approval_cycle", 2)]
 
@@ -57,10 +57,10 @@ def test_changed_file_is_a_new_version_and_old_instances_finish_on_theirs(world,
 
 def test_an_invalid_file_is_refused(tmp_path):
     bpmn = tmp_path / "bpmn"
-    shutil.copytree(process_models.BPMN_DIR, bpmn)
+    shutil.copytree(catalog.BPMN_DIR, bpmn)
     (bpmn / "report_cycle.bpmn").write_text(
         (bpmn / "report_cycle.bpmn").read_text().replace("<bpmn:incoming>f_draft_in</bpmn:incoming>", "<x/>"))
     with pytest.raises(ModelError):
-        process_models.sync_directory(bpmn)
+        catalog.sync_directory(bpmn)
     db.session.rollback()
     assert versions("report_cycle") == [1]

@@ -12,8 +12,9 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from views.forms import VNDateField
-from workflows import diagram, holidays, model_admin
+from workflows import holidays
 from workflows.errors import N_, Invalid
+from workflows.process import deploy, diagram, migration
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -30,7 +31,7 @@ class HolidayForm(FlaskForm):
 class ModelUploadForm(FlaskForm):
     file = FileField(N_("Tệp BPMN của phiên bản mới (.bpmn)"), validators=[
         FileRequired(N_("Vui lòng chọn tệp BPMN (.bpmn) để tải lên.")),
-        FileSize(model_admin.MAX_MODEL_BYTES, message=N_("Tệp quá lớn: giới hạn là 2 MB."))])
+        FileSize(deploy.MAX_MODEL_BYTES, message=N_("Tệp quá lớn: giới hạn là 2 MB."))])
 
 
 class MigrationForm(FlaskForm):
@@ -68,17 +69,17 @@ def holiday_delete(day: str):
 
 @bp.get("/models")
 def model_list():
-    return render_template("admin/models.html", processes=model_admin.versions())
+    return render_template("admin/models.html", processes=deploy.versions())
 
 
 @bp.route("/models/<process_id>", methods=["GET", "POST"])
 def model_show(process_id: str):
-    process = model_admin.process(process_id)
+    process = deploy.process(process_id)
     form = ModelUploadForm()
     if process.kind == "bpmn" and form.validate_on_submit():
         upload = form.file.data
         try:
-            deployed = model_admin.deploy_upload(current_user, upload.filename, upload.read(), process_id)
+            deployed = deploy.deploy_upload(current_user, upload.filename, upload.read(), process_id)
         except Invalid as exc:
             form.file.errors = [*form.file.errors, *exc.fields.get("file", exc.message).split("\n")]
         else:
@@ -93,7 +94,7 @@ def model_show(process_id: str):
 
 @bp.get("/models/versions/<int:model_id>/diagram")
 def model_diagram(model_id: int):
-    pm = model_admin.model(model_id)
+    pm = deploy.model(model_id)
     if pm.kind != "bpmn":
         abort(404)
     return Response(diagram.model_svg(pm, standalone=True), mimetype="image/svg+xml",
@@ -102,15 +103,15 @@ def model_diagram(model_id: int):
 
 @bp.route("/models/versions/<int:model_id>/migrate", methods=["GET", "POST"])
 def model_migrate(model_id: int):
-    source = model_admin.model(model_id)
-    process = model_admin.process(source.process_id)
+    source = deploy.model(model_id)
+    process = deploy.process(source.process_id)
     others = [v.model for v in process.versions if v.model.id != source.id]
     form = MigrationForm()
     form.target.choices = [SelectChoice(m.id, _("Phiên bản %(version)s", version=m.version)) for m in others]
     if request.method == "POST":
         if form.validate_on_submit():
-            target = model_admin.model(form.target.data)
-            result = model_admin.migrate(current_user, source, target)
+            target = deploy.model(form.target.data)
+            result = migration.migrate(current_user, source, target)
             return render_template("admin/models_migrated.html", process=process, source=source, target=target,
                                    result=result)
         return render_template("admin/models_migrate.html", process=process, source=source, form=form,
@@ -122,6 +123,6 @@ def model_migrate(model_id: int):
             form.target.errors = [_("Vui lòng chọn một phiên bản khác của cùng quy trình.")]
         else:
             form.target.data = target.id
-            plan = model_admin.plan_migration(current_user, source, target)
+            plan = migration.plan_migration(current_user, source, target)
     return render_template("admin/models_migrate.html", process=process, source=source, form=form,
                            plan=plan), 422 if form.target.errors else 200

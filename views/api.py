@@ -11,8 +11,11 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext
 
 from models import ApiToken, AuditEvent, Task, WorkItem, db
-from workflows import clock, comments, cycle, monitoring, people, queries
+from workflows import clock
+from workflows.accounts import people
 from workflows.errors import N_, Invalid, NotFound
+from workflows.reporting import monitoring
+from workflows.tasks import comments, cycle, reads
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 SPEC = Path(__file__).with_name("openapi.json")  # the contract; tests/test_openapi.py keeps it true
@@ -87,7 +90,7 @@ def step_json(item: WorkItem) -> dict:
 
 def task_json(task: Task, detail: bool = False) -> dict:
     body = {
-        "id": task.id, "code": task.code, "title": task.title, "status": queries.task_status(task),
+        "id": task.id, "code": task.code, "title": task.title, "status": reads.task_status(task),
         "lead_agency": task.lead_agency.name,
         "collaborating_agencies": [a.name for a in task.collaborating_agencies],
         "output_type": task.output_type, "expected_output": task.expected_output,
@@ -97,8 +100,8 @@ def task_json(task: Task, detail: bool = False) -> dict:
         "completed_at": clock.to_local(task.completed_at).isoformat() if task.completed_at else None,
     }
     if detail:
-        body["current_steps"] = [step_json(i) for i in queries.open_items(task)]
-        body["history"] = [event_json(e) for e in queries.history(task)]
+        body["current_steps"] = [step_json(i) for i in reads.open_items(task)]
+        body["history"] = [event_json(e) for e in reads.history(task)]
     return body
 
 
@@ -130,15 +133,15 @@ def token():
 @bp.get("/tasks")
 @token_required
 def list_tasks():
-    filters = queries.TaskFilters(
+    filters = reads.TaskFilters(
         agency_id=None, status=request.args.get("status") or None,
         step=request.args.get("step") or None, q=(request.args.get("q") or "").strip()[:200] or None)
     agency_name = request.args.get("agency")
     if agency_name:
-        agency = queries.agency_by_name(agency_name)
+        agency = reads.agency_by_name(agency_name)
         filters.agency_id = agency.id if agency else -1
     number, per_page = _paging(50)
-    page = queries.list_tasks(g.api_user, filters, page=number, per_page=per_page)
+    page = reads.list_tasks(g.api_user, filters, page=number, per_page=per_page)
     return jsonify(_page_json(page, [task_json(t) for t in page.items]))
 
 
@@ -168,7 +171,7 @@ def create_task():
 @bp.get("/tasks/<int:task_id>")
 @token_required
 def get_task(task_id: int):
-    return jsonify(task_json(queries.get_task(g.api_user, task_id), detail=True))
+    return jsonify(task_json(reads.get_task(g.api_user, task_id), detail=True))
 
 
 @bp.post("/tasks/<int:task_id>/comments")
@@ -180,7 +183,7 @@ def add_comment(task_id: int):
         raise Invalid("body phải là chuỗi ký tự: nội dung trao đổi.", {"body": N_("Vui lòng nhập nội dung trao đổi.")})
     if not isinstance(mentions, list) or not all(isinstance(m, str) for m in mentions):
         raise Invalid("mentions phải là danh sách tên đơn vị.")
-    task = queries.get_task(g.api_user, task_id)
+    task = reads.get_task(g.api_user, task_id)
     comments.ensure_can_comment(g.api_user, task)  # 403 before 422 for an unknown agency
     event = comments.add_comment(g.api_user, task, text, comments.agency_ids_by_name(mentions))
     return jsonify(event_json(event)), 201
@@ -190,7 +193,7 @@ def add_comment(task_id: int):
 @token_required
 def inbox():
     number, per_page = _paging(100)
-    page = queries.inbox(g.api_user, page=number, per_page=per_page)
+    page = reads.inbox(g.api_user, page=number, per_page=per_page)
     items = [{
         "work_item_id": i.id, "task_id": i.task_id, "task_title": i.task.title,
         "step_id": i.step_id, "step_name": i.step_name, "agency": i.agency.name if i.agency else None,
@@ -212,7 +215,7 @@ def complete(item_id: int):
     comment = body.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise Invalid("comment phải là chuỗi ký tự.")
-    item = queries.get_work_item(g.api_user, item_id)
+    item = reads.get_work_item(g.api_user, item_id)
     task = cycle.complete(item.id, g.api_user, str(body.get("decision") or ""), comment, data)
     return jsonify(task_json(task, detail=True))
 
@@ -220,14 +223,14 @@ def complete(item_id: int):
 @bp.post("/work-items/<int:item_id>/claim")
 @token_required
 def claim(item_id: int):
-    item = cycle.claim(queries.get_work_item(g.api_user, item_id).id, g.api_user)
+    item = cycle.claim(reads.get_work_item(g.api_user, item_id).id, g.api_user)
     return jsonify(step_json(item))
 
 
 @bp.post("/work-items/<int:item_id>/release")
 @token_required
 def release(item_id: int):
-    item = cycle.release(queries.get_work_item(g.api_user, item_id).id, g.api_user)
+    item = cycle.release(reads.get_work_item(g.api_user, item_id).id, g.api_user)
     return jsonify(step_json(item))
 
 
@@ -256,7 +259,7 @@ def revoke_token(token_id: int):
 
 def monitoring_json(task: Task, changed_at) -> dict:
     return {
-        "id": task.id, "code": task.code, "title": task.title, "status": queries.task_status(task),
+        "id": task.id, "code": task.code, "title": task.title, "status": reads.task_status(task),
         "lead_agency": task.lead_agency.name, "current_step": task.current_step,
         "current_holder": task.current_holder, "due_date": _iso(task.due_date),
         "completed_on": _iso(task.completed_on),

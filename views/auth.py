@@ -27,10 +27,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from demo.seed import DEMO_ACCOUNTS
 from views import form_messages
 from views.helpers import home_url
-from workflows import clock, signin
-from workflows.demo import DEMO_ACCOUNTS
+from workflows import clock
+from workflows.accounts import signin
 from workflows.errors import N_, Invalid
 
 bp = Blueprint("auth", __name__)

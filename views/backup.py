@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from workflows import backup as backups
 from workflows.errors import DomainError
+from workflows.ops import backup as backups
 
 
 def register(app: Flask) -> None:

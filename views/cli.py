@@ -8,10 +8,13 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
+from demo import seed
 from models import ROLES
-from workflows import deadlines, demo, holidays, people, process_models
+from workflows import holidays
+from workflows.accounts import people
 from workflows.errors import DomainError
-from workflows.importing import pipeline
+from workflows.importing import deadline_text, pipeline
+from workflows.process import catalog
 
 
 def _fail(exc: DomainError) -> None:
@@ -28,7 +31,7 @@ def register(app: Flask) -> None:
     def init_db():
         """Create or upgrade the schema and deploy changed BPMN/DMN files; safe to run twice."""
         upgrade()
-        for model in process_models.deploy(deployed_by="init-db"):
+        for model in catalog.deploy(deployed_by="init-db"):
             click.echo(f"Đã triển khai {model.filename} phiên bản {model.version}")
         added = holidays.ensure_defaults()
         if added:
@@ -68,7 +71,7 @@ def register(app: Flask) -> None:
     @click.option("--outputs", default=None, help="The expected outputs, to label several milestones")
     def parse_deadline_command(text, issued, outputs):
         """Print how a free-text deadline is understood, as JSON."""
-        result = deadlines.parse_deadline(text, issued=issued.date() if issued else None, outputs=outputs,
+        result = deadline_text.parse_deadline(text, issued=issued.date() if issued else None, outputs=outputs,
                                           calendar=holidays.calendar())
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
 
@@ -93,5 +96,5 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo():
         """Load a demo province: agencies, one user per role, tasks at every step."""
-        summary = demo.seed()
+        summary = seed.seed()
         click.echo(summary)

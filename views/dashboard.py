@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from models import OVERSIGHT_ROLES
 from views.helpers import restrict_to
-from workflows import charts, clock, progress
+from workflows import clock
+from workflows.reporting import charts, progress
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

@@ -12,8 +12,9 @@ from flask_login import current_user
 
 from views.helpers import restrict_to
 from views.i18n import domain_message, translate
-from workflows import clock, exports, progress
+from workflows import clock
 from workflows.errors import N_, Invalid
+from workflows.reporting import exports, progress
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 

@@ -24,8 +24,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from models import OUTPUT_TYPES
 from views.i18n import domain_message, field_messages
 from workflows import clock
-from workflows.cycle import DUE_REQUIRED
 from workflows.errors import N_, Message
+from workflows.tasks.cycle import DUE_REQUIRED
 
 
 def attach_errors(form, exc) -> None:

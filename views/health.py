@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
-from workflows import health
+from workflows.ops import health
 
 bp = Blueprint("health", __name__)
 NO_STORE = {"Cache-Control": "no-store"}

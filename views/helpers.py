@@ -8,9 +8,12 @@ from flask import Blueprint, Flask, abort, url_for
 from flask_login import current_user, login_required
 
 from models import OUTPUT_TYPES, ROLE_LABELS, login_manager
-from workflows import clock, notify, people, queries
-from workflows.cycle import ACTION_LABELS, DECISION_LABELS
-from workflows.status import STATUS_LABELS
+from workflows import clock
+from workflows.accounts import people
+from workflows.notify import bell
+from workflows.tasks import reads
+from workflows.tasks.cycle import ACTION_LABELS, DECISION_LABELS
+from workflows.tasks.status import STATUS_LABELS
 
 
 def restrict_to(bp: Blueprint, roles: tuple[str, ...]) -> None:
@@ -72,7 +75,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(datetime_vn)
     app.add_template_filter(filesize)
     app.add_template_global(days_since)
-    app.add_template_global(queries.task_status)
+    app.add_template_global(reads.task_status)
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS, OUTPUT_TYPES=OUTPUT_TYPES, ROLE_LABELS=ROLE_LABELS,
         DECISION_LABELS=DECISION_LABELS, ACTION_LABELS=ACTION_LABELS)
@@ -80,6 +83,6 @@ def register(app: Flask) -> None:
     @app.context_processor
     def _inbox_count():
         if current_user.is_authenticated:
-            return {"inbox_count": queries.inbox_count(current_user),
-                    "notification_count": notify.unread_count(current_user)}
+            return {"inbox_count": reads.inbox_count(current_user),
+                    "notification_count": bell.unread_count(current_user)}
         return {}

@@ -17,11 +17,11 @@ from flask_babel import Babel, get_locale, get_translations
 from markupsafe import Markup
 
 from models import OUTPUT_TYPES, ROLE_LABELS
-from workflows import periods
-from workflows.bpmn_svg import LEGEND as DIAGRAM_LEGEND
-from workflows.cycle import ACTION_LABELS, DECISION_LABELS
 from workflows.errors import DomainError, Message
-from workflows.status import STATUS_LABELS
+from workflows.process.svg import LEGEND as DIAGRAM_LEGEND
+from workflows.tasks import periods
+from workflows.tasks.cycle import ACTION_LABELS, DECISION_LABELS
+from workflows.tasks.status import STATUS_LABELS
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"

@@ -13,9 +13,9 @@ from wtforms.validators import Length, Optional
 from models import OUTPUT_TYPES
 from views.forms import VNDateField
 from views.i18n import domain_message
-from workflows import queries
 from workflows.errors import N_, Invalid
 from workflows.importing import pipeline
+from workflows.tasks import reads
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -69,7 +69,7 @@ def index():
 @login_required
 def show(batch_id: int):
     batch = pipeline.get_batch(current_user, batch_id)
-    return render_template("imports/show.html", batch=batch, report=batch.report, agencies=queries.agencies(),
+    return render_template("imports/show.html", batch=batch, report=batch.report, agencies=reads.agencies(),
                            reviews=pipeline.open_reviews(batch.report), targets=pipeline.target_tasks(batch.report))
 
 
@@ -77,7 +77,7 @@ def show(batch_id: int):
 @login_required
 def fix(batch_id: int, appendix: int, number: int):
     form = RowFixForm()
-    form.lead_agency.choices = [SelectChoice("")] + [SelectChoice(a.name) for a in queries.agencies()]
+    form.lead_agency.choices = [SelectChoice("")] + [SelectChoice(a.name) for a in reads.agencies()]
     if not form.validate_on_submit():
         flash(_("Chưa sửa được dòng: %(problems)s", problems="; ".join(
             _(str(e)) for errs in form.errors.values() for e in errs)), "error")

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from views.forms import IndicatorReportForm, attach_errors
-from workflows import indicators
 from workflows.errors import Invalid
+from workflows.tasks import indicators
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from workflows import notify
+from workflows.notify import bell, outbox
 
 bp = Blueprint("notifications", __name__)
 
@@ -15,21 +15,21 @@ bp = Blueprint("notifications", __name__)
 @bp.route("/notifications")
 @login_required
 def index():
-    page = notify.list_for(current_user, page=request.args.get("page", 1, type=int))
-    return render_template("notifications/index.html", page=page, unread=notify.unread_count(current_user))
+    page = bell.list_for(current_user, page=request.args.get("page", 1, type=int))
+    return render_template("notifications/index.html", page=page, unread=bell.unread_count(current_user))
 
 
 @bp.post("/notifications/<int:notification_id>/read")
 @login_required
 def read(notification_id: int):
-    note = notify.mark_read(current_user, notification_id)
+    note = bell.mark_read(current_user, notification_id)
     return redirect(_local(note.link) or url_for("notifications.index"))
 
 
 @bp.post("/notifications/read-all")
 @login_required
 def read_all():
-    count = notify.mark_all_read(current_user)
+    count = bell.mark_all_read(current_user)
     flash(ngettext("Đã đánh dấu %(num)s thông báo là đã đọc.", "Đã đánh dấu %(num)s thông báo là đã đọc.", count)
           if count else _("Không có thông báo nào chưa đọc."), "success")
     return redirect(url_for("notifications.index"))
@@ -39,16 +39,16 @@ def read_all():
 @login_required
 def mail_queue():
     _admins_only()
-    page = notify.mail_queue(page=request.args.get("page", 1, type=int))
-    return render_template("admin/mail.html", page=page, counts=notify.mail_counts(),
-                           mail_enabled=notify.mail_enabled(), max_attempts=notify.config("MAIL_MAX_ATTEMPTS"))
+    page = outbox.mail_queue(page=request.args.get("page", 1, type=int))
+    return render_template("admin/mail.html", page=page, counts=outbox.mail_counts(),
+                           mail_enabled=outbox.mail_enabled(), max_attempts=outbox.config("MAIL_MAX_ATTEMPTS"))
 
 
 @bp.post("/admin/mail/<int:mail_id>/retry")
 @login_required
 def mail_retry(mail_id: int):
     _admins_only()
-    mail = notify.retry_mail(current_user, mail_id)
+    mail = outbox.retry_mail(current_user, mail_id)
     flash(_("Thư gửi %(address)s sẽ được gửi lại ở lượt gửi kế tiếp.", address=mail.to_address), "success")
     return redirect(url_for("notifications.mail_queue"))
 

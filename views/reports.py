@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from views.helpers import restrict_to
-from workflows import clock, periods
+from workflows import clock
 from workflows.errors import DomainError
+from workflows.tasks import periods
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

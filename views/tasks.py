@@ -8,9 +8,11 @@ from flask_login import current_user, login_required
 
 from views.forms import CommentForm, ExtensionForm, TaskForm, action_form, attach_errors
 from views.i18n import domain_message
-from workflows import comments, cycle, diagram, files, process_models, progress, queries
 from workflows.errors import Invalid
-from workflows.status import STATUS_LABELS
+from workflows.process import catalog, diagram
+from workflows.reporting import progress
+from workflows.tasks import comments, cycle, files, reads
+from workflows.tasks.status import STATUS_LABELS
 
 bp = Blueprint("tasks", __name__)
 
@@ -19,21 +21,21 @@ bp = Blueprint("tasks", __name__)
 @login_required
 def index():
     scope = progress.filters_from_list(request.args)  # set when a dashboard figure links here
-    filters = queries.TaskFilters(
+    filters = reads.TaskFilters(
         agency_id=request.args.get("agency", type=int),
         status=request.args.get("status") or None,
         step=request.args.get("step") or None,
         q=(request.args.get("q") or "").strip()[:200] or None,
         scope=progress.tasks_clause(scope) if scope is not None else None,
     )
-    page = queries.list_tasks(current_user, filters, page=request.args.get("page", 1, type=int))
+    page = reads.list_tasks(current_user, filters, page=request.args.get("page", 1, type=int))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    steps = [s.step_name for s in process_models.step_catalog()]
+    steps = [s.step_name for s in catalog.step_catalog()]
     scope_args = {k: v for k, v in args.items() if k in progress.LIST_SCOPE_KEYS} if scope else {}
     return render_template("tasks/index.html", page=page, filters=filters, args=args, scope_args=scope_args,
                            scope_described=progress.describe(scope) if scope else [],
                            without_scope={k: v for k, v in args.items() if k not in scope_args},
-                           agencies=queries.agencies(), steps=steps, statuses=STATUS_LABELS)
+                           agencies=reads.agencies(), steps=steps, statuses=STATUS_LABELS)
 
 
 @bp.route("/tasks/new", methods=["GET", "POST"])
@@ -42,7 +44,7 @@ def new():
     if not current_user.has_role("coordinator"):
         abort(403)
     form = TaskForm()
-    form.set_agencies(queries.agencies())
+    form.set_agencies(reads.agencies())
     if form.validate_on_submit():
         try:
             task = cycle.create_task(
@@ -67,7 +69,7 @@ def _forms_for(items) -> dict:
     forms = {}
     for item in items:
         if cycle.can_act(current_user, item):
-            officers = (queries.agency_officers(item.agency_id)
+            officers = (reads.agency_officers(item.agency_id)
                         if any(f["type"] == "user" for f in item.fields) else ())
             forms[item.id] = action_form(item.fields, item.decisions, prefix=f"wi{item.id}", officers=officers)
     return forms
@@ -77,8 +79,8 @@ def _render_task(task, items, forms=None, status=200, extension_form=None, comme
     """The task page; ``items`` are its open work items, ``forms`` their action forms (bound after a POST)."""
     if forms is None:
         forms = _forms_for(items)
-    history, files = queries.history(task), queries.attachments(task)
-    if extension_form is None and queries.can_request_extension(current_user, task):
+    history, files = reads.history(task), reads.attachments(task)
+    if extension_form is None and reads.can_request_extension(current_user, task):
         extension_form = ExtensionForm()
     if comment_form is None and comments.can_comment(current_user, task):
         comment_form = CommentForm(prefix="comment", formdata=None)
@@ -86,10 +88,10 @@ def _render_task(task, items, forms=None, status=200, extension_form=None, comme
         comment_form.set_agencies(*comments.mention_choices(task))
     return render_template(
         "tasks/show.html", task=task, items=items, forms=forms,
-        history=history, recorded=queries.recorded_values(task, history, files),
-        attachments=files, adjustments=queries.adjustments(task),
-        can_download=queries.can_download(current_user, task),
-        pending_return=queries.pending_return(task), pending_extension=queries.pending_extension(task),
+        history=history, recorded=reads.recorded_values(task, history, files),
+        attachments=files, adjustments=reads.adjustments(task),
+        can_download=reads.can_download(current_user, task),
+        pending_return=reads.pending_return(task), pending_extension=reads.pending_extension(task),
         extension_form=extension_form, comment_form=comment_form,
         diagrams=diagram.task_diagrams(task), diagram_legend=diagram.legend(),
         reassignable={i.id: _reassign_choices(i) for i in items
@@ -99,22 +101,22 @@ def _render_task(task, items, forms=None, status=200, extension_form=None, comme
 def _reassign_choices(item) -> list:
     """Who the head may hand ``item`` to: not its holder, nor the head himself when he can just take it
     ("Nhận xử lý"), so his own sign-off step offers no pointless choice and the box disappears."""
-    return [u for u in queries.agency_people(item.agency_id, item.role)
+    return [u for u in reads.agency_people(item.agency_id, item.role)
             if u.id != item.claimed_by_id and not (u.id == current_user.id and item.claimed_by_id is None)]
 
 
 @bp.route("/tasks/<int:task_id>")
 @login_required
 def show(task_id: int):
-    task = queries.get_task(current_user, task_id)
-    return _render_task(task, queries.open_items(task))
+    task = reads.get_task(current_user, task_id)
+    return _render_task(task, reads.open_items(task))
 
 
 @bp.route("/tasks/<int:task_id>/diagram.svg")
 @login_required
 def diagram_svg(task_id: int):
     """The live diagram of the task's main process instance (``?instance=`` for another one) as SVG."""
-    task = queries.get_task(current_user, task_id)
+    task = reads.get_task(current_user, task_id)
     svg = diagram.task_svg(task, request.args.get("instance", type=int))
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
@@ -122,9 +124,9 @@ def diagram_svg(task_id: int):
 @bp.route("/work-items/<int:item_id>/complete", methods=["POST"])
 @login_required
 def complete(item_id: int):
-    item = queries.get_work_item(current_user, item_id)
+    item = reads.get_work_item(current_user, item_id)
     cycle.ensure_can_act(item, current_user)  # 409 with who did it, or 403
-    items = queries.open_items(item.task)
+    items = reads.open_items(item.task)
     forms = _forms_for(items)
     form = forms[item.id]
     decision = request.form.get("decision", "")
@@ -158,7 +160,7 @@ def complete(item_id: int):
 @bp.route("/tasks/<int:task_id>/extension", methods=["POST"])
 @login_required
 def request_extension(task_id: int):
-    task = queries.get_task(current_user, task_id)
+    task = reads.get_task(current_user, task_id)
     form = ExtensionForm()
     if form.validate_on_submit():
         try:
@@ -171,13 +173,13 @@ def request_extension(task_id: int):
                   "success")
             return redirect(url_for("tasks.show", task_id=task.id))
     flash(_("Chưa gửi được đề nghị gia hạn: vui lòng xem lỗi ở mục “Đề nghị điều chỉnh thời hạn”."), "error")
-    return _render_task(task, queries.open_items(task), status=422, extension_form=form)
+    return _render_task(task, reads.open_items(task), status=422, extension_form=form)
 
 
 @bp.route("/tasks/<int:task_id>/comments", methods=["POST"])
 @login_required
 def comment(task_id: int):
-    task = queries.get_task(current_user, task_id)
+    task = reads.get_task(current_user, task_id)
     comments.ensure_can_comment(current_user, task)  # 403 before any form is shown back
     form = CommentForm(prefix="comment")
     if form.validate_on_submit():
@@ -189,13 +191,13 @@ def comment(task_id: int):
             flash(_("Đã gửi trao đổi."), "success")
             return redirect(url_for("tasks.show", task_id=task.id, _anchor=f"e{event.id}"))
     flash(_("Chưa gửi được trao đổi: vui lòng xem lỗi ở mục “Trao đổi”."), "error")
-    return _render_task(task, queries.open_items(task), status=422, comment_form=form)
+    return _render_task(task, reads.open_items(task), status=422, comment_form=form)
 
 
 @bp.route("/work-items/<int:item_id>/reassign", methods=["POST"])
 @login_required
 def reassign(item_id: int):
-    item = queries.get_work_item(current_user, item_id)
+    item = reads.get_work_item(current_user, item_id)
     try:
         item = cycle.reassign(item.id, current_user, request.form.get("username", ""))
     except Invalid as exc:
@@ -224,6 +226,6 @@ def release(item_id: int):
 @bp.route("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id: int):
-    attachment = queries.get_attachment(current_user, attachment_id)
+    attachment = reads.get_attachment(current_user, attachment_id)
     return send_file(files.path_of(attachment), as_attachment=True, download_name=attachment.filename,
                      mimetype="application/octet-stream")

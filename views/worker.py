@@ -12,7 +12,10 @@ from datetime import UTC, datetime
 import click
 from flask import Flask
 
-from workflows import clock, notify, periods, timers
+from workflows import clock
+from workflows.notify import outbox
+from workflows.process import timers
+from workflows.tasks import periods
 
 log = logging.getLogger("worker")
 
@@ -37,7 +40,7 @@ def register(app: Flask) -> None:
         counts = timers.run_due(now)
         click.echo(f"Đã xử lý {counts['instances']} hồ sơ: {counts['reminders']} nhắc hạn, "
                    f"{counts['escalations']} báo quá hạn.")
-        mail = notify.send_pending()
+        mail = outbox.send_pending()
         if any(mail.values()):
             click.echo(f"Thư: {mail['sent']} đã gửi, {mail['retried']} sẽ gửi lại, {mail['failed']} thất bại.")
 
@@ -60,8 +63,8 @@ def register(app: Flask) -> None:
 
         scheduler = BlockingScheduler(timezone=str(clock.LOCAL_TZ))
         scheduler.add_job(job(timers.run_due), "interval", seconds=interval, max_instances=1, coalesce=True)
-        scheduler.add_job(job(notify.send_pending), "interval", seconds=60, max_instances=1, coalesce=True)
-        scheduler.add_job(job(notify.queue_digests), "cron", hour=16, minute=30, max_instances=1, coalesce=True)
+        scheduler.add_job(job(outbox.send_pending), "interval", seconds=60, max_instances=1, coalesce=True)
+        scheduler.add_job(job(outbox.queue_digests), "cron", hour=16, minute=30, max_instances=1, coalesce=True)
         scheduler.add_job(job(generate_reports), "cron", hour=6, minute=0, max_instances=1, coalesce=True)
         click.echo(f"Worker chạy: xem hạn mỗi {interval} giây. Nhấn Ctrl+C để dừng.")
         try:

@@ -31,7 +31,8 @@ def seed(agencies: int, officers: int, tasks: int) -> None:
 
     from app import create_app
     from models import WorkItem, db
-    from workflows import cycle, people
+    from workflows.accounts import people
+    from workflows.tasks import cycle
 
     app = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:20000"})  # logins stay cheap under load
     with app.app_context():

@@ -30,12 +30,13 @@ from models import (
     User,
     db,
 )
-from workflows import clock, cycle, holidays
-from workflows.agency_match import AgencyMatcher, RegistryEntry, normalize
-from workflows.deadlines import parse_deadline
+from workflows import clock, holidays
 from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
+from workflows.importing.agency_match import AgencyMatcher, RegistryEntry, normalize
+from workflows.importing.deadline_text import parse_deadline
+from workflows.importing.output_types import guess_output_type
 from workflows.importing.readers import Appendix, ImportFormatError, ParsedDocument, SourceRow, read_any
-from workflows.output_types import guess_output_type
+from workflows.tasks import cycle
 from workflows.tx import transaction
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024

@@ -22,7 +22,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import ProcessInstance, Task, Timer, db
-from workflows import clock, engine, holidays
+from workflows import clock, holidays
+from workflows.process import engine
 from workflows.tx import transaction
 
 MORNING = time(8, 0)
@@ -99,7 +100,7 @@ def run_due(now: datetime | None = None, limit: int | None = None) -> dict[str, 
     SKIP LOCKED, two workers may pick the same instance: the version column lets one save and the
     other roll back (counted as "skipped"), so a timer still fires once.
     """
-    from workflows import cycle  # cycle imports this module
+    from workflows.tasks import cycle  # cycle imports this module
 
     now = now or clock.now()
     counts = {"instances": 0, "reminders": 0, "escalations": 0, "skipped": 0}

@@ -22,8 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from models import Agency, Directive, Indicator, IndicatorValue, Task, User, WorkItem, db
-from workflows import clock, cycle, holidays, periods
+from workflows import clock, holidays
 from workflows.errors import N_, Invalid, Message, NotAllowed, NotFound
+from workflows.tasks import cycle, periods
 from workflows.tx import transaction
 
 KIND = "indicator_report"
@@ -275,7 +276,7 @@ def group_page(key: int, user: User | None = None) -> GroupPage:
 
 
 def _viewable_tasks(user: User, task_ids: list[int]) -> set[int]:
-    """The report tasks ``user`` may open, as ``queries.can_view`` decides, in one query."""
+    """The report tasks ``user`` may open, as ``reads.can_view`` decides, in one query."""
     if not task_ids or user.sees_everything:
         return set(task_ids)
     if user.agency_id is None:

@@ -27,8 +27,9 @@ from models import (
     db,
     task_collaborators,
 )
-from workflows import clock, search, status
+from workflows import clock
 from workflows.errors import NotAllowed, NotFound
+from workflows.tasks import search, status
 
 PER_PAGE = 25
 

@@ -16,8 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from models import AuditEvent, ProcessInstance, ProcessModel, Task, WorkItem, db
 from workflows import clock
-from workflows.bpmn_svg import DECISION_WORDS, Flow, Model, Progress, Visit, legend, parse, render
 from workflows.errors import N_, NotFound
+from workflows.process.svg import DECISION_WORDS, Flow, Model, Progress, Visit, legend, parse, render
 
 __all__ = ["Diagram", "compute", "instance_svg", "legend", "model_svg", "task_diagrams", "task_svg"]
 PROCESS_KIND_WORDS = {"main": "Quy trình chính", "extension": "Đề nghị gia hạn"}

@@ -14,8 +14,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from models import Agency, AuditEvent, Task, User, db
-from workflows import clock, notify, queries
+from workflows import clock
 from workflows.errors import N_, Invalid, Message, NotAllowed
+from workflows.notify import events
+from workflows.tasks import reads
 from workflows.tx import transaction
 
 MAX_BODY = 4000  # characters
@@ -26,7 +28,7 @@ def can_comment(user: User, task: Task) -> bool:
     """People of the agencies involved in the task (lead, collaborating, holding a step), and coordinators."""
     if user.has_role("coordinator"):
         return True
-    return user.agency_id is not None and user.agency_id in queries.involved_agency_ids(task)
+    return user.agency_id is not None and user.agency_id in reads.involved_agency_ids(task)
 
 
 def ensure_can_comment(user: User, task: Task) -> None:
@@ -37,14 +39,14 @@ def ensure_can_comment(user: User, task: Task) -> None:
 def mention_choices(task: Task) -> tuple[list[tuple[Agency, str]], list[Agency]]:
     """Agencies to mention: the task's own with their part in it (lead first, then in Vietnamese
     alphabetical order) and every other active agency."""
-    parts = {agency_id: N_("xử lý một bước") for agency_id in queries.involved_agency_ids(task)}
-    standing = queries.agency_by_name(current_app.config.get("COORDINATING_AGENCY"))
+    parts = {agency_id: N_("xử lý một bước") for agency_id in reads.involved_agency_ids(task)}
+    standing = reads.agency_by_name(current_app.config.get("COORDINATING_AGENCY"))
     if standing is not None:
         parts[standing.id] = N_("Tổ giúp việc")
     parts.update({a.id: N_("phối hợp") for a in task.collaborating_agencies})
     parts[task.lead_agency_id] = N_("chủ trì")
     own, others = [], []
-    for agency in queries.agencies():
+    for agency in reads.agencies():
         if agency.id in parts:
             own.append((agency, parts[agency.id]))
         else:
@@ -57,7 +59,7 @@ def agency_ids_by_name(names: Iterable[str]) -> list[int]:
     """The ids of agencies given by their full names (as the JSON API takes them)."""
     ids = []
     for name in names:
-        agency = queries.agency_by_name(name)
+        agency = reads.agency_by_name(name)
         if agency is None or not agency.active:
             raise Invalid("Không tìm thấy đơn vị “%(name)s” trong danh mục.",
                           {"mentions": f"Không tìm thấy đơn vị “{name}” trong danh mục."}, name=name)
@@ -89,8 +91,8 @@ def add_comment(user: User, task: Task, body: str | None,
                            data={"mentions": [{"id": a.id, "name": a.name} for a in mentioned]})
         db.session.add(event)
         db.session.flush()
-        notify.comment_posted(task, user, text, mentioned, queries.open_items(task), f"/tasks/{task.id}#e{event.id}",
-                              queries.involved_agency_ids(task))
+        events.comment_posted(task, user, text, mentioned, reads.open_items(task), f"/tasks/{task.id}#e{event.id}",
+                              reads.involved_agency_ids(task))
     return event
 
 

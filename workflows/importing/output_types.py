@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from workflows.agency_match import normalize
+from workflows.importing.agency_match import normalize
 
 OUTPUT_TYPES = ("plan", "decision", "project", "submission", "report", "letter", "coordination", "result")
 

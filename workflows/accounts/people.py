@@ -9,7 +9,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from models import ROLES, Agency, ApiToken, AuditEvent, Delegation, User, db
-from workflows import clock, signin
+from workflows import clock
+from workflows.accounts import signin
 from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from workflows.tx import transaction
 

@@ -22,8 +22,9 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from models import OUTPUT_TYPES, Agency, Directive, Task, User, WorkItem, db
-from workflows import clock, periods, queries, status
+from workflows import clock
 from workflows.errors import N_, Message, NotFound
+from workflows.tasks import periods, reads, status
 
 DEFAULT_STUCK_DAYS = 10
 MAX_STUCK_DAYS = 3650
@@ -221,7 +222,7 @@ def tasks_clause(f: Filters):
 def filter_choices(f: Filters, today: date) -> dict:
     """What the filter form (templates/_progress_filters.html) offers, for the dashboard and the exports."""
     return {"directive_choices": directives(), "section_choices": sections(f.directive_id),
-            "agency_choices": queries.agencies(), "output_types": OUTPUT_TYPES,
+            "agency_choices": reads.agencies(), "output_types": OUTPUT_TYPES,
             "period_choices": [(year, period_choices(year)) for year in period_years(today)],
             "period": period_range(f.period)}
 
@@ -235,7 +236,7 @@ def sections(directive_id: int | None = None) -> list[str]:
     query = select(Task.section).where(Task.kind == "task", Task.section.is_not(None)).distinct()
     if directive_id is not None:
         query = query.where(Task.directive_id == directive_id)
-    return sorted(db.session.scalars(query), key=queries.vn_sort_key)
+    return sorted(db.session.scalars(query), key=reads.vn_sort_key)
 
 
 def period_years(today: date | None = None) -> list[int]:
@@ -300,7 +301,7 @@ def agency_table(f: Filters, sort: str = DEFAULT_SORT, descending: bool = True,
     rows = [AgencyRow(agency_id=r.id, agency=r.name, assigned=int(r.assigned),
                       **{s: int(r._mapping[s]) for s in status.STATUSES})
             for r in db.session.execute(query)]
-    rows.sort(key=lambda r: queries.vn_sort_key(r.agency))
+    rows.sort(key=lambda r: reads.vn_sort_key(r.agency))
     if sort not in SORTS:
         sort = DEFAULT_SORT
     if sort == "agency":
@@ -369,7 +370,7 @@ def step_board(f: Filters, now: datetime | None = None, stuck_days: int | None =
         tasks[name].add(task_id)
     ids = {agency_id for per_agency in holders.values() for agency_id in per_agency if agency_id is not None}
     names = dict(db.session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).all()) if ids else {}
-    order = {name: queries.vn_sort_key(name) for name in {*names.values(), NO_AGENCY}}
+    order = {name: reads.vn_sort_key(name) for name in {*names.values(), NO_AGENCY}}
     per_step = {step: [(names.get(agency_id, NO_AGENCY), n) for agency_id, n in per_agency.items()]
                 for step, per_agency in holders.items()}
     cutoff = now - timedelta(days=stuck_days) if stuck_days is not None else None
@@ -384,7 +385,7 @@ def step_board(f: Filters, now: datetime | None = None, stuck_days: int | None =
             median_wait_days=sum(_days(now - m) for m in middle) / len(middle),
             longest_wait_days=_days(now - moments[0]),
             stuck=bisect.bisect_left(moments, cutoff) if cutoff is not None else 0))
-    return sorted(rows, key=lambda r: (-r.waiting, -r.longest_wait_days, queries.vn_sort_key(r.step_name)))
+    return sorted(rows, key=lambda r: (-r.waiting, -r.longest_wait_days, reads.vn_sort_key(r.step_name)))
 
 
 # ---------------------------------------------------------------- stuck

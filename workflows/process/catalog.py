@@ -8,10 +8,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from models import ProcessModel, db
-from workflows import clock, engine
+from workflows import clock
+from workflows.process import engine
 from workflows.tx import transaction
 
-BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 ROUTING_PROCESS = "task_routing"
 
 

@@ -9,18 +9,16 @@ it is stored, and every deployment and every moved instance leaves an audit even
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from lxml import etree
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
-from models import ROLES, AuditEvent, ProcessInstance, ProcessModel, User, WorkItem, db
-from workflows import clock, cycle, engine, process_models
+from models import ROLES, AuditEvent, ProcessInstance, ProcessModel, User, db
+from workflows import clock
 from workflows.errors import Invalid, NotAllowed, NotFound
+from workflows.process import catalog, engine
 from workflows.tx import transaction
 
 MAX_MODEL_BYTES = 2 * 1024 * 1024
@@ -34,7 +32,7 @@ _DRAWN = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "busine
           "intermediateThrowEvent", "boundaryEvent", "sequenceFlow"}
 
 
-def _require_admin(user: User) -> None:
+def require_admin(user: User) -> None:
     if user is None or not user.is_authenticated or not user.has_role("admin"):
         raise NotAllowed("Chỉ quản trị hệ thống được quản lý quy trình.")
 
@@ -166,7 +164,7 @@ def validate_upload(filename: str | None, content: bytes | None, process_id: str
             return [f"Mã quy trình {', '.join(ids)} chưa có trong hệ thống: chỉ được nạp phiên bản mới "
                     "của một quy trình đã có."]
         pid = matching[0]
-    current = process_models.latest(pid)
+    current = catalog.latest(pid)
     if current is None:
         return [f"Mã quy trình {pid} chưa có trong hệ thống: chỉ được nạp phiên bản mới của một quy trình đã có."]
     if current.sha256 == _sha(content):
@@ -233,10 +231,10 @@ def _check_diagram(root, process) -> list[str]:
 
 
 def _dmn_for(process_id: str) -> list[tuple[str, str]]:
-    if process_id != process_models.ROUTING_PROCESS:
+    if process_id != catalog.ROUTING_PROCESS:
         return []
     ids = db.session.scalars(select(ProcessModel.process_id).where(ProcessModel.kind == "dmn").distinct())
-    return [(m.filename, m.source) for m in map(process_models.latest, list(ids))]
+    return [(m.filename, m.source) for m in map(catalog.latest, list(ids))]
 
 
 def deploy_upload(admin: User, filename: str | None, content: bytes | None,
@@ -246,15 +244,15 @@ def deploy_upload(admin: User, filename: str | None, content: bytes | None,
     New tasks start on it; running instances stay on their version until migrated. Raises Invalid
     (``fields["file"]``: the problems, one per line) without storing anything.
     """
-    _require_admin(admin)
+    require_admin(admin)
     with transaction():
         errors = validate_upload(filename, content, process_id)
         if errors:
             raise Invalid("Chưa triển khai được tệp quy trình.", {"file": "\n".join(errors)})
         root = etree.fromstring(content, _xml_parser())
         pid = process_id or next(p.get("id") for p in root.findall(f"{{{BPMN_NS}}}process")
-                                 if p.get("isExecutable") == "true" and process_models.latest(p.get("id")))
-        current = process_models.latest(pid)
+                                 if p.get("isExecutable") == "true" and catalog.latest(p.get("id")))
+        current = catalog.latest(pid)
         text = content.decode("utf-8")
         now = clock.now()
         deployed = ProcessModel(process_id=pid, version=current.version + 1, filename=current.filename, kind="bpmn",
@@ -268,149 +266,3 @@ def deploy_upload(admin: User, filename: str | None, content: bytes | None,
             data={"process": pid, "version": deployed.version, "sha256": deployed.sha256,
                   "previous_version": current.version})])
     return deployed
-
-
-# ---------------------------------------------------------------- moving running instances
-
-@dataclass
-class PlanRow:
-    instance: ProcessInstance
-    steps: str  # where it waits (step names of its open work items)
-    movable: bool
-    reasons: tuple[str, ...] = ()
-
-
-@dataclass
-class MigrationPlan:
-    source: ProcessModel
-    target: ProcessModel
-    rows: list[PlanRow]
-
-    @property
-    def movable(self) -> list[PlanRow]:
-        return [r for r in self.rows if r.movable]
-
-    @property
-    def blocked(self) -> list[PlanRow]:
-        return [r for r in self.rows if not r.movable]
-
-
-@dataclass
-class MigrationResult:
-    source: ProcessModel
-    target: ProcessModel
-    moved: list[int] = field(default_factory=list)  # instance ids
-    left: dict[int, tuple[str, ...]] = field(default_factory=dict)  # instance id → reasons
-    tasks: dict[int, tuple[int, str, str]] = field(default_factory=dict)  # instance id → task id, code, title
-
-
-def _check_pair(source: ProcessModel, target: ProcessModel) -> None:
-    if source.kind != "bpmn" or target.kind != "bpmn" or source.process_id != target.process_id:
-        raise Invalid("Chỉ chuyển được giữa hai phiên bản của cùng một quy trình BPMN.",
-                      {"target": "Chọn một phiên bản của cùng quy trình."})
-    if source.id == target.id:
-        raise Invalid("Phiên bản đích trùng phiên bản hiện tại.", {"target": "Chọn một phiên bản khác."})
-
-
-def _running(source: ProcessModel, instance_ids: list[int] | None = None) -> list[ProcessInstance]:
-    query = select(ProcessInstance).where(ProcessInstance.process_model_id == source.id,
-                                          ProcessInstance.status == "running").order_by(ProcessInstance.id)
-    query = query.options(joinedload(ProcessInstance.task))
-    if instance_ids is not None:
-        query = query.where(ProcessInstance.id.in_(instance_ids))
-    return list(db.session.scalars(query))
-
-
-def _waiting_at(instance_id: int) -> str:
-    names = db.session.scalars(select(WorkItem.step_name).where(
-        WorkItem.instance_id == instance_id, WorkItem.status == "open").order_by(WorkItem.id))
-    return ", ".join(dict.fromkeys(names))
-
-
-def plan_migration(admin: User, source: ProcessModel, target: ProcessModel) -> MigrationPlan:
-    """The dry run: for every running instance of ``source``, whether it can move to ``target`` and why not.
-
-    Nothing is changed.
-    """
-    _require_admin(admin)
-    _check_pair(source, target)
-    source_spec, target_spec = process_models.spec_for(source), process_models.spec_for(target)
-    rows = []
-    for instance in _running(source):
-        check = engine.check_migration(instance.state, source_spec, target_spec)
-        rows.append(PlanRow(instance, _waiting_at(instance.id), check.movable, check.reasons))
-    return MigrationPlan(source, target, rows)
-
-
-def migrate(admin: User, source: ProcessModel, target: ProcessModel,
-            instance_ids: list[int] | None = None) -> MigrationResult:
-    """Move the running instances of ``source`` (or those of ``instance_ids``) that can move to ``target``.
-
-    One transaction per instance, so one that cannot move — or that someone changed meanwhile — never
-    holds back the others; those stay on ``source`` and are reported with the reason. Each moved
-    instance keeps its open work items (same steps, same holders; names and forms follow the new
-    version) and gets an audit event on its task.
-    """
-    _require_admin(admin)
-    _check_pair(source, target)
-    source_id, target_id = source.id, target.id
-    result = MigrationResult(source, target)
-    running = _running(source, instance_ids)
-    result.tasks = {i.id: (i.task_id, i.task.code or "", i.task.title) for i in running}
-    ids = [i.id for i in running]
-    for instance_id in ids:
-        try:
-            with transaction():
-                reasons = _migrate_one(admin, instance_id, source_id, target_id)
-        except (StaleDataError, OperationalError) as exc:
-            if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
-                raise
-            reasons = ("Hồ sơ vừa được người khác cập nhật trong lúc chuyển; hãy chạy lại.",)
-        if reasons:
-            result.left[instance_id] = reasons
-        else:
-            result.moved.append(instance_id)
-    return result
-
-
-def _migrate_one(admin: User, instance_id: int, source_id: int, target_id: int) -> tuple[str, ...]:
-    """Move one instance (the caller holds the transaction); the reasons it stays, or () when moved."""
-    instance = db.session.scalar(
-        select(ProcessInstance).where(ProcessInstance.id == instance_id)
-        .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
-    if instance is None or instance.status != "running" or instance.process_model_id != source_id:
-        return ("Hồ sơ đã kết thúc hoặc đã được chuyển phiên bản trong lúc chạy.",)
-    source, target = instance.process_model, db.session.get(ProcessModel, target_id)
-    wf = process_models.restore(instance)
-    try:
-        wf = engine.migrate(wf, process_models.spec_for(target))
-    except engine.EngineError as exc:
-        return (str(exc),)
-    task = instance.task
-    steps = engine.ready_steps(wf)
-    items = cycle._open_items(instance.id)
-    waiting = cycle._names(items)
-    by_engine_id = {s.task_id: s for s in steps}
-    unmatched = [s for s in steps if s.task_id not in {i.engine_task_id for i in items}]
-    for item in items:
-        step = by_engine_id.get(item.engine_task_id)
-        if step is None:  # the engine gave the step a new id: the same step at the same agency is this item
-            step = next((s for s in unmatched if s.step_id == item.step_id
-                         and (s.agency or "") == (item.agency.name if item.agency else "")), None)
-            if step is None:
-                continue  # (_sync closes it)
-            unmatched.remove(step)
-            item.engine_task_id = step.task_id
-        item.step_name, item.lane, item.role = step.step_name, step.lane, step.role
-        item.decisions = list(step.decisions)
-        item.fields = [asdict(f) for f in step.fields]
-    instance.process_model = target
-    cycle._sync(instance, wf, task)
-    db.session.execute(insert(AuditEvent.__table__), [dict(
-        at=clock.now(), actor_id=admin.id, task_id=task.id, action="migrate", from_step=waiting or None,
-        to_step=cycle._names(cycle._open_items(instance.id)) or None,
-        comment=f"Chuyển quy trình “{source.process_id}” từ phiên bản {source.version} "
-                f"sang phiên bản {target.version}.",
-        data={"process": source.process_id, "instance_id": instance.id,
-              "from_version": source.version, "to_version": target.version})])
-    return ()

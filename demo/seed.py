@@ -9,10 +9,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from demo.data import AGENCIES, DEMO_TASKS
 from models import ROLE_LABELS, Agency, Indicator, Task, User, WorkItem, db
-from workflows import clock, cycle, indicators, people
-from workflows.demo_data import AGENCIES, DEMO_TASKS
+from workflows import clock
+from workflows.accounts import people
 from workflows.importing import pipeline
+from workflows.tasks import cycle, indicators
 
 DEMO_PASSWORD = "demo1234"
 SKHCN = "Sở Khoa học và Công nghệ"
@@ -168,7 +170,7 @@ def _step_input(item: WorkItem, task: Task, staff) -> tuple[dict, dict]:
 # ---------------------------------------------------------------- indicators
 
 # Phụ lục I "Danh mục các chỉ tiêu cụ thể" of Kế hoạch 266-KH/TU, as the fixture's text export has it.
-INDICATOR_APPENDIX = Path(__file__).with_name("demo_indicators.txt")
+INDICATOR_APPENDIX = Path(__file__).with_name("indicators.txt")
 INDICATOR_DIRECTIVE = ("Kế hoạch số 266-KH/TU", date(2025, 4, 26))
 # (STT, value reported for 2025, steps that return it first, step where it stops: None = accepted).
 # Indicator 1 is reported twice: the later accepted value wins, the history keeps both.

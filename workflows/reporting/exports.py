@@ -33,8 +33,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import AuditEvent, DeadlineAdjustment, ProcessInstance, Task, User, WorkItem, db
-from workflows import clock, progress, queries, status
+from workflows import clock
 from workflows.errors import Invalid, NotAllowed
+from workflows.reporting import progress
+from workflows.tasks import reads, status
 
 READERS = ("coordinator", "viewer", "approver", "admin")
 FONT = "Times New Roman"
@@ -74,7 +76,7 @@ def _config(name: str, default: str) -> str:
 
 
 def _due_soon_days() -> int:
-    return queries.due_soon_days()
+    return reads.due_soon_days()
 
 
 def _local_date(moment: datetime | None) -> date | None:
@@ -418,7 +420,7 @@ def period_report(user: User, f: progress.Filters, today: date | None = None) ->
     # most overdue tasks first; between equals, the larger share of the agency's tasks
     lagging = sorted((row for row in agencies if row.overdue),
                      key=lambda r: (-r.overdue, -r.overdue / r.assigned))[:LAGGING_LIMIT]
-    table = sorted(agencies, key=lambda r: queries.vn_sort_key(r.agency))
+    table = sorted(agencies, key=lambda r: reads.vn_sort_key(r.agency))
     # one read of every overdue task the other filters select, split by the period
     overdue = overdue_rows(dataclasses.replace(f, period=None), today)
     in_period = [row for row in overdue if period.start <= row.task.due_date <= period.end]

@@ -29,8 +29,11 @@ from models import (
     WorkItem,
     db,
 )
-from workflows import clock, engine, files, notify, process_models, queries, timers
+from workflows import clock
 from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
+from workflows.notify import events
+from workflows.process import catalog, engine, timers
+from workflows.tasks import files, reads
 from workflows.tx import transaction
 
 DECISION_LABELS = {"submit": "Gửi", "approve": "Đồng ý", "return": "Trả lại"}
@@ -87,12 +90,12 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
         errors["title"] = N_("Vui lòng nhập tên nhiệm vụ.")
     if output_type not in OUTPUT_TYPES:
         errors["output_type"] = N_("Loại sản phẩm không hợp lệ.")
-    lead = queries.agency_by_name(lead_agency)
+    lead = reads.agency_by_name(lead_agency)
     if lead is None:
         errors["lead_agency"] = N_("Không tìm thấy đơn vị chủ trì trong danh mục.")
     collaborators = []
     for name in dict.fromkeys(collaborating_agencies):
-        agency = queries.agency_by_name(name)
+        agency = reads.agency_by_name(name)
         if agency is None:
             errors["collaborating_agencies"] = Message("Không tìm thấy đơn vị phối hợp “%(name)s”.", name=name)
         elif lead is None or agency.id != lead.id:
@@ -116,7 +119,7 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
         task.completed_at = now
         _audit("create", actor, task, to_step="Hoàn thành", comment="Đã hoàn thành khi ban hành văn bản.")
         return task
-    route = process_models.route(output_type)
+    route = catalog.route(output_type)
     start_process(actor, task, route["process"], {
         "collaborators": [{"agency": a.name} for a in collaborators],
         "needs_appraisal": bool(route.get("needs_appraisal")),
@@ -132,7 +135,7 @@ def start_process(actor: User, task: Task, process_id: str, data: dict[str, Any]
     The process data gets the task's id, output type, lead agency, the coordinating agency and the
     due date (read by the steps' boundary timers), plus ``data``. Records who started it.
     """
-    model = process_models.latest(process_id)
+    model = catalog.latest(process_id)
     data = {
         "task_id": task.id,
         "output_type": task.output_type,
@@ -141,7 +144,7 @@ def start_process(actor: User, task: Task, process_id: str, data: dict[str, Any]
         "due_date": task.due_date.isoformat() if task.due_date else None,
         **(data or {}),
     }
-    wf = process_models.spec_for(model).start(data)
+    wf = catalog.spec_for(model).start(data)
     now = clock.now()
     instance = ProcessInstance(task=task, process_model=model, state=engine.serialize(wf),
                                serializer_version=engine.SERIALIZER_VERSION, created_at=now, updated_at=now)
@@ -175,7 +178,7 @@ def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str 
     for instance in db.session.scalars(select(ProcessInstance).where(
             ProcessInstance.task_id == task.id, ProcessInstance.status == "running", ProcessInstance.kind == "main")
             .with_for_update(of=ProcessInstance)):
-        wf = process_models.restore(instance)
+        wf = catalog.restore(instance)
         engine.set_due_date(wf, new_due.isoformat() if new_due else None)
         _sync(instance, wf, task)  # the waiting timers follow the new date
     return adjustment
@@ -185,7 +188,7 @@ def fire_timers(instance: ProcessInstance, now: datetime) -> list[engine.Waiting
     """Fire the instance's due timers (the caller holds its row lock); record them, and return the ones
     announced to someone (not the reminders that fired after the due date, nothing for an ongoing task)."""
     task = instance.task
-    wf = process_models.restore(instance)
+    wf = catalog.restore(instance)
     fired = engine.fire_timers(wf, now.replace(tzinfo=UTC))
     items = _open_items(instance.id)
     # a reminder that fires after the due date (the worker was down, or the system went live with old
@@ -209,9 +212,9 @@ def fire_timers(instance: ProcessInstance, now: datetime) -> list[engine.Waiting
             continue
         announced.append(timer)
         if timer.action == "remind":
-            notify.reminder(task, held)
+            events.reminder(task, held)
         else:
-            notify.escalation(task, held, timer.notify)
+            events.escalation(task, held, timer.notify)
     _sync(instance, wf, task)
     return announced
 
@@ -263,7 +266,7 @@ def request_extension(user: User, task_id: int, new_due: date | None, reason: st
             errors["new_due"] = N_("Nhiệm vụ đang có một đề nghị gia hạn chờ quyết định.")
         if errors:
             raise Invalid("Chưa gửi được đề nghị gia hạn.", errors)
-        model = process_models.latest(EXTENSION_PROCESS)
+        model = catalog.latest(EXTENSION_PROCESS)
         data = {
             "task_id": task.id, "requested_due": new_due.isoformat(), "reason": reason,
             "requester": user.username, "lead_agency": task.lead_agency.name,
@@ -275,7 +278,7 @@ def request_extension(user: User, task_id: int, new_due: date | None, reason: st
             name, content = files.check(upload, "Văn bản đề nghị")
             data["request_file"] = files.store(task, "extension_file", name, content, user,
                                                step_name="Đề nghị gia hạn", label="Văn bản đề nghị gia hạn").id
-        wf = process_models.spec_for(model).start(data)
+        wf = catalog.spec_for(model).start(data)
         now = clock.now()
         instance = ProcessInstance(task=task, process_model=model, kind="extension", state=engine.serialize(wf),
                                    serializer_version=engine.SERIALIZER_VERSION, created_at=now, updated_at=now)
@@ -300,12 +303,12 @@ def _extension_finished(instance: ProcessInstance, wf, task: Task) -> None:
         adjust_deadline(decider, task, new_due, f"Gia hạn đến {new_due:%d/%m/%Y}",
                         f"Chấp thuận đề nghị gia hạn của {who}: {data.get('reason', '')}",
                         source="Đề nghị điều chỉnh thời hạn")
-    notify.extension_decided(task, approved, new_due, data.get("comment") or data.get("reason"), requester)
+    events.extension_decided(task, approved, new_due, data.get("comment") or data.get("reason"), requester)
 
 
 def _indicator_report_finished(wf, task: Task) -> None:
     """Record the value of a finished indicator report (the coordinator accepted it)."""
-    from workflows import indicators  # indicators imports this module
+    from workflows.tasks import indicators  # indicators imports this module
 
     indicators.record_accepted(task, engine.result_data(wf))
 
@@ -342,7 +345,7 @@ def reassign(work_item_id: int, head: User, username: str) -> WorkItem:
                comment=f"Giao lại cho {target.full_name}",
                data={"from": previous.username if previous else None, "to": target.username})
         item.task.current_holder = _holder(_open_items_of_task(item.task_id))
-        notify.work_item_created(item)
+        events.work_item_created(item)
     return item
 
 
@@ -386,7 +389,7 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
     if item.status != "open":
         raise _already_done(item)
     _check_can_act(user, item)
-    wf = process_models.restore(instance)
+    wf = catalog.restore(instance)
     step = engine.step(wf, item.engine_task_id)
     if step is None:
         raise Conflict("Bước này không còn chờ xử lý. Vui lòng tải lại trang.")
@@ -548,7 +551,7 @@ def acting_for(user: User, item: WorkItem) -> User | None:
         return user
     if not (user.is_authenticated and user.active) or item.agency_id != user.agency_id:
         return None
-    return next((d for d in queries.delegators(user) if _may_act_itself(d, item)), None)
+    return next((d for d in reads.delegators(user) if _may_act_itself(d, item)), None)
 
 
 def can_act(user: User, item: WorkItem) -> bool:
@@ -638,10 +641,10 @@ def _sync(instance: ProcessInstance, wf, task: Task, returned: tuple[str, str, U
     db.session.flush()  # the instance's version check runs here, before any other write
     timers.sync(instance, wf, task)
     if returned is not None:
-        notify.item_returned(created, *returned)
+        events.item_returned(created, *returned)
     else:
         for item in created:
-            notify.work_item_created(item)
+            events.work_item_created(item)
     if engine.is_completed(wf):
         instance.status = "completed"
         if instance.kind == "main":

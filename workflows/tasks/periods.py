@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from models import Agency, Task, User, db
-from workflows import clock, cycle, holidays, queries
+from workflows import clock, holidays
 from workflows.errors import NotAllowed, NotFound
+from workflows.tasks import cycle, reads
 from workflows.tx import transaction
 from workflows.workdays import HolidayCalendar
 
@@ -259,7 +260,7 @@ def _expected(tasks: list[Task], periods_for) -> list[_Expected]:
                 out.append(_Expected("agency_report", p, agency, None, f"agency:{agency.id}:{p.key}",
                                      agency_report_title(p, agency)))
     out.sort(key=lambda e: (e.period.start, e.period.kind, e.kind != "agency_report",
-                            queries.vn_sort_key(e.agency.name), e.parent.id if e.parent else 0))
+                            reads.vn_sort_key(e.agency.name), e.parent.id if e.parent else 0))
     return out
 
 
@@ -370,7 +371,7 @@ def coverage(period_key_suffix: str) -> list[Row]:
     parents = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(parent_ids)))} if parent_ids else {}
     rows = []
     for task in reports:
-        status_key = queries.task_status(task)
+        status_key = reads.task_status(task)
         rows.append(Row(task.kind, task.lead_agency, task.title, task.due_date, status_key,
                         _bucket(status_key, task), task, parents.get(task.parent_id),
                         task.current_step, task.current_holder))
@@ -382,7 +383,7 @@ def coverage(period_key_suffix: str) -> list[Row]:
         for e in missing:
             rows.append(Row(e.kind, e.agency, e.title, due, NOT_CREATED, "overdue" if due < today else "not_reported",
                             parent=e.parent))
-    rows.sort(key=lambda r: (queries.vn_sort_key(r.agency.name), r.kind != "agency_report", r.title))
+    rows.sort(key=lambda r: (reads.vn_sort_key(r.agency.name), r.kind != "agency_report", r.title))
     return rows
 
 

@@ -1,0 +1,1 @@
+"""People, agencies, sign-in, tokens and delegations."""

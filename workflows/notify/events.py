@@ -1,0 +1,235 @@
+"""Who is told of what: the in-app notifications a step, a timer or a comment creates.
+
+``notify`` and the functions built on it run inside the caller's transaction and only add rows, so a
+step that rolls back notifies nobody. A user who takes mail gets it queued in the outbox
+(``workflows.notify.outbox``) in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import select
+
+from models import Agency, Notification, OutboxMail, Task, User, WorkItem, db
+from workflows import clock
+from workflows.notify.outbox import mail_body, mail_enabled
+
+TITLE_MAX = 500  # Notification.title, OutboxMail.subject
+LINK_MAX = 500
+KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention")
+
+
+ESCALATION_LEVELS = ("holder", "agency_head", "coordinator")
+
+
+def notify(users: Iterable[User | None], kind: str, title: str, body: str | None = None,
+           link: str | None = None, task_id: int | None = None) -> list[Notification]:
+    """Add a notification for each distinct active user and queue their mail (saved with the caller's
+    transaction; the rows are written by its commit).
+
+    A user gets an immediate mail when mail is enabled, they have an address and they did not
+    choose the daily digest; digest users' notifications wait for ``queue_digests``.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    title = _one_line(title, TITLE_MAX)
+    body = (body or "").strip() or None
+    link = link[:LINK_MAX] if link else None
+    now = clock.now()
+    send_mail = mail_enabled()
+    created = []
+    seen: set[int] = set()
+    for user in users:
+        if user is None or user.id in seen or not user.active:
+            continue
+        seen.add(user.id)
+        mail_now = send_mail and bool(user.email) and not user.email_digest
+        note = Notification(user_id=user.id, kind=kind, title=title, body=body, link=link, task_id=task_id,
+                            created_at=now, emailed=mail_now)
+        db.session.add(note)
+        created.append(note)
+        if mail_now:
+            db.session.add(OutboxMail(user_id=user.id, to_address=user.email.strip(), subject=title,
+                                      body=mail_body(title, body, link), status="pending", attempts=0,
+                                      next_attempt_at=now, created_at=now))
+    return created
+
+
+def recipients_for_item(item: WorkItem) -> list[User]:
+    """Who should act on a work item: its claimer, else the agency's active holders of its role."""
+    if item.claimed_by is not None and item.claimed_by.active:
+        return [item.claimed_by]
+    if item.agency_id is None:
+        return []
+    return _users_with_role(item.role, agency_ids={item.agency_id})
+
+
+def work_item_created(item: WorkItem) -> list[Notification]:
+    task = item.task
+    lines = [f"Nhiệm vụ: {_task_label(task, full=True)}", f"Bước cần xử lý: {item.step_name}"]
+    if item.agency is not None:
+        lines.append(f"Đơn vị: {item.agency.name}")
+    if task.due_date:
+        lines.append(f"Thời hạn: {_date(task.due_date)}")
+    return notify(recipients_for_item(item), "new_item", f"Việc mới: {item.step_name} — {_task_label(task)}",
+                  "\n".join(lines), _task_link(task), task.id)
+
+
+def item_returned(new_items: Iterable[WorkItem], from_step: str, reason: str, actor: User | None) -> list[Notification]:
+    """Tell whoever holds the items a return created why the file came back (not the actor)."""
+    created = []
+    for item in new_items:
+        task = item.task
+        users = [u for u in recipients_for_item(item) if actor is None or u.id != actor.id]
+        lines = [f"Nhiệm vụ: {_task_label(task, full=True)}",
+                 f"Bước “{from_step}” đã trả lại hồ sơ về bước “{item.step_name}”."]
+        if actor is not None:
+            lines.append(f"Người trả lại: {actor.full_name}")
+        lines.append(f"Lý do: {reason}")
+        created += notify(users, "returned",
+                          f"Hồ sơ bị trả lại: {item.step_name} — {_task_label(task)}. Lý do: {_one_line(reason, 200)}",
+                          "\n".join(lines), _task_link(task), task.id)
+    return created
+
+
+def reminder(task: Task, items: Iterable[WorkItem]) -> list[Notification]:
+    """Remind the holders of a task's open items that the due date is near."""
+    items = list(items)
+    due = _due_of(task, items)
+    title = f"Sắp đến hạn ({_date(due)}): {_task_label(task)}" if due else f"Nhắc việc: {_task_label(task)}"
+    lines = [f"Nhiệm vụ: {_task_label(task, full=True)}"]
+    if due:
+        lines.append(f"Thời hạn: {_date(due)}")
+    lines += _waiting_lines(items)
+    users = [u for item in items for u in recipients_for_item(item)]
+    return notify(users, "reminder", title, "\n".join(lines), _task_link(task), task.id)
+
+
+def escalation(task: Task, items: Iterable[WorkItem], level: str) -> list[Notification]:
+    """Tell the agency heads of the items' agencies ("agency_head"), every coordinator
+    ("coordinator") or the holders themselves ("holder") that a task is overdue."""
+    items = list(items)
+    if level == "agency_head":
+        users = _users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id})
+    elif level == "coordinator":
+        users = _users_with_role("coordinator")
+    elif level == "holder":
+        users = [u for item in items for u in recipients_for_item(item)]
+    else:
+        raise ValueError(f"unknown escalation level {level!r}")
+    due = _due_of(task, items)
+    lines = [f"Nhiệm vụ: {_task_label(task, full=True)}"]
+    if due:
+        late = (clock.today() - due).days
+        lines.append(f"Thời hạn: {_date(due)}" + (f" (đã quá {late} ngày)" if late > 0 else ""))
+    lines += _waiting_lines(items)
+    return notify(users, "escalation", f"Quá hạn: {_task_label(task)}", "\n".join(lines), _task_link(task), task.id)
+
+
+def extension_decided(task: Task, approved: bool, new_due: date | None, reason: str | None,
+                      requester: User | None) -> list[Notification]:
+    """Tell the person who asked for more time what was decided."""
+    if approved:
+        title = f"Gia hạn được chấp thuận: {_task_label(task)}"
+        if new_due:
+            title += f" — hạn mới {_date(new_due)}"
+        lines = [f"Nhiệm vụ: {_task_label(task, full=True)}", "Đề nghị gia hạn đã được chấp thuận."]
+        if new_due:
+            lines.append(f"Thời hạn mới: {_date(new_due)}")
+    else:
+        title = f"Đề nghị gia hạn không được chấp thuận: {_task_label(task)}"
+        lines = [f"Nhiệm vụ: {_task_label(task, full=True)}", "Đề nghị gia hạn không được chấp thuận."]
+        if task.due_date:
+            lines.append(f"Thời hạn giữ nguyên: {_date(task.due_date)}")
+    if reason and reason.strip():
+        lines.append(f"Lý do: {reason.strip()}")
+    return notify([requester], "extension", title, "\n".join(lines), _task_link(task), task.id)
+
+
+# Who of a mentioned agency is told: the people who work on tasks (not administrators or viewers).
+MENTION_ROLES = ("agency_head", "officer", "coordinator", "appraiser", "approver")
+
+
+def comment_posted(task: Task, author: User, text: str, mentioned: Iterable[Agency], items: Iterable[WorkItem],
+                   link: str | None = None, involved_agency_ids: set[int] | None = None) -> list[Notification]:
+    """Tell the people of each mentioned agency who work on tasks ("mention"), then whoever holds an
+    open work item of the task ("comment"), what was written; never the author, once each.
+
+    A mentioned agency outside ``involved_agency_ids`` cannot open the task: its people get the
+    whole text in the notification and no link to a page they may not see.
+    """
+    who = author.full_name + (f" ({author.agency.name})" if author.agency else "")
+    mentioned = list(mentioned)
+    lines = [f"Nhiệm vụ: {_task_label(task, full=True)}", f"Người viết: {who}"]
+    if mentioned:
+        lines.append("Nhắc đến: " + "; ".join(a.name for a in mentioned))
+    body = "\n".join([*lines, "", text])
+    outside = body + ("\n\nĐơn vị của bạn không tham gia nhiệm vụ này nên không mở được trang nhiệm vụ; "
+                      f"vui lòng trả lời trực tiếp {who}.")
+    link = link or _task_link(task)
+    done = {author.id}
+    created = []
+    for agency in mentioned:
+        users = [u for role in MENTION_ROLES for u in _users_with_role(role, agency_ids={agency.id})
+                 if u.id not in done]
+        title = f"{author.full_name} nhắc đến {agency.name} trong trao đổi về nhiệm vụ {_task_label(task)}"
+        if involved_agency_ids is None or agency.id in involved_agency_ids:
+            created += notify(users, "mention", title, body, link, task.id)
+        else:
+            created += notify([u for u in users if u.sees_everything], "mention", title, body, link, task.id)
+            created += notify([u for u in users if not u.sees_everything], "mention", title, outside, None, task.id)
+        done.update(u.id for u in users)
+    holders = [u for item in items for u in recipients_for_item(item) if u.id not in done]
+    created += notify(holders, "comment", f"Trao đổi mới của {author.full_name} về nhiệm vụ {_task_label(task)}",
+                      body, link, task.id)
+    return created
+
+
+def _users_with_role(role: str, agency_ids: set[int] | None = None) -> list[User]:
+    query = select(User).where(User.active.is_(True), User.roles_text.contains(role)).order_by(User.id)
+    if agency_ids is not None:
+        if not agency_ids:
+            return []
+        query = query.where(User.agency_id.in_(agency_ids))
+    # roles are stored as "a,b"; the LIKE above only narrows, has_role decides
+    return [u for u in db.session.scalars(query) if u.has_role(role)]
+
+
+def _task_label(task: Task, full: bool = False) -> str:
+    title = task.title if full else _one_line(task.title, 120)
+    return f"{task.code} {title}" if task.code else title
+
+
+def _task_link(task: Task) -> str:
+    return f"/tasks/{task.id}"
+
+
+def _due_of(task: Task, items: list[WorkItem]) -> date | None:
+    if task.due_date:
+        return task.due_date
+    dues = [i.due_at.date() for i in items if i.due_at]
+    return min(dues) if dues else None
+
+
+def _waiting_lines(items: list[WorkItem]) -> list[str]:
+    if not items:
+        return []
+    lines = ["Đang chờ xử lý:"]
+    for item in items:
+        holder = item.claimed_by.full_name if item.claimed_by else "chưa ai nhận"
+        agency = item.agency.name if item.agency else "?"
+        lines.append(f"- {item.step_name} — {agency} (người giữ: {holder}), "
+                     f"từ {_date(clock.to_local(item.created_at).date())}")
+    return lines
+
+
+def _date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _one_line(text: str | None, limit: int) -> str:
+    """Collapse whitespace (mail headers cannot hold line breaks) and cut to ``limit`` characters."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"

@@ -1,0 +1,263 @@
+"""The mail outbox: queued in the step's transaction, sent later by the worker.
+
+A failing mail server never blocks or rolls back a workflow step; its failures stay visible to
+administrators with the number of attempts and the last error.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from models import Notification, OutboxMail, User, db
+from workflows import clock
+from workflows.errors import Conflict, NotAllowed, NotFound
+from workflows.tx import transaction
+
+# Minutes to wait after the 1st, 2nd, … failed attempt; the last value repeats.
+BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
+
+
+DIGEST_MAX_LINES = 100  # a digest lists at most this many notifications, then says how many more
+
+
+CONFIG_DEFAULTS = {
+    "MAIL_ENABLED": False,
+    "MAIL_SERVER": "127.0.0.1",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "theodoi@localhost",
+    "MAIL_MAX_ATTEMPTS": 6,
+    "APP_BASE_URL": "http://127.0.0.1:5000",
+}
+
+
+SMTP_TIMEOUT = 10
+
+
+
+
+
+
+ERROR_MAX = 2000
+
+
+MAIL_FOOTER = "Thư gửi tự động từ Hệ thống theo dõi nhiệm vụ. Vui lòng không trả lời thư này."
+
+
+def config(key: str):
+    """A mail setting from the application config, or its default."""
+    return current_app.config.get(key, CONFIG_DEFAULTS[key])
+
+
+def mail_enabled() -> bool:
+    return bool(config("MAIL_ENABLED"))
+
+
+def send_pending(limit: int = 50) -> dict[str, int]:
+    """Send up to ``limit`` due mails in one transaction; returns counts of sent, failed, retried.
+
+    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so that several workers never send the same
+    mail (PostgreSQL; SQLite runs one writer anyway). A failed attempt is retried after a growing
+    delay and given up ("failed") after MAIL_MAX_ATTEMPTS. Nothing is sent while mail is disabled.
+    """
+    result = {"sent": 0, "failed": 0, "retried": 0}
+    if not mail_enabled():
+        return result
+    last_error = None
+    with transaction():
+        now = clock.now()
+        mails = list(db.session.scalars(
+            select(OutboxMail).where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)
+            .with_for_update(skip_locked=True)))
+        if not mails:
+            return result
+        max_attempts = int(config("MAIL_MAX_ATTEMPTS"))
+        smtp: smtplib.SMTP | None = None
+        # Once the server cannot be reached, the rest of the batch fails the same way without
+        # waiting for one connection timeout per mail.
+        unreachable: str | None = None
+        try:
+            for mail in mails:
+                error = unreachable
+                if error is None:
+                    try:
+                        message = _message(mail)
+                    except Exception as exc:  # a malformed address or header: this mail only
+                        error = _describe(exc)
+                if error is None and smtp is None:
+                    try:
+                        smtp = _connect()
+                    except Exception as exc:
+                        error = unreachable = _describe(exc)
+                if error is None:
+                    try:
+                        smtp.send_message(message)
+                    except Exception as exc:
+                        error = _describe(exc)
+                        if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+                            _close(smtp)  # the connection may be unusable; reconnect for the next mail
+                            smtp = None
+                mail.attempts += 1
+                if error is None:
+                    mail.status, mail.sent_at = "sent", clock.now()
+                    result["sent"] += 1
+                    continue
+                mail.last_error = error
+                last_error = error
+                if mail.attempts >= max_attempts:
+                    mail.status = "failed"
+                    result["failed"] += 1
+                else:
+                    mail.next_attempt_at = now + timedelta(minutes=_backoff(mail.attempts))
+                    result["retried"] += 1
+        finally:
+            _close(smtp)
+    if result["failed"] or result["retried"]:
+        current_app.logger.warning("outbox: %s sent, %s to retry, %s given up; last error: %s",
+                                   result["sent"], result["retried"], result["failed"], last_error)
+    return result
+
+
+def queue_digests(now: datetime | None = None) -> int:
+    """Queue one mail per digest user listing their notifications not yet mailed; returns how many.
+
+    The notifications are marked mailed in the same transaction. The worker calls it once a day.
+    """
+    if not mail_enabled():
+        return 0
+    now = now or clock.now()
+    queued = 0
+    with transaction():
+        rows = db.session.execute(
+            select(Notification, User).join(User, User.id == Notification.user_id)
+            .where(User.email_digest.is_(True), User.active.is_(True), User.email.is_not(None), User.email != "",
+                   Notification.emailed.is_(False), Notification.created_at <= now)
+            .order_by(User.id, Notification.created_at, Notification.id)).all()
+        by_user: dict[int, tuple[User, list[Notification]]] = {}
+        for note, user in rows:
+            by_user.setdefault(user.id, (user, []))[1].append(note)
+        for user, notes in by_user.values():
+            subject = f"Tổng hợp thông báo ngày {clock.to_local(now).date():%d/%m/%Y}: {len(notes)} thông báo"
+            db.session.add(OutboxMail(user_id=user.id, to_address=user.email.strip(), subject=subject,
+                                      body=_digest_body(notes), status="pending", attempts=0,
+                                      next_attempt_at=now, created_at=now))
+            for note in notes:
+                note.emailed = True
+            queued += 1
+    return queued
+
+
+def mail_queue(page: int = 1, per_page: int = 50):
+    """Mails not sent yet, the given-up ones first (a Flask-SQLAlchemy Pagination)."""
+    query = (select(OutboxMail).where(OutboxMail.status.in_(("pending", "failed")))
+             .order_by(case((OutboxMail.status == "failed", 0), else_=1), OutboxMail.next_attempt_at, OutboxMail.id))
+    return db.paginate(query, page=min(page, 100_000), per_page=per_page, error_out=False, count=True)
+
+
+def mail_counts() -> dict[str, int]:
+    counts = dict(db.session.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all())
+    return {status: counts.get(status, 0) for status in ("pending", "failed", "sent")}
+
+
+def retry_mail(user: User, mail_id: int) -> OutboxMail:
+    """Put a pending or given-up mail back in the queue for the next run (administrators). One transaction.
+
+    The attempt count is kept: a given-up mail gets one more attempt per manual retry.
+    """
+    if not user.has_role("admin"):
+        raise NotAllowed("Chỉ quản trị hệ thống được gửi lại thư.")
+    with transaction():
+        mail = db.session.get(OutboxMail, mail_id)
+        if mail is None:
+            raise NotFound("Không tìm thấy thư.")
+        if mail.status == "sent":
+            raise Conflict("Thư này đã được gửi.")
+        mail.status = "pending"
+        mail.next_attempt_at = clock.now()
+    return mail
+
+
+def _absolute(link: str) -> str:
+    if link.startswith(("http://", "https://")):
+        return link
+    return str(config("APP_BASE_URL")).rstrip("/") + "/" + link.lstrip("/")
+
+
+def mail_body(title: str, body: str | None, link: str | None) -> str:
+    parts = [title]
+    if body:
+        parts += ["", body]
+    if link:
+        parts += ["", f"Xem chi tiết: {_absolute(link)}"]
+    parts += ["", "--", MAIL_FOOTER]
+    return "\n".join(parts) + "\n"
+
+
+def _digest_body(notes: list[Notification]) -> str:
+    lines = [f"Bạn có {len(notes)} thông báo mới trên Hệ thống theo dõi nhiệm vụ:", ""]
+    for note in notes[:DIGEST_MAX_LINES]:
+        when = clock.to_local(note.created_at).strftime("%H:%M %d/%m/%Y")
+        lines.append(f"- {when}: {note.title}")
+        if note.link:
+            lines.append(f"  {_absolute(note.link)}")
+    if len(notes) > DIGEST_MAX_LINES:
+        lines.append(f"… và {len(notes) - DIGEST_MAX_LINES} thông báo khác.")
+    lines += ["", f"Xem tất cả thông báo: {_absolute('/notifications')}", "", "--", MAIL_FOOTER]
+    return "\n".join(lines) + "\n"
+
+
+def _backoff(attempts: int) -> int:
+    return BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
+
+
+def _describe(exc: Exception) -> str:
+    return (str(exc) or type(exc).__name__)[:ERROR_MAX]
+
+
+def _connect() -> smtplib.SMTP:
+    smtp = smtplib.SMTP(config("MAIL_SERVER"), int(config("MAIL_PORT")), timeout=SMTP_TIMEOUT)
+    try:
+        if config("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config("MAIL_USERNAME"):
+            smtp.login(config("MAIL_USERNAME"), config("MAIL_PASSWORD") or "")
+    except Exception:
+        _close(smtp)
+        raise
+    return smtp
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is None:
+        return
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        smtp.close()
+
+
+def _message(mail: OutboxMail) -> EmailMessage:
+    sender = str(config("MAIL_FROM"))
+    msg = EmailMessage()
+    msg["Subject"] = mail.subject
+    msg["From"] = sender
+    msg["To"] = mail.to_address
+    msg["Date"] = format_datetime(clock.now().replace(tzinfo=UTC))
+    # an explicit domain: make_msgid() would otherwise ask DNS for this host's name
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip("<> ") or "localhost")
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
+    # quoted-printable keeps the body 7-bit, whatever the server says about 8BITMIME
+    msg.set_content(mail.body, charset="utf-8", cte="quoted-printable")
+    return msg

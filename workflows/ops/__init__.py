@@ -1,0 +1,1 @@
+"""Operations: backup, restore and health."""

@@ -1,0 +1,1 @@
+"""The process engine and its models: the only package that knows BPMN."""

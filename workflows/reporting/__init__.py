@@ -1,0 +1,1 @@
+"""Progress figures, charts, monitoring and the official exports."""

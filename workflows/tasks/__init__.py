@@ -1,0 +1,1 @@
+"""Tasks and their work: creating, acting, deadlines, reminders, periods, indicators, reads."""
