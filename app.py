@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from models import db, login_manager, migrate
+from workflows import settings
 from workflows.errors import N_
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -38,49 +39,21 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def configure(app: Flask, overrides: dict) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(settings.from_environment(os.environ))  # the product's own settings, each default once
+    cookies_secure = os.environ.get("COOKIE_SECURE", "0") == "1"  # required behind HTTPS in production
     app.config.update(
         SQLALCHEMY_DATABASE_URI=os.environ.get(
             "DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'app.db'}"),
         SECRET_KEY=os.environ.get("SECRET_KEY") or _local_secret(app),
-        UPLOAD_FOLDER=os.environ.get("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads")),
-        MAX_UPLOAD_BYTES=int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
-        COORDINATING_AGENCY=os.environ.get("COORDINATING_AGENCY", "Sở Khoa học và Công nghệ"),
-        # Exported reports (NĐ 30/2020 heading and signature): the place on the date line, the body above the
-        # coordinating agency (default "UBND tỉnh <place>") and the signer's title ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC").
-        REPORT_PLACE=os.environ.get("REPORT_PLACE", "Thanh Hóa"),
-        REPORT_PARENT_AGENCY=os.environ.get("REPORT_PARENT_AGENCY") or None,
-        REPORT_SIGNER_TITLE=os.environ.get("REPORT_SIGNER_TITLE", "GIÁM ĐỐC").replace("\\n", "\n"),
-        ASSIGNING_AUTHORITY=os.environ.get("ASSIGNING_AUTHORITY", "UBND tỉnh"),  # decides on extensions
-        MAIL_ENABLED=os.environ.get("MAIL_ENABLED", "0") == "1",
-        MAIL_SERVER=os.environ.get("MAIL_SERVER", "127.0.0.1"),
-        MAIL_PORT=int(os.environ.get("MAIL_PORT", "25")),
-        MAIL_USE_TLS=os.environ.get("MAIL_USE_TLS", "0") == "1",
-        MAIL_USERNAME=os.environ.get("MAIL_USERNAME") or None,
-        MAIL_PASSWORD=os.environ.get("MAIL_PASSWORD") or None,
-        MAIL_FROM=os.environ.get("MAIL_FROM", "theodoi@localhost"),
-        MAIL_MAX_ATTEMPTS=int(os.environ.get("MAIL_MAX_ATTEMPTS", "6")),
-        APP_BASE_URL=os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000"),
-        DUE_SOON_DAYS=int(os.environ.get("DUE_SOON_DAYS", "3")),
-        STUCK_DAYS=int(os.environ.get("STUCK_DAYS", "10")),  # "tồn đọng": waiting longer at one step
-        SHOW_DEMO_ACCOUNTS=os.environ.get("SHOW_DEMO_ACCOUNTS", "0") == "1",
+        UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"] or str(Path(app.instance_path) / "uploads"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        # COOKIE_SECURE=1 is required behind HTTPS in production; 0 suits the embedded http://127.0.0.1 default.
-        SESSION_COOKIE_SECURE=os.environ.get("COOKIE_SECURE", "0") == "1",
-        REMEMBER_COOKIE_SECURE=os.environ.get("COOKIE_SECURE", "0") == "1",
-        IDLE_TIMEOUT_MINUTES=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),  # 0 turns it off
-        RATELIMIT_ENABLED=os.environ.get("RATELIMIT_ENABLED", "1") == "1",
-        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),  # redis://… for several workers
-        LOGIN_RATE_LIMIT=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),  # per IP, POST /login and /api/v1/token
-        LOGIN_MAX_FAILURES=int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
-        LOGIN_LOCK_MINUTES=int(os.environ.get("LOGIN_LOCK_MINUTES", "15")),
-        TRUST_PROXY_HOPS=int(os.environ.get("TRUST_PROXY_HOPS", "0")),  # proxies in front that set X-Forwarded-For
+        SESSION_COOKIE_SECURE=cookies_secure,
+        REMEMBER_COOKIE_SECURE=cookies_secure,
         DEPLOY_MODELS_ON_START=True,
-        PASSWORD_HASH_METHOD="scrypt",
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
-        LOG_FORMAT=os.environ.get("LOG_FORMAT", "plain"),  # json: one JSON object per line (gunicorn.conf.py)
     )
     app.config.update(overrides)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] * 3 + 1024 * 1024

@@ -37,7 +37,7 @@ TASK_READERS = OVERSIGHT | {"head", "officer", "collab_a"}  # the lead and the c
 LEAD_OFFICER = frozenset({"officer"})  # the draft waits on the lead agency's officer
 LEAD_PEOPLE = frozenset({"head", "officer"})
 COMMENTERS = frozenset({"head", "officer", "collab_a", "coord", "x_coord"})  # involved agencies and coordinators
-FILE_READERS = TASK_READERS - {"approver", "viewer", "x_approver"}  # reads.can_download
+FILE_READERS = TASK_READERS - {"approver", "viewer", "x_approver"}  # access.can_download
 
 # (endpoint or "blueprint.*", method) -> PUBLIC or the principals who may reach it. Exact keys win.
 RULES: dict[tuple[str, str], str | frozenset] = {

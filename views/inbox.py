@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from views.forms import DelegationForm, attach_errors
 from views.helpers import home_url
 from views.i18n import label
+from workflows import access
 from workflows.accounts import people
 from workflows.errors import Invalid
 from workflows.tasks import reads
@@ -35,7 +36,7 @@ def _delegation_form() -> DelegationForm:
 def _render(form: DelegationForm, status: int = 200):
     page = reads.inbox(current_user, page=request.args.get("page", 1, type=int))
     return render_template("inbox.html", page=page, form=form, delegations=people.delegations_of(current_user),
-                           acting_for=reads.delegators(current_user)), status
+                           acting_for=access.delegators(current_user)), status
 
 
 @bp.route("/inbox")

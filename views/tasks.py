@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from views.forms import CommentForm, ExtensionForm, TaskForm, action_form, attach_errors
 from views.i18n import domain_message
+from workflows import access
 from workflows.errors import Invalid
 from workflows.process import catalog, diagram
 from workflows.reporting import progress
@@ -68,7 +69,7 @@ def _forms_for(items) -> dict:
     """The action form of each open item this user may act on (bound to the POST, if any)."""
     forms = {}
     for item in items:
-        if cycle.can_act(current_user, item):
+        if access.can_act(current_user, item):
             officers = (reads.agency_officers(item.agency_id)
                         if any(f["type"] == "user" for f in item.fields) else ())
             forms[item.id] = action_form(item.fields, item.decisions, prefix=f"wi{item.id}", officers=officers)
@@ -80,7 +81,7 @@ def _render_task(task, items, forms=None, status=200, extension_form=None, comme
     if forms is None:
         forms = _forms_for(items)
     history, files = reads.history(task), reads.attachments(task)
-    if extension_form is None and reads.can_request_extension(current_user, task):
+    if extension_form is None and access.can_request_extension(current_user, task):
         extension_form = ExtensionForm()
     if comment_form is None and comments.can_comment(current_user, task):
         comment_form = CommentForm(prefix="comment", formdata=None)
@@ -90,7 +91,7 @@ def _render_task(task, items, forms=None, status=200, extension_form=None, comme
         "tasks/show.html", task=task, items=items, forms=forms,
         history=history, recorded=reads.recorded_values(task, history, files),
         attachments=files, adjustments=reads.adjustments(task),
-        can_download=reads.can_download(current_user, task),
+        can_download=access.can_download(current_user, task),
         pending_return=reads.pending_return(task), pending_extension=reads.pending_extension(task),
         extension_form=extension_form, comment_form=comment_form,
         diagrams=diagram.task_diagrams(task), diagram_legend=diagram.legend(),
@@ -125,7 +126,7 @@ def diagram_svg(task_id: int):
 @login_required
 def complete(item_id: int):
     item = reads.get_work_item(current_user, item_id)
-    cycle.ensure_can_act(item, current_user)  # 409 with who did it, or 403
+    access.ensure_can_act(item, current_user)  # 409 with who did it, or 403
     items = reads.open_items(item.task)
     forms = _forms_for(items)
     form = forms[item.id]

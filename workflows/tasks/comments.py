@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from models import Agency, AuditEvent, Task, User, db
-from workflows import clock
+from workflows import access, clock
 from workflows.errors import N_, Invalid, Message, NotAllowed
 from workflows.notify import events
 from workflows.tasks import reads
@@ -28,7 +28,7 @@ def can_comment(user: User, task: Task) -> bool:
     """People of the agencies involved in the task (lead, collaborating, holding a step), and coordinators."""
     if user.has_role("coordinator"):
         return True
-    return user.agency_id is not None and user.agency_id in reads.involved_agency_ids(task)
+    return user.agency_id is not None and user.agency_id in access.involved_agency_ids(task)
 
 
 def ensure_can_comment(user: User, task: Task) -> None:
@@ -39,7 +39,7 @@ def ensure_can_comment(user: User, task: Task) -> None:
 def mention_choices(task: Task) -> tuple[list[tuple[Agency, str]], list[Agency]]:
     """Agencies to mention: the task's own with their part in it (lead first, then in Vietnamese
     alphabetical order) and every other active agency."""
-    parts = {agency_id: N_("xử lý một bước") for agency_id in reads.involved_agency_ids(task)}
+    parts = {agency_id: N_("xử lý một bước") for agency_id in access.involved_agency_ids(task)}
     standing = reads.agency_by_name(current_app.config.get("COORDINATING_AGENCY"))
     if standing is not None:
         parts[standing.id] = N_("Tổ giúp việc")
@@ -92,7 +92,7 @@ def add_comment(user: User, task: Task, body: str | None,
         db.session.add(event)
         db.session.flush()
         events.comment_posted(task, user, text, mentioned, reads.open_items(task), f"/tasks/{task.id}#e{event.id}",
-                              reads.involved_agency_ids(task))
+                              access.involved_agency_ids(task))
     return event
 
 

@@ -29,7 +29,7 @@ from models import (
     WorkItem,
     db,
 )
-from workflows import clock
+from workflows import access, clock
 from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from workflows.notify import events
 from workflows.process import catalog, engine, timers
@@ -318,7 +318,7 @@ def _indicator_report_finished(wf, task: Task) -> None:
 def claim(work_item_id: int, user: User) -> WorkItem:
     with transaction():
         item, _ = _locked_item(work_item_id)
-        _check_can_act(user, item)
+        access.check_can_act(user, item)
         if item.claimed_by_id == user.id:
             return item
         item.claimed_by = user
@@ -332,7 +332,7 @@ def reassign(work_item_id: int, head: User, username: str) -> WorkItem:
     with transaction():
         item, _ = _locked_item(work_item_id)
         if item.status != "open":
-            raise _already_done(item)
+            raise access.already_done(item)
         if not (head.has_role("agency_head") and head.agency_id == item.agency_id):
             raise NotAllowed("Chỉ lãnh đạo đơn vị đang giữ việc được giao lại việc này.")
         target = db.session.scalar(select(User).where(User.username == username))
@@ -378,7 +378,7 @@ def complete(work_item_id: int, user: User, decision: str, comment: str | None =
         if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
             raise
         item = db.session.get(WorkItem, work_item_id)
-        raise _already_done(item) if item and item.status != "open" else Conflict(
+        raise access.already_done(item) if item and item.status != "open" else Conflict(
             "Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.") from exc
 
 
@@ -387,8 +387,8 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
     instance, task_items = _locked_item_and_open_items(work_item_id)
     item = next(i for i in task_items if i.id == work_item_id)
     if item.status != "open":
-        raise _already_done(item)
-    _check_can_act(user, item)
+        raise access.already_done(item)
+    access.check_can_act(user, item)
     wf = catalog.restore(instance)
     step = engine.step(wf, item.engine_task_id)
     if step is None:
@@ -429,7 +429,7 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str | None,
         current_app.logger.exception("engine refused work item %s", item.id)
         raise Invalid("Quy trình không chuyển được bước: %(reason)s", reason=exc) from exc
 
-    principal = acting_for(user, item)
+    principal = access.acting_for(user, item)
     item.status = "done"
     item.decision = decision
     item.comment = comment or None
@@ -528,50 +528,6 @@ def _locked_item_and_open_items(work_item_id: int) -> tuple[ProcessInstance, lis
         .options(joinedload(WorkItem.task)).order_by(WorkItem.id)
         .execution_options(populate_existing=True)).unique())
     return instance, items
-
-
-def _already_done(item: WorkItem) -> Conflict:
-    if item.status == "done" and item.completed_by is not None:
-        when = clock.to_local(item.completed_at)
-        return Conflict("Việc này đã được %(name)s xử lý lúc %(time)s ngày %(date)s.", name=item.completed_by.full_name,
-                        time=when.strftime("%H:%M"), date=when.strftime("%d/%m/%Y"))
-    return Conflict("Việc này không còn chờ xử lý (quy trình đã chuyển sang bước khác).")
-
-
-def _may_act_itself(user: User, item: WorkItem) -> bool:
-    return (user.is_authenticated and user.active and item.status == "open"
-            and item.role in user.roles and item.agency_id is not None
-            and item.agency_id == user.agency_id
-            and item.claimed_by_id in (None, user.id))
-
-
-def acting_for(user: User, item: WorkItem) -> User | None:
-    """Whom ``user`` acts for on ``item``: themselves, an absent colleague who delegated to them, or no one."""
-    if _may_act_itself(user, item):
-        return user
-    if not (user.is_authenticated and user.active) or item.agency_id != user.agency_id:
-        return None
-    return next((d for d in reads.delegators(user) if _may_act_itself(d, item)), None)
-
-
-def can_act(user: User, item: WorkItem) -> bool:
-    return acting_for(user, item) is not None
-
-
-def ensure_can_act(item: WorkItem, user: User) -> None:
-    """Raise Conflict (already done, naming who) or NotAllowed unless ``user`` may act now."""
-    if item.status != "open":
-        raise _already_done(item)
-    _check_can_act(user, item)
-
-
-def _check_can_act(user: User, item: WorkItem) -> None:
-    if can_act(user, item):
-        return
-    if (item.claimed_by_id not in (None, user.id) and item.role in user.roles
-            and item.agency_id == user.agency_id):
-        raise NotAllowed("Việc này đang do %(name)s xử lý.", name=item.claimed_by.full_name)
-    raise NotAllowed("Bạn không có quyền xử lý việc này.")
 
 
 def _open_items(instance_id: int) -> list[WorkItem]:

@@ -276,7 +276,7 @@ def group_page(key: int, user: User | None = None) -> GroupPage:
 
 
 def _viewable_tasks(user: User, task_ids: list[int]) -> set[int]:
-    """The report tasks ``user`` may open, as ``reads.can_view`` decides, in one query."""
+    """The report tasks ``user`` may open, as ``access.can_view`` decides, in one query."""
     if not task_ids or user.sees_everything:
         return set(task_ids)
     if user.agency_id is None:

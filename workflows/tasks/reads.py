@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
 from models import (
@@ -19,15 +19,13 @@ from models import (
     Attachment,
     AuditEvent,
     DeadlineAdjustment,
-    Delegation,
     ProcessInstance,
     Task,
     User,
     WorkItem,
     db,
-    task_collaborators,
 )
-from workflows import clock
+from workflows import access, clock
 from workflows.errors import NotAllowed, NotFound
 from workflows.tasks import search, status
 
@@ -42,44 +40,17 @@ def task_status(task: Task) -> str:
     return status.compute(task, clock.today(), due_soon_days())
 
 
-def delegators(user: User) -> list[User]:
-    """Colleagues away today who named ``user`` to act on their behalf."""
-    today = clock.today()
-    return list(db.session.scalars(select(User).join(Delegation, Delegation.user_id == User.id).where(
-        Delegation.delegate_id == user.id, Delegation.cancelled_at.is_(None), Delegation.starts_on <= today,
-        Delegation.ends_on >= today, User.active.is_(True), User.agency_id == user.agency_id)))
-
-
-def _inbox_clause(user: User):
-    people = [user, *delegators(user)]
-    mine = WorkItem.claimed_by_id.in_([p.id for p in people])
-    roles = sorted({r for p in people for r in p.roles})
-    if user.agency_id is None or not roles:
-        return and_(WorkItem.status == "open", mine)
-    queue = and_(WorkItem.claimed_by_id.is_(None), WorkItem.agency_id == user.agency_id, WorkItem.role.in_(roles))
-    return and_(WorkItem.status == "open", or_(mine, queue))
-
-
 def inbox(user: User, page: int = 1, per_page: int = PER_PAGE):
     """My claimed items plus my agency's unclaimed items for my roles, soonest deadline first."""
     query = (select(WorkItem).join(Task, Task.id == WorkItem.task_id)
              .options(joinedload(WorkItem.task))
-             .where(_inbox_clause(user))
+             .where(access.inbox_clause(user))
              .order_by(Task.due_date.is_(None), Task.due_date, WorkItem.created_at, WorkItem.id))
     return db.paginate(query, page=min(page, 100_000), per_page=per_page, error_out=False, count=True)
 
 
 def inbox_count(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(WorkItem).where(_inbox_clause(user)))
-
-
-def _involved_agencies_clause(agency_id: int):
-    return or_(
-        Task.lead_agency_id == agency_id,
-        exists().where(task_collaborators.c.task_id == Task.id,
-                       task_collaborators.c.agency_id == agency_id),
-        exists().where(WorkItem.task_id == Task.id, WorkItem.agency_id == agency_id),
-    )
+    return db.session.scalar(select(func.count()).select_from(WorkItem).where(access.inbox_clause(user)))
 
 
 @dataclass
@@ -97,9 +68,9 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
         if user.agency_id is None:
             query = query.where(False)
         else:
-            query = query.where(_involved_agencies_clause(user.agency_id))
+            query = query.where(access.involved_clause(user.agency_id))
     if filters.agency_id:
-        query = query.where(_involved_agencies_clause(filters.agency_id))
+        query = query.where(access.involved_clause(filters.agency_id))
     if filters.status in status.STATUSES:
         query = query.where(status.clause(filters.status, clock.today(), due_soon_days()))
     if filters.step:
@@ -114,36 +85,11 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
     return db.paginate(query, page=min(page, 100_000), per_page=per_page, error_out=False, count=True)
 
 
-def involved_agency_ids(task: Task) -> set[int]:
-    ids = {task.lead_agency_id, *(a.id for a in task.collaborating_agencies)}
-    ids.update(db.session.scalars(select(WorkItem.agency_id).where(
-        WorkItem.task_id == task.id, WorkItem.agency_id.is_not(None)).distinct()))
-    return ids
-
-
-def can_view(user: User, task: Task) -> bool:
-    return user.sees_everything or user.agency_id in involved_agency_ids(task)
-
-
-def can_request_extension(user: User, task: Task) -> bool:
-    """Officers and heads of the lead agency, while the task runs and no request is pending."""
-    if task.state == "done" or task.lead_agency_id != user.agency_id or not user.has_role("officer", "agency_head"):
-        return False
-    return db.session.scalar(select(ProcessInstance.id).where(
-        ProcessInstance.task_id == task.id, ProcessInstance.kind == "extension",
-        ProcessInstance.status == "running")) is None
-
-
-def can_download(user: User, task: Task) -> bool:
-    """People of the agencies involved, and the coordinators."""
-    return user.has_role("coordinator", "admin") or user.agency_id in involved_agency_ids(task)
-
-
 def get_task(user: User, task_id: int) -> Task:
     task = db.session.get(Task, task_id)
     if task is None:
         raise NotFound("Không tìm thấy nhiệm vụ.")
-    if not can_view(user, task):
+    if not access.can_view(user, task):
         raise NotAllowed("Nhiệm vụ này không thuộc đơn vị của bạn.")
     return task
 
@@ -240,7 +186,7 @@ def get_attachment(user: User, attachment_id: int) -> Attachment:
     if attachment is None:
         raise NotFound("Không tìm thấy tệp.")
     task = db.session.get(Task, attachment.task_id)
-    if not can_download(user, task):
+    if not access.can_download(user, task):
         raise NotAllowed("Bạn không có quyền tải tệp này.")
     return attachment
 

@@ -1,0 +1,106 @@
+"""The product's settings: each one named once, with its default, its type and its environment variable.
+
+``create_app`` reads them from the environment (``from_environment``); the code reads them with ``get`` —
+the application's value, or the default outside an application (scripts, pure tests). Flask's own keys
+(cookies, the database URI, …) stay in ``app.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+
+
+def _flag(text: str) -> bool:
+    return text == "1"
+
+
+def _megabytes(text: str) -> int:
+    return int(text) * 1024 * 1024
+
+
+def _optional(text: str) -> str | None:
+    return text or None
+
+
+def _lines(text: str) -> str:
+    return text.replace("\\n", "\n")  # "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC" in one environment line
+
+
+@dataclass(frozen=True)
+class Setting:
+    default: Any
+    env: str | None = None  # the environment variable that sets it, if any
+    parse: Callable[[str], Any] = str  # how that variable's text is read
+
+
+SETTINGS: dict[str, Setting] = {
+    # who the province's bodies are
+    "COORDINATING_AGENCY": Setting("Sở Khoa học và Công nghệ", "COORDINATING_AGENCY"),  # the standing agency
+    "ASSIGNING_AUTHORITY": Setting("UBND tỉnh", "ASSIGNING_AUTHORITY"),  # decides on extensions
+    # exported reports (NĐ 30/2020 heading and signature): the place on the date line, the body above the
+    # coordinating agency (default "UBND tỉnh <place>") and the signer's title
+    "REPORT_PLACE": Setting("Thanh Hóa", "REPORT_PLACE"),
+    "REPORT_PARENT_AGENCY": Setting(None, "REPORT_PARENT_AGENCY", _optional),
+    "REPORT_SIGNER_TITLE": Setting("GIÁM ĐỐC", "REPORT_SIGNER_TITLE", _lines),
+    "REPORT_NUMBER_CODE": Setting(None),  # the code in the report's number; default from the agency's name
+    "REPORT_RECIPIENTS": Setting(None),  # "Nơi nhận" lines; default: the assigning authority and the archive
+    # the reporting rhythm (workflows.tasks.periods): overrides of the due day per kind of period
+    "REPORT_RHYTHM": Setting(None),
+    "AGENCY_REPORT_RHYTHM": Setting("monthly"),  # None or "" turns agency reports off
+    "ONGOING_REPORT_RHYTHM": Setting("monthly"),  # how often an ongoing task reports
+    # deadlines and the dashboard
+    "DUE_SOON_DAYS": Setting(3, "DUE_SOON_DAYS", int),  # "sắp đến hạn": due within this many days
+    "STUCK_DAYS": Setting(10, "STUCK_DAYS", int),  # "tồn đọng": waiting longer than this at one step
+    # files
+    "UPLOAD_FOLDER": Setting(None, "UPLOAD_FOLDER"),  # default: instance/uploads (app.py)
+    "MAX_UPLOAD_BYTES": Setting(20 * 1024 * 1024, "MAX_UPLOAD_MB", _megabytes),
+    # mail
+    "MAIL_ENABLED": Setting(False, "MAIL_ENABLED", _flag),
+    "MAIL_SERVER": Setting("127.0.0.1", "MAIL_SERVER"),
+    "MAIL_PORT": Setting(25, "MAIL_PORT", int),
+    "MAIL_USE_TLS": Setting(False, "MAIL_USE_TLS", _flag),
+    "MAIL_USERNAME": Setting(None, "MAIL_USERNAME", _optional),
+    "MAIL_PASSWORD": Setting(None, "MAIL_PASSWORD", _optional),
+    "MAIL_FROM": Setting("theodoi@localhost", "MAIL_FROM"),
+    "MAIL_MAX_ATTEMPTS": Setting(6, "MAIL_MAX_ATTEMPTS", int),
+    "APP_BASE_URL": Setting("http://127.0.0.1:5000", "APP_BASE_URL"),  # links in mails
+    # sign-in and sessions
+    "PASSWORD_HASH_METHOD": Setting("scrypt"),
+    "LOGIN_RATE_LIMIT": Setting("10 per minute", "LOGIN_RATE_LIMIT"),  # per IP, POST /login and /api/v1/token
+    "LOGIN_MAX_FAILURES": Setting(5, "LOGIN_MAX_FAILURES", int),
+    "LOGIN_LOCK_MINUTES": Setting(15, "LOGIN_LOCK_MINUTES", int),
+    "IDLE_TIMEOUT_MINUTES": Setting(30, "IDLE_TIMEOUT_MINUTES", int),  # 0 turns it off
+    "TRUST_PROXY_HOPS": Setting(0, "TRUST_PROXY_HOPS", int),  # proxies in front that set X-Forwarded-For
+    "RATELIMIT_ENABLED": Setting(True, "RATELIMIT_ENABLED", _flag),
+    "RATELIMIT_STORAGE_URI": Setting("memory://", "RATELIMIT_STORAGE_URI"),  # redis://… for several workers
+    # the demo and the logs
+    "SHOW_DEMO_ACCOUNTS": Setting(False, "SHOW_DEMO_ACCOUNTS", _flag),
+    "LOG_FORMAT": Setting("plain", "LOG_FORMAT"),  # json: one JSON object per line (gunicorn.conf.py)
+}
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Every setting, from its environment variable when set, else its default."""
+    values = {}
+    for name, setting in SETTINGS.items():
+        text = environ.get(setting.env) if setting.env else None
+        values[name] = setting.default if text is None else setting.parse(text)
+    return values
+
+
+def get(name: str) -> Any:
+    """The application's value of a setting, or its default outside an application."""
+    default = SETTINGS[name].default
+    return current_app.config.get(name, default) if has_app_context() else default
+
+
+def due_soon_days() -> int:
+    return int(get("DUE_SOON_DAYS"))
+
+
+def stuck_days() -> int:
+    return int(get("STUCK_DAYS"))
