@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(BASE_DIR / "instance"))
     configure(app, overrides or {})
     register_extensions(app)
+    configure_engine()
     register_i18n(app)
     register_blueprints(app)
     register_security(app)
@@ -86,7 +87,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def register_extensions(app: Flask) -> None:
-    from workflows.tasks import search  # noqa: F401  (its flush hook keeps Task.search_text true)
+    from workflows.tasks import search
+
+    search.listen()  # Task.search_text follows every change of a task
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
@@ -96,6 +99,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = N_("Vui lòng đăng nhập để tiếp tục.")
     login_manager.localize_callback = gettext  # flashed in the interface language
     login_manager.login_message_category = "info"
+
+
+def configure_engine() -> None:
+    """The functions BPMN timer expressions call, and the clock they read, given to the engine once."""
+    from workflows.process import timers
+
+    timers.configure_engine()
 
 
 def register_i18n(app: Flask) -> None:

@@ -28,7 +28,11 @@ from app import create_app  # noqa: E402
 from models import Task, User, WorkItem, db  # noqa: E402
 from workflows.accounts import people  # noqa: E402
 from workflows.process import catalog  # noqa: E402
-from workflows.tasks import cycle, reads  # noqa: E402
+from workflows.tasks import (
+    create,  # noqa: E402
+    reads,  # noqa: E402
+    work,  # noqa: E402
+)
 
 LEAD, COLLABS = "Sở Công Thương", ["Sở Tài chính", "Sở Xây dựng"]
 AGENCIES = [LEAD, *COLLABS, "Sở Tư pháp", "UBND tỉnh", "Sở Khoa học và Công nghệ"]
@@ -74,7 +78,7 @@ def drive(users, n_tasks: int) -> tuple[list[float], int]:
     timings: list[float] = []
     state_bytes = 0
     for i in range(n_tasks):
-        task = cycle.create_task(users["coord"], title=f"Nhiệm vụ {i}", lead_agency=LEAD, output_type="plan",
+        task = create.create_task(users["coord"], title=f"Nhiệm vụ {i}", lead_agency=LEAD, output_type="plan",
                                  collaborating_agencies=COLLABS, due_date=date(2026, 12, 31))
         while True:
             items = list(db.session.scalars(select(WorkItem).where(
@@ -89,7 +93,7 @@ def drive(users, n_tasks: int) -> tuple[list[float], int]:
                 data = {"decision_number": "1/QĐ", "decision_date": "2026-05-01"}
             decision = "approve" if "approve" in item.decisions else "submit"
             start = time.perf_counter()
-            cycle.complete(item.id, users[who(item)], decision, "ok", data)
+            work.complete(item.id, users[who(item)], decision, "ok", data)
             timings.append((time.perf_counter() - start) * 1000)
         state_bytes = max(state_bytes, len(task.instances[0].state))
         if (i + 1) % 100 == 0:

@@ -39,9 +39,11 @@ from models import (  # noqa: E402
     WorkItem,
     db,
 )
-from workflows import clock, progress  # noqa: E402
+from workflows import clock, settings  # noqa: E402
 from workflows.accounts import people  # noqa: E402
 from workflows.process import catalog  # noqa: E402
+from workflows.reporting import progress  # noqa: E402
+from workflows.tasks import scope  # noqa: E402
 
 COORDINATING = "Sở Khoa học và Công nghệ"
 # (step id, step name, role, whose agency): lead, collaborators, or a fixed agency
@@ -197,8 +199,8 @@ def run(label: str, url: str, n_tasks: int, n_events: int, runs: int) -> None:
         print(f"{name:<52}: {fmt(timings)}   ({len(response.data) / 1024:.0f} KB)")
 
     with app.app_context():
-        everything = progress.Filters()
-        days = app.config["STUCK_DAYS"]
+        everything = scope.Filters()
+        days = settings.stuck_days()
         queries = {
             "step board query": lambda: progress.step_board(everything),
             "status totals query": lambda: progress.status_totals(everything),

@@ -14,7 +14,7 @@ from models import ROLE_LABELS, Agency, Indicator, Task, User, WorkItem, db
 from workflows import clock
 from workflows.accounts import people
 from workflows.importing import pipeline
-from workflows.tasks import cycle, indicators
+from workflows.tasks import create, indicator_reports, work
 
 DEMO_PASSWORD = "demo1234"
 SKHCN = "Sở Khoa học và Công nghệ"
@@ -75,7 +75,7 @@ def seed() -> str:
             target, returns = SCENARIOS.get(index, ("draft", []))
             moment = clock.FrozenClock(real_clock - timedelta(days=rng.randint(25, 70)))
             clock.set_clock(moment)
-            task = cycle.create_task(
+            task = create.create_task(
                 coordinator, title=row["title"], lead_agency=row["lead_agency"],
                 collaborating_agencies=row["collaborating_agencies"], output_type=row["output_type"],
                 expected_output=row["expected_output"],
@@ -132,11 +132,11 @@ def _drive(task: Task, target: str, returns: list[str], staff, moment: clock.Fro
             user = item.claimed_by or staff[(item.agency_id, item.role)]
             if returns and returns[0] == item.step_id:
                 returns.pop(0)
-                cycle.complete(item.id, user, "return", RETURN_REASONS[item.step_id])
+                work.complete(item.id, user, "return", RETURN_REASONS[item.step_id])
                 continue
             decision = "approve" if "approve" in item.decisions else "submit"
             data, uploads = _step_input(item, task, staff)
-            cycle.complete(item.id, user, decision, "Đã xem, đề nghị chuyển bước tiếp theo."
+            work.complete(item.id, user, decision, "Đã xem, đề nghị chuyển bước tiếp theo."
                            if decision == "approve" else None, data, uploads)
 
 
@@ -198,7 +198,7 @@ def _seed_indicators(coordinator: User, staff, rng: random.Random, limit: dateti
     clock.set_clock(moment)
     for stt, value, returns, stop in INDICATOR_REPORTS:
         indicator = by_stt[stt]
-        task = indicators.start_report(coordinator, indicator.id, 2025, indicator.responsible[0])
+        task = indicator_reports.start_report(coordinator, indicator.id, 2025, indicator.responsible[0])
         returns = list(returns)
         for _ in range(20):
             items = list(db.session.scalars(select(WorkItem).where(
@@ -210,12 +210,12 @@ def _seed_indicators(coordinator: User, staff, rng: random.Random, limit: dateti
                 moment.advance(days=rng.randint(0, 1), hours=rng.randint(1, 6))
             user = item.claimed_by or staff[(item.agency_id, item.role)]
             if returns and returns[0] == item.step_id:
-                cycle.complete(item.id, user, "return", INDICATOR_RETURNS[returns.pop(0)])
+                work.complete(item.id, user, "return", INDICATOR_RETURNS[returns.pop(0)])
             elif item.step_id == "draft":
-                cycle.complete(item.id, user, "submit", None,
+                work.complete(item.id, user, "submit", None,
                                {"value": value, "note": f"Số liệu năm 2025 của {task.lead_agency.name}."},
                                {"evidence_file": _DemoFile(f"minh-chung-{task.code}.txt",
                                                            f"Biểu tổng hợp số liệu: {indicator.name}\n(tệp mẫu)")})
             else:
-                cycle.complete(item.id, user, "approve", "Nhất trí số liệu." if item.step_id == "signoff" else None)
+                work.complete(item.id, user, "approve", "Nhất trí số liệu." if item.step_id == "signoff" else None)
     return count

@@ -19,7 +19,7 @@ from models import Task, User, WorkItem, db
 from workflows import clock
 from workflows.accounts import people
 from workflows.process import catalog
-from workflows.tasks import cycle
+from workflows.tasks import create, work
 
 LEAD = "Sở Công Thương"
 COLLAB_A = "Sở Tài chính"
@@ -141,7 +141,7 @@ def frozen(app):
 
 def new_task(world, output_type="plan", collaborators=(COLLAB_A, COLLAB_B), due=date(2026, 6, 30),
              title="Xây dựng Đề án chuyển đổi số ngành công thương", **kwargs) -> Task:
-    return cycle.create_task(world["coord"], title=title, lead_agency=LEAD, output_type=output_type,
+    return create.create_task(world["coord"], title=title, lead_agency=LEAD, output_type=output_type,
                              collaborating_agencies=list(collaborators), due_date=due, **kwargs)
 
 
@@ -185,7 +185,7 @@ def act(world, task: Task, step_id: str, decision: str | None = None, comment: s
     if step_id == "give_opinion":
         payload["opinion_text"] = "Nhất trí với dự thảo."
     payload.update(data or {})
-    return cycle.complete(item.id, world[user], decision, comment, payload)
+    return work.complete(item.id, world[user], decision, comment, payload)
 
 
 def csrf_from(html: str) -> str:

@@ -9,7 +9,8 @@ import pytest
 
 from demo.data import AGENCIES
 from tests.conftest import FIXTURES
-from workflows.importing.agency_match import (
+from workflows.importing.agency_match import AgencyMatcher
+from workflows.importing.agency_names import (
     COLLECTIVE_PATTERNS,
     GROUP_ALL_LEVELS,
     GROUP_BUSINESSES,
@@ -19,11 +20,10 @@ from workflows.importing.agency_match import (
     GROUP_PARTY_UNITS,
     GROUP_PROVINCIAL,
     GROUP_RELATED,
-    AgencyMatcher,
     RegistryEntry,
-    normalize,
     registry_from_rows,
 )
+from workflows.text import fold_words as normalize
 
 REGISTRY = registry_from_rows(AGENCIES)
 NAMES = {entry.name for entry in REGISTRY}

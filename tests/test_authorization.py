@@ -23,7 +23,7 @@ from tests.conftest import (
 )
 from tests.test_cycle import snapshot
 from workflows.process import catalog
-from workflows.tasks import indicators
+from workflows.tasks import indicator_reports
 
 SAME_ROLE_OTHER_AGENCY = {"officer": "x_officer", "agency_head": "x_head", "appraiser": "x_appraiser",
                           "approver": "x_approver", "coordinator": "x_coord"}
@@ -53,7 +53,7 @@ def start(world, process_id: str):
                               unit="%", targets={"2025": "60%"}, responsible=[LEAD])
         db.session.add(indicator)
         db.session.commit()
-        return indicators.start_report(world["coord"], indicator.id, 2025, LEAD)
+        return indicator_reports.start_report(world["coord"], indicator.id, 2025, LEAD)
     return new_task(world, output_type=OUTPUT[process_id], collaborators=(COLLAB_A,))
 
 

@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage
 from models import Agency, Attachment, AuditEvent, ProcessInstance, Task, WorkItem, db
 from tests.conftest import JUSTICE, act, empty_tables, item_at, new_task
 from workflows.process import catalog
-from workflows.tasks import comments, cycle, files
+from workflows.tasks import comments, files, work
 
 
 def seed(world):
@@ -23,7 +23,7 @@ def seed(world):
     first = new_task(world)
     act(world, first, "assign")
     draft = FileStorage(io.BytesIO("Dự thảo Đề án chuyển đổi số".encode()), filename="Dự thảo đề án.txt")
-    cycle.complete(item_at(first, "draft").id, world["officer"], "submit", None, {"note": "Bản đầu"},
+    work.complete(item_at(first, "draft").id, world["officer"], "submit", None, {"note": "Bản đầu"},
                    {"draft_file": draft})
     act(world, first, "give_opinion", user="collab_a")
     justice = db.session.scalar(select(Agency.id).where(Agency.name == JUSTICE))

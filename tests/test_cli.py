@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from models import Agency, AuditEvent, Indicator, IndicatorValue, Task, User, WorkItem, db
 from workflows import access
-from workflows.tasks import reads
+from workflows.tasks import reads, status
 
 
 def test_init_db_is_safe_to_run_twice(app):
@@ -53,7 +53,7 @@ def test_seed_demo_makes_a_living_province(app):
     assert any(t.state == "done" for t in tasks)
     returns = Counter(e.task_id for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "return")))
     assert 2 in returns.values() and 1 in returns.values()
-    statuses = {reads.task_status(t) for t in tasks}
+    statuses = {status.of(t) for t in tasks}
     assert {"overdue", "ongoing"} <= statuses
     # the named demo accounts each have something to do
     for username in ("dieuphoi", "chuyenvien", "lanhdao", "thamdinh", "pheduyet"):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, ProcessInstance, WorkItem, db
 from tests.conftest import item_at, new_task
-from workflows.process import catalog, engine
+from workflows.process import engine, runtime
 
 
 def test_eight_threads_complete_the_same_work_item(app, api, world):
@@ -48,7 +48,7 @@ def test_eight_threads_complete_the_same_work_item(app, api, world):
     items = list(db.session.scalars(select(WorkItem).where(WorkItem.task_id == task.id).order_by(WorkItem.id)))
     assert [(i.step_id, i.status) for i in items] == [("assign", "done"), ("draft", "open")]
     instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.task_id == task.id))
-    wf = catalog.restore(instance)
+    wf = runtime.load(instance).workflow
     assert [s.step_id for s in engine.ready_steps(wf)] == ["draft"]
     assert engine.ready_steps(wf)[0].task_id == items[1].engine_task_id
     assert instance.version == version_before + 1  # saved once

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from models import AuditEvent, ProcessInstance, Task, WorkItem, db
 from tests.conftest import COLLAB_A, COLLAB_B, LEAD, SCIENCE, act, item_at, new_task, open_items
 from workflows.errors import Conflict, Invalid, NotAllowed
-from workflows.process import catalog, engine
-from workflows.tasks import cycle
+from workflows.process import engine, runtime
+from workflows.tasks import create, work
 
 
 def snapshot(task: Task):
@@ -48,7 +48,7 @@ def test_only_coordinators_create_tasks_and_input_is_checked(world):
     with pytest.raises(NotAllowed):
         new_task({**world, "coord": world["officer"]})
     with pytest.raises(Invalid) as exc:
-        cycle.create_task(world["coord"], title=" ", lead_agency="Sở Không Có", output_type="x",
+        create.create_task(world["coord"], title=" ", lead_agency="Sở Không Có", output_type="x",
                           collaborating_agencies=["Sở Ma"])
     assert set(exc.value.fields) == {"title", "lead_agency", "output_type", "collaborating_agencies", "due_date"}
     assert db.session.scalar(select(func.count()).select_from(Task)) == 0
@@ -61,7 +61,7 @@ def test_assignment_routes_the_drafting_to_the_chosen_officer(world):
     assert draft.claimed_by.username == "officer2"
     # the other officer of the same agency cannot take it
     with pytest.raises(NotAllowed, match="đang do Ông/Bà officer2 xử lý"):
-        cycle.complete(draft.id, world["officer"], "submit")
+        work.complete(draft.id, world["officer"], "submit")
 
 
 def test_assignee_must_be_an_officer_of_the_agency(world):
@@ -101,7 +101,7 @@ def test_return_needs_a_reason_and_changes_nothing_without_one(world):
     before = snapshot(task)
     for reason in ("", "   ", None):
         with pytest.raises(Invalid) as exc:
-            cycle.complete(item_at(task, "signoff").id, world["head"], "return", reason)
+            work.complete(item_at(task, "signoff").id, world["head"], "return", reason)
         assert exc.value.fields == {"comment": "Khi trả lại, vui lòng ghi rõ lý do."}
     assert snapshot(task) == before
     act(world, task, "signoff", "return", "Thiếu phần kinh phí.")
@@ -118,11 +118,11 @@ def test_an_issue_date_cannot_lie_after_today(world, frozen):
         act(world, task, step)
     report = item_at(task, "report")
     with pytest.raises(Invalid) as exc:
-        cycle.complete(report.id, world["officer"], "submit", None,
+        work.complete(report.id, world["officer"], "submit", None,
                        {"decision_number": "12/QĐ-UBND", "decision_date": "2030-01-01"})
     assert exc.value.fields == {"decision_date": "Ngày ban hành không thể sau hôm nay (01/03/2026)."}
     assert item_at(task, "report").status == "open"
-    cycle.complete(report.id, world["officer"], "submit", None,
+    work.complete(report.id, world["officer"], "submit", None,
                    {"decision_number": "12/QĐ-UBND", "decision_date": "2026-03-01"})
     assert [i.step_id for i in open_items(task)] == ["confirm"]
 
@@ -148,15 +148,15 @@ def test_unknown_decision_done_item_and_other_agency_are_refused(world):
     item = item_at(task, "assign")
     before = snapshot(task)
     with pytest.raises(Invalid):
-        cycle.complete(item.id, world["head"], "approve")  # assign only offers "submit"
+        work.complete(item.id, world["head"], "approve")  # assign only offers "submit"
     with pytest.raises(NotAllowed):
-        cycle.complete(item.id, world["x_head"], "submit")
+        work.complete(item.id, world["x_head"], "submit")
     with pytest.raises(NotAllowed):
-        cycle.complete(item.id, world["officer"], "submit")
+        work.complete(item.id, world["officer"], "submit")
     assert snapshot(task) == before
     act(world, task, "assign")
     with pytest.raises(Conflict, match="đã được Ông/Bà head xử lý lúc"):
-        cycle.complete(item.id, world["head"], "submit")
+        work.complete(item.id, world["head"], "submit")
 
 
 def test_form_data_is_whitelisted_and_deep_copied(world):
@@ -170,9 +170,9 @@ def test_form_data_is_whitelisted_and_deep_copied(world):
     item = item_at(task, "appraise")
     assert item.agency.name == "Sở Tư pháp"
     instance = item.instance
-    data = engine.result_data(catalog.restore(instance))
+    data = engine.result_data(runtime.load(instance).workflow)
     assert data == {}  # the process is still running: nothing merged into the workflow yet
-    wf = catalog.restore(instance)
+    wf = runtime.load(instance).workflow
     step = engine.step(wf, item.engine_task_id)
     assert step.agency == "Sở Tư pháp"
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.from_step == "Xây dựng dự thảo"))
@@ -182,16 +182,16 @@ def test_form_data_is_whitelisted_and_deep_copied(world):
 def test_claim_and_release(world):
     task = new_task(world, output_type="report", collaborators=())
     item = item_at(task, "draft")
-    cycle.claim(item.id, world["officer"])
+    work.claim(item.id, world["officer"])
     assert task.current_holder == "Ông/Bà officer"
     with pytest.raises(NotAllowed):
-        cycle.claim(item.id, world["officer2"])
+        work.claim(item.id, world["officer2"])
     with pytest.raises(NotAllowed):
-        cycle.release(item.id, world["officer2"])
-    cycle.release(item.id, world["officer"])
+        work.release(item.id, world["officer2"])
+    work.release(item.id, world["officer"])
     assert item.claimed_by_id is None and task.current_holder == LEAD
     with pytest.raises(NotAllowed):
-        cycle.claim(item.id, world["x_officer"])
+        work.claim(item.id, world["x_officer"])
 
 
 def test_no_appraisal_for_submissions(world):

@@ -32,16 +32,16 @@ from sqlalchemy import select
 from models import Agency, Directive, db
 from tests.conftest import COLLAB_A, LEAD, OTHER, act
 from workflows import clock
-from workflows.reporting import progress
-from workflows.tasks import cycle, status
+from workflows.reporting import filters, progress
+from workflows.tasks import create, scope, status
 
 SVG = "{http://www.w3.org/2000/svg}"
-ALL = progress.Filters()
+ALL = scope.Filters()
 ZEROS = dict.fromkeys(status.STATUSES, 0)
 
 
 def make(world, title, lead, output_type, due, **kwargs):
-    return cycle.create_task(world["coord"], title=title, lead_agency=lead, output_type=output_type,
+    return create.create_task(world["coord"], title=title, lead_agency=lead, output_type=output_type,
                              collaborating_agencies=[], due_date=due, **kwargs)
 
 
@@ -137,7 +137,7 @@ def test_step_board_counts_items_stuck_at_each_step(scene):
 
 def test_totals_of_the_agency_table_equal_the_status_totals(scene):
     for args in ({}, {"output_type": "report"}, {"period": "2026-03"}):
-        f = progress.filters_from(args)
+        f = scope.filters_from(args)
         assert progress.totals_of(progress.agency_table(f)) == progress.status_totals(f)
 
 
@@ -181,30 +181,30 @@ def test_stuck_lists_items_waiting_longer_than_n_days_longest_first(scene):
     ({"section": "I.  Nhiệm vụ  chung "}, {"not_started": 1, "in_progress": 1, "done_on_time": 1}),
 ])
 def test_filters(scene, args, expected):
-    assert progress.status_totals(progress.filters_from(args)) == {**ZEROS, **expected}
+    assert progress.status_totals(scope.filters_from(args)) == {**ZEROS, **expected}
 
 
 def test_filters_by_directive_and_lead_agency(scene):
-    by_directive = progress.filters_from({"directive": str(scene["directive"].id)})
+    by_directive = scope.filters_from({"directive": str(scene["directive"].id)})
     assert progress.status_totals(by_directive) == {**ZEROS, "not_started": 1, "in_progress": 1, "done_on_time": 1}
-    by_agency = progress.filters_from({"agency": str(scene["agency"][COLLAB_A])})
+    by_agency = scope.filters_from({"agency": str(scene["agency"][COLLAB_A])})
     assert progress.status_totals(by_agency) == {**ZEROS, "overdue": 1, "due_soon": 1}
     assert [(r.agency, r.assigned) for r in progress.agency_table(by_agency)] == [("Sở Tài chính", 2)]
     assert [(r.step_name, r.waiting) for r in progress.step_board(by_agency)] == [
         ("Lãnh đạo đơn vị ký duyệt", 1), ("Phân công chuyên viên", 1)]
     assert [r.code for r in progress.stuck(by_agency, 10)] == [scene["tasks"]["D"].code]
-    both = progress.filters_from({"agency": str(scene["agency"][LEAD]), "output_type": "report"})
+    both = scope.filters_from({"agency": str(scene["agency"][LEAD]), "output_type": "report"})
     assert progress.status_totals(both) == {**ZEROS, "done_on_time": 1, "overdue": 1, "ongoing": 1}
 
 
 def test_bad_filter_values_are_ignored_with_a_reason(scene):
     args = {"directive": "999", "agency": "abc", "output_type": "xyz", "period": "2026-13", "section": "  "}
-    assert progress.filters_from(args) == ALL
-    problems = progress.filter_problems(args)
+    assert scope.filters_from(args) == ALL
+    problems = scope.filter_problems(args)
     assert len(problems) == 4 and any("2026-13" in p for p in problems)
-    assert progress.filters_from({"period": "2026-q4"}).period == "2026-Q4"
-    assert progress.stuck_days_from("abc", 10) == (10, progress.stuck_days_from("0", 10)[1])
-    assert progress.stuck_days_from(" 7 ", 10) == (7, None)
+    assert scope.filters_from({"period": "2026-q4"}).period == "2026-Q4"
+    assert filters.stuck_days_from("abc", 10) == (10, filters.stuck_days_from("0", 10)[1])
+    assert filters.stuck_days_from(" 7 ", 10) == (7, None)
 
 
 # ---------------------------------------------------------------- the page
@@ -283,7 +283,7 @@ def test_figures_link_to_exactly_the_tasks_they_count(scene, browser):
 
 def test_parallel_opinions_count_as_items_and_say_how_many_tasks(world, frozen, browser):
     """Two agencies giving opinions on one task are two items waiting, and one task in the list they link to."""
-    task = cycle.create_task(world["coord"], title="Đề án có hai đơn vị góp ý", lead_agency=LEAD, output_type="plan",
+    task = create.create_task(world["coord"], title="Đề án có hai đơn vị góp ý", lead_agency=LEAD, output_type="plan",
                              collaborating_agencies=[COLLAB_A, OTHER], due_date=date(2026, 6, 30))
     for step in ("assign", "draft"):
         act(world, task, step)

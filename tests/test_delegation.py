@@ -13,7 +13,7 @@ from tests.conftest import act, csrf_from, item_at, new_task
 from workflows import access, clock
 from workflows.accounts import people
 from workflows.errors import Invalid, NotAllowed
-from workflows.tasks import cycle, reads
+from workflows.tasks import reads, work
 
 
 def notes(username: str, kind: str) -> list[Notification]:
@@ -25,17 +25,17 @@ def test_head_reassigns_an_item_within_the_agency(world):
     task = new_task(world, collaborators=())
     act(world, task, "assign")  # the draft goes to "officer"
     item = item_at(task, "draft")
-    cycle.reassign(item.id, world["head"], "officer2")
+    work.reassign(item.id, world["head"], "officer2")
     assert item.claimed_by.username == "officer2"
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reassign")).one()
     assert event.data == {"from": "officer", "to": "officer2"} and event.actor.username == "head"
     assert notes("officer2", "new_item")
     with pytest.raises(NotAllowed):
-        cycle.reassign(item.id, world["officer"], "officer")
+        work.reassign(item.id, world["officer"], "officer")
     with pytest.raises(NotAllowed):
-        cycle.reassign(item.id, world["x_head"], "officer")
+        work.reassign(item.id, world["x_head"], "officer")
     with pytest.raises(Invalid):
-        cycle.reassign(item.id, world["head"], "collab_a")
+        work.reassign(item.id, world["head"], "collab_a")
 
 
 def test_a_delegate_acts_on_behalf_while_the_holder_is_away(world, frozen):
@@ -46,7 +46,7 @@ def test_a_delegate_acts_on_behalf_while_the_holder_is_away(world, frozen):
     today = clock.today()
     people.set_delegate(world["officer"], world["officer"].id, "officer2", today, today + timedelta(days=3))
     assert [i.id for i in reads.inbox(world["officer2"]).items] == [item.id]
-    cycle.complete(item.id, world["officer2"], "submit", data={"note": "Thay anh officer"})
+    work.complete(item.id, world["officer2"], "submit", data={"note": "Thay anh officer"})
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.work_item_id == item.id)).one()
     assert (event.actor.username, event.on_behalf_of.username) == ("officer2", "officer")
     # the revision step is the officer's again; after the period the delegate no longer sees it

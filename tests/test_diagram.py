@@ -12,8 +12,8 @@ from sqlalchemy import select
 from models import ProcessInstance, ProcessModel, db
 from tests.conftest import act, item_at, new_task
 from workflows import holidays
-from workflows.process import catalog, diagram, svg, timers
-from workflows.tasks import cycle
+from workflows.process import catalog, diagram, diagram_model
+from workflows.tasks import extensions, reminders, work
 
 SVG = "{http://www.w3.org/2000/svg}"
 REASON = "Thiếu căn cứ <pháp lý> & số liệu \"năm 2025\""
@@ -127,7 +127,7 @@ def test_an_open_claimed_step_names_its_holder_and_a_finished_process_its_end(wo
     act(world, task, "draft")
     act(world, task, "signoff", decision="return", comment="Bổ sung số liệu quý I")
     item = item_at(task, "draft")
-    cycle.claim(item.id, world["officer"])
+    work.claim(item.id, world["officer"])
     tip = tooltip(parse(diagram.instance_svg(main_instance(task))), "draft")
     assert "Lần 2: Đang xử lý: Ông/Bà officer (Sở Công Thương), từ 01/03/2026 08:00" in tip
 
@@ -145,7 +145,7 @@ def test_fired_reminders_and_escalations_are_marked(world, frozen):
     holidays.ensure_defaults()
     task = new_task(world, collaborators=(), due=date(2026, 3, 13))
     frozen.advance(days=15)  # Hà Nội, Monday 16/03/2026 08:00: the reminder and the first escalation are due
-    timers.run_due(frozen.moment)
+    reminders.run_due(frozen.moment)
     root = parse(diagram.instance_svg(main_instance(task)))
     assert tooltip(root, "assign_remind") == "Nhắc hạn — đã kích hoạt 1 lần\nKích hoạt lúc 16/03/2026 08:00"
     assert tooltip(root, "assign_overdue").startswith("Quá hạn: báo lãnh đạo đơn vị — đã kích hoạt 1 lần")
@@ -160,7 +160,7 @@ def test_every_bpmn_file_renders_alone(path):
     assert root.get("role") == "img" and root.findtext(f"{SVG}title").startswith("Sơ đồ quy trình")
     drawn = {g.get("data-element") for g in root.iter(f"{SVG}g") if g.get("data-element")}
     source = etree.fromstring(path.read_bytes())
-    steps = {e.get("id") for e in source.iter(f"{{{svg.BPMN_NS}}}userTask")}
+    steps = {e.get("id") for e in source.iter(f"{{{diagram_model.BPMN_NS}}}userTask")}
     assert steps <= drawn
     assert root.findall(f".//{SVG}g[@data-state='current']") == []
     width = float(root.get("viewBox").split()[2])
@@ -171,7 +171,7 @@ def test_fresh_instances_of_every_running_process_render(world, frozen):
     holidays.ensure_defaults()
     plan = new_task(world)
     new_task(world, output_type="report", collaborators=(), title="Báo cáo tháng")
-    cycle.request_extension(world["officer"], plan.id, date(2026, 8, 31), "Chờ ý kiến bộ")
+    extensions.request_extension(world["officer"], plan.id, date(2026, 8, 31), "Chờ ý kiến bộ")
     current = {}
     for instance in db.session.scalars(select(ProcessInstance)):
         root = parse(diagram.instance_svg(instance))
@@ -235,7 +235,7 @@ def test_the_task_page_shows_the_diagrams_inline(world, frozen, browser):
     assert f'href="/tasks/{task.id}/diagram.svg"' in html
     assert "Chú giải sơ đồ" in html and "Đang xử lý (viền đậm)" in html
 
-    cycle.request_extension(world["officer"], task.id, date(2026, 8, 31), "Chờ ý kiến của bộ")
+    extensions.request_extension(world["officer"], task.id, date(2026, 8, 31), "Chờ ý kiến của bộ")
     html = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert html.count('class="diagram-svg"') == 2
     extension = db.session.scalar(select(ProcessInstance).where(ProcessInstance.kind == "extension"))

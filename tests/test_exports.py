@@ -13,8 +13,9 @@ from docx.shared import Mm
 from openpyxl import load_workbook
 
 from models import Agency, db
-from tests.conftest import COLLAB_A, LEAD, act, cycle, item_at
-from workflows.reporting import progress
+from tests.conftest import COLLAB_A, LEAD, act, item_at
+from workflows.reporting import period_report, progress, week_pack
+from workflows.tasks import create, extensions, scope, work
 
 PHU_LUC = "Phụ lục II. Danh mục nhiệm vụ năm 2026"
 SECTION_1 = "I. Hoàn thiện thể chế, chính sách"
@@ -37,7 +38,7 @@ def seed(world, frozen) -> dict[str, object]:
     coord = world["coord"]
 
     def task(key, title, due, output_type="report", lead=LEAD, section=SECTION_1, **extra):
-        return cycle.create_task(coord, title=title, lead_agency=lead, output_type=output_type, due_date=due,
+        return create.create_task(coord, title=title, lead_agency=lead, output_type=output_type, due_date=due,
                                  section=section, appendix=PHU_LUC, stt=str(len(tasks) + 1), **extra)
 
     tasks: dict[str, object] = {}
@@ -51,7 +52,7 @@ def seed(world, frozen) -> dict[str, object]:
     tasks["t6"] = task("t6", "Báo cáo chỉ số thương mại điện tử", date(2026, 3, 16), section=SECTION_2)
     tasks["t7"] = task("t7", "Báo cáo kết quả khảo sát doanh nghiệp số", date(2026, 4, 15), section=SECTION_2)
     tasks["t8"] = task("t8", "Báo cáo kinh phí sự nghiệp khoa học", date(2026, 3, 23), lead=COLLAB_A)
-    tasks["t9"] = cycle.create_task(coord, title="Tuyên truyền về chuyển đổi số", lead_agency=LEAD,
+    tasks["t9"] = create.create_task(coord, title="Tuyên truyền về chuyển đổi số", lead_agency=LEAD,
                                     output_type="result", deadline_text="Thường xuyên", recurrence="ongoing")
     tasks["t12"] = task("t12", "Báo cáo phân bổ ngân sách đổi mới sáng tạo", date(2026, 3, 20), lead=COLLAB_A,
                         section=SECTION_2)
@@ -73,18 +74,19 @@ def seed(world, frozen) -> dict[str, object]:
     at(frozen, 11)
     act(world, tasks["t4"], "signoff", "return", "Thiếu đánh giá tác động kinh phí.")
     at(frozen, 16)  # this week
-    cycle.request_extension(world["collab_a"], tasks["t12"].id, date(2026, 4, 30), "Đợi hướng dẫn của Bộ Tài chính")
+    extensions.request_extension(world["collab_a"], tasks["t12"].id, date(2026, 4, 30),
+                                 "Đợi hướng dẫn của Bộ Tài chính")
     act(world, tasks["t1"], "signoff")
     at(frozen, 17)
     act(world, tasks["t1"], "confirm")
     tasks["t10"] = task("t10", "Báo cáo triển khai nền tảng học tập số", date(2026, 4, 30))
     at(frozen, 18)
     act(world, tasks["t2"], "confirm")
-    cycle.complete(item_at(tasks["t12"], "review").id, coord, "approve", "Đề nghị chấp thuận")
-    cycle.complete(item_at(tasks["t12"], "decide").id, world["approver"], "approve", "Đồng ý gia hạn")
+    work.complete(item_at(tasks["t12"], "review").id, coord, "approve", "Đề nghị chấp thuận")
+    work.complete(item_at(tasks["t12"], "decide").id, world["approver"], "approve", "Đồng ý gia hạn")
     at(frozen, 19)
     act(world, tasks["t7"], "signoff", "return", "Số liệu chưa khớp với báo cáo tháng 2.")
-    cycle.request_extension(world["officer"], tasks["t6"].id, date(2026, 4, 10), "Chờ số liệu của Cục Thống kê")
+    extensions.request_extension(world["officer"], tasks["t6"].id, date(2026, 4, 10), "Chờ số liệu của Cục Thống kê")
     at(frozen, 20, 10)
     for t in tasks.values():
         db.session.refresh(t)
@@ -191,7 +193,7 @@ def test_register_with_nothing_to_list(browser, world, frozen):
 def test_text_from_documents_stays_text(browser, world, frozen):
     """A title that looks like a formula, or carries a control character from a PDF, is written as text."""
     at(frozen, 20, 10)
-    cycle.create_task(world["coord"], title='=HYPERLINK("http://x.invalid","Bấm")\x0bNhiệm vụ lạ', lead_agency=LEAD,
+    create.create_task(world["coord"], title='=HYPERLINK("http://x.invalid","Bấm")\x0bNhiệm vụ lạ', lead_agency=LEAD,
                       output_type="report", due_date=date(2026, 3, 2))
     client = login(browser, "coord")
     ws = workbook(client.get("/exports/register.xlsx"))["Danh mục nhiệm vụ"]
@@ -246,10 +248,8 @@ def test_period_report_has_the_figures_of_the_period(browser, seeded):
 
 
 def test_period_report_agrees_with_the_dashboard(seeded, world):
-    from workflows.reporting import exports
-
-    f = progress.filters_from({"period": "2026-Q1"})
-    report = exports.period_report(world["coord"], f)
+    f = scope.filters_from({"period": "2026-Q1"})
+    report = period_report.period_report(world["coord"], f)
     assert report.totals == progress.status_totals(f)
     assert len(report.overdue) == report.totals["overdue"] == 3
     assert [r.agency for r in report.lagging] == [LEAD, COLLAB_A]
@@ -321,9 +321,7 @@ def test_friday_pack_lists_this_weeks_changes_and_not_last_weeks(browser, seeded
 
 
 def test_friday_pack_sections(seeded, world):
-    from workflows.reporting import exports
-
-    pack = exports.week_pack(world["viewer"], date(2026, 3, 20))
+    pack = week_pack.week_pack(world["viewer"], date(2026, 3, 20))
     t = seeded
     assert (pack.start, pack.end) == (date(2026, 3, 16), date(2026, 3, 22))
     assert [x.id for x in pack.completed_on_time] == [t["t1"].id]
@@ -337,19 +335,17 @@ def test_friday_pack_sections(seeded, world):
     # waiting since 01/03 at the first step: stuck longest, over the 10-day threshold
     assert pack.stuck and pack.stuck[0].days >= 19 and pack.stuck_days == 10
     assert all(s.days > 10 for s in pack.stuck)
-    last = exports.week_pack(world["viewer"], date(2026, 3, 9))
+    last = week_pack.week_pack(world["viewer"], date(2026, 3, 9))
     assert [x.id for x in last.completed_on_time] == [t["t3"].id]
     assert [x.id for x in last.became_overdue] == [t["t2"].id, t["t4"].id]  # t2 was done late after it
 
 
 def test_the_week_summary_counts_every_stuck_item_though_the_table_shows_the_longest(browser, seeded, world,
                                                                                     monkeypatch):
-    from workflows.reporting import exports
-
-    every = len(exports.week_pack(world["viewer"], date(2026, 3, 20)).stuck)
+    every = len(week_pack.week_pack(world["viewer"], date(2026, 3, 20)).stuck)
     assert every >= 2
-    monkeypatch.setattr(exports, "STUCK_LIMIT", 1)
-    pack = exports.week_pack(world["viewer"], date(2026, 3, 20))
+    monkeypatch.setattr(week_pack, "STUCK_LIMIT", 1)
+    pack = week_pack.week_pack(world["viewer"], date(2026, 3, 20))
     assert len(pack.stuck) == 1 and pack.counts["stuck"] == pack.stuck_total == every
     page = login(browser, "coord").get("/exports/week?week=20/03/2026").get_data(as_text=True)
     assert f"1 việc chờ lâu nhất trong tổng số {every} việc tồn đọng" in page

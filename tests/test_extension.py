@@ -12,7 +12,8 @@ from tests.conftest import act, csrf_from, item_at, new_task
 from tests.test_timers import local
 from workflows import holidays
 from workflows.errors import Invalid, NotAllowed
-from workflows.tasks import cycle
+from workflows.process import runtime
+from workflows.tasks import extensions, work
 
 
 @pytest.fixture
@@ -25,14 +26,14 @@ def running(world, frozen):
 
 def test_approved_extension_moves_the_date_and_the_timers(world, running):
     task = running
-    cycle.request_extension(world["officer"], task.id, date(2026, 4, 10), "Chờ ý kiến của bộ, ngành trung ương")
+    extensions.request_extension(world["officer"], task.id, date(2026, 4, 10), "Chờ ý kiến của bộ, ngành trung ương")
     review = item_at(task, "review")
     assert (review.role, review.agency.name) == ("coordinator", "Sở Khoa học và Công nghệ")
     assert item_at(task, "draft").status == "open"  # the work goes on meanwhile
-    cycle.complete(review.id, world["coord"], "approve", "Đề nghị chấp thuận")
+    work.complete(review.id, world["coord"], "approve", "Đề nghị chấp thuận")
     decide = item_at(task, "decide")
     assert (decide.role, decide.agency.name) == ("approver", "UBND tỉnh")
-    cycle.complete(decide.id, world["approver"], "approve", "Đồng ý gia hạn")
+    work.complete(decide.id, world["approver"], "approve", "Đồng ý gia hạn")
     db.session.refresh(task)
     assert task.due_date == date(2026, 4, 10) and task.original_due == date(2026, 3, 13)
     [adj] = db.session.scalars(select(DeadlineAdjustment))
@@ -43,7 +44,7 @@ def test_approved_extension_moves_the_date_and_the_timers(world, running):
         Timer.step_name == "Xây dựng dự thảo", Timer.fired_at.is_(None), Timer.cancelled_at.is_(None)))}
     assert timers["escalate:agency_head"] == local(2026, 4, 13)
     assert task.state == "active"  # the extension finishing does not finish the task
-    assert [i.step_id for i in cycle._open_items_of_task(task.id)] == ["draft"]
+    assert [i.step_id for i in runtime.open_items_of_task(task.id)] == ["draft"]
     notes = db.session.scalars(select(Notification).where(Notification.kind == "extension")).all()
     assert notes and all(n.user.username == "officer" for n in notes)
 
@@ -51,11 +52,11 @@ def test_approved_extension_moves_the_date_and_the_timers(world, running):
 @pytest.mark.parametrize("refused_at", ["review", "decide"])
 def test_refused_extension_keeps_the_date(world, running, refused_at):
     task = running
-    cycle.request_extension(world["head"], task.id, date(2026, 5, 29), "Khối lượng lớn")
-    cycle.complete(item_at(task, "review").id, world["coord"],
+    extensions.request_extension(world["head"], task.id, date(2026, 5, 29), "Khối lượng lớn")
+    work.complete(item_at(task, "review").id, world["coord"],
                    "return" if refused_at == "review" else "approve", "Chưa có căn cứ")
     if refused_at == "decide":
-        cycle.complete(item_at(task, "decide").id, world["approver"], "return", "Không đồng ý")
+        work.complete(item_at(task, "decide").id, world["approver"], "return", "Không đồng ý")
     db.session.refresh(task)
     assert task.due_date == date(2026, 3, 13)
     assert db.session.scalars(select(DeadlineAdjustment)).all() == []
@@ -66,15 +67,15 @@ def test_refused_extension_keeps_the_date(world, running, refused_at):
 def test_extension_requests_are_checked(world, running):
     task = running
     with pytest.raises(NotAllowed):
-        cycle.request_extension(world["x_officer"], task.id, date(2026, 4, 10), "x")
+        extensions.request_extension(world["x_officer"], task.id, date(2026, 4, 10), "x")
     with pytest.raises(NotAllowed):
-        cycle.request_extension(world["coord"], task.id, date(2026, 4, 10), "x")
+        extensions.request_extension(world["coord"], task.id, date(2026, 4, 10), "x")
     with pytest.raises(Invalid) as exc:
-        cycle.request_extension(world["officer"], task.id, date(2026, 3, 1), "")
+        extensions.request_extension(world["officer"], task.id, date(2026, 3, 1), "")
     assert set(exc.value.fields) == {"new_due", "reason"}
-    cycle.request_extension(world["officer"], task.id, date(2026, 4, 10), "Lý do")
+    extensions.request_extension(world["officer"], task.id, date(2026, 4, 10), "Lý do")
     with pytest.raises(Invalid) as exc:
-        cycle.request_extension(world["officer"], task.id, date(2026, 4, 20), "Lý do khác")
+        extensions.request_extension(world["officer"], task.id, date(2026, 4, 20), "Lý do khác")
     assert "đang có một đề nghị" in exc.value.fields["new_due"]
 
 
@@ -103,7 +104,7 @@ def test_extension_from_the_task_page(world, running, browser):
 
 def test_the_reviewers_see_what_is_asked_beside_their_form_until_it_is_decided(world, running, browser):
     task = running
-    cycle.request_extension(world["officer"], task.id, date(2026, 4, 10), "Chờ ý kiến của bộ, ngành trung ương")
+    extensions.request_extension(world["officer"], task.id, date(2026, 4, 10), "Chờ ý kiến của bộ, ngành trung ương")
     browser.login("coord")
     page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
     notice = page[page.index('id="pending-extension"'):page.index("Việc của bạn: Tổ giúp việc xem xét")]
@@ -112,6 +113,6 @@ def test_the_reviewers_see_what_is_asked_beside_their_form_until_it_is_decided(w
     start = page.index("Việc của bạn: Tổ giúp việc xem xét")
     form = page[start:page.index("</section>", start)]
     assert form.count("<textarea") == 1  # one box: the opinion, or the reason of a return
-    cycle.complete(item_at(task, "review").id, world["coord"], "approve", "Đề nghị chấp thuận")
-    cycle.complete(item_at(task, "decide").id, world["approver"], "approve", "Đồng ý gia hạn")
+    work.complete(item_at(task, "review").id, world["coord"], "approve", "Đề nghị chấp thuận")
+    work.complete(item_at(task, "decide").id, world["approver"], "approve", "Đồng ý gia hạn")
     assert 'id="pending-extension"' not in browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)

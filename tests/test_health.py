@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from app import create_app
 from models import Timer, db
 from tests.conftest import new_task
-from workflows.process import timers
+from workflows.tasks import reminders
 
 
 def test_healthz_answers_without_login_with_the_counts(app, world, frozen):
@@ -49,7 +49,7 @@ def test_a_stopped_background_worker_shows_as_late_while_the_site_still_serves(a
     assert r.status_code == 200  # the pages still work: a load balancer must keep this instance
     assert r.get_json()["worker"] == "late" and r.get_json()["late_timers"] >= 1
 
-    timers.run_due()  # the worker comes back
+    reminders.run_due()  # the worker comes back
     body = client.get("/healthz").get_json()
     assert body["worker"] == "ok" and body["late_timers"] == 0 and body["late_mail"] == 0
 

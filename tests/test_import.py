@@ -27,11 +27,11 @@ from models import (
 from tests.conftest import FIXTURES, Browser, new_task
 from workflows import holidays
 from workflows.accounts import people
-from workflows.errors import Invalid
+from workflows.errors import Conflict, Invalid
 from workflows.importing import pipeline
 from workflows.importing.deadline_text import parse_deadline
 from workflows.importing.readers import read_text
-from workflows.tasks import cycle
+from workflows.tasks import create
 
 
 def fixture(prefix: str) -> Path:
@@ -195,7 +195,7 @@ def test_the_preview_names_the_task_a_rename_or_an_adjustment_changes(province, 
 
 def test_the_preview_warns_of_a_task_already_there_and_of_a_deadline_already_past(province, frozen):
     """Typed in by hand last month, now imported with its document: the row says so, so it can be skipped."""
-    cycle.create_task(province["coord"], title="Xây dựng Kế hoạch chuyển đổi số ngành y tế",
+    create.create_task(province["coord"], title="Xây dựng Kế hoạch chuyển đổi số ngành y tế",
                       lead_agency="Sở Y tế", output_type="plan", due_date=date(2026, 6, 30))
     table = ("| STT | Nhiệm vụ | Đơn vị chủ trì | Thời hạn | Sản phẩm |\n|---|---|---|---|---|\n"
              "| 1 | Xây dựng kế hoạch chuyển đổi số ngành Y tế | Sở Y tế | 30/6/2026 | Kế hoạch |\n"
@@ -235,12 +235,37 @@ def test_unknown_agency_goes_to_review_and_mapping_makes_an_alias(province):
     assert row["action"] == "flagged" and row["reviews"]
     [review] = db.session.scalars(select(AgencyReview).where(AgencyReview.status == "open"))
     science = db.session.scalar(select(Agency).where(Agency.name == "Sở Khoa học và Công nghệ"))
-    pipeline.map_agency(province["coord"], review.id, science.id)
-    pipeline.refresh(province["coord"], batch.id)
+    pipeline.settle_name(province["coord"], batch.id, review.id, science.id)
     [row] = batch.report["appendices"][0]["rows"]
     assert row["action"] == "new" and row["lead_agencies"] == ["Sở Khoa học và Công nghệ"]
     assert "Sở KHCN&ĐMST tỉnh" in science.aliases
     assert db.session.scalar(select(func.count()).select_from(Agency)) == len(AGENCIES)
+
+
+def test_settling_a_name_on_the_preview_saves_the_answer_and_the_preview_together(province, app):
+    """One click, one transaction: the alias and the preview analysed again are saved both or neither."""
+    coord = province["coord"]
+    text = ("STT\tTên nhiệm vụ\tĐơn vị chủ trì\tThời gian hoàn thành\tKết quả/sản phẩm\n"
+            "1\tXây dựng kế hoạch thử\tSở KHCN&ĐMST tỉnh\tQuý II năm 2026\tKế hoạch\n")
+    batch = pipeline.preview(coord, "thu.txt", text.encode())
+    [review] = db.session.scalars(select(AgencyReview).where(AgencyReview.status == "open"))
+    science = db.session.scalar(select(Agency).where(Agency.name == "Sở Khoa học và Công nghệ"))
+    b = Browser(app.test_client())
+    b.login("coord")
+    r = b.client.post(f"/imports/{batch.id}/reviews/{review.id}",
+                      data={"csrf_token": b.csrf(f"/imports/{batch.id}"), "agency_id": science.id})
+    assert r.status_code == 302
+    db.session.expire_all()
+    [row] = db.session.get(ImportBatch, batch.id).report["appendices"][0]["rows"]
+    assert row["action"] == "new" and row["lead_agencies"] == ["Sở Khoa học và Công nghệ"]
+    assert "Sở KHCN&ĐMST tỉnh" in db.session.get(Agency, science.id).aliases
+
+    other = pipeline.preview(coord, "khac.txt", text.replace("Sở KHCN&ĐMST tỉnh", "Sở Không Có Thật").encode())
+    [unknown] = db.session.scalars(select(AgencyReview).where(AgencyReview.status == "open"))
+    pipeline.cancel(coord, other.id)
+    with pytest.raises(Conflict):
+        pipeline.settle_name(coord, other.id, unknown.id, None, "ignored")
+    assert db.session.get(AgencyReview, unknown.id).status == "open"
 
 
 @pytest.mark.parametrize(("name", "content"), [
@@ -387,8 +412,7 @@ def test_a_name_settled_as_not_an_agency_stops_blocking(province):
     review = db.session.scalars(select(AgencyReview).where(
         AgencyReview.text == "Quyết định phê duyệt chủ trương đầu tư")).one()
     before = sum(a["flagged"] for a in batch.report["appendices"])
-    pipeline.map_agency(province["coord"], review.id, None, "ignored")
-    pipeline.refresh(province["coord"], batch.id)
+    pipeline.settle_name(province["coord"], batch.id, review.id, None, "ignored")
     rows = [r for a in batch.report["appendices"] for r in a["rows"]]
     assert not any(rv["text"] == review.text for r in rows for rv in r["reviews"])
     assert any("bỏ qua “Quyết định phê duyệt chủ trương đầu tư”" in w for r in rows for w in r["warnings"])

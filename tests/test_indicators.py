@@ -15,7 +15,7 @@ from tests.conftest import COLLAB_A, LEAD, OTHER, SCIENCE, act, csrf_from, item_
 from tests.test_bpmn_paths import Run
 from workflows.errors import Invalid, NotAllowed
 from workflows.process import engine
-from workflows.tasks import cycle, indicators, reads
+from workflows.tasks import indicator_reports, indicators, reads, work
 
 GROUP = "II. PHÁT TRIỂN NGUỒN LỰC"
 
@@ -44,7 +44,7 @@ class Upload:
 
 
 def report(world, indicator, year=2025, agency=LEAD, by="coord") -> Task:
-    return indicators.start_report(world[by], indicator.id, year, agency)
+    return indicator_reports.start_report(world[by], indicator.id, year, agency)
 
 
 def values() -> list[IndicatorValue]:
@@ -189,7 +189,7 @@ def test_the_note_of_a_returned_draft_is_not_carried_over(world, frozen):
 def test_the_evidence_file_is_an_attachment_of_the_report_task(world, frozen):
     task = report(world, make_indicator())
     item = item_at(task, "draft")
-    cycle.complete(item.id, world["officer"], "submit", None, {"value": "85%"},
+    work.complete(item.id, world["officer"], "submit", None, {"value": "85%"},
                    {"evidence_file": Upload("Báo cáo số liệu 2025.pdf", b"%PDF-1.4 so lieu")})
     [attachment] = db.session.scalars(select(Attachment)).all()
     assert (attachment.task_id, attachment.field, attachment.label, attachment.filename) == (

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from models import AuditEvent, ProcessInstance, ProcessModel, Task, WorkItem, db
 from tests.conftest import PASSWORD, act, item_at, new_task, open_items
 from workflows.errors import Invalid, NotAllowed
-from workflows.process import catalog, deploy, migration
+from workflows.process import catalog, deploy
+from workflows.tasks import migration
 
 SOURCE = (catalog.BPMN_DIR / "approval_cycle.bpmn").read_text("utf-8")
 

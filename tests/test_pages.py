@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from models import Agency, Attachment, Task, db
 from tests.conftest import COLLAB_A, LEAD, Browser, act, csrf_from, item_at, new_task
-from workflows.tasks import cycle
+from workflows.tasks import extensions
 
 
 def text(response) -> str:
@@ -235,7 +235,7 @@ def test_return_without_reason_shows_the_error_beside_the_field(browser, world):
     assert "Hồ sơ bị trả lại ở bước “Lãnh đạo đơn vị ký duyệt”" in page and "Thiếu kinh phí" in page
     assert "Lý do trả lại:" in page
     # the banner belongs to the returned file's step, not to the coordinator reviewing an extension meanwhile
-    cycle.request_extension(world["officer"], task.id, date(2099, 9, 30), "Chờ ý kiến Sở Tài chính")
+    extensions.request_extension(world["officer"], task.id, date(2099, 9, 30), "Chờ ý kiến Sở Tài chính")
     browser.login("coord")
     page = text(browser.client.get(f"/tasks/{task.id}"))
     assert "Việc của bạn: Tổ giúp việc xem xét đề nghị gia hạn" in page and "Hồ sơ bị trả lại" not in page

@@ -11,7 +11,7 @@ from models import AuditEvent, ProcessInstance, Task, WorkItem, db
 from tests.conftest import COLLAB_A, LEAD, OTHER, Browser, act, open_items
 from workflows import holidays
 from workflows.errors import NotAllowed, NotFound
-from workflows.tasks import cycle, periods
+from workflows.tasks import create, period_reports, periods
 
 MONTHLY_DUE_2026 = [
     ("2026-01", date(2026, 1, 20)), ("2026-02", date(2026, 2, 20)), ("2026-03", date(2026, 3, 20)),
@@ -35,7 +35,7 @@ def keys_and_dues(kind: str, year: int = 2026) -> list[tuple[str, date]]:
 
 def recurring_task(world, recurrence: str, title: str, lead: str = LEAD) -> Task:
     text = {"ongoing": "Thường xuyên", "yearly": "Hàng năm"}.get(recurrence, recurrence)
-    return cycle.create_task(world["coord"], title=title, lead_agency=lead, output_type="result",
+    return create.create_task(world["coord"], title=title, lead_agency=lead, output_type="result",
                              deadline_text=text, recurrence=recurrence)
 
 
@@ -127,7 +127,7 @@ def test_a_year_of_reports_for_an_ongoing_and_a_yearly_task(world, january):
     ongoing = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
     yearly = recurring_task(world, "yearly", "Đánh giá kết quả chuyển đổi số của ngành")
 
-    result = periods.generate(world["coord"], through=date(2026, 12, 31))
+    result = period_reports.generate(world["coord"], through=date(2026, 12, 31))
 
     assert result == {"created": 25, "existing": 0}
     monthly = reports("period_report", ongoing)
@@ -152,35 +152,35 @@ def test_a_year_of_reports_for_an_ongoing_and_a_yearly_task(world, january):
 
 def test_generating_twice_creates_nothing_new(world, january):
     recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
-    first = periods.generate(world["coord"], through=date(2026, 3, 31))
+    first = period_reports.generate(world["coord"], through=date(2026, 3, 31))
     tasks = db.session.scalar(select(func.count()).select_from(Task))
-    again = periods.generate(world["coord"], through=date(2026, 3, 31))
+    again = period_reports.generate(world["coord"], through=date(2026, 3, 31))
     assert first == {"created": 6, "existing": 0}  # January to March: the task's report and the agency's
     assert again == {"created": 0, "existing": 6}
     assert db.session.scalar(select(func.count()).select_from(Task)) == tasks
-    later = periods.generate(world["coord"], through=date(2026, 4, 1))  # the next period only adds itself
+    later = period_reports.generate(world["coord"], through=date(2026, 4, 1))  # the next period only adds itself
     assert later == {"created": 2, "existing": 6}
 
 
 def test_the_unique_period_key_is_the_last_guard(world, january, monkeypatch):
     recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
-    periods.generate(world["coord"], through=date(2026, 1, 31))
-    found = periods._existing_keys
+    period_reports.generate(world["coord"], through=date(2026, 1, 31))
+    found = period_reports._existing_keys
     calls = []
 
     def blind_once(keys):  # as if a concurrent run committed the same reports after our check
         calls.append(1)
         return set() if len(calls) == 1 else found(keys)
 
-    monkeypatch.setattr(periods, "_existing_keys", blind_once)
-    assert periods.generate(world["coord"], through=date(2026, 1, 31)) == {"created": 0, "existing": 2}
+    monkeypatch.setattr(period_reports, "_existing_keys", blind_once)
+    assert period_reports.generate(world["coord"], through=date(2026, 1, 31)) == {"created": 0, "existing": 2}
     assert len(calls) == 2 and len(reports()) == 2
 
 
 def test_each_report_runs_its_own_process_and_the_parent_has_no_loop(world, january):
     ongoing = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
     before = engine_snapshot(ongoing)
-    periods.generate(world["coord"], through=date(2026, 6, 30))
+    period_reports.generate(world["coord"], through=date(2026, 6, 30))
     created = reports()
     assert len(created) == 12
     for report in created:
@@ -196,12 +196,12 @@ def test_each_report_runs_its_own_process_and_the_parent_has_no_loop(world, janu
 
 def test_no_period_after_through_and_none_before_the_task(world, january):
     recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
-    periods.generate(world["coord"], through=date(2026, 2, 28))
+    period_reports.generate(world["coord"], through=date(2026, 2, 28))
     assert sorted({r.period for r in reports()}) == ["2026-01", "2026-02"]
 
     january.moment = datetime(2026, 5, 12, 2, 0)
     may = recurring_task(world, "monthly", "Cập nhật cơ sở dữ liệu chuyển đổi số", lead=COLLAB_A)
-    periods.generate(world["coord"], through=date(2026, 6, 1))
+    period_reports.generate(world["coord"], through=date(2026, 6, 1))
     assert [r.period for r in reports("period_report", may)] == ["2026-05", "2026-06"]
     assert [r.period for r in reports("agency_report") if r.lead_agency.name == COLLAB_A] == ["2026-05", "2026-06"]
     assert [r.period for r in reports("agency_report") if r.lead_agency.name == LEAD] == [
@@ -213,9 +213,9 @@ def test_a_task_assigned_after_a_due_date_owes_no_report_for_that_period(world, 
     agency is not shown late for a month it could not report on."""
     january.moment = datetime(2026, 11, 25, 2, 0)
     task = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW", lead=COLLAB_A)
-    assert periods.generate(world["coord"], through=date(2026, 11, 25)) == {"created": 0, "existing": 0}
-    assert not [r for r in periods.coverage("2026-11") if r.agency.name == COLLAB_A]
-    periods.generate(world["coord"], through=date(2026, 12, 1))
+    assert period_reports.generate(world["coord"], through=date(2026, 11, 25)) == {"created": 0, "existing": 0}
+    assert not [r for r in period_reports.coverage("2026-11") if r.agency.name == COLLAB_A]
+    period_reports.generate(world["coord"], through=date(2026, 12, 1))
     assert [r.period for r in reports("period_report", task)] == ["2026-12"]
     assert [(r.period, r.due_date) for r in reports("agency_report")] == [("2026-12", date(2026, 12, 21))]
 
@@ -223,7 +223,7 @@ def test_a_task_assigned_after_a_due_date_owes_no_report_for_that_period(world, 
 def test_a_task_created_late_in_the_day_belongs_to_its_local_date(world, january):
     january.moment = datetime(2026, 1, 31, 18, 0)  # 01/02/2026 01:00 in Hà Nội
     task = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
-    periods.generate(world["coord"], through=date(2026, 2, 28))
+    period_reports.generate(world["coord"], through=date(2026, 2, 28))
     assert [r.period for r in reports("period_report", task)] == ["2026-02"]
 
 
@@ -234,9 +234,9 @@ def test_who_gets_reports(world, january):
     done = recurring_task(world, "ongoing", "Nhiệm vụ đã xong")
     done.state = "done"
     db.session.commit()
-    cycle.create_task(world["coord"], title="Ban hành kế hoạch", lead_agency=COLLAB_A, output_type="plan",
+    create.create_task(world["coord"], title="Ban hành kế hoạch", lead_agency=COLLAB_A, output_type="plan",
                       due_date=date(2026, 6, 30))
-    periods.generate(world["coord"], through=date(2026, 12, 31))
+    period_reports.generate(world["coord"], through=date(2026, 12, 31))
     assert [r.period for r in reports("period_report", quarterly)] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
     assert [(r.period, r.due_date) for r in reports("period_report", half)] == [("2026-H1", date(2026, 6, 15))]
     assert reports("period_report", weekly) == [] and reports("period_report", done) == []
@@ -252,7 +252,7 @@ def test_agency_and_ongoing_rhythms_are_configurable(app, world, january, monkey
     monkeypatch.setitem(app.config, "AGENCY_REPORT_RHYTHM", "quarterly")
     monkeypatch.setitem(app.config, "ONGOING_REPORT_RHYTHM", "half_yearly")
     task = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
-    periods.generate(world["coord"], through=date(2026, 12, 31))
+    period_reports.generate(world["coord"], through=date(2026, 12, 31))
     assert [r.period for r in reports("period_report", task)] == ["2026-H1"]
     assert [r.period for r in reports("agency_report")] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
     monkeypatch.setitem(app.config, "AGENCY_REPORT_RHYTHM", None)
@@ -262,18 +262,18 @@ def test_agency_and_ongoing_rhythms_are_configurable(app, world, january, monkey
 def test_only_a_coordinator_generates_reports(world, january):
     recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
     with pytest.raises(NotAllowed):
-        periods.generate(world["officer"], through=date(2026, 3, 31))
+        period_reports.generate(world["officer"], through=date(2026, 3, 31))
     assert reports() == []
-    assert periods.generator().username == "coord"
-    assert periods.generator("x_coord").username == "x_coord"
+    assert period_reports.generator().username == "coord"
+    assert period_reports.generator("x_coord").username == "x_coord"
     with pytest.raises(NotFound):
-        periods.generator("khong-co")
+        period_reports.generator("khong-co")
 
 
 def test_long_parent_titles_are_shortened_at_a_word(world, january):
     title = "Triển khai " + "nhiệm vụ chuyển đổi số " * 20
     task = recurring_task(world, "yearly", title)
-    periods.generate(world["coord"], through=date(2026, 1, 31))
+    period_reports.generate(world["coord"], through=date(2026, 1, 31))
     [report] = reports("period_report", task)
     assert report.title.startswith("Báo cáo năm 2026: Triển khai nhiệm vụ") and report.title.endswith("…")
     assert len(report.title) <= len("Báo cáo năm 2026: ") + periods.MAX_PARENT_TITLE + 1
@@ -289,10 +289,10 @@ def march(world, frozen):
     frozen.moment = datetime(2026, 3, 10, 1, 0)
     holidays.ensure_defaults()
     ongoing = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
-    cycle.create_task(world["coord"], title="Ban hành kế hoạch", lead_agency=COLLAB_A, output_type="plan",
+    create.create_task(world["coord"], title="Ban hành kế hoạch", lead_agency=COLLAB_A, output_type="plan",
                       due_date=date(2026, 6, 30))
-    assert periods.generate(world["coord"], through=date(2026, 3, 31)) == {"created": 3, "existing": 0}
-    cycle.create_task(world["coord"], title="Xây dựng cơ sở dữ liệu y tế", lead_agency=OTHER,
+    assert period_reports.generate(world["coord"], through=date(2026, 3, 31)) == {"created": 3, "existing": 0}
+    create.create_task(world["coord"], title="Xây dựng cơ sở dữ liệu y tế", lead_agency=OTHER,
                       output_type="plan", due_date=date(2026, 9, 30))
     [lead_report] = [r for r in reports("agency_report") if r.lead_agency.name == LEAD]
     for step in ("draft", "signoff", "confirm"):
@@ -304,7 +304,7 @@ def march(world, frozen):
 
 
 def test_coverage_lists_who_has_and_has_not_reported(march):
-    rows = periods.coverage("2026-03")
+    rows = period_reports.coverage("2026-03")
     by_title = {r.title: r for r in rows}
     # agencies in Vietnamese order, each agency's own report before its tasks' reports
     assert [(r.agency.name, r.kind) for r in rows] == [
@@ -321,13 +321,13 @@ def test_coverage_lists_who_has_and_has_not_reported(march):
     missing = by_title[f"Báo cáo định kỳ tháng 03/2026 của {OTHER}"]
     assert (missing.status, missing.bucket, missing.task, missing.due) == (
         periods.NOT_CREATED, "not_reported", None, date(2026, 3, 20))
-    assert periods.summary(rows) == {"reported": 1, "in_progress": 1, "not_reported": 2, "overdue": 0}
+    assert period_reports.summary(rows) == {"reported": 1, "in_progress": 1, "not_reported": 2, "overdue": 0}
 
     march["clock"].moment = datetime(2026, 3, 25, 1, 0)  # past the 20th
-    rows = periods.coverage("2026-03")
-    assert periods.summary(rows) == {"reported": 1, "in_progress": 0, "not_reported": 0, "overdue": 3}
-    assert periods.coverage("2026-02") == []  # nothing was active in February
-    assert {r.agency.name for r in periods.coverage("2026-04")} == {LEAD, COLLAB_A, OTHER}  # all still to create
+    rows = period_reports.coverage("2026-03")
+    assert period_reports.summary(rows) == {"reported": 1, "in_progress": 0, "not_reported": 0, "overdue": 3}
+    assert period_reports.coverage("2026-02") == []  # nothing was active in February
+    assert {r.agency.name for r in period_reports.coverage("2026-04")} == {LEAD, COLLAB_A, OTHER}  # all still to create
 
 
 def test_a_report_done_after_its_due_date_counts_as_reported_late(march):
@@ -335,7 +335,7 @@ def test_a_report_done_after_its_due_date_counts_as_reported_late(march):
     [report] = [r for r in reports("agency_report") if r.lead_agency.name == COLLAB_A]
     for step, user in (("draft", "collab_a"), ("signoff", "collab_a_head"), ("confirm", "coord")):
         act(march["world"], report, step, user=user)
-    [row] = [r for r in periods.coverage("2026-03") if r.task is not None and r.task.id == report.id]
+    [row] = [r for r in period_reports.coverage("2026-03") if r.task is not None and r.task.id == report.id]
     assert (row.status, row.bucket, row.step) == ("done_late", "reported", None)
 
 
@@ -390,7 +390,7 @@ def test_the_coordinator_creates_the_missing_reports_from_the_page(app, browser:
     assert "chưa được khởi tạo" not in page and 'action="/reports/generate"' not in page
     again = browser.client.post("/reports/generate", data={"csrf_token": token, "period": "2026-03"})
     assert "Không có báo cáo nào cần tạo thêm" in text(browser.client.get(again.headers["Location"]))
-    assert len(periods.coverage("2026-03")) == 4 and all(r.task for r in periods.coverage("2026-03"))
+    assert len(period_reports.coverage("2026-03")) == 4 and all(r.task for r in period_reports.coverage("2026-03"))
 
 
 def test_only_coordinators_create_reports_and_not_for_a_period_yet_to_begin(app, browser: Browser, march):
@@ -399,7 +399,7 @@ def test_only_coordinators_create_reports_and_not_for_a_period_yet_to_begin(app,
     assert "chưa được khởi tạo" in page and 'action="/reports/generate"' not in page
     token = browser.csrf("/reports?period=2026-03")
     assert browser.client.post("/reports/generate", data={"csrf_token": token}).status_code == 403
-    assert periods.coverage("2026-03")[-1].task is None  # nothing was created
+    assert period_reports.coverage("2026-03")[-1].task is None  # nothing was created
 
     browser.login("coord")
     future = text(browser.client.get("/reports?period=2026-05"))

@@ -26,20 +26,14 @@ import time
 from datetime import date, datetime
 
 import pytest
+from docx import Document
 from openpyxl import Workbook
 
 from tests.conftest import FIXTURES
-from workflows.importing import readers
-from workflows.importing.readers import (
-    COLUMNS,
-    ImportFormatError,
-    ParsedDocument,
-    read_any,
-    read_docx,
-    read_markdown,
-    read_text,
-    read_xlsx,
-)
+from workflows.importing import cell_text
+from workflows.importing.parsed import COLUMNS, ImportFormatError, ParsedDocument
+from workflows.importing.readers import read_any, read_docx, read_markdown, read_text, read_xlsx
+from workflows.text import fold_words
 
 
 def fixture(prefix: str) -> str:
@@ -188,8 +182,8 @@ def test_002_rows_damaged_by_page_breaks_are_repaired_or_flagged():
 
 def test_002_reads_well_under_half_a_second():
     text = fixture("002")
-    readers._clean_cached.cache_clear()
-    readers._fold_cached.cache_clear()
+    cell_text._clean_cached.cache_clear()
+    fold_words.cache_clear()
     started = time.perf_counter()
     read_text(text)
     assert time.perf_counter() - started < 0.5
@@ -291,8 +285,6 @@ def as_xlsx() -> bytes:
 
 
 def as_docx() -> bytes:
-    from docx import Document
-
     document = Document()
     for line in HEADING:
         document.add_paragraph(line)
@@ -349,8 +341,6 @@ def test_the_small_table_reads_the_same_in_text_markdown_xlsx_and_docx():
 
 
 def test_docx_vertical_merges_continue_a_task_or_share_a_cell():
-    from docx import Document
-
     document = Document()
     document.add_paragraph("Phụ lục")
     table = document.add_table(rows=4, cols=4)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app import create_app
 from models import Agency, Directive, Task, db
 from tests.conftest import COLLAB_A, COLLAB_B, HOME_AFFAIRS, JUSTICE, LEAD, act, new_task
-from workflows.tasks import cycle, reads, search
+from workflows.tasks import create, reads, search
 
 
 def text(response) -> str:
@@ -19,7 +19,7 @@ def text(response) -> str:
 
 
 def task_led_by(world, lead, title, collaborators=(), **kwargs) -> Task:
-    return cycle.create_task(world["coord"], title=title, lead_agency=lead, output_type="plan",
+    return create.create_task(world["coord"], title=title, lead_agency=lead, output_type="plan",
                              collaborating_agencies=list(collaborators), due_date=date(2026, 6, 30), **kwargs)
 
 
@@ -95,7 +95,7 @@ def test_percent_and_underscore_are_literal(world):
 def test_search_with_another_filter(world, frozen):
     task_led_by(world, HOME_AFFAIRS, "Đề án vị trí việc làm")
     task_led_by(world, LEAD, "Đề án chợ đầu mối", collaborators=[COLLAB_A])
-    cycle.create_task(world["coord"], title="Báo cáo chợ truyền thống", lead_agency=LEAD, output_type="report",
+    create.create_task(world["coord"], title="Báo cáo chợ truyền thống", lead_agency=LEAD, output_type="report",
                       due_date=date(2026, 3, 3))
     collab = db.session.scalar(select(Agency.id).where(Agency.name == COLLAB_A))
     assert found(world["coord"], "de an") == ["Đề án chợ đầu mối", "Đề án vị trí việc làm"]

@@ -54,10 +54,10 @@ def test_sql_clause_agrees_with_compute(world, frozen):
             act(world, task, step)
     today = clock.today()
     tasks = list(db.session.scalars(select(Task)))
-    expected = {s: {t.id for t in tasks if status.compute(t, today) == s} for s in status.STATUSES}
+    expected = {s: {t.id for t in tasks if status.compute(t, today, 3) == s} for s in status.STATUSES}
     assert all(expected.values()), expected  # the seed covers every status
     for s in status.STATUSES:
-        got = set(db.session.scalars(select(Task.id).where(status.clause(s, today))))
+        got = set(db.session.scalars(select(Task.id).where(status.clause(s, today, 3))))
         assert got == expected[s], s
 
 

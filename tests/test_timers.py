@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from models import AuditEvent, Notification, Timer, db
 from tests.conftest import act, item_at, new_task, open_items
 from workflows import clock, holidays
-from workflows.process import timers
-from workflows.tasks import cycle
+from workflows.tasks import deadlines, reminders
 
 
 def local(y, m, d, hh=8, mm=0) -> datetime:
@@ -40,9 +39,9 @@ def test_timers_are_scheduled_on_working_days(world, frozen):
 def test_reminder_fires_once_at_the_right_working_day(world, frozen):
     holidays.ensure_defaults()
     task = new_task(world, collaborators=(), due=date(2026, 3, 13))
-    assert timers.run_due(local(2026, 3, 10, 7, 59))["reminders"] == 0
-    assert timers.run_due(local(2026, 3, 10, 8, 0))["reminders"] == 1
-    assert timers.run_due(local(2026, 3, 11))["reminders"] == 0
+    assert reminders.run_due(local(2026, 3, 10, 7, 59))["reminders"] == 0
+    assert reminders.run_due(local(2026, 3, 10, 8, 0))["reminders"] == 1
+    assert reminders.run_due(local(2026, 3, 11))["reminders"] == 0
     [event] = fired("remind")
     assert (event.task_id, event.from_step) == (task.id, "Phân công chuyên viên")
     assert [i.step_id for i in open_items(task)] == ["assign"]  # non-interrupting: the step still waits
@@ -54,7 +53,7 @@ def test_a_reminder_that_fires_after_the_due_date_tells_nobody_it_is_due_soon(wo
     goes out, and the history says the reminder was not sent."""
     holidays.ensure_defaults()
     task = new_task(world, collaborators=(), due=date(2026, 3, 13))
-    counts = timers.run_due(local(2026, 3, 16))  # reminder was due on 10/03, the escalation on 16/03
+    counts = reminders.run_due(local(2026, 3, 16))  # reminder was due on 10/03, the escalation on 16/03
     assert (counts["instances"], counts["reminders"], counts["escalations"]) == (1, 0, 1)
     [remind] = fired("remind")
     assert remind.comment == "Nhắc hạn không gửi: đã quá thời hạn hoàn thành."
@@ -66,7 +65,7 @@ def test_an_ongoing_task_with_a_date_is_never_announced_overdue(world, frozen):
     """"Tháng 8/2025 - Thường xuyên": its badge says ongoing, so no "Quá hạn" notice may say otherwise."""
     holidays.ensure_defaults()
     task = new_task(world, collaborators=(), due=date(2026, 3, 13), recurrence="ongoing")
-    counts = timers.run_due(local(2026, 3, 30))
+    counts = reminders.run_due(local(2026, 3, 30))
     assert counts["instances"] == 1 and counts["reminders"] == counts["escalations"] == 0
     assert {e.comment for e in fired("escalate")} == {"Không gửi nhắc hạn: nhiệm vụ thường xuyên không tính quá hạn."}
     kinds = set(db.session.scalars(select(Notification.kind).where(Notification.task_id == task.id)))
@@ -76,11 +75,11 @@ def test_an_ongoing_task_with_a_date_is_never_announced_overdue(world, frozen):
 def test_escalations_fire_once_each_when_overdue(world, frozen):
     holidays.ensure_defaults()
     new_task(world, collaborators=(), due=date(2026, 3, 13))
-    timers.run_due(local(2026, 3, 16))
-    timers.run_due(local(2026, 3, 16, 9))
+    reminders.run_due(local(2026, 3, 16))
+    reminders.run_due(local(2026, 3, 16, 9))
     assert [e.data["notify"] for e in fired("escalate")] == ["agency_head"]
-    timers.run_due(local(2026, 3, 18))
-    timers.run_due(local(2026, 3, 30))
+    reminders.run_due(local(2026, 3, 18))
+    reminders.run_due(local(2026, 3, 30))
     assert [e.data["notify"] for e in fired("escalate")] == ["agency_head", "coordinator"]
     assert len(fired("remind")) == 1
 
@@ -91,7 +90,7 @@ def test_nothing_fires_after_completion(world, frozen):
     for step in ("draft", "signoff", "confirm"):
         act(world, task, step)
     assert pending(task) == {}
-    assert timers.run_due(local(2027, 1, 1)) == {"instances": 0, "reminders": 0, "escalations": 0, "skipped": 0}
+    assert reminders.run_due(local(2027, 1, 1)) == {"instances": 0, "reminders": 0, "escalations": 0, "skipped": 0}
     assert fired("remind") == [] and fired("escalate") == []
 
 
@@ -111,14 +110,14 @@ def test_a_return_does_not_escalate_at_once(world, frozen):
     for step in ("assign", "draft", "finalise"):
         act(world, task, step)
     frozen.moment = local(2026, 3, 20, 10)  # a week overdue, at the head's sign-off
-    timers.run_due(frozen.moment)
+    reminders.run_due(frozen.moment)
     assert len(fired("escalate")) == 2
     act(world, task, "signoff", "return", "Bổ sung kinh phí")
     # the officer's revision step is already past its dates: they move to the next working mornings
     assert pending(task) == {"remind:holder": local(2026, 3, 23), "escalate:agency_head": local(2026, 3, 23),
                              "escalate:coordinator": local(2026, 3, 25)}
-    assert timers.run_due(frozen.moment)["escalations"] == 0
-    assert timers.run_due(local(2026, 3, 23))["escalations"] == 1
+    assert reminders.run_due(frozen.moment)["escalations"] == 0
+    assert reminders.run_due(local(2026, 3, 23))["escalations"] == 1
 
 
 def test_a_new_due_date_moves_the_waiting_timers(world, frozen):
@@ -127,15 +126,15 @@ def test_a_new_due_date_moves_the_waiting_timers(world, frozen):
     cycle_user = world["coord"]
     with db.session.begin_nested():
         pass
-    cycle.adjust_deadline(cycle_user, task, date(2026, 4, 10), "10/4/2026", "Gia hạn theo đề nghị")
+    deadlines.adjust_deadline(cycle_user, task, date(2026, 4, 10), "10/4/2026", "Gia hạn theo đề nghị")
     db.session.commit()
     assert pending(task) == {"remind:holder": local(2026, 4, 7), "escalate:agency_head": local(2026, 4, 13),
                              "escalate:coordinator": local(2026, 4, 15)}
-    assert timers.run_due(local(2026, 3, 16))["escalations"] == 0
+    assert reminders.run_due(local(2026, 3, 16))["escalations"] == 0
     assert item_at(task, "assign").due_at.date() == date(2026, 4, 10)
 
 
 def test_tasks_without_a_due_date_have_no_timers(world, frozen):
     task = new_task(world, collaborators=(), due=None, recurrence="ongoing")
     assert pending(task) == {}
-    assert timers.run_due(frozen.moment + timedelta(days=400))["instances"] == 0
+    assert reminders.run_due(frozen.moment + timedelta(days=400))["instances"] == 0

@@ -14,7 +14,8 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from views.forms import VNDateField
 from workflows import holidays
 from workflows.errors import N_, Invalid
-from workflows.process import deploy, diagram, migration
+from workflows.process import deploy, diagram
+from workflows.tasks import migration
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -15,7 +15,7 @@ from workflows import clock
 from workflows.accounts import people
 from workflows.errors import N_, Invalid, NotFound
 from workflows.reporting import monitoring
-from workflows.tasks import comments, cycle, reads
+from workflows.tasks import comments, create, reads, status, work
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 SPEC = Path(__file__).with_name("openapi.json")  # the contract; tests/test_openapi.py keeps it true
@@ -90,7 +90,7 @@ def step_json(item: WorkItem) -> dict:
 
 def task_json(task: Task, detail: bool = False) -> dict:
     body = {
-        "id": task.id, "code": task.code, "title": task.title, "status": reads.task_status(task),
+        "id": task.id, "code": task.code, "title": task.title, "status": status.of(task),
         "lead_agency": task.lead_agency.name,
         "collaborating_agencies": [a.name for a in task.collaborating_agencies],
         "output_type": task.output_type, "expected_output": task.expected_output,
@@ -161,7 +161,7 @@ def create_task():
                                         "deadline_text", "source_document")}
     if not all(v is None or isinstance(v, str) for v in fields.values()):
         raise Invalid("Các trường văn bản phải là chuỗi ký tự.")
-    task = cycle.create_task(g.api_user, title=fields["title"] or "", lead_agency=fields["lead_agency"],
+    task = create.create_task(g.api_user, title=fields["title"] or "", lead_agency=fields["lead_agency"],
                              output_type=fields["output_type"] or "", collaborating_agencies=collaborators,
                              expected_output=fields["expected_output"], due_date=due_date,
                              deadline_text=fields["deadline_text"], source_document=fields["source_document"])
@@ -216,21 +216,21 @@ def complete(item_id: int):
     if comment is not None and not isinstance(comment, str):
         raise Invalid("comment phải là chuỗi ký tự.")
     item = reads.get_work_item(g.api_user, item_id)
-    task = cycle.complete(item.id, g.api_user, str(body.get("decision") or ""), comment, data)
+    task = work.complete(item.id, g.api_user, str(body.get("decision") or ""), comment, data)
     return jsonify(task_json(task, detail=True))
 
 
 @bp.post("/work-items/<int:item_id>/claim")
 @token_required
 def claim(item_id: int):
-    item = cycle.claim(reads.get_work_item(g.api_user, item_id).id, g.api_user)
+    item = work.claim(reads.get_work_item(g.api_user, item_id).id, g.api_user)
     return jsonify(step_json(item))
 
 
 @bp.post("/work-items/<int:item_id>/release")
 @token_required
 def release(item_id: int):
-    item = cycle.release(reads.get_work_item(g.api_user, item_id).id, g.api_user)
+    item = work.release(reads.get_work_item(g.api_user, item_id).id, g.api_user)
     return jsonify(step_json(item))
 
 
@@ -259,7 +259,7 @@ def revoke_token(token_id: int):
 
 def monitoring_json(task: Task, changed_at) -> dict:
     return {
-        "id": task.id, "code": task.code, "title": task.title, "status": reads.task_status(task),
+        "id": task.id, "code": task.code, "title": task.title, "status": status.of(task),
         "lead_agency": task.lead_agency.name, "current_step": task.current_step,
         "current_holder": task.current_holder, "due_date": _iso(task.due_date),
         "completed_on": _iso(task.completed_on),

@@ -25,7 +25,7 @@ from models import OUTPUT_TYPES
 from views.i18n import domain_message, field_messages
 from workflows import clock
 from workflows.errors import N_, Message
-from workflows.tasks.cycle import DUE_REQUIRED
+from workflows.tasks.create import DUE_REQUIRED
 
 
 def attach_errors(form, exc) -> None:
@@ -129,6 +129,12 @@ class TaskForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """Base of the per-step forms built by ``action_form``."""
+
+    def validate_for(self, decision: str) -> bool:
+        """Validate for the decision pressed: a return needs only a valid CSRF token and its reason, which the
+        use case checks; any other decision, every field."""
+        valid = self.validate_on_submit()
+        return valid or (decision == "return" and self.is_submitted() and "csrf_token" not in self.errors)
 
 
 def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=(), **kwargs) -> ActionForm:

@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 from models import OUTPUT_TYPES, ROLE_LABELS, login_manager
 from workflows import clock
 from workflows.accounts import people
+from workflows.audit import ACTION_LABELS, DECISION_LABELS
 from workflows.notify import bell
-from workflows.tasks import reads
-from workflows.tasks.cycle import ACTION_LABELS, DECISION_LABELS
+from workflows.tasks import reads, status
 from workflows.tasks.status import STATUS_LABELS
 
 
@@ -75,7 +75,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(datetime_vn)
     app.add_template_filter(filesize)
     app.add_template_global(days_since)
-    app.add_template_global(reads.task_status)
+    app.add_template_global(status.of, "task_status")
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS, OUTPUT_TYPES=OUTPUT_TYPES, ROLE_LABELS=ROLE_LABELS,
         DECISION_LABELS=DECISION_LABELS, ACTION_LABELS=ACTION_LABELS)

@@ -17,10 +17,10 @@ from flask_babel import Babel, get_locale, get_translations
 from markupsafe import Markup
 
 from models import OUTPUT_TYPES, ROLE_LABELS
+from workflows.audit import ACTION_LABELS, DECISION_LABELS
 from workflows.errors import DomainError, Message
 from workflows.process.svg import LEGEND as DIAGRAM_LEGEND
 from workflows.tasks import periods
-from workflows.tasks.cycle import ACTION_LABELS, DECISION_LABELS
 from workflows.tasks.status import STATUS_LABELS
 
 LANGUAGES = ("vi", "en")

@@ -14,7 +14,7 @@ from models import OUTPUT_TYPES
 from views.forms import VNDateField
 from views.i18n import domain_message
 from workflows.errors import N_, Invalid
-from workflows.importing import pipeline
+from workflows.importing import pipeline, review_list
 from workflows.tasks import reads
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -70,7 +70,7 @@ def index():
 def show(batch_id: int):
     batch = pipeline.get_batch(current_user, batch_id)
     return render_template("imports/show.html", batch=batch, report=batch.report, agencies=reads.agencies(),
-                           reviews=pipeline.open_reviews(batch.report), targets=pipeline.target_tasks(batch.report))
+                           reviews=review_list.open_reviews(batch.report), targets=pipeline.target_tasks(batch.report))
 
 
 @bp.post("/<int:batch_id>/rows/<int:appendix>/<int:number>")
@@ -102,8 +102,8 @@ def fix(batch_id: int, appendix: int, number: int):
 def map_agency(batch_id: int, review_id: int):
     decision = request.form.get("action") or "agency"
     try:
-        review = pipeline.map_agency(current_user, review_id, request.form.get("agency_id", type=int), decision)
-        pipeline.refresh(current_user, batch_id)
+        review = pipeline.settle_name(current_user, batch_id, review_id, request.form.get("agency_id", type=int),
+                                      decision)
     except Invalid as exc:
         flash(domain_message(exc), "error")
     else:

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from views.forms import IndicatorReportForm, attach_errors
 from workflows.errors import Invalid
-from workflows.tasks import indicators
+from workflows.tasks import indicator_reports, indicators
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 
@@ -52,7 +52,7 @@ def report(indicator_id: int):
     form.set_choices(indicators.milestone_years(indicator), agencies)
     if form.validate_on_submit():
         try:
-            task = indicators.start_report(current_user, indicator.id, form.year.data, form.agency.data)
+            task = indicator_reports.start_report(current_user, indicator.id, form.year.data, form.agency.data)
         except Invalid as exc:
             attach_errors(form, exc)
         else:

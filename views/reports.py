@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from views.helpers import restrict_to
-from workflows import clock
+from workflows import access, clock
 from workflows.errors import DomainError
-from workflows.tasks import periods
+from workflows.tasks import period_reports, periods
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-READERS = ("coordinator", "viewer", "admin")
+READERS = access.REPORT_READERS
 
 restrict_to(bp, READERS)
 
@@ -25,10 +25,10 @@ def index():
     today = clock.today()
     period = periods.resolve(request.args.get("period"), request.args.get("kind"), today)
     previous, following = periods.neighbours(period)
-    rows = periods.coverage(period.key)
+    rows = period_reports.coverage(period.key)
     return render_template(
         "reports/index.html", period=period, previous=previous, following=following, rows=rows,
-        counts=periods.summary(rows), buckets=periods.BUCKET_LABELS, kinds=periods.KIND_LABELS,
+        counts=period_reports.summary(rows), buckets=periods.BUCKET_LABELS, kinds=periods.KIND_LABELS,
         choices=periods.periods_in(period.kind, period.start.year),
         current=periods.period_of(period.kind, today),
         not_created=sum(1 for r in rows if r.task is None), NOT_CREATED=periods.NOT_CREATED,
@@ -39,8 +39,8 @@ def index():
 @bp.route("/generate", methods=["POST"])
 def generate():
     """Create now what the worker would create at 06:00: the reports of every period begun by today
-    (``periods.generate`` refuses anyone but a coordinator, with its own message)."""
-    result = periods.generate(current_user, clock.today())
+    (``period_reports.generate`` refuses anyone but a coordinator, with its own message)."""
+    result = period_reports.generate(current_user, clock.today())
     if result["created"]:
         flash(_("Đã tạo %(created)s báo cáo định kỳ mới; các đơn vị đã thấy việc trong hộp việc của mình.",
                 created=result["created"]), "success")
@@ -60,7 +60,7 @@ def register_cli(app: Flask) -> None:
         """Create the missing periodic report tasks (one process per period); safe to run twice."""
         day = through.date() if through else clock.today()
         try:
-            result = periods.generate(periods.generator(username), day)
+            result = period_reports.generate(period_reports.generator(username), day)
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
         click.echo(f"Đã tạo {result['created']} báo cáo định kỳ mới; {result['existing']} báo cáo đã có "

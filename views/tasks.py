@@ -10,9 +10,8 @@ from views.forms import CommentForm, ExtensionForm, TaskForm, action_form, attac
 from views.i18n import domain_message
 from workflows import access
 from workflows.errors import Invalid
-from workflows.process import catalog, diagram
-from workflows.reporting import progress
-from workflows.tasks import comments, cycle, files, reads
+from workflows.process import diagram
+from workflows.tasks import comments, create, extensions, files, page, reads, work
 from workflows.tasks.status import STATUS_LABELS
 
 bp = Blueprint("tasks", __name__)
@@ -21,22 +20,12 @@ bp = Blueprint("tasks", __name__)
 @bp.route("/tasks")
 @login_required
 def index():
-    scope = progress.filters_from_list(request.args)  # set when a dashboard figure links here
-    filters = reads.TaskFilters(
-        agency_id=request.args.get("agency", type=int),
-        status=request.args.get("status") or None,
-        step=request.args.get("step") or None,
-        q=(request.args.get("q") or "").strip()[:200] or None,
-        scope=progress.tasks_clause(scope) if scope is not None else None,
-    )
-    page = reads.list_tasks(current_user, filters, page=request.args.get("page", 1, type=int))
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    steps = [s.step_name for s in catalog.step_catalog()]
-    scope_args = {k: v for k, v in args.items() if k in progress.LIST_SCOPE_KEYS} if scope else {}
-    return render_template("tasks/index.html", page=page, filters=filters, args=args, scope_args=scope_args,
-                           scope_described=progress.describe(scope) if scope else [],
-                           without_scope={k: v for k, v in args.items() if k not in scope_args},
-                           agencies=reads.agencies(), steps=steps, statuses=STATUS_LABELS)
+    listing = reads.task_list(current_user, request.args, request.args.get("agency", type=int),
+                              request.args.get("page", 1, type=int))
+    return render_template("tasks/index.html", page=listing.page, filters=listing.filters, args=listing.args,
+                           scope_args=listing.scope_args, scope_described=listing.scope_described,
+                           without_scope=listing.without_scope, agencies=listing.agencies, steps=listing.steps,
+                           statuses=STATUS_LABELS)
 
 
 @bp.route("/tasks/new", methods=["GET", "POST"])
@@ -48,7 +37,7 @@ def new():
     form.set_agencies(reads.agencies())
     if form.validate_on_submit():
         try:
-            task = cycle.create_task(
+            task = create.create_task(
                 current_user, title=form.title.data, lead_agency=form.lead_agency.data,
                 collaborating_agencies=form.collaborating_agencies.data or [],
                 output_type=form.output_type.data, expected_output=form.expected_output.data,
@@ -65,52 +54,30 @@ def new():
     return render_template("tasks/new.html", form=form), 422 if form.errors else 200
 
 
-def _forms_for(items) -> dict:
+def _forms_for(items, actionable: dict) -> dict:
     """The action form of each open item this user may act on (bound to the POST, if any)."""
-    forms = {}
-    for item in items:
-        if access.can_act(current_user, item):
-            officers = (reads.agency_officers(item.agency_id)
-                        if any(f["type"] == "user" for f in item.fields) else ())
-            forms[item.id] = action_form(item.fields, item.decisions, prefix=f"wi{item.id}", officers=officers)
-    return forms
+    return {item.id: action_form(item.fields, item.decisions, prefix=f"wi{item.id}", officers=actionable[item.id])
+            for item in items if item.id in actionable}
 
 
-def _render_task(task, items, forms=None, status=200, extension_form=None, comment_form=None):
-    """The task page; ``items`` are its open work items, ``forms`` their action forms (bound after a POST)."""
-    if forms is None:
-        forms = _forms_for(items)
-    history, files = reads.history(task), reads.attachments(task)
-    if extension_form is None and access.can_request_extension(current_user, task):
+def _render_task(task, forms=None, status=200, extension_form=None, comment_form=None):
+    """The task page; ``forms`` are the action forms bound after a POST, if any."""
+    view = page.task_page(current_user, task)
+    if extension_form is None and view.may_request_extension:
         extension_form = ExtensionForm()
-    if comment_form is None and comments.can_comment(current_user, task):
+    if comment_form is None and view.may_comment:
         comment_form = CommentForm(prefix="comment", formdata=None)
     if comment_form is not None:
-        comment_form.set_agencies(*comments.mention_choices(task))
-    return render_template(
-        "tasks/show.html", task=task, items=items, forms=forms,
-        history=history, recorded=reads.recorded_values(task, history, files),
-        attachments=files, adjustments=reads.adjustments(task),
-        can_download=access.can_download(current_user, task),
-        pending_return=reads.pending_return(task), pending_extension=reads.pending_extension(task),
-        extension_form=extension_form, comment_form=comment_form,
-        diagrams=diagram.task_diagrams(task), diagram_legend=diagram.legend(),
-        reassignable={i.id: _reassign_choices(i) for i in items
-                      if current_user.has_role("agency_head") and i.agency_id == current_user.agency_id}), status
-
-
-def _reassign_choices(item) -> list:
-    """Who the head may hand ``item`` to: not its holder, nor the head himself when he can just take it
-    ("Nhận xử lý"), so his own sign-off step offers no pointless choice and the box disappears."""
-    return [u for u in reads.agency_people(item.agency_id, item.role)
-            if u.id != item.claimed_by_id and not (u.id == current_user.id and item.claimed_by_id is None)]
+        comment_form.set_agencies(*view.mention_choices)
+    return render_template("tasks/show.html", view=view, task=task, items=view.items,
+                           forms=_forms_for(view.items, view.actionable) if forms is None else forms,
+                           extension_form=extension_form, comment_form=comment_form), status
 
 
 @bp.route("/tasks/<int:task_id>")
 @login_required
 def show(task_id: int):
-    task = reads.get_task(current_user, task_id)
-    return _render_task(task, reads.open_items(task))
+    return _render_task(reads.get_task(current_user, task_id))
 
 
 @bp.route("/tasks/<int:task_id>/diagram.svg")
@@ -128,18 +95,15 @@ def complete(item_id: int):
     item = reads.get_work_item(current_user, item_id)
     access.ensure_can_act(item, current_user)  # 409 with who did it, or 403
     items = reads.open_items(item.task)
-    forms = _forms_for(items)
+    forms = _forms_for(items, page.actionable(current_user, items))
     form = forms[item.id]
     decision = request.form.get("decision", "")
-    valid = form.validate_on_submit()
-    if decision == "return" and "csrf_token" not in form.errors:
-        valid = True  # a return needs only its reason, which the use case checks
-    if valid:
+    if form.validate_for(decision):
         data = {f["name"]: getattr(form, f["name"]).data for f in item.fields if f["type"] != "file"}
         uploads = {f["name"]: getattr(form, f["name"]).data for f in item.fields
                    if f["type"] == "file" and getattr(form, f["name"]).data}
         try:
-            task = cycle.complete(item.id, current_user, decision, form.comment.data if "comment" in form else None,
+            task = work.complete(item.id, current_user, decision, form.comment.data if "comment" in form else None,
                                   data, uploads)
         except Invalid as exc:
             attach_errors(form, exc)
@@ -155,7 +119,7 @@ def complete(item_id: int):
             flash(f"{label}: {item.step_name} — {task.code}. {moved}".strip(), "success")
             return redirect(url_for("inbox.index"))
     flash(_("Chưa thể gửi: vui lòng xem các lỗi được đánh dấu bên dưới."), "error")
-    return _render_task(item.task, items, forms, 422)
+    return _render_task(item.task, forms, 422)
 
 
 @bp.route("/tasks/<int:task_id>/extension", methods=["POST"])
@@ -165,7 +129,7 @@ def request_extension(task_id: int):
     form = ExtensionForm()
     if form.validate_on_submit():
         try:
-            cycle.request_extension(current_user, task.id, form.new_due.data, form.reason.data,
+            extensions.request_extension(current_user, task.id, form.new_due.data, form.reason.data,
                                     form.file.data if form.file.data and form.file.data.filename else None)
         except Invalid as exc:
             attach_errors(form, exc)
@@ -174,7 +138,7 @@ def request_extension(task_id: int):
                   "success")
             return redirect(url_for("tasks.show", task_id=task.id))
     flash(_("Chưa gửi được đề nghị gia hạn: vui lòng xem lỗi ở mục “Đề nghị điều chỉnh thời hạn”."), "error")
-    return _render_task(task, reads.open_items(task), status=422, extension_form=form)
+    return _render_task(task, status=422, extension_form=form)
 
 
 @bp.route("/tasks/<int:task_id>/comments", methods=["POST"])
@@ -192,7 +156,7 @@ def comment(task_id: int):
             flash(_("Đã gửi trao đổi."), "success")
             return redirect(url_for("tasks.show", task_id=task.id, _anchor=f"e{event.id}"))
     flash(_("Chưa gửi được trao đổi: vui lòng xem lỗi ở mục “Trao đổi”."), "error")
-    return _render_task(task, reads.open_items(task), status=422, comment_form=form)
+    return _render_task(task, status=422, comment_form=form)
 
 
 @bp.route("/work-items/<int:item_id>/reassign", methods=["POST"])
@@ -200,7 +164,7 @@ def comment(task_id: int):
 def reassign(item_id: int):
     item = reads.get_work_item(current_user, item_id)
     try:
-        item = cycle.reassign(item.id, current_user, request.form.get("username", ""))
+        item = work.reassign(item.id, current_user, request.form.get("username", ""))
     except Invalid as exc:
         flash(domain_message(exc), "error")
     else:
@@ -211,7 +175,7 @@ def reassign(item_id: int):
 @bp.route("/work-items/<int:item_id>/claim", methods=["POST"])
 @login_required
 def claim(item_id: int):
-    item = cycle.claim(item_id, current_user)
+    item = work.claim(item_id, current_user)
     flash(_("Bạn đã nhận xử lý: %(step)s.", step=item.step_name), "success")
     return redirect(url_for("tasks.show", task_id=item.task_id))
 
@@ -219,7 +183,7 @@ def claim(item_id: int):
 @bp.route("/work-items/<int:item_id>/release", methods=["POST"])
 @login_required
 def release(item_id: int):
-    item = cycle.release(item_id, current_user)
+    item = work.release(item_id, current_user)
     flash(_("Đã trả việc “%(step)s” về hàng chờ của đơn vị.", step=item.step_name), "info")
     return redirect(url_for("tasks.show", task_id=item.task_id))
 

@@ -14,15 +14,14 @@ from flask import Flask
 
 from workflows import clock
 from workflows.notify import outbox
-from workflows.process import timers
-from workflows.tasks import periods
+from workflows.tasks import period_reports, reminders
 
 log = logging.getLogger("worker")
 
 
 def generate_reports() -> dict[str, int]:
     """Today's periodic report instances (idempotent: safe to run any number of times)."""
-    return periods.generate(periods.generator(), clock.today())
+    return period_reports.generate(period_reports.generator(), clock.today())
 
 
 def register(app: Flask) -> None:
@@ -37,7 +36,7 @@ def register(app: Flask) -> None:
             now = (moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=clock.LOCAL_TZ)
                    .astimezone(UTC)).replace(tzinfo=None)
             clock.set_clock(clock.FrozenClock(now))
-        counts = timers.run_due(now)
+        counts = reminders.run_due(now)
         click.echo(f"Đã xử lý {counts['instances']} hồ sơ: {counts['reminders']} nhắc hạn, "
                    f"{counts['escalations']} báo quá hạn.")
         mail = outbox.send_pending()
@@ -62,7 +61,7 @@ def register(app: Flask) -> None:
             return run
 
         scheduler = BlockingScheduler(timezone=str(clock.LOCAL_TZ))
-        scheduler.add_job(job(timers.run_due), "interval", seconds=interval, max_instances=1, coalesce=True)
+        scheduler.add_job(job(reminders.run_due), "interval", seconds=interval, max_instances=1, coalesce=True)
         scheduler.add_job(job(outbox.send_pending), "interval", seconds=60, max_instances=1, coalesce=True)
         scheduler.add_job(job(outbox.queue_digests), "cron", hour=16, minute=30, max_instances=1, coalesce=True)
         scheduler.add_job(job(generate_reports), "cron", hour=6, minute=0, max_instances=1, coalesce=True)

@@ -297,7 +297,7 @@ def check_invariants() -> list[tuple[str, int, int]]:
 
     from app import create_app
     from models import AuditEvent, ProcessInstance, Task, WorkItem, db
-    from workflows.process import catalog, engine
+    from workflows.process import engine, runtime
 
     app = create_app({"DEPLOY_MODELS_ON_START": False})
     results = []
@@ -310,7 +310,7 @@ def check_invariants() -> list[tuple[str, int, int]]:
         running = db.session.scalars(select(ProcessInstance).where(ProcessInstance.status == "running")).all()
         bad = 0
         for instance in running:
-            ready = [s.task_id for s in engine.ready_steps(catalog.restore(instance))]
+            ready = [s.task_id for s in engine.ready_steps(runtime.load(instance).workflow)]
             open_ = db.session.scalars(select(WorkItem.engine_task_id).where(
                 WorkItem.instance_id == instance.id, WorkItem.status == "open")).all()
             if sorted(ready) != sorted(open_) or len(set(open_)) != len(open_):

@@ -32,7 +32,8 @@ def seed(agencies: int, officers: int, tasks: int) -> None:
     from app import create_app
     from models import WorkItem, db
     from workflows.accounts import people
-    from workflows.tasks import cycle
+    from workflows.tasks import create, work
+
 
     app = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:20000"})  # logins stay cheap under load
     with app.app_context():
@@ -54,11 +55,11 @@ def seed(agencies: int, officers: int, tasks: int) -> None:
         started = time.perf_counter()
         for n in range(tasks):
             lead = names[n % len(names)]
-            task = cycle.create_task(coord, title=f"Nhiệm vụ thử tải số {n + 1}: xây dựng kế hoạch", lead_agency=lead,
+            task = create.create_task(coord, title=f"Nhiệm vụ thử tải số {n + 1}: xây dựng kế hoạch", lead_agency=lead,
                                      output_type="plan", collaborating_agencies=[], due_date=date(2027, 6, 30))
             item = db.session.scalar(select(WorkItem).where(WorkItem.task_id == task.id, WorkItem.status == "open"))
             officer = staff[lead][(n // len(names)) % officers]
-            cycle.complete(item.id, heads[lead], "submit", None, {"assignee": officer})
+            work.complete(item.id, heads[lead], "submit", None, {"assignee": officer})
             if (n + 1) % 100 == 0:
                 print(f"  {n + 1} tasks seeded ({time.perf_counter() - started:.0f} s)", flush=True)
         db.engine.dispose()

@@ -5,9 +5,9 @@ and a due date on a weekend or holiday moves to the next working day; both dates
 Whatever the parser does not understand is returned in ``Deadline.unparsed`` so that a person
 can fix it, and parsing never raises on bad input.
 
-Matching runs on a *folded* copy of the text (lower case, diacritics removed, đ -> d) that has
-the same length as the cleaned text, so "Tháng", "THÁNG", "Thang" and "Qúy" all match while the
-spans still point into the text the user wrote.
+Matching runs on a *folded* copy of the text (``text.fold_chars``: lower case, diacritics removed,
+đ -> d) that has the same length as the cleaned text, so "Tháng", "THÁNG", "Thang" and "Qúy" all match
+while the spans still point into the text the user wrote.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from workflows.text import fold_chars
 from workflows.workdays import DEFAULT_CALENDAR, HolidayCalendar
 
 RECURRENCES = (None, "ongoing", "weekly", "monthly", "quarterly", "half_yearly", "yearly")
@@ -91,18 +92,6 @@ def _lines(text: str) -> str:
 def clean_text(text: str | None) -> str:
     """Return ``text`` without HTML, in NFC, with every run of whitespace (newlines too) made one space."""
     return _SPACES.sub(" ", _lines(text or "")).strip()
-
-
-def _fold_char(c: str) -> str:
-    if c in "đĐ":
-        return "d"
-    base = unicodedata.normalize("NFD", c)[0].lower()
-    return base[:1] or c
-
-
-def fold(text: str) -> str:
-    """Return ``text`` lower-cased and without diacritics, one character for one character."""
-    return "".join(_fold_char(c) for c in text)
 
 
 # --- patterns (on folded text) ---------------------------------------------------------------
@@ -270,7 +259,7 @@ def parse_deadline(text: str | None, issued: date | None = None, outputs: str | 
     if isinstance(issued, datetime):
         issued = issued.date()  # a datetime does not compare with the dates computed here
     cleaned = clean_text(raw)
-    folded = fold(cleaned)
+    folded = fold_chars(cleaned)
     found = _scan(cleaned, folded, issued)
     if not found:
         return Deadline(raw, None, None, None, [], False, cleaned)

@@ -17,11 +17,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from workflows.importing.agency_match import normalize
+from workflows.text import fold_words
 
 OUTPUT_TYPES = ("plan", "decision", "project", "submission", "report", "letter", "coordination", "result")
 
-# (normalized phrase as a regex, type, confidence). Where two phrases start at the same place the
+# (folded phrase as a regex, type, confidence). Where two phrases start at the same place the
 # longer one wins; the reason quotes the words as written.
 _PLAN_NOUNS = r"(de an|ke hoach|chuong trinh|quy hoach|chien luoc|nghi quyet|quy che)"
 _RULES: tuple[tuple[str, str, float], ...] = (
@@ -83,7 +83,7 @@ def guess_output_type(output_text: str | None, title: str | None = None) -> Outp
     """Guess the deliverable type from the expected output, falling back on the task title."""
     raw = _TAGS.sub(" ", output_text or "")
     raw_title = _TAGS.sub(" ", title or "")
-    output = normalize(raw)
+    output = fold_words(raw)
     if not output or _NOT_AN_OUTPUT.match(output):
         found = _first(raw_title)
         if found is None:
@@ -114,7 +114,7 @@ def _first(text: str, kinds: tuple[str, ...] = OUTPUT_TYPES) -> tuple[str, float
     A weak word naming the type first ("Tổ chức các sự kiện") gives way, for the confidence and
     the words quoted, to a stronger one for the same type later in the text ("sự kiện").
     """
-    key = normalize(text)
+    key = fold_words(text)
     hits = []
     for pattern, output_type, confidence in _COMPILED:
         if output_type in kinds:
@@ -127,7 +127,7 @@ def _first(text: str, kinds: tuple[str, ...] = OUTPUT_TYPES) -> tuple[str, float
 
 
 def _as_written(text: str, key: str, start: int, end: int) -> str:
-    """The words of text behind key[start:end] (key = normalize(text)), as they are written."""
+    """The words of text behind key[start:end] (key = fold_words(text)), as they are written."""
     words = _RAW_WORD.findall(unicodedata.normalize("NFC", text))
     if len(words) != len(key.split()):
         return key[start:end]

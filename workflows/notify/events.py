@@ -19,8 +19,6 @@ from workflows.notify.outbox import mail_body, mail_enabled
 TITLE_MAX = 500  # Notification.title, OutboxMail.subject
 LINK_MAX = 500
 KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention")
-
-
 ESCALATION_LEVELS = ("holder", "agency_head", "coordinator")
 
 

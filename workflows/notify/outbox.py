@@ -22,11 +22,7 @@ from workflows.tx import transaction
 
 # Minutes to wait after the 1st, 2nd, … failed attempt; the last value repeats.
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
-
-
 DIGEST_MAX_LINES = 100  # a digest lists at most this many notifications, then says how many more
-
-
 CONFIG_DEFAULTS = {
     "MAIL_ENABLED": False,
     "MAIL_SERVER": "127.0.0.1",
@@ -38,8 +34,6 @@ CONFIG_DEFAULTS = {
     "MAIL_MAX_ATTEMPTS": 6,
     "APP_BASE_URL": "http://127.0.0.1:5000",
 }
-
-
 SMTP_TIMEOUT = 10
 
 
@@ -48,8 +42,6 @@ SMTP_TIMEOUT = 10
 
 
 ERROR_MAX = 2000
-
-
 MAIL_FOOTER = "Thư gửi tự động từ Hệ thống theo dõi nhiệm vụ. Vui lòng không trả lời thư này."
 
 
@@ -82,38 +74,16 @@ def send_pending(limit: int = 50) -> dict[str, int]:
         if not mails:
             return result
         max_attempts = int(config("MAIL_MAX_ATTEMPTS"))
-        smtp: smtplib.SMTP | None = None
-        # Once the server cannot be reached, the rest of the batch fails the same way without
-        # waiting for one connection timeout per mail.
-        unreachable: str | None = None
+        connection = _Connection()
         try:
             for mail in mails:
-                error = unreachable
-                if error is None:
-                    try:
-                        message = _message(mail)
-                    except Exception as exc:  # a malformed address or header: this mail only
-                        error = _describe(exc)
-                if error is None and smtp is None:
-                    try:
-                        smtp = _connect()
-                    except Exception as exc:
-                        error = unreachable = _describe(exc)
-                if error is None:
-                    try:
-                        smtp.send_message(message)
-                    except Exception as exc:
-                        error = _describe(exc)
-                        if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-                            _close(smtp)  # the connection may be unusable; reconnect for the next mail
-                            smtp = None
+                error = connection.send(mail)
                 mail.attempts += 1
                 if error is None:
                     mail.status, mail.sent_at = "sent", clock.now()
                     result["sent"] += 1
                     continue
-                mail.last_error = error
-                last_error = error
+                mail.last_error = last_error = error
                 if mail.attempts >= max_attempts:
                     mail.status = "failed"
                     result["failed"] += 1
@@ -121,11 +91,43 @@ def send_pending(limit: int = 50) -> dict[str, int]:
                     mail.next_attempt_at = now + timedelta(minutes=_backoff(mail.attempts))
                     result["retried"] += 1
         finally:
-            _close(smtp)
+            _close(connection.smtp)
     if result["failed"] or result["retried"]:
         current_app.logger.warning("outbox: %s sent, %s to retry, %s given up; last error: %s",
                                    result["sent"], result["retried"], result["failed"], last_error)
     return result
+
+
+class _Connection:
+    """One SMTP connection for a batch, opened on the first mail. Once the server cannot be reached, the
+    rest of the batch fails the same way without waiting for one connection timeout per mail."""
+
+    def __init__(self) -> None:
+        self.smtp: smtplib.SMTP | None = None
+        self.unreachable: str | None = None
+
+    def send(self, mail: OutboxMail) -> str | None:
+        """Send one mail; the error, described, or None when sent."""
+        if self.unreachable is not None:
+            return self.unreachable
+        try:
+            message = _message(mail)
+        except Exception as exc:  # a malformed address or header: this mail only
+            return _describe(exc)
+        if self.smtp is None:
+            try:
+                self.smtp = _connect()
+            except Exception as exc:
+                self.unreachable = _describe(exc)
+                return self.unreachable
+        try:
+            self.smtp.send_message(message)
+        except Exception as exc:
+            if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+                _close(self.smtp)  # the connection may be unusable; reconnect for the next mail
+                self.smtp = None
+            return _describe(exc)
+        return None
 
 
 def queue_digests(now: datetime | None = None) -> int:

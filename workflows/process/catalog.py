@@ -84,11 +84,6 @@ def spec_for(model: ProcessModel) -> engine.ProcessSpec:
     return engine.load_spec(model.process_id, key, [(model.filename, model.source)], dmn)
 
 
-def restore(instance) -> object:
-    """The engine workflow of a ProcessInstance, on the process version it started with."""
-    return engine.restore(instance.state, spec_for(instance.process_model))
-
-
 def route(output_type: str) -> dict:
     """Ask routing.dmn which process runs a task of this output type, and with which parties."""
     model = latest(ROUTING_PROCESS)

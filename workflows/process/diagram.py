@@ -1,13 +1,14 @@
 """The live diagram of a process instance, for the task page and ``/tasks/<id>/diagram.svg``.
 
 The drawing is the BPMN file of the version the instance runs on (``ProcessInstance.process_model
-.source``, drawn by ``workflows.bpmn_svg``); the progress comes from the instance's WorkItem and
+.source``, drawn by ``workflows.process.svg``); the progress comes from the instance's WorkItem and
 AuditEvent rows only (DESIGN.md: reads never deserialize engine state).
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,9 +18,10 @@ from sqlalchemy.orm import selectinload
 from models import AuditEvent, ProcessInstance, ProcessModel, Task, WorkItem, db
 from workflows import clock
 from workflows.errors import N_, NotFound
-from workflows.process.svg import DECISION_WORDS, Flow, Model, Progress, Visit, legend, parse, render
+from workflows.process.diagram_model import DECISION_WORDS, Flow, Model, Progress, Visit, parse
+from workflows.process.svg import render
 
-__all__ = ["Diagram", "compute", "instance_svg", "legend", "model_svg", "task_diagrams", "task_svg"]
+__all__ = ["Diagram", "compute", "instance_svg", "model_svg", "task_diagrams", "task_svg"]
 PROCESS_KIND_WORDS = {"main": "Quy trình chính", "extension": "Đề nghị gia hạn"}
 
 
@@ -66,61 +68,88 @@ def compute(model: Model, visits: list[Visit], completed: bool = False, started_
     are one pass (a multi-instance step), and a pass re-created after a cancellation stays one pass.
     """
     progress = Progress(started_at=started_at, completed=completed, timers=dict(timers or {}))
-    starts = [n.id for n in model.nodes.values() if n.kind == "startEvent" and n.attached_to is None
-              and not any(f.target == n.id for f in model.flows.values())]
-    progress.visited.update(starts)
-    paths: dict[tuple, list[Flow] | None] = {}
+    replay = _Replay(model, progress, visits)
+    for visit in replay.visits:
+        if visit.step_id in model.nodes:
+            replay.place(visit)
+    for step_id, step_passes in progress.passes.items():
+        progress.node_counts[step_id] = len(step_passes)
+    if completed:
+        replay.finish()
+    return progress
 
-    def path(source: str | None, target, decision: str | None):
+
+class _Replay:
+    """One replay in progress: the model, the progress it fills, and the paths already searched (a step
+    passed many times asks for the same path again and again)."""
+
+    def __init__(self, model: Model, progress: Progress, visits: list[Visit]):
+        self.model = model
+        self.progress = progress
+        self.starts = [n.id for n in model.nodes.values() if n.kind == "startEvent" and n.attached_to is None
+                       and not any(f.target == n.id for f in model.flows.values())]
+        progress.visited.update(self.starts)
+        self.visits = sorted(visits, key=lambda v: v.item_id)
+        self.done = sorted((v for v in self.visits if v.status == "done"),
+                           key=lambda v: (v.rank is None, v.rank, v.item_id))
+        self.pass_of: dict[tuple[str, int | None], list[Visit]] = {}
+        self._paths: dict[tuple, list[Flow] | None] = {}
+
+    def path(self, source: str | None, target: str | Callable[[str], bool], decision: str | None) -> list[Flow] | None:
+        """``_path`` from ``source`` (None: the start), remembered."""
         key = (source, target if isinstance(target, str) else "end", decision)
-        if key not in paths:
-            paths[key] = _path(model, [source] if source else starts, target, decision)
-        return paths[key]
+        if key not in self._paths:
+            self._paths[key] = _path(self.model, [source] if source else self.starts, target, decision)
+        return self._paths[key]
 
-    def walk(trail: list[Flow], decision: str | None, loop: bool = True) -> None:
+    def walk(self, trail: list[Flow], decision: str | None, loop: bool = True) -> None:
+        """Count the flows of ``trail`` and the nodes they pass; a return flow taken first counts a return."""
+        progress = self.progress
         for i, flow in enumerate(trail):
             progress.flow_counts[flow.id] = progress.flow_counts.get(flow.id, 0) + 1
             if (loop and decision == "return" and flow.decision == "return"
                     and all(f.decision is None for f in trail[:i])):
                 progress.return_counts[flow.id] = progress.return_counts.get(flow.id, 0) + 1
-            if i < len(trail) - 1 or not model.nodes[flow.target].is_step:
+            if i < len(trail) - 1 or not self.model.nodes[flow.target].is_step:
                 progress.visited.add(flow.target)
                 progress.node_counts[flow.target] = progress.node_counts.get(flow.target, 0) + 1
 
-    visits = sorted(visits, key=lambda v: v.item_id)
-    done = sorted((v for v in visits if v.status == "done"), key=lambda v: (v.rank is None, v.rank, v.item_id))
-    pass_of: dict[tuple[str, int | None], list[Visit]] = {}
-    for visit in visits:
-        if visit.step_id not in model.nodes:
-            continue
-        trigger, trail = None, None
-        for earlier in reversed(done):
+    def trigger(self, visit: Visit) -> tuple[Visit | None, list[Flow] | None]:
+        """The completion that created ``visit`` and the flows from it, or (None, None) for the start."""
+        for earlier in reversed(self.done):
             if earlier.item_id >= visit.item_id or (earlier.completed_at and earlier.completed_at > visit.created_at):
                 continue
-            trail = path(earlier.step_id, visit.step_id, earlier.decision)
+            trail = self.path(earlier.step_id, visit.step_id, earlier.decision)
             if trail is not None:
-                trigger = earlier
-                break
+                return earlier, trail
+        return None, None
+
+    def place(self, visit: Visit) -> None:
+        """Add ``visit`` to its pass; a new pass walks the flows that led to it and counts a return."""
+        progress = self.progress
+        trigger, trail = self.trigger(visit)
         key = (visit.step_id, trigger.item_id if trigger else None)
-        if key not in pass_of:
-            pass_of[key] = []
-            progress.passes.setdefault(visit.step_id, []).append(pass_of[key])
-            walk(trail if trigger else (path(None, visit.step_id, None) or []), trigger.decision if trigger else None)
+        if key not in self.pass_of:
+            self.pass_of[key] = []
+            progress.passes.setdefault(visit.step_id, []).append(self.pass_of[key])
+            self.walk(trail if trigger else (self.path(None, visit.step_id, None) or []),
+                      trigger.decision if trigger else None)
             if trigger and trigger.decision == "return":
                 back = (trigger.step_id, visit.step_id)
                 progress.returns[back] = progress.returns.get(back, 0) + 1
-        pass_of[key].append(visit)
+        self.pass_of[key].append(visit)
         (progress.current if visit.status == "open" else progress.visited).add(visit.step_id)
-    for step_id, step_passes in progress.passes.items():
-        progress.node_counts[step_id] = len(step_passes)
-    if completed:
-        last = done[-1] if done else None
-        is_end = lambda n: model.nodes[n].kind == "endEvent"  # noqa: E731
-        trail = path(last.step_id if last else None, is_end, last.decision if last else None)
+
+    def finish(self) -> None:
+        """A completed instance: walk from the last completion to an end event, which sets the end time."""
+        last = self.done[-1] if self.done else None
+        trail = self.path(last.step_id if last else None, self._is_end, last.decision if last else None)
         if trail:
-            walk(trail, last.decision if last else None, loop=False)
-        progress.finished_at = last.completed_at if last else None
-    return progress
+            self.walk(trail, last.decision if last else None, loop=False)
+        self.progress.finished_at = last.completed_at if last else None
+
+    def _is_end(self, node_id: str) -> bool:
+        return self.model.nodes[node_id].kind == "endEvent"
 
 
 def _who(user) -> str | None:

@@ -24,7 +24,6 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
-from SpiffWorkflow.bpmn.util.diff import diff_workflow
 from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -32,6 +31,7 @@ from SpiffWorkflow.util.task import TaskState
 from SpiffWorkflow.version import __version__ as SPIFF_VERSION
 
 _spec_for_restore = threading.local()
+Workflow = BpmnWorkflow  # what the rest of the product holds, without knowing SpiffWorkflow
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -123,9 +123,23 @@ class StepDefinition:
 _FUNCTIONS: dict[str, Any] = {}
 
 
-def register_functions(**functions: Any) -> None:
-    """Make functions callable from BPMN expressions (e.g. the timers' ``reminder_time``)."""
+def _system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+_now_provider: Callable[[], datetime] = _system_now
+
+
+def configure(functions: dict[str, Callable[..., Any]], clock: Callable[[], datetime]) -> None:
+    """Set, once for the process (``create_app``), the functions BPMN expressions may call (the timers'
+    ``reminder_time``, …) and the clock the timers read (aware)."""
+    global _now_provider
+    _FUNCTIONS.clear()
     _FUNCTIONS.update(functions)
+    _now_provider = clock
+    # SpiffWorkflow's timer module calls datetime.now() itself; without this, a test clock or a worker firing
+    # the timers due at a given moment could not be honoured (SPIFFWORKFLOW_NOTES.md, "Traps").
+    _timer_module.datetime = _EngineDatetime
 
 
 def _script_engine() -> PythonScriptEngine:
@@ -170,7 +184,7 @@ class ProcessSpec:
     def start(self, data: dict[str, Any]) -> BpmnWorkflow:
         wf = BpmnWorkflow(self.spec, self.subprocesses, script_engine=_script_engine())
         wf.get_tasks(state=TaskState.READY)[0].data.update(copy.deepcopy(data))
-        _run_engine(wf)
+        run(wf)
         return wf
 
 
@@ -228,11 +242,17 @@ def load_spec(process_id: str, cache_key: str, bpmn: list[tuple[str, str]],
         return spec
 
 
-def _run_engine(wf: BpmnWorkflow) -> None:
+def run(wf: BpmnWorkflow) -> None:
+    """Advance the engine: gateways, scripts, decisions, until the next user task or timer."""
     try:
         wf.do_engine_steps()
     except WorkflowException as exc:
         raise EngineError(str(exc)) from exc
+
+
+def registry():
+    """The serializer's converter registry (SpiffWorkflow's diff of a workflow against another spec needs it)."""
+    return _serializer.registry
 
 
 def serialize(wf: BpmnWorkflow) -> str:
@@ -331,7 +351,7 @@ def complete(wf: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> None:
         task.run()
     except WorkflowException as exc:
         raise EngineError(str(exc)) from exc
-    _run_engine(wf)
+    run(wf)
 
 
 # ---------------------------------------------------------------- timers
@@ -373,19 +393,6 @@ def waiting_timers(wf: BpmnWorkflow) -> list[WaitingTimer]:
 _now_override = threading.local()
 
 
-def _system_now() -> datetime:
-    return datetime.now(UTC)
-
-
-_now_provider: Callable[[], datetime] = _system_now
-
-
-def set_clock(provider: Callable[[], datetime]) -> None:
-    """Tell the engine's timers what time it is (aware); the application passes its own clock."""
-    global _now_provider
-    _now_provider = provider
-
-
 class _EngineDatetime(datetime):
     """``datetime`` as SpiffWorkflow's timer module sees it: ``now()`` is the application's clock."""
 
@@ -395,18 +402,13 @@ class _EngineDatetime(datetime):
         return cls.fromisoformat(moment.astimezone(tz or UTC).isoformat())
 
 
-# The timer module calls datetime.now() itself; without this, a test clock or a worker firing the
-# timers due at a given moment could not be honoured (SPIFFWORKFLOW_NOTES.md, "Traps").
-_timer_module.datetime = _EngineDatetime
-
-
 def fire_timers(wf: BpmnWorkflow, now: datetime) -> list[WaitingTimer]:
     """Fire every timer due at ``now`` (aware), advance the engine, and return the timers fired."""
     before = {t.task_id: t for t in waiting_timers(wf)}
     _now_override.value = now + timedelta(microseconds=1)  # Spiff fires when moment < now, strictly
     try:
         wf.refresh_timers()
-        _run_engine(wf)
+        run(wf)
     finally:
         _now_override.value = None
     fired_ids = {str(t.id) for t in _timer_tasks(wf, TaskState.COMPLETED)}
@@ -419,101 +421,6 @@ def set_due_date(wf: BpmnWorkflow, due_date: str | None) -> None:
         task.data["due_date"] = due_date
     for task in _timer_tasks(wf, TaskState.WAITING):
         task._set_internal_data(event_value=None)  # evaluated again from the new date
-
-
-# ---------------------------------------------------------------- moving an instance to another version
-
-@dataclass(frozen=True)
-class MigrationCheck:
-    """Whether a running workflow can move to another version, and why not (Vietnamese, for the report)."""
-
-    movable: bool
-    current_steps: tuple[str, ...]  # the step ids the instance waits at
-    reasons: tuple[str, ...]
-
-
-def _spec_label(ts) -> str:
-    name = getattr(ts, "bpmn_name", None) or getattr(ts, "bpmn_id", None) or ts.name
-    return f"“{name}” ({getattr(ts, 'bpmn_id', None) or ts.name})"
-
-
-def _diff(wf: BpmnWorkflow, target: ProcessSpec):
-    top, subprocesses = diff_workflow(_serializer.registry, wf, target.spec, target.subprocesses)
-    reasons = []
-    # a READY/WAITING task must have a counterpart with the same id and type: its work item keeps its step
-    for task in wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED, skip_subprocesses=True):
-        new = top.alignment.get(task)
-        ts = task.task_spec
-        if ts.name.endswith(("BoundaryEventSplit", "BoundaryEventJoin")) or isinstance(ts, MultiInstanceTask):
-            ts_type_ok = new is not None
-        else:
-            ts_type_ok = new is not None and type(new) is type(ts) and new.name == ts.name
-        if not ts_type_ok:
-            if task.task_spec.manual:
-                reasons.append(f"Đang chờ ở bước {_spec_label(ts)} mà phiên bản mới không còn "
-                               "(hoặc đã đổi mã, đổi loại).")
-            elif not any(r.startswith("Đang chờ") for r in reasons):
-                reasons.append(f"Đang chờ ở {_spec_label(ts)} mà phiên bản mới không còn.")
-    # what was passed must still exist: the saved history refers to every task's spec by id
-    gone = [t.task_spec for t in wf.get_tasks(state=TaskState.FINISHED_MASK, skip_subprocesses=True)
-            if top.alignment.get(t) is None]
-    for ts in dict.fromkeys(ts for ts in gone if ts.manual):
-        reasons.append(f"Đã đi qua bước {_spec_label(ts)} mà phiên bản mới đã bỏ.")
-    if gone and not reasons:
-        ids = ", ".join(dict.fromkeys(getattr(ts, "bpmn_id", None) or ts.name for ts in gone))
-        reasons.append(f"Đã đi qua phần tử mà phiên bản mới đã bỏ: {ids}.")
-    if any(sub is None or sub.removed for sub in subprocesses.values()):
-        reasons.append("Quy trình con đang chạy không còn trong phiên bản mới.")
-    return top, tuple(dict.fromkeys(reasons))
-
-
-def check_migration(state: str, source: ProcessSpec, target: ProcessSpec) -> MigrationCheck:
-    """Whether the saved ``state`` (running on ``source``) can continue on ``target``.
-
-    A dry run: the migration is done on a throwaway copy, so the answer is the one ``migrate`` will give.
-    """
-    wf = restore(state, source)
-    current = tuple(dict.fromkeys(t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.READY, manual=True)))
-    _, reasons = _diff(wf, target)
-    if not reasons:
-        try:
-            migrate(wf, target)
-        except EngineError as exc:
-            reasons = (str(exc),)
-    return MigrationCheck(not reasons, current, reasons)
-
-
-def migrate(wf: BpmnWorkflow, target: ProcessSpec) -> BpmnWorkflow:
-    """Move ``wf`` onto ``target`` and return it restored from its new state, ready to run on the new version.
-
-    Uses SpiffWorkflow's ``diff_workflow`` to align the task specs by id, then does what its
-    ``migrate_workflow`` does — re-point every task to the new spec and re-predict the branches below the
-    READY/WAITING tasks — except that each reset task keeps its own data and internal data
-    (``migrate_workflow`` resets them to its parent's data and nothing, which loses a multi-instance child's
-    item: the collaborator of an opinion step, and the merge of its opinion when it completes).
-    The READY tasks keep their engine ids. Raises EngineError when the instance cannot move.
-    """
-    top, reasons = _diff(wf, target)
-    if reasons:
-        raise EngineError(" ".join(reasons))
-    wf.spec = target.spec
-    wf.subprocess_specs = target.subprocesses
-    for task in wf.tasks.values():
-        new = top.alignment.get(task)
-        if new is not None:
-            task.task_spec = new
-    for task in list(wf.get_tasks(state=TaskState.READY | TaskState.WAITING, skip_subprocesses=True)):
-        if task.id in wf.tasks:  # (an earlier reset may have dropped it)
-            internal = copy.deepcopy(task.internal_data)  # e.g. a multi-instance child's item and index
-            task.reset_branch(copy.deepcopy(task.data))
-            task.internal_data = {**internal, **task.internal_data}
-    if wf.last_task not in wf.tasks:
-        wf.last_task = None
-    _run_engine(wf)
-    try:  # what will be saved must restore on the new version alone
-        return restore(serialize(wf), target)
-    except Exception as exc:  # noqa: BLE001 - any failure here means "cannot move", never a half-moved state
-        raise EngineError(f"Không khôi phục được hồ sơ trên phiên bản mới: {exc}") from exc
 
 
 def decide_route(spec: ProcessSpec, data: dict[str, Any]) -> dict[str, Any]:

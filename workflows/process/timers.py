@@ -1,4 +1,4 @@
-"""Deadlines that act: the BPMN boundary timers' moments, and the worker that fires them.
+"""Deadlines that act: the BPMN boundary timers' moments, and their mirror in the ``timer`` table.
 
 The timers are in the process models (bpmn/*.bpmn): each user step carries a reminder before the
 due date and two escalations after it, as non-interrupting boundary timers whose ``timeDate`` calls
@@ -8,9 +8,9 @@ change the rules. Working days come from the holiday calendar, "now" from ``work
 A moment already past when a step is entered (a step reached late, or re-entered after a return)
 is moved to the next working morning, so a return never triggers an instant escalation.
 
-The ``timer`` table mirrors the waiting timers after every engine save; workers claim due
-instances with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), so each timer fires once however many
-workers run. The engine state stays the source of truth: a fired timer is COMPLETED in it.
+The ``timer`` table mirrors the waiting timers after every engine save, so that the worker
+(``workflows.tasks.reminders``) finds the due ones with an indexed query. The engine state stays the
+source of truth: a fired timer is COMPLETED in it.
 """
 
 from __future__ import annotations
@@ -18,13 +18,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 
 from models import ProcessInstance, Task, Timer, db
 from workflows import clock, holidays
 from workflows.process import engine
-from workflows.tx import transaction
 
 MORNING = time(8, 0)
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
@@ -61,25 +58,29 @@ def overdue_time(due_date: str | None, extra_days: int = 0) -> str:
     return _not_past(_at_morning(calendar.add_working_days(due, 1 + extra_days)), extra_days).isoformat()
 
 
-engine.register_functions(reminder_time=reminder_time, overdue_time=overdue_time)
-engine.set_clock(lambda: clock.now().replace(tzinfo=UTC))
+def configure_engine() -> None:
+    """Give the engine the functions the timers' expressions call and the application's clock (create_app)."""
+    engine.configure({"reminder_time": reminder_time, "overdue_time": overdue_time},
+                     lambda: clock.now().replace(tzinfo=UTC))
 
 
 def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def sync(instance: ProcessInstance, wf, task: Task) -> None:
+def sync(instance: ProcessInstance, wf: engine.Workflow, task: Task, fired: set[str] = frozenset()) -> None:
     """Mirror the instance's waiting timers into the timer table (plain statements: this runs on
-    every step)."""
+    every step); the ones of ``fired`` (engine task ids) are marked fired, the other vanished ones cancelled."""
     waiting = {t.task_id: t for t in engine.waiting_timers(wf) if t.fire_at < NEVER}
     table = Timer.__table__
     is_open = (table.c.instance_id == instance.id, table.c.fired_at.is_(None), table.c.cancelled_at.is_(None))
     existing = dict(db.session.execute(select(table.c.engine_task_id, table.c.fire_at).where(*is_open)).all())
     gone = [engine_id for engine_id in existing if engine_id not in waiting]
-    if gone:  # the step was completed (or the timer fired in this save)
-        db.session.execute(update(table).where(*is_open, table.c.engine_task_id.in_(gone))
-                           .values(cancelled_at=clock.now()))
+    for column, ids in (("fired_at", [i for i in gone if i in fired]),
+                        ("cancelled_at", [i for i in gone if i not in fired])):
+        if ids:  # fired in this save, or the step was completed
+            db.session.execute(update(table).where(*is_open, table.c.engine_task_id.in_(ids))
+                               .values({column: clock.now()}))
     for engine_id, timer in waiting.items():
         fire_at = _naive_utc(timer.fire_at)
         if engine_id in existing and existing[engine_id] != fire_at:  # a new due date moved it
@@ -91,48 +92,3 @@ def sync(instance: ProcessInstance, wf, task: Task) -> None:
            for engine_id, timer in waiting.items() if engine_id not in existing]
     if new:
         db.session.execute(insert(table), new)
-
-
-def run_due(now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
-    """Fire the timers due at ``now`` (naive UTC; default the clock), one instance per transaction.
-
-    PostgreSQL workers skip the instances another worker has locked. On SQLite, where there is no
-    SKIP LOCKED, two workers may pick the same instance: the version column lets one save and the
-    other roll back (counted as "skipped"), so a timer still fires once.
-    """
-    from workflows.tasks import cycle  # cycle imports this module
-
-    now = now or clock.now()
-    counts = {"instances": 0, "reminders": 0, "escalations": 0, "skipped": 0}
-    seen: set[int] = set()
-    while limit is None or counts["instances"] + counts["skipped"] < limit:
-        try:
-            with transaction():
-                due = select(Timer.instance_id).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
-                                                      Timer.fire_at <= now)
-                if seen:
-                    due = due.where(Timer.instance_id.not_in(seen))
-                instance = db.session.scalar(
-                    select(ProcessInstance).where(ProcessInstance.id.in_(due), ProcessInstance.status == "running")
-                    .order_by(ProcessInstance.id).limit(1).with_for_update(skip_locked=True, of=ProcessInstance))
-                if instance is None:
-                    break
-                seen.add(instance.id)
-                # Read again under the lock: another worker may have fired them just before
-                # (the subquery above saw the snapshot taken when the statement started).
-                still_due = db.session.scalar(select(Timer.id).where(
-                    Timer.instance_id == instance.id, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
-                    Timer.fire_at <= now).limit(1))
-                fired = cycle.fire_timers(instance, now) if still_due else None
-        except (StaleDataError, OperationalError) as exc:
-            if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
-                raise
-            counts["skipped"] += 1
-            continue
-        if fired is None:
-            counts["skipped"] += 1
-            continue
-        counts["instances"] += 1
-        for timer in fired:
-            counts["reminders" if timer.action == "remind" else "escalations"] += 1
-    return counts

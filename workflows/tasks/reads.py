@@ -1,16 +1,15 @@
-"""Read side: the inbox, the task list and the task page, from indexed tables only.
+"""Read side: the inbox, the task list and what the task page shows, from indexed tables only.
 
 Nothing here deserializes engine state: the WorkItem, Task and AuditEvent rows are kept in
-sync by ``workflows.cycle`` after every save.
+sync by ``workflows.process.runtime.save`` and ``workflows.tasks.lifecycle`` after every save.
 """
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
@@ -25,19 +24,12 @@ from models import (
     WorkItem,
     db,
 )
-from workflows import access, clock
+from workflows import access, text
 from workflows.errors import NotAllowed, NotFound
-from workflows.tasks import search, status
+from workflows.process import catalog
+from workflows.tasks import scope, search, status
 
 PER_PAGE = 25
-
-
-def due_soon_days() -> int:
-    return current_app.config["DUE_SOON_DAYS"]
-
-
-def task_status(task: Task) -> str:
-    return status.compute(task, clock.today(), due_soon_days())
 
 
 def inbox(user: User, page: int = 1, per_page: int = PER_PAGE):
@@ -59,7 +51,7 @@ class TaskFilters:
     status: str | None = None
     step: str | None = None
     q: str | None = None  # free text: every word in title, code, agencies or document, accents ignored
-    scope: Any = None  # a WHERE clause over Task, e.g. the dashboard's filters (workflows.progress.tasks_clause)
+    scope: scope.Filters | None = None  # a dashboard figure's filters, when one links here
 
 
 def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = PER_PAGE):
@@ -72,17 +64,47 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
     if filters.agency_id:
         query = query.where(access.involved_clause(filters.agency_id))
     if filters.status in status.STATUSES:
-        query = query.where(status.clause(filters.status, clock.today(), due_soon_days()))
+        query = query.where(status.where(filters.status))
     if filters.step:
         query = query.where(exists().where(WorkItem.task_id == Task.id, WorkItem.status == "open",
                                            WorkItem.step_name == filters.step))
     if filters.scope is not None:
-        query = query.where(filters.scope)
+        query = query.where(scope.tasks_clause(filters.scope))
     matches = search.clause(filters.q)  # every word, accents and case ignored (workflows.search)
     if matches is not None:
         query = query.where(matches)
     query = query.order_by(Task.state, Task.due_date.is_(None), Task.due_date, Task.id)
     return db.paginate(query, page=min(page, 100_000), per_page=per_page, error_out=False, count=True)
+
+
+@dataclass
+class TaskList:
+    """“Danh sách nhiệm vụ”: one page of the tasks matching the list's filters, and what its form offers."""
+
+    page: Pagination
+    filters: TaskFilters
+    args: dict[str, str]  # the query, without the page number (for links that keep it)
+    scope_args: dict[str, str]  # the part of it that carries a dashboard figure's filters
+    scope_described: list
+    agencies: list[Agency]
+    steps: list[str]
+
+    @property
+    def without_scope(self) -> dict[str, str]:
+        return {k: v for k, v in self.args.items() if k not in self.scope_args}
+
+
+def task_list(user: User, args: Mapping[str, str], agency_id: int | None, page: int) -> TaskList:
+    """The task list as ``user`` may see it, filtered by the query ``args`` (``agency_id``: the involved agency
+    asked for, already read as a number)."""
+    figure = scope.filters_from_list(args)  # set when a dashboard figure links here
+    filters = TaskFilters(agency_id=agency_id, status=args.get("status") or None, step=args.get("step") or None,
+                          q=(args.get("q") or "").strip()[:200] or None, scope=figure)
+    kept = {k: v for k, v in args.items() if k != "page" and v}
+    scope_args = {k: v for k, v in kept.items() if k in scope.LIST_SCOPE_KEYS} if figure else {}
+    return TaskList(list_tasks(user, filters, page=page), filters, kept, scope_args,
+                    scope.describe(figure) if figure else [], agencies(),
+                    [s.step_name for s in catalog.step_catalog()])
 
 
 def get_task(user: User, task_id: int) -> Task:
@@ -191,15 +213,9 @@ def get_attachment(user: User, attachment_id: int) -> Attachment:
     return attachment
 
 
-def vn_sort_key(text: str) -> tuple[str, str]:
-    """Alphabetical order as Vietnamese readers expect (accents after the base letter)."""
-    base = unicodedata.normalize("NFD", text.replace("Đ", "D~").replace("đ", "d~"))
-    return "".join(c for c in base if not unicodedata.combining(c)).casefold(), text
-
-
 def agencies() -> list[Agency]:
     return sorted(db.session.scalars(select(Agency).where(Agency.active.is_(True))),
-                  key=lambda a: vn_sort_key(a.name))
+                  key=lambda a: text.sort_key(a.name))
 
 
 def agency_people(agency_id: int, role: str) -> list[User]:

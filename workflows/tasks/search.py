@@ -3,32 +3,22 @@
 Each task keeps ``search_text``: its code, title, section, lead and collaborating agencies,
 directive number, assigning document as written ("Kế hoạch số 266-KH/TU …") and the numbers
 recorded at its steps ("15/2026/NQ-HĐND", ``Task.recorded_refs``), folded (no
-accents, đ→d, lower case, single spaces). A ``before_flush`` hook refreshes it whenever a task
-is added or changed, so every way of writing a task (form, import, adjustment, API) keeps it
-true. A query is folded the same way and every word must appear, so it
+accents, đ→d, lower case, single spaces: ``workflows.text.fold``). A ``before_flush`` hook (``listen``,
+installed by ``create_app``) refreshes it whenever a task is added or changed, so every way of writing a
+task (form, import, adjustment, API) keeps it true. A query is folded the same way and every word must appear, so it
 runs as plain ``LIKE`` on SQLite and PostgreSQL alike; 10,000 tasks scan in a few milliseconds.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from sqlalchemy import and_, event, inspect
 from sqlalchemy.orm import Session
 
 from models import Task
+from workflows.text import fold
 
 MAX_WORDS = 8
-_SPACE = re.compile(r"\s+")
 _EDGE_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’«»…"
-
-
-def fold(text: str | None) -> str:
-    """Lower case, without diacritics (đ→d), whitespace collapsed."""
-    text = unicodedata.normalize("NFD", (text or "").replace("Đ", "D").replace("đ", "d"))
-    stripped = "".join(c for c in text if not unicodedata.combining(c))
-    return _SPACE.sub(" ", stripped.casefold()).strip()
 
 
 def task_text(task: Task) -> str:
@@ -64,7 +54,12 @@ def _stale(task: Task) -> bool:
     return state.pending or any(state.attrs[name].history.has_changes() for name in _SOURCES)
 
 
-@event.listens_for(Session, "before_flush")
+def listen() -> None:
+    """Keep every task's ``search_text`` true on every flush, whatever wrote the task (once per process)."""
+    if not event.contains(Session, "before_flush", _refresh_search_text):
+        event.listen(Session, "before_flush", _refresh_search_text)
+
+
 def _refresh_search_text(session: Session, _context, _instances) -> None:
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Task) and _stale(obj):  # (most completed steps change none of these)

@@ -1,7 +1,8 @@
 """Task status as Vietnamese tracking systems count it (DOMAIN.md), in Python and in SQL.
 
 Status depends on today's date, so it is computed, never stored: ``compute`` for one task and
-``clause`` for filtering a query. Both follow the same rules, and a test keeps them equal.
+``clause`` for filtering a query. Both follow the same rules, and a test keeps them equal. ``of`` and
+``where`` apply them today, in Hà Nội, with the configured "due soon" window.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, or_
 
 from models import Task
+from workflows import clock, settings
 
 STATUSES = ("not_started", "in_progress", "due_soon", "overdue", "done_on_time", "done_late",
             "ongoing")
@@ -23,10 +25,7 @@ STATUS_LABELS = {
     "done_late": "Hoàn thành quá hạn",
     "ongoing": "Thường xuyên",
 }
-DEFAULT_DUE_SOON_DAYS = 3
-
-
-def compute(task: Task, today: date, due_soon_days: int = DEFAULT_DUE_SOON_DAYS) -> str:
+def compute(task: Task, today: date, due_soon_days: int) -> str:
     if task.state == "done":
         if task.due_date is None or task.completed_on is None or task.completed_on <= task.due_date:
             return "done_on_time"
@@ -41,7 +40,7 @@ def compute(task: Task, today: date, due_soon_days: int = DEFAULT_DUE_SOON_DAYS)
     return "not_started" if task.started_at is None else "in_progress"
 
 
-def clause(status: str, today: date, due_soon_days: int = DEFAULT_DUE_SOON_DAYS):
+def clause(status: str, today: date, due_soon_days: int):
     """A WHERE clause selecting the tasks that ``compute`` gives ``status``."""
     done = Task.state == "done"
     active = and_(Task.state != "done", or_(Task.recurrence.is_(None), Task.recurrence != "ongoing"))
@@ -57,3 +56,13 @@ def clause(status: str, today: date, due_soon_days: int = DEFAULT_DUE_SOON_DAYS)
         "not_started": and_(active, not_due, Task.started_at.is_(None)),
         "in_progress": and_(active, not_due, Task.started_at.is_not(None)),
     }[status]
+
+
+def of(task: Task) -> str:
+    """The task's status today."""
+    return compute(task, clock.today(), settings.due_soon_days())
+
+
+def where(status: str):
+    """A WHERE clause selecting the tasks whose status is ``status`` today."""
+    return clause(status, clock.today(), settings.due_soon_days())

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
-from models import AuditEvent, ProcessInstance, ProcessModel, User, WorkItem, db
-from workflows import clock
+from models import ProcessInstance, ProcessModel, User, WorkItem, db
+from workflows import audit
 from workflows.errors import Invalid
-from workflows.process import catalog, engine
+from workflows.process import catalog, engine, engine_migration, runtime
 from workflows.process.deploy import require_admin
-from workflows.tasks import cycle
-from workflows.tx import transaction
+from workflows.tasks import lifecycle
+from workflows.tx import RACES, lost_race, transaction
 
 # ---------------------------------------------------------------- moving running instances
 
@@ -87,7 +85,7 @@ def plan_migration(admin: User, source: ProcessModel, target: ProcessModel) -> M
     source_spec, target_spec = catalog.spec_for(source), catalog.spec_for(target)
     rows = []
     for instance in _running(source):
-        check = engine.check_migration(instance.state, source_spec, target_spec)
+        check = engine_migration.check_migration(instance.state, source_spec, target_spec)
         rows.append(PlanRow(instance, _waiting_at(instance.id), check.movable, check.reasons))
     return MigrationPlan(source, target, rows)
 
@@ -112,8 +110,8 @@ def migrate(admin: User, source: ProcessModel, target: ProcessModel,
         try:
             with transaction():
                 reasons = _migrate_one(admin, instance_id, source_id, target_id)
-        except (StaleDataError, OperationalError) as exc:
-            if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
+        except RACES as exc:
+            if not lost_race(exc):
                 raise
             reasons = ("Hồ sơ vừa được người khác cập nhật trong lúc chuyển; hãy chạy lại.",)
         if reasons:
@@ -131,15 +129,15 @@ def _migrate_one(admin: User, instance_id: int, source_id: int, target_id: int) 
     if instance is None or instance.status != "running" or instance.process_model_id != source_id:
         return ("Hồ sơ đã kết thúc hoặc đã được chuyển phiên bản trong lúc chạy.",)
     source, target = instance.process_model, db.session.get(ProcessModel, target_id)
-    wf = catalog.restore(instance)
     try:
-        wf = engine.migrate(wf, catalog.spec_for(target))
+        moved = runtime.Instance(instance, engine_migration.migrate(runtime.load(instance).workflow,
+                                                                    catalog.spec_for(target)))
     except engine.EngineError as exc:
         return (str(exc),)
     task = instance.task
-    steps = engine.ready_steps(wf)
-    items = cycle._open_items(instance.id)
-    waiting = cycle._names(items)
+    steps = moved.ready_steps()
+    items = [i for i in runtime.open_items_of_task(task.id) if i.instance_id == instance.id]
+    waiting = lifecycle.step_names(items)
     by_engine_id = {s.task_id: s for s in steps}
     unmatched = [s for s in steps if s.task_id not in {i.engine_task_id for i in items}]
     for item in items:
@@ -148,19 +146,19 @@ def _migrate_one(admin: User, instance_id: int, source_id: int, target_id: int) 
             step = next((s for s in unmatched if s.step_id == item.step_id
                          and (s.agency or "") == (item.agency.name if item.agency else "")), None)
             if step is None:
-                continue  # (_sync closes it)
+                continue  # (the save closes it)
             unmatched.remove(step)
             item.engine_task_id = step.task_id
         item.step_name, item.lane, item.role = step.step_name, step.lane, step.role
         item.decisions = list(step.decisions)
         item.fields = [asdict(f) for f in step.fields]
     instance.process_model = target
-    cycle._sync(instance, wf, task)
-    db.session.execute(insert(AuditEvent.__table__), [dict(
-        at=clock.now(), actor_id=admin.id, task_id=task.id, action="migrate", from_step=waiting or None,
-        to_step=cycle._names(cycle._open_items(instance.id)) or None,
-        comment=f"Chuyển quy trình “{source.process_id}” từ phiên bản {source.version} "
-                f"sang phiên bản {target.version}.",
-        data={"process": source.process_id, "instance_id": instance.id,
-              "from_version": source.version, "to_version": target.version})])
+    saved = runtime.save(moved, task)
+    lifecycle.after_save(moved, task, saved)
+    audit.record("migrate", admin, task, from_step=waiting or None,
+                 to_step=lifecycle.step_names([i for i in saved.open if i.instance_id == instance.id]) or None,
+                 comment=f"Chuyển quy trình “{source.process_id}” từ phiên bản {source.version} "
+                         f"sang phiên bản {target.version}.",
+                 data={"process": source.process_id, "instance_id": instance.id,
+                       "from_version": source.version, "to_version": target.version})
     return ()

@@ -1,0 +1,36 @@
+"""The one writer of audit events: the append-only history of who did what, when, to which task.
+
+Events are plain INSERTs in the caller's transaction, never read back or changed by it; a rolled-back
+use case leaves none. ``ACTION_LABELS`` names each action for the history and the exports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert
+
+from models import AuditEvent, Task, User, WorkItem, db
+from workflows import clock
+
+DECISION_LABELS = {"submit": "Gửi", "approve": "Đồng ý", "return": "Trả lại"}
+ACTION_LABELS = {
+    "create": "Giao nhiệm vụ", "submit": "Hoàn thành bước", "approve": "Đồng ý",
+    "return": "Trả lại", "claim": "Nhận xử lý", "release": "Trả về hàng chờ",
+    "adjust": "Điều chỉnh thời hạn", "rename": "Đổi tên nhiệm vụ", "remind": "Nhắc hạn", "escalate": "Báo quá hạn",
+    "extension_request": "Đề nghị gia hạn", "reassign": "Giao lại việc", "delegate": "Ủy quyền",
+    "comment": "Trao đổi", "migrate": "Chuyển phiên bản quy trình", "deploy": "Triển khai phiên bản quy trình",
+}
+
+
+def record(action: str, actor: User | None, task: Task | None = None, work_item: WorkItem | None = None, *,
+           from_step: str | None = None, to_step: str | None = None, comment: str | None = None,
+           data: dict[str, Any] | None = None, on_behalf_of: User | None = None) -> int:
+    """Append one event (``task`` None for an event that concerns no task: a deployment, a delegation);
+    returns its id."""
+    table = AuditEvent.__table__
+    return db.session.execute(insert(table).values(
+        at=clock.now(), actor_id=actor.id if actor else None, task_id=task.id if task else None,
+        on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
+        work_item_id=work_item.id if work_item else None, action=action,
+        from_step=from_step, to_step=to_step, comment=comment, data=data or {}).returning(table.c.id)).scalar_one()

@@ -1,0 +1,64 @@
+"""What reading a document gives: its appendix tables with their rows, what identifies the document, and the
+Vietnamese messages for a file that holds no readable table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+COLUMNS = ("stt", "title", "assigning_doc", "lead", "collaborators", "output", "deadline", "note", "adjustment")
+# Indicator tables: these keys, plus one "target_<year>" per year column ("target_2025", "target_2030" …).
+# "baseline_date" is not a column: it is read from the baseline header, e.g. "Hiện trạng (tháng 3/2025)".
+INDICATOR_COLUMNS = ("stt", "name", "unit", "baseline", "baseline_date", "responsible", "note")
+
+EMPTY_FILE = "Tệp rỗng."
+NO_HEADER = ("Không nhận ra dòng tiêu đề của bảng (cần có các cột như STT, Tên nhiệm vụ, Đơn vị chủ trì, "
+             "Thời hạn).")
+NOT_TEXT = "Tệp không phải văn bản UTF-8, .xlsx hoặc .docx."
+BAD_XLSX = "Không đọc được tệp .xlsx: tệp hỏng hoặc không đúng định dạng."
+BAD_DOCX = "Không đọc được tệp .docx: tệp hỏng hoặc không đúng định dạng."
+BAD_ZIP = "Tệp nén không phải .xlsx hoặc .docx."
+OLD_OFFICE = "Tệp Excel/Word định dạng cũ (.xls, .doc) chưa được hỗ trợ: hãy lưu lại thành .xlsx hoặc .docx."
+PDF_FILE = "Tệp PDF chưa được hỗ trợ: hãy dùng bản .docx, .xlsx hoặc văn bản của tài liệu."
+
+
+class ImportFormatError(ValueError):
+    """The input is not a table that can be read; the message is in Vietnamese, for the user."""
+
+
+@dataclass
+class SourceRow:
+    """One data row of an appendix table, its cells under canonical keys."""
+
+    number: int  # 1-based position among the appendix's data rows
+    stt: str  # the STT/TT cell as written ("1.", "12", "" when missing)
+    section: str | None  # "I. Title of the section" the row sits under ("I. … › 1. …" under a sub-section)
+    cells: dict[str, str]  # canonical column -> cleaned text
+    extra: dict[str, str]  # unknown columns, by their header text ("Cột 7" past the header's width)
+    raw: list[str]  # the cell texts as written in the source (markup included)
+    line: int | None  # line number in the source text where the row starts (None for xlsx/docx)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Appendix:
+    """One table of a document, with the heading it stands under."""
+
+    title: str  # "Phụ lục II: Danh mục …", or the heading found before the table
+    kind: str  # "tasks" or "indicators"
+    header: list[str]  # the header cells as written (a two-row header: the lower row's text where it has one)
+    columns: list[str | None]  # canonical key per header position (None = unknown column)
+    unknown_columns: list[str]
+    rows: list[SourceRow]
+    rows_in_source: int  # data rows found in the source, continuation rows merged; == len(rows)
+
+
+@dataclass
+class ParsedDocument:
+    """What a document holds: its appendix tables and what identifies it."""
+
+    appendices: list[Appendix]
+    number: str | None  # "266-KH/TU", "3130/UBND-VX"
+    issued: date | None
+    title: str | None  # subject line ("V/v …") or the document's heading
+    warnings: list[str]

@@ -1,0 +1,295 @@
+"""What committing each row of a document would do — its agencies, output type, deadline and action (new,
+unchanged, rename, adjust) — or why it needs review first; the report the preview shows and a commit follows."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from models import Agency, AgencyReview, Directive, Task, db
+from workflows import clock, holidays
+from workflows.importing.agency_match import AgencyMatcher
+from workflows.importing.agency_names import RegistryEntry
+from workflows.importing.deadline_text import parse_deadline
+from workflows.importing.output_types import guess_output_type
+from workflows.importing.parsed import Appendix, ParsedDocument, SourceRow
+from workflows.text import fold_words
+
+RENAME = re.compile(r"nhiệm vụ số\s*0*(\d+)\s*phụ lục\s*([ivxlc]+)", re.IGNORECASE)
+
+
+@dataclass
+class Context:
+    """What analysing a document needs from the database, read once."""
+
+    matcher: AgencyMatcher
+    calendar: Any
+    issued: date | None
+    directive: Directive | None
+    existing_keys: dict[str, int]  # import_key -> task id, inside the matched directive
+    settled: dict[str, str] = field(default_factory=dict)  # folded name -> "group" | "ignored" (decided once)
+    titles: dict[str, str] = field(default_factory=dict)  # folded title -> code, of tasks of other documents
+
+
+def import_key(appendix_title: str, stt: str, title: str) -> str:
+    """A task's identity inside its directive, so that importing the same document again finds it."""
+    text = f"{fold_words(appendix_title)}|{stt.strip().rstrip('.').lstrip('0')}|{fold_words(title)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def registry_matcher() -> AgencyMatcher:
+    """The registry as the matcher sees it: names, aliases, and short names that only one agency uses."""
+    agencies = list(db.session.scalars(select(Agency).where(Agency.active.is_(True))))
+    shorts = Counter(fold_words(a.short_name) for a in agencies if a.short_name)
+    try:
+        return AgencyMatcher([RegistryEntry(a.name, tuple(dict.fromkeys(
+            [*(a.aliases or ()), *([a.short_name] if a.short_name and shorts[fold_words(a.short_name)] == 1
+                                   else [])])))
+            for a in agencies])
+    except ValueError:  # a short name equal to another agency's alias: match on names and aliases only
+        return AgencyMatcher([RegistryEntry(a.name, tuple(a.aliases or ())) for a in agencies])
+
+
+def build_context(doc: ParsedDocument, sha: str, issued: date | None) -> Context:
+    """Read once what analysing `doc` needs: its directive if imported before, settled names, other titles."""
+    directive = db.session.scalar(select(Directive).where(Directive.sha256 == sha))
+    if directive is None and doc.number and re.search(r"\d", doc.number):
+        directive = db.session.scalar(select(Directive).where(Directive.number == doc.number))
+    keys = {}
+    if directive is not None:
+        keys = dict(db.session.execute(select(Task.import_key, Task.id).where(
+            Task.directive_id == directive.id, Task.import_key.is_not(None))).all())
+    settled = dict(db.session.execute(select(AgencyReview.normalized, AgencyReview.status).where(
+        AgencyReview.status.in_(("group", "ignored")))).all())
+    others = select(Task.title, Task.code).where(Task.kind == "task").order_by(Task.id)
+    if directive is not None:
+        others = others.where(Task.directive_id.is_distinct_from(directive.id))
+    titles = {fold_words(title): code for title, code in db.session.execute(others)}
+    return Context(registry_matcher(), holidays.calendar(), issued or doc.issued, directive, keys, settled, titles)
+
+
+def analyse(doc: ParsedDocument, ctx: Context, overrides: dict[str, dict] | None = None) -> dict:
+    """The report of what a commit would do, per appendix and row."""
+    overrides = overrides or {}
+    appendices, indicators = [], []
+    for index, appendix in enumerate(doc.appendices):
+        if appendix.kind == "indicators":
+            indicators.append({"title": appendix.title, "rows_in_source": appendix.rows_in_source,
+                               "rows": [_indicator_plan(r, ctx) for r in appendix.rows]})
+            continue
+        rows = [_row_plan(appendix, r, ctx, overrides.get(f"{index}:{r.number}", {})) for r in appendix.rows]
+        counts = {a: sum(1 for r in rows if r["action"] == a)
+                  for a in ("new", "unchanged", "rename", "adjust", "flagged", "skipped")}
+        appendices.append({
+            "index": index, "title": appendix.title, "rows_in_source": appendix.rows_in_source,
+            "unknown_columns": appendix.unknown_columns,
+            "imported": counts["new"] + counts["unchanged"] + counts["rename"] + counts["adjust"],
+            "flagged": counts["flagged"] + counts["skipped"], "counts": counts, "rows": rows})
+    return {"document": {"number": doc.number, "issued": doc.issued.isoformat() if doc.issued else None,
+                         "title": doc.title, "warnings": doc.warnings},
+            "appendices": appendices, "indicators": indicators}
+
+
+def deadline_already(task: Task, parsed: dict, deadline_text: str) -> bool:
+    """Whether an amended deadline is the one the task already has (an amendment imported twice)."""
+    new_due = date.fromisoformat(parsed["effective_due"]) if parsed["effective_due"] else None
+    return new_due == task.due_date and deadline_text == task.deadline_text
+
+
+# ---------------------------------------------------------------- one task row
+
+def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict) -> dict:
+    """One task row of the report: what it says, understood, and what committing it would do."""
+    cells = row.cells
+    title = overrides.get("title") or cells.get("title", "").strip()
+    warnings = list(row.warnings)
+    blocking: list[dict] = []
+    if not title:
+        blocking.append({"code": "title", "message": "Thiếu tên nhiệm vụ."})
+    leads, collabs, groups, reviews = _row_agencies(cells, ctx, overrides, warnings, blocking)
+    output_text = cells.get("output", "")
+    guess = guess_output_type(output_text, title)
+    deadline_text = cells.get("deadline", "")
+    parsed = _row_deadline(cells, output_text, ctx, overrides, warnings, blocking)
+    key = import_key(appendix.title, row.stt, title) if title else None
+    action, target = _row_action(cells, key, title, parsed, ctx, overrides, warnings, blocking)
+    return {
+        "number": row.number, "stt": row.stt, "section": row.section, "title": title,
+        "lead_agencies": leads, "collaborating_agencies": collabs, "groups": groups,
+        "output_type": overrides.get("output_type") or guess.output_type, "output_reason": guess.reason,
+        "output_confidence": round(guess.confidence, 2),
+        "expected_output": output_text, "assigning_doc": cells.get("assigning_doc", ""), "note": cells.get("note", ""),
+        "adjustment": cells.get("adjustment", ""),
+        "deadline_text": deadline_text, "nominal_due": parsed["nominal_due"], "effective_due": parsed["effective_due"],
+        "recurrence": parsed["recurrence"], "milestones": parsed["milestones"],
+        "done_at_issue": parsed["done_at_issue"], "unparsed": parsed["unparsed"],
+        "warnings": warnings, "blocking": blocking, "reviews": reviews, "extra": row.extra,
+        "key": key, "action": action, "target_task_id": target, "overrides": overrides, "line": row.line,
+    }
+
+
+def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings: list[str],
+                  blocking: list[dict]) -> tuple[list[str], list[str], list[str], list[dict]]:
+    """The lead and collaborating agencies, the collective names and the names to review, of one row.
+
+    A row needs exactly one lead agency: further leads become collaborators, a collective name or nothing
+    at all blocks the row until the coordinator picks one.
+    """
+    leads, lead_groups, lead_reviews, lead_notes = _agencies(cells.get("lead", ""), ctx, "Chủ trì")
+    collabs, groups, collab_reviews, collab_notes = _agencies(cells.get("collaborators", ""), ctx, "Phối hợp")
+    warnings += lead_notes + collab_notes
+    if overrides.get("lead_agency"):
+        leads, lead_reviews = [overrides["lead_agency"]], []
+    if "collaborating_agencies" in overrides:
+        collabs, collab_reviews = list(overrides["collaborating_agencies"]), []
+    reviews = lead_reviews + collab_reviews
+    for review in reviews:
+        blocking.append({"code": "agency", "message": f"Chưa nhận ra đơn vị “{review['text']}”"
+                         + (f" (gần giống “{review['suggestion']}”)" if review.get("suggestion") else "") + "."})
+    if not leads:
+        if lead_groups:
+            blocking.append({"code": "lead", "message": f"Đơn vị chủ trì là tên chung (“{'; '.join(lead_groups)}”): "
+                                                         "hãy chọn một đơn vị cụ thể."})
+        elif not lead_reviews:
+            blocking.append({"code": "lead", "message": "Thiếu đơn vị chủ trì."})
+    elif len(leads) > 1:
+        warnings.append(f"Nhiều đơn vị chủ trì: {leads[0]} chủ trì, các đơn vị còn lại được ghi là phối hợp.")
+        collabs = [a for a in leads[1:] + collabs]
+        leads = leads[:1]
+    collabs = [a for a in dict.fromkeys(collabs) if a not in leads]
+    if groups:
+        warnings.append(f"Phối hợp có tên chung (ghi lại, không giao việc): {'; '.join(groups)}.")
+    return leads, collabs, groups, reviews
+
+
+def _agencies(cell: str, ctx: Context, what: str) -> tuple[list[str], list[str], list[dict], list[str]]:
+    """Resolve one agency cell: (agencies, groups, review pieces, warnings)."""
+    resolution = ctx.matcher.resolve(cell or "")
+    groups = list(resolution.groups)
+    reviews = []
+    warnings = [f"{what}: “{m.text}” được hiểu là “{m.name}”." for m in resolution.matches
+                if m.kind == "fuzzy" and m.name and m not in resolution.review]
+    for m in resolution.review:
+        decided = ctx.settled.get(fold_words(m.text))
+        if decided == "group":
+            groups.append(m.text)
+        elif decided == "ignored":
+            warnings.append(f"{what}: bỏ qua “{m.text}” (đã xác định không phải tên đơn vị).")
+        else:
+            reviews.append({"text": m.text, "suggestion": m.name, "score": round(m.score, 2)})
+    return resolution.agencies, groups, reviews, warnings
+
+
+def _row_deadline(cells: dict[str, str], output_text: str, ctx: Context, overrides: dict, warnings: list[str],
+                  blocking: list[dict]) -> dict:
+    """The row's deadline understood (``Deadline.to_json``), after the note's "đã hoàn thành" and a fixed date."""
+    deadline_text = cells.get("deadline", "")
+    parsed, deadline_warnings, deadline_blocking = _deadline_fields(deadline_text, output_text, ctx)
+    if re.search(r"đã (hoàn thành|thực hiện)", cells.get("note", ""), re.IGNORECASE):
+        parsed["done_at_issue"] = True
+        deadline_blocking = []  # a task done when the document was issued needs no deadline
+    if overrides.get("due_date"):
+        due = date.fromisoformat(overrides["due_date"])
+        parsed["nominal_due"] = due.isoformat()
+        parsed["effective_due"] = ctx.calendar.next_working_day(due).isoformat()
+        deadline_blocking = []
+        deadline_warnings = [w for w in deadline_warnings if "ô thời hạn" not in w]
+    warnings += deadline_warnings
+    blocking += deadline_blocking
+    return parsed
+
+
+def _deadline_fields(text: str, outputs: str, ctx: Context) -> tuple[dict, list[str], list[dict]]:
+    warnings: list[str] = []
+    blocking: list[dict] = []
+    parsed = parse_deadline(text, issued=ctx.issued, outputs=outputs, calendar=ctx.calendar).to_json()
+    understood = parsed["nominal_due"] or parsed["recurrence"] or parsed["done_at_issue"]
+    if not text.strip():
+        blocking.append({"code": "deadline", "message": "Ô thời hạn trống."})
+    elif not understood:
+        blocking.append({"code": "deadline", "message": f"Không hiểu thời hạn “{text.strip()}”."})
+    elif parsed["unparsed"]:
+        warnings.append(f"Phần không hiểu trong ô thời hạn: “{parsed['unparsed']}”.")
+    if ctx.issued and parsed["nominal_due"] and parsed["nominal_due"] < ctx.issued.isoformat() \
+            and not parsed["done_at_issue"]:
+        warnings.append("Thời hạn đã qua so với ngày ban hành văn bản.")
+    return parsed, warnings, blocking
+
+
+def _row_action(cells: dict[str, str], key: str | None, title: str, parsed: dict, ctx: Context, overrides: dict,
+                warnings: list[str], blocking: list[dict]) -> tuple[str, int | None]:
+    """What committing the row does, with the warnings a person should read before: a task of the same
+    title from another document, a deadline already past."""
+    action, target = _action(cells.get("adjustment", ""), key, title, ctx, blocking)
+    if action == "adjust" and deadline_already(db.session.get(Task, target), parsed, cells.get("deadline", "")):
+        action = "unchanged"  # the preview says what committing will do (see pipeline._commit_row)
+    if action == "new" and fold_words(title) in ctx.titles:
+        warnings.append(f"Đã có nhiệm vụ cùng tên ({ctx.titles[fold_words(title)]}, giao theo văn bản khác): nếu là "
+                        "một nhiệm vụ, hãy bỏ qua dòng này để không nhập trùng.")
+    if parsed["effective_due"] and not parsed["done_at_issue"] \
+            and date.fromisoformat(parsed["effective_due"]) < clock.today():
+        warnings.append(f"Thời hạn {date.fromisoformat(parsed['effective_due']):%d/%m/%Y} đã qua: nhiệm vụ sẽ "
+                        "quá hạn ngay khi nhập.")
+    if overrides.get("skip"):
+        action = "skipped"
+    elif blocking:
+        action = "flagged"
+    return action, target
+
+
+def _action(adjustment: str, key: str | None, title: str, ctx: Context, blocking: list[dict]) -> tuple[str, int | None]:
+    """What committing the row does: new, unchanged, rename or adjust (with its target task)."""
+    if key and key in ctx.existing_keys:
+        return "unchanged", ctx.existing_keys[key]
+    text = " ".join(adjustment.split()).lower()
+    if not text or "bổ sung" in text:
+        return "new", None
+    rename = RENAME.search(text)
+    if rename and "tên" in text:
+        number, appendix = rename.group(1), rename.group(2).upper()
+        # the numeral whole: "Phụ lục II" is not the start of "Phụ lục III"
+        same_appendix = re.compile(rf"phụ lục\s+{appendix}(?![ivxlc])", re.IGNORECASE)
+        candidates = [t for t in db.session.scalars(select(Task).where(Task.appendix.ilike(f"%phụ lục {appendix}%")))
+                      if same_appendix.search(t.appendix or "")
+                      and (t.stt or "").strip().rstrip(".").lstrip("0") == number
+                      and (ctx.directive is None or t.directive_id != ctx.directive.id)]
+        if len(candidates) == 1:
+            return ("unchanged" if candidates[0].title == title else "rename"), candidates[0].id
+        blocking.append({"code": "amend", "message": f"Không tìm thấy đúng một nhiệm vụ số {number} Phụ lục {appendix} "
+                                                      "để đổi tên."})
+        return "flagged", None
+    if "thời gian" in text or "thời hạn" in text:
+        target = _same_task(title, ctx)
+        if target is None:
+            blocking.append({"code": "amend", "message": "Không tìm thấy nhiệm vụ cần điều chỉnh thời hạn "
+                                                          "(chưa nhập danh mục gốc?)."})
+            return "flagged", None
+        return "adjust", target.id
+    return "new", None
+
+
+def _same_task(title: str, ctx: Context) -> Task | None:
+    """The earlier task an amendment speaks of: same title (accent-insensitive), another directive."""
+    wanted = fold_words(title)
+    for task in db.session.scalars(select(Task).order_by(Task.id.desc())):
+        if (ctx.directive is None or task.directive_id != ctx.directive.id) and fold_words(task.title) == wanted:
+            return task
+    return None
+
+
+def _indicator_plan(row: SourceRow, ctx: Context) -> dict:
+    """One indicator row of the report: its values by year and its responsible agencies."""
+    cells = dict(row.cells)
+    agencies, groups, reviews, _ = _agencies(cells.get("responsible", ""), ctx, "Chủ trì")
+    targets = {k.removeprefix("target_"): v for k, v in cells.items() if k.startswith("target_") and v}
+    return {"number": row.number, "stt": row.stt, "section": row.section, "name": cells.get("name", ""),
+            "unit": cells.get("unit", ""), "baseline": cells.get("baseline", ""),
+            "baseline_date": cells.get("baseline_date", ""), "targets": targets,
+            "responsible": agencies, "responsible_groups": groups, "responsible_text": cells.get("responsible", ""),
+            "reviews": reviews, "warnings": list(row.warnings), "extra": row.extra}

@@ -1,0 +1,297 @@
+"""“Báo cáo tình hình thực hiện nhiệm vụ” of one period (month, quarter, half-year, year): its figures, the
+overdue tasks with their latest explanation, the lagging agencies, and the .docx the coordinating agency signs.
+
+Every figure comes from ``progress``, so the report and the dashboard never disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from models import AuditEvent, Task, User, db
+from workflows import clock, settings, text
+from workflows.errors import Invalid
+from workflows.reporting import filters, nd30, progress
+from workflows.reporting.exporting import DOCX_MIME, ExportFile, dmy, ensure_reader, local_date, percent
+from workflows.tasks import scope, status
+
+# What explains an overdue task: the latest return, request for more time or comment on it.
+REASON_ACTIONS = {"return": "Trả lại", "extension_request": "Đề nghị gia hạn", "comment": "Trao đổi"}
+NO_REASON = "Chưa có giải trình"
+LAGGING_LIMIT = 5  # agencies named in section IV
+AGENCY_WIDTHS = [11, 47, 17, 17, 17, 17, 17, 22]
+OVERDUE_WIDTHS = [11, 49, 24, 23, 28, 30]
+
+
+# ---------------------------------------------------------------- the figures
+
+@dataclass
+class OverdueRow:
+    task: Task
+    days: int  # days past the due date
+    reason: str
+    reason_label: str | None = None  # Trả lại / Đề nghị gia hạn / Trao đổi
+    reason_at: datetime | None = None
+    reason_by: str | None = None
+
+
+@dataclass
+class PeriodReport:
+    period: scope.PeriodRange
+    filters: scope.Filters
+    today: date
+    totals: dict[str, int]
+    agencies: list
+    overdue: list[OverdueRow]  # due in the period and overdue
+    lagging: list
+    # due before the period and still not done: a report that left them out would read "nothing overdue"
+    earlier_overdue: list[OverdueRow] = dataclasses.field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+    @property
+    def done(self) -> int:
+        return self.totals.get("done_on_time", 0) + self.totals.get("done_late", 0)
+
+    @property
+    def in_time(self) -> int:
+        """Not done and not overdue (government reports: "chưa hoàn thành, trong hạn")."""
+        return sum(self.totals.get(k, 0) for k in ("in_progress", "not_started", "due_soon"))
+
+    @property
+    def not_done(self) -> int:
+        return self.in_time + self.totals.get("overdue", 0)
+
+    @property
+    def scope(self) -> list[str]:
+        """The filters besides the period, in words."""
+        return scope.describe(dataclasses.replace(self.filters, period=None))
+
+    @property
+    def filename(self) -> str:
+        return f"Báo cáo tình hình thực hiện nhiệm vụ {self.period.label.replace('/', '-')}.docx"
+
+
+def period_report(user: User, f: scope.Filters, today: date | None = None) -> PeriodReport:
+    """Figures of one period (``f.period``), per agency, the overdue tasks with their explanation, the laggards."""
+    ensure_reader(user)
+    today = today or clock.today()
+    period = scope.period_range(f.period)
+    if period is None:
+        raise Invalid("Vui lòng chọn kỳ báo cáo: tháng (2026-11), quý (2026-Q4), 6 tháng (2026-H1, 2026-H2) "
+                      "hoặc năm (2026).", {"period": "Chưa chọn kỳ báo cáo."})
+    totals = progress.status_totals(f, today=today)
+    agencies = progress.agency_table(f, sort="overdue", descending=True, today=today)
+    # most overdue tasks first; between equals, the larger share of the agency's tasks
+    lagging = sorted((row for row in agencies if row.overdue),
+                     key=lambda r: (-r.overdue, -r.overdue / r.assigned))[:LAGGING_LIMIT]
+    table = sorted(agencies, key=lambda r: text.sort_key(r.agency))
+    # one read of every overdue task the other filters select, split by the period
+    overdue = overdue_rows(dataclasses.replace(f, period=None), today)
+    in_period = [row for row in overdue if period.start <= row.task.due_date <= period.end]
+    earlier = [row for row in overdue if row.task.due_date < period.start]
+    return PeriodReport(period, f, today, totals, table, in_period, lagging, earlier)
+
+
+def overdue_rows(f: scope.Filters, today: date) -> list[OverdueRow]:
+    """The overdue tasks the filters select, longest overdue first, each with its latest explanation."""
+    tasks = list(db.session.scalars(
+        select(Task).where(scope.tasks_clause(f), status.clause("overdue", today, settings.due_soon_days()))
+        .order_by(Task.due_date, Task.id)))
+    reasons = latest_reasons([t.id for t in tasks])
+    rows = []
+    for task in tasks:
+        event = reasons.get(task.id)
+        row = OverdueRow(task, (today - task.due_date).days, NO_REASON)
+        if event is not None:
+            row.reason, row.reason_label, row.reason_at = event.comment, REASON_ACTIONS[event.action], event.at
+            row.reason_by = event.actor.full_name if event.actor else None
+        rows.append(row)
+    return rows
+
+
+def latest_reasons(task_ids: Iterable[int]) -> dict[int, AuditEvent]:
+    """The latest return reason, extension request or comment of each task (with text)."""
+    ids = list(task_ids)
+    found: dict[int, AuditEvent] = {}
+    for i in range(0, len(ids), 500):  # a bounded IN list: SQLite and PostgreSQL cap bound parameters
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.task_id.in_(ids[i:i + 500]),
+                                     AuditEvent.action.in_(tuple(REASON_ACTIONS)),
+                                     AuditEvent.comment.is_not(None), AuditEvent.comment != "")
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+        for event in events:
+            found.setdefault(event.task_id, event)
+    return found
+
+
+# ---------------------------------------------------------------- the periods offered
+
+def report_periods(today: date) -> list[tuple[int, list[scope.PeriodRange]]]:
+    """The periods offered for the period report, by year (latest first): those that have begun.
+
+    Last year is always offered (its yearly report is written in January).
+    """
+    years = sorted({*filters.period_years(today), today.year - 1}, reverse=True)
+    return [(year, [p for p in scope.period_choices(year) if p.start <= today]) for year in years
+            if year <= today.year]
+
+
+def default_report_period(today: date) -> str:
+    """This month: the monthly report is due on the 20th of the month it reports on (DOMAIN.md)."""
+    return f"{today.year}-{today.month:02d}"
+
+
+# ---------------------------------------------------------------- the .docx
+
+def report_file(user: User, f: scope.Filters) -> ExportFile:
+    """The period report of ``f.period`` as a file to download."""
+    report = period_report(user, f)
+    return ExportFile(period_report_docx(report), report.filename, DOCX_MIME)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def period_report_docx(report: PeriodReport) -> bytes:
+    """"Báo cáo tình hình thực hiện nhiệm vụ" of one period, laid out per Nghị định 30/2020."""
+    document = nd30.new_document()
+    scope = "; ".join(report.scope)
+    subtitle = f"Tình hình thực hiện nhiệm vụ {_lower_first(report.period.label)}"
+    nd30.heading_block(document, "BÁO CÁO", subtitle, report.today)
+    intro = (f"{settings.get('COORDINATING_AGENCY')} báo cáo tình hình thực hiện các nhiệm vụ có thời hạn "
+             f"hoàn thành trong {_lower_first(report.period.label)} (từ ngày {dmy(report.period.start)} đến ngày "
+             f"{dmy(report.period.end)}), số liệu tính đến ngày {dmy(report.today)}"
+             + (f" ({scope})" if scope else "") + ", như sau:")
+    nd30.para(document, intro)
+    _figures(document, report)
+    _agency_section(document, report)
+    _overdue_section(document, report)
+    _lagging_section(document, report)
+    nd30.signature(document, nd30.recipients())
+    return nd30.save(document)
+
+
+def _figures(document, report: PeriodReport) -> None:
+    t, total = report.totals, report.total
+    nd30.section_title(document, "I. KẾT QUẢ THỰC HIỆN CHUNG")
+
+    def n(key_or_value) -> str:
+        value = t.get(key_or_value, 0) if isinstance(key_or_value, str) else key_or_value
+        return f"{value} nhiệm vụ ({percent(value, total)})"
+
+    nd30.para(document, f"Tổng số nhiệm vụ có thời hạn trong kỳ: {total} nhiệm vụ. Trong đó:")
+    nd30.para(document, f"- Đã hoàn thành: {n(report.done)}, gồm: hoàn thành đúng hạn {n('done_on_time')}; "
+                        f"hoàn thành quá hạn {n('done_late')}.")
+    nd30.para(document, f"- Chưa hoàn thành: {n(report.not_done)}, gồm: trong hạn {n(report.in_time)} "
+                        f"(đang thực hiện {t.get('in_progress', 0)}, chưa bắt đầu {t.get('not_started', 0)}, "
+                        f"sắp đến hạn {t.get('due_soon', 0)}); quá hạn {n('overdue')}.")
+    nd30.para(document, f"- Nhiệm vụ thường xuyên: {n('ongoing')}.")
+    if report.earlier_overdue:
+        nd30.para(document, f"- Ngoài ra, còn {len(report.earlier_overdue)} nhiệm vụ có thời hạn trước kỳ này đã "
+                            "quá hạn mà chưa hoàn thành (chi tiết tại mục III).")
+    widths = [95, 35, 35]
+    table = nd30.table(document, widths)
+    align = [nd30.LEFT, nd30.CENTER, nd30.CENTER]
+    nd30.row(table, ["Chỉ tiêu", "Số nhiệm vụ", "Tỷ lệ"], widths, header=True)
+    nd30.row(table, ["Tổng số nhiệm vụ", total, "100%" if total else "0%"], widths, bold=True, align=align)
+    for key in progress.STATUS_ORDER:
+        label = {"in_progress": "Đang thực hiện trong hạn"}.get(key, status.STATUS_LABELS[key])
+        nd30.row(table, [label, t.get(key, 0), percent(t.get(key, 0), total)], widths, align=align)
+    nd30.para(document, after=0)
+
+
+def _agency_header(table) -> None:
+    """Two header rows: "Đã hoàn thành" and "Chưa hoàn thành" each over two columns, the others merged down."""
+    widths = AGENCY_WIDTHS
+    head = ["STT", "Đơn vị chủ trì", "Tổng số", "Đã hoàn thành", "", "Chưa hoàn thành", "", "Thường xuyên"]
+    first = nd30.row(table, head, widths, header=True, size=11)
+    second = nd30.row(table, ["", "", "", "Đúng hạn", "Quá hạn", "Trong hạn", "Quá hạn", ""], widths, header=True,
+                      size=11)
+    first.cells[3].merge(first.cells[4])
+    first.cells[5].merge(first.cells[6])
+    for i in (0, 1, 2, 7):
+        first.cells[i].merge(second.cells[i])
+    for cell in first.cells:  # the merges keep the empty paragraphs of the merged cells
+        for extra in cell.paragraphs[1:]:
+            if not extra.text:
+                extra._p.getparent().remove(extra._p)
+
+
+def _agency_section(document, report: PeriodReport) -> None:
+    nd30.section_title(document, "II. TÌNH HÌNH THỰC HIỆN CỦA CÁC ĐƠN VỊ CHỦ TRÌ")
+    if not report.agencies:
+        nd30.para(document, "Không có nhiệm vụ nào trong kỳ báo cáo.")
+        return
+    widths = AGENCY_WIDTHS
+    table = nd30.table(document, widths)
+    _agency_header(table)
+    align = [nd30.CENTER, nd30.LEFT] + [nd30.CENTER] * 6
+    for number, row in enumerate(report.agencies, start=1):
+        in_time = row.in_progress + row.not_started + row.due_soon
+        values = [row.assigned, row.done_on_time, row.done_late, in_time, row.overdue, row.ongoing]
+        nd30.row(table, [number, row.agency, *values], widths, align=align)
+    t = report.totals
+    totals = [report.total, t.get("done_on_time", 0), t.get("done_late", 0), report.in_time, t.get("overdue", 0),
+              t.get("ongoing", 0)]
+    nd30.row(table, ["", "Tổng cộng", *totals], widths, bold=True, align=align)
+    nd30.para(document, "“Trong hạn” gồm các nhiệm vụ đang thực hiện, chưa bắt đầu và sắp đến hạn.", size=13,
+              italic=True, indent=False, before=3)
+
+
+def _overdue_section(document, report: PeriodReport) -> None:
+    nd30.section_title(document, "III. CÁC NHIỆM VỤ QUÁ HẠN")
+    if not report.overdue and not report.earlier_overdue:
+        nd30.para(document, "Không có nhiệm vụ quá hạn.")
+        return
+    if report.overdue:
+        nd30.para(document, f"Có {len(report.overdue)} nhiệm vụ quá hạn chưa hoàn thành, cụ thể:", keep=True)
+        _overdue_table(document, report.overdue)
+    else:
+        nd30.para(document, "Trong kỳ không có nhiệm vụ quá hạn.")
+    if report.earlier_overdue:
+        nd30.para(document, f"Các nhiệm vụ có thời hạn trước kỳ này vẫn quá hạn, chưa hoàn thành "
+                            f"({len(report.earlier_overdue)} nhiệm vụ, tính đến ngày {dmy(report.today)}):",
+                  keep=True)
+        _overdue_table(document, report.earlier_overdue)
+
+
+def _overdue_table(document, rows: list[OverdueRow]) -> None:
+    widths = OVERDUE_WIDTHS
+    table = nd30.table(document, widths)
+    nd30.row(table, ["STT", "Nhiệm vụ", "Đơn vị chủ trì", "Thời hạn", "Bước hiện tại, nơi đang xử lý",
+                     "Lý do, giải trình"], widths, header=True, size=11)
+    center, left = nd30.CENTER, nd30.LEFT
+    for number, row in enumerate(rows, start=1):
+        task = row.task
+        where = task.current_step or ""
+        if task.current_holder:
+            where += f"\n({task.current_holder})"
+        reason = row.reason
+        if row.reason_label:
+            reason = f"{row.reason_label} ngày {dmy(local_date(row.reason_at))}: {row.reason}"
+        nd30.row(table, [number, f"{' '.join(task.title.split())} ({task.code})", task.lead_agency.name,
+                         f"{dmy(task.due_date)}\n(quá {row.days} ngày)", where, reason],
+                 widths, align=[center, left, left, center, left, left], size=11)
+    nd30.para(document, after=0)
+
+
+def _lagging_section(document, report: PeriodReport) -> None:
+    nd30.section_title(document, "IV. CÁC ĐƠN VỊ CHẬM TIẾN ĐỘ")
+    # the last lines stay on the page of the signature block, which never stands alone
+    if not report.lagging:
+        nd30.para(document, "Trong kỳ không có đơn vị nào có nhiệm vụ quá hạn.", keep=True)
+        return
+    nd30.para(document, "Các đơn vị có nhiều nhiệm vụ quá hạn nhất, đề nghị khẩn trương hoàn thành:", keep=True)
+    for number, row in enumerate(report.lagging, start=1):
+        nd30.para(document, f"{number}. {row.agency}: {row.overdue} nhiệm vụ quá hạn trên tổng số {row.assigned} "
+                            f"nhiệm vụ được giao ({percent(row.overdue, row.assigned)}).",
+                  keep=number == len(report.lagging))

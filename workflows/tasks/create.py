@@ -1,0 +1,112 @@
+"""Registering a task and starting the process that ``routing.dmn`` chooses for its output type."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from models import OUTPUT_TYPES, ProcessInstance, Task, User, db
+from workflows import audit, clock, settings
+from workflows.errors import N_, Invalid, Message, NotAllowed
+from workflows.process import catalog, runtime
+from workflows.tasks import lifecycle, reads
+from workflows.tx import transaction
+
+DUE_REQUIRED = N_("Vui lòng nhập thời hạn hoàn thành, hoặc ghi thời hạn theo văn bản (ví dụ “Quý II năm 2026”).")
+
+
+def create_task(actor: User, **fields: Any) -> Task:
+    """Register a task and start the process routing.dmn chooses for its output type. One transaction.
+
+    Fields: title, lead_agency, output_type, collaborating_agencies, expected_output, due_date,
+    deadline_text, source_document, section, recurrence (see ``add_task``).
+    """
+    with transaction():
+        return add_task(actor, **fields)
+
+
+def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
+             collaborating_agencies: list[str] | tuple[str, ...] = (),
+             expected_output: str | None = None, due_date: date | None = None,
+             deadline_text: str | None = None, source_document: str | None = None,
+             section: str | None = None, recurrence: str | None = None,
+             done_on: date | None = None, **extra: Any) -> Task:
+    """Validate, register and start one task; flushes only (the caller commits).
+
+    ``done_on`` records a task already done when it was assigned (no process is started).
+    ``extra`` sets further Task columns (directive, appendix, stt, import_key, nominal_due, …).
+    """
+    if not actor.has_role("coordinator"):
+        raise NotAllowed("Chỉ Tổ giúp việc được giao nhiệm vụ.")
+    title = (title or "").strip()
+    lead, collaborators = _check(title, lead_agency, output_type, collaborating_agencies,
+                                 due_date is None and not (deadline_text or "").strip()
+                                 and recurrence is None and done_on is None)
+    now = clock.now()
+    task = Task(title=title, lead_agency=lead, collaborating_agencies=collaborators,
+                output_type=output_type, expected_output=(expected_output or "").strip() or None,
+                due_date=due_date, nominal_due=extra.pop("nominal_due", due_date), deadline_text=deadline_text,
+                recurrence=recurrence, source_document=source_document, section=section,
+                created_at=now, created_by_id=actor.id, state="active", original_due=due_date, **extra)
+    db.session.add(task)
+    db.session.flush()
+    task.code = f"NV-{task.id:05d}"
+    if done_on is not None:
+        task.state, task.completed_on, task.done_at_issue = "done", done_on, True
+        task.completed_at = now
+        audit.record("create", actor, task, to_step="Hoàn thành", comment="Đã hoàn thành khi ban hành văn bản.")
+        return task
+    route = catalog.route(output_type)
+    start_process(actor, task, route["process"], {
+        "collaborators": [{"agency": a.name} for a in collaborators],
+        "needs_appraisal": bool(route.get("needs_appraisal")),
+        "appraising_agency": route.get("appraising_agency"),
+        "competent_authority": route.get("competent_authority"),
+    })
+    return task
+
+
+def _check(title: str, lead_agency: str, output_type: str, collaborating_agencies, no_deadline: bool):
+    """The lead agency and the collaborators (without the lead), or Invalid with every problem found."""
+    errors = {}
+    if not title:
+        errors["title"] = N_("Vui lòng nhập tên nhiệm vụ.")
+    if output_type not in OUTPUT_TYPES:
+        errors["output_type"] = N_("Loại sản phẩm không hợp lệ.")
+    lead = reads.agency_by_name(lead_agency)
+    if lead is None:
+        errors["lead_agency"] = N_("Không tìm thấy đơn vị chủ trì trong danh mục.")
+    collaborators = []
+    for name in dict.fromkeys(collaborating_agencies):
+        agency = reads.agency_by_name(name)
+        if agency is None:
+            errors["collaborating_agencies"] = Message("Không tìm thấy đơn vị phối hợp “%(name)s”.", name=name)
+        elif lead is None or agency.id != lead.id:
+            collaborators.append(agency)
+    if no_deadline:
+        errors["due_date"] = DUE_REQUIRED
+    if errors:
+        raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", errors)
+    return lead, collaborators
+
+
+def start_process(actor: User, task: Task, process_id: str, data: dict[str, Any] | None = None) -> ProcessInstance:
+    """Start the latest version of ``process_id`` as the task's main process; flushes only.
+
+    The process data gets the task's id, output type, lead agency, the coordinating agency and the
+    due date (read by the steps' boundary timers), plus ``data``. Records who started it.
+    """
+    model = catalog.latest(process_id)
+    instance = runtime.start(task, model, {
+        "task_id": task.id,
+        "output_type": task.output_type,
+        "lead_agency": task.lead_agency.name,
+        "coordinating_agency": settings.get("COORDINATING_AGENCY"),
+        "due_date": task.due_date.isoformat() if task.due_date else None,
+        **(data or {}),
+    })
+    saved = runtime.save(instance, task)
+    lifecycle.after_save(instance, task, saved)
+    audit.record("create", actor, task, to_step=lifecycle.step_names(saved.created),
+                 data={"process": model.process_id, "version": model.version})
+    return instance.row

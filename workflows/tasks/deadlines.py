@@ -1,0 +1,56 @@
+"""Moving a task's deadline: by an amending document, a coordinator, or an approved extension request.
+
+Every change keeps the old date, who decided, why and by which document (``DeadlineAdjustment``); the
+open work items and the steps' waiting timers follow the new date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from models import DeadlineAdjustment, ProcessInstance, Task, User, db
+from workflows import audit, clock
+from workflows.notify import events
+from workflows.process import runtime
+
+
+def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str | None, reason: str,
+                    source: str | None = None, directive_id: int | None = None,
+                    nominal_due: date | str | None = None) -> DeadlineAdjustment:
+    """Change a task's due date, keeping the old one, who decided, why and by which document. Flushes only."""
+    adjustment = DeadlineAdjustment(
+        task_id=task.id, old_due=task.due_date, new_due=new_due, old_text=task.deadline_text, new_text=new_text,
+        reason=reason, source_document=source, directive_id=directive_id, decided_by_id=user.id, at=clock.now())
+    db.session.add(adjustment)
+    audit.record("adjust", user, task, comment=reason, data={
+        "old_due": task.due_date.isoformat() if task.due_date else None,
+        "new_due": new_due.isoformat() if new_due else None, "source": source})
+    task.due_date, task.deadline_text = new_due, new_text
+    if nominal_due is not None:
+        task.nominal_due = date.fromisoformat(nominal_due) if isinstance(nominal_due, str) else nominal_due
+    for item in runtime.open_items_of_task(task.id):
+        item.due_at = runtime.due_at(task)
+    for row in db.session.scalars(select(ProcessInstance).where(
+            ProcessInstance.task_id == task.id, ProcessInstance.status == "running", ProcessInstance.kind == "main")
+            .with_for_update(of=ProcessInstance)):
+        instance = runtime.load(row)
+        instance.set_due_date(new_due)
+        runtime.save(instance, task)  # the waiting timers follow the new date; no step changes
+    return adjustment
+
+
+def apply_extension_decision(instance: runtime.Instance, task: Task) -> None:
+    """A finished extension request: the authority's approval moves the date; the requester is told either way."""
+    data = instance.result_data()
+    decider = db.session.scalar(select(User).where(User.username == data.get("actor")))
+    requester = db.session.scalar(select(User).where(User.username == data.get("requester")))
+    new_due = date.fromisoformat(data["requested_due"])
+    approved = data.get("outcome") == "approved"
+    if approved:
+        who = requester.full_name if requester else data.get("requester")
+        adjust_deadline(decider, task, new_due, f"Gia hạn đến {new_due:%d/%m/%Y}",
+                        f"Chấp thuận đề nghị gia hạn của {who}: {data.get('reason', '')}",
+                        source="Đề nghị điều chỉnh thời hạn")
+    events.extension_decided(task, approved, new_due, data.get("comment") or data.get("reason"), requester)

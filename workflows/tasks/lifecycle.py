@@ -1,0 +1,76 @@
+"""What follows a save of a task's process: who is told, what finishing an instance means, and the
+task's cached "where is it now" columns.
+
+Every use case that saves an instance (``workflows.process.runtime.save``) hands the result here, so these
+rules are written once: a new step notifies its holders (or, after a return, says why the file came back);
+a finished instance closes the task, applies a decided extension or records an accepted indicator value,
+according to the instance's kind (``FINISHED``) and the task's kind (``TASK_DONE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from models import Task, User, WorkItem
+from workflows import clock
+from workflows.notify import events
+from workflows.process.runtime import Instance, Saved
+from workflows.tasks import deadlines, indicators
+
+
+@dataclass(frozen=True)
+class Return:
+    """A file sent back: from which step, why, by whom (the notification says so)."""
+
+    step_name: str
+    reason: str
+    actor: User | None
+
+
+def after_save(instance: Instance, task: Task, saved: Saved, returned: Return | None = None) -> None:
+    """Notify, finish and refresh the task after ``runtime.save`` (same transaction)."""
+    if returned is not None:
+        events.item_returned(saved.created, returned.step_name, returned.reason, returned.actor)
+    else:
+        for item in saved.created:
+            events.work_item_created(item)
+    if saved.completed:
+        FINISHED[instance.kind](instance, task)
+    refresh(task, saved.open)
+
+
+def refresh(task: Task, open_items: list[WorkItem]) -> None:
+    """The task's cached current step, holder and "since" time, from its open work items."""
+    task.current_step = step_names(open_items) or None
+    task.current_holder = holders(open_items)
+    task.step_since = min((i.created_at for i in open_items), default=None)
+
+
+def step_names(items: list[WorkItem]) -> str:
+    return ", ".join(dict.fromkeys(i.step_name for i in items))
+
+
+def holders(items: list[WorkItem]) -> str | None:
+    names = [i.claimed_by.full_name if i.claimed_by else (i.agency.name if i.agency else "?") for i in items]
+    return "; ".join(dict.fromkeys(names)) or None
+
+
+def _task_done(instance: Instance, task: Task) -> None:
+    now = clock.now()
+    task.state = "done"
+    task.completed_at = now
+    task.completed_on = clock.to_local(now).date()
+    if task.kind in TASK_DONE:
+        TASK_DONE[task.kind](task, instance.result_data())
+
+
+# What the end of an instance means, by its kind; and what the end of a task means beyond "done", by the
+# task's kind.
+FINISHED: dict[str, Callable[[Instance, Task], None]] = {
+    "main": _task_done,
+    "extension": deadlines.apply_extension_decision,
+}
+TASK_DONE: dict[str, Callable[[Task, dict], object]] = {
+    "indicator_report": indicators.record_accepted,
+}

@@ -1,0 +1,65 @@
+"""The task page's read model: everything one person sees of one task, gathered in one call.
+
+The view builds the forms (they are WTForms) from ``actionable`` and renders; nothing here deserializes
+engine state (the diagram is drawn from the work item and audit rows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, User, WorkItem
+from workflows import access
+from workflows.process import diagram, svg
+from workflows.tasks import comments, reads
+
+
+@dataclass
+class TaskPage:
+    task: Task
+    items: list[WorkItem]  # its open work items
+    actionable: dict[int, list[User]]  # item id → the officers a "user" field may name, for the items one may act on
+    reassignable: dict[int, list[User]]  # item id → whom the agency head may hand it to
+    history: list[AuditEvent]
+    recorded: dict[int, list[reads.RecordedValue]]
+    attachments: list[Attachment]
+    adjustments: list[DeadlineAdjustment]
+    can_download: bool
+    pending_return: tuple[AuditEvent, int] | None
+    pending_extension: AuditEvent | None
+    may_request_extension: bool
+    may_comment: bool
+    mention_choices: tuple[list[tuple[Agency, str]], list[Agency]] | None
+    diagrams: list[diagram.Diagram]
+    diagram_legend: list = field(default_factory=list)
+
+
+def task_page(user: User, task: Task) -> TaskPage:
+    """What ``user`` (who may view the task: ``reads.get_task``) sees of it."""
+    items = reads.open_items(task)
+    history, files = reads.history(task), reads.attachments(task)
+    may_comment = comments.can_comment(user, task)
+    return TaskPage(
+        task=task, items=items,
+        actionable=actionable(user, items),
+        reassignable={i.id: _reassign_choices(user, i) for i in items
+                      if user.has_role("agency_head") and i.agency_id == user.agency_id},
+        history=history, recorded=reads.recorded_values(task, history, files), attachments=files,
+        adjustments=reads.adjustments(task), can_download=access.can_download(user, task),
+        pending_return=reads.pending_return(task), pending_extension=reads.pending_extension(task),
+        may_request_extension=access.can_request_extension(user, task), may_comment=may_comment,
+        mention_choices=comments.mention_choices(task) if may_comment else None,
+        diagrams=diagram.task_diagrams(task), diagram_legend=svg.legend())
+
+
+def actionable(user: User, items: list[WorkItem]) -> dict[int, list[User]]:
+    """The items ``user`` may act on, each with the officers its "user" fields may name (for its form)."""
+    return {i.id: reads.agency_officers(i.agency_id) if any(f["type"] == "user" for f in i.fields) else []
+            for i in items if access.can_act(user, i)}
+
+
+def _reassign_choices(user: User, item: WorkItem) -> list[User]:
+    """Who the head may hand ``item`` to: not its holder, nor the head himself when he can just take it
+    ("Nhận xử lý"), so his own sign-off step offers no pointless choice and the box disappears."""
+    return [u for u in reads.agency_people(item.agency_id, item.role)
+            if u.id != item.claimed_by_id and not (u.id == user.id and item.claimed_by_id is None)]

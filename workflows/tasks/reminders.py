@@ -1,0 +1,103 @@
+"""The worker's side of deadlines: fire the steps' due timers, record them, and tell whom they concern.
+
+The timers themselves are in the process models (``workflows.process.timers``); the ``timer`` table mirrors
+them so that a worker finds the due ones with an indexed query and claims each instance with
+``FOR UPDATE SKIP LOCKED`` (PostgreSQL): each timer fires once however many workers run.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from models import ProcessInstance, Timer, db
+from workflows import audit, clock
+from workflows.notify import events
+from workflows.process import engine, runtime
+from workflows.tasks import lifecycle
+from workflows.tx import RACES, lost_race, transaction
+
+TIMER_LABELS = {
+    ("remind", "holder"): "Nhắc hạn: sắp đến hạn hoàn thành.",
+    ("escalate", "agency_head"): "Quá hạn: đã báo lãnh đạo đơn vị.",
+    ("escalate", "coordinator"): "Quá hạn kéo dài: đã báo Tổ giúp việc.",
+}
+LATE_REMINDER = "Nhắc hạn không gửi: đã quá thời hạn hoàn thành."
+ONGOING_TIMER = "Không gửi nhắc hạn: nhiệm vụ thường xuyên không tính quá hạn."
+
+
+def fire_timers(row: ProcessInstance, now: datetime) -> list[engine.WaitingTimer]:
+    """Fire the instance's due timers (the caller holds its row lock); record them, and return the ones
+    announced to someone (not the reminders that fired after the due date, nothing for an ongoing task)."""
+    task = row.task
+    instance = runtime.load(row)
+    fired = instance.fire_timers(now.replace(tzinfo=UTC))
+    items = runtime.open_items_of_task(task.id)
+    items = [i for i in items if i.instance_id == row.id]
+    # a reminder that fires after the due date (the worker was down, or the system went live with old
+    # tasks) would announce "due soon" beside the overdue notice: it is recorded, and nobody is told
+    late = task.due_date is not None and task.due_date < clock.to_local(now).date()
+    # an ongoing task is never overdue (workflows.tasks.status): "Quá hạn" would contradict its badge
+    ongoing = task.recurrence == "ongoing"
+    announced = []
+    for timer in fired:
+        stale = ongoing or (timer.action == "remind" and late)
+        label = (ONGOING_TIMER if ongoing else LATE_REMINDER if stale
+                 else TIMER_LABELS.get((timer.action, timer.notify), timer.action))
+        audit.record(timer.action, None, task, from_step=timer.step_name, comment=label,
+                     data={"notify": timer.notify, "due_date": task.due_date.isoformat() if task.due_date else None})
+        held = [i for i in items if i.step_name == timer.step_name] or items
+        if stale:
+            continue
+        announced.append(timer)
+        if timer.action == "remind":
+            events.reminder(task, held)
+        else:
+            events.escalation(task, held, timer.notify)
+    saved = runtime.save(instance, task)  # the fired timers leave the mirror with fired_at set
+    lifecycle.after_save(instance, task, saved)
+    return announced
+
+
+def run_due(now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
+    """Fire the timers due at ``now`` (naive UTC; default the clock), one instance per transaction.
+
+    PostgreSQL workers skip the instances another worker has locked. On SQLite, where there is no
+    SKIP LOCKED, two workers may pick the same instance: the version column lets one save and the
+    other roll back (counted as "skipped"), so a timer still fires once.
+    """
+    now = now or clock.now()
+    counts = {"instances": 0, "reminders": 0, "escalations": 0, "skipped": 0}
+    seen: set[int] = set()
+    while limit is None or counts["instances"] + counts["skipped"] < limit:
+        try:
+            with transaction():
+                due = select(Timer.instance_id).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
+                                                      Timer.fire_at <= now)
+                if seen:
+                    due = due.where(Timer.instance_id.not_in(seen))
+                instance = db.session.scalar(
+                    select(ProcessInstance).where(ProcessInstance.id.in_(due), ProcessInstance.status == "running")
+                    .order_by(ProcessInstance.id).limit(1).with_for_update(skip_locked=True, of=ProcessInstance))
+                if instance is None:
+                    break
+                seen.add(instance.id)
+                # Read again under the lock: another worker may have fired them just before
+                # (the subquery above saw the snapshot taken when the statement started).
+                still_due = db.session.scalar(select(Timer.id).where(
+                    Timer.instance_id == instance.id, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
+                    Timer.fire_at <= now).limit(1))
+                fired = fire_timers(instance, now) if still_due else None
+        except RACES as exc:
+            if not lost_race(exc):
+                raise
+            counts["skipped"] += 1
+            continue
+        if fired is None:
+            counts["skipped"] += 1
+            continue
+        counts["instances"] += 1
+        for timer in fired:
+            counts["reminders" if timer.action == "remind" else "escalations"] += 1
+    return counts

@@ -1,0 +1,262 @@
+"""Acting on a work item: complete it with a decision, claim it, hand it to a colleague, release it.
+
+Data flow of one completion (DESIGN.md §2): lock the instance row, restore the engine, check the work item
+is READY and the user may act on it, run the step with whitelisted deep-copied data, save (the state, the
+work items, the timers), dispatch what follows, append the audit event, commit — or roll back all of it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from models import ProcessInstance, Task, User, WorkItem, db
+from workflows import access, audit, clock
+from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
+from workflows.notify import events
+from workflows.process import engine, runtime
+from workflows.tasks import files, lifecycle
+from workflows.tx import RACES, lost_race, transaction
+
+MAX_TEXT = 5000
+
+
+# ---------------------------------------------------------------- completing
+
+def complete(work_item_id: int, user: User, decision: str, comment: str | None = None,
+             data: dict[str, Any] | None = None, uploads: dict[str, Any] | None = None) -> Task:
+    """Complete a work item with a decision; returns the task. One transaction.
+
+    Raises NotFound, NotAllowed (not this user's item), Conflict (already done or changed
+    meanwhile, with who did it) or Invalid (bad decision, return without reason, bad data).
+    """
+    try:
+        with transaction():
+            return _complete(work_item_id, user, decision, (comment or "").strip(), data or {}, uploads or {})
+    except RACES as exc:
+        if not lost_race(exc):
+            raise
+        item = db.session.get(WorkItem, work_item_id)
+        raise access.already_done(item) if item and item.status != "open" else Conflict(
+            "Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.") from exc
+
+
+def _complete(work_item_id: int, user: User, decision: str, comment: str,
+              data: dict[str, Any], uploads: dict[str, Any]) -> Task:
+    row, task_items = _locked_item_and_open_items(work_item_id)
+    item = next(i for i in task_items if i.id == work_item_id)
+    if item.status != "open":
+        raise access.already_done(item)
+    access.check_can_act(user, item)
+    instance = runtime.load(row)
+    step = instance.step(item.engine_task_id)
+    if step is None:
+        raise Conflict("Bước này không còn chờ xử lý. Vui lòng tải lại trang.")
+    clean, checked_files = _checked_input(step, item, decision, comment, data, uploads)
+
+    task = item.task
+    labels = {f.name: f.label for f in step.fields}
+    for name, (filename, content) in checked_files.items():
+        clean[name] = files.store(task, name, filename, content, user, item.id, item.step_name, labels[name]).id
+    try:
+        instance.complete(item.engine_task_id, {**clean, "decision": decision, "comment": comment,
+                                                "actor": user.username})
+    except engine.EngineError as exc:
+        current_app.logger.exception("engine refused work item %s", item.id)
+        raise Invalid("Quy trình không chuyển được bước: %(reason)s", reason=exc) from exc
+
+    principal = _close_item(item, user, decision, comment)
+    if instance.kind == "main":  # (an extension review is not work on the task)
+        task.started_at = task.started_at or item.completed_at
+        _record_refs(task, [clean[f.name] for f in step.fields
+                            if f.type == "text" and not f.multiline and clean.get(f.name)])
+    returned = decision == "return"
+    saved = runtime.save(instance, task, back_to_holders=returned, open_items=task_items)
+    lifecycle.after_save(instance, task, saved, lifecycle.Return(item.step_name, comment, user) if returned else None)
+    to_step = lifecycle.step_names(saved.created) if saved.created or not saved.completed else "Hoàn thành"
+    audit.record(decision, user, task, item, from_step=item.step_name, to_step=to_step,
+                 comment=comment or None, data={k: v for k, v in clean.items() if v is not None},
+                 on_behalf_of=principal if principal is not None and principal.id != user.id else None)
+    return task
+
+
+def _checked_input(step: engine.Step, item: WorkItem, decision: str, comment: str, data: dict[str, Any],
+                   uploads: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+    """The step's declared data and files, checked; Invalid with every problem found."""
+    errors: dict[str, str] = {}
+    if decision not in step.decisions:
+        errors["decision"] = N_("Quyết định không hợp lệ cho bước này.")
+    elif decision == "return" and not comment:
+        errors["comment"] = N_("Khi trả lại, vui lòng ghi rõ lý do.")
+    if len(comment) > MAX_TEXT:
+        errors["comment"] = Message("Ý kiến dài quá %(max)s ký tự.", max=MAX_TEXT)
+    clean = _clean_data(step, data, item, errors)
+    checked_files = {}
+    for f in step.fields:
+        if f.type == "file" and uploads.get(f.name) is not None:
+            try:
+                checked_files[f.name] = files.check(uploads[f.name], f.label)
+            except Invalid as exc:
+                errors[f.name] = exc.message
+    if set(uploads) - {f.name for f in step.fields if f.type == "file"}:
+        errors["files"] = N_("Tệp đính kèm không thuộc bước này.")
+    if errors:
+        raise Invalid("Chưa thể hoàn thành bước: %(problems)s", errors, problems=list(errors.values()))
+    return clean, checked_files
+
+
+def _close_item(item: WorkItem, user: User, decision: str, comment: str) -> User | None:
+    """Mark the item done by ``user``; returns whom they acted for (themselves or an absent colleague)."""
+    principal = access.acting_for(user, item)
+    item.status = "done"
+    item.decision = decision
+    item.comment = comment or None
+    item.completed_at = clock.now()
+    item.completed_by_id = user.id
+    item.claimed_by = item.claimed_by or principal or user
+    return principal
+
+
+def _record_refs(task: Task, texts: list[str]) -> None:
+    """Keep the one-line texts a step recorded (decision and document numbers) on the task for search."""
+    if texts:
+        known = [t for t in (task.recorded_refs or "").split(" | ") if t]
+        task.recorded_refs = " | ".join(dict.fromkeys(known + texts))[:MAX_TEXT]
+
+
+def _clean_data(step: engine.Step, data: dict[str, Any], item: WorkItem,
+                errors: dict[str, str]) -> dict[str, Any]:
+    """Keep only the step's declared fields, converted to JSON-safe values."""
+    clean: dict[str, Any] = {}
+    for f in step.fields:
+        if f.type == "file":
+            continue
+        raw = data.get(f.name)
+        value = raw.strip() if isinstance(raw, str) else raw
+        if value in (None, ""):
+            if f.required:
+                errors[f.name] = Message("Vui lòng nhập %(what)s.", what=f.label.lower())
+            continue
+        converted, problem = _CONVERTERS[f.type](f, value, item)
+        if problem is not None:
+            errors[f.name] = problem
+        else:
+            clean[f.name] = converted
+    return clean
+
+
+def _text(f: engine.Field, value: Any, item: WorkItem) -> tuple[Any, Message | None]:
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        return None, Message("%(label)s: nội dung không hợp lệ.", label=f.label)
+    return value, None
+
+
+def _date(f: engine.Field, value: Any, item: WorkItem) -> tuple[Any, Message | None]:
+    try:
+        day = value if isinstance(value, date) else datetime.strptime(str(value), "%Y-%m-%d").date()
+    except ValueError:
+        return None, Message("%(label)s: ngày không hợp lệ (định dạng YYYY-MM-DD).", label=f.label)
+    if f.past and day > clock.today():
+        return None, Message("%(label)s không thể sau hôm nay (%(today)s).", label=f.label,
+                             today=f"{clock.today():%d/%m/%Y}")
+    return day.isoformat(), None
+
+
+def _number(f: engine.Field, value: Any, item: WorkItem) -> tuple[Any, Message | None]:
+    try:
+        return float(value), None
+    except (TypeError, ValueError):
+        return None, Message("%(label)s: phải là một số.", label=f.label)
+
+
+def _user(f: engine.Field, value: Any, item: WorkItem) -> tuple[Any, Message | None]:
+    officer = db.session.scalar(select(User).where(User.username == str(value)))
+    if officer is None or not officer.active or officer.agency_id != item.agency_id or not officer.has_role("officer"):
+        return None, Message("%(label)s: phải là chuyên viên của đơn vị.", label=f.label)
+    return officer.username, None
+
+
+_CONVERTERS = {"text": _text, "date": _date, "number": _number, "user": _user}
+
+
+# ---------------------------------------------------------------- claiming and handing over
+
+def claim(work_item_id: int, user: User) -> WorkItem:
+    """Take an item of the agency's queue (or one's own, again): the others no longer see it."""
+    with transaction():
+        item = _locked_item(work_item_id)
+        access.check_can_act(user, item)
+        if item.claimed_by_id == user.id:
+            return item
+        item.claimed_by = user
+        audit.record("claim", user, item.task, item, from_step=item.step_name)
+        item.task.current_holder = lifecycle.holders(runtime.open_items_of_task(item.task_id))
+    return item
+
+
+def reassign(work_item_id: int, head: User, username: str) -> WorkItem:
+    """An agency head hands an open item of the agency to another of its people (with the item's role)."""
+    with transaction():
+        item = _locked_item(work_item_id)
+        if item.status != "open":
+            raise access.already_done(item)
+        if not (head.has_role("agency_head") and head.agency_id == item.agency_id):
+            raise NotAllowed("Chỉ lãnh đạo đơn vị đang giữ việc được giao lại việc này.")
+        target = db.session.scalar(select(User).where(User.username == username))
+        if target is None or not target.active or target.agency_id != item.agency_id or item.role not in target.roles:
+            raise Invalid("Người nhận phải là người của đơn vị có vai trò phù hợp với bước này.",
+                          {"assignee": "Chọn một người trong đơn vị."})
+        previous = item.claimed_by
+        item.claimed_by = target
+        audit.record("reassign", head, item.task, item, from_step=item.step_name,
+                     comment=f"Giao lại cho {target.full_name}",
+                     data={"from": previous.username if previous else None, "to": target.username})
+        item.task.current_holder = lifecycle.holders(runtime.open_items_of_task(item.task_id))
+        events.work_item_created(item)
+    return item
+
+
+def release(work_item_id: int, user: User) -> WorkItem:
+    """Put one's own item back in the agency's queue."""
+    with transaction():
+        item = _locked_item(work_item_id)
+        if item.claimed_by_id != user.id:
+            raise NotAllowed("Chỉ người đang giữ việc mới trả việc về hàng chờ.")
+        item.claimed_by = None
+        audit.record("release", user, item.task, item, from_step=item.step_name)
+        item.task.current_holder = lifecycle.holders(runtime.open_items_of_task(item.task_id))
+    return item
+
+
+# ---------------------------------------------------------------- locking
+
+def _locked_item(work_item_id: int) -> WorkItem:
+    """Lock the item's process instance, then read the item as it is now."""
+    _, items = _locked_item_and_open_items(work_item_id)
+    return next(i for i in items if i.id == work_item_id)
+
+
+def _locked_item_and_open_items(work_item_id: int) -> tuple[ProcessInstance, list[WorkItem]]:
+    """Lock the item's process instance, then read, as they are now, the item and the open items
+    of its task (the ones a completion may cancel or keep), in one query.
+
+    On PostgreSQL a concurrent completion waits on the row lock and then sees the item done; on
+    SQLite the version column of the instance catches the race at write time.
+    """
+    row = db.session.scalar(
+        select(ProcessInstance)
+        .where(ProcessInstance.id == select(WorkItem.instance_id).where(WorkItem.id == work_item_id).scalar_subquery())
+        .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+    if row is None:
+        raise NotFound("Không tìm thấy việc cần xử lý.")
+    task_id = select(WorkItem.task_id).where(WorkItem.id == work_item_id).scalar_subquery()
+    items = list(db.session.scalars(
+        select(WorkItem).where(or_(WorkItem.id == work_item_id,
+                                   and_(WorkItem.task_id == task_id, WorkItem.status == "open")))
+        .options(joinedload(WorkItem.task)).order_by(WorkItem.id)
+        .execution_options(populate_existing=True)).unique())
+    return row, items
