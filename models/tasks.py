@@ -81,7 +81,7 @@ class Task(db.Model):
     # sent), " | "-separated: someone looking for "Nghị quyết 15/2026/NQ-HĐND" finds the task by it.
     recorded_refs: Mapped[str | None] = mapped_column(db.Text)
     # Code, title, section, agencies, directive number and recorded_refs folded (no accents, lower case)
-    # for search; kept up to date by workflows.search on every flush.
+    # for search; kept up to date by workflows.tasks.search on every flush.
     search_text: Mapped[str | None] = mapped_column(db.Text)
 
     directive: Mapped[Directive | None] = relationship()

@@ -1,7 +1,7 @@
 """Background work from the command line: ``run-timers`` (once) and ``worker`` (continuously).
 
 The database is the source of truth (the timer and outbox tables); APScheduler only decides when
-to look. Several workers may run at once: each timer fires once (see ``workflows.timers``).
+to look. Several workers may run at once: each timer fires once (see ``workflows.tasks.reminders``).
 """
 
 from __future__ import annotations

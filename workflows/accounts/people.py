@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from flask import current_app
 from sqlalchemy import select
 
-from models import ROLES, Agency, ApiToken, AuditEvent, Delegation, User, db
-from workflows import clock
+from models import ROLES, Agency, ApiToken, Delegation, User, db
+from workflows import audit, clock, settings
 from workflows.accounts import signin
 from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from workflows.tx import transaction
@@ -50,7 +49,7 @@ def create_user(username: str, password: str, agency_name: str | None, roles: li
         user = User(username=username, full_name=full_name or username, agency=agency,
                     email=email, created_at=clock.now())
         user.roles = roles
-        user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+        user.set_password(password, settings.get("PASSWORD_HASH_METHOD"))
         db.session.add(user)
     return user
 
@@ -101,9 +100,8 @@ def revoke_token(actor: User, token_id: int) -> ApiToken:
             raise NotFound("Không tìm thấy mã truy cập.")
         if row.revoked_at is None:
             row.revoked_at = clock.now()
-            db.session.add(AuditEvent(at=row.revoked_at, actor_id=actor.id, action="revoke_token",
-                                      data={"token_id": row.id, "user_id": row.user_id},
-                                      comment=f"Thu hồi mã truy cập API số {row.id} của {row.user.full_name}"))
+            audit.record("revoke_token", actor, data={"token_id": row.id, "user_id": row.user_id},
+                         comment=f"Thu hồi mã truy cập API số {row.id} của {row.user.full_name}")
     return row
 
 
@@ -132,9 +130,8 @@ def set_delegate(actor: User, user_id: int, delegate_username: str, starts_on, e
         delegation = Delegation(user_id=user.id, delegate_id=delegate.id, starts_on=starts_on, ends_on=ends_on,
                                 created_by_id=actor.id, created_at=clock.now())
         db.session.add(delegation)
-        db.session.add(AuditEvent(at=clock.now(), actor_id=actor.id, action="delegate", on_behalf_of_id=user.id,
-                                  comment=f"Ủy quyền cho {delegate.full_name} từ {starts_on:%d/%m/%Y} "
-                                          f"đến {ends_on:%d/%m/%Y}"))
+        audit.record("delegate", actor, on_behalf_of=user,
+                     comment=f"Ủy quyền cho {delegate.full_name} từ {starts_on:%d/%m/%Y} đến {ends_on:%d/%m/%Y}")
     return delegation
 
 

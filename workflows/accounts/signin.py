@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import User, db
-from workflows import clock
+from workflows import clock, settings
 from workflows.errors import N_
 from workflows.tx import transaction
 
@@ -42,7 +41,7 @@ def _burn_time(password: str) -> None:
     """Check against a throwaway hash so unknown usernames take as long as known ones."""
     global _dummy_hash
     if _dummy_hash is None:
-        _dummy_hash = generate_password_hash("not-a-password", method=current_app.config["PASSWORD_HASH_METHOD"])
+        _dummy_hash = generate_password_hash("not-a-password", method=settings.get("PASSWORD_HASH_METHOD"))
     check_password_hash(_dummy_hash, password)
 
 
@@ -60,19 +59,18 @@ def attempt(username: str, password: str) -> Attempt:
     now = clock.now()
     if user.locked_until is not None and user.locked_until > now:
         return _locked(user)
-    config = current_app.config
     with transaction():
         if not user.check_password(password):
             user.failed_logins = (user.failed_logins or 0) + 1
             user.locked_until = None
-            if user.failed_logins >= config.get("LOGIN_MAX_FAILURES", 5):
-                user.locked_until = now + timedelta(minutes=config.get("LOGIN_LOCK_MINUTES", 15))
+            if user.failed_logins >= settings.get("LOGIN_MAX_FAILURES"):
+                user.locked_until = now + timedelta(minutes=settings.get("LOGIN_LOCK_MINUTES"))
                 user.failed_logins = 0
                 return _locked(user)
             return Attempt(None, WRONG)
         user.failed_logins = 0
         user.locked_until = None
-        method = config["PASSWORD_HASH_METHOD"]
+        method = settings.get("PASSWORD_HASH_METHOD")
         if _scheme(user.password_hash) != _scheme(method):
             user.set_password(password, method)
     return Attempt(user)

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from models import (
     Agency,
     AgencyReview,
-    AuditEvent,
     Directive,
     ImportBatch,
     Indicator,
@@ -28,7 +27,7 @@ from models import (
     User,
     db,
 )
-from workflows import clock
+from workflows import audit, clock
 from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
 from workflows.importing.parsed import ImportFormatError, ParsedDocument
 from workflows.importing.readers import read_any
@@ -191,9 +190,8 @@ def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, sou
         counts["unchanged"] += 1
     elif action == "rename":
         task = db.session.get(Task, row["target_task_id"])
-        db.session.add(AuditEvent(at=clock.now(), actor_id=user.id, task_id=task.id, action="rename",
-                                  comment=f"Đổi tên theo {source}. Tên cũ: {task.title}",
-                                  data={"old": task.title, "new": row["title"], "directive_id": directive.id}))
+        audit.record("rename", user, task, comment=f"Đổi tên theo {source}. Tên cũ: {task.title}",
+                     data={"old": task.title, "new": row["title"], "directive_id": directive.id})
         task.title = row["title"]
         counts["renamed"] += 1
     elif action == "adjust":

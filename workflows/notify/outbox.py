@@ -16,24 +16,13 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from models import Notification, OutboxMail, User, db
-from workflows import clock
+from workflows import clock, settings
 from workflows.errors import Conflict, NotAllowed, NotFound
 from workflows.tx import transaction
 
 # Minutes to wait after the 1st, 2nd, … failed attempt; the last value repeats.
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
 DIGEST_MAX_LINES = 100  # a digest lists at most this many notifications, then says how many more
-CONFIG_DEFAULTS = {
-    "MAIL_ENABLED": False,
-    "MAIL_SERVER": "127.0.0.1",
-    "MAIL_PORT": 25,
-    "MAIL_USE_TLS": False,
-    "MAIL_USERNAME": None,
-    "MAIL_PASSWORD": None,
-    "MAIL_FROM": "theodoi@localhost",
-    "MAIL_MAX_ATTEMPTS": 6,
-    "APP_BASE_URL": "http://127.0.0.1:5000",
-}
 SMTP_TIMEOUT = 10
 
 
@@ -47,7 +36,7 @@ MAIL_FOOTER = "Thư gửi tự động từ Hệ thống theo dõi nhiệm vụ.
 
 def config(key: str):
     """A mail setting from the application config, or its default."""
-    return current_app.config.get(key, CONFIG_DEFAULTS[key])
+    return settings.get(key)
 
 
 def mail_enabled() -> bool:

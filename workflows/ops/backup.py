@@ -14,11 +14,11 @@ import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 
-from flask import current_app
 from sqlalchemy import Date, DateTime, Integer, Table, func, select, text
 from sqlalchemy.engine import Connection
 
 from models import db
+from workflows import settings
 from workflows.errors import Invalid
 
 FORMAT = "theodoi-backup/1"
@@ -53,7 +53,7 @@ def _decoder(table: Table):
 
 
 def _upload_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
+    return Path(settings.get("UPLOAD_FOLDER"))
 
 
 def backup(path: str | Path) -> dict:

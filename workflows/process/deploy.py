@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from lxml import etree
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from models import ROLES, AuditEvent, ProcessInstance, ProcessModel, User, db
-from workflows import clock
+from models import ROLES, ProcessInstance, ProcessModel, User, db
+from workflows import audit, clock
 from workflows.errors import Invalid, NotAllowed, NotFound
 from workflows.process import catalog, engine
 from workflows.tx import transaction
@@ -259,10 +259,8 @@ def deploy_upload(admin: User, filename: str | None, content: bytes | None,
                                 sha256=_sha(content), source=text, deployed_at=now, deployed_by=admin.username)
         db.session.add(deployed)
         db.session.flush()
-        # (a deployment concerns no task: task_id stays empty)
-        db.session.execute(insert(AuditEvent.__table__), [dict(
-            at=now, actor_id=admin.id, task_id=None, action="deploy", comment=f"Triển khai {pid} phiên bản "
-            f"{deployed.version} từ tệp {PurePath(filename or '').name}",
-            data={"process": pid, "version": deployed.version, "sha256": deployed.sha256,
-                  "previous_version": current.version})])
+        audit.record("deploy", admin, comment=f"Triển khai {pid} phiên bản {deployed.version} "
+                     f"từ tệp {PurePath(filename or '').name}",  # (a deployment concerns no task)
+                     data={"process": pid, "version": deployed.version, "sha256": deployed.sha256,
+                           "previous_version": current.version})
     return deployed

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app
 from sqlalchemy import select
 
 from models import Agency, AuditEvent, Task, User, db
-from workflows import access, clock
+from workflows import access, audit, settings
 from workflows.errors import N_, Invalid, Message, NotAllowed
 from workflows.notify import events
 from workflows.tasks import reads
@@ -40,7 +39,7 @@ def mention_choices(task: Task) -> tuple[list[tuple[Agency, str]], list[Agency]]
     """Agencies to mention: the task's own with their part in it (lead first, then in Vietnamese
     alphabetical order) and every other active agency."""
     parts = {agency_id: N_("xử lý một bước") for agency_id in access.involved_agency_ids(task)}
-    standing = reads.agency_by_name(current_app.config.get("COORDINATING_AGENCY"))
+    standing = reads.agency_by_name(settings.get("COORDINATING_AGENCY"))
     if standing is not None:
         parts[standing.id] = N_("Tổ giúp việc")
     parts.update({a.id: N_("phối hợp") for a in task.collaborating_agencies})
@@ -87,10 +86,8 @@ def add_comment(user: User, task: Task, body: str | None,
             mentioned = []
         if errors:
             raise Invalid(next(iter(errors.values())), errors)
-        event = AuditEvent(at=clock.now(), actor_id=user.id, task_id=task.id, action="comment", comment=text,
-                           data={"mentions": [{"id": a.id, "name": a.name} for a in mentioned]})
-        db.session.add(event)
-        db.session.flush()
+        event = db.session.get(AuditEvent, audit.record(
+            "comment", user, task, comment=text, data={"mentions": [{"id": a.id, "name": a.name} for a in mentioned]}))
         events.comment_posted(task, user, text, mentioned, reads.open_items(task), f"/tasks/{task.id}#e{event.id}",
                               access.involved_agency_ids(task))
     return event

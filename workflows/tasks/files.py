@@ -7,12 +7,11 @@ import secrets
 from pathlib import Path
 from typing import Protocol
 
-from flask import current_app
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from models import Attachment, Task, User, db
-from workflows import clock
+from workflows import clock, settings
 from workflows.errors import Invalid
 
 ALLOWED = {
@@ -33,7 +32,7 @@ class Upload(Protocol):
 
 
 def _folder() -> Path:
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder = Path(settings.get("UPLOAD_FOLDER"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -44,7 +43,7 @@ def check(upload: Upload, label: str) -> tuple[str, bytes]:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ALLOWED:
         raise Invalid("%(label)s: chỉ nhận tệp %(allowed)s.", {"file": ext}, label=label, allowed=ALLOWED_TEXT)
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    limit = settings.get("MAX_UPLOAD_BYTES")
     content = upload.read(limit + 1)
     if not content:
         raise Invalid("%(label)s: tệp rỗng.", label=label)

@@ -70,7 +70,7 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
                                            WorkItem.step_name == filters.step))
     if filters.scope is not None:
         query = query.where(scope.tasks_clause(filters.scope))
-    matches = search.clause(filters.q)  # every word, accents and case ignored (workflows.search)
+    matches = search.clause(filters.q)  # every word, accents and case ignored (workflows.tasks.search)
     if matches is not None:
         query = query.where(matches)
     query = query.order_by(Task.state, Task.due_date.is_(None), Task.due_date, Task.id)
