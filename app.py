@@ -87,9 +87,11 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def register_extensions(app: Flask) -> None:
+    from workflows.process import runtime
     from workflows.tasks import search
 
     search.listen()  # Task.search_text follows every change of a task
+    runtime.listen()  # a workflow a committed action saved stays restored for the next action on it
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
@@ -181,12 +183,17 @@ def deploy_process_models(app: Flask) -> None:
     """Record changed bpmn/ files as new ProcessModel versions (when the schema exists)."""
     if not app.config["DEPLOY_MODELS_ON_START"]:
         return
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
     from workflows.process import catalog
 
     with app.app_context():
-        if not inspect(db.engine).has_table("process_model"):
-            return
         try:
-            catalog.deploy()
+            if inspect(db.engine).has_table("process_model"):
+                catalog.deploy()
         except IntegrityError:  # another worker deployed the same version at the same moment
             pass
+        except (OperationalError, InterfaceError) as exc:  # start anyway: pages answer 503 until it is back
+            reason = (str(exc.orig or exc).strip().splitlines() or [""])[0]
+            app.logger.error("database unavailable at start-up, process models not deployed: %s: %s",
+                             exc.__class__.__name__, reason)

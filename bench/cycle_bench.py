@@ -2,10 +2,14 @@
 
     python bench/cycle_bench.py [--tasks 1000] [--inbox-rows 100000] [--pg URL | --no-pg] [--no-sqlite]
 
-Drives N tasks through the full approval cycle with the real use cases (engine, locking, sync,
-audit), timing every ``complete``; then replays the same writes as bare SQL to show what the
-engine and the ORM cost; then fills work_item to 100,000 rows and times one user's inbox.
-Prints figures only; nothing is asserted.
+Drives N tasks through the full approval cycle with the real use cases (engine, locking, save, audit),
+timing every ``complete``, the time spent inside the engine (restore, step, serialize, reads of its steps
+and timers) and the SQL statements it sends; then the same completions with the restored-workflow cache
+emptied before each one (as when the next action lands on another worker process); then completions of the
+final pass of files returned 0, 5 and 20 times at appraisal; then replays the same writes as bare SQL; then
+fills work_item to 100,000 rows and times one user's inbox. Prints figures only; nothing is asserted.
+Other scripts read the lines "ratio use case / bare SQL", "ratio use case / engine" and
+"statements per complete".
 """
 
 from __future__ import annotations
@@ -22,17 +26,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import event, func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from models import Task, User, WorkItem, db  # noqa: E402
 from workflows.accounts import people  # noqa: E402
-from workflows.process import catalog  # noqa: E402
-from workflows.tasks import (
-    create,  # noqa: E402
-    reads,  # noqa: E402
-    work,  # noqa: E402
-)
+from workflows.process import catalog, engine, engine_loops, runtime  # noqa: E402
+from workflows.tasks import create, reads, work  # noqa: E402
 
 LEAD, COLLABS = "Sở Công Thương", ["Sở Tài chính", "Sở Xây dựng"]
 AGENCIES = [LEAD, *COLLABS, "Sở Tư pháp", "UBND tỉnh", "Sở Khoa học và Công nghệ"]
@@ -74,34 +74,106 @@ def who(item: WorkItem) -> str:
             "appraise": "justice", "approve": "approver", "report": "officer", "confirm": "coord"}[item.step_id]
 
 
-def drive(users, n_tasks: int) -> tuple[list[float], int]:
-    timings: list[float] = []
+class Meter:
+    """Per completion: the statements sent to the database and the milliseconds spent inside the engine."""
+
+    ENGINE_CALLS = ("restore", "complete", "serialize", "waiting_timers", "ready_steps", "step", "is_completed",
+                    "result_data", "fire_timers")
+
+    def __init__(self) -> None:
+        self.statements = 0
+        self.engine_ms = 0.0
+        event.listen(db.engine, "before_cursor_execute", self._count)
+        for name in self.ENGINE_CALLS:
+            setattr(engine, name, self._timed(getattr(engine, name)))
+        engine_loops.fold_passes = self._timed(engine_loops.fold_passes)
+
+    def _count(self, *_args) -> None:
+        self.statements += 1
+
+    def _timed(self, fn):
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.engine_ms += (time.perf_counter() - start) * 1000
+        return timed
+
+    def reset(self) -> None:
+        self.statements, self.engine_ms = 0, 0.0
+
+
+def step_input(item: WorkItem) -> tuple[str, dict]:
+    data = {"assignee": "officer"} if item.step_id == "assign" else {}
+    if item.step_id == "give_opinion":
+        data = {"opinion_text": "Nhất trí"}
+    if item.step_id == "report":
+        data = {"decision_number": "1/QĐ", "decision_date": "2026-05-01"}
+    return ("approve" if "approve" in item.decisions else "submit"), data
+
+
+def open_items(task_id: int) -> list[WorkItem]:
+    return list(db.session.scalars(select(WorkItem).where(
+        WorkItem.task_id == task_id, WorkItem.status == "open").order_by(WorkItem.id)))
+
+
+def new_task(users, title: str):
+    return create.create_task(users["coord"], title=title, lead_agency=LEAD, output_type="plan",
+                              collaborating_agencies=COLLABS, due_date=date(2026, 12, 31))
+
+
+def timed_complete(meter: Meter, users, item: WorkItem, decision: str, data: dict, samples: dict,
+                   cold: bool = False) -> None:
+    if cold:
+        runtime.forget_restored()
+    user = db.session.get(User, users[who(item)].id)  # as a request has its user loaded before it acts
+    item_id = item.id
+    meter.reset()
+    start = time.perf_counter()
+    work.complete(item_id, user, decision, "ok" if decision != "return" else "Đề nghị bổ sung.", data)
+    samples["total"].append((time.perf_counter() - start) * 1000)
+    samples["engine"].append(meter.engine_ms)
+    samples["statements"].append(meter.statements)
+
+
+def drive(users, meter: Meter, n_tasks: int, cold: bool = False) -> tuple[dict, int]:
+    samples: dict[str, list] = {"total": [], "engine": [], "statements": []}
     state_bytes = 0
     for i in range(n_tasks):
-        task = create.create_task(users["coord"], title=f"Nhiệm vụ {i}", lead_agency=LEAD, output_type="plan",
-                                 collaborating_agencies=COLLABS, due_date=date(2026, 12, 31))
-        while True:
-            items = list(db.session.scalars(select(WorkItem).where(
-                WorkItem.task_id == task.id, WorkItem.status == "open").order_by(WorkItem.id)))
-            if not items:
-                break
-            item = items[0]
-            data = {"assignee": "officer"} if item.step_id == "assign" else {}
-            if item.step_id == "give_opinion":
-                data = {"opinion_text": "Nhất trí"}
-            if item.step_id == "report":
-                data = {"decision_number": "1/QĐ", "decision_date": "2026-05-01"}
-            decision = "approve" if "approve" in item.decisions else "submit"
-            start = time.perf_counter()
-            work.complete(item.id, users[who(item)], decision, "ok", data)
-            timings.append((time.perf_counter() - start) * 1000)
+        task = new_task(users, f"Nhiệm vụ {i}")
+        while items := open_items(task.id):
+            decision, data = step_input(items[0])
+            timed_complete(meter, users, items[0], decision, data, samples, cold)
         state_bytes = max(state_bytes, len(task.instances[0].state))
         if (i + 1) % 100 == 0:
             vacuum()
-            recent = timings[-1000:]
+            recent = samples["total"][-1000:]
             print(f"  … {i + 1} tasks, recent complete median {statistics.median(recent):.2f} ms",
                   file=sys.stderr, flush=True)
-    return timings, state_bytes
+    return samples, state_bytes
+
+
+def after_returns(users, meter: Meter, returns: int, n_tasks: int) -> list[float]:
+    """Completion times of the final pass (appraisal passed, approval, report, confirmation) of files first
+    returned ``returns`` times at appraisal."""
+    samples: dict[str, list] = {"total": [], "engine": [], "statements": []}
+    for i in range(n_tasks):
+        task = new_task(users, f"Trả lại {returns} lần {i}")
+        left, final = returns, False
+        while items := open_items(task.id):
+            item = items[0]
+            decision, data = step_input(item)
+            if item.step_id == "appraise" and left:
+                left, decision = left - 1, "return"
+            elif item.step_id == "appraise":
+                final = True
+            if final:
+                timed_complete(meter, users, item, decision, data, samples)
+            else:
+                work.complete(item.id, users[who(item)], decision, "Đề nghị bổ sung." if decision == "return"
+                              else "ok", data)
+    return samples["total"]
 
 
 def vacuum() -> None:
@@ -134,6 +206,9 @@ def bare_sql(n: int, state_size: int) -> list[float]:
                 role="officer", status="cancelled", decisions=[], fields=[], created_at=datetime.utcnow()))
             conn.execute(text("UPDATE task SET current_step = 'x', step_since = :t WHERE id = :i"),
                          {"t": datetime.utcnow(), "i": task_id})
+            conn.execute(text("INSERT INTO notification (user_id, kind, title, task_id, created_at, emailed) "
+                              "VALUES (1, 'new_item', 'x', :i, :t, :f)"),
+                         {"t": datetime.utcnow(), "i": task_id, "f": False})
             conn.execute(text("INSERT INTO audit_event (at, task_id, action, data) VALUES (:t, :i, 'submit', '{}')"),
                          {"t": datetime.utcnow(), "i": task_id})
         timings.append((time.perf_counter() - start) * 1000)
@@ -185,15 +260,28 @@ def run(label: str, url: str, n_tasks: int, rows: int) -> None:
     print(f"\n== {label}: {url.split('@')[-1]}")
     app, ctx, users = prepare(url)
     try:
+        meter = Meter()
         start = time.perf_counter()
-        timings, state = drive(users, n_tasks)
+        samples, state = drive(users, meter, n_tasks)
         elapsed = time.perf_counter() - start
+        timings = samples["total"]
         tasks = db.session.scalar(select(func.count()).select_from(Task).where(Task.state == "done"))
         print(f"full cycles: {tasks} tasks done, {len(timings)} work items completed in {elapsed:.1f} s")
         print(f"complete a work item (use case) : {fmt(timings)}   final state {state / 1024:.1f} KB")
+        print(f"  of which inside the engine    : {fmt(samples['engine'])}")
+        cold, _ = drive(users, meter, max(10, n_tasks // 10), cold=True)
+        print(f"complete, no workflow kept      : {fmt(cold['total'])}   "
+              f"(engine {statistics.median(cold['engine']):.2f} ms)")
+        for returns in (0, 5, 20):
+            print(f"complete after {returns} returns{' ' * (2 - len(str(returns)))}       : median "
+                  f"{statistics.median(after_returns(users, meter, returns, max(5, n_tasks // 20))):.1f} ms")
         bare = bare_sql(2000, state)
         print(f"same writes as bare SQL         : {fmt(bare)}")
         print(f"ratio use case / bare SQL       : median {statistics.median(timings) / statistics.median(bare):.1f}x")
+        print(f"ratio use case / engine         : median "
+              f"{statistics.median(timings) / statistics.median(samples['engine']):.1f}x")
+        print(f"statements per complete         : median {statistics.median(samples['statements']):.0f}"
+              f"   (cold: {statistics.median(cold['statements']):.0f})")
         inbox_t, total = inbox(users, rows)
         print(f"inbox page + count, {total} work items in table: {fmt(inbox_t)}")
     finally:

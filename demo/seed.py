@@ -60,9 +60,13 @@ def seed() -> str:
     if db.session.scalar(select(User).where(User.username == "dieuphoi")):
         return "Dữ liệu mẫu đã có sẵn; không tạo thêm."
     for a in AGENCIES:
-        if db.session.scalar(select(Agency).where(Agency.name == a["name"])) is None:
+        agency = db.session.scalar(select(Agency).where(Agency.name == a["name"]))
+        if agency is None:
             people.create_agency(a["name"], short_name=a["short_name"], kind=a["kind"],
                                  aliases=a["aliases"])
+        elif not agency.short_name:  # added bare by init-db (a body the processes name): give it its details
+            agency.short_name, agency.kind, agency.aliases = a["short_name"], a["kind"], a["aliases"]
+    db.session.commit()
     for account in DEMO_ACCOUNTS:
         people.create_user(account["username"], DEMO_PASSWORD, account["agency"], account["roles"],
                            account["full_name"])

@@ -11,10 +11,12 @@ from models.people import User
 
 
 class Timer(db.Model):
-    """A waiting timer of an engine instance, mirrored so that workers can claim the due ones."""
+    """A timer that fired (a reminder or an escalation): the worker's record of what it did and when.
 
-    __table_args__ = (db.UniqueConstraint("instance_id", "engine_task_id"),
-                      db.Index("ix_timer_due", "fired_at", "fire_at"))
+    Waiting timers live in the engine state; ``ProcessInstance.next_timer_at`` says when the next one is due.
+    """
+
+    __table_args__ = (db.UniqueConstraint("instance_id", "engine_task_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(db.ForeignKey("process_instance.id"), index=True)
     task_id: Mapped[int] = mapped_column(db.ForeignKey("task.id"), index=True)
@@ -22,9 +24,11 @@ class Timer(db.Model):
     step_name: Mapped[str | None] = mapped_column(db.String(255))
     action: Mapped[str] = mapped_column(db.String(20))  # remind | escalate
     notify: Mapped[str] = mapped_column(db.String(30))  # holder | agency_head | coordinator
-    fire_at: Mapped[datetime] = mapped_column()
-    fired_at: Mapped[datetime | None] = mapped_column()
-    cancelled_at: Mapped[datetime | None] = mapped_column()
+    fire_at: Mapped[datetime] = mapped_column()  # when it was due
+    fired_at: Mapped[datetime | None] = mapped_column()  # when the worker fired it
+
+    # (a relationship, so that a flush writes the instance's versioned UPDATE before these rows)
+    instance = relationship("ProcessInstance")
 
 
 class Notification(db.Model):

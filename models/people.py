@@ -1,7 +1,8 @@
-"""Agencies, users and API tokens."""
+"""Agencies, users, API tokens and the sign-in counters."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -23,6 +24,10 @@ ROLE_LABELS = {
 }
 # Roles that see every task, not only those of their agency.
 OVERSIGHT_ROLES = frozenset({"admin", "coordinator", "viewer", "approver"})
+
+
+def new_session_secret() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class Agency(db.Model):
@@ -48,10 +53,12 @@ class User(UserMixin, db.Model):
     email_digest: Mapped[bool] = mapped_column(default=False, server_default=sa_false())  # one mail a day
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")  # consecutive wrong passwords
-    locked_until: Mapped[datetime | None] = mapped_column()  # naive UTC; see workflows/signin.py
+    # Part of every session and remember-me cookie (get_id): a new one ends them all (sign-out, a new password,
+    # an administrator's "sign out everywhere"; workflows/accounts/people.py).
+    session_secret: Mapped[str] = mapped_column(db.String(64), default=new_session_secret)
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
+
 
     @property
     def roles(self) -> list[str]:
@@ -76,6 +83,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie: the id and the session secret,
+        so that a cookie made before the secret changed names nobody (views/auth.py loads the user)."""
+        return f"{self.id}:{self.session_secret}"
+
+    def rotate_session_secret(self) -> None:
+        self.session_secret = new_session_secret()
+
     def set_password(self, password: str, method: str = "scrypt") -> None:
         self.password_hash = generate_password_hash(password, method=method)
 
@@ -84,6 +99,19 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+class LoginThrottle(db.Model):
+    """Wrong passwords counted in one bucket (a name from an address, an address, a name from anywhere), seen by
+    every worker; what they mean is in workflows/accounts/signin.py. ``bucket`` is a sha256, never the name or
+    the address itself; a row is deleted after ``expires_at``."""
+
+    bucket: Mapped[str] = mapped_column(db.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)  # wrong passwords since window_start
+    window_start: Mapped[datetime] = mapped_column()  # naive UTC
+    blocked_until: Mapped[datetime | None] = mapped_column()  # attempts are refused until then
+    succeeded_at: Mapped[datetime | None] = mapped_column()  # (name, address): the last right password
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class ApiToken(db.Model):
@@ -96,3 +124,8 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+# The people of an agency (every one, active or not), for whoever needs them all at once: who receives a new
+# work item, whom an assignment names.
+Agency.people = relationship(User, viewonly=True, order_by=User.id, lazy="select")

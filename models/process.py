@@ -39,7 +39,11 @@ class ProcessInstance(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    # The earliest moment one of its waiting timers fires (naive UTC), written with the state by every save:
+    # the worker's index of what is due. The engine state stays the source of truth.
+    next_timer_at: Mapped[datetime | None] = mapped_column()
 
+    __table_args__ = (db.Index("ix_process_instance_due", "status", "next_timer_at"),)
     __mapper_args__ = {"version_id_col": version}
 
     task: Mapped[Task] = relationship(backref="instances")

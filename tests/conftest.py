@@ -15,10 +15,10 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from app import create_app
-from models import Task, User, WorkItem, db
+from models import ProcessInstance, Task, User, WorkItem, db
 from workflows import clock
 from workflows.accounts import people
-from workflows.process import catalog
+from workflows.process import catalog, runtime
 from workflows.tasks import create, work
 
 LEAD = "Sở Công Thương"
@@ -143,6 +143,13 @@ def new_task(world, output_type="plan", collaborators=(COLLAB_A, COLLAB_B), due=
              title="Xây dựng Đề án chuyển đổi số ngành công thương", **kwargs) -> Task:
     return create.create_task(world["coord"], title=title, lead_agency=LEAD, output_type=output_type,
                              collaborating_agencies=list(collaborators), due_date=due, **kwargs)
+
+
+def waiting_timers(task: Task) -> list:
+    """The timers waiting in the task's running instances, read from the engine states (the source of truth)."""
+    rows = db.session.scalars(select(ProcessInstance).where(ProcessInstance.task_id == task.id,
+                                                           ProcessInstance.status == "running"))
+    return [t for row in rows for t in runtime.load(row).waiting_timers() if t.fire_at.year < 9999]
 
 
 def open_items(task: Task) -> list[WorkItem]:

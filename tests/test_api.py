@@ -250,3 +250,16 @@ def test_input_the_database_cannot_hold_is_refused_cleanly(api, world):
     for r in (api.get("/api/v1/tasks?q=a%00b", headers=coord),
               api.post(f"/api/v1/tasks/{task.id}/comments", json={"body": "a\x00b"}, headers=coord)):
         assert r.status_code == 422 and "NUL" in r.get_json()["error"]
+
+
+def test_a_route_that_names_an_agency_missing_from_the_registry_is_refused_at_creation(api, world, app):
+    coord = api.token("coord")
+    app.config["COORDINATING_AGENCY"] = "Văn phòng Tỉnh ủy"
+    try:
+        r = api.post("/api/v1/tasks", json={"title": "Báo cáo sơ kết", "lead_agency": LEAD, "output_type": "report",
+                                            "due_date": "2026-12-31"}, headers=coord)
+    finally:
+        app.config["COORDINATING_AGENCY"] = "Sở Khoa học và Công nghệ"
+    assert r.status_code == 422
+    assert "Văn phòng Tỉnh ủy" in r.get_json()["fields"]["output_type"]
+    assert db.session.scalar(select(func.count()).select_from(Task)) == 0

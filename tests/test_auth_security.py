@@ -1,20 +1,49 @@
-"""Sign-in security: cookie flags, idle timeout, account lockout, rate limits, password rehashing."""
+"""Sign-in security: cookie flags, idle timeout, growing delays after wrong passwords (per name and address, per
+address, per name from many addresses), rate limits per address and per name, sessions bound to the user's session
+secret (sign-out, a new password, an administrator's sign-out everywhere), password rehashing, gunicorn's shared
+limits."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import runpy
+import uuid
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
+from sqlalchemy import func, select
 
 from app import create_app
-from models import db
+from models import AuditEvent, db
+from models.people import LoginThrottle
 from tests.conftest import PASSWORD, csrf_from, new_task, user
+from workflows.accounts import people, signin
+from workflows.errors import NotAllowed
 
-LOCKED = "Tài khoản tạm khóa đến"
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
+SLOWED = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau"
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def login_form(client, username, password=PASSWORD, next_url=""):
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login" + next_url, data={"username": username, "password": password, "csrf_token": token})
+def login_form(client, username, password=PASSWORD, next_url="", address="127.0.0.1", remember=False):
+    where = {"REMOTE_ADDR": address}
+    token = csrf_from(client.get("/login", environ_base=where).get_data(as_text=True))
+    data = {"username": username, "password": password, "csrf_token": token}
+    if remember:
+        data["remember"] = "y"
+    return client.post("/login" + next_url, data=data, environ_base=where)
+
+
+def slowed_until(response) -> str | None:
+    """The HH:MM:SS a slowed answer names (page or JSON), else None."""
+    text = response.get_json()["error"] if response.is_json else response.get_data(as_text=True)
+    match = re.search(SLOWED + r" (\d\d:\d\d:\d\d)\.", text)
+    return match.group(1) if match else None
 
 
 def test_session_cookie_is_httponly_and_samesite(world, browser):
@@ -113,21 +142,105 @@ def test_wrong_password_and_unknown_user_read_the_same(world, app):
     assert WRONG in login_form(client, "khong-co-ai", "sai").get_data(as_text=True)
 
 
-def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(world, frozen, app):
+def test_guessing_one_name_is_slowed_with_doubling_delays_and_the_owner_gets_in_after(world, frozen, app):
+    """Replaces the 15-minute lockout (issue 14): the owner is slowed like the guesser, never locked out."""
+    guesser = "203.0.113.5"
     client = app.test_client()
     for _ in range(4):
-        assert WRONG in login_form(client, "officer", "sai").get_data(as_text=True)
-    page = login_form(client, "officer", "sai").get_data(as_text=True)
-    assert f"{LOCKED} 08:15 do đăng nhập sai nhiều lần" in page  # 08:00 Hà Nội + 15 minutes
-    refused = login_form(client, "officer")  # even the right password waits
-    assert refused.status_code == 200 and LOCKED in refused.get_data(as_text=True)
-    assert user("officer").locked_until is not None
-    # another user is not affected, and neither is an unknown name (no hint that it exists)
-    assert login_form(app.test_client(), "head").status_code == 302
-    frozen.advance(minutes=16)
-    assert login_form(client, "officer").status_code == 302
-    db.session.expire_all()
-    assert user("officer").failed_logins == 0 and user("officer").locked_until is None
+        r = login_form(client, "officer", "sai", address=guesser)
+        assert r.status_code == 200 and WRONG in r.get_data(as_text=True)
+    r = login_form(client, "officer", "sai", address=guesser)  # the fifth: a delay of 30 s starts
+    assert r.status_code == 429 and slowed_until(r) == "08:00:30"  # 08:00 Hà Nội
+    refused = login_form(client, "officer", address=guesser)  # even the right password waits: it is not checked
+    assert refused.status_code == 429 and slowed_until(refused) == "08:00:30"
+    # the person at the office, another address, is not slowed by someone else's guessing
+    assert login_form(app.test_client(), "officer", address="10.0.0.8").status_code == 302
+
+    delays = []
+    for _ in range(3):  # each wrong password once the delay has passed doubles it: 60 s, 2 min, 4 min
+        frozen.advance(seconds=1 + (delays[-1] if delays else 30))
+        r = login_form(client, "officer", "sai", address=guesser)
+        ends = datetime.strptime(slowed_until(r), "%H:%M:%S")
+        now = frozen.moment + timedelta(hours=7)
+        delays.append(round((ends - ends.replace(hour=now.hour, minute=now.minute, second=now.second)).total_seconds()))
+    assert delays == [60, 120, 240]
+
+    frozen.advance(seconds=241)  # the delay over, the owner's right password from that address signs in
+    assert login_form(app.test_client(), "officer", address=guesser).status_code == 302
+    r = login_form(app.test_client(), "officer", "sai", address=guesser)  # and the count starts again
+    assert r.status_code == 200 and WRONG in r.get_data(as_text=True)
+
+
+def test_real_and_unknown_names_get_byte_identical_answers(world, frozen, app):
+    """Nothing tells whether a name exists: not the message, not the delays, not the status (form and API)."""
+    def api_answers(username, address):
+        client = app.test_client()
+        answers = []
+        for _ in range(8):
+            r = client.post("/api/v1/token", json={"username": username, "password": "sai"},
+                            environ_base={"REMOTE_ADDR": address})
+            answers.append((r.status_code, r.data))
+        return answers
+
+    def page_answers(username, address):
+        client = app.test_client()
+        answers = []
+        for _ in range(8):
+            r = login_form(client, username, "sai", address=address)
+            page = r.get_data(as_text=True).replace(f'value="{username}"', 'value="…"')
+            answers.append((r.status_code, re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", page)))
+        return answers
+
+    real, unknown = api_answers("officer", "198.51.100.1"), api_answers("khong-co-ai", "198.51.100.2")
+    assert real == unknown
+    assert [status for status, _ in real] == [401] * 4 + [429] * 4 and SLOWED in json.loads(real[-1][1])["error"]
+    real, unknown = page_answers("head", "198.51.100.3"), page_answers("khong-co-ai-nua", "198.51.100.4")
+    assert real == unknown
+    assert [status for status, _ in real] == [200] * 4 + [429] * 4 and SLOWED in real[-1][1]
+
+
+def test_guessing_from_many_addresses_slows_the_name_except_where_its_owner_signs_in(world, frozen, app):
+    assert login_form(app.test_client(), "officer", address="10.1.0.1").status_code == 302  # the office
+    for n in range(4):  # 4 addresses × 5 wrong passwords reach the name's own threshold (20)
+        client = app.test_client()
+        for _ in range(5):
+            login_form(client, "officer", "sai", address=f"192.0.2.{n}")
+    r = login_form(app.test_client(), "officer", address="192.0.2.99")  # any new address waits, right or not
+    assert r.status_code == 429 and slowed_until(r) == "08:00:30"
+    assert login_form(app.test_client(), "officer", address="10.1.0.1").status_code == 302  # the office does not
+    assert login_form(app.test_client(), "head", address="192.0.2.99").status_code == 302  # nor other names
+
+
+def test_one_address_trying_many_names_is_slowed_there_only(world, frozen, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ADDRESS_MAX_FAILURES", 10)
+    for n in range(9):
+        r = login_form(app.test_client(), f"ten-{n}", "123456", address="192.0.2.50")
+        assert r.status_code == 200 and WRONG in r.get_data(as_text=True)
+    r = login_form(app.test_client(), "ten-9", "123456", address="192.0.2.50")
+    assert r.status_code == 429 and slowed_until(r) == "08:00:30"
+    assert login_form(app.test_client(), "head", address="192.0.2.50").status_code == 429
+    assert login_form(app.test_client(), "head", address="192.0.2.51").status_code == 302
+    frozen.advance(seconds=31)
+    assert login_form(app.test_client(), "head", address="192.0.2.50").status_code == 302
+
+
+def test_an_ipv6_guesser_cannot_dodge_the_delay_within_its_own_64(world, frozen, app):
+    client = app.test_client()
+    for n in range(5):  # each guess from a new address of the same /64, as any IPv6 host can
+        login_form(client, "officer", "sai", address=f"2001:db8:7:1::{n + 1:x}")
+    r = login_form(client, "officer", "sai", address="2001:db8:7:1:abcd::99")
+    assert r.status_code == 429 and slowed_until(r) == "08:00:30"
+    assert login_form(app.test_client(), "officer", address="2001:db8:7:2::1").status_code == 302  # another /64
+
+
+def test_made_up_names_cannot_fill_the_database(world, frozen, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_THROTTLE_MAX_ROWS", 30)
+    for n in range(60):
+        signin.attempt(f"khong-co-{n}", "sai", f"192.0.2.{n}")
+    assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) <= 30
+    frozen.advance(days=2)  # every count and delay has expired: the next new row sweeps them away
+    signin.attempt("khong-co-ai", "sai", "192.0.2.200")
+    assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 3  # name, address, both
 
 
 def test_a_right_password_resets_the_count(world, app):
@@ -140,11 +253,16 @@ def test_a_right_password_resets_the_count(world, app):
         assert WRONG in login_form(client, "officer", "sai").get_data(as_text=True)
 
 
-def test_api_token_honours_the_lockout(world, api):
-    for _ in range(5):
-        assert api.post("/api/v1/token", json={"username": "officer", "password": "sai"}).status_code == 401
+def test_api_token_is_slowed_like_the_form(world, frozen, api):
+    for _ in range(4):
+        r = api.post("/api/v1/token", json={"username": "officer", "password": "sai"})
+        assert r.status_code == 401 and r.get_json()["error"] == WRONG
+    r = api.post("/api/v1/token", json={"username": "officer", "password": "sai"})
+    assert r.status_code == 429 and slowed_until(r) == "08:00:30"
     r = api.post("/api/v1/token", json={"username": "officer", "password": PASSWORD})
-    assert r.status_code == 401
+    assert r.status_code == 429 and slowed_until(r) == "08:00:30"
+    frozen.advance(seconds=31)
+    assert api.post("/api/v1/token", json={"username": "officer", "password": PASSWORD}).status_code == 200
 
 
 def test_login_starts_a_fresh_session_and_refuses_open_redirects(world, app):
@@ -171,7 +289,7 @@ def limited(app):
     limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                           "DEPLOY_MODELS_ON_START": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                           "RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "10 per minute",
-                          "LOGIN_MAX_FAILURES": 1000})
+                          "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute", "LOGIN_MAX_FAILURES": 1000})
     limited.test_client_class = app.test_client_class
     yield limited
     _dispose(limited)
@@ -214,3 +332,180 @@ def test_behind_a_proxy_the_limit_counts_per_client(world, app):
         assert [post("203.0.113.1") for _ in range(3)] == [200, 200, 429]
         assert post("203.0.113.2") == 200
     _dispose(proxied)
+
+
+def test_one_name_is_limited_per_minute_except_where_its_owner_signed_in(world, app):
+    named = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "DEPLOY_MODELS_ON_START": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                        "RATELIMIT_ENABLED": True, "LOGIN_ACCOUNT_RATE_LIMIT": "3 per minute",
+                        "LOGIN_MAX_FAILURES": 1000, "LOGIN_ACCOUNT_MAX_FAILURES": 1000})
+    named.test_client_class = app.test_client_class
+    with named.app_context():
+        assert login_form(named.test_client(), "officer", address="10.1.0.1").status_code == 302  # the office
+        guesser = named.test_client()
+        assert [login_form(guesser, "officer", "sai", address="192.0.2.7").status_code
+                for _ in range(3)] == [200, 200, 429]
+        r = guesser.post("/api/v1/token", json={"username": "officer", "password": PASSWORD},
+                         environ_base={"REMOTE_ADDR": "192.0.2.8"})
+        assert r.status_code == 429 and "quá nhiều lần" in r.get_json()["error"]  # per name, from any address
+        assert login_form(named.test_client(), "officer", address="10.1.0.1").status_code == 302  # but the office
+        assert login_form(named.test_client(), "head", address="192.0.2.7").status_code == 302  # other names
+    _dispose(named)
+
+
+def test_two_hundred_officials_behind_one_address_all_get_in(world, app):
+    """8 am in a province behind one NAT address: with the limiter on at its defaults, nobody is refused, even
+    with a few typing mistakes among them."""
+    names = [f"cb{n:03d}" for n in range(200)]
+    for name in names:
+        people.create_user(name, PASSWORD, "Sở Y tế", ["officer"])
+    nat = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                      "DEPLOY_MODELS_ON_START": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": False})
+    nat.test_client_class = app.test_client_class
+    province = {"REMOTE_ADDR": "203.0.113.80"}
+    statuses = []
+    with nat.app_context():
+        for n, name in enumerate(names):
+            client = nat.test_client()
+            if n % 10 == 0:  # one in ten mistypes first
+                statuses.append(client.post("/login", data={"username": name, "password": "sai"},
+                                            environ_base=province).status_code)
+            statuses.append(client.post("/login", data={"username": name, "password": PASSWORD},
+                                        environ_base=province).status_code)
+        for name in names[:20]:  # and a few scripts take API tokens through the same address
+            statuses.append(nat.test_client().post("/api/v1/token", json={"username": name, "password": PASSWORD},
+                                                   environ_base=province).status_code)
+    _dispose(nat)
+    assert 429 not in statuses
+    assert statuses.count(302) == 200 and statuses.count(200) == 20 + 20
+
+
+def test_a_session_cookie_copied_before_logout_is_dead_after_it(world, app, browser):
+    browser.login("officer")
+    thief = app.test_client()
+    thief.set_cookie("session", browser.client.get_cookie("session").value)
+    assert thief.get("/inbox").status_code == 200  # a copy works while the session lives
+    assert browser.client.post("/logout", data={"csrf_token": browser.csrf()}).status_code == 302
+    assert thief.get("/inbox").status_code == 302
+    assert browser.client.get("/inbox").status_code == 302
+
+
+def test_a_remember_cookie_lasts_two_weeks_and_dies_with_a_password_change(world, app):
+    client = app.test_client()
+    r = login_form(client, "officer", remember=True)
+    cookie = next(c for c in r.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
+    assert timedelta(days=13.9) < expires - datetime.now(UTC) < timedelta(days=14.1)  # REMEMBER_DAYS, not 365
+    remember = client.get_cookie("remember_token").value
+
+    later = app.test_client()  # the browser reopened: the cookie alone signs in
+    later.set_cookie("remember_token", remember)
+    assert later.get("/inbox").status_code == 200
+
+    people.change_password(world["officer"], world["officer"].id, "mat-khau-moi-2", current_password=PASSWORD)
+    stolen = app.test_client()
+    stolen.set_cookie("remember_token", remember)
+    assert stolen.get("/inbox").status_code == 302
+    assert later.get("/inbox").status_code == 302  # the session it made ends too
+    assert login_form(app.test_client(), "officer", "mat-khau-moi-2").status_code == 302
+
+
+def test_each_sign_in_after_a_sign_out_makes_a_new_remember_cookie(world, app):
+    client = app.test_client()
+    login_form(client, "officer", remember=True)
+    first = client.get_cookie("remember_token").value
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/inbox").get_data(as_text=True))})
+    login_form(client, "officer", remember=True)
+    assert client.get_cookie("remember_token").value != first
+    old = app.test_client()
+    old.set_cookie("remember_token", first)
+    assert old.get("/inbox").status_code == 302
+
+
+def test_an_administrator_signs_a_user_out_everywhere(world, app, browser, api):
+    browser.login("officer")
+    remembered = app.test_client()
+    login_form(remembered, "officer", remember=True)
+    cookie = remembered.get_cookie("remember_token").value
+    headers = api.token("officer")
+    with pytest.raises(NotAllowed):
+        people.sign_out_everywhere(world["coord"], world["officer"].id)
+    assert browser.client.get("/inbox").status_code == 200
+
+    people.sign_out_everywhere(world["admin"], world["officer"].id)
+    assert browser.client.get("/inbox").status_code == 302
+    reopened = app.test_client()
+    reopened.set_cookie("remember_token", cookie)
+    assert reopened.get("/inbox").status_code == 302
+    assert api.get("/api/v1/inbox", headers=headers).status_code == 401
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sign_out_everywhere"))
+    assert event.actor_id == world["admin"].id and event.data == {"user_id": world["officer"].id, "tokens_revoked": 1}
+
+
+def test_sign_out_user_from_the_command_line(world, app, browser):
+    browser.login("officer")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["sign-out-user", "officer"])
+    assert result.exit_code == 0 and "Đã đăng xuất officer khỏi mọi nơi." in result.output
+    assert browser.client.get("/inbox").status_code == 302
+    unknown = runner.invoke(args=["sign-out-user", "khong-co-ai"])
+    assert unknown.exit_code != 0 and "Không tìm thấy người dùng" in unknown.output
+
+
+def test_a_session_without_the_secret_signs_nobody_in(world, app):
+    """Sessions made before the upgrade (the bare id) or with a made-up secret: signed out, never a 500."""
+    for forged in (str(world["officer"].id), f"{world['officer'].id}:made-up", "1e9:x", "", "x:y"):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = forged
+        assert client.get("/inbox").status_code == 302, forged
+
+
+def test_gunicorn_shares_the_limits_in_redis_and_warns_about_memory_with_several_workers(monkeypatch):
+    for name in ("RATELIMIT_STORAGE_URI", "RATELIMIT_ENABLED", "LOG_FORMAT", "WEB_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)  # restored after the test: the config file sets some
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert os.environ["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    lines = []
+    server = SimpleNamespace(cfg=SimpleNamespace(workers=4),
+                             log=SimpleNamespace(warning=lambda message, *args: lines.append(message % args)))
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    conf["when_ready"](server)
+    assert len(lines) == 1 and "4 workers each count in their own memory" in lines[0]
+    server.cfg.workers = 1  # one process: its memory is the only count
+    conf["when_ready"](server)
+    assert len(lines) == 1
+    server.cfg.workers = 4
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:1/0")  # nothing listens there
+    conf["when_ready"](server)
+    assert len(lines) == 2 and "does not answer" in lines[1]
+
+
+def _redis_answers() -> bool:
+    from limits.storage import storage_from_string
+
+    try:
+        return storage_from_string("redis://127.0.0.1:6379/0").check()
+    except Exception:
+        return False
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis at 127.0.0.1:6379")
+def test_workers_sharing_redis_share_one_count_per_name(world, app):
+    """Two apps stand for two gunicorn workers: guesses at one name from several addresses, spread over both
+    workers, use up one budget."""
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+              "DEPLOY_MODELS_ON_START": False, "RATELIMIT_ENABLED": True, "LOGIN_ACCOUNT_RATE_LIMIT": "2 per minute",
+              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
+              "WTF_CSRF_ENABLED": False, "LOGIN_MAX_FAILURES": 1000}
+    workers = [create_app(config), create_app(config)]
+    statuses = []
+    for n, worker in enumerate(workers * 2):
+        worker.test_client_class = app.test_client_class
+        with worker.app_context():
+            statuses.append(worker.test_client().post("/login", data={"username": "officer", "password": "sai"},
+                                                      environ_base={"REMOTE_ADDR": f"192.0.2.{70 + n}"}).status_code)
+    for worker in workers:
+        _dispose(worker)
+    assert statuses == [200, 200, 429, 429]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.process import engine
+from workflows.process import engine, engine_loops
 
 BPMN = Path(__file__).resolve().parent.parent / "bpmn"
 
@@ -213,3 +213,50 @@ def test_states_are_saved_without_the_spec_and_older_states_still_restore():
     older = stock.serialize_json(run.wf)
     assert '"task_specs"' in older
     assert engine.ready_steps(engine.restore(older))[0].step_id == "draft"
+
+
+# ---------------------------------------------------------------- returns do not make the state grow
+
+def _walk_folding(run: Run, decisions: dict[str, list[str]]) -> list[str]:
+    """``Run.walk`` as the product runs it: a re-entered step continues from its first pass."""
+    queue = {k: list(v) for k, v in decisions.items()}
+    for _ in range(400):
+        steps = engine.ready_steps(run.wf)
+        if not steps:
+            break
+        for s in steps:
+            run.trail.append(s.step_id)
+            data = {"assignee": "officer"} if s.step_id == "assign" else {}
+            if s.step_id == "give_opinion":
+                data = {"opinion_text": f"Ý kiến của {s.agency}", "actor": "x"}
+            pending = queue.get(s.step_id)
+            decision = pending.pop(0) if pending else s.decisions[0]
+            engine.complete(run.wf, s.task_id, {**data, "decision": decision, "comment": f"{s.step_id} {decision}"})
+            engine_loops.fold_passes(run.wf)
+            run.wf = engine.restore(engine.serialize(run.wf), run.spec)
+            run.sizes.append(len(engine.serialize(run.wf)))
+    assert engine.is_completed(run.wf), f"stuck after {run.trail}"
+    return run.trail
+
+
+@pytest.mark.parametrize("decisions", [
+    {"signoff": ["return", "return"]},
+    {"appraise": ["return", "approve"], "signoff": ["approve", "return"]},
+    {"approve": ["return"], "confirm": ["return", "return"]},
+    {"appraise": ["return"] * 20},
+])
+def test_folding_returns_keeps_every_path(decisions):
+    """The same steps in the same order, the same final data, with and without folding the passes."""
+    plain, folded = Run("approval_cycle"), Run("approval_cycle")
+    folded.sizes = []
+    assert _walk_folding(folded, decisions) == plain.walk(decisions)
+    assert engine.result_data(folded.wf)["decision"] == engine.result_data(plain.wf)["decision"]
+
+
+def test_a_file_returned_twenty_times_keeps_the_size_of_a_fresh_one():
+    none, twenty = Run("approval_cycle"), Run("approval_cycle")
+    none.sizes, twenty.sizes = [], []
+    _walk_folding(none, {})
+    _walk_folding(twenty, {"appraise": ["return"] * 20})
+    # the state of the final pass, step for step, against a file never returned
+    assert max(twenty.sizes[-6:]) <= 1.15 * max(none.sizes[-6:]), (twenty.sizes[-6:], none.sizes[-6:])

@@ -69,3 +69,15 @@ def test_seed_demo_makes_a_living_province(app):
     waiting = db.session.scalars(select(Task).where(Task.kind == "indicator_report", Task.state != "done")).all()
     assert [t.current_step for t in waiting] == ["Tiếp nhận số liệu chỉ tiêu"]
     assert "đã có sẵn" in runner.invoke(args=["seed-demo"]).output
+
+
+def test_init_db_adds_the_bodies_the_processes_name(app):
+    """A fresh install can assign a plan at once: routing.dmn's appraising bodies and competent authority, the
+    standing agency and the assigning authority are in the registry after init-db (issue 14, defect 2)."""
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    names = set(db.session.scalars(select(Agency.name)))
+    assert {"Sở Tư pháp", "Sở Nội vụ", "Sở Khoa học và Công nghệ", "UBND tỉnh"} <= names
+    assert "Đã thêm đơn vị mà quy trình cần: UBND tỉnh" in result.output
+    again = app.test_cli_runner().invoke(args=["init-db"])
+    assert "Đã thêm đơn vị" not in again.output

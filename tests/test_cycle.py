@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEvent, ProcessInstance, Task, WorkItem, db
-from tests.conftest import COLLAB_A, COLLAB_B, LEAD, SCIENCE, act, item_at, new_task, open_items
+from models import Agency, AuditEvent, ProcessInstance, Task, WorkItem, db
+from tests.conftest import AUTHORITY, COLLAB_A, COLLAB_B, LEAD, SCIENCE, act, item_at, new_task, open_items
 from workflows.errors import Conflict, Invalid, NotAllowed
 from workflows.process import engine, runtime
 from workflows.tasks import create, work
@@ -208,16 +208,23 @@ def test_it_projects_are_appraised_by_the_science_department(world):
     assert item_at(task, "appraise").agency.name == SCIENCE
 
 
-def test_missing_agency_in_registry_is_a_clear_error(world, app):
+def test_an_agency_the_process_needs_missing_from_the_registry_is_refused_at_creation(world, app):
+    """The route names a body the registry lacks: the task is refused when it is created, on the field that
+    chose the route — not accepted and stopped one step before the body is needed (issue 14, defect 2)."""
     app.config["COORDINATING_AGENCY"] = "Văn phòng Tỉnh ủy"
     try:
-        task = new_task(world, output_type="report", collaborators=())
-        act(world, task, "draft")
-        with pytest.raises(Invalid, match="Văn phòng Tỉnh ủy.*chưa có trong danh mục"):
-            act(world, task, "signoff")
-        assert [i.step_id for i in open_items(task)] == ["signoff"]
+        with pytest.raises(Invalid) as refused:
+            new_task(world, output_type="report", collaborators=())
+        assert "Văn phòng Tỉnh ủy" in refused.value.fields["output_type"]
+        assert "chưa có trong danh mục" in refused.value.fields["output_type"]
+        assert db.session.scalar(select(func.count()).select_from(Task)) == 0
     finally:
         app.config["COORDINATING_AGENCY"] = SCIENCE
+    db.session.scalar(select(Agency).where(Agency.name == AUTHORITY)).name = "UBND tỉnh Thanh Hóa"
+    db.session.commit()
+    with pytest.raises(Invalid) as refused:  # a plan is approved by "UBND tỉnh", no longer in the registry
+        new_task(world, output_type="plan")
+    assert "UBND tỉnh" in refused.value.fields["output_type"]
 
 
 def test_due_date_is_kept_on_the_work_items(world):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from sqlalchemy import select
 
-from models import DeadlineAdjustment, Notification, ProcessInstance, Timer, db
-from tests.conftest import act, csrf_from, item_at, new_task
+from models import DeadlineAdjustment, Notification, ProcessInstance, db
+from tests.conftest import act, csrf_from, item_at, new_task, waiting_timers
 from tests.test_timers import local
 from workflows import holidays
 from workflows.errors import Invalid, NotAllowed
@@ -40,9 +40,8 @@ def test_approved_extension_moves_the_date_and_the_timers(world, running):
     assert (adj.old_due, adj.new_due, adj.decided_by.username) == (date(2026, 3, 13), date(2026, 4, 10), "approver")
     assert "Chờ ý kiến của bộ, ngành trung ương" in adj.reason
     # the draft step's timers follow the new date
-    timers = {r.action + ":" + r.notify: r.fire_at for r in db.session.scalars(select(Timer).where(
-        Timer.step_name == "Xây dựng dự thảo", Timer.fired_at.is_(None), Timer.cancelled_at.is_(None)))}
-    assert timers["escalate:agency_head"] == local(2026, 4, 13)
+    timers = {t.action + ":" + t.notify: t.fire_at for t in waiting_timers(task) if t.step_name == "Xây dựng dự thảo"}
+    assert timers["escalate:agency_head"] == local(2026, 4, 13).replace(tzinfo=UTC)
     assert task.state == "active"  # the extension finishing does not finish the task
     assert [i.step_id for i in runtime.open_items_of_task(task.id)] == ["draft"]
     notes = db.session.scalars(select(Notification).where(Notification.kind == "extension")).all()

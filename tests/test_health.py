@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from app import create_app
-from models import Timer, db
+from models import ProcessInstance, db
 from tests.conftest import new_task
 from workflows.tasks import reminders
 
@@ -20,24 +20,22 @@ def test_healthz_answers_without_login_with_the_counts(app, world, frozen):
     body = r.get_json()
     assert body["status"] == "ok" and body["database"] == "ok"
     assert body["process_models"] >= 4  # every bpmn/ and dmn file deployed
-    waiting = Timer.query.filter_by(task_id=task.id, fired_at=None, cancelled_at=None).count()
-    assert waiting > 0 and body["pending_timers"] == waiting
+    assert task.instances[0].next_timer_at is not None and body["waiting_on_timers"] == 1
     assert r.headers["Cache-Control"] == "no-store"
 
 
-def test_fired_timers_are_no_longer_pending(app, world, frozen):
-    new_task(world)
-    before = app.test_client().get("/healthz").get_json()["pending_timers"]
-    timer = Timer.query.filter_by(fired_at=None).first()
-    timer.fired_at = datetime(2026, 3, 2)
-    db.session.commit()
-
-    assert app.test_client().get("/healthz").get_json()["pending_timers"] == before - 1
+def test_an_instance_whose_timers_have_all_fired_no_longer_waits(app, world, frozen):
+    task = new_task(world)
+    assert app.test_client().get("/healthz").get_json()["waiting_on_timers"] == 1
+    reminders.run_due(datetime(2100, 1, 1))  # every timer of the step fires
+    db.session.expire_all()
+    assert task.instances[0].next_timer_at is None
+    assert app.test_client().get("/healthz").get_json()["waiting_on_timers"] == 0
 
 
 def test_a_stopped_background_worker_shows_as_late_while_the_site_still_serves(app, world, frozen):
     new_task(world)
-    first_due = min(t.fire_at for t in Timer.query.filter_by(fired_at=None, cancelled_at=None))
+    first_due = min(row.next_timer_at for row in ProcessInstance.query.filter_by(status="running"))
     client = app.test_client()
     assert client.get("/healthz").get_json()["worker"] == "ok"
 

@@ -417,3 +417,15 @@ def test_a_name_settled_as_not_an_agency_stops_blocking(province):
     assert not any(rv["text"] == review.text for r in rows for rv in r["reviews"])
     assert any("bỏ qua “Quyết định phê duyệt chủ trương đầu tư”" in w for r in rows for w in r["warnings"])
     assert sum(a["flagged"] for a in batch.report["appendices"]) <= before
+
+
+def test_a_row_whose_process_needs_an_agency_missing_from_the_registry_is_flagged(province, app):
+    """The preview says before the commit that a row cannot start — not a file stopped at the approval step."""
+    text = ("STT\tTên nhiệm vụ\tĐơn vị chủ trì\tThời gian hoàn thành\tKết quả/sản phẩm\n"
+            "1\tXây dựng Kế hoạch chuyển đổi số\tSở Công Thương\tQuý II năm 2026\tKế hoạch được phê duyệt\n")
+    db.session.scalar(select(Agency).where(Agency.name == "UBND tỉnh")).name = "UBND tỉnh Thanh Hóa"
+    db.session.commit()
+    batch = pipeline.preview(province["coord"], "thu.txt", text.encode())
+    [row] = batch.report["appendices"][0]["rows"]
+    assert row["action"] == "flagged"
+    assert any("“UBND tỉnh”" in b["message"] and "chưa có trong danh mục" in b["message"] for b in row["blocking"])

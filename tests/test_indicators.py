@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from models import Attachment, Indicator, IndicatorValue, Task, Timer, db
-from tests.conftest import COLLAB_A, LEAD, OTHER, SCIENCE, act, csrf_from, item_at, open_items
+from models import Attachment, Indicator, IndicatorValue, Task, db
+from tests.conftest import COLLAB_A, LEAD, OTHER, SCIENCE, act, csrf_from, item_at, open_items, waiting_timers
 from tests.test_bpmn_paths import Run
 from workflows.errors import Invalid, NotAllowed
 from workflows.process import engine
@@ -80,8 +80,7 @@ def test_indicator_report_returned_at_acceptance():
 def test_every_step_has_the_three_timers(world, frozen):
     task = report(world, make_indicator())
     for step in ("draft", "signoff", "confirm"):
-        rows = db.session.scalars(select(Timer).where(Timer.task_id == task.id, Timer.fired_at.is_(None),
-                                                      Timer.cancelled_at.is_(None))).all()
+        rows = waiting_timers(task)
         assert sorted(f"{r.action}:{r.notify}" for r in rows) == [
             "escalate:agency_head", "escalate:coordinator", "remind:holder"], step
         act(world, task, step, data={"value": "85%"} if step == "draft" else None)

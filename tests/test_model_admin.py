@@ -12,7 +12,7 @@ from sqlalchemy import select
 from models import AuditEvent, ProcessInstance, ProcessModel, Task, WorkItem, db
 from tests.conftest import PASSWORD, act, item_at, new_task, open_items
 from workflows.errors import Invalid, NotAllowed
-from workflows.process import catalog, deploy
+from workflows.process import catalog, deploy, engine
 from workflows.tasks import migration
 
 SOURCE = (catalog.BPMN_DIR / "approval_cycle.bpmn").read_text("utf-8")
@@ -69,6 +69,42 @@ def test_bad_uploads_are_refused_with_a_vietnamese_reason(world, content, filena
     assert expected in caught.value.fields["file"]
     assert db.session.scalar(select(ProcessModel.version).where(
         ProcessModel.process_id == "approval_cycle").order_by(ProcessModel.version.desc()).limit(1)) == 1
+
+
+# A DOCTYPE declares entities: a file of the server (XXE), or entities nested to expand a billion times.
+EXTERNAL_ENTITY = '<!DOCTYPE bpmn:definitions [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+BILLION_LAUGHS = "<!DOCTYPE bpmn:definitions [<!ENTITY l0 \"ha\">" + "".join(
+    f"<!ENTITY l{i} \"{('&l' + str(i - 1) + ';') * 10}\">" for i in range(1, 10)) + "]>"
+
+
+def with_entities(doctype: str, reference: str) -> str:
+    head, rest = SOURCE.split("\n", 1)
+    return f"{head}\n{doctype}\n{rest}".replace('name="Phê duyệt"', f'name="Phê duyệt {reference}"')
+
+
+@pytest.mark.parametrize("content", [with_entities(EXTERNAL_ENTITY, "&x;"), with_entities(BILLION_LAUGHS, "&l9;")])
+def test_an_upload_with_a_doctype_is_refused_before_any_entity_is_read(world, content):
+    errors = errors_for(content)
+    assert errors == [engine.DOCTYPE_REFUSED]
+    assert errors[0].startswith("Tệp có khai báo DOCTYPE (định nghĩa kiểu tài liệu, thực thể XML)")
+    with pytest.raises(Invalid) as caught:
+        deploy.deploy_upload(world["admin"], "approval_cycle.bpmn", content.encode("utf-8"))
+    assert caught.value.fields["file"] == engine.DOCTYPE_REFUSED
+    assert catalog.latest("approval_cycle").version == 1
+
+
+def test_code_outside_the_sandbox_is_refused_on_the_upload_page(world, browser):
+    browser.login("admin", PASSWORD)
+    token = browser.csrf("/admin/models/approval_cycle")
+    bad = SOURCE.replace("len(collaborators) &gt; 0", "__import__('os').system('id') == 0")
+    page = browser.client.post("/admin/models/approval_cycle", data={
+        "csrf_token": token, "file": (io.BytesIO(bad.encode()), "approval_cycle.bpmn")},
+        content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422, html
+    assert "Điều kiện của luồng “Có” (f_collab_yes), dòng 1: không được dùng tên “__import__”" in html.replace(
+        "&#34;", '"').replace("&#39;", "'")
+    assert catalog.latest("approval_cycle").version == 1
 
 
 def test_an_upload_must_replace_the_process_of_its_page(world):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from models import Agency, Attachment, Task, db
 from tests.conftest import COLLAB_A, LEAD, Browser, act, csrf_from, item_at, new_task
+from workflows.accounts import people
 from workflows.tasks import extensions
 
 
@@ -287,13 +288,16 @@ def test_security_headers(browser):
 
 
 def test_a_failed_step_leaves_no_uploaded_file_behind(browser, world, app):
-    """The upload is written, then the step fails (the confirming agency is missing from the
-    registry): the transaction rolls back and the file goes with it."""
+    """The upload is written, then the step fails (the confirming agency was deleted from the registry
+    after the task was assigned): the transaction rolls back and the file goes with it."""
+    people.create_agency("Văn phòng Tỉnh ủy")
     app.config["COORDINATING_AGENCY"] = "Văn phòng Tỉnh ủy"
     try:
         task = new_task(world, collaborators=(), output_type="submission")
     finally:
         app.config["COORDINATING_AGENCY"] = "Sở Khoa học và Công nghệ"
+    db.session.delete(db.session.scalar(select(Agency).where(Agency.name == "Văn phòng Tỉnh ủy")))
+    db.session.commit()
     for step in ("assign", "draft", "finalise", "signoff", "approve"):
         act(world, task, step)
     item = item_at(task, "report")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from models import AuditEvent, Notification, Timer, db
-from tests.conftest import act, item_at, new_task, open_items
+from models import AuditEvent, Notification, db
+from tests.conftest import act, item_at, new_task, open_items, waiting_timers
 from workflows import clock, holidays
-from workflows.tasks import deadlines, reminders
+from workflows.process import runtime
+from workflows.tasks import deadlines, extensions, reminders, work
 
 
 def local(y, m, d, hh=8, mm=0) -> datetime:
@@ -22,9 +23,9 @@ def fired(action: str) -> list[AuditEvent]:
 
 
 def pending(task) -> dict[str, datetime]:
-    rows = db.session.scalars(select(Timer).where(Timer.task_id == task.id, Timer.fired_at.is_(None),
-                                                  Timer.cancelled_at.is_(None)))
-    return {f"{r.action}:{r.notify}": r.fire_at for r in rows}
+    """The task's waiting timers, as stored moments (naive UTC), from the engine."""
+    return {f"{t.action}:{t.notify}": t.fire_at.astimezone(clock.UTC).replace(tzinfo=None)
+            for t in waiting_timers(task)}
 
 
 def test_timers_are_scheduled_on_working_days(world, frozen):
@@ -97,11 +98,10 @@ def test_nothing_fires_after_completion(world, frozen):
 def test_completing_a_step_cancels_its_timers_and_the_next_step_gets_its_own(world, frozen):
     holidays.ensure_defaults()
     task = new_task(world, collaborators=(), due=date(2026, 3, 13))
+    assert [t.step_name for t in waiting_timers(task)] == ["Phân công chuyên viên"] * 3
     act(world, task, "assign")
-    cancelled = db.session.scalar(select(func.count()).select_from(Timer).where(Timer.cancelled_at.is_not(None)))
-    assert cancelled == 3
-    assert db.session.scalars(select(Timer.step_name).where(Timer.cancelled_at.is_(None))).all() == [
-        "Xây dựng dự thảo"] * 3
+    assert [t.step_name for t in waiting_timers(task)] == ["Xây dựng dự thảo"] * 3
+    assert task.instances[0].next_timer_at == local(2026, 3, 10)  # the worker's index: the first one to fire
 
 
 def test_a_return_does_not_escalate_at_once(world, frozen):
@@ -138,3 +138,61 @@ def test_tasks_without_a_due_date_have_no_timers(world, frozen):
     task = new_task(world, collaborators=(), due=None, recurrence="ongoing")
     assert pending(task) == {}
     assert reminders.run_due(frozen.moment + timedelta(days=400))["instances"] == 0
+
+
+def _sent(frozen, moment: datetime) -> tuple[int, int]:
+    """Run the worker at ``moment``, as the real worker would: the clock says that moment too."""
+    frozen.moment = moment
+    counts = reminders.run_due(moment)
+    return counts["reminders"], counts["escalations"]
+
+
+def test_after_an_approved_extension_the_reminder_comes_on_time_and_once(world, frozen):
+    """Due Friday 15/05/2026; on Wednesday 20/05 an extension to Friday 05/06 is approved. The reminder comes at
+    08:00 three working days before the new date (Tuesday 02/06), once; the escalations on Monday 08/06 (the
+    head) and Wednesday 10/06 (the coordinators) — not a working day late, not "Nhắc hạn không gửi"."""
+    holidays.ensure_defaults()
+    task = new_task(world, collaborators=(), due=date(2026, 5, 15))
+    act(world, task, "assign")
+    frozen.moment = local(2026, 5, 20, 9)
+    extensions.request_extension(world["officer"], task.id, date(2026, 6, 5), "Chờ ý kiến của bộ")
+    work.complete(item_at(task, "review").id, world["coord"], "approve", "Đề nghị chấp thuận")
+    work.complete(item_at(task, "decide").id, world["approver"], "approve", "Đồng ý gia hạn")
+    assert _sent(frozen, local(2026, 6, 2, 7, 59)) == (0, 0)
+    assert _sent(frozen, local(2026, 6, 2, 8, 0)) == (1, 0)
+    assert _sent(frozen, local(2026, 6, 5, 17)) == (0, 0)
+    assert _sent(frozen, local(2026, 6, 8, 8, 0)) == (0, 1)
+    assert _sent(frozen, local(2026, 6, 10, 8, 0)) == (0, 1)
+    [remind] = fired("remind")
+    assert remind.comment == "Nhắc hạn: sắp đến hạn hoàn thành." and remind.at == local(2026, 6, 2, 8, 0)
+
+
+def test_a_date_moved_earlier_by_an_amending_document_reminds_on_time(world, frozen):
+    """An amending document moves the due date from 30/06 to Wednesday 10/06/2026: the reminder comes on Friday
+    05/06 at 08:00 and the first escalation on Thursday 11/06."""
+    holidays.ensure_defaults()
+    task = new_task(world, collaborators=(), due=date(2026, 6, 30))
+    frozen.moment = local(2026, 5, 20, 9)
+    deadlines.adjust_deadline(world["coord"], task, date(2026, 6, 10), "Trước ngày 10/6/2026",
+                              "Điều chỉnh theo văn bản", source="Kế hoạch số 125/KH-UBND")
+    db.session.commit()
+    assert _sent(frozen, local(2026, 6, 5, 7, 59)) == (0, 0)
+    assert _sent(frozen, local(2026, 6, 5, 8, 0)) == (1, 0)
+    assert _sent(frozen, local(2026, 6, 11, 8, 0)) == (0, 1)
+
+
+def test_the_engine_keeps_the_moments_of_a_new_due_date_across_a_restore(world, frozen):
+    """Engine level: after ``set_due_date`` and a save, the state itself holds the new moments, so that firing
+    them later — in another process, after a restore — does not recompute them from the firing moment."""
+    holidays.ensure_defaults()
+    task = new_task(world, collaborators=(), due=date(2026, 5, 15))
+    frozen.moment = local(2026, 5, 20, 9)
+    [row] = task.instances
+    instance = runtime.load(row)
+    instance.set_due_date(date(2026, 6, 5))
+    runtime.save(instance, task)
+    db.session.commit()
+    again = runtime.load(row)
+    frozen.moment = local(2026, 6, 2, 8, 0)
+    fired_now = again.fire_timers(local(2026, 6, 2, 8, 0).replace(tzinfo=clock.UTC))
+    assert [(t.action, t.notify) for t in fired_now] == [("remind", "holder")]

@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from models import AuditEvent, Timer, db
-from tests.conftest import new_task
+from tests.conftest import new_task, waiting_timers
 from tests.test_timers import local
-from workflows import holidays
+from workflows import clock, holidays
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,9 +22,9 @@ def test_four_workers_fire_200_due_timers_once_each(app, world, frozen):
     holidays.ensure_defaults()
     tasks = [new_task(world, collaborators=(), output_type="report", due=date(2026, 3, 13), title=f"Báo cáo {i}")
              for i in range(200)]
-    due_reminders = db.session.scalar(select(func.count()).select_from(Timer).where(
-        Timer.action == "remind", Timer.fire_at <= local(2026, 3, 10)))
-    assert due_reminders == 200
+    due_reminders = [t for task in tasks for t in waiting_timers(task)
+                     if t.action == "remind" and t.fire_at <= local(2026, 3, 10).replace(tzinfo=clock.UTC)]
+    assert len(due_reminders) == 200
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "flask", "--app", "app", "run-timers", "--now", "2026-03-10T08:00+07:00"]
     workers = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

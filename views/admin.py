@@ -11,6 +11,7 @@ from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from views import parsing
 from views.forms import VNDateField
 from workflows import holidays
 from workflows.errors import N_, Invalid
@@ -54,7 +55,7 @@ def holiday_list():
         holidays.set_day(form.day.data, form.name.data.strip(), form.kind.data)
         flash(_("Đã lưu ngày %(day)s.", day=f"{form.day.data:%d/%m/%Y}"), "success")
         return redirect(url_for("admin.holiday_list"))
-    year = request.args.get("year", type=int)
+    year = parsing.int_arg("year", high=9999)  # a year a date can hold; anything else lists every year
     return render_template("admin/holidays.html", form=form, days=holidays.days(year), year=year,
                            years=holidays.years(), missing=holidays.years_missing()), 422 if form.errors else 200
 
@@ -119,7 +120,7 @@ def model_migrate(model_id: int):
                                plan=None), 422
     plan = None
     if "target" in request.args:  # the dry run (a GET: it changes nothing)
-        target = next((m for m in others if m.id == request.args.get("target", type=int)), None)
+        target = next((m for m in others if m.id == parsing.id_arg("target")), None)
         if target is None:
             form.target.errors = [_("Vui lòng chọn một phiên bản khác của cùng quy trình.")]
         else:

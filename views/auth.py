@@ -1,8 +1,10 @@
-"""Log in and out; session idle timeout and login rate limits (README, "Bảo mật")."""
+"""Log in and out; sessions bound to the user's session secret, idle timeout and login rate limits (README,
+"Security")."""
 
 from __future__ import annotations
 
 import calendar
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -28,10 +30,11 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from demo.seed import DEMO_ACCOUNTS
+from models import login_manager
 from views import form_messages
 from views.helpers import home_url
 from workflows import clock
-from workflows.accounts import signin
+from workflows.accounts import people, signin
 from workflows.errors import N_, Invalid
 
 bp = Blueprint("auth", __name__)
@@ -58,15 +61,22 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+@login_manager.user_loader  # the session's id carries the user's secret: a rotated secret signs it out
+def _load_user(session_id: str):
+    return people.session_user(session_id)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        result = signin.attempt(form.username.data, form.password.data)
+        result = signin.attempt(form.username.data, form.password.data, request.remote_addr)
         if result.user is None:
             form.password.errors.append(_(result.msgid, **result.params) if result.params else _(result.message))
+            status = 429 if result.slowed_until else 200  # the API's answer too (people.authenticate)
         else:
             lang = session.get("lang")
             session.clear()  # a fresh session on every login (no fixation)
@@ -77,7 +87,7 @@ def login():
             flash(_("Xin chào %(name)s.", name=result.user.full_name), "success")
             return redirect(_safe_next(request.args.get("next")) or home_url(result.user))
     demo = DEMO_ACCOUNTS if current_app.config["SHOW_DEMO_ACCOUNTS"] else None
-    return render_template("auth/login.html", form=form, demo_accounts=demo)
+    return render_template("auth/login.html", form=form, demo_accounts=demo), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -87,6 +97,7 @@ def logout():
     there is nothing to protect, and "Yêu cầu không hợp lệ" would be the wrong answer."""
     if current_user.is_authenticated:
         current_app.extensions["csrf"].protect()
+        people.sign_out(current_user)  # a new session secret: this session and every copy of it end
     logout_user()
     session.pop("last_seen", None)
     flash(_("Bạn đã đăng xuất."), "info")
@@ -107,6 +118,12 @@ def session_status():
 
 def _now_seconds() -> int:
     return calendar.timegm(clock.now().timetuple())
+
+
+@bp.before_app_request
+def _note_address():
+    """The client's address (after ProxyFix), for the sign-in use case of this request."""
+    signin.note_request_address(request.remote_addr)
 
 
 def _touch(force: bool = False) -> None:
@@ -174,18 +191,48 @@ def _too_many_requests(_exc):
     return render_template("errors/429.html", message=_(RATE_LIMIT_MESSAGE)), 429
 
 
+def _typed_username() -> str:
+    """The name a login POST carries: the form's field, or the API's JSON."""
+    name = request.form.get("username")
+    if name is None:
+        body = request.get_json(silent=True)
+        name = body.get("username") if isinstance(body, dict) else None
+    return name if isinstance(name, str) else ""
+
+
+def _address_limit_key() -> str:
+    return signin.client_key(get_remote_address())
+
+
+def _name_limit_key() -> str:
+    return signin.name_key(_typed_username())
+
+
+def _spared_by_name_limit() -> bool:
+    """Someone elsewhere can run up a name's budget: it never refuses an address the person signed in from."""
+    name = _typed_username()
+    return not name.strip() or signin.known_address(name, request.remote_addr)
+
+
 def init_security(app: Flask) -> Limiter:
-    """Vietnamese form messages, and one limiter per app (RATELIMIT_ENABLED, RATELIMIT_STORAGE_URI)
-    limiting POSTs to the login endpoints."""
+    """Vietnamese form messages, the remember-me period, and one limiter per app (RATELIMIT_ENABLED,
+    RATELIMIT_STORAGE_URI) limiting POSTs to the login endpoints per address and per name typed."""
     form_messages.install()
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_DAYS"])
     hops = app.config["TRUST_PROXY_HOPS"]
     if hops:  # behind a reverse proxy: the client's address (for the limits) comes from X-Forwarded-For
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    # Redis unreachable: each worker counts on its own for a while rather than every sign-in failing
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter = Limiter(key_func=get_remote_address, app=app)
     app.extensions["login_limiter"] = limiter  # the limits hold only a weak reference to it
+    # one budget per address and one per name, shared by the form and the API: trying one never frees the other
+    per_address = limiter.shared_limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], "login-address",
+                                       methods=["POST"], key_func=_address_limit_key)
+    per_name = limiter.shared_limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], "login-name",
+                                    methods=["POST"], key_func=_name_limit_key, exempt_when=_spared_by_name_limit)
     for endpoint in LIMITED_ENDPOINTS:
         view = app.view_functions.get(endpoint)
         if view is not None:
-            app.view_functions[endpoint] = limiter.limit(
-                lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(view)
+            app.view_functions[endpoint] = per_name(per_address(view))
     return limiter

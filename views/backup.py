@@ -21,14 +21,22 @@ def register(app: Flask) -> None:
         rows = sum(manifest["tables"].values())
         click.echo(f"Đã sao lưu {rows} dòng dữ liệu của {len(manifest['tables'])} bảng và {manifest['files']} tệp "
                    f"(lược đồ {manifest['alembic_revision']}) vào {path}.")
+        # the digests inside the archive catch damage; this one, kept elsewhere, also catches a rewritten archive
+        click.echo(f"SHA-256 của tệp: {manifest['archive_sha256']} — hãy lưu mã này ở nơi khác và khôi phục với "
+                   f"--sha256 {manifest['archive_sha256']}.")
 
     @app.cli.command("restore")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     @click.option("--force", is_flag=True, help="Erase the data already in the database and replace it")
-    def restore_command(path, force):
-        """Load a backup archive into a database at the same migration revision (empty unless --force)."""
+    @click.option("--sha256", "expected_sha256", metavar="HEX",
+                  help="The archive's SHA-256 as the backup printed it: refuse the file if it differs")
+    def restore_command(path, force, expected_sha256):
+        """Load a backup archive into a database at the same migration revision (empty unless --force).
+
+        The archive carries process models (code) and password hashes: restore only a file you trust. Its
+        layout, sizes and the sha256 of every entry are checked before anything is written."""
         try:
-            result = backups.restore(path, force=force)
+            result = backups.restore(path, force=force, expected_sha256=expected_sha256)
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
         rows = sum(result["tables"].values())

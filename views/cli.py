@@ -36,6 +36,8 @@ def register(app: Flask) -> None:
         added = holidays.ensure_defaults()
         if added:
             click.echo(f"Đã nạp {added} ngày nghỉ lễ, ngày làm bù 2025–2026 vào lịch.")
+        for agency in people.ensure_agencies(catalog.named_agencies()):
+            click.echo(f"Đã thêm đơn vị mà quy trình cần: {agency.name}")
         click.echo("Cơ sở dữ liệu đã sẵn sàng.")
 
     @app.cli.command("create-agency")
@@ -63,6 +65,19 @@ def register(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc)
         click.echo(f"Đã tạo người dùng: {user.username} ({', '.join(user.roles)})")
+
+    @app.cli.command("sign-out-user")
+    @click.argument("username")
+    def sign_out_user(username):
+        """End every session, remember-me cookie and API token of a user (a lost phone, someone who left)."""
+        user = people.user_named(username)
+        if user is None:
+            raise click.ClickException(f"Không tìm thấy người dùng “{username}”.")
+        try:
+            people.sign_out_everywhere(None, user.id)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"Đã đăng xuất {user.username} khỏi mọi nơi.")
 
     @app.cli.command("parse-deadline")
     @click.argument("text")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, url_for
 
+from views import parsing
 from views.helpers import restrict_to
 from workflows import access, clock
 from workflows.reporting import charts, dashboard
@@ -17,6 +18,6 @@ restrict_to(bp, access.OVERSIGHT_READERS)
 
 @bp.route("")
 def index():
-    board = dashboard.dashboard(request.args, clock.now())
+    board = dashboard.dashboard(parsing.filter_args(), clock.now())
     tasks_url = url_for("tasks.index") + "?" + urlencode(board.tasks_args)
     return render_template("dashboard/index.html", tasks_url=tasks_url, number_vn=charts.number_vn, **board.context())

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_babel import gettext
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from models import db
+from models import db, login_manager
+from views import parsing
 from views.i18n import domain_message, field_messages
 from workflows.errors import N_, DomainError
 
 bp = Blueprint("errors", __name__)
+bp.record_once(lambda state: parsing.install(state.app))  # JSON too deep to read is a 400, app-wide
+bp.before_app_request(parsing.refuse_ids_beyond_the_database)  # every <int:…> of every blueprint
+RETRY_AFTER_SECONDS = 30
 
 MESSAGES = {
     400: N_("Yêu cầu không hợp lệ."),
@@ -22,7 +27,12 @@ MESSAGES = {
     413: N_("Tệp tải lên quá lớn."),
     422: N_("Dữ liệu chưa hợp lệ."),
     500: N_("Đã xảy ra lỗi hệ thống."),
+    503: N_("Hệ thống tạm thời không kết nối được cơ sở dữ liệu. Thao tác chưa được ghi nhận; vui lòng thử lại "
+            "sau ít phút."),
 }
+# The page of each status; the others read as a refused request (400.html). 507 (no room left to store a
+# file) is, like 503, the server's trouble and not the user's.
+TEMPLATES = {403: "403", 404: "404", 409: "409", 500: "500", 503: "503", 507: "503"}
 
 
 def wants_json() -> bool:
@@ -35,7 +45,7 @@ def _respond(status: int, message: str, fields: dict | None = None):
         if fields:
             body["fields"] = fields
         return jsonify(body), status
-    template = f"errors/{status if status in (403, 404, 409, 500) else 400}.html"
+    template = f"errors/{TEMPLATES.get(status, '400')}.html"
     return render_template(template, message=message, status=status), status
 
 
@@ -51,6 +61,31 @@ def http_error(exc: HTTPException):
     if status == 400 and "CSRF" in (exc.description or ""):
         message = gettext("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
     return _respond(status, message)
+
+
+def one_line(exc: BaseException) -> str:
+    """The error class and the first line of the driver's message: for the logs, which may name hosts."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return exc.__class__.__name__ + (f": {detail[0][:300]}" if detail else "")
+
+
+@bp.app_errorhandler(OperationalError)
+@bp.app_errorhandler(InterfaceError)
+def database_unavailable(exc: SQLAlchemyError):
+    """The database is down, unreachable or refusing connections: 503 and when to come back, not a 500
+    (nothing was recorded, and trying again later is the right thing to do)."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is already gone
+        pass
+    current_app.logger.error("database unavailable on %s %s: %s", request.method, request.path, one_line(exc))
+    # the page is drawn for nobody: who is signed in, their inbox count and bell all live in the database
+    g._login_user = login_manager.anonymous_user()
+    response, status = _respond(503, gettext(MESSAGES[503]))
+    response = current_app.make_response((response, status))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.app_errorhandler(Exception)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from views import parsing
 from views.helpers import restrict_to
 from views.i18n import domain_message, translate
 from workflows import access, clock, text
@@ -31,7 +32,7 @@ def _filter_args() -> dict[str, str]:
 
 @bp.route("")
 def index():
-    page = export_page.export_page(request.args, clock.today())
+    page = export_page.export_page(parsing.filter_args(), clock.today())
     for problem in page.problems:
         flash(translate(problem), "warning")
     return render_template("exports/index.html", **page.context())
@@ -45,7 +46,7 @@ def _back_with(problems: list[str], **extra):
 
 @bp.route("/register.xlsx")
 def register_xlsx():
-    chosen, problems = scope.parse(request.args)
+    chosen, problems = scope.parse(parsing.filter_args())
     if problems:
         return _back_with(problems)
     return download(register.register_file(current_user, chosen, clock.today()))
@@ -54,7 +55,7 @@ def register_xlsx():
 @bp.route("/report.docx")
 def report_docx():
     key = (request.args.get("period") or "").strip()
-    chosen, problems = scope.parse(request.args)
+    chosen, problems = scope.parse(parsing.filter_args())
     if not key:
         problems.append(_("Vui lòng chọn kỳ báo cáo."))
     if problems:

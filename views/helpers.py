@@ -7,9 +7,8 @@ from datetime import date, datetime
 from flask import Blueprint, Flask, abort, url_for
 from flask_login import current_user, login_required
 
-from models import OUTPUT_TYPES, ROLE_LABELS, login_manager
+from models import OUTPUT_TYPES, ROLE_LABELS
 from workflows import clock
-from workflows.accounts import people
 from workflows.audit import ACTION_LABELS, DECISION_LABELS
 from workflows.notify import bell
 from workflows.tasks import reads, status
@@ -32,11 +31,6 @@ def home_url(user) -> str:
     if user.is_authenticated and set(user.roles) == {"viewer"}:
         return url_for("dashboard.index")
     return url_for("inbox.index")
-
-
-@login_manager.user_loader
-def _load_user(user_id: str):
-    return people.get_user(int(user_id))
 
 
 def date_vn(value: date | datetime | str | None) -> str:

@@ -11,6 +11,7 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from models import OUTPUT_TYPES
+from views import parsing
 from views.forms import VNDateField
 from views.i18n import domain_message
 from workflows.errors import N_, Invalid
@@ -102,7 +103,7 @@ def fix(batch_id: int, appendix: int, number: int):
 def map_agency(batch_id: int, review_id: int):
     decision = request.form.get("action") or "agency"
     try:
-        review = pipeline.settle_name(current_user, batch_id, review_id, request.form.get("agency_id", type=int),
+        review = pipeline.settle_name(current_user, batch_id, review_id, parsing.id_field("agency_id"),
                                       decision)
     except Invalid as exc:
         flash(domain_message(exc), "error")

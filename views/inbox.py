@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from views import parsing
 from views.forms import DelegationForm, attach_errors
 from views.helpers import home_url
 from views.i18n import label
@@ -34,7 +35,7 @@ def _delegation_form() -> DelegationForm:
 
 
 def _render(form: DelegationForm, status: int = 200):
-    page = reads.inbox(current_user, page=request.args.get("page", 1, type=int))
+    page = reads.inbox(current_user, page=parsing.page_arg())
     return render_template("inbox.html", page=page, form=form, delegations=people.delegations_of(current_user),
                            acting_for=access.delegators(current_user)), status
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from views import parsing
 from workflows.notify import bell, outbox
 
 bp = Blueprint("notifications", __name__)
@@ -15,7 +16,7 @@ bp = Blueprint("notifications", __name__)
 @bp.route("/notifications")
 @login_required
 def index():
-    page = bell.list_for(current_user, page=request.args.get("page", 1, type=int))
+    page = bell.list_for(current_user, page=parsing.page_arg())
     return render_template("notifications/index.html", page=page, unread=bell.unread_count(current_user))
 
 
@@ -39,7 +40,7 @@ def read_all():
 @login_required
 def mail_queue():
     _admins_only()
-    page = outbox.mail_queue(page=request.args.get("page", 1, type=int))
+    page = outbox.mail_queue(page=parsing.page_arg())
     return render_template("admin/mail.html", page=page, counts=outbox.mail_counts(),
                            mail_enabled=outbox.mail_enabled(), max_attempts=outbox.config("MAIL_MAX_ATTEMPTS"))
 

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from views import parsing
 from views.forms import CommentForm, ExtensionForm, TaskForm, action_form, attach_errors
 from views.i18n import domain_message
 from workflows import access
@@ -20,8 +21,8 @@ bp = Blueprint("tasks", __name__)
 @bp.route("/tasks")
 @login_required
 def index():
-    listing = reads.task_list(current_user, request.args, request.args.get("agency", type=int),
-                              request.args.get("page", 1, type=int))
+    listing = reads.task_list(current_user, parsing.filter_args(),
+                              parsing.id_arg("agency"), parsing.page_arg())
     return render_template("tasks/index.html", page=listing.page, filters=listing.filters, args=listing.args,
                            scope_args=listing.scope_args, scope_described=listing.scope_described,
                            without_scope=listing.without_scope, agencies=listing.agencies, steps=listing.steps,
@@ -85,7 +86,7 @@ def show(task_id: int):
 def diagram_svg(task_id: int):
     """The live diagram of the task's main process instance (``?instance=`` for another one) as SVG."""
     task = reads.get_task(current_user, task_id)
-    svg = diagram.task_svg(task, request.args.get("instance", type=int))
+    svg = diagram.task_svg(task, parsing.id_arg("instance"))
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 

@@ -70,13 +70,22 @@ SETTINGS: dict[str, Setting] = {
     "APP_BASE_URL": Setting("http://127.0.0.1:5000", "APP_BASE_URL"),  # links in mails
     # sign-in and sessions
     "PASSWORD_HASH_METHOD": Setting("scrypt"),
-    "LOGIN_RATE_LIMIT": Setting("10 per minute", "LOGIN_RATE_LIMIT"),  # per IP, POST /login and /api/v1/token
-    "LOGIN_MAX_FAILURES": Setting(5, "LOGIN_MAX_FAILURES", int),
-    "LOGIN_LOCK_MINUTES": Setting(15, "LOGIN_LOCK_MINUTES", int),
+    # sign-in limits (README "Security"; workflows/accounts/signin.py): requests per address and per name, then
+    # wrong passwords before growing delays per (name, address), per address and per name from many addresses
+    "LOGIN_RATE_LIMIT": Setting("300 per minute", "LOGIN_RATE_LIMIT"),  # per address: a province behind one NAT
+    "LOGIN_ACCOUNT_RATE_LIMIT": Setting("10 per minute", "LOGIN_ACCOUNT_RATE_LIMIT"),  # per name typed
+    "LOGIN_MAX_FAILURES": Setting(5, "LOGIN_MAX_FAILURES", int),  # per (name, address) in 24 h
+    "LOGIN_ADDRESS_MAX_FAILURES": Setting(50, "LOGIN_ADDRESS_MAX_FAILURES", int),  # per address, any names, in 1 h
+    "LOGIN_ACCOUNT_MAX_FAILURES": Setting(20, "LOGIN_ACCOUNT_MAX_FAILURES", int),  # per name, many addresses, 24 h
+    "LOGIN_DELAY_SECONDS": Setting(30, "LOGIN_DELAY_SECONDS", int),  # the first delay; doubles per wrong password
+    "LOGIN_MAX_DELAY_MINUTES": Setting(60, "LOGIN_MAX_DELAY_MINUTES", int),  # the longest delay
+    "LOGIN_KNOWN_ADDRESS_DAYS": Setting(30, "LOGIN_KNOWN_ADDRESS_DAYS", int),  # per-name limits spare these
+    "LOGIN_THROTTLE_MAX_ROWS": Setting(100_000, "LOGIN_THROTTLE_MAX_ROWS", int),  # bounds the counters' table
+    "REMEMBER_DAYS": Setting(14, "REMEMBER_DAYS", int),  # "Ghi nhớ đăng nhập" lasts this long
     "IDLE_TIMEOUT_MINUTES": Setting(30, "IDLE_TIMEOUT_MINUTES", int),  # 0 turns it off
     "TRUST_PROXY_HOPS": Setting(0, "TRUST_PROXY_HOPS", int),  # proxies in front that set X-Forwarded-For
     "RATELIMIT_ENABLED": Setting(True, "RATELIMIT_ENABLED", _flag),
-    "RATELIMIT_STORAGE_URI": Setting("memory://", "RATELIMIT_STORAGE_URI"),  # redis://… for several workers
+    "RATELIMIT_STORAGE_URI": Setting("memory://", "RATELIMIT_STORAGE_URI"),  # gunicorn.conf.py: redis://…
     # the demo and the logs
     "SHOW_DEMO_ACCOUNTS": Setting(False, "SHOW_DEMO_ACCOUNTS", _flag),
     "LOG_FORMAT": Setting("plain", "LOG_FORMAT"),  # json: one JSON object per line (gunicorn.conf.py)

@@ -4,10 +4,17 @@ their work through the real forms: officers draft and finalise, heads sign off o
 
     .venv/bin/python bench/load/run.py [--duration 120] [--fault-duration 60] [--users 50] [--tasks 600]
 
-Phase 1 (load) prints requests per second, p50/p95/p99 latency per endpoint and errors. Phase 2 (fault)
-runs the same load, kills -9 one gunicorn worker and the background worker half-way, restarts the worker
-and goes on. Then the invariants are checked directly in the database. Exit status 1 when a target or an
-invariant fails. Needs a PostgreSQL server that the ``postgres`` user reaches without a password.
+The login limits stay on, counted in Redis as in production (gunicorn.conf.py: redis://127.0.0.1:6379/0).
+Phase 0 (sign-ins): 200 officials sign in at once from one address (127.0.0.1, a province behind one NAT):
+none may be refused. Phase 1 (load) prints requests per second, p50/p95/p99 latency per endpoint and errors.
+Then a guessing loop tries passwords on one real name from another address (127.0.0.2) and on an unknown
+name (127.0.0.3): it prints how many guesses were answered before the growing delays and the per-name limit
+stopped them, checks that both names got the same answers and that the owner still signs in from the
+province's address. Phase 2 (fault) runs the same load, kills -9 one gunicorn worker and the background
+worker half-way, restarts the worker and goes on. The owner then signs in from the guesser's address once
+the delay has passed, and the invariants are checked directly in the database. Exit status 1 when a target
+or an invariant fails. Needs a PostgreSQL server that the ``postgres`` user reaches without a password, and
+Redis at 127.0.0.1:6379 (without it each worker counts on its own: the run says so).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -111,8 +119,10 @@ def autovacuum_stand_in(url: str, stop: threading.Event, every: float = 60) -> t
 # ---------------------------------------------------------------- a simulated user
 
 def request(method: str, port: int, path: str, body: bytes | None = None, headers: dict | None = None,
-            timeout: float = 60) -> tuple[int, dict, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+            timeout: float = 60, source: str | None = None) -> tuple[int, dict, str]:
+    """One request to the server; ``source`` is a loopback address to send from (another client's address)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
@@ -129,8 +139,10 @@ RETURN_SHARE = 0.2  # a head sends one file in five back to the officer
 
 
 class User:
-    def __init__(self, username: str, port: int, stats: Stats, stop_at: float, think: float):
+    def __init__(self, username: str, port: int, stats: Stats, stop_at: float, think: float,
+                 source: str | None = None):
         self.username, self.port, self.stats, self.stop_at, self.think = username, port, stats, stop_at, think
+        self.source = source  # the address this person comes from (None: 127.0.0.1, the province's NAT)
         self.cookies: dict[str, str] = {}
 
     def call(self, name: str, method: str, path: str, body: bytes | None = None, content_type: str | None = None):
@@ -141,7 +153,7 @@ class User:
             headers["Content-Type"] = content_type
         started = time.perf_counter()
         try:
-            status, response_headers, text = request(method, self.port, path, body, headers)
+            status, response_headers, text = request(method, self.port, path, body, headers, source=self.source)
         except (OSError, http.client.HTTPException) as exc:
             self.stats.record(name, (time.perf_counter() - started) * 1000, None, f"{type(exc).__name__}")
             return None, ""
@@ -155,13 +167,16 @@ class User:
         return status, text
 
     def login(self) -> bool:
+        return self.sign_in(seeding.PASSWORD)[0] == 302
+
+    def sign_in(self, password: str) -> tuple[int | None, str]:
+        """Through the form (GET for the CSRF token, then POST): the POST's status and page."""
         status, page = self.call("login_form", "GET", "/login")
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page or "")
         if status != 200 or not token:
-            return False
-        form = urlencode({"username": self.username, "password": seeding.PASSWORD, "csrf_token": token.group(1)})
-        status, _ = self.call("login", "POST", "/login", form.encode(), "application/x-www-form-urlencoded")
-        return status == 302
+            return status, page
+        form = urlencode({"username": self.username, "password": password, "csrf_token": token.group(1)})
+        return self.call("login", "POST", "/login", form.encode(), "application/x-www-form-urlencoded")
 
     def run(self) -> None:
         time.sleep(random.uniform(0, self.think * 2))  # users arrive over a few seconds
@@ -289,6 +304,84 @@ def report(title: str, stats: Stats, elapsed: float) -> None:
           f"5xx: {stats.count(lambda c: isinstance(c, int) and c >= 500)}")
 
 
+# ---------------------------------------------------------------- sign-ins from one address, and guessing
+
+PROVINCE, GUESSER, STRANGER = "127.0.0.1", "127.0.0.2", "127.0.0.3"  # loopback aliases as client addresses
+OWNER = "dieuphoi"  # the coordinator: not one of the simulated people, so guessing cannot disturb the load
+ANSWERS = {"Đăng nhập sai quá nhiều lần": "slowed", "quá nhiều lần trong thời gian ngắn": "rate-limited",
+           "Tên đăng nhập hoặc mật khẩu không đúng": "wrong password"}
+UNTIL = re.compile(r"thử lại sau (\d\d:\d\d:\d\d)")
+
+
+def sign_in_phase(args, port: int) -> list[str]:
+    """The officials of a province behind one NAT sign in at 8 am, all at once: none may be refused. The owner
+    of the name guessed later signs in from there too (the province's address becomes one it is known at)."""
+    stats = Stats()
+    people = [User(name, port, stats, float("inf"), 0) for name in seeding.sign_in_names(args.sign_ins) + [OWNER]]
+    started = time.time()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        signed_in = sum(pool.map(User.login, people))
+    elapsed = time.time() - started
+    values = stats.latency["login"]
+    codes = ", ".join(f"{code}×{n}" for code, n in sorted(stats.status["login"].items(), key=str))
+    print(f"\n== sign-ins: {len(people)} officials from one address ({PROVINCE}) in {elapsed:.1f} s, limits on: "
+          f"{signed_in} signed in; POST /login {codes}; p50 {pct(values, 50):.0f} ms, p95 {pct(values, 95):.0f} ms")
+    refused = stats.status["login"].get(429, 0)
+    ok = signed_in == len(people) and not refused and elapsed < 60
+    print(f"target every sign-in from one address within a minute, no 429: {'OK' if ok else 'MISSED'}")
+    return [] if ok else ["sign-ins from one address"]
+
+
+def answer(port: int, username: str, password: str, source: str) -> tuple[int | None, str, str | None]:
+    """One sign-in through the form: (status, what the answer says, until when it says to wait)."""
+    status, page = User(username, port, Stats(), 0, 0, source=source).sign_in(password)
+    if status == 302:
+        return status, "signed in", None
+    meaning = next((m for marker, m in ANSWERS.items() if marker in (page or "")), f"other ({status})")
+    until = UNTIL.search(page or "")
+    return status, meaning, until.group(1) if until else None
+
+
+def guessing_loop(args, port: int) -> tuple[list[str], float]:
+    """Guess one real name's password from another address, and an unknown name's from a third: print what got
+    through; the answers must not tell the names apart, and the owner at the province's address is not held up."""
+    failures = []
+    started = time.time()
+    real = [answer(port, OWNER, f"doan-{n}", GUESSER) for n in range(args.guesses)]
+    unknown = [answer(port, "khong-co-ai", f"doan-{n}", STRANGER) for n in range(args.guesses)]
+    for name, source, answers in ((OWNER, GUESSER, real), ("khong-co-ai (no such account)", STRANGER, unknown)):
+        kinds = [kind for _, kind, _ in answers]
+        through = kinds.index("slowed") if "slowed" in kinds else len(kinds)
+        counts = ", ".join(f"{kind} ×{kinds.count(kind)}" for kind in dict.fromkeys(kinds))
+        until = next((u for _, _, u in answers if u), None)
+        print(f"guessing loop on {name} from {source}: {len(kinds)} guesses → {counts}; {through} answered "
+              f"'wrong password' before being slowed (delay until {until} Hà Nội); every later guess refused "
+              f"unchecked")
+        if kinds.count("wrong password") > 5 or "signed in" in kinds:
+            failures.append(f"guessing on {name} not stopped")
+    same = [kind == "wrong password" for _, kind, _ in real] == [kind == "wrong password" for _, kind, _ in unknown]
+    print(f"real and unknown name answered alike: {'OK' if same else 'MISSED'}")
+    status, kind, _ = answer(port, OWNER, seeding.PASSWORD, PROVINCE)
+    print(f"the owner signs in from the province's address meanwhile: {kind} ({status}) "
+          f"{'OK' if status == 302 else 'MISSED'}")
+    if not same:
+        failures.append("real and unknown names told apart")
+    if status != 302:
+        failures.append("owner held up by guessing elsewhere")
+    return failures, started
+
+
+def owner_after_delay(port: int, guessing_started: float) -> list[str]:
+    """From the guesser's own address, the owner's right password works once the delay (30 s) and the per-name
+    minute have passed."""
+    time.sleep(max(0.0, guessing_started + 62 - time.time()))
+    status, kind, until = answer(port, OWNER, seeding.PASSWORD, GUESSER)
+    ok = status == 302
+    print(f"the owner signs in from the guesser's address after the delay: {kind} ({status}"
+          f"{', until ' + until if until else ''}) {'OK' if ok else 'MISSED'}")
+    return [] if ok else ["owner not signed in after the delay"]
+
+
 # ---------------------------------------------------------------- invariants
 
 def check_invariants() -> list[tuple[str, int, int]]:
@@ -335,6 +428,8 @@ def main() -> int:
     parser.add_argument("--agencies", type=int, default=10)
     parser.add_argument("--officers", type=int, default=4, help="officers per agency (each also has a head)")
     parser.add_argument("--tasks", type=int, default=1500, help="enough that nobody runs out of work")
+    parser.add_argument("--sign-ins", type=int, default=200, help="officials signing in at once from one address")
+    parser.add_argument("--guesses", type=int, default=30, help="wrong passwords in the guessing loop, per name")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds a user pauses between clicks")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=5150)
@@ -349,8 +444,9 @@ def main() -> int:
         (log_dir / old).unlink(missing_ok=True)
     upload_dir = log_dir / "uploads"
     os.environ.update(DATABASE_URL=args.database_url, UPLOAD_FOLDER=str(upload_dir), LOG_FORMAT="json")
-    # 50 simulated people share 127.0.0.1: the per-address login limit would refuse most of them
-    env = {**os.environ, "SECRET_KEY": "load-test-" + uuid.uuid4().hex, "RATELIMIT_ENABLED": "0"}
+    # the login limits stay on (gunicorn.conf.py counts them in Redis): every simulated person shares 127.0.0.1
+    env = {**os.environ, "SECRET_KEY": "load-test-" + uuid.uuid4().hex}
+    env.pop("RATELIMIT_ENABLED", None)
     if not args.reuse:
         print(f"Fresh database {args.database_url.rsplit('/', 1)[1]}: schema, "
               f"{args.agencies} agencies × (a head and {args.officers} officers), {args.tasks} tasks")
@@ -358,7 +454,8 @@ def main() -> int:
         subprocess.run([str(BIN / "flask"), "--app", "app", "init-db"], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
         subprocess.run([sys.executable, str(Path(__file__).with_name("seed.py")), "--agencies", str(args.agencies),
-                        "--officers", str(args.officers), "--tasks", str(args.tasks)], cwd=ROOT, env=env, check=True)
+                        "--officers", str(args.officers), "--tasks", str(args.tasks), "--sign-ins", str(args.sign_ins)],
+                       cwd=ROOT, env=env, check=True)
 
     servers = Servers(env, args.port, args.workers, log_dir)
     failures = []
@@ -369,9 +466,17 @@ def main() -> int:
         servers.start_gunicorn()
         servers.start_worker()
         print(f"gunicorn ({args.workers} workers) and the background worker are up; logs in {log_dir}")
+        store = env.get("RATELIMIT_STORAGE_URI") or "redis://127.0.0.1:6379/0 (gunicorn.conf.py)"
+        warned = [line for line in (log_dir / "gunicorn.log").read_text(errors="replace").splitlines()
+                  if "login rate limits" in line]
+        print(f"login limits on, counted in {store}" + (f"; gunicorn warned: {warned[0]}" if warned else ""))
         for _ in range(args.workers * 5):  # warm every worker (imports, templates, process specs) unmeasured
             request("GET", args.port, "/login")
+        failures += sign_in_phase(args, args.port)
         phases.append(run_phase("load", args, args.port))
+        print()
+        guessing_failures, guessing_started = guessing_loop(args, args.port)
+        failures += guessing_failures
         if args.fault_duration > 0:
             def kill_and_restart():
                 victim = random.choice(servers.gunicorn_workers())
@@ -383,6 +488,7 @@ def main() -> int:
                 servers.start_worker()
                 print(f"  background worker restarted ({servers.worker.pid})", flush=True)
             phases.append(run_phase("fault (kill -9 half-way)", args, args.port, kill_and_restart))
+        failures += owner_after_delay(args.port, guessing_started)
     finally:
         stop_vacuum.set()
         servers.stop()

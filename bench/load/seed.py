@@ -1,6 +1,8 @@
 """Seed the load-test database: 10 agencies of 4 officers and a head each, the coordinating, appraising
 and approving agencies, and tasks already assigned to the officers (so they open at "Xây dựng dự thảo").
 The officers draft and finalise, their head signs off (or returns), and the file then waits for appraisal.
+Beside them, 200 officials of one more agency who only sign in (all at once, from one address: a province
+behind one NAT at 8 am).
 
 Run by ``bench/load/run.py`` with DATABASE_URL pointing at the fresh ``load`` database.
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 PASSWORD = "tai-thu-1234"
+SIGN_IN_AGENCY = "Văn phòng Thử tải đăng nhập"
 SUPPORT = {"Sở Khoa học và Công nghệ": "coordinator", "Sở Tư pháp": "appraiser", "Sở Nội vụ": "appraiser",
            "UBND tỉnh": "approver"}
 
@@ -26,7 +29,12 @@ def user_names(agencies: int, officers: int) -> list[str]:
             for name in [f"ld{a:02d}"] + [f"cv{a:02d}.{o}" for o in range(1, officers + 1)]]
 
 
-def seed(agencies: int, officers: int, tasks: int) -> None:
+def sign_in_names(count: int) -> list[str]:
+    """The officials who only sign in, in the load test's first phase."""
+    return [f"nat{n:03d}" for n in range(1, count + 1)]
+
+
+def seed(agencies: int, officers: int, tasks: int, sign_ins: int = 200) -> None:
     from sqlalchemy import select
 
     from app import create_app
@@ -37,8 +45,8 @@ def seed(agencies: int, officers: int, tasks: int) -> None:
 
     app = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:20000"})  # logins stay cheap under load
     with app.app_context():
+        people.ensure_agencies(list(SUPPORT))  # init-db may have added those the processes name
         for i, (name, role) in enumerate(SUPPORT.items()):
-            people.create_agency(name)
             people.create_user(f"u{i}.{role}", PASSWORD, name, [role], full_name=f"Cán bộ {name}")
         coord = people.create_user("dieuphoi", PASSWORD, "Sở Khoa học và Công nghệ", ["coordinator"],
                                    full_name="Tổ giúp việc")
@@ -51,6 +59,9 @@ def seed(agencies: int, officers: int, tasks: int) -> None:
             staff[name] = [people.create_user(f"cv{a:02d}.{o}", PASSWORD, name, ["officer"],
                                               full_name=f"Chuyên viên {a:02d}.{o}").username
                            for o in range(1, officers + 1)]
+        people.create_agency(SIGN_IN_AGENCY)
+        for name in sign_in_names(sign_ins):
+            people.create_user(name, PASSWORD, SIGN_IN_AGENCY, ["officer"], full_name=f"Cán bộ {name}")
         names = list(heads)
         started = time.perf_counter()
         for n in range(tasks):
@@ -81,5 +92,6 @@ if __name__ == "__main__":
     parser.add_argument("--agencies", type=int, default=10)
     parser.add_argument("--officers", type=int, default=4)
     parser.add_argument("--tasks", type=int, default=1500)
+    parser.add_argument("--sign-ins", type=int, default=200, help="officials who only sign in")
     args = parser.parse_args()
-    seed(args.agencies, args.officers, args.tasks)
+    seed(args.agencies, args.officers, args.tasks, args.sign_ins)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 from sqlalchemy import select
@@ -54,9 +55,79 @@ def create_user(username: str, password: str, agency_name: str | None, roles: li
     return user
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The user for a right password, else None; wrong passwords count towards a lockout (workflows/signin.py)."""
-    return signin.attempt(username, password).user
+def authenticate(username: str, password: str, address: str | None = None) -> User | None:
+    """The user for a right password, else None; raises ``signin.SlowDown`` (429) while a delay runs after wrong
+    passwords (workflows/accounts/signin.py). ``address`` defaults to the current request's."""
+    result = signin.attempt(username, password, address if address is not None else signin.request_address())
+    if result.slowed_until is not None:
+        raise signin.SlowDown(result.msgid, **result.params)
+    return result.user
+
+
+# --- sessions: every session and remember-me cookie carries the user's session secret (User.get_id) ---------
+
+def session_user(session_id: str | None) -> User | None:
+    """The user a session or remember-me cookie names ("<id>:<secret>", ``User.get_id``), read on every request;
+    None once that secret has been replaced (signed out, a new password, an administrator's sign-out)."""
+    user_id, _, secret = (session_id or "").partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 9):
+        return None  # made up
+    user = db.session.get(User, int(user_id))
+    # an id of the old form (no secret, from before the upgrade) matches nobody either
+    if user is None or not hmac.compare_digest(user.session_secret.encode(), secret.encode()):
+        return None
+    return user
+
+
+def sign_out(user: User) -> None:
+    """Signing out ends every session and remember-me cookie of ``user``, in every browser: a cookie copied
+    before must not outlive it. API tokens stay (revoke them under /api/v1/tokens)."""
+    with transaction():
+        db.session.get(User, user.id).rotate_session_secret()
+
+
+def sign_out_everywhere(admin: User | None, user_id: int) -> User:
+    """An administrator (None: the operator at the server's command line) ends every session, remember-me cookie
+    and API token of a user: a lost phone, a shared password, someone who has left."""
+    if admin is not None and not admin.has_role("admin"):
+        raise NotAllowed("Chỉ quản trị hệ thống được đăng xuất người khác khỏi mọi nơi.")
+    with transaction():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise NotFound("Không tìm thấy người dùng.")
+        user.rotate_session_secret()
+        tokens = list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                                ApiToken.revoked_at.is_(None))))
+        for token in tokens:
+            token.revoked_at = clock.now()
+        audit.record("sign_out_everywhere", admin, data={"user_id": user.id, "tokens_revoked": len(tokens)},
+                     comment=f"Đăng xuất {user.full_name} khỏi mọi nơi (thu hồi {len(tokens)} mã truy cập API)")
+    return user
+
+
+def change_password(actor: User, user_id: int, new_password: str, current_password: str | None = None) -> User:
+    """A new password: one's own (with the current one) or anyone's for an administrator. Every session and
+    remember-me cookie of that person ends, so a stolen cookie dies with the old password; the page that calls
+    this signs its own browser in again."""
+    if actor.id != user_id and not actor.has_role("admin"):
+        raise NotAllowed("Chỉ chính người dùng hoặc quản trị hệ thống được đổi mật khẩu.")
+    if len(new_password or "") < 8:
+        raise Invalid("Mật khẩu phải có ít nhất 8 ký tự.")
+    with transaction():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise NotFound("Không tìm thấy người dùng.")
+        if actor.id == user_id and not user.check_password(current_password or ""):
+            raise Invalid("Mật khẩu hiện tại không đúng.")
+        user.set_password(new_password, settings.get("PASSWORD_HASH_METHOD"))
+        user.rotate_session_secret()
+        audit.record("change_password", actor, data={"user_id": user.id},
+                     comment=f"Đổi mật khẩu của {user.full_name}")
+    return user
+
+
+def user_named(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == (username or "").strip()))
 
 
 def _hash(token: str) -> str:
@@ -157,3 +228,13 @@ def colleagues(user: User) -> list[User]:
         return []
     return list(db.session.scalars(select(User).where(User.agency_id == user.agency_id, User.active.is_(True),
                                                       User.id != user.id).order_by(User.full_name)))
+
+
+def ensure_agencies(names: list[str]) -> list[Agency]:
+    """Add the agencies of ``names`` that the registry lacks (init-db: the bodies the processes name); one
+    transaction. Returns those added."""
+    with transaction():
+        have = set(db.session.scalars(select(Agency.name).where(Agency.name.in_(names))))
+        added = [Agency(name=n, aliases=[]) for n in dict.fromkeys(names) if n not in have]
+        db.session.add_all(added)
+    return added

@@ -12,13 +12,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from models import Agency, AgencyReview, Directive, Task, db
-from workflows import clock, holidays
+from models import OUTPUT_TYPES, Agency, AgencyReview, Directive, Task, db
+from workflows import clock, holidays, settings
 from workflows.importing.agency_match import AgencyMatcher
 from workflows.importing.agency_names import RegistryEntry
 from workflows.importing.deadline_text import parse_deadline
 from workflows.importing.output_types import guess_output_type
 from workflows.importing.parsed import Appendix, ParsedDocument, SourceRow
+from workflows.process import catalog
 from workflows.text import fold_words
 
 RENAME = re.compile(r"nhiệm vụ số\s*0*(\d+)\s*phụ lục\s*([ivxlc]+)", re.IGNORECASE)
@@ -35,6 +36,8 @@ class Context:
     existing_keys: dict[str, int]  # import_key -> task id, inside the matched directive
     settled: dict[str, str] = field(default_factory=dict)  # folded name -> "group" | "ignored" (decided once)
     titles: dict[str, str] = field(default_factory=dict)  # folded title -> code, of tasks of other documents
+    # output type -> an agency its process needs that the registry lacks (such a row cannot start)
+    unrouted: dict[str, str] = field(default_factory=dict)
 
 
 def import_key(appendix_title: str, stt: str, title: str) -> str:
@@ -71,7 +74,20 @@ def build_context(doc: ParsedDocument, sha: str, issued: date | None) -> Context
     if directive is not None:
         others = others.where(Task.directive_id.is_distinct_from(directive.id))
     titles = {fold_words(title): code for title, code in db.session.execute(others)}
-    return Context(registry_matcher(), holidays.calendar(), issued or doc.issued, directive, keys, settled, titles)
+    return Context(registry_matcher(), holidays.calendar(), issued or doc.issued, directive, keys, settled, titles,
+                   _unrouted())
+
+
+def _unrouted() -> dict[str, str]:
+    """The output types whose process names an agency missing from the registry, with that agency."""
+    known = set(db.session.scalars(select(Agency.name)))
+    found = {}
+    for output_type in OUTPUT_TYPES:
+        missing = [n for n in [*catalog.parties(catalog.route(output_type)), settings.get("COORDINATING_AGENCY")]
+                   if n not in known]
+        if missing:
+            found[output_type] = missing[0]
+    return found
 
 
 def analyse(doc: ParsedDocument, ctx: Context, overrides: dict[str, dict] | None = None) -> dict:
@@ -118,11 +134,16 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict)
     deadline_text = cells.get("deadline", "")
     parsed = _row_deadline(cells, output_text, ctx, overrides, warnings, blocking)
     key = import_key(appendix.title, row.stt, title) if title else None
+    output_type = overrides.get("output_type") or guess.output_type
+    if output_type in ctx.unrouted and not parsed["done_at_issue"]:
+        blocking.append({"code": "route", "message": f"Quy trình của loại sản phẩm này cần đơn vị "
+                         f"“{ctx.unrouted[output_type]}” nhưng đơn vị này chưa có trong danh mục. Vui lòng bổ sung "
+                         "đơn vị."})
     action, target = _row_action(cells, key, title, parsed, ctx, overrides, warnings, blocking)
     return {
         "number": row.number, "stt": row.stt, "section": row.section, "title": title,
         "lead_agencies": leads, "collaborating_agencies": collabs, "groups": groups,
-        "output_type": overrides.get("output_type") or guess.output_type, "output_reason": guess.reason,
+        "output_type": output_type, "output_reason": guess.reason,
         "output_confidence": round(guess.confidence, 2),
         "expected_output": output_text, "assigning_doc": cells.get("assigning_doc", ""), "note": cells.get("note", ""),
         "adjustment": cells.get("adjustment", ""),

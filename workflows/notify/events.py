@@ -59,9 +59,9 @@ def recipients_for_item(item: WorkItem) -> list[User]:
     """Who should act on a work item: its claimer, else the agency's active holders of its role."""
     if item.claimed_by is not None and item.claimed_by.active:
         return [item.claimed_by]
-    if item.agency_id is None:
+    if item.agency is None:
         return []
-    return _users_with_role(item.role, agency_ids={item.agency_id})
+    return [u for u in item.agency.people if u.active and u.has_role(item.role)]
 
 
 def work_item_created(item: WorkItem) -> list[Notification]:

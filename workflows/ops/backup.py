@@ -1,18 +1,30 @@
 """Portable backup and restore: one zip with every table's rows as JSON lines, the uploaded files and
 the schema's Alembic revision. The same archive restores on SQLite and PostgreSQL.
 
-Archive layout: ``manifest.json`` (format, revision, dialect, row counts, files), ``tables/<name>.jsonl``
-in foreign-key order (rows by primary key, so a task's parent comes before it) and ``uploads/<name>``.
-A restore goes into a database migrated to the same revision and empty of data (``init-db`` leaves the
-process models and the holiday calendar: the archive's replace them); all rows go in one transaction.
+Archive layout: ``manifest.json`` (format, revision, dialect, row counts, files, the sha256 of every other
+entry), ``tables/<name>.jsonl`` in foreign-key order (rows by primary key, so a task's parent comes before it)
+and ``uploads/<name>``. A restore goes into a database migrated to the same revision and empty of data
+(``init-db`` leaves the process models and the holiday calendar: the archive's replace them); all rows go in
+one transaction.
+
+An archive carries code (the BPMN process models run their conditions and scripts) and every password hash:
+restoring one is an administrator's act on a file they trust. Before anything is written the restore checks
+what it can: the layout (only the entries above), the sizes the zip declares (no entry inflating far beyond
+what real data compresses to), the sha256 of every entry against the manifest, and then every row —
+an attachment's stored name must be one this product gives, so nothing outside the upload folder can be
+served as an attachment.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import shutil
 import zipfile
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from sqlalchemy import Date, DateTime, Integer, Table, func, select, text
 from sqlalchemy.engine import Connection
@@ -21,9 +33,22 @@ from models import db
 from workflows import settings
 from workflows.errors import Invalid
 
-FORMAT = "theodoi-backup/1"
+FORMAT = "theodoi-backup/2"  # 2: the manifest holds the sha256 of every entry
+MANIFEST = "manifest.json"
 SEEDED_BY_INIT_DB = {"process_model", "holiday"}  # present in a freshly initialised, otherwise empty database
 BATCH = 500
+CHUNK = 1024 * 1024
+# The name workflows/tasks/files.py gives every upload (secrets.token_hex(16)); that module is a room above
+# this one, so the form is written here again and tests/test_hardening.py keeps the two equal.
+STORED_NAME = re.compile(r"[0-9a-f]{32}")
+# Zip bombs: the sizes an archive declares are checked before anything is inflated (zipfile never inflates an
+# entry past its declared size). Real entries (JSON lines, PDFs, Office files, images) compress by 1 to 15
+# times; a bomb's run of one byte by 1,000. Small entries may do as they like: they cannot exhaust anything,
+# and every entry is streamed, never held whole.
+MAX_RATIO = 200
+RATIO_FREE_BYTES = 1024 * 1024
+MAX_MANIFEST_BYTES = 1024 * 1024
+MAX_LINE_BYTES = 64 * 1024 * 1024  # one row; the largest real ones are process models and engine states
 
 
 def _tables() -> list[Table]:
@@ -56,13 +81,21 @@ def _upload_folder() -> Path:
     return Path(settings.get("UPLOAD_FOLDER"))
 
 
+def _stored_files(folder: Path) -> list[Path]:
+    """The product's own files in the upload folder (a file still being written has another name)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and STORED_NAME.fullmatch(p.name))
+
+
 def backup(path: str | Path) -> dict:
-    """Write the archive; returns its manifest. Reads one consistent snapshot on PostgreSQL."""
+    """Write the archive; returns its manifest, with the sha256 of the whole file (``archive_sha256``) to keep
+    apart from it. Reads one consistent snapshot on PostgreSQL."""
     engine = db.engine
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     manifest = {"format": FORMAT, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "dialect": engine.dialect.name, "tables": {}, "files": 0}
-    upload_folder = _upload_folder()
+                "dialect": engine.dialect.name, "tables": {}, "files": 0, "sha256": {}}
+    digests = manifest["sha256"]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive, \
             engine.connect().execution_options(**options) as conn:
         manifest["alembic_revision"] = revision(conn)
@@ -70,35 +103,51 @@ def backup(path: str | Path) -> dict:
             raise Invalid("Cơ sở dữ liệu chưa có lược đồ (chưa chạy init-db): không có gì để sao lưu.")
         for table in _tables():
             order = list(table.primary_key.columns) or list(table.columns)
-            count = 0
-            with archive.open(f"tables/{table.name}.jsonl", "w") as out:
-                for row in conn.execute(select(table).order_by(*order)).mappings():
-                    out.write(json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False)
-                              .encode() + b"\n")
-                    count += 1
-            manifest["tables"][table.name] = count
-        if upload_folder.is_dir():
-            for file in sorted(p for p in upload_folder.rglob("*") if p.is_file()):
-                archive.write(file, "uploads/" + file.relative_to(upload_folder).as_posix())
-                manifest["files"] += 1
-        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-    return manifest
+            rows = conn.execute(select(table).order_by(*order)).mappings()
+            lines = (json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False).encode() + b"\n"
+                     for row in rows)
+            name = f"tables/{table.name}.jsonl"
+            digests[name], manifest["tables"][table.name] = _write_entry(archive, name, lines)
+        for file in _stored_files(_upload_folder()):
+            name = f"uploads/{file.name}"
+            with file.open("rb") as source:
+                digests[name], _count = _write_entry(archive, name, iter(lambda s=source: s.read(CHUNK), b""))
+            manifest["files"] += 1
+        archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+    return {**manifest, "archive_sha256": file_sha256(path)}
 
 
-def restore(path: str | Path, force: bool = False) -> dict:
-    """Load an archive into this database (same Alembic revision, no data unless ``force``)."""
+def _write_entry(archive: zipfile.ZipFile, name: str, chunks: Iterator[bytes]) -> tuple[str, int]:
+    """Write one entry from ``chunks``; its sha256 and how many chunks (rows, for a table) it took."""
+    digest, count = hashlib.sha256(), 0
+    with archive.open(name, "w") as out:
+        for chunk in chunks:
+            out.write(chunk)
+            digest.update(chunk)
+            count += 1
+    return digest.hexdigest(), count
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def restore(path: str | Path, force: bool = False, expected_sha256: str | None = None) -> dict:
+    """Load an archive into this database (same Alembic revision, no data unless ``force``), once the archive
+    has passed every check (``expected_sha256``: the whole file's, as ``backup`` gave it)."""
+    if expected_sha256 and file_sha256(path) != expected_sha256.strip().lower():
+        raise Invalid("Mã SHA-256 của tệp sao lưu không khớp với mã đã cho: tệp đã bị thay đổi hoặc không phải "
+                      "bản sao lưu đó. Không khôi phục.")
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
         raise Invalid("Không đọc được tệp sao lưu %(path)s: %(reason)s", path=path, reason=exc) from exc
     with archive:
-        try:
-            manifest = json.loads(archive.read("manifest.json"))
-        except KeyError as exc:
-            raise Invalid("Tệp này không phải bản sao lưu của hệ thống (thiếu manifest.json).") from exc
-        if manifest.get("format") != FORMAT:
-            raise Invalid("Định dạng sao lưu không hỗ trợ: %(found)r (cần %(needed)s).",
-                          found=manifest.get("format"), needed=FORMAT)
+        manifest = _checked_manifest(archive)
         engine = db.engine
         with engine.begin() as conn:
             here = revision(conn)
@@ -120,11 +169,69 @@ def restore(path: str | Path, force: bool = False) -> dict:
             counts = {}
             for table in tables:
                 counts[table.name] = _load_table(conn, archive, table)
+                if counts[table.name] != manifest["tables"].get(table.name, 0):
+                    raise Invalid("Bảng %(table)s trong bản sao lưu có %(found)s dòng, manifest.json ghi "
+                                  "%(expected)s. Không khôi phục.", table=table.name, found=counts[table.name],
+                                  expected=manifest["tables"].get(table.name, 0))
             if engine.dialect.name == "postgresql":
                 _reset_sequences(conn, tables)
         files = _restore_files(archive)
     return {"alembic_revision": manifest["alembic_revision"], "tables": counts, "files": files,
             "created_at": manifest.get("created_at")}
+
+
+def _checked_manifest(archive: zipfile.ZipFile) -> dict:
+    """The manifest of an archive whose layout, declared sizes and entries' sha256 are all as a backup writes
+    them; Invalid saying what is wrong otherwise. Nothing is inflated before the sizes are known to be sane."""
+    infos = archive.infolist()
+    names = [info.filename for info in infos]
+    if MANIFEST not in names:
+        raise Invalid("Tệp này không phải bản sao lưu của hệ thống (thiếu manifest.json).")
+    tables = {f"tables/{t.name}.jsonl" for t in _tables()}
+    seen = set()
+    for info in infos:
+        if info.filename in seen or not (
+                info.filename == MANIFEST or info.filename in tables
+                or (info.filename.startswith("uploads/") and STORED_NAME.fullmatch(info.filename[8:]))):
+            raise Invalid("Bản sao lưu chứa mục lạ hoặc trùng tên “%(name)s”, không do hệ thống tạo ra. "
+                          "Không khôi phục.", name=info.filename[:200])
+        seen.add(info.filename)
+        if (info.file_size > RATIO_FREE_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1)) or (
+                info.filename == MANIFEST and info.file_size > MAX_MANIFEST_BYTES):
+            raise Invalid("Mục “%(name)s” của bản sao lưu giải nén ra %(size)s byte từ %(packed)s byte: "
+                          "bất thường (có thể là “bom nén”). Không khôi phục.",
+                          name=info.filename, size=info.file_size, packed=info.compress_size)
+    try:
+        manifest = json.loads(archive.read(MANIFEST))
+    except (ValueError, zipfile.BadZipFile, OSError) as exc:
+        raise Invalid("manifest.json của bản sao lưu hỏng: %(reason)s", reason=exc) from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise Invalid("Định dạng sao lưu không hỗ trợ: %(found)r (cần %(needed)s).",
+                      found=manifest.get("format") if isinstance(manifest, dict) else None, needed=FORMAT)
+    digests = manifest.get("sha256")
+    if not isinstance(digests, dict) or not isinstance(manifest.get("tables"), dict):
+        raise Invalid("manifest.json của bản sao lưu thiếu mã kiểm tra sha256. Không khôi phục.")
+    entries = set(names) - {MANIFEST}
+    if set(digests) != entries:
+        raise Invalid("Bản sao lưu đã bị thay đổi: các mục %(names)s không khớp với manifest.json. "
+                      "Không khôi phục.", names=", ".join(sorted(set(digests) ^ entries))[:500])
+    for name in sorted(entries):
+        if _entry_sha256(archive, name) != digests[name]:
+            raise Invalid("Bản sao lưu đã bị thay đổi hoặc hỏng: mã sha256 của “%(name)s” không khớp với "
+                          "manifest.json. Không khôi phục.", name=name)
+    return manifest
+
+
+def _entry_sha256(archive: zipfile.ZipFile, name: str) -> str:
+    digest = hashlib.sha256()
+    try:
+        with archive.open(name) as entry:
+            for chunk in iter(lambda: entry.read(CHUNK), b""):
+                digest.update(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a damaged entry (bad CRC, cut short)
+        raise Invalid("Bản sao lưu hỏng ở mục “%(name)s”: %(reason)s. Không khôi phục.",
+                      name=name, reason=exc) from exc
+    return digest.hexdigest()
 
 
 def _load_table(conn: Connection, archive: zipfile.ZipFile, table: Table) -> int:
@@ -134,9 +241,9 @@ def _load_table(conn: Connection, archive: zipfile.ZipFile, table: Table) -> int
     decode = _decoder(table)
     batch, count = [], 0
     with archive.open(name) as lines:
-        for line in lines:
+        for number, line in enumerate(iter(lambda: lines.readline(MAX_LINE_BYTES + 1), b""), start=1):
             if line.strip():
-                batch.append(decode(json.loads(line)))
+                batch.append(decode(_checked_row(table, number, line)))
             if len(batch) >= BATCH:
                 conn.execute(table.insert(), batch)
                 count += len(batch)
@@ -145,6 +252,29 @@ def _load_table(conn: Connection, archive: zipfile.ZipFile, table: Table) -> int
         conn.execute(table.insert(), batch)
         count += len(batch)
     return count
+
+
+def _checked_row(table: Table, number: int, line: bytes) -> dict:
+    """One row as JSON: an object of the table's own columns; an attachment names its file as the product
+    does, so no row can point a download at a file outside the upload folder."""
+    problem = None
+    row = None
+    if len(line) > MAX_LINE_BYTES:
+        problem = "dòng quá dài"
+    else:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            problem = "không phải JSON"
+    if problem is None and (not isinstance(row, dict) or set(row) - set(table.columns.keys())):
+        problem = "không đúng các cột của bảng"
+    if problem is None and table.name == "attachment" and not (
+            isinstance(row.get("stored_name"), str) and STORED_NAME.fullmatch(row["stored_name"])):
+        problem = f"tên tệp lưu trữ {str(row.get('stored_name'))[:80]!r} không do hệ thống đặt"
+    if problem:
+        raise Invalid("Bản sao lưu có dòng không hợp lệ (bảng %(table)s, dòng %(number)s: %(problem)s). "
+                      "Không khôi phục.", table=table.name, number=number, problem=problem)
+    return row
 
 
 def _reset_sequences(conn: Connection, tables: list[Table]) -> None:
@@ -161,16 +291,13 @@ def _reset_sequences(conn: Connection, tables: list[Table]) -> None:
 
 
 def _restore_files(archive: zipfile.ZipFile) -> int:
+    """Copy the uploads (their names were checked: the product's own, directly in the folder)."""
     folder = _upload_folder()
+    folder.mkdir(parents=True, exist_ok=True)
     count = 0
     for info in archive.infolist():
-        if not info.filename.startswith("uploads/") or info.is_dir():
-            continue
-        relative = PurePosixPath(info.filename[len("uploads/"):])
-        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-            continue  # never write outside the upload folder
-        target = folder.joinpath(*relative.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(archive.read(info))
-        count += 1
+        if info.filename.startswith("uploads/"):
+            with archive.open(info) as source, (folder / info.filename[len("uploads/"):]).open("wb") as target:
+                shutil.copyfileobj(source, target, CHUNK)
+            count += 1
     return count

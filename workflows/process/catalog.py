@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from models import ProcessModel, db
-from workflows import clock
+from models import OUTPUT_TYPES, ProcessModel, db
+from workflows import clock, settings
 from workflows.process import engine
 from workflows.tx import transaction
 
@@ -90,6 +90,21 @@ def route(output_type: str) -> dict:
     if model is None:
         raise RuntimeError("Process models are not deployed: run `flask --app app init-db`")
     return engine.decide_route(spec_for(model), {"output_type": output_type})
+
+
+def parties(route: dict) -> list[str]:
+    """The agencies a route names: the appraising body (when it appraises) and the competent authority."""
+    names = [route.get("appraising_agency") if route.get("needs_appraisal") else None,
+             route.get("competent_authority")]
+    return [n for n in names if isinstance(n, str) and n.strip()]
+
+
+def named_agencies() -> list[str]:
+    """Every body the deployed routing names for some output type, and the standing and assigning bodies the
+    processes name (settings): a fresh installation must have them before the first task is assigned."""
+    names = [n for output_type in OUTPUT_TYPES for n in parties(route(output_type))]
+    names += [settings.get("COORDINATING_AGENCY"), settings.get("ASSIGNING_AUTHORITY")]
+    return list(dict.fromkeys(names))
 
 
 def step_catalog() -> list[engine.StepDefinition]:

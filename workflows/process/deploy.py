@@ -2,8 +2,9 @@
 running instances to another version in bulk (with a dry run first).
 
 Only administrators act here (checked in every use case, not only in the views). A BPMN file is code —
-its conditions and scripts run as Python (SPIFFWORKFLOW_NOTES.md) — so it is validated in full before
-it is stored, and every deployment and every moved instance leaves an audit event.
+its conditions, scripts and timers run as Python, in the sandbox of ``sandbox.py`` — so it is validated in
+full before it is stored (the sandbox's allowlist included), and every deployment and every moved instance
+leaves an audit event.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 from models import ROLES, ProcessInstance, ProcessModel, User, db
 from workflows import audit, clock
 from workflows.errors import Invalid, NotAllowed, NotFound
-from workflows.process import catalog, engine
+from workflows.process import catalog, engine, sandbox
 from workflows.tx import transaction
 
 MAX_MODEL_BYTES = 2 * 1024 * 1024
@@ -30,6 +31,17 @@ _DRAWN = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "busine
           "receiveTask", "callActivity", "subProcess", "exclusiveGateway", "inclusiveGateway",
           "parallelGateway", "eventBasedGateway", "startEvent", "endEvent", "intermediateCatchEvent",
           "intermediateThrowEvent", "boundaryEvent", "sequenceFlow"}
+# The elements whose text SpiffWorkflow runs as Python: as an expression or a script, and what a person calls it.
+_CODE = {(BPMN_NS, "conditionExpression"): ("eval", "Điều kiện của luồng"),
+         (BPMN_NS, "condition"): ("eval", "Điều kiện của"),
+         (BPMN_NS, "timeDate"): ("eval", "Thời điểm hẹn giờ của"),
+         (BPMN_NS, "timeDuration"): ("eval", "Thời lượng hẹn giờ của"),
+         (BPMN_NS, "timeCycle"): ("eval", "Chu kỳ hẹn giờ của"),
+         (BPMN_NS, "loopCardinality"): ("eval", "Số lần lặp của"),
+         (BPMN_NS, "completionCondition"): ("eval", "Điều kiện kết thúc vòng lặp của"),
+         (BPMN_NS, "script"): ("exec", "Đoạn mã của"),
+         (SPIFF_NS, "preScript"): ("exec", "Đoạn mã của"),
+         (SPIFF_NS, "postScript"): ("exec", "Đoạn mã của")}
 
 
 def require_admin(user: User) -> None:
@@ -140,10 +152,15 @@ def validate_upload(filename: str | None, content: bytes | None, process_id: str
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         return ["Tệp không phải văn bản UTF-8: hãy lưu lại tệp BPMN với mã hóa UTF-8."]
+    if "<!DOCTYPE" in text:  # entities: a file of the server, or a billion laughs (engine.parse_xml)
+        return [engine.DOCTYPE_REFUSED]
     try:
         root = etree.fromstring(content, _xml_parser())
     except etree.XMLSyntaxError as exc:
         return [f"Tệp không phải XML hợp lệ (dòng {exc.lineno}): {exc.msg}"]
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:  # a DOCTYPE written in another encoding (UTF-7)
+        return [engine.DOCTYPE_REFUSED]
     if root.tag != f"{{{BPMN_NS}}}definitions":
         return ["Tệp không phải BPMN 2.0: thẻ gốc phải là bpmn:definitions "
                 f"(không gian tên {BPMN_NS}), tệp này có thẻ gốc “{_local(root.tag)}”."]
@@ -196,25 +213,33 @@ def _check_steps(process) -> list[str]:
     return errors
 
 
+def _owner(el):
+    """The flow element a piece of code belongs to: a timer's event, not its timerEventDefinition."""
+    owner = el.getparent()
+    while owner is not None and (owner.get("id") is None
+                                 or _local(owner.tag).endswith(("EventDefinition", "LoopCharacteristics"))):
+        owner = owner.getparent()
+    return owner
+
+
 def _check_expressions(process) -> list[str]:
-    """Conditions and scripts are Python that runs only when reached: catch syntax errors now."""
+    """Conditions, scripts and timers are Python that runs only when reached, in the sandbox: refuse now what
+    would fail there — a syntax error, or anything outside the sandbox's allowlist — naming element and line."""
     errors = []
-    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
-        condition = flow.findtext(f"{{{BPMN_NS}}}conditionExpression")
-        if condition and condition.strip():
-            try:
-                compile(condition.strip(), flow.get("id") or "condition", "eval")
-            except SyntaxError as exc:
-                errors.append(f"Điều kiện của luồng {_label(flow)} không phải biểu thức Python hợp lệ: {exc.msg}.")
-    for script in process.iter(f"{{{BPMN_NS}}}script", f"{{{SPIFF_NS}}}preScript", f"{{{SPIFF_NS}}}postScript"):
-        owner = script.getparent()
-        while owner is not None and owner.get("id") is None:
-            owner = owner.getparent()
+    for el in process.iter(*(f"{{{ns}}}{name}" for ns, name in _CODE)):
+        mode, what = _CODE[(etree.QName(el).namespace, etree.QName(el).localname)]
+        source = (el.text or "").strip() if mode == "eval" else el.text or ""
+        if not source.strip():
+            continue
+        owner = _owner(el)
+        label = _label(owner) if owner is not None else "quy trình"
         try:
-            compile(script.text or "", "script", "exec")
+            found = sandbox.problems(source, mode)
         except SyntaxError as exc:
-            errors.append(f"Đoạn mã của {_label(owner) if owner is not None else 'quy trình'} có lỗi cú pháp "
-                          f"(dòng {exc.lineno}): {exc.msg}.")
+            errors.append(f"{what} {label} không phải biểu thức Python hợp lệ: {exc.msg}." if mode == "eval"
+                          else f"{what} {label} có lỗi cú pháp (dòng {exc.lineno}): {exc.msg}.")
+            continue
+        errors += [f"{what} {label}, dòng {problem.line}: {problem.reason}." for problem in found]
     return errors
 
 

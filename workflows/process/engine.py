@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
@@ -29,6 +30,8 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 from SpiffWorkflow.version import __version__ as SPIFF_VERSION
+
+from workflows.process import sandbox
 
 _spec_for_restore = threading.local()
 Workflow = BpmnWorkflow  # what the rest of the product holds, without knowing SpiffWorkflow
@@ -108,6 +111,7 @@ class Step:
     assignee: str | None
     decisions: tuple[str, ...]
     fields: tuple[Field, ...]
+    agency_id: int | None = None  # from the process data's "agency_ids", resolved when the task was created
 
 
 @dataclass(frozen=True)
@@ -142,9 +146,40 @@ def configure(functions: dict[str, Callable[..., Any]], clock: Callable[[], date
     _timer_module.datetime = _EngineDatetime
 
 
+class _SandboxEnvironment(TaskDataEnvironment):
+    """Task data as variables, as SpiffWorkflow's environment has them, but run by the sandbox (allowlisted
+    syntax, names and methods; bounded loops, sizes and time) instead of ``eval``/``exec`` with all builtins."""
+
+    def evaluate(self, expression, context, external_context=None):
+        return sandbox.evaluate(expression, {**self.globals, **(external_context or {}), **context})
+
+    def execute(self, script, context, external_context=None):
+        self.check_for_overwrite(context, external_context or {})
+        sandbox.execute(script, context, {**self.globals, **(external_context or {})})
+        return True
+
+
 def _script_engine() -> PythonScriptEngine:
-    # Scripts and conditions are code deployed by administrators (see README, security).
-    return PythonScriptEngine(environment=TaskDataEnvironment(dict(_FUNCTIONS)))
+    # Conditions, scripts, timers and DMN cells are code deployed by administrators (README, "Security").
+    return PythonScriptEngine(environment=_SandboxEnvironment(dict(_FUNCTIONS)))
+
+
+DOCTYPE_REFUSED = ("Tệp có khai báo DOCTYPE (định nghĩa kiểu tài liệu, thực thể XML): tệp quy trình không được "
+                   "chứa phần này vì lý do an toàn. Hãy lưu lại tệp từ trình vẽ BPMN.")
+
+
+def parse_xml(text: str) -> etree._Element:
+    """A BPMN/DMN text as lxml elements, with entities, DTDs and the network off; a DOCTYPE is refused
+    (ModelError) so that no entity — a file of the server, a billion laughs — is ever expanded. SpiffWorkflow's
+    ``add_bpmn_str`` would parse with lxml's defaults, which expand internal entities."""
+    if "<!DOCTYPE" in text:  # before parsing: libxml2's own answer to entity bombs is an English error
+        raise ModelError(DOCTYPE_REFUSED)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    root = etree.fromstring(text.encode("utf-8"), parser)  # XMLSyntaxError is a SyntaxError: ModelError below
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:  # declared in another encoding (UTF-7, …)
+        raise ModelError(DOCTYPE_REFUSED)
+    return root
 
 
 class ProcessSpec:
@@ -154,9 +189,9 @@ class ProcessSpec:
         parser = SpiffBpmnParser(validator=VALIDATOR)
         try:
             for filename, text in bpmn:
-                parser.add_bpmn_str(text.encode("utf-8"), filename)
+                parser.add_bpmn_xml(parse_xml(text), filename)
             for filename, text in dmn:
-                parser.add_dmn_str(text.encode("utf-8"), filename)
+                parser.add_dmn_xml(parse_xml(text), filename)
             self.spec = parser.get_spec(process_id)
             self.subprocesses = parser.get_subprocess_specs(process_id)
         except ValidationException as exc:
@@ -211,7 +246,7 @@ def check_model(process_id: str, filename: str, text: str, dmn: list[tuple[str, 
         where = f" ở phần tử “{exc.element_id}”" if exc.element_id else ""
         line = f" (dòng {exc.line})" if exc.line else ""
         detail = str(exc).split("\n")[0][:300]
-        if str(exc).startswith(("Bước ", "Trường ")):  # our own messages are Vietnamese already
+        if str(exc).startswith(("Bước ", "Trường ", "Tệp ")):  # our own messages are Vietnamese already
             return [str(exc)]
         return [f"SpiffWorkflow không đọc được quy trình{where}{line}: {detail}"]
     return []
@@ -242,12 +277,26 @@ def load_spec(process_id: str, cache_key: str, bpmn: list[tuple[str, str]],
         return spec
 
 
+def _refusal(exc: BaseException) -> EngineError:
+    """The EngineError for a failure inside the engine: the sandbox's Vietnamese reason and the element where
+    it happened, when the sandbox refused or stopped the model's code; SpiffWorkflow's message otherwise."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, sandbox.SandboxError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is None:
+        return EngineError(str(exc))
+    spec = getattr(exc, "task_spec", None)
+    name, element = getattr(spec, "bpmn_name", None), getattr(spec, "bpmn_id", None)
+    where = f" Ở phần tử {f'“{name}” ' if name else ''}({element})." if element else ""
+    return EngineError(f"{cause}{where}")
+
+
 def run(wf: BpmnWorkflow) -> None:
     """Advance the engine: gateways, scripts, decisions, until the next user task or timer."""
     try:
         wf.do_engine_steps()
-    except WorkflowException as exc:
-        raise EngineError(str(exc)) from exc
+    except (WorkflowException, sandbox.SandboxError) as exc:
+        raise _refusal(exc) from exc
 
 
 def registry():
@@ -308,6 +357,7 @@ def _step(task) -> Step:
     decisions = tuple(d.strip() for d in props.get("decisions", "submit").split(",") if d.strip())
     agency = _lookup(task.data, props.get("agency_var"))
     assignee = _lookup(task.data, props.get("assignee_var"))
+    agency_id = (task.data.get("agency_ids") or {}).get(agency) if isinstance(agency, str) else None
     return Step(
         task_id=str(task.id),
         step_id=ts.bpmn_id,
@@ -318,6 +368,7 @@ def _step(task) -> Step:
         assignee=assignee if isinstance(assignee, str) and assignee else None,
         decisions=decisions,
         fields=_parse_fields(props),
+        agency_id=agency_id if isinstance(agency_id, int) else None,
     )
 
 
@@ -349,8 +400,8 @@ def complete(wf: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> None:
     task.data.update(copy.deepcopy(data))
     try:
         task.run()
-    except WorkflowException as exc:
-        raise EngineError(str(exc)) from exc
+    except (WorkflowException, sandbox.SandboxError) as exc:
+        raise _refusal(exc) from exc
     run(wf)
 
 
@@ -378,7 +429,10 @@ def waiting_timers(wf: BpmnWorkflow) -> list[WaitingTimer]:
     for task in _timer_tasks(wf, TaskState.WAITING):
         value = task._get_internal_data("event_value")
         if value is None:
-            value = wf.script_engine.evaluate(task, task.task_spec.event_definition.expression)
+            try:
+                value = wf.script_engine.evaluate(task, task.task_spec.event_definition.expression)
+            except (WorkflowException, sandbox.SandboxError) as exc:
+                raise _refusal(exc) from exc
             task._set_internal_data(event_value=value)
         fire_at = datetime.fromisoformat(value)
         props = task.task_spec.extensions.get("properties") or {}
@@ -420,7 +474,8 @@ def set_due_date(wf: BpmnWorkflow, due_date: str | None) -> None:
     for task in wf.get_tasks(state=TaskState.READY | TaskState.WAITING):
         task.data["due_date"] = due_date
     for task in _timer_tasks(wf, TaskState.WAITING):
-        task._set_internal_data(event_value=None)  # evaluated again from the new date
+        task._set_internal_data(event_value=None)
+    waiting_timers(wf)  # evaluated again from the new date now, so that the saved state holds the new moments
 
 
 def decide_route(spec: ProcessSpec, data: dict[str, Any]) -> dict[str, Any]:

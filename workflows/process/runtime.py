@@ -1,23 +1,32 @@
 """Running instances: start one, load one, save one — the one path by which engine state reaches the database.
 
-``save`` writes the state, makes the ``work_item`` rows match the engine's READY user tasks and mirrors
-the waiting timers, then returns what changed (``Saved``). It decides nothing else: the callers in
-``workflows.tasks`` dispatch what follows (notifications, closing the task, a decided extension, an accepted
-indicator value) from that result.
+``save`` writes the state and the moment its next timer fires, makes the ``work_item`` rows match the engine's
+READY user tasks, records the timers that fired, and returns what changed (``Saved``). It decides nothing else:
+the callers in ``workflows.tasks`` dispatch what follows (notifications, closing the task, a decided extension,
+an accepted indicator value) from that result. It writes through the session without flushing: the whole
+action is flushed once, at its commit.
+
+A workflow saved by a committed transaction stays restored in this process, keyed by its instance and the
+version the save gave the row (``_Cache``): the next action on the same instance here skips the restore. A row
+saved meanwhile by another process has another version, so a stale workflow is never used; a workflow is
+taken out of the cache while an action uses it, so two actions never share one.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, inspect, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from models import Agency, ProcessInstance, ProcessModel, Task, User, WorkItem, db
 from workflows import clock
-from workflows.errors import Invalid
-from workflows.process import catalog, engine, timers
+from workflows.errors import N_, Invalid
+from workflows.process import catalog, engine, engine_loops, timers
 
 
 @dataclass
@@ -40,14 +49,19 @@ class Instance:
         return engine.step(self.workflow, engine_task_id)
 
     def complete(self, engine_task_id: str, data: dict[str, Any]) -> None:
-        """Run one READY user task with (deep-copied) data and advance the engine; EngineError if refused."""
+        """Run one READY user task with (deep-copied) data and advance the engine; EngineError if refused.
+        A step the file came back to continues from its first pass (``engine_loops``): the state stays small."""
         engine.complete(self.workflow, engine_task_id, data)
+        engine_loops.fold_passes(self.workflow)
 
     def fire_timers(self, now: datetime) -> list[engine.WaitingTimer]:
         """Fire the timers due at ``now`` (aware) and advance the engine; the timers fired."""
         fired = engine.fire_timers(self.workflow, now)
         self.fired += fired
         return fired
+
+    def waiting_timers(self) -> list[engine.WaitingTimer]:
+        return engine.waiting_timers(self.workflow)
 
     def set_due_date(self, due: date | None) -> None:
         engine.set_due_date(self.workflow, due.isoformat() if due else None)
@@ -69,20 +83,47 @@ class Saved:
     completed: bool = False  # the instance finished with this save
 
 
+# The process data that name agencies (BPMN steps read them through their ``agency_var``).
+AGENCY_KEYS = ("lead_agency", "coordinating_agency", "appraising_agency", "competent_authority",
+               "assigning_authority")
+UNKNOWN_AGENCY = N_("Quy trình cần đơn vị “%(agency)s” nhưng đơn vị này chưa có trong danh mục. "
+                    "Vui lòng bổ sung đơn vị.")
+
+
+def agency_names(data: dict[str, Any]) -> list[str]:
+    """Every agency the process data names, in order, once."""
+    names = [data.get(k) for k in AGENCY_KEYS] + [c.get("agency") for c in data.get("collaborators") or ()]
+    return list(dict.fromkeys(n for n in names if isinstance(n, str) and n.strip()))
+
+
 def start(task: Task, model: ProcessModel, data: dict[str, Any], kind: str = "main") -> Instance:
-    """A new instance of ``model`` for ``task`` with ``data``, run to its first user task; flushed, not saved."""
-    workflow = catalog.spec_for(model).start(data)
+    """A new instance of ``model`` for ``task`` with ``data``, run to its first user task (not saved yet).
+
+    Every agency the data names is resolved now — Invalid if one is not in the registry, rather than a file
+    stopped later at the step that needs it — and the process carries their ids (``agency_ids``)."""
+    names = agency_names(data)
+    ids = dict(db.session.execute(select(Agency.name, Agency.id).where(Agency.name.in_(names))).all())
+    missing = [n for n in names if n not in ids]
+    if missing:
+        raise Invalid(UNKNOWN_AGENCY, agency=missing[0])
+    try:
+        workflow = catalog.spec_for(model).start({**data, "agency_ids": ids})
+    except engine.EngineError as exc:  # the model's code refused (its sandbox, a failing condition)
+        raise Invalid("Quy trình không khởi động được: %(reason)s", reason=str(exc)) from exc
     now = clock.now()
-    row = ProcessInstance(task=task, process_model=model, kind=kind, state=engine.serialize(workflow),
+    row = ProcessInstance(task=task, process_model=model, kind=kind, state="", status="running",
                           serializer_version=engine.SERIALIZER_VERSION, created_at=now, updated_at=now)
     db.session.add(row)
-    db.session.flush()
+    db.session.flush()  # (its id: the work items refer to it)
     return Instance(row, workflow)
 
 
 def load(row: ProcessInstance) -> Instance:
     """The instance of a row (the caller holds its lock), on the process version it runs on."""
-    return Instance(row, engine.restore(row.state, catalog.spec_for(row.process_model)))
+    workflow = _cache.take(row.id, row.version)
+    if workflow is None:
+        workflow = engine.restore(row.state, catalog.spec_for(row.process_model))
+    return Instance(row, workflow)
 
 
 def open_items_of_task(task_id: int) -> list[WorkItem]:
@@ -92,26 +133,29 @@ def open_items_of_task(task_id: int) -> list[WorkItem]:
 
 def save(instance: Instance, task: Task, *, back_to_holders: bool = False,
          open_items: list[WorkItem] | None = None) -> Saved:
-    """Save the engine state, make the open work items match the READY user tasks, mirror the timers.
+    """Save the engine state, make the open work items match the READY user tasks, note the next timer.
 
     ``open_items`` are the task's open items as read under the instance lock, when the caller already has
     them. With ``back_to_holders`` (a return), an item goes to whoever did that step last, not the queue.
     """
     row, now = instance.row, clock.now()
     saved = Saved(completed=instance.is_completed())
-    with db.session.no_autoflush:  # one flush below instead of one before every query
+    with db.session.no_autoflush:  # the action is flushed once, at its commit
+        # the timers' moments are evaluated before the state is serialized, so that the state holds them
+        row.next_timer_at = None if saved.completed else timers.next_moment(instance.waiting_timers())
         row.state = engine.serialize(instance.workflow)
         row.serializer_version = engine.SERIALIZER_VERSION
         row.updated_at = now
         if saved.completed:
             row.status = "completed"
+        timers.record_fired(row, task, instance.fired)
         steps = instance.ready_steps()
         # (the item just completed is still "open" in the database until the flush)
         task_items = [i for i in (open_items if open_items is not None else open_items_of_task(task.id))
                       if i.status == "open"]
         existing = {i.engine_task_id: i for i in task_items if i.instance_id == row.id}
         new_steps = [s for s in steps if s.task_id not in existing]
-        agencies = _agencies({s.agency for s in new_steps if s.agency})
+        agencies = _agencies(new_steps)
         for step in new_steps:
             item = _new_item(row, task, step, agencies, back_to_holders, now)
             db.session.add(item)
@@ -121,16 +165,28 @@ def save(instance: Instance, task: Task, *, back_to_holders: bool = False,
         if engine_id not in ready:
             item.status, item.completed_at = "cancelled", now
             saved.cancelled.append(item)
-    db.session.flush()  # the instance's version check runs here, before any other write
-    timers.sync(row, instance.workflow, task, {t.task_id for t in instance.fired})
     saved.open = [i for i in task_items if i.status == "open"] + saved.created
+    if not saved.completed:
+        _cache.keep_after_commit(row, instance.workflow)
     return saved
 
 
-def _agencies(names: set[str]) -> dict[str, Agency]:
-    if not names:
+def _agencies(steps: list[engine.Step]) -> dict[str, Agency]:
+    """The agencies the steps name, by the name the step gives, each with its people (whom an assignment
+    names, who is told of a new item), in one query: by the ids the process data carries (resolved when the
+    task was created, so a renamed agency is still found), else by name (instances started before those ids)."""
+    ids = {s.agency_id for s in steps if s.agency_id}
+    names = {s.agency for s in steps if s.agency}
+    if not ids and not names:
         return {}
-    return {a.name: a for a in db.session.scalars(select(Agency).where(Agency.name.in_(names)))}
+    query = (select(Agency).where(or_(Agency.id.in_(ids), Agency.name.in_(names)))
+             .options(joinedload(Agency.people).lazyload(User.agency)))
+    rows = db.session.scalars(query).unique()
+    by_id, by_name = {}, {}
+    for agency in rows:
+        by_id[agency.id], by_name[agency.name] = agency, agency
+    return {s.agency: by_id.get(s.agency_id) or by_name.get(s.agency) for s in steps
+            if s.agency and (by_id.get(s.agency_id) or by_name.get(s.agency))}
 
 
 def _new_item(row: ProcessInstance, task: Task, step: engine.Step, agencies: dict[str, Agency],
@@ -142,11 +198,10 @@ def _new_item(row: ProcessInstance, task: Task, step: engine.Step, agencies: dic
                       step=step.step_name, agency=step.agency or "(chưa xác định)")
     assignee = None
     if step.assignee:
-        assignee = db.session.scalar(select(User).where(
-            User.username == step.assignee, User.agency_id == agency.id, User.active.is_(True)))
+        assignee = next((u for u in agency.people if u.username == step.assignee and u.active), None)
     elif back_to_holders:  # a file sent back goes to whoever did that step, not the queue
         assignee = _previous_holder(row.id, step.step_id, agency.id)
-    return WorkItem(instance_id=row.id, task_id=task.id, engine_task_id=step.task_id,
+    return WorkItem(instance_id=row.id, task_id=task.id, task=task, engine_task_id=step.task_id,
                     step_id=step.step_id, step_name=step.step_name, lane=step.lane,
                     agency_id=agency.id, agency=agency, role=step.role, status="open",
                     decisions=list(step.decisions), fields=[asdict(f) for f in step.fields],
@@ -167,3 +222,71 @@ def due_at(task: Task) -> datetime | None:
     if task.due_date is None:
         return None
     return datetime.combine(task.due_date, datetime.min.time())
+
+
+# ---------------------------------------------------------------- the restored workflows of this process
+
+class _Cache:
+    """Workflows saved by committed transactions, by (instance id, row version); least recently used out."""
+
+    SIZE = 64
+    PENDING = "runtime.pending"  # Session.info key: workflows saved by the session's current transaction
+
+    def __init__(self) -> None:
+        self._workflows: OrderedDict[tuple[int, int], engine.Workflow] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, instance_id: int, version: int) -> engine.Workflow | None:
+        with self._lock:
+            return self._workflows.pop((instance_id, version), None)
+
+    def keep_after_commit(self, row: ProcessInstance, workflow: engine.Workflow) -> None:
+        db.session.info.setdefault(self.PENDING, {})[row.id] = [row, workflow, None]
+
+    def flushed(self, session: Session, _context) -> None:
+        for entry in session.info.get(self.PENDING, {}).values():
+            entry[2] = inspect(entry[0]).dict.get("version")  # the version this transaction's save gave the row
+
+    def committed(self, session: Session) -> None:
+        pending = session.info.pop(self.PENDING, {})
+        with self._lock:
+            for instance_id, (_row, workflow, version) in pending.items():
+                if version is not None:
+                    self._workflows[(instance_id, version)] = workflow
+            while len(self._workflows) > self.SIZE:
+                self._workflows.popitem(last=False)
+
+    def rolled_back(self, session: Session, _previous=None) -> None:
+        session.info.pop(self.PENDING, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._workflows.clear()
+
+
+_cache = _Cache()
+
+
+def _flushed(session: Session, context) -> None:
+    _cache.flushed(session, context)
+
+
+def _committed(session: Session) -> None:
+    _cache.committed(session)
+
+
+def _rolled_back(session: Session, previous) -> None:
+    _cache.rolled_back(session, previous)
+
+
+def listen() -> None:
+    """Keep the workflows committed transactions saved (once per process, from ``create_app``)."""
+    for name, handler in (("after_flush_postexec", _flushed), ("after_commit", _committed),
+                          ("after_soft_rollback", _rolled_back)):
+        if not event.contains(Session, name, handler):
+            event.listen(Session, name, handler)
+
+
+def forget_restored() -> None:
+    """Drop every kept workflow (benchmarks that time a cold restore; tests)."""
+    _cache.clear()

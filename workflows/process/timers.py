@@ -8,16 +8,14 @@ change the rules. Working days come from the holiday calendar, "now" from ``work
 A moment already past when a step is entered (a step reached late, or re-entered after a return)
 is moved to the next working morning, so a return never triggers an instant escalation.
 
-The ``timer`` table mirrors the waiting timers after every engine save, so that the worker
-(``workflows.tasks.reminders``) finds the due ones with an indexed query. The engine state stays the
-source of truth: a fired timer is COMPLETED in it.
+Every save writes the moment the instance's first waiting timer fires (``process_instance.next_timer_at``),
+so that the worker (``workflows.tasks.reminders``) finds the due instances with an indexed query; the
+``timer`` table keeps the timers that fired. The engine state stays the source of truth.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-
-from sqlalchemy import insert, select, update
 
 from models import ProcessInstance, Task, Timer, db
 from workflows import clock, holidays
@@ -68,27 +66,16 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def sync(instance: ProcessInstance, wf: engine.Workflow, task: Task, fired: set[str] = frozenset()) -> None:
-    """Mirror the instance's waiting timers into the timer table (plain statements: this runs on
-    every step); the ones of ``fired`` (engine task ids) are marked fired, the other vanished ones cancelled."""
-    waiting = {t.task_id: t for t in engine.waiting_timers(wf) if t.fire_at < NEVER}
-    table = Timer.__table__
-    is_open = (table.c.instance_id == instance.id, table.c.fired_at.is_(None), table.c.cancelled_at.is_(None))
-    existing = dict(db.session.execute(select(table.c.engine_task_id, table.c.fire_at).where(*is_open)).all())
-    gone = [engine_id for engine_id in existing if engine_id not in waiting]
-    for column, ids in (("fired_at", [i for i in gone if i in fired]),
-                        ("cancelled_at", [i for i in gone if i not in fired])):
-        if ids:  # fired in this save, or the step was completed
-            db.session.execute(update(table).where(*is_open, table.c.engine_task_id.in_(ids))
-                               .values({column: clock.now()}))
-    for engine_id, timer in waiting.items():
-        fire_at = _naive_utc(timer.fire_at)
-        if engine_id in existing and existing[engine_id] != fire_at:  # a new due date moved it
-            db.session.execute(update(table).where(*is_open, table.c.engine_task_id == engine_id)
-                               .values(fire_at=fire_at))
-    new = [{"instance_id": instance.id, "task_id": task.id, "engine_task_id": engine_id,
-            "step_name": timer.step_name, "action": timer.action, "notify": timer.notify,
-            "fire_at": _naive_utc(timer.fire_at)}
-           for engine_id, timer in waiting.items() if engine_id not in existing]
-    if new:
-        db.session.execute(insert(table), new)
+def next_moment(waiting: list[engine.WaitingTimer]) -> datetime | None:
+    """When the first of the waiting timers fires (naive UTC, as stored), or None when none ever will."""
+    moments = [t.fire_at for t in waiting if t.fire_at < NEVER]
+    return _naive_utc(min(moments)) if moments else None
+
+
+def record_fired(instance: ProcessInstance, task: Task, fired: list[engine.WaitingTimer]) -> None:
+    """Keep the record of the timers that fired. They go out with the action's flush, after the instance's
+    versioned UPDATE: a worker that lost the race to another one fails on the version, not on these rows."""
+    now = clock.now()
+    db.session.add_all(Timer(instance=instance, task_id=task.id, engine_task_id=t.task_id,
+                             step_name=t.step_name, action=t.action, notify=t.notify,
+                             fire_at=_naive_utc(t.fire_at), fired_at=now) for t in fired)

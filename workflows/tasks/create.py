@@ -39,9 +39,9 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
     if not actor.has_role("coordinator"):
         raise NotAllowed("Chỉ Tổ giúp việc được giao nhiệm vụ.")
     title = (title or "").strip()
-    lead, collaborators = _check(title, lead_agency, output_type, collaborating_agencies,
-                                 due_date is None and not (deadline_text or "").strip()
-                                 and recurrence is None and done_on is None)
+    lead, collaborators, route = _check(title, lead_agency, output_type, collaborating_agencies,
+                                        due_date is None and not (deadline_text or "").strip()
+                                        and recurrence is None and done_on is None, done_on is None)
     now = clock.now()
     task = Task(title=title, lead_agency=lead, collaborating_agencies=collaborators,
                 output_type=output_type, expected_output=(expected_output or "").strip() or None,
@@ -56,7 +56,6 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
         task.completed_at = now
         audit.record("create", actor, task, to_step="Hoàn thành", comment="Đã hoàn thành khi ban hành văn bản.")
         return task
-    route = catalog.route(output_type)
     start_process(actor, task, route["process"], {
         "collaborators": [{"agency": a.name} for a in collaborators],
         "needs_appraisal": bool(route.get("needs_appraisal")),
@@ -66,13 +65,23 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
     return task
 
 
-def _check(title: str, lead_agency: str, output_type: str, collaborating_agencies, no_deadline: bool):
-    """The lead agency and the collaborators (without the lead), or Invalid with every problem found."""
+def _check(title: str, lead_agency: str, output_type: str, collaborating_agencies, no_deadline: bool,
+           runs: bool):
+    """The lead agency, the collaborators (without the lead) and the route of the output type (when the task
+    ``runs`` a process), or Invalid with every problem found — among them an agency the route names that is not
+    in the registry, which would otherwise stop the file at the step that needs it."""
     errors = {}
+    route = None
     if not title:
         errors["title"] = N_("Vui lòng nhập tên nhiệm vụ.")
     if output_type not in OUTPUT_TYPES:
         errors["output_type"] = N_("Loại sản phẩm không hợp lệ.")
+    elif runs:
+        route = catalog.route(output_type)
+        missing = [n for n in [*catalog.parties(route), settings.get("COORDINATING_AGENCY")]
+                   if reads.agency_by_name(n) is None]
+        if missing:
+            errors["output_type"] = Message(runtime.UNKNOWN_AGENCY, agency=missing[0])
     lead = reads.agency_by_name(lead_agency)
     if lead is None:
         errors["lead_agency"] = N_("Không tìm thấy đơn vị chủ trì trong danh mục.")
@@ -87,7 +96,7 @@ def _check(title: str, lead_agency: str, output_type: str, collaborating_agencie
         errors["due_date"] = DUE_REQUIRED
     if errors:
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", errors)
-    return lead, collaborators
+    return lead, collaborators, route
 
 
 def start_process(actor: User, task: Task, process_id: str, data: dict[str, Any] | None = None) -> ProcessInstance:

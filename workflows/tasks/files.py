@@ -1,8 +1,16 @@
-"""Uploaded files: checked by type and size, stored outside the web root under random names."""
+"""Uploaded files: checked by type and size, stored outside the web root under random names.
+
+A file is written under a temporary name inside the upload folder, registered with the session before its
+first byte, and renamed to its stored name as the action commits; a rolled-back action (any error, a full
+disk among them) removes whatever was written. So the folder never holds a file the database does not know.
+"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import re
 import secrets
 from pathlib import Path
 from typing import Protocol
@@ -12,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from models import Attachment, Task, User, db
 from workflows import clock, settings
-from workflows.errors import Invalid
+from workflows.errors import N_, DomainError, Invalid, NotFound
 
 ALLOWED = {
     "pdf": (b"%PDF",),
@@ -23,6 +31,19 @@ ALLOWED = {
     "txt": (),
 }
 ALLOWED_TEXT = ", ".join(sorted(ALLOWED))
+STORED_NAME = re.compile(r"[0-9a-f]{32}")  # secrets.token_hex(16): the only names served (workflows/ops/backup.py)
+PARTIAL = ".part"  # a file being written: never served, never backed up
+NO_SPACE_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+NO_SPACE = N_("Máy chủ đã hết chỗ lưu trữ nên chưa lưu được tệp “%(name)s”. Thao tác chưa được ghi nhận; "
+              "vui lòng báo quản trị viên và gửi lại sau.")
+NOT_FOUND = N_("Không tìm thấy tệp.")
+
+
+class NoSpace(DomainError):
+    """The disk is full. 507 Insufficient Storage (RFC 4918), not a 4xx: the request was right and the same one
+    will succeed once there is room; not a 500 either, because nothing is broken and nothing was recorded."""
+
+    status = 507
 
 
 class Upload(Protocol):
@@ -63,11 +84,18 @@ def check(upload: Upload, label: str) -> tuple[str, bytes]:
 def store(task: Task, field: str, name: str, content: bytes, user: User,
           work_item_id: int | None = None, step_name: str | None = None,
           label: str | None = None) -> Attachment:
-    """Write the file and its Attachment row (a new version of ``field``). Flushes only."""
+    """Write the file and its Attachment row (a new version of ``field``). Flushes only; the file takes its
+    stored name when the session commits. NoSpace when the disk is full."""
     stored = secrets.token_hex(16)
-    path = _folder() / stored
-    path.write_bytes(content)
-    db.session.info.setdefault("new_files", []).append(path)
+    final = _folder() / stored
+    partial = final.with_name(stored + PARTIAL)
+    db.session.info.setdefault("new_files", []).append((partial, final))  # before a byte: nothing may stay behind
+    try:
+        _write(partial, content)
+    except OSError as exc:
+        if exc.errno in NO_SPACE_ERRNOS:
+            raise NoSpace(NO_SPACE, name=name) from exc
+        raise
     version = (db.session.scalar(select(func.max(Attachment.version)).where(
         Attachment.task_id == task.id, Attachment.field == field)) or 0) + 1
     attachment = Attachment(
@@ -79,15 +107,44 @@ def store(task: Task, field: str, name: str, content: bytes, user: User,
     return attachment
 
 
+def _write(path: Path, content: bytes) -> None:
+    """Write ``content`` to a new file and onto the disk: a full disk shows here, not after the commit."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask decides, as before
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def path_of(attachment: Attachment) -> Path:
-    return _folder() / attachment.stored_name
+    """The attachment's file. Only a name this product gives, directly in the upload folder, is ever served: a row
+    restored from a tampered backup may name ``/etc/passwd`` or ``../x``."""
+    folder = _folder()
+    path = folder / (attachment.stored_name or "")
+    if not (STORED_NAME.fullmatch(attachment.stored_name or "") and path.is_file()
+            and path.resolve().parent == folder.resolve()):
+        raise NotFound(NOT_FOUND)
+    return path
+
+
+@event.listens_for(Session, "before_commit")
+def _put_new_files_in_place(session: Session) -> None:
+    # Renamed just before the rows naming them are committed; should the commit fail, the rollback below
+    # removes them under either name.
+    for partial, final in session.info.get("new_files", []):
+        if partial.exists():
+            partial.replace(final)
 
 
 @event.listens_for(Session, "after_rollback")
 def _remove_files_of_rolled_back_work(session: Session) -> None:
-    # A step that failed after its upload was written leaves no orphan file behind.
-    for path in session.info.pop("new_files", []):
-        path.unlink(missing_ok=True)
+    # A step that failed after its upload was written, or while it was written, leaves no file behind.
+    for partial, final in session.info.pop("new_files", []):
+        partial.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
 
 
 @event.listens_for(Session, "after_commit")

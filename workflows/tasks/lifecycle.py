@@ -29,7 +29,9 @@ class Return:
 
 
 def after_save(instance: Instance, task: Task, saved: Saved, returned: Return | None = None) -> None:
-    """Notify, finish and refresh the task after ``runtime.save`` (same transaction)."""
+    """Refresh the task, notify and finish after ``runtime.save`` (same transaction). The task's columns are set
+    first, so that they go out in the one UPDATE of the task the action's flush writes."""
+    refresh(task, saved.open)
     if returned is not None:
         events.item_returned(saved.created, returned.step_name, returned.reason, returned.actor)
     else:
@@ -37,7 +39,6 @@ def after_save(instance: Instance, task: Task, saved: Saved, returned: Return | 
             events.work_item_created(item)
     if saved.completed:
         FINISHED[instance.kind](instance, task)
-    refresh(task, saved.open)
 
 
 def refresh(task: Task, open_items: list[WorkItem]) -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from models import ProcessInstance, Timer, db
+from models import ProcessInstance, db
 from workflows import audit, clock
 from workflows.notify import events
 from workflows.process import engine, runtime
@@ -73,21 +73,21 @@ def run_due(now: datetime | None = None, limit: int | None = None) -> dict[str, 
     while limit is None or counts["instances"] + counts["skipped"] < limit:
         try:
             with transaction():
-                due = select(Timer.instance_id).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
-                                                      Timer.fire_at <= now)
+                due = select(ProcessInstance).where(ProcessInstance.status == "running",
+                                                    ProcessInstance.next_timer_at <= now)
                 if seen:
-                    due = due.where(Timer.instance_id.not_in(seen))
+                    due = due.where(ProcessInstance.id.not_in(seen))
                 instance = db.session.scalar(
-                    select(ProcessInstance).where(ProcessInstance.id.in_(due), ProcessInstance.status == "running")
-                    .order_by(ProcessInstance.id).limit(1).with_for_update(skip_locked=True, of=ProcessInstance))
+                    due.order_by(ProcessInstance.next_timer_at, ProcessInstance.id).limit(1)
+                    .with_for_update(skip_locked=True, of=ProcessInstance)
+                    .execution_options(populate_existing=True))
                 if instance is None:
                     break
                 seen.add(instance.id)
-                # Read again under the lock: another worker may have fired them just before
-                # (the subquery above saw the snapshot taken when the statement started).
-                still_due = db.session.scalar(select(Timer.id).where(
-                    Timer.instance_id == instance.id, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
-                    Timer.fire_at <= now).limit(1))
+                # as locked now: another worker may have fired them just before (on PostgreSQL the row was
+                # re-read when the lock was taken)
+                still_due = instance.status == "running" and instance.next_timer_at is not None \
+                    and instance.next_timer_at <= now
                 fired = fire_timers(instance, now) if still_due else None
         except RACES as exc:
             if not lost_race(exc):

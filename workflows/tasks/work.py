@@ -244,19 +244,25 @@ def _locked_item_and_open_items(work_item_id: int) -> tuple[ProcessInstance, lis
     """Lock the item's process instance, then read, as they are now, the item and the open items
     of its task (the ones a completion may cancel or keep), in one query.
 
-    On PostgreSQL a concurrent completion waits on the row lock and then sees the item done; on
-    SQLite the version column of the instance catches the race at write time.
+    On PostgreSQL a concurrent completion waits on the row lock and then sees the item done: the items are
+    read by a second statement, after the lock is held (a statement that waited on a lock sees the locked row
+    as it is now, but the other rows as they were when it started). SQLite takes no row locks — the version
+    column of the instance catches the race when the action is written — so one statement reads both.
     """
-    row = db.session.scalar(
-        select(ProcessInstance)
-        .where(ProcessInstance.id == select(WorkItem.instance_id).where(WorkItem.id == work_item_id).scalar_subquery())
-        .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+    instance_id = select(WorkItem.instance_id).where(WorkItem.id == work_item_id).scalar_subquery()
+    task_id = select(WorkItem.task_id).where(WorkItem.id == work_item_id).scalar_subquery()
+    items_query = (select(WorkItem).where(or_(WorkItem.id == work_item_id,
+                                              and_(WorkItem.task_id == task_id, WorkItem.status == "open")))
+                   .options(joinedload(WorkItem.task)).order_by(WorkItem.id).execution_options(populate_existing=True))
+    if db.session.get_bind().dialect.name == "postgresql":
+        row = db.session.scalar(select(ProcessInstance).where(ProcessInstance.id == instance_id)
+                                .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+        items = list(db.session.scalars(items_query).unique()) if row is not None else []
+    else:
+        pairs = db.session.execute(
+            items_query.add_columns(ProcessInstance).join(ProcessInstance, ProcessInstance.id == instance_id)).unique()
+        rows = pairs.all()
+        items, row = [i for i, _ in rows], rows[0][1] if rows else None
     if row is None:
         raise NotFound("Không tìm thấy việc cần xử lý.")
-    task_id = select(WorkItem.task_id).where(WorkItem.id == work_item_id).scalar_subquery()
-    items = list(db.session.scalars(
-        select(WorkItem).where(or_(WorkItem.id == work_item_id,
-                                   and_(WorkItem.task_id == task_id, WorkItem.status == "open")))
-        .options(joinedload(WorkItem.task)).order_by(WorkItem.id)
-        .execution_options(populate_existing=True)).unique())
     return row, items
