@@ -274,7 +274,7 @@ def run(label: str, url: str, n_tasks: int, rows: int) -> None:
               f"(engine {statistics.median(cold['engine']):.2f} ms)")
         for returns in (0, 5, 20):
             print(f"complete after {returns} returns{' ' * (2 - len(str(returns)))}       : median "
-                  f"{statistics.median(after_returns(users, meter, returns, max(5, n_tasks // 20))):.1f} ms")
+                  f"{statistics.median(after_returns(users, meter, returns, max(10, n_tasks // 5))):.1f} ms")
         bare = bare_sql(2000, state)
         print(f"same writes as bare SQL         : {fmt(bare)}")
         print(f"ratio use case / bare SQL       : median {statistics.median(timings) / statistics.median(bare):.1f}x")
