@@ -5,12 +5,21 @@ from models.notifications import Delegation, Notification, OutboxMail, Timer
 from models.people import OVERSIGHT_ROLES, ROLE_LABELS, ROLES, Agency, ApiToken, User
 from models.process import ProcessInstance, ProcessModel, WorkItem
 from models.records import Attachment, AuditEvent
-from models.registers import AgencyReview, DeadlineAdjustment, Holiday, ImportBatch, Indicator, IndicatorValue
+from models.registers import (
+    AgencyAlias,
+    AgencyReview,
+    DeadlineAdjustment,
+    Holiday,
+    ImportBatch,
+    Indicator,
+    IndicatorValue,
+)
 from models.tasks import OUTPUT_TYPES, Directive, Task, task_collaborators
 
 __all__ = [
     "OUTPUT_TYPES", "OVERSIGHT_ROLES", "ROLES", "ROLE_LABELS",
-    "Agency", "AgencyReview", "ApiToken", "Attachment", "AuditEvent", "DeadlineAdjustment", "Delegation", "Directive",
+    "Agency", "AgencyAlias", "AgencyReview", "ApiToken", "Attachment", "AuditEvent", "DeadlineAdjustment",
+    "Delegation", "Directive",
     "Holiday", "ImportBatch", "Indicator", "IndicatorValue", "Notification", "OutboxMail", "ProcessInstance",
     "ProcessModel", "Task",
     "Timer", "User", "WorkItem",

@@ -76,6 +76,25 @@ class AgencyReview(db.Model):
     agency: Mapped[Agency | None] = relationship()
 
 
+class AgencyAlias(db.Model):
+    """Another name of an agency, settled by a person on an import's review list: who made it, when and from
+    which document. The registry's own aliases (``Agency.aliases``) come with the registry; these are the ones
+    an administrator may list and remove (removing one changes no task already imported)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(db.ForeignKey("agency.id"), index=True)
+    text: Mapped[str] = mapped_column(db.String(500))  # as written in the document
+    normalized: Mapped[str] = mapped_column(db.String(500), unique=True)  # text.fold_words: one agency per name
+    created_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    batch_id: Mapped[int | None] = mapped_column(db.ForeignKey("import_batch.id"))
+    document: Mapped[str | None] = mapped_column(db.String(255))  # the document's number or file name then
+
+    agency: Mapped[Agency] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    batch: Mapped[ImportBatch | None] = relationship()
+
+
 class Indicator(db.Model):
     """A target of an action plan (Phụ lục I "Danh mục các chỉ tiêu")."""
 

@@ -63,6 +63,12 @@ class Task(db.Model):
     nominal_due: Mapped[date | None] = mapped_column()
     due_date: Mapped[date | None] = mapped_column(index=True)  # effective due date
     recurrence: Mapped[str | None] = mapped_column(db.String(20))
+    # The recurrence's rule as the document states it: its own day of the month ("trước ngày 10 hằng tháng";
+    # of the quarter's last month for a quarter), its weekday (1 = Monday … 7 = Sunday) and its start ("Từ Quý
+    # III/2026"); periodic reports follow them.
+    recurrence_day: Mapped[int | None] = mapped_column()
+    recurrence_weekday: Mapped[int | None] = mapped_column()
+    recurrence_starts: Mapped[date | None] = mapped_column()
     milestones: Mapped[list] = mapped_column(db.JSON, default=list)
     done_at_issue: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str | None] = mapped_column(db.Text)
@@ -80,6 +86,9 @@ class Task(db.Model):
     # The short texts people recorded at the steps (the number of the approved decision, of the report
     # sent), " | "-separated: someone looking for "Nghị quyết 15/2026/NQ-HĐND" finds the task by it.
     recorded_refs: Mapped[str | None] = mapped_column(db.Text)
+    # The central bodies (ministries, central offices) that lead the task nationally, as the document names them:
+    # context shown beside the province's own lead, never an agency of the registry.
+    central_agencies: Mapped[list] = mapped_column(db.JSON, default=list)
     # Code, title, section, agencies, directive number and recorded_refs folded (no accents, lower case)
     # for search; kept up to date by workflows.tasks.search on every flush.
     search_text: Mapped[str | None] = mapped_column(db.Text)

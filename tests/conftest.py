@@ -15,8 +15,9 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from app import create_app
+from demo.data import AGENCIES as FIXTURE_AGENCIES
 from models import ProcessInstance, Task, User, WorkItem, db
-from workflows import clock
+from workflows import clock, holidays
 from workflows.accounts import people
 from workflows.process import catalog, runtime
 from workflows.tasks import create, work
@@ -129,6 +130,16 @@ def world(app):
     for username, (agency, roles) in USERS.items():
         users[username] = people.create_user(username, PASSWORD, agency, roles, full_name=f"Ông/Bà {username}")
     return users
+
+
+@pytest.fixture
+def province(app):
+    """The registry of real agencies named in the fixtures (with their aliases) and a coordinator: for imports."""
+    holidays.ensure_defaults()
+    for a in FIXTURE_AGENCIES:
+        people.create_agency(a["name"], short_name=a["short_name"], kind=a["kind"], aliases=a["aliases"])
+    return {"coord": people.create_user("coord", "mat-khau-1", "Sở Khoa học và Công nghệ", ["coordinator"],
+                                        "Điều phối viên")}
 
 
 @pytest.fixture

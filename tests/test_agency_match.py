@@ -9,8 +9,9 @@ import pytest
 
 from demo.data import AGENCIES
 from tests.conftest import FIXTURES
-from workflows.importing.agency_match import AgencyMatcher
+from workflows.importing.agency_match import AgencyMatcher, level_conflict
 from workflows.importing.agency_names import (
+    CENTRAL,
     COLLECTIVE_PATTERNS,
     GROUP_ALL_LEVELS,
     GROUP_BUSINESSES,
@@ -18,9 +19,14 @@ from workflows.importing.agency_names import (
     GROUP_FRONT,
     GROUP_PARTY_BOARDS,
     GROUP_PARTY_UNITS,
+    GROUP_PROVINCES,
     GROUP_PROVINCIAL,
     GROUP_RELATED,
+    PROVINCIAL,
     RegistryEntry,
+    defined_names,
+    document_level,
+    group_kind,
     registry_from_rows,
 )
 from workflows.text import fold_words as normalize
@@ -219,7 +225,7 @@ def test_shared_prefix_lists():
 def test_collective_patterns_are_groups_never_agencies():
     for pattern, label in COLLECTIVE_PATTERNS:
         m = MATCHER.match(pattern)
-        assert (m.kind, m.group, m.name) == ("group", label, None), pattern
+        assert (m.kind, m.group, m.name) == (group_kind(label, PROVINCIAL), label, None), pattern
 
 
 def test_a_registry_name_wins_over_a_collective_pattern():
@@ -234,7 +240,7 @@ def test_every_fixture_cell_resolves_is_a_group_or_goes_to_review():
         assert resolution.matches, (name, line, cell)
         for m in resolution.matches:
             resolved = m.kind in ("exact", "alias") or (m.kind == "fuzzy" and m.score >= MATCHER.threshold)
-            grouped = m.kind == "group" and m.group is not None and m.name is None
+            grouped = (m.kind == "group" and m.group is not None or m.kind == "central") and m.name is None
             assert resolved or grouped or m in resolution.review, (name, line, m)
             assert not resolved or m.name in NAMES
         assert set(resolution.agencies) <= NAMES
@@ -288,3 +294,218 @@ def test_empty_cells():
     for cell in ("", "   ", "-", ";"):
         resolution = MATCHER.resolve(cell)
         assert (resolution.matches, resolution.notes, resolution.agencies) == ([], [], [])
+
+
+# ---------------------------------------------------------------- level words, central bodies, equivalences
+
+AGENCY, CENTRAL_BODY, GROUP, REVIEW = "agency", "central", "group", "review"
+ANY = object()  # a hint for review whatever it is (what matters is that nothing is chosen for the person)
+UBND = "UBND tỉnh"
+VP_UBND = "Văn phòng UBND tỉnh"
+BTV = "Ban Thường vụ Tỉnh ủy"
+FRONT = "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh"
+
+# (name as a document writes it, what it is, the registry name / group label / review hint, pre-selected).
+# Written from what each body is (DOMAIN.md "Central and provincial levels", "Agency names as they appear"):
+# a ministry is never the department of the same sector, a Party body never the state body it sits in.
+LEVEL_TABLE = [
+    # ministries and departments
+    ("Bộ Tài chính", CENTRAL_BODY, None, False),
+    ("Sở Tài chính", AGENCY, FINANCE, False),
+    ("Bộ Khoa học và Công nghệ", CENTRAL_BODY, None, False),
+    ("Sở Khoa học và Công nghệ", AGENCY, SCIENCE, False),
+    ("Bộ KH&CN", CENTRAL_BODY, None, False),
+    ("Bộ TT&TT", CENTRAL_BODY, None, False),
+    ("Bộ Thông tin và Truyền thông", CENTRAL_BODY, None, False),
+    ("Bộ Nội vụ", CENTRAL_BODY, None, False),
+    ("Sở Nội vu", AGENCY, HOME, False),
+    ("Bộ Công an", CENTRAL_BODY, None, False),
+    ("Công an tỉnh", AGENCY, POLICE, False),
+    ("Bộ Y tế", CENTRAL_BODY, None, False),
+    ("Sở Y te", AGENCY, "Sở Y tế", False),
+    ("Bộ Giáo dục và Đào tạo", CENTRAL_BODY, None, False),
+    ("Bộ GD&ĐT", CENTRAL_BODY, None, False),
+    ("Sở GD&ĐT", AGENCY, "Sở Giáo dục và Đào tạo", False),
+    ("Bộ Nông nghiệp và Môi trường", CENTRAL_BODY, None, False),
+    ("Bộ Văn hóa, Thể thao và Du lịch", CENTRAL_BODY, None, False),
+    ("Bộ Quốc phòng", CENTRAL_BODY, None, False),
+    ("Bộ Chỉ huy Quân sự tỉnh", AGENCY, "Bộ Chỉ huy Quân sự tỉnh", False),  # the province's, not a ministry
+    ("Bộ Chỉ huy Bộ đội Biên phòng tỉnh", AGENCY, "Bộ Chỉ huy Bộ đội Biên phòng tỉnh", False),
+    ("Bộ Chính trị", CENTRAL_BODY, None, False),
+    ("Sở Kế hoạch và Đầu tư", REVIEW, ANY, False),  # merged into Sở Tài chính: a person says so
+    ("Sở Thông tin và Truyền thông", REVIEW, ANY, False),  # merged into Sở Khoa học và Công nghệ
+    # central bodies
+    ("Văn phòng Chính phủ", CENTRAL_BODY, None, False),
+    ("Chính phủ", CENTRAL_BODY, None, False),
+    ("Thủ tướng Chính phủ", CENTRAL_BODY, None, False),
+    ("Quốc hội", CENTRAL_BODY, None, False),
+    ("Ban Tuyên giáo Trung ương", CENTRAL_BODY, None, False),
+    ("Ban Tuyên giáo và Dân vận Trung ương", CENTRAL_BODY, None, False),
+    ("Ban Tổ chức Trung ương", CENTRAL_BODY, None, False),
+    ("Ban Chấp hành Trung ương Đảng", CENTRAL_BODY, None, False),
+    ("Văn phòng Trung ương Đảng", CENTRAL_BODY, None, False),
+    ("Ủy ban Kiểm tra Trung ương", CENTRAL_BODY, None, False),
+    ("Ban Chỉ đạo Trung ương", CENTRAL_BODY, None, False),
+    ("Các bộ, ngành Trung ương", CENTRAL_BODY, None, False),
+    ("Các tỉnh, thành phố", CENTRAL_BODY, None, False),  # other provinces, in a provincial document
+    # Party and state bodies
+    ("UBND tỉnh", AGENCY, UBND, False),
+    ("Đảng ủy UBND tỉnh", REVIEW, ANY, False),
+    ("Ban Thường vụ Đảng ủy UBND tỉnh", REVIEW, ANY, False),
+    ("Ban Thường vụ Tỉnh ủy", AGENCY, BTV, False),
+    ("Tỉnh ủy", REVIEW, ANY, False),  # neither its Standing Board nor the People's Committee
+    ("Văn phòng Tỉnh ủy", AGENCY, PARTY_OFFICE, False),
+    ("Văn phòng Tỉnh uy", AGENCY, PARTY_OFFICE, False),
+    ("Văn phòng UBND tỉnh", AGENCY, VP_UBND, False),
+    ("Văn phòng HĐND tỉnh", REVIEW, VP_UBND, False),
+    ("HĐND tỉnh", REVIEW, ANY, False),
+    ("Hội đồng nhân dân tỉnh", REVIEW, ANY, False),
+    ("Đảng ủy Sở Tài chính", REVIEW, ANY, False),
+    ("Ban Tổ chức Tỉnh ủy", AGENCY, "Ban Tổ chức Tỉnh ủy", False),
+    ("Ủy ban Kiểm tra Tỉnh ủy", AGENCY, "Ủy ban Kiểm tra Tỉnh ủy", False),
+    ("Üy Ban kiểm tra Tỉnh ủy", AGENCY, "Ủy ban Kiểm tra Tỉnh ủy", False),
+    ("Chủ tịch UBND tỉnh", REVIEW, UBND, False),  # a person of the body: a person decides
+    # full and short forms
+    ("Ủy ban nhân dân tỉnh", AGENCY, UBND, False),
+    ("Ủy ban nhân dân tỉnh Thanh Hóa", AGENCY, UBND, False),
+    ("UBND tỉnh Thanh Hóa", AGENCY, UBND, False),
+    ("Văn phòng Ủy ban nhân dân tỉnh", AGENCY, VP_UBND, False),
+    ("VP UBND tỉnh", AGENCY, VP_UBND, False),
+    ("Ủy ban MTTQ tỉnh", AGENCY, FRONT, False),
+    ("Ủy ban Mặt trận Tổ quốc tỉnh", AGENCY, FRONT, False),
+    ("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh Thanh Hóa", AGENCY, FRONT, False),
+    ("BHXH Khu vực VI", AGENCY, "Bảo hiểm xã hội Khu vực VI", False),
+    # OCR and typing errors, truncations
+    ("Công an tinh", AGENCY, POLICE, False),
+    ("CÔNG AN TỈNH", AGENCY, POLICE, False),
+    ("Sở Khoa học và Công ngh", AGENCY, SCIENCE, False),
+    ("Văn UBND tỉnh", AGENCY, VP_UBND, False),
+    ("Sở Tư pháo", REVIEW, "Sở Tư pháp", True),  # same level, one letter off in a short name: offered
+    ("Bảo hiểm xã hội Khu vực VII", REVIEW, "Bảo hiểm xã hội Khu vực VI", False),  # another region
+    ("Sở Tài chính tỉnh Nghệ An", REVIEW, ANY, False),  # another province's department
+    ("UBND tỉnh Nghệ An", REVIEW, ANY, False),
+    ("Công an xã", REVIEW, ANY, False),
+    # collective names, in any order of their words
+    ("Các sở, ban, ngành", GROUP, GROUP_PROVINCIAL, False),
+    ("các ban, sở, ngành", GROUP, GROUP_PROVINCIAL, False),
+    ("Các ngành, sở, ban", GROUP, GROUP_PROVINCIAL, False),
+    ("Sở, ngành, ban", GROUP, GROUP_PROVINCIAL, False),
+    ("UBND các phường, xã", GROUP, GROUP_COMMUNES, False),
+    ("Ủy ban nhân dân các xã, phường", GROUP, GROUP_COMMUNES, False),
+    ("Các tổ chức, cơ quan, đơn vị liên quan", GROUP, GROUP_RELATED, False),
+    ("Các địa phương", GROUP, GROUP_COMMUNES, False),  # the communes, in a provincial document
+]
+
+
+def test_the_level_table_is_large():
+    assert len(LEVEL_TABLE) >= 60
+    assert len({text for text, *_ in LEVEL_TABLE}) == len(LEVEL_TABLE)
+
+
+@pytest.mark.parametrize(("text", "what", "expected", "preselect"), LEVEL_TABLE)
+def test_level_words(text, what, expected, preselect):
+    resolution = MATCHER.resolve(text)
+    [m] = resolution.matches  # every name of the table is one piece
+    if what == AGENCY:
+        assert (m.name, m in resolution.review, resolution.agencies) == (expected, False, [expected])
+    elif what == CENTRAL_BODY:
+        assert (m.kind, m.name, resolution.agencies, resolution.review, resolution.central) == (
+            "central", None, [], [], [text])
+    elif what == GROUP:
+        assert (m.kind, m.group, resolution.agencies) == ("group", expected, [])
+    else:
+        assert (resolution.agencies, resolution.review, m.preselect) == ([], [m], preselect)
+        if expected is not ANY:
+            assert m.name == expected
+
+
+def test_no_confident_wrong_match_in_the_level_table():
+    """Every confident match is the body the table names; whatever is uncertain waits for a person with nothing
+    chosen for them, unless the table says the suggestion is of the same level and very close."""
+    wrong = []
+    for text, what, expected, preselect in LEVEL_TABLE:
+        for matcher in (MATCHER, BARE):
+            for m in matcher.resolve(text).matches:
+                confident = m.kind in ("exact", "alias") or (m.kind == "fuzzy" and m.score >= matcher.threshold)
+                if confident and (what != AGENCY or m.name != expected):
+                    wrong.append((text, m))
+                if m.preselect and not preselect:
+                    wrong.append((text, m))
+    assert wrong == []
+
+
+def test_a_ministry_stays_central_even_after_a_wrong_answer_was_recorded():
+    """An alias recorded before the levels were compared ("Bộ Tài chính" as Sở Tài chính) no longer applies."""
+    wrongly = AgencyMatcher([*(e for e in REGISTRY if e.name != FINANCE), RegistryEntry(FINANCE, ("Bộ Tài chính",))])
+    assert (wrongly.match("Bộ Tài chính").kind, wrongly.resolve("Bộ Tài chính").agencies) == ("central", [])
+
+
+def test_a_central_body_beside_the_provinces_unit():
+    resolution = MATCHER.resolve("Bộ Khoa học và Công nghệ; Sở Khoa học và Công nghệ")
+    assert (resolution.agencies, resolution.central, resolution.review) == ([SCIENCE], ["Bộ Khoa học và Công nghệ"], [])
+    listed = MATCHER.resolve("Các bộ: Tài chính, Nội vụ, Công an; Công an tỉnh")
+    assert (listed.agencies, listed.central) == ([POLICE], ["Bộ Tài chính", "Bộ Nội vụ", "Bộ Công an"])
+    two = MATCHER.resolve("Bộ Công an, Bộ Quốc phòng, Văn phòng Chính phủ")
+    assert two.central == ["Bộ Công an", "Bộ Quốc phòng", "Văn phòng Chính phủ"]
+
+
+def test_a_word_glued_before_a_known_name_makes_another_body():
+    """"Đảng ủy UBND tỉnh" is the Party committee of the People's Committee: never "UBND tỉnh" with a word over."""
+    for cell in ("Đảng ủy UBND tỉnh", "Ban Thường vụ Đảng ủy UBND tỉnh", "Văn phòng Sở Tài chính",
+                 "Sở KHCN&ĐMST tỉnh", "Sở Tài chính tỉnh Nghệ An"):
+        resolution = MATCHER.resolve(cell)
+        assert (resolution.agencies, [m.text for m in resolution.review]) == ([], [cell]), cell
+    resolution = MATCHER.resolve("Đảng ủy UBND tỉnh, Sở Nội vụ")
+    assert (resolution.agencies, [m.text for m in resolution.review]) == ([HOME], ["Đảng ủy UBND tỉnh"])
+
+
+def test_collective_names_keep_their_commas_in_any_order():
+    assert MATCHER.split("Các ngành, ban, sở; Sở Tài chính") == ["Các ngành, ban, sở", FINANCE]
+    assert MATCHER.split("Các tỉnh, thành phố, Sở Nội vụ") == ["Các tỉnh, thành phố", HOME]
+    assert MATCHER.resolve("Các bộ, ngành Trung ương, các sở, ban, ngành").groups == [GROUP_PROVINCIAL]
+
+
+def test_a_collective_name_is_read_at_the_level_of_the_document():
+    central = AgencyMatcher(REGISTRY, level=CENTRAL)
+    for text in ("Các địa phương", "Các tỉnh, thành phố", "UBND các tỉnh, thành phố trực thuộc Trung ương"):
+        m = central.match(text)
+        assert (m.kind, m.group) == ("group", GROUP_PROVINCES), text
+    assert (MATCHER.match("Các địa phương").kind, MATCHER.match("Các địa phương").group) == ("group", GROUP_COMMUNES)
+    outside = MATCHER.match("UBND các tỉnh, thành phố trực thuộc Trung ương")  # other provinces: context
+    assert (outside.kind, outside.group) == ("central", GROUP_PROVINCES)
+    assert document_level("57-NQ/TW") == document_level("03/NQ-CP") == document_level("1131/QĐ-TTg") == CENTRAL
+    assert document_level("266-KH/TU") == document_level("3130/UBND-VX") == document_level(None) == PROVINCIAL
+
+
+def test_abbreviations_the_document_defines():
+    lines = ["Giao Sở Nông nghiệp và Môi trường (sau đây gọi tắt là Sở NN) chủ trì;",
+             "Văn phòng Chính phủ (sau đây viết tắt là VPCP), Sở Ngoại vụ (viết tắt là “Sở NV”)."]
+    definitions = defined_names(lines)
+    assert definitions == {"Sở NN": "Giao Sở Nông nghiệp và Môi trường", "VPCP": "Văn phòng Chính phủ",
+                           "Sở NV": "Sở Ngoại vụ"}
+    matcher = AgencyMatcher(REGISTRY, definitions=definitions)
+    resolution = matcher.resolve("Sở NN, Sở NV; VPCP")
+    assert (resolution.agencies, resolution.central) == (["Sở Nông nghiệp và Môi trường", "Sở Ngoại vụ"], ["VPCP"])
+    # without the document, "Sở NN" is no agency anyone can be sure of, and "Sở NV" is the registry's Sở Nội vụ
+    assert MATCHER.resolve("Sở NN").agencies == [] and MATCHER.resolve("Sở NV").agencies == [HOME]
+
+
+def test_a_definition_of_nothing_known_adds_nothing():
+    matcher = AgencyMatcher(REGISTRY, definitions=defined_names(["Kế hoạch số 266 (sau đây gọi tắt là Kế hoạch)"]))
+    assert matcher.resolve("Kế hoạch").agencies == []
+
+
+@pytest.mark.parametrize(("text", "agency", "conflict"), [
+    ("Đảng ủy UBND tỉnh", UBND, ("Đảng ủy", "UBND")),
+    ("Tỉnh ủy", BTV, ("Tỉnh ủy", "Ban Thường vụ")),
+    ("Văn phòng HĐND tỉnh", VP_UBND, ("HĐND", "UBND")),
+    ("HĐND tỉnh", UBND, ("HĐND", "UBND")),
+    ("Bộ Tài chính", FINANCE, ("Trung ương", "Sở")),
+    ("Văn phòng Tỉnh ủy", VP_UBND, ("Tỉnh ủy", "UBND")),
+    ("Văn UBND tỉnh", VP_UBND, None),  # the level word lost: it may be a name of it
+    ("Sở KHCN&ĐMST tỉnh", SCIENCE, None),
+    ("Tổ Giúp việc Ban Chỉ đạo", SCIENCE, None),
+    ("Chủ tịch UBND tỉnh", UBND, None),
+])
+def test_level_conflict(text, agency, conflict):
+    assert level_conflict(text, agency) == conflict

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from sqlalchemy import func, select
 
-from models import Agency, AuditEvent, Indicator, IndicatorValue, Task, User, WorkItem, db
+from models import Agency, AuditEvent, ImportBatch, Indicator, IndicatorValue, Task, User, WorkItem, db
+from tests.conftest import FIXTURES
 from workflows import access
 from workflows.tasks import reads, status
 
@@ -81,3 +83,21 @@ def test_init_db_adds_the_bodies_the_processes_name(app):
     assert "Đã thêm đơn vị mà quy trình cần: UBND tỉnh" in result.output
     again = app.test_cli_runner().invoke(args=["init-db"])
     assert "Đã thêm đơn vị" not in again.output
+
+
+def test_a_dry_run_needs_no_coordinator(app):
+    """A dry run writes nothing, so it runs on a database without any user (issue 15); the real run still
+    needs a coordinator to record, and a user named on a dry run is checked as the real run would."""
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+    runner = app.test_cli_runner()
+    path = str(next(FIXTURES.glob("000_*.txt")))
+    dry = runner.invoke(args=["import-tasks", path, "--dry-run", "--format", "json"])
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.output)["appendices"][0]["rows_in_source"] == 11
+    text = runner.invoke(args=["import-tasks", path, "--dry-run"])
+    assert text.exit_code == 0 and "Chạy thử (--dry-run): không ghi gì." in text.output
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Task)) == 0
+    for args in (["import-tasks", path], ["import-tasks", path, "--dry-run", "--user", "khong-co"]):
+        refused = runner.invoke(args=args)
+        assert refused.exit_code != 0 and "Cần một tài khoản Tổ giúp việc" in refused.output

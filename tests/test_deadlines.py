@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import calendar as gregorian
+import json
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES
+from workflows import holidays
 from workflows.importing.deadline_text import RECURRENCES, Deadline, Milestone, parse_deadline, split_outputs
 from workflows.workdays import DEFAULT_CALENDAR, HolidayCalendar
 
@@ -238,8 +240,183 @@ def test_to_json():
         "milestones": [{"due": "2025-08-31", "label": "Kế hoạch của UBND tỉnh"}],
         "done_at_issue": False,
         "unparsed": "",
+        "recurrence_day": None,
+        "recurrence_weekday": None,
+        "starts": None,
+        "recurrence_from_day": None,
     }
     assert parse_deadline("").to_json()["nominal_due"] is None
+    window = parse_deadline("Từ tháng 7/2026, từ ngày 20 đến ngày 25 hằng tháng").to_json()
+    assert (window["recurrence_day"], window["recurrence_from_day"], window["starts"]) == (25, 20, "2026-07-01")
+
+
+# --- recurring and relative deadlines keep their rule ---------------------------------------------
+
+# Rules read from the Vietnamese (and written down in deadline_text.py):
+# - "trước ngày 10 hằng tháng" falls due on the 10th of every month ("trước ngày 15/5/2026" is due on 15/5 too);
+#   a month shorter than the day falls due on its last day (Civil Code art. 148).
+# - a window "từ ngày 20 đến ngày 25 hằng tháng" falls due on its last day (recurrence_day = 25) and keeps its
+#   first day in recurrence_from_day.
+# - a quarterly day is a day of the quarter's last month, as in the province's rhythm (20th of that month).
+# - without a day of its own a recurrence follows the reporting rhythm (monthly and quarterly on the 20th,
+#   half-yearly on 15/6 and 25/11, yearly on 25/11); a week without a weekday falls due on Friday.
+# - nominal_due is the first occurrence on or after the later of the issue date and the start ("Từ …"), and a
+#   start alone is never a due date.
+# - a duration counts from the issue date, the day of issue not counted (art. 147): days, working days (holiday
+#   calendar), weeks, months and years (the same day, or the month's last day); no issue date, no date.
+ISSUED_0503 = date(2026, 3, 5)  # a Thursday
+ISSUED_0501 = date(2026, 1, 5)
+
+# text, issued -> nominal, effective, recurrence, recurrence_day, recurrence_weekday, starts, all understood
+RULE_CASES = [
+    # monthly, with its own day
+    ("trước ngày 10 hằng tháng", ISSUED_0503, "2026-03-10", "2026-03-10", "monthly", 10, None, None, True),
+    ("trước ngày 10 hằng tháng", date(2026, 3, 15), "2026-04-10", "2026-04-10", "monthly", 10, None, None, True),
+    ("trước ngày 10 hằng tháng", date(2026, 3, 10), "2026-03-10", "2026-03-10", "monthly", 10, None, None, True),
+    ("trước ngày 10 hằng tháng", None, None, None, "monthly", 10, None, None, True),  # a rule, nothing to count from
+    ("Trước ngày 10 hàng tháng", date(2026, 1, 31), "2026-02-10", "2026-02-10", "monthly", 10, None, None, True),
+    # 30/4 is the month's last day, and a holiday followed by 1/5 and a weekend
+    ("Hằng tháng, trước ngày 31", date(2026, 4, 5), "2026-04-30", "2026-05-04", "monthly", 31, None, None, True),
+    ("Hằng tháng (trước ngày 25)", ISSUED_0503, "2026-03-25", "2026-03-25", "monthly", 25, None, None, True),
+    ("Định kỳ hằng tháng, chậm nhất ngày 05", date(2026, 1, 6), "2026-02-05", "2026-02-05", "monthly", 5, None, None,
+     True),
+    # a window of days: due on its last day
+    ("từ ngày 20 đến ngày 25 hằng tháng", ISSUED_0503, "2026-03-25", "2026-03-25", "monthly", 25, None, None, True),
+    # 25/4/2026 is a Saturday and Monday 27/4 is off (Giỗ Tổ)
+    ("từ ngày 20 đến ngày 25 hằng tháng", date(2026, 3, 26), "2026-04-25", "2026-04-28", "monthly", 25, None, None,
+     True),
+    ("Hằng tháng, từ ngày 15 - 20", ISSUED_0503, "2026-03-20", "2026-03-20", "monthly", 20, None, None, True),
+    # monthly and quarterly on the rhythm's day
+    ("Hằng tháng", ISSUED_0503, "2026-03-20", "2026-03-20", "monthly", None, None, None, True),
+    ("Mỗi tháng một lần", date(2026, 3, 21), "2026-04-20", "2026-04-20", "monthly", None, None, None, True),
+    ("Định kỳ hằng quý", ISSUED_0501, "2026-03-20", "2026-03-20", "quarterly", None, None, None, True),
+    ("Hằng quý, trước ngày 15 của tháng cuối quý", ISSUED_0501, "2026-03-15", "2026-03-16", "quarterly", 15, None,
+     None, True),
+    ("trước ngày 10 hằng quý", date(2026, 3, 11), "2026-06-10", "2026-06-10", "quarterly", 10, None, None, True),
+    # weekly, with its weekday (1 = Monday … 7 = Sunday)
+    ("hằng tuần, vào thứ Năm", ISSUED_0503, "2026-03-05", "2026-03-05", "weekly", None, 4, None, True),
+    ("Thứ Sáu hằng tuần", ISSUED_0503, "2026-03-06", "2026-03-06", "weekly", None, 5, None, True),
+    ("Sáng thứ Hai hằng tuần", ISSUED_0503, "2026-03-09", "2026-03-09", "weekly", None, 1, None, True),
+    ("Thứ 6 hàng tuần", date(2026, 4, 28), "2026-05-01", "2026-05-04", "weekly", None, 5, None, True),  # 1/5: holiday
+    ("Chủ nhật hằng tuần", ISSUED_0503, "2026-03-08", "2026-03-09", "weekly", None, 7, None, True),
+    ("Hằng tuần", ISSUED_0503, "2026-03-06", "2026-03-06", "weekly", None, None, None, True),  # Friday
+    # a start ("Từ …") is never the due date
+    ("Từ Quý III/2026, định kỳ 6 tháng", ISSUED_0501, "2026-11-25", "2026-11-25", "half_yearly", None, None,
+     "2026-07-01", True),
+    ("Định kỳ 6 tháng", ISSUED_0501, "2026-06-15", "2026-06-15", "half_yearly", None, None, None, True),
+    # a list of periods (002 §V): the quarter's report, and the half-year's and year's that fall on its ends
+    ("định kỳ theo quý, 06 tháng, 01 năm", ISSUED_0501, "2026-03-20", "2026-03-20", "quarterly", None, None, None,
+     True),
+    ("định kỳ 03 tháng, 06 tháng, 01 năm", ISSUED_0501, "2026-03-20", "2026-03-20", "quarterly", None, None, None,
+     True),
+    ("Định kỳ 06 tháng và hằng năm", ISSUED_0501, "2026-06-15", "2026-06-15", "half_yearly", None, None, None, True),
+    ("Định kỳ 01 năm", ISSUED_0501, "2026-11-25", "2026-11-25", "yearly", None, None, None, True),
+    ("Từ tháng 7/2026", ISSUED_0501, None, None, None, None, None, "2026-07-01", True),
+    ("Từ tháng 7/2026, hằng tháng", ISSUED_0501, "2026-07-20", "2026-07-20", "monthly", None, None, "2026-07-01",
+     True),
+    ("Từ tháng 7/2026, trước ngày 10 hằng tháng", date(2026, 8, 15), "2026-09-10", "2026-09-10", "monthly", 10, None,
+     "2026-07-01", True),  # a start already past: the issue date is the later
+    ("Từ ngày 01/7/2026, thứ Sáu hằng tuần", None, "2026-07-03", "2026-07-03", "weekly", None, 5, "2026-07-01",
+     True),
+    ("Bắt đầu từ năm 2027, hằng năm", ISSUED_0501, "2027-11-25", "2027-11-25", "yearly", None, None, "2027-01-01",
+     True),
+    ("Từ Quý III/2026, hằng quý", date(2025, 4, 26), "2026-09-20", "2026-09-21", "quarterly", None, None,
+     "2026-07-01", True),
+    ("Từ tháng 3/2026 đến tháng 6/2026", None, "2026-06-30", "2026-06-30", None, None, None, "2026-03-01", True),
+    # durations count from the issue date
+    ("trong thời hạn 18 tháng", PLAN_266, "2026-10-26", "2026-10-26", None, None, None, None, True),
+    ("trong thời hạn 18 tháng", None, None, None, None, None, None, None, False),  # no date to count from
+    ("trong 02 năm", PLAN_266, "2027-04-26", "2027-04-26", None, None, None, None, True),
+    ("30 ngày kể từ ngày ký", date(2026, 4, 1), "2026-05-01", "2026-05-04", None, None, None, None, True),
+    # 27/4, 30/4 and 1/5/2026 are days off
+    ("trong vòng 15 ngày làm việc", date(2026, 4, 20), "2026-05-14", "2026-05-14", None, None, None, None, True),
+    # 30/11 + 3 months: February has no 30th, so its last day (a Saturday)
+    ("Trong thời hạn 03 tháng kể từ ngày ký ban hành Kế hoạch", date(2025, 11, 30), "2026-02-28", "2026-03-02", None,
+     None, None, None, True),
+    ("trong 2 tuần", ISSUED_0503, "2026-03-19", "2026-03-19", None, None, None, None, True),
+    ("30 ngày", ISSUED_0503, None, None, None, None, None, None, False),  # a number, not a duration
+    # neighbours that keep their meaning
+    ("Hằng năm", PLAN_266, "2025-11-25", "2025-11-25", "yearly", None, None, None, True),
+    ("Tháng 5/2025 và hàng năm", PLAN_266, "2025-05-31", "2025-06-02", "yearly", None, None, None, True),
+    ("Thường xuyên", PLAN_266, None, None, "ongoing", None, None, None, True),
+    ("Quý II năm 2026", ISSUED_0501, "2026-06-30", "2026-06-30", None, None, None, None, True),
+    ("31/3/2026", ISSUED_0501, "2026-03-31", "2026-03-31", None, None, None, None, True),
+    ("Tháng 6/2026", ISSUED_0501, "2026-06-30", "2026-06-30", None, None, None, None, True),
+    ("Hoàn thành trước ngày 15/5/2025", PLAN_266, "2025-05-15", "2025-05-15", None, None, None, None, True),
+    ("ngày 15 tháng 5 năm 2026", None, "2026-05-15", "2026-05-15", None, None, None, None, True),
+    ("Trong năm 2026", ISSUED_0501, "2026-12-31", "2026-12-31", None, None, None, None, True),
+    ("Trong 6 tháng đầu năm 2026", ISSUED_0501, "2026-06-30", "2026-06-30", None, None, None, None, True),
+    ("Từ tháng 3 đến tháng 6/2026", None, "2026-06-30", "2026-06-30", None, None, None, None, False),
+    # a day or weekday without its recurrence, or a second one, is left for a person
+    ("trước ngày 10", ISSUED_0503, None, None, None, None, None, None, False),
+    ("Thứ Sáu, 15/5/2026", None, "2026-05-15", "2026-05-15", None, None, None, None, False),
+    ("Thứ Hai và thứ Năm hằng tuần", ISSUED_0503, "2026-03-09", "2026-03-09", "weekly", None, 1, None, False),
+    ("ngày 15 tháng 5 hằng năm", None, None, None, "yearly", None, None, None, False),
+]
+
+
+@pytest.mark.parametrize(("text", "issued", "nominal", "effective", "recurrence", "day", "weekday", "starts",
+                          "understood"), RULE_CASES)
+def test_recurring_and_relative_deadlines(text, issued, nominal, effective, recurrence, day, weekday, starts,
+                                          understood):
+    result = parse_deadline(text, issued=issued)
+    assert (result.nominal_due, result.effective_due, result.recurrence, result.recurrence_day,
+            result.recurrence_weekday, result.starts, result.unparsed == "") == (
+        d(nominal), d(effective), recurrence, day, weekday, d(starts), understood)
+
+
+def test_the_rule_table_covers_every_form():
+    assert len(RULE_CASES) >= 30
+    assert {case[4] for case in RULE_CASES} >= {"monthly", "quarterly", "half_yearly", "yearly", "weekly", "ongoing",
+                                                None}
+
+
+def test_a_window_keeps_its_first_day():
+    result = parse_deadline("từ ngày 20 đến ngày 25 hằng tháng", issued=ISSUED_0503)
+    assert (result.recurrence_from_day, result.recurrence_day, result.nominal_due) == (20, 25, date(2026, 3, 25))
+    assert parse_deadline("trước ngày 10 hằng tháng").recurrence_from_day is None
+
+
+def test_a_start_alone_is_no_due_date_and_needs_review():
+    result = parse_deadline("Từ tháng 7/2026", issued=ISSUED_0501)
+    assert (result.starts, result.nominal_due, result.unparsed) == (date(2026, 7, 1), None, "")
+    assert result.needs_review
+    assert not parse_deadline("Từ tháng 7/2026, hằng tháng").needs_review
+
+
+def test_a_duration_without_an_issue_date_is_a_gap_for_a_person():
+    result = parse_deadline("trong vòng 15 ngày làm việc")
+    assert (result.nominal_due, result.unparsed) == (None, "trong vòng 15 ngày làm việc")
+    assert result.needs_review
+
+
+def test_working_days_follow_the_given_calendar():
+    plain = HolidayCalendar()  # no holidays: 27/4, 30/4 and 1/5/2026 are worked
+    assert parse_deadline("trong vòng 15 ngày làm việc", issued=date(2026, 4, 20), calendar=plain).nominal_due == \
+        date(2026, 5, 11)
+
+
+def test_the_rhythm_given_decides_a_recurrence_without_its_own_day():
+    rhythm = {"monthly": {"day": 5}, "quarterly": {"day": 1}, "half_yearly": {"month": 7, "day": 10},
+              "yearly": {"month": 12, "day": 1}}
+    assert parse_deadline("Hằng tháng", issued=date(2026, 3, 6), rhythm=rhythm).nominal_due == date(2026, 4, 5)
+    assert parse_deadline("trước ngày 10 hằng tháng", issued=ISSUED_0503, rhythm=rhythm).nominal_due == \
+        date(2026, 3, 10)
+    assert parse_deadline("Định kỳ 6 tháng", issued=date(2026, 7, 11), rhythm=rhythm).nominal_due == \
+        date(2026, 12, 1)
+
+
+def test_parse_deadline_cli_prints_the_rule(app):
+    holidays.ensure_defaults()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["parse-deadline", "Từ tháng 7/2026, thứ Sáu hằng tuần", "--issued", "2026-01-05"])
+    assert result.exit_code == 0, result.output
+    parsed = json.loads(result.output)
+    assert {k: parsed[k] for k in ("recurrence", "recurrence_day", "recurrence_weekday", "starts", "nominal_due")} == {
+        "recurrence": "weekly", "recurrence_day": None, "recurrence_weekday": 5, "starts": "2026-07-01",
+        "nominal_due": "2026-07-03"}
+    monthly = json.loads(runner.invoke(args=["parse-deadline", "trước ngày 10 hằng tháng"]).output)
+    assert (monthly["recurrence_day"], monthly["recurrence_weekday"], monthly["starts"]) == (10, None, None)
 
 
 def test_split_outputs():
@@ -373,3 +550,45 @@ def test_parse_never_raises_on_near_miss_text(text, issued):
     if result.nominal_due is not None:
         assert DEFAULT_CALENDAR.is_working_day(result.effective_due)
     assert len(result.unparsed) <= len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=1, max_value=31), st.dates(min_value=date(1900, 1, 1), max_value=date(2998, 12, 31)),
+       st.sampled_from(["trước ngày {n} hằng tháng", "Hằng tháng, trước ngày {n}", "ngày {n} hàng tháng",
+                        "Định kỳ hằng tháng (chậm nhất ngày {n})"]))
+def test_a_monthly_day_falls_due_within_a_month_of_the_issue_date(day, issued, template):
+    result = parse_deadline(template.format(n=day), issued=issued)
+    assert (result.recurrence, result.recurrence_day, result.unparsed) == ("monthly", day, "")
+    due = result.nominal_due
+    assert issued <= due and (due - issued).days < 62
+    assert due.day == min(day, gregorian.monthrange(due.year, due.month)[1])
+    earlier = date(due.year, due.month, 1) - timedelta(days=1)  # no earlier month's occurrence was on or after issue
+    assert date(earlier.year, earlier.month, min(day, earlier.day)) < issued
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=7), st.dates(min_value=date(1900, 1, 1), max_value=date(2998, 12, 31)))
+def test_a_weekday_falls_due_within_a_week(weekday, issued):
+    name = {1: "thứ Hai", 2: "thứ Ba", 3: "thứ Tư", 4: "thứ Năm", 5: "thứ Sáu", 6: "thứ Bảy", 7: "Chủ nhật"}[weekday]
+    result = parse_deadline(f"Hằng tuần, vào {name}", issued=issued)
+    assert (result.recurrence_weekday, result.unparsed) == (weekday, "")
+    assert result.nominal_due.isoweekday() == weekday and 0 <= (result.nominal_due - issued).days < 7
+
+
+RULE_TOKENS = ["Từ", "từ", "tháng", "Tháng", "Quý", "III", "năm", "ngày", "đến", "trước", "hằng", "hàng", "tuần",
+               "quý", "thứ", "Năm", "Sáu", "Chủ nhật", "định kỳ", "6", "7", "10", "25", "31", "2026", "/", "-", ",",
+               " ", "trong thời hạn", "ngày làm việc", "kể từ ngày ký", "tháng cuối quý", "mỗi", "một lần", "(", ")"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(RULE_TOKENS), max_size=25).map("".join), st.one_of(st.none(), st.dates()))
+def test_parse_never_raises_on_near_miss_rules(text, issued):
+    result = parse_deadline(text, issued=issued)
+    assert len(result.unparsed) <= len(text)
+    if result.nominal_due is not None:
+        assert DEFAULT_CALENDAR.is_working_day(result.effective_due)
+    assert result.recurrence_day is None or (result.recurrence in ("monthly", "quarterly")
+                                             and 1 <= result.recurrence_day <= 31)
+    assert result.recurrence_weekday is None or (result.recurrence == "weekly" and 1 <= result.recurrence_weekday <= 7)
+    if result.starts is not None and result.nominal_due is not None and result.recurrence and not result.milestones:
+        assert result.nominal_due >= result.starts  # a recurrence never falls due before it starts

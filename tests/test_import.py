@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from demo.data import AGENCIES
 from models import (
     Agency,
+    AgencyAlias,
     AgencyReview,
     AuditEvent,
     DeadlineAdjustment,
@@ -32,20 +33,11 @@ from workflows.importing import pipeline
 from workflows.importing.deadline_text import parse_deadline
 from workflows.importing.readers import read_text
 from workflows.tasks import create
+from workflows.text import fold_words
 
 
 def fixture(prefix: str) -> Path:
     return next(FIXTURES.glob(f"{prefix}_*.txt"))
-
-
-@pytest.fixture
-def province(app):
-    """The registry of real agencies (with their aliases) and a coordinator."""
-    holidays.ensure_defaults()
-    for a in AGENCIES:
-        people.create_agency(a["name"], short_name=a["short_name"], kind=a["kind"], aliases=a["aliases"])
-    return {"coord": people.create_user("coord", "mat-khau-1", "Sở Khoa học và Công nghệ", ["coordinator"],
-                                        "Điều phối viên")}
 
 
 def preview(province, prefix: str, **kwargs):
@@ -69,14 +61,16 @@ def test_every_row_is_accounted_for(province, prefix):
                 assert row["blocking"], row  # a flagged row always says why
 
 
-def test_000_imports_its_eleven_tasks_once(province):
+def test_000_imports_its_eleven_tasks_and_the_six_of_its_letter_once(province):
+    """The letter's table (11 rows) and the assignments of its body (points 1 and 2: six tasks)."""
     batch = preview(province, "000")
-    [appendix] = batch.report["appendices"]
-    assert appendix["rows_in_source"] == 11
+    table, body = batch.report["appendices"]
+    assert (table["kind"], table["rows_in_source"]) == ("tasks", 11)
+    assert (body["kind"], body["rows_in_source"], body["imported"]) == ("prose", 6, 6)
     result = pipeline.commit(province["coord"], batch.id)
-    assert result["created"] + result["flagged"] == 11
+    assert result["created"] + result["flagged"] == 17
     created = tasks_count()
-    assert created == result["created"] and created >= 9
+    assert created == result["created"] and created >= 15
     # processes started: every created task has its first work item
     assert db.session.scalar(select(func.count(func.distinct(WorkItem.task_id)))) == created
     again = preview(province, "000")
@@ -97,7 +91,7 @@ def test_fixing_flagged_rows_then_importing_again_completes_the_list(province):
     db.session.refresh(again)
     assert all(r["action"] != "flagged" for r in again.report["appendices"][0]["rows"])
     pipeline.commit(province["coord"], again.id)
-    assert tasks_count() == 11
+    assert tasks_count() == 11 + 6  # the table's rows and the letter's six assignments
 
 
 def test_002_action_plan_with_indicators(province):
@@ -238,7 +232,11 @@ def test_unknown_agency_goes_to_review_and_mapping_makes_an_alias(province):
     pipeline.settle_name(province["coord"], batch.id, review.id, science.id)
     [row] = batch.report["appendices"][0]["rows"]
     assert row["action"] == "new" and row["lead_agencies"] == ["Sở Khoa học và Công nghệ"]
-    assert "Sở KHCN&ĐMST tỉnh" in science.aliases
+    # the alias is recorded apart from the registry's own, with who made it and from which document
+    [alias] = db.session.scalars(select(AgencyAlias))
+    assert (alias.text, alias.agency_id, alias.created_by_id, alias.batch_id, alias.document) == (
+        "Sở KHCN&ĐMST tỉnh", science.id, province["coord"].id, batch.id, "thu.txt")
+    assert "Sở KHCN&ĐMST tỉnh" not in science.aliases
     assert db.session.scalar(select(func.count()).select_from(Agency)) == len(AGENCIES)
 
 
@@ -258,7 +256,8 @@ def test_settling_a_name_on_the_preview_saves_the_answer_and_the_preview_togethe
     db.session.expire_all()
     [row] = db.session.get(ImportBatch, batch.id).report["appendices"][0]["rows"]
     assert row["action"] == "new" and row["lead_agencies"] == ["Sở Khoa học và Công nghệ"]
-    assert "Sở KHCN&ĐMST tỉnh" in db.session.get(Agency, science.id).aliases
+    assert [(a.text, a.agency_id) for a in db.session.scalars(select(AgencyAlias))] == [
+        ("Sở KHCN&ĐMST tỉnh", science.id)]
 
     other = pipeline.preview(coord, "khac.txt", text.replace("Sở KHCN&ĐMST tỉnh", "Sở Không Có Thật").encode())
     [unknown] = db.session.scalars(select(AgencyReview).where(AgencyReview.status == "open"))
@@ -344,11 +343,14 @@ def test_cli_import_and_parse_deadline(province, app):
     dry = runner.invoke(args=["import-tasks", str(fixture("000")), "--dry-run", "--format", "json"])
     assert dry.exit_code == 0, dry.output
     report = json.loads(dry.output)
-    [appendix] = report["appendices"]
-    assert set(appendix) >= {"title", "rows_in_source", "imported", "flagged", "rows"}
+    appendix, body = report["appendices"]
+    assert (appendix["kind"], body["kind"]) == ("table", "prose")
+    assert set(appendix) >= {"title", "kind", "rows_in_source", "imported", "flagged", "rows"}
     assert set(appendix["rows"][0]) >= {"stt", "section", "title", "lead_agencies", "collaborating_agencies",
-                                        "output_type", "deadline_text", "nominal_due", "effective_due", "recurrence",
-                                        "milestones", "done_at_issue", "warnings"}
+                                        "central_agencies", "output_type", "deadline_text", "nominal_due",
+                                        "effective_due", "recurrence", "recurrence_day", "recurrence_weekday",
+                                        "starts", "milestones", "done_at_issue", "source_text", "warnings"}
+    assert body["rows"][-1]["source_text"].startswith("2. Giao Sở Khoa học và Công nghệ chủ trì, phối hợp với")
     assert tasks_count() == 0 and db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
     real = runner.invoke(args=["import-tasks", str(fixture("000"))])
     assert real.exit_code == 0 and "11 dòng trong văn bản" in real.output
@@ -429,3 +431,260 @@ def test_a_row_whose_process_needs_an_agency_missing_from_the_registry_is_flagge
     [row] = batch.report["appendices"][0]["rows"]
     assert row["action"] == "flagged"
     assert any("“UBND tỉnh”" in b["message"] and "chưa có trong danh mục" in b["message"] for b in row["blocking"])
+
+
+# ---------------------------------------------------------------- issue 15: rows a document writes twice
+
+def _repeating_document() -> str:
+    """Two tables built from 000's header and rows: Phụ lục I writes row 1 twice (the copy typed "15/04/2026",
+    in other case), row 2's title again for another lead and again for another deadline; Phụ lục II repeats
+    row 1 of Phụ lục I."""
+    lines = fixture("000").read_text(encoding="utf-8").split("\n")
+    header, one, two = lines[45], lines[46].split("\t"), lines[47].split("\t")
+    copy = ["3", one[1].upper(), *one[2:4], "15/04/2026", one[5]]
+    other_lead = ["4", *two[1:3], "Sở Tài chính", *two[4:]]
+    other_deadline = ["5", *two[1:4], "30/6/2026", two[5]]
+    first = ["Phụ lục I", "", header, lines[46], lines[47]] + ["\t".join(r) for r in (copy, other_lead, other_deadline)]
+    return "\n".join(first + ["", "Phụ lục II", "", header, "\t".join(["1", *one[1:]])]) + "\n"
+
+
+def test_a_row_written_twice_in_one_document_is_shown_beside_the_first_and_imported_once(province):
+    batch = pipeline.preview(province["coord"], "lap-lai.txt", _repeating_document().encode())
+    first, second = batch.report["appendices"]
+    assert [r["action"] for r in first["rows"]][2:] == ["duplicate", "new", "new"]
+    assert [r["action"] for r in second["rows"]] == ["duplicate"]
+    copy = first["rows"][2]
+    assert {k: copy["duplicate_of"][k] for k in ("appendix", "number", "stt", "appendix_label")} == \
+        {"appendix": 0, "number": 1, "stt": "1", "appendix_label": "Phụ lục I"}
+    assert copy["duplicate_of"]["first"]["deadline"] == "15/4/2026"
+    assert copy["duplicate_of"]["this"]["deadline"] == "15/04/2026"
+    assert any(w.startswith("Lặp lại dòng STT 1 của Phụ lục I (dòng 4 của tệp): cùng tên nhiệm vụ, đơn vị chủ trì "
+                            "và thời hạn.") for w in copy["warnings"])
+    assert second["rows"][0]["duplicate_of"]["appendix"] == 0
+    for appendix in (first, second):
+        assert appendix["imported"] + appendix["flagged"] == appendix["rows_in_source"] == len(appendix["rows"])
+    assert (first["counts"]["duplicate"], second["counts"]["duplicate"]) == (1, 1)
+    result = pipeline.commit(province["coord"], batch.id)
+    assert result["created"] + result["flagged"] == 6 and result["flagged"] >= 2
+    titles = [fold_words(t) for t in db.session.scalars(select(Task.title))]
+    assert titles.count(fold_words(first["rows"][0]["title"])) == 1
+    assert titles.count(fold_words(first["rows"][1]["title"])) == 3  # three leads or deadlines: three tasks
+
+
+def test_the_coordinator_keeps_both_rows_from_the_preview(province, app):
+    batch = pipeline.preview(province["coord"], "lap-lai.txt", _repeating_document().encode())
+    b = Browser(app.test_client())
+    b.login("coord")
+    page = b.client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "Hai dòng cạnh nhau" in page and "Giữ cả hai" in page and "Dòng STT 1, Phụ lục I" in page
+    token = b.csrf(f"/imports/{batch.id}")
+    r = b.client.post(f"/imports/{batch.id}/rows/0/3", data={"csrf_token": token, "action": "keep_both"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    row = db.session.get(ImportBatch, batch.id).report["appendices"][0]["rows"][2]
+    assert row["action"] == "new" and row["overrides"] == {"keep_both": True}
+    assert any("đã chọn giữ cả hai dòng" in w for w in row["warnings"])
+    assert "Chỉ nhập một lần" in b.client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    result = pipeline.commit(province["coord"], batch.id)
+    assert result["created"] + result["flagged"] == 6
+    title = fold_words(row["title"])
+    assert [fold_words(t) for t in db.session.scalars(select(Task.title))].count(title) == 2
+
+
+def test_keeping_both_can_be_undone(province):
+    batch = pipeline.preview(province["coord"], "lap-lai.txt", _repeating_document().encode())
+    pipeline.fix_row(province["coord"], batch.id, 1, 1, {"keep_both": True})
+    assert batch.report["appendices"][1]["rows"][0]["action"] == "new"
+    pipeline.fix_row(province["coord"], batch.id, 1, 1, {"keep_both": False})
+    assert batch.report["appendices"][1]["rows"][0]["action"] == "duplicate"
+
+
+# ---------------------------------------------------------------- the review list and the aliases it makes
+
+def _table(*leads: str, number: str = "") -> bytes:
+    """A pasted task list with one row per lead agency cell, under a document number when given."""
+    head = (f"Kế hoạch số {number} ngày 05/01/2026\n\n" if number else "") + \
+        "STT\tTên nhiệm vụ\tĐơn vị chủ trì\tThời gian hoàn thành\tKết quả/sản phẩm\n"
+    return (head + "".join(f"{i}\tNhiệm vụ thử số {i}\t{lead}\tQuý II năm 2026\tKế hoạch\n"
+                           for i, lead in enumerate(leads, 1))).encode()
+
+
+def _review(text: str) -> AgencyReview:
+    return db.session.scalars(select(AgencyReview).where(AgencyReview.text == text)).one()
+
+
+def _agency(name: str) -> Agency:
+    return db.session.scalar(select(Agency).where(Agency.name == name))
+
+
+def _review_form(page: str, review_id: int) -> str:
+    start = page.index(f'/reviews/{review_id}"')
+    return page[start:page.index("</form>", start)]
+
+
+def test_the_review_list_never_preselects_another_level_of_body(province, app):
+    """"Đảng ủy UBND tỉnh" is offered nothing ready to click; "Sở Tư pháo" (one letter off a department) is."""
+    batch = pipeline.preview(province["coord"], "thu.txt", _table("Đảng ủy UBND tỉnh", "Sở Tư pháo"))
+    rows = batch.report["appendices"][0]["rows"]
+    assert [r["action"] for r in rows] == ["flagged", "flagged"]
+    assert rows[0]["lead_agencies"] == []  # never the People's Committee itself
+    b = Browser(app.test_client())
+    b.login("coord")
+    page = b.client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    party = _review_form(page, _review("Đảng ủy UBND tỉnh").id)
+    assert " selected" not in party and " checked" not in party
+    assert "có thể là cơ quan khác" in party
+    for choice in ("một đơn vị trong danh mục", "tên chung (nhiều đơn vị; ghi lại, không giao việc)",
+                   "không phải tên đơn vị"):
+        assert choice in party  # three answers of the same weight, one button
+    justice = _review_form(page, _review("Sở Tư pháo").id)
+    assert f'<option value="{_agency("Sở Tư pháp").id}" selected>' in justice
+    assert 'value="agency" checked' in justice
+
+
+def test_a_click_without_a_choice_records_nothing(province, app):
+    batch = pipeline.preview(province["coord"], "thu.txt", _table("Đảng ủy UBND tỉnh"))
+    review = _review("Đảng ủy UBND tỉnh")
+    b = Browser(app.test_client())
+    b.login("coord")
+    r = b.client.post(f"/imports/{batch.id}/reviews/{review.id}", data={"csrf_token": b.csrf(f"/imports/{batch.id}")},
+                      follow_redirects=True)
+    assert "Vui lòng chọn một câu trả lời" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert _review("Đảng ủy UBND tỉnh").status == "open" and db.session.scalars(select(AgencyAlias)).all() == []
+
+
+def test_another_level_of_body_is_refused_as_an_alias(province, app):
+    batch = pipeline.preview(province["coord"], "thu.txt", _table("Đảng ủy UBND tỉnh"))
+    review = _review("Đảng ủy UBND tỉnh")
+    b = Browser(app.test_client())
+    b.login("coord")
+    r = b.client.post(f"/imports/{batch.id}/reviews/{review.id}", follow_redirects=True, data={
+        "csrf_token": b.csrf(f"/imports/{batch.id}"), "decision": "agency", "agency_id": _agency("UBND tỉnh").id})
+    assert "là hai cơ quan khác nhau (Đảng ủy ≠ UBND)" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert _review("Đảng ủy UBND tỉnh").status == "open" and db.session.scalars(select(AgencyAlias)).all() == []
+    [row] = db.session.get(ImportBatch, batch.id).report["appendices"][0]["rows"]
+    assert row["action"] == "flagged"
+
+
+@pytest.mark.parametrize(("decision", "flash"), [
+    ("ignored", "Đã ghi nhận “Giám đốc điều hành” không phải tên đơn vị."),
+    ("group", "Đã ghi nhận “Giám đốc điều hành” là tên chung."),
+])
+def test_not_an_agency_and_a_collective_name_are_answers(province, app, decision, flash):
+    coord = province["coord"]
+    batch = pipeline.preview(coord, "thu.txt", _table("Sở Y tế; Giám đốc điều hành"))
+    review = _review("Giám đốc điều hành")
+    b = Browser(app.test_client())
+    b.login("coord")
+    r = b.client.post(f"/imports/{batch.id}/reviews/{review.id}", follow_redirects=True,
+                      data={"csrf_token": b.csrf(f"/imports/{batch.id}"), "decision": decision})
+    assert flash in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert _review("Giám đốc điều hành").status == decision
+    [row] = db.session.get(ImportBatch, batch.id).report["appendices"][0]["rows"]
+    assert row["action"] == "new" and row["lead_agencies"] == ["Sở Y tế"] and row["reviews"] == []
+    assert db.session.scalars(select(AgencyAlias)).all() == []
+    # the next document applies the answer without asking
+    again = pipeline.preview(coord, "lan-sau.txt", _table("Sở Y tế; Giám đốc điều hành"))
+    assert again.report["appendices"][0]["rows"][0]["action"] == "new"
+
+
+def test_an_alias_records_who_made_it_and_from_which_document(province, app):
+    coord = province["coord"]
+    batch = pipeline.preview(coord, "thu.txt", _table("Sở KHCN&ĐMST tỉnh", number="12-KH/BCĐ"))
+    review = _review("Sở KHCN&ĐMST tỉnh")
+    science = _agency("Sở Khoa học và Công nghệ")
+    b = Browser(app.test_client())
+    b.login("coord")
+    r = b.client.post(f"/imports/{batch.id}/reviews/{review.id}", follow_redirects=True, data={
+        "csrf_token": b.csrf(f"/imports/{batch.id}"), "decision": "agency", "agency_id": science.id})
+    assert "Đã ghi nhận “Sở KHCN&amp;ĐMST tỉnh” là Sở Khoa học và Công nghệ." in r.get_data(as_text=True)
+    db.session.expire_all()
+    [alias] = db.session.scalars(select(AgencyAlias))
+    assert (alias.agency.name, alias.text, alias.normalized, alias.created_by.username, alias.batch_id,
+            alias.document) == ("Sở Khoa học và Công nghệ", "Sở KHCN&ĐMST tỉnh", "so khcn dmst tinh", "coord",
+                                batch.id, "12-KH/BCĐ")
+    assert alias.created_at is not None
+    later = pipeline.preview(coord, "lan-sau.txt", _table("Sở KHCN&ĐMST tỉnh"))
+    assert later.report["appendices"][0]["rows"][0]["lead_agencies"] == ["Sở Khoa học và Công nghệ"]
+
+
+def test_a_central_lead_asks_for_the_provinces_unit_and_stays_as_context(province):
+    batch = pipeline.preview(province["coord"], "thu.txt", _table(
+        "Bộ Khoa học và Công nghệ", "Bộ Khoa học và Công nghệ; Sở Khoa học và Công nghệ"))
+    central, both = batch.report["appendices"][0]["rows"]
+    assert central["action"] == "flagged" and central["reviews"] == []
+    assert any(b["code"] == "lead" and "cơ quan Trung ương" in b["message"] for b in central["blocking"])
+    assert both["action"] == "new" and both["lead_agencies"] == ["Sở Khoa học và Công nghệ"]
+    assert any("“Bộ Khoa học và Công nghệ” là cơ quan Trung ương" in w for w in both["warnings"])
+    assert db.session.scalars(select(AgencyReview)).all() == []  # nothing for a person to settle
+
+
+def test_the_document_defines_its_abbreviations(province):
+    text = ("Giao Sở Nông nghiệp và Môi trường (sau đây gọi tắt là Sở NN) và Văn phòng Chính phủ (sau đây gọi tắt "
+            "là VPCP) theo dõi.\n\n").encode() + _table("Sở NN", "VPCP; Sở NN")
+    first, second = pipeline.preview(province["coord"], "thu.txt", text).report["appendices"][0]["rows"]
+    assert (first["action"], first["lead_agencies"]) == ("new", ["Sở Nông nghiệp và Môi trường"])
+    assert second["lead_agencies"] == ["Sở Nông nghiệp và Môi trường"]
+    assert db.session.scalars(select(AgencyReview)).all() == []
+
+
+def test_an_administrator_lists_and_removes_aliases(province, app):
+    coord = province["coord"]
+    people.create_user("qt", "mat-khau-1", None, ["admin"], "Quản trị")
+    batch = pipeline.preview(coord, "thu.txt", _table("Sở KHCN&ĐMST tỉnh", "Sở Tư pháo", number="12-KH/BCĐ"))
+    pipeline.settle_name(coord, batch.id, _review("Sở KHCN&ĐMST tỉnh").id, _agency("Sở Khoa học và Công nghệ").id)
+    pipeline.settle_name(coord, batch.id, _review("Sở Tư pháo").id, _agency("Sở Tư pháp").id)
+    pipeline.commit(coord, batch.id)
+    task = db.session.scalars(select(Task).where(Task.title == "Nhiệm vụ thử số 1")).one()
+    b = Browser(app.test_client())
+    b.login("qt")
+    page = b.client.get("/admin/aliases").get_data(as_text=True)
+    assert "Sở KHCN&amp;ĐMST tỉnh" in page and "Sở Tư pháo" in page and "Điều phối viên" in page
+    assert "12-KH/BCĐ" in page and "các nhiệm vụ đã nhập không thay đổi" in page
+    assert 'href="/admin/aliases"' in b.client.get("/inbox").get_data(as_text=True)  # in the admin menu
+    found = b.client.get("/admin/aliases?q=khcn dmst").get_data(as_text=True)  # no accents needed
+    assert "Sở KHCN&amp;ĐMST tỉnh" in found and "Sở Tư pháo" not in found
+    assert "Sở KHCN" in b.client.get("/admin/aliases?q=khoa hoc va cong nghe").get_data(as_text=True)  # by agency
+    assert "Chưa có tên gọi khác nào" not in b.client.get("/admin/aliases?page=999").get_data(as_text=True)
+    alias = db.session.scalars(select(AgencyAlias).where(AgencyAlias.text == "Sở KHCN&ĐMST tỉnh")).one()
+    r = b.client.post(f"/admin/aliases/{alias.id}/delete", data={"csrf_token": b.csrf("/admin/aliases")},
+                      follow_redirects=True)
+    assert "Đã xóa tên gọi khác “Sở KHCN&amp;ĐMST tỉnh” của Sở Khoa học và Công nghệ." in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert [a.text for a in db.session.scalars(select(AgencyAlias))] == ["Sở Tư pháo"]
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "alias_remove"))
+    assert event.actor.username == "qt" and event.data["alias"] == "Sở KHCN&ĐMST tỉnh"
+    assert db.session.get(Task, task.id).lead_agency.name == "Sở Khoa học và Công nghệ"  # imported tasks stay
+    assert _review("Sở KHCN&ĐMST tỉnh").status == "open"  # asked again by the next document
+    again = pipeline.preview(coord, "lan-sau.txt", _table("Sở KHCN&ĐMST tỉnh"))
+    assert again.report["appendices"][0]["rows"][0]["action"] == "flagged"
+    assert b.client.post(f"/admin/aliases/{alias.id}/delete",
+                         data={"csrf_token": b.csrf("/admin/aliases")}).status_code == 404
+    b.login("coord")
+    assert b.client.get("/admin/aliases").status_code == 403
+    other = db.session.scalars(select(AgencyAlias)).one()
+    assert b.client.post(f"/admin/aliases/{other.id}/delete",
+                         data={"csrf_token": b.csrf("/inbox")}).status_code == 403
+    assert db.session.scalars(select(AgencyAlias)).one().id == other.id
+
+
+def test_the_alias_list_is_paginated(province, app):
+    people.create_user("qt", "mat-khau-1", None, ["admin"], "Quản trị")
+    health = _agency("Sở Y tế")
+    for i in range(1, 56):
+        db.session.add(AgencyAlias(agency_id=health.id, text=f"Sở Y tế cơ sở {i:02d}",
+                                   normalized=f"so y te co so {i:02d}", created_at=datetime(2026, 1, 1, 0, i)))
+    db.session.commit()
+    b = Browser(app.test_client())
+    b.login("qt")
+    first = b.client.get("/admin/aliases").get_data(as_text=True)
+    assert "Sở Y tế cơ sở 55" in first and "Sở Y tế cơ sở 05" not in first  # newest first, 50 a page
+    assert "Trang 1/2 (55 mục)" in first and 'href="/admin/aliases?page=2"' in first
+    second = b.client.get("/admin/aliases?page=2").get_data(as_text=True)
+    assert "Sở Y tế cơ sở 05" in second and "Sở Y tế cơ sở 55" not in second
+    searched = b.client.get("/admin/aliases?q=co so 1").get_data(as_text=True)
+    assert "Sở Y tế cơ sở 10" in searched and "Sở Y tế cơ sở 20" not in searched
+    assert "(không rõ: ghi nhận trước khi lưu người chọn)" in first

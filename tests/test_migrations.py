@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from models import db
@@ -40,4 +41,44 @@ def test_a_filled_database_upgrades_from_the_first_schema(tmp_path):
     assert con.execute("SELECT title, done_at_issue FROM task").fetchall() == [("Nhiệm vụ cũ", 0)]
     assert con.execute("SELECT count(*) FROM task_collaborator").fetchone() == (1,)
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    con.close()
+
+
+def test_the_names_settled_on_review_lists_become_aliases_with_their_provenance(tmp_path):
+    """0011: a name a coordinator mapped leaves agency.aliases for agency_alias, with who and which document;
+    the registry's own aliases stay where they are."""
+    path = tmp_path / "old.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEPLOY_MODELS_ON_START": False})
+    with app.app_context():
+        upgrade(revision="0010")
+        db.engine.dispose()
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO agency (id, name, aliases, active) VALUES (1, 'Sở Khoa học và Công nghệ', "
+                "'[\"Sở Khoa học và Công ngh\", \"Sở KHCN&ĐMST tỉnh\"]', 1)")
+    con.execute("INSERT INTO user (id, username, full_name, agency_id, roles, password_hash, email_digest, active, "
+                "created_at, session_secret) VALUES (7, 'coord', 'Điều phối viên', 1, 'coordinator', 'x', 0, 1, "
+                "'2026-01-01 00:00:00', 's')")
+    con.execute("INSERT INTO import_batch (id, filename, sha256, status, directive_number, report, source, "
+                "created_at) VALUES (3, 'ke-hoach.txt', 'abc', 'committed', '12-KH/BCĐ', '{}', '', "
+                "'2026-01-02 00:00:00')")
+    con.execute("INSERT INTO agency_review (id, text, normalized, status, agency_id, seen_in_batch_id, "
+                "resolved_by_id, resolved_at) VALUES (1, 'Sở KHCN&ĐMST tỉnh', 'so khcn dmst tinh', 'mapped', 1, 3, 7, "
+                "'2026-01-03 00:00:00')")
+    con.commit()
+    con.close()
+    with app.app_context():
+        upgrade(revision="0011")
+        db.engine.dispose()
+    con = sqlite3.connect(path)
+    assert json.loads(con.execute("SELECT aliases FROM agency").fetchone()[0]) == ["Sở Khoa học và Công ngh"]
+    assert con.execute("SELECT agency_id, text, normalized, created_by_id, created_at, batch_id, document "
+                       "FROM agency_alias").fetchall() == [
+        (1, "Sở KHCN&ĐMST tỉnh", "so khcn dmst tinh", 7, "2026-01-03 00:00:00.000000", 3, "12-KH/BCĐ")]
+    con.close()
+    with app.app_context():
+        downgrade(revision="0010")
+        db.engine.dispose()
+    con = sqlite3.connect(path)
+    assert json.loads(con.execute("SELECT aliases FROM agency").fetchone()[0]) == [
+        "Sở Khoa học và Công ngh", "Sở KHCN&ĐMST tỉnh"]
     con.close()

@@ -11,6 +11,7 @@ from models import AuditEvent, ProcessInstance, Task, WorkItem, db
 from tests.conftest import COLLAB_A, LEAD, OTHER, Browser, act, open_items
 from workflows import holidays
 from workflows.errors import NotAllowed, NotFound
+from workflows.importing import pipeline
 from workflows.tasks import create, period_reports, periods
 
 MONTHLY_DUE_2026 = [
@@ -278,6 +279,99 @@ def test_long_parent_titles_are_shortened_at_a_word(world, january):
     assert report.title.startswith("Báo cáo năm 2026: Triển khai nhiệm vụ") and report.title.endswith("…")
     assert len(report.title) <= len("Báo cáo năm 2026: ") + periods.MAX_PARENT_TITLE + 1
     assert not report.title[:-1].endswith(" ")
+
+
+# ---------------------------------------------------------------- a task's own rule: its day and its start
+
+def ruled_task(world, recurrence: str, text: str, title: str, **rule) -> Task:
+    return create.create_task(world["coord"], title=title, lead_agency=LEAD, output_type="result",
+                              deadline_text=text, recurrence=recurrence, **rule)
+
+
+def test_a_monthly_task_due_before_the_10th_reports_on_the_10th(world, january):
+    task = ruled_task(world, "monthly", "trước ngày 10 hằng tháng", "Cập nhật tiến độ chuyển đổi số",
+                      recurrence_day=10)
+    period_reports.generate(world["coord"], through=date(2026, 3, 31))
+    # 10/01/2026 is a Saturday worked in exchange for 02/01 (Tết Dương lịch): due that very day
+    assert [(r.period, r.nominal_due, r.due_date) for r in reports("period_report", task)] == [
+        ("2026-01", date(2026, 1, 10), date(2026, 1, 10)), ("2026-02", date(2026, 2, 10), date(2026, 2, 10)),
+        ("2026-03", date(2026, 3, 10), date(2026, 3, 10))]
+    assert reports("period_report", task)[0].deadline_text == "Trước ngày 10/01/2026"
+    # the agency's own report keeps the configured rhythm
+    assert [r.nominal_due for r in reports("agency_report")] == [date(2026, 1, 20), date(2026, 2, 20),
+                                                                 date(2026, 3, 20)]
+
+
+def test_a_day_past_the_end_of_a_month_and_a_quarterly_day(world, january):
+    monthly = ruled_task(world, "monthly", "trước ngày 31 hằng tháng", "Báo cáo số liệu", recurrence_day=31)
+    quarterly = ruled_task(world, "quarterly", "Hằng quý, trước ngày 15 của tháng cuối quý", "Rà soát thủ tục",
+                           recurrence_day=15)
+    period_reports.generate(world["coord"], through=date(2026, 6, 30))
+    assert [r.nominal_due for r in reports("period_report", monthly)][:4] == [
+        date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+    assert [(r.period, r.nominal_due, r.due_date) for r in reports("period_report", quarterly)] == [
+        ("2026-Q1", date(2026, 3, 15), date(2026, 3, 16)), ("2026-Q2", date(2026, 6, 15), date(2026, 6, 15))]
+
+
+def test_no_report_for_the_periods_before_the_start(world, january):
+    monthly = ruled_task(world, "monthly", "Từ tháng 3/2026, hằng tháng", "Cập nhật cơ sở dữ liệu",
+                         recurrence_starts=date(2026, 3, 1))
+    half = ruled_task(world, "half_yearly", "Từ Quý III/2026, định kỳ 6 tháng", "Sơ kết 6 tháng",
+                      recurrence_starts=date(2026, 7, 1))
+    started = ruled_task(world, "monthly", "Từ ngày 15/02/2026, trước ngày 10 hằng tháng", "Báo cáo nhanh",
+                         recurrence_day=10, recurrence_starts=date(2026, 2, 15))
+    period_reports.generate(world["coord"], through=date(2027, 6, 30))
+    assert [r.period for r in reports("period_report", monthly)][:3] == ["2026-03", "2026-04", "2026-05"]
+    assert [r.period for r in reports("period_report", half)] == ["2027-H1"]  # 2026-H1 was due before July
+    assert [r.period for r in reports("period_report", started)][:2] == ["2026-03", "2026-04"]  # 10/02 < 15/02
+    assert reports("agency_report")[0].period == "2026-01"  # the agency reports from its first task on
+
+
+def test_coverage_uses_the_task_s_own_day(world, january):
+    task = ruled_task(world, "monthly", "trước ngày 10 hằng tháng", "Cập nhật tiến độ", recurrence_day=10)
+    january.moment = datetime(2026, 3, 12, 1, 0)
+    rows = {r.kind: r for r in period_reports.coverage("2026-03")}
+    assert (rows["period_report"].parent.id, rows["period_report"].due, rows["period_report"].bucket) == (
+        task.id, date(2026, 3, 10), "overdue")
+    assert (rows["agency_report"].due, rows["agency_report"].bucket) == (date(2026, 3, 20), "not_reported")
+    late = ruled_task(world, "monthly", "Từ tháng 4/2026, hằng tháng", "Nhiệm vụ từ tháng 4",
+                      recurrence_starts=date(2026, 4, 1))
+    assert late.id not in {r.parent.id for r in period_reports.coverage("2026-03") if r.parent}
+
+
+RULED_PLAN = "\n".join([
+    "Kế hoạch số 07-KH/BCĐ ngày 05/01/2026", "", "Phụ lục I", "DANH MỤC NHIỆM VỤ NĂM 2026", "",
+    "STT\tTên nhiệm vụ\tĐơn vị chủ trì\tĐơn vị phối hợp\tKết quả/sản phẩm\tThời gian hoàn thành",
+    f"1\tCập nhật tiến độ chuyển đổi số\t{LEAD}\t\tBáo cáo\ttrước ngày 10 hằng tháng",
+    f"2\tGiao ban trực tuyến\t{LEAD}\t\tBáo cáo\thằng tuần, vào thứ Năm",
+    f"3\tSơ kết thực hiện Đề án\t{LEAD}\t\tBáo cáo\tTừ Quý III/2026, định kỳ 6 tháng",
+]) + "\n"
+
+
+def test_an_imported_rule_reaches_the_task_its_reports_and_the_pages(app, browser: Browser, world, january):
+    batch = pipeline.preview(world["coord"], "ke-hoach-07.txt", RULED_PLAN.encode())
+    rows = batch.report["appendices"][0]["rows"]
+    assert [(r["recurrence"], r["recurrence_day"], r["recurrence_weekday"], r["starts"], r["nominal_due"])
+            for r in rows] == [("monthly", 10, None, None, "2026-01-10"), ("weekly", None, 4, None, "2026-01-08"),
+                               ("half_yearly", None, None, "2026-07-01", "2026-11-25")]
+    browser.login("coord")
+    preview_page = text(browser.client.get(f"/imports/{batch.id}"))
+    for label in ("Hằng tháng, trước ngày 10", "Hằng tuần, thứ Năm", "Định kỳ 6 tháng, từ 01/07/2026"):
+        assert label in preview_page
+
+    pipeline.commit(world["coord"], batch.id)
+    tasks = {t.title: t for t in db.session.scalars(select(Task).where(Task.kind == "task"))}
+    monthly, weekly, half = (tasks["Cập nhật tiến độ chuyển đổi số"], tasks["Giao ban trực tuyến"],
+                             tasks["Sơ kết thực hiện Đề án"])
+    assert (monthly.recurrence_day, monthly.recurrence_weekday, monthly.recurrence_starts) == (10, None, None)
+    assert (weekly.recurrence, weekly.recurrence_weekday) == ("weekly", 4)
+    assert (half.recurrence_starts, half.nominal_due) == (date(2026, 7, 1), date(2026, 11, 25))
+    assert "Hằng tuần, thứ Năm" in text(browser.client.get(f"/tasks/{weekly.id}"))
+    assert "Hằng tháng, trước ngày 10" in text(browser.client.get(f"/tasks/{monthly.id}"))
+
+    period_reports.generate(world["coord"], through=date(2026, 2, 28))
+    assert [r.nominal_due for r in reports("period_report", monthly)] == [date(2026, 1, 10), date(2026, 2, 10)]
+    assert reports("period_report", weekly) == [] and reports("period_report", half) == []
 
 
 # ---------------------------------------------------------------- coverage

@@ -13,6 +13,7 @@ from tests.conftest import FIXTURES
 from workflows.importing import prose
 from workflows.importing.agency_match import AgencyMatcher
 from workflows.importing.agency_names import RegistryEntry
+from workflows.importing.readers import read_any
 
 
 def matcher() -> AgencyMatcher:
@@ -24,7 +25,7 @@ def matcher() -> AgencyMatcher:
 
 def proposals(prefix: str) -> list[prose.Proposal]:
     path = next(FIXTURES.glob(f"{prefix}_*.txt"))
-    return prose.extract(prose.paragraphs_of(path.read_text("utf-8")), matcher().match)
+    return prose.extract(read_any(path.name, path.read_bytes()).paragraphs, matcher().sure)
 
 
 def source_line(prefix: str, line: int) -> str:
@@ -120,18 +121,18 @@ def test_the_addressees_of_a_letter_and_what_follows_its_signature_are_not_sente
      "", "", "Tuyên truyền, vận động Nhân dân tham gia"),
 ])
 def test_one_sentence_each_way_of_assigning(sentence, lead, collaborators, deadline, what):
-    [p] = prose.extract([prose.Paragraph(1, sentence)], matcher().match)
+    [p] = prose.extract([prose.Paragraph(1, sentence)], matcher().sure)
     assert (p.lead, p.collaborators, p.deadline, p.what) == (lead, collaborators, deadline, what)
 
 
 def test_several_leads_in_one_sentence_give_one_task_each():
     found_ = prose.extract([prose.Paragraph(1, "- Sở Y tế, Sở Giáo dục và Đào tạo: hướng dẫn chuyển đổi số "
-                                               "trong ngành, hằng năm báo cáo kết quả.")], matcher().match)
+                                               "trong ngành, hằng năm báo cáo kết quả.")], matcher().sure)
     assert [p.lead for p in found_] == ["Sở Y tế", "Sở Giáo dục và Đào tạo"]
     assert len({p.label for p in found_}) == 2  # each keeps its own place in the preview
 
 
 def test_a_collective_name_is_one_task():
     [p] = prose.extract([prose.Paragraph(1, "Yêu cầu các sở, ban, ngành: rà soát thủ tục hành chính, hoàn thành "
-                                            "trước ngày 15/7/2026.")], matcher().match)
+                                            "trước ngày 15/7/2026.")], matcher().sure)
     assert p.lead == "các sở, ban, ngành" and p.deadline == "hoàn thành trước ngày 15/7/2026"

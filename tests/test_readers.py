@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import random
 import re
+import textwrap
 import time
 from datetime import date, datetime
 
@@ -170,10 +171,16 @@ def test_002_rows_damaged_by_page_breaks_are_repaired_or_flagged():
     # lines 752-753 fit no neighbour: kept, flagged, nothing lost
     orphans = [r for r in third.rows if not r.stt]
     assert [r.line for r in orphans] == [752, 753]
-    assert any(w.startswith("Nghi lệch cột") for w in orphans[0].warnings)
+    assert "Dòng không có STT và không ghép được với dòng trên hay dưới; nghi lệch cột, cần kiểm tra." \
+        in orphans[0].warnings
     assert orphans[0].cells["lead"].startswith("Công an tỉnh, các sở")
     assert "Nghi lệch cột: tên nhiệm vụ «Sở Y tế» trông như tên cơ quan." in orphans[1].warnings
-    assert any(w.startswith("Nghi lệch cột: ô «Kết quả» chứa thời hạn") for w in orphans[1].warnings)
+    # issue 15: the deadline written under "Kết quả" is moved to the empty deadline cell, and the move is listed
+    # (it was only a warning: "Nghi lệch cột: ô «Kết quả» chứa thời hạn «Tháng 6/2025»")
+    for orphan in orphans:
+        assert (orphan.cells["output"], orphan.cells["deadline"]) == ("", "Tháng 6/2025")
+        assert "Đã chuyển «Tháng 6/2025» từ ô Kết quả sang ô Thời gian hoàn thành." in orphan.warnings
+        assert orphan.raw[4] == "Tháng 6/2025"  # the source as written is kept
     assert "Ô thời hạn trống." in rows["67"].warnings
     # a line break inside a cell became " - " in the extraction: list items again
     assert rows["36"].cells["deadline"] == "- Tháng 11/2025\n- Tháng 9/2028"
@@ -413,7 +420,9 @@ def test_sub_sections_column_numbering_rows_and_shifted_cells():
     assert [r.stt for r in appendix.rows] == ["1.1", "1.2", "1.3"]
     assert appendix.rows[0].section == "A. NHIỆM VỤ CHUNG › 1. Hoàn thiện thể chế"
     assert appendix.rows[1].section == "A. NHIỆM VỤ CHUNG › a) Nhóm dự án"
-    assert any(w.startswith("Nghi lệch cột: ô «Sản phẩm» chứa thời hạn") for w in appendix.rows[1].warnings)
+    # issue 15: moved to the empty deadline cell (it was only a warning "Nghi lệch cột: ô «Sản phẩm» chứa thời hạn")
+    assert (appendix.rows[1].cells["output"], appendix.rows[1].cells["deadline"]) == ("", "Tháng 6/2026")
+    assert "Đã chuyển «Tháng 6/2026» từ ô Sản phẩm sang ô Tiến độ." in appendix.rows[1].warnings
     assert appendix.rows[2].extra == {"Cột 6": "thừa"}
     assert any(w.startswith("Nghi lệch cột: dòng có 1 ô") for w in appendix.rows[2].warnings)
 
@@ -455,8 +464,8 @@ def test_random_bytes_and_damaged_office_files_are_refused_in_vietnamese():
 
 
 def test_text_without_a_recognisable_header_is_refused():
-    for text in ("Kính gửi các sở, ngành.\nĐề nghị báo cáo trước ngày 20.\n",
-                 "a\tb\tc\n1\t2\t3\n", "| Họ tên | Tuổi |\n|---|---|\n| An | 30 |\n"):
+    """Neither a task table nor a sentence: nothing to read (a text of sentences goes to the prose reader)."""
+    for text in ("a\tb\tc\n1\t2\t3\n", "| Họ tên | Tuổi |\n|---|---|\n| An | 30 |\n"):
         with pytest.raises(ImportFormatError) as error:
             read_any("ghi-chu.txt", text.encode())
         assert str(error.value) == ("Không nhận ra dòng tiêu đề của bảng (cần có các cột như STT, Tên nhiệm vụ, "
@@ -497,3 +506,142 @@ def test_damaged_copies_of_the_fixtures_never_raise_anything_else():
         except ImportFormatError:
             continue
         check_accounting(doc)
+
+
+# ---------------------------------------------------------------- issue 15: document hygiene
+
+def cut_at_page_break(text: str, line_no: int, rests: dict[int, str], page_break: list[str]) -> str:
+    """The text with the row of line `line_no` cut by a page break: in column i, the text from `rests[i]` on
+    goes to a row without STT on the next page; `page_break` is what the extraction put between the pages."""
+    lines = text.split("\n")
+    cells = lines[line_no - 1].split("\t")
+    first, rest = list(cells), [""] * len(cells)
+    for column, start in rests.items():
+        at = cells[column].index(start)
+        first[column], rest[column] = cells[column][:at].rstrip(), cells[column][at:]
+    return "\n".join(lines[:line_no - 1] + ["\t".join(first), *page_break, "\t".join(rest)] + lines[line_no:])
+
+
+def rows_by_stt(doc: ParsedDocument, appendix: int = 0) -> dict:
+    return {r.stt: r for r in doc.appendices[appendix].rows if r.stt}
+
+
+def same_words(first: dict, second: dict) -> bool:
+    return {k: fold_words(v) for k, v in first.items()} == {k: fold_words(v) for k, v in second.items()}
+
+
+@pytest.mark.parametrize("line_no, rests", [
+    (50, {1: "ninh dữ liệu", 2: "Trung ương"}),  # "… của Ban Chỉ đạo" | "Trung ương": a capital after the break
+    (56, {1: "vướng mắc", 2: "Trung ương"}),
+    (47, {1: "trên môi trường số", 5: "phê duyệt."}),
+])
+def test_000_a_row_cut_by_the_page_break_and_the_repeated_header_is_one_row(line_no, rests):
+    """000's page break repeats the header (line 53): the rest of a row cut there is merged, not counted."""
+    text = fixture("000")
+    cut = cut_at_page_break(text, line_no, rests, ["", text.split("\n")[45]])
+    whole, doc = rows_by_stt(read_text(text)), read_text(cut)
+    check_accounting(doc)
+    assert doc.appendices[0].rows_in_source == 11
+    row = next(r for r in doc.appendices[0].rows if r.line == line_no)
+    assert same_words(row.cells, whole[row.stt].cells)
+    assert f"Dòng nối tiếp từ trang trước đã được ghép (dòng {line_no + 3})." in row.warnings
+
+
+@pytest.mark.parametrize("line_no, rests, appendix, count", [
+    # the rest of the title begins with a number, the rest of the lead agency's name with a capital
+    (637, {1: "57-NQ/TW", 2: "Tỉnh ủy", 3: "đơn vị liên quan", 4: "dẫn"}, 1, 25),
+    # the rest of an agency's name: "Ban Quản lý Khu Kinh tế Nghi" | "Sơn và các KCN"
+    (709, {1: "điểm như", 2: "Sơn và các KCN", 3: "đơn vị liên quan"}, 2, 118),
+    # "(1) Tháng 6/2025; (2)" | "Tháng 10/2025": the next item of a numbered list
+    (750, {1: "suất lao động", 3: "đơn vị liên quan", 4: "chỉ tiêu", 5: "Tháng 10/2025"}, 2, 118),
+])
+def test_002_a_row_cut_by_a_page_break_is_merged_into_the_row_it_continues(line_no, rests, appendix, count):
+    """002's pages are parted by a blank line only; the rest of a cut row was a row of its own, flagged."""
+    text = fixture("002")
+    doc = read_text(cut_at_page_break(text, line_no, rests, [""]))
+    check_accounting(doc)
+    assert [a.rows_in_source for a in doc.appendices] == [78, 25, 118] and doc.appendices[appendix].rows_in_source \
+        == count
+    whole = next(r for r in read_text(text).appendices[appendix].rows if r.line == line_no)
+    row = next(r for r in doc.appendices[appendix].rows if r.line == line_no)
+    assert same_words(row.cells, whole.cells)
+    # what is not the rest of a row stays a row: the complete row without STT, the cells that fit no neighbour
+    assert [r.line for r in doc.appendices[1].rows if not r.stt] == [639 + (2 if line_no < 639 else 0)]
+    assert len([r for r in doc.appendices[2].rows if not r.stt]) == 2
+
+
+def test_003_a_rest_that_looks_complete_is_still_the_rest_of_its_row():
+    """Every cell of the piece goes on a cell of row 2 ("… Nghị quyết số" | "57-NQ/TW …", "… của" | "Ban Chỉ
+    đạo tỉnh"): it was kept as a task whose number was lost, since its title began with no lower-case letter."""
+    text = fixture("003")
+    doc = read_text(cut_at_page_break(text, 12, {1: "57-NQ/TW", 3: "đơn vị, địa phương", 4: "người dân",
+                                                 5: "4/2026", 6: "Ban Chỉ đạo tỉnh", 8: "sung theo"}, [""]))
+    check_accounting(doc)
+    assert doc.appendices[0].rows_in_source == 14
+    assert same_words(rows_by_stt(doc)["2"].cells, rows_by_stt(read_text(text))["2"].cells)
+
+
+def test_every_page_break_through_the_rows_of_000_leaves_eleven_rows():
+    """Each row of 000 cut at each of its printed lines (cells wrapped at their column's width), with the
+    header repeated or a blank line between the pages: always eleven rows, each with its whole text."""
+    text = fixture("000")
+    lines = text.split("\n")
+    whole = rows_by_stt(read_text(text))
+    widths = [5, 45, 28, 22, 16, 26]
+    for index in range(46, 59):
+        if not re.match(r"^\d+\.?\t", lines[index]):
+            continue
+        cells = lines[index].split("\t")
+        wrapped = [textwrap.wrap(c, widths[i]) or [""] for i, c in enumerate(cells)]
+        for height in range(1, max(len(w) for w in wrapped)):
+            first = "\t".join(" ".join(w[:height]) for w in wrapped)
+            rest = "\t".join(" ".join(w[height:]) for w in wrapped)
+            for page_break in ([""], ["", lines[45]]):
+                doc = read_text("\n".join(lines[:index] + [first, *page_break, rest] + lines[index + 1:]))
+                assert doc.appendices[0].rows_in_source == 11, (index + 1, height, page_break)
+                row = next(r for r in doc.appendices[0].rows if r.line == index + 1)
+                assert same_words(row.cells, whole[row.stt].cells), (index + 1, height)
+
+
+def test_cells_that_slipped_stay_apart_from_the_row_above():
+    """A value of another row is never glued to the row above because a page break stands between them."""
+    text = ("STT\tTên nhiệm vụ\tĐơn vị chủ trì\tKết quả\tThời hạn\n"
+            "1\tXây dựng kế hoạch chuyển đổi số\tSở Nội vụ\tKế hoạch\tTháng 5/2026\n\n"
+            "\t\tSở Y tế\tQuyết định\tTháng 6/2026\n"
+            "2\tTriển khai nền tảng số\tSở Tài chính\tHoàn thành\tNăm 2026\n")
+    first, orphan, second = read_text(text).appendices[0].rows
+    assert (first.cells["lead"], first.cells["deadline"]) == ("Sở Nội vụ", "Tháng 5/2026")
+    assert (orphan.stt, orphan.cells["lead"]) == ("", "Sở Y tế") and "Thiếu STT." in orphan.warnings
+
+
+def test_a_value_in_the_wrong_cell_moves_to_the_empty_cell_it_belongs_to():
+    text = ("STT\tTên nhiệm vụ\tĐơn vị chủ trì\tĐơn vị phối hợp\tKết quả\tThời hạn\tGhi chú\n"
+            "1\tXây dựng kế hoạch\t\tSở Tài chính\tSở Y tế\tQuý II năm 2026\t\n"
+            "2\tTriển khai đề án\tSở Nội vụ\t\tĐề án\t\tTháng 6/2026\n"
+            "3\tBáo cáo định kỳ\tSở Nội vụ\t\tBáo cáo hàng năm\t\t\n"
+            "4\tRà soát thủ tục\tSở Nội vụ\t\tTháng 6/2026\tNăm 2026\t\n")
+    first, second, third, fourth = read_text(text).appendices[0].rows
+    assert (first.cells["lead"], first.cells["output"]) == ("Sở Y tế", "")
+    assert "Đã chuyển «Sở Y tế» từ ô Kết quả sang ô Đơn vị chủ trì." in first.warnings
+    assert (second.cells["deadline"], second.cells["note"]) == ("Tháng 6/2026", "")
+    assert "Đã chuyển «Tháng 6/2026» từ ô Ghi chú sang ô Thời hạn." in second.warnings
+    assert second.raw[6] == "Tháng 6/2026" and "Ô thời hạn trống." not in second.warnings
+    # an output that names its rhythm is no deadline; a deadline beside one already there is not moved
+    assert (third.cells["output"], third.cells["deadline"]) == ("Báo cáo hàng năm", "")
+    assert (fourth.cells["output"], fourth.cells["deadline"]) == ("Tháng 6/2026", "Năm 2026")
+    assert not any(w.startswith("Đã chuyển") for w in third.warnings + fourth.warnings)
+
+
+@pytest.mark.parametrize("line", ["Số: 125 /KH-UBND", "Số:125/ KH-UBND", "Số 125 / KH - UBND", "Số: 125/KH-UBND"])
+def test_the_document_number_is_read_whatever_spaces_it_was_typed_with(line):
+    text = f"ỦY BAN NHÂN DÂN TỈNH THANH HÓA\n\n{line}\n\nThanh Hóa, ngày 05 tháng 3 năm 2026\n\n" + as_text()
+    doc = read_text(text)
+    assert (doc.number, doc.issued) == ("125/KH-UBND", date(2026, 3, 5))
+
+
+def test_a_number_typed_with_spaces_in_a_naming_line_and_a_blank_number():
+    naming = read_text("Kế hoạch số 125 / KH - UBND ngày 05/3/2026 của UBND tỉnh\n\n" + "\n".join(as_text().split(
+        "\n")[4:]))
+    assert naming.number == "125/KH-UBND"
+    blank = read_text("Số: /UBND-CNXDKH\n\n" + as_text().replace("Kế hoạch số 12-KH/UBND", "Kế hoạch số"))
+    assert blank.number is None and any(w.startswith("Số văn bản để trống") for w in blank.warnings)

@@ -15,7 +15,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from models import AgencyReview, AuditEvent, Indicator, Notification, db
+from models import AgencyAlias, AgencyReview, AuditEvent, Indicator, Notification, db
 from tests.conftest import COLLAB_A, LEAD, PASSWORD, Browser, act, item_at, new_task
 from workflows import holidays
 from workflows.importing import pipeline
@@ -58,6 +58,8 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("notifications.mail_retry", "POST"): NOBODY,  # no mail is queued: 404 for the admin, 403 for the rest
     ("admin.*", "GET"): ADMINS,
     ("admin.*", "POST"): ADMINS,
+    ("admin.alias_list", "GET"): ADMINS,  # the aliases made on import review lists
+    ("admin.alias_delete", "POST"): ADMINS,
     ("dashboard.*", "GET"): OVERSIGHT,
     ("reports.*", "GET"): frozenset({"coord", "viewer", "admin", "x_coord"}),
     ("reports.generate", "POST"): COORDINATORS,
@@ -151,11 +153,15 @@ def seeded(world, app):
             "2\tRà soát quy hoạch\tBan Quản lý chưa có\tNăm 2026\tBáo cáo\n")
     batch = pipeline.preview(world["coord"], "danh-muc.txt", text.encode())
     review = db.session.scalars(select(AgencyReview)).first()
+    alias = AgencyAlias(agency_id=world["head"].agency_id, text="Sở CT tỉnh", normalized="so ct tinh",
+                        created_by_id=world["coord"].id, batch_id=batch.id, document="danh-muc.txt")
+    db.session.add(alias)
+    db.session.commit()
     day = holidays.days()[0].day
     return {"task_id": task.id, "item_id": draft.id, "attachment_id": attachment.id, "indicator_id": indicator.id,
             "key": indicators.group_key_of(indicator), "notification_id": note.id, "batch_id": batch.id,
             "review_id": review.id if review else 999999, "appendix": 1, "number": 1, "delegation_id": 999999,
-            "mail_id": 999999, "token_id": 999999, "day": str(day), "filename": "style.css",
+            "mail_id": 999999, "token_id": 999999, "alias_id": alias.id, "day": str(day), "filename": "style.css",
             "process_id": "approval_cycle", "model_id": catalog.latest("approval_cycle").id}
 
 

@@ -1,5 +1,6 @@
-"""Administration: the holiday calendar used for effective due dates and working-day counts, and the
-process models (versions, deploying an uploaded BPMN file, moving running instances to another version)."""
+"""Administration: the holiday calendar used for effective due dates and working-day counts, the process models
+(versions, deploying an uploaded BPMN file, moving running instances to another version), and the agency aliases
+made on import review lists."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from views import parsing
 from views.forms import VNDateField
 from workflows import holidays
 from workflows.errors import N_, Invalid
+from workflows.importing import review_list
 from workflows.process import deploy, diagram
 from workflows.tasks import migration
 
@@ -128,3 +130,20 @@ def model_migrate(model_id: int):
             plan = migration.plan_migration(current_user, source, target)
     return render_template("admin/models_migrate.html", process=process, source=source, form=form,
                            plan=plan), 422 if form.target.errors else 200
+
+
+# ---------------------------------------------------------------- agency aliases
+
+@bp.get("/aliases")
+def alias_list():
+    query = (request.args.get("q") or "").strip()[:200]
+    page = review_list.alias_page(current_user, query, parsing.page_arg())
+    return render_template("admin/aliases.html", page=page, query=query)
+
+
+@bp.post("/aliases/<int:alias_id>/delete")
+def alias_delete(alias_id: int):
+    text, agency = review_list.remove_alias(current_user, alias_id)
+    flash(_("Đã xóa tên gọi khác “%(text)s” của %(agency)s. Các nhiệm vụ đã nhập không thay đổi; lần nhập sau sẽ "
+            "hỏi lại tên này.", text=text, agency=agency), "info")
+    return redirect(url_for("admin.alias_list", q=request.form.get("q") or None))

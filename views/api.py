@@ -81,6 +81,7 @@ def task_json(task: Task, detail: bool = False) -> dict:
         "id": task.id, "code": task.code, "title": task.title, "status": status.of(task),
         "lead_agency": task.lead_agency.name,
         "collaborating_agencies": [a.name for a in task.collaborating_agencies],
+        "central_agencies": list(task.central_agencies or []),
         "output_type": task.output_type, "expected_output": task.expected_output,
         "due_date": _iso(task.due_date), "deadline_text": task.deadline_text,
         "source_document": task.source_document,

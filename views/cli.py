@@ -96,7 +96,8 @@ def register(app: Flask) -> None:
     @click.option("--issued", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
     @click.option("--dry-run", is_flag=True, help="Analyse and report; write nothing")
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-    @click.option("--user", "username", default=None, help="Coordinator recorded as the importer")
+    @click.option("--user", "username", default=None,
+                  help="Coordinator recorded as the importer (default: the first one); a dry run needs none")
     def import_tasks(file, directive, issued, dry_run, fmt, username):
         """Import the task tables of an official document (.txt, .md, .xlsx, .docx)."""
         try:

@@ -89,6 +89,10 @@ def fix(batch_id: int, appendix: int, number: int):
         changes = {"skip": True}
     elif request.form.get("action") == "unskip":
         changes = {"skip": False}
+    elif request.form.get("action") == "keep_both":  # a row repeating an earlier one becomes a task of its own
+        changes = {"keep_both": True}
+    elif request.form.get("action") == "keep_one":
+        changes = {"keep_both": False}
     try:
         pipeline.fix_row(current_user, batch_id, appendix, number, changes)
     except Invalid as exc:
@@ -101,10 +105,12 @@ def fix(batch_id: int, appendix: int, number: int):
 @bp.post("/<int:batch_id>/reviews/<int:review_id>")
 @login_required
 def map_agency(batch_id: int, review_id: int):
-    decision = request.form.get("action") or "agency"
+    agency_id = parsing.id_field("agency_id")
+    # the answer chosen ("agency", "group", "ignored"); an agency picked in the list without the choice marked
+    # is an answer too — nothing else is assumed
+    decision = request.form.get("decision") or request.form.get("action") or ("agency" if agency_id else None)
     try:
-        review = pipeline.settle_name(current_user, batch_id, review_id, parsing.id_field("agency_id"),
-                                      decision)
+        review = pipeline.settle_name(current_user, batch_id, review_id, agency_id, decision)
     except Invalid as exc:
         flash(domain_message(exc), "error")
     else:

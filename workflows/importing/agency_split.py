@@ -20,7 +20,15 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from workflows.importing.agency_names import PLACE_SUFFIXES, PREFIX_READINGS, ROLE_PHRASES, Match
+from workflows.importing.agency_names import (
+    PERSON_TITLES,
+    PLACE_SUFFIXES,
+    PREFIX_READINGS,
+    ROLE_PHRASES,
+    Match,
+    canonical,
+    levels,
+)
 from workflows.text import fold_words
 
 _TOKEN_RE = re.compile(
@@ -157,6 +165,13 @@ class CellSplitter:
             j += 1
         return j
 
+    def _glued(self, tail: str) -> bool:
+        """Whether words written right after a known name belong to it: they name nothing on their own and start
+        no other body."""
+        m = self.match(tail)
+        resolves = m.kind in ("exact", "alias", "group", "central") or (m.kind == "fuzzy" and m.score >= self.threshold)
+        return not resolves and not _names_a_body(tail)
+
     def _confident(self, text: str) -> bool:
         m = self.match(text)
         return m.kind in ("exact", "alias") or (m.kind == "fuzzy" and m.score >= self.threshold)
@@ -177,12 +192,18 @@ class CellSplitter:
                         parts = parts[last:]
                         break
                 else:
-                    if fold_words(_plain(body, tokens, *parts[0])) in PLACE_SUFFIXES:
+                    # place words qualify the name; other words glued to it may change it ("Sở KHCN&ĐMST tỉnh",
+                    # "Sở Tài chính tỉnh Nghệ An"): the whole goes to review, never the known name alone
+                    tail = _plain(body, tokens, *parts[0])
+                    if fold_words(tail) in PLACE_SUFFIXES or (before.reading == ("", "") and self._glued(tail)):
                         before.end = parts[0][1]
                         parts = parts[1:]
         if after is not None and parts and parts[-1][1] == after.start and after.reading == ("", ""):
             start = parts[-1][0]
-            if self._confident(_plain(body, tokens, start, after.end)):  # "Văn UBND tỉnh"
+            # "Văn UBND tỉnh" resolves once joined; "Đảng ủy UBND tỉnh", "Văn phòng Sở Tài chính" name another
+            # body (a Party committee, an office of the known one): never the known name with a word left over
+            if self._confident(_plain(body, tokens, start, after.end)) \
+                    or _names_a_body(_plain(body, tokens, start, parts[-1][1])):
                 after.start, after.group = start, False
                 parts = parts[:-1]
         readings = next((s.readings for s in run if s.kind == "word"), ())
@@ -214,7 +235,7 @@ class CellSplitter:
         for before, after in (("", ""), *readings):
             candidate = f"{before}{text}{after}"
             m = self.match(candidate)
-            if m.kind in ("exact", "alias", "group") or (m.kind == "fuzzy" and m.score >= self.threshold):
+            if m.kind in ("exact", "alias", "group", "central") or (m.kind == "fuzzy" and m.score >= self.threshold):
                 value = m.score
             else:
                 value = m.score * 0.5  # a weak candidate: better than nothing, worse than any match
@@ -308,6 +329,14 @@ def _parts(run: list[_Span]) -> list[tuple[int, int]]:
         else:
             parts.append((span.start, span.end))
     return parts
+
+
+def _names_a_body(text: str) -> bool:
+    """Whether words glued before a known name hold a level word ("Đảng ủy", "Ban Thường vụ", "Văn phòng") or a
+    person's title ("Chủ tịch")."""
+    key = canonical(fold_words(text))
+    found = levels(key)
+    return found.head is not None or bool(found.bodies) or (key + " ").startswith(tuple(t + " " for t in PERSON_TITLES))
 
 
 def _starts_with(tokens: list[_Token], i: int, phrases: tuple[tuple[str, ...], ...]) -> bool:

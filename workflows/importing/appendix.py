@@ -14,15 +14,26 @@ from workflows.importing.cell_text import (
     deadline_like,
     from_roman,
     join_cell,
+    sentence_ended,
     starts_lower,
     to_roman,
 )
 from workflows.importing.columns import Header, Mapped, label_of, map_row
+from workflows.importing.deadline_text import parse_deadline
 from workflows.importing.file_formats import Item
 from workflows.importing.parsed import Appendix, SourceRow
 
 _ROMAN = re.compile(r"^(?=[IVX])X{0,3}(IX|IV|V?I{0,3})$")
 _SUBHEAD = re.compile(r"^(\d+(\.\d+)*[.)]|[a-zđ][.)])\s+[A-ZĐÀ-Ỹ]")
+
+# columns whose text runs on over several lines, so that a page break may cut it anywhere; the others hold one
+# value each (an agency list, a deadline, a figure)
+_TEXT_KEYS = frozenset({"title", "name", "output", "assigning_doc", "adjustment"})
+_AGENCY_KEYS = frozenset({"lead", "collaborators", "responsible"})
+
+# cells where a deadline or an agency's name lands when a row's cells slipped (the order is the order looked in)
+_DEADLINE_ASTRAY = ("output", "collaborators", "lead", "note")
+_AGENCY_ASTRAY = ("output", "deadline")
 
 # cells waiting for the next task row: the cells, the row they came from as written, and the warning to give
 Carried = tuple[Mapped, list[str], str]
@@ -216,7 +227,8 @@ def build_appendix(title: str, header: Header, items: list[Item]) -> tuple[Appen
             assembly.take_row(index)
     rows = []
     for number, item in enumerate(assembly.work, start=1):
-        warnings = _dedupe(item.warnings + _row_checks(item.mapped, header))
+        moves = _move_misplaced(item.mapped, header)
+        warnings = _dedupe(item.warnings + moves + _row_checks(item.mapped, header))
         rows.append(SourceRow(number, item.stt, item.section, item.mapped.cells, item.mapped.extra, item.raw,
                               item.line, warnings))
     leftovers = [f"{title[:60]}: dòng mục cuối bảng có nội dung không thuộc nhiệm vụ nào: "
@@ -229,26 +241,30 @@ def _place_without_stt(item: Item, mapped: Mapped, previous: _Work, following: I
     """Place a row without STT; True if it was merged or moved, False if it stays a row of its own.
 
     - its STT cell is merged with the row above (docx): the same task goes on, cells joined line by line;
-    - it is complete (a title and most cells): a task whose number was lost — it stays, flagged;
     - each of its cells continues the cell above, or fills an empty one: the rest of the previous row,
-      cut by a page break;
+      cut by a page break (even when it has a title and most cells: "57-NQ/TW và …" goes on a title);
+    - it is complete (a title and most cells): a task whose number was lost — it stays, flagged;
     - its cells fit the empty cells of the next task row, as they are or one column to the right: they
       slipped there (the next row takes them, flagged);
+    - it stands right after a page break and each of its cells fills an empty cell or goes on a text the
+      break cut (never a second agency, deadline or figure beside one): the rest of the previous row;
     - otherwise it stays a row of its own, flagged, so that nothing is lost.
+
+    A piece merged into the row above is no row: it is not counted in `rows_in_source`.
     """
     stt_at = header.position("stt")
     if item.inherited.get(stt_at if stt_at is not None else 0) is not None:
         _merge_into(previous, mapped, item.cells, "\n")
         return True
-    title = mapped.cells.get(header.title_key, "")
-    value_columns = sum(1 for k in header.columns if k and k != "stt")
-    if title and not starts_lower(title) and len(mapped.filled()) >= max(2, ceil(value_columns / 2)):
-        return False
     filled = mapped.filled()
     if all(not previous.mapped.get(k) or continues(previous.mapped.get(k), mapped.get(k)) for k in filled):
-        _merge_into(previous, mapped, item.cells)
-        previous.warnings.append(f"Dòng nối tiếp từ trang trước đã được ghép{_where(item.line)}.")
+        _merge_rest(previous, mapped, item)
         return True
+    cut = item.after_break and _rest_after_break(previous.mapped, mapped, header)
+    title = mapped.cells.get(header.title_key, "")
+    value_columns = sum(1 for k in header.columns if k and k != "stt")
+    if not cut and title and not starts_lower(title) and len(filled) >= max(2, ceil(value_columns / 2)):
+        return False
     if following is not None:
         target = map_row(following.cells, header)
         for shift in ((0, 1) if header.kind == "tasks" else (0,)):
@@ -259,14 +275,97 @@ def _place_without_stt(item: Item, mapped: Mapped, previous: _Work, following: I
                                               "được chuyển vào các ô trống của nhiệm vụ này"
                                               f"{' (lùi sang phải một cột)' if shift else ''}, cần kiểm tra."))
                 return True
+    if cut:
+        _merge_rest(previous, mapped, item)
+        return True
     mapped.warnings.append("Dòng không có STT và không ghép được với dòng trên hay dưới; nghi lệch cột, "
                            "cần kiểm tra.")
     return False
 
 
+def _merge_rest(previous: _Work, mapped: Mapped, item: Item) -> None:
+    """Merge the rest of a row cut by a page break into it, and say so."""
+    _merge_into(previous, mapped, item.cells)
+    previous.warnings.append(f"Dòng nối tiếp từ trang trước đã được ghép{_where(item.line)}.")
+
+
+def _rest_after_break(previous: Mapped, piece: Mapped, header: Header) -> bool:
+    """Whether a row after a page break can be the rest of the row before it: each of its cells fills an empty
+    cell, continues one, or goes on a text that the break cut before its sentence ended.
+
+    A page break cuts every cell of a row at the same height, so the rest of a long title may begin with a
+    capital ("… quán triệt" | "Nghị quyết số 57-NQ/TW …"), and the rest of an agency's name with a word that
+    begins no name ("Ban Quản lý Khu Kinh tế Nghi" | "Sơn và các KCN"). A deadline, a note or a figure beside
+    the one already there is a value of another row, never the rest of this one; so is an agency, unless the
+    title goes on from the row above ("Ban Tuyên giáo và Dân vận" | "Tỉnh ủy" beside "57-NQ/TW và …").
+    """
+    title_key = header.title_key
+    title_goes_on = bool(piece.get(title_key)) and bool(previous.get(title_key)) \
+        and continues(previous.get(title_key), piece.get(title_key))
+    for key in piece.filled():
+        before, after = previous.get(key), piece.get(key)
+        if not before or continues(before, after):
+            continue
+        if key in _TEXT_KEYS:
+            if sentence_ended(before):
+                return False
+        elif key not in _AGENCY_KEYS or not (title_goes_on or not agency_like(re.split(r"[;,]", after)[0])):
+            return False
+    return True
+
+
 def _dedupe(notes: list[str]) -> list[str]:
     """The notes in order, each once."""
     return list(dict.fromkeys(notes))
+
+
+def _move_misplaced(mapped: Mapped, header: Header) -> list[str]:
+    """Move a value recognised in the wrong cell of a task row into the empty cell it belongs to, and list each
+    move: a deadline written under "Kết quả" (or another agency or note cell) goes to the empty deadline cell;
+    an agency's name written under "Kết quả" or the deadline goes to the empty lead cell.
+
+    Only a cell that is that value and nothing else moves ("Tháng 6/2026", not "Báo cáo hàng năm", an output
+    that names its rhythm), only into an empty cell, and never out of the title: a row keeps every text it
+    has, and what stays doubtful is told by `_row_checks`. The row's `raw` cells stay as written.
+    """
+    if header.kind != "tasks":
+        return []
+    cells = mapped.cells
+    notes: list[str] = []
+
+    def move(source: str, target: str) -> None:
+        value = cells[source]
+        cells[target], cells[source] = value, ""
+        notes.append(f"Đã chuyển «{value}» từ ô {label_of(header, source)} sang ô {label_of(header, target)}.")
+
+    def empty(key: str) -> bool:
+        return key in header.columns and not cells.get(key)
+
+    if empty("deadline"):
+        source = next((k for k in _DEADLINE_ASTRAY if k in header.columns and _only_deadline(cells.get(k, ""))),
+                      None)
+        if source:
+            move(source, "deadline")
+    if empty("lead"):
+        source = next((k for k in _AGENCY_ASTRAY if k in header.columns and _only_agencies(cells.get(k, ""))),
+                      None)
+        if source:
+            move(source, "lead")
+    return notes
+
+
+def _only_deadline(text: str) -> bool:
+    """Whether a cell holds a deadline and nothing else ("Tháng 6/2026", "Quý II năm 2026", "Thường xuyên")."""
+    if not deadline_like(text):
+        return False
+    parsed = parse_deadline(text)
+    return bool(parsed.nominal_due or parsed.recurrence or parsed.done_at_issue) and not parsed.unparsed.strip()
+
+
+def _only_agencies(text: str) -> bool:
+    """Whether a cell holds agencies' names and nothing else ("Sở Y tế; Công an tỉnh")."""
+    pieces = [p.strip() for p in re.split(r"[;\n]", text) if p.strip()]
+    return bool(pieces) and all(agency_like(p) and len(p.split()) <= 10 for p in pieces)
 
 
 def _row_checks(mapped: Mapped, header: Header) -> list[str]:

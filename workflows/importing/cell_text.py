@@ -4,6 +4,7 @@ looks like (a deadline, an agency, an appendix label, a page number, a Roman num
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from html.parser import HTMLParser
 
@@ -22,6 +23,14 @@ _AGENCY = re.compile(
     r"cac (so|ban|co quan|don vi|dia phuong|cap uy|dang uy|xa|doanh nghiep|truong|hoi)\b|tinh uy|dang uy|mttq|"
     r"truong (dai hoc|cao dang)|bo (chi huy|cong an|quoc phong)|lien hiep|hoi (nong dan|phu nu|lien hiep)|"
     r"vien |dai phat thanh|thanh tra|kho bac|chi cuc|cuc |to giup viec)")
+
+# Words a text never ends on: a cell ending on one was cut ("Kế hoạch số 07-KH/BCĐ ngày 10/04/2026 của" |
+# "Ban Chỉ đạo tỉnh"). With their accents: folded, "tư" of "đầu tư" or "vệ" of "bảo vệ" would read as one.
+_OPEN_ENDINGS = frozenset({"của", "và", "với", "cho", "các", "những", "về", "trong", "tại", "để", "đến", "từ",
+                           "hoặc", "nhằm", "gồm", "là", "được", "bằng", "thuộc", "giữa"})
+
+# a text ending on the mark of its next item: "(1) Tháng 6/2025; (2)" | "Tháng 10/2025"
+_LIST_MARK_END = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[a-zđ])\)\s*$")
 
 LABEL = re.compile(r"\bph[uụủúùũ]\s+l[uụủúùũ]c\b(?:\s+([IVXLC]+|\d+)\b)?\s*[:.\-–]?\s*", re.IGNORECASE)
 
@@ -136,7 +145,16 @@ def continues(before: str, after: str) -> bool:
         return True
     if starts_lower(after) or after[0] in "(),.;:…/" or after[0].isdigit():
         return True
-    return before.rstrip()[-1:] in (",", ";", ":", "-", "–", "/", "(")
+    if after.startswith("- ") and before.lstrip().startswith("- "):  # the next item of a list
+        return True
+    words = before.split()
+    return before.rstrip()[-1:] in (",", ";", ":", "-", "–", "/", "(") or bool(_LIST_MARK_END.search(before)) \
+        or bool(words) and unicodedata.normalize("NFC", words[-1].lower()) in _OPEN_ENDINGS
+
+
+def sentence_ended(text: str) -> bool:
+    """Whether a text ends a sentence ("… phê duyệt."), so that what follows it starts another."""
+    return text.rstrip()[-1:] in (".", "!", "?")
 
 
 def is_label(text: str) -> bool:

@@ -14,6 +14,11 @@ _STT_NAMES = {"stt", "tt", "so tt", "s tt", "so thu tu", "thu tu"}
 _TASK_RULES = (
     ("adjustment", ("dieu chinh",)),
     ("assigning_doc", ("van ban giao", "can cu", "nguon giao", "van ban chi dao")),
+    # a table of tasks shared with the central level names the ministry that leads nationally and the province's
+    # own unit ("Bộ, ngành chủ trì" | "Đơn vị của tỉnh chủ trì phối hợp"): the province's unit is the lead
+    ("central_lead", ("bo nganh chu tri", "bo chu tri", "bo nganh", "co quan trung uong", "trung uong chu tri",
+                      "bo nganh trung uong")),
+    ("lead", ("cua tinh chu tri", "don vi cua tinh", "co quan cua tinh", "tinh chu tri")),
     ("collaborators", ("phoi hop",)),
     ("lead", ("chu tri", "don vi thuc hien", "co quan thuc hien", "don vi dau moi", "co quan dau moi")),
     ("output", ("ket qua", "san pham")),

@@ -40,6 +40,9 @@ class Item:
     end_line: int | None = None  # text form: last physical line of the row
     inherited: dict[int, str] = field(default_factory=dict)  # docx: column -> text of the merged cell above
     joinable: bool = False  # text form: the row may go on on the next physical line
+    # a page break (a blank line, a page number, the header repeated) lies between this row and the table row
+    # before it: a row without STT there is most likely the rest of that row, cut by the break
+    after_break: bool = False
 
 
 def text_items(text: str) -> list[Item]:

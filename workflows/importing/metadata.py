@@ -28,10 +28,20 @@ def _date_in(folded: str) -> tuple[date | None, bool]:
         return None, True
 
 
+def _spaces_closed(text: str) -> str:
+    """A number typed with spaces in it, closed up: "125 / KH - UBND" -> "125/KH-UBND".
+
+    Spaces around "/" always go; around "-" only before a code in capitals ("KH - UBND", "266 - KH/TU"), so
+    that "12/KH-UBND - V/v …" keeps the subject apart.
+    """
+    text = re.sub(r"\s*/\s*", "/", text)
+    return re.sub(r"(?<=[0-9A-ZĐ])\s*-\s*(?=[A-ZĐ]{2,}\b)", "-", text)
+
+
 def _number_after_so(line: str) -> str | None:
     """The document number written after "số" in a line ("Kế hoạch số 266-KH/TU ngày …")."""
-    found = re.search(r"\bsố\s*:?\s*(\S*)", line, re.IGNORECASE)
-    match = _NUMBER.match(found.group(1)) if found else None
+    found = re.search(r"\bsố\s*:?\s*(.*)", line, re.IGNORECASE)
+    match = _NUMBER.match(_spaces_closed(found.group(1))) if found else None
     return match.group(0).rstrip(".,;)") if match else None
 
 
@@ -58,7 +68,7 @@ def _number(front: list[str], naming: str | None, attachment: str | None, notes:
     number_line = next((t for t in front[:120]
                         if re.match(r"^\s*\**\s*Số\s*[:.]?\s*(\d|/|$)", t.strip(), re.IGNORECASE)), None)
     if number_line is not None:
-        found = _NUMBER.search(number_line)
+        found = _NUMBER.search(_spaces_closed(number_line))
         if found:
             number = found.group(0).rstrip(".,;")
     for line in (naming, attachment):

@@ -6,7 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-COLUMNS = ("stt", "title", "assigning_doc", "lead", "collaborators", "output", "deadline", "note", "adjustment")
+from workflows.text import fold_words
+
+# "central_lead": the ministry or central body that leads a task nationally ("Bộ, ngành chủ trì"), beside the
+# province's own unit in "lead" ("Đơn vị của tỉnh chủ trì").
+COLUMNS = ("stt", "title", "assigning_doc", "central_lead", "lead", "collaborators", "output", "deadline", "note",
+           "adjustment")
 # Indicator tables: these keys, plus one "target_<year>" per year column ("target_2025", "target_2030" …).
 # "baseline_date" is not a column: it is read from the baseline header, e.g. "Hiện trạng (tháng 3/2025)".
 INDICATOR_COLUMNS = ("stt", "name", "unit", "baseline", "baseline_date", "responsible", "note")
@@ -27,6 +32,26 @@ class ImportFormatError(ValueError):
 
 
 @dataclass
+class Paragraph:
+    """One paragraph of a document's body, outside its tables."""
+
+    line: int | None  # line number in the source, when the source has lines
+    text: str  # as written
+
+
+def body_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """The paragraphs that can assign work: the non-empty ones before the signature block ("Nơi nhận")."""
+    body = []
+    for p in paragraphs:
+        text = p.text.strip()
+        if fold_words(text).startswith("noi nhan"):
+            break
+        if text:
+            body.append(Paragraph(p.line, text))
+    return body
+
+
+@dataclass
 class SourceRow:
     """One data row of an appendix table, its cells under canonical keys."""
 
@@ -38,6 +63,7 @@ class SourceRow:
     raw: list[str]  # the cell texts as written in the source (markup included)
     line: int | None  # line number in the source text where the row starts (None for xlsx/docx)
     warnings: list[str] = field(default_factory=list)
+    assigns: bool = True  # False: a sentence of the body that names nobody to do it (kind "prose")
 
 
 @dataclass
@@ -45,7 +71,7 @@ class Appendix:
     """One table of a document, with the heading it stands under."""
 
     title: str  # "Phụ lục II: Danh mục …", or the heading found before the table
-    kind: str  # "tasks" or "indicators"
+    kind: str  # "tasks", "indicators", or "prose" (the assignments written in the body's sentences)
     header: list[str]  # the header cells as written (a two-row header: the lower row's text where it has one)
     columns: list[str | None]  # canonical key per header position (None = unknown column)
     unknown_columns: list[str]
@@ -62,3 +88,6 @@ class ParsedDocument:
     issued: date | None
     title: str | None  # subject line ("V/v …") or the document's heading
     warnings: list[str]
+    paragraphs: list[Paragraph] = field(default_factory=list)  # the body outside the tables, up to "Nơi nhận"
+    # abbreviations the document defines ("… (sau đây gọi tắt là Sở KH&CN)"): short form -> the words before it
+    definitions: dict[str, str] = field(default_factory=dict)

@@ -29,6 +29,8 @@ from models import (
 )
 from workflows import audit, clock
 from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
+from workflows.importing.agency_names import defined_names
+from workflows.importing.file_formats import decode, docx_items
 from workflows.importing.parsed import ImportFormatError, ParsedDocument
 from workflows.importing.readers import read_any
 from workflows.importing.review_list import record_reviews, settle
@@ -37,6 +39,9 @@ from workflows.tasks import create, deadlines
 from workflows.tx import transaction
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
+NOTHING_ASSIGNED = ("Không tìm thấy nhiệm vụ nào trong tệp: không có bảng nhiệm vụ (cần các cột như STT, Tên nhiệm "
+                    "vụ, Đơn vị chủ trì, Thời hạn) và không có câu giao việc cho một đơn vị (như “Giao Sở Nội vụ chủ "
+                    "trì …”, “- Sở Y tế: …”).")
 PASTED = "noi-dung-dan.txt"  # the name of a pasted text: never shown as if it were a document's number
 
 
@@ -71,9 +76,25 @@ def _read(filename: str, content: bytes) -> ParsedDocument:
     if len(content) > MAX_IMPORT_BYTES:
         raise Invalid("Tệp quá lớn (tối đa %(mb)s MB).", mb=MAX_IMPORT_BYTES // (1024 * 1024))
     try:
-        return read_any(filename, content)
+        doc = read_any(filename, content)
     except ImportFormatError as exc:
         raise Invalid(str(exc)) from exc
+    doc.definitions = defined_names(_document_lines(doc, content))
+    return doc
+
+
+def _document_lines(doc: ParsedDocument, content: bytes) -> list[str]:
+    """Where a document may define an abbreviation: its table cells and its text (a .docx's paragraphs; an .xlsx
+    has its cells only)."""
+    lines = [cell for appendix in doc.appendices for row in appendix.rows for cell in row.raw]
+    try:
+        if content.startswith(b"PK\x03\x04"):
+            lines += [item.text for item in docx_items(content) if item.kind == "text"]
+        else:
+            lines += decode(content).splitlines()
+    except ImportFormatError:  # an .xlsx is no .docx: its cells are read above
+        pass
+    return lines
 
 
 def _open_batch(user: User, batch_id: int) -> ImportBatch:
@@ -110,7 +131,7 @@ def preview(user: User, filename: str, content: bytes, directive_label: str | No
         ctx = build_context(doc, sha, issued)
         report = analyse(doc, ctx)
         if not report["appendices"] and not report["indicators"]:
-            raise Invalid("Không tìm thấy bảng nhiệm vụ nào trong tệp.")
+            raise Invalid(NOTHING_ASSIGNED)
         batch = ImportBatch(filename=filename[:255], sha256=sha, status="preview", report=report,
                             source=base64.b64encode(content).decode(), created_by_id=user.id,
                             created_at=clock.now(), issued_on=ctx.issued,
@@ -123,9 +144,9 @@ def preview(user: User, filename: str, content: bytes, directive_label: str | No
 
 
 def fix_row(user: User, batch_id: int, appendix_index: int, number: int, changes: dict[str, Any]) -> ImportBatch:
-    """Record a coordinator's fix of one row (lead, collaborators, type, due date, title, skip) and show the
-    preview again. One transaction."""
-    allowed = {"lead_agency", "collaborating_agencies", "output_type", "due_date", "title", "skip"}
+    """Record a coordinator's fix of one row (lead, collaborators, type, due date, title, skip, keep a row that
+    repeats an earlier one as a task of its own) and show the preview again. One transaction."""
+    allowed = {"lead_agency", "collaborating_agencies", "output_type", "due_date", "title", "skip", "keep_both"}
     clean = {k: v for k, v in changes.items() if k in allowed and v not in (None, "")}
     if isinstance(clean.get("due_date"), date):
         clean["due_date"] = clean["due_date"].isoformat()
@@ -139,14 +160,16 @@ def fix_row(user: User, batch_id: int, appendix_index: int, number: int, changes
 
 
 def settle_name(user: User, batch_id: int, review_id: int, agency_id: int | None,
-                decision: str = "agency") -> AgencyReview:
-    """Settle a name asked about on a batch's preview once — an alias of an agency, a collective name ("group"),
-    or not an agency at all ("ignored"); later imports apply the same answer — and show that preview again
-    with the answer applied: both or neither. One transaction."""
+                decision: str | None = "agency") -> AgencyReview:
+    """Settle a name asked about on a batch's preview once — an alias of an agency (recorded with who made it and
+    from which document; refused for another level of body), a collective name ("group"), or not an agency at
+    all ("ignored"); later imports apply the same answer — and show that preview again with the answer applied:
+    both or neither. One transaction."""
     require_coordinator(user)
     with transaction():
-        review = settle(user, review_id, agency_id, decision)
-        _reanalyse(_open_batch(user, batch_id))
+        batch = _open_batch(user, batch_id)
+        review = settle(user, review_id, agency_id, decision, batch)
+        _reanalyse(batch)
     return review
 
 
@@ -184,7 +207,7 @@ def commit(user: User, batch_id: int) -> dict[str, int]:
 def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, source: str,
                 counts: dict[str, int]) -> None:
     action = row["action"]
-    if action in ("flagged", "skipped"):
+    if action in ("flagged", "skipped", "duplicate"):  # a repeated row is the task of the row it repeats
         counts["flagged"] += 1
     elif action == "unchanged":
         counts["unchanged"] += 1
@@ -219,7 +242,11 @@ def _create(user: User, directive: Directive, appendix: dict, row: dict, source:
         section=row["section"], recurrence=recurrence, done_on=done_on,
         nominal_due=date.fromisoformat(row["nominal_due"]) if row["nominal_due"] else None,
         milestones=row["milestones"], directive_id=directive.id, appendix=appendix["title"][:500],
-        stt=(row["stt"] or "")[:20], import_key=row["key"], note=row["note"] or None)
+        stt=(row["stt"] or "")[:20], import_key=row["key"], note=row["note"] or None,
+        # .get: a preview saved before the rule was kept has no such keys
+        recurrence_day=row.get("recurrence_day"), recurrence_weekday=row.get("recurrence_weekday"),
+        recurrence_starts=date.fromisoformat(row["starts"]) if row.get("starts") else None,
+        central_agencies=row.get("central_agencies") or [])
 
 
 def _commit_indicator(directive: Directive, row: dict) -> int:
@@ -238,14 +265,23 @@ def _commit_indicator(directive: Directive, row: dict) -> int:
 
 def import_file(username: str | None, path: str, directive_label: str | None = None, issued: date | None = None,
                 dry_run: bool = False) -> dict:
-    """Preview a file and, unless ``dry_run``, commit it; returns the report (with "result")."""
-    user = _cli_user(username)
+    """Preview a file and, unless ``dry_run``, commit it; returns the report (with "result").
+
+    A dry run writes nothing, not even a batch, so it needs nobody to record as the importer: it runs with no
+    coordinator in the database. A user named all the same is checked, as the real run would.
+    """
     with open(path, "rb") as handle:
         content = handle.read()
     filename = path.rsplit("/", 1)[-1]
     if dry_run:
+        if username:
+            _cli_user(username)
         doc = _read(filename, content)
-        return analyse(doc, build_context(doc, hashlib.sha256(content).hexdigest(), issued))
+        report = analyse(doc, build_context(doc, hashlib.sha256(content).hexdigest(), issued))
+        if not report["appendices"] and not report["indicators"]:
+            raise Invalid(NOTHING_ASSIGNED)
+        return report
+    user = _cli_user(username)
     batch = preview(user, filename, content, directive_label, issued)
     commit(user, batch.id)
     return batch.report
@@ -262,8 +298,9 @@ def _cli_user(username: str | None) -> User:
     return user
 
 
-ROW_KEYS = ("stt", "section", "title", "lead_agencies", "collaborating_agencies", "output_type", "deadline_text",
-            "nominal_due", "effective_due", "recurrence", "milestones", "done_at_issue", "warnings")
+ROW_KEYS = ("stt", "section", "title", "lead_agencies", "collaborating_agencies", "central_agencies", "output_type",
+            "deadline_text", "nominal_due", "effective_due", "recurrence", "recurrence_day", "recurrence_weekday",
+            "starts", "milestones", "done_at_issue", "source_text", "warnings")
 
 
 def public_report(report: dict) -> dict:
@@ -272,11 +309,12 @@ def public_report(report: dict) -> dict:
     for a in report["appendices"]:
         rows = []
         for r in a["rows"]:
-            row = {k: r[k] for k in ROW_KEYS}
+            row = {k: r.get(k) for k in ROW_KEYS}
             row["warnings"] = [b["message"] for b in r["blocking"]] + r["warnings"]
             row["action"] = r["action"]
             rows.append(row)
-        appendices.append({"title": a["title"], "rows_in_source": a["rows_in_source"], "imported": a["imported"],
+        appendices.append({"title": a["title"], "kind": "prose" if a.get("kind") == "prose" else "table",
+                           "rows_in_source": a["rows_in_source"], "imported": a["imported"],
                            "flagged": a["flagged"], "unknown_columns": a["unknown_columns"], "rows": rows})
     indicators = [{"title": t["title"], "rows_in_source": t["rows_in_source"],
                    "rows": [{k: r[k] for k in ("stt", "section", "name", "unit", "baseline", "baseline_date", "targets",
@@ -298,9 +336,16 @@ def text_report(report: dict, dry_run: bool) -> str:
                      f"(mới {c['new']}, điều chỉnh {c['adjust'] + c['rename']}, không đổi {c['unchanged']}) "
                      f"+ {a['flagged']} cần xem lại")
         for r in a["rows"]:
-            if r["action"] in ("flagged", "skipped"):
+            if r["action"] == "duplicate":
+                d = r["duplicate_of"]
+                lines.append(f"    dòng {r['stt'] or r['number']}: lặp lại dòng {d['stt'] or d['number']} "
+                             f"({d['appendix_label']}), không nhập")
+            elif r["action"] in ("flagged", "skipped") and not _not_a_task(r):
                 reasons = "; ".join(b["message"] for b in r["blocking"]) or "bỏ qua"
                 lines.append(f"    dòng {r['stt'] or r['number']}: {reasons}")
+        if any(_not_a_task(r) for r in a["rows"]):
+            lines.append(f"    {sum(_not_a_task(r) for r in a['rows'])} câu không phải nhiệm vụ (không nêu đơn vị "
+                         "được giao); xem và thêm lại trên trang nhập nếu cần")
     for t in report["indicators"]:
         lines.append(f"- {t['title']}: {t['rows_in_source']} chỉ tiêu")
     if "result" in report:
@@ -310,3 +355,7 @@ def text_report(report: dict, dry_run: bool) -> str:
     elif dry_run:
         lines.append("Chạy thử (--dry-run): không ghi gì.")
     return "\n".join(lines)
+
+
+def _not_a_task(row: dict) -> bool:
+    return any(b["code"] == "not_a_task" for b in row["blocking"])

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workflows.importing.agency_names import COLLECTIVE_PATTERNS, Match
+from workflows.importing.parsed import COLUMNS, Appendix, Paragraph, SourceRow
 from workflows.text import fold_words
 
 PROSE_TITLE = "Nhiệm vụ giao trong nội dung văn bản"
@@ -73,12 +74,6 @@ _DEADLINES = (
 
 
 @dataclass
-class Paragraph:
-    line: int | None  # line number in the source, when the source has lines
-    text: str  # as written
-
-
-@dataclass
 class Proposal:
     """One proposed task — or, without a lead, a sentence that is not one (``is_task`` False)."""
 
@@ -94,24 +89,11 @@ class Proposal:
     notes: list[str] = field(default_factory=list)
 
 
-def paragraphs_of(text: str) -> list[Paragraph]:
-    """The body paragraphs of a text document: every non-empty line that is not a table row, up to "Nơi nhận"."""
-    found = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped or "\t" in line or stripped.startswith("|"):
-            continue
-        if fold_words(stripped).startswith("noi nhan"):
-            break
-        found.append(Paragraph(number, stripped))
-    return found
-
-
 class _Reader:
     """Walks the paragraphs once, keeping the headings above the current one and the body they name."""
 
-    def __init__(self, match: Callable[[str], Match]) -> None:
-        self.match = match  # one piece → the registry's answer
+    def __init__(self, sure: Callable[[str], Match | None]) -> None:
+        self.sure = sure  # one piece → the registry's answer when it needs no guess (``AgencyMatcher.sure``)
         self.headings: list[tuple[int, str, str]] = []  # (level, heading text, body it names or "")
         self.counts: dict[str, int] = {}
         self.proposals: list[Proposal] = []
@@ -135,8 +117,8 @@ class _Reader:
         if self.in_addressees and bullet:
             return
         self.in_addressees = False
-        if bullet:
-            self._candidate(p, bullet["text"], "-")
+        if bullet:  # labelled by its place under the heading: "6.1 - 2", the second bullet under 6.1
+            self._candidate(p, bullet["text"], "")
             return
         numbered = _ROMAN.match(text) or _NUMBERED.match(text) or _LETTERED.match(text)
         if numbered:
@@ -184,9 +166,9 @@ class _Reader:
             lead = self._context()
         collaborators, what = self._collaborators(what)
         section = self._section()
-        base = number or (self.headings[-1][1].split(" ", 1)[0] if self.headings else "")
-        self.counts[base] = self.counts.get(base, 0) + 1
-        label = f"{base.rstrip('.')} - {self.counts[base]}" if not number else number
+        heading = self.headings[-1][1] if self.headings else ""
+        self.counts[heading] = self.counts.get(heading, 0) + 1  # items counted under each heading
+        label = number or f"{heading.split(' ', 1)[0].rstrip('.')} - {self.counts[heading]}".lstrip()
         what = _clean(what)
         deadline = _deadline(text)
         if not lead:
@@ -257,7 +239,9 @@ class _Reader:
         piece = piece.strip()
         if not piece:
             return None
-        found = self.match(piece)
+        found = self.sure(piece)
+        if found is None:
+            return None
         if found.kind in ("exact", "alias"):
             return found
         if found.kind != "group":
@@ -365,7 +349,30 @@ def _deadline(text: str) -> str:
     return phrase.strip(" *")
 
 
-def extract(paragraphs: list[Paragraph], match: Callable[[str], Match]) -> list[Proposal]:
-    """Every assignment the paragraphs make, and every list item that makes none, in order; ``match`` is the
-    registry's matcher for one piece of text (``AgencyMatcher.match``)."""
-    return _Reader(match).read(paragraphs)
+def extract(paragraphs: list[Paragraph], sure: Callable[[str], Match | None]) -> list[Proposal]:
+    """Every assignment the paragraphs make, and every list item that makes none, in order; ``sure`` is the
+    registry's answer for one piece of text when it needs no guess (``AgencyMatcher.sure``)."""
+    return _Reader(sure).read(paragraphs)
+
+
+NO_DEADLINE = ("Câu giao việc không nêu thời hạn: tạm hiểu là “Thường xuyên”. Nếu cần một hạn cụ thể, nhập ở "
+               "“Sửa dòng này”.")
+
+
+def appendix(paragraphs: list[Paragraph], sure: Callable[[str], Match | None]) -> Appendix | None:
+    """The assignments of a document's body as one appendix of kind "prose" (None when the body assigns nothing):
+    a row per proposed task, its cells as a table row's would be, the sentence verbatim as its source; then a row
+    per sentence that is not a task (``assigns`` False), which the coordinator may add back by naming its lead.
+    A task without a deadline phrase reads as "Thường xuyên", with a warning."""
+    proposals = extract(paragraphs, sure)
+    if not any(p.is_task for p in proposals):
+        return None
+    ordered = [p for p in proposals if p.is_task] + [p for p in proposals if not p.is_task]
+    rows = []
+    for number, p in enumerate(ordered, start=1):
+        cells = dict.fromkeys(COLUMNS, "")
+        cells.update(stt=p.label, title=p.what, lead=p.lead, collaborators=p.collaborators,
+                     deadline=p.deadline or "Thường xuyên")
+        warnings = list(p.notes) + ([] if p.deadline else [NO_DEADLINE])
+        rows.append(SourceRow(number, p.label, p.section, cells, {}, [p.source], p.line, warnings, p.is_task))
+    return Appendix(PROSE_TITLE, "prose", [], [], [], rows, len(rows))

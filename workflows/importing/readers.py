@@ -7,9 +7,14 @@ header row (`columns`), names them after the heading above them ("Phụ lục II
 carries the errors of the extraction:
 
 - the header row repeats after every page break: skipped;
-- a row cut by a page break continues on a row without STT: merged into the row it continues;
+- a row cut by a page break continues on a row without STT: merged into the row it continues, and not
+  counted as a row — also when the rest of a cell begins with a capital or a number ("… quán triệt" |
+  "Nghị quyết số 57-NQ/TW …"), as long as none of its cells is a second value (an agency, a deadline)
+  beside the one the row has;
 - a row whose cells slipped one column, or onto the section row above: the cells are moved back into
   the empty cells of the task they belong to, or the row is kept on its own — always with a warning;
+- a deadline or an agency's name in the wrong cell of a row: moved into the empty cell it belongs to, and
+  the move listed in the row's warnings ("Đã chuyển «Tháng 6/2026» từ ô Kết quả sang ô Thời hạn");
 - a row without STT that is complete on its own (the number was lost): kept as a row, flagged;
 - section rows ("I", "IV Đầu tư …", "PHÁT TRIỂN …") are not data rows; they label the rows below;
 - two-row headers ("CHỈ TIÊU" above "Năm 2025", "Năm 2030" …) and indicator rows with a value missing;

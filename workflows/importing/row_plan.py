@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from models import OUTPUT_TYPES, Agency, AgencyReview, Directive, Task, db
+from models import OUTPUT_TYPES, Agency, AgencyAlias, AgencyReview, Directive, Task, db
 from workflows import clock, holidays, settings
+from workflows.importing import prose
 from workflows.importing.agency_match import AgencyMatcher
-from workflows.importing.agency_names import RegistryEntry
+from workflows.importing.agency_names import RegistryEntry, document_level, strip_notes
 from workflows.importing.deadline_text import parse_deadline
 from workflows.importing.output_types import guess_output_type
 from workflows.importing.parsed import Appendix, ParsedDocument, SourceRow
@@ -46,17 +47,30 @@ def import_key(appendix_title: str, stt: str, title: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
-def registry_matcher() -> AgencyMatcher:
-    """The registry as the matcher sees it: names, aliases, and short names that only one agency uses."""
+def registry_matcher(doc: ParsedDocument | None = None) -> AgencyMatcher:
+    """The registry as the matcher sees it: names, the registry's aliases, the aliases people settled on review
+    lists, and short names that only one agency uses — read at the level of ``doc`` (central or provincial)
+    with the abbreviations it defines. A name already another agency's stays theirs (first the names, then
+    the aliases in that order), so one odd alias never stops an import."""
     agencies = list(db.session.scalars(select(Agency).where(Agency.active.is_(True))))
+    settled: dict[int, list[str]] = {}
+    for agency_id, text in db.session.execute(select(AgencyAlias.agency_id, AgencyAlias.text).order_by(AgencyAlias.id)):
+        settled.setdefault(agency_id, []).append(text)
     shorts = Counter(fold_words(a.short_name) for a in agencies if a.short_name)
-    try:
-        return AgencyMatcher([RegistryEntry(a.name, tuple(dict.fromkeys(
-            [*(a.aliases or ()), *([a.short_name] if a.short_name and shorts[fold_words(a.short_name)] == 1
-                                   else [])])))
-            for a in agencies])
-    except ValueError:  # a short name equal to another agency's alias: match on names and aliases only
-        return AgencyMatcher([RegistryEntry(a.name, tuple(a.aliases or ())) for a in agencies])
+    owners = {_key(a.name): a.id for a in agencies}
+    entries = []
+    for a in agencies:
+        short = [a.short_name] if a.short_name and shorts[fold_words(a.short_name)] == 1 else []
+        names = [t for t in dict.fromkeys([*(a.aliases or ()), *settled.get(a.id, ()), *short])
+                 if owners.setdefault(_key(t), a.id) == a.id]
+        entries.append(RegistryEntry(a.name, tuple(names)))
+    if doc is None:
+        return AgencyMatcher(entries)
+    return AgencyMatcher(entries, level=document_level(doc.number), definitions=doc.definitions)
+
+
+def _key(name: str) -> str:
+    return fold_words(strip_notes(name)[0])
 
 
 def build_context(doc: ParsedDocument, sha: str, issued: date | None) -> Context:
@@ -74,7 +88,7 @@ def build_context(doc: ParsedDocument, sha: str, issued: date | None) -> Context
     if directive is not None:
         others = others.where(Task.directive_id.is_distinct_from(directive.id))
     titles = {fold_words(title): code for title, code in db.session.execute(others)}
-    return Context(registry_matcher(), holidays.calendar(), issued or doc.issued, directive, keys, settled, titles,
+    return Context(registry_matcher(doc), holidays.calendar(), issued or doc.issued, directive, keys, settled, titles,
                    _unrouted())
 
 
@@ -93,20 +107,24 @@ def _unrouted() -> dict[str, str]:
 def analyse(doc: ParsedDocument, ctx: Context, overrides: dict[str, dict] | None = None) -> dict:
     """The report of what a commit would do, per appendix and row."""
     overrides = overrides or {}
+    repeats = repeated_rows(doc)
     appendices, indicators = [], []
-    for index, appendix in enumerate(doc.appendices):
+    tables = list(doc.appendices)
+    body = prose.appendix(doc.paragraphs, ctx.matcher.sure)
+    for index, appendix in enumerate(tables + ([body] if body else [])):
         if appendix.kind == "indicators":
             indicators.append({"title": appendix.title, "rows_in_source": appendix.rows_in_source,
                                "rows": [_indicator_plan(r, ctx) for r in appendix.rows]})
             continue
-        rows = [_row_plan(appendix, r, ctx, overrides.get(f"{index}:{r.number}", {})) for r in appendix.rows]
+        rows = [_row_plan(appendix, r, ctx, overrides.get(f"{index}:{r.number}", {}), repeats.get((index, r.number)))
+                for r in appendix.rows]
         counts = {a: sum(1 for r in rows if r["action"] == a)
-                  for a in ("new", "unchanged", "rename", "adjust", "flagged", "skipped")}
+                  for a in ("new", "unchanged", "rename", "adjust", "flagged", "skipped", "duplicate")}
         appendices.append({
-            "index": index, "title": appendix.title, "rows_in_source": appendix.rows_in_source,
+            "index": index, "title": appendix.title, "kind": appendix.kind, "rows_in_source": appendix.rows_in_source,
             "unknown_columns": appendix.unknown_columns,
             "imported": counts["new"] + counts["unchanged"] + counts["rename"] + counts["adjust"],
-            "flagged": counts["flagged"] + counts["skipped"], "counts": counts, "rows": rows})
+            "flagged": counts["flagged"] + counts["skipped"] + counts["duplicate"], "counts": counts, "rows": rows})
     return {"document": {"number": doc.number, "issued": doc.issued.isoformat() if doc.issued else None,
                          "title": doc.title, "warnings": doc.warnings},
             "appendices": appendices, "indicators": indicators}
@@ -120,7 +138,7 @@ def deadline_already(task: Task, parsed: dict, deadline_text: str) -> bool:
 
 # ---------------------------------------------------------------- one task row
 
-def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict) -> dict:
+def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict, repeat: dict | None = None) -> dict:
     """One task row of the report: what it says, understood, and what committing it would do."""
     cells = row.cells
     title = overrides.get("title") or cells.get("title", "").strip()
@@ -128,7 +146,7 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict)
     blocking: list[dict] = []
     if not title:
         blocking.append({"code": "title", "message": "Thiếu tên nhiệm vụ."})
-    leads, collabs, groups, reviews = _row_agencies(cells, ctx, overrides, warnings, blocking)
+    leads, collabs, groups, reviews, central = _row_agencies(cells, ctx, overrides, warnings, blocking)
     output_text = cells.get("output", "")
     guess = guess_output_type(output_text, title)
     deadline_text = cells.get("deadline", "")
@@ -139,32 +157,47 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict)
         blocking.append({"code": "route", "message": f"Quy trình của loại sản phẩm này cần đơn vị "
                          f"“{ctx.unrouted[output_type]}” nhưng đơn vị này chưa có trong danh mục. Vui lòng bổ sung "
                          "đơn vị."})
-    action, target = _row_action(cells, key, title, parsed, ctx, overrides, warnings, blocking)
+    if not row.assigns and not overrides.get("lead_agency"):  # a sentence that is no task, until given a lead
+        blocking[:] = [{"code": "not_a_task", "message": prose.NOT_A_TASK}]
+        warnings = [w for w in warnings if w not in (prose.NOT_A_TASK, prose.NO_DEADLINE)]
+    action, target = _row_action(cells, key, title, parsed, ctx, overrides, warnings, blocking, repeat)
     return {
         "number": row.number, "stt": row.stt, "section": row.section, "title": title,
-        "lead_agencies": leads, "collaborating_agencies": collabs, "groups": groups,
+        "lead_agencies": leads, "collaborating_agencies": collabs, "groups": groups, "central_agencies": central,
+        "source_text": source_text(row), "source_parts": _source_parts(row) if appendix.kind == "prose" else None,
         "output_type": output_type, "output_reason": guess.reason,
         "output_confidence": round(guess.confidence, 2),
         "expected_output": output_text, "assigning_doc": cells.get("assigning_doc", ""), "note": cells.get("note", ""),
         "adjustment": cells.get("adjustment", ""),
         "deadline_text": deadline_text, "nominal_due": parsed["nominal_due"], "effective_due": parsed["effective_due"],
-        "recurrence": parsed["recurrence"], "milestones": parsed["milestones"],
+        "recurrence": parsed["recurrence"], "recurrence_day": parsed["recurrence_day"],
+        "recurrence_weekday": parsed["recurrence_weekday"], "starts": parsed["starts"],
+        "milestones": parsed["milestones"],
         "done_at_issue": parsed["done_at_issue"], "unparsed": parsed["unparsed"],
         "warnings": warnings, "blocking": blocking, "reviews": reviews, "extra": row.extra,
         "key": key, "action": action, "target_task_id": target, "overrides": overrides, "line": row.line,
+        "duplicate_of": repeat, "not_a_task": not row.assigns and not overrides.get("lead_agency"),
     }
 
 
 def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings: list[str],
-                  blocking: list[dict]) -> tuple[list[str], list[str], list[str], list[dict]]:
-    """The lead and collaborating agencies, the collective names and the names to review, of one row.
+                  blocking: list[dict]) -> tuple[list[str], list[str], list[str], list[dict], list[str]]:
+    """The lead and collaborating agencies, the collective names, the names to review and the central leads of
+    one row.
 
-    A row needs exactly one lead agency: further leads become collaborators, a collective name or nothing
-    at all blocks the row until the coordinator picks one.
+    A row needs exactly one lead agency of the province: further leads become collaborators; a collective
+    name, a central body (a ministry leads nationally; the province's own unit is what it tracks) or nothing
+    at all blocks the row until the coordinator picks one. The central bodies that lead — a "Bộ, ngành chủ trì"
+    column, or the lead cell's ministries — are the task's central leads, as written; those among the
+    collaborators are context, in the row's warnings.
     """
-    leads, lead_groups, lead_reviews, lead_notes = _agencies(cells.get("lead", ""), ctx, "Chủ trì")
-    collabs, groups, collab_reviews, collab_notes = _agencies(cells.get("collaborators", ""), ctx, "Phối hợp")
-    warnings += lead_notes + collab_notes
+    central = _central_leads(cells.get("central_lead", ""), ctx)
+    lead = _resolve_cell(cells.get("lead", ""), ctx, "Chủ trì")
+    central += [c for c in lead.central if c not in central]
+    collab = _resolve_cell(cells.get("collaborators", ""), ctx, "Phối hợp")
+    leads, lead_reviews = lead.agencies, lead.reviews
+    collabs, groups, collab_reviews = collab.agencies, collab.groups, collab.reviews
+    warnings += lead.warnings + collab.warnings
     if overrides.get("lead_agency"):
         leads, lead_reviews = [overrides["lead_agency"]], []
     if "collaborating_agencies" in overrides:
@@ -174,8 +207,11 @@ def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings
         blocking.append({"code": "agency", "message": f"Chưa nhận ra đơn vị “{review['text']}”"
                          + (f" (gần giống “{review['suggestion']}”)" if review.get("suggestion") else "") + "."})
     if not leads:
-        if lead_groups:
-            blocking.append({"code": "lead", "message": f"Đơn vị chủ trì là tên chung (“{'; '.join(lead_groups)}”): "
+        if central:
+            blocking.append({"code": "lead", "message": f"Đơn vị chủ trì là cơ quan Trung ương hoặc ngoài tỉnh "
+                             f"(“{'; '.join(central)}”): hãy chọn đơn vị của tỉnh chủ trì phần việc của tỉnh."})
+        elif lead.groups:
+            blocking.append({"code": "lead", "message": f"Đơn vị chủ trì là tên chung (“{'; '.join(lead.groups)}”): "
                                                          "hãy chọn một đơn vị cụ thể."})
         elif not lead_reviews:
             blocking.append({"code": "lead", "message": "Thiếu đơn vị chủ trì."})
@@ -186,16 +222,65 @@ def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings
     collabs = [a for a in dict.fromkeys(collabs) if a not in leads]
     if groups:
         warnings.append(f"Phối hợp có tên chung (ghi lại, không giao việc): {'; '.join(groups)}.")
-    return leads, collabs, groups, reviews
+    return leads, collabs, groups, reviews, central
 
 
-def _agencies(cell: str, ctx: Context, what: str) -> tuple[list[str], list[str], list[dict], list[str]]:
-    """Resolve one agency cell: (agencies, groups, review pieces, warnings)."""
+def _central_leads(cell: str, ctx: Context) -> list[str]:
+    """The bodies a "Bộ, ngành chủ trì" cell names, as written: never matched to the province's registry."""
+    if not cell.strip():
+        return []
+    return list(dict.fromkeys(m.text for m in ctx.matcher.resolve(cell).matches if m.text)) or [cell.strip()]
+
+
+def source_text(row: SourceRow) -> str:
+    """What the row came from, verbatim: the sentence, or the table row's cells joined by " | "."""
+    return " | ".join(cell.strip() for cell in row.raw)
+
+
+def _source_parts(row: SourceRow) -> list[list]:
+    """A prose row's sentence cut into [text, mark] pieces, the mark "lead", "collaborators" or "deadline" where
+    the sentence says so (None elsewhere), for the preview to highlight."""
+    sentence = source_text(row)
+    spans: list[tuple[int, int, str]] = []
+    for key in ("lead", "collaborators", "deadline"):
+        phrase = row.cells.get(key, "").strip()
+        at = sentence.find(phrase) if phrase else -1
+        if at >= 0 and not any(a < at + len(phrase) and at < b for a, b, _ in spans):
+            spans.append((at, at + len(phrase), key))
+    parts: list[list] = []
+    cursor = 0
+    for start, end, key in sorted(spans):
+        if start > cursor:
+            parts.append([sentence[cursor:start], None])
+        parts.append([sentence[start:end], key])
+        cursor = end
+    if cursor < len(sentence):
+        parts.append([sentence[cursor:], None])
+    return parts
+
+
+@dataclass
+class _Cell:
+    """One agency cell resolved: the registry agencies, collective names, central bodies (as written), the names
+    a person has to settle and the warnings to show."""
+
+    agencies: list[str]
+    groups: list[str]
+    central: list[str]
+    reviews: list[dict]
+    warnings: list[str]
+
+
+def _resolve_cell(cell: str, ctx: Context, what: str) -> _Cell:
+    """Resolve one agency cell, applying the names settled once as collective or not an agency."""
     resolution = ctx.matcher.resolve(cell or "")
     groups = list(resolution.groups)
     reviews = []
     warnings = [f"{what}: “{m.text}” được hiểu là “{m.name}”." for m in resolution.matches
                 if m.kind == "fuzzy" and m.name and m not in resolution.review]
+    if resolution.central:
+        warnings.append(f"{what}: {'; '.join(f'“{c}”' for c in resolution.central)} là cơ quan Trung ương hoặc "
+                        "ngoài tỉnh — ghi để theo dõi, không giao việc.")
     for m in resolution.review:
         decided = ctx.settled.get(fold_words(m.text))
         if decided == "group":
@@ -203,8 +288,15 @@ def _agencies(cell: str, ctx: Context, what: str) -> tuple[list[str], list[str],
         elif decided == "ignored":
             warnings.append(f"{what}: bỏ qua “{m.text}” (đã xác định không phải tên đơn vị).")
         else:
-            reviews.append({"text": m.text, "suggestion": m.name, "score": round(m.score, 2)})
-    return resolution.agencies, groups, reviews, warnings
+            reviews.append({"text": m.text, "suggestion": m.name, "score": round(m.score, 2),
+                            "preselect": m.preselect})
+    return _Cell(resolution.agencies, groups, resolution.central, reviews, warnings)
+
+
+def _agencies(cell: str, ctx: Context, what: str) -> tuple[list[str], list[str], list[dict], list[str]]:
+    """Resolve one agency cell: (agencies, groups, review pieces, warnings)."""
+    found = _resolve_cell(cell, ctx, what)
+    return found.agencies, found.groups, found.reviews, found.warnings
 
 
 def _row_deadline(cells: dict[str, str], output_text: str, ctx: Context, overrides: dict, warnings: list[str],
@@ -233,6 +325,10 @@ def _deadline_fields(text: str, outputs: str, ctx: Context) -> tuple[dict, list[
     understood = parsed["nominal_due"] or parsed["recurrence"] or parsed["done_at_issue"]
     if not text.strip():
         blocking.append({"code": "deadline", "message": "Ô thời hạn trống."})
+    elif not understood and parsed["starts"]:
+        blocking.append({"code": "deadline", "message": f"Thời hạn “{text.strip()}” chỉ nêu ngày bắt đầu "
+                         f"({date.fromisoformat(parsed['starts']):%d/%m/%Y}), chưa có hạn hoàn thành: nhập thời hạn ở "
+                         "“Sửa dòng này”."})
     elif not understood:
         blocking.append({"code": "deadline", "message": f"Không hiểu thời hạn “{text.strip()}”."})
     elif parsed["unparsed"]:
@@ -244,9 +340,10 @@ def _deadline_fields(text: str, outputs: str, ctx: Context) -> tuple[dict, list[
 
 
 def _row_action(cells: dict[str, str], key: str | None, title: str, parsed: dict, ctx: Context, overrides: dict,
-                warnings: list[str], blocking: list[dict]) -> tuple[str, int | None]:
+                warnings: list[str], blocking: list[dict], repeat: dict | None = None) -> tuple[str, int | None]:
     """What committing the row does, with the warnings a person should read before: a task of the same
-    title from another document, a deadline already past."""
+    title from another document, a deadline already past, an earlier row of this document that it repeats
+    (imported once, unless the coordinator keeps both: the override "keep_both")."""
     action, target = _action(cells.get("adjustment", ""), key, title, ctx, blocking)
     if action == "adjust" and deadline_already(db.session.get(Task, target), parsed, cells.get("deadline", "")):
         action = "unchanged"  # the preview says what committing will do (see pipeline._commit_row)
@@ -257,8 +354,12 @@ def _row_action(cells: dict[str, str], key: str | None, title: str, parsed: dict
             and date.fromisoformat(parsed["effective_due"]) < clock.today():
         warnings.append(f"Thời hạn {date.fromisoformat(parsed['effective_due']):%d/%m/%Y} đã qua: nhiệm vụ sẽ "
                         "quá hạn ngay khi nhập.")
+    if repeat is not None:
+        warnings.append(_repeat_note(repeat, bool(overrides.get("keep_both"))))
     if overrides.get("skip"):
         action = "skipped"
+    elif repeat is not None and not overrides.get("keep_both"):
+        action = "duplicate"
     elif blocking:
         action = "flagged"
     return action, target
@@ -293,6 +394,77 @@ def _action(adjustment: str, key: str | None, title: str, ctx: Context, blocking
             return "flagged", None
         return "adjust", target.id
     return "new", None
+
+
+# ---------------------------------------------------------------- rows a document writes twice
+
+REPEAT_TEXTS = ("title", "lead", "collaborators", "output", "deadline")  # shown side by side in the preview
+
+
+def repeated_rows(doc: ParsedDocument) -> dict[tuple[int, int], dict]:
+    """The task rows that repeat an earlier row of the same document, by (appendix index, row number), each
+    with where that earlier row is and the texts of both rows.
+
+    A row repeats another when both give the same task title, the same lead agency and the same deadline,
+    as written: accents, case, punctuation, spacing and leading zeros aside ("Tháng 06/2026" is "tháng
+    6/2026"). The three together, because each alone says too little: a plan gives the same work to several
+    agencies in nearly the same words (002: "Dự án: Đầu tư trang thiết bị phục vụ đào tạo …" for three schools),
+    and with the very same words each agency would still owe its own task; the same title and lead with another
+    deadline is a second phase or another year, and importing it once would lose that deadline. Only when what,
+    who and when are all the same is a second task a copy that nobody owes. A row without a title repeats
+    nothing. The other cells (collaborators, output) may differ: the preview shows which, so that the
+    coordinator can keep both.
+    """
+    first: dict[tuple[str, str, str], tuple[int, Appendix, SourceRow]] = {}
+    repeats: dict[tuple[int, int], dict] = {}
+    for index, appendix in enumerate(doc.appendices):
+        if appendix.kind != "tasks":
+            continue
+        for row in appendix.rows:
+            identity = _identity(row.cells)
+            if identity is None:
+                continue
+            if identity not in first:
+                first[identity] = (index, appendix, row)
+                continue
+            at, earlier_appendix, earlier = first[identity]
+            repeats[(index, row.number)] = {
+                "appendix": at, "appendix_label": _appendix_label(earlier_appendix.title), "number": earlier.number,
+                "stt": earlier.stt.strip().rstrip("."), "line": earlier.line,
+                "first": {k: earlier.cells.get(k, "") for k in REPEAT_TEXTS},
+                "this": {k: row.cells.get(k, "") for k in REPEAT_TEXTS},
+                # what importing once would lose: the texts that say something else, not only in other letters
+                "differs": [k for k in REPEAT_TEXTS
+                            if _words(earlier.cells.get(k, "")) != _words(row.cells.get(k, ""))]}
+    return repeats
+
+
+def _identity(cells: dict[str, str]) -> tuple[str, str, str] | None:
+    """What makes two rows one task: title, lead and deadline folded (see `repeated_rows`)."""
+    title = _words(cells.get("title", ""))
+    if not title:
+        return None
+    return title, _words(cells.get("lead", "")), _words(cells.get("deadline", ""))
+
+
+def _words(text: str) -> str:
+    """A cell's words without accents, case, punctuation or leading zeros ("Tháng 06/2026" -> "thang 6 2026")."""
+    return " ".join(word.lstrip("0") or "0" for word in fold_words(text).split())
+
+
+def _appendix_label(title: str) -> str:
+    """"Phụ lục II" for "Phụ lục II: Danh mục …", else the table's title quoted."""
+    return title.split(":")[0] if title.startswith("Phụ lục") else f"«{title[:60]}»"
+
+
+def _repeat_note(repeat: dict, kept: bool) -> str:
+    """The warning of a row that repeats an earlier one."""
+    where = (f"dòng STT {repeat['stt']}" if repeat["stt"] else f"dòng thứ {repeat['number']} (không có STT)") \
+        + f" của {repeat['appendix_label']}" + (f" (dòng {repeat['line']} của tệp)" if repeat.get("line") else "")
+    if kept:
+        return f"Lặp lại {where}; đã chọn giữ cả hai dòng: sẽ nhập thành hai nhiệm vụ."
+    return (f"Lặp lại {where}: cùng tên nhiệm vụ, đơn vị chủ trì và thời hạn. Chỉ nhập một lần; chọn “Giữ cả "
+            "hai” nếu đây là hai nhiệm vụ khác nhau.")
 
 
 def _same_task(title: str, ctx: Context) -> Task | None:

@@ -23,7 +23,7 @@ from workflows.importing.cell_text import (
 from workflows.importing.columns import Header, make_header, numbering_row, same_cells, same_header, sub_header_row
 from workflows.importing.file_formats import Item
 from workflows.importing.metadata import document_identity
-from workflows.importing.parsed import NO_HEADER, ImportFormatError, ParsedDocument
+from workflows.importing.parsed import NO_HEADER, ImportFormatError, Paragraph, ParsedDocument, body_paragraphs
 from workflows.text import fold_words
 
 _STT_START = re.compile(r"^(\d+(\.\d+)*\.?|[IVX]+[.)]?|[a-zđ][.)]|[A-H][.)])(\s|$)")
@@ -108,11 +108,13 @@ class _Scan:
         self.tables: list[_Table] = []
         self.warnings: list[str] = []
         self.texts: list[str] = []  # every text line, in order, for the document's number, date and title
+        self.paragraphs: list[Paragraph] = []  # the same lines with where they stand, for the prose assignments
         self.front: list[str] = []  # the text lines before the first table
         self.current: _Table | None = None
         self.since: list[str] = []  # text lines since the last table row ("" for a blank line)
         self.fallback: str | None = None  # the sheet's name, for a table without a heading
         self.stray = 0
+        self.header_repeated = False  # the current table's header came again since its last row (a page break)
 
     def run(self) -> None:
         while self.index < len(self.items):
@@ -153,6 +155,7 @@ class _Scan:
             self.front.append(item.text if item.kind == "text" else "")
         if item.kind == "text":
             self.texts.append(item.text)
+            self.paragraphs.append(Paragraph(item.line, item.text))
 
     def _header(self, top: list[str], header: Header, heading_pending: bool) -> None:
         """A header row: the header repeated after a page break, or a new table."""
@@ -164,6 +167,7 @@ class _Scan:
             if current.header.sub and following is not None and same_cells(current.header.sub, following.cells):
                 self.index += 1
             self.since = []
+            self.header_repeated = True
             return
         following = self._next_row()
         if following is not None and sub_header_row(top, following.cells):
@@ -177,6 +181,7 @@ class _Scan:
         self.current = _Table(title, header, [])
         self.tables.append(self.current)
         self.since = []
+        self.header_repeated = False
 
     def _row(self, item: Item) -> None:
         """A data row: kept under the current table, unless there is none or a new label stands above it."""
@@ -189,15 +194,21 @@ class _Scan:
         if self.current.items and not self.since \
                 and _join_physical(self.current.items[-1], item, len(self.current.header.leaves)):
             return
+        # only a text export has pages: a blank row of a workbook or a Word table breaks no page
+        item.after_break = bool(self.current.items) and item.line is not None \
+            and (self.header_repeated or bool(self.since))
         self.current.items.append(item)
         self.since = []
+        self.header_repeated = False
 
 
 def parse_items(items: list[Item]) -> ParsedDocument:
-    """The document read from a stream of items; raise ImportFormatError if it holds no table."""
+    """The document read from a stream of items: its tables and the body paragraphs around them; raise
+    ImportFormatError if it holds neither a table nor a sentence."""
     scan = _Scan(items)
     scan.run()
-    if not scan.tables:
+    paragraphs = body_paragraphs(scan.paragraphs)
+    if not scan.tables and not paragraphs:
         raise ImportFormatError(NO_HEADER)
     warnings = scan.warnings
     if scan.stray:
@@ -208,4 +219,4 @@ def parse_items(items: list[Item]) -> ParsedDocument:
         appendices.append(appendix)
         warnings.extend(leftovers + numbering_checks(appendix))
     number, issued, title, notes = document_identity(scan.front, scan.texts, appendices)
-    return ParsedDocument(appendices, number, issued, title, notes + warnings)
+    return ParsedDocument(appendices, number, issued, title, notes + warnings, paragraphs)

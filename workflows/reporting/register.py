@@ -105,7 +105,8 @@ def _values(number: int, item: RegisterRow) -> list:
     return [
         (task.stt or "").strip().rstrip(".") or str(number),
         f"{' '.join(task.title.split())}\n({task.code})",
-        task.lead_agency.name,
+        task.lead_agency.name + (f"\n(Trung ương chủ trì: {'; '.join(task.central_agencies)})"
+                                 if task.central_agencies else ""),
         "; ".join(a.name for a in task.collaborating_agencies),
         task.expected_output or "",
         deadline_text(task),

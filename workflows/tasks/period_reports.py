@@ -27,9 +27,11 @@ from workflows.tasks.periods import (
     REPORT_KINDS,
     Period,
     agency_report_kind,
+    own_due,
     parse_key,
     periods_between,
     report_kind,
+    reports_from,
 )
 from workflows.tx import transaction
 from workflows.workdays import HolidayCalendar
@@ -78,9 +80,10 @@ def _active_tasks() -> list[Task]:
 def _expected(tasks: list[Task], periods_for) -> list[_Expected]:
     """The reports the active ``tasks`` call for; ``periods_for(kind, since)`` picks the periods.
 
-    A recurring task reports for every period due on or after its creation date; an agency, for every
-    period due on or after the creation of the oldest active task it leads. A report due before the task
-    existed is never expected: it would be born overdue (a task assigned on 25/11 owes no November report
+    A recurring task reports for every period due on or after its creation date and its start
+    (``recurrence_starts``), each due on the task's own day when it has one (``recurrence_day``); an agency,
+    for every period due on or after the creation of the oldest active task it leads. A report due before the
+    task existed is never expected: it would be born overdue (a task assigned on 25/11 owes no November report
     due on 20/11, and a first run of the generator creates no backlog of missed months).
     """
     out = []
@@ -88,9 +91,9 @@ def _expected(tasks: list[Task], periods_for) -> list[_Expected]:
         kind = report_kind(task)
         if kind is None:
             continue
-        created = _created_on(task)
-        for p in periods_for(kind, created):
-            if p.due < created:
+        since = reports_from(task, _created_on(task))
+        for p in (own_due(period, task) for period in periods_for(kind, since)):
+            if p.due < since:
                 continue
             out.append(_Expected("period_report", p, task.lead_agency, task, f"task:{task.id}:{p.key}",
                                  task_report_title(p, task)))
@@ -225,11 +228,11 @@ def coverage(period_key_suffix: str) -> list[Row]:
     have = {t.period_key for t in reports}
     missing = [e for e in _expected(_active_tasks(), lambda kind, since: [period] if (
         kind == period.kind and period.end >= since) else []) if e.period_key not in have]
-    if missing:
-        due = holidays.calendar().next_working_day(period.due)
-        for e in missing:
-            rows.append(Row(e.kind, e.agency, e.title, due, NOT_CREATED, "overdue" if due < today else "not_reported",
-                            parent=e.parent))
+    work_calendar = holidays.calendar()
+    for e in missing:
+        due = work_calendar.next_working_day(e.period.due)  # a task's own day moves its report's due date
+        rows.append(Row(e.kind, e.agency, e.title, due, NOT_CREATED, "overdue" if due < today else "not_reported",
+                        parent=e.parent))
     rows.sort(key=lambda r: (text.sort_key(r.agency.name), r.kind != "agency_report", r.title))
     return rows
 

@@ -1,13 +1,14 @@
 """Reporting periods: months, quarters, the first half-year and years, each with its due date (the
 province's reporting rhythm), their keys ("2026-03", "2026-Q1", "2026-H1", "2026") and which kind of
-period a task reports on. Pure date arithmetic over the settings; the reports themselves are in
-``workflows.tasks.period_reports``."""
+period a task reports on, from when and on which day (a task's own rule — "trước ngày 10 hằng tháng",
+"Từ Quý III/2026" — comes before the rhythm). Pure date arithmetic over the settings; the reports
+themselves are in ``workflows.tasks.period_reports``."""
 
 from __future__ import annotations
 
 import calendar as month_calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from models import Task
@@ -89,6 +90,20 @@ def report_kind(task: Task) -> str | None:
     if task.recurrence == "ongoing":
         return _kind_setting("ONGOING_REPORT_RHYTHM")
     return task.recurrence if task.recurrence in KINDS else None
+
+
+def own_due(period: Period, task: Task) -> Period:
+    """The period due on the task's own day when it has one: of the month, or of a quarter's last month (as the
+    rhythm's quarterly day is); a 31 falls on a shorter month's last day. Other kinds keep the rhythm's date."""
+    if task.recurrence_day is None or period.kind not in ("monthly", "quarterly"):
+        return period
+    return replace(period, due=_day(period.end.year, period.end.month, task.recurrence_day))
+
+
+def reports_from(task: Task, created: date) -> date:
+    """The first day a task owes reports from: its creation, or its stated start when later ("Từ Quý III/2026")."""
+    starts = task.recurrence_starts
+    return max(created, starts) if starts is not None else created
 
 
 # ---------------------------------------------------------------- periods

@@ -23,7 +23,7 @@ _EDGE_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’«»…"
 
 def task_text(task: Task) -> str:
     parts = [task.code, task.title, task.section, task.lead_agency.name if task.lead_agency else None,
-             *(a.name for a in task.collaborating_agencies),
+             *(a.name for a in task.collaborating_agencies), *(task.central_agencies or ()),
              task.directive.number if task.directive else None, task.source_document, task.recorded_refs]
     return fold(" | ".join(p for p in parts if p))
 
@@ -46,7 +46,7 @@ def clause(query: str | None):
 
 
 _SOURCES = ("code", "title", "section", "lead_agency_id", "lead_agency", "collaborating_agencies",
-            "directive_id", "directive", "source_document", "recorded_refs")
+            "directive_id", "directive", "source_document", "recorded_refs", "central_agencies")
 
 
 def _stale(task: Task) -> bool:
