@@ -1,25 +1,32 @@
 # Quick start: `make run` (the product with demo data on SQLite) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
+PORT ?= 5000
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
 .PHONY: run test lint bench install chromium clean-db serve-prod load translations
 
 $(BIN)/activate: requirements.txt
+	@echo "== Creating the virtual environment in $(VENV) and installing the dependencies (a few minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --progress-bar off -r requirements.txt
 	touch $(BIN)/activate
 
 install: $(BIN)/activate
 
+# A second run keeps the database: each step below does only what is not done yet. PORT=8080 make run
 run: install
+	@echo "== Database schema and process models"
 	$(FLASK) init-db
+	@echo "== Demo province (skipped when already there)"
 	$(FLASK) seed-demo
+	@echo "== Periodic reports due so far, timers due so far"
 	$(FLASK) generate-reports
 	$(FLASK) run-timers
-	SHOW_DEMO_ACCOUNTS=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "== Serving http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	WARM_UP=1 SHOW_DEMO_ACCOUNTS=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The browser tests (tests/e2e) drive Debian's chromium through Playwright (never `playwright install`).
 chromium:

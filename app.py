@@ -35,6 +35,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     deploy_process_models(app)
+    if app.config["WARM_UP"]:
+        warm_up(app)
     return app
 
 
@@ -130,11 +132,13 @@ def register_blueprints(app: Flask) -> None:
         inbox,
         indicators,
         notifications,
+        people,
         reports,
         tasks,
     )
 
-    for module in (auth, inbox, tasks, imports, reports, dashboard, indicators, exports, admin, notifications, errors):
+    for module in (auth, inbox, tasks, imports, reports, dashboard, indicators, exports, admin, notifications, people,
+                   errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies
@@ -197,3 +201,24 @@ def deploy_process_models(app: Flask) -> None:
             reason = (str(exc.orig or exc).strip().splitlines() or [""])[0]
             app.logger.error("database unavailable at start-up, process models not deployed: %s: %s",
                              exc.__class__.__name__, reason)
+
+
+def warm_up(app: Flask) -> None:
+    """Pay at start-up what the first request would (a server's first page took seconds): compile every template
+    and parse the deployed process models (the diagram, the step filters). Best effort: a database not yet
+    reachable leaves the models to the first request."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from workflows.process import catalog
+
+    for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith((".html", ".svg", ".txt"))):
+        app.jinja_env.get_template(name)
+    with app.app_context():
+        try:
+            if inspect(db.engine).has_table("process_model"):
+                catalog.step_catalog()
+                catalog.route("plan")
+        except (OperationalError, InterfaceError):
+            pass
+        finally:
+            db.session.remove()

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 
 os.environ.setdefault("LOG_FORMAT", "json")  # read by create_app() in each worker
+os.environ.setdefault("WARM_UP", "1")  # each worker compiles its templates before its first request
 # Several workers: a memory:// store would give each its own count, i.e. workers × the budget (README "Security").
 os.environ.setdefault("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
 

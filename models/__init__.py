@@ -3,6 +3,7 @@
 from models.db import db, login_manager, migrate
 from models.notifications import Delegation, Notification, OutboxMail, Timer
 from models.people import OVERSIGHT_ROLES, ROLE_LABELS, ROLES, Agency, ApiToken, User
+from models.preferences import ExportPreference
 from models.process import ProcessInstance, ProcessModel, WorkItem
 from models.records import Attachment, AuditEvent
 from models.registers import (
@@ -14,14 +15,14 @@ from models.registers import (
     Indicator,
     IndicatorValue,
 )
-from models.tasks import OUTPUT_TYPES, Directive, Task, task_collaborators
+from models.tasks import OUTPUT_TYPES, Directive, Task, TaskExplanation, task_collaborators
 
 __all__ = [
     "OUTPUT_TYPES", "OVERSIGHT_ROLES", "ROLES", "ROLE_LABELS",
     "Agency", "AgencyAlias", "AgencyReview", "ApiToken", "Attachment", "AuditEvent", "DeadlineAdjustment",
-    "Delegation", "Directive",
+    "Delegation", "Directive", "ExportPreference",
     "Holiday", "ImportBatch", "Indicator", "IndicatorValue", "Notification", "OutboxMail", "ProcessInstance",
-    "ProcessModel", "Task",
+    "ProcessModel", "Task", "TaskExplanation",
     "Timer", "User", "WorkItem",
     "db", "login_manager", "migrate", "task_collaborators",
 ]

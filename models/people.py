@@ -52,6 +52,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(db.String(200))
     email_digest: Mapped[bool] = mapped_column(default=False, server_default=sa_false())  # one mail a day
     active: Mapped[bool] = mapped_column(default=True)
+    # A temporary password given by an administrator: the person must choose their own before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     # Part of every session and remember-me cookie (get_id): a new one ends them all (sign-out, a new password,
     # an administrator's "sign out everywhere"; workflows/accounts/people.py).

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import db
-from models.people import Agency
+from models.people import Agency, User
 
 OUTPUT_TYPES = {
     "plan": "Kế hoạch, chương trình, đề án, nghị quyết, quy chế",
@@ -86,6 +86,8 @@ class Task(db.Model):
     # The short texts people recorded at the steps (the number of the approved decision, of the report
     # sent), " | "-separated: someone looking for "Nghị quyết 15/2026/NQ-HĐND" finds the task by it.
     recorded_refs: Mapped[str | None] = mapped_column(db.Text)
+    # The one-time key of the form that created the task: the same form sent twice creates one task.
+    submission: Mapped[str | None] = mapped_column(db.String(64), unique=True)
     # The central bodies (ministries, central offices) that lead the task nationally, as the document names them:
     # context shown beside the province's own lead, never an agency of the registry.
     central_agencies: Mapped[list] = mapped_column(db.JSON, default=list)
@@ -101,3 +103,19 @@ class Task(db.Model):
     @property
     def output_type_label(self) -> str:
         return OUTPUT_TYPES.get(self.output_type, self.output_type)
+
+
+class TaskExplanation(db.Model):
+    """The lead agency's explanation (giải trình) of an overdue task and the date it now expects to finish: what
+    reports to the province quote (never a return note, which stays inside the agency)."""
+
+    __table_args__ = (db.Index("ix_task_explanation_task_created", "task_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(db.ForeignKey("task.id"))
+    text: Mapped[str] = mapped_column(db.Text)
+    expected_on: Mapped[date | None] = mapped_column()
+    author_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+
+    author: Mapped[User | None] = relationship()

@@ -152,6 +152,9 @@ def frozen(app):
 
 def new_task(world, output_type="plan", collaborators=(COLLAB_A, COLLAB_B), due=date(2026, 6, 30),
              title="Xây dựng Đề án chuyển đổi số ngành công thương", **kwargs) -> Task:
+    """A task of the test province; scenes often hold several of the same title, so the "same title, same
+    document" question is answered yes (tests/test_task_create.py tests the question itself)."""
+    kwargs.setdefault("duplicate_ok", True)
     return create.create_task(world["coord"], title=title, lead_agency=LEAD, output_type=output_type,
                              collaborating_agencies=list(collaborators), due_date=due, **kwargs)
 

@@ -76,8 +76,10 @@ def test_inbox_and_complete(api, world):
     inbox = api.get("/api/v1/inbox", headers=head).get_json()
     [item] = inbox["items"]
     assert item["decisions"] == ["submit"]
-    assert item["fields"] == [{"name": "assignee", "type": "user", "required": False,
-                               "label": "Chuyên viên thực hiện"}]
+    assert item["fields"] == [
+        {"name": "assignee", "type": "user", "required": False, "label": "Chuyên viên thực hiện"},
+        {"name": "internal_due", "type": "date", "required": False, "label": "Hạn nội bộ nộp dự thảo"},
+        {"name": "instructions", "type": "text", "required": False, "label": "Chỉ đạo, yêu cầu đối với chuyên viên"}]
     assert item["task_title"] == task.title and item["due_date"] == "2026-06-30"
     r = api.post(f"/api/v1/work-items/{item['work_item_id']}/complete",
                  json={"decision": "submit", "data": {"assignee": "officer"}}, headers=head)

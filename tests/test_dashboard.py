@@ -6,7 +6,7 @@ finishes one late and creates an overdue one, a periodic report that must not co
 already done when it was assigned. DUE_SOON_DAYS is 3, so "sắp đến hạn" is 21/03–24/03.
 
     task  lead agency       type    due         where it is today               status
-    A     Sở Công Thương    plan    30/06/2026  Phân công chuyên viên (day 0)   not_started
+    A     Sở Công Thương    plan    30/06/2026  Phân công chuyên viên (day 0)   in_progress (its process started)
     B     Sở Công Thương    plan    30/06/2026  Xây dựng dự thảo (day 0)        in_progress
     C     Sở Công Thương    report  05/03/2026  done on 01/03                   done_on_time
     D     Sở Tài chính      report  05/03/2026  Lãnh đạo đơn vị ký duyệt (d 0)  overdue
@@ -84,7 +84,7 @@ def scene(world, frozen):
 
 def test_status_totals_count_real_tasks_by_the_status_rule(scene):
     assert progress.status_totals(ALL) == {
-        "not_started": 1, "in_progress": 2, "due_soon": 1, "overdue": 2,
+        "not_started": 0, "in_progress": 3, "due_soon": 1, "overdue": 2,
         "done_on_time": 2, "done_late": 1, "ongoing": 1}
     # the same rule as each task's own status (the periodic report R is left out)
     tasks = [t for key, t in scene["tasks"].items() if key != "R"]
@@ -98,7 +98,7 @@ def test_agency_table_by_default_most_overdue_first(scene):
     rows = progress.agency_table(ALL)
     assert [(r.agency, r.assigned, r.done_on_time, r.done_late, r.in_progress, r.due_soon, r.overdue,
              r.not_started, r.ongoing) for r in rows] == [
-        ("Sở Công Thương", 5, 1, 0, 1, 0, 1, 1, 1),  # overdue 1, ties broken A→Z
+        ("Sở Công Thương", 5, 1, 0, 2, 0, 1, 0, 1),  # overdue 1, ties broken A→Z
         ("Sở Tài chính", 2, 0, 0, 0, 1, 1, 0, 0),
         ("Sở Y tế", 3, 1, 1, 1, 0, 0, 0, 0),
     ]
@@ -170,15 +170,15 @@ def test_stuck_lists_items_waiting_longer_than_n_days_longest_first(scene):
 @pytest.mark.parametrize(("args", "expected"), [
     ({"output_type": "report"}, {"done_on_time": 1, "overdue": 2, "done_late": 1, "ongoing": 1}),
     ({"period": "2026-03"}, {"done_on_time": 2, "overdue": 2, "done_late": 1, "due_soon": 1}),
-    ({"period": "2026-q2"}, {"not_started": 1, "in_progress": 1}),
-    ({"period": "2026-H1"}, {"not_started": 1, "in_progress": 1, "done_on_time": 2, "overdue": 2, "done_late": 1,
+    ({"period": "2026-q2"}, {"in_progress": 2}),
+    ({"period": "2026-H1"}, {"in_progress": 2, "done_on_time": 2, "overdue": 2, "done_late": 1,
                              "due_soon": 1}),
     ({"period": "2026-H2"}, {"in_progress": 1}),
-    ({"period": "2026"}, {"not_started": 1, "in_progress": 2, "due_soon": 1, "overdue": 2, "done_on_time": 2,
+    ({"period": "2026"}, {"in_progress": 3, "due_soon": 1, "overdue": 2, "done_on_time": 2,
                           "done_late": 1}),
     ({"period": "2025"}, {}),
     ({"section": "II. Chuyển đổi số"}, {"overdue": 1, "done_late": 1}),
-    ({"section": "I.  Nhiệm vụ  chung "}, {"not_started": 1, "in_progress": 1, "done_on_time": 1}),
+    ({"section": "I.  Nhiệm vụ  chung "}, {"in_progress": 2, "done_on_time": 1}),
 ])
 def test_filters(scene, args, expected):
     assert progress.status_totals(scope.filters_from(args)) == {**ZEROS, **expected}
@@ -186,7 +186,7 @@ def test_filters(scene, args, expected):
 
 def test_filters_by_directive_and_lead_agency(scene):
     by_directive = scope.filters_from({"directive": str(scene["directive"].id)})
-    assert progress.status_totals(by_directive) == {**ZEROS, "not_started": 1, "in_progress": 1, "done_on_time": 1}
+    assert progress.status_totals(by_directive) == {**ZEROS, "in_progress": 2, "done_on_time": 1}
     by_agency = scope.filters_from({"agency": str(scene["agency"][COLLAB_A])})
     assert progress.status_totals(by_agency) == {**ZEROS, "overdue": 1, "due_soon": 1}
     assert [(r.agency, r.assigned) for r in progress.agency_table(by_agency)] == [("Sở Tài chính", 2)]
@@ -233,16 +233,16 @@ def agency_rows(doc) -> list[list[str]]:
 def test_page_shows_every_figure(scene, browser):
     html, doc = page_of(browser)
     assert {s: figure(doc, f"total-{s}") for s in status.STATUSES} == {
-        "not_started": "1", "in_progress": "2", "due_soon": "1", "overdue": "2",
+        "not_started": "0", "in_progress": "3", "due_soon": "1", "overdue": "2",
         "done_on_time": "2", "done_late": "1", "ongoing": "1"}
     assert figure(doc, "total-assigned") == "10"
     assert [figure(doc, f"group-{i}") for i in (1, 2, 3)] == ["3", "6", "1"]  # done, not done, ongoing
     # agency, assigned, done on time, done late, in progress, not started, due soon, overdue, ongoing
     assert agency_rows(doc) == [
-        ["Sở Công Thương", "5", "1", "0", "1", "1", "0", "1", "1"],
+        ["Sở Công Thương", "5", "1", "0", "2", "0", "0", "1", "1"],
         ["Sở Tài chính", "2", "0", "0", "0", "0", "1", "1", "0"],
         ["Sở Y tế", "3", "1", "1", "1", "0", "0", "0", "0"],
-        ["Tổng cộng (3 đơn vị)", "10", "2", "1", "2", "1", "1", "2", "1"],
+        ["Tổng cộng (3 đơn vị)", "10", "2", "1", "3", "0", "1", "2", "1"],
     ]
     assert [doc.xpath('//table[contains(@class,"step-table")]//tbody/tr/th')[i].text_content() for i in range(4)] == [
         "Lãnh đạo đơn vị ký duyệt", "Phân công chuyên viên", "Xây dựng báo cáo/văn bản", "Xây dựng dự thảo"]
@@ -341,7 +341,7 @@ def test_charts_are_well_formed_svg_with_text(scene, browser):
         assert chart.find(f"{SVG}title").text and chart.find(f"{SVG}desc").text
     bars = [g.find(f"{SVG}title").text for g in agencies.iter(f"{SVG}g") if g.get("class") == "bar"]
     assert bars == [
-        "Sở Công Thương — tổng 5: Hoàn thành đúng hạn 1, Đang thực hiện 1, Chưa bắt đầu 1, Quá hạn 1, Thường xuyên 1",
+        "Sở Công Thương — tổng 5: Hoàn thành đúng hạn 1, Đang thực hiện 2, Quá hạn 1, Thường xuyên 1",
         "Sở Tài chính — tổng 2: Sắp đến hạn 1, Quá hạn 1",
         "Sở Y tế — tổng 3: Hoàn thành đúng hạn 1, Hoàn thành quá hạn 1, Đang thực hiện 1",
     ]

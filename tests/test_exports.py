@@ -11,11 +11,13 @@ import pytest
 from docx import Document
 from docx.shared import Mm
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
-from models import Agency, db
-from tests.conftest import COLLAB_A, LEAD, act, item_at
-from workflows.reporting import period_report, progress, week_pack
-from workflows.tasks import create, extensions, scope, work
+from models import Agency, Directive, ExportPreference, db
+from tests.conftest import COLLAB_A, LEAD, act, csrf_from, item_at
+from workflows import holidays
+from workflows.reporting import period_report, progress, signing, week_pack
+from workflows.tasks import create, explanations, extensions, period_reports, periods, scope, work
 
 PHU_LUC = "Phụ lục II. Danh mục nhiệm vụ năm 2026"
 SECTION_1 = "I. Hoàn thiện thể chế, chính sách"
@@ -144,8 +146,9 @@ def test_register_groups_tasks_by_section_with_status_labels(browser, seeded):
     merged = {str(r).split(":")[0] for r in ws.merged_cells.ranges}
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=5)]
     bands = [r[0] for i, r in enumerate(rows, start=5) if f"A{i}" in merged]
-    # the appendix, then each section in the order the tasks were registered, the task without a section last
-    assert bands == [PHU_LUC.upper(), SECTION_1, SECTION_2, "Nhiệm vụ khác"]
+    # no document assigned these tasks: one group for them; then the appendix, each section in numeral order, the
+    # task without a section last
+    assert bands == ["Nhiệm vụ giao trực tiếp", PHU_LUC.upper(), SECTION_1, SECTION_2, "Nhiệm vụ khác"]
     assert all(ws[f"A{i}"].font.b for i, r in enumerate(rows, start=5) if f"A{i}" in merged)
     by_title = {r[1].split("\n")[0]: r for r in rows if r[1]}
     overdue = by_title["Xây dựng Đề án chuyển đổi số ngành công thương"]
@@ -167,7 +170,7 @@ def test_register_groups_tasks_by_section_with_status_labels(browser, seeded):
     assert ws.cell(row_of["Xây dựng Đề án chuyển đổi số ngành công thương"], 7).fill.fgColor.rgb.endswith("F8D3D0")
     assert ws.cell(row_of["Báo cáo kết quả số hóa hồ sơ thủ tục hành chính"], 7).fill.fgColor.rgb.endswith("D3EDD9")
     summary = {r[0]: r[1] for r in wb["Tổng hợp"].iter_rows(min_row=5, values_only=True)}
-    assert summary == {"Hoàn thành đúng hạn": 2, "Hoàn thành quá hạn": 1, "Đang thực hiện": 2, "Chưa bắt đầu": 3,
+    assert summary == {"Hoàn thành đúng hạn": 2, "Hoàn thành quá hạn": 1, "Đang thực hiện": 5, "Chưa bắt đầu": 0,
                        "Sắp đến hạn": 1, "Quá hạn": 3, "Thường xuyên": 1, "Tổng cộng": 13}
     assert sum(1 for r in rows if r[6]) == 13
 
@@ -197,7 +200,8 @@ def test_text_from_documents_stays_text(browser, world, frozen):
                       output_type="report", due_date=date(2026, 3, 2))
     client = login(browser, "coord")
     ws = workbook(client.get("/exports/register.xlsx"))["Danh mục nhiệm vụ"]
-    cell = ws["B5"]
+    assert ws["A5"].value == "Nhiệm vụ giao trực tiếp"
+    cell = ws["B6"]
     assert cell.data_type == "s" and cell.value.startswith('=HYPERLINK("http://x.invalid","Bấm") Nhiệm vụ lạ')
     text = all_text(document(client.get("/exports/report.docx?period=2026-03")))
     assert '=HYPERLINK("http://x.invalid","Bấm") Nhiệm vụ lạ' in text
@@ -205,7 +209,8 @@ def test_text_from_documents_stays_text(browser, world, frozen):
 
 # ---------------------------------------------------------------- the period report
 
-def test_period_report_has_the_figures_of_the_period(browser, seeded):
+def test_period_report_has_the_figures_of_the_period(browser, seeded, world):
+    explanations.explain(world["officer"], seeded["t6"].id, "Chờ số liệu của Cục Thống kê", date(2026, 4, 10))
     doc = document(login(browser, "coord").get("/exports/report.docx?period=2026-03"))
     text = all_text(doc)
     # the heading of NĐ 30/2020
@@ -229,15 +234,16 @@ def test_period_report_has_the_figures_of_the_period(browser, seeded):
     assert ["1", LEAD, "6", "2", "1", "1", "2", "0"] in agencies
     assert ["2", COLLAB_A, "2", "0", "0", "1", "1", "0"] in agencies
     assert agencies[-1] == ["", "Tổng cộng", "8", "2", "1", "2", "3", "0"]
-    # III. the overdue tasks, longest overdue first, with their explanation, step and holder
+    # III. the overdue tasks, longest overdue first, with the lead agency's explanation, step and holder
     overdue = table_rows(doc.tables[3])[1:]
     assert [r[1].split(" (NV-")[0] for r in overdue] == [
         "Xây dựng Đề án chuyển đổi số ngành công thương", "Báo cáo chỉ số thương mại điện tử",
         "Báo cáo tình hình giải ngân vốn chuyển đổi số"]
     assert overdue[0][3] == "13/03/2026\n(quá 7 ngày)"
     assert overdue[0][4] == "Hoàn thiện dự thảo\n(Ông/Bà officer)"
-    assert overdue[0][5] == "Trả lại ngày 11/03/2026: Thiếu đánh giá tác động kinh phí."
-    assert overdue[1][5] == "Đề nghị gia hạn ngày 19/03/2026: Chờ số liệu của Cục Thống kê"
+    # a head's return note to their own officer stays inside the agency (issue 16)
+    assert overdue[0][5] == "Chưa có giải trình" and "Thiếu đánh giá tác động kinh phí." not in text
+    assert overdue[1][5] == "Chờ số liệu của Cục Thống kê\nDự kiến hoàn thành 10/04/2026"
     assert overdue[2][5] == "Chưa có giải trình"
     # IV. the lagging agencies, named; then "Nơi nhận" and the signature block, the name left blank
     assert "1. Sở Công Thương: 2 nhiệm vụ quá hạn trên tổng số 6 nhiệm vụ được giao (33,3%)." in text
@@ -302,7 +308,6 @@ def test_friday_pack_lists_this_weeks_changes_and_not_last_weeks(browser, seeded
     for text in (page, docx):
         assert "Báo cáo kết quả số hóa hồ sơ thủ tục hành chính" in text  # completed on time
         assert "Báo cáo đánh giá hạ tầng mạng truyền dẫn" in text  # completed late
-        assert "Số liệu chưa khớp với báo cáo tháng 2." in text  # returned, with the reason
         assert "20/03/2026 → 30/04/2026" in text  # the deadline adjustment
         assert "Chờ số liệu của Cục Thống kê" in text  # a request for more time
         assert "Báo cáo triển khai nền tảng học tập số" in text  # a new task
@@ -310,7 +315,10 @@ def test_friday_pack_lists_this_weeks_changes_and_not_last_weeks(browser, seeded
         # last week's changes stay out
         assert "Văn bản hướng dẫn chữ ký số" not in text
         assert "Thiếu đánh giá tác động kinh phí." not in text
-    assert "Trong tuần: 2 nhiệm vụ hoàn thành (1 đúng hạn, 1 quá hạn); 1 lượt trả lại; 1 lượt điều chỉnh thời hạn; " \
+    # the week's one return is the head's to their own officer: the coordinators see it on the page, the .docx
+    # (a report) leaves it in the agency
+    assert "Số liệu chưa khớp với báo cáo tháng 2." in page and "Số liệu chưa khớp với báo cáo tháng 2." not in docx
+    assert "Trong tuần: 2 nhiệm vụ hoàn thành (1 đúng hạn, 1 quá hạn); 0 lượt trả lại; 1 lượt điều chỉnh thời hạn; " \
            "2 đề nghị gia hạn mới; 1 nhiệm vụ mới; 2 nhiệm vụ chuyển sang quá hạn." in docx
     assert "TÀI LIỆU GIAO BAN TUẦN" in docx and "từ ngày 16/03/2026 đến ngày 22/03/2026" in docx
     last_week = client.get("/exports/week?week=2026-03-10").get_data(as_text=True)
@@ -357,7 +365,7 @@ def test_export_page_offers_the_three_exports(browser, seeded):
     page = login(browser, "coord").get("/exports").get_data(as_text=True)
     assert "Xuất báo cáo" in page and 'href="/exports"' in page  # in the navigation
     assert 'action="/exports/register.xlsx"' in page and 'action="/exports/report.docx"' in page
-    assert 'action="/exports/week"' in page and 'formaction="/exports/week.docx"' in page
+    assert 'action="/exports/week.docx"' in page and 'formaction="/exports/week"' in page  # download, preview
     assert '<option value="2026-03" selected>Tháng 03/2026</option>' in page  # this month by default
     assert "6 tháng cuối năm 2025" in page
 
@@ -404,8 +412,6 @@ def test_bad_input_gets_a_clear_message(browser, seeded):
     r = client.get("/exports/report.docx?period=2026-13")
     assert r.status_code == 302 and r.headers["Location"].startswith("/exports")
     assert "Không hiểu kỳ “2026-13”" in client.get(r.headers["Location"]).get_data(as_text=True)
-    r = client.get("/exports/report.docx")
-    assert "Vui lòng chọn kỳ báo cáo." in client.get(r.headers["Location"]).get_data(as_text=True)
     r = client.get("/exports/week?week=31/02/2026")
     assert r.status_code == 302
     assert "Ngày không hợp lệ" in client.get(r.headers["Location"]).get_data(as_text=True)
@@ -414,3 +420,234 @@ def test_bad_input_gets_a_clear_message(browser, seeded):
     r = client.get("/exports/register.xlsx?agency=999999")
     assert r.status_code == 302
     assert "Đơn vị chủ trì đã chọn không có trong danh mục" in client.get(r.headers["Location"]).get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- exports a văn thư can send (issue 16, item 5)
+
+def band_rows(ws) -> list[tuple[str, object]]:
+    """The merged rows under the header (document, appendix and section rows) and the tasks, in order:
+    ("band", text) or ("task", title)."""
+    merged = {str(r).split(":")[0] for r in ws.merged_cells.ranges}
+    out = []
+    for i, row in enumerate(ws.iter_rows(min_row=5, values_only=True), start=5):
+        if f"A{i}" in merged:
+            out.append(("band", row[0]))
+        elif row[1]:
+            out.append(("task", row[1].split("\n")[0]))
+    return out
+
+
+def test_register_groups_by_assigning_document_then_section(browser, world, frozen):
+    """Two documents' sections II and III no longer interleave: each document is named in a row of its own, its
+    sections follow in numeral order, a task naming the document in words joins it, direct tasks come last."""
+    at(frozen, 20, 10)
+    coord = world["coord"]
+    plan = Directive(number="Kế hoạch số 266-KH/TU", issued_on=date(2025, 4, 26), issuer="Ban Thường vụ Tỉnh ủy",
+                     title="Thực hiện Nghị quyết số 57-NQ/TW")
+    later = Directive(number="Kế hoạch số 07-KH/BCĐ", issued_on=date(2026, 1, 10))
+    db.session.add_all([plan, later])
+    db.session.commit()
+
+    def task(title, directive=None, section=None, source=None):
+        return create.create_task(coord, title=title, lead_agency=LEAD, output_type="report",
+                                 due_date=date(2026, 4, 30), section=section, source_document=source,
+                                 **({"directive": directive} if directive else {}))
+
+    # registered in an order that mixes the two documents
+    task("Nhiệm vụ B-III", later, "III. Hoàn thiện thể chế")
+    task("Nhiệm vụ A-III", plan, "III. Hoàn thiện thể chế, chính sách")
+    task("Nhiệm vụ giao trong cuộc họp")
+    task("Nhiệm vụ B-II", later, "II. Tuyên truyền")
+    task("Nhiệm vụ A-II", plan, "II. Nâng cao nhận thức")
+    task("Nhiệm vụ A ngoài mục", plan)
+    task("Nhiệm vụ theo công văn", source="Công văn số 724-CV/VPTU ngày 17/3/2026 của Văn phòng Tỉnh ủy")
+    task("Nhiệm vụ nhập tay của 266", source="Kế hoạch số 266-KH/TU ngày 26/4/2025")
+    ws = workbook(login(browser, "coord").get("/exports/register.xlsx"))["Danh mục nhiệm vụ"]
+    plan_row = ("Kế hoạch số 266-KH/TU ngày 26/04/2025 của Ban Thường vụ Tỉnh ủy: "
+                "Thực hiện Nghị quyết số 57-NQ/TW")
+    assert band_rows(ws) == [
+        ("band", plan_row),
+        ("band", "II. Nâng cao nhận thức"), ("task", "Nhiệm vụ A-II"),
+        ("band", "III. Hoàn thiện thể chế, chính sách"), ("task", "Nhiệm vụ A-III"),
+        ("band", "Nhiệm vụ khác"), ("task", "Nhiệm vụ A ngoài mục"), ("task", "Nhiệm vụ nhập tay của 266"),
+        ("band", "Kế hoạch số 07-KH/BCĐ ngày 10/01/2026"),
+        ("band", "II. Tuyên truyền"), ("task", "Nhiệm vụ B-II"),
+        ("band", "III. Hoàn thiện thể chế"), ("task", "Nhiệm vụ B-III"),
+        ("band", "Công văn số 724-CV/VPTU ngày 17/3/2026 của Văn phòng Tỉnh ủy"), ("task", "Nhiệm vụ theo công văn"),
+        ("band", "Nhiệm vụ giao trực tiếp"), ("task", "Nhiệm vụ giao trong cuộc họp"),
+    ]
+    document_row = next(i for i, r in enumerate(ws.iter_rows(min_row=5, values_only=True), start=5) if r[0] == plan_row)
+    assert ws.cell(document_row, 1).font.b and ws.cell(document_row, 1).font.sz == 12
+    section_row = document_row + 1
+    assert ws.cell(section_row, 1).font.sz == 11  # a section row is a step below its document
+
+
+def signature_block(doc) -> tuple[list[str], list[str]]:
+    """The "Nơi nhận" lines and the signer's lines (empty ones dropped) of a document's last table."""
+    left, right = doc.tables[-1].rows[0].cells
+    return ([p.text for p in left.paragraphs if p.text.strip()], [p.text for p in right.paragraphs if p.text.strip()])
+
+
+def post_export(client, url: str, **fields):
+    token = csrf_from(client.get("/exports").get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **fields})
+
+
+DEPUTY = {"signing_prefix": "KT.", "signer_authority": "Giám đốc", "signer_position": "Phó Giám đốc",
+          "signer_name": "Nguyễn Văn An",
+          "recipients": "UBND tỉnh (để b/c);\n- Ban Chỉ đạo tỉnh (để b/c);\nLưu: VT, KHTC."}
+
+
+def test_the_friday_pack_as_an_internal_note(browser, seeded):
+    doc = document(login(browser, "coord").get("/exports/week.docx?week=18/03/2026&week_form=note"))
+    text = all_text(doc)
+    assert "TÀI LIỆU GIAO BAN TUẦN" in text and "Tài liệu nội bộ phục vụ họp giao ban, số liệu tính đến 10:00 ngày " \
+           "20/03/2026" in text
+    assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in text
+    # not a document that is issued: no motto, number, "Nơi nhận" or signature
+    for absent in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số:", "Nơi nhận", "GIÁM ĐỐC"):
+        assert absent not in text, absent
+    assert not doc.tables[-1].rows[0].cells[0].text.startswith("Nơi nhận")
+    assert "Số liệu chưa khớp với báo cáo tháng 2." not in text  # a return inside Sở Công Thương stays there
+    page = login(browser, "coord").get("/exports/week?week=18/03/2026").get_data(as_text=True)
+    assert "week=2026-03-16&amp;week_form=note" in page and "week=2026-03-16&amp;week_form=document" in page
+
+
+def test_the_friday_pack_as_a_document_to_send(browser, seeded, world):
+    """Number, "Nơi nhận" and the signer chosen on the form; the head's return to their own officer stays out, the
+    standing agency's return to the lead agency stays in."""
+    sent_back = create.create_task(world["coord"], title="Báo cáo kết quả chuyển đổi số doanh nghiệp",
+                                   lead_agency=LEAD, output_type="report", due_date=date(2026, 3, 31))
+    act(world, sent_back, "draft")
+    act(world, sent_back, "signoff")
+    act(world, sent_back, "confirm", "return", "Thiếu số liệu kèm theo.")
+    client = login(browser, "coord")
+    r = post_export(client, "/exports/week.docx", week="18/03/2026", week_form="document", number="125", **DEPUTY)
+    assert 'filename="Bao-cao-tuan-16-03-den-22-03-2026.docx"' in r.headers["Content-Disposition"]
+    doc = document(r)
+    text = all_text(doc)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
+    assert "Số: 125/BC-SKHCN" in text and "Thanh Hóa, ngày 20 tháng 3 năm 2026" in text
+    assert "BÁO CÁO" in text
+    assert "Tình hình thực hiện nhiệm vụ trong tuần từ ngày 16/03/2026 đến ngày 22/03/2026" in text
+    recipients, signer = signature_block(doc)
+    assert recipients == ["Nơi nhận:", "- UBND tỉnh (để b/c);", "- Ban Chỉ đạo tỉnh (để b/c);", "- Lưu: VT, KHTC."]
+    assert signer == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Nguyễn Văn An"]
+    assert "Số liệu chưa khớp với báo cáo tháng 2." not in text  # internal to Sở Công Thương
+    assert "3. Hồ sơ bị trả lại (giữa các cơ quan)" in text and "1 lượt trả lại" in text
+    assert "Thiếu số liệu kèm theo." in text
+    # the note for the meeting leaves it out too (issue 16: internal returns never leave the agency in a report)
+    note = all_text(document(client.get("/exports/week.docx?week=18/03/2026&week_form=note")))
+    assert "1 lượt trả lại" in note and "Số liệu chưa khớp với báo cáo tháng 2." not in note
+
+
+def test_the_period_report_signed_by_order_of_the_head(browser, seeded):
+    client = login(browser, "coord")
+    doc = document(post_export(client, "/exports/report.docx", period="2026-03", signing_prefix="TL.",
+                               signer_authority="GIÁM ĐỐC", signer_position="CHÁNH VĂN PHÒNG",
+                               signer_name="Lê Thị Bình", recipients="UBND tỉnh;\nLưu: VT."))
+    text = all_text(doc)
+    assert re.search(r"Số:\s+/BC-SKHCN", text)  # no number typed: left for the văn thư
+    assert signature_block(doc) == (["Nơi nhận:", "- UBND tỉnh;", "- Lưu: VT."],
+                                    ["TL. GIÁM ĐỐC", "CHÁNH VĂN PHÒNG", "Lê Thị Bình"])
+    # an acting head signs with the title alone: a position typed for it is not printed
+    doc = document(post_export(client, "/exports/report.docx", period="2026-03", signing_prefix="Q.",
+                               signer_authority="Giám đốc", signer_position="Phó Giám đốc", signer_name="",
+                               recipients="Lưu: VT."))
+    assert signature_block(doc)[1] == ["Q. GIÁM ĐỐC"]
+
+
+def test_choices_are_remembered_per_user_and_default_to_the_settings(app, browser, seeded, world, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORT_SIGNER_TITLE", "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC")
+    monkeypatch.setitem(app.config, "REPORT_SIGNER_NAME", "Trần Văn Cường")
+    # nobody has chosen anything: the settings' signer and the default "Nơi nhận"
+    for username in ("coord", "viewer"):
+        choice = signing.preference(world[username])
+        assert choice.signer.title_lines() == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"] and choice.week_form == "note"
+        assert choice.signer.name == "Trần Văn Cường" and choice.signer.recipients[-1] == "Lưu: VT."
+    coord = login(browser, "coord")
+    post_export(coord, "/exports/week.docx", week="18/03/2026", week_form="document", **DEPUTY)
+    # the coordinator's next downloads (plain links) and the form use what they chose
+    recipients, signer = signature_block(document(coord.get("/exports/report.docx?period=2026-03")))
+    assert signer == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Nguyễn Văn An"] and recipients[-1] == "- Lưu: VT, KHTC."
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in all_text(document(coord.get("/exports/week.docx?week=18/03/2026")))
+    page = coord.get("/exports").get_data(as_text=True)
+    assert 'value="Nguyễn Văn An"' in page and 'value="document" checked' in page
+    assert page.count("Lưu: VT, KHTC.</textarea>") == 2  # in both .docx forms
+    # another user still gets the settings
+    viewer = login(browser, "viewer")
+    assert signature_block(document(viewer.get("/exports/report.docx?period=2026-03")))[1] == [
+        "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Trần Văn Cường"]
+    assert "Nguyễn Văn An" not in viewer.get("/exports").get_data(as_text=True)
+    # a second choice replaces the first (one row per user)
+    post_export(coord, "/exports/report.docx", period="2026-03", **{**DEPUTY, "signing_prefix": "",
+                                                                     "signer_position": ""})
+    assert signing.preference(world["coord"]).signer.title_lines() == ["GIÁM ĐỐC"]
+    assert signing.preference(world["coord"]).week_form == "document"  # the report form does not change it
+    assert db.session.scalar(select(func.count()).select_from(ExportPreference)) == 1
+
+
+def test_a_bad_choice_is_shown_next_to_its_field_and_not_remembered(browser, seeded, world):
+    client = login(browser, "coord")
+    r = post_export(client, "/exports/report.docx", period="2026-03", signing_prefix="KT.", signer_authority="GIÁM ĐỐC",
+                    signer_position="", signer_name="Nguyễn Văn An", recipients=" \n ", number="12a")
+    assert r.status_code == 422 and r.mimetype == "text/html"
+    page = r.get_data(as_text=True)
+    assert 'id="p-signer_position-error"' in page and "Khi ký thay (KT.) hoặc thừa lệnh (TL.), nhập chức vụ" in page
+    assert 'id="p-recipients-error"' in page and "Nhập ít nhất một nơi nhận" in page
+    assert 'id="p-number-error"' in page and "Số văn bản là một số" in page
+    assert 'value="Nguyễn Văn An"' in page  # what was typed stays
+    assert 'id="w-signer_position-error"' not in page  # the other form is untouched
+    assert signing.preference(world["coord"]).signer.name == ""
+    r = post_export(client, "/exports/week.docx", week="31/02/2026", **{**DEPUTY, "week_form": "document"})
+    assert r.status_code == 422 and 'id="w-week-error"' in r.get_data(as_text=True)
+
+
+def test_the_preview_button_shows_the_week_typed(browser, seeded):
+    client = login(browser, "coord")
+    r = post_export(client, "/exports/week", week="10/03/2026", week_form="note", **DEPUTY)
+    assert r.status_code == 302 and r.headers["Location"] == "/exports/week?week=10/03/2026"
+
+
+def test_the_report_without_a_period_is_this_months(browser, seeded):
+    client = login(browser, "coord")
+    for r in (client.get("/exports/report.docx"), post_export(client, "/exports/report.docx", period="", **DEPUTY)):
+        assert 'filename="Bao-cao-tinh-hinh-thuc-hien-nhiem-vu-Thang-03-2026.docx"' in r.headers["Content-Disposition"]
+        assert "Tình hình thực hiện nhiệm vụ tháng 03/2026" in all_text(document(r))
+
+
+# ---------------------------------------------------------------- the reports page's due date
+
+def due_cells(page: str) -> list[str]:
+    """The "Hạn nộp" cell of every row of the coverage table."""
+    body = page.split("<tbody>")[-1]
+    return re.findall(r'<td><span class="nowrap">([0-9/]+)</span>', body)
+
+
+def test_the_reports_page_heading_and_rows_give_the_same_due_date(browser, world, frozen):
+    """December 2026's reports are due on the 20th, a Sunday: heading and rows say 21/12/2026, and why."""
+    frozen.moment = datetime(2026, 12, 1, 1, 0)
+    holidays.ensure_defaults()
+    create.create_task(world["coord"], title="Tuyên truyền về chuyển đổi số", lead_agency=LEAD,
+                       output_type="result", deadline_text="Thường xuyên", recurrence="ongoing")
+    period_reports.generate(world["coord"], date(2026, 12, 1))
+    create.create_task(world["coord"], title="Phổ biến kỹ năng số", lead_agency=COLLAB_A,
+                       output_type="result", deadline_text="Thường xuyên", recurrence="ongoing")  # not created yet
+    page = login(browser, "coord").get("/reports?period=2026-12").get_data(as_text=True)
+    heading = page.split('<p class="muted">', 1)[1].split("</p>", 1)[0]
+    assert "hạn nộp ngày 21/12/2026" in heading
+    assert "ngày 20/12/2026 là Chủ nhật nên hạn chuyển sang ngày làm việc kế tiếp" in heading
+    assert "trước ngày 20/12" not in page
+    cells = due_cells(page)
+    assert len(cells) == 4 and set(cells) == {"21/12/2026"}  # two task reports, two agency reports
+    assert "Chưa khởi tạo" in page
+
+
+def test_a_due_date_moved_by_a_holiday_names_it(app, world):
+    holidays.ensure_defaults()
+    due = period_reports.due_of(periods.parse_key("2026-02"))  # 20/02/2026 is in the Tết holiday
+    assert (due.nominal, due.effective, due.why, due.moved) == (date(2026, 2, 20), date(2026, 2, 23), "holiday", True)
+    assert due.holiday
+    assert period_reports.due_of(periods.parse_key("2026-06")).why == "saturday"
+    march = period_reports.due_of(periods.parse_key("2026-03"))
+    assert (march.effective, march.moved, march.why) == (date(2026, 3, 20), False, None)

@@ -186,6 +186,9 @@ def test_complete_with_upload_and_download_rights(browser, world, app):
     assert attachment.stored_name not in attachment.filename
     with browser.client.get(f"/attachments/{attachment.id}") as got:
         assert got.status_code == 200 and got.data == b"%PDF-1.4 du thao"
+        assert got.headers["Content-Disposition"].startswith("inline;")  # a PDF opens in the browser, sandboxed
+        assert got.headers["Content-Security-Policy"].startswith("sandbox")
+    with browser.client.get(f"/attachments/{attachment.id}?download=1") as got:
         assert "attachment;" in got.headers["Content-Disposition"]
     browser.login("x_officer")
     assert browser.client.get(f"/attachments/{attachment.id}").status_code == 403
@@ -213,7 +216,7 @@ def test_the_head_signing_off_has_the_draft_at_hand_in_his_card(browser, world):
     page = text(browser.client.get(f"/tasks/{task.id}"))
     card = page[page.index("Việc của bạn: Lãnh đạo đơn vị ký duyệt"):page.index("</section>",
                                                                           page.index("Việc của bạn:"))]
-    assert "Hồ sơ:" in card and f'href="/attachments/{files[-1].id}"' in card
+    assert "Hồ sơ trình" in card and f'href="/attachments/{files[-1].id}"' in card
 
 
 def test_return_without_reason_shows_the_error_beside_the_field(browser, world):

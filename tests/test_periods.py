@@ -411,7 +411,8 @@ def test_coverage_lists_who_has_and_has_not_reported(march):
                                                                  march["ongoing"].id)
     assert started.holder == LEAD
     waiting = by_title[f"Báo cáo định kỳ tháng 03/2026 của {COLLAB_A}"]
-    assert (waiting.status, waiting.bucket, waiting.step) == ("not_started", "not_reported", "Xây dựng báo cáo/văn bản")
+    # its process started (the report waits at its first step): under way, not yet reported
+    assert (waiting.status, waiting.bucket, waiting.step) == ("in_progress", "not_reported", "Xây dựng báo cáo/văn bản")
     missing = by_title[f"Báo cáo định kỳ tháng 03/2026 của {OTHER}"]
     assert (missing.status, missing.bucket, missing.task, missing.due) == (
         periods.NOT_CREATED, "not_reported", None, date(2026, 3, 20))
@@ -446,7 +447,7 @@ def test_coverage_page_for_the_coordinator(app, browser: Browser, march):
     for label in ("Đã báo cáo", "Đang thực hiện", "Chưa báo cáo", "Quá hạn"):
         assert label in page
     assert f'href="/tasks/{march["lead_report"].id}"' in page
-    assert "Hoàn thành đúng hạn" in page and "Chưa bắt đầu" in page and "Chưa khởi tạo" in page
+    assert "Hoàn thành đúng hạn" in page and "Đang thực hiện" in page and "Chưa khởi tạo" in page
     assert "Lãnh đạo đơn vị ký duyệt" in page and "20/03/2026" in page
     assert "1 báo cáo của kỳ này chưa được khởi tạo" in page  # Sở Y tế's report
     assert 'action="/reports/generate"' in page

@@ -60,10 +60,18 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("admin.*", "POST"): ADMINS,
     ("admin.alias_list", "GET"): ADMINS,  # the aliases made on import review lists
     ("admin.alias_delete", "POST"): ADMINS,
+    ("people.*", "GET"): ADMINS,  # users and agencies (views/people.py)
+    ("people.*", "POST"): ADMINS,
+    ("people.user_list", "GET"): ADMINS | {"head", "x_head"},  # a head sees their own agency's people
+    ("people.user_deactivate", "POST"): ADMINS | {"head"},  # the seeded user is an officer of the lead agency
+    ("people.user_deactivate", "GET"): ADMINS | {"head"},  # what closing would do
+    ("people.change_password", "GET"): SIGNED_IN,
+    ("people.change_password", "POST"): SIGNED_IN,
     ("dashboard.*", "GET"): OVERSIGHT,
     ("reports.*", "GET"): frozenset({"coord", "viewer", "admin", "x_coord"}),
     ("reports.generate", "POST"): COORDINATORS,
     ("exports.*", "GET"): OVERSIGHT,
+    ("exports.*", "POST"): OVERSIGHT,  # the export forms post the signer and Nơi nhận they choose
     ("imports.*", "GET"): COORDINATORS | ADMINS,
     ("imports.*", "POST"): COORDINATORS | ADMINS,
     ("indicators.index", "GET"): SIGNED_IN,
@@ -79,6 +87,7 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("tasks.download", "GET"): FILE_READERS,
     ("tasks.comment", "POST"): COMMENTERS,
     ("tasks.request_extension", "POST"): LEAD_PEOPLE,
+    ("tasks.explain", "POST"): LEAD_PEOPLE | COORDINATORS,  # workflows.tasks.explanations.may_explain
     ("tasks.claim", "POST"): LEAD_OFFICER,
     ("tasks.release", "POST"): LEAD_OFFICER,
     ("tasks.complete", "POST"): LEAD_OFFICER,
@@ -107,6 +116,7 @@ EXTRA_OK = {("api.token", "POST"): {401},  # the matrix posts no password
 PAYLOADS = {
     "tasks.request_extension": {"new_due": "30/09/2026", "reason": "Cần thêm thời gian lấy ý kiến các sở."},
     "tasks.comment": {"comment-body": "Đề nghị bổ sung số liệu."},
+    "tasks.explain": {"explain-text": "Chờ ý kiến của Bộ.", "explain-expected_on": "31/12/2099"},
     "api.add_comment": {"body": "Đề nghị bổ sung số liệu."},
     "api.create_task": {"title": "Nhiệm vụ thử", "lead_agency": LEAD, "output_type": "plan",
                         "due_date": "2026-09-30"},
@@ -162,7 +172,8 @@ def seeded(world, app):
             "key": indicators.group_key_of(indicator), "notification_id": note.id, "batch_id": batch.id,
             "review_id": review.id if review else 999999, "appendix": 1, "number": 1, "delegation_id": 999999,
             "mail_id": 999999, "token_id": 999999, "alias_id": alias.id, "day": str(day), "filename": "style.css",
-            "process_id": "approval_cycle", "model_id": catalog.latest("approval_cycle").id}
+            "process_id": "approval_cycle", "model_id": catalog.latest("approval_cycle").id,
+            "user_id": world["officer2"].id, "agency_id": world["head"].agency_id}
 
 
 def url_for_rule(rule, values: dict) -> str:

@@ -15,14 +15,18 @@ from workflows.tasks import status
 TODAY = date(2026, 3, 10)
 
 
-def make(state="active", due=None, started=False, completed_on=None, recurrence=None) -> Task:
+def make(state="active", due=None, started=False, completed_on=None, recurrence=None, starts=None) -> Task:
     return Task(state=state, due_date=due, started_at=datetime(2026, 3, 1) if started else None,
-                completed_on=completed_on, recurrence=recurrence)
+                completed_on=completed_on, recurrence=recurrence, recurrence_starts=starts)
 
 
 @pytest.mark.parametrize(("task", "expected"), [
-    (make(due=TODAY + timedelta(days=30)), "not_started"),
+    # a task is under way once its process has started, before anyone finished a step (issue 16)
+    (make(due=TODAY + timedelta(days=30)), "in_progress"),
     (make(due=TODAY + timedelta(days=30), started=True), "in_progress"),
+    # it has not started while the start its document sets ("Từ Quý III/2026") lies ahead
+    (make(due=TODAY + timedelta(days=300), recurrence="quarterly", starts=TODAY + timedelta(days=20)), "not_started"),
+    (make(due=TODAY + timedelta(days=300), recurrence="quarterly", starts=TODAY), "in_progress"),
     (make(due=None, started=True), "in_progress"),
     (make(due=TODAY + timedelta(days=3), started=True), "due_soon"),
     (make(due=TODAY, started=False), "due_soon"),
@@ -45,6 +49,9 @@ def test_sql_clause_agrees_with_compute(world, frozen):
     started = new_task(world, collaborators=(), due=today + timedelta(days=40), title="Đã bắt đầu")
     act(world, started, "assign")
     new_task(world, collaborators=(), due=None, recurrence="ongoing", title="Thường xuyên")
+    later = new_task(world, collaborators=(), due=today + timedelta(days=200), title="Từ quý sau")
+    later.recurrence_starts = today + timedelta(days=100)
+    db.session.commit()
     for late in (False, True):
         task = new_task(world, output_type="report", collaborators=(), title=f"Báo cáo {late}",
                         due=today + timedelta(days=1))

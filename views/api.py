@@ -153,7 +153,8 @@ def create_task():
     task = create.create_task(g.api_user, title=fields["title"] or "", lead_agency=fields["lead_agency"],
                              output_type=fields["output_type"] or "", collaborating_agencies=collaborators,
                              expected_output=fields["expected_output"], due_date=due_date,
-                             deadline_text=fields["deadline_text"], source_document=fields["source_document"])
+                             deadline_text=fields["deadline_text"], source_document=fields["source_document"],
+                             duplicate_ok=body.get("duplicate_ok") is True)
     return jsonify(task_json(task, detail=True)), 201
 
 

@@ -1,4 +1,8 @@
-"""“Xuất báo cáo”: the task register (.xlsx), the period report (.docx) and the Friday review pack."""
+"""“Xuất báo cáo”: the task register (.xlsx), the period report (.docx) and the Friday review pack.
+
+A .docx is downloaded with GET (the signer and "Nơi nhận" the user chose last time, else the settings') or posted
+from the page's form with the signer, "Nơi nhận" and number chosen there, which are remembered for the next time.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,14 @@ from urllib.parse import quote
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from views import parsing
 from views.helpers import restrict_to
-from views.i18n import domain_message, translate
+from views.i18n import domain_message, field_messages, translate
 from workflows import access, clock, text
 from workflows.errors import N_, Invalid
-from workflows.reporting import export_page, period_report, register, week_pack
+from workflows.reporting import export_page, period_report, register, signing, week_pack
 from workflows.reporting.exporting import ExportFile
 from workflows.tasks import scope
 
@@ -32,10 +37,38 @@ def _filter_args() -> dict[str, str]:
 
 @bp.route("")
 def index():
-    page = export_page.export_page(parsing.filter_args(), clock.today())
+    page = export_page.export_page(parsing.filter_args(), clock.today(), current_user)
     for problem in page.problems:
         flash(translate(problem), "warning")
     return render_template("exports/index.html", **page.context())
+
+
+def _sent_back(which: str, errors: dict[str, str], message: str):
+    """The page again with the .docx form ``which`` as it was typed and each problem beside its field."""
+    flash(message, "error")
+    page = export_page.export_page(MultiDict(), clock.today(), current_user, sent=request.form, errors=errors,
+                                   which=which)
+    return render_template("exports/index.html", **page.context()), 422
+
+
+def _chosen() -> tuple[signing.ExportChoice, str]:
+    """The signer, "Nơi nhận", Friday pack form and number: posted (and then remembered), or remembered."""
+    current = signing.preference(current_user)
+    if request.method != "POST":
+        week_form = request.args.get("week_form")
+        return (signing.ExportChoice(current.signer, week_form) if week_form in signing.WEEK_FORMS else current), ""
+    return signing.parse(request.form, current)
+
+
+def _source() -> MultiDict:
+    """The request's fields: the posted form, or the query string of a plain download link. A directive id the
+    database cannot hold reads as 0, which names nothing (the filter is then ignored, and the page says so)."""
+    if request.method != "POST":
+        return parsing.filter_args()
+    fields = MultiDict(request.form)
+    if fields.get("directive") and parsing.number(fields["directive"]) is None:
+        fields["directive"] = "0"
+    return fields
 
 
 def _back_with(problems: list[str], **extra):
@@ -52,24 +85,31 @@ def register_xlsx():
     return download(register.register_file(current_user, chosen, clock.today()))
 
 
-@bp.route("/report.docx")
+@bp.route("/report.docx", methods=["GET", "POST"])
 def report_docx():
-    key = (request.args.get("period") or "").strip()
-    chosen, problems = scope.parse(parsing.filter_args())
-    if not key:
-        problems.append(_("Vui lòng chọn kỳ báo cáo."))
-    if problems:
-        return _back_with(problems, report_period=key[:40] or None)
+    """The period report; without a period, the current one (this month)."""
+    fields = _source()
+    key = (fields.get("period") or "").strip() or period_report.default_report_period(clock.today())
+    fields["period"] = key
     try:
-        file = period_report.report_file(current_user, chosen)
+        choice, number = _chosen()
+    except Invalid as exc:
+        return _sent_back("report", field_messages(exc), domain_message(exc))
+    chosen, problems = scope.parse(fields)
+    if problems:
+        return _back_with(problems, report_period=key[:40])
+    try:
+        file = period_report.report_file(current_user, chosen, choice.signer, number)
     except Invalid as exc:
         return _back_with([domain_message(exc)])
+    if request.method == "POST":
+        signing.remember(current_user, choice)
     return download(file)
 
 
-def _week_day() -> date | None:
+def _week_day(fields=None) -> date | None:
     """The day named by ``week`` (dd/mm/yyyy or yyyy-mm-dd); today when empty; None when unreadable."""
-    typed = (request.args.get("week") or "").strip()
+    typed = ((fields if fields is not None else request.args).get("week") or "").strip()
     if not typed:
         return clock.today()
     for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
@@ -85,8 +125,10 @@ def _week_day() -> date | None:
 WEEK_PROBLEM = N_("Ngày không hợp lệ: hãy nhập một ngày trong tuần cần xem, dạng ngày/tháng/năm (ví dụ 27/11/2026).")
 
 
-@bp.route("/week")
+@bp.route("/week", methods=["GET", "POST"])
 def week():
+    if request.method == "POST":  # "Xem trước" on the export form: the preview of the week typed there
+        return redirect(url_for("exports.week", week=(request.form.get("week") or "").strip()[:40] or None))
     day = _week_day()
     if day is None:
         flash(_(WEEK_PROBLEM), "error")
@@ -95,12 +137,26 @@ def week():
     return render_template("exports/week.html", pack=pack, current=pack.current_week)
 
 
-@bp.route("/week.docx")
+@bp.route("/week.docx", methods=["GET", "POST"])
 def week_docx():
-    day = _week_day()
+    """The Friday pack as an internal note or as a document to issue (``week_form``), as chosen."""
+    fields = _source()
+    day = _week_day(fields)
+    try:
+        choice, number = _chosen()
+    except Invalid as exc:
+        errors = field_messages(exc)
+        if day is None:
+            errors["week"] = _(WEEK_PROBLEM)
+        return _sent_back("week", errors, domain_message(exc))
     if day is None:
+        if request.method == "POST":
+            return _sent_back("week", {"week": _(WEEK_PROBLEM)}, _(WEEK_PROBLEM))
         return _back_with([WEEK_PROBLEM], week=request.args.get("week", "")[:40])
-    return download(week_pack.week_file(current_user, day))
+    file = week_pack.week_file(current_user, day, choice.week_form, choice.signer, number)
+    if request.method == "POST":
+        signing.remember(current_user, choice)
+    return download(file)
 
 
 def download(file: ExportFile) -> Response:

@@ -12,6 +12,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DecimalField,
+    HiddenField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -49,7 +50,7 @@ class VNDateField(StringField):
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "inputmode": "numeric",
-                                        "autocomplete": "off"})
+                                        "autocomplete": "off", "data-vn-date": ""})  # static/datepicker.js
         super().__init__(label, validators, **kwargs)
 
     def _value(self) -> str:
@@ -101,6 +102,9 @@ class TaskForm(FlaskForm):
 
     past_due_ok = BooleanField(N_("Đúng, thời hạn này đã qua (nhiệm vụ được giao muộn)"))
     asks_past_due = False  # set when the due date lies in the past: the template then offers past_due_ok
+    duplicate_ok = BooleanField(N_("Đúng, đây là một nhiệm vụ khác, cùng tên"))
+    # the form's one-time key (set when the form is first shown): the same form sent twice creates one task
+    submission = HiddenField()
 
     def validate(self, extra_validators=None) -> bool:
         """The use case's rule that a task needs a date or the document's wording, checked with the other
@@ -180,6 +184,26 @@ class ExtensionForm(FlaskForm):
     reason = TextAreaField(N_("Lý do"), validators=[
         DataRequired(N_("Vui lòng nêu lý do đề nghị gia hạn.")), Length(max=5000)])
     file = FileField(N_("Văn bản đề nghị (nếu có)"))
+
+
+class MarkedRequired:
+    """Marks a field required (the form shows its asterisk) and leaves the check to the use case, which names
+    every missing or wrong field at once."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        return None
+
+
+class ExplanationForm(FlaskForm):
+    """The lead agency's explanation of a late task: ``workflows.tasks.explanations.explain`` checks the text and
+    the date (required, length, not in the past) and names every problem beside its field."""
+
+    text = TextAreaField(N_("Lý do chậm, những việc đơn vị đang làm"), validators=[MarkedRequired()],
+                         description=N_("Được trích nguyên văn trong báo cáo gửi UBND tỉnh, tối đa 2000 ký tự."))
+    expected_on = VNDateField(N_("Dự kiến hoàn thành"), validators=[MarkedRequired()],
+                              description=N_("Ngày/tháng/năm, ví dụ 30/06/2026."))
 
 
 class IndicatorReportForm(FlaskForm):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, url_for
+from flask import Blueprint, Flask, abort, request, url_for
 from flask_login import current_user, login_required
 
 from models import OUTPUT_TYPES, ROLE_LABELS
@@ -64,11 +65,29 @@ def days_since(value: datetime | None) -> int | None:
     return (clock.today() - clock.to_local(value).date()).days
 
 
+# A task page belongs to no menu entry of its own: it stays in the section it was opened from (a task opened from
+# "Việc cần xử lý" keeps that entry highlighted), else in "Danh sách nhiệm vụ".
+_OPENED_FROM = (("/inbox", "inbox.index"), ("/dashboard", "dashboard.index"), ("/reports", "reports.index"),
+                ("/notifications", "notifications.index"), ("/indicators", "indicators.index"))
+
+
+def menu_endpoint() -> str:
+    """The endpoint whose menu entry the page highlights: its own, or for a task page the section it came from
+    (the same-origin Referer the app's Referrer-Policy sends)."""
+    endpoint = request.endpoint or ""
+    if endpoint == "tasks.show" and request.referrer:
+        came = urlsplit(request.referrer)
+        if came.netloc == request.host:
+            return next((section for path, section in _OPENED_FROM if came.path.startswith(path)), endpoint)
+    return endpoint
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(date_vn)
     app.add_template_filter(datetime_vn)
     app.add_template_filter(filesize)
     app.add_template_global(days_since)
+    app.add_template_global(menu_endpoint)
     app.add_template_global(status.of, "task_status")
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS, OUTPUT_TYPES=OUTPUT_TYPES, ROLE_LABELS=ROLE_LABELS,

@@ -102,6 +102,27 @@ def fix(batch_id: int, appendix: int, number: int):
     return redirect(url_for("imports.show", batch_id=batch_id) + f"#r{appendix}-{number}")
 
 
+@bp.post("/<int:batch_id>/appendices/<int:appendix>/rows")
+@login_required
+def fix_many(batch_id: int, appendix: int):
+    """"Áp dụng cho các dòng đã chọn": one lead agency and/or output type for the rows ticked in the table."""
+    form = RowFixForm()
+    form.lead_agency.choices = [SelectChoice("")] + [SelectChoice(a.name) for a in reads.agencies()]
+    numbers = sorted({n for n in (parsing.number(v) for v in request.form.getlist("row")) if n is not None})
+    if not form.validate_on_submit():
+        flash(_("Chưa sửa được các dòng: %(problems)s", problems="; ".join(
+            _(str(e)) for errs in form.errors.values() for e in errs)), "error")
+    else:
+        try:
+            pipeline.fix_rows(current_user, batch_id, appendix, numbers,
+                              {"lead_agency": form.lead_agency.data, "output_type": form.output_type.data})
+        except Invalid as exc:
+            flash(domain_message(exc), "error")
+        else:
+            flash(_("Đã áp dụng cho %(n)s dòng.", n=len(numbers)), "success")
+    return redirect(url_for("imports.show", batch_id=batch_id) + f"#a{appendix}")
+
+
 @bp.post("/<int:batch_id>/reviews/<int:review_id>")
 @login_required
 def map_agency(batch_id: int, review_id: int):

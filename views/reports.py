@@ -27,7 +27,8 @@ def index():
     previous, following = periods.neighbours(period)
     rows = period_reports.coverage(period.key)
     return render_template(
-        "reports/index.html", period=period, previous=previous, following=following, rows=rows,
+        "reports/index.html", period=period, due=period_reports.due_of(period), previous=previous,
+        following=following, rows=rows,
         counts=period_reports.summary(rows), buckets=periods.BUCKET_LABELS, kinds=periods.KIND_LABELS,
         choices=periods.periods_in(period.kind, period.start.year),
         current=periods.period_of(period.kind, today),

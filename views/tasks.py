@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from views import parsing
-from views.forms import CommentForm, ExtensionForm, TaskForm, action_form, attach_errors
+from views.forms import CommentForm, ExplanationForm, ExtensionForm, TaskForm, action_form, attach_errors
 from views.i18n import domain_message
 from workflows import access
 from workflows.errors import Invalid
 from workflows.process import diagram
-from workflows.tasks import comments, create, extensions, files, page, reads, work
+from workflows.tasks import comments, create, explanations, extensions, files, page, reads, work
 from workflows.tasks.status import STATUS_LABELS
 
 bp = Blueprint("tasks", __name__)
+# An uploaded file shown in place is someone else's content: a sandbox of its own, nothing loaded from elsewhere.
+ATTACHMENT_CSP = "sandbox; default-src 'self'; frame-ancestors 'none'; form-action 'none'"
 
 
 @bp.route("/tasks")
@@ -36,23 +40,32 @@ def new():
         abort(403)
     form = TaskForm()
     form.set_agencies(reads.agencies())
+    form.submission.data = (form.submission.data or uuid.uuid4().hex)[:64]
+    same = []
     if form.validate_on_submit():
+        done = create.submitted(form.submission.data)
+        if done is not None:  # the form sent a second time (a double click, the browser's "resend")
+            flash(_("Nhiệm vụ %(code)s đã được giao khi biểu mẫu được gửi lần trước; không tạo thêm nhiệm vụ.",
+                    code=done.code), "info")
+            return redirect(url_for("tasks.show", task_id=done.id))
         try:
             task = create.create_task(
                 current_user, title=form.title.data, lead_agency=form.lead_agency.data,
                 collaborating_agencies=form.collaborating_agencies.data or [],
                 output_type=form.output_type.data, expected_output=form.expected_output.data,
                 due_date=form.due_date.data, deadline_text=form.deadline_text.data,
-                source_document=form.source_document.data)
+                source_document=form.source_document.data, submission=form.submission.data,
+                duplicate_ok=form.duplicate_ok.data)
         except Invalid as exc:
             attach_errors(form, exc)
+            same = [] if form.duplicate_ok.data else create.same_tasks(form.title.data, form.source_document.data)
         else:
             flash(_("Đã giao nhiệm vụ %(code)s. Quy trình đã bắt đầu.", code=task.code), "success")
             if form.lead_agency.data in (form.collaborating_agencies.data or []):
                 flash(_("%(agency)s chủ trì nhiệm vụ nên không ghi thêm là đơn vị phối hợp.",
                         agency=form.lead_agency.data), "info")
             return redirect(url_for("tasks.show", task_id=task.id))
-    return render_template("tasks/new.html", form=form), 422 if form.errors else 200
+    return render_template("tasks/new.html", form=form, same=same), 422 if form.errors else 200
 
 
 def _forms_for(items, actionable: dict) -> dict:
@@ -61,9 +74,13 @@ def _forms_for(items, actionable: dict) -> dict:
             for item in items if item.id in actionable}
 
 
-def _render_task(task, forms=None, status=200, extension_form=None, comment_form=None):
+def _render_task(task, forms=None, status=200, extension_form=None, comment_form=None, explanation_form=None):
     """The task page; ``forms`` are the action forms bound after a POST, if any."""
-    view = page.task_page(current_user, task)
+    # ?diagram=whole: the whole process instead of the stretch around the current step (the page's link does it
+    # in place when JavaScript runs)
+    view = page.task_page(current_user, task, whole_diagram=request.args.get("diagram") == "whole")
+    if explanation_form is None and view.asks_explanation:
+        explanation_form = ExplanationForm(prefix="explain", formdata=None)
     if extension_form is None and view.may_request_extension:
         extension_form = ExtensionForm()
     if comment_form is None and view.may_comment:
@@ -72,7 +89,8 @@ def _render_task(task, forms=None, status=200, extension_form=None, comment_form
         comment_form.set_agencies(*view.mention_choices)
     return render_template("tasks/show.html", view=view, task=task, items=view.items,
                            forms=_forms_for(view.items, view.actionable) if forms is None else forms,
-                           extension_form=extension_form, comment_form=comment_form), status
+                           extension_form=extension_form, comment_form=comment_form,
+                           explanation_form=explanation_form), status
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -142,6 +160,24 @@ def request_extension(task_id: int):
     return _render_task(task, status=422, extension_form=form)
 
 
+@bp.route("/tasks/<int:task_id>/explanations", methods=["POST"])
+@login_required
+def explain(task_id: int):
+    task = reads.get_task(current_user, task_id)
+    explanations.ensure_may_explain(current_user, task)  # 403 before any form is shown back
+    form = ExplanationForm(prefix="explain")
+    if form.validate_on_submit():
+        try:
+            explanations.explain(current_user, task.id, form.text.data, form.expected_on.data)
+        except Invalid as exc:
+            attach_errors(form, exc)
+        else:
+            flash(_("Đã ghi giải trình. Báo cáo gửi UBND tỉnh sẽ trích giải trình này."), "success")
+            return redirect(url_for("tasks.show", task_id=task.id, _anchor=explanations.ANCHOR))
+    flash(_("Chưa ghi được giải trình: vui lòng xem lỗi ở mục “Giải trình tiến độ”."), "error")
+    return _render_task(task, status=422, explanation_form=form)
+
+
 @bp.route("/tasks/<int:task_id>/comments", methods=["POST"])
 @login_required
 def comment(task_id: int):
@@ -192,6 +228,14 @@ def release(item_id: int):
 @bp.route("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id: int):
+    """A PDF or an image opens in the browser (``?download=1`` saves it); any other file downloads. Either way
+    the response is sandboxed (no script, no form, its own opaque origin) and never sniffed."""
     attachment = reads.get_attachment(current_user, attachment_id)
-    return send_file(files.path_of(attachment), as_attachment=True, download_name=attachment.filename,
-                     mimetype="application/octet-stream")
+    path = files.path_of(attachment)
+    shown = None if request.args.get("download") else files.shown_type(attachment, path)
+    response = send_file(path, as_attachment=shown is None, download_name=attachment.filename,
+                         mimetype=shown or "application/octet-stream")
+    response.headers["Content-Security-Policy"] = ATTACHMENT_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

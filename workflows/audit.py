@@ -20,6 +20,13 @@ ACTION_LABELS = {
     "adjust": "Điều chỉnh thời hạn", "rename": "Đổi tên nhiệm vụ", "remind": "Nhắc hạn", "escalate": "Báo quá hạn",
     "extension_request": "Đề nghị gia hạn", "reassign": "Giao lại việc", "delegate": "Ủy quyền",
     "comment": "Trao đổi", "migrate": "Chuyển phiên bản quy trình", "deploy": "Triển khai phiên bản quy trình",
+    "explain": "Giải trình",
+    # people and agencies (workflows/accounts/admin_people.py, people_import.py, tasks/leavers.py)
+    "user_create": "Tạo tài khoản", "user_update": "Sửa tài khoản", "user_deactivate": "Ngừng tài khoản",
+    "user_reactivate": "Mở lại tài khoản", "password_reset": "Cấp mật khẩu tạm thời",
+    "change_password": "Đổi mật khẩu", "user_import": "Nhập tài khoản từ tệp", "agency_create": "Thêm đơn vị",
+    "agency_update": "Sửa đơn vị", "agency_rename": "Đổi tên đơn vị", "agency_deactivate": "Ngừng hoạt động đơn vị",
+    "agency_reactivate": "Mở lại đơn vị",
 }
 
 

@@ -46,6 +46,7 @@ SETTINGS: dict[str, Setting] = {
     "REPORT_PLACE": Setting("Thanh Hóa", "REPORT_PLACE"),
     "REPORT_PARENT_AGENCY": Setting(None, "REPORT_PARENT_AGENCY", _optional),
     "REPORT_SIGNER_TITLE": Setting("GIÁM ĐỐC", "REPORT_SIGNER_TITLE", _lines),
+    "REPORT_SIGNER_NAME": Setting(None, "REPORT_SIGNER_NAME", _optional),  # printed under the signature
     "REPORT_NUMBER_CODE": Setting(None),  # the code in the report's number; default from the agency's name
     "REPORT_RECIPIENTS": Setting(None),  # "Nơi nhận" lines; default: the assigning authority and the archive
     # the reporting rhythm (workflows.tasks.periods): overrides of the due day per kind of period
@@ -88,6 +89,9 @@ SETTINGS: dict[str, Setting] = {
     "RATELIMIT_STORAGE_URI": Setting("memory://", "RATELIMIT_STORAGE_URI"),  # gunicorn.conf.py: redis://…
     # the demo and the logs
     "SHOW_DEMO_ACCOUNTS": Setting(False, "SHOW_DEMO_ACCOUNTS", _flag),
+    # compile the templates and parse the process models at start (servers: wsgi.py, `make run`), not on the
+    # first request
+    "WARM_UP": Setting(False, "WARM_UP", _flag),
     "LOG_FORMAT": Setting("plain", "LOG_FORMAT"),  # json: one JSON object per line (gunicorn.conf.py)
 }
 

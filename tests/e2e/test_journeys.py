@@ -183,6 +183,10 @@ def test_approval_journey(browser, live_server, login_as, shot, documents):
     coordinator.shot("import-form")
     coordinator.page.get_by_role("button", name="Đọc và xem trước").click()
     expect(coordinator.page.get_by_role("heading", level=2, name="Tổng hợp")).to_be_visible()
+    # the rows to review come first; the ones that will be imported are folded below them
+    rest = coordinator.page.get_by_text(re.compile(r"^Các dòng sẽ nhập hoặc đã có \(\d+ dòng\)"))
+    for i in range(rest.count()):
+        rest.nth(i).click()
     row = coordinator.page.get_by_role("row").filter(has_text=TASK_WORDS)
     expect(row).to_contain_text("Nhiệm vụ mới")
     expect(row).to_contain_text("Quyết định")

@@ -120,6 +120,7 @@ def change_password(actor: User, user_id: int, new_password: str, current_passwo
         if actor.id == user_id and not user.check_password(current_password or ""):
             raise Invalid("Mật khẩu hiện tại không đúng.")
         user.set_password(new_password, settings.get("PASSWORD_HASH_METHOD"))
+        user.must_change_password = actor.id != user_id  # one chosen by someone else is temporary
         user.rotate_session_secret()
         audit.record("change_password", actor, data={"user_id": user.id},
                      comment=f"Đổi mật khẩu của {user.full_name}")
@@ -135,10 +136,22 @@ def _hash(token: str) -> str:
 
 
 def create_token(user: User) -> str:
+    """A new API token for ``user``; refused while the account holds a temporary password (the web's gate to
+    "Đổi mật khẩu" must not be walked around through the API)."""
+    if user.must_change_password:
+        raise NotAllowed("Tài khoản đang dùng mật khẩu tạm thời: hãy đăng nhập trên trang web và đổi mật khẩu trước "
+                         "khi lấy mã truy cập API.")
     token = secrets.token_urlsafe(32)
     with transaction():
         db.session.add(ApiToken(user_id=user.id, token_hash=_hash(token), created_at=clock.now()))
     return token
+
+
+def end_access(user: User) -> None:
+    """End every session and API token of ``user`` (a closed account, a reset password); flushes nothing."""
+    user.rotate_session_secret()
+    for row in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        row.revoked_at = clock.now()
 
 
 def live_token(token: str) -> ApiToken | None:

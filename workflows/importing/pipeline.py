@@ -146,16 +146,40 @@ def preview(user: User, filename: str, content: bytes, directive_label: str | No
 def fix_row(user: User, batch_id: int, appendix_index: int, number: int, changes: dict[str, Any]) -> ImportBatch:
     """Record a coordinator's fix of one row (lead, collaborators, type, due date, title, skip, keep a row that
     repeats an earlier one as a task of its own) and show the preview again. One transaction."""
+    return _fix(user, batch_id, appendix_index, [number], _changes(changes))
+
+
+def fix_rows(user: User, batch_id: int, appendix_index: int, numbers: list[int],
+             changes: dict[str, Any]) -> ImportBatch:
+    """The same fix for several rows of one appendix ("apply to the selected rows"); one transaction, one new
+    analysis."""
+    require_coordinator(user)  # before saying anything about the form
+    clean = _changes(changes)
+    if not numbers:
+        raise Invalid("Chưa chọn dòng nào: đánh dấu các dòng cần sửa rồi bấm lại.")
+    if not clean:
+        raise Invalid("Chưa chọn nội dung sửa: chọn đơn vị chủ trì hoặc loại sản phẩm để áp dụng.")
+    return _fix(user, batch_id, appendix_index, numbers, clean)
+
+
+def _changes(changes: dict[str, Any]) -> dict[str, Any]:
     allowed = {"lead_agency", "collaborating_agencies", "output_type", "due_date", "title", "skip", "keep_both"}
     clean = {k: v for k, v in changes.items() if k in allowed and v not in (None, "")}
     if isinstance(clean.get("due_date"), date):
         clean["due_date"] = clean["due_date"].isoformat()
+    return clean
+
+
+def _fix(user: User, batch_id: int, appendix_index: int, numbers: list[int], clean: dict[str, Any]) -> ImportBatch:
     with transaction():
         if "lead_agency" in clean \
                 and db.session.scalar(select(Agency).where(Agency.name == clean["lead_agency"])) is None:
             raise Invalid("Không tìm thấy đơn vị chủ trì đã chọn.")
         batch = _open_batch(user, batch_id)
-        _reanalyse(batch, {f"{appendix_index}:{number}": clean})
+        rows = {r["number"] for a in batch.report["appendices"] if a["index"] == appendix_index for r in a["rows"]}
+        if not set(numbers) <= rows:
+            raise NotFound("Không tìm thấy dòng cần sửa trong lượt nhập này.")
+        _reanalyse(batch, {f"{appendix_index}:{number}": clean for number in numbers})
     return batch
 
 

@@ -20,6 +20,7 @@ TITLE_MAX = 500  # Notification.title, OutboxMail.subject
 LINK_MAX = 500
 KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention")
 ESCALATION_LEVELS = ("holder", "agency_head", "coordinator")
+EXPLANATION_ANCHOR = "giai-trinh"  # the explanation card on the task page (workflows.tasks.explanations.ANCHOR)
 
 
 def notify(users: Iterable[User | None], kind: str, title: str, body: str | None = None,
@@ -123,7 +124,11 @@ def escalation(task: Task, items: Iterable[WorkItem], level: str) -> list[Notifi
         late = (clock.today() - due).days
         lines.append(f"Thời hạn: {_date(due)}" + (f" (đã quá {late} ngày)" if late > 0 else ""))
     lines += _waiting_lines(items)
-    return notify(users, "escalation", f"Quá hạn: {_task_label(task)}", "\n".join(lines), _task_link(task), task.id)
+    link = _task_link(task) + "#" + EXPLANATION_ANCHOR
+    lines += ["", f"Đề nghị {task.lead_agency.name} ghi giải trình (lý do chậm, ngày dự kiến hoàn thành) tại mục "
+              "“Giải trình tiến độ” trên trang nhiệm vụ (đường dẫn của thông báo này mở thẳng mục đó); báo cáo "
+              "gửi UBND tỉnh trích giải trình mới nhất."]
+    return notify(users, "escalation", f"Quá hạn: {_task_label(task)}", "\n".join(lines), link, task.id)
 
 
 def extension_decided(task: Task, approved: bool, new_due: date | None, reason: str | None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from models import AuditEvent, ProcessInstance, ProcessModel, Task, WorkItem, db
 from workflows import clock
 from workflows.errors import N_, NotFound
 from workflows.process.diagram_model import DECISION_WORDS, Flow, Model, Progress, Visit, parse
+from workflows.process.diagram_steps import StepRow, step_path
 from workflows.process.svg import render
 
 __all__ = ["Diagram", "compute", "instance_svg", "model_svg", "task_diagrams", "task_svg"]
@@ -206,15 +207,22 @@ class Diagram:
     instance: ProcessInstance
     heading: str
     svg: str
+    focusable: bool = False  # wider than the page with a current step: it can open on that step
+    focused: bool = False  # it does; the whole process is one click away
+    steps: list[StepRow] = field(default_factory=list)  # the path in words (the phone's view)
 
 
-def instance_svg(instance: ProcessInstance, *, standalone: bool = False) -> str:
+def instance_svg(instance: ProcessInstance, *, standalone: bool = False, focus: bool = False, whole: bool = False,
+                 progress: Progress | None = None) -> str:
+    """The instance's diagram; ``focus``: opened on its current steps when it is wider than the page (with
+    ``whole``: able to, opened on the whole)."""
     model = parse(instance.process_model.source)
-    progress = instance_progress(instance, model)
+    progress = progress or instance_progress(instance, model)
     pm = instance.process_model
     title = (f"Sơ đồ quy trình “{model.name}” (phiên bản {pm.version}) — "
              f"{instance.task.code or ''} {PROCESS_KIND_WORDS.get(instance.kind, '')}".strip())
-    return render(model, progress, prefix=f"dg{instance.id}", title=title, standalone=standalone)
+    return render(model, progress, prefix=f"dg{instance.id}", title=title, standalone=standalone, focus=focus,
+                  whole=whole)
 
 
 def model_svg(process_model: ProcessModel, *, standalone: bool = False) -> str:
@@ -230,16 +238,22 @@ def instances(task: Task) -> list[ProcessInstance]:
         ProcessInstance.kind != "main", ProcessInstance.id)))
 
 
-def task_diagrams(task: Task) -> list[Diagram]:
-    """One diagram per process instance of the task, for the task page."""
+def task_diagrams(task: Task, *, focus: bool = True) -> list[Diagram]:
+    """One diagram per process instance of the task, for the task page, each with its path of steps in words;
+    ``focus``: each opens on its current steps (False: the whole process, as asked for)."""
     out = []
     for instance in instances(task):
         pm = instance.process_model
+        model = parse(pm.source)
         kind = PROCESS_KIND_WORDS.get(instance.kind, instance.kind)
-        heading = f"{kind}: {parse(pm.source).name} (phiên bản {pm.version})"
+        heading = f"{kind}: {model.name} (phiên bản {pm.version})"
         if instance.kind != "main":
             heading += f", gửi ngày {clock.to_local(instance.created_at):%d/%m/%Y}"
-        out.append(Diagram(instance, heading, instance_svg(instance)))
+        progress = instance_progress(instance, model)
+        svg = instance_svg(instance, focus=True, whole=not focus, progress=progress)
+        focusable = " data-focus-viewbox=" in svg[:svg.index(">")]  # the root's attributes
+        out.append(Diagram(instance, heading, svg, focusable=focusable, focused=focusable and focus,
+                           steps=step_path(model, progress)))
     return out
 
 

@@ -96,6 +96,7 @@ class Field:
     label: str
     multiline: bool = False  # a presentation hint for text fields (``text|…|label|long``)
     past: bool = False  # a date that has happened, never after today (``date|…|label|past``: an issue date)
+    future: bool = False  # a date still to come, never before today (``date|…|label|future``: an internal deadline)
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,7 @@ def _parse_fields(props: dict[str, str]) -> tuple[Field, ...]:
         if ftype not in FIELD_TYPES:
             raise ModelError(f"Trường '{key}' có kiểu không hợp lệ: {ftype}")
         fields.append(Field(key[len("field."):], ftype, req == "required", label or key, hint == "long",
-                            ftype == "date" and hint == "past"))
+                            ftype == "date" and hint == "past", ftype == "date" and hint == "future"))
     return tuple(fields)
 
 

@@ -20,6 +20,7 @@ from workflows.process.svg_shapes import (
     arrow_markers,
     draw_flow,
     draw_node,
+    draw_pool_headers,
     draw_pools,
     el,
     flow_label,
@@ -31,14 +32,19 @@ from workflows.process.svg_shapes import (
 LEGEND = (("current", "Đang xử lý (viền đậm)"), ("done", "Đã đi qua (dấu ✓)"), ("todo", "Chưa tới"),
           ("count", "Số lần đi qua bước"), ("return", "Nhánh trả lại, kèm số lần"))
 MARGIN = 12  # around the drawing, so the thickest border is not cut
+FOCUS_WIDTH = 1100.0  # what the task page opens on: the width of its card at 1280 px, at the natural size
+FOCUS_AT = 0.55  # where the current steps stand in that window: the way there on the left, what follows on the right
 
 
 def render(model: Model, progress: Progress | None = None, *, prefix: str = "dg", title: str | None = None,
-           description: str | None = None, standalone: bool = False, legend: bool | None = None) -> str:
+           description: str | None = None, standalone: bool = False, legend: bool | None = None,
+           focus: bool = False, whole: bool = False) -> str:
     """The SVG text of ``model`` with ``progress`` (None: the model alone).
 
     ``standalone`` adds the XML declaration (a file of its own); ``legend`` (default: when standalone)
-    draws the key under the diagram.
+    draws the key under the diagram; ``focus`` opens a drawing wider than the page on its current steps
+    (``focus_window``), the lane names pinned at its left, the whole drawing's box kept in ``data-whole-*`` and
+    the window's in ``data-focus-*`` (the page's switch between them); with ``whole`` too it opens on the whole.
     """
     progress = progress or Progress()
     svg = _svg_root()
@@ -59,6 +65,9 @@ def render(model: Model, progress: Progress | None = None, *, prefix: str = "dg"
         right = max(right, left + width + 16)
         bottom += height + 8
     _set_viewport(svg, prefix, left, top, right - left, bottom - top)
+    window = focus_window(model, progress, left, right) if focus else None
+    if window:
+        _focus(svg, model, window, (left, top, right - left, bottom - top), whole)
     text = etree.tostring(svg, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{text}\n' if standalone else text
 
@@ -114,6 +123,52 @@ def _set_viewport(svg, prefix: str, left: float, top: float, width: float, heigh
                        ("aria-labelledby", f"{prefix}-title"), ("aria-describedby", f"{prefix}-desc"),
                        ("class", "diagram-svg"), ("font-family", FONT), ("preserveAspectRatio", "xMinYMin meet")):
         svg.set(key, value)
+
+
+# ---------------------------------------------------------------- opening on the current step
+
+def focus_window(model: Model, progress: Progress, left: float, right: float) -> tuple[float, float] | None:
+    """The stretch of the drawing (from, to) the task page opens on: the current steps with the way to them,
+    or None when the whole drawing fits the page or no step is current (a finished process shows it all)."""
+    boxes = [model.nodes[s].bounds for s in progress.current if s in model.nodes and model.nodes[s].bounds]
+    if not boxes or right - left <= FOCUS_WIDTH:
+        return None
+    first, last = min(b[0] for b in boxes), max(b[0] + b[2] for b in boxes)
+    pinned = _pinned_width(model)
+    width = max(FOCUS_WIDTH, last - first + pinned + 4 * MARGIN)  # parallel steps far apart: all of them
+    start = (first + last) / 2 - width * FOCUS_AT
+    start = min(start, first - pinned - 2 * MARGIN)  # never under the pinned lane names
+    start = max(left, min(start, right - width))
+    return start, min(right, start + width)
+
+
+def _pinned_width(model: Model) -> float:
+    """How wide the pools' and lanes' name columns are (drawn again at the window's left edge)."""
+    if not model.pools:
+        return 0.0
+    return max(p.bounds[0] for p in model.pools) + 30 - min(p.bounds[0] for p in model.pools)
+
+
+def _focus(svg, model: Model, window: tuple[float, float], box: tuple[float, float, float, float],
+           whole: bool) -> None:
+    """Crop the root to ``window`` (unless ``whole``), keeping both boxes for the page's switch between them; the
+    lane names are drawn again at the window's left edge, so the lane of the current step stays named."""
+    left, top, width, height = box
+    start, end = window
+    focus_box = f"{fmt(start)} {fmt(top)} {fmt(end - start)} {fmt(height)}"
+    for key, value in (("data-whole-viewbox", svg.get("viewBox")), ("data-whole-width", fmt(width)),
+                       ("data-focus-viewbox", focus_box), ("data-focus-width", fmt(end - start))):
+        svg.set(key, value)
+    if whole:
+        svg.set("class", "diagram-svg is-whole")
+    else:
+        svg.set("viewBox", focus_box)
+        svg.set("width", fmt(end - start))
+    pools_left = min((p.bounds[0] for p in model.pools), default=start)
+    if model.pools and start > pools_left:
+        pinned = el(svg, "g", class_="dg-pinned", transform=f"translate({fmt(start - pools_left)} 0)")
+        pinned.set("aria-hidden", "true")
+        draw_pool_headers(pinned, model, 13)
 
 
 # ---------------------------------------------------------------- the key

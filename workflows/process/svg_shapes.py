@@ -255,6 +255,13 @@ def draw_pools(g: etree._Element, model: Model, title_size: float) -> None:
         x, y, w, h = pool.bounds
         el(g, "rect", x=x, y=y, width=w, height=h, fill="#ffffff" if pool.lane else "#f7f8fa",
            stroke="#8a939e", stroke_width=1)
+    draw_pool_headers(g, model, title_size)
+
+
+def draw_pool_headers(g: etree._Element, model: Model, title_size: float) -> None:
+    """The name column at the left edge of each pool and lane (also pinned at the left of a cropped view)."""
+    for pool in sorted(model.pools, key=lambda p: p.lane):
+        x, y, w, h = pool.bounds
         el(g, "rect", x=x, y=y, width=30, height=h, fill="#e9edf2" if pool.lane else "#dde3ea",
            stroke="#8a939e", stroke_width=1)
         size = title_size

@@ -4,6 +4,8 @@ tables, "Nơi nhận" and the signature block. The reports assemble their docume
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 
@@ -57,6 +59,41 @@ def recipients() -> list[str]:
     authority = settings.get("ASSIGNING_AUTHORITY")
     return [f"{authority} (để b/c);", "Ban Chỉ đạo cấp tỉnh (để b/c);", "Các đơn vị chủ trì thực hiện nhiệm vụ;",
             "Lưu: VT."]
+
+
+# How the signer signs (NĐ 30/2020, Phụ lục I, mục II.8): in their own right, "KT." for the head (a deputy),
+# "TL." by the head's order (a unit chief), "Q." acting head.
+SIGNING_PREFIXES = ("", "KT.", "TL.", "Q.")
+PREFIXES_WITH_POSITION = ("KT.", "TL.")  # the signer's own position goes on the line below
+_PREFIX = re.compile(r"(KT|TL|Q)\.\s*(.*)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs an exported document, for whom, and where it goes ("Nơi nhận")."""
+
+    authority: str  # the head's title: GIÁM ĐỐC
+    prefix: str = ""  # one of SIGNING_PREFIXES
+    position: str = ""  # the signer's own position under "KT."/"TL.": PHÓ GIÁM ĐỐC
+    name: str = ""  # printed under the signature; blank leaves the line to the signer
+    recipients: tuple[str, ...] = ()
+
+    def title_lines(self) -> list[str]:
+        """The capitalised lines above the signature: "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"."""
+        lines = [f"{self.prefix} {self.authority}".strip(), *self.position.split("\n")]
+        return [" ".join(line.split()).upper() for line in lines if line.strip()]
+
+
+def configured_signer() -> Signer:
+    """The signer the settings name (REPORT_SIGNER_TITLE, e.g. "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"; REPORT_SIGNER_NAME)
+    and the configured "Nơi nhận": what an export uses when its user has chosen nothing."""
+    first, *rest = [line.strip() for line in settings.get("REPORT_SIGNER_TITLE").split("\n") if line.strip()] or [""]
+    prefix, authority = "", first
+    match = _PREFIX.fullmatch(first)
+    if match:
+        prefix, authority = f"{match[1].upper()}.", match[2]
+    return Signer(authority=authority, prefix=prefix, position="\n".join(rest),
+                  name=settings.get("REPORT_SIGNER_NAME") or "", recipients=tuple(recipients()))
 
 
 # ---------------------------------------------------------------- the document and its text
@@ -221,12 +258,18 @@ def row(grid: Table, values: list, widths_mm: list[float], *, bold: bool = False
 
 # ---------------------------------------------------------------- heading and signature
 
-def heading_block(document: DocxDocument, title: str, subtitle: str, today: date, numbered: bool = True) -> None:
+def number_line(number: str = "") -> str:
+    """"Số: 125/BC-SKHCN", or "Số:        /BC-SKHCN" for the văn thư to fill in when the document is issued."""
+    code = settings.get("REPORT_NUMBER_CODE") or agency_code(settings.get("COORDINATING_AGENCY"))
+    return f"Số: {number}/BC-{code}" if number else f"Số:        /BC-{code}"
+
+
+def heading_block(document: DocxDocument, title: str, subtitle: str, today: date, numbered: bool = True,
+                  number: str = "") -> None:
     """The NĐ 30/2020 heading: agency / motto, number / place and date, then the title."""
     agency = settings.get("COORDINATING_AGENCY")
     place = settings.get("REPORT_PLACE")
     parent = settings.get("REPORT_PARENT_AGENCY") or f"UBND tỉnh {place}"
-    code = settings.get("REPORT_NUMBER_CODE") or agency_code(agency)
     widths = [76, 99]  # 10 mm wider than the text: centred, it reaches 5 mm into each side margin
     grid = table(document, widths, grid=False)
     top = grid.add_row()
@@ -240,7 +283,7 @@ def heading_block(document: DocxDocument, title: str, subtitle: str, today: date
     rule(right, 60, widths[1])
     bottom = grid.add_row()
     left, right = bottom.cells
-    para(left, f"Số:        /BC-{code}" if numbered else "", size=13, align=CENTER, indent=False, after=0,
+    para(left, number_line(number) if numbered else "", size=13, align=CENTER, indent=False, after=0,
          before=6, first=True)
     para(right, vn_date_line(place, today), size=14, italic=True, align=CENTER, indent=False, after=0,
          before=6, first=True)
@@ -252,8 +295,20 @@ def heading_block(document: DocxDocument, title: str, subtitle: str, today: date
     rule(document, 40, USABLE_MM, after=18)
 
 
-def signature(document: DocxDocument, lines: list[str]) -> None:
-    """"Nơi nhận" on the left, the signer's title on the right with room to sign and the name blank."""
+def note_heading(document: DocxDocument, title: str, subtitle: str, remark: str) -> None:
+    """The top of an internal note: the agency's name, the title and a line saying what the note is; no
+    motto, number, "Nơi nhận" or signature (it is not a document that is issued)."""
+    para(document, settings.get("COORDINATING_AGENCY").upper(), size=12, bold=True, align=LEFT, indent=False,
+         after=12)
+    para(document, title, bold=True, align=CENTER, indent=False, after=0, keep=True)
+    para(document, subtitle, bold=True, align=CENTER, indent=False, after=0, keep=True)
+    para(document, remark, size=13, italic=True, align=CENTER, indent=False, after=0, before=3, keep=True)
+    rule(document, 40, USABLE_MM, after=18)
+
+
+def signature(document: DocxDocument, signer: Signer) -> None:
+    """"Nơi nhận" on the left; on the right the signer's title ("KT. GIÁM ĐỐC" / "PHÓ GIÁM ĐỐC"), room to sign
+    and seal, and the signer's name (left blank for the signer when none was chosen)."""
     widths = [80, USABLE_MM - 80]
     grid = table(document, widths, grid=False)
     added = grid.add_row()
@@ -263,11 +318,12 @@ def signature(document: DocxDocument, lines: list[str]) -> None:
         cell.width = Mm(width)
     para(left, "Nơi nhận:", size=12, bold=True, italic=True, align=LEFT, indent=False, after=0, before=12,
          first=True)
-    for line in lines:
+    for line in signer.recipients:
         para(left, f"- {line}", size=11, align=LEFT, indent=False, after=0)
-    title = settings.get("REPORT_SIGNER_TITLE")
-    for i, line in enumerate(title.upper().split("\n")):
+    for i, line in enumerate(signer.title_lines()):
         para(right, line, size=14, bold=True, align=CENTER, indent=False, after=0, before=12 if i == 0 else 0,
              first=i == 0)
-    # room for the signature and the seal; the signer writes or types the name below
+    # room for the signature and the seal, then the name
     para(right, "", size=14, bold=True, align=CENTER, indent=False, after=66)
+    if signer.name:
+        para(right, " ".join(signer.name.split()), size=14, bold=True, align=CENTER, indent=False, after=0)

@@ -13,16 +13,16 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from models import AuditEvent, Task, User, db
+from models import Task, User, db
 from workflows import clock, settings, text
 from workflows.errors import Invalid
 from workflows.reporting import filters, nd30, progress
-from workflows.reporting.exporting import DOCX_MIME, ExportFile, dmy, ensure_reader, local_date, percent
-from workflows.tasks import scope, status
+from workflows.reporting.exporting import DOCX_MIME, ExportFile, dmy, ensure_reader, percent
+from workflows.tasks import explanations, scope, status
 
-# What explains an overdue task: the latest return, request for more time or comment on it.
-REASON_ACTIONS = {"return": "Trả lại", "extension_request": "Đề nghị gia hạn", "comment": "Trao đổi"}
-NO_REASON = "Chưa có giải trình"
+# What explains an overdue task: the lead agency's latest explanation (workflows.tasks.explanations), never a
+# return note, which a head writes to their own officer and which stays inside the agency.
+NO_REASON = explanations.NO_EXPLANATION
 LAGGING_LIMIT = 5  # agencies named in section IV
 AGENCY_WIDTHS = [11, 47, 17, 17, 17, 17, 17, 22]
 OVERDUE_WIDTHS = [11, 49, 24, 23, 28, 30]
@@ -34,8 +34,8 @@ OVERDUE_WIDTHS = [11, 49, 24, 23, 28, 30]
 class OverdueRow:
     task: Task
     days: int  # days past the due date
-    reason: str
-    reason_label: str | None = None  # Trả lại / Đề nghị gia hạn / Trao đổi
+    reason: str  # the explanation as the report quotes it, or NO_REASON
+    expected_on: date | None = None  # the completion date the lead agency expects
     reason_at: datetime | None = None
     reason_by: str | None = None
 
@@ -108,28 +108,18 @@ def overdue_rows(f: scope.Filters, today: date) -> list[OverdueRow]:
     reasons = latest_reasons([t.id for t in tasks])
     rows = []
     for task in tasks:
-        event = reasons.get(task.id)
-        row = OverdueRow(task, (today - task.due_date).days, NO_REASON)
-        if event is not None:
-            row.reason, row.reason_label, row.reason_at = event.comment, REASON_ACTIONS[event.action], event.at
-            row.reason_by = event.actor.full_name if event.actor else None
+        found = reasons.get(task.id)
+        row = OverdueRow(task, (today - task.due_date).days, explanations.quoted(found))
+        if found is not None:
+            row.expected_on, row.reason_at = found.expected_on, found.created_at
+            row.reason_by = found.author.full_name if found.author else None
         rows.append(row)
     return rows
 
 
-def latest_reasons(task_ids: Iterable[int]) -> dict[int, AuditEvent]:
-    """The latest return reason, extension request or comment of each task (with text)."""
-    ids = list(task_ids)
-    found: dict[int, AuditEvent] = {}
-    for i in range(0, len(ids), 500):  # a bounded IN list: SQLite and PostgreSQL cap bound parameters
-        events = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.task_id.in_(ids[i:i + 500]),
-                                     AuditEvent.action.in_(tuple(REASON_ACTIONS)),
-                                     AuditEvent.comment.is_not(None), AuditEvent.comment != "")
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
-        for event in events:
-            found.setdefault(event.task_id, event)
-    return found
+def latest_reasons(task_ids: Iterable[int]) -> dict:
+    """The latest explanation of each task that has one (never a return note)."""
+    return explanations.latest(task_ids)
 
 
 # ---------------------------------------------------------------- the periods offered
@@ -151,22 +141,22 @@ def default_report_period(today: date) -> str:
 
 # ---------------------------------------------------------------- the .docx
 
-def report_file(user: User, f: scope.Filters) -> ExportFile:
-    """The period report of ``f.period`` as a file to download."""
+def report_file(user: User, f: scope.Filters, signer: nd30.Signer | None = None, number: str = "") -> ExportFile:
+    """The period report of ``f.period`` as a file to download, signed by ``signer`` (default: the settings')."""
     report = period_report(user, f)
-    return ExportFile(period_report_docx(report), report.filename, DOCX_MIME)
+    return ExportFile(period_report_docx(report, signer, number), report.filename, DOCX_MIME)
 
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def period_report_docx(report: PeriodReport) -> bytes:
+def period_report_docx(report: PeriodReport, signer: nd30.Signer | None = None, number: str = "") -> bytes:
     """"Báo cáo tình hình thực hiện nhiệm vụ" of one period, laid out per Nghị định 30/2020."""
     document = nd30.new_document()
     scope = "; ".join(report.scope)
     subtitle = f"Tình hình thực hiện nhiệm vụ {_lower_first(report.period.label)}"
-    nd30.heading_block(document, "BÁO CÁO", subtitle, report.today)
+    nd30.heading_block(document, "BÁO CÁO", subtitle, report.today, number=number)
     intro = (f"{settings.get('COORDINATING_AGENCY')} báo cáo tình hình thực hiện các nhiệm vụ có thời hạn "
              f"hoàn thành trong {_lower_first(report.period.label)} (từ ngày {dmy(report.period.start)} đến ngày "
              f"{dmy(report.period.end)}), số liệu tính đến ngày {dmy(report.today)}"
@@ -176,7 +166,7 @@ def period_report_docx(report: PeriodReport) -> bytes:
     _agency_section(document, report)
     _overdue_section(document, report)
     _lagging_section(document, report)
-    nd30.signature(document, nd30.recipients())
+    nd30.signature(document, signer or nd30.configured_signer())
     return nd30.save(document)
 
 
@@ -275,11 +265,8 @@ def _overdue_table(document, rows: list[OverdueRow]) -> None:
         where = task.current_step or ""
         if task.current_holder:
             where += f"\n({task.current_holder})"
-        reason = row.reason
-        if row.reason_label:
-            reason = f"{row.reason_label} ngày {dmy(local_date(row.reason_at))}: {row.reason}"
         nd30.row(table, [number, f"{' '.join(task.title.split())} ({task.code})", task.lead_agency.name,
-                         f"{dmy(task.due_date)}\n(quá {row.days} ngày)", where, reason],
+                         f"{dmy(task.due_date)}\n(quá {row.days} ngày)", where, row.reason],
                  widths, align=[center, left, left, center, left, left], size=11)
     nd30.para(document, after=0)
 

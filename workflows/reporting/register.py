@@ -1,9 +1,11 @@
-"""The task register (.xlsx) the committee keeps: the tasks the filters select, grouped by appendix and section
-as the directives list them, each with its status, where it waits and since when, and a summary sheet."""
+"""The task register (.xlsx) the committee keeps: the tasks the filters select, grouped by assigning document, then
+by appendix and section as the document lists them, each with its status, where it waits and since when, and a
+summary sheet."""
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
@@ -14,8 +16,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import Task, User, db
-from workflows import clock, settings
+from models import Directive, Task, User, db
+from workflows import clock, settings, text
 from workflows.reporting import progress
 from workflows.reporting.exporting import (
     FONT,
@@ -61,32 +63,122 @@ class RegisterRow:
     days_at_step: int | None
 
 
+DIRECT = "Nhiệm vụ giao trực tiếp"  # the group of tasks no document assigned
+OTHER_SECTION = "Nhiệm vụ khác"  # a document's tasks outside its sections
+_ROMAN = re.compile(r"\s*([IVXLC]+)\s*[.):\s]")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+_DATE_IN_TEXT = re.compile(r"ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})")
+
+
 @dataclass
 class RegisterGroup:
+    document: str  # the assigning document as its group row names it, or DIRECT
     appendix: str | None
     section: str | None
+    banded: bool = True  # False when none of the document's tasks has an appendix or a section: no section row
     rows: list[RegisterRow] = field(default_factory=list)
 
 
+@dataclass
+class _Document:
+    label: str
+    issued: date | None
+    first: int  # order of first appearance
+    groups: dict[tuple, RegisterGroup] = field(default_factory=dict)
+
+
+def document_label(directive: Directive) -> str:
+    """"Kế hoạch số 266-KH/TU ngày 26/04/2025 của Ban Thường vụ Tỉnh ủy: Thực hiện Nghị quyết số 57-NQ/TW …"."""
+    label = " ".join(directive.number.split())
+    if directive.issued_on and not _DATE_IN_TEXT.search(label):
+        label += f" ngày {dmy(directive.issued_on)}"
+    if directive.issuer and text.fold(directive.issuer) not in text.fold(label):
+        label += f" của {' '.join(directive.issuer.split())}"
+    if directive.title:
+        label += f": {' '.join(directive.title.split())}"
+    return label
+
+
+def _date_in(words: str) -> date | None:
+    match = _DATE_IN_TEXT.search(words)
+    try:
+        return date(int(match[3]), int(match[2]), int(match[1])) if match else None
+    except ValueError:
+        return None
+
+
+def _roman(section: str | None) -> float:
+    """The value of the Roman numeral a section starts with ("III. …" → 3); sections without one come after."""
+    match = _ROMAN.match(section or "")
+    if not match:
+        return math.inf
+    values = [_ROMAN_VALUES[c] for c in match[1]]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+def _document_keys(tasks: list[Task]) -> dict[int, tuple]:
+    """Each task's assigning document: its directive, else the document its "Văn bản giao" names (the directive
+    whose number it quotes, when one is listed), else none (a task given directly)."""
+    numbers = {t.directive_id: text.fold(t.directive.number) for t in tasks if t.directive is not None}
+    keys = {}
+    for task in tasks:
+        if task.directive_id is not None:
+            keys[task.id] = ("directive", task.directive_id)
+        elif (task.source_document or "").strip():
+            source = text.fold(task.source_document)
+            quoted = [d for d, number in numbers.items()
+                      if number and re.search(rf"(?<!\w){re.escape(number)}(?!\w)", source)]
+            keys[task.id] = ("directive", quoted[0]) if len(quoted) == 1 else ("source", source)
+        else:
+            keys[task.id] = ("direct",)
+    return keys
+
+
 def register_groups(f: scope.Filters, today: date) -> list[RegisterGroup]:
-    """The tasks the filters select, grouped by appendix and section in the order they were imported."""
-    tasks = db.session.scalars(select(Task).where(scope.tasks_clause(f))
-                               .options(selectinload(Task.collaborating_agencies)).order_by(Task.id))
-    groups: dict[tuple, RegisterGroup] = {}
-    appendices: dict[tuple, int] = {}  # (directive, appendix) -> order of first appearance
+    """The tasks the filters select, grouped by assigning document (by its date, then as registered), then by
+    appendix (as registered) and section (I, II, … in order); tasks no document assigned come last."""
+    tasks = list(db.session.scalars(select(Task).where(scope.tasks_clause(f)).options(
+        selectinload(Task.collaborating_agencies), selectinload(Task.directive)).order_by(Task.id)))
+    keys = _document_keys(tasks)
+    documents: dict[tuple, _Document] = {}
     soon = settings.due_soon_days()
     for task in tasks:
-        appendices.setdefault((task.directive_id, task.appendix), len(appendices))
-        key = (task.directive_id, task.appendix, task.section)
-        group = groups.setdefault(key, RegisterGroup(task.appendix, task.section))
+        key = keys[task.id]
+        document = documents.get(key)
+        if document is None:
+            document = documents[key] = _new_document(key, task, len(documents))
+        group = document.groups.setdefault((task.appendix, task.section), RegisterGroup(
+            document.label, task.appendix, task.section))
         since = local_date(task.step_since) if task.state != "done" else None
         group.rows.append(RegisterRow(task, status.compute(task, today, soon),
                                       (today - since).days if since else None))
-    # An appendix keeps its sections together (tasks added later by an amending document join them);
-    # tasks outside any appendix or section (created one by one) come last.
-    order = {key: i for i, key in enumerate(groups)}
-    return [groups[key] for key in sorted(groups, key=lambda k: (
-        k[1] is None and k[2] is None, appendices[(k[0], k[1])], order[k]))]
+    ordered = sorted(documents.items(), key=lambda item: (
+        item[0] == ("direct",), item[1].issued or date.max, item[1].first))
+    return [group for _, document in ordered for group in _ordered_groups(document)]
+
+
+def _new_document(key: tuple, task: Task, first: int) -> _Document:
+    if key[0] == "directive":
+        directive = task.directive or db.session.get(Directive, key[1])
+        return _Document(document_label(directive), directive.issued_on, first)
+    if key[0] == "source":
+        label = " ".join(task.source_document.split())
+        return _Document(label, _date_in(label), first)
+    return _Document(DIRECT, None, first)
+
+
+def _ordered_groups(document: _Document) -> list[RegisterGroup]:
+    """A document's groups: its appendices as registered, the sections of each in numeral order (those without
+    a numeral as registered), the tasks outside any section last."""
+    appendices = {appendix: i for i, (appendix, _) in enumerate(document.groups)}
+    order = {key: i for i, key in enumerate(document.groups)}
+    keys = sorted(document.groups, key=lambda k: (
+        k[0] is None and k[1] is None, appendices[k[0]], k[1] is None, _roman(k[1]), order[k]))
+    banded = any(a is not None or s is not None for a, s in keys)
+    groups = [document.groups[k] for k in keys]
+    for group in groups:
+        group.banded = banded
+    return groups
 
 
 def _note(task: Task) -> str:
@@ -147,16 +239,21 @@ def register_xlsx(user: User, f: scope.Filters, today: date | None = None) -> by
 
 
 def _task_rows(ws, groups: list[RegisterGroup], row: int, width: int) -> None:
-    """The groups from ``row`` down: a band per appendix and per section, then their tasks."""
-    last_appendix = None
-    only_group = len(groups) == 1 and groups[0].appendix is None and groups[0].section is None
+    """The groups from ``row`` down: a row naming each document, a band per appendix and per section, then
+    their tasks."""
+    last_document = last_appendix = None
     for group in groups:
+        if group.document != last_document:
+            _band(ws, row, width, group.document, "B7C6DA", size=12)
+            row += 1
+            last_appendix = None
+        last_document = group.document
         if group.appendix and group.appendix != last_appendix:
             _band(ws, row, width, " ".join(group.appendix.split()).upper(), "C9D3E0")
             row += 1
         last_appendix = group.appendix
-        if not only_group:
-            _band(ws, row, width, " ".join((group.section or "Nhiệm vụ khác").split()), "EEF1F5")
+        if group.banded:
+            _band(ws, row, width, " ".join((group.section or OTHER_SECTION).split()), "EEF1F5")
             row += 1
         for number, item in enumerate(group.rows, start=1):
             _register_row(ws, row, number, item)
@@ -205,16 +302,16 @@ def _header(ws, row: int, columns) -> None:
         ws.column_dimensions[get_column_letter(col)].width = col_width
 
 
-def _band(ws, row: int, width: int, text: str, fill: str) -> None:
-    """A bold row across the table (appendix or section heading)."""
+def _band(ws, row: int, width: int, words: str, fill: str, size: int = 11) -> None:
+    """A bold row across the table (document, appendix or section heading)."""
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-    cell = _put(ws, row, 1, text)
-    cell.font = _xfont(bold=True)
+    cell = _put(ws, row, 1, words)
+    cell.font = _xfont(bold=True, size=size)
     cell.alignment = Alignment(wrap_text=True, vertical="center")
     cell.fill = PatternFill("solid", fgColor=fill)
     for col in range(1, width + 1):
         ws.cell(row, col).border = _BOX
-    ws.row_dimensions[row].height = 15 * max(1, len(text) // 200 + 1)
+    ws.row_dimensions[row].height = (size + 4) * max(1, len(words) // 200 + 1)
 
 
 def _register_row(ws, row: int, number: int, item: RegisterRow) -> None:

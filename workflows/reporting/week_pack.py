@@ -26,6 +26,7 @@ class WeekEvent:
     who: str | None
     text: str | None
     extra: str | None = None  # the step returned from, the old and new dates, …
+    internal: bool = False  # a return inside the lead agency (its head to its officer): never in a .docx
 
 
 @dataclass
@@ -65,6 +66,11 @@ class WeekPack:
     @property
     def filename(self) -> str:
         return f"Giao ban tuần {self.start:%d-%m} đến {self.end:%d-%m-%Y}.docx"
+
+    @property
+    def document_filename(self) -> str:
+        """The name of the pack as a document to issue (a report of the week)."""
+        return f"Báo cáo tuần {self.start:%d-%m} đến {self.end:%d-%m-%Y}.docx"
 
     @property
     def counts(self) -> dict[str, int]:
@@ -129,15 +135,16 @@ def _completed(tasks, start: date, end: date, today: date) -> tuple[list[Task], 
 def _returned(tasks, since: datetime, until: datetime) -> list[WeekEvent]:
     """Returns for revision in the main process (a returned extension request is not a returned file)."""
     returns = db.session.execute(
-        select(AuditEvent, Task).join(Task, Task.id == AuditEvent.task_id)
+        select(AuditEvent, Task, WorkItem.agency_id).join(Task, Task.id == AuditEvent.task_id)
         .outerjoin(WorkItem, WorkItem.id == AuditEvent.work_item_id)
         .outerjoin(ProcessInstance, ProcessInstance.id == WorkItem.instance_id)
         .where(tasks, AuditEvent.action == "return", AuditEvent.at >= since, AuditEvent.at < until,
                (ProcessInstance.kind == "main") | ProcessInstance.id.is_(None))
         .order_by(AuditEvent.at, AuditEvent.id)).all()
     return [WeekEvent(task, e.at, _who(e.actor), e.comment,
-                      f"{e.from_step} → {e.to_step}" if e.from_step and e.to_step else e.from_step)
-            for e, task in returns]
+                      f"{e.from_step} → {e.to_step}" if e.from_step and e.to_step else e.from_step,
+                      internal=agency_id == task.lead_agency_id)
+            for e, task, agency_id in returns]
 
 
 def _adjustments(tasks, since: datetime, until: datetime) -> list[WeekEvent]:
@@ -180,18 +187,49 @@ def _became_overdue(tasks, start: date, end: date, today: date) -> list[Task]:
 
 # ---------------------------------------------------------------- the .docx
 
-def week_file(user: User, day: date | None = None) -> ExportFile:
-    """The review pack of the week containing ``day`` as a file to download."""
+def week_file(user: User, day: date | None = None, form: str = "note", signer: nd30.Signer | None = None,
+              number: str = "") -> ExportFile:
+    """The review pack of the week containing ``day`` as a file to download: an internal note for the meeting
+    (``form`` "note") or a numbered document with "Nơi nhận" and ``signer`` (``form`` "document")."""
     pack = week_pack(user, day)
+    if form == "document":
+        return ExportFile(week_docx(pack, form, signer, number), pack.document_filename, DOCX_MIME)
     return ExportFile(week_docx(pack), pack.filename, DOCX_MIME)
 
 
-def week_docx(pack: WeekPack) -> bytes:
-    """The Friday review pack: what changed in the week, for the support team's meeting."""
+def week_docx(pack: WeekPack, form: str = "note", signer: nd30.Signer | None = None, number: str = "") -> bytes:
+    """The Friday review pack: what changed in the week. As a "note", for the support team's meeting: no number,
+    motto or signature. As a "document", the NĐ 30/2020 report of the week: number, "Nơi nhận" and signature."""
     document = nd30.new_document()
-    nd30.heading_block(document, "TÀI LIỆU GIAO BAN TUẦN", f"Tình hình thực hiện nhiệm vụ {pack.label}", pack.today,
-                       numbered=False)
+    as_of = _as_of_text(pack)
+    if form == "document":
+        nd30.heading_block(document, "BÁO CÁO", f"Tình hình thực hiện nhiệm vụ trong tuần {pack.label}", pack.today,
+                           number=number)
+        nd30.para(document, f"{settings.get('COORDINATING_AGENCY')} báo cáo tình hình thực hiện nhiệm vụ trong tuần "
+                            f"{pack.label}, số liệu tính đến {as_of}, như sau:")
+    else:
+        nd30.note_heading(document, "TÀI LIỆU GIAO BAN TUẦN", f"Tình hình thực hiện nhiệm vụ {pack.label}",
+                          f"Tài liệu nội bộ phục vụ họp giao ban, số liệu tính đến {as_of}")
+    _week_body(document, pack)
+    if form == "document":
+        nd30.signature(document, signer or nd30.configured_signer())
+    return nd30.save(document)
+
+
+def _as_of_text(pack: WeekPack) -> str:
+    """"10:00 ngày 20/03/2026" during the week; "hết ngày 22/03/2026" once it is over."""
+    moment = clock.to_local(pack.as_of)
+    if moment.hour == moment.minute == 0:
+        return f"hết ngày {dmy(moment.date() - timedelta(days=1))}"
+    return f"{moment:%H:%M} ngày {dmy(moment.date())}"
+
+
+def _week_body(document, pack: WeekPack) -> None:
+    """The summary line and the eight sections. Neither form carries the returns made inside the lead agency: a
+    head's note to their own officer stays in the agency (the page of the week shows them to the coordinators)."""
     c = pack.counts
+    returned = [e for e in pack.returned if not e.internal]
+    c["returned"] = len(returned)
     nd30.para(document, f"Trong tuần: {c['completed_on_time'] + c['completed_late']} nhiệm vụ hoàn thành "
                         f"({c['completed_on_time']} đúng hạn, {c['completed_late']} quá hạn); "
                         f"{c['returned']} lượt trả lại; "
@@ -200,7 +238,7 @@ def week_docx(pack: WeekPack) -> bytes:
     due_and_done = ("Thời hạn / ngày hoàn thành", lambda t: f"{dmy(t.due_date) or '—'}\n{dmy(t.completed_on)}")
     _tasks_table(document, "1. Nhiệm vụ hoàn thành đúng hạn", pack.completed_on_time, due_and_done)
     _tasks_table(document, "2. Nhiệm vụ hoàn thành quá hạn", pack.completed_late, due_and_done)
-    _events_table(document, "3. Hồ sơ bị trả lại", pack.returned,
+    _events_table(document, "3. Hồ sơ bị trả lại (giữa các cơ quan)", returned,
                   ("Từ bước → về bước", "Ngày, người trả lại", "Lý do trả lại"))
     _events_table(document, "4. Điều chỉnh thời hạn", pack.adjustments,
                   ("Thời hạn cũ → mới (văn bản)", "Ngày, người quyết định", "Lý do"))
@@ -211,7 +249,6 @@ def week_docx(pack: WeekPack) -> bytes:
     _tasks_table(document, "7. Nhiệm vụ chuyển sang quá hạn trong tuần", pack.became_overdue,
                  ("Thời hạn", lambda t: dmy(t.due_date)))
     _stuck_section(document, pack)
-    return nd30.save(document)
 
 
 def _task_cell(task: Task) -> str:

@@ -5,24 +5,76 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from models import OUTPUT_TYPES, ProcessInstance, Task, User, db
 from workflows import audit, clock, settings
 from workflows.errors import N_, Invalid, Message, NotAllowed
 from workflows.process import catalog, runtime
 from workflows.tasks import lifecycle, reads
+from workflows.text import fold_words
 from workflows.tx import transaction
 
 DUE_REQUIRED = N_("Vui lòng nhập thời hạn hoàn thành, hoặc ghi thời hạn theo văn bản (ví dụ “Quý II năm 2026”).")
 
 
-def create_task(actor: User, **fields: Any) -> Task:
+def create_task(actor: User, *, submission: str | None = None, duplicate_ok: bool = False, **fields: Any) -> Task:
     """Register a task and start the process routing.dmn chooses for its output type. One transaction.
 
     Fields: title, lead_agency, output_type, collaborating_agencies, expected_output, due_date,
     deadline_text, source_document, section, recurrence (see ``add_task``).
+
+    ``submission`` is the form's one-time key: a form sent twice (a double click, a repeated POST) gives the task
+    the first sending created, not a second task. Unless ``duplicate_ok``, a task of the same title from the same
+    document (``same_tasks``) refuses with an error on the title.
     """
-    with transaction():
-        return add_task(actor, **fields)
+    require_coordinator(actor)  # before anything is looked up or refused for what the form says
+    if submission and (done := submitted(submission)) is not None:
+        return done
+    if not duplicate_ok and (same := same_tasks(fields.get("title") or "", fields.get("source_document"))):
+        raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"title": Message(
+            "Văn bản này đã giao nhiệm vụ cùng tên (%(codes)s). Nếu đây là một nhiệm vụ khác, đánh dấu ô xác "
+            "nhận bên dưới rồi bấm “Giao nhiệm vụ”.", codes=", ".join(t.code for t in same))})
+    try:
+        with transaction():
+            return add_task(actor, submission=submission or None, **fields)
+    except IntegrityError:
+        done = submitted(submission) if submission else None
+        if done is None:
+            raise
+        return done  # the same form, sent twice at once: the other sending created the task
+
+
+def require_coordinator(actor: User) -> None:
+    if not actor.has_role("coordinator"):
+        raise NotAllowed("Chỉ Tổ giúp việc được giao nhiệm vụ.")
+
+
+def submitted(submission: str) -> Task | None:
+    """The task a form with this one-time key created, if any."""
+    return db.session.scalar(select(Task).where(Task.submission == submission[:64]))
+
+
+def same_tasks(title: str, source_document: str | None) -> list[Task]:
+    """The tasks that have this title (accents, case and spacing aside) and come from the same document: the
+    same assigning text, or a directive whose number the text names; without a document, the tasks without
+    one."""
+    wanted = fold_words(title)
+    if not wanted:
+        return []
+    source = fold_words(source_document or "")
+    found = []
+    longest = max(wanted.split(), key=len)  # search_text keeps punctuation: narrow by one word, compare in Python
+    for task in db.session.scalars(select(Task).where(Task.search_text.contains(longest, autoescape=True))
+                                   .order_by(Task.id).limit(500)):
+        if fold_words(task.title) != wanted:
+            continue
+        theirs = fold_words(task.source_document or "")
+        number = fold_words(task.directive.number) if task.directive is not None else ""
+        if theirs == source or (number and number in source) or (source and theirs and source in theirs):
+            found.append(task)
+    return found
 
 
 def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
@@ -36,8 +88,7 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
     ``done_on`` records a task already done when it was assigned (no process is started).
     ``extra`` sets further Task columns (directive, appendix, stt, import_key, nominal_due, …).
     """
-    if not actor.has_role("coordinator"):
-        raise NotAllowed("Chỉ Tổ giúp việc được giao nhiệm vụ.")
+    require_coordinator(actor)
     title = (title or "").strip()
     lead, collaborators, route = _check(title, lead_agency, output_type, collaborating_agencies,
                                         due_date is None and not (deadline_text or "").strip()
@@ -50,7 +101,7 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
                 created_at=now, created_by_id=actor.id, state="active", original_due=due_date, **extra)
     db.session.add(task)
     db.session.flush()
-    task.code = f"NV-{task.id:05d}"
+    task.code = code_for(task)
     if done_on is not None:
         task.state, task.completed_on, task.done_at_issue = "done", done_on, True
         task.completed_at = now
@@ -63,6 +114,12 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
         "competent_authority": route.get("competent_authority"),
     })
     return task
+
+
+def code_for(task: Task) -> str:
+    """The task's code: "NV-00042" for an assigned task; a periodic report by its period, "BC-2026-11-00042"
+    ("BC-2026-Q3-…", "BC-2026-H1-…", "BC-2026-…" for a year), so that the two never share a numbering."""
+    return f"BC-{task.period}-{task.id:05d}" if task.period else f"NV-{task.id:05d}"
 
 
 def _check(title: str, lead_agency: str, output_type: str, collaborating_agencies, no_deadline: bool,

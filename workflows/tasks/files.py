@@ -31,6 +31,9 @@ ALLOWED = {
     "txt": (),
 }
 ALLOWED_TEXT = ", ".join(sorted(ALLOWED))
+# What a browser shows by itself, safely enough to open in place (served sandboxed, never sniffed): the type, by
+# the name's extension, when the content starts as that type does. Office files, text and archives download.
+SHOWN_IN_PLACE = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
 STORED_NAME = re.compile(r"[0-9a-f]{32}")  # secrets.token_hex(16): the only names served (workflows/ops/backup.py)
 PARTIAL = ".part"  # a file being written: never served, never backed up
 NO_SPACE_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
@@ -128,6 +131,27 @@ def path_of(attachment: Attachment) -> Path:
             and path.resolve().parent == folder.resolve()):
         raise NotFound(NOT_FOUND)
     return path
+
+
+def extension(attachment: Attachment) -> str:
+    name = attachment.filename or ""
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def viewable(attachment: Attachment) -> bool:
+    """Whether the file opens in the browser (by its name; ``shown_type`` checks the content too)."""
+    return extension(attachment) in SHOWN_IN_PLACE
+
+
+def shown_type(attachment: Attachment, path: Path) -> str | None:
+    """The media type to show ``attachment`` in the browser with, or None: it downloads. The content must start
+    as its type does (a file renamed to .pdf downloads)."""
+    ext = extension(attachment)
+    if ext not in SHOWN_IN_PLACE:
+        return None
+    with path.open("rb") as f:
+        head = f.read(8)
+    return SHOWN_IN_PLACE[ext] if head.startswith(ALLOWED[ext]) else None
 
 
 @event.listens_for(Session, "before_commit")

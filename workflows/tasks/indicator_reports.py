@@ -111,6 +111,6 @@ def _start_report(actor: User, indicator_id: int, year: int | str | None, agency
         created_at=clock.now(), created_by_id=actor.id, state="active")
     db.session.add(task)
     db.session.flush()
-    task.code = f"NV-{task.id:05d}"
+    task.code = create.code_for(task)
     create.start_process(actor, task, PROCESS, {"indicator_id": indicator.id, "year": year, "target": target})
     return task

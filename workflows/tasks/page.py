@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, User, WorkItem
 from workflows import access
 from workflows.process import diagram, svg
-from workflows.tasks import comments, reads
+from workflows.tasks import comments, explanations, reads
+from workflows.tasks.files import viewable
 
 
 @dataclass
@@ -32,10 +33,20 @@ class TaskPage:
     mention_choices: tuple[list[tuple[Agency, str]], list[Agency]] | None
     diagrams: list[diagram.Diagram]
     diagram_legend: list = field(default_factory=list)
+    viewable: set[int] = field(default_factory=set)  # attachments that open in the browser (PDF, images)
+    explanations: list = field(default_factory=list)  # the lead agency's explanations, latest first
+    asks_explanation: bool = False  # the explanation form is offered: overdue or due soon, and ``user`` may write
+    days_late: int = 0  # days past the due date, today
+
+    @property
+    def explanation(self):
+        """The latest explanation, the one reports quote."""
+        return self.explanations[0] if self.explanations else None
 
 
-def task_page(user: User, task: Task) -> TaskPage:
-    """What ``user`` (who may view the task: ``reads.get_task``) sees of it."""
+def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPage:
+    """What ``user`` (who may view the task: ``reads.get_task``) sees of it; the diagrams open on the current
+    steps unless ``whole_diagram``."""
     items = reads.open_items(task)
     history, files = reads.history(task), reads.attachments(task)
     may_comment = comments.can_comment(user, task)
@@ -49,7 +60,11 @@ def task_page(user: User, task: Task) -> TaskPage:
         pending_return=reads.pending_return(task), pending_extension=reads.pending_extension(task),
         may_request_extension=access.can_request_extension(user, task), may_comment=may_comment,
         mention_choices=comments.mention_choices(task) if may_comment else None,
-        diagrams=diagram.task_diagrams(task), diagram_legend=svg.legend())
+        diagrams=diagram.task_diagrams(task, focus=not whole_diagram), diagram_legend=svg.legend(),
+        viewable={a.id for a in files if viewable(a)},
+        explanations=explanations.history(task),
+        asks_explanation=explanations.is_asked(task) and explanations.may_explain(user, task),
+        days_late=explanations.days_late(task))
 
 
 def actionable(user: User, items: list[WorkItem]) -> dict[int, list[User]]:

@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import Agency, Task, User, db
+from models import Agency, Holiday, Task, User, db
 from workflows import clock, holidays, text
 from workflows.errors import NotAllowed, NotFound
 from workflows.tasks import create, status
@@ -196,6 +196,7 @@ class Row:
     parent: Task | None = None
     step: str | None = None
     holder: str | None = None
+    nominal: date | None = None  # the due date of the rhythm (or the task's own day), before a day off moved it
 
 
 def _bucket(status_key: str, task: Task | None) -> str:
@@ -224,7 +225,7 @@ def coverage(period_key_suffix: str) -> list[Row]:
         status_key = status.of(task)
         rows.append(Row(task.kind, task.lead_agency, task.title, task.due_date, status_key,
                         _bucket(status_key, task), task, parents.get(task.parent_id),
-                        task.current_step, task.current_holder))
+                        task.current_step, task.current_holder, task.nominal_due))
     have = {t.period_key for t in reports}
     missing = [e for e in _expected(_active_tasks(), lambda kind, since: [period] if (
         kind == period.kind and period.end >= since) else []) if e.period_key not in have]
@@ -232,9 +233,35 @@ def coverage(period_key_suffix: str) -> list[Row]:
     for e in missing:
         due = work_calendar.next_working_day(e.period.due)  # a task's own day moves its report's due date
         rows.append(Row(e.kind, e.agency, e.title, due, NOT_CREATED, "overdue" if due < today else "not_reported",
-                        parent=e.parent))
+                        parent=e.parent, nominal=e.period.due))
     rows.sort(key=lambda r: (text.sort_key(r.agency.name), r.kind != "agency_report", r.title))
     return rows
+
+
+@dataclass(frozen=True)
+class Due:
+    """A period's due date as its reports carry it: the rhythm's day, moved to the next working day when it falls
+    on a weekend or a day off (Civil Code art. 148), and why it moved."""
+
+    nominal: date
+    effective: date
+    why: str | None = None  # None (not moved), "saturday", "sunday" or "holiday"
+    holiday: str | None = None  # the day off's name in the holiday calendar
+
+    @property
+    def moved(self) -> bool:
+        return self.effective != self.nominal
+
+
+def due_of(period: Period) -> Due:
+    """The due date the period's reports carry (``_start_report`` and ``coverage`` move it the same way)."""
+    effective = holidays.calendar().next_working_day(period.due)
+    if effective == period.due:
+        return Due(period.due, effective)
+    name = db.session.scalar(select(Holiday.name).where(Holiday.day == period.due, Holiday.kind == "off"))
+    if name is not None:
+        return Due(period.due, effective, "holiday", name)
+    return Due(period.due, effective, "saturday" if period.due.weekday() == 5 else "sunday")
 
 
 def summary(rows: list[Row]) -> dict[str, int]:

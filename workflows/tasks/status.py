@@ -37,7 +37,10 @@ def compute(task: Task, today: date, due_soon_days: int) -> str:
             return "overdue"
         if task.due_date <= today + timedelta(days=due_soon_days):
             return "due_soon"
-    return "not_started" if task.started_at is None else "in_progress"
+    # a task is under way from the moment its process starts (its first step waits for someone); it has not
+    # started only while the start its document sets ("Từ Quý III/2026") lies ahead
+    starts = task.recurrence_starts
+    return "not_started" if starts is not None and starts > today else "in_progress"
 
 
 def clause(status: str, today: date, due_soon_days: int):
@@ -53,8 +56,8 @@ def clause(status: str, today: date, due_soon_days: int):
         "ongoing": and_(Task.state != "done", Task.recurrence == "ongoing"),
         "overdue": and_(active, Task.due_date < today),
         "due_soon": and_(active, Task.due_date >= today, Task.due_date <= soon),
-        "not_started": and_(active, not_due, Task.started_at.is_(None)),
-        "in_progress": and_(active, not_due, Task.started_at.is_not(None)),
+        "not_started": and_(active, not_due, Task.recurrence_starts > today),
+        "in_progress": and_(active, not_due, or_(Task.recurrence_starts.is_(None), Task.recurrence_starts <= today)),
     }[status]
 
 

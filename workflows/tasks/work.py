@@ -163,6 +163,9 @@ def _date(f: engine.Field, value: Any, item: WorkItem) -> tuple[Any, Message | N
     if f.past and day > clock.today():
         return None, Message("%(label)s không thể sau hôm nay (%(today)s).", label=f.label,
                              today=f"{clock.today():%d/%m/%Y}")
+    if f.future and day < clock.today():
+        return None, Message("%(label)s không thể trước hôm nay (%(today)s).", label=f.label,
+                             today=f"{clock.today():%d/%m/%Y}")
     return day.isoformat(), None
 
 

@@ -1,0 +1,157 @@
+"""Creating a task by hand (issue 16, item 4): a task of the same title from the same document is named and
+linked before a second one is made; a form sent twice makes one task; periodic reports have their own codes."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import date
+
+from sqlalchemy import func, select
+
+from models import Task, db
+from tests.conftest import LEAD, act, new_task
+from workflows.errors import Invalid
+from workflows.tasks import create, period_reports
+
+DOCUMENT = "Kế hoạch số 266-KH/TU ngày 26/4/2025"
+
+
+def form(token: str, **changes) -> dict:
+    return {"csrf_token": token, "title": "Xây dựng Đề án phát triển nhân lực số", "lead_agency": LEAD,
+            "output_type": "plan", "due_date": "30/06/2026", "source_document": DOCUMENT, **changes}
+
+
+def count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Task))
+
+
+def test_the_same_title_from_the_same_document_is_linked_and_asked_once(browser, world, frozen):
+    first = new_task(world, title="Xây dựng Đề án phát triển nhân lực số")
+    first.source_document = DOCUMENT
+    db.session.commit()
+    browser.login("coord")
+    token = browser.csrf("/tasks/new")
+    # accents, case and spacing aside, it is the same title
+    r = browser.client.post("/tasks/new", data=form(token, title="xây dựng  đề án Phát triển nhân lực số"))
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and count() == 1
+    assert f"Văn bản này đã giao nhiệm vụ cùng tên ({first.code})." in page
+    assert f'href="/tasks/{first.id}">{first.code}</a>' in page
+    assert "Đúng, đây là một nhiệm vụ khác, cùng tên" in page
+    r = browser.client.post("/tasks/new", data=form(token, duplicate_ok="y"))
+    assert r.status_code == 302 and count() == 2
+
+
+def test_the_same_title_from_another_document_is_not_asked(browser, world, frozen):
+    new_task(world, title="Xây dựng Đề án phát triển nhân lực số").source_document = "Kế hoạch số 12/KH-UBND"
+    db.session.commit()
+    browser.login("coord")
+    r = browser.client.post("/tasks/new", data=form(browser.csrf("/tasks/new")))
+    assert r.status_code == 302 and count() == 2
+
+
+def test_a_form_sent_twice_creates_one_task(browser, world, frozen):
+    browser.login("coord")
+    page = browser.client.get("/tasks/new").get_data(as_text=True)
+    key = re.search(r'name="submission" type="hidden" value="([0-9a-f]{32})"', page).group(1)
+    token = browser.csrf("/tasks/new")
+    first = browser.client.post("/tasks/new", data=form(token, submission=key))
+    again = browser.client.post("/tasks/new", data=form(token, submission=key))
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"] and count() == 1
+    shown = browser.client.get(again.headers["Location"]).get_data(as_text=True)
+    code = db.session.scalar(select(Task.code))
+    assert f"Nhiệm vụ {code} đã được giao khi biểu mẫu được gửi lần trước; không tạo thêm nhiệm vụ." in shown
+    # each showing of the form has its own key: a second task on purpose is another form
+    assert key not in browser.client.get("/tasks/new").get_data(as_text=True)
+
+
+def test_two_sendings_at_the_same_moment_create_one_task(app, world, frozen):
+    """A double click: both requests pass the "already created?" check before either commits; the unique key
+    lets one win and gives the other the winner's task."""
+    coord_id, results = world["coord"].id, []
+    barrier = threading.Barrier(2)
+
+    def send() -> None:
+        with app.app_context():
+            from models import User
+
+            coord = db.session.get(User, coord_id)
+            barrier.wait()
+            task = create.create_task(coord, title="Kế hoạch gửi hai lần", lead_agency=LEAD, output_type="plan",
+                                      due_date=date(2026, 6, 30), submission="k" * 32)
+            results.append(task.id)
+            db.session.remove()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2 and results[0] == results[1] and count() == 1
+
+
+def test_the_api_refuses_a_same_named_task_unless_told(world, frozen):
+    create.create_task(world["coord"], title="Báo cáo sơ kết", lead_agency=LEAD, output_type="report",
+                       due_date=date(2026, 6, 30), source_document=DOCUMENT)
+    try:
+        create.create_task(world["coord"], title="Báo cáo sơ kết", lead_agency=LEAD, output_type="report",
+                           due_date=date(2026, 6, 30), source_document=DOCUMENT)
+    except Invalid as exc:
+        assert "title" in exc.fields
+    else:
+        raise AssertionError("a second task of the same title and document was created without asking")
+    create.create_task(world["coord"], title="Báo cáo sơ kết", lead_agency=LEAD, output_type="report",
+                       due_date=date(2026, 6, 30), source_document=DOCUMENT, duplicate_ok=True)
+    assert count() == 2
+
+
+def test_periodic_reports_are_numbered_apart_from_assigned_tasks(world, frozen):
+    frozen.moment = frozen.moment.replace(year=2026, month=1, day=5)
+    task = create.create_task(world["coord"], title="Tuyên truyền Nghị quyết 57", lead_agency=LEAD,
+                              output_type="report", deadline_text="Thường xuyên", recurrence="ongoing")
+    assert task.code == f"NV-{task.id:05d}"
+    period_reports.generate(world["coord"], through=date(2026, 2, 28))
+    codes = sorted(db.session.scalars(select(Task.code).where(Task.kind != "task")))
+    assert codes and all(re.fullmatch(r"BC-2026-0[12]-\d{5}", c) for c in codes), codes
+
+
+def test_a_new_task_reads_in_progress_once_its_process_has_started(browser, world, frozen):
+    browser.login("coord")
+    r = browser.client.post("/tasks/new", data=form(browser.csrf("/tasks/new")))
+    page = browser.client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Quy trình đã bắt đầu" in page and "Đang thực hiện" in page and "Chưa bắt đầu" not in page
+
+
+def test_the_task_page_keeps_the_menu_entry_it_was_opened_from(browser, world, frozen):
+    task = new_task(world, title="Kế hoạch mở từ hộp việc")
+    browser.login("coord")
+
+    def current(referrer: str | None) -> list[str]:
+        headers = {"Referer": referrer} if referrer else {}
+        html = browser.client.get(f"/tasks/{task.id}", headers=headers).get_data(as_text=True)
+        return re.findall(r'<a href="(/[a-z]*)"[^>]*aria-current="page"', html)
+
+    assert current("http://localhost/inbox") == ["/inbox"]
+    assert current("http://localhost/dashboard?agency=3") == ["/dashboard"]
+    assert current(None) == ["/tasks"]
+    assert current("https://elsewhere.example/inbox") == ["/tasks"]  # another site says nothing
+
+
+def test_the_head_s_assignment_gives_an_internal_deadline_and_instructions(browser, world, frozen):
+    """The head names the officer, a date for the draft and what to do; the officer reads them on the task."""
+    task = new_task(world)
+    today = frozen.moment.date()
+    try:
+        act(world, task, "assign", data={"assignee": "officer2", "internal_due": "2026-01-01"})
+    except Invalid as exc:
+        assert exc.fields["internal_due"].startswith("Hạn nội bộ nộp dự thảo không thể trước hôm nay")
+    else:
+        raise AssertionError("an internal deadline in the past was taken")
+    act(world, task, "assign", data={"assignee": "officer2", "internal_due": (today.replace(day=28)).isoformat(),
+                                     "instructions": "Bám sát Kế hoạch 266-KH/TU; xin ý kiến Sở Tài chính trước."})
+    browser.login("officer2")
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Hạn nội bộ nộp dự thảo" in page and f"28/{today:%m/%Y}" in page
+    assert "Bám sát Kế hoạch 266-KH/TU; xin ý kiến Sở Tài chính trước." in page

@@ -1,0 +1,280 @@
+"""People and agencies: the administrator's "Người dùng" and "Đơn vị" pages (an agency head sees their own
+agency's people), the import of many accounts from an .xlsx, and everyone's own "Đổi mật khẩu" page, which a
+person holding a temporary password is sent to before anything else."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired, FileSize
+from wtforms import PasswordField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from models import ROLE_LABELS, ROLES
+from views import parsing
+from views.forms import MultiCheckboxField
+from views.i18n import domain_message, field_messages, label
+from workflows.accounts import admin_people, people, people_import
+from workflows.errors import N_, Invalid
+from workflows.tasks import leavers
+
+bp = Blueprint("people", __name__)
+NO_STORE = {"Cache-Control": "no-store"}
+# What a person holding a temporary password may still reach: this page, signing out, the session check.
+OPEN_WHILE_TEMPORARY = {"people.change_password", "auth.logout", "auth.session_status", "static"}
+
+
+def _some_role(_form, field) -> None:
+    """At least one role (a plain check: DataRequired would mark every checkbox required)."""
+    if not field.data:
+        raise ValidationError(N_("Vui lòng chọn ít nhất một vai trò."))
+
+
+class UserForm(FlaskForm):
+    username = StringField(N_("Tên đăng nhập"), validators=[
+        DataRequired(N_("Vui lòng nhập tên đăng nhập.")), Length(max=80, message=N_("Tên đăng nhập tối đa 80 ký tự."))],
+        description=N_("Chữ không dấu, chữ số, dấu chấm, gạch ngang; ví dụ: cv.sonv. Không đổi được sau khi tạo."))
+    full_name = StringField(N_("Họ và tên"), validators=[DataRequired(N_("Vui lòng nhập họ và tên.")),
+                                                         Length(max=200, message=N_("Họ và tên tối đa 200 ký tự."))])
+    agency_id = SelectField(N_("Đơn vị"), coerce=int, validate_choice=True)
+    roles = MultiCheckboxField(N_("Vai trò"), validators=[_some_role], validate_choice=True)
+    email = StringField(N_("Thư điện tử"), validators=[Optional(), Length(max=200)],
+                        description=N_("Không bắt buộc; để nhận thông báo qua thư."))
+
+
+class AgencyForm(FlaskForm):
+    name = StringField(N_("Tên đơn vị"), validators=[DataRequired(N_("Vui lòng nhập tên đơn vị.")),
+                                                     Length(max=255, message=N_("Tên đơn vị tối đa 255 ký tự."))])
+    short_name = StringField(N_("Tên viết tắt"), validators=[Optional(), Length(max=80)])
+    kind = SelectField(N_("Loại đơn vị"), validate_choice=True)
+    aliases = TextAreaField(N_("Tên gọi khác"), validators=[Length(max=5000)],
+                            description=N_("Mỗi dòng một tên; các văn bản ghi tên này vẫn được nhận ra khi nhập "
+                                           "danh mục. Khi đổi tên, tên cũ được tự động giữ lại ở đây."))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(N_("Mật khẩu hiện tại"), validators=[
+        DataRequired(N_("Vui lòng nhập mật khẩu hiện tại.")), Length(max=200)])
+    new = PasswordField(N_("Mật khẩu mới"), validators=[
+        DataRequired(N_("Vui lòng nhập mật khẩu mới.")),
+        Length(min=8, max=200, message=N_("Mật khẩu phải có từ 8 đến 200 ký tự."))],
+        description=N_("Ít nhất 8 ký tự."))
+    confirm = PasswordField(N_("Nhập lại mật khẩu mới"), validators=[
+        DataRequired(N_("Vui lòng nhập lại mật khẩu mới.")),
+        EqualTo("new", message=N_("Hai lần nhập mật khẩu mới không giống nhau."))])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(N_("Tệp danh sách người dùng (.xlsx)"), validators=[
+        FileRequired(N_("Vui lòng chọn tệp Excel (.xlsx).")),
+        FileSize(people_import.MAX_BYTES, message=N_("Tệp quá lớn: giới hạn là 2 MB."))])
+
+
+def _admin_only() -> None:
+    if not current_user.has_role("admin"):
+        abort(403)
+
+
+def _fill_errors(form: FlaskForm, exc: Invalid) -> None:
+    for name, message in field_messages(exc).items():
+        getattr(form, name).errors = [*getattr(form, name).errors, message]
+    if not exc.fields:
+        flash(domain_message(exc), "error")
+
+
+@bp.before_app_request
+def _temporary_password_first():
+    """Someone signed in with a temporary password changes it before using any other page."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in OPEN_WHILE_TEMPORARY and not request.path.startswith("/api/")):
+        return redirect(url_for("people.change_password"))
+    return None
+
+
+# ---------------------------------------------------------------- own password
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if form.new.data == form.current.data:
+            form.new.errors.append(_("Mật khẩu mới phải khác mật khẩu hiện tại."))
+        else:
+            try:
+                user = people.change_password(current_user, current_user.id, form.new.data, form.current.data)
+            except Invalid as exc:
+                form.current.errors.append(domain_message(exc))
+            else:
+                login_user(user)  # the new password ended every session, this browser's too
+                flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã được đăng xuất."), "success")
+                return redirect(url_for("inbox.index"))
+    return render_template("auth/change_password.html", form=form,
+                           forced=current_user.must_change_password), 422 if form.errors else 200
+
+
+# ---------------------------------------------------------------- users
+
+def _user_form(form: UserForm) -> UserForm:
+    form.agency_id.choices = [SelectChoice(0, _("— Không thuộc đơn vị —"))] + [
+        SelectChoice(a.id, a.name) for a in admin_people.active_agencies()]
+    form.roles.choices = [SelectChoice(r, label(ROLE_LABELS[r])) for r in ROLES]
+    return form
+
+
+@bp.get("/admin/users")
+@login_required
+def user_list():
+    query = (request.args.get("q") or "").strip()[:200]
+    status = request.args.get("status") if request.args.get("status") in ("active", "inactive") else ""
+    page = admin_people.people_page(current_user, query, parsing.page_arg(), status)
+    return render_template("admin/users.html", page=page, query=query, status=status,
+                           may_deactivate=leavers.may_deactivate)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@login_required
+def user_new():
+    _admin_only()
+    form = _user_form(UserForm())
+    if form.validate_on_submit():
+        try:
+            issued = admin_people.create_user(current_user, form.username.data, form.full_name.data,
+                                              form.agency_id.data or None, form.roles.data, form.email.data)
+        except Invalid as exc:
+            _fill_errors(form, exc)
+        else:
+            return render_template("admin/user_issued.html", issued=[issued], created=True), 200, NO_STORE
+    return render_template("admin/user_form.html", form=form, user=None), 422 if form.errors else 200
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def user_edit(user_id: int):
+    _admin_only()
+    user = admin_people.get_user(current_user, user_id)
+    data = {"full_name": user.full_name, "agency_id": user.agency_id or 0, "roles": user.roles,
+            "email": user.email or ""}
+    form = _user_form(UserForm(data=data if request.method == "GET" else None))
+    del form.username
+    if user.agency and not user.agency.active:  # a closed agency is offered only to those still in it
+        form.agency_id.choices.append(SelectChoice(user.agency.id, _("%(name)s (đã ngừng)", name=user.agency.name)))
+    if form.validate_on_submit():
+        try:
+            admin_people.update_user(current_user, user.id, form.full_name.data, form.agency_id.data or None,
+                                     form.roles.data, form.email.data)
+        except Invalid as exc:
+            _fill_errors(form, exc)
+        else:
+            flash(_("Đã lưu tài khoản %(name)s.", name=user.username), "success")
+            return redirect(url_for("people.user_list", q=user.username))
+    return render_template("admin/user_form.html", form=form, user=user), 422 if form.errors else 200
+
+
+@bp.route("/admin/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@login_required
+def user_deactivate(user_id: int):
+    if request.method == "GET":  # what closing would do, and the button that does it
+        user, items = leavers.claimed_items(current_user, user_id)
+        return render_template("admin/user_deactivate.html", user=user, items=items,
+                               query=request.args.get("q", "")[:200])
+    user, released = leavers.deactivate_user(current_user, user_id)
+    flash(_("Đã ngừng tài khoản %(name)s: người này không đăng nhập được nữa; %(count)s việc đang giữ đã trả về "
+            "hàng chờ của đơn vị.", name=user.full_name, count=released), "success")
+    return redirect(url_for("people.user_list", q=request.form.get("q") or None))
+
+
+@bp.post("/admin/users/<int:user_id>/reactivate")
+@login_required
+def user_reactivate(user_id: int):
+    user = admin_people.reactivate_user(current_user, user_id)
+    flash(_("Đã mở lại tài khoản %(name)s.", name=user.full_name), "success")
+    return redirect(url_for("people.user_list", q=request.form.get("q") or None))
+
+
+@bp.post("/admin/users/<int:user_id>/reset-password")
+@login_required
+def user_reset_password(user_id: int):
+    issued = admin_people.reset_password(current_user, user_id)
+    return render_template("admin/user_issued.html", issued=[issued], created=False), 200, NO_STORE
+
+
+@bp.route("/admin/users/import", methods=["GET", "POST"])
+@login_required
+def user_import():
+    _admin_only()
+    form = ImportForm()
+    if request.form.get("rows") is not None:  # the commit of a previewed sheet
+        try:
+            rows = people_import.rows_from_dicts(json.loads(request.form["rows"]))
+        except ValueError:
+            abort(400)
+        try:  # the app-wide CSRF check has passed (app.py)
+            issued = people_import.commit(current_user, rows, request.form.get("filename", ""))
+        except Invalid as exc:
+            flash(domain_message(exc), "error")
+            return render_template("admin/users_import.html", form=form, rows=rows, filename="",
+                                   rows_json=""), 422
+        return render_template("admin/user_issued.html", issued=issued, created=True), 200, NO_STORE
+    rows = None
+    if form.validate_on_submit():
+        try:
+            rows = people_import.preview(current_user, form.file.data.read())
+        except Invalid as exc:
+            form.file.errors.append(domain_message(exc))
+    rows_json = json.dumps([r.as_dict() for r in rows or []], ensure_ascii=False)
+    return render_template("admin/users_import.html", form=form, rows=rows, rows_json=rows_json,
+                           filename=form.file.data.filename if rows else ""), 422 if form.errors else 200
+
+
+# ---------------------------------------------------------------- agencies
+
+def _agency_form(form: AgencyForm) -> AgencyForm:
+    form.kind.choices = [SelectChoice("", _("— Chưa phân loại —"))] + [
+        SelectChoice(k, label(v)) for k, v in admin_people.AGENCY_KINDS.items()]
+    return form
+
+
+@bp.get("/admin/agencies")
+@login_required
+def agency_list():
+    _admin_only()
+    query = (request.args.get("q") or "").strip()[:200]
+    page = admin_people.agency_page(current_user, query, parsing.page_arg())
+    return render_template("admin/agencies.html", page=page, query=query, kinds=admin_people.AGENCY_KINDS)
+
+
+@bp.route("/admin/agencies/new", methods=["GET", "POST"])
+@bp.route("/admin/agencies/<int:agency_id>", methods=["GET", "POST"])
+@login_required
+def agency_edit(agency_id: int | None = None):
+    _admin_only()
+    agency = admin_people.get_agency(current_user, agency_id) if agency_id else None
+    data = {"name": agency.name, "short_name": agency.short_name or "", "kind": agency.kind or "",
+            "aliases": "\n".join(agency.aliases or [])} if agency else None
+    form = _agency_form(AgencyForm(data=data if request.method == "GET" else None))
+    if form.validate_on_submit():
+        args = (form.name.data, form.short_name.data, form.kind.data, form.aliases.data)
+        try:
+            saved = (admin_people.update_agency(current_user, agency.id, *args) if agency
+                     else admin_people.create_agency(current_user, *args))
+        except Invalid as exc:
+            _fill_errors(form, exc)
+        else:
+            flash(_("Đã lưu đơn vị %(name)s.", name=saved.name), "success")
+            return redirect(url_for("people.agency_list", q=saved.name))
+    return render_template("admin/agency_form.html", form=form, agency=agency), 422 if form.errors else 200
+
+
+@bp.post("/admin/agencies/<int:agency_id>/active")
+@login_required
+def agency_active(agency_id: int):
+    _admin_only()
+    agency = admin_people.set_agency_active(current_user, agency_id, request.form.get("active") == "1")
+    flash(_("Đã mở lại đơn vị %(name)s.", name=agency.name) if agency.active
+          else _("Đã ngừng hoạt động đơn vị %(name)s.", name=agency.name), "success")
+    return redirect(url_for("people.agency_list", q=request.form.get("q") or None))

@@ -1,0 +1,308 @@
+"""People and agencies managed in the UI: an administrator's lists, accounts with a temporary password, the
+agency registry; an agency head's read-only view of their own people. Deactivating someone (which gives their
+claimed work back to the queue) is in workflows/tasks/leavers.py: work items belong to the tasks room."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import select
+
+from models import ROLE_LABELS, ROLES, Agency, User, db
+from workflows import audit, clock, settings
+from workflows.accounts import people
+from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
+from workflows.text import fold_words
+from workflows.tx import transaction
+
+PER_PAGE = 25
+AGENCY_KINDS = {"so": "Sở", "ban": "Ban", "nganh": "Ngành, cơ quan khác", "ubnd": "UBND"}
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# no 0/o, 1/l/i: read aloud or copied from a screen without a mistake
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+@dataclass
+class Issued:
+    """An account given a temporary password: shown once to the administrator, never stored in clear."""
+
+    user: User
+    password: str
+
+
+def temporary_password() -> str:
+    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def require_admin(actor: User) -> None:
+    if not actor.has_role("admin"):
+        raise NotAllowed("Chỉ quản trị hệ thống được quản lý người dùng và đơn vị.")
+
+
+def _paginate(rows, page: int) -> Pagination:
+    found = db.paginate(rows, page=min(max(page, 1), 100_000), per_page=PER_PAGE, error_out=False, count=True)
+    if not found.items and found.pages and page > found.pages:
+        found = db.paginate(rows, page=found.pages, per_page=PER_PAGE, error_out=False, count=True)
+    return found
+
+
+# ---------------------------------------------------------------- reads
+
+def people_page(actor: User, query: str = "", page: int = 1, status: str = "") -> Pagination:
+    """Users by name; an administrator sees everyone, an agency head the people of their own agency.
+    ``query`` matches words of the username, full name, e-mail or agency (accents and case ignored);
+    ``status`` "active" or "inactive" narrows the list."""
+    rows = select(User).order_by(User.full_name, User.id)
+    if not actor.has_role("admin"):
+        if not actor.has_role("agency_head") or actor.agency_id is None:
+            raise NotAllowed("Chỉ quản trị hệ thống và lãnh đạo đơn vị được xem danh sách người dùng.")
+        rows = rows.where(User.agency_id == actor.agency_id)
+    if status in ("active", "inactive"):
+        rows = rows.where(User.active.is_(status == "active"))
+    wanted = fold_words(query or "")
+    if wanted:
+        people = db.session.execute(select(User.id, User.username, User.full_name, User.email, Agency.name)
+                                    .outerjoin(Agency, Agency.id == User.agency_id))
+        ids = [row[0] for row in people if wanted in fold_words(" ".join(str(v or "") for v in row[1:]))]
+        rows = rows.where(User.id.in_(ids))
+    return _paginate(rows, page)
+
+
+def agency_page(actor: User, query: str = "", page: int = 1) -> Pagination:
+    """The agency registry by name; ``query`` matches its name, short name or aliases (accents ignored)."""
+    require_admin(actor)
+    rows = select(Agency).order_by(Agency.active.desc(), Agency.name)
+    wanted = fold_words(query or "")
+    if wanted:
+        ids = [a.id for a in db.session.scalars(select(Agency))
+               if wanted in fold_words(" ".join([a.name, a.short_name or "", *(a.aliases or [])]))]
+        rows = rows.where(Agency.id.in_(ids))
+    return _paginate(rows, page)
+
+
+def active_agencies() -> list[Agency]:
+    return list(db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)))
+
+
+def get_user(actor: User, user_id: int) -> User:
+    require_admin(actor)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Không tìm thấy người dùng.")
+    return user
+
+
+def get_agency(actor: User, agency_id: int) -> Agency:
+    require_admin(actor)
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound("Không tìm thấy đơn vị.")
+    return agency
+
+
+# ---------------------------------------------------------------- users
+
+def _checked_fields(full_name: str, agency_id: int | None, roles: list[str], email: str | None,
+                    current_agency_id: int | None = None) -> dict:
+    """The field errors of a user's details (the agency must exist, and be active unless it is already theirs)."""
+    errors = {}
+    if not (full_name or "").strip():
+        errors["full_name"] = N_("Vui lòng nhập họ và tên.")
+    elif len(full_name.strip()) > 200:
+        errors["full_name"] = N_("Họ và tên tối đa 200 ký tự.")
+    if not roles:
+        errors["roles"] = N_("Vui lòng chọn ít nhất một vai trò.")
+    elif any(r not in ROLES for r in roles):
+        errors["roles"] = N_("Vai trò không hợp lệ.")
+    agency = db.session.get(Agency, agency_id) if agency_id else None
+    if agency_id and (agency is None or not (agency.active or agency.id == current_agency_id)):
+        errors["agency_id"] = N_("Đơn vị không có trong danh mục hoặc đã ngừng hoạt động.")
+    elif agency is None and set(roles) & {"officer", "agency_head", "appraiser"}:
+        errors["agency_id"] = N_("Chuyên viên, lãnh đạo đơn vị và cơ quan thẩm định phải thuộc một đơn vị.")
+    if email and (len(email) > 200 or not EMAIL.match(email)):
+        errors["email"] = N_("Địa chỉ thư điện tử không hợp lệ (ví dụ: ten@donvi.gov.vn).")
+    return errors
+
+
+def _describe(user: User) -> str:
+    roles = ", ".join(ROLE_LABELS.get(r, r) for r in user.roles)
+    return f"{user.full_name} ({user.username}; {user.agency.name if user.agency else 'không thuộc đơn vị'}; {roles})"
+
+
+def new_account(username: str, full_name: str, agency_id: int | None, roles: list[str], email: str | None) -> Issued:
+    """Add one account with a temporary password (inside the caller's transaction)."""
+    password = temporary_password()
+    user = User(username=username, full_name=full_name.strip(), agency_id=agency_id, email=email or None,
+                created_at=clock.now(), must_change_password=True)
+    user.roles = roles
+    user.set_password(password, settings.get("PASSWORD_HASH_METHOD"))
+    db.session.add(user)
+    db.session.flush()
+    db.session.refresh(user)
+    return Issued(user, password)
+
+
+def create_user(actor: User, username: str, full_name: str, agency_id: int | None, roles: list[str],
+                email: str | None = None) -> Issued:
+    """A new account with a temporary password to change at the first sign-in; one audit event."""
+    require_admin(actor)
+    username, email = (username or "").strip().lower(), (email or "").strip() or None
+    with transaction():
+        errors = _checked_fields(full_name, agency_id, roles, email)
+        if not USERNAME.match(username):
+            errors["username"] = N_("Tên đăng nhập gồm 2–80 chữ cái không dấu, chữ số, dấu chấm, gạch ngang "
+                                    "hoặc gạch dưới (ví dụ: cv.sonv).")
+        elif db.session.scalar(select(User.id).where(User.username == username)):
+            errors["username"] = N_("Tên đăng nhập này đã có người dùng.")
+        if errors:
+            raise Invalid("Chưa tạo được tài khoản: vui lòng sửa các ô được đánh dấu.", errors)
+        issued = new_account(username, full_name, agency_id, roles, email)
+        audit.record("user_create", actor, data={"user_id": issued.user.id, "username": username},
+                     comment=f"Tạo tài khoản {_describe(issued.user)}")
+    return issued
+
+
+def update_user(actor: User, user_id: int, full_name: str, agency_id: int | None, roles: list[str],
+                email: str | None = None) -> User:
+    """Change a person's name, agency, roles or e-mail; an audit event says what was and what is."""
+    require_admin(actor)
+    email = (email or "").strip() or None
+    with transaction():
+        user = get_user(actor, user_id)
+        errors = _checked_fields(full_name, agency_id, roles, email, user.agency_id)
+        if user.id == actor.id and "admin" not in roles:
+            errors["roles"] = N_("Bạn không thể tự bỏ vai trò quản trị của mình.")
+        if errors:
+            raise Invalid("Chưa lưu được: vui lòng sửa các ô được đánh dấu.", errors)
+        before = _describe(user)
+        user.full_name, user.agency_id, user.email = full_name.strip(), agency_id, email
+        user.roles = roles
+        db.session.flush()
+        db.session.refresh(user)
+        audit.record("user_update", actor, data={"user_id": user.id, "username": user.username},
+                     comment=f"Sửa tài khoản: {before} → {_describe(user)}")
+    return user
+
+
+def reactivate_user(actor: User, user_id: int) -> User:
+    require_admin(actor)
+    with transaction():
+        user = get_user(actor, user_id)
+        if not user.active:
+            user.active = True
+            audit.record("user_reactivate", actor, data={"user_id": user.id, "username": user.username},
+                         comment=f"Mở lại tài khoản {_describe(user)}")
+    return user
+
+
+def reset_password(actor: User, user_id: int) -> Issued:
+    """A new temporary password (to change at the next sign-in); every session of that person ends."""
+    require_admin(actor)
+    with transaction():
+        user = get_user(actor, user_id)
+        password = temporary_password()
+        user.set_password(password, settings.get("PASSWORD_HASH_METHOD"))
+        user.must_change_password = True
+        people.end_access(user)  # sessions and API tokens: the reset may be because the password leaked
+        audit.record("password_reset", actor, data={"user_id": user.id, "username": user.username},
+                     comment=f"Cấp mật khẩu tạm thời cho {user.full_name} ({user.username})")
+    return Issued(user, password)
+
+
+# ---------------------------------------------------------------- agencies
+
+def parse_aliases(text: str | None) -> list[str]:
+    """One alias a line, blank lines and repeats (accents and case ignored) dropped."""
+    seen, aliases = set(), []
+    for line in (text or "").splitlines():
+        line = " ".join(line.split())
+        if line and fold_words(line) not in seen:
+            seen.add(fold_words(line))
+            aliases.append(line)
+    return aliases
+
+
+def _checked_agency(agency_id: int | None, name: str, short_name: str | None, kind: str | None) -> dict:
+    errors = {}
+    if not name:
+        errors["name"] = N_("Vui lòng nhập tên đơn vị.")
+    elif len(name) > 255:
+        errors["name"] = N_("Tên đơn vị tối đa 255 ký tự.")
+    else:
+        same = [a.id for a in db.session.scalars(select(Agency)) if fold_words(a.name) == fold_words(name)]
+        if [i for i in same if i != agency_id]:
+            errors["name"] = N_("Đã có đơn vị mang tên này trong danh mục.")
+    if short_name and len(short_name) > 80:
+        errors["short_name"] = N_("Tên viết tắt tối đa 80 ký tự.")
+    if kind and kind not in AGENCY_KINDS:
+        errors["kind"] = N_("Loại đơn vị không hợp lệ.")
+    return errors
+
+
+def create_agency(actor: User, name: str, short_name: str | None, kind: str | None,
+                  aliases_text: str | None) -> Agency:
+    require_admin(actor)
+    name, short_name = " ".join((name or "").split()), (short_name or "").strip() or None
+    with transaction():
+        errors = _checked_agency(None, name, short_name, kind or None)
+        if errors:
+            raise Invalid("Chưa tạo được đơn vị: vui lòng sửa các ô được đánh dấu.", errors)
+        agency = Agency(name=name, short_name=short_name, kind=kind or None, aliases=parse_aliases(aliases_text))
+        db.session.add(agency)
+        db.session.flush()
+        audit.record("agency_create", actor, data={"agency_id": agency.id, "name": name},
+                     comment=f"Thêm đơn vị {name}")
+    return agency
+
+
+def update_agency(actor: User, agency_id: int, name: str, short_name: str | None, kind: str | None,
+                  aliases_text: str | None) -> Agency:
+    """Rename or edit an agency. A renamed agency keeps its old name as an alias, so that documents written
+    before the change still match it on import."""
+    require_admin(actor)
+    name, short_name = " ".join((name or "").split()), (short_name or "").strip() or None
+    with transaction():
+        agency = get_agency(actor, agency_id)
+        errors = _checked_agency(agency.id, name, short_name, kind or None)
+        if errors:
+            raise Invalid("Chưa lưu được: vui lòng sửa các ô được đánh dấu.", errors)
+        old_name, aliases = agency.name, parse_aliases(aliases_text)
+        renamed = old_name != name
+        if renamed and fold_words(old_name) not in {fold_words(a) for a in aliases}:
+            aliases.append(old_name)
+        aliases = [a for a in aliases if fold_words(a) != fold_words(name)]
+        changes = [f"tên “{old_name}” → “{name}” (tên cũ giữ làm tên gọi khác)"] if renamed else []
+        if (agency.short_name or None) != short_name:
+            changes.append(f"tên viết tắt “{agency.short_name or ''}” → “{short_name or ''}”")
+        if (agency.kind or None) != (kind or None):
+            changes.append(f"loại “{AGENCY_KINDS.get(agency.kind or '', '')}” → “{AGENCY_KINDS.get(kind or '', '')}”")
+        if list(agency.aliases or []) != aliases:
+            changes.append(f"tên gọi khác: {'; '.join(aliases) or '(không có)'}")
+        agency.name, agency.short_name, agency.kind, agency.aliases = name, short_name, kind or None, aliases
+        if changes:
+            audit.record("agency_rename" if renamed else "agency_update", actor,
+                         data={"agency_id": agency.id, "old_name": old_name, "name": name},
+                         comment=f"Sửa đơn vị {old_name}: " + "; ".join(changes))
+    return agency
+
+
+def set_agency_active(actor: User, agency_id: int, active: bool) -> Agency:
+    """Close an agency (it gets no new work; its tasks and people stay as they are) or open it again."""
+    require_admin(actor)
+    with transaction():
+        agency = get_agency(actor, agency_id)
+        if agency.active == active:
+            return agency
+        if not active and db.session.scalar(select(User.id).where(User.agency_id == agency.id,
+                                                                  User.active.is_(True)).limit(1)):
+            raise Conflict("Đơn vị “%(name)s” còn người dùng đang hoạt động: hãy chuyển họ sang đơn vị khác "
+                           "hoặc ngừng tài khoản của họ trước.", name=agency.name)
+        agency.active = active
+        audit.record("agency_reactivate" if active else "agency_deactivate", actor,
+                     data={"agency_id": agency.id, "name": agency.name},
+                     comment=("Mở lại đơn vị " if active else "Ngừng hoạt động đơn vị ") + agency.name)
+    return agency

@@ -1,0 +1,83 @@
+"""Someone who left: their account is closed and the work they had claimed goes back to their agency's queue.
+
+Here rather than in accounts/ because it writes work items and the tasks' cached holders (this room's rows);
+the account side (who may, the audit words) reads like the rest of workflows/accounts/admin_people.py."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models import User, WorkItem, db
+from workflows import audit
+from workflows.accounts import people
+from workflows.errors import Invalid, NotAllowed, NotFound
+from workflows.process import runtime
+from workflows.tasks import lifecycle
+from workflows.tx import transaction
+
+# What an agency head may close: the accounts of their own officers, never a head's, an admin's or their own.
+HEAD_MAY_CLOSE = frozenset({"officer"})
+
+
+def may_deactivate(actor: User, user: User) -> bool:
+    if actor.id == user.id:
+        return False
+    if actor.has_role("admin"):
+        return True
+    return (actor.has_role("agency_head") and actor.agency_id is not None and user.agency_id == actor.agency_id
+            and set(user.roles) <= HEAD_MAY_CLOSE)
+
+
+def _closable(actor: User, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Không tìm thấy người dùng.")
+    if actor.id == user.id:
+        raise Invalid("Bạn không thể tự ngừng tài khoản của mình.")
+    if not may_deactivate(actor, user):
+        raise NotAllowed("Chỉ quản trị hệ thống, hoặc lãnh đạo đơn vị với chuyên viên của đơn vị mình, được "
+                         "ngừng tài khoản.")
+    return user
+
+
+def claimed_items(actor: User, user_id: int) -> tuple[User, list[WorkItem]]:
+    """Whom closing would concern and the open work items they hold (what would go back to the queue); the
+    same permission as closing."""
+    user = _closable(actor, user_id)
+    return user, _claimed(user)
+
+
+def _claimed(user: User) -> list[WorkItem]:
+    return list(db.session.scalars(select(WorkItem).where(WorkItem.claimed_by_id == user.id,
+                                                          WorkItem.status == "open").order_by(WorkItem.id)))
+
+
+def deactivate_user(actor: User, user_id: int) -> tuple[User, int]:
+    """Close an account: the person can no longer sign in, every session and API token of theirs ends, and
+    each open work item they had claimed goes back to its agency's queue (an audit event on its task). An
+    administrator closes anyone's but their own; an agency head their own agency's officers. Returns the
+    user and how many items went back."""
+    with transaction():
+        user = _closable(actor, user_id)
+        if not user.active:
+            return user, 0
+        user.active = False
+        people.end_access(user)
+        released = _release_claims(actor, user)
+        audit.record("user_deactivate", actor, data={"user_id": user.id, "username": user.username,
+                                                     "released": len(released)},
+                     comment=f"Ngừng tài khoản {user.full_name} ({user.username}); {len(released)} việc đang "
+                             "giữ được trả về hàng chờ của đơn vị")
+    return user, len(released)
+
+
+def _release_claims(actor: User, user: User) -> list[WorkItem]:
+    items = _claimed(user)
+    for item in items:
+        item.claimed_by = None
+        audit.record("release", actor, item.task, item, from_step=item.step_name,
+                     comment=f"Trả về hàng chờ của đơn vị: tài khoản {user.full_name} đã ngừng hoạt động")
+    db.session.flush()
+    for task in {item.task for item in items}:
+        task.current_holder = lifecycle.holders(runtime.open_items_of_task(task.id))
+    return items
