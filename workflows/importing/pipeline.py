@@ -365,7 +365,7 @@ def text_report(report: dict, dry_run: bool) -> str:
                 lines.append(f"    dòng {r['stt'] or r['number']}: lặp lại dòng {d['stt'] or d['number']} "
                              f"({d['appendix_label']}), không nhập")
             elif r["action"] in ("flagged", "skipped") and not _not_a_task(r):
-                reasons = "; ".join(b["message"] for b in r["blocking"]) or "bỏ qua"
+                reasons = " ".join(b["message"] for b in r["blocking"]) or "bỏ qua"  # each message ends its sentence
                 lines.append(f"    dòng {r['stt'] or r['number']}: {reasons}")
         if any(_not_a_task(r) for r in a["rows"]):
             lines.append(f"    {sum(_not_a_task(r) for r in a['rows'])} câu không phải nhiệm vụ (không nêu đơn vị "
