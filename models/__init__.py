@@ -3,7 +3,7 @@
 from models.db import db, login_manager, migrate
 from models.notifications import Delegation, Notification, OutboxMail, Timer
 from models.people import OVERSIGHT_ROLES, ROLE_LABELS, ROLES, Agency, ApiToken, User
-from models.preferences import ExportPreference
+from models.preferences import ExportPreference, SiteSetting
 from models.process import ProcessInstance, ProcessModel, WorkItem
 from models.records import Attachment, AuditEvent
 from models.registers import (
@@ -22,7 +22,7 @@ __all__ = [
     "Agency", "AgencyAlias", "AgencyReview", "ApiToken", "Attachment", "AuditEvent", "DeadlineAdjustment",
     "Delegation", "Directive", "ExportPreference",
     "Holiday", "ImportBatch", "Indicator", "IndicatorValue", "Notification", "OutboxMail", "ProcessInstance",
-    "ProcessModel", "Task", "TaskExplanation",
+    "ProcessModel", "SiteSetting", "Task", "TaskExplanation",
     "Timer", "User", "WorkItem",
     "db", "login_manager", "migrate", "task_collaborators",
 ]

@@ -19,3 +19,14 @@ class ExportPreference(db.Model):
     user_id: Mapped[int] = mapped_column(db.ForeignKey("user.id"), unique=True)
     data: Mapped[dict] = mapped_column(db.JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=datetime.utcnow, onupdate=datetime.utcnow)
+
+
+class SiteSetting(db.Model):
+    """An installation fact set once by a person, not by the environment: today only ``reports_since``, the
+    date periodic reporting through the product began (``workflows.tasks.periods.reports_since``)."""
+
+    __tablename__ = "site_setting"
+
+    key: Mapped[str] = mapped_column(db.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(db.String(255))
+    updated_at: Mapped[datetime] = mapped_column(default=datetime.utcnow, onupdate=datetime.utcnow)

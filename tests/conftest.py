@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 
@@ -109,9 +110,11 @@ def empty_tables() -> None:
 
 @pytest.fixture(autouse=True)
 def clean_db(app):
-    """Empty tables and deploy bpmn/ before each test, inside an app context."""
+    """Empty tables and the upload folder and deploy bpmn/ before each test, inside an app context."""
     with app.app_context():
         empty_tables()
+        for path in Path(app.config["UPLOAD_FOLDER"]).iterdir():
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
         db.session.commit()
         catalog.sync_directory()
         db.session.commit()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
+from datetime import date
 
 from sqlalchemy import func, select
 
 from models import Agency, AuditEvent, ImportBatch, Indicator, IndicatorValue, Task, User, WorkItem, db
 from tests.conftest import FIXTURES
-from workflows import access
-from workflows.tasks import reads, status
+from workflows import access, clock
+from workflows.tasks import period_reports, periods, reads, status
 
 
 def test_init_db_is_safe_to_run_twice(app):
@@ -47,7 +49,7 @@ def test_seed_demo_makes_a_living_province(app):
     assert db.session.scalar(select(func.count()).select_from(Agency)) >= 15
     roles = Counter(r for u in db.session.scalars(select(User)) for r in u.roles)
     assert set(roles) == {"admin", "coordinator", "officer", "agency_head", "appraiser", "approver", "viewer"}
-    tasks = list(db.session.scalars(select(Task)))
+    tasks = list(db.session.scalars(select(Task).where(Task.kind == "task")))
     assert len(tasks) >= 20
     steps = set(db.session.scalars(select(WorkItem.step_id).where(WorkItem.status == "open")))
     assert steps == {"assign", "draft", "give_opinion", "finalise", "signoff", "appraise", "approve",
@@ -55,8 +57,21 @@ def test_seed_demo_makes_a_living_province(app):
     assert any(t.state == "done" for t in tasks)
     returns = Counter(e.task_id for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "return")))
     assert 2 in returns.values() and 1 in returns.values()
-    statuses = {status.of(t) for t in tasks}
-    assert {"overdue", "ongoing"} <= statuses
+    # a visitor can judge the statuses: each task was assigned on (or just after) its document's date, before
+    # its first deadline, and today they are a mix of done on time and late, due soon, within and past deadline
+    for t in tasks:
+        assigned = clock.to_local(t.created_at).date()
+        assert 0 <= (assigned - _issued(t.source_document)).days <= 4, (t.id, assigned, t.source_document)
+        assert t.original_due is None or assigned < t.original_due, (t.id, assigned, t.original_due)
+    statuses = Counter(status.of(t) for t in tasks)
+    assert set(statuses) == {"done_on_time", "done_late", "due_soon", "in_progress", "overdue", "ongoing"}
+    assert statuses["overdue"] < len(tasks) / 2, statuses
+    # periodic reports only for periods after go-live, a month's reports sent on time, late or not yet
+    since = period_reports.reports_since()
+    assert since is not None and since <= clock.today()
+    reports = list(db.session.scalars(select(Task).where(Task.kind.in_(("period_report", "agency_report")))))
+    assert reports and all(periods.parse_key(r.period).due >= since for r in reports)
+    assert {"done_on_time", "done_late", "overdue"} <= {status.of(r) for r in reports}
     # the named demo accounts each have something to do
     for username in ("dieuphoi", "chuyenvien", "lanhdao", "thamdinh", "pheduyet"):
         user = db.session.scalar(select(User).where(User.username == username))
@@ -71,6 +86,11 @@ def test_seed_demo_makes_a_living_province(app):
     waiting = db.session.scalars(select(Task).where(Task.kind == "indicator_report", Task.state != "done")).all()
     assert [t.current_step for t in waiting] == ["Tiếp nhận số liệu chỉ tiêu"]
     assert "đã có sẵn" in runner.invoke(args=["seed-demo"]).output
+
+
+def _issued(document: str) -> date:
+    day, month, year = re.search(r"ngày (\d{1,2})/(\d{1,2})/(\d{4})", document).groups()
+    return date(int(year), int(month), int(day))
 
 
 def test_init_db_adds_the_bodies_the_processes_name(app):

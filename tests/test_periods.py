@@ -327,6 +327,25 @@ def test_no_report_for_the_periods_before_the_start(world, january):
     assert reports("agency_report")[0].period == "2026-01"  # the agency reports from its first task on
 
 
+def test_no_report_for_the_periods_before_go_live(app, world, january):
+    """A province that enters last year's tasks with their own dates owes no backlog of the months before it
+    began reporting through the product: the day set by `reports-since` is a floor for tasks and agencies."""
+    january.moment = datetime(2025, 4, 28, 2, 0)  # assigned with the document's date
+    task = recurring_task(world, "ongoing", "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW")
+    january.moment = datetime(2026, 3, 2, 2, 0)
+    result = app.test_cli_runner().invoke(args=["reports-since", "2026-02-01", "--user", "x_coord"])
+    assert result.exit_code == 0 and "từ ngày 01/02/2026" in result.output, result.output
+    assert period_reports.reports_since() == date(2026, 2, 1)
+    period_reports.generate(world["coord"], through=date(2026, 3, 2))
+    assert [r.period for r in reports("period_report", task)] == ["2026-02", "2026-03"]
+    assert [r.period for r in reports("agency_report")] == ["2026-02", "2026-03"]
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reports_since")).one()
+    assert event.actor.username == "x_coord" and event.data == {"before": None, "after": "2026-02-01"}
+    with pytest.raises(NotAllowed):
+        period_reports.set_reports_since(world["officer"], date(2026, 1, 1))
+    assert period_reports.reports_since() == date(2026, 2, 1)
+
+
 def test_coverage_uses_the_task_s_own_day(world, january):
     task = ruled_task(world, "monthly", "trước ngày 10 hằng tháng", "Cập nhật tiến độ", recurrence_day=10)
     january.moment = datetime(2026, 3, 12, 1, 0)
@@ -448,6 +467,9 @@ def test_coverage_page_for_the_coordinator(app, browser: Browser, march):
         assert label in page
     assert f'href="/tasks/{march["lead_report"].id}"' in page
     assert "Hoàn thành đúng hạn" in page and "Đang thực hiện" in page and "Chưa khởi tạo" in page
+    # the row says what the summary counts: a report nobody has touched is "Chưa báo cáo", not "Đang thực hiện"
+    [waiting] = [row for row in page.split("<tr") if f"tháng 03/2026 của {COLLAB_A}" in row]
+    assert "Chưa báo cáo" in waiting and "Đang thực hiện" not in waiting
     assert "Lãnh đạo đơn vị ký duyệt" in page and "20/03/2026" in page
     assert "1 báo cáo của kỳ này chưa được khởi tạo" in page  # Sở Y tế's report
     assert 'action="/reports/generate"' in page

@@ -196,3 +196,25 @@ def test_the_engine_keeps_the_moments_of_a_new_due_date_across_a_restore(world, 
     frozen.moment = local(2026, 6, 2, 8, 0)
     fired_now = again.fire_timers(local(2026, 6, 2, 8, 0).replace(tzinfo=clock.UTC))
     assert [(t.action, t.notify) for t in fired_now] == [("remind", "holder")]
+
+
+def test_the_task_page_folds_the_system_notices_between_people_s_actions(app, world, frozen):
+    """An overdue file gathers a reminder and two overdue notices at every step it enters; the history keeps each
+    person's action in view and folds the notices that follow one another into one line that opens."""
+    from tests.conftest import Browser
+
+    holidays.ensure_defaults()
+    task = new_task(world, collaborators=(), due=date(2026, 3, 13))
+    frozen.moment = local(2026, 3, 30)
+    reminders.run_due(frozen.moment)  # the reminder (recorded, not sent: late) and both overdue notices
+    frozen.moment = local(2026, 3, 31, 9)
+    act(world, task, "assign")
+    browser = Browser(app.test_client())
+    browser.login("coord")
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    history = page.split('id="history-title"', 1)[1]
+    assert history.count('<li class="tl-system">') == 1
+    assert "3 thông báo tự động (nhắc hạn, báo quá hạn) · 30/03/2026</summary>" in history
+    folded = history.split('<li class="tl-system">', 1)[1].split("</details>", 1)[0]
+    assert "Báo quá hạn" in folded and "Quá hạn kéo dài: đã báo Tổ giúp việc." in folded
+    assert history.index("Giao nhiệm vụ") < history.index("tl-system") < history.index("Hoàn thành bước")

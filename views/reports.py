@@ -66,3 +66,17 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(exc.message) from exc
         click.echo(f"Đã tạo {result['created']} báo cáo định kỳ mới; {result['existing']} báo cáo đã có "
                    f"từ trước (các kỳ bắt đầu đến hết ngày {day:%d/%m/%Y}).")
+
+    @app.cli.command("reports-since")
+    @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+    @click.option("--user", "username", default=None,
+                  help="Coordinator recorded as the one who set it; default: the first active coordinator")
+    def reports_since(day, username):
+        """Set the day periodic reporting through the product began (go-live): no report is expected for a
+        period due before it."""
+        try:
+            period_reports.set_reports_since(period_reports.generator(username), day.date())
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"Báo cáo định kỳ được theo dõi từ ngày {day:%d/%m/%Y}: "
+                   "không yêu cầu báo cáo cho các kỳ có hạn trước ngày này.")

@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "change_password": "Đổi mật khẩu", "user_import": "Nhập tài khoản từ tệp", "agency_create": "Thêm đơn vị",
     "agency_update": "Sửa đơn vị", "agency_rename": "Đổi tên đơn vị", "agency_deactivate": "Ngừng hoạt động đơn vị",
     "agency_reactivate": "Mở lại đơn vị",
+    "reports_since": "Đặt ngày bắt đầu báo cáo định kỳ",
 }
 
 

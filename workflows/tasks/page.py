@@ -14,6 +14,8 @@ from workflows.process import diagram, svg
 from workflows.tasks import comments, explanations, reads
 from workflows.tasks.files import viewable
 
+AUTOMATIC = ("remind", "escalate")  # what the timers record, with no person acting
+
 
 @dataclass
 class TaskPage:
@@ -42,6 +44,19 @@ class TaskPage:
     def explanation(self):
         """The latest explanation, the one reports quote."""
         return self.explanations[0] if self.explanations else None
+
+    @property
+    def history_runs(self) -> list[list[AuditEvent]]:
+        """The history in runs: each person's action alone, and the system's reminders and overdue notices that
+        follow one another folded together (an overdue file gathers three at every step it enters)."""
+        runs: list[list[AuditEvent]] = []
+        for event in self.history:
+            automatic = event.actor_id is None and event.action in AUTOMATIC
+            if automatic and runs and runs[-1][0].actor_id is None and runs[-1][0].action in AUTOMATIC:
+                runs[-1].append(event)
+            else:
+                runs.append([event])
+        return runs
 
 
 def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPage:

@@ -16,8 +16,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import Agency, Holiday, Task, User, db
-from workflows import clock, holidays, text
+from models import Agency, Holiday, SiteSetting, Task, User, db
+from workflows import audit, clock, holidays, text
 from workflows.errors import NotAllowed, NotFound
 from workflows.tasks import create, status
 from workflows.tasks.periods import (
@@ -72,6 +72,33 @@ def _created_on(task: Task) -> date:
     return clock.to_local(task.created_at).date()
 
 
+# ---------------------------------------------------------------- when reporting began
+
+REPORTS_SINCE = "reports_since"
+
+
+def reports_since() -> date | None:
+    """The day periodic reporting through the product began (go-live), or None: no report is expected for a
+    period due before it, whenever its task was assigned (a province that enters last year's documents
+    with their own dates owes no backlog of last year's monthly reports)."""
+    row = db.session.get(SiteSetting, REPORTS_SINCE)
+    return date.fromisoformat(row.value) if row is not None else None
+
+
+def set_reports_since(actor: User, day: date) -> None:
+    """Record the go-live day of periodic reporting (an administrator or a coordinator). One transaction."""
+    with transaction():
+        if not actor.has_role("admin", "coordinator"):
+            raise NotAllowed("Chỉ quản trị hoặc Tổ giúp việc được đặt ngày bắt đầu báo cáo định kỳ.")
+        row = db.session.get(SiteSetting, REPORTS_SINCE)
+        before = row.value if row is not None else None
+        if row is None:
+            row = SiteSetting(key=REPORTS_SINCE, value=day.isoformat())
+            db.session.add(row)
+        row.value = day.isoformat()
+        audit.record("reports_since", actor, data={"before": before, "after": row.value})
+
+
 def _active_tasks() -> list[Task]:
     return list(db.session.scalars(select(Task).where(Task.kind == "task", Task.state != "done")
                                    .order_by(Task.id)))
@@ -86,12 +113,13 @@ def _expected(tasks: list[Task], periods_for) -> list[_Expected]:
     task existed is never expected: it would be born overdue (a task assigned on 25/11 owes no November report
     due on 20/11, and a first run of the generator creates no backlog of missed months).
     """
+    floor = reports_since() or date.min
     out = []
     for task in tasks:
         kind = report_kind(task)
         if kind is None:
             continue
-        since = reports_from(task, _created_on(task))
+        since = max(reports_from(task, _created_on(task)), floor)
         for p in (own_due(period, task) for period in periods_for(kind, since)):
             if p.due < since:
                 continue
@@ -104,6 +132,7 @@ def _expected(tasks: list[Task], periods_for) -> list[_Expected]:
             agency, first = since.get(task.lead_agency_id, (task.lead_agency, _created_on(task)))
             since[task.lead_agency_id] = (agency, min(first, _created_on(task)))
         for agency, first in since.values():
+            first = max(first, floor)
             for p in periods_for(kind, first):
                 if p.due < first:
                     continue
