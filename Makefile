@@ -5,7 +5,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint bench install chromium clean-db serve-prod load translations
+.PHONY: run test lint bench install system chromium clean-db serve-prod load translations
 
 $(BIN)/activate: requirements.txt
 	@echo "== Creating the virtual environment in $(VENV) and installing the dependencies (a few minutes the first time)"
@@ -17,7 +17,7 @@ $(BIN)/activate: requirements.txt
 install: $(BIN)/activate
 
 # A second run keeps the database: each step below does only what is not done yet. PORT=8080 make run
-run: install
+run: install system
 	@echo "== Database schema and process models"
 	$(FLASK) init-db
 	@echo "== Demo province (skipped when already there)"
@@ -28,11 +28,21 @@ run: install
 	@echo "== Serving http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
 	WARM_UP=1 SHOW_DEMO_ACCOUNTS=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# The browser tests (tests/e2e) drive Debian's chromium through Playwright (never `playwright install`).
-chromium:
-	@test -x /usr/bin/chromium || { \
+# Debian packages: the product's (LibreOffice lays out the .docx reports as PDF; the DejaVu fonts carry the
+# Vietnamese glyphs of PDFs and signature boxes), and the tests' (chromium for the browser tests, driven through
+# Playwright, never `playwright install`).
+RUN_PACKAGES = libreoffice-writer-nogui fonts-dejavu-core
+define apt_missing
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	test -z "$$missing" || { \
 	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	  echo "== Installing Debian packages (a few minutes the first time): $$missing"; \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $(2) $$missing; }
+endef
+system:
+	$(call apt_missing,$(RUN_PACKAGES),--no-install-recommends)
+chromium: system
+	$(call apt_missing,chromium,)
 
 test: install chromium
 	$(BIN)/ruff check .

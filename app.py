@@ -135,10 +135,11 @@ def register_blueprints(app: Flask) -> None:
         people,
         reports,
         tasks,
+        trust,
     )
 
-    for module in (auth, inbox, tasks, imports, reports, dashboard, indicators, exports, admin, notifications, people,
-                   errors):
+    for module in (auth, inbox, tasks, imports, reports, dashboard, indicators, exports, admin, trust, notifications,
+                   people, errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies

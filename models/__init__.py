@@ -5,7 +5,7 @@ from models.notifications import Delegation, Notification, OutboxMail, Timer
 from models.people import OVERSIGHT_ROLES, ROLE_LABELS, ROLES, Agency, ApiToken, User
 from models.preferences import ExportPreference, SiteSetting
 from models.process import ProcessInstance, ProcessModel, WorkItem
-from models.records import Attachment, AuditEvent
+from models.records import Attachment, AuditEvent, SignatureCheck, TrustRoot
 from models.registers import (
     AgencyAlias,
     AgencyReview,
@@ -22,7 +22,7 @@ __all__ = [
     "Agency", "AgencyAlias", "AgencyReview", "ApiToken", "Attachment", "AuditEvent", "DeadlineAdjustment",
     "Delegation", "Directive", "ExportPreference",
     "Holiday", "ImportBatch", "Indicator", "IndicatorValue", "Notification", "OutboxMail", "ProcessInstance",
-    "ProcessModel", "SiteSetting", "Task", "TaskExplanation",
-    "Timer", "User", "WorkItem",
+    "ProcessModel", "SignatureCheck", "SiteSetting", "Task", "TaskExplanation",
+    "Timer", "TrustRoot", "User", "WorkItem",
     "db", "login_manager", "migrate", "task_collaborators",
 ]

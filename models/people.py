@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.db import db
 
-ROLES = ("admin", "coordinator", "officer", "agency_head", "appraiser", "approver", "viewer")
+ROLES = ("admin", "coordinator", "officer", "agency_head", "appraiser", "approver", "viewer", "signer")
 ROLE_LABELS = {
     "admin": "Quản trị hệ thống",
     "coordinator": "Tổ giúp việc",
@@ -21,9 +21,10 @@ ROLE_LABELS = {
     "appraiser": "Cơ quan thẩm định",
     "approver": "Cấp có thẩm quyền",
     "viewer": "Lãnh đạo theo dõi",
+    "signer": "Người ký số",  # signs the standing agency's reports going out (workflows/signatures/outgoing.py)
 }
 # Roles that see every task, not only those of their agency.
-OVERSIGHT_ROLES = frozenset({"admin", "coordinator", "viewer", "approver"})
+OVERSIGHT_ROLES = frozenset({"admin", "coordinator", "viewer", "approver", "signer"})
 
 
 def new_session_secret() -> str:

@@ -53,3 +53,41 @@ class Attachment(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
 
     uploaded_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class TrustRoot(db.Model):
+    """A certificate an administrator trusts as the root of digital signatures (the government CA's roots, a
+    public CA the province accepts). Kept as PEM text; an ended trust is deactivated, never deleted, so that a
+    past check can still say which roots it used."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(db.String(500))
+    fingerprint: Mapped[str] = mapped_column(db.String(64), unique=True)  # sha256 of the DER bytes
+    pem: Mapped[str] = mapped_column(db.Text)
+    not_after: Mapped[datetime] = mapped_column()
+    added_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
+    added_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    added_by: Mapped[User | None] = relationship()
+
+
+class SignatureCheck(db.Model):
+    """One validation of a stored PDF's digital signatures (append-only: a re-validation is a new row and a new
+    audit event). ``signatures`` lists each signature as ``workflows.signatures.check`` reads it."""
+
+    __table_args__ = (db.Index("ix_signature_check_attachment", "attachment_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(db.ForeignKey("attachment.id"))
+    checked_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    checked_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
+    sha256: Mapped[str] = mapped_column(db.String(64))  # of the bytes checked: the attachment's, unchanged
+    status: Mapped[str] = mapped_column(db.String(20))  # workflows.signatures.check.STATUSES
+    signatures: Mapped[list] = mapped_column(db.JSON, default=list)
+    roots: Mapped[list] = mapped_column(db.JSON, default=list)  # fingerprints of the trust roots used
+
+
+@event.listens_for(SignatureCheck, "before_update")
+@event.listens_for(SignatureCheck, "before_delete")
+def _checks_are_append_only(mapper, connection, target):
+    raise PermissionError("Signature checks are append-only")

@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PROCESS = ROOT / "workflows" / "process"
 # The rank of each room: a module may import modules of its own room or of a lower rank, never of a higher one.
-RANKS = {"leaves": 0, "accounts": 1, "notify": 1, "ops": 1, "process": 1, "tasks": 2, "importing": 3,
+RANKS = {"leaves": 0, "accounts": 1, "notify": 1, "ops": 1, "process": 1, "signatures": 1, "tasks": 2, "importing": 3,
          "reporting": 3, "views": 4}
 
 

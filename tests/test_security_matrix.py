@@ -60,6 +60,9 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("admin.*", "POST"): ADMINS,
     ("admin.alias_list", "GET"): ADMINS,  # the aliases made on import review lists
     ("admin.alias_delete", "POST"): ADMINS,
+    ("trust.root_list", "GET"): ADMINS,  # the trust roots of digital signatures (views/trust.py)
+    ("trust.root_list", "POST"): ADMINS,
+    ("trust.root_deactivate", "POST"): NOBODY,  # no root is seeded: 404 for the admin, 403 for the rest
     ("people.*", "GET"): ADMINS,  # users and agencies (views/people.py)
     ("people.*", "POST"): ADMINS,
     ("people.user_list", "GET"): ADMINS | {"head", "x_head"},  # a head sees their own agency's people
@@ -171,7 +174,8 @@ def seeded(world, app):
     return {"task_id": task.id, "item_id": draft.id, "attachment_id": attachment.id, "indicator_id": indicator.id,
             "key": indicators.group_key_of(indicator), "notification_id": note.id, "batch_id": batch.id,
             "review_id": review.id if review else 999999, "appendix": 1, "number": 1, "delegation_id": 999999,
-            "mail_id": 999999, "token_id": 999999, "alias_id": alias.id, "day": str(day), "filename": "style.css",
+            "mail_id": 999999, "token_id": 999999, "root_id": 999999, "alias_id": alias.id, "day": str(day),
+            "filename": "style.css",
             "process_id": "approval_cycle", "model_id": catalog.latest("approval_cycle").id,
             "user_id": world["officer2"].id, "agency_id": world["head"].agency_id}
 

@@ -99,7 +99,7 @@ def register(app: Flask) -> None:
     @click.option("--user", "username", default=None,
                   help="Coordinator recorded as the importer (default: the first one); a dry run needs none")
     def import_tasks(file, directive, issued, dry_run, fmt, username):
-        """Import the task tables of an official document (.txt, .md, .xlsx, .docx)."""
+        """Import the task tables of an official document (.txt, .md, .xlsx, .docx, or a PDF with a text layer)."""
         try:
             report = pipeline.import_file(username, file, directive, issued.date() if issued else None, dry_run)
         except DomainError as exc:

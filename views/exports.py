@@ -20,7 +20,7 @@ from views.helpers import restrict_to
 from views.i18n import domain_message, field_messages, translate
 from workflows import access, clock, text
 from workflows.errors import N_, Invalid
-from workflows.reporting import export_page, period_report, register, signing, week_pack
+from workflows.reporting import export_page, pdf_export, period_report, register, signing, week_pack
 from workflows.reporting.exporting import ExportFile
 from workflows.tasks import scope
 
@@ -99,12 +99,20 @@ def report_docx():
     if problems:
         return _back_with(problems, report_period=key[:40])
     try:
-        file = period_report.report_file(current_user, chosen, choice.signer, number)
+        file = _as_asked(period_report.report_file(current_user, chosen, choice.signer, number), choice.signer)
     except Invalid as exc:
         return _back_with([domain_message(exc)])
     if request.method == "POST":
         signing.remember(current_user, choice)
     return download(file)
+
+
+def _as_asked(file: ExportFile, signer) -> ExportFile:
+    """The .docx as built, or as PDF ("Tải PDF"), signed by the standing agency ("Tải PDF có ký số")."""
+    form = request.form.get("as") if request.method == "POST" else request.args.get("as")
+    if form not in ("pdf", "signed"):
+        return file
+    return pdf_export.as_pdf(file, current_user, sign=form == "signed", signer=signer)
 
 
 def _week_day(fields=None) -> date | None:
@@ -153,7 +161,11 @@ def week_docx():
         if request.method == "POST":
             return _sent_back("week", {"week": _(WEEK_PROBLEM)}, _(WEEK_PROBLEM))
         return _back_with([WEEK_PROBLEM], week=request.args.get("week", "")[:40])
-    file = week_pack.week_file(current_user, day, choice.week_form, choice.signer, number)
+    try:
+        file = _as_asked(week_pack.week_file(current_user, day, choice.week_form, choice.signer, number),
+                         choice.signer)
+    except Invalid as exc:
+        return _back_with([domain_message(exc)])
     if request.method == "POST":
         signing.remember(current_user, choice)
     return download(file)

@@ -12,6 +12,7 @@ from models import OUTPUT_TYPES, ROLE_LABELS
 from workflows import clock
 from workflows.audit import ACTION_LABELS, DECISION_LABELS
 from workflows.notify import bell
+from workflows.signatures.check import LABELS as SIGNATURE_LABELS
 from workflows.tasks import reads, status
 from workflows.tasks.status import STATUS_LABELS
 
@@ -91,7 +92,7 @@ def register(app: Flask) -> None:
     app.add_template_global(status.of, "task_status")
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS, OUTPUT_TYPES=OUTPUT_TYPES, ROLE_LABELS=ROLE_LABELS,
-        DECISION_LABELS=DECISION_LABELS, ACTION_LABELS=ACTION_LABELS)
+        DECISION_LABELS=DECISION_LABELS, ACTION_LABELS=ACTION_LABELS, SIGNATURE_LABELS=SIGNATURE_LABELS)
 
     @app.context_processor
     def _inbox_count():

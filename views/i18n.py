@@ -20,6 +20,7 @@ from models import OUTPUT_TYPES, ROLE_LABELS
 from workflows.audit import ACTION_LABELS, DECISION_LABELS
 from workflows.errors import DomainError, Message
 from workflows.process.svg import LEGEND as DIAGRAM_LEGEND
+from workflows.signatures.check import LABELS as SIGNATURE_LABELS
 from workflows.tasks import periods
 from workflows.tasks.status import STATUS_LABELS
 
@@ -30,7 +31,7 @@ babel = Babel()
 # UI vocabulary kept in Python constants (outside views/ and templates/): their values are msgids too;
 # translations/catalog.py adds them to the catalogue; templates translate them at render time (tr_label).
 VOCABULARY = (STATUS_LABELS, OUTPUT_TYPES, ROLE_LABELS, DECISION_LABELS, ACTION_LABELS, dict(DIAGRAM_LEGEND),
-              periods.KIND_LABELS, periods.BUCKET_LABELS, {"": periods.NOT_CREATED_LABEL})
+              periods.KIND_LABELS, periods.BUCKET_LABELS, {"": periods.NOT_CREATED_LABEL}, SIGNATURE_LABELS)
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 QUARTERS = {"I": 1, "II": 2, "III": 3, "IV": 4}

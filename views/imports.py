@@ -22,7 +22,7 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 
 class UploadForm(FlaskForm):
-    file = FileField(N_("Tệp văn bản (.txt, .md, .xlsx, .docx)"))
+    file = FileField(N_("Tệp văn bản (.txt, .md, .xlsx, .docx, .pdf)"))
     text = TextAreaField(N_("Hoặc dán nội dung bảng"), validators=[Optional(), Length(max=2_000_000)],
                          description=N_("Dán nguyên văn bảng phụ lục (các cột cách nhau bằng phím Tab hoặc dấu |)."))
     directive = StringField(N_("Số, ký hiệu văn bản giao"), validators=[Optional(), Length(max=120)],

@@ -28,6 +28,9 @@ ACTION_LABELS = {
     "agency_update": "Sửa đơn vị", "agency_rename": "Đổi tên đơn vị", "agency_deactivate": "Ngừng hoạt động đơn vị",
     "agency_reactivate": "Mở lại đơn vị",
     "reports_since": "Đặt ngày bắt đầu báo cáo định kỳ",
+    # digital signatures (workflows/signatures)
+    "signature_check": "Kiểm tra chữ ký số", "trust_root_add": "Thêm chứng thư tin cậy",
+    "trust_root_remove": "Ngừng tin cậy chứng thư",
 }
 
 

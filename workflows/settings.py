@@ -56,6 +56,11 @@ SETTINGS: dict[str, Setting] = {
     # deadlines and the dashboard
     "DUE_SOON_DAYS": Setting(3, "DUE_SOON_DAYS", int),  # "sắp đến hạn": due within this many days
     "STUCK_DAYS": Setting(10, "STUCK_DAYS", int),  # "tồn đọng": waiting longer than this at one step
+    # documents going out as signed PDF (workflows/signatures/outgoing.py): LibreOffice turns the .docx into PDF;
+    # the standing agency's key is a PKCS#12 file (.p12/.pfx) and its password
+    "SOFFICE": Setting("soffice", "SOFFICE"),
+    "SIGNING_PKCS12": Setting(None, "SIGNING_PKCS12", _optional),
+    "SIGNING_PKCS12_PASSWORD": Setting(None, "SIGNING_PKCS12_PASSWORD", _optional),
     # files
     "UPLOAD_FOLDER": Setting(None, "UPLOAD_FOLDER"),  # default: instance/uploads (app.py)
     "MAX_UPLOAD_BYTES": Setting(20 * 1024 * 1024, "MAX_UPLOAD_MB", _megabytes),

@@ -100,6 +100,7 @@ class _Work:
     raw: list[str]
     line: int | None
     warnings: list[str]
+    pages: list[int] = field(default_factory=list)  # PDF: the pages the row is on (a page break may cut it)
 
 
 def _merge_into(target: _Work, piece: Mapped, raw: list[str], separator: str | None = None) -> None:
@@ -135,9 +136,9 @@ def _fits(piece: Mapped, target: Mapped) -> bool:
     return bool(filled) and all(not target.get(k) for k in filled)
 
 
-def _where(line: int | None) -> str:
-    """" (dòng 12)" for a warning, or nothing when the source has no line numbers."""
-    return f" (dòng {line})" if line else ""
+def _where(item: Item) -> str:
+    """" (trang 3)" or " (dòng 12)" for a warning, or nothing when the source has neither pages nor lines."""
+    return f" (trang {item.page})" if item.page else f" (dòng {item.line})" if item.line else ""
 
 
 @dataclass
@@ -173,7 +174,7 @@ class _Assembly:
             piece = map_row([c if i in others else "" for i, c in enumerate(item.cells)], self.header)
             self.carried.append((piece, [item.cells[i] if i in others else "" for i in range(len(item.cells))],
                                  f"Nghi lệch dòng: các ô trên dòng mục «{self.section.split('.')[0]}»"
-                                 f"{_where(item.line)} đã được chuyển sang nhiệm vụ này, cần kiểm tra."))
+                                 f"{_where(item)} đã được chuyển sang nhiệm vụ này, cần kiểm tra."))
         return True
 
     def take_subsection(self, index: int) -> bool:
@@ -200,7 +201,7 @@ class _Assembly:
             following = self.items[index + 1] if self.is_task_row(index + 1) else None
             if _place_without_stt(item, mapped, previous, following, self.header, self.carried):
                 return
-        row = _Work(stt, where, mapped, raw, item.line, list(mapped.warnings))
+        row = _Work(stt, where, mapped, raw, item.line, list(mapped.warnings), [item.page] if item.page else [])
         if not stt:
             row.warnings.insert(0, "Thiếu STT.")
         self.give_carried(row)
@@ -230,7 +231,7 @@ def build_appendix(title: str, header: Header, items: list[Item]) -> tuple[Appen
         moves = _move_misplaced(item.mapped, header)
         warnings = _dedupe(item.warnings + moves + _row_checks(item.mapped, header))
         rows.append(SourceRow(number, item.stt, item.section, item.mapped.cells, item.mapped.extra, item.raw,
-                              item.line, warnings))
+                              item.line, warnings, pages=tuple(item.pages)))
     leftovers = [f"{title[:60]}: dòng mục cuối bảng có nội dung không thuộc nhiệm vụ nào: "
                  + "; ".join(piece.get(k) for k in sorted(piece.filled())) for piece, _, _ in assembly.carried]
     return Appendix(title, header.kind, header.leaves, header.columns, header.unknown, rows, len(rows)), leftovers
@@ -271,7 +272,7 @@ def _place_without_stt(item: Item, mapped: Mapped, previous: _Work, following: I
             cells = [""] * shift + list(item.cells)
             piece = map_row(cells, header) if shift else mapped
             if _fits(piece, target):
-                carried.append((piece, cells, f"Nghi lệch cột: các ô của dòng không có STT{_where(item.line)} đã "
+                carried.append((piece, cells, f"Nghi lệch cột: các ô của dòng không có STT{_where(item)} đã "
                                               "được chuyển vào các ô trống của nhiệm vụ này"
                                               f"{' (lùi sang phải một cột)' if shift else ''}, cần kiểm tra."))
                 return True
@@ -286,7 +287,9 @@ def _place_without_stt(item: Item, mapped: Mapped, previous: _Work, following: I
 def _merge_rest(previous: _Work, mapped: Mapped, item: Item) -> None:
     """Merge the rest of a row cut by a page break into it, and say so."""
     _merge_into(previous, mapped, item.cells)
-    previous.warnings.append(f"Dòng nối tiếp từ trang trước đã được ghép{_where(item.line)}.")
+    if item.page and item.page not in previous.pages:
+        previous.pages.append(item.page)
+    previous.warnings.append(f"Dòng nối tiếp từ trang trước đã được ghép{_where(item)}.")
 
 
 def _rest_after_break(previous: Mapped, piece: Mapped, header: Header) -> bool:

@@ -43,6 +43,7 @@ class Item:
     # a page break (a blank line, a page number, the header repeated) lies between this row and the table row
     # before it: a row without STT there is most likely the rest of that row, cut by the break
     after_break: bool = False
+    page: int | None = None  # PDF: the page the item is on
 
 
 def text_items(text: str) -> list[Item]:

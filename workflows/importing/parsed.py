@@ -24,7 +24,8 @@ BAD_XLSX = "Không đọc được tệp .xlsx: tệp hỏng hoặc không đún
 BAD_DOCX = "Không đọc được tệp .docx: tệp hỏng hoặc không đúng định dạng."
 BAD_ZIP = "Tệp nén không phải .xlsx hoặc .docx."
 OLD_OFFICE = "Tệp Excel/Word định dạng cũ (.xls, .doc) chưa được hỗ trợ: hãy lưu lại thành .xlsx hoặc .docx."
-PDF_FILE = "Tệp PDF chưa được hỗ trợ: hãy dùng bản .docx, .xlsx hoặc văn bản của tài liệu."
+SCANNED_PDF = ("Tệp PDF là bản quét (ảnh), không có lớp chữ để đọc: hãy dùng bản PDF xuất từ hệ thống quản lý văn "
+               "bản, hoặc bản .docx, .xlsx của tài liệu.")
 
 
 class ImportFormatError(ValueError):
@@ -37,6 +38,7 @@ class Paragraph:
 
     line: int | None  # line number in the source, when the source has lines
     text: str  # as written
+    page: int | None = None  # PDF: the page it starts on
 
 
 def body_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
@@ -47,7 +49,7 @@ def body_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
         if fold_words(text).startswith("noi nhan"):
             break
         if text:
-            body.append(Paragraph(p.line, text))
+            body.append(Paragraph(p.line, text, p.page))
     return body
 
 
@@ -64,6 +66,7 @@ class SourceRow:
     line: int | None  # line number in the source text where the row starts (None for xlsx/docx)
     warnings: list[str] = field(default_factory=list)
     assigns: bool = True  # False: a sentence of the body that names nobody to do it (kind "prose")
+    pages: tuple[int, ...] = ()  # PDF: the pages the row is on, in order (two when a page break cut it)
 
 
 @dataclass

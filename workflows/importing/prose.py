@@ -87,6 +87,7 @@ class Proposal:
     line: int | None
     is_task: bool = True
     notes: list[str] = field(default_factory=list)
+    page: int | None = None  # PDF: the page of its paragraph
 
 
 class _Reader:
@@ -173,12 +174,12 @@ class _Reader:
         deadline = _deadline(text)
         if not lead:
             self.proposals.append(Proposal(label, section, "", "", what, deadline, p.text, p.line, is_task=False,
-                                           notes=[NOT_A_TASK]))
+                                           notes=[NOT_A_TASK], page=p.page))
             return
         leads = self._split(lead)
         for k, one in enumerate(leads, start=1):
             self.proposals.append(Proposal(label if len(leads) == 1 else f"{label} ({k})", section, one,
-                                           collaborators, what, deadline, p.text, p.line))
+                                           collaborators, what, deadline, p.text, p.line, page=p.page))
 
     def _addressee(self, text: str, labelled: bool = False) -> tuple[str, str]:
         """(the addressee as written, the rest of the sentence) — ("", text) when the sentence names none. After
@@ -374,5 +375,6 @@ def appendix(paragraphs: list[Paragraph], sure: Callable[[str], Match | None]) -
         cells.update(stt=p.label, title=p.what, lead=p.lead, collaborators=p.collaborators,
                      deadline=p.deadline or "Thường xuyên")
         warnings = list(p.notes) + ([] if p.deadline else [NO_DEADLINE])
-        rows.append(SourceRow(number, p.label, p.section, cells, {}, [p.source], p.line, warnings, p.is_task))
+        rows.append(SourceRow(number, p.label, p.section, cells, {}, [p.source], p.line, warnings, p.is_task,
+                              pages=(p.page,) if p.page else ()))
     return Appendix(PROSE_TITLE, "prose", [], [], [], rows, len(rows))

@@ -45,10 +45,11 @@ from workflows.importing.parsed import (
     BAD_ZIP,
     EMPTY_FILE,
     OLD_OFFICE,
-    PDF_FILE,
+    SCANNED_PDF,
     ImportFormatError,
     ParsedDocument,
 )
+from workflows.importing.pdf_items import pdf_items
 from workflows.importing.tables import parse_items
 
 
@@ -76,6 +77,19 @@ def read_docx(content: bytes) -> ParsedDocument:
     return parse_items(docx_items(content))
 
 
+def read_pdf(content: bytes) -> ParsedDocument:
+    """Read a PDF with a text layer: its tables and the text around them, each row with its pages. A document
+    whose pages are all scans (no text layer) needs OCR: ImportFormatError until it has been read by it."""
+    items, scanned = pdf_items(content)
+    if scanned and len(scanned) == sum(1 for i in items if i.kind == "blank"):
+        raise ImportFormatError(SCANNED_PDF)
+    document = parse_items(items)
+    if scanned:
+        document.warnings.append("Các trang " + ", ".join(map(str, scanned)) + " là ảnh quét, không có lớp chữ: "
+                                 "nội dung của chúng chưa được đọc.")
+    return document
+
+
 def read_any(filename: str, content: bytes) -> ParsedDocument:
     """Read a file by its content (zip, text) and extension; raise ImportFormatError if it holds no table."""
     if not content or not content.strip():
@@ -86,7 +100,7 @@ def read_any(filename: str, content: bytes) -> ParsedDocument:
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFormatError(OLD_OFFICE)
     if content.startswith(b"%PDF"):
-        raise ImportFormatError(PDF_FILE)
+        return read_pdf(content)
     if extension in ("xlsx", "xlsm"):
         raise ImportFormatError(BAD_XLSX)
     if extension == "docx":

@@ -176,6 +176,7 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict,
         "done_at_issue": parsed["done_at_issue"], "unparsed": parsed["unparsed"],
         "warnings": warnings, "blocking": blocking, "reviews": reviews, "extra": row.extra,
         "key": key, "action": action, "target_task_id": target, "overrides": overrides, "line": row.line,
+        "pages": list(row.pages),
         "duplicate_of": repeat, "not_a_task": not row.assigns and not overrides.get("lead_agency"),
     }
 

@@ -97,6 +97,7 @@ class Field:
     multiline: bool = False  # a presentation hint for text fields (``text|…|label|long``)
     past: bool = False  # a date that has happened, never after today (``date|…|label|past``: an issue date)
     future: bool = False  # a date still to come, never before today (``date|…|label|future``: an internal deadline)
+    signed: bool = False  # a PDF carrying a valid digital signature (``file|…|label|signed``: an approved decision)
 
 
 @dataclass(frozen=True)
@@ -348,7 +349,8 @@ def _parse_fields(props: dict[str, str]) -> tuple[Field, ...]:
         if ftype not in FIELD_TYPES:
             raise ModelError(f"Trường '{key}' có kiểu không hợp lệ: {ftype}")
         fields.append(Field(key[len("field."):], ftype, req == "required", label or key, hint == "long",
-                            ftype == "date" and hint == "past", ftype == "date" and hint == "future"))
+                            ftype == "date" and hint == "past", ftype == "date" and hint == "future",
+                            ftype == "file" and hint == "signed"))
     return tuple(fields)
 
 

@@ -18,9 +18,11 @@ from typing import Protocol
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from models import Attachment, Task, User, db
+from models import Attachment, SignatureCheck, Task, User, db
 from workflows import clock, settings
 from workflows.errors import N_, DomainError, Invalid, NotFound
+from workflows.signatures import evidence
+from workflows.signatures.check import Report
 
 ALLOWED = {
     "pdf": (b"%PDF",),
@@ -86,9 +88,10 @@ def check(upload: Upload, label: str) -> tuple[str, bytes]:
 
 def store(task: Task, field: str, name: str, content: bytes, user: User,
           work_item_id: int | None = None, step_name: str | None = None,
-          label: str | None = None) -> Attachment:
-    """Write the file and its Attachment row (a new version of ``field``). Flushes only; the file takes its
-    stored name when the session commits. NoSpace when the disk is full."""
+          label: str | None = None, report: Report | None = None) -> Attachment:
+    """Write the file and its Attachment row (a new version of ``field``); a PDF's digital signatures are
+    validated (unless ``report`` already says) and the check kept. Flushes only; the file takes its stored
+    name when the session commits. NoSpace when the disk is full."""
     stored = secrets.token_hex(16)
     final = _folder() / stored
     partial = final.with_name(stored + PARTIAL)
@@ -107,7 +110,24 @@ def store(task: Task, field: str, name: str, content: bytes, user: User,
         size=len(content), uploaded_by_id=user.id, uploaded_at=clock.now())
     db.session.add(attachment)
     db.session.flush()
+    if evidence.is_pdf(name):
+        evidence.record(attachment, content, user, report)
     return attachment
+
+
+def recheck(attachment: Attachment, actor: User | None) -> SignatureCheck:
+    """Validate a stored PDF again, as it is now on disk (after a trust root was added): a new check and a new
+    audit event; the earlier ones stay. Flushes only."""
+    content = path_of(attachment).read_bytes()
+    return evidence.record(attachment, content, actor)
+
+
+def recheck_awaiting_trust(actor: User) -> int:
+    """Validate again every stored PDF whose last check found an untrusted root; returns how many."""
+    ids = evidence.awaiting_trust()
+    for attachment in db.session.scalars(select(Attachment).where(Attachment.id.in_(ids))):
+        recheck(attachment, actor)
+    return len(ids)
 
 
 def _write(path: Path, content: bytes) -> None:

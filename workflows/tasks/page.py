@@ -11,10 +11,21 @@ from dataclasses import dataclass, field
 from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, User, WorkItem
 from workflows import access
 from workflows.process import diagram, svg
+from workflows.signatures import evidence
 from workflows.tasks import comments, explanations, reads
 from workflows.tasks.files import viewable
 
 AUTOMATIC = ("remind", "escalate")  # what the timers record, with no person acting
+
+
+@dataclass(frozen=True)
+class SignatureNote:
+    status: str  # workflows.signatures.check.STATUSES
+    signers: str  # "Nguyễn Văn A, UBND tỉnh, 12/05/2026 09:14; …"
+
+
+def signature_notes(attachment_ids) -> dict[int, SignatureNote]:
+    return {i: SignatureNote(c.status, evidence.signers(c)) for i, c in evidence.latest(attachment_ids).items()}
 
 
 @dataclass
@@ -39,6 +50,7 @@ class TaskPage:
     explanations: list = field(default_factory=list)  # the lead agency's explanations, latest first
     asks_explanation: bool = False  # the explanation form is offered: overdue or due soon, and ``user`` may write
     days_late: int = 0  # days past the due date, today
+    signatures: dict[int, SignatureNote] = field(default_factory=dict)  # attachment id → its newest signature check
 
     @property
     def explanation(self):
@@ -79,7 +91,8 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         viewable={a.id for a in files if viewable(a)},
         explanations=explanations.history(task),
         asks_explanation=explanations.is_asked(task) and explanations.may_explain(user, task),
-        days_late=explanations.days_late(task))
+        days_late=explanations.days_late(task),
+        signatures=signature_notes(a.id for a in files))
 
 
 def actionable(user: User, items: list[WorkItem]) -> dict[int, list[User]]:

@@ -19,6 +19,7 @@ from workflows import access, audit, clock
 from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from workflows.notify import events
 from workflows.process import engine, runtime
+from workflows.signatures import check, evidence
 from workflows.tasks import files, lifecycle
 from workflows.tx import RACES, lost_race, transaction
 
@@ -56,12 +57,13 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str,
     step = instance.step(item.engine_task_id)
     if step is None:
         raise Conflict("Bước này không còn chờ xử lý. Vui lòng tải lại trang.")
-    clean, checked_files = _checked_input(step, item, decision, comment, data, uploads)
+    clean, checked_files, reports = _checked_input(step, item, decision, comment, data, uploads)
 
     task = item.task
     labels = {f.name: f.label for f in step.fields}
     for name, (filename, content) in checked_files.items():
-        clean[name] = files.store(task, name, filename, content, user, item.id, item.step_name, labels[name]).id
+        clean[name] = files.store(task, name, filename, content, user, item.id, item.step_name, labels[name],
+                                  reports.get(name)).id
     try:
         instance.complete(item.engine_task_id, {**clean, "decision": decision, "comment": comment,
                                                 "actor": user.username})
@@ -85,8 +87,9 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str,
 
 
 def _checked_input(step: engine.Step, item: WorkItem, decision: str, comment: str, data: dict[str, Any],
-                   uploads: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
-    """The step's declared data and files, checked; Invalid with every problem found."""
+                   uploads: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]], dict[str, Any]]:
+    """The step's declared data and files, checked, and the signature reports of the files that must be signed;
+    Invalid with every problem found."""
     errors: dict[str, str] = {}
     if decision not in step.decisions:
         errors["decision"] = N_("Quyết định không hợp lệ cho bước này.")
@@ -95,18 +98,33 @@ def _checked_input(step: engine.Step, item: WorkItem, decision: str, comment: st
     if len(comment) > MAX_TEXT:
         errors["comment"] = Message("Ý kiến dài quá %(max)s ký tự.", max=MAX_TEXT)
     clean = _clean_data(step, data, item, errors)
-    checked_files = {}
+    checked_files, reports = {}, {}
     for f in step.fields:
         if f.type == "file" and uploads.get(f.name) is not None:
             try:
                 checked_files[f.name] = files.check(uploads[f.name], f.label)
             except Invalid as exc:
                 errors[f.name] = exc.message
+            else:
+                if f.signed:
+                    reports[f.name], problem = _signed(f, *checked_files[f.name])
+                    if problem:
+                        errors[f.name] = problem
     if set(uploads) - {f.name for f in step.fields if f.type == "file"}:
         errors["files"] = N_("Tệp đính kèm không thuộc bước này.")
     if errors:
         raise Invalid("Chưa thể hoàn thành bước: %(problems)s", errors, problems=list(errors.values()))
-    return clean, checked_files
+    return clean, checked_files, reports
+
+
+def _signed(f: engine.Field, filename: str, content: bytes) -> tuple[Any, Message | None]:
+    """A file the step wants signed: a PDF whose every signature is valid and trusted."""
+    if not evidence.is_pdf(filename):
+        return None, Message("%(label)s: cần tệp PDF có chữ ký số.", label=f.label)
+    report = evidence.read(content)
+    if report.status != "valid":
+        return report, Message("%(label)s: %(reason)s.", label=f.label, reason=check.LABELS[report.status])
+    return report, None
 
 
 def _close_item(item: WorkItem, user: User, decision: str, comment: str) -> User | None:

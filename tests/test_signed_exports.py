@@ -1,0 +1,103 @@
+"""Reports going out as PDF, signed by the standing agency (issue 17): the period report and the Friday pack laid
+out by LibreOffice from the same .docx, a PAdES signature with a visible box under the signer's title, signing an
+audited act of a person with the "signer" role. The key is a PKCS#12 file made here (nothing committed)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pdfplumber
+import pytest
+from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+from pyhanko.pdf_utils.reader import PdfFileReader
+from sqlalchemy import select
+
+from models import AuditEvent, db
+from tests.conftest import SCIENCE
+from tests.pki import make_pki
+from tests.test_exports import login, seed
+from workflows.accounts import people
+from workflows.signatures import check
+
+PASSWORD = "mat-khau-khoa"
+
+
+@pytest.fixture(scope="module")
+def pki():
+    return make_pki()
+
+
+@pytest.fixture
+def key(app, pki, tmp_path, monkeypatch):
+    """The agency's key as a .p12 file, configured as SIGNING_PKCS12."""
+    agency = pki.signer("SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH THANH HÓA", "Sở Khoa học và Công nghệ")
+    path = tmp_path / "so-khcn.p12"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"so-khcn", agency.key, agency.cert,
+                                                           [pki.intermediate.cert, pki.root.cert],
+                                                           BestAvailableEncryption(PASSWORD.encode())))
+    monkeypatch.setitem(app.config, "SIGNING_PKCS12", str(path))
+    monkeypatch.setitem(app.config, "SIGNING_PKCS12_PASSWORD", PASSWORD)
+    return agency
+
+
+@pytest.fixture
+def reports(world, frozen):
+    seed(world, frozen)
+    people.create_user("giamdoc", "mat-khau-1", SCIENCE, ["signer"], "Hoàng Văn Giám")
+
+
+def pdf_text(content: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        return "\n".join(page.extract_text() or "" for page in document.pages)
+
+
+def test_the_period_report_as_pdf_is_the_same_document(reports, browser):
+    response = login(browser, "coord").get("/exports/report.docx?period=2026-03&as=pdf")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    assert ".pdf" in response.headers["Content-Disposition"]
+    text = pdf_text(response.data)
+    assert "BÁO CÁO" in text and "Tháng 03/2026" in text.replace("tháng 03/2026", "Tháng 03/2026")
+    assert not PdfFileReader(io.BytesIO(response.data)).embedded_signatures  # a plain PDF is not signed
+
+
+def test_a_signer_issues_the_period_report_signed_by_the_agency(reports, key, pki, browser):
+    client = login(browser, "giamdoc")
+    page = client.get("/exports").get_data(as_text=True)
+    assert "Tải PDF có ký số của cơ quan" in page
+    response = client.get("/exports/report.docx?period=2026-03&as=signed")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    report = check.read(response.data, [pki.root.asn1])
+    assert report.status == "valid"
+    [signature] = report.signatures
+    assert (signature.signer, signature.field) == ("SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH THANH HÓA", "ChuKySoCoQuan")
+    # the visible box stands on the last page, under the signer's title (NĐ 30: between the title and the name)
+    with pdfplumber.open(io.BytesIO(response.data)) as document:
+        last = document.pages[-1]
+        boxes = [a for a in last.annots if a.get("data", {}).get("T") in (b"ChuKySoCoQuan", "ChuKySoCoQuan")]
+        title = [w for w in last.extract_words() if w["text"] == "GIÁM"]
+    assert boxes and title and boxes[0]["top"] > title[-1]["bottom"] - 1
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_export")).one()
+    assert event.actor.username == "giamdoc"
+    assert event.data["sha256"] == hashlib.sha256(response.data).hexdigest()
+    assert event.data["signer"] == "SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH THANH HÓA"
+
+
+def test_the_friday_pack_signed_too(reports, key, pki, browser):
+    response = login(browser, "giamdoc").get("/exports/week.docx?week=2026-03-20&as=signed")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert check.read(response.data, [pki.root.asn1]).status == "valid"
+
+
+def test_only_a_signer_signs_and_only_with_a_key(reports, key, browser, app, monkeypatch):
+    refused = login(browser, "coord").get("/exports/report.docx?period=2026-03&as=signed")
+    assert refused.status_code == 403
+    assert "Người ký số" in refused.get_data(as_text=True)
+    assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_export")).all()
+    monkeypatch.setitem(app.config, "SIGNING_PKCS12", None)
+    unset = login(browser, "giamdoc").get("/exports/report.docx?period=2026-03&as=signed", follow_redirects=True)
+    assert "Chưa cấu hình khóa ký số của cơ quan" in unset.get_data(as_text=True)
+    monkeypatch.setitem(app.config, "SIGNING_PKCS12", app.config["UPLOAD_FOLDER"])  # a folder, not a key file
+    wrong = login(browser, "giamdoc").get("/exports/report.docx?period=2026-03&as=signed", follow_redirects=True)
+    assert "Không mở được khóa ký số" in wrong.get_data(as_text=True)
