@@ -44,10 +44,14 @@ def parse(content: bytes) -> asn1_x509.Certificate:
     return cert
 
 
-def add(actor: User, content: bytes) -> TrustRoot:
-    """Trust a CA certificate from now on; audited. Flushes only: the caller's transaction commits."""
+def _ensure_admin(actor: User) -> None:
     if not actor.has_role("admin"):
         raise NotAllowed("Chỉ quản trị viên được quản lý chứng thư tin cậy.")
+
+
+def add(actor: User, content: bytes) -> TrustRoot:
+    """Trust a CA certificate from now on; audited. Flushes only: the caller's transaction commits."""
+    _ensure_admin(actor)
     cert = parse(content)
     der = cert.dump()
     fingerprint = hashlib.sha256(der).hexdigest()
@@ -67,8 +71,7 @@ def add(actor: User, content: bytes) -> TrustRoot:
 
 def deactivate(actor: User, root_id: int) -> TrustRoot:
     """Stop trusting a root; the row stays, so past checks still name the roots they used."""
-    if not actor.has_role("admin"):
-        raise NotAllowed("Chỉ quản trị viên được quản lý chứng thư tin cậy.")
+    _ensure_admin(actor)
     row = db.session.get(TrustRoot, root_id)
     if row is None:
         raise NotFound("Không tìm thấy chứng thư.")

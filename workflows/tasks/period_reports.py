@@ -90,12 +90,10 @@ def set_reports_since(actor: User, day: date) -> None:
     with transaction():
         if not actor.has_role("admin", "coordinator"):
             raise NotAllowed("Chỉ quản trị hoặc Tổ giúp việc được đặt ngày bắt đầu báo cáo định kỳ.")
-        row = db.session.get(SiteSetting, REPORTS_SINCE)
-        before = row.value if row is not None else None
-        if row is None:
-            row = SiteSetting(key=REPORTS_SINCE, value=day.isoformat())
-            db.session.add(row)
+        row = db.session.get(SiteSetting, REPORTS_SINCE) or SiteSetting(key=REPORTS_SINCE)
+        before = row.value
         row.value = day.isoformat()
+        db.session.add(row)
         audit.record("reports_since", actor, data={"before": before, "after": row.value})
 
 
