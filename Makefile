@@ -25,13 +25,15 @@ run: install system
 	@echo "== Periodic reports due so far, timers due so far"
 	$(FLASK) generate-reports
 	$(FLASK) run-timers
-	@echo "== Serving http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
-	WARM_UP=1 SHOW_DEMO_ACCOUNTS=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "== Serving http://127.0.0.1:$(PORT) with the background worker beside it (timers, mail, OCR of scans;"
+	@echo "   its log in instance/worker.log). Ctrl+C stops both."
+	$(FLASK) worker > instance/worker.log 2>&1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	  WARM_UP=1 SHOW_DEMO_ACCOUNTS=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Debian packages: the product's (LibreOffice lays out the .docx reports as PDF; the DejaVu fonts carry the
-# Vietnamese glyphs of PDFs and signature boxes), and the tests' (chromium for the browser tests, driven through
-# Playwright, never `playwright install`).
-RUN_PACKAGES = libreoffice-writer-nogui fonts-dejavu-core
+# Vietnamese glyphs of PDFs and signature boxes; Tesseract and its Vietnamese model read scanned documents), and
+# the tests' (chromium for the browser tests, driven through Playwright, never `playwright install`).
+RUN_PACKAGES = libreoffice-writer-nogui fonts-dejavu-core tesseract-ocr tesseract-ocr-vie
 define apt_missing
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	test -z "$$missing" || { \
@@ -52,6 +54,7 @@ bench: install
 	$(BIN)/python bench/cycle_bench.py
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/dashboard_bench.py
+	$(BIN)/python bench/ocr_bench.py
 
 # Production-like: gunicorn on DATABASE_URL (PostgreSQL); run `flask --app app worker` beside it (README "Deployment").
 serve-prod: install

@@ -45,7 +45,8 @@ class ImportBatch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(db.String(255))
     sha256: Mapped[str] = mapped_column(db.String(64), index=True)
-    status: Mapped[str] = mapped_column(db.String(20), default="preview")  # preview | committed | cancelled
+    # reading (its scanned pages wait for OCR) | failed (reading found nothing) | preview | committed | cancelled
+    status: Mapped[str] = mapped_column(db.String(20), default="preview")
     directive_number: Mapped[str | None] = mapped_column(db.String(120))
     directive_title: Mapped[str | None] = mapped_column(db.Text)
     issued_on: Mapped[date | None] = mapped_column()
@@ -55,9 +56,20 @@ class ImportBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     committed_at: Mapped[datetime | None] = mapped_column()
     directive_id: Mapped[int | None] = mapped_column(db.ForeignKey("directive.id"))
+    # pages read by OCR: {"pages": [2, 3], "read": {"2": blocks, …}, "error": message}; None for a text document
+    scan: Mapped[dict | None] = mapped_column(db.JSON)
+    claimed_until: Mapped[datetime | None] = mapped_column()  # a worker reading the scans holds it until then
 
     created_by: Mapped[User | None] = relationship()
     directive: Mapped[Directive | None] = relationship()
+
+    @property
+    def pages_read(self) -> int:
+        return len((self.scan or {}).get("read", {}))
+
+    @property
+    def pages_to_read(self) -> int:
+        return len((self.scan or {}).get("pages", []))
 
 
 class AgencyReview(db.Model):

@@ -7,16 +7,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 from sqlalchemy import delete
 
 from models import AgencyReview, ImportBatch, db
 from tests.conftest import FIXTURES, Browser
 from tests.pdf_layout import layout
 from workflows.importing import pipeline
-from workflows.importing.parsed import SCANNED_PDF, ImportFormatError
-from workflows.importing.readers import read_any
 
 LETTER = "000_ab3eae2516c89758.txt"  # Công văn of UBND tỉnh: five numbered assignments and an 11-row appendix
 PLAN = "003_14d8a83fabc51ce7.txt"  # a plan's appendix of 14 tasks under sections, over several pages
@@ -85,20 +81,3 @@ def test_the_preview_page_says_the_pages_and_the_command_line_reads_a_pdf(app, p
     result = app.test_cli_runner().invoke(args=["import-tasks", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "11" in result.output
-
-
-def scan_like() -> bytes:
-    """A page with no text layer: what a scanner makes (here, only drawn shapes)."""
-    out = io.BytesIO()
-    page = canvas.Canvas(out, pagesize=A4)
-    page.rect(72, 600, 400, 100)
-    page.line(72, 650, 472, 650)
-    page.save()
-    return out.getvalue()
-
-
-def test_a_scanned_pdf_is_named_as_such(province):
-    with pytest.raises(ImportFormatError) as refused:
-        read_any("ban-quet.pdf", scan_like())
-    assert str(refused.value) == SCANNED_PDF
-    assert db.session.query(ImportBatch).count() == 0

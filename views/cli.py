@@ -99,9 +99,12 @@ def register(app: Flask) -> None:
     @click.option("--user", "username", default=None,
                   help="Coordinator recorded as the importer (default: the first one); a dry run needs none")
     def import_tasks(file, directive, issued, dry_run, fmt, username):
-        """Import the task tables of an official document (.txt, .md, .xlsx, .docx, or a PDF with a text layer)."""
+        """Import the task tables of an official document (.txt, .md, .xlsx, .docx, .pdf; scanned pages and images
+        are read by OCR first, a page at a time)."""
         try:
-            report = pipeline.import_file(username, file, directive, issued.date() if issued else None, dry_run)
+            report = pipeline.import_file(username, file, directive, issued.date() if issued else None, dry_run,
+                                          progress=lambda page, _: click.echo(f"Đã đọc ảnh quét trang {page}.",
+                                                                              err=True))
         except DomainError as exc:
             _fail(exc)
         if fmt == "json":

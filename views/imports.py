@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -22,7 +22,7 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 
 class UploadForm(FlaskForm):
-    file = FileField(N_("Tệp văn bản (.txt, .md, .xlsx, .docx, .pdf)"))
+    file = FileField(N_("Tệp văn bản (.txt, .md, .xlsx, .docx, .pdf, ảnh quét .png, .jpg, .tif)"))
     text = TextAreaField(N_("Hoặc dán nội dung bảng"), validators=[Optional(), Length(max=2_000_000)],
                          description=N_("Dán nguyên văn bảng phụ lục (các cột cách nhau bằng phím Tab hoặc dấu |)."))
     directive = StringField(N_("Số, ký hiệu văn bản giao"), validators=[Optional(), Length(max=120)],
@@ -70,8 +70,18 @@ def index():
 @login_required
 def show(batch_id: int):
     batch = pipeline.get_batch(current_user, batch_id)
+    if batch.status in ("reading", "failed"):
+        return render_template("imports/reading.html", batch=batch)
     return render_template("imports/show.html", batch=batch, report=batch.report, agencies=reads.agencies(),
                            reviews=review_list.open_reviews(batch.report), targets=pipeline.target_tasks(batch.report))
+
+
+@bp.route("/<int:batch_id>/progress")
+@login_required
+def progress(batch_id: int):
+    """How far OCR has read a batch's scans (the reading page asks every few seconds)."""
+    batch = pipeline.get_batch(current_user, batch_id)
+    return jsonify(status=batch.status, read=batch.pages_read, pages=batch.pages_to_read)
 
 
 @bp.post("/<int:batch_id>/rows/<int:appendix>/<int:number>")
@@ -85,7 +95,11 @@ def fix(batch_id: int, appendix: int, number: int):
         return redirect(url_for("imports.show", batch_id=batch_id) + f"#r{appendix}-{number}")
     changes = {"lead_agency": form.lead_agency.data, "output_type": form.output_type.data,
                "due_date": form.due_date.data, "title": (form.title.data or "").strip()}
-    if request.form.get("action") == "skip":
+    if request.form.get("checked"):  # a row read from a scan, compared with it and saved
+        changes["checked"] = True
+    if request.form.get("action") == "checked":  # compared with the scan, nothing to correct
+        changes = {"checked": True}
+    elif request.form.get("action") == "skip":
         changes = {"skip": True}
     elif request.form.get("action") == "unskip":
         changes = {"skip": False}

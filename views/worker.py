@@ -13,6 +13,7 @@ import click
 from flask import Flask
 
 from workflows import clock
+from workflows.importing import pipeline
 from workflows.notify import outbox
 from workflows.tasks import period_reports, reminders
 
@@ -46,7 +47,7 @@ def register(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--interval", default=30, show_default=True, help="Seconds between two looks at the timers")
     def worker(interval):
-        """Run timers, mail and periodic reports continuously (Ctrl+C to stop)."""
+        """Run timers, mail, periodic reports and the OCR of scanned imports continuously (Ctrl+C to stop)."""
         from apscheduler.schedulers.blocking import BlockingScheduler
 
         def job(function):
@@ -63,6 +64,7 @@ def register(app: Flask) -> None:
         scheduler = BlockingScheduler(timezone=str(clock.LOCAL_TZ))
         scheduler.add_job(job(reminders.run_due), "interval", seconds=interval, max_instances=1, coalesce=True)
         scheduler.add_job(job(outbox.send_pending), "interval", seconds=60, max_instances=1, coalesce=True)
+        scheduler.add_job(job(pipeline.read_waiting_scans), "interval", seconds=5, max_instances=1, coalesce=True)
         scheduler.add_job(job(outbox.queue_digests), "cron", hour=16, minute=30, max_instances=1, coalesce=True)
         scheduler.add_job(job(generate_reports), "cron", hour=6, minute=0, max_instances=1, coalesce=True)
         click.echo(f"Worker chạy: xem hạn mỗi {interval} giây. Nhấn Ctrl+C để dừng.")

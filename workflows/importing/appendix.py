@@ -101,6 +101,7 @@ class _Work:
     line: int | None
     warnings: list[str]
     pages: list[int] = field(default_factory=list)  # PDF: the pages the row is on (a page break may cut it)
+    confidence: int | None = None  # read from a scan: the least sure of its pieces
 
 
 def _merge_into(target: _Work, piece: Mapped, raw: list[str], separator: str | None = None) -> None:
@@ -201,7 +202,8 @@ class _Assembly:
             following = self.items[index + 1] if self.is_task_row(index + 1) else None
             if _place_without_stt(item, mapped, previous, following, self.header, self.carried):
                 return
-        row = _Work(stt, where, mapped, raw, item.line, list(mapped.warnings), [item.page] if item.page else [])
+        row = _Work(stt, where, mapped, raw, item.line, list(mapped.warnings), [item.page] if item.page else [],
+                    item.confidence)
         if not stt:
             row.warnings.insert(0, "Thiếu STT.")
         self.give_carried(row)
@@ -231,7 +233,7 @@ def build_appendix(title: str, header: Header, items: list[Item]) -> tuple[Appen
         moves = _move_misplaced(item.mapped, header)
         warnings = _dedupe(item.warnings + moves + _row_checks(item.mapped, header))
         rows.append(SourceRow(number, item.stt, item.section, item.mapped.cells, item.mapped.extra, item.raw,
-                              item.line, warnings, pages=tuple(item.pages)))
+                              item.line, warnings, pages=tuple(item.pages), confidence=item.confidence))
     leftovers = [f"{title[:60]}: dòng mục cuối bảng có nội dung không thuộc nhiệm vụ nào: "
                  + "; ".join(piece.get(k) for k in sorted(piece.filled())) for piece, _, _ in assembly.carried]
     return Appendix(title, header.kind, header.leaves, header.columns, header.unknown, rows, len(rows)), leftovers
@@ -289,6 +291,8 @@ def _merge_rest(previous: _Work, mapped: Mapped, item: Item) -> None:
     _merge_into(previous, mapped, item.cells)
     if item.page and item.page not in previous.pages:
         previous.pages.append(item.page)
+    if item.confidence is not None:
+        previous.confidence = min(item.confidence, previous.confidence or 100)
     previous.warnings.append(f"Dòng nối tiếp từ trang trước đã được ghép{_where(item)}.")
 
 

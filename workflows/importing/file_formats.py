@@ -44,6 +44,7 @@ class Item:
     # before it: a row without STT there is most likely the rest of that row, cut by the break
     after_break: bool = False
     page: int | None = None  # PDF: the page the item is on
+    confidence: int | None = None  # read from a scan by OCR: Tesseract's confidence, 0–100
 
 
 def text_items(text: str) -> list[Item]:

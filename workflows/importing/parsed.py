@@ -24,12 +24,20 @@ BAD_XLSX = "Không đọc được tệp .xlsx: tệp hỏng hoặc không đún
 BAD_DOCX = "Không đọc được tệp .docx: tệp hỏng hoặc không đúng định dạng."
 BAD_ZIP = "Tệp nén không phải .xlsx hoặc .docx."
 OLD_OFFICE = "Tệp Excel/Word định dạng cũ (.xls, .doc) chưa được hỗ trợ: hãy lưu lại thành .xlsx hoặc .docx."
-SCANNED_PDF = ("Tệp PDF là bản quét (ảnh), không có lớp chữ để đọc: hãy dùng bản PDF xuất từ hệ thống quản lý văn "
-               "bản, hoặc bản .docx, .xlsx của tài liệu.")
+NOTHING_READ = ("Không đọc được chữ nào trong tệp: các trang là ảnh quét trắng hoặc quá mờ. Hãy quét lại rõ hơn "
+                "(200–300 dpi) hoặc dùng bản PDF xuất từ hệ thống quản lý văn bản.")
 
 
 class ImportFormatError(ValueError):
     """The input is not a table that can be read; the message is in Vietnamese, for the user."""
+
+
+class ScansToRead(Exception):
+    """A document with pages only OCR can read (scans, photographs) that have not been read yet: ``pages``."""
+
+    def __init__(self, pages: list[int]):
+        super().__init__(pages)
+        self.pages = pages
 
 
 @dataclass
@@ -39,6 +47,7 @@ class Paragraph:
     line: int | None  # line number in the source, when the source has lines
     text: str  # as written
     page: int | None = None  # PDF: the page it starts on
+    confidence: int | None = None  # read from a scan by OCR
 
 
 def body_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
@@ -49,7 +58,7 @@ def body_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
         if fold_words(text).startswith("noi nhan"):
             break
         if text:
-            body.append(Paragraph(p.line, text, p.page))
+            body.append(Paragraph(p.line, text, p.page, p.confidence))
     return body
 
 
@@ -67,6 +76,7 @@ class SourceRow:
     warnings: list[str] = field(default_factory=list)
     assigns: bool = True  # False: a sentence of the body that names nobody to do it (kind "prose")
     pages: tuple[int, ...] = ()  # PDF: the pages the row is on, in order (two when a page break cut it)
+    confidence: int | None = None  # read from a scan by OCR: Tesseract's confidence, 0–100
 
 
 @dataclass

@@ -3,13 +3,15 @@ their ruling lines) and the lines of text around them, in reading order, each ma
 
 Every page ends with a page break, so the table engine (``tables``) treats a PDF as it treats a text export: the
 header row repeated on the next page is skipped, and a row without STT at the top of a page is the rest of the
-row the break cut (``appendix``). A page with no text at all is reported, for OCR (``scanned_pages``).
+row the break cut (``appendix``). A page with no text at all is a scan: its blocks come from OCR (``scans``), read
+once and kept with the import; until then the page is reported as scanned.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 
 import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
@@ -31,7 +33,18 @@ def _inside(obj: dict, box: tuple[float, float, float, float]) -> bool:
     return x0 <= middle_x <= x1 and top <= middle_y <= bottom
 
 
-def _cell(text: str | None) -> str:
+@dataclass
+class Line:
+    """A line of text on a page, where it is (points of a PDF, or pixels of a scan) and how sure its reading is."""
+
+    text: str
+    top: float
+    bottom: float
+    x0: float
+    confidence: float = 100.0
+
+
+def cell_text(text: str | None) -> str:
     """A cell's text with the lines the layout wrapped joined again; a line that starts an item ("- Tháng
     8/2025", "2.", "+ Sở …") stays on its own, as it was written."""
     lines = [line.strip() for line in (text or "").split("\n") if line.strip()]
@@ -44,8 +57,9 @@ def _cell(text: str | None) -> str:
     return "\n".join(out)
 
 
-def pdf_items(content: bytes) -> tuple[list[Item], list[int]]:
-    """The items of every page, and the numbers of the pages without a text layer (scans)."""
+def pdf_items(content: bytes, scans: dict[str, list] | None = None) -> tuple[list[Item], list[int]]:
+    """The items of every page, and the numbers of the pages without a text layer (scans) that ``scans`` (OCR's
+    blocks by page number) does not hold yet."""
     try:
         document = pdfplumber.open(io.BytesIO(content))
     except (PDFSyntaxError, PdfminerException, MalformedPDFException, ValueError, TypeError, KeyError) as exc:
@@ -65,17 +79,36 @@ def pdf_items(content: bytes) -> tuple[list[Item], list[int]]:
                 blocks = _page_blocks(page)
             except Exception as exc:  # pdfminer raises many kinds of errors on a damaged page
                 raise ImportFormatError(BAD_PDF) from exc
-            if not blocks:
+            if not blocks and str(number) in (scans or {}):
+                blocks = scans[str(number)]
+            elif not blocks:
                 scanned.append(number)
-            for _top, kind, value in sorted(blocks, key=lambda b: b[0]):
-                line += 1
-                if kind == "text":
-                    items.append(Item("text", line, text=value, page=number))
-                else:
-                    items.append(Item("row", line, cells=value, page=number))
-            line += 1
-            items.append(Item("blank", line, page=number))  # the page break
+            line = _add_page(items, blocks, number, line)
     return items, scanned
+
+
+def _add_page(items: list[Item], blocks: list, number: int, line: int) -> int:
+    """The items of one page's blocks ([top, kind, value] or, read from a scan, [top, kind, value, confidence]),
+    then its page break; returns the last line number used."""
+    for block in sorted(blocks, key=lambda b: b[0]):
+        kind, value, confidence = block[1], block[2], block[3] if len(block) > 3 else None
+        line += 1
+        if kind == "text":
+            items.append(Item("text", line, text=value, page=number, confidence=confidence))
+        else:
+            items.append(Item("row", line, cells=value, page=number, confidence=confidence))
+    line += 1
+    items.append(Item("blank", line, page=number))  # the page break
+    return line
+
+
+def image_items(pages: dict[str, list]) -> list[Item]:
+    """The items of a scanned image file's pages, read by OCR."""
+    items: list[Item] = []
+    line = 0
+    for number in sorted(pages, key=int):
+        line = _add_page(items, pages[number], int(number), line)
+    return items
 
 
 def _page_blocks(page) -> list[tuple[float, str, object]]:
@@ -84,31 +117,30 @@ def _page_blocks(page) -> list[tuple[float, str, object]]:
     blocks: list[tuple[float, str, object]] = []
     for table in tables:
         for row, cells in zip(table.rows, table.extract(), strict=False):
-            texts = [_cell(c) for c in cells]
+            texts = [cell_text(c) for c in cells]
             if any(texts):
                 blocks.append((row.bbox[1], "row", texts))
     boxes = [t.bbox for t in tables]
     outside = page.filter(lambda obj: obj.get("object_type") != "char" or not any(_inside(obj, b) for b in boxes))
     previous = None
-    for text_line in outside.extract_text_lines():
-        text = text_line["text"].strip()
-        if not text:
+    for found in outside.extract_text_lines():
+        line = Line(found["text"].strip(), found["top"], found["bottom"], found["x0"])
+        if not line.text:
             continue
-        if previous is not None and _goes_on(previous, text_line, text, boxes):
+        if previous is not None and goes_on(previous, line, boxes):
             top, _, before = blocks[-1]
-            blocks[-1] = (top, "text", f"{before} {text}")
+            blocks[-1] = (top, "text", f"{before} {line.text}")
         else:
-            blocks.append((text_line["top"], "text", text))
-        previous = text_line
+            blocks.append((line.top, "text", line.text))
+        previous = line
     return blocks
 
 
-
-def _goes_on(previous: dict, line: dict, text: str, boxes: list) -> bool:
+def goes_on(previous: Line, line: Line, boxes: list) -> bool:
     """Whether a line of text carries on the paragraph of the line above (a PDF breaks lines, not paragraphs):
     close below it, not indented further, not starting an item, and no table between them."""
-    height = previous["bottom"] - previous["top"]
-    close = 0 <= line["top"] - previous["bottom"] < 0.45 * height  # the leading, not a paragraph's spacing
-    indented = line["x0"] > previous["x0"] + height
-    between = any(previous["bottom"] <= box[1] <= line["top"] for box in boxes)
-    return close and not indented and not between and not _NEW_ITEM.match(text)
+    height = previous.bottom - previous.top
+    close = 0 <= line.top - previous.bottom < 0.45 * height  # the leading, not a paragraph's spacing
+    indented = line.x0 > previous.x0 + height
+    between = any(previous.bottom <= box[1] <= line.top for box in boxes)
+    return close and not indented and not between and not _NEW_ITEM.match(line.text)

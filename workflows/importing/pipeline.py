@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import date
+import logging
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models import (
     Agency,
@@ -28,20 +30,23 @@ from models import (
     db,
 )
 from workflows import audit, clock
-from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
+from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from workflows.importing.agency_names import defined_names
 from workflows.importing.file_formats import decode, docx_items
-from workflows.importing.parsed import ImportFormatError, ParsedDocument
+from workflows.importing.parsed import ImportFormatError, ParsedDocument, ScansToRead
 from workflows.importing.readers import read_any
 from workflows.importing.review_list import record_reviews, settle
 from workflows.importing.row_plan import analyse, build_context, deadline_already
+from workflows.importing.scans import is_image, read_pages
 from workflows.tasks import create, deadlines
 from workflows.tx import transaction
 
+log = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 NOTHING_ASSIGNED = ("Không tìm thấy nhiệm vụ nào trong tệp: không có bảng nhiệm vụ (cần các cột như STT, Tên nhiệm "
                     "vụ, Đơn vị chủ trì, Thời hạn) và không có câu giao việc cho một đơn vị (như “Giao Sở Nội vụ chủ "
                     "trì …”, “- Sở Y tế: …”).")
+SCAN_FAILED = N_("Đọc ảnh quét gặp lỗi hệ thống. Vui lòng thử lại hoặc báo quản trị hệ thống.")
 PASTED = "noi-dung-dan.txt"  # the name of a pasted text: never shown as if it were a document's number
 
 
@@ -70,13 +75,15 @@ def target_tasks(report: dict) -> dict[int, Task]:
     return {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(ids)))} if ids else {}
 
 
-def _read(filename: str, content: bytes) -> ParsedDocument:
+def _read(filename: str, content: bytes, scans: dict[str, list] | None = None) -> ParsedDocument:
+    """The document, its scanned pages taken from ``scans`` (OCR's blocks by page); ScansToRead when some are
+    not read yet."""
     if not content:
         raise Invalid("Tệp rỗng: không có gì để nhập.")
     if len(content) > MAX_IMPORT_BYTES:
         raise Invalid("Tệp quá lớn (tối đa %(mb)s MB).", mb=MAX_IMPORT_BYTES // (1024 * 1024))
     try:
-        doc = read_any(filename, content)
+        doc = read_any(filename, content, scans)
     except ImportFormatError as exc:
         raise Invalid(str(exc)) from exc
     doc.definitions = defined_names(_document_lines(doc, content))
@@ -84,12 +91,14 @@ def _read(filename: str, content: bytes) -> ParsedDocument:
 
 
 def _document_lines(doc: ParsedDocument, content: bytes) -> list[str]:
-    """Where a document may define an abbreviation: its table cells and its text (a .docx's paragraphs; an .xlsx
-    has its cells only)."""
+    """Where a document may define an abbreviation: its table cells and its text (a .docx's paragraphs, a PDF's or
+    a scan's paragraphs; an .xlsx has its cells only)."""
     lines = [cell for appendix in doc.appendices for row in appendix.rows for cell in row.raw]
     try:
         if content.startswith(b"PK\x03\x04"):
             lines += [item.text for item in docx_items(content) if item.kind == "text"]
+        elif content.startswith(b"%PDF") or is_image(content):
+            lines += [p.text for p in doc.paragraphs]
         else:
             lines += decode(content).splitlines()
     except ImportFormatError:  # an .xlsx is no .docx: its cells are read above
@@ -111,7 +120,7 @@ def _overrides(batch: ImportBatch) -> dict[str, dict]:
 
 def _reanalyse(batch: ImportBatch, overrides: dict[str, dict] | None = None) -> None:
     """Analyse the batch's document again with the fixes so far and `overrides` (flushes; the caller commits)."""
-    doc = _read(batch.filename, base64.b64decode(batch.source))
+    doc = _read(batch.filename, base64.b64decode(batch.source), (batch.scan or {}).get("read"))
     merged = _overrides(batch)
     for key, value in (overrides or {}).items():
         merged[key] = {**merged.get(key, {}), **value}
@@ -122,25 +131,93 @@ def _reanalyse(batch: ImportBatch, overrides: dict[str, dict] | None = None) -> 
 # ---------------------------------------------------------------- the use cases
 
 def preview(user: User, filename: str, content: bytes, directive_label: str | None = None,
-            issued: date | None = None) -> ImportBatch:
-    """Read and analyse a document, keep it as a batch to review. One transaction."""
+            issued: date | None = None, scans: dict | None = None) -> ImportBatch:
+    """Read and analyse a document, keep it as a batch to review. One transaction. A document with scanned pages
+    not read yet (``scans``: what OCR read, {"pages": […], "read": {page: blocks}}) is kept as a batch "reading":
+    the worker reads its scans (``read_waiting_scans``), then analyses it."""
     require_coordinator(user)
-    doc = _read(filename, content)
+    try:
+        doc = _read(filename, content, (scans or {}).get("read"))
+    except ScansToRead as waiting:
+        doc, scans = None, {"pages": waiting.pages, "read": {}}
     sha = hashlib.sha256(content).hexdigest()
     with transaction():
-        ctx = build_context(doc, sha, issued)
-        report = analyse(doc, ctx)
-        if not report["appendices"] and not report["indicators"]:
-            raise Invalid(NOTHING_ASSIGNED)
-        batch = ImportBatch(filename=filename[:255], sha256=sha, status="preview", report=report,
+        batch = ImportBatch(filename=filename[:255], sha256=sha, status="reading", report={}, scan=scans,
                             source=base64.b64encode(content).decode(), created_by_id=user.id,
-                            created_at=clock.now(), issued_on=ctx.issued,
-                            directive_number=(directive_label or doc.number or "").strip()[:120] or None,
-                            directive_title=doc.title)
+                            created_at=clock.now(), issued_on=issued,
+                            directive_number=(directive_label or "").strip()[:120] or None)
+        if doc is not None:
+            _analyse_new(batch, doc)
         db.session.add(batch)
         db.session.flush()
-        record_reviews(report, batch)
+        if doc is not None:
+            record_reviews(batch.report, batch)
     return batch
+
+
+def _analyse_new(batch: ImportBatch, doc: ParsedDocument) -> None:
+    """The first analysis of a batch's document: its report, and what identifies the document."""
+    ctx = build_context(doc, batch.sha256, batch.issued_on)
+    batch.report = analyse(doc, ctx)
+    if not batch.report["appendices"] and not batch.report["indicators"]:
+        raise Invalid(NOTHING_ASSIGNED)
+    batch.status, batch.issued_on = "preview", ctx.issued
+    batch.directive_number = batch.directive_number or (doc.number or "").strip()[:120] or None
+    batch.directive_title = doc.title
+
+
+def read_waiting_scans(hold: timedelta = timedelta(minutes=10)) -> dict[str, int]:
+    """The worker's job: read the scanned pages of every import waiting for OCR, oldest first, a page at a time
+    (each page committed: the import page shows the progress, and a worker stopped half-way goes on where it
+    was), then analyse the document. A worker holds a batch for ``hold`` after each page, so that two workers
+    never read the same one."""
+    counts = {"batches": 0, "pages": 0}
+    while (batch := _claim(hold)) is not None:
+        counts["batches"] += 1
+        content = base64.b64decode(batch.source)
+        waiting = [p for p in batch.scan["pages"] if str(p) not in batch.scan["read"]]
+        try:
+            for page in waiting:
+                blocks = read_pages(content, [page])[str(page)]
+                with transaction():
+                    db.session.refresh(batch)
+                    if batch.status != "reading":  # cancelled while its page was being read
+                        break
+                    batch.scan = {**batch.scan, "read": {**batch.scan["read"], str(page): blocks}}
+                    batch.claimed_until = clock.now() + hold
+                counts["pages"] += 1
+            else:
+                with transaction():
+                    _analyse_new(batch, _read(batch.filename, content, batch.scan["read"]))
+                    record_reviews(batch.report, batch)
+        except (Invalid, ImportFormatError) as exc:
+            _fail(batch, str(exc))
+        except Exception:  # a page that breaks the reader must not be read again and again
+            log.exception("reading the scans of import %s failed", batch.id)
+            _fail(batch, SCAN_FAILED)
+    return counts
+
+
+def _fail(batch: ImportBatch, message: str) -> None:
+    with transaction():
+        db.session.refresh(batch)
+        batch.status, batch.scan = "failed", {**batch.scan, "error": message}
+
+
+def _claim(hold: timedelta) -> ImportBatch | None:
+    """The oldest batch waiting for OCR that no other worker holds, now held by this one."""
+    now = clock.now()
+    free = (ImportBatch.status == "reading") & (
+        ImportBatch.claimed_until.is_(None) | (ImportBatch.claimed_until < now))
+    with transaction():
+        for batch_id in db.session.scalars(select(ImportBatch.id).where(free).order_by(ImportBatch.id)):
+            taken = db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id, free)
+                                       .values(claimed_until=now + hold))
+            if taken.rowcount == 1:
+                break
+        else:
+            return None
+    return db.session.get(ImportBatch, batch_id)
 
 
 def fix_row(user: User, batch_id: int, appendix_index: int, number: int, changes: dict[str, Any]) -> ImportBatch:
@@ -163,7 +240,8 @@ def fix_rows(user: User, batch_id: int, appendix_index: int, numbers: list[int],
 
 
 def _changes(changes: dict[str, Any]) -> dict[str, Any]:
-    allowed = {"lead_agency", "collaborating_agencies", "output_type", "due_date", "title", "skip", "keep_both"}
+    allowed = {"lead_agency", "collaborating_agencies", "output_type", "due_date", "title", "skip", "keep_both",
+               "checked"}
     clean = {k: v for k, v in changes.items() if k in allowed and v not in (None, "")}
     if isinstance(clean.get("due_date"), date):
         clean["due_date"] = clean["due_date"].isoformat()
@@ -198,8 +276,12 @@ def settle_name(user: User, batch_id: int, review_id: int, agency_id: int | None
 
 
 def cancel(user: User, batch_id: int) -> None:
+    """Cancel a batch before it is committed: while it is previewed, read by OCR, or after its reading failed."""
     with transaction():
-        _open_batch(user, batch_id).status = "cancelled"
+        batch = get_batch(user, batch_id)
+        if batch.status not in ("preview", "reading", "failed"):
+            raise Conflict("Lượt nhập này đã được ghi hoặc đã hủy.")
+        batch.status = "cancelled"
 
 
 def commit(user: User, batch_id: int) -> dict[str, int]:
@@ -288,7 +370,7 @@ def _commit_indicator(directive: Directive, row: dict) -> int:
 # ---------------------------------------------------------------- command line
 
 def import_file(username: str | None, path: str, directive_label: str | None = None, issued: date | None = None,
-                dry_run: bool = False) -> dict:
+                dry_run: bool = False, progress: Callable[[int, list], None] | None = None) -> dict:
     """Preview a file and, unless ``dry_run``, commit it; returns the report (with "result").
 
     A dry run writes nothing, not even a batch, so it needs nobody to record as the importer: it runs with no
@@ -297,16 +379,23 @@ def import_file(username: str | None, path: str, directive_label: str | None = N
     with open(path, "rb") as handle:
         content = handle.read()
     filename = path.rsplit("/", 1)[-1]
-    if dry_run:
-        if username:
-            _cli_user(username)
+    user = _cli_user(username) if username or not dry_run else None
+    scans = None
+    try:
         doc = _read(filename, content)
+    except ScansToRead as waiting:  # the command line waits for OCR (``progress`` tells each page)
+        try:
+            read = read_pages(content, waiting.pages, progress)
+        except ImportFormatError as exc:
+            raise Invalid(str(exc)) from exc
+        scans = {"pages": waiting.pages, "read": read}
+        doc = _read(filename, content, read)
+    if dry_run:
         report = analyse(doc, build_context(doc, hashlib.sha256(content).hexdigest(), issued))
         if not report["appendices"] and not report["indicators"]:
             raise Invalid(NOTHING_ASSIGNED)
         return report
-    user = _cli_user(username)
-    batch = preview(user, filename, content, directive_label, issued)
+    batch = preview(user, filename, content, directive_label, issued, scans)
     commit(user, batch.id)
     return batch.report
 

@@ -88,6 +88,7 @@ class Proposal:
     is_task: bool = True
     notes: list[str] = field(default_factory=list)
     page: int | None = None  # PDF: the page of its paragraph
+    confidence: int | None = None  # read from a scan by OCR
 
 
 class _Reader:
@@ -174,12 +175,13 @@ class _Reader:
         deadline = _deadline(text)
         if not lead:
             self.proposals.append(Proposal(label, section, "", "", what, deadline, p.text, p.line, is_task=False,
-                                           notes=[NOT_A_TASK], page=p.page))
+                                           notes=[NOT_A_TASK], page=p.page, confidence=p.confidence))
             return
         leads = self._split(lead)
         for k, one in enumerate(leads, start=1):
             self.proposals.append(Proposal(label if len(leads) == 1 else f"{label} ({k})", section, one,
-                                           collaborators, what, deadline, p.text, p.line, page=p.page))
+                                           collaborators, what, deadline, p.text, p.line, page=p.page,
+                                           confidence=p.confidence))
 
     def _addressee(self, text: str, labelled: bool = False) -> tuple[str, str]:
         """(the addressee as written, the rest of the sentence) — ("", text) when the sentence names none. After
@@ -376,5 +378,5 @@ def appendix(paragraphs: list[Paragraph], sure: Callable[[str], Match | None]) -
                      deadline=p.deadline or "Thường xuyên")
         warnings = list(p.notes) + ([] if p.deadline else [NO_DEADLINE])
         rows.append(SourceRow(number, p.label, p.section, cells, {}, [p.source], p.line, warnings, p.is_task,
-                              pages=(p.page,) if p.page else ()))
+                              pages=(p.page,) if p.page else (), confidence=p.confidence))
     return Appendix(PROSE_TITLE, "prose", [], [], [], rows, len(rows))

@@ -44,12 +44,14 @@ from workflows.importing.parsed import (
     BAD_XLSX,
     BAD_ZIP,
     EMPTY_FILE,
+    NOTHING_READ,
     OLD_OFFICE,
-    SCANNED_PDF,
     ImportFormatError,
     ParsedDocument,
+    ScansToRead,
 )
-from workflows.importing.pdf_items import pdf_items
+from workflows.importing.pdf_items import image_items, pdf_items
+from workflows.importing.scans import image_page_count, is_image
 from workflows.importing.tables import parse_items
 
 
@@ -77,21 +79,33 @@ def read_docx(content: bytes) -> ParsedDocument:
     return parse_items(docx_items(content))
 
 
-def read_pdf(content: bytes) -> ParsedDocument:
-    """Read a PDF with a text layer: its tables and the text around them, each row with its pages. A document
-    whose pages are all scans (no text layer) needs OCR: ImportFormatError until it has been read by it."""
-    items, scanned = pdf_items(content)
-    if scanned and len(scanned) == sum(1 for i in items if i.kind == "blank"):
-        raise ImportFormatError(SCANNED_PDF)
-    document = parse_items(items)
+def read_pdf(content: bytes, scans: dict[str, list] | None = None) -> ParsedDocument:
+    """Read a PDF: its tables and the text around them, each row with its pages. Pages without a text layer
+    (scans) are read from ``scans`` (OCR's blocks by page); ScansToRead names those not read yet."""
+    items, scanned = pdf_items(content, scans)
     if scanned:
-        document.warnings.append("Các trang " + ", ".join(map(str, scanned)) + " là ảnh quét, không có lớp chữ: "
-                                 "nội dung của chúng chưa được đọc.")
-    return document
+        raise ScansToRead(scanned)
+    return _parse_read(items)
 
 
-def read_any(filename: str, content: bytes) -> ParsedDocument:
-    """Read a file by its content (zip, text) and extension; raise ImportFormatError if it holds no table."""
+def read_image(content: bytes, scans: dict[str, list] | None = None) -> ParsedDocument:
+    """Read a scanned or photographed page (PNG, JPEG, TIFF, a TIFF's pages) from OCR's blocks."""
+    pages = list(range(1, image_page_count(content) + 1))
+    missing = [p for p in pages if str(p) not in (scans or {})]
+    if missing:
+        raise ScansToRead(missing)
+    return _parse_read(image_items({str(p): scans[str(p)] for p in pages}))
+
+
+def _parse_read(items: list) -> ParsedDocument:
+    if not any(item.kind in ("row", "text") for item in items):
+        raise ImportFormatError(NOTHING_READ)
+    return parse_items(items)
+
+
+def read_any(filename: str, content: bytes, scans: dict[str, list] | None = None) -> ParsedDocument:
+    """Read a file by its content (zip, text, PDF, image) and extension; raise ImportFormatError if it holds no
+    table, ScansToRead if it has pages that OCR has not read yet (their blocks come in ``scans``)."""
     if not content or not content.strip():
         raise ImportFormatError(EMPTY_FILE)
     extension = filename.rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
@@ -100,7 +114,9 @@ def read_any(filename: str, content: bytes) -> ParsedDocument:
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFormatError(OLD_OFFICE)
     if content.startswith(b"%PDF"):
-        return read_pdf(content)
+        return read_pdf(content, scans)
+    if is_image(content):
+        return read_image(content, scans)
     if extension in ("xlsx", "xlsm"):
         raise ImportFormatError(BAD_XLSX)
     if extension == "docx":

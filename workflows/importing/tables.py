@@ -155,7 +155,7 @@ class _Scan:
             self.front.append(item.text if item.kind == "text" else "")
         if item.kind == "text":
             self.texts.append(item.text)
-            self.paragraphs.append(Paragraph(item.line, item.text, item.page))
+            self.paragraphs.append(Paragraph(item.line, item.text, item.page, item.confidence))
 
     def _header(self, top: list[str], header: Header, heading_pending: bool) -> None:
         """A header row: the header repeated after a page break, or a new table."""

@@ -1,0 +1,84 @@
+"""Benchmark: OCR of scanned documents — pages a minute, and how exactly the cells come back. The real fixtures 000
+(a Công văn, 4 pages, a row cut by a page break) and 003 (a plan's appendix, 9 pages, section rows) are laid out as
+PDF (tests/pdf_layout.py), rendered to grey images at 200 dpi and put back into a PDF without text, as a scanner
+gives them; each page is read by ``workflows.importing.scans`` (Tesseract, Vietnamese model). The cells read are
+compared with the cells the text layer of the same PDF gives.
+
+    python bench/ocr_bench.py [--dpi 200]
+
+Prints the figures; asserts nothing. Pages a minute depend on the machine; this one has 2 shared cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import io
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pypdfium2 as pdfium  # noqa: E402
+
+from tests.pdf_layout import layout  # noqa: E402
+from workflows.importing import scans  # noqa: E402
+from workflows.importing.readers import read_any  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
+DOCUMENTS = (("000_ab3eae2516c89758.txt", 3), ("003_14d8a83fabc51ce7.txt", None))
+
+
+def scanned(pdf: bytes, dpi: int) -> bytes:
+    document = pdfium.PdfDocument(pdf)
+    images = [document[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(document))]
+    out = io.BytesIO()
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
+    return out.getvalue()
+
+
+def cells(doc) -> list[list[str]]:
+    return [[" ".join(c.split()) for c in row.raw] for a in doc.appendices for row in a.rows]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dpi", type=int, default=200)
+    args = parser.parse_args()
+    total_pages = total_seconds = 0.0
+    exact = compared = same_chars = all_chars = 0
+    for name, cut in DOCUMENTS:
+        text_pdf = layout((FIXTURES / name).read_text("utf-8"), cut)
+        scan = scanned(text_pdf, args.dpi)
+        pages = list(range(1, len(pdfium.PdfDocument(scan)) + 1))
+        times: list[float] = []  # when each page was done
+        start = time.perf_counter()
+        read = scans.read_pages(scan, pages, lambda *_, done=times: done.append(time.perf_counter()))
+        elapsed = time.perf_counter() - start
+        slowest = max(b - a for a, b in zip([start] + times, times, strict=False))
+        want, got = cells(read_any(name, text_pdf)), cells(read_any(name, scan, read))
+        doc_exact = doc_cells = 0
+        for want_row, got_row in zip(want, got, strict=False):
+            for a, b in zip(want_row, got_row, strict=False):
+                if not a and not b:
+                    continue
+                doc_cells += 1
+                doc_exact += a == b
+                blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+                same_chars += sum(block.size for block in blocks)
+                all_chars += max(len(a), len(b))
+        exact += doc_exact
+        compared += doc_cells
+        total_pages += len(pages)
+        total_seconds += elapsed
+        print(f"{name}: {len(pages)} pages in {elapsed:.1f} s ({len(pages) / elapsed * 60:.1f} pages a minute; "
+              f"slowest page {slowest:.1f} s); rows {len(got)} of {len(want)}; "
+              f"cells exact {doc_exact}/{doc_cells}")
+    print(f"OCR throughput at {args.dpi} dpi: {total_pages / total_seconds * 60:.1f} pages a minute")
+    print(f"cell accuracy: {exact}/{compared} cells exact ({exact / max(1, compared):.1%}), "
+          f"characters {same_chars / max(1, all_chars):.2%}")
+
+
+if __name__ == "__main__":
+    main()

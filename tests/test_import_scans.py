@@ -1,0 +1,162 @@
+"""Importing a scanned document (issue 17): the real fixture laid out as PDF (tests/pdf_layout.py), rendered to
+images at 200 dpi and put back into a PDF without text — what a scanner gives — read by Tesseract with its
+Vietnamese model. Its rows must be the rows the text layer gives, each marked as read from a scan with its
+confidence; a row read with low confidence waits for a person; the web page hands the reading to the worker and
+shows its progress."""
+
+from __future__ import annotations
+
+import copy
+import io
+
+import pypdfium2 as pdfium
+import pytesseract
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from models import ImportBatch, db
+from tests.conftest import Browser
+from tests.pdf_layout import layout
+from tests.test_import_pdf import KEYS, LETTER, forget_previews, plain, text_of
+from workflows.importing import pipeline, scans
+from workflows.importing.parsed import NOTHING_READ, ImportFormatError
+from workflows.importing.readers import read_any
+
+DPI = 200
+
+
+def scanned(pdf: bytes) -> tuple[bytes, list]:
+    """The pages of ``pdf`` as a scanner gives them: grey images at 200 dpi in a PDF with no text layer."""
+    document = pdfium.PdfDocument(pdf)
+    images = [document[i].render(scale=DPI / 72, grayscale=True).to_pil() for i in range(len(document))]
+    out = io.BytesIO()
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=DPI)
+    return out.getvalue(), images
+
+
+def png(image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", dpi=(DPI, DPI))
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def letter():
+    """The Công văn with its 11-row appendix (a row cut by a page break), as text PDF and as scan, read once."""
+    text_pdf = layout(text_of(LETTER), cut_row=3)
+    scan, images = scanned(text_pdf)
+    pages = list(range(1, len(images) + 1))
+    return {"text": text_pdf, "scan": scan, "images": images,
+            "scans": {"pages": pages, "read": scans.read_pages(scan, pages)}}
+
+
+def rows_of(batch) -> list[tuple[str, list[dict]]]:
+    return [(a["kind"], [{k: plain(r[k]) for k in KEYS + ("pages", "action")} for r in a["rows"]])
+            for a in batch.report["appendices"]]
+
+
+def test_a_scan_gives_the_rows_its_text_layer_gives(province, letter):
+    from_text = pipeline.preview(province["coord"], "cong-van.pdf", letter["text"])
+    expected = rows_of(from_text), [a["rows_in_source"] for a in from_text.report["appendices"]]
+    forget_previews()
+    from_scan = pipeline.preview(province["coord"], "cong-van-quet.pdf", letter["scan"], scans=letter["scans"])
+    assert from_scan.status == "preview"
+    assert rows_of(from_scan) == expected[0]  # every cell, the pages of the cut row and what committing would do
+    assert [a["rows_in_source"] for a in from_scan.report["appendices"]] == expected[1]
+    tasks = [r for a in from_scan.report["appendices"] if a["kind"] == "tasks" for r in a["rows"]]
+    assert len(tasks) == 11
+    assert all(scans.MIN_CONFIDENCE <= r["scan_confidence"] <= 100 for r in tasks)
+    assert from_scan.directive_title == from_text.directive_title  # the subject line, read from the page
+
+
+def test_a_row_read_with_low_confidence_waits_for_a_person(app, province, letter):
+    doubtful = copy.deepcopy(letter["scans"])
+    page, index = next((p, i) for p, blocks in doubtful["read"].items() for i, b in enumerate(blocks)
+                       if b[1] == "row" and b[2][0].strip() == "2")
+    doubtful["read"][page][index][3] = 61  # Tesseract's own figure for a smudged row
+    batch = pipeline.preview(province["coord"], "cong-van-quet.pdf", letter["scan"], scans=doubtful)
+    browser = Browser(app.test_client())
+    browser.login("coord")
+    page_html = browser.client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "đọc từ ảnh quét · 61%" in page_html
+    assert "Dòng đọc từ ảnh quét với độ tin cậy 61% (dưới 80%)" in page_html
+    [table] = [a for a in batch.report["appendices"] if a["kind"] == "tasks"]
+    row = next(r for r in table["rows"] if r["stt"] == "2")
+    assert row["action"] == "flagged"
+    response = browser.client.post(f"/imports/{batch.id}/rows/{table['index']}/{row['number']}",
+                                   data={"csrf_token": browser.csrf(f"/imports/{batch.id}"), "action": "checked"},
+                                   follow_redirects=True)
+    assert "Đã cập nhật dòng" in response.get_data(as_text=True)
+    db.session.expire_all()
+    [table] = [a for a in db.session.get(ImportBatch, batch.id).report["appendices"] if a["kind"] == "tasks"]
+    assert next(r for r in table["rows"] if r["stt"] == "2")["action"] == "new"  # compared by a person: imported
+
+
+def test_the_page_hands_a_scan_to_the_worker_and_shows_its_progress(app, province, letter):
+    browser = Browser(app.test_client())
+    browser.login("coord")
+    response = browser.client.post("/imports", data={"csrf_token": browser.csrf("/imports"),
+                                                      "file": (io.BytesIO(png(letter["images"][1])), "trang-2.png")},
+                                   content_type="multipart/form-data", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Đang đọc ảnh quét (0/1 trang)" in page and "Bạn có thể rời trang này" in page
+    batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    assert browser.client.get(f"/imports/{batch.id}/progress").get_json() == {"status": "reading", "read": 0,
+                                                                            "pages": 1}
+    assert "Đang đọc ảnh quét (0/1 trang)" in browser.client.get("/imports").get_data(as_text=True)
+
+    assert pipeline.read_waiting_scans() == {"batches": 1, "pages": 1}
+    assert pipeline.read_waiting_scans() == {"batches": 0, "pages": 0}  # read once
+    assert browser.client.get(f"/imports/{batch.id}/progress").get_json() == {"status": "preview", "read": 1,
+                                                                            "pages": 1}
+    page = browser.client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "Ghi danh mục" in page and "đọc từ ảnh quét · " in page
+    assert "Sở Công Thương" in page and "15/04/2026" in page
+    response = browser.client.post(f"/imports/{batch.id}/commit", data={"csrf_token": browser.csrf(
+        f"/imports/{batch.id}")}, follow_redirects=True)
+    assert "Đã ghi danh mục: 3 nhiệm vụ mới" in response.get_data(as_text=True)
+
+
+def test_a_cancelled_reading_is_not_read_and_a_missing_tesseract_is_said(app, province, letter, monkeypatch):
+    page = png(letter["images"][1])
+    cancelled = pipeline.preview(province["coord"], "trang-2.png", page)
+    pipeline.cancel(province["coord"], cancelled.id)
+    waiting = pipeline.preview(province["coord"], "trang-2.png", page)
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/khong-co/tesseract")
+    assert pipeline.read_waiting_scans() == {"batches": 1, "pages": 0}
+    db.session.expire_all()
+    assert db.session.get(ImportBatch, cancelled.id).status == "cancelled"
+    assert db.session.get(ImportBatch, waiting.id).status == "failed"
+    browser = Browser(app.test_client())
+    browser.login("coord")
+    html = browser.client.get(f"/imports/{waiting.id}").get_data(as_text=True)
+    assert "Máy chủ chưa cài Tesseract OCR" in html and "Hủy lượt nhập" in html
+    assert "Không đọc được" in browser.client.get("/imports").get_data(as_text=True)
+
+
+def test_a_blank_scan_is_read_and_said_so(province):
+    blank = io.BytesIO()
+    Image.new("L", (1654, 2339), 255).save(blank, "PDF", resolution=DPI)
+    batch = pipeline.preview(province["coord"], "trang-trang.pdf", blank.getvalue())
+    assert batch.status == "reading" and batch.pages_to_read == 1
+    assert pipeline.read_waiting_scans() == {"batches": 1, "pages": 1}
+    db.session.expire_all()
+    batch = db.session.get(ImportBatch, batch.id)
+    assert batch.status == "failed" and batch.scan["error"] == NOTHING_READ
+
+
+def test_a_broken_image_is_refused_with_a_reason(province):
+    with pytest.raises(ImportFormatError) as refused:
+        read_any("anh.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200)
+    assert str(refused.value) == scans.BAD_IMAGE
+
+
+def test_the_command_line_reads_a_scan_page_by_page(app, province, letter, tmp_path):
+    path = tmp_path / "trang-2.png"
+    path.write_bytes(png(letter["images"][1]))
+    result = app.test_cli_runner().invoke(args=["import-tasks", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Đã đọc ảnh quét trang 1." in result.stderr
+    assert "3 dòng" in result.stdout or "3 nhiệm vụ" in result.stdout, result.stdout

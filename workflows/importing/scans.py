@@ -1,0 +1,307 @@
+"""Scanned pages read by OCR (Tesseract with its Vietnamese model, through pytesseract): a page image becomes the
+blocks a page with a text layer gives (``pdf_items``) — its table rows and its lines of text, top to bottom — each
+with Tesseract's confidence (0–100).
+
+Table structure comes from the image's ruling lines: a scanned appendix is a printed table. Dark runs much longer
+than any letter are found on the image shrunk along one axis (a box filter; a line stays dark, text does not);
+horizontal lines joined by vertical ones make a table, and the vertical lines that cross a row band divide it into
+cells (a section row spanning the table is one cell, given to its first column, as a PDF with a text layer gives
+it). Each cell is read on its own (a uniform block of text), so that words never wander into the next column; the
+text outside the tables is read as a page with the tables blanked out.
+
+A page is read at about 300 dpi: a 200-dpi scan of 7.5-point text is enlarged first (Tesseract reads small print
+much better that way). Skewed scans are not straightened: their ruling lines are not found, and their text is read
+as lines outside any table — the preview then shows no rows but the text, which a person notices.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+
+import pypdfium2 as pdfium
+import pytesseract
+from PIL import Image, ImageDraw, UnidentifiedImageError
+
+from workflows.errors import N_
+from workflows.importing.parsed import ImportFormatError
+from workflows.importing.pdf_items import BAD_PDF, Line, cell_text, goes_on
+
+# Tesseract's OpenMP threads spin while they wait: on two shared cores one thread reads a page five times faster
+# (bench/ocr_bench.py: 10 against 50 pages a minute). The worker reads one page at a time on one core.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+LANG = "vie"
+TARGET_DPI = 300
+ONE_LINE = 80  # pixels: a cell's ink this tall holds one line of print at 300 dpi (two need ~100)
+MIN_CONFIDENCE = 80  # a row read below this mean confidence waits for a person to compare it with the scan
+MAX_PIXELS = 80_000_000  # an A3 page at 600 dpi is 70 MP; beyond that it is no scan but a decompression bomb
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+NO_TESSERACT = N_("Máy chủ chưa cài Tesseract OCR với dữ liệu tiếng Việt (gói tesseract-ocr-vie) nên chưa đọc được "
+                  "ảnh quét. Vui lòng báo quản trị hệ thống.")
+BAD_IMAGE = N_("Tệp ảnh bị hỏng hoặc không phải ảnh quét đọc được (PNG, JPEG, TIFF).")
+HUGE_IMAGE = N_("Ảnh quét quá lớn để đọc (quá 80 triệu điểm ảnh một trang).")
+
+Block = list  # [top, "row", cells, confidence] or [top, "text", text, confidence]; JSON as it is stored
+
+
+def is_image(content: bytes) -> bool:
+    return content.startswith(IMAGE_MAGIC)
+
+
+def _open_image(content: bytes) -> Image.Image:
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        image = Image.open(io.BytesIO(content))
+        if image.width * image.height > MAX_PIXELS:
+            raise ImportFormatError(HUGE_IMAGE)
+        return image
+    except Image.DecompressionBombError as exc:
+        raise ImportFormatError(HUGE_IMAGE) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ImportFormatError(BAD_IMAGE) from exc
+
+
+def image_page_count(content: bytes) -> int:
+    """The pages of an image file (a multi-page TIFF has several)."""
+    return getattr(_open_image(content), "n_frames", 1)
+
+
+def page_image(content: bytes, number: int) -> Image.Image:
+    """Page ``number`` (1-based) of a PDF or an image file, in grey, at about TARGET_DPI."""
+    if is_image(content):
+        image = _open_image(content)
+        try:
+            image.seek(number - 1)
+            image = image.convert("L")
+        except (OSError, EOFError, ValueError) as exc:
+            raise ImportFormatError(BAD_IMAGE) from exc
+        dpi = max(image.size) / 11.69  # as if the long side were an A4 page's; a scan's dpi tag is often wrong
+        if dpi < TARGET_DPI * 0.8:
+            scale = TARGET_DPI / dpi
+            image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+        return image
+    try:
+        document = pdfium.PdfDocument(content)
+        page = document[number - 1]
+        width, height = page.get_size()
+        if width * height * (TARGET_DPI / 72) ** 2 > MAX_PIXELS:
+            raise ImportFormatError(HUGE_IMAGE)
+        return page.render(scale=TARGET_DPI / 72, grayscale=True).to_pil().convert("L")
+    except pdfium.PdfiumError as exc:
+        raise ImportFormatError(BAD_PDF) from exc
+
+
+def read_pages(content: bytes, pages: list[int], done: Callable[[int, list[Block]], None] | None = None
+               ) -> dict[str, list[Block]]:
+    """The blocks of each page in ``pages``, by page number (as a string: the JSON key it is stored under);
+    ``done(page, blocks)`` is told after each page (progress, and keeping what is read)."""
+    read: dict[str, list[Block]] = {}
+    for number in pages:
+        blocks = read_page(page_image(content, number))
+        read[str(number)] = blocks
+        if done:
+            done(number, blocks)
+    return read
+
+
+def read_page(image: Image.Image) -> list[Block]:
+    """The blocks of one page image: table rows and lines of text with their confidence, top to bottom."""
+    ink = image.point(lambda p: 255 if p < 160 else 0)
+    window = max(20, round(image.width / 60))  # longer than any letter at this size, shorter than a narrow cell
+    tables = _tables(_segments(ink, True, window), _segments(ink, False, window), window)
+    blocks: list[Block] = []
+    for table in tables:
+        blocks.extend(_table_rows(image, ink, table, window))
+    blocks.extend(_text_outside(image, ink, tables, window))
+    return sorted(blocks, key=lambda b: b[0])
+
+
+# ---------------------------------------------------------------- ruling lines and tables
+
+def _segments(ink: Image.Image, horizontal: bool, window: int) -> list[tuple[int, int, int]]:
+    """Long dark runs: (position across, start, end along) — a horizontal line's y and x extent, or a vertical
+    line's x and y extent. The image is shrunk along the run's direction by ``window``: a pixel of the shrunk image
+    is dark only where the whole window was."""
+    width, height = ink.size
+    small = ink.resize((max(1, width // window), height) if horizontal else (width, max(1, height // window)),
+                       Image.Resampling.BOX)
+    small_w, small_h = small.size
+    data = small.tobytes()
+    found: list[tuple[int, int, int]] = []
+    across, along = (small_h, small_w) if horizontal else (small_w, small_h)
+    for a in range(across):
+        start = None
+        for b in range(along + 1):
+            on = b < along and data[a * small_w + b if horizontal else b * small_w + a] > 200
+            if on and start is None:
+                start = b
+            elif not on and start is not None:
+                if b - start >= 3:  # three windows: longer than a word's underline or a dash
+                    found.append((a, start * window, b * window))
+                start = None
+    merged: list[list[int]] = []  # a line two or three pixels thick is one line
+    for position, start, end in sorted(found):
+        last = merged[-1] if merged else None
+        if last and position - last[1] <= 4 and start < last[3] and end > last[2]:
+            last[1], last[2], last[3] = position, min(last[2], start), max(last[3], end)
+        else:
+            merged.append([position, position, start, end])
+    return [((first + last) // 2, start, end) for first, last, start, end in merged]
+
+
+class _Table:
+    def __init__(self, rules: list[tuple[int, int, int]], columns: list[tuple[int, int, int]]):
+        self.rules = rules  # horizontal lines, top to bottom
+        self.columns = columns  # vertical lines crossing it, left to right
+        self.box = (min(c[0] for c in columns), rules[0][0], max(c[0] for c in columns), rules[-1][0])
+
+
+def _tables(rows: list, columns: list, window: int) -> list[_Table]:
+    """Horizontal lines joined by vertical lines, as tables (at least one row band between two vertical lines)."""
+    def joined(upper: int, lower: int) -> list:
+        return [c for c in columns if c[1] - window <= upper and c[2] + window >= lower]
+
+    tables: list[_Table] = []
+    run: list = []
+    for rule in rows + [None]:
+        if rule is not None and run and len(joined(run[-1][0], rule[0])) >= 2:
+            run.append(rule)
+            continue
+        if len(run) >= 2:
+            crossing = [c for c in columns if c[1] - window <= run[-1][0] and c[2] + window >= run[0][0]]
+            if len(crossing) >= 2:
+                tables.append(_Table(run, crossing))
+        run = [rule] if rule is not None else []
+    return tables
+
+
+def _table_rows(image: Image.Image, ink: Image.Image, table: _Table, window: int) -> list[Block]:
+    """One block per row band of a table: its cells under the table's columns (a cell spanning several columns
+    given to its first)."""
+    edges = [c[0] for c in table.columns]
+    places: list[tuple[int, int]] = []  # (row band, column) of each cell box
+    boxes: list[tuple[int, int, int, int]] = []
+    bands = list(zip(table.rules, table.rules[1:], strict=False))
+    for band, ((upper, _, _), (lower, _, _)) in enumerate(bands):
+        middle = (upper + lower) // 2
+        crossing = sorted({c[0] for c in table.columns if c[1] - window <= middle <= c[2] + window})
+        for left, right in zip(crossing, crossing[1:], strict=False):
+            places.append((band, min(max(bisect_right(edges, left + window // 2) - 1, 0), len(edges) - 2)))
+            boxes.append((left, upper, right, lower))
+    rows: list[list[str]] = [[""] * (len(edges) - 1) for _ in bands]
+    sure: list[list[tuple[float, int]]] = [[] for _ in bands]
+    for (band, column), (text, confidence) in zip(places, _read_boxes(image, ink, boxes), strict=True):
+        rows[band][column] = text
+        sure[band].append((confidence, len(text)))
+    return [[upper, "row", cells, round(sum(c * n for c, n in sure[band]) / sum(n for _, n in sure[band]))]
+            for band, (((upper, _, _), _), cells) in enumerate(zip(bands, rows, strict=True))
+            if sum(n for _, n in sure[band])]
+
+
+def _read_boxes(image: Image.Image, ink: Image.Image, boxes: list[tuple[int, int, int, int]]
+                ) -> list[tuple[str, float]]:
+    """The text in each cell box (inside its ruling lines) and its confidence; ("", 0) for a blank cell. The inked
+    part of every cell is stacked under the others, with white space between, and the stack is read in one go:
+    Tesseract then loads its model once a page, not once a cell, and each cell is still read on its own."""
+    inset, pad, gap = 6, 10, 60
+    crops: list[tuple[int, Image.Image]] = []  # (index of the box, the cell's ink)
+    for index, box in enumerate(boxes):
+        left, top, right, bottom = box[0] + inset, box[1] + inset, box[2] - inset, box[3] - inset
+        if right - left < 8 or bottom - top < 8:
+            continue
+        inked = ink.crop((left, top, right, bottom)).getbbox()
+        if inked is None or (inked[2] - inked[0]) * (inked[3] - inked[1]) < 30:  # nothing, or a speck of dust
+            continue
+        crops.append((index, image.crop((max(0, left + inked[0] - pad), max(0, top + inked[1] - pad),
+                                         min(image.width, left + inked[2] + pad),
+                                         min(image.height, top + inked[3] + pad)))))
+    found: list[tuple[str, float]] = [("", 0.0)] * len(boxes)
+    # a short word alone in a narrow cell (an STT: "1.", "II") is misread among the others: read it on its own
+    alone = [(i, c) for i, c in crops if c.height < ONE_LINE and c.width < 3 * c.height]
+    for index, crop in alone:
+        lines = _lines(_ocr(crop, "--psm 7"))
+        text = _numeral(" ".join(line.text for line in lines))
+        found[index] = (text, sum(line.confidence for line in lines) / len(lines) if lines else 0.0)
+    crops = [(i, c) for i, c in crops if (i, c) not in alone]
+    if not crops:
+        return found
+    stack = Image.new("L", (max(c.width for _, c in crops) + 2 * pad, sum(c.height + gap for _, c in crops) + gap),
+                      255)
+    slots: list[int] = []  # the top of each crop in the stack
+    y = gap
+    for _, crop in crops:
+        stack.paste(crop, (pad, y))
+        slots.append(y)
+        y += crop.height + gap
+    by_slot: dict[int, list[Line]] = {}
+    for line in _lines(_ocr(stack, "--psm 6"), split_at=slots):
+        by_slot.setdefault(bisect_right(slots, (line.top + line.bottom) / 2) - 1, []).append(line)
+    for slot, lines in by_slot.items():
+        if slot >= 0:
+            size = max(1, sum(len(line.text) for line in lines))
+            found[crops[slot][0]] = (cell_text("\n".join(line.text for line in lines)),
+                                     sum(line.confidence * len(line.text) for line in lines) / size)
+    return found
+
+
+def _numeral(text: str) -> str:
+    """A Roman numeral as OCR misreads it alone in a cell ("|", "lI", "lII"): its I's are I's."""
+    return re.sub(r"[|l]", "I", text) if re.fullmatch(r"[|lIVX]{1,5}\.?", text) and re.search(r"[|l]", text) else text
+
+
+def _text_outside(image: Image.Image, ink: Image.Image, tables: list[_Table], window: int) -> list[Block]:
+    """The lines of text outside the tables, joined into paragraphs as a PDF's are."""
+    page = image.copy()
+    blank = ink.copy()
+    for table in tables:
+        x0, y0, x1, y1 = table.box
+        area = (x0 - window, y0 - window, x1 + window, y1 + window)
+        ImageDraw.Draw(page).rectangle(area, fill=255)
+        ImageDraw.Draw(blank).rectangle(area, fill=0)
+    if blank.getbbox() is None:
+        return []
+    boxes = [t.box for t in tables]
+    blocks: list[Block] = []
+    previous: Line | None = None
+    for line in _lines(_ocr(page, "--psm 3")):
+        if previous is not None and goes_on(previous, line, boxes):
+            top, _, before, confidence = blocks[-1]
+            size = len(before) + len(line.text)
+            blocks[-1] = [top, "text", f"{before} {line.text}",
+                          round((confidence * len(before) + line.confidence * len(line.text)) / size)]
+        else:
+            blocks.append([line.top, "text", line.text, round(line.confidence)])
+        previous = line
+    return blocks
+
+
+# ---------------------------------------------------------------- Tesseract
+
+def _ocr(image: Image.Image, config: str) -> dict:
+    try:
+        return pytesseract.image_to_data(image, lang=LANG, config=config, output_type=pytesseract.Output.DICT)
+    except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError) as exc:
+        raise ImportFormatError(NO_TESSERACT) from exc
+
+
+def _lines(data: dict, split_at: list[int] | None = None) -> list[Line]:
+    """Tesseract's words grouped into its lines, in its reading order, each with its box and mean confidence; a
+    line is cut where a word's middle lies below another of ``split_at`` (the tops of stacked cells)."""
+    lines: dict[tuple[int, int, int, int], list[int]] = {}
+    for i, word in enumerate(data["text"]):
+        if word.strip():
+            slot = bisect_right(split_at, data["top"][i] + data["height"][i] / 2) if split_at else 0
+            lines.setdefault((slot, data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(i)
+    out = []
+    for indexes in lines.values():
+        text = " ".join(data["text"][i].strip() for i in indexes)
+        confidence = sum(float(data["conf"][i]) * len(data["text"][i]) for i in indexes) / max(1, sum(
+            len(data["text"][i]) for i in indexes))
+        out.append(Line(text=text, top=min(data["top"][i] for i in indexes),
+                        bottom=max(data["top"][i] + data["height"][i] for i in indexes),
+                        x0=min(data["left"][i] for i in indexes), confidence=confidence))
+    return out
+
