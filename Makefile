@@ -32,7 +32,8 @@ run: install system
 
 # Debian packages: the product's (LibreOffice lays out the .docx reports as PDF; the DejaVu fonts carry the
 # Vietnamese glyphs of PDFs and signature boxes; Tesseract and its Vietnamese model read scanned documents), and
-# the tests' (chromium for the browser tests, driven through Playwright, never `playwright install`).
+# the tests' (chromium for the browser tests, driven through Playwright, never `playwright install`; SoftHSM2, a
+# PKCS#11 token in software, for the signing key kept on a token).
 RUN_PACKAGES = libreoffice-writer-nogui fonts-dejavu-core tesseract-ocr tesseract-ocr-vie
 define apt_missing
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -43,8 +44,9 @@ define apt_missing
 endef
 system:
 	$(call apt_missing,$(RUN_PACKAGES),--no-install-recommends)
+TEST_PACKAGES = chromium softhsm2
 chromium: system
-	$(call apt_missing,chromium,)
+	$(call apt_missing,$(TEST_PACKAGES),)
 
 test: install chromium
 	$(BIN)/ruff check .

@@ -1,15 +1,22 @@
 """Reports going out as PDF, signed by the standing agency (issue 17): the period report and the Friday pack laid
 out by LibreOffice from the same .docx, a PAdES signature with a visible box under the signer's title, signing an
-audited act of a person with the "signer" role. The key is a PKCS#12 file made here (nothing committed)."""
+audited act of a person with the "signer" role. The key is a PKCS#12 file, or on a PKCS#11 token (SoftHSM2), made
+here (nothing committed)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
+import subprocess
+from pathlib import Path
 
 import pdfplumber
+import pkcs11 as python_pkcs11
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+from pkcs11 import Attribute, CertificateType, ObjectClass
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 
@@ -101,3 +108,53 @@ def test_only_a_signer_signs_and_only_with_a_key(reports, key, browser, app, mon
     monkeypatch.setitem(app.config, "SIGNING_PKCS12", app.config["UPLOAD_FOLDER"])  # a folder, not a key file
     wrong = login(browser, "giamdoc").get("/exports/report.docx?period=2026-03&as=signed", follow_redirects=True)
     assert "Không mở được khóa ký số" in wrong.get_data(as_text=True)
+
+
+SOFTHSM = Path("/usr/lib/softhsm/libsofthsm2.so")  # Debian softhsm2, installed by `make test`
+TOKEN, PIN = "SO KHCN", "246810"
+
+
+@pytest.fixture(scope="module")
+def softhsm(tmp_path_factory):
+    """A SoftHSM2 token holding the agency's key and certificate, as an HSM would (the key made here, imported
+    once; nothing committed). SoftHSM reads its configuration when the module is first loaded in the process."""
+    assert SOFTHSM.is_file(), "softhsm2 is installed by `make test` (Makefile, TEST_PACKAGES)"
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    pki = make_pki("Root CA HSM thử nghiệm")
+    agency = pki.signer("SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH THANH HÓA", "Sở Khoa học và Công nghệ")
+    key_file = folder / "key.pem"
+    key_file.write_bytes(agency.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()))
+    util = ["softhsm2-util", "--pin", PIN]
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", "13579"],
+                   check=True, capture_output=True)
+    subprocess.run(util + ["--import", str(key_file), "--token", TOKEN, "--label", "ky-so", "--id", "01"],
+                   check=True, capture_output=True)
+    key_file.unlink()
+    token = python_pkcs11.lib(str(SOFTHSM)).get_token(token_label=TOKEN)
+    with token.open(rw=True, user_pin=PIN) as session:  # the certificate and its issuing CA's, as a CA issues them
+        for label, number, cert in (("ky-so", b"\x01", agency.cert), ("ca", b"\x02", pki.intermediate.cert)):
+            session.create_object({
+                Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                Attribute.TOKEN: True, Attribute.LABEL: label, Attribute.ID: number,
+                Attribute.SUBJECT: cert.subject.public_bytes(),
+                Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER)})
+    return pki
+
+
+def test_a_signer_signs_with_the_agency_key_on_a_pkcs11_token(reports, softhsm, browser, app, monkeypatch):
+    for name, value in (("MODULE", str(SOFTHSM)), ("TOKEN", TOKEN), ("KEY", "ky-so"), ("PIN", PIN)):
+        monkeypatch.setitem(app.config, f"SIGNING_PKCS11_{name}", value)
+    response = login(browser, "giamdoc").get("/exports/report.docx?period=2026-03&as=signed")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    [signature] = check.read(response.data, [softhsm.root.asn1]).signatures
+    assert (signature.status, signature.signer) == ("valid", "SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH THANH HÓA")
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_export")).one()
+    assert event.data["sha256"] == hashlib.sha256(response.data).hexdigest()
+    monkeypatch.setitem(app.config, "SIGNING_PKCS11_PIN", "000000")
+    wrong = login(browser, "giamdoc").get("/exports/report.docx?period=2026-03&as=signed", follow_redirects=True)
+    assert "Không dùng được thiết bị ký số (token/HSM) của cơ quan" in wrong.get_data(as_text=True)

@@ -61,6 +61,11 @@ SETTINGS: dict[str, Setting] = {
     "SOFFICE": Setting("soffice", "SOFFICE"),
     "SIGNING_PKCS12": Setting(None, "SIGNING_PKCS12", _optional),
     "SIGNING_PKCS12_PASSWORD": Setting(None, "SIGNING_PKCS12_PASSWORD", _optional),
+    # a PKCS#11 token or HSM instead (production): the vendor's module, the token's label, the key's label, the PIN
+    "SIGNING_PKCS11_MODULE": Setting(None, "SIGNING_PKCS11_MODULE", _optional),
+    "SIGNING_PKCS11_TOKEN": Setting(None, "SIGNING_PKCS11_TOKEN", _optional),
+    "SIGNING_PKCS11_KEY": Setting(None, "SIGNING_PKCS11_KEY", _optional),
+    "SIGNING_PKCS11_PIN": Setting(None, "SIGNING_PKCS11_PIN", _optional),
     # files
     "UPLOAD_FOLDER": Setting(None, "UPLOAD_FOLDER"),  # default: instance/uploads (app.py)
     "MAX_UPLOAD_BYTES": Setting(20 * 1024 * 1024, "MAX_UPLOAD_MB", _megabytes),

@@ -2,23 +2,28 @@
 processor, rather than a second renderer of our own), then signed by the standing agency — a PAdES signature with
 a visible box where NĐ 30/2020 puts the signature: under the signer's title, above their name, on the last page.
 
-The key is a PKCS#12 file (``SIGNING_PKCS12``, ``SIGNING_PKCS12_PASSWORD``). Signing is an audited act of a named
-person with the ``signer`` role; the signed bytes' sha256 is in the audit event.
+The key is a PKCS#11 token or HSM where one is configured (``SIGNING_PKCS11_MODULE``, ``…_TOKEN``, ``…_KEY``,
+``…_PIN``: the key never leaves the device), otherwise a PKCS#12 file (``SIGNING_PKCS12``,
+``SIGNING_PKCS12_PASSWORD``). Signing is an audited act of a named person with the ``signer`` role; the signed
+bytes' sha256 is in the audit event.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pdfplumber
+from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers
+from pyhanko.sign import fields, pkcs11, signers
 from pyhanko.stamp import StaticStampStyle
 from reportlab.lib.colors import HexColor
 from reportlab.pdfbase import pdfmetrics
@@ -39,6 +44,8 @@ CONVERSION_FAILED = N_("Không chuyển được báo cáo sang PDF; vui lòng t
 NO_KEY = N_("Chưa cấu hình khóa ký số của cơ quan (SIGNING_PKCS12): quản trị viên cần khai báo tệp khóa .p12 trước khi "
           "ký báo cáo.")
 BAD_KEY = N_("Không mở được khóa ký số của cơ quan: tệp khóa hoặc mật khẩu không đúng.")
+BAD_TOKEN = N_("Không dùng được thiết bị ký số (token/HSM) của cơ quan: kiểm tra thiết bị đã cắm, nhãn khóa và mã PIN "
+               "(SIGNING_PKCS11_…).")
 _profile_lock = threading.Lock()  # one LibreOffice at a time per process: it keeps its profile locked while running
 
 
@@ -68,7 +75,30 @@ def to_pdf(docx: bytes) -> bytes:
         return result.read_bytes()
 
 
-def signing_key() -> signers.SimpleSigner:
+@contextlib.contextmanager
+def signing_key() -> Iterator[signers.Signer]:
+    """The agency's signer: on its PKCS#11 token, opened for the signing and closed after, or from its PKCS#12
+    file; the certificate is read here, so that a wrong label or PIN is told before anything is laid out."""
+    module = settings.get("SIGNING_PKCS11_MODULE")
+    if module:
+        label = settings.get("SIGNING_PKCS11_KEY")
+        try:
+            session = pkcs11.open_pkcs11_session(module, token_criteria=TokenCriteria(
+                label=settings.get("SIGNING_PKCS11_TOKEN")), user_pin=settings.get("SIGNING_PKCS11_PIN"))
+        except Exception as exc:  # python-pkcs11 raises a class per PKCS#11 return code, and OSError for the module
+            raise Invalid(BAD_TOKEN) from exc
+        try:
+            try:
+                cert = pkcs11.PKCS11Signer(session, cert_label=label).signing_cert
+            except Exception as exc:
+                raise Invalid(BAD_TOKEN) from exc
+            # the CA certificates kept on the token go into the signature (the chain a reader needs); many tokens
+            # (SoftHSM 2.6 among them) hash nothing for ECDSA: pyHanko hashes, the token signs the hash
+            yield pkcs11.PKCS11Signer(session, signing_cert=cert, key_label=label, other_certs_to_pull=None,
+                                      use_raw_mechanism=cert.public_key.algorithm == "ec")
+        finally:
+            session.close()
+        return
     path, password = settings.get("SIGNING_PKCS12"), settings.get("SIGNING_PKCS12_PASSWORD")
     if not path:
         raise Invalid(NO_KEY)
@@ -78,7 +108,7 @@ def signing_key() -> signers.SimpleSigner:
         raise Invalid(BAD_KEY) from exc
     if signer is None:
         raise Invalid(BAD_KEY)
-    return signer
+    yield signer
 
 
 def _box(pdf: bytes, title: str | None) -> tuple[int, tuple[float, float, float, float]]:
@@ -119,7 +149,15 @@ def sign(pdf: bytes, actor: User, document: str, title: str | None = None) -> by
     """``pdf`` signed with the agency's key by ``actor`` (a person with the ``signer`` role); audited."""
     if not actor.has_role("signer"):
         raise NotAllowed("Chỉ người được giao quyền ký số (vai trò “Người ký số”) được ký báo cáo.")
-    key = signing_key()
+    with signing_key() as key:
+        signed, names, serial = _signed(pdf, key, document, title, actor)
+    audit.record("sign_export", actor, data={"document": document, "sha256": hashlib.sha256(signed).hexdigest(),
+                                             "signer": names.get("common_name"), "serial": serial})
+    return signed
+
+
+def _signed(pdf: bytes, key: signers.Signer, document: str, title: str | None, actor: User
+            ) -> tuple[bytes, dict, str]:
     names = key.signing_cert.subject.native
     moment = clock.to_local(clock.now())
     lines = [f"Ký bởi: {names.get('common_name', '')}", f"Cơ quan: {names.get('organization_name', '')}",
@@ -133,7 +171,4 @@ def sign(pdf: bytes, actor: User, document: str, title: str | None = None) -> by
     with tempfile.TemporaryDirectory(prefix="ky-so-") as folder:
         style = StaticStampStyle.from_pdf_file(_appearance(lines, folder), border_width=0)
         signed = off_loop(signers.PdfSigner(meta, signer=key, stamp_style=style).sign_pdf, writer).getvalue()
-    audit.record("sign_export", actor, data={"document": document, "sha256": hashlib.sha256(signed).hexdigest(),
-                                             "signer": names.get("common_name"), "serial": format(
-                                                 key.signing_cert.serial_number, "X")})
-    return signed
+    return signed, names, format(key.signing_cert.serial_number, "X")
