@@ -61,6 +61,7 @@ def register(app: Flask) -> None:
                         log.exception("job %s failed", function.__name__)
             return run
 
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not two lines per job run
         scheduler = BlockingScheduler(timezone=str(clock.LOCAL_TZ))
         scheduler.add_job(job(reminders.run_due), "interval", seconds=interval, max_instances=1, coalesce=True)
         scheduler.add_job(job(outbox.send_pending), "interval", seconds=60, max_instances=1, coalesce=True)
