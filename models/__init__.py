@@ -2,7 +2,7 @@
 
 from models.db import db, login_manager, migrate
 from models.notifications import Delegation, Notification, OutboxMail, Timer
-from models.people import OVERSIGHT_ROLES, ROLE_LABELS, ROLES, Agency, ApiToken, User
+from models.people import OVERSIGHT_ROLES, ROLE_LABELS, ROLES, Agency, AgencyGroup, AgencyGroupMember, ApiToken, User
 from models.preferences import ExportPreference, SiteSetting
 from models.process import ProcessInstance, ProcessModel, WorkItem
 from models.records import Attachment, AuditEvent, SignatureCheck, TrustRoot
@@ -19,7 +19,8 @@ from models.tasks import OUTPUT_TYPES, Directive, Task, TaskExplanation, task_co
 
 __all__ = [
     "OUTPUT_TYPES", "OVERSIGHT_ROLES", "ROLES", "ROLE_LABELS",
-    "Agency", "AgencyAlias", "AgencyReview", "ApiToken", "Attachment", "AuditEvent", "DeadlineAdjustment",
+    "Agency", "AgencyAlias", "AgencyGroup", "AgencyGroupMember", "AgencyReview", "ApiToken", "Attachment",
+    "AuditEvent", "DeadlineAdjustment",
     "Delegation", "Directive", "ExportPreference",
     "Holiday", "ImportBatch", "Indicator", "IndicatorValue", "Notification", "OutboxMail", "ProcessInstance",
     "ProcessModel", "SignatureCheck", "SiteSetting", "Task", "TaskExplanation",

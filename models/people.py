@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import false as sa_false
@@ -41,6 +41,38 @@ class Agency(db.Model):
 
     def __repr__(self) -> str:
         return f"<Agency {self.name}>"
+
+
+class AgencyGroup(db.Model):
+    """A collective that plans assign tasks to ("UBND các xã, phường", "Các sở, ban, ngành"): every member owes
+    the task. Its aliases are the other ways documents write it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(db.String(255), unique=True)
+    aliases: Mapped[list] = mapped_column(db.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+
+    memberships: Mapped[list[AgencyGroupMember]] = relationship(back_populates="group", order_by="AgencyGroupMember.id")
+
+    def members_on(self, day) -> list[Agency]:
+        """The agencies that belong to the group on ``day`` (joined on or before it, not left by it)."""
+        return [m.agency for m in self.memberships
+                if m.joined_on <= day and (m.left_on is None or m.left_on > day) and m.agency.active]
+
+
+class AgencyGroupMember(db.Model):
+    """An agency's membership of a group, from the day it joins to the day it leaves (None: still a member)."""
+
+    __table_args__ = (db.Index("ix_agency_group_member_group_agency", "group_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(db.ForeignKey("agency_group.id"))
+    agency_id: Mapped[int] = mapped_column(db.ForeignKey("agency.id"), index=True)
+    joined_on: Mapped[date] = mapped_column()
+    left_on: Mapped[date | None] = mapped_column()
+
+    group: Mapped[AgencyGroup] = relationship(back_populates="memberships")
+    agency: Mapped[Agency] = relationship(lazy="joined")
 
 
 class User(UserMixin, db.Model):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import db
-from models.people import Agency, User
+from models.people import Agency, AgencyGroup, User
 
 OUTPUT_TYPES = {
     "plan": "Kế hoạch, chương trình, đề án, nghị quyết, quy chế",
@@ -56,7 +56,9 @@ class Task(db.Model):
     original_due: Mapped[date | None] = mapped_column()  # the first due date, kept for statistics
     directive_id: Mapped[int | None] = mapped_column(db.ForeignKey("directive.id"), index=True)
     source_document: Mapped[str | None] = mapped_column(db.Text)
-    lead_agency_id: Mapped[int] = mapped_column(db.ForeignKey("agency.id"), index=True)
+    # None only for a task owed by a group (kind "group"): its members' tasks (kind "task", parent_id) have leads
+    lead_agency_id: Mapped[int | None] = mapped_column(db.ForeignKey("agency.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(db.ForeignKey("agency_group.id"), index=True)
     expected_output: Mapped[str | None] = mapped_column(db.Text)
     output_type: Mapped[str] = mapped_column(db.String(20))
     deadline_text: Mapped[str | None] = mapped_column(db.Text)
@@ -96,7 +98,8 @@ class Task(db.Model):
     search_text: Mapped[str | None] = mapped_column(db.Text)
 
     directive: Mapped[Directive | None] = relationship()
-    lead_agency: Mapped[Agency] = relationship(lazy="joined")
+    lead_agency: Mapped[Agency | None] = relationship(lazy="joined")
+    group: Mapped[AgencyGroup | None] = relationship()
     collaborating_agencies: Mapped[list[Agency]] = relationship(
         secondary=task_collaborators, order_by=Agency.name)
 

@@ -15,7 +15,7 @@ from workflows import clock
 from workflows.accounts import people
 from workflows.errors import N_, Invalid
 from workflows.reporting import monitoring
-from workflows.tasks import comments, create, reads, status, work
+from workflows.tasks import comments, create, fanout, reads, status, work
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 SPEC = Path(__file__).with_name("openapi.json")  # the contract; tests/test_openapi.py keeps it true
@@ -79,7 +79,7 @@ def step_json(item: WorkItem) -> dict:
 def task_json(task: Task, detail: bool = False) -> dict:
     body = {
         "id": task.id, "code": task.code, "title": task.title, "status": status.of(task),
-        "lead_agency": task.lead_agency.name,
+        "lead_agency": task.lead_agency.name if task.lead_agency else task.group.name,
         "collaborating_agencies": [a.name for a in task.collaborating_agencies],
         "central_agencies": list(task.central_agencies or []),
         "output_type": task.output_type, "expected_output": task.expected_output,
@@ -88,7 +88,14 @@ def task_json(task: Task, detail: bool = False) -> dict:
         "current_step": task.current_step, "current_holder": task.current_holder,
         "completed_at": clock.to_local(task.completed_at).isoformat() if task.completed_at else None,
     }
-    if detail:
+    if detail and task.kind == create.GROUP_KIND:  # no steps of its own: its members' tasks have them
+        members = fanout.member_tasks(task)
+        progress = fanout.progress(task, members)
+        body["subtasks"] = [{"id": t.id, "code": t.code, "lead_agency": t.lead_agency.name, "status": status.of(t)}
+                            for t in members]
+        body["progress"] = {"done": progress.done, "total": progress.total, "overdue": progress.overdue}
+        body["history"] = [event_json(e) for e in reads.history(task)]
+    elif detail:
         body["current_steps"] = [step_json(i) for i in reads.open_items(task)]
         body["history"] = [event_json(e) for e in reads.history(task)]
     return body

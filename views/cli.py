@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from demo import seed
 from models import ROLES
 from workflows import holidays
-from workflows.accounts import people
+from workflows.accounts import groups, people
 from workflows.errors import DomainError
 from workflows.importing import deadline_text, pipeline
 from workflows.process import catalog
@@ -65,6 +65,19 @@ def register(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc)
         click.echo(f"Đã tạo người dùng: {user.username} ({', '.join(user.roles)})")
+
+    @app.cli.command("create-group")
+    @click.argument("name")
+    @click.option("--member", "members", multiple=True, required=True,
+                  help="An agency of the registry (repeat: --member A --member B)")
+    @click.option("--alias", "aliases", multiple=True, help="Another name documents give the group (repeatable)")
+    def create_group(name, members, aliases):
+        """Create an agency group ("UBND các xã, phường"): a task assigned to it is owed by every member."""
+        try:
+            group = groups.create_group(None, name, list(members), list(aliases))
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"Đã tạo nhóm “{group.name}” gồm {len(group.memberships)} đơn vị.")
 
     @app.cli.command("sign-out-user")
     @click.argument("username")

@@ -8,14 +8,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import OUTPUT_TYPES, ProcessInstance, Task, User, db
+from models import OUTPUT_TYPES, AgencyGroup, ProcessInstance, Task, User, db
 from workflows import audit, clock, settings
+from workflows.accounts import groups
 from workflows.errors import N_, Invalid, Message, NotAllowed
 from workflows.process import catalog, runtime
 from workflows.tasks import lifecycle, reads
 from workflows.text import fold_words
 from workflows.tx import transaction
 
+GROUP_KIND = "group"  # a task owed by a group: its members' tasks (parent_id) do the work
 DUE_REQUIRED = N_("Vui lòng nhập thời hạn hoàn thành, hoặc ghi thời hạn theo văn bản (ví dụ “Quý II năm 2026”).")
 
 
@@ -87,8 +89,14 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
 
     ``done_on`` records a task already done when it was assigned (no process is started).
     ``extra`` sets further Task columns (directive, appendix, stt, import_key, nominal_due, …).
+    A ``lead_agency`` that names a group (and no agency) makes a group's task: see ``assign_group``.
     """
     require_coordinator(actor)
+    if reads.agency_by_name(lead_agency) is None and (group := groups.group_named(lead_agency)) is not None:
+        return assign_group(actor, group, title=title, output_type=output_type,
+                            collaborating_agencies=collaborating_agencies, expected_output=expected_output,
+                            due_date=due_date, deadline_text=deadline_text, source_document=source_document,
+                            section=section, recurrence=recurrence, done_on=done_on, **extra)
     title = (title or "").strip()
     lead, collaborators, route = _check(title, lead_agency, output_type, collaborating_agencies,
                                         due_date is None and not (deadline_text or "").strip()
@@ -114,6 +122,41 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
         "competent_authority": route.get("competent_authority"),
     })
     return task
+
+
+def assign_group(actor: User, group: AgencyGroup, **fields: Any) -> Task:
+    """A task owed by every member of ``group`` on the assignment day: the group's task (kind "group", no process
+    and no work items of its own) and, under it, one ordinary task per member, each with its own process, work
+    items, deadline, timers and reports. Flushes only."""
+    members = group.members_on(clock.to_local(clock.now()).date())
+    if not members:
+        raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"lead_agency": Message(
+            "Nhóm “%(group)s” chưa có đơn vị thành viên nào.", group=group.name)})
+    shared = {k: v for k, v in fields.items() if k not in ("import_key", "submission")}
+    _check((fields.get("title") or "").strip(), members[0].name, fields.get("output_type") or "",
+           shared.get("collaborating_agencies") or (), shared.get("due_date") is None
+           and not (shared.get("deadline_text") or "").strip() and shared.get("recurrence") is None
+           and shared.get("done_on") is None, shared.get("done_on") is None)
+    due = fields.get("due_date")
+    parent = Task(kind=GROUP_KIND, group=group, lead_agency=None, title=fields["title"].strip(),
+                  output_type=fields["output_type"], expected_output=(fields.get("expected_output") or "").strip()
+                  or None, due_date=due, nominal_due=fields.get("nominal_due", due), original_due=due,
+                  deadline_text=fields.get("deadline_text"), recurrence=fields.get("recurrence"),
+                  source_document=fields.get("source_document"), section=fields.get("section"),
+                  directive_id=fields.get("directive_id"), appendix=fields.get("appendix"), stt=fields.get("stt"),
+                  import_key=fields.get("import_key"), submission=fields.get("submission"),
+                  created_at=clock.now(), created_by_id=actor.id, state="active")
+    db.session.add(parent)
+    db.session.flush()
+    parent.code = code_for(parent)
+    for agency in members:
+        add_task(actor, **{**shared, "lead_agency": agency.name, "parent_id": parent.id})
+    if fields.get("done_on") is not None:  # done when the document was issued, by every member
+        parent.state, parent.completed_on, parent.completed_at = "done", fields["done_on"], parent.created_at
+        parent.done_at_issue = True
+    audit.record("create", actor, parent, to_step=f"Giao {len(members)} đơn vị",
+                 data={"group": group.name, "members": len(members)})
+    return parent
 
 
 def code_for(task: Task) -> str:

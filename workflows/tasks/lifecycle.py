@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from models import Task, User, WorkItem
+from sqlalchemy import func, select
+
+from models import Task, User, WorkItem, db
 from workflows import clock
 from workflows.notify import events
 from workflows.process.runtime import Instance, Saved
@@ -64,6 +66,24 @@ def _task_done(instance: Instance, task: Task) -> None:
     task.completed_on = clock.to_local(now).date()
     if task.kind in TASK_DONE:
         TASK_DONE[task.kind](task, instance.result_data())
+    if task.parent_id is not None and task.kind == "task":
+        group_task_follows(task.parent_id, task)
+
+
+def group_task_follows(parent_id: int, finished: Task | None = None) -> None:
+    """A group's task is done when the last of its members' tasks is (``finished``, just done, or the last
+    one done before a withdrawal), on that member's day."""
+    parent = db.session.get(Task, parent_id)
+    if parent is None or parent.kind != "group" or parent.state == "done":
+        return
+    members = (Task.parent_id == parent.id) & (Task.kind == "task")
+    with db.session.no_autoflush:
+        still_open = db.session.scalar(select(func.count()).select_from(Task).where(
+            members, Task.state != "done", Task.id != (finished.id if finished else -1)))
+        last = finished or db.session.scalar(select(Task).where(members, Task.state == "done")
+                                             .order_by(Task.completed_at.desc()).limit(1))
+    if not still_open and last is not None:
+        parent.state, parent.completed_at, parent.completed_on = "done", last.completed_at, last.completed_on
 
 
 # What the end of an instance means, by its kind; and what the end of a task means beyond "done", by the

@@ -1,0 +1,159 @@
+"""A task owed by a group (issue 18): "UBND các xã, phường" owes it as 166 communes, each with its own ordinary
+task and process; the group's task has no work items and follows its members' tasks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from models import AuditEvent, ProcessInstance, Task, WorkItem, db
+from tests.conftest import LEAD, OTHER, act, open_items, user
+from workflows.accounts import groups, people
+from workflows.errors import Conflict, Invalid, NotAllowed
+from workflows.tasks import create, fanout, reads
+
+COMMUNES = "UBND các xã, phường"
+
+
+def assign(world, lead: str, output_type: str = "plan", due: date = date(2026, 6, 30), **kwargs) -> Task:
+    return create.create_task(world["coord"], title="Triển khai Mô hình chuyển đổi số cấp xã", lead_agency=lead,
+                              output_type=output_type, due_date=due, **kwargs)
+
+
+@pytest.fixture
+def communes(world):
+    names = [f"UBND xã Số {n:03d}" for n in range(1, 167)]
+    for name in names:
+        people.create_agency(name, kind="commune")
+    groups.create_group(None, COMMUNES, names, aliases=["UBND các xã, phường, đặc khu", "Các xã, phường"])
+    return names
+
+
+@pytest.fixture
+def pair(world):
+    """A group of two agencies of the test province whose people can act on their tasks."""
+    return groups.create_group(None, "Hai sở thử nghiệm", [LEAD, OTHER])
+
+
+def test_a_task_for_a_group_becomes_one_task_per_member(world, communes):
+    parent = assign(world, "Các xã, phường")  # an alias, as a document writes it
+    assert (parent.kind, parent.lead_agency_id, parent.group.name) == ("group", None, COMMUNES)
+    children = fanout.member_tasks(parent)
+    assert sorted(t.lead_agency.name for t in children) == communes
+    assert {(t.kind, t.title, t.due_date) for t in children} == {("task", parent.title, parent.due_date)}
+    # each member runs its own process with its own work item at its own first step; the group's task has none
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance)
+                             .where(ProcessInstance.task_id.in_([t.id for t in children]))) == 166
+    items = db.session.scalars(select(WorkItem).where(WorkItem.status == "open")).all()
+    assert len(items) == 166 and {i.task.lead_agency_id for i in items} == {t.lead_agency_id for t in children}
+    assert not open_items(parent)
+    assert (fanout.progress(parent).done, fanout.progress(parent).total) == (0, 166)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.task_id == parent.id)).one()
+    assert (event.action, event.to_step) == ("create", "Giao 166 đơn vị")
+
+
+def test_members_work_on_their_own_and_the_group_task_follows(world, pair):
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[])
+    mine, theirs = sorted(fanout.member_tasks(parent), key=lambda t: t.lead_agency.name != LEAD)
+    # the lead's task goes its whole way, with a return on the way, while the other member's has not moved
+    act(world, mine, "assign")
+    act(world, mine, "draft")
+    act(world, mine, "finalise")
+    act(world, mine, "signoff", decision="return")
+    act(world, mine, "finalise")
+    for _ in range(10):
+        items = open_items(mine)
+        if not items:
+            break
+        act(world, mine, items[0].step_id)
+    assert mine.state == "done" and theirs.state == "active"
+    assert [i.step_id for i in open_items(theirs)] == ["assign"]
+    progress = fanout.progress(parent)
+    assert (progress.done, progress.total, [t.id for t in progress.not_done]) == (1, 2, [theirs.id])
+    assert parent.state == "active"
+    # the other member finishes too: the group's task is done, on the last member's day
+    for _ in range(12):
+        items = open_items(theirs)
+        if not items:
+            break
+        step = items[0].step_id
+        act(world, theirs, step, user={"assign": "x_head", "signoff": "x_head"}.get(
+            step, "x_officer" if items[0].agency.name == OTHER else None),
+            data={"assignee": "x_officer"} if step == "assign" else None)
+    db.session.refresh(parent)
+    assert theirs.state == "done" and parent.state == "done" and parent.completed_on == theirs.completed_on
+
+
+def test_a_member_removed_mid_way_is_counted_nowhere_and_the_rest_decide(world, pair):
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[])
+    mine, theirs = sorted(fanout.member_tasks(parent), key=lambda t: t.lead_agency.name != LEAD)
+    with pytest.raises(Invalid):
+        fanout.remove_member(world["coord"], parent.id, theirs.id, "  ")
+    with pytest.raises(NotAllowed):
+        fanout.remove_member(world["x_head"], parent.id, theirs.id, "Đơn vị đã sáp nhập")
+    fanout.remove_member(world["coord"], parent.id, theirs.id, "Đơn vị đã sáp nhập vào Sở Công Thương")
+    db.session.refresh(theirs)
+    assert theirs.kind == fanout.WITHDRAWN and not open_items(theirs)
+    assert db.session.scalar(select(ProcessInstance.status).where(ProcessInstance.task_id == theirs.id)) \
+        == "cancelled"
+    assert (fanout.progress(parent).done, fanout.progress(parent).total) == (0, 1)
+    # the other member's officer no longer has it in their inbox
+    assert not [i for i in reads.inbox(user("x_head")) if i.task_id == theirs.id]
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.task_id == parent.id,
+                                                        AuditEvent.action == "group_member_removed")).one()
+    assert event.actor.username == "coord" and "sáp nhập" in event.comment
+    # a member added back gets a task of its own from today; twice is refused
+    again = fanout.add_member(world["coord"], parent.id, OTHER)
+    assert again.parent_id == parent.id and [i.step_id for i in open_items(again)] == ["assign"]
+    with pytest.raises(Conflict):
+        fanout.add_member(world["coord"], parent.id, OTHER)
+
+
+def test_a_member_officer_sees_only_their_own_task(world, pair):
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[])
+    mine, theirs = sorted(fanout.member_tasks(parent), key=lambda t: t.lead_agency.name != LEAD)
+    assert reads.get_task(world["officer"], mine.id) is mine
+    for task in (theirs, parent):
+        with pytest.raises(NotAllowed):
+            reads.get_task(world["officer"], task.id)
+    assert reads.get_task(world["coord"], parent.id) is parent
+
+
+def test_a_group_without_members_today_or_with_unknown_members_is_refused(world):
+    with pytest.raises(Invalid) as unknown:
+        groups.create_group(None, "Nhóm lạ", [LEAD, "Sở Không Có"])
+    assert "“Sở Không Có”" in str(unknown.value.args[0]) or "Sở Không Có" in repr(unknown.value.__dict__)
+    empty = groups.create_group(None, "Nhóm sau này", [LEAD], joined_on=date(2099, 1, 1))
+    with pytest.raises(Invalid) as refused:
+        assign(world, empty.name)
+    assert refused.value.fields["lead_agency"].params["group"] == "Nhóm sau này"
+
+
+def test_the_command_line_creates_a_group_of_existing_agencies(app, world):
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["create-group", "Các sở thử nghiệm", "--member", LEAD, "--member", OTHER,
+                               "--alias", "Các sở, ngành thử nghiệm"])
+    assert made.exit_code == 0, made.output
+    assert "Đã tạo nhóm “Các sở thử nghiệm” gồm 2 đơn vị." in made.output
+    assert groups.group_named("các sở, ngành thử nghiệm").name == "Các sở thử nghiệm"
+    refused = runner.invoke(args=["create-group", "Nhóm khác", "--member", "Sở Không Có"])
+    assert refused.exit_code != 0 and "Sở Không Có" in refused.output
+
+
+def test_the_api_creates_a_group_task_and_shows_its_progress(world, pair, api):
+    headers = api.token("coord")
+    response = api.post("/api/v1/tasks", headers=headers, json={
+        "title": "Báo cáo kết quả chuyển đổi số", "lead_agency": pair.name, "output_type": "plan",
+        "due_date": "2027-06-30"})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert {(s["lead_agency"], s["status"]) for s in body["subtasks"]} == {(LEAD, "in_progress"),
+                                                                           (OTHER, "in_progress")}
+    assert body["lead_agency"] == pair.name and "current_steps" not in body
+    assert body["progress"] == {"done": 0, "total": 2, "overdue": 0}
+    child = api.get(f"/api/v1/tasks/{body['subtasks'][0]['id']}", headers=headers).get_json()
+    assert [s["step_id"] for s in child["current_steps"]] == ["assign"] and "subtasks" not in child
+    again = api.get(f"/api/v1/tasks/{body['id']}", headers=headers).get_json()
+    assert again["progress"] == body["progress"] and len(again["subtasks"]) == 2

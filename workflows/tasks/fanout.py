@@ -1,0 +1,102 @@
+"""A task owed by a group (kind "group", ``create.assign_group``): its progress, derived from its members' tasks,
+and the coordinator's changes to who owes it while it runs.
+
+The group's task has no process and no work items: its members' tasks (kind "task", ``parent_id``) are ordinary
+tasks, each with its own approval or report cycle. "87/166 đơn vị đã hoàn thành, 12 quá hạn" and the list of
+members not done are read from them. A member removed mid-way has its task withdrawn (kind "withdrawn": counted
+nowhere, its history kept); a member added gets its own task from that day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+
+from models import Agency, ProcessInstance, Task, User, WorkItem, db
+from workflows import audit, clock
+from workflows.errors import Conflict, Invalid, NotFound
+from workflows.tasks import create, lifecycle, status
+from workflows.tx import transaction
+
+WITHDRAWN = "withdrawn"
+
+
+@dataclass
+class Progress:
+    """How far the members of a group's task are."""
+
+    done: int
+    total: int
+    overdue: int
+    not_done: list[Task] = field(default_factory=list)  # the members' tasks still open, overdue first
+
+
+def member_tasks(parent: Task) -> list[Task]:
+    """The members' tasks of a group's task, by the member's name."""
+    return list(db.session.scalars(select(Task).join(Agency, Task.lead_agency_id == Agency.id)
+                                   .where(Task.parent_id == parent.id, Task.kind == "task").order_by(Agency.name)))
+
+
+def progress(parent: Task, tasks: list[Task] | None = None) -> Progress:
+    tasks = member_tasks(parent) if tasks is None else tasks
+    states = {t.id: status.of(t) for t in tasks}
+    open_tasks = [t for t in tasks if t.state != "done"]
+    open_tasks.sort(key=lambda t: (states[t.id] != "overdue", t.lead_agency.name))
+    return Progress(done=len(tasks) - len(open_tasks), total=len(tasks),
+                    overdue=sum(1 for s in states.values() if s == "overdue"), not_done=open_tasks)
+
+
+def _group_task(parent_id: int) -> Task:
+    parent = db.session.get(Task, parent_id)
+    if parent is None or parent.kind != create.GROUP_KIND:
+        raise NotFound("Không tìm thấy nhiệm vụ giao cho nhóm đơn vị.")
+    if parent.state == "done":
+        raise Conflict("Nhiệm vụ đã hoàn thành: không thay đổi được đơn vị thực hiện.")
+    return parent
+
+
+def add_member(actor: User, parent_id: int, agency_name: str) -> Task:
+    """Give one more agency its own task under a running group's task (audited). One transaction."""
+    create.require_coordinator(actor)
+    with transaction():
+        parent = _group_task(parent_id)
+        if any(t.lead_agency.name == agency_name for t in member_tasks(parent)):
+            raise Conflict("“%(agency)s” đã có nhiệm vụ này.", agency=agency_name)
+        child = create.add_task(actor, title=parent.title, lead_agency=agency_name, output_type=parent.output_type,
+                                expected_output=parent.expected_output, due_date=parent.due_date,
+                                deadline_text=parent.deadline_text, source_document=parent.source_document,
+                                section=parent.section, recurrence=parent.recurrence, parent_id=parent.id,
+                                directive_id=parent.directive_id, appendix=parent.appendix, stt=parent.stt)
+        audit.record("group_member_added", actor, parent, comment=f"Giao thêm cho {agency_name}.",
+                     data={"agency": agency_name, "task_id": child.id})
+    return child
+
+
+def remove_member(actor: User, parent_id: int, task_id: int, reason: str) -> None:
+    """Withdraw one member's task from a running group's task, with the reason (audited on both): its open work
+    items are cancelled, its process stops, and it is counted nowhere from now on. One transaction."""
+    create.require_coordinator(actor)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise Invalid("Vui lòng ghi lý do rút nhiệm vụ của đơn vị.", {"reason": "Vui lòng ghi lý do."})
+    with transaction():
+        parent = _group_task(parent_id)
+        child = db.session.get(Task, task_id)
+        if child is None or child.parent_id != parent.id or child.kind != "task":
+            raise NotFound("Không tìm thấy nhiệm vụ của đơn vị này trong nhóm.")
+        if child.state == "done":
+            raise Conflict("Đơn vị đã hoàn thành nhiệm vụ: không rút được.")
+        now = clock.now()
+        db.session.execute(update(WorkItem).where(WorkItem.task_id == child.id, WorkItem.status == "open")
+                           .values(status="cancelled", completed_at=now))
+        db.session.execute(update(ProcessInstance).where(ProcessInstance.task_id == child.id,
+                                                         ProcessInstance.status == "running")
+                           .values(status="cancelled", next_timer_at=None))
+        child.kind, child.current_step, child.current_holder, child.step_since = WITHDRAWN, None, None, None
+        agency = child.lead_agency.name
+        audit.record("group_member_removed", actor, parent, comment=f"Rút nhiệm vụ của {agency}: {reason}",
+                     data={"agency": agency, "task_id": child.id})
+        audit.record("withdrawn", actor, child, comment=reason)
+        db.session.flush()
+        lifecycle.group_task_follows(parent.id)  # the others may all be done already
