@@ -100,6 +100,7 @@ class Task(db.Model):
     directive: Mapped[Directive | None] = relationship()
     lead_agency: Mapped[Agency | None] = relationship(lazy="joined")
     group: Mapped[AgencyGroup | None] = relationship()
+    parent: Mapped[Task | None] = relationship(remote_side=[id])
     collaborating_agencies: Mapped[list[Agency]] = relationship(
         secondary=task_collaborators, order_by=Agency.name)
 

@@ -157,3 +157,28 @@ def test_the_api_creates_a_group_task_and_shows_its_progress(world, pair, api):
     assert [s["step_id"] for s in child["current_steps"]] == ["assign"] and "subtasks" not in child
     again = api.get(f"/api/v1/tasks/{body['id']}", headers=headers).get_json()
     assert again["progress"] == body["progress"] and len(again["subtasks"]) == 2
+
+
+def test_the_group_page_shows_progress_and_the_coordinator_changes_members(world, pair, browser):
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2027, 6, 30))
+    mine, theirs = sorted(fanout.member_tasks(parent), key=lambda t: t.lead_agency.name != LEAD)
+    browser.login("coord")
+    page = browser.client.get(f"/tasks/{parent.id}").get_data(as_text=True)
+    assert "0/2 đơn vị đã hoàn thành" in page and "Đơn vị chưa hoàn thành (2)" in page
+    assert LEAD in page and OTHER in page and "Giao cho nhóm: Hai sở thử nghiệm" in page
+    csrf = browser.csrf(f"/tasks/{parent.id}")
+    refused = browser.client.post(f"/tasks/{parent.id}/members/{theirs.id}/withdraw",
+                                  data={"csrf_token": csrf, "reason": ""}, follow_redirects=True)
+    assert "Vui lòng ghi lý do rút nhiệm vụ của đơn vị." in refused.get_data(as_text=True)
+    done = browser.client.post(f"/tasks/{parent.id}/members/{theirs.id}/withdraw",
+                               data={"csrf_token": csrf, "reason": "Sáp nhập"}, follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert "Đã rút nhiệm vụ của đơn vị" in page and "0/1 đơn vị đã hoàn thành" in page
+    assert "Rút nhiệm vụ của đơn vị" in page and "Sáp nhập" in page  # the history says who and why
+    child = browser.client.get(f"/tasks/{mine.id}").get_data(as_text=True)
+    assert "Một phần của nhiệm vụ giao cho Hai sở thử nghiệm" in child
+    officer = type(browser)(browser.client.application.test_client())
+    officer.login("officer")
+    assert officer.client.get(f"/tasks/{parent.id}").status_code == 403
+    own = officer.client.get(f"/tasks/{mine.id}").get_data(as_text=True)
+    assert "Một phần của nhiệm vụ giao cho" in own and f'href="/tasks/{parent.id}"' not in own

@@ -86,6 +86,8 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("tasks.new", "GET"): COORDINATORS,
     ("tasks.new", "POST"): COORDINATORS,
     ("tasks.show", "GET"): TASK_READERS,
+    ("tasks.add_member", "POST"): COORDINATORS,  # of a task owed by a group (workflows.tasks.fanout)
+    ("tasks.withdraw_member", "POST"): COORDINATORS,
     ("tasks.diagram_svg", "GET"): TASK_READERS,
     ("tasks.download", "GET"): FILE_READERS,
     ("tasks.comment", "POST"): COMMENTERS,
@@ -177,7 +179,7 @@ def seeded(world, app):
             "mail_id": 999999, "token_id": 999999, "root_id": 999999, "alias_id": alias.id, "day": str(day),
             "filename": "style.css",
             "process_id": "approval_cycle", "model_id": catalog.latest("approval_cycle").id,
-            "user_id": world["officer2"].id, "agency_id": world["head"].agency_id}
+            "user_id": world["officer2"].id, "agency_id": world["head"].agency_id, "member_task_id": 999999}
 
 
 def url_for_rule(rule, values: dict) -> str:

@@ -12,9 +12,9 @@ from views import parsing
 from views.forms import CommentForm, ExplanationForm, ExtensionForm, TaskForm, action_form, attach_errors
 from views.i18n import domain_message
 from workflows import access
-from workflows.errors import Invalid
+from workflows.errors import DomainError, Invalid
 from workflows.process import diagram
-from workflows.tasks import comments, create, explanations, extensions, files, page, reads, work
+from workflows.tasks import comments, create, explanations, extensions, fanout, files, page, reads, work
 from workflows.tasks.status import STATUS_LABELS
 
 bp = Blueprint("tasks", __name__)
@@ -96,7 +96,50 @@ def _render_task(task, forms=None, status=200, extension_form=None, comment_form
 @bp.route("/tasks/<int:task_id>")
 @login_required
 def show(task_id: int):
-    return _render_task(reads.get_task(current_user, task_id))
+    task = reads.get_task(current_user, task_id)
+    if task.kind == create.GROUP_KIND:
+        return _render_group_task(task)
+    return _render_task(task)
+
+
+def _render_group_task(task, status=200):
+    """The page of a task owed by a group: how far its members are, who is not done, the coordinator's changes."""
+    members = fanout.member_tasks(task)
+    taken = {t.lead_agency_id for t in members}
+    return render_template("tasks/group.html", task=task, members=members, progress=fanout.progress(task, members),
+                           history=reads.history(task), addable=[a for a in reads.agencies() if a.id not in taken],
+                           may_change=current_user.has_role("coordinator") and task.state != "done"), status
+
+
+@bp.post("/tasks/<int:task_id>/members")
+@login_required
+def add_member(task_id: int):
+    reads.get_task(current_user, task_id)
+    create.require_coordinator(current_user)  # 403 before anything the form says
+    name = (request.form.get("agency") or "").strip()
+    try:
+        if not name:
+            raise Invalid("Vui lòng chọn đơn vị cần giao thêm.")
+        fanout.add_member(current_user, task_id, name)
+    except DomainError as exc:
+        flash(domain_message(exc), "error")
+    else:
+        flash(_("Đã giao thêm nhiệm vụ cho %(agency)s.", agency=name), "success")
+    return redirect(url_for("tasks.show", task_id=task_id) + "#members")
+
+
+@bp.post("/tasks/<int:task_id>/members/<int:member_task_id>/withdraw")
+@login_required
+def withdraw_member(task_id: int, member_task_id: int):
+    reads.get_task(current_user, task_id)
+    create.require_coordinator(current_user)
+    try:
+        fanout.remove_member(current_user, task_id, member_task_id, request.form.get("reason", ""))
+    except DomainError as exc:
+        flash(domain_message(exc), "error")
+    else:
+        flash(_("Đã rút nhiệm vụ của đơn vị; lý do được ghi vào lịch sử."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id) + "#members")
 
 
 @bp.route("/tasks/<int:task_id>/diagram.svg")

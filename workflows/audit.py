@@ -31,6 +31,10 @@ ACTION_LABELS = {
     # digital signatures (workflows/signatures)
     "signature_check": "Kiểm tra chữ ký số", "trust_root_add": "Thêm chứng thư tin cậy",
     "trust_root_remove": "Ngừng tin cậy chứng thư",
+    # agency groups and the tasks they owe (workflows/accounts/groups.py, workflows/tasks/fanout.py)
+    "group_created": "Tạo nhóm đơn vị", "group_member_joined": "Thêm đơn vị vào nhóm",
+    "group_member_left": "Đơn vị rời nhóm", "group_member_added": "Giao thêm cho đơn vị",
+    "group_member_removed": "Rút nhiệm vụ của đơn vị", "withdrawn": "Rút nhiệm vụ",
 }
 
 
