@@ -146,7 +146,7 @@ def seed(n_tasks: int, n_events: int, rng: random.Random) -> dict:
     db.session.commit()
     db.session.execute(text("ANALYZE"))
     db.session.commit()
-    return {"coord": coord.id, "agency": agencies["Đơn vị số 007"], "directive": directive_ids[0]}
+    return {"coord": coord.get_id(), "agency": agencies["Đơn vị số 007"], "directive": directive_ids[0]}
 
 
 def timed(fn, runs: int) -> list[float]:
@@ -180,7 +180,7 @@ def run(label: str, url: str, n_tasks: int, n_events: int, runs: int) -> None:
 
     client = app.test_client()
     with client.session_transaction() as session:  # logged in as the coordinator
-        session["_user_id"] = str(ids["coord"])
+        session["_user_id"] = ids["coord"]  # "id:session secret", as Flask-Login keeps it
         session["_fresh"] = True
     pages = {
         "dashboard page (all tasks)": "/dashboard",

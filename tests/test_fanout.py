@@ -182,3 +182,24 @@ def test_the_group_page_shows_progress_and_the_coordinator_changes_members(world
     assert officer.client.get(f"/tasks/{parent.id}").status_code == 403
     own = officer.client.get(f"/tasks/{mine.id}").get_data(as_text=True)
     assert "Một phần của nhiệm vụ giao cho" in own and f'href="/tasks/{parent.id}"' not in own
+
+
+def test_an_import_row_for_the_communes_fans_out_at_commit(province):
+    from tests.test_import_pdf import PLAN, text_of
+    from workflows.importing import pipeline
+
+    names = [f"UBND phường Số {n:03d}" for n in range(1, 167)]
+    for name in names:
+        people.create_agency(name, kind="commune")
+    groups.create_group(None, COMMUNES, names)
+    batch = pipeline.preview(province["coord"], "ke-hoach.txt", text_of(PLAN).encode())
+    [row] = [r for a in batch.report["appendices"] for r in a["rows"] if r["stt"] == "7"]
+    assert row["lead_agencies"] == [COMMUNES] and row["action"] == "new", row["blocking"]
+    assert f"Giao cho nhóm “{COMMUNES}”: mỗi đơn vị thành viên một nhiệm vụ (166 đơn vị)." in row["warnings"]
+    pipeline.commit(province["coord"], batch.id)
+    parent = db.session.scalars(select(Task).where(Task.kind == "group")).one()
+    assert parent.group.name == COMMUNES and parent.title == row["title"] and parent.import_key == row["key"]
+    assert len(fanout.member_tasks(parent)) == 166
+    again = pipeline.preview(province["coord"], "ke-hoach.txt", text_of(PLAN).encode())
+    [row] = [r for a in again.report["appendices"] for r in a["rows"] if r["stt"] == "7"]
+    assert row["action"] == "unchanged" and row["target_task_id"] == parent.id  # imported once, found again

@@ -14,6 +14,7 @@ from models import OUTPUT_TYPES
 from views import parsing
 from views.forms import VNDateField
 from views.i18n import domain_message
+from workflows.accounts import groups
 from workflows.errors import N_, Invalid
 from workflows.importing import pipeline, review_list
 from workflows.tasks import reads
@@ -40,6 +41,12 @@ class RowFixForm(FlaskForm):
                               + [SelectChoice(k, v) for k, v in OUTPUT_TYPES.items()])
     due_date = VNDateField(N_("Thời hạn"), validators=[Optional()])
     title = TextAreaField(N_("Tên nhiệm vụ"), validators=[Optional(), Length(max=2000)])
+
+
+def _lead_choices() -> list[SelectChoice]:
+    """A row's lead: an agency, or a group whose every member gets the task."""
+    return [SelectChoice("")] + [SelectChoice(a.name) for a in reads.agencies()] + [
+        SelectChoice(g.name) for g in groups.groups()]
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -73,6 +80,7 @@ def show(batch_id: int):
     if batch.status in ("reading", "failed"):
         return render_template("imports/reading.html", batch=batch)
     return render_template("imports/show.html", batch=batch, report=batch.report, agencies=reads.agencies(),
+                           groups=groups.groups(),
                            reviews=review_list.open_reviews(batch.report), targets=pipeline.target_tasks(batch.report))
 
 
@@ -88,7 +96,7 @@ def progress(batch_id: int):
 @login_required
 def fix(batch_id: int, appendix: int, number: int):
     form = RowFixForm()
-    form.lead_agency.choices = [SelectChoice("")] + [SelectChoice(a.name) for a in reads.agencies()]
+    form.lead_agency.choices = _lead_choices()
     if not form.validate_on_submit():
         flash(_("Chưa sửa được dòng: %(problems)s", problems="; ".join(
             _(str(e)) for errs in form.errors.values() for e in errs)), "error")
@@ -121,7 +129,7 @@ def fix(batch_id: int, appendix: int, number: int):
 def fix_many(batch_id: int, appendix: int):
     """"Áp dụng cho các dòng đã chọn": one lead agency and/or output type for the rows ticked in the table."""
     form = RowFixForm()
-    form.lead_agency.choices = [SelectChoice("")] + [SelectChoice(a.name) for a in reads.agencies()]
+    form.lead_agency.choices = _lead_choices()
     numbers = sorted({n for n in (parsing.number(v) for v in request.form.getlist("row")) if n is not None})
     if not form.validate_on_submit():
         flash(_("Chưa sửa được các dòng: %(problems)s", problems="; ".join(

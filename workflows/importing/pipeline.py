@@ -30,6 +30,7 @@ from models import (
     db,
 )
 from workflows import audit, clock
+from workflows.accounts import groups
 from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from workflows.importing.agency_names import defined_names
 from workflows.importing.file_formats import decode, docx_items
@@ -250,7 +251,7 @@ def _changes(changes: dict[str, Any]) -> dict[str, Any]:
 
 def _fix(user: User, batch_id: int, appendix_index: int, numbers: list[int], clean: dict[str, Any]) -> ImportBatch:
     with transaction():
-        if "lead_agency" in clean \
+        if "lead_agency" in clean and groups.group_named(clean["lead_agency"]) is None \
                 and db.session.scalar(select(Agency).where(Agency.name == clean["lead_agency"])) is None:
             raise Invalid("Không tìm thấy đơn vị chủ trì đã chọn.")
         batch = _open_batch(user, batch_id)

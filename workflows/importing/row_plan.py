@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from models import OUTPUT_TYPES, Agency, AgencyAlias, AgencyReview, Directive, Task, db
+from models import OUTPUT_TYPES, Agency, AgencyAlias, AgencyGroup, AgencyReview, Directive, Task, db
 from workflows import clock, holidays, settings
 from workflows.importing import prose
 from workflows.importing.agency_match import AgencyMatcher
@@ -40,6 +40,8 @@ class Context:
     titles: dict[str, str] = field(default_factory=dict)  # folded title -> code, of tasks of other documents
     # output type -> an agency its process needs that the registry lacks (such a row cannot start)
     unrouted: dict[str, str] = field(default_factory=dict)
+    # folded name or alias of an agency group -> (the group's name, its members today): a task for every member
+    groups: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 def import_key(appendix_title: str, stt: str, title: str) -> str:
@@ -90,7 +92,13 @@ def build_context(doc: ParsedDocument, sha: str, issued: date | None) -> Context
         others = others.where(Task.directive_id.is_distinct_from(directive.id))
     titles = {fold_words(title): code for title, code in db.session.execute(others)}
     return Context(registry_matcher(doc), holidays.calendar(), issued or doc.issued, directive, keys, settled, titles,
-                   _unrouted())
+                   _unrouted(), _groups())
+
+
+def _groups() -> dict[str, tuple[str, int]]:
+    today = clock.today()
+    return {fold_words(name): (group.name, len(group.members_on(today)))
+            for group in db.session.scalars(select(AgencyGroup)) for name in [group.name, *(group.aliases or ())]}
 
 
 def _unrouted() -> dict[str, str]:
@@ -203,6 +211,10 @@ def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings
     leads, lead_reviews = lead.agencies, lead.reviews
     collabs, groups, collab_reviews = collab.agencies, collab.groups, collab.reviews
     warnings += lead.warnings + collab.warnings
+    group = None if leads else _group_lead(cells.get("lead", ""), lead, ctx)
+    if group is not None:  # "UBND các xã, phường": one task for every member of the group
+        leads, lead_reviews = [group[0]], []
+        warnings.append(f"Giao cho nhóm “{group[0]}”: mỗi đơn vị thành viên một nhiệm vụ ({group[1]} đơn vị).")
     if overrides.get("lead_agency"):
         leads, lead_reviews = [overrides["lead_agency"]], []
     if "collaborating_agencies" in overrides:
@@ -274,6 +286,13 @@ class _Cell:
     central: list[str]
     reviews: list[dict]
     warnings: list[str]
+
+
+def _group_lead(cell: str, lead: _Cell, ctx: Context) -> tuple[str, int] | None:
+    """The agency group a lead cell names — the whole cell, or the one collective or unknown name in it."""
+    names = [cell.strip().rstrip(".;"), *lead.groups, *(r["text"] for r in lead.reviews)]
+    found = [ctx.groups[fold_words(n)] for n in names if fold_words(n) in ctx.groups]
+    return found[0] if found else None
 
 
 def _resolve_cell(cell: str, ctx: Context, what: str) -> _Cell:
