@@ -506,3 +506,20 @@ DEMO_TASKS = [
         "section": "VIII. Tăng cường bảo đảm an ninh mạng và chủ quyền số",
     },
 ]
+
+# The province's wards since 1 July 2025 (the two-level local government): the demo registers them as agencies of
+# their own, members of the group "UBND các xã, phường" to which plans assign tasks owed by every commune and ward.
+WARDS = [f"UBND phường {name}" for name in (
+    "Hạc Thành", "Quảng Phú", "Đông Quang", "Đông Sơn", "Đông Tiến", "Hàm Rồng", "Nguyệt Viên", "Sầm Sơn",
+    "Nam Sầm Sơn", "Bỉm Sơn", "Quang Trung", "Ngọc Sơn", "Tân Dân", "Hải Lĩnh", "Tĩnh Gia", "Đào Duy Từ",
+    "Hải Bình", "Trúc Lâm", "Nghi Sơn")]
+COMMUNE_GROUP = {"name": "UBND các xã, phường", "aliases": ["Các xã, phường", "UBND cấp xã"]}
+DEPARTMENT_GROUP = {"name": "Các sở, ban, ngành", "aliases": ["Các sở, ngành", "Các sở, ban, ngành tỉnh"]}
+# A task the plan gives every commune and ward (fixture 003, row 7), assigned on the plan's day.
+GROUP_TASK = {
+    "title": "Rà soát, nâng cấp bảo đảm đồng bộ, thống nhất với Mô hình chuyển đổi số cấp xã do Bộ Khoa học và "
+             "Công nghệ hướng dẫn",
+    "output_type": "report", "expected_output": "Triển khai Mô hình chuyển đổi số cấp xã",
+    "due_date": "2026-06-30", "deadline_text": "Quý II năm 2026",
+    "source_document": "Kế hoạch số 07-KH/BCĐ ngày 10/04/2026 của Ban Chỉ đạo tỉnh",
+}

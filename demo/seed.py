@@ -11,12 +11,21 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from demo.data import AGENCIES, DEMO_TASKS
+from demo.data import AGENCIES, COMMUNE_GROUP, DEMO_TASKS, DEPARTMENT_GROUP, GROUP_TASK, WARDS
 from models import ROLE_LABELS, Agency, Indicator, Notification, ProcessInstance, Task, User, WorkItem, db
 from workflows import clock, holidays
-from workflows.accounts import people
+from workflows.accounts import groups, people
 from workflows.importing import pipeline
-from workflows.tasks import create, explanations, extensions, indicator_reports, period_reports, reminders, work
+from workflows.tasks import (
+    create,
+    explanations,
+    extensions,
+    indicator_reports,
+    period_reports,
+    periods,
+    reminders,
+    work,
+)
 from workflows.tx import transaction
 
 DEMO_PASSWORD = "demo1234"
@@ -30,6 +39,7 @@ DEMO_ACCOUNTS = [
     {"username": "pheduyet", "full_name": "Đỗ Văn Đức", "agency": "UBND tỉnh", "roles": ["approver"]},
     {"username": "theodoi", "full_name": "Vũ Thị Giang", "agency": "Văn phòng UBND tỉnh", "roles": ["viewer"]},
     {"username": "quantri", "full_name": "Quản trị hệ thống", "agency": "Văn phòng UBND tỉnh", "roles": ["admin"]},
+    {"username": "phuong", "full_name": "Hoàng Thị Lan", "agency": WARDS[0], "roles": ["officer"]},
 ]
 for _account in DEMO_ACCOUNTS:
     _account["password"] = DEMO_PASSWORD
@@ -90,6 +100,9 @@ def seed() -> str:
                                  aliases=a["aliases"])
         elif not agency.short_name:  # added bare by init-db (a body the processes name): give it its details
             agency.short_name, agency.kind, agency.aliases = a["short_name"], a["kind"], a["aliases"]
+    for ward in WARDS:
+        if db.session.scalar(select(Agency).where(Agency.name == ward)) is None:
+            people.create_agency(ward, kind="commune")
     db.session.commit()
     for account in DEMO_ACCOUNTS:
         people.create_user(account["username"], DEMO_PASSWORD, account["agency"], account["roles"],
@@ -102,6 +115,7 @@ def seed() -> str:
         for index, row in enumerate(DEMO_TASKS):
             _seed_task(coordinator, row, SCENARIOS.get(index, ("draft", [], "overdue", 5)), staff, rng, today,
                        EXPLANATIONS.get(index))
+        _seed_group_task(coordinator, staff, rng, today)
         indicator_count = _seed_indicators(coordinator, staff, rng, today)
         _seed_period_reports(coordinator, staff, rng, today)
     finally:
@@ -114,9 +128,12 @@ def seed() -> str:
     for item in db.session.scalars(select(WorkItem).where(WorkItem.status == "open")):
         _ = staff[(item.agency_id, item.role)]  # whoever has work waiting can log in and do it
     users = db.session.scalar(select(db.func.count()).select_from(User))
-    tasks = db.session.scalar(select(db.func.count()).select_from(Task).where(Task.kind == "task"))
-    reports = db.session.scalar(select(db.func.count()).select_from(Task).where(Task.kind != "task"))
-    return (f"Đã tạo {len(AGENCIES)} đơn vị, {users} người dùng, {tasks} nhiệm vụ, {reports} báo cáo, "
+    tasks = db.session.scalar(select(db.func.count()).select_from(Task).where(Task.kind == "task",
+                                                                          Task.parent_id.is_(None)))
+    reports = db.session.scalar(select(db.func.count()).select_from(Task).where(
+        Task.kind.in_(periods.REPORT_KINDS)))
+    return (f"Đã tạo {len(AGENCIES) + len(WARDS)} đơn vị, {users} người dùng, {tasks} nhiệm vụ và 1 nhiệm vụ giao "
+            f"cho {len(WARDS)} phường, {reports} báo cáo, "
             f"{indicator_count} chỉ tiêu. Mật khẩu các tài khoản mẫu: {DEMO_PASSWORD}")
 
 
@@ -249,6 +266,41 @@ def _seed_task(coordinator: User, row: dict, scenario: tuple, staff, rng: random
                              today.date() + timedelta(days=rng.randint(15, 30)))
     _timers_until(task, moment, today)
     return task
+
+
+# How each ward stands on the group task today (by its place in WARDS; the demo ward officer's first: open)
+WARD_OUTCOMES = ("draft", "on_time", "on_time", "late", "signoff", "on_time", "draft", "confirm", "on_time",
+                 "late", "draft", "on_time", "signoff", "on_time", "draft", "on_time", "late", "on_time", "draft")
+
+
+def _seed_group_task(coordinator: User, staff, rng: random.Random, today: datetime) -> Task:
+    """The groups (the wards, the departments) and the plan's task owed by every ward: each ward's own report
+    played on the clock from the plan's day — done on time, late, waiting at a step, not started."""
+    two_levels = date(2025, 7, 1)  # the wards as they are since the two-level local government began
+    groups.create_group(None, COMMUNE_GROUP["name"], WARDS, COMMUNE_GROUP["aliases"], joined_on=two_levels)
+    groups.create_group(None, DEPARTMENT_GROUP["name"], [a["name"] for a in AGENCIES if a["kind"] == "so"],
+                        DEPARTMENT_GROUP["aliases"], joined_on=two_levels)
+    start = _morning(_issued_on(GROUP_TASK["source_document"]) + timedelta(days=3), rng)
+    clock.set_clock(clock.FrozenClock(start))
+    parent = create.create_task(coordinator, lead_agency=COMMUNE_GROUP["name"], duplicate_ok=True, **{
+        **GROUP_TASK, "due_date": date.fromisoformat(GROUP_TASK["due_date"])})
+    due = parent.due_date
+    members = {t.lead_agency.name: t for t in db.session.scalars(select(Task).where(Task.parent_id == parent.id))}
+    for ward, outcome in zip(WARDS, WARD_OUTCOMES, strict=True):
+        task = members[ward]
+        moment = clock.FrozenClock(start)
+        clock.set_clock(moment)
+        if outcome == "on_time":
+            end, target = _morning(due - timedelta(days=rng.randint(3, 40)), rng), "done"
+        elif outcome == "late":
+            end, target = _morning(due + timedelta(days=rng.randint(10, 60)), rng), "done"
+        else:
+            end, target = today - timedelta(days=rng.randint(3, 50)), outcome
+        if outcome != "draft":  # "draft": the ward has not started its report
+            _drive(task, target, [], staff, _Pace(moment, min(end, today - timedelta(days=2)), target, [], rng,
+                                                  REPORT_STEPS))
+        _timers_until(task, moment, today)
+    return parent
 
 
 def _drive(task: Task, target: str, returns: list[str], staff, pace: _Pace) -> None:

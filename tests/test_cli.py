@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from models import Agency, AuditEvent, ImportBatch, Indicator, IndicatorValue, Task, User, WorkItem, db
 from tests.conftest import FIXTURES
 from workflows import access, clock
-from workflows.tasks import period_reports, periods, reads, status
+from workflows.tasks import fanout, period_reports, periods, reads, status
 
 
 def test_init_db_is_safe_to_run_twice(app):
@@ -72,8 +72,13 @@ def test_seed_demo_makes_a_living_province(app):
     reports = list(db.session.scalars(select(Task).where(Task.kind.in_(("period_report", "agency_report")))))
     assert reports and all(periods.parse_key(r.period).due >= since for r in reports)
     assert {"done_on_time", "done_late", "overdue"} <= {status.of(r) for r in reports}
+    # a task the plan gives every ward: each ward's own task, some done on time or late, some waiting
+    [group_task] = db.session.scalars(select(Task).where(Task.kind == "group")).all()
+    progress = fanout.progress(group_task)
+    assert progress.total == 19 and 0 < progress.done < 19 and progress.overdue > 0
+    assert {"done_on_time", "done_late", "overdue"} <= {status.of(t) for t in fanout.member_tasks(group_task)}
     # the named demo accounts each have something to do
-    for username in ("dieuphoi", "chuyenvien", "lanhdao", "thamdinh", "pheduyet"):
+    for username in ("dieuphoi", "chuyenvien", "lanhdao", "thamdinh", "pheduyet", "phuong"):
         user = db.session.scalar(select(User).where(User.username == username))
         assert reads.inbox_count(user) > 0, username
     # every open work item has someone who can log in and act on it
