@@ -203,3 +203,17 @@ def test_an_import_row_for_the_communes_fans_out_at_commit(province):
     again = pipeline.preview(province["coord"], "ke-hoach.txt", text_of(PLAN).encode())
     [row] = [r for a in again.report["appendices"] for r in a["rows"] if r["stt"] == "7"]
     assert row["action"] == "unchanged" and row["target_task_id"] == parent.id  # imported once, found again
+
+
+def test_the_dashboard_counts_members_as_units_and_lists_the_group_task(world, pair, browser):
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2027, 6, 30))
+    browser.login("coord")
+    page = browser.client.get("/dashboard").get_data(as_text=True)
+    assert "Nhiệm vụ giao cho nhóm đơn vị (1 nhiệm vụ)" in page
+    assert f'data-figure="group-done-{parent.id}">0/2' in page
+    assert "1 nhiệm vụ giao cho nhóm đơn vị được tính một lần cho mỗi đơn vị thành viên (2 đơn vị)" in page
+    assert 'data-figure="total-in_progress">2<' in page  # the two members' tasks, as units
+    other = db.session.scalar(select(Task.lead_agency_id).where(Task.parent_id == parent.id,
+                                                                Task.lead_agency.has(name=OTHER)))
+    filtered = browser.client.get(f"/dashboard?agency={other}").get_data(as_text=True)
+    assert f'data-figure="group-done-{parent.id}"' in filtered  # the agency is a member

@@ -30,6 +30,7 @@ class Dashboard:
     totals: dict[str, int]
     total: int
     agencies: list[progress.AgencyRow]
+    groups: list[progress.GroupRow]  # the tasks owed by a group; their members' tasks are counted above as units
     steps: list[progress.StepRow]
     stuck: Pagination
     order: tuple[str, ...]
@@ -68,6 +69,6 @@ def dashboard(args: Mapping[str, str], now: datetime) -> Dashboard:
         filters=f, problems=problems, described=scope.describe(f), today=today, days=days,
         default_days=default_days, sort=sort, descending=descending,
         tasks_args={k: v for k, v in f.list_args().items() if k != "lead"}, totals=totals, total=sum(totals.values()),
-        agencies=agencies, steps=steps, stuck=stuck, order=progress.STATUS_ORDER,
+        agencies=agencies, groups=progress.group_table(f, today), steps=steps, stuck=stuck, order=progress.STATUS_ORDER,
         agency_chart=charts.status_by_agency(agencies), step_chart=charts.waiting_by_step(steps),
         choices=filters.filter_choices(f, today))

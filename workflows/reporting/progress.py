@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
@@ -45,6 +45,35 @@ def status_totals(f: Filters, today: date | None = None) -> dict[str, int]:
     today = today or clock.today()
     row = db.session.execute(select(*_status_sums(today)).select_from(Task).where(tasks_clause(f))).one()
     return {s: int(row._mapping[s]) for s in status.STATUSES}
+
+
+@dataclass
+class GroupRow:
+    """A task owed by a group, as far as its members are (each member's task is counted among the units above)."""
+
+    task: Task
+    total: int
+    done: int
+    overdue: int
+
+
+def group_table(f: Filters, today: date | None = None) -> list[GroupRow]:
+    """The tasks owed by a group that match ``f`` (an agency filter: those it is a member of), with their members'
+    progress, in one aggregate query; the least advanced first."""
+    today = today or clock.today()
+    parents = select(Task.id).where(tasks_clause(replace(f, agency_id=None), kind="group"))
+    member = aliased(Task)
+    if f.agency_id is not None:
+        parents = parents.where(select(member.id).where(member.parent_id == Task.id,
+                                                        member.lead_agency_id == f.agency_id).exists())
+    overdue = status.clause("overdue", today, settings.due_soon_days())
+    rows = db.session.execute(
+        select(Task.parent_id, func.count(), func.sum(case((Task.state == "done", 1), else_=0)),
+               func.sum(case((overdue, 1), else_=0)))
+        .where(Task.parent_id.in_(parents), Task.kind == "task").group_by(Task.parent_id)).all()
+    tasks = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_([r[0] for r in rows])))}
+    found = [GroupRow(tasks[parent], int(total), int(done or 0), int(late or 0)) for parent, total, done, late in rows]
+    return sorted(found, key=lambda r: (r.done / r.total if r.total else 1, r.task.code or ""))
 
 
 @dataclass

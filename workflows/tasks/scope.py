@@ -161,9 +161,10 @@ def describe(f: Filters) -> list[Message]:
     return out
 
 
-def tasks_clause(f: Filters):
-    """A WHERE clause over Task selecting the real tasks (kind "task") that match ``f``."""
-    conditions = [Task.kind == "task"]
+def tasks_clause(f: Filters, kind: str = "task"):
+    """A WHERE clause over Task selecting the real tasks (kind "task"; "group": the tasks owed by a group, whose
+    members' tasks are real tasks) that match ``f``."""
+    conditions = [Task.kind == kind]
     if f.directive_id is not None:
         conditions.append(Task.directive_id == f.directive_id)
     if f.section:
