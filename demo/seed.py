@@ -286,6 +286,7 @@ def _seed_group_task(coordinator: User, staff, rng: random.Random, today: dateti
         **GROUP_TASK, "due_date": date.fromisoformat(GROUP_TASK["due_date"])})
     due = parent.due_date
     members = {t.lead_agency.name: t for t in db.session.scalars(select(Task).where(Task.parent_id == parent.id))}
+    _ = staff[(members[WARDS[0]].lead_agency_id, "agency_head")]  # the demo ward's head signs its report
     for ward, outcome in zip(WARDS, WARD_OUTCOMES, strict=True):
         task = members[ward]
         moment = clock.FrozenClock(start)

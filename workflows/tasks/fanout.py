@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
-from models import Agency, ProcessInstance, Task, User, WorkItem, db
+from models import ProcessInstance, Task, User, WorkItem, db
 from workflows import audit, clock
 from workflows.errors import Conflict, Invalid, NotFound
 from workflows.tasks import create, lifecycle, status
+from workflows.text import sort_key
 from workflows.tx import transaction
 
 WITHDRAWN = "withdrawn"
@@ -33,16 +34,16 @@ class Progress:
 
 
 def member_tasks(parent: Task) -> list[Task]:
-    """The members' tasks of a group's task, by the member's name."""
-    return list(db.session.scalars(select(Task).join(Agency, Task.lead_agency_id == Agency.id)
-                                   .where(Task.parent_id == parent.id, Task.kind == "task").order_by(Agency.name)))
+    """The members' tasks of a group's task, by the member's name as Vietnamese sorts it (Đ after D)."""
+    tasks = db.session.scalars(select(Task).where(Task.parent_id == parent.id, Task.kind == "task"))
+    return sorted(tasks, key=lambda t: sort_key(t.lead_agency.name))
 
 
 def progress(parent: Task, tasks: list[Task] | None = None) -> Progress:
     tasks = member_tasks(parent) if tasks is None else tasks
     states = {t.id: status.of(t) for t in tasks}
     open_tasks = [t for t in tasks if t.state != "done"]
-    open_tasks.sort(key=lambda t: (states[t.id] != "overdue", t.lead_agency.name))
+    open_tasks.sort(key=lambda t: (states[t.id] != "overdue", sort_key(t.lead_agency.name)))
     return Progress(done=len(tasks) - len(open_tasks), total=len(tasks),
                     overdue=sum(1 for s in states.values() if s == "overdue"), not_done=open_tasks)
 
