@@ -38,6 +38,13 @@ class Agency(db.Model):
     kind: Mapped[str | None] = mapped_column(db.String(20))
     aliases: Mapped[list] = mapped_column(db.JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
+    # an agency that ended (merged into another, dissolved): when, how, by which document, and who carries on
+    ended_on: Mapped[date | None] = mapped_column()
+    end_kind: Mapped[str | None] = mapped_column(db.String(20))  # merged | dissolved
+    end_document: Mapped[str | None] = mapped_column(db.String(500))
+    successor_id: Mapped[int | None] = mapped_column(db.ForeignKey("agency.id"))
+
+    successor: Mapped[Agency | None] = relationship(remote_side=[id])
 
     def __repr__(self) -> str:
         return f"<Agency {self.name}>"

@@ -15,6 +15,7 @@ from workflows.accounts import groups, people
 from workflows.errors import DomainError
 from workflows.importing import deadline_text, pipeline
 from workflows.process import catalog
+from workflows.tasks import agency_changes
 
 
 def _fail(exc: DomainError) -> None:
@@ -78,6 +79,23 @@ def register(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc)
         click.echo(f"Đã tạo nhóm “{group.name}” gồm {len(group.memberships)} đơn vị.")
+
+    @app.cli.command("merge-agency")
+    @click.argument("old")
+    @click.option("--into", "new", required=True, help="The agency that carries on (it must exist)")
+    @click.option("--on", "on", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD")
+    @click.option("--document", required=True, help="The deciding document, e.g. \"Nghị quyết số 1686/NQ-UBTVQH15\"")
+    @click.option("--users", type=click.Choice(agency_changes.USER_CHOICES), default="move", show_default=True,
+                  help="The old agency's people: move to the successor, keep where they are, or close")
+    def merge_agency(old, new, on, document, users):
+        """Merge an agency into another: its open tasks, work items and coming steps follow the successor."""
+        try:
+            done = agency_changes.merge_agency(None, old, new, on.date(), document, users)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"Đã sáp nhập “{old}” vào “{new}”: {done.tasks} nhiệm vụ chủ trì, {done.collaborations} nhiệm vụ "
+                   f"phối hợp, {done.items} việc đang mở, {done.instances} quy trình đang chạy, "
+                   f"{done.users} tài khoản.")
 
     @app.cli.command("sign-out-user")
     @click.argument("username")

@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "group_created": "Tạo nhóm đơn vị", "group_member_joined": "Thêm đơn vị vào nhóm",
     "group_member_left": "Đơn vị rời nhóm", "group_member_added": "Giao thêm cho đơn vị",
     "group_member_removed": "Rút nhiệm vụ của đơn vị", "withdrawn": "Rút nhiệm vụ",
+    "agency_merge": "Sáp nhập đơn vị", "agency_moved": "Chuyển sang đơn vị kế thừa",
 }
 
 

@@ -42,6 +42,8 @@ class Context:
     unrouted: dict[str, str] = field(default_factory=dict)
     # folded name or alias of an agency group -> (the group's name, its members today): a task for every member
     groups: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # folded name of an agency merged into another -> (its successor, the day): the preview says where it went
+    merged: dict[str, tuple[str, date]] = field(default_factory=dict)
 
 
 def import_key(appendix_title: str, stt: str, title: str) -> str:
@@ -92,7 +94,12 @@ def build_context(doc: ParsedDocument, sha: str, issued: date | None) -> Context
         others = others.where(Task.directive_id.is_distinct_from(directive.id))
     titles = {fold_words(title): code for title, code in db.session.execute(others)}
     return Context(registry_matcher(doc), holidays.calendar(), issued or doc.issued, directive, keys, settled, titles,
-                   _unrouted(), _groups())
+                   _unrouted(), _groups(), _merged())
+
+
+def _merged() -> dict[str, tuple[str, date]]:
+    ended = select(Agency).where(Agency.end_kind == "merged", Agency.successor_id.is_not(None))
+    return {fold_words(a.name): (a.successor.name, a.ended_on) for a in db.session.scalars(ended)}
 
 
 def _groups() -> dict[str, tuple[str, int]]:
@@ -302,6 +309,11 @@ def _resolve_cell(cell: str, ctx: Context, what: str) -> _Cell:
     reviews = []
     warnings = [f"{what}: “{m.text}” được hiểu là “{m.name}”." for m in resolution.matches
                 if m.kind == "fuzzy" and m.name and m not in resolution.review]
+    for m in resolution.matches:
+        if m.text and fold_words(m.text) in ctx.merged:
+            successor, day = ctx.merged[fold_words(m.text)]
+            warnings.append(f"{what}: “{m.text}” đã sáp nhập vào “{successor}” từ ngày {day:%d/%m/%Y}: giao cho "
+                            f"{successor}.")
     if resolution.central:
         warnings.append(f"{what}: {'; '.join(f'“{c}”' for c in resolution.central)} là cơ quan Trung ương hoặc "
                         "ngoài tỉnh — ghi để theo dõi, không giao việc.")

@@ -481,6 +481,27 @@ def set_due_date(wf: BpmnWorkflow, due_date: str | None) -> None:
     waiting_timers(wf)  # evaluated again from the new date now, so that the saved state holds the new moments
 
 
+def replace_agency(wf: BpmnWorkflow, old: str, new: str, new_id: int) -> None:
+    """An agency merged into another: every step still to come names the successor (its name in the process
+    data, among the collaborators, and its id in ``agency_ids``)."""
+    for task in [*wf.get_tasks(state=TaskState.READY | TaskState.WAITING)]:
+        _rename_in(task.data, old, new, new_id)
+    _rename_in(wf.data, old, new, new_id)
+
+
+def _rename_in(data: dict[str, Any], old: str, new: str, new_id: int) -> None:
+    for key, value in list(data.items()):
+        if value == old and key != "agency_ids":
+            data[key] = new
+    for collaborator in data.get("collaborators") or ():
+        if isinstance(collaborator, dict) and collaborator.get("agency") == old:
+            collaborator["agency"] = new
+    ids = data.get("agency_ids")
+    if isinstance(ids, dict) and old in ids:
+        ids.pop(old)
+        ids[new] = new_id
+
+
 def decide_route(spec: ProcessSpec, data: dict[str, Any]) -> dict[str, Any]:
     """Run the routing process (a DMN decision) and return its outputs."""
     wf = spec.start(data)

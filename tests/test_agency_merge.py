@@ -1,0 +1,107 @@
+"""Agencies that merge (issue 18): the open work of the old agency follows its successor — tasks, work items, the
+steps still to come — while finished tasks keep the old name; its people move, stay or are closed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from models import Agency, AuditEvent, Task, db
+from tests.conftest import LEAD, OTHER, act, item_at, new_task, open_items, user
+from workflows import access
+from workflows.errors import Invalid, NotFound
+from workflows.tasks import agency_changes, reads
+
+DOCUMENT = "Quyết định số 15/QĐ-UBND ngày 01/07/2026"
+
+
+def finish(world, task: Task) -> None:
+    for _ in range(20):
+        items = open_items(task)
+        if not items:
+            return
+        act(world, task, items[0].step_id)
+
+
+@pytest.fixture
+def at_draft(world):
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")  # the head gives the draft to "officer" of the old agency
+    return task
+
+
+def test_a_merge_moves_the_open_work_and_the_old_officer_loses_it(world, at_draft):
+    finished = new_task(world, collaborators=(), title="Nhiệm vụ đã xong trước khi sáp nhập")
+    finish(world, finished)
+    draft = item_at(at_draft, "draft")
+    assert access.can_act(world["officer"], draft)
+    done = agency_changes.merge_agency(None, LEAD, OTHER, date(2026, 7, 1), DOCUMENT, users="keep")
+    assert (done.tasks, done.items, done.instances) == (1, 1, 1)
+    db.session.expire_all()
+    draft = item_at(at_draft, "draft")
+    assert (draft.agency.name, draft.claimed_by) == (OTHER, None)  # back to the successor's queue
+    assert at_draft.lead_agency.name == OTHER
+    assert not access.can_act(user("officer"), draft)
+    assert not [i for i in reads.inbox(user("officer")) if i.task_id == at_draft.id]
+    assert [i.id for i in reads.inbox(user("x_officer")) if i.task_id == at_draft.id] == [draft.id]
+    # the successor's officer drafts; the steps that come next are asked of the successor
+    act(world, at_draft, "draft", user="x_officer")
+    assert item_at(at_draft, "finalise").agency.name == OTHER
+    act(world, at_draft, "finalise", user="x_officer")
+    assert item_at(at_draft, "signoff").agency.name == OTHER
+    # history is what it was: the finished task keeps the old agency, the move is on the task's history
+    assert db.session.get(Task, finished.id).lead_agency.name == LEAD
+    moved = db.session.scalars(select(AuditEvent).where(AuditEvent.task_id == at_draft.id,
+                                                        AuditEvent.action == "agency_moved")).all()
+    assert moved and all(DOCUMENT in e.comment for e in moved)
+    old = db.session.scalar(select(Agency).where(Agency.name == LEAD))
+    assert (old.active, old.end_kind, old.successor.name, old.ended_on) == (False, "merged", OTHER, date(2026, 7, 1))
+    assert LEAD in old.successor.aliases
+
+
+def test_the_old_agency_s_people_move_with_their_work(world, at_draft):
+    agency_changes.merge_agency(None, LEAD, OTHER, date(2026, 7, 1), DOCUMENT, users="move")
+    db.session.expire_all()
+    officer = user("officer")
+    draft = item_at(at_draft, "draft")
+    assert officer.agency.name == OTHER and draft.claimed_by_id == officer.id
+    assert access.can_act(officer, draft)
+
+
+def test_an_import_naming_the_old_agency_finds_its_successor_and_says_so(province):
+    from workflows.importing import pipeline
+
+    agency_changes.merge_agency(None, "Sở Công Thương", "Sở Tài chính", date(2026, 7, 1), DOCUMENT)
+    text = ("STT\tTên nhiệm vụ\tĐơn vị chủ trì\tThời hạn\n"
+            "1\tXây dựng chương trình thúc đẩy tiêu dùng sản phẩm số\tSở Công Thương\t31/12/2027\n")
+    batch = pipeline.preview(province["coord"], "danh-muc.txt", text.encode())
+    [row] = batch.report["appendices"][0]["rows"]
+    assert row["lead_agencies"] == ["Sở Tài chính"] and row["action"] == "new"
+    assert ("Chủ trì: “Sở Công Thương” đã sáp nhập vào “Sở Tài chính” từ ngày 01/07/2026: giao cho Sở Tài chính."
+            in row["warnings"])
+
+
+def test_the_command_line_merges_and_refuses_what_cannot_be(app, world, at_draft):
+    runner = app.test_cli_runner()
+    unknown = runner.invoke(args=["merge-agency", "Sở Không Có", "--into", OTHER, "--on", "2026-07-01",
+                                  "--document", DOCUMENT])
+    assert unknown.exit_code != 0 and "Không tìm thấy đơn vị “Sở Không Có”" in unknown.output
+    itself = runner.invoke(args=["merge-agency", LEAD, "--into", LEAD, "--on", "2026-07-01", "--document", DOCUMENT])
+    assert itself.exit_code != 0 and "chính nó" in itself.output
+    merged = runner.invoke(args=["merge-agency", LEAD, "--into", OTHER, "--on", "2026-07-01", "--document", DOCUMENT])
+    assert merged.exit_code == 0, merged.output
+    assert f"Đã sáp nhập “{LEAD}” vào “{OTHER}”: 1 nhiệm vụ chủ trì" in merged.output
+    again = runner.invoke(args=["merge-agency", LEAD, "--into", OTHER, "--on", "2026-07-01", "--document", DOCUMENT])
+    assert again.exit_code != 0 and "đã ngừng hoạt động" in again.output
+
+
+def test_a_merge_needs_its_document_and_an_administrator(world):
+    with pytest.raises(Invalid):
+        agency_changes.merge_agency(None, LEAD, OTHER, date(2026, 7, 1), "  ")
+    with pytest.raises(NotFound):
+        agency_changes.merge_agency(None, LEAD, "Sở Không Có", date(2026, 7, 1), DOCUMENT)
+    from workflows.errors import NotAllowed
+    with pytest.raises(NotAllowed):
+        agency_changes.merge_agency(world["coord"], LEAD, OTHER, date(2026, 7, 1), DOCUMENT)

@@ -1,0 +1,146 @@
+"""Agencies that end: merged into another (departments in 2025, communes into wards) or dissolved, on a date, by a
+document. A task must follow its agency's successor.
+
+A merge moves, in one transaction and each with an audit event on its task: the open tasks the old agency leads
+or collaborates on, its open work items (back to the successor's queue unless the person who holds one moves
+with it), and the steps still to come in the running processes (their data names the successor). The old
+agency's names become the successor's aliases, so an import that still writes the old name finds the successor
+and says so; its group memberships pass to the successor. Its people move to the successor, are closed, or stay
+(a person who stays keeps their account but sees the moved work no more). Finished tasks keep the old agency:
+history is what it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from models import Agency, AgencyGroupMember, ProcessInstance, Task, User, WorkItem, db, task_collaborators
+from workflows import audit, clock
+from workflows.accounts import groups, people
+from workflows.errors import Conflict, Invalid, NotFound
+from workflows.process import engine, runtime
+from workflows.tasks import lifecycle
+from workflows.tx import transaction
+
+USER_CHOICES = ("move", "keep", "deactivate")
+
+
+@dataclass
+class Merged:
+    tasks: int  # open tasks led by the old agency, now led by the successor
+    collaborations: int  # open tasks it collaborated on
+    items: int  # open work items moved
+    instances: int  # running processes whose coming steps now name the successor
+    users: int  # people moved or closed
+
+
+def _agency(name: str) -> Agency:
+    agency = db.session.scalar(select(Agency).where(Agency.name == " ".join((name or "").split())))
+    if agency is None:
+        raise NotFound("Không tìm thấy đơn vị “%(name)s” trong danh mục.", name=name)
+    return agency
+
+
+def merge_agency(actor: User | None, old_name: str, new_name: str, on: date, document: str,
+                 users: str = "move") -> Merged:
+    """Merge ``old_name`` into ``new_name`` on ``on`` by ``document`` (see the module). ``actor`` None: the
+    command line; otherwise an administrator. One transaction."""
+    groups.require_admin(actor)
+    document = " ".join((document or "").split())
+    if not document:
+        raise Invalid("Vui lòng ghi văn bản quyết định việc sáp nhập (số, ngày).")
+    if users not in USER_CHOICES:
+        raise Invalid("Cách xử lý tài khoản không hợp lệ.")
+    with transaction():
+        old, new = _agency(old_name), _agency(new_name)
+        if old.id == new.id:
+            raise Invalid("Không thể sáp nhập một đơn vị vào chính nó.")
+        if old.ended_on is not None or not new.active:
+            raise Conflict("“%(name)s” đã ngừng hoạt động.", name=old.name if old.ended_on else new.name)
+        why = f"{old.name} sáp nhập vào {new.name} theo {document} (từ {on:%d/%m/%Y})"
+        moved_users = _people(actor, old, new, users)
+        instances = _processes(old, new)
+        items = _items(actor, old, new, why)
+        tasks = _leads(actor, old, new, why)
+        collaborations = _collaborations(old, new)
+        _names_and_groups(old, new, on)
+        old.active, old.ended_on, old.end_kind, old.end_document, old.successor = False, on, "merged", document, new
+        audit.record("agency_merge", actor, comment=why, data={
+            "agency": old.name, "into": new.name, "on": on.isoformat(), "document": document, "tasks": tasks,
+            "items": items, "users": users})
+    return Merged(tasks, collaborations, items, instances, moved_users)
+
+
+def _open_tasks(agency: Agency):
+    return select(Task).where(Task.lead_agency_id == agency.id, Task.state != "done", Task.kind != "withdrawn")
+
+
+def _people(actor: User | None, old: Agency, new: Agency, choice: str) -> int:
+    staff = list(db.session.scalars(select(User).where(User.agency_id == old.id, User.active.is_(True))))
+    for user in staff:
+        if choice == "move":
+            user.agency = new
+        elif choice == "deactivate":
+            user.active = False
+            people.end_access(user)
+    return len(staff) if choice != "keep" else 0
+
+
+def _processes(old: Agency, new: Agency) -> int:
+    """The running processes of the tasks the old agency is part of: their coming steps name the successor."""
+    involved = select(Task.id).where(
+        (Task.lead_agency_id == old.id)
+        | Task.id.in_(select(task_collaborators.c.task_id).where(task_collaborators.c.agency_id == old.id))
+        | Task.id.in_(select(WorkItem.task_id).where(WorkItem.agency_id == old.id, WorkItem.status == "open")))
+    rows = list(db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.status == "running", ProcessInstance.task_id.in_(involved))
+        .order_by(ProcessInstance.id).with_for_update()))
+    for row in rows:
+        instance = runtime.load(row)
+        engine.replace_agency(instance.workflow, old.name, new.name, new.id)
+        row.state = engine.serialize(instance.workflow)
+        row.updated_at = clock.now()
+    return len(rows)
+
+
+def _items(actor: User | None, old: Agency, new: Agency, why: str) -> int:
+    items = list(db.session.scalars(select(WorkItem).where(WorkItem.agency_id == old.id, WorkItem.status == "open")))
+    for item in items:
+        item.agency = new
+        if item.claimed_by is not None and item.claimed_by.agency_id != new.id:
+            item.claimed_by = None  # its holder stays behind: the successor's queue takes it
+        audit.record("agency_moved", actor, item.task, item, from_step=item.step_name, comment=why)
+    db.session.flush()
+    for task in {item.task for item in items}:
+        lifecycle.refresh(task, runtime.open_items_of_task(task.id))
+    return len(items)
+
+
+def _leads(actor: User | None, old: Agency, new: Agency, why: str) -> int:
+    tasks = list(db.session.scalars(_open_tasks(old)))
+    for task in tasks:
+        task.lead_agency = new
+        audit.record("agency_moved", actor, task, comment=f"Đơn vị chủ trì: {why}",
+                     data={"from": old.name, "to": new.name})
+    return len(tasks)
+
+
+def _collaborations(old: Agency, new: Agency) -> int:
+    tasks = list(db.session.scalars(select(Task).join(task_collaborators, task_collaborators.c.task_id == Task.id)
+                                    .where(task_collaborators.c.agency_id == old.id, Task.state != "done")))
+    for task in tasks:  # the successor collaborates in its place, unless it leads the task
+        others = [a for a in task.collaborating_agencies if a.id not in (old.id, new.id)]
+        task.collaborating_agencies = others + ([new] if task.lead_agency_id != new.id else [])
+    return len(tasks)
+
+
+def _names_and_groups(old: Agency, new: Agency, on: date) -> None:
+    new.aliases = list(dict.fromkeys([*(new.aliases or []), old.name, *(old.aliases or [])]))
+    for membership in db.session.scalars(select(AgencyGroupMember).where(
+            AgencyGroupMember.agency_id == old.id, AgencyGroupMember.left_on.is_(None))):
+        membership.left_on = on
+        if not any(m.agency_id == new.id and m.left_on is None for m in membership.group.memberships):
+            membership.group.memberships.append(AgencyGroupMember(agency=new, joined_on=on))
