@@ -217,3 +217,29 @@ def test_the_dashboard_counts_members_as_units_and_lists_the_group_task(world, p
                                                                 Task.lead_agency.has(name=OTHER)))
     filtered = browser.client.get(f"/dashboard?agency={other}").get_data(as_text=True)
     assert f'data-figure="group-done-{parent.id}"' in filtered  # the agency is a member
+
+
+def test_the_administrator_manages_groups_on_a_page(world, browser):
+    browser.login("admin")
+    csrf = browser.csrf("/admin/groups")
+    refused = browser.client.post("/admin/groups", data={"csrf_token": csrf, "name": "Nhóm lạ", "members": []},
+                                  follow_redirects=True)
+    assert "Nhóm cần ít nhất một đơn vị thành viên." in refused.get_data(as_text=True)
+    made = browser.client.post("/admin/groups", data={"csrf_token": csrf, "name": "Các sở kinh tế",
+                                                      "aliases": "Các sở ngành kinh tế", "members": [LEAD, OTHER]},
+                               follow_redirects=True)
+    page = made.get_data(as_text=True)
+    assert "Đã tạo nhóm “Các sở kinh tế” gồm 2 đơn vị." in page and "Thành viên (2 hôm nay)" in page
+    group = groups.group_named("các sở ngành kinh tế")
+    other = next(m.agency_id for m in group.memberships if m.agency.name == OTHER)
+    left = browser.client.post(f"/admin/groups/{group.id}/members", data={
+        "csrf_token": csrf, "agency_id": other, "action": "leave"}, follow_redirects=True)
+    assert "Thành viên (1 hôm nay)" in left.get_data(as_text=True)
+    bad = browser.client.post(f"/admin/groups/{group.id}/members", data={
+        "csrf_token": csrf, "agency_id": other, "action": "join", "on": "31/02/2026"}, follow_redirects=True)
+    assert "Ngày không hợp lệ" in bad.get_data(as_text=True)
+    db.session.expire_all()
+    assert [a.name for a in groups.get_group(group.id).members_on(date.today())] == [LEAD]
+    coord = type(browser)(browser.client.application.test_client())
+    coord.login("coord")
+    assert coord.client.get("/admin/groups").status_code == 403

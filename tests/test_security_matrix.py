@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from models import AgencyAlias, AgencyReview, AuditEvent, Indicator, Notification, db
-from tests.conftest import COLLAB_A, LEAD, PASSWORD, Browser, act, item_at, new_task
+from tests.conftest import COLLAB_A, LEAD, OTHER, PASSWORD, Browser, act, item_at, new_task
 from workflows import holidays
+from workflows.accounts import groups
 from workflows.importing import pipeline
 from workflows.process import catalog
 from workflows.tasks import files, indicators
@@ -179,7 +180,8 @@ def seeded(world, app):
             "mail_id": 999999, "token_id": 999999, "root_id": 999999, "alias_id": alias.id, "day": str(day),
             "filename": "style.css",
             "process_id": "approval_cycle", "model_id": catalog.latest("approval_cycle").id,
-            "user_id": world["officer2"].id, "agency_id": world["head"].agency_id, "member_task_id": 999999}
+            "user_id": world["officer2"].id, "agency_id": world["head"].agency_id, "member_task_id": 999999,
+            "group_id": groups.create_group(None, "Nhóm thử quyền", [LEAD, OTHER]).id}
 
 
 def url_for_rule(rule, values: dict) -> str:

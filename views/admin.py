@@ -10,15 +10,18 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from models import Agency, db
 from views import parsing
 from views.forms import VNDateField
-from workflows import holidays
-from workflows.errors import N_, Invalid
+from views.i18n import domain_message
+from workflows import clock, holidays
+from workflows.accounts import groups
+from workflows.errors import N_, DomainError, Invalid
 from workflows.importing import review_list
 from workflows.process import deploy, diagram
-from workflows.tasks import migration
+from workflows.tasks import migration, reads
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -147,3 +150,52 @@ def alias_delete(alias_id: int):
     flash(_("Đã xóa tên gọi khác “%(text)s” của %(agency)s. Các nhiệm vụ đã nhập không thay đổi; lần nhập sau sẽ "
             "hỏi lại tên này.", text=text, agency=agency), "info")
     return redirect(url_for("admin.alias_list", q=request.form.get("q") or None))
+
+
+# ---------------------------------------------------------------- agency groups (workflows/accounts/groups.py)
+
+@bp.route("/groups", methods=["GET", "POST"])
+def group_list():
+    """The groups plans assign tasks to; a new one from a name, its other names and its members."""
+    if request.method == "POST":
+        members = request.form.getlist("members")
+        aliases = [a for a in (request.form.get("aliases") or "").replace(";", "\n").splitlines() if a.strip()]
+        try:
+            group = groups.create_group(current_user, request.form.get("name", ""), members, aliases)
+        except DomainError as exc:
+            flash(domain_message(exc), "error")
+        else:
+            flash(_("Đã tạo nhóm “%(name)s” gồm %(n)s đơn vị.", name=group.name, n=len(group.memberships)),
+                  "success")
+            return redirect(url_for("admin.group_show", group_id=group.id))
+    return render_template("admin/groups.html", groups=groups.groups(), agencies=reads.agencies(),
+                           today=clock.today())
+
+
+@bp.route("/groups/<int:group_id>")
+def group_show(group_id: int):
+    group = groups.get_group(group_id)
+    taken = {m.agency_id for m in group.memberships if m.left_on is None}
+    return render_template("admin/group.html", group=group, today=clock.today(),
+                           addable=[a for a in reads.agencies() if a.id not in taken])
+
+
+class MembershipForm(FlaskForm):
+    on = VNDateField(N_("Từ ngày"), validators=[Optional()], description=N_("Để trống: hôm nay."))
+
+
+@bp.post("/groups/<int:group_id>/members")
+def group_member(group_id: int):
+    """An agency joins (``action=join``) or leaves (``action=leave``) the group on the date given (today)."""
+    group = groups.get_group(group_id)
+    form = MembershipForm()
+    agency = db.session.get(Agency, parsing.id_field("agency_id") or 0)
+    if not form.validate_on_submit():
+        flash(_("Ngày không hợp lệ: %(problems)s", problems="; ".join(_(str(e)) for e in form.on.errors)), "error")
+    elif agency is None:
+        flash(_("Vui lòng chọn đơn vị."), "error")
+    else:
+        groups.change_membership(current_user, group, agency, request.form.get("action") == "join",
+                                 form.on.data or clock.today())
+        flash(_("Đã cập nhật thành viên của nhóm: %(agency)s.", agency=agency.name), "success")
+    return redirect(url_for("admin.group_show", group_id=group.id))

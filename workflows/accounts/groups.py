@@ -81,9 +81,16 @@ def _agencies(names: list[str]) -> list[Agency]:
     return [found[n] for n in names]
 
 
+def change_membership(actor: User | None, group: AgencyGroup, agency: Agency, member: bool, on: date) -> None:
+    """``set_membership`` as one transaction (the administration page)."""
+    with transaction():
+        set_membership(actor, group, agency, member, on)
+
+
 def set_membership(actor: User | None, group: AgencyGroup, agency: Agency, member: bool,
                    on: date | None = None) -> None:
-    """``agency`` joins (``member``) or leaves ``group`` on ``on`` (today); flushes only."""
+    """``agency`` joins (``member``) or leaves ``group`` on ``on`` (today); flushes only. Tasks already
+    assigned to the group keep their members: a coordinator adds or withdraws one on the task's page."""
     require_admin(actor)
     day = on or clock.today()
     current = next((m for m in group.memberships if m.agency_id == agency.id and m.left_on is None), None)
