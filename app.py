@@ -134,12 +134,13 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         people,
         reports,
+        scorecards,
         tasks,
         trust,
     )
 
-    for module in (auth, inbox, tasks, imports, reports, dashboard, indicators, exports, admin, trust, notifications,
-                   people, errors):
+    for module in (auth, inbox, tasks, imports, reports, dashboard, scorecards, indicators, exports, admin, trust,
+                   notifications, people, errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies

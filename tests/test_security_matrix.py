@@ -73,6 +73,7 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("people.change_password", "POST"): SIGNED_IN,
     ("dashboard.*", "GET"): OVERSIGHT,
     ("reports.*", "GET"): frozenset({"coord", "viewer", "admin", "x_coord"}),
+    ("scorecards.*", "GET"): OVERSIGHT,
     ("reports.generate", "POST"): COORDINATORS,
     ("exports.*", "GET"): OVERSIGHT,
     ("exports.*", "POST"): OVERSIGHT,  # the export forms post the signer and Nơi nhận they choose

@@ -12,7 +12,6 @@ from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from models import Agency, db
 from views import parsing
 from views.forms import VNDateField
 from views.i18n import domain_message
@@ -189,13 +188,14 @@ def group_member(group_id: int):
     """An agency joins (``action=join``) or leaves (``action=leave``) the group on the date given (today)."""
     group = groups.get_group(group_id)
     form = MembershipForm()
-    agency = db.session.get(Agency, parsing.id_field("agency_id") or 0)
     if not form.validate_on_submit():
         flash(_("Ngày không hợp lệ: %(problems)s", problems="; ".join(_(str(e)) for e in form.on.errors)), "error")
-    elif agency is None:
-        flash(_("Vui lòng chọn đơn vị."), "error")
     else:
-        groups.change_membership(current_user, group, agency, request.form.get("action") == "join",
-                                 form.on.data or clock.today())
-        flash(_("Đã cập nhật thành viên của nhóm: %(agency)s.", agency=agency.name), "success")
+        try:
+            agency = groups.change_membership(current_user, group, parsing.id_field("agency_id"),
+                                              request.form.get("action") == "join", form.on.data or clock.today())
+        except DomainError as exc:
+            flash(domain_message(exc), "error")
+        else:
+            flash(_("Đã cập nhật thành viên của nhóm: %(agency)s.", agency=agency.name), "success")
     return redirect(url_for("admin.group_show", group_id=group.id))

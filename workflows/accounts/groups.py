@@ -81,10 +81,15 @@ def _agencies(names: list[str]) -> list[Agency]:
     return [found[n] for n in names]
 
 
-def change_membership(actor: User | None, group: AgencyGroup, agency: Agency, member: bool, on: date) -> None:
-    """``set_membership`` as one transaction (the administration page)."""
+def change_membership(actor: User | None, group: AgencyGroup, agency_id: int | None, member: bool,
+                      on: date) -> Agency:
+    """``set_membership`` for the agency of that id, as one transaction (the administration page)."""
+    agency = db.session.get(Agency, agency_id) if agency_id else None
+    if agency is None:
+        raise Invalid("Vui lòng chọn đơn vị.")
     with transaction():
         set_membership(actor, group, agency, member, on)
+    return agency
 
 
 def set_membership(actor: User | None, group: AgencyGroup, agency: Agency, member: bool,

@@ -376,3 +376,38 @@ def _summary_sheet(ws, f: scope.Filters, today: date) -> None:
     _summary_numbers(ws, row, total, total, bold=True)
     _print_setup(ws)
     ws.page_setup.orientation = "portrait"
+
+
+SCORECARD_COLUMNS = (  # header, width — the layout of an emulation ranking (bảng xếp hạng thi đua)
+    ("STT", 6), ("Đơn vị", 38), ("Số nhiệm vụ đến hạn trong kỳ", 14), ("Hoàn thành đúng hạn", 13),
+    ("Hoàn thành trễ hạn", 13), ("Đang trong hạn", 12), ("Quá hạn", 11), ("Tỷ lệ đúng hạn (%)", 12),
+    ("Số ngày trễ bình quân", 12), ("Số lần trả lại bình quân", 12), ("Xếp hạng", 10))
+
+
+def scorecard_xlsx(rows: list, period_label: str, today: date) -> bytes:
+    """The ranking of ``rows`` (``scorecard.ScoreRow``) as a sheet in the layout provinces use for thi đua."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Xếp hạng"
+    width = len(SCORECARD_COLUMNS)
+    _title_rows(ws, "BẢNG XẾP HẠNG KẾT QUẢ THỰC HIỆN NHIỆM VỤ CỦA CÁC ĐƠN VỊ",
+                f"{period_label}; số liệu tính đến ngày {dmy(today)}", width)
+    _header(ws, HEADER_ROW, SCORECARD_COLUMNS)
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
+    for number, r in enumerate(rows, start=1):
+        values = (number, r.agency, r.due, r.on_time, r.late, r.within, r.overdue,
+                  round(r.rate, 1) if r.rate is not None else "—", round(r.average_days_late, 1),
+                  round(r.returns_per_task, 2), r.rank or "—")
+        for col, value in enumerate(values, start=1):
+            cell = _put(ws, HEADER_ROW + number, col, value)
+            cell.font, cell.border = _xfont(), _BOX
+    note = HEADER_ROW + len(rows) + 2
+    ws.merge_cells(start_row=note, start_column=1, end_row=note, end_column=width)
+    _put(ws, note, 1, "Tỷ lệ đúng hạn = hoàn thành đúng hạn ÷ (hoàn thành đúng hạn + hoàn thành trễ hạn + quá hạn). "
+                      "Xếp hạng theo tỷ lệ đúng hạn, rồi số quá hạn ít hơn, rồi số ngày trễ ít hơn.").font = _xfont(
+        italic=True, size=10)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    _print_setup(ws)
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()

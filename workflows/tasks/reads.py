@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from models import (
@@ -65,6 +65,8 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
         query = query.where(access.involved_clause(filters.agency_id))
     if filters.status in status.STATUSES:
         query = query.where(status.where(filters.status))
+    elif filters.status == "within":  # a scorecard's "trong hạn"
+        query = query.where(or_(*(status.where(s) for s in status.WITHIN)))
     if filters.step:
         query = query.where(exists().where(WorkItem.task_id == Task.id, WorkItem.status == "open",
                                            WorkItem.step_name == filters.step))

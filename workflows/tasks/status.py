@@ -25,6 +25,10 @@ STATUS_LABELS = {
     "done_late": "Hoàn thành quá hạn",
     "ongoing": "Thường xuyên",
 }
+# "trong hạn" in the scorecards: not done, the deadline not passed ("within" in the task list's status filter)
+WITHIN = ("in_progress", "due_soon", "not_started")
+
+
 def compute(task: Task, today: date, due_soon_days: int) -> str:
     if task.state == "done":
         if task.due_date is None or task.completed_on is None or task.completed_on <= task.due_date:
