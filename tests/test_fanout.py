@@ -243,3 +243,23 @@ def test_the_administrator_manages_groups_on_a_page(world, browser):
     coord = type(browser)(browser.client.application.test_client())
     coord.login("coord")
     assert coord.client.get("/admin/groups").status_code == 403
+
+
+def test_the_register_lists_the_group_task_with_its_members_under_it(world, pair, browser):
+    import io
+
+    import openpyxl
+
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2027, 6, 30))
+    new_task_ = create.create_task(world["coord"], title="Nhiệm vụ riêng của một sở", lead_agency=LEAD,
+                                   output_type="plan", due_date=date(2027, 3, 31))
+    browser.login("coord")
+    export = browser.client.get("/exports/register.xlsx")
+    assert export.status_code == 200, export.get_data(as_text=True)[:300]
+    sheet = openpyxl.load_workbook(io.BytesIO(export.data)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=5) if r[1].value]
+    titles = [(r[0], (r[1] or "").split("\n")[0], (r[2] or "").split("\n")[0]) for r in rows]
+    at = titles.index(("1", parent.title, "Hai sở thử nghiệm"))
+    assert titles[at + 1:at + 3] == [("1.1", parent.title, LEAD), ("1.2", parent.title, OTHER)]
+    assert rows[at][7] == "0/2 đơn vị đã hoàn thành"
+    assert any(t[1] == new_task_.title for t in titles)

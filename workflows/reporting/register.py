@@ -61,6 +61,7 @@ class RegisterRow:
     task: Task
     status: str
     days_at_step: int | None
+    members: list[RegisterRow] = field(default_factory=list)  # a task owed by a group: its members' tasks
 
 
 DIRECT = "Nhiệm vụ giao trực tiếp"  # the group of tasks no document assigned
@@ -138,10 +139,17 @@ def register_groups(f: scope.Filters, today: date) -> list[RegisterGroup]:
     """The tasks the filters select, grouped by assigning document (by its date, then as registered), then by
     appendix (as registered) and section (I, II, … in order); tasks no document assigned come last."""
     tasks = list(db.session.scalars(select(Task).where(scope.tasks_clause(f)).options(
-        selectinload(Task.collaborating_agencies), selectinload(Task.directive)).order_by(Task.id)))
+        selectinload(Task.collaborating_agencies), selectinload(Task.directive), selectinload(Task.parent))
+        .order_by(Task.id)))
     keys = _document_keys(tasks)
     documents: dict[tuple, _Document] = {}
     soon = settings.due_soon_days()
+    owed: dict[int, RegisterRow] = {}  # the row of each task owed by a group, its members' rows under it
+
+    def row_of(task: Task) -> RegisterRow:
+        since = local_date(task.step_since) if task.state != "done" else None
+        return RegisterRow(task, status.compute(task, today, soon), (today - since).days if since else None)
+
     for task in tasks:
         key = keys[task.id]
         document = documents.get(key)
@@ -149,9 +157,16 @@ def register_groups(f: scope.Filters, today: date) -> list[RegisterGroup]:
             document = documents[key] = _new_document(key, task, len(documents))
         group = document.groups.setdefault((task.appendix, task.section), RegisterGroup(
             document.label, task.appendix, task.section))
-        since = local_date(task.step_since) if task.state != "done" else None
-        group.rows.append(RegisterRow(task, status.compute(task, today, soon),
-                                      (today - since).days if since else None))
+        parent = task.parent if task.parent is not None and task.parent.kind == "group" else None
+        if parent is None:
+            group.rows.append(row_of(task))
+            continue
+        if parent.id not in owed:  # the group's task where its first member's stands, once
+            owed[parent.id] = row_of(parent)
+            group.rows.append(owed[parent.id])
+        owed[parent.id].members.append(row_of(task))
+    for row in owed.values():
+        row.members.sort(key=lambda r: text.sort_key(r.task.lead_agency.name))
     ordered = sorted(documents.items(), key=lambda item: (
         item[0] == ("direct",), item[1].issued or date.max, item[1].first))
     return [group for _, document in ordered for group in _ordered_groups(document)]
@@ -194,6 +209,15 @@ def _values(number: int, item: RegisterRow) -> list:
     """The cells of one task's row, in the order of REGISTER_COLUMNS."""
     task = item.task
     done = task.state == "done"
+    if item.members:  # a task owed by a group: its members' progress where a task's step would be
+        finished = sum(1 for m in item.members if m.task.state == "done")
+        late = sum(1 for m in item.members if m.status == "overdue")
+        return [(task.stt or "").strip().rstrip(".") or str(number),
+                f"{' '.join(task.title.split())}\n({task.code}, giao cho nhóm)",
+                f"{task.group.name}\n({len(item.members)} đơn vị, mỗi đơn vị một dòng bên dưới)", "",
+                task.expected_output or "", deadline_text(task), status.STATUS_LABELS[item.status],
+                f"{finished}/{len(item.members)} đơn vị đã hoàn thành", f"{late} đơn vị quá hạn" if late else "",
+                None, task.completed_on if done else None, _note(task)]
     return [
         (task.stt or "").strip().rstrip(".") or str(number),
         f"{' '.join(task.title.split())}\n({task.code})",
@@ -258,6 +282,11 @@ def _task_rows(ws, groups: list[RegisterGroup], row: int, width: int) -> None:
         for number, item in enumerate(group.rows, start=1):
             _register_row(ws, row, number, item)
             row += 1
+            parent_number = (item.task.stt or "").strip().rstrip(".") or str(number)
+            for member_number, member in enumerate(item.members, start=1):  # under the group's task: 3.1, 3.2 …
+                _register_row(ws, row, member_number, member)
+                ws.cell(row, 1).value = f"{parent_number}.{member_number}"
+                row += 1
     if not groups:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
         ws.cell(row, 1, "Không có nhiệm vụ nào theo bộ lọc đã chọn.").font = _xfont(italic=True)
