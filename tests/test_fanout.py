@@ -263,3 +263,25 @@ def test_the_register_lists_the_group_task_with_its_members_under_it(world, pair
     assert titles[at + 1:at + 3] == [("1.1", parent.title, LEAD), ("1.2", parent.title, OTHER)]
     assert rows[at][7] == "0/2 đơn vị đã hoàn thành"
     assert any(t[1] == new_task_.title for t in titles)
+
+
+def test_the_coordinator_closes_a_group_task_and_the_open_members_are_not_done(world, pair, browser):
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2027, 6, 30))
+    mine, theirs = sorted(fanout.member_tasks(parent), key=lambda t: t.lead_agency.name != LEAD)
+    for _ in range(12):  # the lead's own task is done; the other member's has not started
+        items = open_items(mine)
+        if not items:
+            break
+        act(world, mine, items[0].step_id)
+    browser.login("coord")
+    csrf = browser.csrf(f"/tasks/{parent.id}")
+    closed = browser.client.post(f"/tasks/{parent.id}/close", data={"csrf_token": csrf, "reason": "Hết kỳ kế hoạch"},
+                                 follow_redirects=True).get_data(as_text=True)
+    assert "Đã kết thúc nhiệm vụ; 1 đơn vị không hoàn thành." in closed
+    assert "Đơn vị không hoàn thành (1)" in closed and "Đã kết thúc, không hoàn thành" in closed
+    db.session.expire_all()
+    assert (db.session.get(Task, theirs.id).state, db.session.get(Task, mine.id).state) == ("closed", "done")
+    assert not open_items(theirs) and not [i for i in reads.inbox(user("x_head")) if i.task_id == theirs.id]
+    assert "Hết kỳ kế hoạch" in closed  # in the history
+    with pytest.raises(Conflict):
+        fanout.add_member(world["coord"], parent.id, LEAD)

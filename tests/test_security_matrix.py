@@ -90,6 +90,7 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("tasks.show", "GET"): TASK_READERS,
     ("tasks.add_member", "POST"): COORDINATORS,  # of a task owed by a group (workflows.tasks.fanout)
     ("tasks.withdraw_member", "POST"): COORDINATORS,
+    ("tasks.close_group_task", "POST"): COORDINATORS,
     ("tasks.diagram_svg", "GET"): TASK_READERS,
     ("tasks.download", "GET"): FILE_READERS,
     ("tasks.comment", "POST"): COMMENTERS,

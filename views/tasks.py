@@ -108,7 +108,7 @@ def _render_group_task(task, status=200):
     taken = {t.lead_agency_id for t in members}
     return render_template("tasks/group.html", task=task, members=members, progress=fanout.progress(task, members),
                            history=reads.history(task), addable=[a for a in reads.agencies() if a.id not in taken],
-                           may_change=current_user.has_role("coordinator") and task.state != "done"), status
+                           may_change=current_user.has_role("coordinator") and task.state == "active"), status
 
 
 @bp.post("/tasks/<int:task_id>/members")
@@ -126,6 +126,20 @@ def add_member(task_id: int):
     else:
         flash(_("Đã giao thêm nhiệm vụ cho %(agency)s.", agency=name), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#members")
+
+
+@bp.post("/tasks/<int:task_id>/close")
+@login_required
+def close_group_task(task_id: int):
+    reads.get_task(current_user, task_id)
+    create.require_coordinator(current_user)
+    try:
+        unfinished = fanout.close(current_user, task_id, request.form.get("reason", ""))
+    except DomainError as exc:
+        flash(domain_message(exc), "error")
+    else:
+        flash(_("Đã kết thúc nhiệm vụ; %(n)s đơn vị không hoàn thành.", n=len(unfinished)), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 @bp.post("/tasks/<int:task_id>/members/<int:member_task_id>/withdraw")

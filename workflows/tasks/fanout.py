@@ -21,6 +21,7 @@ from workflows.text import sort_key
 from workflows.tx import transaction
 
 WITHDRAWN = "withdrawn"
+CLOSED = "closed"  # a task stopped before it was done, with the group's task it belongs to: "không hoàn thành"
 
 
 @dataclass
@@ -52,8 +53,8 @@ def _group_task(parent_id: int) -> Task:
     parent = db.session.get(Task, parent_id)
     if parent is None or parent.kind != create.GROUP_KIND:
         raise NotFound("Không tìm thấy nhiệm vụ giao cho nhóm đơn vị.")
-    if parent.state == "done":
-        raise Conflict("Nhiệm vụ đã hoàn thành: không thay đổi được đơn vị thực hiện.")
+    if parent.state in ("done", CLOSED):
+        raise Conflict("Nhiệm vụ đã hoàn thành hoặc đã kết thúc: không thay đổi được đơn vị thực hiện.")
     return parent
 
 
@@ -74,6 +75,39 @@ def add_member(actor: User, parent_id: int, agency_name: str) -> Task:
     return child
 
 
+def close(actor: User, parent_id: int, reason: str) -> list[Task]:
+    """Close a group's task before every member is done (the committee decides it is over), with the reason
+    (audited): the members' tasks still open stop — their work items cancelled, their processes ended — and are
+    kept as "không hoàn thành" (state "closed"; they still count as not done, overdue once their deadline has
+    passed). Returns them. One transaction."""
+    create.require_coordinator(actor)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise Invalid("Vui lòng ghi lý do kết thúc nhiệm vụ.", {"reason": "Vui lòng ghi lý do."})
+    with transaction():
+        parent = _group_task(parent_id)
+        unfinished = [t for t in member_tasks(parent) if t.state != "done"]
+        for task in unfinished:
+            _stop(task)
+            task.state = CLOSED
+            audit.record("closed", actor, task, comment=f"Kết thúc nhiệm vụ giao cho nhóm: {reason}")
+        parent.state = CLOSED
+        audit.record("closed", actor, parent, comment=reason, data={"not_done": [t.lead_agency.name
+                                                                                 for t in unfinished]})
+    return unfinished
+
+
+def _stop(task: Task) -> None:
+    """A member's task stops where it is: no work item waits, no process runs, no timer fires."""
+    now = clock.now()
+    db.session.execute(update(WorkItem).where(WorkItem.task_id == task.id, WorkItem.status == "open")
+                       .values(status="cancelled", completed_at=now))
+    db.session.execute(update(ProcessInstance).where(ProcessInstance.task_id == task.id,
+                                                     ProcessInstance.status == "running")
+                       .values(status="cancelled", next_timer_at=None))
+    task.current_step, task.current_holder, task.step_since = None, None, None
+
+
 def remove_member(actor: User, parent_id: int, task_id: int, reason: str) -> None:
     """Withdraw one member's task from a running group's task, with the reason (audited on both): its open work
     items are cancelled, its process stops, and it is counted nowhere from now on. One transaction."""
@@ -88,13 +122,8 @@ def remove_member(actor: User, parent_id: int, task_id: int, reason: str) -> Non
             raise NotFound("Không tìm thấy nhiệm vụ của đơn vị này trong nhóm.")
         if child.state == "done":
             raise Conflict("Đơn vị đã hoàn thành nhiệm vụ: không rút được.")
-        now = clock.now()
-        db.session.execute(update(WorkItem).where(WorkItem.task_id == child.id, WorkItem.status == "open")
-                           .values(status="cancelled", completed_at=now))
-        db.session.execute(update(ProcessInstance).where(ProcessInstance.task_id == child.id,
-                                                         ProcessInstance.status == "running")
-                           .values(status="cancelled", next_timer_at=None))
-        child.kind, child.current_step, child.current_holder, child.step_since = WITHDRAWN, None, None, None
+        _stop(child)
+        child.kind = WITHDRAWN
         agency = child.lead_agency.name
         audit.record("group_member_removed", actor, parent, comment=f"Rút nhiệm vụ của {agency}: {reason}",
                      data={"agency": agency, "task_id": child.id})
