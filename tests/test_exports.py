@@ -234,8 +234,10 @@ def test_period_report_has_the_figures_of_the_period(browser, seeded, world):
     assert ["1", LEAD, "6", "2", "1", "1", "2", "0"] in agencies
     assert ["2", COLLAB_A, "2", "0", "0", "1", "1", "0"] in agencies
     assert agencies[-1] == ["", "Tổng cộng", "8", "2", "1", "2", "3", "0"]
+    # II. then the units ranked by on-time rate, as "Xếp hạng đơn vị" shows them (issue 18)
+    assert table_rows(doc.tables[3])[0][:3] == ["Hạng", "Đơn vị", "Đến hạn"]
     # III. the overdue tasks, longest overdue first, with the lead agency's explanation, step and holder
-    overdue = table_rows(doc.tables[3])[1:]
+    overdue = table_rows(doc.tables[4])[1:]
     assert [r[1].split(" (NV-")[0] for r in overdue] == [
         "Xây dựng Đề án chuyển đổi số ngành công thương", "Báo cáo chỉ số thương mại điện tử",
         "Báo cáo tình hình giải ngân vốn chuyển đổi số"]

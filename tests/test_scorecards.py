@@ -87,3 +87,16 @@ def test_the_page_links_each_figure_to_its_tasks_and_exports_the_ranking(year, b
     officer = type(browser)(app.test_client())
     officer.login("officer")
     assert officer.client.get("/scorecards").status_code == 403
+
+
+def test_the_period_report_carries_the_same_ranking(year, browser):
+    import docx
+
+    browser.login("coord")
+    response = browser.client.get("/exports/report.docx?period=2026")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    document = docx.Document(io.BytesIO(response.data))
+    ranking = next(t for t in document.tables if t.rows[0].cells[0].text == "Hạng")
+    rows = [[c.text for c in r.cells] for r in ranking.rows[1:]]
+    assert rows == [["1", OTHER, "1", "1", "0", "0", "100.0%", "0.0"],
+                    ["2", LEAD, "4", "1", "1", "1", "33.3%", "5.5"]]

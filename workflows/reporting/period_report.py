@@ -16,7 +16,7 @@ from sqlalchemy import select
 from models import Task, User, db
 from workflows import clock, settings, text
 from workflows.errors import Invalid
-from workflows.reporting import filters, nd30, progress
+from workflows.reporting import filters, nd30, progress, scorecard
 from workflows.reporting.exporting import DOCX_MIME, ExportFile, dmy, ensure_reader, percent
 from workflows.tasks import explanations, scope, status
 
@@ -26,6 +26,7 @@ NO_REASON = explanations.NO_EXPLANATION
 LAGGING_LIMIT = 5  # agencies named in section IV
 AGENCY_WIDTHS = [11, 47, 17, 17, 17, 17, 17, 22]
 OVERDUE_WIDTHS = [11, 49, 24, 23, 28, 30]
+RANKING_WIDTHS = [13, 57, 17, 17, 17, 17, 21, 23]
 
 
 # ---------------------------------------------------------------- the figures
@@ -51,6 +52,7 @@ class PeriodReport:
     lagging: list
     # due before the period and still not done: a report that left them out would read "nothing overdue"
     earlier_overdue: list[OverdueRow] = dataclasses.field(default_factory=list)
+    ranking: list = dataclasses.field(default_factory=list)  # scorecard.ScoreRow of every unit, the period's
 
     @property
     def total(self) -> int:
@@ -97,7 +99,8 @@ def period_report(user: User, f: scope.Filters, today: date | None = None) -> Pe
     overdue = overdue_rows(dataclasses.replace(f, period=None), today)
     in_period = [row for row in overdue if period.start <= row.task.due_date <= period.end]
     earlier = [row for row in overdue if row.task.due_date < period.start]
-    return PeriodReport(period, f, today, totals, table, in_period, lagging, earlier)
+    return PeriodReport(period, f, today, totals, table, in_period, lagging, earlier,
+                        scorecard.scorecard(period.key, today))
 
 
 def overdue_rows(f: scope.Filters, today: date) -> list[OverdueRow]:
@@ -164,6 +167,7 @@ def period_report_docx(report: PeriodReport, signer: nd30.Signer | None = None, 
     nd30.para(document, intro)
     _figures(document, report)
     _agency_section(document, report)
+    _ranking(document, report)
     _overdue_section(document, report)
     _lagging_section(document, report)
     nd30.signature(document, signer or nd30.configured_signer())
@@ -235,6 +239,25 @@ def _agency_section(document, report: PeriodReport) -> None:
     nd30.row(table, ["", "Tổng cộng", *totals], widths, bold=True, align=align)
     nd30.para(document, "“Trong hạn” gồm các nhiệm vụ đang thực hiện, chưa bắt đầu và sắp đến hạn.", size=13,
               italic=True, indent=False, before=3)
+
+
+def _ranking(document, report: PeriodReport) -> None:
+    """The scorecards' ranking (the figures of "Xếp hạng đơn vị"), under the agencies' table."""
+    ranked = [r for r in report.ranking if r.rank is not None]
+    if not ranked:
+        return
+    nd30.para(document, "Xếp hạng các đơn vị theo tỷ lệ hoàn thành đúng hạn (đúng hạn ÷ số nhiệm vụ đã đến hạn "
+                        "trong kỳ; mọi nhiệm vụ có thời hạn trong kỳ, phần việc trong nhiệm vụ giao cho nhóm tính cho "
+                        "từng đơn vị):", keep=True)
+    widths = RANKING_WIDTHS
+    table = nd30.table(document, widths)
+    nd30.row(table, ["Hạng", "Đơn vị", "Đến hạn", "Đúng hạn", "Trễ hạn", "Quá hạn", "Tỷ lệ đúng hạn",
+                     "Ngày trễ bình quân"], widths, header=True, size=11)
+    align = [nd30.CENTER, nd30.LEFT] + [nd30.CENTER] * 6
+    for row in ranked:
+        nd30.row(table, [row.rank, row.agency, row.due, row.on_time, row.late, row.overdue, f"{row.rate:.1f}%",
+                         f"{row.average_days_late:.1f}"], widths, align=align, size=11)
+    nd30.para(document, after=0)
 
 
 def _overdue_section(document, report: PeriodReport) -> None:
