@@ -105,3 +105,24 @@ def test_a_merge_needs_its_document_and_an_administrator(world):
     from workflows.errors import NotAllowed
     with pytest.raises(NotAllowed):
         agency_changes.merge_agency(world["coord"], LEAD, OTHER, date(2026, 7, 1), DOCUMENT)
+
+
+def test_a_split_agency_s_tasks_wait_for_the_coordinator_s_choice(world, at_draft, browser):
+    waiting = agency_changes.end_agency(None, LEAD, "split", date(2026, 7, 1), DOCUMENT)
+    assert waiting == 1
+    browser.login("coord")
+    dashboard = browser.client.get("/dashboard").get_data(as_text=True)
+    assert "1 nhiệm vụ của đơn vị đã chia tách, giải thể đang chờ giao lại." in dashboard
+    page = browser.client.get("/tasks/waiting-reassignment").get_data(as_text=True)
+    assert at_draft.code in page and DOCUMENT in page
+    csrf = browser.csrf("/tasks/waiting-reassignment")
+    moved = browser.client.post(f"/tasks/{at_draft.id}/reassign-agency", data={"csrf_token": csrf, "agency": OTHER},
+                                follow_redirects=True).get_data(as_text=True)
+    assert f"Đã giao lại {at_draft.code} cho {OTHER}." in moved and "Không có nhiệm vụ nào chờ giao lại" in moved
+    db.session.expire_all()
+    assert at_draft.lead_agency.name == OTHER and item_at(at_draft, "draft").agency.name == OTHER
+    act(world, at_draft, "draft", user="x_officer")
+    assert item_at(at_draft, "finalise").agency.name == OTHER  # the steps to come follow the choice
+    history = db.session.scalars(select(AuditEvent).where(AuditEvent.task_id == at_draft.id,
+                                                          AuditEvent.action == "agency_moved")).all()
+    assert history and all("chia tách" in e.comment for e in history)

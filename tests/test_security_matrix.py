@@ -91,6 +91,8 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("tasks.add_member", "POST"): COORDINATORS,  # of a task owed by a group (workflows.tasks.fanout)
     ("tasks.withdraw_member", "POST"): COORDINATORS,
     ("tasks.close_group_task", "POST"): COORDINATORS,
+    ("tasks.waiting_reassignment", "GET"): COORDINATORS,
+    ("tasks.reassign_agency", "POST"): COORDINATORS,
     ("tasks.diagram_svg", "GET"): TASK_READERS,
     ("tasks.download", "GET"): FILE_READERS,
     ("tasks.comment", "POST"): COMMENTERS,

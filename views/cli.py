@@ -97,6 +97,22 @@ def register(app: Flask) -> None:
                    f"phối hợp, {done.items} việc đang mở, {done.instances} quy trình đang chạy, "
                    f"{done.users} tài khoản.")
 
+    @app.cli.command("end-agency")
+    @click.argument("name")
+    @click.option("--kind", type=click.Choice(["split", "dissolved"]), required=True,
+                  help="split (chia tách) or dissolved (giải thể): no single successor")
+    @click.option("--on", "on", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD")
+    @click.option("--document", required=True, help="The deciding document")
+    @click.option("--users", type=click.Choice(["keep", "deactivate"]), default="keep", show_default=True)
+    def end_agency(name, kind, on, document, users):
+        """End an agency without a single successor: its open tasks wait for a coordinator's choice."""
+        try:
+            waiting = agency_changes.end_agency(None, name, kind, on.date(), document, users)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"Đã ghi nhận “{name}” {agency_changes.KIND_WORDS[kind]}; {waiting} nhiệm vụ chờ Tổ giúp việc "
+                   "giao lại (trang “Giao lại nhiệm vụ”).")
+
     @app.cli.command("sign-out-user")
     @click.argument("username")
     def sign_out_user(username):

@@ -14,7 +14,18 @@ from views.i18n import domain_message
 from workflows import access
 from workflows.errors import DomainError, Invalid
 from workflows.process import diagram
-from workflows.tasks import comments, create, explanations, extensions, fanout, files, page, reads, work
+from workflows.tasks import (
+    agency_changes,
+    comments,
+    create,
+    explanations,
+    extensions,
+    fanout,
+    files,
+    page,
+    reads,
+    work,
+)
 from workflows.tasks.status import STATUS_LABELS
 
 bp = Blueprint("tasks", __name__)
@@ -126,6 +137,27 @@ def add_member(task_id: int):
     else:
         flash(_("Đã giao thêm nhiệm vụ cho %(agency)s.", agency=name), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#members")
+
+
+@bp.route("/tasks/waiting-reassignment")
+@login_required
+def waiting_reassignment():
+    """The running tasks of agencies split or dissolved, each waiting for the coordinator to name who carries it on."""
+    create.require_coordinator(current_user)
+    return render_template("tasks/reassign.html", tasks=agency_changes.waiting_tasks(), agencies=reads.agencies())
+
+
+@bp.post("/tasks/<int:task_id>/reassign-agency")
+@login_required
+def reassign_agency(task_id: int):
+    create.require_coordinator(current_user)
+    try:
+        task = agency_changes.move_task(current_user, task_id, request.form.get("agency", ""))
+    except DomainError as exc:
+        flash(domain_message(exc), "error")
+    else:
+        flash(_("Đã giao lại %(code)s cho %(agency)s.", code=task.code, agency=task.lead_agency.name), "success")
+    return redirect(url_for("tasks.waiting_reassignment"))
 
 
 @bp.post("/tasks/<int:task_id>/close")

@@ -36,7 +36,7 @@ ACTION_LABELS = {
     "group_member_left": "Đơn vị rời nhóm", "group_member_added": "Giao thêm cho đơn vị",
     "group_member_removed": "Rút nhiệm vụ của đơn vị", "withdrawn": "Rút nhiệm vụ",
     "agency_merge": "Sáp nhập đơn vị", "agency_moved": "Chuyển sang đơn vị kế thừa",
-    "closed": "Kết thúc nhiệm vụ (không hoàn thành)",
+    "closed": "Kết thúc nhiệm vụ (không hoàn thành)", "agency_end": "Chia tách, giải thể đơn vị",
 }
 
 

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from workflows import clock, settings
 from workflows.reporting import charts, filters, progress
-from workflows.tasks import scope
+from workflows.tasks import agency_changes, scope
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Dashboard:
     total: int
     agencies: list[progress.AgencyRow]
     groups: list[progress.GroupRow]  # the tasks owed by a group; their members' tasks are counted above as units
+    waiting_reassignment: int  # running tasks of agencies split or dissolved, waiting for a coordinator's choice
     steps: list[progress.StepRow]
     stuck: Pagination
     order: tuple[str, ...]
@@ -69,6 +70,7 @@ def dashboard(args: Mapping[str, str], now: datetime) -> Dashboard:
         filters=f, problems=problems, described=scope.describe(f), today=today, days=days,
         default_days=default_days, sort=sort, descending=descending,
         tasks_args={k: v for k, v in f.list_args().items() if k != "lead"}, totals=totals, total=sum(totals.values()),
-        agencies=agencies, groups=progress.group_table(f, today), steps=steps, stuck=stuck, order=progress.STATUS_ORDER,
+        agencies=agencies, groups=progress.group_table(f, today),
+        waiting_reassignment=len(agency_changes.waiting_tasks()), steps=steps, stuck=stuck, order=progress.STATUS_ORDER,
         agency_chart=charts.status_by_agency(agencies), step_chart=charts.waiting_by_step(steps),
         choices=filters.filter_choices(f, today))

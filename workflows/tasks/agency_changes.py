@@ -20,7 +20,7 @@ from sqlalchemy import select
 from models import Agency, AgencyGroupMember, ProcessInstance, Task, User, WorkItem, db, task_collaborators
 from workflows import audit, clock
 from workflows.accounts import groups, people
-from workflows.errors import Conflict, Invalid, NotFound
+from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
 from workflows.process import engine, runtime
 from workflows.tasks import lifecycle
 from workflows.tx import transaction
@@ -75,7 +75,75 @@ def merge_agency(actor: User | None, old_name: str, new_name: str, on: date, doc
 
 
 def _open_tasks(agency: Agency):
-    return select(Task).where(Task.lead_agency_id == agency.id, Task.state != "done", Task.kind != "withdrawn")
+    return select(Task).where(Task.lead_agency_id == agency.id, Task.state == "active", Task.kind == "task")
+
+
+def end_agency(actor: User | None, name: str, kind: str, on: date, document: str, users: str = "keep") -> int:
+    """An agency split (``kind`` "split") or dissolved ("dissolved") on ``on`` by ``document``: no single
+    successor, so its open tasks wait on a coordinator's choice, task by task (``waiting_tasks``,
+    ``move_task``); its people stay (to be moved on the people page) or are closed. Returns how many tasks wait.
+    One transaction."""
+    groups.require_admin(actor)
+    document = " ".join((document or "").split())
+    if kind not in ("split", "dissolved"):
+        raise Invalid("Hình thức kết thúc không hợp lệ: chia tách (split) hoặc giải thể (dissolved).")
+    if not document:
+        raise Invalid("Vui lòng ghi văn bản quyết định việc chia tách, giải thể (số, ngày).")
+    if users not in ("keep", "deactivate"):
+        raise Invalid("Cách xử lý tài khoản không hợp lệ.")
+    with transaction():
+        agency = _agency(name)
+        if agency.ended_on is not None:
+            raise Conflict("“%(name)s” đã ngừng hoạt động.", name=agency.name)
+        _people(actor, agency, agency, users)
+        for membership in db.session.scalars(select(AgencyGroupMember).where(
+                AgencyGroupMember.agency_id == agency.id, AgencyGroupMember.left_on.is_(None))):
+            membership.left_on = on
+        agency.active, agency.ended_on, agency.end_kind, agency.end_document = False, on, kind, document
+        waiting = len(waiting_tasks(agency.id))
+        audit.record("agency_end", actor, comment=f"{agency.name}: {KIND_WORDS[kind]} theo {document} (từ "
+                     f"{on:%d/%m/%Y}); {waiting} nhiệm vụ chờ Tổ giúp việc giao lại",
+                     data={"agency": agency.name, "kind": kind, "on": on.isoformat(), "document": document})
+    return waiting
+
+
+KIND_WORDS = {"split": "chia tách", "dissolved": "giải thể", "merged": "sáp nhập"}
+
+
+def waiting_tasks(agency_id: int | None = None) -> list[Task]:
+    """The running tasks led by an agency that ended without a successor (split, dissolved) — or with work
+    waiting there — until a coordinator chooses who carries each on."""
+    ended = select(Agency.id).where(Agency.ended_on.is_not(None), Agency.successor_id.is_(None))
+    if agency_id is not None:
+        ended = ended.where(Agency.id == agency_id)
+    return list(db.session.scalars(select(Task).where(
+        Task.kind == "task", Task.state == "active",
+        Task.lead_agency_id.in_(ended)
+        | Task.id.in_(select(WorkItem.task_id).where(WorkItem.status == "open", WorkItem.agency_id.in_(ended))))
+        .order_by(Task.due_date.is_(None), Task.due_date, Task.id)))
+
+
+def move_task(actor: User, task_id: int, new_name: str) -> Task:
+    """A coordinator's choice for one task of an agency that ended without a successor: ``new_name`` carries it
+    on — its lead, its open work items and its coming steps (audited). One transaction."""
+    if not actor.has_role("coordinator"):
+        raise NotAllowed("Chỉ Tổ giúp việc được giao lại nhiệm vụ của đơn vị đã ngừng hoạt động.")
+    with transaction():
+        task = db.session.get(Task, task_id)
+        if task is None or task not in waiting_tasks():
+            raise NotFound("Nhiệm vụ này không chờ giao lại.")
+        new = _agency(new_name)
+        if not new.active:
+            raise Conflict("“%(name)s” đã ngừng hoạt động.", name=new.name)
+        olds = {task.lead_agency} | {i.agency for i in runtime.open_items_of_task(task.id)}
+        for old in [a for a in olds if a is not None and a.ended_on is not None and a.successor_id is None]:
+            why = f"Tổ giúp việc giao lại cho {new.name} ({old.name} {KIND_WORDS[old.end_kind]} theo " \
+                  f"{old.end_document})"
+            _processes(old, new, task.id)
+            _items(actor, old, new, why, task.id)
+            _leads(actor, old, new, why, task.id)
+            _collaborations(old, new, task.id)
+    return task
 
 
 def _people(actor: User | None, old: Agency, new: Agency, choice: str) -> int:
@@ -89,12 +157,15 @@ def _people(actor: User | None, old: Agency, new: Agency, choice: str) -> int:
     return len(staff) if choice != "keep" else 0
 
 
-def _processes(old: Agency, new: Agency) -> int:
-    """The running processes of the tasks the old agency is part of: their coming steps name the successor."""
+def _processes(old: Agency, new: Agency, only: int | None = None) -> int:
+    """The running processes of the tasks the old agency is part of (``only`` that task): their coming steps
+    name the successor."""
     involved = select(Task.id).where(
         (Task.lead_agency_id == old.id)
         | Task.id.in_(select(task_collaborators.c.task_id).where(task_collaborators.c.agency_id == old.id))
         | Task.id.in_(select(WorkItem.task_id).where(WorkItem.agency_id == old.id, WorkItem.status == "open")))
+    if only is not None:
+        involved = involved.where(Task.id == only)
     rows = list(db.session.scalars(select(ProcessInstance).where(
         ProcessInstance.status == "running", ProcessInstance.task_id.in_(involved))
         .order_by(ProcessInstance.id).with_for_update()))
@@ -106,8 +177,9 @@ def _processes(old: Agency, new: Agency) -> int:
     return len(rows)
 
 
-def _items(actor: User | None, old: Agency, new: Agency, why: str) -> int:
-    items = list(db.session.scalars(select(WorkItem).where(WorkItem.agency_id == old.id, WorkItem.status == "open")))
+def _items(actor: User | None, old: Agency, new: Agency, why: str, only: int | None = None) -> int:
+    query = select(WorkItem).where(WorkItem.agency_id == old.id, WorkItem.status == "open")
+    items = list(db.session.scalars(query if only is None else query.where(WorkItem.task_id == only)))
     for item in items:
         item.agency = new
         if item.claimed_by is not None and item.claimed_by.agency_id != new.id:
@@ -119,8 +191,9 @@ def _items(actor: User | None, old: Agency, new: Agency, why: str) -> int:
     return len(items)
 
 
-def _leads(actor: User | None, old: Agency, new: Agency, why: str) -> int:
-    tasks = list(db.session.scalars(_open_tasks(old)))
+def _leads(actor: User | None, old: Agency, new: Agency, why: str, only: int | None = None) -> int:
+    query = _open_tasks(old)
+    tasks = list(db.session.scalars(query if only is None else query.where(Task.id == only)))
     for task in tasks:
         task.lead_agency = new
         audit.record("agency_moved", actor, task, comment=f"Đơn vị chủ trì: {why}",
@@ -128,9 +201,10 @@ def _leads(actor: User | None, old: Agency, new: Agency, why: str) -> int:
     return len(tasks)
 
 
-def _collaborations(old: Agency, new: Agency) -> int:
-    tasks = list(db.session.scalars(select(Task).join(task_collaborators, task_collaborators.c.task_id == Task.id)
-                                    .where(task_collaborators.c.agency_id == old.id, Task.state != "done")))
+def _collaborations(old: Agency, new: Agency, only: int | None = None) -> int:
+    query = (select(Task).join(task_collaborators, task_collaborators.c.task_id == Task.id)
+             .where(task_collaborators.c.agency_id == old.id, Task.state == "active"))
+    tasks = list(db.session.scalars(query if only is None else query.where(Task.id == only)))
     for task in tasks:  # the successor collaborates in its place, unless it leads the task
         others = [a for a in task.collaborating_agencies if a.id not in (old.id, new.id)]
         task.collaborating_agencies = others + ([new] if task.lead_agency_id != new.id else [])
