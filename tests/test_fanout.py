@@ -285,3 +285,17 @@ def test_the_coordinator_closes_a_group_task_and_the_open_members_are_not_done(w
     assert "Hết kỳ kế hoạch" in closed  # in the history
     with pytest.raises(Conflict):
         fanout.add_member(world["coord"], parent.id, LEAD)
+
+
+def test_the_period_report_says_group_tasks_are_counted_per_member(world, pair, browser):
+    import io
+
+    import docx
+
+    assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2027, 6, 30))
+    browser.login("coord")
+    document = docx.Document(io.BytesIO(browser.client.get("/exports/report.docx?period=2027").data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Tổng số nhiệm vụ có thời hạn trong kỳ: 2 nhiệm vụ." in text
+    assert ("Số liệu tính theo đơn vị thực hiện: 1 nhiệm vụ giao cho nhóm đơn vị (như “UBND các xã, phường”) được "
+            "tính cho từng đơn vị thành viên (2 đơn vị), đã hoàn thành ở 0 đơn vị.") in text

@@ -53,6 +53,7 @@ class PeriodReport:
     # due before the period and still not done: a report that left them out would read "nothing overdue"
     earlier_overdue: list[OverdueRow] = dataclasses.field(default_factory=list)
     ranking: list = dataclasses.field(default_factory=list)  # scorecard.ScoreRow of every unit, the period's
+    groups: list = dataclasses.field(default_factory=list)  # progress.GroupRow: tasks owed by a group, due in it
 
     @property
     def total(self) -> int:
@@ -100,7 +101,7 @@ def period_report(user: User, f: scope.Filters, today: date | None = None) -> Pe
     in_period = [row for row in overdue if period.start <= row.task.due_date <= period.end]
     earlier = [row for row in overdue if row.task.due_date < period.start]
     return PeriodReport(period, f, today, totals, table, in_period, lagging, earlier,
-                        scorecard.scorecard(period.key, today))
+                        scorecard.scorecard(period.key, today), progress.group_table(f, today))
 
 
 def overdue_rows(f: scope.Filters, today: date) -> list[OverdueRow]:
@@ -189,6 +190,11 @@ def _figures(document, report: PeriodReport) -> None:
                         f"(đang thực hiện {t.get('in_progress', 0)}, chưa bắt đầu {t.get('not_started', 0)}, "
                         f"sắp đến hạn {t.get('due_soon', 0)}); quá hạn {n('overdue')}.")
     nd30.para(document, f"- Nhiệm vụ thường xuyên: {n('ongoing')}.")
+    if report.groups:
+        units = sum(g.total for g in report.groups)
+        nd30.para(document, f"Số liệu tính theo đơn vị thực hiện: {len(report.groups)} nhiệm vụ giao cho nhóm đơn vị "
+                            f"(như “UBND các xã, phường”) được tính cho từng đơn vị thành viên ({units} đơn vị), "
+                            f"đã hoàn thành ở {sum(g.done for g in report.groups)} đơn vị.")
     if report.earlier_overdue:
         nd30.para(document, f"- Ngoài ra, còn {len(report.earlier_overdue)} nhiệm vụ có thời hạn trước kỳ này đã "
                             "quá hạn mà chưa hoàn thành (chi tiết tại mục III).")
