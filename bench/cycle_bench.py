@@ -307,6 +307,21 @@ def main() -> None:
         run("PostgreSQL", args.pg, args.tasks, args.inbox_rows)
 
 
+def on_both_databases(run, pg_url: str, no_pg: bool, *args) -> None:
+    """``run(label, url, *args)`` on a temporary SQLite file, then on PostgreSQL at ``pg_url`` (its database
+    created if missing) unless ``no_pg`` or no server answers."""
+    with tempfile.TemporaryDirectory() as tmp:
+        run("SQLite", f"sqlite:///{tmp}/bench.db", *args)
+    if no_pg:
+        return
+    try:
+        ensure_pg_database(pg_url)
+    except Exception as exc:  # no server here: the SQLite figures only
+        print(f"\nPostgreSQL not reachable ({exc.__class__.__name__}): skipped")
+        return
+    run("PostgreSQL", pg_url, *args)
+
+
 def ensure_pg_database(url: str) -> None:
     import psycopg
 

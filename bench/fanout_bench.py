@@ -29,7 +29,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.cycle_bench import ensure_pg_database, fmt  # noqa: E402
+from bench.cycle_bench import fmt, on_both_databases  # noqa: E402
 from models import ProcessInstance, Task, User, db  # noqa: E402
 from workflows import holidays  # noqa: E402
 from workflows.accounts import groups, people  # noqa: E402
@@ -116,15 +116,7 @@ def main() -> None:
                                                        "postgresql+psycopg://postgres@127.0.0.1:5432/bench"))
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{tmp}/bench.db", args.runs, args.parents, args.fanned)
-    if not args.no_pg:
-        try:
-            ensure_pg_database(args.pg)
-        except Exception as exc:  # no server here: the SQLite figures only
-            print(f"\nPostgreSQL not reachable ({exc.__class__.__name__}): skipped")
-            return
-        run("PostgreSQL", args.pg, args.runs, args.parents, args.fanned)
+    on_both_databases(run, args.pg, args.no_pg, args.runs, args.parents, args.fanned)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from models import ProcessInstance, Task, User, WorkItem, db
 from workflows import audit, clock
-from workflows.errors import Conflict, Invalid, NotFound
+from workflows.errors import N_, Conflict, Invalid, NotFound
 from workflows.tasks import create, lifecycle, status
 from workflows.text import sort_key
 from workflows.tx import transaction
@@ -47,6 +47,13 @@ def progress(parent: Task, tasks: list[Task] | None = None) -> Progress:
     open_tasks.sort(key=lambda t: (states[t.id] != "overdue", sort_key(t.lead_agency.name)))
     return Progress(done=len(tasks) - len(open_tasks), total=len(tasks),
                     overdue=sum(1 for s in states.values() if s == "overdue"), not_done=open_tasks)
+
+
+def _reason(reason: str | None, missing: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise Invalid(missing, {"reason": N_("Vui lòng ghi lý do.")})
+    return reason
 
 
 def _group_task(parent_id: int) -> Task:
@@ -81,9 +88,7 @@ def close(actor: User, parent_id: int, reason: str) -> list[Task]:
     kept as "không hoàn thành" (state "closed"; they still count as not done, overdue once their deadline has
     passed). Returns them. One transaction."""
     create.require_coordinator(actor)
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise Invalid("Vui lòng ghi lý do kết thúc nhiệm vụ.", {"reason": "Vui lòng ghi lý do."})
+    reason = _reason(reason, N_("Vui lòng ghi lý do kết thúc nhiệm vụ."))
     with transaction():
         parent = _group_task(parent_id)
         unfinished = [t for t in member_tasks(parent) if t.state != "done"]
@@ -112,9 +117,7 @@ def remove_member(actor: User, parent_id: int, task_id: int, reason: str) -> Non
     """Withdraw one member's task from a running group's task, with the reason (audited on both): its open work
     items are cancelled, its process stops, and it is counted nowhere from now on. One transaction."""
     create.require_coordinator(actor)
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise Invalid("Vui lòng ghi lý do rút nhiệm vụ của đơn vị.", {"reason": "Vui lòng ghi lý do."})
+    reason = _reason(reason, N_("Vui lòng ghi lý do rút nhiệm vụ của đơn vị."))
     with transaction():
         parent = _group_task(parent_id)
         child = db.session.get(Task, task_id)
