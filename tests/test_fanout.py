@@ -299,3 +299,31 @@ def test_the_period_report_says_group_tasks_are_counted_per_member(world, pair, 
     assert "Tổng số nhiệm vụ có thời hạn trong kỳ: 2 nhiệm vụ." in text
     assert ("Số liệu tính theo đơn vị thực hiện: 1 nhiệm vụ giao cho nhóm đơn vị (như “UBND các xã, phường”) được "
             "tính cho từng đơn vị thành viên (2 đơn vị), đã hoàn thành ở 0 đơn vị.") in text
+
+
+def test_a_group_as_collaborator_gives_one_opinion_per_member(world, pair):
+    task = create.create_task(world["coord"], title="Xây dựng Kế hoạch chuyển đổi số", lead_agency=LEAD,
+                              output_type="plan", due_date=date(2027, 6, 30),
+                              collaborating_agencies=["Hai sở thử nghiệm", "Sở Tài chính"])
+    assert sorted(a.name for a in task.collaborating_agencies) == sorted([OTHER, "Sở Tài chính"])  # not the lead
+    act(world, task, "assign")
+    act(world, task, "draft")
+    opinions = [i.agency.name for i in open_items(task) if i.step_id == "give_opinion"]
+    assert sorted(opinions) == sorted([OTHER, "Sở Tài chính"])
+
+
+def test_an_import_row_with_a_group_among_its_collaborators_asks_each_member(province):
+    from workflows.importing import pipeline
+
+    wards = ["UBND phường Số 1", "UBND phường Số 2"]
+    for name in wards:
+        people.create_agency(name, kind="commune")
+    groups.create_group(None, COMMUNES, wards)
+    text = ("STT\tTên nhiệm vụ\tĐơn vị chủ trì\tĐơn vị phối hợp\tThời hạn\n"
+            f"1\tXây dựng Đề án chuyển đổi số cấp xã\tSở Khoa học và Công nghệ\t{COMMUNES}\t31/12/2027\n")
+    batch = pipeline.preview(province["coord"], "danh-muc.txt", text.encode())
+    [row] = batch.report["appendices"][0]["rows"]
+    assert row["collaborating_agencies"] == [COMMUNES] and not row["groups"]
+    pipeline.commit(province["coord"], batch.id)
+    task = db.session.scalars(select(Task).where(Task.title == row["title"])).one()
+    assert sorted(a.name for a in task.collaborating_agencies) == wards

@@ -217,6 +217,9 @@ def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings
     collab = _resolve_cell(cells.get("collaborators", ""), ctx, "Phối hợp")
     leads, lead_reviews = lead.agencies, lead.reviews
     collabs, groups, collab_reviews = collab.agencies, collab.groups, collab.reviews
+    named = [g for g in groups if fold_words(g) in ctx.groups]  # registered groups: every member gives an opinion
+    collabs = collabs + [ctx.groups[fold_words(g)][0] for g in named]
+    groups = [g for g in groups if g not in named]
     warnings += lead.warnings + collab.warnings
     group = None if leads else _group_lead(cells.get("lead", ""), lead, ctx)
     if group is not None:  # "UBND các xã, phường": one task for every member of the group

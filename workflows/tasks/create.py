@@ -188,10 +188,13 @@ def _check(title: str, lead_agency: str, output_type: str, collaborating_agencie
     collaborators = []
     for name in dict.fromkeys(collaborating_agencies):
         agency = reads.agency_by_name(name)
-        if agency is None:
+        group = groups.group_named(name) if agency is None else None
+        if agency is None and group is None:
             errors["collaborating_agencies"] = Message("Không tìm thấy đơn vị phối hợp “%(name)s”.", name=name)
-        elif lead is None or agency.id != lead.id:
-            collaborators.append(agency)
+        # a group collaborates as its members today: the opinion step asks each of them
+        for one in [agency] if agency is not None else group.members_on(clock.today()) if group else []:
+            if (lead is None or one.id != lead.id) and one not in collaborators:
+                collaborators.append(one)
     if no_deadline:
         errors["due_date"] = DUE_REQUIRED
     if errors:
