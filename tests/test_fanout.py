@@ -327,3 +327,15 @@ def test_an_import_row_with_a_group_among_its_collaborators_asks_each_member(pro
     pipeline.commit(province["coord"], batch.id)
     task = db.session.scalars(select(Task).where(Task.title == row["title"])).one()
     assert sorted(a.name for a in task.collaborating_agencies) == wards
+
+
+def test_the_new_task_form_offers_groups_and_assigns_to_every_member(world, pair, browser):
+    browser.login("coord")
+    form = browser.client.get("/tasks/new").get_data(as_text=True)
+    assert 'optgroup label="Nhóm đơn vị (mỗi đơn vị một nhiệm vụ)"' in form and "Hai sở thử nghiệm" in form
+    response = browser.client.post("/tasks/new", data={
+        "csrf_token": browser.csrf("/tasks/new"), "title": "Rà soát thủ tục hành chính",
+        "lead_agency": "Hai sở thử nghiệm", "output_type": "report", "due_date": "30/06/2027",
+        "submission": "f-1"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "0/2 đơn vị đã hoàn thành" in page, page[:2000]

@@ -123,9 +123,11 @@ class TaskForm(FlaskForm):
             return False
         return valid
 
-    def set_agencies(self, agencies) -> None:
+    def set_agencies(self, agencies, groups=()) -> None:
+        """The agencies to choose from, and the groups (a task for a group goes to each of its members)."""
         choices = [SelectChoice(a.name) for a in agencies]
-        self.lead_agency.choices = [SelectChoice("", _("— Chọn đơn vị —"))] + choices
+        owed = [SelectChoice(g.name, optgroup=_("Nhóm đơn vị (mỗi đơn vị một nhiệm vụ)")) for g in groups]
+        self.lead_agency.choices = [SelectChoice("", _("— Chọn đơn vị —"))] + choices + owed
         self.output_type.choices = [SelectChoice("", _("— Chọn loại sản phẩm —"))] + [
             SelectChoice(k, _(v)) for k, v in OUTPUT_TYPES.items()]
         self.collaborating_agencies.choices = choices

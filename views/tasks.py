@@ -12,6 +12,7 @@ from views import parsing
 from views.forms import CommentForm, ExplanationForm, ExtensionForm, TaskForm, action_form, attach_errors
 from views.i18n import domain_message
 from workflows import access
+from workflows.accounts import groups
 from workflows.errors import DomainError, Invalid
 from workflows.process import diagram
 from workflows.tasks import (
@@ -50,7 +51,7 @@ def new():
     if not current_user.has_role("coordinator"):
         abort(403)
     form = TaskForm()
-    form.set_agencies(reads.agencies())
+    form.set_agencies(reads.agencies(), groups.groups())
     form.submission.data = (form.submission.data or uuid.uuid4().hex)[:64]
     same = []
     if form.validate_on_submit():
