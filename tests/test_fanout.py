@@ -12,6 +12,7 @@ from models import AuditEvent, ProcessInstance, Task, WorkItem, db
 from tests.conftest import LEAD, OTHER, act, open_items, user
 from workflows.accounts import groups, people
 from workflows.errors import Conflict, Invalid, NotAllowed
+from workflows.process import catalog
 from workflows.tasks import create, fanout, reads
 
 COMMUNES = "UBND các xã, phường"
@@ -49,6 +50,12 @@ def test_a_task_for_a_group_becomes_one_task_per_member(world, communes):
     items = db.session.scalars(select(WorkItem).where(WorkItem.status == "open")).all()
     assert len(items) == 166 and {i.task.lead_agency_id for i in items} == {t.lead_agency_id for t in children}
     assert not open_items(parent)
+    # each member's process is the ordinary approval cycle at its latest version, the one a lone task gets
+    alone = create.create_task(world["coord"], title="Một nhiệm vụ riêng", lead_agency=LEAD, output_type="plan",
+                               due_date=date(2026, 6, 30))
+    models = {(i.process_model.process_id, i.process_model.version) for i in db.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.task_id.in_([t.id for t in children] + [alone.id])))}
+    assert models == {("approval_cycle", catalog.latest("approval_cycle").version)}
     assert (fanout.progress(parent).done, fanout.progress(parent).total) == (0, 166)
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.task_id == parent.id)).one()
     assert (event.action, event.to_step) == ("create", "Giao 166 đơn vị")
