@@ -39,7 +39,7 @@ DEMO_ACCOUNTS = [
     {"username": "pheduyet", "full_name": "Đỗ Văn Đức", "agency": "UBND tỉnh", "roles": ["approver"]},
     {"username": "theodoi", "full_name": "Vũ Thị Giang", "agency": "Văn phòng UBND tỉnh", "roles": ["viewer"]},
     {"username": "quantri", "full_name": "Quản trị hệ thống", "agency": "Văn phòng UBND tỉnh", "roles": ["admin"]},
-    {"username": "phuong", "full_name": "Hoàng Thị Lan", "agency": WARDS[0], "roles": ["officer"]},
+    {"username": "phuong", "full_name": "Lê Thị Mai", "agency": WARDS[0], "roles": ["officer"]},
 ]
 for _account in DEMO_ACCOUNTS:
     _account["password"] = DEMO_PASSWORD
