@@ -168,7 +168,7 @@ def _processes(old: Agency, new: Agency, only: int | None = None) -> int:
         involved = involved.where(Task.id == only)
     rows = list(db.session.scalars(select(ProcessInstance).where(
         ProcessInstance.status == "running", ProcessInstance.task_id.in_(involved))
-        .order_by(ProcessInstance.id).with_for_update()))
+        .order_by(ProcessInstance.id).with_for_update(of=ProcessInstance).execution_options(populate_existing=True)))
     for row in rows:
         instance = runtime.load(row)
         engine.replace_agency(instance.workflow, old.name, new.name, new.id)
