@@ -59,6 +59,8 @@ SETTINGS: dict[str, Setting] = {
     # documents going out as signed PDF (workflows/signatures/outgoing.py): LibreOffice turns the .docx into PDF;
     # the standing agency's key is a PKCS#12 file (.p12/.pfx) and its password
     "SOFFICE": Setting("soffice", "SOFFICE"),
+    # a row of a scanned document read by OCR with a lower confidence (0–100) waits for a person
+    "OCR_MIN_CONFIDENCE": Setting(80, "OCR_MIN_CONFIDENCE", int),
     "SIGNING_PKCS12": Setting(None, "SIGNING_PKCS12", _optional),
     "SIGNING_PKCS12_PASSWORD": Setting(None, "SIGNING_PKCS12_PASSWORD", _optional),
     # a PKCS#11 token or HSM instead (production): the vendor's module, the token's label, the key's label, the PIN

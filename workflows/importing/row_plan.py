@@ -20,7 +20,6 @@ from workflows.importing.agency_names import RegistryEntry, document_level, stri
 from workflows.importing.deadline_text import parse_deadline
 from workflows.importing.output_types import guess_output_type
 from workflows.importing.parsed import Appendix, ParsedDocument, SourceRow
-from workflows.importing.scans import MIN_CONFIDENCE
 from workflows.process import catalog
 from workflows.text import fold_words
 
@@ -173,9 +172,10 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict,
         blocking.append({"code": "route", "message": f"Quy trình của loại sản phẩm này cần đơn vị "
                          f"“{ctx.unrouted[output_type]}” nhưng đơn vị này chưa có trong danh mục. Vui lòng bổ sung "
                          "đơn vị."})
-    if row.confidence is not None and row.confidence < MIN_CONFIDENCE and not overrides.get("checked"):
+    floor = settings.get("OCR_MIN_CONFIDENCE")  # a row read less surely waits for a person to compare it
+    if row.confidence is not None and row.confidence < floor and not overrides.get("checked"):
         blocking.append({"code": "scan", "message": f"Dòng đọc từ ảnh quét với độ tin cậy {row.confidence}% (dưới "
-                         f"{MIN_CONFIDENCE}%): đối chiếu với bản gốc, sửa nếu cần rồi lưu hoặc bấm “Đã đối chiếu”."})
+                         f"{floor}%): đối chiếu với bản gốc, sửa nếu cần rồi lưu hoặc bấm “Đã đối chiếu”."})
     if not row.assigns and not overrides.get("lead_agency"):  # a sentence that is no task, until given a lead
         blocking[:] = [{"code": "not_a_task", "message": prose.NOT_A_TASK}]
         warnings = [w for w in warnings if w not in (prose.NOT_A_TASK, prose.NO_DEADLINE)]

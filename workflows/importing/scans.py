@@ -36,7 +36,6 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 LANG = "vie"
 TARGET_DPI = 300
 ONE_LINE = 80  # pixels: a cell's ink this tall holds one line of print at 300 dpi (two need ~100)
-MIN_CONFIDENCE = 80  # a row read below this mean confidence waits for a person to compare it with the scan
 MAX_PIXELS = 80_000_000  # an A3 page at 600 dpi is 70 MP; beyond that it is no scan but a decompression bomb
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 NO_TESSERACT = N_("Máy chủ chưa cài Tesseract OCR với dữ liệu tiếng Việt (gói tesseract-ocr-vie) nên chưa đọc được "
