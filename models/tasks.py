@@ -105,6 +105,13 @@ class Task(db.Model):
         secondary=task_collaborators, order_by=Agency.name)
 
     @property
+    def lead_name(self) -> str:
+        """Who leads it, as lists show it: the lead agency, or the group a group's task is owed by."""
+        if self.lead_agency is not None:
+            return self.lead_agency.name
+        return self.group.name if self.group is not None else ""
+
+    @property
     def output_type_label(self) -> str:
         return OUTPUT_TYPES.get(self.output_type, self.output_type)
 

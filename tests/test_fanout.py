@@ -346,3 +346,16 @@ def test_the_new_task_form_offers_groups_and_assigns_to_every_member(world, pair
         "submission": "f-1"}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "0/2 đơn vị đã hoàn thành" in page, page[:2000]
+
+
+def test_the_task_list_and_the_monitoring_feed_name_the_group(world, pair, browser, api):
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2027, 6, 30))
+    browser.login("coord")
+    listed = browser.client.get("/tasks?q=chuyen doi so cap xa").get_data(as_text=True)
+    assert parent.code in listed and "Hai sở thử nghiệm" in listed
+    headers = api.token("coord")
+    feed = api.get("/api/v1/monitoring/tasks?per_page=100", headers=headers)
+    assert feed.status_code == 200
+    assert {i["lead_agency"] for i in feed.get_json()["items"] if i["id"] == parent.id} == {"Hai sở thử nghiệm"}
+    listed_api = api.get("/api/v1/tasks?per_page=100", headers=headers).get_json()
+    assert {i["lead_agency"] for i in listed_api["items"] if i["id"] == parent.id} == {"Hai sở thử nghiệm"}

@@ -79,7 +79,7 @@ def step_json(item: WorkItem) -> dict:
 def task_json(task: Task, detail: bool = False) -> dict:
     body = {
         "id": task.id, "code": task.code, "title": task.title, "status": status.of(task),
-        "lead_agency": task.lead_agency.name if task.lead_agency else task.group.name,
+        "lead_agency": task.lead_name,
         "collaborating_agencies": [a.name for a in task.collaborating_agencies],
         "central_agencies": list(task.central_agencies or []),
         "output_type": task.output_type, "expected_output": task.expected_output,
@@ -257,7 +257,7 @@ def revoke_token(token_id: int):
 def monitoring_json(task: Task, changed_at) -> dict:
     return {
         "id": task.id, "code": task.code, "title": task.title, "status": status.of(task),
-        "lead_agency": task.lead_agency.name, "current_step": task.current_step,
+        "lead_agency": task.lead_name, "current_step": task.current_step,
         "current_holder": task.current_holder, "due_date": _iso(task.due_date),
         "completed_on": _iso(task.completed_on),
         "completed_at": clock.to_local(task.completed_at).isoformat() if task.completed_at else None,
