@@ -359,3 +359,15 @@ def test_the_task_list_and_the_monitoring_feed_name_the_group(world, pair, brows
     assert {i["lead_agency"] for i in feed.get_json()["items"] if i["id"] == parent.id} == {"Hai sở thử nghiệm"}
     listed_api = api.get("/api/v1/tasks?per_page=100", headers=headers).get_json()
     assert {i["lead_agency"] for i in listed_api["items"] if i["id"] == parent.id} == {"Hai sở thử nghiệm"}
+
+
+def test_a_new_deadline_for_the_group_task_reaches_every_member_still_at_work(world, pair):
+    from workflows.tasks import deadlines
+
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2027, 6, 30))
+    members = fanout.member_tasks(parent)
+    deadlines.adjust_deadline(world["coord"], parent, date(2027, 9, 30), "Quý III năm 2027", "Điều chỉnh theo Kế hoạch")
+    db.session.commit()
+    db.session.expire_all()
+    assert {db.session.get(Task, t.id).due_date for t in members} == {date(2027, 9, 30)}
+    assert {i.due_at.date() for t in members for i in open_items(t)} == {date(2027, 9, 30)}

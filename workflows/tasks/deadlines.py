@@ -38,6 +38,10 @@ def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str 
         instance = runtime.load(row)
         instance.set_due_date(new_due)
         runtime.save(instance, task)  # the waiting timers follow the new date; no step changes
+    if task.kind == "group":  # a group's task: every member still at work gets the new date too
+        for member in db.session.scalars(select(Task).where(Task.parent_id == task.id, Task.kind == "task",
+                                                            Task.state == "active").order_by(Task.id)):
+            adjust_deadline(user, member, new_due, new_text, reason, source, directive_id, nominal_due)
     return adjustment
 
 
