@@ -27,7 +27,7 @@ run: install system
 	$(FLASK) run-timers
 	@echo "== Serving http://127.0.0.1:$(PORT) with the background worker beside it (timers, mail, OCR of scans;"
 	@echo "   its log in instance/worker.log). Ctrl+C stops both."
-	$(FLASK) worker > instance/worker.log 2>&1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	$(FLASK) worker > instance/worker.log 2>&1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	  WARM_UP=1 SHOW_DEMO_ACCOUNTS=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Debian packages: the product's (LibreOffice lays out the .docx reports as PDF; the DejaVu fonts carry the
