@@ -50,16 +50,31 @@ def fmt(values: list[float]) -> str:
     return f"median {statistics.median(values):6.2f} ms   p95 {pct(values, 95):6.2f} ms   (n={len(values)})"
 
 
-def prepare(url: str):
+def bench_app(url: str, upload_folder: str | None = None):
+    """The application on ``url`` with an empty, migrated database (PostgreSQL: the schema dropped first), and
+    fast password hashing: what every benchmark starts from."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEPLOY_MODELS_ON_START": False,
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="bench-uploads-")})
+                      "UPLOAD_FOLDER": upload_folder or tempfile.mkdtemp(prefix="bench-uploads-")})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+    return app
+
+
+def database_options(parser: argparse.ArgumentParser) -> None:
+    """--pg URL (BENCH_DATABASE_URL) and --no-pg, as every benchmark takes them."""
+    parser.add_argument("--pg", default=os.environ.get("BENCH_DATABASE_URL",
+                                                       "postgresql+psycopg://postgres@127.0.0.1:5432/bench"))
+    parser.add_argument("--no-pg", action="store_true")
+
+
+def prepare(url: str):
+    app = bench_app(url)
     ctx = app.app_context()
     ctx.push()
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade()
     catalog.deploy()
     for name in AGENCIES:
         people.create_agency(name)
@@ -295,9 +310,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--inbox-rows", type=int, default=100_000)
-    parser.add_argument("--pg", default=os.environ.get("BENCH_DATABASE_URL",
-                                                       "postgresql+psycopg://postgres@127.0.0.1:5432/bench"))
-    parser.add_argument("--no-pg", action="store_true")
+    database_options(parser)
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
     if not args.no_sqlite:

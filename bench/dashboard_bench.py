@@ -13,21 +13,17 @@ asserted. Targets: page < 300 ms, step board < 100 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from app import create_app  # noqa: E402
-from bench.cycle_bench import fmt, on_both_databases  # noqa: E402
+from bench.cycle_bench import bench_app, database_options, fmt, on_both_databases  # noqa: E402
 from models import (  # noqa: E402
     OUTPUT_TYPES,
     Agency,
@@ -161,15 +157,9 @@ def timed(fn, runs: int) -> list[float]:
 
 def run(label: str, url: str, n_tasks: int, n_events: int, runs: int) -> None:
     print(f"\n== {label}: {url.split('@')[-1]}")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEPLOY_MODELS_ON_START": False,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="bench-uploads-")})
+    app = bench_app(url)
     rng = random.Random(57)
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
         start = time.perf_counter()
         ids = seed(n_tasks, n_events, rng)
         counts = {m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
@@ -222,9 +212,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--pg", default=os.environ.get("BENCH_DATABASE_URL",
-                                                       "postgresql+psycopg://postgres@127.0.0.1:5432/bench"))
-    parser.add_argument("--no-pg", action="store_true")
+    database_options(parser)
     args = parser.parse_args()
     on_both_databases(run, args.pg, args.no_pg, args.tasks, args.events, args.runs)
 

@@ -16,20 +16,16 @@ seeding, as autovacuum would.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
-from app import create_app  # noqa: E402
-from bench.cycle_bench import fmt, on_both_databases  # noqa: E402
+from bench.cycle_bench import bench_app, database_options, fmt, on_both_databases  # noqa: E402
 from models import ProcessInstance, Task, User, db  # noqa: E402
 from workflows import holidays  # noqa: E402
 from workflows.accounts import groups, people  # noqa: E402
@@ -59,14 +55,8 @@ def assign(coord, lead: str, n: int):
 
 def run(label: str, url: str, runs: int, parents: int, fanned: int) -> None:
     print(f"\n== {label}: {url.split('@')[-1]}")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEPLOY_MODELS_ON_START": False,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="bench-uploads-")})
+    app = bench_app(url)
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
         catalog.deploy()
         ids = province()
         coord = db.session.get(User, ids["coord"])
@@ -112,9 +102,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--parents", type=int, default=300)
     parser.add_argument("--fanned", type=int, default=40)
-    parser.add_argument("--pg", default=os.environ.get("BENCH_DATABASE_URL",
-                                                       "postgresql+psycopg://postgres@127.0.0.1:5432/bench"))
-    parser.add_argument("--no-pg", action="store_true")
+    database_options(parser)
     args = parser.parse_args()
     on_both_databases(run, args.pg, args.no_pg, args.runs, args.parents, args.fanned)
 

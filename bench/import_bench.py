@@ -21,10 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pypdfium2 as pdfium  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
-from app import create_app  # noqa: E402
+from bench.cycle_bench import bench_app  # noqa: E402
 from demo.data import AGENCIES  # noqa: E402
 from models import Task, db  # noqa: E402
 from tests.pdf_layout import layout  # noqa: E402
@@ -64,13 +63,8 @@ def main() -> None:
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="import-bench-")
     url = args.database or f"sqlite:///{tmp}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEPLOY_MODELS_ON_START": False,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "UPLOAD_FOLDER": tmp})
+    app = bench_app(url, tmp)
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
         catalog.deploy()
         holidays.ensure_defaults()
         for a in AGENCIES:
