@@ -195,12 +195,13 @@ def browser(playwright_instance):
     instance.close()
 
 
-def open_as(browser, base_url: str, username: str, password: str = DEMO_PASSWORD):
-    """A new context signed in as ``username`` through the login form; returns its page (on the inbox)."""
+def open_as(browser, base_url: str, username: str, password: str = DEMO_PASSWORD, viewport: dict | None = None):
+    """A new context signed in as ``username`` through the login form; returns its page (on the inbox). A
+    ``viewport`` other than 1280×900 (a phone) is the context's from the start."""
     from playwright.sync_api import expect
 
     context = browser.new_context(base_url=base_url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
-                                  viewport={"width": 1280, "height": 900})
+                                  viewport=viewport or {"width": 1280, "height": 900})
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page = context.new_page()
     page.goto("/login")
@@ -215,8 +216,8 @@ def open_as(browser, base_url: str, username: str, password: str = DEMO_PASSWORD
 def login_as(browser, live_server):
     contexts = []
 
-    def login(username: str, password: str = DEMO_PASSWORD):
-        page = open_as(browser, live_server, username, password)
+    def login(username: str, password: str = DEMO_PASSWORD, viewport: dict | None = None):
+        page = open_as(browser, live_server, username, password, viewport)
         contexts.append(page.context)
         return page
 

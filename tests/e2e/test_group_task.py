@@ -8,7 +8,6 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.test_accessibility import OVERFLOW_JS, PHONE
 from tests.e2e.test_journeys import Person, documents, task_id_of  # noqa: F401 - documents is a fixture
 
@@ -20,7 +19,7 @@ def done_wards(page) -> int:
     return int(DONE.search(page.get_by_role("region", name=re.compile("^Giao cho nhóm")).inner_text()).group(1))
 
 
-def test_a_ward_officer_on_a_phone_sends_the_ward_report_and_the_group_task_moves(browser, live_server, login_as, shot,
+def test_a_ward_officer_on_a_phone_sends_the_ward_report_and_the_group_task_moves(login_as, shot,
                                                                                    documents):  # noqa: F811
     coordinator = Person(login_as("dieuphoi"), "coordinator", shot)
     coordinator.nav("Theo dõi tiến độ")
@@ -32,13 +31,7 @@ def test_a_ward_officer_on_a_phone_sends_the_ward_report_and_the_group_task_move
         "UBND phường Hạc Thành")
     coordinator.shot("group-task-before")
 
-    phone = browser.new_context(base_url=live_server, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
-                                viewport=PHONE)  # a phone from the start, as the officer holds it
-    page = phone.new_page()
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("phuong")
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    page = login_as("phuong", viewport=PHONE)  # a phone from the start, as the officer holds it
     officer = Person(page, "ward-officer-phone", shot)
     row = page.get_by_role("row").filter(has_text=TITLE)
     expect(row).to_contain_text("Xây dựng báo cáo/văn bản")
@@ -66,4 +59,3 @@ def test_a_ward_officer_on_a_phone_sends_the_ward_report_and_the_group_task_move
     expect(coordinator.page.get_by_role("row").filter(has_text="UBND phường Hạc Thành")).to_contain_text(
         "Hoàn thành")
     coordinator.shot("group-task-after")
-    phone.close()
