@@ -99,8 +99,7 @@ def add_task(actor: User, *, title: str, lead_agency: str, output_type: str,
                             section=section, recurrence=recurrence, done_on=done_on, **extra)
     title = (title or "").strip()
     lead, collaborators, route = _check(title, lead_agency, output_type, collaborating_agencies,
-                                        due_date is None and not (deadline_text or "").strip()
-                                        and recurrence is None and done_on is None, done_on is None)
+                                        _no_deadline(due_date, deadline_text, recurrence, done_on), done_on is None)
     now = clock.now()
     task = Task(title=title, lead_agency=lead, collaborating_agencies=collaborators,
                 output_type=output_type, expected_output=(expected_output or "").strip() or None,
@@ -133,10 +132,11 @@ def assign_group(actor: User, group: AgencyGroup, **fields: Any) -> Task:
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"lead_agency": Message(
             "Nhóm “%(group)s” chưa có đơn vị thành viên nào.", group=group.name)})
     shared = {k: v for k, v in fields.items() if k not in ("import_key", "submission")}
+    # the form's problems said once, before any member's task (as the first member's would say them)
     _check((fields.get("title") or "").strip(), members[0].name, fields.get("output_type") or "",
-           shared.get("collaborating_agencies") or (), shared.get("due_date") is None
-           and not (shared.get("deadline_text") or "").strip() and shared.get("recurrence") is None
-           and shared.get("done_on") is None, shared.get("done_on") is None)
+           fields.get("collaborating_agencies") or (), _no_deadline(
+               fields.get("due_date"), fields.get("deadline_text"), fields.get("recurrence"), fields.get("done_on")),
+           fields.get("done_on") is None)
     due = fields.get("due_date")
     parent = Task(kind=GROUP_KIND, group=group, lead_agency=None, title=fields["title"].strip(),
                   output_type=fields["output_type"], expected_output=(fields.get("expected_output") or "").strip()
@@ -157,6 +157,12 @@ def assign_group(actor: User, group: AgencyGroup, **fields: Any) -> Task:
     audit.record("create", actor, parent, to_step=f"Giao {len(members)} đơn vị",
                  data={"group": group.name, "members": len(members)})
     return parent
+
+
+def _no_deadline(due_date: date | None, deadline_text: str | None, recurrence: str | None,
+                 done_on: date | None) -> bool:
+    """Whether a task would have no deadline at all: no date, no text of one, no rhythm, not done already."""
+    return due_date is None and not (deadline_text or "").strip() and recurrence is None and done_on is None
 
 
 def code_for(task: Task) -> str:
