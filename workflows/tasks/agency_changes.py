@@ -61,11 +61,8 @@ def merge_agency(actor: User | None, old_name: str, new_name: str, on: date, doc
         if old.ended_on is not None or not new.active:
             raise Conflict("“%(name)s” đã ngừng hoạt động.", name=old.name if old.ended_on else new.name)
         why = f"{old.name} sáp nhập vào {new.name} theo {document} (từ {on:%d/%m/%Y})"
-        moved_users = _people(actor, old, new, users)
-        instances = _processes(old, new)
-        items = _items(actor, old, new, why)
-        tasks = _leads(actor, old, new, why)
-        collaborations = _collaborations(old, new)
+        moved_users = _people(old, new, users)
+        instances, items, tasks, collaborations = _move(actor, old, new, why)
         _names_and_groups(old, new, on)
         old.active, old.ended_on, old.end_kind, old.end_document, old.successor = False, on, "merged", document, new
         audit.record("agency_merge", actor, comment=why, data={
@@ -95,7 +92,7 @@ def end_agency(actor: User | None, name: str, kind: str, on: date, document: str
         agency = _agency(name)
         if agency.ended_on is not None:
             raise Conflict("“%(name)s” đã ngừng hoạt động.", name=agency.name)
-        _people(actor, agency, agency, users)
+        _people(agency, None, users)
         for membership in db.session.scalars(select(AgencyGroupMember).where(
                 AgencyGroupMember.agency_id == agency.id, AgencyGroupMember.left_on.is_(None))):
             membership.left_on = on
@@ -139,14 +136,19 @@ def move_task(actor: User, task_id: int, new_name: str) -> Task:
         for old in [a for a in olds if a is not None and a.ended_on is not None and a.successor_id is None]:
             why = f"Tổ giúp việc giao lại cho {new.name} ({old.name} {KIND_WORDS[old.end_kind]} theo " \
                   f"{old.end_document})"
-            _processes(old, new, task.id)
-            _items(actor, old, new, why, task.id)
-            _leads(actor, old, new, why, task.id)
-            _collaborations(old, new, task.id)
+            _move(actor, old, new, why, task.id)
     return task
 
 
-def _people(actor: User | None, old: Agency, new: Agency, choice: str) -> int:
+def _move(actor: User | None, old: Agency, new: Agency, why: str, only: int | None = None) -> tuple[int, ...]:
+    """The old agency's open work — or only task ``only``'s — carried on by ``new``: the coming steps of running
+    processes, the open work items, the lead of open tasks, the collaborations. Returns those four counts."""
+    return (_processes(old, new, only), _items(actor, old, new, why, only), _leads(actor, old, new, why, only),
+            _collaborations(old, new, only))
+
+
+def _people(old: Agency, new: Agency | None, choice: str) -> int:
+    """The old agency's people moved to ``new``, closed, or kept where they are; how many moved or closed."""
     staff = list(db.session.scalars(select(User).where(User.agency_id == old.id, User.active.is_(True))))
     for user in staff:
         if choice == "move":
