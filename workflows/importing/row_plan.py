@@ -509,10 +509,10 @@ def _repeat_note(repeat: dict, kept: bool) -> str:
 def _same_task(title: str, ctx: Context) -> Task | None:
     """The earlier task an amendment speaks of: same title (accent-insensitive), another directive."""
     wanted = fold_words(title)
-    for task in db.session.scalars(select(Task).where(Task.kind.in_(("task", "group")))
+    # not a member's share of a group's task (kind "task" with a parent): the amendment moves the group's task,
+    # which moves its members'
+    for task in db.session.scalars(select(Task).where(Task.kind.in_(("task", "group")), Task.parent_id.is_(None))
                                    .order_by(Task.id.desc())):
-        if task.parent_id is not None and task.kind == "task" and task.parent.kind == "group":
-            continue  # a member's share: the amendment moves the group's task, which moves its members'
         if (ctx.directive is None or task.directive_id != ctx.directive.id) and fold_words(task.title) == wanted:
             return task
     return None
