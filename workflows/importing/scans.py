@@ -51,7 +51,7 @@ def is_image(content: bytes) -> bool:
 
 
 def _open_image(content: bytes) -> Image.Image:
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    """The image, refused when damaged or larger than a page can be (Pillow's own bomb check stays as it is)."""
     try:
         image = Image.open(io.BytesIO(content))
         if image.width * image.height > MAX_PIXELS:
