@@ -27,9 +27,6 @@ class Timer(db.Model):
     fire_at: Mapped[datetime] = mapped_column()  # when it was due
     fired_at: Mapped[datetime | None] = mapped_column()  # when the worker fired it
 
-    # (a relationship, so that a flush writes the instance's versioned UPDATE before these rows)
-    instance = relationship("ProcessInstance")
-
 
 class Notification(db.Model):
     __table_args__ = (db.Index("ix_notification_user_unread", "user_id", "read_at"),)

@@ -30,7 +30,7 @@ class ProcessInstance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(db.ForeignKey("task.id"), index=True)
     process_model_id: Mapped[int] = mapped_column(db.ForeignKey("process_model.id"), index=True)
-    state: Mapped[str] = mapped_column(db.Text)
+    state: Mapped[str] = mapped_column(db.Text, deferred=True)  # read only to restore (see runtime.load)
     serializer_version: Mapped[str] = mapped_column(db.String(60))
     status: Mapped[str] = mapped_column(db.String(20), default="running")  # running | completed
     # "main" drives the task; "extension" is a request for more time running beside it.

@@ -1,7 +1,8 @@
 """The one writer of audit events: the append-only history of who did what, when, to which task.
 
-Events are plain INSERTs in the caller's transaction, never read back or changed by it; a rolled-back
-use case leaves none. ``ACTION_LABELS`` names each action for the history and the exports.
+Events are plain INSERTs in the caller's transaction, sent at once without flushing the session (they refer
+to rows already written), never read back or changed by it; a rolled-back use case leaves none.
+``ACTION_LABELS`` names each action for the history and the exports.
 """
 
 from __future__ import annotations
@@ -45,9 +46,11 @@ def record(action: str, actor: User | None, task: Task | None = None, work_item:
            data: dict[str, Any] | None = None, on_behalf_of: User | None = None) -> int:
     """Append one event (``task`` None for an event that concerns no task: a deployment, a delegation);
     returns its id."""
-    table = AuditEvent.__table__
-    return db.session.execute(insert(table).values(
+    return db.session.connection().execute(_INSERT, dict(
         at=clock.now(), actor_id=actor.id if actor else None, task_id=task.id if task else None,
         on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
         work_item_id=work_item.id if work_item else None, action=action,
-        from_step=from_step, to_step=to_step, comment=comment, data=data or {}).returning(table.c.id)).scalar_one()
+        from_step=from_step, to_step=to_step, comment=comment, data=data or {})).scalar_one()
+
+
+_INSERT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)  # (built once: see workflows.rows)

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from models import Agency, Notification, OutboxMail, Task, User, WorkItem, db
-from workflows import clock
+from workflows import clock, rows
 from workflows.notify.outbox import mail_body, mail_enabled
 
 TITLE_MAX = 500  # Notification.title, OutboxMail.subject
@@ -25,8 +25,8 @@ EXPLANATION_ANCHOR = "giai-trinh"  # the explanation card on the task page (work
 
 def notify(users: Iterable[User | None], kind: str, title: str, body: str | None = None,
            link: str | None = None, task_id: int | None = None) -> list[Notification]:
-    """Add a notification for each distinct active user and queue their mail (saved with the caller's
-    transaction; the rows are written by its commit).
+    """Add a notification for each distinct active user and queue their mail: written at once, in the caller's
+    transaction (``workflows.rows``), which a rollback undoes; returns the notifications.
 
     A user gets an immediate mail when mail is enabled, they have an address and they did not
     choose the daily digest; digest users' notifications wait for ``queue_digests``.
@@ -38,21 +38,22 @@ def notify(users: Iterable[User | None], kind: str, title: str, body: str | None
     link = link[:LINK_MAX] if link else None
     now = clock.now()
     send_mail = mail_enabled()
-    created = []
+    notes, mails, users_told = [], [], []
     seen: set[int] = set()
     for user in users:
         if user is None or user.id in seen or not user.active:
             continue
         seen.add(user.id)
         mail_now = send_mail and bool(user.email) and not user.email_digest
-        note = Notification(user_id=user.id, kind=kind, title=title, body=body, link=link, task_id=task_id,
-                            created_at=now, emailed=mail_now)
-        db.session.add(note)
-        created.append(note)
+        notes.append(dict(user_id=user.id, kind=kind, title=title, body=body, link=link, task_id=task_id,
+                          created_at=now, read_at=None, emailed=mail_now))
+        users_told.append({"user": user})
         if mail_now:
-            db.session.add(OutboxMail(user_id=user.id, to_address=user.email.strip(), subject=title,
-                                      body=mail_body(title, body, link), status="pending", attempts=0,
-                                      next_attempt_at=now, created_at=now))
+            mails.append(dict(user_id=user.id, to_address=user.email.strip(), subject=title,
+                              body=mail_body(title, body, link), status="pending", attempts=0,
+                              next_attempt_at=now, created_at=now))
+    created = rows.insert_rows(Notification, notes, users_told, distinct="user_id")
+    rows.insert_plain(OutboxMail, mails)
     return created
 
 

@@ -3,8 +3,8 @@
 ``save`` writes the state and the moment its next timer fires, makes the ``work_item`` rows match the engine's
 READY user tasks, records the timers that fired, and returns what changed (``Saved``). It decides nothing else:
 the callers in ``workflows.tasks`` dispatch what follows (notifications, closing the task, a decided extension,
-an accepted indicator value) from that result. It writes through the session without flushing: the whole
-action is flushed once, at its commit.
+an accepted indicator value) from that result. It writes its rows at once, one Core statement each
+(``workflows.rows``): the instance's versioned UPDATE first, so a lost race stops the action before the rest.
 
 A workflow saved by a committed transaction stays restored in this process, keyed by its instance and the
 version the save gave the row (``_Cache``): the next action on the same instance here skips the restore. A row
@@ -20,11 +20,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, inspect, or_, select
+from sqlalchemy import bindparam, event, inspect, or_, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from models import Agency, ProcessInstance, ProcessModel, Task, User, WorkItem, db
-from workflows import clock
+from workflows import clock, rows
 from workflows.errors import N_, Invalid
 from workflows.process import catalog, engine, engine_loops, timers
 
@@ -122,7 +123,13 @@ def load(row: ProcessInstance) -> Instance:
     """The instance of a row (the caller holds its lock), on the process version it runs on."""
     workflow = _cache.take(row.id, row.version)
     if workflow is None:
-        workflow = engine.restore(row.state, catalog.spec_for(row.process_model))
+        # The state is read on its own (a kept workflow does not need it), so it is read at the version the row
+        # was read at: on SQLite, without row locks, another writer may have saved it since.
+        state = db.session.scalar(select(ProcessInstance.state).where(ProcessInstance.id == row.id,
+                                                                      ProcessInstance.version == row.version))
+        if state is None:
+            raise StaleDataError(f"process_instance {row.id} was saved meanwhile (read at version {row.version})")
+        workflow = engine.restore(state, catalog.spec_for(row.process_model))
     return Instance(row, workflow)
 
 
@@ -140,31 +147,27 @@ def save(instance: Instance, task: Task, *, back_to_holders: bool = False,
     """
     row, now = instance.row, clock.now()
     saved = Saved(completed=instance.is_completed())
-    with db.session.no_autoflush:  # the action is flushed once, at its commit
+    with db.session.no_autoflush:  # (what the action changed through the ORM is flushed once, at its commit)
         # the timers' moments are evaluated before the state is serialized, so that the state holds them
-        row.next_timer_at = None if saved.completed else timers.next_moment(instance.waiting_timers())
-        row.state = engine.serialize(instance.workflow)
-        row.serializer_version = engine.SERIALIZER_VERSION
-        row.updated_at = now
-        if saved.completed:
-            row.status = "completed"
+        next_timer_at = None if saved.completed else timers.next_moment(instance.waiting_timers())
+        rows.update_row(row, expect_version=row.version, state=engine.serialize(instance.workflow),
+                        serializer_version=engine.SERIALIZER_VERSION, updated_at=now, next_timer_at=next_timer_at,
+                        status="completed" if saved.completed else row.status)
         timers.record_fired(row, task, instance.fired)
         steps = instance.ready_steps()
-        # (the item just completed is still "open" in the database until the flush)
         task_items = [i for i in (open_items if open_items is not None else open_items_of_task(task.id))
                       if i.status == "open"]
         existing = {i.engine_task_id: i for i in task_items if i.instance_id == row.id}
         new_steps = [s for s in steps if s.task_id not in existing]
         agencies = _agencies(new_steps)
-        for step in new_steps:
-            item = _new_item(row, task, step, agencies, back_to_holders, now)
-            db.session.add(item)
-            saved.created.append(item)
-    ready = {s.task_id for s in steps}
-    for engine_id, item in existing.items():
-        if engine_id not in ready:
-            item.status, item.completed_at = "cancelled", now
-            saved.cancelled.append(item)
+        new_items = [_new_item(row, task, step, agencies, back_to_holders, now) for step in new_steps]
+        saved.created = rows.insert_rows(WorkItem, [values for values, _ in new_items],
+                                         [related for _, related in new_items], distinct="engine_task_id")
+        ready = {s.task_id for s in steps}
+        for engine_id, item in existing.items():
+            if engine_id not in ready:
+                rows.update_row(item, status="cancelled", completed_at=now)
+                saved.cancelled.append(item)
     saved.open = [i for i in task_items if i.status == "open"] + saved.created
     if not saved.completed:
         _cache.keep_after_commit(row, instance.workflow)
@@ -179,18 +182,21 @@ def _agencies(steps: list[engine.Step]) -> dict[str, Agency]:
     names = {s.agency for s in steps if s.agency}
     if not ids and not names:
         return {}
-    query = (select(Agency).where(or_(Agency.id.in_(ids), Agency.name.in_(names)))
-             .options(joinedload(Agency.people).lazyload(User.agency)))
-    rows = db.session.scalars(query).unique()
     by_id, by_name = {}, {}
-    for agency in rows:
+    for agency in db.session.scalars(_AGENCIES_QUERY, {"ids": list(ids), "names": list(names)}).unique():
         by_id[agency.id], by_name[agency.name] = agency, agency
     return {s.agency: by_id.get(s.agency_id) or by_name.get(s.agency) for s in steps
             if s.agency and (by_id.get(s.agency_id) or by_name.get(s.agency))}
 
 
+_AGENCIES_QUERY = (select(Agency).where(or_(Agency.id.in_(bindparam("ids", expanding=True)),
+                                             Agency.name.in_(bindparam("names", expanding=True))))
+                   .options(joinedload(Agency.people).lazyload(User.agency)))  # (built once: see workflows.rows)
+
+
 def _new_item(row: ProcessInstance, task: Task, step: engine.Step, agencies: dict[str, Agency],
-              back_to_holders: bool, now: datetime) -> WorkItem:
+              back_to_holders: bool, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The work item row of a step that became ready, and the objects it refers to."""
     agency = agencies.get(step.agency or "")
     if agency is None:
         raise Invalid("Bước “%(step)s” cần đơn vị “%(agency)s” "
@@ -201,12 +207,12 @@ def _new_item(row: ProcessInstance, task: Task, step: engine.Step, agencies: dic
         assignee = next((u for u in agency.people if u.username == step.assignee and u.active), None)
     elif back_to_holders:  # a file sent back goes to whoever did that step, not the queue
         assignee = _previous_holder(row.id, step.step_id, agency.id)
-    return WorkItem(instance_id=row.id, task_id=task.id, task=task, engine_task_id=step.task_id,
-                    step_id=step.step_id, step_name=step.step_name, lane=step.lane,
-                    agency_id=agency.id, agency=agency, role=step.role, status="open",
-                    decisions=list(step.decisions), fields=[asdict(f) for f in step.fields],
-                    claimed_by_id=assignee.id if assignee else None, claimed_by=assignee,
-                    created_at=now, due_at=due_at(task))
+    values = dict(instance_id=row.id, task_id=task.id, engine_task_id=step.task_id, step_id=step.step_id,
+                  step_name=step.step_name, lane=step.lane, agency_id=agency.id, role=step.role, status="open",
+                  decisions=list(step.decisions), fields=[asdict(f) for f in step.fields],
+                  claimed_by_id=assignee.id if assignee else None, created_at=now, due_at=due_at(task),
+                  completed_at=None, completed_by_id=None, decision=None, comment=None)
+    return values, {"instance": row, "task": task, "agency": agency, "claimed_by": assignee, "completed_by": None}
 
 
 def _previous_holder(instance_id: int, step_id: str, agency_id: int) -> User | None:
@@ -241,11 +247,12 @@ class _Cache:
             return self._workflows.pop((instance_id, version), None)
 
     def keep_after_commit(self, row: ProcessInstance, workflow: engine.Workflow) -> None:
-        db.session.info.setdefault(self.PENDING, {})[row.id] = [row, workflow, None]
+        # the version this save gave the row; a later flush of other changes to the row bumps it (``flushed``)
+        db.session.info.setdefault(self.PENDING, {})[row.id] = [row, workflow, inspect(row).dict.get("version")]
 
     def flushed(self, session: Session, _context) -> None:
         for entry in session.info.get(self.PENDING, {}).values():
-            entry[2] = inspect(entry[0]).dict.get("version")  # the version this transaction's save gave the row
+            entry[2] = inspect(entry[0]).dict.get("version")
 
     def committed(self, session: Session) -> None:
         pending = session.info.pop(self.PENDING, {})

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from models import ProcessInstance, Task, Timer, db
-from workflows import clock, holidays
+from models import ProcessInstance, Task, Timer
+from workflows import clock, holidays, rows
 from workflows.process import engine
 
 MORNING = time(8, 0)
@@ -73,9 +73,9 @@ def next_moment(waiting: list[engine.WaitingTimer]) -> datetime | None:
 
 
 def record_fired(instance: ProcessInstance, task: Task, fired: list[engine.WaitingTimer]) -> None:
-    """Keep the record of the timers that fired. They go out with the action's flush, after the instance's
-    versioned UPDATE: a worker that lost the race to another one fails on the version, not on these rows."""
+    """Keep the record of the timers that fired, written after the instance's versioned UPDATE (``runtime.save``):
+    a worker that lost the race to another one fails on the version, not on these rows."""
     now = clock.now()
-    db.session.add_all(Timer(instance=instance, task_id=task.id, engine_task_id=t.task_id,
-                             step_name=t.step_name, action=t.action, notify=t.notify,
-                             fire_at=_naive_utc(t.fire_at), fired_at=now) for t in fired)
+    rows.insert_plain(Timer, [dict(instance_id=instance.id, task_id=task.id, engine_task_id=t.task_id,
+                                   step_name=t.step_name, action=t.action, notify=t.notify,
+                                   fire_at=_naive_utc(t.fire_at), fired_at=now) for t in fired])

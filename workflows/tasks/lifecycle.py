@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
 from models import Task, User, WorkItem, db
-from workflows import clock
+from workflows import clock, rows
 from workflows.notify import events
 from workflows.process.runtime import Instance, Saved
 from workflows.tasks import deadlines, indicators
@@ -30,10 +31,11 @@ class Return:
     actor: User | None
 
 
-def after_save(instance: Instance, task: Task, saved: Saved, returned: Return | None = None) -> None:
-    """Refresh the task, notify and finish after ``runtime.save`` (same transaction). The task's columns are set
-    first, so that they go out in the one UPDATE of the task the action's flush writes."""
-    refresh(task, saved.open)
+def after_save(instance: Instance, task: Task, saved: Saved, returned: Return | None = None,
+               **task_columns: Any) -> None:
+    """Refresh the task, notify and finish after ``runtime.save`` (same transaction). The task's cached columns,
+    with the other ``task_columns`` the action changed, are written first, in one UPDATE."""
+    refresh(task, saved.open, **task_columns)
     if returned is not None:
         events.item_returned(saved.created, returned.step_name, returned.reason, returned.actor)
     else:
@@ -43,11 +45,11 @@ def after_save(instance: Instance, task: Task, saved: Saved, returned: Return | 
         FINISHED[instance.kind](instance, task)
 
 
-def refresh(task: Task, open_items: list[WorkItem]) -> None:
-    """The task's cached current step, holder and "since" time, from its open work items."""
-    task.current_step = step_names(open_items) or None
-    task.current_holder = holders(open_items)
-    task.step_since = min((i.created_at for i in open_items), default=None)
+def refresh(task: Task, open_items: list[WorkItem], **task_columns: Any) -> None:
+    """Write the task's cached current step, holder and "since" time, from its open work items (and
+    ``task_columns``)."""
+    rows.update_row(task, current_step=step_names(open_items) or None, current_holder=holders(open_items),
+                    step_since=min((i.created_at for i in open_items), default=None), **task_columns)
 
 
 def step_names(items: list[WorkItem]) -> str:

@@ -7,15 +7,16 @@ work items, the timers), dispatch what follows, append the audit event, commit �
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from models import ProcessInstance, Task, User, WorkItem, db
-from workflows import access, audit, clock
+from workflows import access, audit, clock, rows
 from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from workflows.notify import events
 from workflows.process import engine, runtime
@@ -72,13 +73,15 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str,
         raise Invalid("Quy trình không chuyển được bước: %(reason)s", reason=exc) from exc
 
     principal = _close_item(item, user, decision, comment)
+    worked_on = {}
     if instance.kind == "main":  # (an extension review is not work on the task)
-        task.started_at = task.started_at or item.completed_at
+        worked_on["started_at"] = task.started_at or item.completed_at
         _record_refs(task, [clean[f.name] for f in step.fields
                             if f.type == "text" and not f.multiline and clean.get(f.name)])
     returned = decision == "return"
     saved = runtime.save(instance, task, back_to_holders=returned, open_items=task_items)
-    lifecycle.after_save(instance, task, saved, lifecycle.Return(item.step_name, comment, user) if returned else None)
+    lifecycle.after_save(instance, task, saved, lifecycle.Return(item.step_name, comment, user) if returned else None,
+                         **worked_on)
     to_step = lifecycle.step_names(saved.created) if saved.created or not saved.completed else "Hoàn thành"
     audit.record(decision, user, task, item, from_step=item.step_name, to_step=to_step,
                  comment=comment or None, data={k: v for k, v in clean.items() if v is not None},
@@ -130,17 +133,14 @@ def _signed(f: engine.Field, filename: str, content: bytes) -> tuple[Any, Messag
 def _close_item(item: WorkItem, user: User, decision: str, comment: str) -> User | None:
     """Mark the item done by ``user``; returns whom they acted for (themselves or an absent colleague)."""
     principal = access.acting_for(user, item)
-    item.status = "done"
-    item.decision = decision
-    item.comment = comment or None
-    item.completed_at = clock.now()
-    item.completed_by_id = user.id
-    item.claimed_by = item.claimed_by or principal or user
+    rows.update_row(item, status="done", decision=decision, comment=comment or None, completed_at=clock.now(),
+                    completed_by=user, claimed_by=item.claimed_by or principal or user)
     return principal
 
 
 def _record_refs(task: Task, texts: list[str]) -> None:
-    """Keep the one-line texts a step recorded (decision and document numbers) on the task for search."""
+    """Keep the one-line texts a step recorded (decision and document numbers) on the task for search. (Through
+    the unit of work, not ``workflows.rows``: the flush refreshes the task's search text from them.)"""
     if texts:
         known = [t for t in (task.recorded_refs or "").split(" | ") if t]
         task.recorded_refs = " | ".join(dict.fromkeys(known + texts))[:MAX_TEXT]
@@ -270,20 +270,34 @@ def _locked_item_and_open_items(work_item_id: int) -> tuple[ProcessInstance, lis
     as it is now, but the other rows as they were when it started). SQLite takes no row locks — the version
     column of the instance catches the race when the action is written — so one statement reads both.
     """
-    instance_id = select(WorkItem.instance_id).where(WorkItem.id == work_item_id).scalar_subquery()
-    task_id = select(WorkItem.task_id).where(WorkItem.id == work_item_id).scalar_subquery()
-    items_query = (select(WorkItem).where(or_(WorkItem.id == work_item_id,
-                                              and_(WorkItem.task_id == task_id, WorkItem.status == "open")))
-                   .options(joinedload(WorkItem.task)).order_by(WorkItem.id).execution_options(populate_existing=True))
-    if db.session.get_bind().dialect.name == "postgresql":
-        row = db.session.scalar(select(ProcessInstance).where(ProcessInstance.id == instance_id)
-                                .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
-        items = list(db.session.scalars(items_query).unique()) if row is not None else []
+    locked, items_query = _lock_queries(db.session.get_bind().dialect.name)
+    params = {"item_id": work_item_id}
+    if locked is not None:
+        row = db.session.scalar(locked, params)
+        items = list(db.session.scalars(items_query, params).unique()) if row is not None else []
     else:
-        pairs = db.session.execute(
-            items_query.add_columns(ProcessInstance).join(ProcessInstance, ProcessInstance.id == instance_id)).unique()
-        rows = pairs.all()
-        items, row = [i for i, _ in rows], rows[0][1] if rows else None
+        found = db.session.execute(items_query, params).unique().all()
+        items, row = [i for i, _ in found], found[0][1] if found else None
     if row is None:
         raise NotFound("Không tìm thấy việc cần xử lý.")
     return row, items
+
+
+@functools.cache
+def _lock_queries(dialect: str) -> tuple[Select | None, Select]:
+    """The row lock (PostgreSQL) and the read of the items, for any ``item_id``, built once. What a completion
+    does not always need is not read: the state (only when the workflow is not kept, ``runtime.load``), the
+    process model (the same), the task's lead agency."""
+    item_id = bindparam("item_id")
+    instance_id = select(WorkItem.instance_id).where(WorkItem.id == item_id).scalar_subquery()
+    task_id = select(WorkItem.task_id).where(WorkItem.id == item_id).scalar_subquery()
+    items = (select(WorkItem).where(or_(WorkItem.id == item_id, and_(WorkItem.task_id == task_id,
+                                                                      WorkItem.status == "open")))
+             .options(joinedload(WorkItem.task).lazyload(Task.lead_agency)).order_by(WorkItem.id)
+             .execution_options(populate_existing=True))
+    lean = lazyload(ProcessInstance.process_model)
+    if dialect == "postgresql":
+        return (select(ProcessInstance).where(ProcessInstance.id == instance_id).options(lean)
+                .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)), items
+    return None, (items.add_columns(ProcessInstance).join(ProcessInstance, ProcessInstance.id == instance_id)
+                  .options(lean))
