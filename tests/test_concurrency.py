@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, inspect, select, update
+from sqlalchemy.orm.exc import StaleDataError
 
 from models import AuditEvent, ProcessInstance, WorkItem, db
 from tests.conftest import item_at, new_task
@@ -52,3 +54,21 @@ def test_eight_threads_complete_the_same_work_item(app, api, world):
     assert [s.step_id for s in engine.ready_steps(wf)] == ["draft"]
     assert engine.ready_steps(wf)[0].task_id == items[1].engine_task_id
     assert instance.version == version_before + 1  # saved once
+
+
+def test_a_workflow_restored_from_a_row_read_earlier_is_the_one_of_that_version(world):
+    """The state is read apart from the row where a use case did not read it with the row: what is restored is
+    the state of the version the row was read at, never a newer one another writer saved meanwhile (SQLite has
+    no row lock to hold it) — that writer wins, this action is a lost race (409)."""
+    task = new_task(world, collaborators=())
+    runtime.forget_restored()
+    db.session.expire_all()
+    row = db.session.scalar(select(ProcessInstance).where(ProcessInstance.task_id == task.id))
+    assert "state" not in inspect(row).dict
+    with db.engine.begin() as other:  # another process saves the instance
+        other.execute(update(ProcessInstance.__table__).where(ProcessInstance.__table__.c.id == row.id)
+                      .values(version=row.version + 1))
+    with pytest.raises(StaleDataError):
+        runtime.load(row)
+    db.session.rollback()
+    assert [s.step_id for s in runtime.load(db.session.get(ProcessInstance, row.id)).ready_steps()] == ["assign"]

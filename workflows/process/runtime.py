@@ -123,14 +123,20 @@ def load(row: ProcessInstance) -> Instance:
     """The instance of a row (the caller holds its lock), on the process version it runs on."""
     workflow = _cache.take(row.id, row.version)
     if workflow is None:
-        # The state is read on its own (a kept workflow does not need it), so it is read at the version the row
-        # was read at: on SQLite, without row locks, another writer may have saved it since.
+        workflow = engine.restore(_state(row), catalog.spec_for(row.process_model))
+    return Instance(row, workflow)
+
+
+def _state(row: ProcessInstance) -> str:
+    """The row's state as of its version: read with the row, or else now at that version (the column is deferred,
+    and on SQLite, without row locks, another writer may have saved the row since it was read)."""
+    state = inspect(row).dict.get("state")
+    if state is None:
         state = db.session.scalar(select(ProcessInstance.state).where(ProcessInstance.id == row.id,
                                                                       ProcessInstance.version == row.version))
-        if state is None:
-            raise StaleDataError(f"process_instance {row.id} was saved meanwhile (read at version {row.version})")
-        workflow = engine.restore(state, catalog.spec_for(row.process_model))
-    return Instance(row, workflow)
+    if state is None:
+        raise StaleDataError(f"process_instance {row.id} was saved meanwhile (read at version {row.version})")
+    return state
 
 
 def open_items_of_task(task_id: int) -> list[WorkItem]:

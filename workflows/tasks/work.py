@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, and_, bindparam, or_, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload, undefer
 
 from models import ProcessInstance, Task, User, WorkItem, db
 from workflows import access, audit, clock, rows
@@ -285,9 +285,9 @@ def _locked_item_and_open_items(work_item_id: int) -> tuple[ProcessInstance, lis
 
 @functools.cache
 def _lock_queries(dialect: str) -> tuple[Select | None, Select]:
-    """The row lock (PostgreSQL) and the read of the items, for any ``item_id``, built once. What a completion
-    does not always need is not read: the state (only when the workflow is not kept, ``runtime.load``), the
-    process model (the same), the task's lead agency."""
+    """The row lock (PostgreSQL) and the read of the items, for any ``item_id``, built once. The state is read with
+    the row (a workflow this process keeps does not need it, but one the next action restores reads it at the
+    same version without another statement); the task's lead agency is not."""
     item_id = bindparam("item_id")
     instance_id = select(WorkItem.instance_id).where(WorkItem.id == item_id).scalar_subquery()
     task_id = select(WorkItem.task_id).where(WorkItem.id == item_id).scalar_subquery()
@@ -295,9 +295,9 @@ def _lock_queries(dialect: str) -> tuple[Select | None, Select]:
                                                                       WorkItem.status == "open")))
              .options(joinedload(WorkItem.task).lazyload(Task.lead_agency)).order_by(WorkItem.id)
              .execution_options(populate_existing=True))
-    lean = lazyload(ProcessInstance.process_model)
+    with_state = undefer(ProcessInstance.state)
     if dialect == "postgresql":
-        return (select(ProcessInstance).where(ProcessInstance.id == instance_id).options(lean)
+        return (select(ProcessInstance).where(ProcessInstance.id == instance_id).options(with_state)
                 .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)), items
     return None, (items.add_columns(ProcessInstance).join(ProcessInstance, ProcessInstance.id == instance_id)
-                  .options(lean))
+                  .options(with_state))
