@@ -14,7 +14,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import delete, func, select
 
 from models import Notification, OutboxMail, db
-from tests.conftest import act, item_at, new_task, user
+from tests.conftest import COLLAB_A, act, item_at, new_task, user
+from workflows.accounts import people
 from workflows.errors import Conflict, NotAllowed, NotFound
 from workflows.notify import bell, events, outbox
 from workflows.tx import transaction
@@ -150,6 +151,43 @@ def test_work_item_created_tells_the_agency_queue_then_the_claimer(world):
     draft.claimed_by = None
     db.session.commit()
     assert [u.username for u in events.recipients_for_item(draft)] == ["officer", "officer2"]
+
+
+def test_a_queue_is_told_by_the_same_rule_as_recipients_for_item(world, mail_on):
+    """An unclaimed item's holders are told by one INSERT … SELECT, not by loading the agency's people: it picks
+    exactly ``recipients_for_item`` — the active holders of the role in the item's agency, whatever other roles
+    they hold — but the one who sent the file back, and mails those who take mail at once."""
+    lead = user("officer").agency
+    for username, roles, active in (("both", ["agency_head", "officer"], True), ("gone", ["officer"], False),
+                                    ("head_only", ["agency_head"], True)):
+        people.create_user(username, "mat-khau-1", lead.name, roles, full_name=username).active = active
+    people.create_user("elsewhere", "mat-khau-1", COLLAB_A, ["officer"], full_name="elsewhere")
+    db.session.commit()
+    with_email("officer", "both")
+    with_email("officer2", digest=True)
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    draft = item_at(task, "draft")
+    draft.claimed_by = None
+    db.session.commit()
+    expected = [u.username for u in events.recipients_for_item(draft)]
+    assert expected == ["officer", "officer2", "both"]
+
+    forget_notifications()
+    with transaction():
+        told = events.work_item_created(item_at(task, "draft"))
+    assert [n.user.username for n in told] == expected == [n.user.username for n in notes_of_all()]
+    assert [(n.user.username, n.emailed) for n in told] == [("officer", True), ("officer2", False), ("both", True)]
+    assert sorted(m.to_address for m in mails()) == ["both@tinh.gov.vn", "officer@tinh.gov.vn"]
+
+    forget_notifications()
+    with transaction():
+        told = events.item_returned([item_at(task, "draft")], "Lãnh đạo đơn vị ký duyệt", "Lý do", user("officer"))
+    assert [n.user.username for n in told] == ["officer2", "both"]
+
+
+def notes_of_all() -> list[Notification]:
+    return list(db.session.scalars(select(Notification).order_by(Notification.user_id)))
 
 
 def test_item_returned_carries_the_reason_to_the_new_holder(world):

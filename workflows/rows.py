@@ -90,19 +90,22 @@ def insert_rows(model: type[T], rows: list[dict[str, Any]], related: list[dict[s
         raise ValueError(f"{mapper.local_table.name} rows share a {distinct}")
     new_ids = dict((value, new_id) for new_id, value in db.session.connection().execute(
         _insert_statement(mapper, names[distinct]), [{names[k]: v for k, v in row.items()} for row in rows]))
-    objects = []
-    for row, links in zip(rows, related, strict=True):
-        obj = model(**row)
-        setattr(obj, key, new_ids[row[distinct]])
-        make_transient_to_detached(obj)
-        stale = db.session.identity_map.get(inspect(obj).key)
-        if stale is not None:  # the object of a row deleted meanwhile, whose id SQLite gives again
-            db.session.expunge(stale)
-        db.session.add(obj)
-        for name, value in links.items():
-            set_committed_value(obj, name, value)
-        objects.append(obj)
-    return objects
+    return [attach(model, {**row, key: new_ids[row[distinct]]}, links)
+            for row, links in zip(rows, related, strict=True)]
+
+
+def attach(model: type[T], values: dict[str, Any], related: dict[str, Any] | None = None) -> T:
+    """The object of a row just written (``values``: every column, by attribute name), persistent and clean in the
+    session, with ``related`` objects (relationship name → object) set as loaded."""
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    stale = db.session.identity_map.get(inspect(obj).key)
+    if stale is not None:  # the object of a row deleted meanwhile, whose id SQLite gives again
+        db.session.expunge(stale)
+    db.session.add(obj)
+    for name, value in (related or {}).items():
+        set_committed_value(obj, name, value)
+    return obj
 
 
 def insert_plain(model: type, rows: list[dict[str, Any]]) -> None:

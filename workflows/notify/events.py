@@ -7,10 +7,12 @@ step that rolls back notifies nobody. A user who takes mail gets it queued in th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, false, func, insert, literal, select
+from sqlalchemy.sql.dml import ReturningInsert
 
 from models import Agency, Notification, OutboxMail, Task, User, WorkItem, db
 from workflows import clock, rows
@@ -29,13 +31,9 @@ def notify(users: Iterable[User | None], kind: str, title: str, body: str | None
     transaction (``workflows.rows``), which a rollback undoes; returns the notifications.
 
     A user gets an immediate mail when mail is enabled, they have an address and they did not
-    choose the daily digest; digest users' notifications wait for ``queue_digests``.
+    choose the daily digest (``_mail_now``); digest users' notifications wait for ``queue_digests``.
     """
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind!r}")
-    title = _one_line(title, TITLE_MAX)
-    body = (body or "").strip() or None
-    link = link[:LINK_MAX] if link else None
+    kind, title, body, link = _cleaned(kind, title, body, link)
     now = clock.now()
     send_mail = mail_enabled()
     notes, mails, users_told = [], [], []
@@ -44,7 +42,7 @@ def notify(users: Iterable[User | None], kind: str, title: str, body: str | None
         if user is None or user.id in seen or not user.active:
             continue
         seen.add(user.id)
-        mail_now = send_mail and bool(user.email) and not user.email_digest
+        mail_now = send_mail and _mail_now(user)
         notes.append(dict(user_id=user.id, kind=kind, title=title, body=body, link=link, task_id=task_id,
                           created_at=now, read_at=None, emailed=mail_now))
         users_told.append({"user": user})
@@ -55,6 +53,69 @@ def notify(users: Iterable[User | None], kind: str, title: str, body: str | None
     created = rows.insert_rows(Notification, notes, users_told, distinct="user_id")
     rows.insert_plain(OutboxMail, mails)
     return created
+
+
+def _cleaned(kind: str, title: str, body: str | None, link: str | None) -> tuple[str, str, str | None, str | None]:
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    return kind, _one_line(title, TITLE_MAX), (body or "").strip() or None, link[:LINK_MAX] if link else None
+
+
+def _mail_now(user: User) -> bool:
+    return bool(user.email) and not user.email_digest
+
+
+def _notify_holders(item: WorkItem, kind: str, title: str, body: str | None = None, link: str | None = None,
+                   task_id: int | None = None, *, but: User | None = None) -> list[Notification]:
+    """``notify`` the people who should act on ``item`` (``recipients_for_item``), except ``but``. An item in its
+    agency's queue tells the holders of its role by one INSERT … SELECT (and its mail by another), without loading
+    the agency's people: the same rule in SQL (``_QUEUE``, kept equal by a test), the notifications returned in
+    the order of the users' ids, as ``notify`` gives them."""
+    if (item.claimed_by is not None and item.claimed_by.active) or item.agency_id is None:
+        return notify([u for u in recipients_for_item(item) if but is None or u.id != but.id], kind, title, body,
+                      link, task_id)
+    kind, title, body, link = _cleaned(kind, title, body, link)
+    now = clock.now()
+    send_mail = mail_enabled()
+    params = {"agency_id": item.agency_id, "role": f"%,{_like_escaped(item.role)},%", "but": but.id if but else -1,
+              "kind": kind, "title": title, "body": body, "link": link, "task_id": task_id, "now": now}
+    connection = db.session.connection()
+    told = sorted(connection.execute(_queue_notifications(send_mail), params).all())
+    if send_mail:
+        connection.execute(_QUEUE_MAILS, {**params, "mail_body": mail_body(title, body, link)})
+    return [rows.attach(Notification, dict(id=note_id, user_id=user_id, kind=kind, title=title, body=body, link=link,
+                                           task_id=task_id, created_at=now, read_at=None, emailed=bool(emailed)))
+            for user_id, note_id, emailed in told]
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+# An agency's active holders of a role (roles are stored "a,b": the role between commas), but one person: the
+# queue of ``recipients_for_item`` in SQL. ``_MAIL_NOW`` is ``_mail_now``.
+_QUEUE = and_(User.agency_id == bindparam("agency_id"), User.active.is_(True), User.id != bindparam("but"),
+              (literal(",") + User.roles_text + literal(",")).like(bindparam("role"), escape="/"))
+_MAIL_NOW = and_(User.email.is_not(None), User.email != "", User.email_digest.is_(False))
+
+
+@functools.cache
+def _queue_notifications(send_mail: bool) -> ReturningInsert:
+    table = Notification.__table__
+    emailed = _MAIL_NOW if send_mail else false()
+    picked = select(User.id, bindparam("kind", type_=String), bindparam("title", type_=String),
+                    bindparam("body", type_=Text), bindparam("link", type_=String), bindparam("task_id", type_=Integer),
+                    bindparam("now", type_=DateTime), emailed).where(_QUEUE)
+    return (insert(table).from_select(["user_id", "kind", "title", "body", "link", "task_id", "created_at", "emailed"],
+                                      picked)
+            .returning(table.c.user_id, table.c.id, table.c.emailed))
+
+
+_QUEUE_MAILS = insert(OutboxMail.__table__).from_select(
+    ["user_id", "to_address", "subject", "body", "status", "attempts", "next_attempt_at", "created_at"],
+    select(User.id, func.trim(User.email), bindparam("title", type_=String), bindparam("mail_body", type_=Text),
+           literal("pending"), literal(0), bindparam("now", type_=DateTime), bindparam("now", type_=DateTime))
+    .where(_QUEUE, _MAIL_NOW))
 
 
 def recipients_for_item(item: WorkItem) -> list[User]:
@@ -73,8 +134,8 @@ def work_item_created(item: WorkItem) -> list[Notification]:
         lines.append(f"Đơn vị: {item.agency.name}")
     if task.due_date:
         lines.append(f"Thời hạn: {_date(task.due_date)}")
-    return notify(recipients_for_item(item), "new_item", f"Việc mới: {item.step_name} — {_task_label(task)}",
-                  "\n".join(lines), _task_link(task), task.id)
+    return _notify_holders(item, "new_item", f"Việc mới: {item.step_name} — {_task_label(task)}", "\n".join(lines),
+                          _task_link(task), task.id)
 
 
 def item_returned(new_items: Iterable[WorkItem], from_step: str, reason: str, actor: User | None) -> list[Notification]:
@@ -82,15 +143,14 @@ def item_returned(new_items: Iterable[WorkItem], from_step: str, reason: str, ac
     created = []
     for item in new_items:
         task = item.task
-        users = [u for u in recipients_for_item(item) if actor is None or u.id != actor.id]
         lines = [f"Nhiệm vụ: {_task_label(task, full=True)}",
                  f"Bước “{from_step}” đã trả lại hồ sơ về bước “{item.step_name}”."]
         if actor is not None:
             lines.append(f"Người trả lại: {actor.full_name}")
         lines.append(f"Lý do: {reason}")
-        created += notify(users, "returned",
-                          f"Hồ sơ bị trả lại: {item.step_name} — {_task_label(task)}. Lý do: {_one_line(reason, 200)}",
-                          "\n".join(lines), _task_link(task), task.id)
+        created += _notify_holders(
+            item, "returned", f"Hồ sơ bị trả lại: {item.step_name} — {_task_label(task)}. Lý do: "
+            f"{_one_line(reason, 200)}", "\n".join(lines), _task_link(task), task.id, but=actor)
     return created
 
 

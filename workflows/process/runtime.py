@@ -21,8 +21,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, event, inspect, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from models import Agency, ProcessInstance, ProcessModel, Task, User, WorkItem, db
 from workflows import clock, rows
@@ -181,23 +182,31 @@ def save(instance: Instance, task: Task, *, back_to_holders: bool = False,
 
 
 def _agencies(steps: list[engine.Step]) -> dict[str, Agency]:
-    """The agencies the steps name, by the name the step gives, each with its people (whom an assignment
-    names, who is told of a new item), in one query: by the ids the process data carries (resolved when the
-    task was created, so a renamed agency is still found), else by name (instances started before those ids)."""
-    ids = {s.agency_id for s in steps if s.agency_id}
-    names = {s.agency for s in steps if s.agency}
-    if not ids and not names:
-        return {}
-    by_id, by_name = {}, {}
-    for agency in db.session.scalars(_AGENCIES_QUERY, {"ids": list(ids), "names": list(names)}).unique():
-        by_id[agency.id], by_name[agency.name] = agency, agency
-    return {s.agency: by_id.get(s.agency_id) or by_name.get(s.agency) for s in steps
-            if s.agency and (by_id.get(s.agency_id) or by_name.get(s.agency))}
+    """The agencies the steps name, by the name the step gives: by the ids the process data carries (resolved when
+    the task was created, so a renamed agency is still found), else by name (instances started before those ids).
+    Those the action has read already (the items' agencies, the task's lead) are taken from the session; the
+    others in one query."""
+    found = {}
+    for step in steps:
+        kept = db.session.identity_map.get(identity_key(Agency, step.agency_id)) if step.agency_id else None
+        if kept is not None and not inspect(kept).expired:
+            found[step.agency] = kept
+    missing = [s for s in steps if s.agency and s.agency not in found]
+    ids = {s.agency_id for s in missing if s.agency_id}
+    names = {s.agency for s in missing}
+    if missing:
+        by_id, by_name = {}, {}
+        for agency in db.session.scalars(_AGENCIES_QUERY, {"ids": list(ids), "names": list(names)}):
+            by_id[agency.id], by_name[agency.name] = agency, agency
+        for step in missing:
+            agency = by_id.get(step.agency_id) or by_name.get(step.agency)
+            if agency is not None:
+                found[step.agency] = agency
+    return found
 
 
-_AGENCIES_QUERY = (select(Agency).where(or_(Agency.id.in_(bindparam("ids", expanding=True)),
-                                             Agency.name.in_(bindparam("names", expanding=True))))
-                   .options(joinedload(Agency.people).lazyload(User.agency)))  # (built once: see workflows.rows)
+_AGENCIES_QUERY = select(Agency).where(or_(Agency.id.in_(bindparam("ids", expanding=True)),
+                                           Agency.name.in_(bindparam("names", expanding=True))))
 
 
 def _new_item(row: ProcessInstance, task: Task, step: engine.Step, agencies: dict[str, Agency],
@@ -210,7 +219,8 @@ def _new_item(row: ProcessInstance, task: Task, step: engine.Step, agencies: dic
                       step=step.step_name, agency=step.agency or "(chưa xác định)")
     assignee = None
     if step.assignee:
-        assignee = next((u for u in agency.people if u.username == step.assignee and u.active), None)
+        assignee = db.session.scalar(select(User).where(User.username == step.assignee, User.agency_id == agency.id,
+                                                        User.active.is_(True)))
     elif back_to_holders:  # a file sent back goes to whoever did that step, not the queue
         assignee = _previous_holder(row.id, step.step_id, agency.id)
     values = dict(instance_id=row.id, task_id=task.id, engine_task_id=step.task_id, step_id=step.step_id,

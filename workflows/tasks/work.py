@@ -287,13 +287,14 @@ def _locked_item_and_open_items(work_item_id: int) -> tuple[ProcessInstance, lis
 def _lock_queries(dialect: str) -> tuple[Select | None, Select]:
     """The row lock (PostgreSQL) and the read of the items, for any ``item_id``, built once. The state is read with
     the row (a workflow this process keeps does not need it, but one the next action restores reads it at the
-    same version without another statement); the task's lead agency is not."""
+    same version without another statement); the items' agencies and the task's lead come with them, so that a
+    next step in one of those agencies reads none (``runtime._agencies``)."""
     item_id = bindparam("item_id")
     instance_id = select(WorkItem.instance_id).where(WorkItem.id == item_id).scalar_subquery()
     task_id = select(WorkItem.task_id).where(WorkItem.id == item_id).scalar_subquery()
     items = (select(WorkItem).where(or_(WorkItem.id == item_id, and_(WorkItem.task_id == task_id,
                                                                       WorkItem.status == "open")))
-             .options(joinedload(WorkItem.task).lazyload(Task.lead_agency)).order_by(WorkItem.id)
+             .options(joinedload(WorkItem.task)).order_by(WorkItem.id)
              .execution_options(populate_existing=True))
     with_state = undefer(ProcessInstance.state)
     if dialect == "postgresql":
