@@ -29,15 +29,11 @@ T = TypeVar("T")
 
 
 def update_row(obj: Any, *, expect_version: int | None = None, **values: Any) -> None:
-    """UPDATE ``obj``'s row with ``values`` (by attribute name; a many-to-one relationship writes its foreign
-    key), and set them on ``obj`` as loaded. With ``expect_version`` the row is versioned (``version_id_col``):
-    the UPDATE bumps the version and must find the row still at ``expect_version``, else StaleDataError — the
-    lost race the unit of work reports the same way."""
+    """UPDATE the row of ``obj`` (persistent) with ``values`` (by attribute name; a many-to-one relationship
+    writes its foreign key), and set them on ``obj`` as loaded. With ``expect_version`` the row is versioned
+    (``version_id_col``): the UPDATE bumps the version and must find the row still at ``expect_version``, else
+    StaleDataError — the lost race the unit of work reports the same way."""
     state = inspect(obj)
-    if state.key is None:  # not written yet: its INSERT at the flush carries the values
-        for key, value in values.items():
-            setattr(obj, key, value)
-        return
     mapper = state.mapper
     loaded = dict(values)
     params = {}
