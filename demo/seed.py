@@ -9,7 +9,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from demo.data import AGENCIES, COMMUNE_GROUP, DEMO_TASKS, DEPARTMENT_GROUP, GROUP_TASK, WARDS
 from models import ROLE_LABELS, Agency, Indicator, Notification, ProcessInstance, Task, User, WorkItem, db
@@ -120,10 +120,11 @@ def seed() -> str:
         _seed_period_reports(coordinator, staff, rng, today)
     finally:
         clock.set_clock(None)
-    # people read their notices as they came: what is older than a week has been read
-    db.session.execute(update(Notification).where(
-        Notification.read_at.is_(None), Notification.created_at < today - timedelta(days=7),
-    ).values(read_at=Notification.created_at + timedelta(hours=2)))
+    # people read their notices as they came: what is older than a week has been read, two hours after it came
+    # (in Python: SQLite adds a timedelta to a date column as a number)
+    for note in db.session.scalars(select(Notification).where(
+            Notification.read_at.is_(None), Notification.created_at < today - timedelta(days=7))):
+        note.read_at = note.created_at + timedelta(hours=2)
     db.session.commit()
     for item in db.session.scalars(select(WorkItem).where(WorkItem.status == "open")):
         _ = staff[(item.agency_id, item.role)]  # whoever has work waiting can log in and do it

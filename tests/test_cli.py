@@ -9,9 +9,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from models import Agency, AuditEvent, ImportBatch, Indicator, IndicatorValue, Task, User, WorkItem, db
+from models import Agency, AuditEvent, ImportBatch, Indicator, IndicatorValue, Notification, Task, User, WorkItem, db
 from tests.conftest import FIXTURES
 from workflows import access, clock
+from workflows.notify import bell
 from workflows.tasks import fanout, period_reports, periods, reads, status
 
 
@@ -77,10 +78,15 @@ def test_seed_demo_makes_a_living_province(app):
     progress = fanout.progress(group_task)
     assert progress.total == 19 and 0 < progress.done < 19 and progress.overdue > 0
     assert {"done_on_time", "done_late", "overdue"} <= {status.of(t) for t in fanout.member_tasks(group_task)}
-    # the named demo accounts each have something to do
+    # the named demo accounts each have something to do, and their notices open: read two hours after they
+    # came when older than a week
+    db.session.expire_all()
     for username in ("dieuphoi", "chuyenvien", "lanhdao", "thamdinh", "pheduyet", "phuong"):
         user = db.session.scalar(select(User).where(User.username == username))
         assert reads.inbox_count(user) > 0, username
+        notes = bell.list_for(user).items
+        assert notes and all(n.read_at is None or n.read_at > n.created_at for n in notes), username
+    assert any(n.read_at is not None for n in db.session.scalars(select(Notification)))
     # every open work item has someone who can log in and act on it
     users = list(db.session.scalars(select(User)))
     for item in db.session.scalars(select(WorkItem).where(WorkItem.status == "open")):
