@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, func, insert, select, text  # noqa: E402
+from sqlalchemy import URL, create_engine, event, func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from models import Task, User, WorkItem, db  # noqa: E402
@@ -58,10 +58,20 @@ def bench_app(url: str, upload_folder: str | None = None):
                       "UPLOAD_FOLDER": upload_folder or tempfile.mkdtemp(prefix="bench-uploads-")})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
+            _create_database(db.engine.url)
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
     return app
+
+
+def _create_database(url: URL) -> None:
+    """The benchmark's PostgreSQL database, created on a server that does not have it yet (a new machine)."""
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}):
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    server.dispose()
 
 
 def database_options(parser: argparse.ArgumentParser) -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import event, func, inspect, select, text, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import AuditEvent, ProcessInstance, WorkItem, db
+from models import AuditEvent, ProcessInstance, User, WorkItem, db
 from tests.conftest import item_at, new_task
+from workflows.errors import NotAllowed
 from workflows.process import engine, runtime
+from workflows.tasks import work
 
 
 def test_eight_threads_complete_the_same_work_item(app, api, world):
@@ -72,3 +75,93 @@ def test_a_workflow_restored_from_a_row_read_earlier_is_the_one_of_that_version(
         runtime.load(row)
     db.session.rollback()
     assert [s.step_id for s in runtime.load(db.session.get(ProcessInstance, row.id)).ready_steps()] == ["assign"]
+
+
+
+def test_a_workflow_kept_in_this_process_is_not_used_for_a_row_put_back_at_the_same_version(world):
+    """A backup restored, and another worker acting on it, can bring an instance's row back to a version this
+    process has kept a workflow of, with another state (in the tests: a fresh database giving the same ids). The
+    row's moment tells them apart: the file goes on from the row's state."""
+    task = new_task(world, collaborators=())
+    row = db.session.scalar(select(ProcessInstance).where(ProcessInstance.task_id == task.id))
+    at_assign, moment = row.state, row.updated_at
+    work.complete(item_at(task, "assign").id, world["head"], "submit", data={"assignee": "officer"})
+    db.session.expire_all()
+    row = db.session.get(ProcessInstance, row.id)
+    with db.engine.begin() as other:  # the row as another worker wrote it after a restore: same version
+        other.execute(update(ProcessInstance.__table__).where(ProcessInstance.__table__.c.id == row.id)
+                      .values(state=at_assign, updated_at=moment))
+    db.session.expire_all()
+    row = db.session.get(ProcessInstance, row.id)
+    assert [s.step_id for s in runtime.load(row).ready_steps()] == ["assign"]
+
+def test_a_completion_waiting_on_a_hand_over_sees_who_holds_the_file_after_it(app, world):
+    """The head hands the draft to officer2 while officer presses Gửi: the hand-over commits first, so officer's
+    completion is refused naming the new holder, and nothing of it is written. On PostgreSQL the completion
+    waits on the instance's row lock; the items it then acts on are the ones after the hand-over, although the
+    statement that waited began before it. On SQLite it reads without waiting and finds, when it writes, the
+    instance's version moved on by the hand-over."""
+    task = new_task(world, collaborators=())
+    work.complete(item_at(task, "assign").id, world["head"], "submit", data={"assignee": "officer"})
+    draft_id = item_at(task, "draft").id
+    handed, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def hand_over():
+        with app.app_context():
+            session = db.session()
+
+            def hold(_session):
+                handed.set()
+                release.wait(30)
+            event.listen(session, "before_commit", hold)
+            try:
+                work.reassign(draft_id, db.session.get(User, world["head"].id), "officer2")
+            finally:
+                event.remove(session, "before_commit", hold)
+                db.session.remove()
+
+    def complete():
+        with app.app_context():
+            try:
+                work.complete(draft_id, db.session.get(User, world["officer"].id), "submit")
+                results["complete"] = "done"
+            except Exception as exc:  # noqa: BLE001 (the test reads what the user would be told)
+                results["complete"] = exc
+            finally:
+                db.session.remove()
+
+    head = threading.Thread(target=hand_over)
+    head.start()
+    assert handed.wait(30)
+    officer = threading.Thread(target=complete)
+    officer.start()
+    _wait_until_blocked(officer)
+    release.set()
+    head.join(30)
+    officer.join(30)
+
+    refused = results["complete"]
+    assert isinstance(refused, NotAllowed), refused
+    assert str(refused) == "Việc này đang do Ông/Bà officer2 xử lý."
+    db.session.expire_all()
+    draft = db.session.get(WorkItem, draft_id)
+    assert (draft.status, draft.claimed_by.username) == ("open", "officer2")
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.work_item_id == draft_id, AuditEvent.action == "submit")) == 0
+
+
+def _wait_until_blocked(thread: threading.Thread) -> None:
+    """Until the database makes ``thread``'s statement wait on a lock (PostgreSQL), or it has had time to read and
+    reach its write (SQLite, where readers do not wait)."""
+    if db.engine.dialect.name != "postgresql":
+        thread.join(1.0)
+        return
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with db.engine.connect() as conn:
+            if conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                "AND datname = current_database()")):
+                return
+        time.sleep(0.02)
+    raise AssertionError("the completion never waited on the instance's lock")

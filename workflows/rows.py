@@ -6,8 +6,8 @@ times the same Core statement (``bench/cycle_bench.py``), more than the engine's
 writes here, and the ORM objects are left as the database now has them — persistent and clean — so that the
 pages and the rules after the write read them as usual and the action's commit has nothing left to flush.
 
-What the ORM's flush hooks derive is not derived for these writes: a column the task's search text is made of
-(``workflows.tasks.search``) is written through the unit of work.
+What the ORM's flush hooks derive is not derived for these writes: a write of a column the task's search text is
+made of (``workflows.tasks.search``) writes the search text it changes with it.
 
 Writes go through the session's connection, inside the use case's transaction: a rollback undoes them, and
 expires every object of the session, so an object updated here never keeps a value the database lost.

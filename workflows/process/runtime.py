@@ -7,9 +7,10 @@ an accepted indicator value) from that result. It writes its rows at once, one C
 (``workflows.rows``): the instance's versioned UPDATE first, so a lost race stops the action before the rest.
 
 A workflow saved by a committed transaction stays restored in this process, keyed by its instance and the
-version the save gave the row (``_Cache``): the next action on the same instance here skips the restore. A row
-saved meanwhile by another process has another version, so a stale workflow is never used; a workflow is
-taken out of the cache while an action uses it, so two actions never share one.
+version and moment the save gave the row (``_Cache``): the next action on the same instance here skips the
+restore. A row saved meanwhile by another process has another version, and a row put back by a restore of a
+backup (or a test's fresh database) another moment, so a stale workflow is never used; a workflow is taken out
+of the cache while an action uses it, so two actions never share one.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def start(task: Task, model: ProcessModel, data: dict[str, Any], kind: str = "ma
 
 def load(row: ProcessInstance) -> Instance:
     """The instance of a row (the caller holds its lock), on the process version it runs on."""
-    workflow = _cache.take(row.id, row.version)
+    workflow = _cache.take(row)
     if workflow is None:
         workflow = engine.restore(_state(row), catalog.spec_for(row.process_model))
     return Instance(row, workflow)
@@ -138,6 +139,17 @@ def _state(row: ProcessInstance) -> str:
     if state is None:
         raise StaleDataError(f"process_instance {row.id} was saved meanwhile (read at version {row.version})")
     return state
+
+
+def changed_hands(row: ProcessInstance) -> None:
+    """An item of the instance changes hands (claimed, handed over, released) and its state does not: the row's
+    version moves on all the same, so that an action that read the items before — a completion racing the
+    hand-over — is a lost race, not a step done by someone who no longer holds it. The workflow this process
+    keeps for the instance moves to the new version with it."""
+    workflow = _cache.take(row)
+    rows.update_row(row, expect_version=row.version, updated_at=clock.now())
+    if workflow is not None:
+        _cache.keep_after_commit(row, workflow)
 
 
 def open_items_of_task(task_id: int) -> list[WorkItem]:
@@ -249,33 +261,40 @@ def due_at(task: Task) -> datetime | None:
 # ---------------------------------------------------------------- the restored workflows of this process
 
 class _Cache:
-    """Workflows saved by committed transactions, by (instance id, row version); least recently used out."""
+    """Workflows saved by committed transactions, by (instance id, row version, row moment); least recently used
+    out."""
 
     SIZE = 64
     PENDING = "runtime.pending"  # Session.info key: workflows saved by the session's current transaction
 
     def __init__(self) -> None:
-        self._workflows: OrderedDict[tuple[int, int], engine.Workflow] = OrderedDict()
+        self._workflows: OrderedDict[tuple, engine.Workflow] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, instance_id: int, version: int) -> engine.Workflow | None:
+    @staticmethod
+    def key(row: ProcessInstance) -> tuple | None:
+        """The row's key as last written or read; None when its version is not known (expired)."""
+        values = inspect(row).dict
+        return (inspect(row).identity[0], values["version"], values.get("updated_at")) if "version" in values else None
+
+    def take(self, row: ProcessInstance) -> engine.Workflow | None:
         with self._lock:
-            return self._workflows.pop((instance_id, version), None)
+            return self._workflows.pop(self.key(row), None)
 
     def keep_after_commit(self, row: ProcessInstance, workflow: engine.Workflow) -> None:
-        # the version this save gave the row; a later flush of other changes to the row bumps it (``flushed``)
-        db.session.info.setdefault(self.PENDING, {})[row.id] = [row, workflow, inspect(row).dict.get("version")]
+        # the key this save gave the row; a later flush of other changes to the row changes it (``flushed``)
+        db.session.info.setdefault(self.PENDING, {})[row.id] = [row, workflow, self.key(row)]
 
     def flushed(self, session: Session, _context) -> None:
         for entry in session.info.get(self.PENDING, {}).values():
-            entry[2] = inspect(entry[0]).dict.get("version")
+            entry[2] = self.key(entry[0])
 
     def committed(self, session: Session) -> None:
         pending = session.info.pop(self.PENDING, {})
         with self._lock:
-            for instance_id, (_row, workflow, version) in pending.items():
-                if version is not None:
-                    self._workflows[(instance_id, version)] = workflow
+            for _row, workflow, key in pending.values():
+                if key is not None:
+                    self._workflows[key] = workflow
             while len(self._workflows) > self.SIZE:
                 self._workflows.popitem(last=False)
 

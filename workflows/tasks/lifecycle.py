@@ -34,7 +34,10 @@ class Return:
 def after_save(instance: Instance, task: Task, saved: Saved, returned: Return | None = None,
                **task_columns: Any) -> None:
     """Refresh the task, notify and finish after ``runtime.save`` (same transaction). The task's cached columns,
-    with the other ``task_columns`` the action changed, are written first, in one UPDATE."""
+    with the other ``task_columns`` the action changed and, when the task's process ends, the task's closing
+    (``done_columns``), are written first, in one UPDATE."""
+    if saved.completed and instance.kind == "main":
+        task_columns.update(done_columns())
     refresh(task, saved.open, **task_columns)
     if returned is not None:
         events.item_returned(saved.created, returned.step_name, returned.reason, returned.actor)
@@ -61,11 +64,14 @@ def holders(items: list[WorkItem]) -> str | None:
     return "; ".join(dict.fromkeys(names)) or None
 
 
-def _task_done(instance: Instance, task: Task) -> None:
+def done_columns() -> dict[str, Any]:
+    """A task closed now: its state, moment and (local) day."""
     now = clock.now()
-    task.state = "done"
-    task.completed_at = now
-    task.completed_on = clock.to_local(now).date()
+    return {"state": "done", "completed_at": now, "completed_on": clock.to_local(now).date()}
+
+
+def _task_done(instance: Instance, task: Task) -> None:
+    """What the end of the task's process means beyond the task's closing (written by ``after_save``)."""
     if task.kind in TASK_DONE:
         TASK_DONE[task.kind](task, instance.result_data())
     if task.parent_id is not None and task.kind == "task":

@@ -21,10 +21,12 @@ MAX_WORDS = 8
 _EDGE_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’«»…"
 
 
-def task_text(task: Task) -> str:
+def task_text(task: Task, recorded_refs: str | None = None) -> str:
+    """The task's search text; with ``recorded_refs`` in place of the task's own (a step about to write them)."""
     parts = [task.code, task.title, task.section, task.lead_agency.name if task.lead_agency else None,
              *(a.name for a in task.collaborating_agencies), *(task.central_agencies or ()),
-             task.directive.number if task.directive else None, task.source_document, task.recorded_refs]
+             task.directive.number if task.directive else None, task.source_document,
+             recorded_refs or task.recorded_refs]
     return fold(" | ".join(p for p in parts if p))
 
 

@@ -12,8 +12,8 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, bindparam, or_, select
-from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy import Select, and_, bindparam, literal_column, or_, select
+from sqlalchemy.orm import aliased, joinedload, undefer
 
 from models import ProcessInstance, Task, User, WorkItem, db
 from workflows import access, audit, clock, rows
@@ -21,7 +21,7 @@ from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFoun
 from workflows.notify import events
 from workflows.process import engine, runtime
 from workflows.signatures import check, evidence
-from workflows.tasks import files, lifecycle
+from workflows.tasks import files, lifecycle, search
 from workflows.tx import RACES, lost_race, transaction
 
 MAX_TEXT = 5000
@@ -43,8 +43,11 @@ def complete(work_item_id: int, user: User, decision: str, comment: str | None =
         if not lost_race(exc):
             raise
         item = db.session.get(WorkItem, work_item_id)
-        raise access.already_done(item) if item and item.status != "open" else Conflict(
-            "Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.") from exc
+        if item is not None and item.status != "open":
+            raise access.already_done(item) from exc
+        if item is not None:
+            access.check_can_act(user, item)  # (handed to a colleague meanwhile: says to whom)
+        raise Conflict("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.") from exc
 
 
 def _complete(work_item_id: int, user: User, decision: str, comment: str,
@@ -76,8 +79,8 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str,
     worked_on = {}
     if instance.kind == "main":  # (an extension review is not work on the task)
         worked_on["started_at"] = task.started_at or item.completed_at
-        _record_refs(task, [clean[f.name] for f in step.fields
-                            if f.type == "text" and not f.multiline and clean.get(f.name)])
+        worked_on.update(_recorded_refs(task, [clean[f.name] for f in step.fields
+                                               if f.type == "text" and not f.multiline and clean.get(f.name)]))
     returned = decision == "return"
     saved = runtime.save(instance, task, back_to_holders=returned, open_items=task_items)
     lifecycle.after_save(instance, task, saved, lifecycle.Return(item.step_name, comment, user) if returned else None,
@@ -138,12 +141,14 @@ def _close_item(item: WorkItem, user: User, decision: str, comment: str) -> User
     return principal
 
 
-def _record_refs(task: Task, texts: list[str]) -> None:
-    """Keep the one-line texts a step recorded (decision and document numbers) on the task for search. (Through
-    the unit of work, not ``workflows.rows``: the flush refreshes the task's search text from them.)"""
-    if texts:
-        known = [t for t in (task.recorded_refs or "").split(" | ") if t]
-        task.recorded_refs = " | ".join(dict.fromkeys(known + texts))[:MAX_TEXT]
+def _recorded_refs(task: Task, texts: list[str]) -> dict[str, str]:
+    """The task's columns that keep the one-line texts a step recorded (decision and document numbers) for search:
+    the texts, and the search text they change (written with the task's other columns, not by a flush)."""
+    if not texts:
+        return {}
+    known = [t for t in (task.recorded_refs or "").split(" | ") if t]
+    refs = " | ".join(dict.fromkeys(known + texts))[:MAX_TEXT]
+    return {"recorded_refs": refs, "search_text": search.task_text(task, recorded_refs=refs)}
 
 
 def _clean_data(step: engine.Step, data: dict[str, Any], item: WorkItem,
@@ -209,10 +214,11 @@ _CONVERTERS = {"text": _text, "date": _date, "number": _number, "user": _user}
 def claim(work_item_id: int, user: User) -> WorkItem:
     """Take an item of the agency's queue (or one's own, again): the others no longer see it."""
     with transaction():
-        item = _locked_item(work_item_id)
+        row, item = _locked_item(work_item_id)
         access.check_can_act(user, item)
         if item.claimed_by_id == user.id:
             return item
+        runtime.changed_hands(row)
         item.claimed_by = user
         audit.record("claim", user, item.task, item, from_step=item.step_name)
         item.task.current_holder = lifecycle.holders(runtime.open_items_of_task(item.task_id))
@@ -222,7 +228,7 @@ def claim(work_item_id: int, user: User) -> WorkItem:
 def reassign(work_item_id: int, head: User, username: str) -> WorkItem:
     """An agency head hands an open item of the agency to another of its people (with the item's role)."""
     with transaction():
-        item = _locked_item(work_item_id)
+        row, item = _locked_item(work_item_id)
         if item.status != "open":
             raise access.already_done(item)
         if not (head.has_role("agency_head") and head.agency_id == item.agency_id):
@@ -232,6 +238,7 @@ def reassign(work_item_id: int, head: User, username: str) -> WorkItem:
             raise Invalid("Người nhận phải là người của đơn vị có vai trò phù hợp với bước này.",
                           {"assignee": "Chọn một người trong đơn vị."})
         previous = item.claimed_by
+        runtime.changed_hands(row)
         item.claimed_by = target
         audit.record("reassign", head, item.task, item, from_step=item.step_name,
                      comment=f"Giao lại cho {target.full_name}",
@@ -244,9 +251,10 @@ def reassign(work_item_id: int, head: User, username: str) -> WorkItem:
 def release(work_item_id: int, user: User) -> WorkItem:
     """Put one's own item back in the agency's queue."""
     with transaction():
-        item = _locked_item(work_item_id)
+        row, item = _locked_item(work_item_id)
         if item.claimed_by_id != user.id:
             raise NotAllowed("Chỉ người đang giữ việc mới trả việc về hàng chờ.")
+        runtime.changed_hands(row)
         item.claimed_by = None
         audit.record("release", user, item.task, item, from_step=item.step_name)
         item.task.current_holder = lifecycle.holders(runtime.open_items_of_task(item.task_id))
@@ -255,40 +263,39 @@ def release(work_item_id: int, user: User) -> WorkItem:
 
 # ---------------------------------------------------------------- locking
 
-def _locked_item(work_item_id: int) -> WorkItem:
+def _locked_item(work_item_id: int) -> tuple[ProcessInstance, WorkItem]:
     """Lock the item's process instance, then read the item as it is now."""
-    _, items = _locked_item_and_open_items(work_item_id)
-    return next(i for i in items if i.id == work_item_id)
+    row, items = _locked_item_and_open_items(work_item_id)
+    return row, next(i for i in items if i.id == work_item_id)
 
 
 def _locked_item_and_open_items(work_item_id: int) -> tuple[ProcessInstance, list[WorkItem]]:
-    """Lock the item's process instance, then read, as they are now, the item and the open items
-    of its task (the ones a completion may cancel or keep), in one query.
+    """Lock the item's process instance and read, as they are now, the item and the open items of its task (the
+    ones a completion may cancel or keep), in one statement.
 
-    On PostgreSQL a concurrent completion waits on the row lock and then sees the item done: the items are
-    read by a second statement, after the lock is held (a statement that waited on a lock sees the locked row
-    as it is now, but the other rows as they were when it started). SQLite takes no row locks — the version
-    column of the instance catches the race when the action is written — so one statement reads both.
+    On PostgreSQL a statement that waited on the row lock sees the locked row as it is now but the other rows as
+    they were when it began: the statement also reads the row as its snapshot has it, and where the two differ
+    (``xmin``: another transaction wrote the row meanwhile — every writer of a task's items writes its instance)
+    the items are read again. SQLite takes no row locks: the version column of the instance catches the race when
+    the action is written.
     """
-    locked, items_query = _lock_queries(db.session.get_bind().dialect.name)
+    read, read_again = _lock_queries(db.session.get_bind().dialect.name)
     params = {"item_id": work_item_id}
-    if locked is not None:
-        row = db.session.scalar(locked, params)
-        items = list(db.session.scalars(items_query, params).unique()) if row is not None else []
-    else:
-        found = db.session.execute(items_query, params).unique().all()
-        items, row = [i for i, _ in found], found[0][1] if found else None
-    if row is None:
+    found = db.session.execute(read, params).unique().all()
+    if not found:
         raise NotFound("Không tìm thấy việc cần xử lý.")
+    items, row = [i for i, *_ in found], found[0][1]
+    if read_again is not None and found[0][2]:
+        items = list(db.session.scalars(read_again, params).unique())
     return row, items
 
 
 @functools.cache
-def _lock_queries(dialect: str) -> tuple[Select | None, Select]:
-    """The row lock (PostgreSQL) and the read of the items, for any ``item_id``, built once. The state is read with
-    the row (a workflow this process keeps does not need it, but one the next action restores reads it at the
-    same version without another statement); the items' agencies and the task's lead come with them, so that a
-    next step in one of those agencies reads none (``runtime._agencies``)."""
+def _lock_queries(dialect: str) -> tuple[Select, Select | None]:
+    """The locking read of the instance and the items, for any ``item_id``, and (PostgreSQL) the items' read after
+    a wait; built once. The state is read with the row (a workflow this process keeps does not need it, but one
+    the next action restores reads it at the same version without another statement); the items' agencies and the
+    task's lead come with them, so that a next step in one of those agencies reads none (``runtime._agencies``)."""
     item_id = bindparam("item_id")
     instance_id = select(WorkItem.instance_id).where(WorkItem.id == item_id).scalar_subquery()
     task_id = select(WorkItem.task_id).where(WorkItem.id == item_id).scalar_subquery()
@@ -296,9 +303,11 @@ def _lock_queries(dialect: str) -> tuple[Select | None, Select]:
                                                                       WorkItem.status == "open")))
              .options(joinedload(WorkItem.task)).order_by(WorkItem.id)
              .execution_options(populate_existing=True))
-    with_state = undefer(ProcessInstance.state)
-    if dialect == "postgresql":
-        return (select(ProcessInstance).where(ProcessInstance.id == instance_id).options(with_state)
-                .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)), items
-    return None, (items.add_columns(ProcessInstance).join(ProcessInstance, ProcessInstance.id == instance_id)
-                  .options(with_state))
+    read = (items.add_columns(ProcessInstance).join(ProcessInstance, ProcessInstance.id == instance_id)
+            .options(undefer(ProcessInstance.state)))
+    if dialect != "postgresql":
+        return read, None
+    seen = aliased(ProcessInstance, name="seen")  # (not locked: the row as the statement's snapshot has it)
+    written_meanwhile = literal_column("process_instance.xmin").op("<>")(literal_column("seen.xmin"))
+    return (read.add_columns(written_meanwhile).join(seen, seen.id == ProcessInstance.id)
+            .with_for_update(of=ProcessInstance)), items
