@@ -100,3 +100,17 @@ def test_the_period_report_carries_the_same_ranking(year, browser):
     rows = [[c.text for c in r.cells] for r in ranking.rows[1:]]
     assert rows == [["1", OTHER, "1", "1", "0", "0", "100.0%", "0.0"],
                     ["2", LEAD, "4", "1", "1", "1", "33.3%", "5.5"]]
+
+
+def test_a_period_report_of_one_unit_ranks_the_tasks_it_reports(year, browser):
+    """A report narrowed by its filters (here: the tasks Sở Y tế leads) ranks what it reports, not every unit."""
+    import docx
+
+    other = next(r for r in scorecard.scorecard("2026") if r.agency == OTHER)
+    browser.login("coord")
+    response = browser.client.get(f"/exports/report.docx?period=2026&agency={other.agency_id}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    document = docx.Document(io.BytesIO(response.data))
+    ranking = next(t for t in document.tables if t.rows[0].cells[0].text == "Hạng")
+    assert [[c.text for c in r.cells] for r in ranking.rows[1:]] == [["1", OTHER, "1", "1", "0", "0", "100.0%",
+                                                                      "0.0"]]

@@ -52,7 +52,7 @@ class PeriodReport:
     lagging: list
     # due before the period and still not done: a report that left them out would read "nothing overdue"
     earlier_overdue: list[OverdueRow] = dataclasses.field(default_factory=list)
-    ranking: list = dataclasses.field(default_factory=list)  # scorecard.ScoreRow of every unit, the period's
+    ranking: list = dataclasses.field(default_factory=list)  # scorecard.ScoreRow: the units its tasks rank
     groups: list = dataclasses.field(default_factory=list)  # progress.GroupRow: tasks owed by a group, due in it
 
     @property
@@ -101,7 +101,7 @@ def period_report(user: User, f: scope.Filters, today: date | None = None) -> Pe
     in_period = [row for row in overdue if period.start <= row.task.due_date <= period.end]
     earlier = [row for row in overdue if row.task.due_date < period.start]
     return PeriodReport(period, f, today, totals, table, in_period, lagging, earlier,
-                        scorecard.scorecard(period.key, today), progress.group_table(f, today))
+                        scorecard.scorecard(period.key, today, f), progress.group_table(f, today))
 
 
 def overdue_rows(f: scope.Filters, today: date) -> list[OverdueRow]:
@@ -253,8 +253,8 @@ def _ranking(document, report: PeriodReport) -> None:
     if not ranked:
         return
     nd30.para(document, "Xếp hạng các đơn vị theo tỷ lệ hoàn thành đúng hạn (đúng hạn ÷ số nhiệm vụ đã đến hạn "
-                        "trong kỳ; mọi nhiệm vụ có thời hạn trong kỳ, phần việc trong nhiệm vụ giao cho nhóm tính cho "
-                        "từng đơn vị):", keep=True)
+                        "trong kỳ; các nhiệm vụ của báo cáo này có thời hạn trong kỳ, phần việc trong nhiệm vụ giao "
+                        "cho nhóm tính cho từng đơn vị):", keep=True)
     widths = RANKING_WIDTHS
     table = nd30.table(document, widths)
     nd30.row(table, ["Hạng", "Đơn vị", "Đến hạn", "Đúng hạn", "Trễ hạn", "Quá hạn", "Tỷ lệ đúng hạn",

@@ -19,6 +19,7 @@ rate come last.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -61,18 +62,18 @@ class ScoreRow:
         return self.returns / self.due if self.due else 0.0
 
 
-def scorecard(period_key: str, today: date | None = None) -> list[ScoreRow]:
-    """The units that led tasks due in the period, ranked."""
-    period = scope.period_range(period_key)
-    if period is None:
+def scorecard(period_key: str, today: date | None = None, within: scope.Filters | None = None) -> list[ScoreRow]:
+    """The units that led tasks due in the period (and, ``within`` a report's other filters, selected by them),
+    ranked."""
+    if scope.period_range(period_key) is None:
         return []
     today = today or clock.today()
     soon = settings.due_soon_days()
+    f = dataclasses.replace(within or scope.Filters(), period=period_key)
     tasks = list(db.session.execute(
         select(Task.id, Task.lead_agency_id, Task.state, Task.due_date, Task.completed_on, Task.recurrence,
                Task.recurrence_starts)
-        .where(Task.kind == "task", Task.due_date.between(period.start, period.end),
-               Task.lead_agency_id.is_not(None))))
+        .where(scope.tasks_clause(f), Task.lead_agency_id.is_not(None))))
     returns = Counter(dict(db.session.execute(
         select(AuditEvent.task_id, func.count()).where(AuditEvent.action == "return",
                                                        AuditEvent.task_id.in_([t.id for t in tasks]))
