@@ -104,44 +104,11 @@ def test_a_completion_waiting_on_a_hand_over_sees_who_holds_the_file_after_it(ap
     task = new_task(world, collaborators=())
     work.complete(item_at(task, "assign").id, world["head"], "submit", data={"assignee": "officer"})
     draft_id = item_at(task, "draft").id
-    handed, release = threading.Event(), threading.Event()
-    results: dict[str, object] = {}
 
-    def hand_over():
-        with app.app_context():
-            session = db.session()
+    refused = _second_while_first_commits(
+        app, lambda: work.reassign(draft_id, db.session.get(User, world["head"].id), "officer2"),
+        lambda: work.complete(draft_id, db.session.get(User, world["officer"].id), "submit"))
 
-            def hold(_session):
-                handed.set()
-                release.wait(30)
-            event.listen(session, "before_commit", hold)
-            try:
-                work.reassign(draft_id, db.session.get(User, world["head"].id), "officer2")
-            finally:
-                event.remove(session, "before_commit", hold)
-                db.session.remove()
-
-    def complete():
-        with app.app_context():
-            try:
-                work.complete(draft_id, db.session.get(User, world["officer"].id), "submit")
-                results["complete"] = "done"
-            except Exception as exc:  # noqa: BLE001 (the test reads what the user would be told)
-                results["complete"] = exc
-            finally:
-                db.session.remove()
-
-    head = threading.Thread(target=hand_over)
-    head.start()
-    assert handed.wait(30)
-    officer = threading.Thread(target=complete)
-    officer.start()
-    _wait_until_blocked(officer)
-    release.set()
-    head.join(30)
-    officer.join(30)
-
-    refused = results["complete"]
     assert isinstance(refused, NotAllowed), refused
     assert str(refused) == "Việc này đang do Ông/Bà officer2 xử lý."
     db.session.expire_all()
@@ -149,6 +116,67 @@ def test_a_completion_waiting_on_a_hand_over_sees_who_holds_the_file_after_it(ap
     assert (draft.status, draft.claimed_by.username) == ("open", "officer2")
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.work_item_id == draft_id, AuditEvent.action == "submit")) == 0
+
+
+def test_two_officers_claiming_the_same_file_one_gets_it_the_other_is_told_who(app, world):
+    task = new_task(world, collaborators=())
+    work.complete(item_at(task, "assign").id, world["head"], "submit", data={"assignee": "officer"})
+    draft_id = item_at(task, "draft").id
+    work.release(draft_id, world["officer"])  # back in the agency's queue
+
+    refused = _second_while_first_commits(
+        app, lambda: work.claim(draft_id, db.session.get(User, world["officer"].id)),
+        lambda: work.claim(draft_id, db.session.get(User, world["officer2"].id)))
+
+    assert isinstance(refused, NotAllowed), refused
+    assert str(refused) == "Việc này đang do Ông/Bà officer xử lý."
+    db.session.expire_all()
+    assert db.session.get(WorkItem, draft_id).claimed_by.username == "officer"
+    claims = db.session.scalars(select(AuditEvent).where(AuditEvent.work_item_id == draft_id,
+                                                         AuditEvent.action == "claim")).all()
+    assert [e.actor.username for e in claims] == ["officer"]
+
+
+def _second_while_first_commits(app, first, second):
+    """Run the action ``first`` up to its commit and hold it there; meanwhile run ``second`` in another thread
+    until the database makes it wait (or it has read what it reads); let ``first`` commit. What ``second``
+    raised, or returned."""
+    held, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def run_first():
+        with app.app_context():
+            session = db.session()
+
+            def hold(_session):
+                held.set()
+                release.wait(30)
+            event.listen(session, "before_commit", hold)
+            try:
+                first()
+            finally:
+                event.remove(session, "before_commit", hold)
+                db.session.remove()
+
+    def run_second():
+        with app.app_context():
+            try:
+                outcome["second"] = second()
+            except Exception as exc:  # noqa: BLE001 (the test reads what the user would be told)
+                outcome["second"] = exc
+            finally:
+                db.session.remove()
+
+    first_thread = threading.Thread(target=run_first)
+    first_thread.start()
+    assert held.wait(30)
+    second_thread = threading.Thread(target=run_second)
+    second_thread.start()
+    _wait_until_blocked(second_thread)
+    release.set()
+    first_thread.join(30)
+    second_thread.join(30)
+    return outcome["second"]
 
 
 def _wait_until_blocked(thread: threading.Thread) -> None:

@@ -7,7 +7,9 @@ work items, the timers), dispatch what follows, append the audit event, commit �
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -36,9 +38,17 @@ def complete(work_item_id: int, user: User, decision: str, comment: str | None =
     Raises NotFound, NotAllowed (not this user's item), Conflict (already done or changed
     meanwhile, with who did it) or Invalid (bad decision, return without reason, bad data).
     """
+    with _acting_on(work_item_id, user):
+        return _complete(work_item_id, user, decision, (comment or "").strip(), data or {}, uploads or {})
+
+
+@contextlib.contextmanager
+def _acting_on(work_item_id: int, user: User) -> Iterator[None]:
+    """One transaction for an action on a work item. A race lost to another action on the same file is answered as
+    the item now stands: done (and by whom), held by a colleague (who), or else changed meanwhile."""
     try:
         with transaction():
-            return _complete(work_item_id, user, decision, (comment or "").strip(), data or {}, uploads or {})
+            yield
     except RACES as exc:
         if not lost_race(exc):
             raise
@@ -46,7 +56,7 @@ def complete(work_item_id: int, user: User, decision: str, comment: str | None =
         if item is not None and item.status != "open":
             raise access.already_done(item) from exc
         if item is not None:
-            access.check_can_act(user, item)  # (handed to a colleague meanwhile: says to whom)
+            access.check_can_act(user, item)
         raise Conflict("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.") from exc
 
 
@@ -213,7 +223,7 @@ _CONVERTERS = {"text": _text, "date": _date, "number": _number, "user": _user}
 
 def claim(work_item_id: int, user: User) -> WorkItem:
     """Take an item of the agency's queue (or one's own, again): the others no longer see it."""
-    with transaction():
+    with _acting_on(work_item_id, user):
         row, item = _locked_item(work_item_id)
         access.check_can_act(user, item)
         if item.claimed_by_id == user.id:
@@ -227,7 +237,7 @@ def claim(work_item_id: int, user: User) -> WorkItem:
 
 def reassign(work_item_id: int, head: User, username: str) -> WorkItem:
     """An agency head hands an open item of the agency to another of its people (with the item's role)."""
-    with transaction():
+    with _acting_on(work_item_id, head):
         row, item = _locked_item(work_item_id)
         if item.status != "open":
             raise access.already_done(item)
@@ -250,7 +260,7 @@ def reassign(work_item_id: int, head: User, username: str) -> WorkItem:
 
 def release(work_item_id: int, user: User) -> WorkItem:
     """Put one's own item back in the agency's queue."""
-    with transaction():
+    with _acting_on(work_item_id, user):
         row, item = _locked_item(work_item_id)
         if item.claimed_by_id != user.id:
             raise NotAllowed("Chỉ người đang giữ việc mới trả việc về hàng chờ.")
