@@ -137,6 +137,29 @@ def test_two_officers_claiming_the_same_file_one_gets_it_the_other_is_told_who(a
     assert [e.actor.username for e in claims] == ["officer"]
 
 
+def test_a_hand_over_racing_a_claim_either_follows_it_or_tells_the_head_who_took_the_file(app, world):
+    """officer2 claims the queued draft while the head hands it to officer. PostgreSQL makes the hand-over wait and
+    then apply to the claimed file (a head may take a file from a colleague); SQLite finds the hand-over read the
+    file before the claim and refuses it naming who took it — not "Bạn không có quyền…", which a head would read
+    as a rule against them."""
+    task = new_task(world, collaborators=())
+    work.complete(item_at(task, "assign").id, world["head"], "submit", data={"assignee": "officer"})
+    draft_id = item_at(task, "draft").id
+    work.release(draft_id, world["officer"])
+
+    outcome = _second_while_first_commits(
+        app, lambda: work.claim(draft_id, db.session.get(User, world["officer2"].id)),
+        lambda: work.reassign(draft_id, db.session.get(User, world["head"].id), "officer"))
+
+    db.session.expire_all()
+    holder = db.session.get(WorkItem, draft_id).claimed_by.username
+    if db.engine.dialect.name == "postgresql":
+        assert isinstance(outcome, WorkItem) and holder == "officer", outcome
+    else:
+        assert isinstance(outcome, NotAllowed) and str(outcome) == "Việc này đang do Ông/Bà officer2 xử lý.", outcome
+        assert holder == "officer2"
+
+
 def _second_while_first_commits(app, first, second):
     """Run the action ``first`` up to its commit and hold it there; meanwhile run ``second`` in another thread
     until the database makes it wait (or it has read what it reads); let ``first`` commit. What ``second``

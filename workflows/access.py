@@ -108,13 +108,18 @@ def already_done(item: WorkItem) -> Conflict:
     return Conflict("Việc này không còn chờ xử lý (quy trình đã chuyển sang bước khác).")
 
 
+def held_by_colleague(item: WorkItem) -> NotAllowed:
+    """The refusal to answer when a colleague holds the item, naming them."""
+    return NotAllowed("Việc này đang do %(name)s xử lý.", name=item.claimed_by.full_name)
+
+
 def check_can_act(user: User, item: WorkItem) -> None:
     """Raise NotAllowed, saying who holds the item when a colleague does, unless ``user`` may act on it."""
     if can_act(user, item):
         return
     if (item.claimed_by_id not in (None, user.id) and item.role in user.roles
             and item.agency_id == user.agency_id):
-        raise NotAllowed("Việc này đang do %(name)s xử lý.", name=item.claimed_by.full_name)
+        raise held_by_colleague(item)
     raise NotAllowed("Bạn không có quyền xử lý việc này.")
 
 

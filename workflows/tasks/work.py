@@ -45,7 +45,7 @@ def complete(work_item_id: int, user: User, decision: str, comment: str | None =
 @contextlib.contextmanager
 def _acting_on(work_item_id: int, user: User) -> Iterator[None]:
     """One transaction for an action on a work item. A race lost to another action on the same file is answered as
-    the item now stands: done (and by whom), held by a colleague (who), or else changed meanwhile."""
+    the item now stands: done (and by whom), held by someone else (who), or else changed meanwhile."""
     try:
         with transaction():
             yield
@@ -55,8 +55,8 @@ def _acting_on(work_item_id: int, user: User) -> Iterator[None]:
         item = db.session.get(WorkItem, work_item_id)
         if item is not None and item.status != "open":
             raise access.already_done(item) from exc
-        if item is not None:
-            access.check_can_act(user, item)
+        if item is not None and item.claimed_by_id not in (None, user.id):
+            raise access.held_by_colleague(item) from exc
         raise Conflict("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.") from exc
 
 
