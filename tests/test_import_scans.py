@@ -23,6 +23,7 @@ from workflows import settings
 from workflows.importing import pipeline, scans
 from workflows.importing.parsed import NOTHING_READ, ImportFormatError
 from workflows.importing.readers import read_any
+from workflows.text import fold
 
 DPI = 200
 
@@ -69,6 +70,22 @@ def test_a_scan_gives_the_rows_its_text_layer_gives(province, letter):
     assert len(tasks) == 11
     assert all(settings.get("OCR_MIN_CONFIDENCE") <= r["scan_confidence"] <= 100 for r in tasks)
     assert from_scan.directive_title == from_text.directive_title  # the subject line, read from the page
+
+
+@pytest.mark.parametrize("degrees", [2.0, -1.5])
+def test_a_page_fed_crooked_gives_the_tasks_of_the_level_page(letter, degrees):
+    """A sheet fed a degree or two askew: its ruling lines are no long dark runs until the page is turned level
+    (without that, no row at all is found). The tasks then read are the level page's — every cell but the row's
+    number, word for word up to a letter's case (a picture turned twice, once by this test and once back, reads a
+    numeral alone in its cell less surely)."""
+    crooked = letter["images"][1].rotate(degrees, Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+
+    def tasks(blocks: list) -> list[list[str]]:
+        return [[fold(cell) for cell in block[2][1:]] for block in blocks if block[1] == "row"]
+
+    level = tasks(letter["scans"]["read"]["2"])
+    assert len(level) == 4  # the header and three tasks
+    assert tasks(scans.read_pages(png(crooked), [1])["1"]) == level
 
 
 def test_a_row_read_with_low_confidence_waits_for_a_person(app, province, letter):
