@@ -16,6 +16,7 @@ much better that way). A page fed crooked into the scanner (up to ``MAX_SKEW`` d
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -127,6 +128,7 @@ def straightened(image: Image.Image) -> Image.Image:
     small = image.resize((600, max(1, round(image.height * 600 / image.width))), Image.Resampling.BOX)
     small = small.point(lambda p: 255 if p < 160 else 0)
 
+    @functools.cache  # (the fine search starts from, and reaches, angles the coarse one measured)
     def unevenness(angle: float) -> float:
         rows = small.rotate(angle, Image.Resampling.BILINEAR).resize((1, small.height), Image.Resampling.BOX)
         values = rows.tobytes()

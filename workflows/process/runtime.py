@@ -274,8 +274,9 @@ class _Cache:
     @staticmethod
     def key(row: ProcessInstance) -> tuple | None:
         """The row's key as last written or read; None when its version is not known (expired)."""
-        values = inspect(row).dict
-        return (inspect(row).identity[0], values["version"], values.get("updated_at")) if "version" in values else None
+        state = inspect(row)
+        values = state.dict
+        return (state.identity[0], values["version"], values.get("updated_at")) if "version" in values else None
 
     def take(self, row: ProcessInstance) -> engine.Workflow | None:
         with self._lock:
