@@ -2,9 +2,11 @@
 (a Công văn, 4 pages, a row cut by a page break) and 003 (a plan's appendix, 9 pages, section rows) are laid out as
 PDF (tests/pdf_layout.py), rendered to grey images at 200 dpi and put back into a PDF without text, as a scanner
 gives them; each page is read by ``workflows.importing.scans`` (Tesseract, Vietnamese model). The cells read are
-compared with the cells the text layer of the same PDF gives.
+compared with the cells the text layer of the same PDF gives. With ``--turned`` the pages are fed the wrong way
+round — on one side, upside down, on the other side, in turn — as a landscape appendix or a careless hand gives
+them.
 
-    python bench/ocr_bench.py [--dpi 200]
+    python bench/ocr_bench.py [--dpi 200] [--turned]
 
 Prints the figures; asserts nothing. Pages a minute depend on the machine; this one has 2 shared cores.
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pypdfium2 as pdfium  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from tests.pdf_layout import layout  # noqa: E402
 from workflows.importing import scans  # noqa: E402
@@ -30,9 +33,14 @@ FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 DOCUMENTS = (("000_ab3eae2516c89758.txt", 3), ("003_14d8a83fabc51ce7.txt", None))
 
 
-def scanned(pdf: bytes, dpi: int) -> bytes:
+TURNS = (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270)
+
+
+def scanned(pdf: bytes, dpi: int, turned: bool = False) -> bytes:
     document = pdfium.PdfDocument(pdf)
     images = [document[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(document))]
+    if turned:
+        images = [image.transpose(TURNS[i % len(TURNS)]) for i, image in enumerate(images)]
     out = io.BytesIO()
     images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
     return out.getvalue()
@@ -45,12 +53,13 @@ def cells(doc) -> list[list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dpi", type=int, default=200)
+    parser.add_argument("--turned", action="store_true", help="pages fed on their side or upside down")
     args = parser.parse_args()
     total_pages = total_seconds = 0.0
     exact = compared = same_chars = all_chars = 0
     for name, cut in DOCUMENTS:
         text_pdf = layout((FIXTURES / name).read_text("utf-8"), cut)
-        scan = scanned(text_pdf, args.dpi)
+        scan = scanned(text_pdf, args.dpi, args.turned)
         pages = list(range(1, len(pdfium.PdfDocument(scan)) + 1))
         times: list[float] = []  # when each page was done
         start = time.perf_counter()
@@ -75,7 +84,8 @@ def main() -> None:
         print(f"{name}: {len(pages)} pages in {elapsed:.1f} s ({len(pages) / elapsed * 60:.1f} pages a minute; "
               f"slowest page {slowest:.1f} s); rows {len(got)} of {len(want)}; "
               f"cells exact {doc_exact}/{doc_cells}")
-    print(f"OCR throughput at {args.dpi} dpi: {total_pages / total_seconds * 60:.1f} pages a minute")
+    turned = ", pages turned" if args.turned else ""
+    print(f"OCR throughput at {args.dpi} dpi{turned}: {total_pages / total_seconds * 60:.1f} pages a minute")
     print(f"cell accuracy: {exact}/{compared} cells exact ({exact / max(1, compared):.1%}), "
           f"characters {same_chars / max(1, all_chars):.2%}")
 

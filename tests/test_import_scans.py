@@ -72,20 +72,65 @@ def test_a_scan_gives_the_rows_its_text_layer_gives(province, letter):
     assert from_scan.directive_title == from_text.directive_title  # the subject line, read from the page
 
 
+def tasks(blocks: list) -> list[list[str]]:
+    """The table rows of a page's blocks, every cell but the row's number, folded (a picture turned by a fraction of
+    a degree, once by a test and once back, reads a numeral alone in its cell less surely, and a letter's case)."""
+    return [[fold(cell) for cell in block[2][1:]] for block in blocks if block[1] == "row"]
+
+
 @pytest.mark.parametrize("degrees", [2.0, -1.5])
 def test_a_page_fed_crooked_gives_the_tasks_of_the_level_page(letter, degrees):
     """A sheet fed a degree or two askew: its ruling lines are no long dark runs until the page is turned level
-    (without that, no row at all is found). The tasks then read are the level page's — every cell but the row's
-    number, word for word up to a letter's case (a picture turned twice, once by this test and once back, reads a
-    numeral alone in its cell less surely)."""
+    (without that, no row at all is found). The tasks then read are the level page's."""
     crooked = letter["images"][1].rotate(degrees, Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-
-    def tasks(blocks: list) -> list[list[str]]:
-        return [[fold(cell) for cell in block[2][1:]] for block in blocks if block[1] == "row"]
-
     level = tasks(letter["scans"]["read"]["2"])
     assert len(level) == 4  # the header and three tasks
     assert tasks(scans.read_pages(png(crooked), [1])["1"]) == level
+
+
+@pytest.mark.parametrize("turned", [
+    pytest.param(lambda image: image.transpose(Image.Transpose.ROTATE_90), id="on its side"),
+    pytest.param(lambda image: image.transpose(Image.Transpose.ROTATE_180), id="upside down"),
+    pytest.param(lambda image: image.transpose(Image.Transpose.ROTATE_270), id="on its other side"),
+    pytest.param(lambda image: image.rotate(-88.5, Image.Resampling.BICUBIC, expand=True, fillcolor=255),
+                 id="on its side and crooked"),
+])
+def test_a_page_fed_on_its_side_or_upside_down_gives_the_tasks_of_the_level_page(letter, turned):
+    """A landscape appendix scanned as a portrait sheet, a page laid the wrong way up on the glass: on its side the
+    table's ruling lines run the wrong way and its cells were read as columns of letters; upside down every cell was
+    read, at about 40 % confidence, as nonsense. The page is read the right way up, and says it is sure."""
+    level = tasks(letter["scans"]["read"]["2"])
+    read = scans.read_pages(png(turned(letter["images"][1])), [1])["1"]
+    assert tasks(read) == level
+    assert scans.confidence(read) >= 90
+
+
+def test_a_letter_fed_on_its_side_reads_its_lines_in_order(letter):
+    """A page of text on its side read as it lay gave its lines, each word right, in the order of their ends down
+    the sheet: the subject line came before the name of the issuing body. Turned upright, they come top to bottom."""
+    def lines(blocks: list) -> list[str]:
+        return [fold(block[2]) for block in blocks if block[1] == "text"]
+
+    level = lines(letter["scans"]["read"]["1"])
+    assert len(level) > 10
+    on_its_side = letter["images"][0].transpose(Image.Transpose.ROTATE_270)
+    assert lines(scans.read_pages(png(on_its_side), [1])["1"]) == level
+
+
+@pytest.mark.parametrize("misread", ["ST", "STI"])
+def test_a_header_misread_on_the_next_page_still_joins_the_row_the_break_cut(province, letter, misread):
+    """Task 3 runs over the page break; the header repeated on the next page tells the row below it is the rest of
+    the task. OCR misread a letter of that header on one page (page 3 of the letter turned upside down read "ST"):
+    the header was taken for a new table's, and the rest of task 3 became a task of its own, without number."""
+    expected = rows_of(pipeline.preview(province["coord"], "cong-van-quet.pdf", letter["scan"],
+                                        scans=letter["scans"]))
+    forget_previews()
+    misread_scans = copy.deepcopy(letter["scans"])
+    header = misread_scans["read"]["3"][0][2]
+    assert fold(header[0]) == "stt"
+    header[0] = misread
+    assert rows_of(pipeline.preview(province["coord"], "cong-van-quet.pdf", letter["scan"],
+                                    scans=misread_scans)) == expected
 
 
 def test_a_row_read_with_low_confidence_waits_for_a_person(app, province, letter):

@@ -3,6 +3,7 @@ table), naming each column by its role, and putting a row's cells under those na
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from workflows.importing.cell_text import agency_like, clean_cell
 from workflows.importing.parsed import COLUMNS, INDICATOR_COLUMNS
 from workflows.text import fold_words
 
+HEADER_SLIPS = 2  # characters a header repeated on a scanned page may differ by (OCR misreadings)
 _STT_NAMES = {"stt", "tt", "so tt", "s tt", "so thu tu", "thu tu"}
 _TASK_RULES = (
     ("adjustment", ("dieu chinh",)),
@@ -197,19 +199,28 @@ def numbering_row(cells: list[str]) -> bool:
 
 
 def same_header(header: Header, cells: list[str]) -> bool:
-    """Whether a row repeats a header's upper row (the header repeated after a page break)."""
-    return same_cells(header.top, cells)
+    """Whether a row repeats a header's upper row (the header repeated after a page break), up to a letter or two
+    that OCR misread on one page of a scan ("ST" for "STT"): the same cells, and their texts differ by at
+    most ``HEADER_SLIPS`` characters."""
+    mine, theirs = _folded_cells(header.top), _folded_cells(cells)
+    if len(mine) != len(theirs):
+        return False
+    first, second = " | ".join(mine), " | ".join(theirs)
+    matching = difflib.SequenceMatcher(None, first, second, autojunk=False).get_matching_blocks()
+    same = sum(block.size for block in matching)
+    return len(first) + len(second) - 2 * same <= HEADER_SLIPS
 
 
 def same_cells(first: list[str], second: list[str]) -> bool:
     """Whether two rows have the same texts, accents, case and trailing empty cells aside."""
-    mine = [fold_words(clean_cell(c)[0], ascii_only=True) for c in first]
-    theirs = [fold_words(clean_cell(c)[0], ascii_only=True) for c in second]
-    while mine and not mine[-1]:
-        mine.pop()
-    while theirs and not theirs[-1]:
-        theirs.pop()
-    return mine == theirs
+    return _folded_cells(first) == _folded_cells(second)
+
+
+def _folded_cells(cells: list[str]) -> list[str]:
+    folded = [fold_words(clean_cell(c)[0], ascii_only=True) for c in cells]
+    while folded and not folded[-1]:
+        folded.pop()
+    return folded
 
 
 def label_of(header: Header, key: str) -> str:

@@ -10,8 +10,10 @@ it). Each cell is read on its own (a uniform block of text), so that words never
 text outside the tables is read as a page with the tables blanked out.
 
 A page is read at about 300 dpi: a 200-dpi scan of 7.5-point text is enlarged first (Tesseract reads small print
-much better that way). A page fed crooked into the scanner (up to ``MAX_SKEW`` degrees) is turned level first
-(``straightened``): askew, its ruling lines are no long dark runs and its table would be read as loose text.
+much better that way). A page fed crooked into the scanner (up to ``MAX_SKEW`` degrees) or on its side is turned
+level first (``upright``): askew, its ruling lines are no long dark runs and its table would be read as loose text;
+on its side, its lines come out in the order of their ends. A page read doubtfully is read again upside down and
+the surer reading kept (``read_page``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ LANG = "vie"
 TARGET_DPI = 300
 ONE_LINE = 80  # pixels: a cell's ink this tall holds one line of print at 300 dpi (two need ~100)
 MAX_SKEW = 5.0  # degrees: a sheet fed crooked; a page turned further is not a skew but a page the wrong way round
+DOUBTFUL = 80  # a page's confidence under which it may be upside down (upright pages read 94–96, turned 39–51)
 MAX_PIXELS = 80_000_000  # an A3 page at 600 dpi is 70 MP; beyond that it is no scan but a decompression bomb
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 NO_TESSERACT = N_("Máy chủ chưa cài Tesseract OCR với dữ liệu tiếng Việt (gói tesseract-ocr-vie) nên chưa đọc được "
@@ -109,8 +112,25 @@ def read_pages(content: bytes, pages: list[int], done: Callable[[int, list[Block
 
 
 def read_page(image: Image.Image) -> list[Block]:
-    """The blocks of one page image: table rows and lines of text with their confidence, top to bottom."""
-    image = straightened(image)
+    """The blocks of one page image: table rows and lines of text with their confidence, top to bottom. A page read
+    doubtfully (under ``DOUBTFUL``) is read again turned over and the surer reading kept: Tesseract reads a page
+    the wrong way up at under half its confidence the right way up."""
+    image = upright(image)
+    blocks = _read(image)
+    if blocks and confidence(blocks) < DOUBTFUL:
+        turned = _read(image.transpose(Image.Transpose.ROTATE_180))
+        if confidence(turned) > confidence(blocks):
+            return turned
+    return blocks
+
+
+def confidence(blocks: list[Block]) -> float:
+    """The page's confidence: its blocks', weighted by their characters (0 for a page without text)."""
+    sizes = [len(b[2]) if isinstance(b[2], str) else sum(len(cell) for cell in b[2]) for b in blocks]
+    return sum(b[3] * n for b, n in zip(blocks, sizes, strict=True)) / max(1, sum(sizes))
+
+
+def _read(image: Image.Image) -> list[Block]:
     ink = image.point(lambda p: 255 if p < 160 else 0)
     window = max(20, round(image.width / 60))  # longer than any letter at this size, shorter than a narrow cell
     tables = _tables(_segments(ink, True, window), _segments(ink, False, window), window)
@@ -121,30 +141,41 @@ def read_page(image: Image.Image) -> list[Block]:
     return sorted(blocks, key=lambda b: b[0])
 
 
-def straightened(image: Image.Image) -> Image.Image:
-    """The page turned level when it was scanned askew. The angle is the one at which the page's rows of pixels are
-    most unequal — lines of print and ruling lines each along a row, the gaps between them white — searched on a
-    small copy, by half degrees and then by tenths; a page within a tenth or two of level is left as it is."""
+def upright(image: Image.Image) -> Image.Image:
+    """The page with its lines of print level: turned by the small angle of a sheet fed crooked, or by a quarter
+    turn more when it was fed on its side (its lines then run down the image). Either way the angle is the one at
+    which the page's rows (or columns) of pixels are most unequal — lines of print and ruling lines each along a
+    row, the gaps between them white — searched on a small copy by half degrees and then by tenths; a page within
+    a tenth or two of level is left as it is. Which way up the page then stands is for ``read_page`` to find."""
     small = image.resize((600, max(1, round(image.height * 600 / image.width))), Image.Resampling.BOX)
     small = small.point(lambda p: 255 if p < 160 else 0)
 
     @functools.cache  # (the fine search starts from, and reaches, angles the coarse one measured)
-    def unevenness(angle: float) -> float:
-        rows = small.rotate(angle, Image.Resampling.BILINEAR).resize((1, small.height), Image.Resampling.BOX)
-        values = rows.tobytes()
-        mean = sum(values) / len(values)
-        return sum((v - mean) ** 2 for v in values)
+    def unevenness(angle: float) -> tuple[float, float]:
+        turned = small.rotate(angle, Image.Resampling.BILINEAR)
+        return (_variance(turned.resize((1, turned.height), Image.Resampling.BOX).tobytes()),
+                _variance(turned.resize((turned.width, 1), Image.Resampling.BOX).tobytes()))
 
-    def best(angles: list[float]) -> float:
+    def best(angles: list[float], axis: int) -> float:
         # the angle nearest level wins a tie: a blank or a level page stays as it is
-        return max(sorted(angles, key=abs), key=unevenness)
+        return max(sorted(angles, key=abs), key=lambda angle: unevenness(angle)[axis])
 
     steps = round(MAX_SKEW * 2)
-    coarse = best([i / 2 for i in range(-steps, steps + 1)])
-    angle = best([coarse + i / 10 for i in range(-5, 6)])
+    coarse = [i / 2 for i in range(-steps, steps + 1)]
+    rows, columns = best(coarse, 0), best(coarse, 1)
+    sideways = unevenness(columns)[1] > unevenness(rows)[0]
+    axis = 1 if sideways else 0
+    angle = best([(columns if sideways else rows) + i / 10 for i in range(-5, 6)], axis)
+    if sideways:  # a quarter turn, and the skew: lines that ran down the page now run across it
+        image = image.transpose(Image.Transpose.ROTATE_90)
     if abs(angle) < 0.2:
         return image
     return image.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+
+
+def _variance(values: bytes) -> float:
+    mean = sum(values) / len(values)
+    return sum((v - mean) ** 2 for v in values) / len(values)
 
 
 # ---------------------------------------------------------------- ruling lines and tables
