@@ -31,7 +31,7 @@ def test_coordinator_edits_drops_and_adds_back_prose_tasks_then_commits(login_as
     page.get_by_label("Tệp văn bản").set_input_files(next(FIXTURES.glob("002_*.txt")))
     page.get_by_role("button", name="Đọc và xem trước").click()
     body = page.get_by_role("region", name=PROSE_SECTION)
-    expect(body).to_be_visible(timeout=30_000)  # reading a 20-page plan takes a moment on a busy machine
+    expect(body).to_be_visible(timeout=60_000)  # reading a 20-page plan takes a while on a busy machine
     open_rest(body)
     # a bullet under "Trách nhiệm của Ban Chỉ đạo cấp tỉnh" inherits its lead from the heading; a sentence that
     # names its lead or deadline stands under its task with them marked

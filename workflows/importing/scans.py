@@ -307,8 +307,13 @@ def _read_boxes(image: Image.Image, ink: Image.Image, boxes: list[tuple[int, int
 
 
 def _numeral(text: str) -> str:
-    """A Roman numeral as OCR misreads it alone in a cell ("|", "lI", "lII"): its I's are I's."""
-    return re.sub(r"[|l]", "I", text) if re.fullmatch(r"[|lIVX]{1,5}\.?", text) and re.search(r"[|l]", text) else text
+    """A row's number as OCR misreads it alone in a cell: a Roman numeral's I's read as "|" or "l" ("lII"), the stop
+    after an Arabic one read as a comma, semicolon or colon ("1;")."""
+    if re.fullmatch(r"[|lIVX]{1,5}\.?", text) and re.search(r"[|l]", text):
+        return re.sub(r"[|l]", "I", text)
+    if re.fullmatch(r"\d{1,3}[,;:]", text):
+        return text[:-1] + "."
+    return text
 
 
 def _text_outside(image: Image.Image, ink: Image.Image, tables: list[_Table], window: int) -> list[Block]:
