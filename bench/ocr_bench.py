@@ -4,9 +4,10 @@ PDF (tests/pdf_layout.py), rendered to grey images at 200 dpi and put back into 
 gives them; each page is read by ``workflows.importing.scans`` (Tesseract, Vietnamese model). The cells read are
 compared with the cells the text layer of the same PDF gives. With ``--turned`` the pages are fed the wrong way
 round — on one side, upside down, on the other side, in turn — as a landscape appendix or a careless hand gives
-them.
+them; with ``--shadow N`` they are photographed in uneven light, falling off from white on one edge to grey N on
+the other.
 
-    python bench/ocr_bench.py [--dpi 200] [--turned]
+    python bench/ocr_bench.py [--dpi 200] [--turned] [--shadow 120]
 
 Prints the figures; asserts nothing. Pages a minute depend on the machine; this one has 2 shared cores.
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pypdfium2 as pdfium  # noqa: E402
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageChops  # noqa: E402
 
 from tests.pdf_layout import layout  # noqa: E402
 from workflows.importing import scans  # noqa: E402
@@ -36,11 +37,14 @@ DOCUMENTS = (("000_ab3eae2516c89758.txt", 3), ("003_14d8a83fabc51ce7.txt", None)
 TURNS = (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270)
 
 
-def scanned(pdf: bytes, dpi: int, turned: bool = False) -> bytes:
+def scanned(pdf: bytes, dpi: int, turned: bool = False, shadow: int | None = None) -> bytes:
     document = pdfium.PdfDocument(pdf)
-    images = [document[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(document))]
+    images = [document[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for i in range(len(document))]
     if turned:
         images = [image.transpose(TURNS[i % len(TURNS)]) for i, image in enumerate(images)]
+    if shadow is not None:
+        images = [ImageChops.multiply(image, Image.linear_gradient("L").rotate(90).resize(image.size).point(
+            lambda v: shadow + (255 - shadow) * v // 255)) for image in images]
     out = io.BytesIO()
     images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
     return out.getvalue()
@@ -54,12 +58,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dpi", type=int, default=200)
     parser.add_argument("--turned", action="store_true", help="pages fed on their side or upside down")
+    parser.add_argument("--shadow", type=int, help="pages photographed in light falling off to this grey (0-255)")
     args = parser.parse_args()
     total_pages = total_seconds = 0.0
     exact = compared = same_chars = all_chars = 0
     for name, cut in DOCUMENTS:
         text_pdf = layout((FIXTURES / name).read_text("utf-8"), cut)
-        scan = scanned(text_pdf, args.dpi, args.turned)
+        scan = scanned(text_pdf, args.dpi, args.turned, args.shadow)
         pages = list(range(1, len(pdfium.PdfDocument(scan)) + 1))
         times: list[float] = []  # when each page was done
         start = time.perf_counter()
@@ -84,8 +89,9 @@ def main() -> None:
         print(f"{name}: {len(pages)} pages in {elapsed:.1f} s ({len(pages) / elapsed * 60:.1f} pages a minute; "
               f"slowest page {slowest:.1f} s); rows {len(got)} of {len(want)}; "
               f"cells exact {doc_exact}/{doc_cells}")
-    turned = ", pages turned" if args.turned else ""
-    print(f"OCR throughput at {args.dpi} dpi{turned}: {total_pages / total_seconds * 60:.1f} pages a minute")
+    how = ", pages turned" if args.turned else ""
+    how += f", in shadow to {args.shadow}" if args.shadow is not None else ""
+    print(f"OCR throughput at {args.dpi} dpi{how}: {total_pages / total_seconds * 60:.1f} pages a minute")
     print(f"cell accuracy: {exact}/{compared} cells exact ({exact / max(1, compared):.1%}), "
           f"characters {same_chars / max(1, all_chars):.2%}")
 

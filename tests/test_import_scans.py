@@ -12,7 +12,7 @@ import io
 import pypdfium2 as pdfium
 import pytesseract
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 from sqlalchemy import select
 
 from models import ImportBatch, db
@@ -123,6 +123,25 @@ def test_a_letter_fed_every_way_round_gives_the_rows_its_text_layer_gives(provin
     from_scan = pipeline.preview(province["coord"], "cong-van-quet.pdf", turned,
                                  scans={"pages": pages, "read": scans.read_pages(turned, pages)})
     assert rows_of(from_scan) == expected
+
+
+def photographed(image, darkest: int, across: bool) -> bytes:
+    """A page as a phone photographs it on a desk: the light falling off from white on one edge to ``darkest`` grey
+    on the other (across the page or down it), saved as JPEG."""
+    ramp = Image.linear_gradient("L")  # black at the top, white at the bottom
+    ramp = (ramp.rotate(90) if across else ramp).resize(image.size)
+    shadow = ramp.point(lambda v: darkest + (255 - darkest) * v // 255)
+    out = io.BytesIO()
+    ImageChops.multiply(image.convert("L"), shadow).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("darkest, across", [(110, True), (140, False)])
+def test_a_page_photographed_in_uneven_light_gives_the_tasks_of_the_scanned_page(letter, darkest, across):
+    """Where the paper falls into shadow it is darker than the grey that tells print, so the page was all ink there:
+    no ruling line, no table, the tasks read as loose lines of text. The paper is made white again first."""
+    read = scans.read_pages(photographed(letter["images"][1], darkest, across), [1])["1"]
+    assert tasks(read) == tasks(letter["scans"]["read"]["2"])
 
 
 def test_a_letter_fed_on_its_side_reads_its_lines_in_order(letter):

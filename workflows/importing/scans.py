@@ -13,7 +13,8 @@ A page is read at about 300 dpi: a 200-dpi scan of 7.5-point text is enlarged fi
 much better that way). A page fed crooked into the scanner (up to ``MAX_SKEW`` degrees) or on its side is turned
 level first (``upright``): askew, its ruling lines are no long dark runs and its table would be read as loose text;
 on its side, its lines come out in the order of their ends. A page read doubtfully is read again upside down and
-the surer reading kept (``read_page``).
+the surer reading kept (``read_page``). A page photographed in uneven light, or with a shadow across it, has its
+paper made white again first (``evenly_lit``): greyed paper reads as ink, and hides the ruling lines.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections.abc import Callable
 
 import pypdfium2 as pdfium
 import pytesseract
-from PIL import Image, ImageDraw, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFilter, ImageMath, UnidentifiedImageError
 
 from workflows.errors import N_
 from workflows.importing.parsed import ImportFormatError
@@ -40,6 +41,7 @@ LANG = "vie"
 TARGET_DPI = 300
 ONE_LINE = 80  # pixels: a cell's ink this tall holds one line of print at 300 dpi (two need ~100)
 MAX_SKEW = 5.0  # degrees: a sheet fed crooked; a page turned further is not a skew but a page the wrong way round
+PAPER = 200  # grey level under which a page's paper is in shadow (a phone's photo, a scanner's lid left open)
 DOUBTFUL = 80  # a page's confidence under which it may be upside down (upright pages read 94–96, turned 39–51)
 MAX_PIXELS = 80_000_000  # an A3 page at 600 dpi is 70 MP; beyond that it is no scan but a decompression bomb
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
@@ -115,7 +117,7 @@ def read_page(image: Image.Image) -> list[Block]:
     """The blocks of one page image: table rows and lines of text with their confidence, top to bottom. A page read
     doubtfully (under ``DOUBTFUL``) is read again turned over and the surer reading kept: Tesseract reads a page
     the wrong way up at under half its confidence the right way up."""
-    image = upright(image)
+    image = upright(evenly_lit(image))
     blocks = _read(image)
     if blocks and confidence(blocks) < DOUBTFUL:
         turned = _read(image.transpose(Image.Transpose.ROTATE_180))
@@ -139,6 +141,21 @@ def _read(image: Image.Image) -> list[Block]:
         blocks.extend(_table_rows(image, ink, table, window))
     blocks.extend(_text_outside(image, ink, tables, window))
     return sorted(blocks, key=lambda b: b[0])
+
+
+def evenly_lit(image: Image.Image) -> Image.Image:
+    """The page with its paper white again where a shadow or uneven light greyed it: every pixel divided by the
+    paper's brightness around it — the brightest of the 16-pixel squares within about a centimetre, where print is
+    too thin to reach. In shadow, paper is darker than the grey that tells print (160) and the ruling lines are lost
+    in it. A page whose paper is light everywhere (a scanner's) is left as it is."""
+    small = image.resize((max(1, image.width // 16), max(1, image.height // 16)), Image.Resampling.BOX)
+    paper = small.filter(ImageFilter.MaxFilter(7))
+    if paper.getextrema()[0] >= PAPER:
+        return image
+    paper = paper.filter(ImageFilter.BoxBlur(3)).point(lambda v: max(v, 1)).resize(image.size,
+                                                                                   Image.Resampling.BILINEAR)
+    return ImageMath.lambda_eval(lambda m: m["min"](m["page"] * 255 / m["paper"], 255), page=image,
+                                 paper=paper).convert("L")
 
 
 def upright(image: Image.Image) -> Image.Image:
