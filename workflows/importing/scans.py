@@ -14,7 +14,8 @@ much better that way). A page fed crooked into the scanner (up to ``MAX_SKEW`` d
 level first (``upright``): askew, its ruling lines are no long dark runs and its table would be read as loose text;
 on its side, its lines come out in the order of their ends. A page read doubtfully is read again upside down and
 the surer reading kept (``read_page``). A page photographed in uneven light, or with a shadow across it, has its
-paper made white again first (``evenly_lit``): greyed paper reads as ink, and hides the ruling lines.
+paper made white again first (``evenly_lit``): greyed paper reads as ink, and hides the ruling lines. What is printed
+in red — the seal stamped across the text — is left out of a colour page (``grey_without_seals``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Callable
 
 import pypdfium2 as pdfium
 import pytesseract
-from PIL import Image, ImageDraw, ImageFilter, ImageMath, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMath, UnidentifiedImageError
 
 from workflows.errors import N_
 from workflows.importing.parsed import ImportFormatError
@@ -41,6 +42,8 @@ LANG = "vie"
 TARGET_DPI = 300
 ONE_LINE = 80  # pixels: a cell's ink this tall holds one line of print at 300 dpi (two need ~100)
 MAX_SKEW = 5.0  # degrees: a sheet fed crooked; a page turned further is not a skew but a page the wrong way round
+RED = 40  # a seal's red over its green and blue (its ink ~170, its edges in a JPEG 40-60; black, grey, blue ~0)
+UNDER_SEAL = 110  # seen through its red channel, a seal's pixel darker than this is print under the seal
 PAPER = 200  # grey level under which a page's paper is in shadow (a phone's photo, a scanner's lid left open)
 DOUBTFUL = 80  # a page's confidence under which it may be upside down (upright pages read 94–96, turned 39–51)
 MAX_PIXELS = 80_000_000  # an A3 page at 600 dpi is 70 MP; beyond that it is no scan but a decompression bomb
@@ -76,12 +79,12 @@ def image_page_count(content: bytes) -> int:
 
 
 def page_image(content: bytes, number: int) -> Image.Image:
-    """Page ``number`` (1-based) of a PDF or an image file, in grey, at about TARGET_DPI."""
+    """Page ``number`` (1-based) of a PDF or an image file, in grey without its red seals, at about TARGET_DPI."""
     if is_image(content):
         image = _open_image(content)
         try:
             image.seek(number - 1)
-            image = image.convert("L")
+            image = grey_without_seals(image)
         except (OSError, EOFError, ValueError) as exc:
             raise ImportFormatError(BAD_IMAGE) from exc
         dpi = max(image.size) / 11.69  # as if the long side were an A4 page's; a scan's dpi tag is often wrong
@@ -95,9 +98,31 @@ def page_image(content: bytes, number: int) -> Image.Image:
         width, height = page.get_size()
         if width * height * (TARGET_DPI / 72) ** 2 > MAX_PIXELS:
             raise ImportFormatError(HUGE_IMAGE)
-        return page.render(scale=TARGET_DPI / 72, grayscale=True).to_pil().convert("L")
+        return grey_without_seals(page.render(scale=TARGET_DPI / 72).to_pil())
     except pdfium.PdfiumError as exc:
         raise ImportFormatError(BAD_PDF) from exc
+
+
+def grey_without_seals(image: Image.Image) -> Image.Image:
+    """The page in grey, with what is printed in red left out: the seal (con dấu) stamped over the signature, over
+    an appendix's first lines (dấu treo) or across a table, and red marks. In grey a seal's red is as dark as print:
+    its rings cut the ruling lines and its letters garble every cell it covers. A pixel is red where its red
+    outweighs its green and blue by ``RED``; print under a seal stays dark in every colour and is kept."""
+    if image.mode in ("1", "L", "LA", "I", "I;16", "F"):
+        return image.convert("L")
+    rgb = image.convert("RGB")
+    grey = rgb.convert("L")
+    if _redness(rgb.reduce(4)).getextrema()[1] <= RED:  # no red on the page (a grey scan in a colour PDF): as it is
+        return grey
+    seal = _redness(rgb).point(lambda v: 255 if v > RED else 0)
+    red = rgb.getchannel("R")  # (seen through red, red ink is light and the print under it stays dark)
+    grey.paste(red.point(lambda v: 255 if v > UNDER_SEAL else v), mask=seal)
+    return grey
+
+
+def _redness(rgb: Image.Image) -> Image.Image:
+    red, green, blue = rgb.split()
+    return ImageChops.subtract(red, ImageChops.lighter(green, blue))
 
 
 def read_pages(content: bytes, pages: list[int], done: Callable[[int, list[Block]], None] | None = None
