@@ -79,12 +79,13 @@ def image_page_count(content: bytes) -> int:
 
 
 def page_image(content: bytes, number: int) -> Image.Image:
-    """Page ``number`` (1-based) of a PDF or an image file, in grey without its red seals, at about TARGET_DPI."""
+    """Page ``number`` (1-based) of a PDF or an image file at about TARGET_DPI, in grey: its light evened
+    (``evenly_lit``), its red seals left out (``grey_without_seals``)."""
     if is_image(content):
         image = _open_image(content)
         try:
             image.seek(number - 1)
-            image = grey_without_seals(image)
+            image = grey_without_seals(evenly_lit(_grey_or_colour(image)))
         except (OSError, EOFError, ValueError) as exc:
             raise ImportFormatError(BAD_IMAGE) from exc
         dpi = max(image.size) / 11.69  # as if the long side were an A4 page's; a scan's dpi tag is often wrong
@@ -98,7 +99,7 @@ def page_image(content: bytes, number: int) -> Image.Image:
         width, height = page.get_size()
         if width * height * (TARGET_DPI / 72) ** 2 > MAX_PIXELS:
             raise ImportFormatError(HUGE_IMAGE)
-        return grey_without_seals(page.render(scale=TARGET_DPI / 72).to_pil())
+        return grey_without_seals(evenly_lit(page.render(scale=TARGET_DPI / 72).to_pil().convert("RGB")))
     except pdfium.PdfiumError as exc:
         raise ImportFormatError(BAD_PDF) from exc
 
@@ -107,17 +108,22 @@ def grey_without_seals(image: Image.Image) -> Image.Image:
     """The page in grey, with what is printed in red left out: the seal (con dấu) stamped over the signature, over
     an appendix's first lines (dấu treo) or across a table, and red marks. In grey a seal's red is as dark as print:
     its rings cut the ruling lines and its letters garble every cell it covers. A pixel is red where its red
-    outweighs its green and blue by ``RED``; print under a seal stays dark in every colour and is kept."""
-    if image.mode in ("1", "L", "LA", "I", "I;16", "F"):
-        return image.convert("L")
-    rgb = image.convert("RGB")
-    grey = rgb.convert("L")
-    if _redness(rgb.reduce(4)).getextrema()[1] <= RED:  # no red on the page (a grey scan in a colour PDF): as it is
+    outweighs its green and blue by ``RED``; print under a seal stays dark in every colour and is kept. (``image``:
+    "L" or "RGB", its light evened first: in shadow a seal's red is too dark to tell from print.)"""
+    if image.mode == "L":
+        return image
+    grey = image.convert("L")
+    if _redness(image.reduce(4)).getextrema()[1] <= RED:  # no red on the page (a grey scan in a colour PDF): as it is
         return grey
-    seal = _redness(rgb).point(lambda v: 255 if v > RED else 0)
-    red = rgb.getchannel("R")  # (seen through red, red ink is light and the print under it stays dark)
+    # (and the pixels next to it, where a JPEG smeared its red into print and paper)
+    seal = _redness(image).point(lambda v: 255 if v > RED else 0).filter(ImageFilter.MaxFilter(5))
+    red = image.getchannel("R")  # (seen through red, red ink is light and the print under it stays dark)
     grey.paste(red.point(lambda v: 255 if v > UNDER_SEAL else v), mask=seal)
     return grey
+
+
+def _grey_or_colour(image: Image.Image) -> Image.Image:
+    return image.convert("L" if image.mode in ("1", "L", "LA", "I", "I;16", "F") else "RGB")
 
 
 def _redness(rgb: Image.Image) -> Image.Image:
@@ -142,7 +148,7 @@ def read_page(image: Image.Image) -> list[Block]:
     """The blocks of one page image: table rows and lines of text with their confidence, top to bottom. A page read
     doubtfully (under ``DOUBTFUL``) is read again turned over and the surer reading kept: Tesseract reads a page
     the wrong way up at under half its confidence the right way up."""
-    image = upright(evenly_lit(image))
+    image = upright(image)
     blocks = _read(image)
     if blocks and confidence(blocks) < DOUBTFUL:
         turned = _read(image.transpose(Image.Transpose.ROTATE_180))
@@ -169,18 +175,20 @@ def _read(image: Image.Image) -> list[Block]:
 
 
 def evenly_lit(image: Image.Image) -> Image.Image:
-    """The page with its paper white again where a shadow or uneven light greyed it: every pixel divided by the
-    paper's brightness around it — the brightest of the 16-pixel squares within about a centimetre, where print is
-    too thin to reach. In shadow, paper is darker than the grey that tells print (160) and the ruling lines are lost
-    in it. A page whose paper is light everywhere (a scanner's) is left as it is."""
-    small = image.resize((max(1, image.width // 16), max(1, image.height // 16)), Image.Resampling.BOX)
+    """The page ("L" or "RGB") with its paper white again where a shadow or uneven light greyed it: every pixel divided
+    by the paper's brightness around it — the brightest of the 16-pixel squares within about a centimetre, where
+    print is too thin to reach. In shadow, paper is darker than the grey that tells print (160) and the ruling lines
+    are lost in it. A page whose paper is light everywhere (a scanner's) is left as it is."""
+    grey = image.convert("L")
+    small = grey.resize((max(1, grey.width // 16), max(1, grey.height // 16)), Image.Resampling.BOX)
     paper = small.filter(ImageFilter.MaxFilter(7))
     if paper.getextrema()[0] >= PAPER:
         return image
     paper = paper.filter(ImageFilter.BoxBlur(3)).point(lambda v: max(v, 1)).resize(image.size,
                                                                                    Image.Resampling.BILINEAR)
-    return ImageMath.lambda_eval(lambda m: m["min"](m["page"] * 255 / m["paper"], 255), page=image,
-                                 paper=paper).convert("L")
+    bands = [ImageMath.lambda_eval(lambda m: m["min"](m["page"] * 255 / m["paper"], 255), page=band,
+                                   paper=paper).convert("L") for band in image.split()]
+    return Image.merge(image.mode, bands)
 
 
 def upright(image: Image.Image) -> Image.Image:
@@ -272,11 +280,24 @@ def _tables(rows: list, columns: list, window: int) -> list[_Table]:
             run.append(rule)
             continue
         if len(run) >= 2:
-            crossing = [c for c in columns if c[1] - window <= run[-1][0] and c[2] + window >= run[0][0]]
+            crossing = _one_per_place([c for c in columns
+                                       if c[1] - window <= run[-1][0] and c[2] + window >= run[0][0]])
             if len(crossing) >= 2:
                 tables.append(_Table(run, crossing))
         run = [rule] if rule is not None else []
     return tables
+
+
+def _one_per_place(columns: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The pieces of one vertical line as one line: where a seal, a fold or the scanner broke a column's rule, its
+    pieces (a pixel or two apart across) would each divide the rows, into cells no wider than that."""
+    joined: list[tuple[int, int, int]] = []
+    for place, start, end in sorted(columns):
+        if joined and place - joined[-1][0] <= 4:
+            joined[-1] = (joined[-1][0], min(joined[-1][1], start), max(joined[-1][2], end))
+        else:
+            joined.append((place, start, end))
+    return joined
 
 
 def _table_rows(image: Image.Image, ink: Image.Image, table: _Table, window: int) -> list[Block]:
