@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import event, func, inspect, select, text, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import AuditEvent, ProcessInstance, User, WorkItem, db
-from tests.conftest import item_at, new_task
-from workflows.errors import NotAllowed
+from models import AuditEvent, ImportBatch, ProcessInstance, Task, User, WorkItem, db
+from tests.conftest import FIXTURES, Browser, item_at, new_task
+from workflows.errors import Conflict, NotAllowed
+from workflows.importing import pipeline
 from workflows.process import engine, runtime
 from workflows.tasks import work
 
@@ -158,6 +159,46 @@ def test_a_hand_over_racing_a_claim_either_follows_it_or_tells_the_head_who_took
     else:
         assert isinstance(outcome, NotAllowed) and str(outcome) == "Việc này đang do Ông/Bà officer2 xử lý.", outcome
         assert holder == "officer2"
+
+
+def test_an_import_committed_twice_at_once_writes_its_tasks_once(app, province):
+    """The coordinator presses "Ghi danh mục" again while a plan's tasks are being written (a plan's 152 take
+    seconds), or two coordinators commit the same import: both commits wrote every task — fixture 000's 17 tasks
+    became 34. The second now waits for the first and is refused; the page it lands on shows what was written."""
+    source = next(FIXTURES.glob("000_*.txt"))
+    batch_id = pipeline.preview(province["coord"], source.name, source.read_bytes()).id
+    coord_id = province["coord"].id
+
+    def press():
+        return pipeline.commit(db.session.get(User, coord_id), batch_id)
+
+    refused = _second_while_first_commits(app, press, press)
+
+    assert isinstance(refused, Conflict) and str(refused) == "Lượt nhập này đã được ghi hoặc đã hủy.", refused
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Task)) == 17
+    assert db.session.get(ImportBatch, batch_id).status == "committed"
+    browser = Browser(app.test_client())
+    browser.login("coord")
+    page = browser.client.post(f"/imports/{batch_id}/commit", data={"csrf_token": browser.csrf(f"/imports/{batch_id}")},
+                               follow_redirects=True).get_data(as_text=True)
+    assert "Lượt nhập này đã được ghi hoặc đã hủy." in page and "17" in page
+
+
+def test_a_cancel_racing_the_commit_of_the_same_import_is_refused(app, province):
+    """A colleague cancels the import while it is being written: the cancel waits, then is refused — not a batch
+    marked cancelled whose tasks were all written."""
+    source = next(FIXTURES.glob("000_*.txt"))
+    batch_id = pipeline.preview(province["coord"], source.name, source.read_bytes()).id
+    coord_id = province["coord"].id
+
+    refused = _second_while_first_commits(app, lambda: pipeline.commit(db.session.get(User, coord_id), batch_id),
+                                          lambda: pipeline.cancel(db.session.get(User, coord_id), batch_id))
+
+    assert isinstance(refused, Conflict), refused
+    db.session.expire_all()
+    assert db.session.get(ImportBatch, batch_id).status == "committed"
+    assert db.session.scalar(select(func.count()).select_from(Task)) == 17
 
 
 def _second_while_first_commits(app, first, second):

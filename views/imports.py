@@ -15,7 +15,7 @@ from views import parsing
 from views.forms import VNDateField
 from views.i18n import domain_message
 from workflows.accounts import groups
-from workflows.errors import N_, Invalid
+from workflows.errors import N_, Conflict, Invalid
 from workflows.importing import pipeline, review_list
 from workflows.tasks import reads
 
@@ -170,7 +170,11 @@ def map_agency(batch_id: int, review_id: int):
 @bp.post("/<int:batch_id>/commit")
 @login_required
 def commit(batch_id: int):
-    counts = pipeline.commit(current_user, batch_id)
+    try:
+        counts = pipeline.commit(current_user, batch_id)
+    except Conflict as exc:  # pressed twice, or a colleague was first: the page shows what was written
+        flash(domain_message(exc), "info")
+        return redirect(url_for("imports.show", batch_id=batch_id))
     flash(_("Đã ghi danh mục: %(created)s nhiệm vụ mới, %(adjusted)s điều chỉnh thời hạn, "
             "%(renamed)s đổi tên, %(unchanged)s không đổi, %(flagged)s dòng chưa nhập "
             "(cần xem lại), %(indicators)s chỉ tiêu.", **{k: counts[k] for k in (

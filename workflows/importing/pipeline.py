@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from models import (
     Agency,
@@ -47,6 +47,7 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 NOTHING_ASSIGNED = ("Không tìm thấy nhiệm vụ nào trong tệp: không có bảng nhiệm vụ (cần các cột như STT, Tên nhiệm "
                     "vụ, Đơn vị chủ trì, Thời hạn) và không có câu giao việc cho một đơn vị (như “Giao Sở Nội vụ chủ "
                     "trì …”, “- Sở Y tế: …”).")
+WRITTEN_OR_CANCELLED = N_("Lượt nhập này đã được ghi hoặc đã hủy.")
 SCAN_FAILED = N_("Đọc ảnh quét gặp lỗi hệ thống. Vui lòng thử lại hoặc báo quản trị hệ thống.")
 PASTED = "noi-dung-dan.txt"  # the name of a pasted text: never shown as if it were a document's number
 
@@ -108,10 +109,23 @@ def _document_lines(doc: ParsedDocument, content: bytes) -> list[str]:
 
 
 def _open_batch(user: User, batch_id: int) -> ImportBatch:
-    batch = get_batch(user, batch_id)
-    if batch.status != "preview":
-        raise Conflict("Lượt nhập này đã được ghi hoặc đã hủy.")
+    """The batch in preview, its row taken for this transaction and read after it was taken: a second change of the
+    same batch at the same moment — the commit pressed twice while a plan's 150 tasks are written, a colleague's
+    commit or fix — waits for this one, then finds the batch as this one left it (written: refused)."""
+    require_coordinator(user)
+    taken = db.session.execute(_TAKE, {"batch_id": batch_id}).rowcount
+    batch = db.session.get(ImportBatch, batch_id, populate_existing=True)
+    if batch is None:
+        raise NotFound("Không tìm thấy lượt nhập.")
+    if not taken:
+        raise Conflict(WRITTEN_OR_CANCELLED)
     return batch
+
+
+# (an UPDATE that changes nothing but takes the row: a second one waits for this transaction, then finds the batch
+# no longer in preview)
+_TAKE = (update(ImportBatch).where(ImportBatch.id == bindparam("batch_id"), ImportBatch.status == "preview")
+         .values(status="preview").execution_options(synchronize_session=False))
 
 
 def _overrides(batch: ImportBatch) -> dict[str, dict]:
@@ -279,10 +293,13 @@ def settle_name(user: User, batch_id: int, review_id: int, agency_id: int | None
 def cancel(user: User, batch_id: int) -> None:
     """Cancel a batch before it is committed: while it is previewed, read by OCR, or after its reading failed."""
     with transaction():
-        batch = get_batch(user, batch_id)
-        if batch.status not in ("preview", "reading", "failed"):
-            raise Conflict("Lượt nhập này đã được ghi hoặc đã hủy.")
-        batch.status = "cancelled"
+        get_batch(user, batch_id)
+        cancelled = db.session.execute(
+            update(ImportBatch).where(ImportBatch.id == batch_id,
+                                      ImportBatch.status.in_(("preview", "reading", "failed")))
+            .values(status="cancelled").execution_options(synchronize_session="fetch"))
+        if not cancelled.rowcount:  # (a commit at the same moment came first)
+            raise Conflict(WRITTEN_OR_CANCELLED)
 
 
 def commit(user: User, batch_id: int) -> dict[str, int]:
