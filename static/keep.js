@@ -3,7 +3,7 @@
 // reached, the form is not sent: the text stays on the page with a message, instead of vanishing behind a
 // redirect to the login page. Once signed in again (in another tab), pressing the button again sends it,
 // with the new session's CSRF token. While someone types, the session is kept alive: typing is not idling.
-// Without this script the forms work as plain HTML forms.
+// A form sent shows it is on its way (below). Without this script the forms work as plain HTML forms.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -68,4 +68,32 @@
       warn(form, data.offline, false);
     });
   });
+
+  // A form on its way says so: its buttons are pressed once, not again and again while a long action runs (an
+  // import writing a plan's 150 tasks takes seconds). They are disabled once every handler has let the form go
+  // and the browser has taken its data (the pressed button's own value included), and given back when the page
+  // is shown again from the history, or after a while when the answer was a file to save and the page stayed.
+  var BUSY_FOR = 10 * 1000;
+
+  function idle(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-busy]"), function (element) {
+      element.removeAttribute("data-busy");
+      if (element.tagName === "FORM") { element.removeAttribute("aria-busy"); } else { element.disabled = false; }
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    window.setTimeout(function () {
+      if (event.defaultPrevented) { return; }
+      form.setAttribute("data-busy", "");
+      form.setAttribute("aria-busy", "true");
+      Array.prototype.forEach.call(form.querySelectorAll("button:not([type=button]):not([type=reset]), " +
+                                                         "input[type=submit]:not([disabled])"), function (button) {
+        if (!button.disabled) { button.disabled = true; button.setAttribute("data-busy", ""); }
+      });
+      window.setTimeout(function () { idle(form.parentNode || document); }, BUSY_FOR);
+    }, 0);
+  });
+  window.addEventListener("pageshow", function () { idle(document); });
 }());

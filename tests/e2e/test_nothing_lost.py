@@ -1,10 +1,16 @@
 """Nothing typed is lost (static/keep.js): an officer writes a long comment, the session ends before it is
 sent (here: the cookies are cleared, as an idle timeout or a sign-out in another tab would leave it), and the
-text stays on the page with a message. Signed in again in another tab, the same button sends it."""
+text stays on the page with a message. Signed in again in another tab, the same button sends it. Nothing is sent
+twice either: a form on its way cannot be pressed again."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
+
+from tests.conftest import FIXTURES
+from tests.e2e.test_journeys import SUPPLEMENT_PATTERN
 
 TEXT = ("Đề nghị Sở Tài chính cho ý kiến về nguồn kinh phí trước ngày 05/12/2026; "
         "dự thảo đã cập nhật số liệu quý III theo góp ý của Sở Tư pháp.")
@@ -40,3 +46,36 @@ def test_a_comment_typed_when_the_session_ended_is_kept_and_sent_after_signing_i
     assert page.url.split("#")[0] == task_url
     shot(page, "sent-after-signing-in-again")
 
+
+
+def test_a_long_action_pressed_twice_is_sent_once(login_as):
+    """"Ghi danh mục" writes a plan's tasks, which takes seconds: pressed while the import is being written, the
+    button does nothing again — it shows the form is on its way — and the import is sent once. (The server refuses
+    a second commit of the same import too, tests/test_concurrency.py; this is what the person sees.)"""
+    page = login_as("dieuphoi")
+    page.get_by_role("navigation").get_by_role("link", name=re.compile("^Nhập danh mục")).first.click()
+    page.get_by_label("Tệp văn bản").set_input_files(next(FIXTURES.glob(SUPPLEMENT_PATTERN)))
+    page.get_by_role("button", name="Đọc và xem trước").click()
+    expect(page.get_by_role("heading", level=2, name="Tổng hợp")).to_be_visible()
+
+    sent = []  # the commit requests, held until the test lets the first through: the server is "still writing"
+    page.route(re.compile(r"/imports/\d+/commit$"), lambda route: sent.append(route))
+    # While the page waits for its answer Playwright's locators and evaluations wait too: the page itself watches for
+    # the form going busy, says so on the console, and presses the button again, as an impatient person would.
+    page.evaluate("""() => new MutationObserver((_, observer) => {
+        const form = document.querySelector("form[aria-busy=true]");
+        if (!form) { return; }
+        observer.disconnect();
+        const button = form.querySelector("button");
+        console.log(`busy: ${button.textContent.trim()}, disabled: ${button.disabled}`);
+        button.click();
+    }).observe(document.body, {attributes: true, subtree: true})""")
+    with page.expect_console_message(lambda message: message.text.startswith("busy")) as busy:
+        page.get_by_role("button", name="Ghi danh mục").click(no_wait_after=True)
+    assert busy.value.text == "busy: Ghi danh mục, disabled: true"
+    page.wait_for_timeout(500)
+    assert len(sent) == 1  # the second press sent nothing
+
+    with page.expect_navigation():
+        sent[0].continue_()
+    expect(page.get_by_role("status").filter(has_text="Đã ghi danh mục")).to_contain_text("nhiệm vụ mới")
