@@ -88,9 +88,11 @@
       if (event.defaultPrevented) { return; }
       form.setAttribute("data-busy", "");
       form.setAttribute("aria-busy", "true");
-      Array.prototype.forEach.call(form.querySelectorAll("button:not([type=button]):not([type=reset]), " +
-                                                         "input[type=submit]:not([disabled])"), function (button) {
-        if (!button.disabled) { button.disabled = true; button.setAttribute("data-busy", ""); }
+      var buttons = form.querySelectorAll("button:not([type=button]):not([type=reset]):not([disabled]), " +
+                                          "input[type=submit]:not([disabled])");
+      Array.prototype.forEach.call(buttons, function (button) {
+        button.disabled = true;
+        button.setAttribute("data-busy", "");
       });
       window.setTimeout(function () { idle(form.parentNode || document); }, BUSY_FOR);
     }, 0);

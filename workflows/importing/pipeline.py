@@ -57,9 +57,10 @@ def require_coordinator(user: User) -> None:
         raise NotAllowed("Chỉ Tổ giúp việc được nhập danh mục nhiệm vụ.")
 
 
-def get_batch(user: User, batch_id: int) -> ImportBatch:
+def get_batch(user: User, batch_id: int, fresh: bool = False) -> ImportBatch:
+    """The batch, for a coordinator; ``fresh``: read again even if this session holds it."""
     require_coordinator(user)
-    batch = db.session.get(ImportBatch, batch_id)
+    batch = db.session.get(ImportBatch, batch_id, populate_existing=fresh)
     if batch is None:
         raise NotFound("Không tìm thấy lượt nhập.")
     return batch
@@ -112,11 +113,8 @@ def _open_batch(user: User, batch_id: int) -> ImportBatch:
     """The batch in preview, its row taken for this transaction and read after it was taken: a second change of the
     same batch at the same moment — the commit pressed twice while a plan's 150 tasks are written, a colleague's
     commit or fix — waits for this one, then finds the batch as this one left it (written: refused)."""
-    require_coordinator(user)
-    taken = db.session.execute(_TAKE, {"batch_id": batch_id}).rowcount
-    batch = db.session.get(ImportBatch, batch_id, populate_existing=True)
-    if batch is None:
-        raise NotFound("Không tìm thấy lượt nhập.")
+    taken = db.session.execute(_TAKE, {"batch_id": batch_id}).rowcount  # (changes nothing: a refusal rolls it back)
+    batch = get_batch(user, batch_id, fresh=True)
     if not taken:
         raise Conflict(WRITTEN_OR_CANCELLED)
     return batch
@@ -297,7 +295,7 @@ def cancel(user: User, batch_id: int) -> None:
         cancelled = db.session.execute(
             update(ImportBatch).where(ImportBatch.id == batch_id,
                                       ImportBatch.status.in_(("preview", "reading", "failed")))
-            .values(status="cancelled").execution_options(synchronize_session="fetch"))
+            .values(status="cancelled").execution_options(synchronize_session=False))
         if not cancelled.rowcount:  # (a commit at the same moment came first)
             raise Conflict(WRITTEN_OR_CANCELLED)
 

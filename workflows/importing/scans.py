@@ -150,9 +150,10 @@ def read_page(image: Image.Image) -> list[Block]:
     the wrong way up at under half its confidence the right way up."""
     image = upright(image)
     blocks = _read(image)
-    if blocks and confidence(blocks) < DOUBTFUL:
+    sure = confidence(blocks)
+    if blocks and sure < DOUBTFUL:
         turned = _read(image.transpose(Image.Transpose.ROTATE_180))
-        if confidence(turned) > confidence(blocks):
+        if confidence(turned) > sure:
             return turned
     return blocks
 
