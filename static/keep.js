@@ -71,19 +71,34 @@
 
   // A form on its way says so: its buttons are pressed once, not again and again while a long action runs (an
   // import writing a plan's 150 tasks takes seconds). They are disabled once every handler has let the form go
-  // and the browser has taken its data (the pressed button's own value included), and given back when the page
+  // and the browser has taken its data (the pressed button's own value included); the pressed one turns a wheel,
+  // and an answer slower than a moment is announced in words beside the buttons. All is given back when the page
   // is shown again from the history, or after a while when the answer was a file to save and the page stayed.
   var BUSY_FOR = 10 * 1000;
+  var SAY_AFTER = 400;  // an answer quicker than this needs no words: the page simply changes
 
   function idle(root) {
     Array.prototype.forEach.call(root.querySelectorAll("[data-busy]"), function (element) {
       element.removeAttribute("data-busy");
+      element.classList.remove("is-working");
       if (element.tagName === "FORM") { element.removeAttribute("aria-busy"); } else { element.disabled = false; }
     });
+    Array.prototype.forEach.call(root.querySelectorAll(".busy-note"), function (note) { note.remove(); });
+  }
+
+  function sayWorking(form) {
+    if (!form.hasAttribute("data-busy") || form.querySelector(".busy-note")) { return; }
+    var note = document.createElement("p");
+    note.className = "busy-note";
+    note.setAttribute("role", "status");
+    note.textContent = data.working;
+    var actions = form.querySelector(".form-actions");
+    (actions || form).appendChild(note);
   }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    var submitter = event.submitter || null;
     window.setTimeout(function () {
       if (event.defaultPrevented) { return; }
       form.setAttribute("data-busy", "");
@@ -94,6 +109,8 @@
         button.disabled = true;
         button.setAttribute("data-busy", "");
       });
+      if (submitter && submitter.hasAttribute("data-busy")) { submitter.classList.add("is-working"); }
+      window.setTimeout(function () { sayWorking(form); }, SAY_AFTER);
       window.setTimeout(function () { idle(form.parentNode || document); }, BUSY_FOR);
     }, 0);
   });

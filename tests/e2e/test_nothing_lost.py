@@ -67,13 +67,19 @@ def test_a_long_action_pressed_twice_is_sent_once(login_as):
         if (!form) { return; }
         observer.disconnect();
         const button = form.querySelector("button");
-        console.log(`busy: ${button.textContent.trim()}, disabled: ${button.disabled}`);
+        console.log(`busy: ${button.textContent.trim()}, disabled: ${button.disabled}, ` +
+                    `turning: ${getComputedStyle(button, "::after").animationName}`);
         button.click();
+        new MutationObserver((_, again) => {
+            const note = form.querySelector("[role=status]");
+            if (note) { again.disconnect(); console.log(`said: ${note.textContent}`); }
+        }).observe(form, {childList: true, subtree: true});
     }).observe(document.body, {attributes: true, subtree: true})""")
-    with page.expect_console_message(lambda message: message.text.startswith("busy")) as busy:
-        page.get_by_role("button", name="Ghi danh mục").click(no_wait_after=True)
-    assert busy.value.text == "busy: Ghi danh mục, disabled: true"
-    page.wait_for_timeout(500)
+    with page.expect_console_message(lambda message: message.text.startswith("said")) as said:
+        with page.expect_console_message(lambda message: message.text.startswith("busy")) as busy:
+            page.get_by_role("button", name="Ghi danh mục").click(no_wait_after=True)
+        assert busy.value.text == "busy: Ghi danh mục, disabled: true, turning: btn-spin"
+    assert said.value.text == "said: Đang xử lý, vui lòng chờ…"  # the answer is slow: the page says it is working
     assert len(sent) == 1  # the second press sent nothing
 
     with page.expect_navigation():
