@@ -5,9 +5,10 @@ gives them; each page is read by ``workflows.importing.scans`` (Tesseract, Vietn
 compared with the cells the text layer of the same PDF gives. With ``--turned`` the pages are fed the wrong way
 round — on one side, upside down, on the other side, in turn — as a landscape appendix or a careless hand gives
 them; with ``--shadow N`` they are photographed in uneven light, falling off from white on one edge to grey N on
-the other.
+the other; with ``--angle N`` photographed at an angle, the far edge (the top and the bottom in turn) N % narrower
+(tests/photos.py).
 
-    python bench/ocr_bench.py [--dpi 200] [--turned] [--shadow 120]
+    python bench/ocr_bench.py [--dpi 200] [--turned] [--shadow 120] [--angle 10]
 
 Prints the figures; asserts nothing. Pages a minute depend on the machine; this one has 2 shared cores.
 """
@@ -24,9 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pypdfium2 as pdfium  # noqa: E402
-from PIL import Image, ImageChops  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from tests.pdf_layout import layout  # noqa: E402
+from tests.photos import at_an_angle, in_shadow  # noqa: E402
 from workflows.importing import scans  # noqa: E402
 from workflows.importing.readers import read_any  # noqa: E402
 
@@ -37,14 +39,16 @@ DOCUMENTS = (("000_ab3eae2516c89758.txt", 3), ("003_14d8a83fabc51ce7.txt", None)
 TURNS = (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270)
 
 
-def scanned(pdf: bytes, dpi: int, turned: bool = False, shadow: int | None = None) -> bytes:
+def scanned(pdf: bytes, dpi: int, turned: bool = False, shadow: int | None = None,
+            angle: float | None = None) -> bytes:
     document = pdfium.PdfDocument(pdf)
     images = [document[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for i in range(len(document))]
     if turned:
         images = [image.transpose(TURNS[i % len(TURNS)]) for i, image in enumerate(images)]
-    if shadow is not None:
-        images = [ImageChops.multiply(image, Image.linear_gradient("L").rotate(90).resize(image.size).point(
-            lambda v: shadow + (255 - shadow) * v // 255)) for image in images]
+    if angle is not None:  # the far edge at the top, then at the bottom, in turn
+        images = [at_an_angle(image, angle / 100, ("top", "bottom")[i % 2]) for i, image in enumerate(images)]
+    if shadow is not None:  # (over the photograph: the light falls on the page and on the desk around it alike)
+        images = [in_shadow(image, shadow) for image in images]
     out = io.BytesIO()
     images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
     return out.getvalue()
@@ -59,12 +63,13 @@ def main() -> None:
     parser.add_argument("--dpi", type=int, default=200)
     parser.add_argument("--turned", action="store_true", help="pages fed on their side or upside down")
     parser.add_argument("--shadow", type=int, help="pages photographed in light falling off to this grey (0-255)")
+    parser.add_argument("--angle", type=float, help="pages photographed at an angle, the far edge this %% narrower")
     args = parser.parse_args()
     total_pages = total_seconds = 0.0
     exact = compared = same_chars = all_chars = 0
     for name, cut in DOCUMENTS:
         text_pdf = layout((FIXTURES / name).read_text("utf-8"), cut)
-        scan = scanned(text_pdf, args.dpi, args.turned, args.shadow)
+        scan = scanned(text_pdf, args.dpi, args.turned, args.shadow, args.angle)
         pages = list(range(1, len(pdfium.PdfDocument(scan)) + 1))
         times: list[float] = []  # when each page was done
         start = time.perf_counter()
@@ -91,6 +96,7 @@ def main() -> None:
               f"cells exact {doc_exact}/{doc_cells}")
     how = ", pages turned" if args.turned else ""
     how += f", in shadow to {args.shadow}" if args.shadow is not None else ""
+    how += f", photographed at an angle ({args.angle:g}% narrower)" if args.angle is not None else ""
     print(f"OCR throughput at {args.dpi} dpi{how}: {total_pages / total_seconds * 60:.1f} pages a minute")
     print(f"cell accuracy: {exact}/{compared} cells exact ({exact / max(1, compared):.1%}), "
           f"characters {same_chars / max(1, all_chars):.2%}")

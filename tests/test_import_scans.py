@@ -18,10 +18,12 @@ from sqlalchemy import select
 from models import ImportBatch, db
 from tests.conftest import Browser
 from tests.pdf_layout import layout
+from tests.photos import at_an_angle, in_shadow
 from tests.test_import_pdf import KEYS, LETTER, forget_previews, plain, text_of
 from workflows import settings
 from workflows.importing import pipeline, scans
 from workflows.importing.parsed import NOTHING_READ, ImportFormatError
+from workflows.importing.perspective import squared
 from workflows.importing.readers import read_any
 from workflows.signatures.outgoing import FONT
 from workflows.text import fold
@@ -128,14 +130,6 @@ def test_a_letter_fed_every_way_round_gives_the_rows_its_text_layer_gives(provin
     assert rows_of(from_scan) == expected
 
 
-def in_shadow(image, darkest: int, across: bool = True):
-    """A page as a phone photographs it on a desk: the light falling off from white on one edge to ``darkest`` grey
-    on the other (across the page or down it)."""
-    ramp = Image.linear_gradient("L")  # black at the top, white at the bottom
-    ramp = (ramp.rotate(90) if across else ramp).resize(image.size)
-    return ImageChops.multiply(image, ramp.point(lambda v: darkest + (255 - darkest) * v // 255).convert(image.mode))
-
-
 def jpeg(image, quality: int = 85) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality)
@@ -180,6 +174,40 @@ def test_a_sealed_page_photographed_in_shadow_on_its_side_gives_the_tasks_of_the
     photo = in_shadow(sealed(letter["images"][1]), 140).transpose(Image.Transpose.ROTATE_90)
     read = scans.read_pages(jpeg(photo), [1])["1"]
     assert tasks(read) == tasks(letter["scans"]["read"]["2"])
+
+
+@pytest.mark.parametrize("narrower, far, finish", [
+    pytest.param(0.12, "bottom", png, id="far edge at the bottom 12% narrower"),
+    pytest.param(0.10, "top", png, id="far edge at the top 10% narrower"),
+    pytest.param(0.08, "left", png, id="held to one side, 8%"),
+    pytest.param(0.06, "top", lambda image: jpeg(in_shadow(image.rotate(1.2, Image.Resampling.BICUBIC, expand=True,
+                                                                        fillcolor=255), 140)),
+                 id="6%, crooked, in shadow, as a JPEG"),
+])
+def test_a_page_photographed_at_an_angle_gives_the_tasks_of_the_scanned_page(letter, narrower, far, finish):
+    """A phone held at an angle: the table's vertical lines lean towards one point, each the more the further it is
+    from the middle, and are no long dark runs down the image; the table was lost (no row, or rows with their
+    columns run together). The page is squared up first."""
+    photo = at_an_angle(letter["images"][1], narrower, far)
+    assert tasks(scans.read_pages(finish(photo), [1])["1"]) == tasks(letter["scans"]["read"]["2"])
+
+
+@pytest.mark.parametrize("read, meant", [("lÌ", "II"), ("lII", "III"), ("Ví", "VI"), ("1;", "1."), ("11", "11"),
+                                         ("Tỉnh", "Tỉnh")])
+def test_a_section_or_row_number_misread_alone_in_its_cell_is_mended(read, meant):
+    """Alone in a narrow cell Tesseract reads a Roman numeral's I as "l", "|" or an accented I (section II of plan 003
+    photographed at an angle came back "lÌ", and was taken for a task); the number is mended, nothing else is."""
+    assert scans._numeral(read) == meant
+
+
+def test_a_page_scanned_square_on_is_left_as_it_is(letter):
+    """Squaring up measures the page's ruling lines: where they run parallel (every scan), or where there is no ruled
+    table to tell how the page was taken (a page of the letter's text), the page is not resampled at all."""
+    for image in letter["images"]:
+        page = scans.upright(scans.page_image(png(image), 1))
+        assert squared(page) is page
+    prose = scans.upright(scans.page_image(png(at_an_angle(letter["images"][0], 0.12, "bottom")), 1))
+    assert squared(prose) is prose
 
 
 def test_a_letter_fed_on_its_side_reads_its_lines_in_order(letter):

@@ -15,7 +15,8 @@ level first (``upright``): askew, its ruling lines are no long dark runs and its
 on its side, its lines come out in the order of their ends. A page read doubtfully is read again upside down and
 the surer reading kept (``read_page``). A page photographed in uneven light, or with a shadow across it, has its
 paper made white again first (``evenly_lit``): greyed paper reads as ink, and hides the ruling lines. What is printed
-in red — the seal stamped across the text — is left out of a colour page (``grey_without_seals``).
+in red — the seal stamped across the text — is left out of a colour page (``grey_without_seals``). A page
+photographed at an angle, its table narrower at the far edge, is squared up (``perspective``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMath, Unidentifi
 from workflows.errors import N_
 from workflows.importing.parsed import ImportFormatError
 from workflows.importing.pdf_items import BAD_PDF, Line, cell_text, goes_on
+from workflows.importing.perspective import squared
 
 # Tesseract's OpenMP threads spin while they wait: on two shared cores one thread reads a page five times faster
 # (bench/ocr_bench.py: 10 against 50 pages a minute). The worker reads one page at a time on one core.
@@ -47,6 +49,7 @@ UNDER_SEAL = 110  # seen through its red channel, a seal's pixel darker than thi
 PAPER = 200  # grey level under which a page's paper is in shadow (a phone's photo, a scanner's lid left open)
 DOUBTFUL = 80  # a page's confidence under which it may be upside down (upright pages read 94–96, turned 39–51)
 MAX_PIXELS = 80_000_000  # an A3 page at 600 dpi is 70 MP; beyond that it is no scan but a decompression bomb
+MISREAD_I = "|lÌÍỈĨỊìíỉĩị"  # what Tesseract's Vietnamese model reads a Roman numeral's I as, alone in a cell
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 NO_TESSERACT = N_("Máy chủ chưa cài Tesseract OCR với dữ liệu tiếng Việt (gói tesseract-ocr-vie) nên chưa đọc được "
                   "ảnh quét. Vui lòng báo quản trị hệ thống.")
@@ -145,10 +148,11 @@ def read_pages(content: bytes, pages: list[int], done: Callable[[int, list[Block
 
 
 def read_page(image: Image.Image) -> list[Block]:
-    """The blocks of one page image: table rows and lines of text with their confidence, top to bottom. A page read
+    """The blocks of one page image: table rows and lines of text with their confidence, top to bottom. The page is
+    levelled (``upright``) and, photographed at an angle, squared up (``perspective.squared``). A page read
     doubtfully (under ``DOUBTFUL``) is read again turned over and the surer reading kept: Tesseract reads a page
     the wrong way up at under half its confidence the right way up."""
-    image = upright(image)
+    image = squared(upright(image))
     blocks = _read(image)
     sure = confidence(blocks)
     if blocks and sure < DOUBTFUL:
@@ -371,10 +375,10 @@ def _read_boxes(image: Image.Image, ink: Image.Image, boxes: list[tuple[int, int
 
 
 def _numeral(text: str) -> str:
-    """A row's number as OCR misreads it alone in a cell: a Roman numeral's I's read as "|" or "l" ("lII"), the stop
-    after an Arabic one read as a comma, semicolon or colon ("1;")."""
-    if re.fullmatch(r"[|lIVX]{1,5}\.?", text) and re.search(r"[|l]", text):
-        return re.sub(r"[|l]", "I", text)
+    """A row's number as OCR misreads it alone in a cell: a Roman numeral's I's read as "|", "l" or an accented I
+    ("lII", "lÌ"), the stop after an Arabic one read as a comma, semicolon or colon ("1;")."""
+    if re.fullmatch(rf"[{MISREAD_I}IVX]{{1,5}}\.?", text) and re.search(f"[{MISREAD_I}]", text):
+        return re.sub(f"[{MISREAD_I}]", "I", text)
     if re.fullmatch(r"\d{1,3}[,;:]", text):
         return text[:-1] + "."
     return text

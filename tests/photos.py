@@ -1,0 +1,40 @@
+"""A page as a phone photographs it, for the scan tests and the OCR bench (bench/ocr_bench.py): in uneven light, at
+an angle. Pillow only; the page image in, the photograph out."""
+
+from __future__ import annotations
+
+import math
+
+from PIL import Image, ImageChops
+
+
+def in_shadow(image: Image.Image, darkest: int, across: bool = True) -> Image.Image:
+    """A page as a phone photographs it on a desk: the light falling off from white on one edge to ``darkest`` grey
+    on the other (across the page or down it)."""
+    ramp = Image.linear_gradient("L")  # black at the top, white at the bottom
+    ramp = (ramp.rotate(90) if across else ramp).resize(image.size)
+    return ImageChops.multiply(image, ramp.point(lambda v: darkest + (255 - darkest) * v // 255).convert(image.mode))
+
+
+def at_an_angle(image: Image.Image, narrower: float, far: str) -> Image.Image:
+    """The page as a phone held at an angle over its middle photographs it (a pinhole camera 1.2 page heights away,
+    the page's middle at the scale of the scan): tilted so that the ``far`` edge of the sheet ("top", "bottom" or
+    "left") comes out ``narrower`` (a fraction) than the near one; its lines straight, no longer parallel, the print
+    nearer the far edge smaller. (The near edge's corners may leave the frame, as they do when a phone is held
+    close; the table stays in it.)"""
+    turn = {"top": (Image.Transpose.FLIP_TOP_BOTTOM, Image.Transpose.FLIP_TOP_BOTTOM),
+            "left": (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270)}.get(far)
+    if turn:
+        image = image.transpose(turn[0])
+    width, height = image.size
+    distance, frame = 1.2 * height, 1.0
+    tilt = math.asin(narrower / (2 - narrower) * 2 * distance / height)  # (far / near width = 1 − narrower)
+    cos, sin = math.cos(tilt), math.sin(tilt)
+    # the photograph's (x, y) shows the page's middle + (frame·cos·(x − cx), frame·(y − cy)) / w,
+    # w = cos − frame·sin·(y − cy) / distance: the bottom edge is the far one
+    cx, cy = width / 2, height / 2
+    w0, h1 = cos + frame * sin * cy / distance, frame * sin / distance
+    coefficients = (frame * cos, -cx * h1, cx * w0 - frame * cos * cx, 0, frame - cy * h1, cy * w0 - frame * cy, 0, -h1)
+    image = image.transform(image.size, Image.Transform.PERSPECTIVE, [c / w0 for c in coefficients],
+                            Image.Resampling.BICUBIC, fillcolor=255)
+    return image.transpose(turn[1]) if turn else image
