@@ -36,5 +36,5 @@ def at_an_angle(image: Image.Image, narrower: float, far: str) -> Image.Image:
     w0, h1 = cos + frame * sin * cy / distance, frame * sin / distance
     coefficients = (frame * cos, -cx * h1, cx * w0 - frame * cos * cx, 0, frame - cy * h1, cy * w0 - frame * cy, 0, -h1)
     image = image.transform(image.size, Image.Transform.PERSPECTIVE, [c / w0 for c in coefficients],
-                            Image.Resampling.BICUBIC, fillcolor=255)
+                            Image.Resampling.BICUBIC, fillcolor="white")
     return image.transpose(turn[1]) if turn else image
