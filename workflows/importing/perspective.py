@@ -67,6 +67,9 @@ def squared(image: Image.Image) -> Image.Image:
     # in the page's own pixels: verticals x = m + (tilt·m + lean)(y − y0), horizontals y = n + (tilt·n + lean)(x − x0)
     y0, x0 = (top + bottom) / 2 * SHRINK, ink.width / 2 * SHRINK
     forward = _rectifying((tilt_down / SHRINK, lean_down, y0), (tilt_across / SHRINK, lean_across, x0))
+    corners = [(x, y) for x in (0, image.width) for y in (0, image.height)]
+    if min(forward[2][0] * x + forward[2][1] * y + forward[2][2] for x, y in corners) < 0.5:
+        return image  # (the horizon comes near or across the page: no photograph of a page was taken so)
     return _warp(image, _sharpest(forward, image.width, image.height))
 
 
