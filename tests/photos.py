@@ -27,14 +27,14 @@ def at_an_angle(image: Image.Image, narrower: float, far: str) -> Image.Image:
     if turn:
         image = image.transpose(turn[0])
     width, height = image.size
-    distance, frame = 1.2 * height, 1.0
+    distance = 1.2 * height
     tilt = math.asin(narrower / (2 - narrower) * 2 * distance / height)  # (far / near width = 1 − narrower)
     cos, sin = math.cos(tilt), math.sin(tilt)
-    # the photograph's (x, y) shows the page's middle + (frame·cos·(x − cx), frame·(y − cy)) / w,
-    # w = cos − frame·sin·(y − cy) / distance: the bottom edge is the far one
+    # the photograph's (x, y) shows the page's middle + (cos·(x − cx), y − cy) / w, w = cos − sin·(y − cy) / distance:
+    # the bottom edge is the far one
     cx, cy = width / 2, height / 2
-    w0, h1 = cos + frame * sin * cy / distance, frame * sin / distance
-    coefficients = (frame * cos, -cx * h1, cx * w0 - frame * cos * cx, 0, frame - cy * h1, cy * w0 - frame * cy, 0, -h1)
+    w0, h1 = cos + sin * cy / distance, sin / distance
+    coefficients = (cos, -cx * h1, cx * w0 - cos * cx, 0, 1 - cy * h1, cy * w0 - cy, 0, -h1)
     image = image.transform(image.size, Image.Transform.PERSPECTIVE, [c / w0 for c in coefficients],
                             Image.Resampling.BICUBIC, fillcolor="white")
     return image.transpose(turn[1]) if turn else image
