@@ -48,9 +48,19 @@
     if (Date.now() - lastContact > KEEP_ALIVE_EVERY) { askServer().catch(function () {}); }
   });
 
+  // (typed into: seen typing, or a text differing from the page's own — typed before this script was run, which the
+  // browser runs once the page is read: a fast hand or a slow page)
+  function typedInto(form) {
+    function changed(field) {
+      return (field.tagName === "TEXTAREA" || field.type === "text") && field.value !== field.defaultValue;
+    }
+    return form.hasAttribute("data-typed") ||
+      (form.method === "post" && Array.prototype.some.call(form.elements, changed));
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.hasAttribute("data-typed") || form.hasAttribute("data-checked")) { return; }
+    if (!typedInto(form) || form.hasAttribute("data-checked")) { return; }
     event.preventDefault();
     if (form.hasAttribute("data-checking")) { return; }  // a second press while asking
     form.setAttribute("data-checking", "");
