@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, ProcessInstance, Task, WorkItem, db
 from tests.conftest import LEAD, OTHER, act, open_items, user
+from workflows import clock
 from workflows.accounts import groups, people
 from workflows.errors import Conflict, Invalid, NotAllowed
 from workflows.process import catalog
@@ -246,7 +247,7 @@ def test_the_administrator_manages_groups_on_a_page(world, browser):
         "csrf_token": csrf, "agency_id": other, "action": "join", "on": "31/02/2026"}, follow_redirects=True)
     assert "Ngày không hợp lệ" in bad.get_data(as_text=True)
     db.session.expire_all()
-    assert [a.name for a in groups.get_group(group.id).members_on(date.today())] == [LEAD]
+    assert [a.name for a in groups.get_group(group.id).members_on(clock.today())] == [LEAD]
     coord = type(browser)(browser.client.application.test_client())
     coord.login("coord")
     assert coord.client.get("/admin/groups").status_code == 403
