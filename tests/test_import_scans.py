@@ -200,6 +200,35 @@ def test_a_section_or_row_number_misread_alone_in_its_cell_is_mended(read, meant
     assert scans._numeral(read) == meant
 
 
+def test_a_row_number_misread_in_a_scan_is_taken_from_the_rows_either_side(province, letter):
+    """A row's number alone in its cell is what OCR misreads most on a photographed page ("1" came back "XU,", "11"
+    "TÚI §"); the number names the task in an amending document ("nhiệm vụ số 5 Phụ lục I") and keys it on import.
+    Where the rows either side agree on it, the number is theirs, and the row says what was read."""
+    def tasks(batch) -> list[dict]:
+        return [r for a in batch.report["appendices"] if a["kind"] == "tasks" for r in a["rows"]]
+
+    expected = rows_of(pipeline.preview(province["coord"], "cong-van-quet.pdf", letter["scan"],
+                                        scans=letter["scans"]))
+    forget_previews()
+    misread = copy.deepcopy(letter["scans"])
+    numbered = {b[2][0].strip(): b for blocks in misread["read"].values() for b in blocks if b[1] == "row"}
+    misreadings = {"2": "XU,", "4": "TÚI §", "6": "lO", "7": "1l", "9": "19", "11": "HÙU"}
+    for meant, read in misreadings.items():
+        numbered[meant][2][0] = read
+    batch = pipeline.preview(province["coord"], "cong-van-quet.pdf", letter["scan"], scans=misread)
+    rows = tasks(batch)
+    assert [r["stt"] for r in rows] == ["1.", "2", "3", "4", "5", "lO", "1l", "8", "9", "10", "11"]
+    for number in (2, 4, 9, 11):
+        assert f"STT đọc từ ảnh là «{misreadings[str(number)]}», lấy theo các dòng liền kề: {number}." \
+            in rows[number - 1]["warnings"]
+    # two misread side by side: neither has two neighbours to go by, so both stay as read (the preview's numbering
+    # check tells the gap), and nothing else of any row changed
+    assert not any("lấy theo các dòng liền kề" in w for r in rows[5:7] for w in r["warnings"])
+    for row in expected[0][1][5:7]:
+        row["stt"] = misreadings[row["stt"]]
+    assert rows_of(batch) == expected
+
+
 def test_a_page_scanned_square_on_is_left_as_it_is(letter):
     """Squaring up measures the page's ruling lines: where they run parallel (every scan), or where there is no ruled
     table to tell how the page was taken (a page of the letter's text), the page is not resampled at all."""

@@ -228,6 +228,7 @@ def build_appendix(title: str, header: Header, items: list[Item]) -> tuple[Appen
     for index in range(len(items)):
         if not assembly.take_section(index) and not assembly.take_subsection(index):
             assembly.take_row(index)
+    _mend_read_numbers(assembly.work)
     rows = []
     for number, item in enumerate(assembly.work, start=1):
         moves = _move_misplaced(item.mapped, header)
@@ -237,6 +238,35 @@ def build_appendix(title: str, header: Header, items: list[Item]) -> tuple[Appen
     leftovers = [f"{title[:60]}: dòng mục cuối bảng có nội dung không thuộc nhiệm vụ nào: "
                  + "; ".join(piece.get(k) for k in sorted(piece.filled())) for piece, _, _ in assembly.carried]
     return Appendix(title, header.kind, header.leaves, header.columns, header.unknown, rows, len(rows)), leftovers
+
+
+_ARABIC = re.compile(r"(\d{1,3})(\.?)")
+_NUMBERED_OTHERWISE = re.compile(r"\d+(\.\d+)+\.?|[a-zđA-ZĐ][.)]?")  # "1.2", "a)", "B": numbered so on purpose
+
+
+def _mend_read_numbers(rows: list[_Work]) -> None:
+    """A row's number OCR misread alone in its cell ("1" read "XU,", "11" read "TÚI §") is taken from the rows
+    either side, in the same section, when they agree on it (the row before n-1, the row after n+1), or from its
+    one neighbour when it opens or closes its section. A misreading that still looks like a number ("18" between
+    7 and 9, "II") is mended only between two neighbours that agree. Rows of a typed document are left as
+    written; a mended row says what was read."""
+    for index, row in enumerate(rows):
+        read = row.stt
+        if row.confidence is None or not read or _NUMBERED_OTHERWISE.fullmatch(read):
+            continue
+        neighbours = [(rows[at], step) for at, step in ((index - 1, 1), (index + 1, -1))
+                      if 0 <= at < len(rows) and rows[at].section == row.section]
+        said = {int(m.group(1)) + step if (m := _ARABIC.fullmatch(n.stt)) else None for n, step in neighbours}
+        if len(said) != 1 or None in said:
+            continue  # no neighbour, one not a plain number, or they disagree
+        number = said.pop()
+        looks_numbered = _ARABIC.fullmatch(read) or _ROMAN.fullmatch(read.rstrip("."))
+        if number < 1 or looks_numbered and (len(neighbours) < 2 or read.rstrip(".") == str(number)):
+            continue
+        row.stt = f"{number}{_ARABIC.fullmatch(neighbours[-1][0].stt).group(2)}"  # "2." or "2", as the next one
+        if "stt" in row.mapped.cells:
+            row.mapped.cells["stt"] = row.stt
+        row.warnings.append(f"STT đọc từ ảnh là «{read}», lấy theo các dòng liền kề: {row.stt}.")
 
 
 def _place_without_stt(item: Item, mapped: Mapped, previous: _Work, following: Item | None, header: Header,
