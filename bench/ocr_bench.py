@@ -6,9 +6,9 @@ compared with the cells the text layer of the same PDF gives. With ``--turned`` 
 round — on one side, upside down, on the other side, in turn — as a landscape appendix or a careless hand gives
 them; with ``--shadow N`` they are photographed in uneven light, falling off from white on one edge to grey N on
 the other; with ``--angle N`` photographed at an angle, the far edge (the top and the bottom in turn) N % narrower
-(tests/photos.py).
+(tests/photos.py); with ``--desk F`` lying on a wooden desk, the sheet F of the photo's width and height.
 
-    python bench/ocr_bench.py [--dpi 200] [--turned] [--shadow 120] [--angle 10]
+    python bench/ocr_bench.py [--dpi 200] [--turned] [--shadow 120] [--angle 10] [--desk 0.6]
 
 Prints the figures; asserts nothing. Pages a minute depend on the machine; this one has 2 shared cores.
 """
@@ -28,7 +28,7 @@ import pypdfium2 as pdfium  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from tests.pdf_layout import layout  # noqa: E402
-from tests.photos import at_an_angle, in_shadow  # noqa: E402
+from tests.photos import at_an_angle, in_shadow, on_a_desk  # noqa: E402
 from workflows.importing import scans  # noqa: E402
 from workflows.importing.readers import read_any  # noqa: E402
 
@@ -40,13 +40,15 @@ TURNS = (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.
 
 
 def scanned(pdf: bytes, dpi: int, turned: bool = False, shadow: int | None = None,
-            angle: float | None = None) -> bytes:
+            angle: float | None = None, desk: float | None = None) -> bytes:
     document = pdfium.PdfDocument(pdf)
     images = [document[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for i in range(len(document))]
     if turned:
         images = [image.transpose(TURNS[i % len(TURNS)]) for i, image in enumerate(images)]
     if angle is not None:  # the far edge at the top, then at the bottom, in turn
         images = [at_an_angle(image, angle / 100, ("top", "bottom")[i % 2]) for i, image in enumerate(images)]
+    if desk is not None:
+        images = [on_a_desk(image, desk) for image in images]
     if shadow is not None:  # (over the photograph: the light falls on the page and on the desk around it alike)
         images = [in_shadow(image, shadow) for image in images]
     out = io.BytesIO()
@@ -69,12 +71,14 @@ def main() -> None:
     parser.add_argument("--turned", action="store_true", help="pages fed on their side or upside down")
     parser.add_argument("--shadow", type=int, help="pages photographed in light falling off to this grey (0-255)")
     parser.add_argument("--angle", type=float, help="pages photographed at an angle, the far edge this %% narrower")
+    parser.add_argument("--desk", type=float, help="pages photographed lying on a wooden desk, the sheet this "
+                        "fraction of the photo (0.6)")
     args = parser.parse_args()
     total_pages = total_seconds = 0.0
     exact = compared = same_chars = all_chars = numbers_exact = numbers_compared = 0
     for name, cut in DOCUMENTS:
         text_pdf = layout((FIXTURES / name).read_text("utf-8"), cut)
-        scan = scanned(text_pdf, args.dpi, args.turned, args.shadow, args.angle)
+        scan = scanned(text_pdf, args.dpi, args.turned, args.shadow, args.angle, args.desk)
         pages = list(range(1, len(pdfium.PdfDocument(scan)) + 1))
         times: list[float] = []  # when each page was done
         start = time.perf_counter()
@@ -105,6 +109,7 @@ def main() -> None:
     how = ", pages turned" if args.turned else ""
     how += f", in shadow to {args.shadow}" if args.shadow is not None else ""
     how += f", photographed at an angle ({args.angle:g}% narrower)" if args.angle is not None else ""
+    how += f", on a desk (the sheet {args.desk:.0%} of the photo)" if args.desk is not None else ""
     print(f"OCR throughput at {args.dpi} dpi{how}: {total_pages / total_seconds * 60:.1f} pages a minute")
     print(f"cell accuracy: {exact}/{compared} cells exact ({exact / max(1, compared):.1%}), "
           f"characters {same_chars / max(1, all_chars):.2%}")

@@ -38,3 +38,20 @@ def at_an_angle(image: Image.Image, narrower: float, far: str) -> Image.Image:
     image = image.transform(image.size, Image.Transform.PERSPECTIVE, [c / w0 for c in coefficients],
                             Image.Resampling.BICUBIC, fillcolor="white")
     return image.transpose(turn[1]) if turn else image
+
+
+WOOD = (120, 86, 58)
+
+
+def on_a_desk(image: Image.Image, fill: float, desk: tuple[int, int, int] = WOOD, degrees: float = 0.0
+              ) -> Image.Image:
+    """The sheet lying on a desk as a phone photographs it from above: the sheet, turned by ``degrees`` as it lies,
+    ``fill`` (a fraction) of the photo's width and height, in the middle of the desk's colour."""
+    sheet = image.convert("RGB")
+    lying = Image.new("L", sheet.size, 255)
+    if degrees:
+        sheet = sheet.rotate(degrees, Image.Resampling.BICUBIC, expand=True)
+        lying = lying.rotate(degrees, Image.Resampling.BICUBIC, expand=True)
+    photo = Image.new("RGB", (round(image.width / fill), round(image.height / fill)), desk)
+    photo.paste(sheet, ((photo.width - sheet.width) // 2, (photo.height - sheet.height) // 2), lying)
+    return photo

@@ -18,13 +18,14 @@ from sqlalchemy import select
 from models import ImportBatch, db
 from tests.conftest import Browser
 from tests.pdf_layout import layout
-from tests.photos import at_an_angle, in_shadow
+from tests.photos import at_an_angle, in_shadow, on_a_desk
 from tests.test_import_pdf import KEYS, LETTER, forget_previews, plain, text_of
 from workflows import settings
 from workflows.importing import pipeline, scans
 from workflows.importing.parsed import NOTHING_READ, ImportFormatError
 from workflows.importing.perspective import squared
 from workflows.importing.readers import read_any
+from workflows.importing.sheet import on_the_sheet
 from workflows.signatures.outgoing import FONT
 from workflows.text import fold
 
@@ -190,6 +191,34 @@ def test_a_page_photographed_at_an_angle_gives_the_tasks_of_the_scanned_page(let
     columns run together). The page is squared up first."""
     photo = at_an_angle(letter["images"][1], narrower, far)
     assert tasks(scans.read_pages(finish(photo), [1])["1"]) == tasks(letter["scans"]["read"]["2"])
+
+
+@pytest.mark.parametrize("photo", [
+    pytest.param(lambda page: jpeg(on_a_desk(page, 0.55)), id="on a wooden desk, the sheet 55% of the photo"),
+    pytest.param(lambda page: jpeg(in_shadow(on_a_desk(page, 0.7, (60, 60, 70)), 130)), id="on a dark desk, in shadow"),
+    pytest.param(lambda page: jpeg(on_a_desk(at_an_angle(page, 0.1, "bottom"), 0.65)), id="at an angle, on the desk"),
+    pytest.param(lambda page: jpeg(on_a_desk(sealed(page), 0.7, degrees=2.5)), id="sealed, lying crooked"),
+])
+def test_a_page_photographed_on_a_desk_gives_the_tasks_of_the_scanned_page(letter, photo):
+    """A phone photographs the desk around the sheet. The light evening took the desk for paper in shadow and turned
+    a band of it along the sheet's edges black, a frame the ruling-line search took for the table's: no row came
+    back, or rows without their first column. The photo is cut to the sheet first."""
+    assert tasks(scans.read_pages(photo(letter["images"][1]), [1])["1"]) == tasks(letter["scans"]["read"]["2"])
+
+
+def test_a_page_with_no_desk_around_it_is_not_cut(letter):
+    """A scan, or a photo of the sheet alone (taken close, or on a white desk), is left exactly as it is; on a desk,
+    the cut is the sheet, less a few millimetres of its blank margin, and holds no desk."""
+    for image in letter["images"]:
+        assert on_the_sheet(image) is image
+    photo = at_an_angle(letter["images"][1], 0.12, "bottom")
+    assert on_the_sheet(photo) is photo
+    page = letter["images"][1].convert("RGB")
+    cut = on_the_sheet(on_a_desk(page, 0.6, degrees=2))
+    turned = page.rotate(2, expand=True)
+    assert 0.95 * turned.width < cut.width <= turned.width and 0.95 * turned.height < cut.height <= turned.height
+    corners = [cut.getpixel((x, y)) for x in (0, cut.width - 1) for y in (0, cut.height - 1)]
+    assert corners == [(255, 255, 255)] * 4  # the desk in the corners of a crooked sheet's cut is paper now
 
 
 @pytest.mark.parametrize("read, meant", [("lÌ", "II"), ("lII", "III"), ("Ví", "VI"), ("1;", "1."), ("11", "11"),

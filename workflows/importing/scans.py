@@ -36,6 +36,7 @@ from workflows.errors import N_
 from workflows.importing.parsed import ImportFormatError
 from workflows.importing.pdf_items import BAD_PDF, Line, cell_text, goes_on
 from workflows.importing.perspective import squared
+from workflows.importing.sheet import on_the_sheet
 
 # Tesseract's OpenMP threads spin while they wait: on two shared cores one thread reads a page five times faster
 # (bench/ocr_bench.py: 10 against 50 pages a minute). The worker reads one page at a time on one core.
@@ -82,27 +83,38 @@ def image_page_count(content: bytes) -> int:
 
 
 def page_image(content: bytes, number: int) -> Image.Image:
-    """Page ``number`` (1-based) of a PDF or an image file at about TARGET_DPI, in grey: its light evened
-    (``evenly_lit``), its red seals left out (``grey_without_seals``)."""
-    if is_image(content):
-        image = _open_image(content)
-        try:
-            image.seek(number - 1)
-            image = grey_without_seals(evenly_lit(_grey_or_colour(image)))
-        except (OSError, EOFError, ValueError) as exc:
-            raise ImportFormatError(BAD_IMAGE) from exc
-        dpi = max(image.size) / 11.69  # as if the long side were an A4 page's; a scan's dpi tag is often wrong
-        if dpi < TARGET_DPI * 0.8:
-            scale = TARGET_DPI / dpi
-            image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
-        return image
+    """Page ``number`` (1-based) of a PDF or an image file at about TARGET_DPI, in grey: cut out of the desk it was
+    photographed on (``sheet.on_the_sheet``), its light evened (``evenly_lit``), its red seals left out
+    (``grey_without_seals``)."""
+    photo = is_image(content)
+    image = _photo(content, number) if photo else _rendered(content, number)
+    sheet = on_the_sheet(image)
+    page = grey_without_seals(evenly_lit(sheet))
+    dpi = max(page.size) / 11.69  # as if the long side were an A4 sheet's; a scan's dpi tag is often wrong
+    if (photo or sheet is not image) and dpi < TARGET_DPI * 0.8:
+        scale = TARGET_DPI / dpi
+        page = page.resize((round(page.width * scale), round(page.height * scale)), Image.Resampling.LANCZOS)
+    return page
+
+
+def _photo(content: bytes, number: int) -> Image.Image:
+    image = _open_image(content)
+    try:
+        image.seek(number - 1)
+        return _grey_or_colour(image)
+    except (OSError, EOFError, ValueError) as exc:
+        raise ImportFormatError(BAD_IMAGE) from exc
+
+
+def _rendered(content: bytes, number: int) -> Image.Image:
+    """A PDF's page at TARGET_DPI, in colour."""
     try:
         document = pdfium.PdfDocument(content)
         page = document[number - 1]
         width, height = page.get_size()
         if width * height * (TARGET_DPI / 72) ** 2 > MAX_PIXELS:
             raise ImportFormatError(HUGE_IMAGE)
-        return grey_without_seals(evenly_lit(page.render(scale=TARGET_DPI / 72).to_pil().convert("RGB")))
+        return page.render(scale=TARGET_DPI / 72).to_pil().convert("RGB")
     except pdfium.PdfiumError as exc:
         raise ImportFormatError(BAD_PDF) from exc
 
