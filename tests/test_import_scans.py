@@ -258,6 +258,36 @@ def test_a_row_number_misread_in_a_scan_is_taken_from_the_rows_either_side(provi
     assert rows_of(batch) == expected
 
 
+@pytest.mark.parametrize("restarts", [False, True], ids=["numbered on across sections", "numbered again in each"])
+def test_a_misread_row_number_follows_the_document_s_numbering_by_section(province, letter, restarts):
+    """A plan's sections either number their rows on (plan 003: row 7, alone in its section IV, came back "y/") or
+    start again at 1. A misread row number takes the number the rows either side agree on, or else the one its own
+    section gives it."""
+    misread = copy.deepcopy(letter["scans"])
+
+    def heading(before_row: str, numeral: str, title: str) -> None:
+        blocks = next(blocks for blocks in misread["read"].values() if any(b[2][0] == before_row for b in blocks))
+        at = next(i for i, b in enumerate(blocks) if b[2][0] == before_row)
+        blocks.insert(at, [blocks[at][0] - 1, "row", [numeral, title] + [""] * (len(blocks[at][2]) - 2), 95])
+
+    # section I: rows 1-3; II: row 4 (numbered on) or rows 4-5 (numbered again); III: the rest
+    heading("1.", "I", "NHIỆM VỤ CHUNG")
+    heading("4", "II", "NHIỆM VỤ VỀ AN NINH MẠNG")
+    heading("6" if restarts else "5", "III", "NHIỆM VỤ VỀ KHOA HỌC, CÔNG NGHỆ")
+    rows = [b for blocks in misread["read"].values() for b in blocks if b[1] == "row" and b[2][0].isdigit()]
+    if restarts:
+        for block in rows:
+            number = int(block[2][0])
+            block[2][0] = str(number - 3 if number in (4, 5) else number - 5 if number >= 6 else number)
+    next(b for b in rows if b[2][1].startswith("Sửa đổi"))[2][0] = "y/"  # the first row of section II
+    batch = pipeline.preview(province["coord"], "cong-van-quet.pdf", letter["scan"], scans=misread)
+    rows = [r for a in batch.report["appendices"] if a["kind"] == "tasks" for r in a["rows"]]
+    assert [r["section"].split(".")[0] for r in rows[2:6]] == (["I", "II", "II", "III"] if restarts
+                                                              else ["I", "II", "III", "III"])
+    assert rows[3]["stt"] == ("1" if restarts else "4")
+    assert f"STT đọc từ ảnh là «y/», lấy theo các dòng liền kề: {rows[3]['stt']}." in rows[3]["warnings"]
+
+
 def test_a_page_scanned_square_on_is_left_as_it_is(letter):
     """Squaring up measures the page's ruling lines: where they run parallel (every scan), or where there is no ruled
     table to tell how the page was taken (a page of the letter's text), the page is not resampled at all."""

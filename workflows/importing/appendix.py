@@ -241,32 +241,43 @@ def build_appendix(title: str, header: Header, items: list[Item]) -> tuple[Appen
 
 
 _ARABIC = re.compile(r"(\d{1,3})(\.?)")
-_NUMBERED_OTHERWISE = re.compile(r"\d+(\.\d+)+\.?|[a-zđA-ZĐ][.)]?")  # "1.2", "a)", "B": numbered so on purpose
+_NUMBERED_OTHERWISE = re.compile(r"\d+(\.\d+)+\.?|[a-zđ][.)]")  # "1.2", "a)": a sub-row numbered so on purpose
 
 
 def _mend_read_numbers(rows: list[_Work]) -> None:
     """A row's number OCR misread alone in its cell ("1" read "XU,", "11" read "TÚI §") is taken from the rows
-    either side, in the same section, when they agree on it (the row before n-1, the row after n+1), or from its
-    one neighbour when it opens or closes its section. A misreading that still looks like a number ("18" between
-    7 and 9, "II") is mended only between two neighbours that agree. Rows of a typed document are left as
-    written; a mended row says what was read."""
+    either side when they agree on it (the row before n-1, the row after n+1), or from its one neighbour when it is
+    the first or last; where the numbering starts again in each section, from the rows of its own section. A
+    misreading that still looks like a number ("18" between 7 and 9, "II") is mended only between two neighbours
+    that agree. Rows of a typed document are left as written; a mended row says what was read."""
     for index, row in enumerate(rows):
         read = row.stt
         if row.confidence is None or not read or _NUMBERED_OTHERWISE.fullmatch(read):
             continue
-        neighbours = [(rows[at], step) for at, step in ((index - 1, 1), (index + 1, -1))
-                      if 0 <= at < len(rows) and rows[at].section == row.section]
-        said = {int(m.group(1)) + step if (m := _ARABIC.fullmatch(n.stt)) else None for n, step in neighbours}
-        if len(said) != 1 or None in said:
-            continue  # no neighbour, one not a plain number, or they disagree
-        number = said.pop()
+        told = _told_by_neighbours(rows, index)
+        if told is None:
+            continue
+        number, neighbours = told
         looks_numbered = _ARABIC.fullmatch(read) or _ROMAN.fullmatch(read.rstrip("."))
         if number < 1 or looks_numbered and (len(neighbours) < 2 or read.rstrip(".") == str(number)):
             continue
-        row.stt = f"{number}{_ARABIC.fullmatch(neighbours[-1][0].stt).group(2)}"  # "2." or "2", as the next one
+        row.stt = f"{number}{_ARABIC.fullmatch(neighbours[-1].stt).group(2)}"  # "2." or "2", as the next one
         if "stt" in row.mapped.cells:
             row.mapped.cells["stt"] = row.stt
         row.warnings.append(f"STT đọc từ ảnh là «{read}», lấy theo các dòng liền kề: {row.stt}.")
+
+
+def _told_by_neighbours(rows: list[_Work], index: int) -> tuple[int, list[_Work]] | None:
+    """The number the rows either side give row ``index`` (numbered on across sections, or else within its own)
+    and those rows; None when they are not plain numbers or do not agree."""
+    row = rows[index]
+    for own_section_only in (False, True):
+        neighbours = [(rows[at], step) for at, step in ((index - 1, 1), (index + 1, -1))
+                      if 0 <= at < len(rows) and (not own_section_only or rows[at].section == row.section)]
+        said = {int(m.group(1)) + step if (m := _ARABIC.fullmatch(n.stt)) else None for n, step in neighbours}
+        if len(said) == 1 and None not in said:
+            return said.pop(), [n for n, _ in neighbours]
+    return None
 
 
 def _place_without_stt(item: Item, mapped: Mapped, previous: _Work, following: Item | None, header: Header,
