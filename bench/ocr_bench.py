@@ -60,9 +60,10 @@ def cells(doc) -> list[list[str]]:
     return [[" ".join(c.split()) for c in row.raw] for a in doc.appendices for row in a.rows]
 
 
-def numbers(doc) -> list[str]:
-    """The rows' numbers as the import takes them (a number misread alone in its cell mended from its neighbours)."""
-    return [row.stt for a in doc.appendices for row in a.rows]
+def numbers(doc) -> list[tuple[str, str | None]]:
+    """The rows' numbers and their sections' numerals as the import takes them (a number misread alone in its cell
+    mended from its neighbours; a row whose section's numeral is lost is filed under the section before)."""
+    return [(row.stt, (row.section or "").split(".")[0]) for a in doc.appendices for row in a.rows]
 
 
 def main() -> None:
@@ -75,7 +76,7 @@ def main() -> None:
                         "fraction of the photo (0.6)")
     args = parser.parse_args()
     total_pages = total_seconds = 0.0
-    exact = compared = same_chars = all_chars = numbers_exact = numbers_compared = 0
+    exact = compared = same_chars = all_chars = numbers_exact = sections_exact = numbers_compared = 0
     for name, cut in DOCUMENTS:
         text_pdf = layout((FIXTURES / name).read_text("utf-8"), cut)
         scan = scanned(text_pdf, args.dpi, args.turned, args.shadow, args.angle, args.desk)
@@ -87,7 +88,9 @@ def main() -> None:
         slowest = max(b - a for a, b in zip([start] + times, times, strict=False))
         from_text, from_scan = read_any(name, text_pdf), read_any(name, scan, read)
         want, got = cells(from_text), cells(from_scan)
-        numbers_exact += sum(a == b for a, b in zip(numbers(from_text), numbers(from_scan), strict=False))
+        pairs = list(zip(numbers(from_text), numbers(from_scan), strict=False))
+        numbers_exact += sum(a[0] == b[0] for a, b in pairs)
+        sections_exact += sum(a[1] == b[1] for a, b in pairs)
         numbers_compared += len(numbers(from_text))
         doc_exact = doc_cells = 0
         for want_row, got_row in zip(want, got, strict=False):
@@ -113,7 +116,8 @@ def main() -> None:
     print(f"OCR throughput at {args.dpi} dpi{how}: {total_pages / total_seconds * 60:.1f} pages a minute")
     print(f"cell accuracy: {exact}/{compared} cells exact ({exact / max(1, compared):.1%}), "
           f"characters {same_chars / max(1, all_chars):.2%}")
-    print(f"row numbers as imported: {numbers_exact}/{numbers_compared} exact")
+    print(f"row numbers as imported: {numbers_exact}/{numbers_compared} exact; "
+          f"rows under their own section: {sections_exact}/{numbers_compared}")
 
 
 if __name__ == "__main__":

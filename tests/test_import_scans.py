@@ -19,7 +19,7 @@ from models import ImportBatch, db
 from tests.conftest import Browser
 from tests.pdf_layout import layout
 from tests.photos import at_an_angle, in_shadow, on_a_desk
-from tests.test_import_pdf import KEYS, LETTER, forget_previews, plain, text_of
+from tests.test_import_pdf import KEYS, LETTER, PLAN, forget_previews, plain, text_of
 from workflows import settings
 from workflows.importing import pipeline, scans
 from workflows.importing.parsed import NOTHING_READ, ImportFormatError
@@ -256,6 +256,15 @@ def test_a_row_number_misread_in_a_scan_is_taken_from_the_rows_either_side(provi
     for row in expected[0][1][5:7]:
         row["stt"] = misreadings[row["stt"]]
     assert rows_of(batch) == expected
+
+
+def test_a_section_numeral_of_three_strokes_is_read():
+    """Read as a line of text, the three strokes of section "III" of plan 003 were taken for ruling lines and nothing
+    came back: the section's tasks were filed under the section before, with a warning that section III was
+    missing. A number Tesseract's line reader finds nothing in is read again as one character."""
+    scan, _ = scanned(layout(text_of(PLAN), None))
+    rows = [block[2] for block in scans.read_pages(scan, [2])["2"] if block[1] == "row"]
+    assert ["III", "HOÀN THIỆN THỂ CHẾ, CHÍNH SÁCH"] in [[cell for cell in row if cell] for row in rows]
 
 
 @pytest.mark.parametrize("restarts", [False, True], ids=["numbered on across sections", "numbered again in each"])

@@ -13,7 +13,8 @@ A page is read at about 300 dpi: a 200-dpi scan of 7.5-point text is enlarged fi
 much better that way). A page fed crooked into the scanner (up to ``MAX_SKEW`` degrees) or on its side is turned
 level first (``upright``): askew, its ruling lines are no long dark runs and its table would be read as loose text;
 on its side, its lines come out in the order of their ends. A page read doubtfully is read again upside down and
-the surer reading kept (``read_page``). A page photographed in uneven light, or with a shadow across it, has its
+the surer reading kept (``read_page``). A page photographed lying on a desk is cut out of the desk first
+(``sheet``). A page photographed in uneven light, or with a shadow across it, has its
 paper made white again first (``evenly_lit``): greyed paper reads as ink, and hides the ruling lines. What is printed
 in red — the seal stamped across the text — is left out of a colour page (``grey_without_seals``). A page
 photographed at an angle, its table narrower at the far edge, is squared up (``perspective``).
@@ -51,6 +52,7 @@ PAPER = 200  # grey level under which a page's paper is in shadow (a phone's pho
 DOUBTFUL = 80  # a page's confidence under which it may be upside down (upright pages read 94–96, turned 39–51)
 MAX_PIXELS = 80_000_000  # an A3 page at 600 dpi is 70 MP; beyond that it is no scan but a decompression bomb
 MISREAD_I = "|lÌÍỈĨỊìíỉĩị"  # what Tesseract's Vietnamese model reads a Roman numeral's I as, alone in a cell
+NUMBER_ALONE = re.compile(r"[IVX]{1,5}\.?|\d{1,3}\.?")  # what a cell read as one character may be: "III", "12."
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 NO_TESSERACT = N_("Máy chủ chưa cài Tesseract OCR với dữ liệu tiếng Việt (gói tesseract-ocr-vie) nên chưa đọc được "
                   "ảnh quét. Vui lòng báo quản trị hệ thống.")
@@ -362,6 +364,8 @@ def _read_boxes(image: Image.Image, ink: Image.Image, boxes: list[tuple[int, int
     alone = [(i, c) for i, c in crops if c.height < ONE_LINE and c.width < 3 * c.height]
     for index, crop in alone:
         lines = _lines(_ocr(crop, "--psm 7"))
+        if not lines:  # read as a line, a Roman numeral's strokes are taken for rules ("III" gave nothing at all)
+            lines = [line for line in _lines(_ocr(crop, "--psm 10")) if NUMBER_ALONE.fullmatch(line.text)]
         text = _numeral(" ".join(line.text for line in lines))
         found[index] = (text, sum(line.confidence for line in lines) / len(lines) if lines else 0.0)
     crops = [(i, c) for i, c in crops if (i, c) not in alone]

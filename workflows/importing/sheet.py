@@ -91,7 +91,6 @@ def _covered(profile: bytes) -> tuple[int, int] | None:
 
 def _desk_inside(paper: Image.Image) -> Image.Image:
     """What of the cut is desk: the dark that reaches its edge (print inside the sheet does not), white on black."""
-    desk = Image.new("L", paper.size, 0)
     marked = paper.copy()  # the desk is painted 128 as it is found
     width, height = paper.size
     edge = [(x, y) for x in range(width) for y in (0, height - 1)] + \
@@ -99,5 +98,5 @@ def _desk_inside(paper: Image.Image) -> Image.Image:
     for point in edge:
         if marked.getpixel(point) == 0:
             ImageDraw.floodfill(marked, point, 128)
-    desk.paste(255, mask=marked.point(lambda v: 255 if v == 128 else 0))
+    desk = marked.point(lambda v: 255 if v == 128 else 0)
     return desk.filter(ImageFilter.MaxFilter(3))  # a pixel into the sheet: its edge, between the two, is desk too
