@@ -258,6 +258,14 @@ def test_a_row_number_misread_in_a_scan_is_taken_from_the_rows_either_side(provi
     assert rows_of(batch) == expected
 
 
+@pytest.mark.parametrize("read, number", [("III", True), ("lII", True), ("12.", True), ("|", False), ("l", False),
+                                          ("_", False), ("O", False), ("m", False)])
+def test_a_cell_read_as_one_character_gives_a_number_or_nothing(read, number):
+    """What Tesseract gave for "III" read as one character ("III", or "lII" on a photo of it), and for specks and
+    strokes ("|" for a bar, "_" for a dash, "O" for a ring, "m" for a smudge): only numbers are kept."""
+    assert scans._a_number(read) is number
+
+
 def test_a_section_numeral_of_three_strokes_is_read():
     """Read as a line of text, the three strokes of section "III" of plan 003 were taken for ruling lines and nothing
     came back: the section's tasks were filed under the section before, with a warning that section III was

@@ -365,7 +365,7 @@ def _read_boxes(image: Image.Image, ink: Image.Image, boxes: list[tuple[int, int
     for index, crop in alone:
         lines = _lines(_ocr(crop, "--psm 7"))
         if not lines:  # read as a line, a Roman numeral's strokes are taken for rules ("III" gave nothing at all)
-            lines = [line for line in _lines(_ocr(crop, "--psm 10")) if NUMBER_ALONE.fullmatch(line.text)]
+            lines = [line for line in _lines(_ocr(crop, "--psm 10")) if _a_number(line.text)]
         text = _numeral(" ".join(line.text for line in lines))
         found[index] = (text, sum(line.confidence for line in lines) / len(lines) if lines else 0.0)
     crops = [(i, c) for i, c in crops if (i, c) not in alone]
@@ -388,6 +388,12 @@ def _read_boxes(image: Image.Image, ink: Image.Image, boxes: list[tuple[int, int
             found[crops[slot][0]] = (cell_text("\n".join(line.text for line in lines)),
                                      sum(line.confidence * len(line.text) for line in lines) / size)
     return found
+
+
+def _a_number(text: str) -> bool:
+    """Whether a cell read as one character gave a row's or section's number ("III", "12.", "lII" with its I's
+    misread), not a lone stroke, which any speck reads as ("|")."""
+    return bool(NUMBER_ALONE.fullmatch(_numeral(text))) and text not in MISREAD_I
 
 
 def _numeral(text: str) -> str:
