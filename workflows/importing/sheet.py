@@ -23,7 +23,8 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 SMALL = 300  # pixels: the long side of the copy the sheet is looked for on
 CLOSE = 5  # pixels of the small copy (about 5 mm of an A4 sheet): print narrower than this is closed over
 FRAME = 0.03  # of the photo's width and height: the border looked at for a desk
-DESK = 0.5  # the part of that border darker than paper above which there is a desk around the sheet
+DESK = 0.5  # the part of that border darker than paper above which there is a desk around the sheet (a shadow
+# across the sheet, even to grey 50 at one edge, darkens less of it)
 COVERED = 0.05  # the part of a row or column the sheet covers, for that row or column to be on the sheet
 SHEET_AT_LEAST = 0.3  # of the photo's width and height: smaller than this, what was found is no sheet
 
