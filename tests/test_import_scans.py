@@ -199,6 +199,7 @@ def test_a_page_photographed_at_an_angle_gives_the_tasks_of_the_scanned_page(let
     pytest.param(lambda page: jpeg(in_shadow(on_a_desk(page, 0.7, (60, 60, 70)), 130)), id="on a dark desk, in shadow"),
     pytest.param(lambda page: jpeg(on_a_desk(at_an_angle(page, 0.1, "bottom"), 0.65)), id="at an angle, on the desk"),
     pytest.param(lambda page: jpeg(on_a_desk(sealed(page), 0.7, degrees=2.5)), id="sealed, lying crooked"),
+    pytest.param(lambda page: jpeg(on_a_desk(page, 0.97, degrees=1)), id="taken close, crooked: desk in the corners"),
 ])
 def test_a_page_photographed_on_a_desk_gives_the_tasks_of_the_scanned_page(letter, photo):
     """A phone photographs the desk around the sheet. The light evening took the desk for paper in shadow and turned
@@ -208,12 +209,15 @@ def test_a_page_photographed_on_a_desk_gives_the_tasks_of_the_scanned_page(lette
 
 
 def test_a_page_with_no_desk_around_it_is_not_cut(letter):
-    """A scan, or a photo of the sheet alone (taken close, or on a white desk), is left exactly as it is; on a desk,
-    the cut is the sheet, less a few millimetres of its blank margin, and holds no desk."""
+    """A scan, or a photo of the sheet alone (taken close, on a white desk, or in shadow), is left exactly as it is;
+    on a desk, the cut is the sheet, less a few millimetres of its blank margin, and holds no desk."""
     for image in letter["images"]:
         assert on_the_sheet(image) is image
     photo = at_an_angle(letter["images"][1], 0.12, "bottom")
     assert on_the_sheet(photo) is photo
+    # a shadow from a corner darkens most of the border, as a desk would, but it falls off smoothly: no edge
+    cornered = in_shadow(in_shadow(letter["images"][1].convert("L"), 60), 60, across=False)
+    assert on_the_sheet(cornered) is cornered
     page = letter["images"][1].convert("RGB")
     cut = on_the_sheet(on_a_desk(page, 0.6, degrees=2))
     turned = page.rotate(2, expand=True)

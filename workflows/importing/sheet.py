@@ -8,12 +8,14 @@ too high, so that small print is not enlarged enough to be read.
 
 The sheet is found on a small copy: paper is brighter than the desk (the threshold between them is Otsu's, the one
 that best splits the copy's grey levels in two), the print on it is closed over (a dark spot smaller than a few
-millimetres is paper), and the sheet is the extent of the rows and columns it covers for more than a twentieth of
-their length (a bright speck on the desk covers less). The photo is cut to it; what is left of the desk inside the
-cut — beside the corners of a sheet photographed at an angle or lying crooked — is made white, up to a millimetre
-into the sheet's blank margin, so that no edge of the sheet is left to pass for a ruling line. A photo with no
-desk around it (a scan, a photo taken close, a white desk) is left exactly as it is. A PDF's page is looked at the
-same way: a phone's "scan to PDF" may keep the desk too.
+millimetres is paper). There is a desk when part of the photo's border is darker than paper and the two meet at an
+edge: a shadow darkens the border too, up to half of it, but falls off smoothly. The sheet is the extent of the
+rows and columns it covers for more than a twentieth of their length (a bright speck on the desk covers less). The
+photo is cut to it; what is left of the desk inside the cut — beside the corners of a sheet photographed at an
+angle, lying crooked, or taken so close that the desk shows only there — is made white, up to a millimetre into
+the sheet's blank margin, so that no edge of the sheet is left to pass for a ruling line. A photo with no desk in
+it (a scan, a photo of the sheet alone, a white desk) is left exactly as it is. A PDF's page is looked at the same
+way: a phone's "scan to PDF" may keep the desk too.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 SMALL = 300  # pixels: the long side of the copy the sheet is looked for on
 CLOSE = 5  # pixels of the small copy (about 5 mm of an A4 sheet): print narrower than this is closed over
 FRAME = 0.03  # of the photo's width and height: the border looked at for a desk
-DESK = 0.5  # the part of that border darker than paper above which there is a desk around the sheet (a shadow
-# across the sheet, even to grey 50 at one edge, darkens less of it)
+DESK = 0.05  # the part of that border darker than paper above which there may be desk in the photo
+SHARP = 40  # grey levels: how much the grey changes within 3 pixels where paper meets the dark (the edge of a sheet
+# on a desk: 100–160; a shadow falling off across the paper: 1–3)
 COVERED = 0.05  # the part of a row or column the sheet covers, for that row or column to be on the sheet
 SHEET_AT_LEAST = 0.3  # of the photo's width and height: smaller than this, what was found is no sheet
 
@@ -38,7 +41,7 @@ def on_the_sheet(image: Image.Image) -> Image.Image:
     cut = _otsu(small.histogram())
     paper = small.point(lambda v: 255 if v > cut else 0).filter(ImageFilter.MaxFilter(CLOSE)) \
         .filter(ImageFilter.MinFilter(CLOSE))
-    if _dark_border(paper) < DESK:
+    if _dark_border(paper) < DESK or _edge_sharpness(small, paper) < SHARP:
         return image
     columns = _covered(paper.resize((paper.width, 1), Image.Resampling.BOX).tobytes())
     rows = _covered(paper.resize((1, paper.height), Image.Resampling.BOX).tobytes())
@@ -82,6 +85,20 @@ def _dark_border(paper: Image.Image) -> float:
     border = ImageChops.lighter(paper, inside)  # the inside counted as paper
     dark = border.histogram()[0]
     return dark / max(1, width * height - (width - 2 * band_x) * (height - 2 * band_y))
+
+
+def _edge_sharpness(small: Image.Image, paper: Image.Image) -> int:
+    """The median, over the dark pixels next to paper, of how much the grey changes around each (within 3 pixels):
+    a desk meets the sheet at an edge, a shadow falls off smoothly; 0 where no dark meets paper."""
+    change = ImageChops.subtract(small.filter(ImageFilter.MaxFilter(3)), small.filter(ImageFilter.MinFilter(3)))
+    meeting = ImageChops.subtract(paper.filter(ImageFilter.MaxFilter(3)), paper)  # dark, next to paper
+    counts = change.histogram(mask=meeting.point(lambda v: 255 if v else 0))
+    half, seen = sum(counts) / 2, 0
+    for level, count in enumerate(counts):
+        seen += count
+        if count and seen >= half:
+            return level
+    return 0
 
 
 def _covered(profile: bytes) -> tuple[int, int] | None:
