@@ -218,6 +218,9 @@ def test_a_page_with_no_desk_around_it_is_not_cut(letter):
     # a shadow from a corner darkens most of the border, as a desk would, but it falls off smoothly: no edge
     cornered = in_shadow(in_shadow(letter["images"][1].convert("L"), 60), 60, across=False)
     assert on_the_sheet(cornered) is cornered
+    for size in ((3000, 10), (10, 3000), (1, 1)):  # a strip or a dot holds no sheet (a strip failed with ValueError)
+        strip = Image.new("L", size, 90)
+        assert on_the_sheet(strip) is strip
     page = letter["images"][1].convert("RGB")
     cut = on_the_sheet(on_a_desk(page, 0.6, degrees=2))
     turned = page.rotate(2, expand=True)

@@ -29,6 +29,7 @@ DESK = 0.05  # the part of that border darker than paper above which there may b
 SHARP = 40  # grey levels: how much the grey changes within 3 pixels where paper meets the dark (the edge of a sheet
 # on a desk: 100–160; a shadow falling off across the paper: 1–3)
 COVERED = 0.05  # the part of a row or column the sheet covers, for that row or column to be on the sheet
+NARROWEST = 30  # pixels of the small copy (a tenth of its long side): a photo narrower than this holds no sheet
 SHEET_AT_LEAST = 0.3  # of the photo's width and height: smaller than this, what was found is no sheet
 
 
@@ -38,6 +39,8 @@ def on_the_sheet(image: Image.Image) -> Image.Image:
     scale = SMALL / max(image.size)
     small = image.convert("L").resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
                                       Image.Resampling.BOX)
+    if min(small.size) < NARROWEST:
+        return image  # a strip, not a sheet: no border and inside to tell apart
     cut = _otsu(small.histogram())
     paper = small.point(lambda v: 255 if v > cut else 0).filter(ImageFilter.MaxFilter(CLOSE)) \
         .filter(ImageFilter.MinFilter(CLOSE))
