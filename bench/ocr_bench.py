@@ -88,10 +88,11 @@ def main() -> None:
         slowest = max(b - a for a, b in zip([start] + times, times, strict=False))
         from_text, from_scan = read_any(name, text_pdf), read_any(name, scan, read)
         want, got = cells(from_text), cells(from_scan)
-        pairs = list(zip(numbers(from_text), numbers(from_scan), strict=False))
+        wanted_numbers = numbers(from_text)
+        pairs = list(zip(wanted_numbers, numbers(from_scan), strict=False))
         numbers_exact += sum(a[0] == b[0] for a, b in pairs)
         sections_exact += sum(a[1] == b[1] for a, b in pairs)
-        numbers_compared += len(numbers(from_text))
+        numbers_compared += len(wanted_numbers)
         doc_exact = doc_cells = 0
         for want_row, got_row in zip(want, got, strict=False):
             for a, b in zip(want_row, got_row, strict=False):
