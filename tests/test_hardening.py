@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import shutil
-import time
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -171,7 +170,6 @@ def test_an_uploaded_docx_bomb_is_refused_without_inflating_it(app, world, brows
     browser.login("coord")
     token = browser.csrf("/imports")
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         r = browser.client.post("/imports", data={"csrf_token": token,
                                                   "file": (io.BytesIO(docx_bomb), "danh-muc.docx")},
@@ -182,7 +180,6 @@ def test_an_uploaded_docx_bomb_is_refused_without_inflating_it(app, world, brows
 
     assert r.status_code == 422 and "bom nén" in text(r)
     assert peak < 20 * 1024 * 1024, f"{peak / 1e6:.0f} MB allocated: the file was inflated"
-    assert time.perf_counter() - started < 5
 
 
 def test_an_xlsx_bomb_is_refused_too():
@@ -195,7 +192,7 @@ def test_an_xlsx_bomb_is_refused_too():
         file_formats.xlsx_items(buf.getvalue())
 
 
-def test_a_backup_bomb_is_refused_before_it_is_read(app, archive, tmp_path):
+def test_a_backup_bomb_is_refused_before_it_is_read(app, archive, tmp_path, monkeypatch):
     path, _output = archive
     bomb = tmp_path / "bom.zip"
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as out:
@@ -210,12 +207,15 @@ def test_a_backup_bomb_is_refused_before_it_is_read(app, archive, tmp_path):
         manifest.setdefault("sha256", {})["uploads/" + "e" * 32] = zeros  # as honest as the rest
         out.writestr("manifest.json", json.dumps(manifest))
     wipe(app)
-    started = time.perf_counter()
+    opened = []
+    zip_open = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **kw: (
+        opened.append(getattr(name, "filename", name)), zip_open(self, name, *a, **kw))[1])
 
     result = app.test_cli_runner().invoke(args=["restore", str(bomb)])
 
     assert result.exit_code != 0 and "bom nén" in result.output and "uploads/eeee" in result.output
-    assert time.perf_counter() - started < 2  # refused on the sizes the zip declares, not after inflating
+    assert "uploads/" + "e" * 32 not in opened  # refused on the sizes the zip declares, not after inflating
     assert snapshot()["tasks"] == [] and list(Path(app.config["UPLOAD_FOLDER"]).iterdir()) == []
 
 
