@@ -50,11 +50,16 @@ def test_nothing_ticked_or_nothing_chosen_is_said(province):
             raise AssertionError(message)
 
 
-def test_the_page_lists_the_rows_to_review_first_and_folds_the_rest(province, app):
+def on_the_page(province, app) -> tuple:
+    """002 previewed, the coordinator signed in, and the preview page."""
     batch = preview(province, "002")
     b = Browser(app.test_client())
     b.login("coord")
-    html = b.client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    return batch, b, b.client.get(f"/imports/{batch.id}").get_data(as_text=True)
+
+
+def test_the_page_lists_the_rows_to_review_first_and_folds_the_rest(province, app):
+    batch, b, html = on_the_page(province, app)
     index, rows = first_with_flags(batch)
     section = html[html.index(f'id="a{index}"'):]
     section = section[:section.index("</section>")]
@@ -67,3 +72,59 @@ def test_the_page_lists_the_rows_to_review_first_and_folds_the_rest(province, ap
         "lead_agency": "Sở Nội vụ", "output_type": ""})
     assert r.status_code == 302
     assert "Đã áp dụng cho 2 dòng." in b.client.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_lead_is_found_as_typed_by_its_name_or_short_name_and_nothing_is_guessed(province):
+    batch = preview(province, "002")
+    index, rows = first_with_flags(batch)
+    number = rows[0]["number"]
+
+    def lead_after(typed: str) -> list[str]:
+        pipeline.fix_row(province["coord"], batch.id, index, number, {"lead_agency": typed})
+        db.session.refresh(batch)
+        return next(r for a in batch.report["appendices"] if a["index"] == index
+                    for r in a["rows"] if r["number"] == number)["lead_agencies"]
+
+    assert lead_after("  so noi   VU ") == ["Sở Nội vụ"]  # accents, case and spacing aside
+    assert lead_after("sở kh&cn") == ["Sở Khoa học và Công nghệ"]
+    for typed, message in (("Sở Nội", "Không tìm thấy đơn vị “Sở Nội” trong danh mục"),
+                           ("Sở Nội vụ tỉnh Phú Thọ", "Không tìm thấy đơn vị “Sở Nội vụ tỉnh Phú Thọ”")):
+        try:
+            pipeline.fix_row(province["coord"], batch.id, index, number, {"lead_agency": typed})
+        except Invalid as exc:
+            assert str(exc).startswith(message), str(exc)
+        else:
+            raise AssertionError(typed)
+    assert lead_after("Sở Nội vụ") == ["Sở Nội vụ"]  # (the refused ones changed nothing)
+
+
+def test_a_row_fix_refused_shows_the_row_again_with_what_was_typed(province, app):
+    batch, b, html = on_the_page(province, app)
+    index, rows = first_with_flags(batch)
+    number = rows[0]["number"]
+    for lead, due, message in (
+            ("Sở Nội", "30/06/2026", "Không tìm thấy đơn vị “Sở Nội” trong danh mục"),
+            ("Sở Nội vụ", "31/02/2026", "Ngày 31/02/2026 không có trên lịch")):
+        r = b.client.post(f"/imports/{batch.id}/rows/{index}/{number}", data={
+            "csrf_token": csrf_from(html), "title": "Tên đã sửa <b>giữ lại</b>", "lead_agency": lead,
+            "output_type": "report", "due_date": due})
+        assert r.status_code == 422
+        page = r.get_data(as_text=True)
+        row = page[page.index(f'id="r{index}-{number}"'):]
+        row = row[:row.index("</tr>")]
+        assert '<details class="row-fix" open>' in row and message in row and " autofocus>Tên đã sửa" in row
+        assert ">Tên đã sửa &lt;b&gt;giữ lại&lt;/b&gt;</textarea>" in row
+        assert f'value="{lead}"' in row and f'value="{due}"' in row and '<option value="report" selected>' in row
+    db.session.refresh(batch)
+    unchanged = next(r for a in batch.report["appendices"] if a["index"] == index
+                     for r in a["rows"] if r["number"] == number)
+    assert unchanged["title"] == rows[0]["title"] and unchanged["action"] == "flagged"
+
+
+def test_the_page_lists_the_agencies_once_for_every_row_s_form(province, app):
+    """A plan of 150 rows in a province of 200 agencies: one list of names, not one per row (2.3 MB of options on
+    002 with 40 agencies before)."""
+    _batch, _b, html = on_the_page(province, app)
+    assert html.count('<option value="Sở Nội vụ"') == 1
+    forms = html.count('list="lead-names"')
+    assert forms > 100 and html.count('<datalist id="lead-names">') == 1

@@ -35,18 +35,12 @@ class UploadForm(FlaskForm):
 class RowFixForm(FlaskForm):
     """Parses the per-row fix forms of the preview (rendered by hand in the table)."""
 
-    lead_agency = SelectField(N_("Đơn vị chủ trì"), validators=[Optional()])
+    lead_agency = StringField(N_("Đơn vị chủ trì"), validators=[Optional(), Length(max=255)])
     output_type = SelectField(N_("Loại sản phẩm"), validators=[Optional()],
                               choices=[SelectChoice("", N_("— giữ nguyên —"))]
                               + [SelectChoice(k, v) for k, v in OUTPUT_TYPES.items()])
     due_date = VNDateField(N_("Thời hạn"), validators=[Optional()])
     title = TextAreaField(N_("Tên nhiệm vụ"), validators=[Optional(), Length(max=2000)])
-
-
-def _lead_choices() -> list[SelectChoice]:
-    """A row's lead: an agency, or a group whose every member gets the task."""
-    return [SelectChoice("")] + [SelectChoice(a.name) for a in reads.agencies()] + [
-        SelectChoice(g.name) for g in groups.groups()]
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -79,9 +73,16 @@ def show(batch_id: int):
     batch = pipeline.get_batch(current_user, batch_id)
     if batch.status in ("reading", "failed"):
         return render_template("imports/reading.html", batch=batch)
+    return _preview(batch)
+
+
+def _preview(batch, typed: dict | None = None):
+    """The preview page; ``typed``: a row's fix form as it was sent and why it was refused, shown open on its row
+    with what the person typed (status 422), so that nothing typed is lost."""
     return render_template("imports/show.html", batch=batch, report=batch.report, agencies=reads.agencies(),
-                           groups=groups.groups(),
-                           reviews=review_list.open_reviews(batch.report), targets=pipeline.target_tasks(batch.report))
+                           groups=groups.groups(), typed=typed,
+                           reviews=review_list.open_reviews(batch.report),
+                           targets=pipeline.target_tasks(batch.report)), 422 if typed else 200
 
 
 @bp.route("/<int:batch_id>/progress")
@@ -96,11 +97,9 @@ def progress(batch_id: int):
 @login_required
 def fix(batch_id: int, appendix: int, number: int):
     form = RowFixForm()
-    form.lead_agency.choices = _lead_choices()
     if not form.validate_on_submit():
-        flash(_("Chưa sửa được dòng: %(problems)s", problems="; ".join(
-            _(str(e)) for errs in form.errors.values() for e in errs)), "error")
-        return redirect(url_for("imports.show", batch_id=batch_id) + f"#r{appendix}-{number}")
+        return _refused(batch_id, appendix, number, form, "; ".join(
+            _(str(e)) for errs in form.errors.values() for e in errs))
     changes = {"lead_agency": form.lead_agency.data, "output_type": form.output_type.data,
                "due_date": form.due_date.data, "title": (form.title.data or "").strip()}
     if request.form.get("checked"):  # a row read from a scan, compared with it and saved
@@ -118,10 +117,18 @@ def fix(batch_id: int, appendix: int, number: int):
     try:
         pipeline.fix_row(current_user, batch_id, appendix, number, changes)
     except Invalid as exc:
-        flash(domain_message(exc), "error")
-    else:
-        flash(_("Đã cập nhật dòng %(number)s.", number=number), "success")
+        return _refused(batch_id, appendix, number, form, domain_message(exc))
+    flash(_("Đã cập nhật dòng %(number)s.", number=number), "success")
     return redirect(url_for("imports.show", batch_id=batch_id) + f"#r{appendix}-{number}")
+
+
+def _refused(batch_id: int, appendix: int, number: int, form: RowFixForm, problems: str):
+    """A row's fix refused: the preview again, the row's form open with what was typed and why."""
+    flash(_("Chưa sửa được dòng %(number)s: %(problems)s", number=number, problems=problems), "error")
+    batch = pipeline.get_batch(current_user, batch_id)
+    return _preview(batch, {"appendix": appendix, "number": number, "problems": problems,
+                            **{key: request.form.get(key, "") for key in ("title", "lead_agency", "output_type",
+                                                                          "due_date")}})
 
 
 @bp.post("/<int:batch_id>/appendices/<int:appendix>/rows")
@@ -129,7 +136,6 @@ def fix(batch_id: int, appendix: int, number: int):
 def fix_many(batch_id: int, appendix: int):
     """"Áp dụng cho các dòng đã chọn": one lead agency and/or output type for the rows ticked in the table."""
     form = RowFixForm()
-    form.lead_agency.choices = _lead_choices()
     numbers = sorted({n for n in (parsing.number(v) for v in request.form.getlist("row")) if n is not None})
     if not form.validate_on_submit():
         flash(_("Chưa sửa được các dòng: %(problems)s", problems="; ".join(

@@ -40,6 +40,7 @@ from workflows.importing.review_list import record_reviews, settle
 from workflows.importing.row_plan import analyse, build_context, deadline_already
 from workflows.importing.scans import is_image, read_pages
 from workflows.tasks import create, deadlines
+from workflows.text import fold_words
 from workflows.tx import transaction
 
 log = logging.getLogger(__name__)
@@ -255,7 +256,8 @@ def fix_rows(user: User, batch_id: int, appendix_index: int, numbers: list[int],
 def _changes(changes: dict[str, Any]) -> dict[str, Any]:
     allowed = {"lead_agency", "collaborating_agencies", "output_type", "due_date", "title", "skip", "keep_both",
                "checked"}
-    clean = {k: v for k, v in changes.items() if k in allowed and v not in (None, "")}
+    clean = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items() if k in allowed}
+    clean = {k: v for k, v in clean.items() if v not in (None, "")}
     if isinstance(clean.get("due_date"), date):
         clean["due_date"] = clean["due_date"].isoformat()
     return clean
@@ -263,15 +265,30 @@ def _changes(changes: dict[str, Any]) -> dict[str, Any]:
 
 def _fix(user: User, batch_id: int, appendix_index: int, numbers: list[int], clean: dict[str, Any]) -> ImportBatch:
     with transaction():
-        if "lead_agency" in clean and groups.group_named(clean["lead_agency"]) is None \
-                and db.session.scalar(select(Agency).where(Agency.name == clean["lead_agency"])) is None:
-            raise Invalid("Không tìm thấy đơn vị chủ trì đã chọn.")
+        if "lead_agency" in clean:
+            clean["lead_agency"] = chosen_lead(clean["lead_agency"])
         batch = _open_batch(user, batch_id)
         rows = {r["number"] for a in batch.report["appendices"] if a["index"] == appendix_index for r in a["rows"]}
         if not set(numbers) <= rows:
             raise NotFound("Không tìm thấy dòng cần sửa trong lượt nhập này.")
         _reanalyse(batch, {f"{appendix_index}:{number}": clean for number in numbers})
     return batch
+
+
+def chosen_lead(typed: str) -> str:
+    """The registry's name of the lead a person typed or picked on the preview: an active agency by its name or
+    short name, or a group (accents, case and spacing aside, nothing guessed); Invalid naming what was typed."""
+    wanted = fold_words(typed)
+    if wanted:
+        for agency in db.session.scalars(select(Agency).where(Agency.active.is_(True))):
+            if wanted in (fold_words(agency.name), fold_words(agency.short_name or "")):
+                return agency.name
+        if (group := groups.group_named(typed)) is not None:
+            return group.name
+    if db.session.scalar(select(Agency).where(Agency.name == " ".join(typed.split()))) is not None:
+        raise Invalid("Đơn vị “%(name)s” đã ngừng hoạt động: chọn đơn vị đang hoạt động.", name=typed)
+    raise Invalid("Không tìm thấy đơn vị “%(name)s” trong danh mục: gõ vài chữ của tên rồi chọn một tên trong "
+                  "danh sách gợi ý.", name=typed[:200])
 
 
 def settle_name(user: User, batch_id: int, review_id: int, agency_id: int | None,
