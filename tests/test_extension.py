@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from datetime import UTC, date
 
 import pytest
@@ -91,6 +93,14 @@ def test_extension_from_the_task_page(world, running, browser):
     # the error is far down the page: a message at the top says where to look
     notice = "Chưa gửi được đề nghị gia hạn: vui lòng xem lỗi ở mục “Đề nghị điều chỉnh thời hạn”."
     assert page.index(notice) < page.index('id="extension-title"')
+    # a file of a kind not taken is named as such beside the file field (it said only "exe"), the text kept
+    r = browser.client.post(f"/tasks/{task.id}/extension", data={
+        "csrf_token": token, "new_due": "10/04/2026", "reason": "Chờ ý kiến bộ",
+        "file": (io.BytesIO(b"MZ"), "virus.exe")}, content_type="multipart/form-data")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Chờ ý kiến bộ</textarea>" in page
+    field = page[page.index('id="extension-title"'):]
+    assert "Văn bản đề nghị: chỉ nhận tệp doc, docx" in field and "⚠ exe<" not in page
     r = browser.client.post(f"/tasks/{task.id}/extension", data={"csrf_token": token, "new_due": "10/04/2026",
                                                                  "reason": "Chờ ý kiến bộ"})
     assert r.status_code == 302

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from models import Attachment, SignatureCheck, Task, User, db
 from workflows import clock, settings
-from workflows.errors import N_, DomainError, Invalid, NotFound
+from workflows.errors import N_, DomainError, Invalid, Message, NotFound
 from workflows.signatures import evidence
 from workflows.signatures.check import Report
 
@@ -68,7 +68,8 @@ def check(upload: Upload, label: str) -> tuple[str, bytes]:
     name = Path((upload.filename or "").replace("\\", "/")).name.strip()
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ALLOWED:
-        raise Invalid("%(label)s: chỉ nhận tệp %(allowed)s.", {"file": ext}, label=label, allowed=ALLOWED_TEXT)
+        refused = Message("%(label)s: chỉ nhận tệp %(allowed)s.", label=label, allowed=ALLOWED_TEXT)
+        raise Invalid(refused.msgid, {"file": refused}, **refused.params)
     limit = settings.get("MAX_UPLOAD_BYTES")
     content = upload.read(limit + 1)
     if not content:
