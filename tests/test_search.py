@@ -129,6 +129,9 @@ def test_the_task_list_search_box_keeps_q_in_pagination_and_says_when_nothing_ma
     assert "/tasks?page=2&amp;q=DE+AN" in page and "Rà soát" not in page
     second = text(browser.client.get("/tasks?page=2&q=DE+AN"))
     assert "Trang 2/2 (30 mục)" in second and "Rà soát" not in second
+    # a page past the end (a link kept from a longer list) is the last page, not "no task yet"
+    past = text(browser.client.get("/tasks?page=999&q=DE+AN"))
+    assert "Trang 2/2 (30 mục)" in past and "Đề án số " in past and "Chưa có nhiệm vụ nào" not in past
 
     empty = text(browser.client.get("/tasks?q=khong+co+gi&status=in_progress"))
     assert "Không tìm thấy nhiệm vụ nào khớp với “khong co gi”" in empty

@@ -15,6 +15,7 @@ from models import ROLE_LABELS, ROLES, Agency, User, db
 from workflows import audit, clock, settings
 from workflows.accounts import people
 from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
+from workflows.paging import page_of
 from workflows.text import fold_words
 from workflows.tx import transaction
 
@@ -44,10 +45,7 @@ def require_admin(actor: User) -> None:
 
 
 def _paginate(rows, page: int) -> Pagination:
-    found = db.paginate(rows, page=min(max(page, 1), 100_000), per_page=PER_PAGE, error_out=False, count=True)
-    if not found.items and found.pages and page > found.pages:
-        found = db.paginate(rows, page=found.pages, per_page=PER_PAGE, error_out=False, count=True)
-    return found
+    return page_of(rows, page, PER_PAGE)
 
 
 # ---------------------------------------------------------------- reads

@@ -19,6 +19,7 @@ from models import Agency, AgencyAlias, AgencyReview, ImportBatch, User, db
 from workflows import audit, clock
 from workflows.errors import Invalid, NotAllowed, NotFound
 from workflows.importing.agency_match import level_conflict
+from workflows.paging import page_of
 from workflows.text import fold_words
 from workflows.tx import transaction
 
@@ -123,10 +124,7 @@ def alias_page(user: User, query: str | None = None, page: int = 1,
         agencies = [a.id for a in db.session.scalars(select(Agency)) if wanted in fold_words(a.name)]
         rows = rows.where(or_(AgencyAlias.normalized.contains(wanted, autoescape=True),
                               AgencyAlias.agency_id.in_(agencies)))
-    found = db.paginate(rows, page=min(max(page, 1), 100_000), per_page=per_page, error_out=False, count=True)
-    if not found.items and found.pages and page > found.pages:  # past the end (a removal emptied the page)
-        found = db.paginate(rows, page=found.pages, per_page=per_page, error_out=False, count=True)
-    return found
+    return page_of(rows, page, per_page)
 
 
 def remove_alias(user: User, alias_id: int) -> tuple[str, str]:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from models import Notification, User, db
 from workflows import clock
 from workflows.errors import NotFound
+from workflows.paging import page_of
 from workflows.tx import transaction
 
 PER_PAGE = 25
@@ -21,7 +22,7 @@ def list_for(user: User, page: int = 1, per_page: int = PER_PAGE):
     """The user's notifications, newest first (a Flask-SQLAlchemy Pagination)."""
     query = (select(Notification).where(Notification.user_id == user.id)
              .order_by(Notification.created_at.desc(), Notification.id.desc()))
-    return db.paginate(query, page=min(page, 100_000), per_page=per_page, error_out=False, count=True)
+    return page_of(query, page, per_page)
 
 
 def mark_read(user: User, notification_id: int) -> Notification:

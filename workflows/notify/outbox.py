@@ -18,6 +18,7 @@ from sqlalchemy import case, func, select
 from models import Notification, OutboxMail, User, db
 from workflows import clock, settings
 from workflows.errors import Conflict, NotAllowed, NotFound
+from workflows.paging import page_of
 from workflows.tx import transaction
 
 # Minutes to wait after the 1st, 2nd, … failed attempt; the last value repeats.
@@ -152,7 +153,7 @@ def mail_queue(page: int = 1, per_page: int = 50):
     """Mails not sent yet, the given-up ones first (a Flask-SQLAlchemy Pagination)."""
     query = (select(OutboxMail).where(OutboxMail.status.in_(("pending", "failed")))
              .order_by(case((OutboxMail.status == "failed", 0), else_=1), OutboxMail.next_attempt_at, OutboxMail.id))
-    return db.paginate(query, page=min(page, 100_000), per_page=per_page, error_out=False, count=True)
+    return page_of(query, page, per_page)
 
 
 def mail_counts() -> dict[str, int]:

@@ -26,6 +26,7 @@ from models import (
 )
 from workflows import access, text
 from workflows.errors import NotAllowed, NotFound
+from workflows.paging import page_of
 from workflows.process import catalog
 from workflows.tasks import scope, search, status
 
@@ -38,7 +39,7 @@ def inbox(user: User, page: int = 1, per_page: int = PER_PAGE):
              .options(joinedload(WorkItem.task))
              .where(access.inbox_clause(user))
              .order_by(Task.due_date.is_(None), Task.due_date, WorkItem.created_at, WorkItem.id))
-    return db.paginate(query, page=min(page, 100_000), per_page=per_page, error_out=False, count=True)
+    return page_of(query, page, per_page)
 
 
 def inbox_count(user: User) -> int:
@@ -76,7 +77,7 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
     if matches is not None:
         query = query.where(matches)
     query = query.order_by(Task.state, Task.due_date.is_(None), Task.due_date, Task.id)
-    return db.paginate(query, page=min(page, 100_000), per_page=per_page, error_out=False, count=True)
+    return page_of(query, page, per_page)
 
 
 @dataclass

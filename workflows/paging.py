@@ -1,0 +1,18 @@
+"""One page of a long list: every list the product shows pages the same way."""
+
+from __future__ import annotations
+
+from flask_sqlalchemy.pagination import Pagination
+
+from models import db
+
+MAX_PAGE = 100_000
+
+
+def page_of(query, page: int, per_page: int) -> Pagination:
+    """Page ``page`` of ``query``. A page past the end is the last page (a link kept from a longer list, a removal
+    that emptied the page): never an empty page that says the list has nothing in it."""
+    found = db.paginate(query, page=min(max(page, 1), MAX_PAGE), per_page=per_page, error_out=False, count=True)
+    if not found.items and found.pages and page > found.pages:
+        found = db.paginate(query, page=found.pages, per_page=per_page, error_out=False, count=True)
+    return found
