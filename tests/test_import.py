@@ -26,13 +26,14 @@ from models import (
     db,
 )
 from tests.conftest import FIXTURES, Browser, new_task
-from workflows import holidays
+from workflows import clock, holidays
 from workflows.accounts import people
 from workflows.errors import Conflict, Invalid
 from workflows.importing import pipeline
 from workflows.importing.deadline_text import parse_deadline
 from workflows.importing.readers import read_text
-from workflows.tasks import create
+from workflows.reporting import scorecard
+from workflows.tasks import create, status
 from workflows.text import fold_words
 
 
@@ -688,3 +689,26 @@ def test_the_alias_list_is_paginated(province, app):
     searched = b.client.get("/admin/aliases?q=co so 1").get_data(as_text=True)
     assert "Sở Y tế cơ sở 10" in searched and "Sở Y tế cơ sở 20" not in searched
     assert "(không rõ: ghi nhận trước khi lưu người chọn)" in first
+
+
+def test_a_task_done_when_its_document_was_issued_counts_as_done_on_time(province, app):
+    """003 marks items "(Đã thực hiện)". Imported without the document's date, such a task is recorded done on the
+    import day, after its deadline: it was counted "hoàn thành quá hạn" on the task page, the dashboard and the
+    reports, though the document says it was done before it was issued."""
+    table = ("| STT | Nhiệm vụ | Đơn vị chủ trì | Thời hạn | Sản phẩm |\n|---|---|---|---|---|\n"
+             "| 1 | Ban hành quy chế làm việc của Ban Chỉ đạo | Sở Nội vụ | Tháng 5/2025 (Đã thực hiện) | Quy chế |\n"
+             "| 2 | Xây dựng kế hoạch chuyển đổi số ngành y tế | Sở Y tế | 30/6/2026 | Kế hoạch |\n")
+    coord = province["coord"]
+    pipeline.commit(coord, pipeline.preview(coord, pipeline.PASTED, table.encode()).id)
+    done = db.session.scalars(select(Task).where(Task.done_at_issue.is_(True))).one()
+    assert done.completed_on > done.due_date  # recorded on the import day, the deadline long past
+    today, soon = clock.today(), 3
+    assert status.compute(done, today, soon) == "done_on_time"
+    assert db.session.scalars(select(Task.id).where(status.clause("done_late", today, soon))).all() == []
+    assert db.session.scalars(select(Task.id).where(status.clause("done_on_time", today, soon))).all() == [done.id]
+    [row] = [r for r in scorecard.scorecard("2025", today) if r.agency == "Sở Nội vụ"]
+    assert (row.on_time, row.late, row.days_late) == (1, 0, 0)
+    b = Browser(app.test_client())
+    b.login("coord")
+    page = b.client.get(f"/tasks/{done.id}").get_data(as_text=True)
+    assert "Hoàn thành quá hạn" not in page and "Hoàn thành đúng hạn" in page

@@ -31,7 +31,9 @@ WITHIN = ("in_progress", "due_soon", "not_started")
 
 def compute(task: Task, today: date, due_soon_days: int) -> str:
     if task.state == "done":
-        if task.due_date is None or task.completed_on is None or task.completed_on <= task.due_date:
+        # done when its document was issued ("(Đã thực hiện)"): on time, whatever day it was recorded
+        if task.done_at_issue or task.due_date is None or task.completed_on is None \
+                or task.completed_on <= task.due_date:
             return "done_on_time"
         return "done_late"
     if task.recurrence == "ongoing":
@@ -54,9 +56,9 @@ def clause(status: str, today: date, due_soon_days: int):
     soon = today + timedelta(days=due_soon_days)
     not_due = or_(Task.due_date.is_(None), Task.due_date > soon)
     return {
-        "done_on_time": and_(done, or_(Task.due_date.is_(None), Task.completed_on.is_(None),
-                                       Task.completed_on <= Task.due_date)),
-        "done_late": and_(done, Task.completed_on > Task.due_date),
+        "done_on_time": and_(done, or_(Task.done_at_issue.is_(True), Task.due_date.is_(None),
+                                       Task.completed_on.is_(None), Task.completed_on <= Task.due_date)),
+        "done_late": and_(done, Task.done_at_issue.is_(False), Task.completed_on > Task.due_date),
         "ongoing": and_(Task.state != "done", Task.recurrence == "ongoing"),
         "overdue": and_(active, Task.due_date < today),
         "due_soon": and_(active, Task.due_date >= today, Task.due_date <= soon),
