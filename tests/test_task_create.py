@@ -7,6 +7,7 @@ import re
 import threading
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from models import Task, db
@@ -155,3 +156,41 @@ def test_the_head_s_assignment_gives_an_internal_deadline_and_instructions(brows
     page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "Hạn nội bộ nộp dự thảo" in page and f"28/{today:%m/%Y}" in page
     assert "Bám sát Kế hoạch 266-KH/TU; xin ý kiến Sở Tài chính trước." in page
+
+
+def test_a_deadline_written_as_the_document_writes_it_sets_the_due_date(world, frozen):
+    """The form takes "Thời hạn ghi trong văn bản" without a date; the task had no due date then, was never
+    overdue and fell out of every report. It is now read as an import reads it, or refused."""
+    def created(text: str) -> Task:
+        return create.create_task(world["coord"], title=f"Báo cáo theo hạn “{text}”", lead_agency=LEAD,
+                                  output_type="report", deadline_text=text)
+
+    quarter = created("Quý II năm 2027")
+    assert (quarter.nominal_due, quarter.due_date, quarter.recurrence) == (date(2027, 6, 30), date(2027, 6, 30), None)
+    month = created("Tháng 10/2026")  # 31/10/2026 is a Saturday: due the next working day
+    assert (month.nominal_due, month.due_date) == (date(2026, 10, 31), date(2026, 11, 2))
+    monthly = created("Hằng tháng")
+    assert monthly.recurrence == "monthly" and monthly.due_date == date(2026, 3, 20)
+    ongoing = created("Thường xuyên")
+    assert (ongoing.recurrence, ongoing.due_date) == ("ongoing", None)
+    for text in ("sớm nhất có thể", "theo tiến độ dự án"):
+        with pytest.raises(Invalid) as caught:
+            created(text)
+        assert caught.value.fields["deadline_text"].startswith(f"Chưa đọc được thời hạn “{text}”: nhập ngày")
+    assert count() == 4
+
+
+def test_the_form_reads_the_document_s_wording_and_asks_about_a_date_already_past(browser, world, frozen):
+    browser.login("coord")
+    token = browser.csrf("/tasks/new")
+    r = browser.client.post("/tasks/new", data=form(token, due_date="", deadline_text="sớm nhất có thể"))
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Chưa đọc được thời hạn “sớm nhất có thể”" in page and count() == 0
+    r = browser.client.post("/tasks/new", data=form(token, due_date="", deadline_text="Quý II năm 2025"))
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Thời hạn 30/06/2025 đã qua" in page and count() == 0
+    r = browser.client.post("/tasks/new", data=form(token, due_date="", deadline_text="Quý II năm 2026"))
+    assert r.status_code == 302
+    task = db.session.scalars(select(Task)).one()
+    assert task.due_date == date(2026, 6, 30) and task.deadline_text == "Quý II năm 2026"
+    assert "30/06/2026" in browser.client.get(r.headers["Location"]).get_data(as_text=True)

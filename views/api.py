@@ -137,7 +137,7 @@ def list_tasks():
         agency = reads.agency_by_name(agency_name)
         filters.agency_id = agency.id if agency else -1
     number, per_page = _paging(50)
-    page = reads.list_tasks(g.api_user, filters, page=number, per_page=per_page)
+    page = reads.list_tasks(g.api_user, filters, page=number, per_page=per_page, past_end_is_last=False)
     return jsonify(_page_json(page, [task_json(t) for t in page.items]))
 
 
@@ -190,7 +190,7 @@ def add_comment(task_id: int):
 @token_required
 def inbox():
     number, per_page = _paging(100)
-    page = reads.inbox(g.api_user, page=number, per_page=per_page)
+    page = reads.inbox(g.api_user, page=number, per_page=per_page, past_end_is_last=False)
     items = [{
         "work_item_id": i.id, "task_id": i.task_id, "task_title": i.task.title,
         "step_id": i.step_id, "step_name": i.step_name, "agency": i.agency.name if i.agency else None,

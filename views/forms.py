@@ -25,7 +25,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from models import OUTPUT_TYPES
 from views.i18n import domain_message, field_messages
 from workflows import clock
-from workflows.errors import N_, Message
+from workflows.errors import N_, Invalid, Message
+from workflows.tasks import create
 from workflows.tasks.create import DUE_REQUIRED
 
 
@@ -115,9 +116,17 @@ class TaskForm(FlaskForm):
         if due is None and not self.due_date.errors and not (self.deadline_text.data or "").strip():
             self.due_date.errors.append(DUE_REQUIRED)
             return False
+        past_field = self.due_date
+        if due is None and not self.deadline_text.errors and (self.deadline_text.data or "").strip():
+            try:  # the date the document's wording sets is checked as a typed one is
+                due = create.read_deadline(self.deadline_text.data).effective_due
+            except Invalid as exc:
+                self.deadline_text.errors.append(field_messages(exc)["deadline_text"])
+                return False
+            past_field = self.deadline_text
         if due is not None and due < clock.today() and not self.past_due_ok.data:
             self.asks_past_due = True
-            self.due_date.errors.append(Message(
+            past_field.errors.append(Message(
                 "Thời hạn %(date)s đã qua: nhiệm vụ sẽ quá hạn ngay khi giao. Kiểm tra lại năm; nếu đúng, "
                 "đánh dấu ô xác nhận bên dưới rồi bấm “Giao nhiệm vụ”.", date=f"{due:%d/%m/%Y}"))
             return False

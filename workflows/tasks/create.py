@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from models import OUTPUT_TYPES, AgencyGroup, ProcessInstance, Task, User, db
-from workflows import audit, clock, settings
+from workflows import audit, clock, holidays, settings
 from workflows.accounts import groups
 from workflows.errors import N_, Invalid, Message, NotAllowed
+from workflows.importing.deadline_text import Deadline, parse_deadline
 from workflows.process import catalog, runtime
 from workflows.tasks import lifecycle, reads
 from workflows.text import fold_words
@@ -19,6 +20,9 @@ from workflows.tx import transaction
 
 GROUP_KIND = "group"  # a task owed by a group: its members' tasks (parent_id) do the work
 DUE_REQUIRED = N_("Vui lòng nhập thời hạn hoàn thành, hoặc ghi thời hạn theo văn bản (ví dụ “Quý II năm 2026”).")
+UNREAD_DEADLINE = N_("Chưa đọc được thời hạn “%(text)s”: nhập ngày ở ô Thời hạn hoàn thành, hoặc ghi như văn "
+                     "bản thường ghi (“Quý II năm 2026”, “Tháng 6/2026”, “30/6/2026”, “Hằng tháng”, “Thường "
+                     "xuyên”).")
 
 
 def create_task(actor: User, *, submission: str | None = None, duplicate_ok: bool = False, **fields: Any) -> Task:
@@ -38,6 +42,14 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"title": Message(
             "Văn bản này đã giao nhiệm vụ cùng tên (%(codes)s). Nếu đây là một nhiệm vụ khác, đánh dấu ô xác "
             "nhận bên dưới rồi bấm “Giao nhiệm vụ”.", codes=", ".join(t.code for t in same))})
+    text = (fields.get("deadline_text") or "").strip()
+    if text and fields.get("due_date") is None and fields.get("recurrence") is None:
+        read = read_deadline(text)
+        fields.update(due_date=read.effective_due, nominal_due=read.nominal_due, recurrence=read.recurrence,
+                      recurrence_day=read.recurrence_day, recurrence_weekday=read.recurrence_weekday,
+                      recurrence_starts=read.starts,
+                      milestones=[{"due": m.due.isoformat() if m.due else None, "label": m.label}
+                                  for m in read.milestones])
     try:
         with transaction():
             return add_task(actor, submission=submission or None, **fields)
@@ -46,6 +58,17 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
         if done is None:
             raise
         return done  # the same form, sent twice at once: the other sending created the task
+
+
+def read_deadline(text: str) -> Deadline:
+    """The due date and recurrence a deadline written as the document writes it sets, read as an import reads it
+    ("Quý II năm 2027": 30/06/2027, on the next working day when that is a day off); Invalid on the field when it
+    sets neither (a task without a deadline is never overdue and drops out of every report)."""
+    read = parse_deadline(text, issued=clock.today(), calendar=holidays.calendar())
+    if read.effective_due is None and read.recurrence is None:
+        raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.",
+                      {"deadline_text": Message(UNREAD_DEADLINE, text=" ".join(text.split())[:200])})
+    return read
 
 
 def require_coordinator(actor: User) -> None:

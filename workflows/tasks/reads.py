@@ -33,13 +33,14 @@ from workflows.tasks import scope, search, status
 PER_PAGE = 25
 
 
-def inbox(user: User, page: int = 1, per_page: int = PER_PAGE):
-    """My claimed items plus my agency's unclaimed items for my roles, soonest deadline first."""
+def inbox(user: User, page: int = 1, per_page: int = PER_PAGE, past_end_is_last: bool = True):
+    """My claimed items plus my agency's unclaimed items for my roles, soonest deadline first (``past_end_is_last``:
+    see ``paging.page_of``)."""
     query = (select(WorkItem).join(Task, Task.id == WorkItem.task_id)
              .options(joinedload(WorkItem.task))
              .where(access.inbox_clause(user))
              .order_by(Task.due_date.is_(None), Task.due_date, WorkItem.created_at, WorkItem.id))
-    return page_of(query, page, per_page)
+    return page_of(query, page, per_page, past_end_is_last)
 
 
 def inbox_count(user: User) -> int:
@@ -55,7 +56,8 @@ class TaskFilters:
     scope: scope.Filters | None = None  # a dashboard figure's filters, when one links here
 
 
-def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = PER_PAGE):
+def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = PER_PAGE,
+               past_end_is_last: bool = True):
     query = select(Task).options(joinedload(Task.lead_agency))
     if not user.sees_everything:
         if user.agency_id is None:
@@ -77,7 +79,7 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
     if matches is not None:
         query = query.where(matches)
     query = query.order_by(Task.state, Task.due_date.is_(None), Task.due_date, Task.id)
-    return page_of(query, page, per_page)
+    return page_of(query, page, per_page, past_end_is_last)
 
 
 @dataclass
