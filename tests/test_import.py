@@ -317,6 +317,17 @@ def test_a_pasted_table_without_a_number_is_not_named_after_a_file(province, app
     assert number.startswith("Văn bản chưa ghi số (dán ngày ") and "noi-dung-dan" not in number
 
 
+def test_a_file_without_a_number_is_named_as_such_not_by_its_file_name_alone(province):
+    """A file whose text and upload give no number was filed under its name ("003_14d8a83fabc51ce7.txt"), which
+    the filters offered and the NĐ 30 report printed as "Văn bản giao: 003_14d8a83fabc51ce7.txt"."""
+    table = ("| STT | Nhiệm vụ | Đơn vị chủ trì | Thời hạn | Sản phẩm |\n|---|---|---|---|---|\n"
+             "| 1 | Xây dựng kế hoạch chuyển đổi số ngành y tế | Sở Y tế | 30/6/2027 | Kế hoạch |\n")
+    batch = pipeline.preview(province["coord"], "bang-nhiem-vu.md", table.encode())
+    pipeline.commit(province["coord"], batch.id)
+    [number] = db.session.scalars(select(Directive.number))
+    assert number == f"Văn bản chưa ghi số (tệp bang-nhiem-vu.md, nhập ngày {clock.today():%d/%m/%Y})"
+
+
 def test_import_screens(province, app):
     b = Browser(app.test_client())
     b.login("coord")

@@ -10,9 +10,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from models import Task, db
+from models import Directive, Task, db
 from tests.conftest import LEAD, act, new_task
 from workflows.errors import Invalid
+from workflows.importing import pipeline
 from workflows.tasks import create, period_reports
 
 DOCUMENT = "Kế hoạch số 266-KH/TU ngày 26/4/2025"
@@ -194,3 +195,37 @@ def test_the_form_reads_the_document_s_wording_and_asks_about_a_date_already_pas
     task = db.session.scalars(select(Task)).one()
     assert task.due_date == date(2026, 6, 30) and task.deadline_text == "Quý II năm 2026"
     assert "30/06/2026" in browser.client.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_task_added_by_hand_counts_with_the_plan_its_document_names(browser, world, frozen):
+    """14 tasks of the demo cite "Kế hoạch số 266-KH/TU" typed by hand: the plan's filter found none of them."""
+    plan = Directive(number="Kế hoạch số 266-KH/TU", issued_on=date(2025, 4, 26))
+    other = Directive(number="Kế hoạch số 66-KH/TU", issued_on=date(2025, 1, 6))
+    unnumbered = Directive(number=f"{create.UNNUMBERED} (dán ngày 01/03/2026)")
+    db.session.add_all([plan, other, unnumbered])
+    db.session.commit()
+
+    def linked(source: str) -> int | None:
+        return create.create_task(world["coord"], title=f"Nhiệm vụ theo {source}", lead_agency=LEAD,
+                                  output_type="report", due_date=date(2026, 6, 30),
+                                  source_document=source).directive_id
+
+    assert linked("Kế hoạch số 266-KH/TU ngày 26/4/2025") == plan.id
+    assert linked("kế hoạch số 66-KH/TU") == other.id  # (not the plan whose number ends the same)
+    assert linked("Văn bản chưa ghi số (dán ngày 01/03/2026)") is None
+    assert linked("Công văn số 1234/UBND-KGVX") is None
+    # added before its plan was imported: counted with the plan once it is
+    earlier = create.create_task(world["coord"], title="Nhiệm vụ giao trước khi nhập kế hoạch", lead_agency=LEAD,
+                                 output_type="report", due_date=date(2026, 6, 30),
+                                 source_document="Kế hoạch số 12/KH-UBND ngày 10/01/2026 của UBND tỉnh")
+    assert earlier.directive_id is None
+    table = (f"| STT | Nhiệm vụ | Đơn vị chủ trì | Thời hạn | Sản phẩm |\n|---|---|---|---|---|\n"
+             f"| 1 | Tổng kết thực hiện kế hoạch | {LEAD} | 30/11/2026 | Báo cáo |\n")
+    pipeline.commit(world["coord"], pipeline.preview(world["coord"], pipeline.PASTED, table.encode(),
+                                                     "Kế hoạch số 12/KH-UBND").id)
+    later = db.session.scalars(select(Directive).where(Directive.number == "Kế hoạch số 12/KH-UBND")).one()
+    assert db.session.get(Task, earlier.id).directive_id == later.id
+    browser.login("coord")
+    listed = browser.client.get(f"/tasks?scope=dashboard&directive={plan.id}").get_data(as_text=True)
+    assert "Văn bản giao: Kế hoạch số 266-KH/TU" in listed
+    assert "Nhiệm vụ theo Kế hoạch số 266-KH/TU ngày" in listed and "Nhiệm vụ theo kế hoạch số 66" not in listed

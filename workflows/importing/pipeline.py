@@ -324,12 +324,13 @@ def commit(user: User, batch_id: int) -> dict[str, int]:
         report = batch.report
         directive = db.session.scalar(select(Directive).where(Directive.sha256 == batch.sha256))
         if directive is None:
-            fallback = (f"Văn bản chưa ghi số (dán ngày {clock.today():%d/%m/%Y})" if batch.filename == PASTED
-                        else batch.filename)
+            fallback = (f"{create.UNNUMBERED} (dán ngày {clock.today():%d/%m/%Y})" if batch.filename == PASTED
+                        else f"{create.UNNUMBERED} (tệp {batch.filename[:60]}, nhập ngày {clock.today():%d/%m/%Y})")
             directive = Directive(number=batch.directive_number or fallback, issued_on=batch.issued_on,
                                   title=batch.directive_title, sha256=batch.sha256)
             db.session.add(directive)
             db.session.flush()
+            create.link_to_directive(directive)
         source = directive.number + (f" ngày {batch.issued_on:%d/%m/%Y}" if batch.issued_on else "")
         counts = {"created": 0, "unchanged": 0, "renamed": 0, "adjusted": 0, "flagged": 0, "indicators": 0}
         for appendix in report["appendices"]:

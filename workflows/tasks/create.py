@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import OUTPUT_TYPES, AgencyGroup, ProcessInstance, Task, User, db
+from models import OUTPUT_TYPES, AgencyGroup, Directive, ProcessInstance, Task, User, db
 from workflows import audit, clock, holidays, settings
 from workflows.accounts import groups
 from workflows.errors import N_, Invalid, Message, NotAllowed
@@ -19,6 +19,7 @@ from workflows.text import fold_words
 from workflows.tx import transaction
 
 GROUP_KIND = "group"  # a task owed by a group: its members' tasks (parent_id) do the work
+UNNUMBERED = "Văn bản chưa ghi số"  # how an imported document without a number is recorded
 DUE_REQUIRED = N_("Vui lòng nhập thời hạn hoàn thành, hoặc ghi thời hạn theo văn bản (ví dụ “Quý II năm 2026”).")
 UNREAD_DEADLINE = N_("Chưa đọc được thời hạn “%(text)s”: nhập ngày ở ô Thời hạn hoàn thành, hoặc ghi như văn "
                      "bản thường ghi (“Quý II năm 2026”, “Tháng 6/2026”, “30/6/2026”, “Hằng tháng”, “Thường "
@@ -42,6 +43,8 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"title": Message(
             "Văn bản này đã giao nhiệm vụ cùng tên (%(codes)s). Nếu đây là một nhiệm vụ khác, đánh dấu ô xác "
             "nhận bên dưới rồi bấm “Giao nhiệm vụ”.", codes=", ".join(t.code for t in same))})
+    if fields.get("directive_id") is None:
+        fields["directive_id"] = directive_named(fields.get("source_document"))
     text = (fields.get("deadline_text") or "").strip()
     if text and fields.get("due_date") is None and fields.get("recurrence") is None:
         read = read_deadline(text)
@@ -69,6 +72,30 @@ def read_deadline(text: str) -> Deadline:
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.",
                       {"deadline_text": Message(UNREAD_DEADLINE, text=" ".join(text.split())[:200])})
     return read
+
+
+def directive_named(source_document: str | None) -> int | None:
+    """The imported document whose number a task's "Văn bản giao" names ("Kế hoạch số 266-KH/TU ngày 26/4/2025"
+    names "Kế hoạch số 266-KH/TU"), as whole words, the longest number that fits; a document recorded without a
+    number never. So that a task added by hand from a plan counts with the plan's tasks in every filter and
+    report."""
+    source = f" {fold_words(source_document or '')} "
+    numbers = ((fold_words(d.number), d.id) for d in db.session.scalars(select(Directive))
+               if not d.number.startswith(UNNUMBERED))
+    named = [(len(number), id_) for number, id_ in numbers
+             if any(c.isdigit() for c in number) and f" {number} " in source]
+    return max(named)[1] if named else None
+
+
+def link_to_directive(directive: Directive) -> int:
+    """Tasks added by hand before ``directive`` was imported, whose "Văn bản giao" names it: counted with it now.
+    Returns how many."""
+    tasks = [t for t in db.session.scalars(select(Task).where(Task.directive_id.is_(None),
+                                                              Task.source_document.is_not(None)))
+             if directive_named(t.source_document) == directive.id]
+    for task in tasks:
+        task.directive_id = directive.id
+    return len(tasks)
 
 
 def require_coordinator(actor: User) -> None:
