@@ -371,3 +371,19 @@ def test_a_temporary_password_gets_no_api_token_and_a_reset_ends_the_old_ones(wo
     assert api.get("/api/v1/inbox", headers=token).status_code == 401
     r = api.post("/api/v1/token", json={"username": "officer", "password": issued.password})
     assert r.status_code == 403 and "đổi mật khẩu" in r.get_json()["error"]
+
+
+def test_agencies_are_listed_in_vietnamese_alphabetical_order(browser, world):
+    """The database's order put "Báo Thanh Hóa" before "Bảo hiểm…", "Công an" before "Cảng…" and every ward
+    in "Đ" after "Tĩnh Gia"; a reader looks for them as a dictionary orders them."""
+    names = ["UBND phường Tĩnh Gia", "Công an tỉnh", "Báo Thanh Hóa", "UBND phường Đông Sơn",
+             "Cảng hàng không Thọ Xuân", "Bảo hiểm xã hội tỉnh", "UBND phường Hạc Thành"]
+    for name in names:
+        people.create_agency(name)
+    expected = ["Bảo hiểm xã hội tỉnh", "Báo Thanh Hóa", "Cảng hàng không Thọ Xuân", "Công an tỉnh",
+                "UBND phường Đông Sơn", "UBND phường Hạc Thành", "UBND phường Tĩnh Gia"]
+    browser.login("admin")
+    for url in ("/admin/agencies", "/admin/users/new"):
+        page = browser.client.get(url).get_data(as_text=True)
+        assert sorted(expected, key=page.index) == expected, url
+    assert [a.name for a in admin_people.active_agencies() if a.name in names] == expected

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, abort, request, url_for
 from flask_login import current_user, login_required
 
 from models import OUTPUT_TYPES, ROLE_LABELS
-from workflows import clock
+from workflows import clock, text
 from workflows.audit import ACTION_LABELS, DECISION_LABELS
 from workflows.notify import bell
 from workflows.signatures.check import LABELS as SIGNATURE_LABELS
@@ -83,10 +83,17 @@ def menu_endpoint() -> str:
     return endpoint
 
 
+def names_in_order(items) -> list[str]:
+    """The names of agencies (anything with a ``name``) in Vietnamese alphabetical order (Đ after D, "Bảo" after
+    "Báo"), not the database's byte order."""
+    return sorted((item.name for item in items), key=text.sort_key)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(date_vn)
     app.add_template_filter(datetime_vn)
     app.add_template_filter(filesize)
+    app.add_template_filter(names_in_order)
     app.add_template_global(days_since)
     app.add_template_global(menu_endpoint)
     app.add_template_global(status.of, "task_status")

@@ -9,14 +9,14 @@ import secrets
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from models import ROLE_LABELS, ROLES, Agency, User, db
 from workflows import audit, clock, settings
 from workflows.accounts import people
 from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from workflows.paging import page_of
-from workflows.text import fold_words
+from workflows.text import fold_words, sort_key
 from workflows.tx import transaction
 
 PER_PAGE = 25
@@ -73,7 +73,11 @@ def people_page(actor: User, query: str = "", page: int = 1, status: str = "") -
 def agency_page(actor: User, query: str = "", page: int = 1) -> Pagination:
     """The agency registry by name; ``query`` matches its name, short name or aliases (accents ignored)."""
     require_admin(actor)
-    rows = select(Agency).order_by(Agency.active.desc(), Agency.name)
+    ranks = {agency_id: rank for rank, (agency_id, _name) in enumerate(sorted(
+        db.session.execute(select(Agency.id, Agency.name)), key=lambda row: sort_key(row[1])))}
+    # Vietnamese order ("Bảo hiểm…" after "Báo…", "Đ" after "D"), which neither database's collation gives
+    rows = select(Agency).order_by(Agency.active.desc(), case(ranks, value=Agency.id, else_=len(ranks)) if ranks
+                                   else Agency.id)
     wanted = fold_words(query or "")
     if wanted:
         ids = [a.id for a in db.session.scalars(select(Agency))
@@ -83,7 +87,7 @@ def agency_page(actor: User, query: str = "", page: int = 1) -> Pagination:
 
 
 def active_agencies() -> list[Agency]:
-    return list(db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)))
+    return sorted(db.session.scalars(select(Agency).where(Agency.active.is_(True))), key=lambda a: sort_key(a.name))
 
 
 def get_user(actor: User, user_id: int) -> User:
