@@ -230,3 +230,35 @@ def test_an_agency_the_process_needs_missing_from_the_registry_is_refused_at_cre
 def test_due_date_is_kept_on_the_work_items(world):
     task = new_task(world, due=date(2026, 4, 15))
     assert item_at(task, "assign").due_at.date() == date(2026, 4, 15)
+
+
+def test_each_step_shows_what_the_step_before_wrote_for_it(world, browser):
+    """The officer read the head's instructions, the collaborators' opinions and the decision's number only in the
+    history at the bottom of the page; each now stands at the top of the step that needs it."""
+    task = new_task(world)
+
+    def said(user: str) -> str:
+        """The "Bước trước đã ghi" box of ``user``'s work item on the task page ("" when there is none)."""
+        browser.login(user)
+        page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+        card = page[page.index("Việc của bạn:"):]
+        card = card[:card.index("</section>")]
+        return card[card.index('class="handed-over"'):card.index("</ul>")] if 'class="handed-over"' in card else ""
+
+    act(world, task, "assign", data={"assignee": "officer", "instructions": "Bám sát Kế hoạch 266-KH/TU;\n"
+                                                                             "xin ý kiến Sở Tài chính trước."})
+    box = said("officer")
+    assert "Phân công" in box and "Bám sát Kế hoạch 266-KH/TU;\nxin ý kiến Sở Tài chính trước." in box
+    act(world, task, "draft")
+    act(world, task, "give_opinion", data={"opinion_text": "Đề nghị bổ sung lộ trình."})
+    act(world, task, "give_opinion", data={"opinion_text": "Nhất trí, không bổ sung."})
+    box = said("officer")  # at "Hoàn thiện dự thảo": both opinions of the round, not the assignment
+    assert "Đề nghị bổ sung lộ trình." in box and "Nhất trí, không bổ sung." in box and "Bám sát" not in box
+    act(world, task, "finalise")
+    act(world, task, "signoff", "return", "Thiếu phần kinh phí.")
+    assert said("officer") == ""  # a return: its banner says why
+    for step in ("finalise", "signoff", "appraise", "approve"):
+        act(world, task, step)
+    act(world, task, "report", data={"decision_number": "1234/QĐ-UBND", "decision_date": "2026-05-20"})
+    box = said("coord")  # at "Xác nhận hoàn thành"
+    assert "1234/QĐ-UBND" in box and "20/05/2026" in box

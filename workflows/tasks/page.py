@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, User, WorkItem
+from sqlalchemy import select
+
+from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, User, WorkItem, db
 from workflows import access
 from workflows.process import diagram, svg
 from workflows.signatures import evidence
@@ -51,6 +53,7 @@ class TaskPage:
     asks_explanation: bool = False  # the explanation form is offered: overdue or due soon, and ``user`` may write
     days_late: int = 0  # days past the due date, today
     signatures: dict[int, SignatureNote] = field(default_factory=dict)  # attachment id → its newest signature check
+    handed_over: dict[int, list[AuditEvent]] = field(default_factory=dict)  # item id → what the step before said
 
     @property
     def explanation(self):
@@ -77,12 +80,14 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
     items = reads.open_items(task)
     history, files = reads.history(task), reads.attachments(task)
     may_comment = comments.can_comment(user, task)
+    recorded = reads.recorded_values(task, history, files)
+    may_act = actionable(user, items)
     return TaskPage(
         task=task, items=items,
-        actionable=actionable(user, items),
+        actionable=may_act,
         reassignable={i.id: _reassign_choices(user, i) for i in items
                       if user.has_role("agency_head") and i.agency_id == user.agency_id},
-        history=history, recorded=reads.recorded_values(task, history, files), attachments=files,
+        history=history, recorded=recorded, attachments=files,
         adjustments=reads.adjustments(task), can_download=access.can_download(user, task),
         pending_return=reads.pending_return(task), pending_extension=reads.pending_extension(task),
         may_request_extension=access.can_request_extension(user, task), may_comment=may_comment,
@@ -92,7 +97,27 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         explanations=explanations.history(task),
         asks_explanation=explanations.is_asked(task) and explanations.may_explain(user, task),
         days_late=explanations.days_late(task),
-        signatures=signature_notes(a.id for a in files))
+        signatures=signature_notes(a.id for a in files),
+        handed_over={i.id: said for i in items if i.id in may_act and (said := handed_over(history, recorded, i))})
+
+
+def handed_over(history: list[AuditEvent], recorded: dict[int, list[reads.RecordedValue]],
+                item: WorkItem) -> list[AuditEvent]:
+    """What the step before ``item`` wrote for it, to read before acting: the completion that created it (a head's
+    assignment with its internal deadline and instructions, a result reported with its decision's number) and,
+    when that step ran once per collaborator, every opinion of that round; only completions that wrote more than
+    files (the files are listed above the form). Nothing after a return: its own banner says why."""
+    siblings = set(db.session.scalars(select(WorkItem.id).where(WorkItem.instance_id == item.instance_id)))
+    done = [e for e in history if e.work_item_id in siblings and e.action in ("submit", "approve", "return")]
+    created = [at for at, e in enumerate(done) if item.step_name in (e.to_step or "").split(", ")]
+    if not created or done[created[-1]].action == "return":
+        return []
+    last = created[-1]
+    first = last
+    while first > 0 and done[first - 1].from_step == done[last].from_step and done[first - 1].action != "return":
+        first -= 1
+    return [e for e in done[first:last + 1]
+            if e.comment or any(v.kind != "file" for v in recorded.get(e.id, ()))]
 
 
 def actionable(user: User, items: list[WorkItem]) -> dict[int, list[User]]:
