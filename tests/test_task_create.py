@@ -151,6 +151,10 @@ def test_the_head_s_assignment_gives_an_internal_deadline_and_instructions(brows
         assert exc.fields["internal_due"].startswith("Hạn nội bộ nộp dự thảo không thể trước hôm nay")
     else:
         raise AssertionError("an internal deadline in the past was taken")
+    with pytest.raises(Invalid) as caught:  # after the task's own deadline (30/06/2026)
+        act(world, task, "assign", data={"assignee": "officer2", "internal_due": "2026-07-15"})
+    assert caught.value.fields["internal_due"] == (
+        "Hạn nội bộ nộp dự thảo không thể sau thời hạn của nhiệm vụ (30/06/2026).")
     act(world, task, "assign", data={"assignee": "officer2", "internal_due": (today.replace(day=28)).isoformat(),
                                      "instructions": "Bám sát Kế hoạch 266-KH/TU; xin ý kiến Sở Tài chính trước."})
     browser.login("officer2")

@@ -96,7 +96,9 @@ class Field:
     label: str
     multiline: bool = False  # a presentation hint for text fields (``text|…|label|long``)
     past: bool = False  # a date that has happened, never after today (``date|…|label|past``: an issue date)
-    future: bool = False  # a date still to come, never before today (``date|…|label|future``: an internal deadline)
+    # a date still to come, never before today nor after the task's deadline (``date|…|label|future``: an internal
+    # deadline)
+    future: bool = False
     signed: bool = False  # a PDF carrying a valid digital signature (``file|…|label|signed``: an approved decision)
 
 

@@ -199,6 +199,10 @@ def _date(f: engine.Field, value: Any, item: WorkItem) -> tuple[Any, Message | N
     if f.future and day < clock.today():
         return None, Message("%(label)s không thể trước hôm nay (%(today)s).", label=f.label,
                              today=f"{clock.today():%d/%m/%Y}")
+    due = item.task.due_date
+    if f.future and due is not None and clock.today() <= due < day:  # (a task already overdue: any day to come)
+        return None, Message("%(label)s không thể sau thời hạn của nhiệm vụ (%(due)s).", label=f.label,
+                             due=f"{due:%d/%m/%Y}")
     return day.isoformat(), None
 
 
