@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -315,6 +315,17 @@ def test_a_pasted_table_without_a_number_is_not_named_after_a_file(province, app
     assert b.client.post(f"/imports/{batch.id}/commit", data={"csrf_token": b.csrf("/imports")}).status_code == 302
     [number] = db.session.scalars(select(Directive.number))
     assert number.startswith("Văn bản chưa ghi số (dán ngày ") and "noi-dung-dan" not in number
+
+
+def test_an_issue_date_still_to_come_is_refused_with_what_was_typed_kept(province, app):
+    b = Browser(app.test_client())
+    b.login("coord")
+    tomorrow = clock.today() + timedelta(days=1)
+    r = b.client.post("/imports", data={"csrf_token": b.csrf("/imports"), "text": "| STT | Nhiệm vụ |",
+                                         "directive": "Kế hoạch số 12/KH-UBND", "issued": f"{tomorrow:%d/%m/%Y}"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and f"Ngày ban hành không thể sau hôm nay ({clock.today():%d/%m/%Y})." in page
+    assert 'value="Kế hoạch số 12/KH-UBND"' in page and db.session.scalars(select(ImportBatch)).all() == []
 
 
 def test_a_file_without_a_number_is_named_as_such_not_by_its_file_name_alone(province):

@@ -239,6 +239,12 @@ def test_admin_creates_renames_and_closes_an_agency(world, browser):
     dup = browser.client.post("/admin/agencies/new", data={"csrf_token": token, "name": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
                                                           "kind": ""})
     assert dup.status_code == 422 and "Đã có đơn vị mang tên này" in dup.get_data(as_text=True)
+    # another agency's name (or alias) as an alias: refused, what was typed kept
+    dup = browser.client.post("/admin/agencies/new", data={"csrf_token": token, "name": "Sở Văn hóa và Thể thao",
+                                                          "kind": "so", "aliases": "Sở VHTT\nsở tt&tt"})
+    page = dup.get_data(as_text=True)
+    assert dup.status_code == 422 and ("Tên gọi khác “sở tt&amp;tt” đã là tên hoặc tên gọi khác của “Sở Thông tin và "
+                                       "Truyền thông”") in page and "Sở VHTT\nsở tt&amp;tt</textarea>" in page
 
     r = browser.client.post(f"/admin/agencies/{agency.id}", data={
         "csrf_token": token, "name": "Sở Khoa học, Công nghệ và Truyền thông", "short_name": "SKHCNTT", "kind": "so",

@@ -8,14 +8,15 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from models import OUTPUT_TYPES
 from views import parsing
 from views.forms import VNDateField
 from views.i18n import domain_message
+from workflows import clock
 from workflows.accounts import groups
-from workflows.errors import N_, Conflict, Invalid
+from workflows.errors import N_, Conflict, Invalid, Message
 from workflows.importing import pipeline, review_list
 from workflows.tasks import reads
 
@@ -30,6 +31,12 @@ class UploadForm(FlaskForm):
                             description=N_("Để trống nếu văn bản đã ghi số; ví dụ “Kế hoạch số 266-KH/TU”."))
     issued = VNDateField(N_("Ngày ban hành"), validators=[Optional()],
                          description=N_("Dùng để cảnh báo thời hạn đã qua; để trống nếu văn bản đã ghi ngày."))
+
+    def validate_issued(self, field) -> None:
+        """A document issued tomorrow is a typo (2027 for 2026): every row would warn of a deadline past."""
+        if field.data is not None and field.data > clock.today():
+            raise ValidationError(Message("Ngày ban hành không thể sau hôm nay (%(today)s).",
+                                          today=f"{clock.today():%d/%m/%Y}"))
 
 
 class RowFixForm(FlaskForm):

@@ -14,7 +14,7 @@ from sqlalchemy import case, select
 from models import ROLE_LABELS, ROLES, Agency, User, db
 from workflows import audit, clock, settings
 from workflows.accounts import people
-from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
+from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from workflows.paging import page_of
 from workflows.text import fold_words, sort_key
 from workflows.tx import transaction
@@ -228,7 +228,8 @@ def parse_aliases(text: str | None) -> list[str]:
     return aliases
 
 
-def _checked_agency(agency_id: int | None, name: str, short_name: str | None, kind: str | None) -> dict:
+def _checked_agency(agency_id: int | None, name: str, short_name: str | None, kind: str | None,
+                    aliases: list[str]) -> dict:
     errors = {}
     if not name:
         errors["name"] = N_("Vui lòng nhập tên đơn vị.")
@@ -238,6 +239,15 @@ def _checked_agency(agency_id: int | None, name: str, short_name: str | None, ki
         same = [a.id for a in db.session.scalars(select(Agency)) if fold_words(a.name) == fold_words(name)]
         if [i for i in same if i != agency_id]:
             errors["name"] = N_("Đã có đơn vị mang tên này trong danh mục.")
+    # one name, one agency: an alias that is another working agency's name or alias would make imports guess (an
+    # agency merged into this one has passed its names on)
+    others = {fold_words(n): a.name for a in db.session.scalars(
+        select(Agency).where(Agency.id != agency_id, Agency.active.is_(True)))
+              for n in [a.name, *(a.aliases or [])]} if aliases else {}
+    taken = next(((alias, others[fold_words(alias)]) for alias in aliases if fold_words(alias) in others), None)
+    if taken:
+        errors["aliases"] = Message("Tên gọi khác “%(alias)s” đã là tên hoặc tên gọi khác của “%(agency)s”: mỗi "
+                                    "tên chỉ dùng cho một đơn vị.", alias=taken[0], agency=taken[1])
     if short_name and len(short_name) > 80:
         errors["short_name"] = N_("Tên viết tắt tối đa 80 ký tự.")
     if kind and kind not in AGENCY_KINDS:
@@ -250,10 +260,11 @@ def create_agency(actor: User, name: str, short_name: str | None, kind: str | No
     require_admin(actor)
     name, short_name = " ".join((name or "").split()), (short_name or "").strip() or None
     with transaction():
-        errors = _checked_agency(None, name, short_name, kind or None)
+        aliases = parse_aliases(aliases_text)
+        errors = _checked_agency(None, name, short_name, kind or None, aliases)
         if errors:
             raise Invalid("Chưa tạo được đơn vị: vui lòng sửa các ô được đánh dấu.", errors)
-        agency = Agency(name=name, short_name=short_name, kind=kind or None, aliases=parse_aliases(aliases_text))
+        agency = Agency(name=name, short_name=short_name, kind=kind or None, aliases=aliases)
         db.session.add(agency)
         db.session.flush()
         audit.record("agency_create", actor, data={"agency_id": agency.id, "name": name},
@@ -269,10 +280,10 @@ def update_agency(actor: User, agency_id: int, name: str, short_name: str | None
     name, short_name = " ".join((name or "").split()), (short_name or "").strip() or None
     with transaction():
         agency = get_agency(actor, agency_id)
-        errors = _checked_agency(agency.id, name, short_name, kind or None)
+        old_name, aliases = agency.name, parse_aliases(aliases_text)
+        errors = _checked_agency(agency.id, name, short_name, kind or None, aliases)
         if errors:
             raise Invalid("Chưa lưu được: vui lòng sửa các ô được đánh dấu.", errors)
-        old_name, aliases = agency.name, parse_aliases(aliases_text)
         renamed = old_name != name
         if renamed and fold_words(old_name) not in {fold_words(a) for a in aliases}:
             aliases.append(old_name)
