@@ -403,11 +403,17 @@ def test_a_remember_cookie_lasts_two_weeks_and_dies_with_a_password_change(world
     later.set_cookie("remember_token", remember)
     assert later.get("/inbox").status_code == 200
 
+    token = people.create_token(world["officer"])
+    db.session.commit()
+    api = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get("/api/v1/inbox", headers=api).status_code == 200
+
     people.change_password(world["officer"], world["officer"].id, "mat-khau-moi-2", current_password=PASSWORD)
     stolen = app.test_client()
     stolen.set_cookie("remember_token", remember)
     assert stolen.get("/inbox").status_code == 302
     assert later.get("/inbox").status_code == 302  # the session it made ends too
+    assert app.test_client().get("/api/v1/inbox", headers=api).status_code == 401  # and the API token (it lived on)
     assert login_form(app.test_client(), "officer", "mat-khau-moi-2").status_code == 302
 
 

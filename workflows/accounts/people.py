@@ -106,9 +106,9 @@ def sign_out_everywhere(admin: User | None, user_id: int) -> User:
 
 
 def change_password(actor: User, user_id: int, new_password: str, current_password: str | None = None) -> User:
-    """A new password: one's own (with the current one) or anyone's for an administrator. Every session and
-    remember-me cookie of that person ends, so a stolen cookie dies with the old password; the page that calls
-    this signs its own browser in again."""
+    """A new password: one's own (with the current one) or anyone's for an administrator. Every session,
+    remember-me cookie and API token of that person ends, so a stolen cookie or token dies with the old password;
+    the page that calls this signs its own browser in again."""
     if actor.id != user_id and not actor.has_role("admin"):
         raise NotAllowed("Chỉ chính người dùng hoặc quản trị hệ thống được đổi mật khẩu.")
     if len(new_password or "") < 8:
@@ -121,7 +121,7 @@ def change_password(actor: User, user_id: int, new_password: str, current_passwo
             raise Invalid("Mật khẩu hiện tại không đúng.")
         user.set_password(new_password, settings.get("PASSWORD_HASH_METHOD"))
         user.must_change_password = actor.id != user_id  # one chosen by someone else is temporary
-        user.rotate_session_secret()
+        end_access(user)
         audit.record("change_password", actor, data={"user_id": user.id},
                      comment=f"Đổi mật khẩu của {user.full_name}")
     return user
