@@ -44,6 +44,15 @@ def test_vietnamese_is_the_default_whatever_the_browser_asks(app, world):
     assert "Sign in" not in page
 
 
+@pytest.mark.parametrize("path", ["/%5Cevil.example/x", "/%09/evil.example/x", "//evil.example/x"])
+def test_the_language_link_of_a_page_not_found_stays_on_the_site(app, path):
+    """It was copied from the request's path: "/\\evil.example/x" gave href="/\\evil.example/x?lang=en", which a
+    browser opens as http://evil.example/x."""
+    page = text(app.test_client().get(path))
+    link = re.search(r'<a href="([^"]*)" lang="en" hreflang="en">English</a>', page).group(1)
+    assert link == "?lang=en"
+
+
 def test_login_page_in_english_and_back(app, world):
     client = app.test_client()
     page = text(client.get("/login?lang=en"))

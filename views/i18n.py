@@ -108,14 +108,15 @@ def period_label(text: str) -> str:
 
 def lang_switch_url(lang: str) -> str:
     """This page in ``lang``. A page shown after a POST (a form with errors) cannot be repeated: its address
-    is used when it also answers GET (e.g. /login), else the inbox."""
-    if request.method != "GET":
-        rule = request.url_rule
-        if rule is not None and "GET" in (rule.methods or ()):
-            return f"{request.path}?{urlencode([('lang', lang)])}"
+    is used when it also answers GET (e.g. /login), else the inbox. The address is built from the route, never
+    copied from the request: "/\\evil.example/x", a 404, would have made the link leave the site. A page no
+    route answers gets a link to its own address ("?lang=en")."""
+    rule = request.url_rule
+    if request.method != "GET" and (rule is None or "GET" not in (rule.methods or ())):
         return url_for("inbox.index", lang=lang)
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
-    return f"{request.path}?{urlencode(args)}"
+    path = url_for(request.endpoint, **(request.view_args or {})) if rule is not None else ""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] if request.method == "GET" else []
+    return f"{path}?{urlencode([*kept, ('lang', lang)])}"
 
 
 def _translations():
