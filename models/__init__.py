@@ -1,6 +1,6 @@
 """SQLAlchemy models only: no business rules beyond simple properties."""
 
-from models.db import db, login_manager, migrate
+from models.db import MAX_ID, db, login_manager, migrate
 from models.notifications import Delegation, Notification, OutboxMail, Timer
 from models.people import OVERSIGHT_ROLES, ROLE_LABELS, ROLES, Agency, AgencyGroup, AgencyGroupMember, ApiToken, User
 from models.preferences import ExportPreference, SiteSetting
@@ -18,7 +18,7 @@ from models.registers import (
 from models.tasks import OUTPUT_TYPES, Directive, Task, TaskExplanation, task_collaborators
 
 __all__ = [
-    "OUTPUT_TYPES", "OVERSIGHT_ROLES", "ROLES", "ROLE_LABELS",
+    "MAX_ID", "OUTPUT_TYPES", "OVERSIGHT_ROLES", "ROLES", "ROLE_LABELS",
     "Agency", "AgencyAlias", "AgencyGroup", "AgencyGroupMember", "AgencyReview", "ApiToken", "Attachment",
     "AuditEvent", "DeadlineAdjustment",
     "Delegation", "Directive", "ExportPreference",

@@ -14,6 +14,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database: a larger number names no row
+
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 login_manager = LoginManager()

@@ -290,6 +290,39 @@ def test_broken_json_is_a_400_and_json_that_is_not_an_object_a_422(api, world):
     assert api.post("/api/v1/token", data="x").status_code == 422  # not sent as JSON at all
 
 
+@pytest.mark.parametrize("body", ['{"username": "\\ud800", "password": "x"}',
+                                  '{"username": "coord", "password": "\\udfff"}',
+                                  '{"\\udc00": 1}'])
+def test_json_text_no_utf8_can_hold_is_a_400_even_before_signing_in(api, world, body):
+    """Half of a surrogate pair passes JSON and fails in the database: a 500 for anyone, without a token."""
+    r = api.post("/api/v1/token", data=body, content_type="application/json")
+    assert r.status_code == 400 and "JSON không hợp lệ" in r.get_json()["error"]
+    coord = api.token("coord")
+    task = new_task(world, collaborators=())
+    for url in ("/api/v1/tasks", f"/api/v1/tasks/{task.id}/comments"):
+        r = api.post(url, data='{"title": "x\\ud800", "body": "x\\ud800"}', content_type="application/json",
+                     headers=coord)
+        assert r.status_code == 400, (url, r.status_code)
+
+
+def test_ids_beyond_the_database_in_posted_forms_are_refused_not_500(world, browser):
+    task = new_task(world, collaborators=())
+    browser.login("coord")
+    token = browser.csrf(f"/tasks/{task.id}")
+    r = browser.client.post(f"/tasks/{task.id}/comments", data={
+        "comment-csrf_token": token, "csrf_token": token, "comment-body": "Nhắc đơn vị", "comment-mentions": str(BIG)})
+    assert r.status_code in (302, 422), r.status_code
+    r = browser.client.post("/exports/report.docx", data={
+        "csrf_token": browser.csrf("/exports"), "period": "2026-12", "signer_authority": "GIÁM ĐỐC",
+        "recipients": "Như trên", "agency": str(BIG)})
+    assert r.status_code in (200, 302), r.status_code
+    browser.login("admin")
+    for rows in ('[{"line": [1]}]', '[{"line": 1e400}]', '[{"line": {"a": 1}}]', '[{"line": 99999999999999999999}]'):
+        r = browser.client.post("/admin/users/import", data={"csrf_token": browser.csrf("/admin/users/import"),
+                                                             "rows": rows})
+        assert r.status_code < 500, (rows, r.status_code)
+
+
 # ---------------------------------------------------------------- a full disk during a step with a file
 
 def fill_the_disk_after(monkeypatch, folder: Path, written: int):

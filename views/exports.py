@@ -62,12 +62,14 @@ def _chosen() -> tuple[signing.ExportChoice, str]:
 
 def _source() -> MultiDict:
     """The request's fields: the posted form, or the query string of a plain download link. A directive id the
-    database cannot hold reads as 0, which names nothing (the filter is then ignored, and the page says so)."""
+    or agency id the database cannot hold reads as 0, which names nothing (the filter is then ignored, and the page
+    says so)."""
     if request.method != "POST":
         return parsing.filter_args()
     fields = MultiDict(request.form)
-    if fields.get("directive") and parsing.number(fields["directive"]) is None:
-        fields["directive"] = "0"
+    for key in ("directive", "agency"):
+        if fields.get(key) and parsing.number(fields[key]) is None:
+            fields[key] = "0"
     return fields
 
 

@@ -18,9 +18,9 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
+from models import MAX_ID
 from workflows.errors import N_, DomainError, Invalid, NotFound
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 # Query parameters naming a row that read models look up themselves: the dashboard's and the exports'
 # filters (workflows/tasks/scope.py; "lead" on a task list a dashboard figure links to) and the task list's agency.
 FILTER_IDS = ("agency", "directive", "lead")
@@ -38,7 +38,8 @@ class MalformedJSON(DomainError):
 
 
 class TooDeep(ValueError):
-    """JSON nested deeper than ``MAX_JSON_DEPTH`` (a ValueError, as Flask expects of a failed parse)."""
+    """JSON nested deeper than ``MAX_JSON_DEPTH``, or holding text UTF-8 cannot (a ValueError, as Flask expects
+    of a failed parse)."""
 
 
 def number(text: str | None, high: int = MAX_ID) -> int | None:
@@ -112,29 +113,38 @@ def json_object() -> dict[str, Any]:
     return body
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether containers nest more than ``limit`` levels in ``value`` (without recursion: that is the point)."""
-    stack = [(value, 1)] if isinstance(value, dict | list) else []
+def _unreadable(value: Any, limit: int) -> str | None:
+    """Why ``value`` cannot be taken, or None: containers nested more than ``limit`` levels, or text no UTF-8
+    can hold — "\\ud800", half of a surrogate pair, which JSON lets through and the database refuses. Without
+    recursion: that is the point."""
+    stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = item.values() if isinstance(item, dict) else item
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "JSON text with a lone surrogate (\\ud800-\\udfff)"
+        elif isinstance(item, dict | list):
+            if depth > limit:
+                return f"JSON nested deeper than {limit} levels"
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return None
 
 
 class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, reading no deeper than ``MAX_JSON_DEPTH``: every ``request.get_json`` of the application
-    (the NUL check of every POST among them) then sees too deep a body as unreadable, never a RecursionError."""
+    """Flask's JSON, reading no deeper than ``MAX_JSON_DEPTH`` and only text UTF-8 holds: every
+    ``request.get_json`` of the application (the NUL check of every POST among them) then sees such a body as
+    unreadable (400), never a RecursionError or a database error (500)."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
             value = super().loads(s, **kwargs)
         except RecursionError as exc:  # the decoder itself gave up, far past MAX_JSON_DEPTH
             raise TooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from exc
-        if _deeper_than(value, MAX_JSON_DEPTH):
-            raise TooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        if (why := _unreadable(value, MAX_JSON_DEPTH)) is not None:
+            raise TooDeep(why)
         return value
 
 

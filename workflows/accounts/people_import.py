@@ -81,9 +81,10 @@ def rows_from_dicts(items: list) -> list[Row]:
     rows = []
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict):
-            rows.append(Row(int(item.get("line") or 0), *(str(item.get(k) or "").strip()
-                                                           for k in ("username", "full_name", "agency", "roles",
-                                                                     "email"))))
+            line = item.get("line")  # the page's own number; anything else (a list, 1e400) is no line
+            line = line if isinstance(line, int) and 0 < line <= 1_048_576 else 0  # (a sheet's rows at most)
+            rows.append(Row(line, *(str(item.get(k) or "").strip()
+                                    for k in ("username", "full_name", "agency", "roles", "email"))))
     return rows
 
 

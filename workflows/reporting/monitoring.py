@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import and_, case, func, or_, select
 
-from models import AuditEvent, Task, User, db
+from models import MAX_ID, AuditEvent, Task, User, db
 from workflows import clock
 from workflows.errors import N_, Invalid, NotAllowed
 
@@ -41,7 +41,7 @@ class Cursor:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
             moment, _, task_id = raw.partition("|")
             cursor = cls(datetime.fromisoformat(moment), int(task_id))
-            if cursor.changed_at.tzinfo is not None or not 0 < cursor.task_id < 2**31:
+            if cursor.changed_at.tzinfo is not None or not 0 < cursor.task_id <= MAX_ID:
                 raise ValueError(raw)
             return cursor
         except (binascii.Error, UnicodeDecodeError, ValueError):

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from models import Agency, AuditEvent, Task, User, db
+from models import MAX_ID, Agency, AuditEvent, Task, User, db
 from workflows import access, audit, settings
 from workflows.errors import N_, Invalid, Message, NotAllowed
 from workflows.notify import events
@@ -113,6 +113,8 @@ def _agencies(values: Iterable[int | str]) -> list[Agency]:
             agency_id = int(value)
         except (TypeError, ValueError):
             raise Invalid("Đơn vị được nhắc đến không hợp lệ.") from None
+        if not 1 <= agency_id <= MAX_ID:  # beyond what the database holds: it names nothing
+            raise Invalid("Không tìm thấy đơn vị được nhắc đến trong danh mục; vui lòng chọn lại.")
         if agency_id not in ids:
             ids.append(agency_id)
     if len(ids) > MAX_MENTIONS:
