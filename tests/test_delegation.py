@@ -65,6 +65,28 @@ def test_delegation_rules(world, frozen):
         people.set_delegate(world["officer2"], world["officer"].id, "officer2", today, today)
     # the agency head may set it for an officer who is away
     people.set_delegate(world["head"], world["officer"].id, "officer2", today, today)
+    # for a leave, not for good: a year at most (01/01/0001 to 31/12/9999 was taken)
+    with pytest.raises(Invalid) as caught:
+        people.set_delegate(world["officer"], world["officer"].id, "officer2", today, today + timedelta(days=366))
+    assert caught.value.fields["ends_on"] == "Mỗi lần ủy quyền tối đa một năm; khi hết hạn có thể ủy quyền lại."
+    people.set_delegate(world["officer"], world["officer"].id, "officer2", today, today + timedelta(days=365))
+
+
+def test_whoever_submitted_a_file_does_not_approve_it_even_acting_for_a_colleague(world, frozen):
+    """The head, the officer's delegate, drafted the report and then signed it off: one person both made and
+    approved it, and the step meant to check it checked nothing."""
+    task = new_task(world, output_type="report", collaborators=())
+    today = clock.today()
+    people.set_delegate(world["officer"], world["officer"].id, "head", today, today + timedelta(days=3))
+    work.complete(item_at(task, "draft").id, world["head"], "submit", data={"note": "Thay chuyên viên"})
+    signoff = item_at(task, "signoff")
+    with pytest.raises(NotAllowed) as caught:
+        work.complete(signoff.id, world["head"], "approve")
+    assert str(caught.value).startswith("Bạn đã gửi hồ sơ này ở bước trước nên không tự duyệt được")
+    assert item_at(task, "signoff").id == signoff.id  # nothing moved
+    work.complete(signoff.id, world["head"], "return", "Chuyên viên kiểm tra lại số liệu.")  # a return is theirs
+    work.complete(item_at(task, "draft").id, world["officer"], "submit", data={"note": "Đã kiểm tra"})
+    work.complete(item_at(task, "signoff").id, world["head"], "approve")  # the officer's file: the head approves
 
 
 def test_new_work_and_returns_are_announced(world):

@@ -92,6 +92,10 @@ def test_extension_from_the_task_page(world, running, browser):
     # the error is far down the page: a message at the top says where to look
     notice = "Chưa gửi được đề nghị gia hạn: vui lòng xem lỗi ở mục “Đề nghị điều chỉnh thời hạn”."
     assert page.index(notice) < page.index('id="extension-title"')
+    # a year no plan writes (31/12/9999 was taken, and the approver's decision then failed with a 500)
+    r = browser.client.post(f"/tasks/{task.id}/extension", data={"csrf_token": token, "new_due": "31/12/9999",
+                                                                 "reason": "Chờ ý kiến bộ"})
+    assert r.status_code == 422 and "Năm 9999 của ngày 31/12/9999 không hợp lệ" in r.get_data(as_text=True)
     # a file of a kind not taken is named as such beside the file field (it said only "exe"), the text kept
     r = browser.client.post(f"/tasks/{task.id}/extension", data={
         "csrf_token": token, "new_due": "10/04/2026", "reason": "Chờ ý kiến bộ",

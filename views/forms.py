@@ -26,6 +26,7 @@ from models import OUTPUT_TYPES
 from views.i18n import domain_message, field_messages
 from workflows import clock
 from workflows.errors import N_, Invalid, Message
+from workflows.importing.deadline_text import MAX_YEAR, MIN_YEAR
 from workflows.tasks import create
 from workflows.tasks.create import DUE_REQUIRED
 
@@ -66,10 +67,14 @@ class VNDateField(StringField):
             return
         for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
             try:
-                self.data = datetime.strptime(text, fmt).date()
-                return
+                day = datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
+            if not MIN_YEAR <= day.year <= MAX_YEAR:  # a typo (9999, 0001), and date arithmetic far from date.max
+                raise ValueError(Message("Năm %(year)s của ngày %(text)s không hợp lệ: kiểm tra lại năm.",
+                                         year=day.year, text=text))
+            self.data = day
+            return
         if DATE_SHAPE.fullmatch(text):  # typed as asked, so "use dd/mm/yyyy" would not help
             raise ValueError(Message("Ngày %(text)s không có trên lịch (ví dụ tháng 2 chỉ có 28 hoặc 29 ngày).",
                                      text=text))

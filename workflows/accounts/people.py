@@ -193,6 +193,9 @@ def get_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
+MAX_DELEGATION_DAYS = 366
+
+
 def set_delegate(actor: User, user_id: int, delegate_username: str, starts_on, ends_on) -> Delegation:
     """Name a colleague who acts for ``user`` while away (the user, or their agency head, decides)."""
     errors = {}
@@ -209,6 +212,8 @@ def set_delegate(actor: User, user_id: int, delegate_username: str, starts_on, e
             errors["ends_on"] = N_("Khoảng thời gian không hợp lệ (đến ngày phải từ ngày bắt đầu trở đi).")
         elif ends_on < clock.today():
             errors["ends_on"] = N_("Khoảng thời gian đã qua.")
+        elif (ends_on - starts_on).days >= MAX_DELEGATION_DAYS:  # a standing power to act for someone is no leave
+            errors["ends_on"] = N_("Mỗi lần ủy quyền tối đa một năm; khi hết hạn có thể ủy quyền lại.")
         if errors:
             raise Invalid("Chưa lưu được ủy quyền.", errors)
         delegation = Delegation(user_id=user.id, delegate_id=delegate.id, starts_on=starts_on, ends_on=ends_on,

@@ -116,6 +116,9 @@ class Step:
     decisions: tuple[str, ...]
     fields: tuple[Field, ...]
     agency_id: int | None = None  # from the process data's "agency_ids", resolved when the task was created
+    # who sent the file here by submitting the step before (the data's "actor" when its "decision" was "submit"):
+    # they may not approve it themselves
+    submitted_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -374,6 +377,7 @@ def _step(task) -> Step:
         decisions=decisions,
         fields=_parse_fields(props),
         agency_id=agency_id if isinstance(agency_id, int) else None,
+        submitted_by=task.data.get("actor") if task.data.get("decision") == "submit" else None,
     )
 
 

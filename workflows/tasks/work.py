@@ -71,6 +71,9 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str,
     step = instance.step(item.engine_task_id)
     if step is None:
         raise Conflict("Bước này không còn chờ xử lý. Vui lòng tải lại trang.")
+    if decision == "approve" and step.submitted_by == user.username:  # (acting for a colleague included)
+        raise NotAllowed("Bạn đã gửi hồ sơ này ở bước trước nên không tự duyệt được: người khác có thẩm quyền "
+                         "xử lý, hoặc bạn trả lại.")
     clean, checked_files, reports = _checked_input(step, item, decision, comment, data, uploads)
 
     task = item.task
