@@ -6,13 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import AuditEvent, Notification, db
 from tests.conftest import act, csrf_from, item_at, new_task
 from workflows import access, clock
 from workflows.accounts import people
-from workflows.errors import Invalid, NotAllowed
+from workflows.errors import Conflict, Invalid, NotAllowed
 from workflows.tasks import reads, work
 
 
@@ -144,3 +144,22 @@ def test_reassign_box_offers_only_someone_else(world, browser):
     # the head's own sign-off: he is the only agency head, so there is nobody to hand it to
     page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "Nhận xử lý" in page and "Giao lại cho" not in page
+
+
+def test_a_finished_item_is_not_released(world):
+    """Releasing an item one had completed cleared who did it and added "Trả về hàng chờ" to a finished file."""
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    item = item_at(task, "draft")
+    work.claim(item.id, world["officer"])
+    act(world, task, "draft")
+    def events() -> int:
+        return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.task_id == task.id))
+
+    before = events()
+    with pytest.raises(Conflict):
+        work.release(item.id, world["officer"])
+    db.session.refresh(item)
+    assert item.claimed_by.username == "officer" and item.status == "done"
+    assert events() == before
+

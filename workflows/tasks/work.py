@@ -269,6 +269,8 @@ def release(work_item_id: int, user: User) -> WorkItem:
     """Put one's own item back in the agency's queue."""
     with _acting_on(work_item_id, user):
         row, item = _locked_item(work_item_id)
+        if item.status != "open":  # done: who did it stays on it, and the history gains nothing
+            raise access.already_done(item)
         if item.claimed_by_id != user.id:
             raise NotAllowed("Chỉ người đang giữ việc mới trả việc về hàng chờ.")
         runtime.changed_hands(row)
