@@ -31,8 +31,9 @@ from sqlalchemy import select
 
 from models import Agency, Directive, db
 from tests.conftest import COLLAB_A, LEAD, OTHER, act
+from views.helpers import days_since
 from workflows import clock
-from workflows.reporting import filters, progress
+from workflows.reporting import filters, progress, register
 from workflows.tasks import create, scope, status
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -387,3 +388,18 @@ def test_empty_state_without_tasks(world, frozen, browser):
 def test_empty_state_when_filters_match_nothing(scene, browser):
     html, _ = page_of(browser, period="2025-Q1")
     assert "Không có nhiệm vụ nào khớp bộ lọc" in html
+
+
+def test_every_page_counts_the_days_an_item_waited_alike(world, frozen):
+    """The same item waited 238 days in the inbox, 237,7 on the dashboard and 237 in the weekly pack: calendar days
+    since the day it arrived, everywhere."""
+    frozen.moment = frozen.moment.replace(hour=9)  # 16:00 in Hà Nội
+    task = create.create_task(world["coord"], title="Báo cáo chờ lâu", lead_agency=LEAD, output_type="report",
+                              due_date=date(2026, 12, 31))
+    frozen.advance(days=2, hours=14)  # 06:00 three days later: 2.6 days have passed
+    [row] = progress.stuck(ALL, 2)
+    assert round(row.days, 1) == 2.6 and row.day_count == 3
+    assert days_since(row.since) == 3
+    [group] = register.register_groups(ALL, clock.today())
+    assert [r.days_at_step for r in group.rows] == [3]
+    assert task.id == row.task_id

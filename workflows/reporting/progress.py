@@ -201,10 +201,11 @@ class StuckRow:
     holder: str
     agency: str
     since: datetime
-    days: float
+    days: float  # waited, exactly (what "more than N days" is measured in)
     lead_agency: str = ""
     role: str = ""
     work_item_id: int = 0
+    day_count: int = 0  # calendar days since the day it arrived, as the inbox, the task page and the register count
 
 
 def _stuck_where(f: Filters, days: int, now: datetime):
@@ -228,7 +229,8 @@ def stuck(f: Filters, days: int, now: datetime | None = None, limit: int | None 
     return [StuckRow(task_id=r.task_id, code=r.code or f"#{r.task_id}", title=r.title, step_name=r.step_name,
                      holder=r.full_name or r.agency or NO_AGENCY, agency=r.agency or NO_AGENCY,
                      since=r.created_at, days=_days(now - r.created_at), lead_agency=r.lead, role=r.role,
-                     work_item_id=r.id)
+                     work_item_id=r.id,
+                     day_count=(clock.to_local(now).date() - clock.to_local(r.created_at).date()).days)
             for r in _rows(query)]
 
 

@@ -296,5 +296,5 @@ def _stuck_section(document, pack: WeekPack) -> None:
     nd30.row(table, ["STT", "Nhiệm vụ", "Bước, nơi đang xử lý", "Từ ngày", "Số ngày"], widths, header=True, size=11)
     for number, s in enumerate(pack.stuck, start=1):
         nd30.row(table, [number, f"{' '.join(s.title.split())} ({s.code})", f"{s.step_name}\n({s.holder or s.agency})",
-                         dmy(local_date(s.since)), int(s.days)],
+                         dmy(local_date(s.since)), s.day_count],
                  widths, align=[nd30.CENTER, nd30.LEFT, nd30.LEFT, nd30.CENTER, nd30.CENTER], size=11)
