@@ -515,3 +515,15 @@ def test_workers_sharing_redis_share_one_count_per_name(world, app):
     for worker in workers:
         _dispose(worker)
     assert statuses == [200, 200, 429, 429]
+
+
+def test_an_api_token_ends_after_api_token_days(world, app, frozen):
+    """A token lived for ever: one copied into a forgotten script worked years later."""
+    token = people.create_token(world["officer"])
+    db.session.commit()
+    api = {"Authorization": f"Bearer {token}"}
+    frozen.advance(days=89)
+    assert app.test_client().get("/api/v1/inbox", headers=api).status_code == 200
+    frozen.advance(days=2)
+    assert app.test_client().get("/api/v1/inbox", headers=api).status_code == 401
+

@@ -95,6 +95,7 @@ SETTINGS: dict[str, Setting] = {
     "LOGIN_KNOWN_ADDRESS_DAYS": Setting(30, "LOGIN_KNOWN_ADDRESS_DAYS", int),  # per-name limits spare these
     "LOGIN_THROTTLE_MAX_ROWS": Setting(100_000, "LOGIN_THROTTLE_MAX_ROWS", int),  # bounds the counters' table
     "REMEMBER_DAYS": Setting(14, "REMEMBER_DAYS", int),  # "Ghi nhớ đăng nhập" lasts this long
+    "API_TOKEN_DAYS": Setting(90, "API_TOKEN_DAYS", int),  # an API token lasts this long (then a new POST /token)
     "IDLE_TIMEOUT_MINUTES": Setting(30, "IDLE_TIMEOUT_MINUTES", int),  # 0 turns it off
     "TRUST_PROXY_HOPS": Setting(0, "TRUST_PROXY_HOPS", int),  # proxies in front that set X-Forwarded-For
     "RATELIMIT_ENABLED": Setting(True, "RATELIMIT_ENABLED", _flag),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -155,9 +156,10 @@ def end_access(user: User) -> None:
 
 
 def live_token(token: str) -> ApiToken | None:
-    """The token's row if it is not revoked and its user is active, else None."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token),
-                                                   ApiToken.revoked_at.is_(None)))
+    """The token's row if it is not revoked nor older than ``API_TOKEN_DAYS`` and its user is active, else None."""
+    row = db.session.scalar(select(ApiToken).where(
+        ApiToken.token_hash == _hash(token), ApiToken.revoked_at.is_(None),
+        ApiToken.created_at > clock.now() - timedelta(days=settings.get("API_TOKEN_DAYS"))))
     if row is None or not row.user.active:
         return None
     return row
