@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES
 from workflows import holidays
-from workflows.importing.deadline_text import RECURRENCES, Deadline, Milestone, parse_deadline, split_outputs
+from workflows.tasks.deadline_text import RECURRENCES, Deadline, Milestone, parse_deadline, split_outputs
 from workflows.workdays import DEFAULT_CALENDAR, HolidayCalendar
 
 DEADLINE_COLUMNS = ("Thời gian hoàn thành", "Thời hạn hoàn thành")

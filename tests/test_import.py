@@ -30,10 +30,10 @@ from workflows import clock, holidays
 from workflows.accounts import people
 from workflows.errors import Conflict, Invalid
 from workflows.importing import pipeline
-from workflows.importing.deadline_text import parse_deadline
 from workflows.importing.readers import read_text
 from workflows.reporting import scorecard
 from workflows.tasks import create, status
+from workflows.tasks.deadline_text import parse_deadline
 from workflows.text import fold_words
 
 

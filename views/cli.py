@@ -13,9 +13,9 @@ from models import ROLES
 from workflows import holidays
 from workflows.accounts import groups, people
 from workflows.errors import DomainError
-from workflows.importing import deadline_text, pipeline
+from workflows.importing import pipeline
 from workflows.process import catalog
-from workflows.tasks import agency_changes
+from workflows.tasks import agency_changes, deadline_text
 
 
 def _fail(exc: DomainError) -> None:

@@ -26,9 +26,9 @@ from models import OUTPUT_TYPES
 from views.i18n import domain_message, field_messages
 from workflows import clock
 from workflows.errors import N_, Invalid, Message
-from workflows.importing.deadline_text import MAX_YEAR, MIN_YEAR
 from workflows.tasks import create
 from workflows.tasks.create import DUE_REQUIRED
+from workflows.tasks.deadline_text import MAX_YEAR, MIN_YEAR
 
 
 def attach_errors(form, exc) -> None:

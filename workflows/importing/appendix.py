@@ -19,9 +19,9 @@ from workflows.importing.cell_text import (
     to_roman,
 )
 from workflows.importing.columns import Header, Mapped, label_of, map_row
-from workflows.importing.deadline_text import parse_deadline
 from workflows.importing.file_formats import Item
 from workflows.importing.parsed import Appendix, SourceRow
+from workflows.tasks.deadline_text import parse_deadline
 
 _ROMAN = re.compile(r"^(?=[IVX])X{0,3}(IX|IV|V?I{0,3})$")
 _SUBHEAD = re.compile(r"^(\d+(\.\d+)*[.)]|[a-zđ][.)])\s+[A-ZĐÀ-Ỹ]")

@@ -17,10 +17,10 @@ from workflows import clock, holidays, settings
 from workflows.importing import prose
 from workflows.importing.agency_match import AgencyMatcher
 from workflows.importing.agency_names import RegistryEntry, document_level, strip_notes
-from workflows.importing.deadline_text import parse_deadline
 from workflows.importing.output_types import guess_output_type
 from workflows.importing.parsed import Appendix, ParsedDocument, SourceRow
 from workflows.process import catalog
+from workflows.tasks.deadline_text import parse_deadline
 from workflows.text import fold_words
 
 RENAME = re.compile(r"nhiệm vụ số\s*0*(\d+)\s*phụ lục\s*([ivxlc]+)", re.IGNORECASE)

@@ -12,9 +12,9 @@ from models import OUTPUT_TYPES, AgencyGroup, Directive, ProcessInstance, Task, 
 from workflows import audit, clock, holidays, settings
 from workflows.accounts import groups
 from workflows.errors import N_, Invalid, Message, NotAllowed
-from workflows.importing.deadline_text import Deadline, parse_deadline
 from workflows.process import catalog, runtime
 from workflows.tasks import lifecycle, reads
+from workflows.tasks.deadline_text import Deadline, parse_deadline
 from workflows.text import fold_words
 from workflows.tx import transaction
 
