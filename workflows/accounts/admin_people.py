@@ -241,13 +241,12 @@ def _checked_agency(agency_id: int | None, name: str, short_name: str | None, ki
             errors["name"] = N_("Đã có đơn vị mang tên này trong danh mục.")
     # one name, one agency: an alias that is another working agency's name or alias would make imports guess (an
     # agency merged into this one has passed its names on)
-    others = {fold_words(n): a.name for a in db.session.scalars(
-        select(Agency).where(Agency.id != agency_id, Agency.active.is_(True)))
-              for n in [a.name, *(a.aliases or [])]} if aliases else {}
-    taken = next(((alias, others[fold_words(alias)]) for alias in aliases if fold_words(alias) in others), None)
+    index = people.agency_index() if aliases else {}
+    taken = next(((alias, other) for alias in aliases
+                  if (other := index.get(fold_words(alias))) is not None and other.id != agency_id), None)
     if taken:
         errors["aliases"] = Message("Tên gọi khác “%(alias)s” đã là tên hoặc tên gọi khác của “%(agency)s”: mỗi "
-                                    "tên chỉ dùng cho một đơn vị.", alias=taken[0], agency=taken[1])
+                                    "tên chỉ dùng cho một đơn vị.", alias=taken[0], agency=taken[1].name)
     if short_name and len(short_name) > 80:
         errors["short_name"] = N_("Tên viết tắt tối đa 80 ký tự.")
     if kind and kind not in AGENCY_KINDS:

@@ -13,6 +13,7 @@ from models import ROLES, Agency, ApiToken, Delegation, User, db
 from workflows import audit, clock, settings
 from workflows.accounts import signin
 from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
+from workflows.text import fold_words
 from workflows.tx import transaction
 
 
@@ -126,6 +127,17 @@ def change_password(actor: User, user_id: int, new_password: str, current_passwo
         audit.record("change_password", actor, data={"user_id": user.id},
                      comment=f"Đổi mật khẩu của {user.full_name}")
     return user
+
+
+def agency_index() -> dict[str, Agency]:
+    """Every working agency by its name, short name and aliases, folded (accents, case and spacing aside): how a
+    name a person typed is found, nothing guessed. Names are unique among working agencies (``admin_people``)."""
+    index = {}
+    for agency in db.session.scalars(select(Agency).where(Agency.active.is_(True))):
+        for name in [*(agency.aliases or []), agency.short_name or "", agency.name]:
+            if fold_words(name):
+                index[fold_words(name)] = agency
+    return index
 
 
 def user_named(username: str) -> User | None:

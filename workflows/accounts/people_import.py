@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from models import ROLE_LABELS, ROLES, Agency, User, db
+from models import ROLE_LABELS, ROLES, User, db
 from workflows import audit
-from workflows.accounts import admin_people
+from workflows.accounts import admin_people, people
 from workflows.errors import Invalid, Message
 from workflows.text import fold_words
 from workflows.tx import transaction
@@ -88,18 +88,9 @@ def rows_from_dicts(items: list) -> list[Row]:
     return rows
 
 
-def _agency_index() -> dict[str, Agency]:
-    index = {}
-    for agency in db.session.scalars(select(Agency).where(Agency.active.is_(True))):
-        for name in [*(agency.aliases or []), agency.short_name or "", agency.name]:
-            if fold_words(name):
-                index[fold_words(name)] = agency
-    return index
-
-
 def check(rows: list[Row]) -> list[Row]:
     """Fill each row's agency, roles and problems (in Vietnamese)."""
-    agencies = _agency_index()
+    agencies = people.agency_index()
     taken = set(db.session.scalars(select(User.username)))
     seen: dict[str, int] = {}
     for row in rows:

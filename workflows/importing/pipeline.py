@@ -30,7 +30,7 @@ from models import (
     db,
 )
 from workflows import audit, clock
-from workflows.accounts import groups
+from workflows.accounts import groups, people
 from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from workflows.importing.agency_names import defined_names
 from workflows.importing.file_formats import decode, docx_items
@@ -276,13 +276,13 @@ def _fix(user: User, batch_id: int, appendix_index: int, numbers: list[int], cle
 
 
 def chosen_lead(typed: str) -> str:
-    """The registry's name of the lead a person typed or picked on the preview: an active agency by its name or
-    short name, or a group (accents, case and spacing aside, nothing guessed); Invalid naming what was typed."""
+    """The registry's name of the lead a person typed or picked on the preview: a working agency by its name,
+    short name or alias, or a group (accents, case and spacing aside, nothing guessed); Invalid naming what was
+    typed."""
     wanted = fold_words(typed)
     if wanted:
-        for agency in db.session.scalars(select(Agency).where(Agency.active.is_(True))):
-            if wanted in (fold_words(agency.name), fold_words(agency.short_name or "")):
-                return agency.name
+        if (agency := people.agency_index().get(wanted)) is not None:
+            return agency.name
         if (group := groups.group_named(typed)) is not None:
             return group.name
     if db.session.scalar(select(Agency).where(Agency.name == " ".join(typed.split()))) is not None:
