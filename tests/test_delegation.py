@@ -72,7 +72,7 @@ def test_delegation_rules(world, frozen):
     people.set_delegate(world["officer"], world["officer"].id, "officer2", today, today + timedelta(days=365))
 
 
-def test_whoever_submitted_a_file_does_not_approve_it_even_acting_for_a_colleague(world, frozen):
+def test_whoever_submitted_a_file_does_not_approve_it_even_acting_for_a_colleague(world, frozen, browser):
     """The head, the officer's delegate, drafted the report and then signed it off: one person both made and
     approved it, and the step meant to check it checked nothing."""
     task = new_task(world, output_type="report", collaborators=())
@@ -80,6 +80,13 @@ def test_whoever_submitted_a_file_does_not_approve_it_even_acting_for_a_colleagu
     people.set_delegate(world["officer"], world["officer"].id, "head", today, today + timedelta(days=3))
     work.complete(item_at(task, "draft").id, world["head"], "submit", data={"note": "Thay chuyên viên"})
     signoff = item_at(task, "signoff")
+    # the page offers the submitter no "Đồng ý" (it would be refused) and says why; "Trả lại" stays
+    browser.login("head")
+    html = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    form = html[html.index(f'id="wi{signoff.id}"'):]
+    form = form[:form.index('<div class="grid-2">')]
+    assert 'value="approve"' not in form and 'value="return"' in form
+    assert "Bạn đã gửi hồ sơ này ở bước trước nên không tự duyệt" in form
     with pytest.raises(NotAllowed) as caught:
         work.complete(signoff.id, world["head"], "approve")
     assert str(caught.value).startswith("Bạn đã gửi hồ sơ này ở bước trước nên không tự duyệt được")

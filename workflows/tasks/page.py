@@ -54,6 +54,8 @@ class TaskPage:
     days_late: int = 0  # days past the due date, today
     signatures: dict[int, SignatureNote] = field(default_factory=dict)  # attachment id → its newest signature check
     handed_over: dict[int, list[AuditEvent]] = field(default_factory=dict)  # item id → what the step before said
+    # items to approve that ``user`` sent on: a return only (``work.complete`` refuses their approval)
+    own_submissions: set[int] = field(default_factory=set)
 
     @property
     def explanation(self):
@@ -82,6 +84,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
     may_comment = comments.can_comment(user, task)
     recorded = reads.recorded_values(task, history, files)
     may_act = actionable(user, items)
+    made = {i.id: _creating(history, i) for i in items if i.id in may_act}
     return TaskPage(
         task=task, items=items,
         actionable=may_act,
@@ -98,21 +101,28 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         asks_explanation=explanations.is_asked(task) and explanations.may_explain(user, task),
         days_late=explanations.days_late(task),
         signatures=signature_notes(a.id for a in files),
-        handed_over={i.id: said for i in items if i.id in may_act and (said := handed_over(history, recorded, i))})
+        handed_over={i: said for i, done in made.items() if (said := handed_over(done, recorded))},
+        own_submissions={i.id for i in items if "approve" in i.decisions and made.get(i.id)
+                         and made[i.id][-1].action == "submit" and made[i.id][-1].actor_id == user.id})
 
 
-def handed_over(history: list[AuditEvent], recorded: dict[int, list[reads.RecordedValue]],
-                item: WorkItem) -> list[AuditEvent]:
-    """What the step before ``item`` wrote for it, to read before acting: the completion that created it (a head's
-    assignment with its internal deadline and instructions, a result reported with its decision's number) and,
-    when that step ran once per collaborator, every opinion of that round; only completions that wrote more than
-    files (the files are listed above the form). Nothing after a return: its own banner says why."""
+def _creating(history: list[AuditEvent], item: WorkItem) -> list[AuditEvent]:
+    """The completions of ``item``'s process up to the one that created it (the last), or none."""
     siblings = set(db.session.scalars(select(WorkItem.id).where(WorkItem.instance_id == item.instance_id)))
     done = [e for e in history if e.work_item_id in siblings and e.action in ("submit", "approve", "return")]
     created = [at for at, e in enumerate(done) if item.step_name in (e.to_step or "").split(", ")]
-    if not created or done[created[-1]].action == "return":
+    return done[:created[-1] + 1] if created else []
+
+
+def handed_over(done: list[AuditEvent], recorded: dict[int, list[reads.RecordedValue]]) -> list[AuditEvent]:
+    """What the step before an item wrote for it, to read before acting, from ``done`` (``_creating``): the
+    completion that created it (a head's assignment with its internal deadline and instructions, a result reported
+    with its decision's number) and, when that step ran once per collaborator, every opinion of that round; only
+    completions that wrote more than files (the files are listed above the form). Nothing after a return: its own
+    banner says why."""
+    if not done or done[-1].action == "return":
         return []
-    last = created[-1]
+    last = len(done) - 1
     first = last
     while first > 0 and done[first - 1].from_step == done[last].from_step and done[first - 1].action != "return":
         first -= 1
