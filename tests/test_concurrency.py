@@ -45,7 +45,7 @@ def test_eight_threads_complete_the_same_work_item(app, api, world):
     assert codes == [200] + [409] * 7, results
     for code, body in results:
         if code == 409:
-            assert "đã được Ông/Bà head xử lý" in body["error"] or "vừa được người khác cập nhật" in body["error"]
+            assert "Bạn đã xử lý việc này lúc" in body["error"] or "vừa được người khác cập nhật" in body["error"]
 
     # engine state, work items and audit agree: one completion, one new draft item
     db.session.expire_all()

@@ -155,8 +155,10 @@ def test_unknown_decision_done_item_and_other_agency_are_refused(world):
         work.complete(item.id, world["officer"], "submit")
     assert snapshot(task) == before
     act(world, task, "assign")
-    with pytest.raises(Conflict, match="đã được Ông/Bà head xử lý lúc"):
-        work.complete(item.id, world["head"], "submit")
+    with pytest.raises(Conflict, match="^Bạn đã xử lý việc này lúc .*; lần gửi này không được ghi thêm"):
+        work.complete(item.id, world["head"], "submit")  # the same form sent twice: not "someone else"
+    with pytest.raises(Conflict, match="^Việc này đã được Ông/Bà head xử lý lúc"):
+        work.complete(item.id, world["officer"], "submit")
 
 
 def test_form_data_is_whitelisted_and_deep_copied(world):

@@ -254,7 +254,7 @@ def test_second_completion_gets_the_conflict_page(browser, world, app):
     assert browser.client.post(f"/work-items/{item.id}/complete", data=data).status_code == 302
     r = browser.client.post(f"/work-items/{item.id}/complete",
                             data={**data, f"wi{item.id}-comment": "Đề nghị bổ sung <số liệu>\nquý III."})
-    assert r.status_code == 409 and "đã được Ông/Bà head xử lý lúc" in text(r)
+    assert r.status_code == 409 and "Bạn đã xử lý việc này lúc" in text(r)  # sent twice: not "người khác"
     # what was typed, to copy into the next try (it was lost)
     assert ">Đề nghị bổ sung &lt;số liệu&gt;\nquý III.</textarea>" in text(r)
 

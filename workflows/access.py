@@ -99,12 +99,16 @@ def can_act(user: User, item: WorkItem) -> bool:
     return acting_for(user, item) is not None
 
 
-def already_done(item: WorkItem) -> Conflict:
-    """The conflict to answer when an item is no longer open, naming who completed it and when."""
+def already_done(item: WorkItem, user: User) -> Conflict:
+    """The conflict to answer ``user`` when an item is no longer open, naming who completed it and when: ``user``
+    themself on a form sent twice."""
     if item.status == "done" and item.completed_by is not None:
         when = clock.to_local(item.completed_at)
+        at = {"time": when.strftime("%H:%M"), "date": when.strftime("%d/%m/%Y")}
+        if item.completed_by_id == user.id:
+            return Conflict("Bạn đã xử lý việc này lúc %(time)s ngày %(date)s; lần gửi này không được ghi thêm.", **at)
         return Conflict("Việc này đã được %(name)s xử lý lúc %(time)s ngày %(date)s.", name=item.completed_by.full_name,
-                        time=when.strftime("%H:%M"), date=when.strftime("%d/%m/%Y"))
+                        **at)
     return Conflict("Việc này không còn chờ xử lý (quy trình đã chuyển sang bước khác).")
 
 
@@ -126,5 +130,5 @@ def check_can_act(user: User, item: WorkItem) -> None:
 def ensure_can_act(item: WorkItem, user: User) -> None:
     """Raise Conflict (already done, naming who) or NotAllowed unless ``user`` may act now."""
     if item.status != "open":
-        raise already_done(item)
+        raise already_done(item, user)
     check_can_act(user, item)

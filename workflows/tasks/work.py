@@ -54,7 +54,7 @@ def _acting_on(work_item_id: int, user: User) -> Iterator[None]:
             raise
         item = db.session.get(WorkItem, work_item_id)
         if item is not None and item.status != "open":
-            raise access.already_done(item) from exc
+            raise access.already_done(item, user) from exc
         if item is not None and item.claimed_by_id not in (None, user.id):
             raise access.held_by_colleague(item) from exc
         raise Conflict("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.") from exc
@@ -65,7 +65,7 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str,
     row, task_items = _locked_item_and_open_items(work_item_id)
     item = next(i for i in task_items if i.id == work_item_id)
     if item.status != "open":
-        raise access.already_done(item)
+        raise access.already_done(item, user)
     access.check_can_act(user, item)
     instance = runtime.load(row)
     step = instance.step(item.engine_task_id)
@@ -247,7 +247,7 @@ def reassign(work_item_id: int, head: User, username: str) -> WorkItem:
     with _acting_on(work_item_id, head):
         row, item = _locked_item(work_item_id)
         if item.status != "open":
-            raise access.already_done(item)
+            raise access.already_done(item, head)
         if not (head.has_role("agency_head") and head.agency_id == item.agency_id):
             raise NotAllowed("Chỉ lãnh đạo đơn vị đang giữ việc được giao lại việc này.")
         target = db.session.scalar(select(User).where(User.username == username))
@@ -270,7 +270,7 @@ def release(work_item_id: int, user: User) -> WorkItem:
     with _acting_on(work_item_id, user):
         row, item = _locked_item(work_item_id)
         if item.status != "open":  # done: who did it stays on it, and the history gains nothing
-            raise access.already_done(item)
+            raise access.already_done(item, user)
         if item.claimed_by_id != user.id:
             raise NotAllowed("Chỉ người đang giữ việc mới trả việc về hàng chờ.")
         runtime.changed_hands(row)
