@@ -175,6 +175,10 @@ def test_domain_error_with_parameters_in_english(app, world):
     token = csrf_from(text(officer.get("/inbox")))
     r = officer.post(f"/work-items/{item.id}/complete", data={f"wi{item.id}-csrf_token": token, "decision": "submit"})
     assert r.status_code == 409
+    assert re.search(r"You already handled this at \d\d:\d\d on \d\d/\d\d/\d{4}; this second submission", text(r))
+    head = sign_in(app, "head", "en")  # someone else: named
+    token = csrf_from(text(head.get("/inbox")))
+    r = head.post(f"/work-items/{item.id}/complete", data={f"wi{item.id}-csrf_token": token, "decision": "submit"})
     assert re.search(r"This item was already handled by Ông/Bà officer at \d\d:\d\d on \d\d/\d\d/\d{4}\.", text(r))
 
 
