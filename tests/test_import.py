@@ -189,17 +189,42 @@ def test_the_preview_names_the_task_a_rename_or_an_adjustment_changes(province, 
 
 
 def test_the_preview_warns_of_a_task_already_there_and_of_a_deadline_already_past(province, frozen):
-    """Typed in by hand last month, now imported with its document: the row says so, so it can be skipped."""
-    create.create_task(province["coord"], title="Xây dựng Kế hoạch chuyển đổi số ngành y tế",
-                      lead_agency="Sở Y tế", output_type="plan", due_date=date(2026, 6, 30))
+    """Typed in by hand last month, now imported with its document: the row is that task (same title, same lead),
+    found unchanged and filed under the document, not a second copy overdue at once; a row of the same title for
+    another lead is new, with a warning; so is a task typed in by hand that the coordinator says is another."""
+    typed = create.create_task(province["coord"], title="Xây dựng Kế hoạch chuyển đổi số ngành y tế",
+                               lead_agency="Sở Y tế", output_type="plan", due_date=date(2026, 6, 30))
+    create.create_task(province["coord"], title="Tổng kết chương trình năm 2025", lead_agency="Sở Tài chính",
+                       output_type="report", due_date=date(2026, 6, 30))
     table = ("| STT | Nhiệm vụ | Đơn vị chủ trì | Thời hạn | Sản phẩm |\n|---|---|---|---|---|\n"
              "| 1 | Xây dựng kế hoạch chuyển đổi số ngành Y tế | Sở Y tế | 30/6/2026 | Kế hoạch |\n"
              "| 2 | Tổng kết chương trình năm 2025 | Sở Y tế | 31/12/2025 | Báo cáo |\n")
-    report = pipeline.preview(province["coord"], pipeline.PASTED, table.encode()).report
-    first, second = report["appendices"][0]["rows"]
-    assert any(w.startswith("Đã có nhiệm vụ cùng tên (NV-00001, giao theo văn bản khác)") for w in first["warnings"])
-    assert "Thời hạn 31/12/2025 đã qua: nhiệm vụ sẽ quá hạn ngay khi nhập." in second["warnings"]
-    assert not any("đã qua" in w for w in first["warnings"]) and first["action"] == second["action"] == "new"
+    batch = pipeline.preview(province["coord"], pipeline.PASTED, table.encode())
+    first, second = batch.report["appendices"][0]["rows"]
+    assert (first["action"], first["target_task_id"], first["typed_before"]) == ("unchanged", typed.id, True)
+    assert first["warnings"] == ["Nhiệm vụ NV-00001 cùng tên, cùng đơn vị chủ trì đã được nhập tay trước khi có văn "
+                                 "bản này: không nhập lại; khi ghi danh mục, nhiệm vụ đó được xếp vào văn bản này."]
+    assert second["action"] == "new" and not second["typed_before"]
+    assert second["warnings"] == ["Đã có nhiệm vụ cùng tên (NV-00002, nhập tay, chưa gắn văn bản): nếu là một nhiệm "
+                                  "vụ, hãy bỏ qua dòng này để không nhập trùng.",
+                                  "Thời hạn 31/12/2025 đã qua: nhiệm vụ sẽ quá hạn ngay khi nhập."]
+    # "not the same task": the row becomes a new one, and can be turned back
+    pipeline.fix_row(province["coord"], batch.id, 0, first["number"], {"as_new": True})
+    row = db.session.get(ImportBatch, batch.id).report["appendices"][0]["rows"][0]
+    assert (row["action"], row["typed_before"]) == ("new", True)
+    assert row["warnings"][0].startswith("Đã có nhiệm vụ cùng tên (NV-00001, nhập tay, chưa gắn văn bản)")
+    pipeline.fix_row(province["coord"], batch.id, 0, first["number"], {"as_new": False})
+    counts = pipeline.commit(province["coord"], batch.id)
+    assert (counts["created"], counts["unchanged"]) == (1, 1)
+    assert typed.directive_id == db.session.get(ImportBatch, batch.id).directive_id is not None
+    assert db.session.scalar(select(func.count()).select_from(Task).where(
+        func.lower(Task.title) == "xây dựng kế hoạch chuyển đổi số ngành y tế")) == 1
+    # a later import of the same document finds it by its row, and other documents' tasks are named as such
+    again = pipeline.preview(province["coord"], pipeline.PASTED, table.encode()).report
+    assert [r["action"] for r in again["appendices"][0]["rows"]] == ["unchanged", "unchanged"]
+    other = pipeline.preview(province["coord"], "khac.txt", table.replace("Sở Y tế", "Sở Tài chính").encode()).report
+    assert other["appendices"][0]["rows"][0]["warnings"][0].startswith(
+        "Đã có nhiệm vụ cùng tên (NV-00001, giao theo văn bản khác)")
 
 
 def test_a_preview_asks_only_about_the_unknown_names_it_contains(province, app):

@@ -3,7 +3,9 @@ one lead agency or output type is applied to every row ticked, in one step."""
 
 from __future__ import annotations
 
-from models import db
+from sqlalchemy import select
+
+from models import Task, db
 from tests.conftest import Browser, csrf_from
 from tests.test_import import preview
 from workflows.errors import Invalid
@@ -128,3 +130,33 @@ def test_the_page_lists_the_agencies_once_for_every_row_s_form(province, app):
     assert html.count('<option value="Sở Nội vụ"') == 1
     forms = html.count('list="lead-names"')
     assert forms > 100 and html.count('<datalist id="lead-names">') == 1
+
+
+def test_each_row_shows_what_it_is_checked_against_in_the_document(province, app):
+    """The output the row asks for and every date of the deadline cell (the ministry that leads nationally:
+    test_import_prose), beside what was read: a coordinator compares the row with the document without opening
+    it (the output showed only on the task page, the later milestones nowhere)."""
+    batch, _b, html = on_the_page(province, app)
+    rows = [r for a in batch.report["appendices"] for r in a["rows"]]
+    smart = next(r for r in rows if r["title"] == "Xây dựng và triển khai Đề án đô thị thông minh")
+    cell = html[html.index(f'id="r{next(a["index"] for a in batch.report["appendices"] if smart in a["rows"])}-'
+                           f'{smart["number"]}"'):]
+    cell = " ".join(cell[:cell.index("</tr>")].split())
+    assert "Kết quả/sản phẩm: - Phê duyệt Đề án; - Hoàn thành triển khai" in cell
+    assert "Các mốc: 30/11/2025 (Phê duyệt Đề án); 30/09/2028 (Hoàn thành triển khai)" in cell
+
+
+def test_the_row_s_own_assigning_text_and_its_milestones_reach_the_task_page(province, app):
+    table = ("| STT | Nhiệm vụ | Đơn vị chủ trì | Văn bản giao | Thời hạn |\n|---|---|---|---|---|\n"
+             "| 1 | Xây dựng Đề án đô thị thông minh | Sở Xây dựng | Nghị quyết số 57-NQ/TW | (1) Tháng 6/2027; "
+             "(2) Tháng 10/2027 |\n")
+    batch = pipeline.preview(province["coord"], pipeline.PASTED, table.encode())
+    b = Browser(app.test_client())
+    b.login("coord")
+    html = " ".join(b.client.get(f"/imports/{batch.id}").get_data(as_text=True).split())
+    assert "Văn bản giao: Nghị quyết số 57-NQ/TW</div>" in html
+    assert "Các mốc: 30/06/2027; 31/10/2027" in html
+    pipeline.commit(province["coord"], batch.id)
+    task = db.session.scalar(select(Task).where(Task.title == "Xây dựng Đề án đô thị thông minh"))
+    page = " ".join(b.client.get(f"/tasks/{task.id}").get_data(as_text=True).split())
+    assert "Các mốc: 30/06/2027; 31/10/2027" in page  # the dates as written; the first is the due date

@@ -136,6 +136,10 @@ def test_a_ministry_beside_the_province_s_unit_is_the_central_lead_kept_on_the_t
     assert rows[2]["lead_agencies"] == [] and rows[2]["action"] == "flagged"  # the province's part has no unit
     assert "hãy chọn đơn vị của tỉnh" in rows[2]["blocking"][0]["message"]
     assert all(r["collaborating_agencies"] == [] for r in rows)  # the province's unit is no collaborator
+    b = Browser(app.test_client())
+    b.login("coord")
+    html = b.client.get(f"/imports/{batch.id}").get_data(as_text=True)  # the preview names the ministries too
+    assert "Trung ương chủ trì: Bộ Nội vụ; Văn phòng Chính phủ</div>Sở Nội vụ" in html
     pipeline.commit(coord, batch.id)
     task = db.session.scalar(select(Task).where(Task.stt == "1"))
     assert task.central_agencies == ["Bộ Khoa học và Công nghệ"]

@@ -121,6 +121,8 @@ def fix(batch_id: int, appendix: int, number: int):
         changes = {"keep_both": True}
     elif request.form.get("action") == "keep_one":
         changes = {"keep_both": False}
+    elif request.form.get("action") in ("as_new", "as_same"):  # the task typed in by hand is not / is this row's
+        changes = {"as_new": request.form["action"] == "as_new"}
     try:
         pipeline.fix_row(current_user, batch_id, appendix, number, changes)
     except Invalid as exc:

@@ -255,7 +255,7 @@ def fix_rows(user: User, batch_id: int, appendix_index: int, numbers: list[int],
 
 def _changes(changes: dict[str, Any]) -> dict[str, Any]:
     allowed = {"lead_agency", "collaborating_agencies", "output_type", "due_date", "title", "skip", "keep_both",
-               "checked"}
+               "as_new", "checked"}
     clean = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items() if k in allowed}
     clean = {k: v for k, v in clean.items() if v not in (None, "")}
     if isinstance(clean.get("due_date"), date):
@@ -350,6 +350,9 @@ def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, sou
     if action in ("flagged", "skipped", "duplicate"):  # a repeated row is the task of the row it repeats
         counts["flagged"] += 1
     elif action == "unchanged":
+        task = db.session.get(Task, row["target_task_id"])
+        if task.directive_id is None:  # typed in by hand before its document came: filed under it now
+            task.directive_id, task.import_key = directive.id, row["key"]
         counts["unchanged"] += 1
     elif action == "rename":
         task = db.session.get(Task, row["target_task_id"])

@@ -26,6 +26,17 @@ from workflows.text import fold_words
 RENAME = re.compile(r"nhiệm vụ số\s*0*(\d+)\s*phụ lục\s*([ivxlc]+)", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class SameTitle:
+    """A task outside the document being read whose title is a row's: the same task typed in by hand before the
+    document was imported (no document of its own, the row's lead), or another document's."""
+
+    code: str
+    task_id: int
+    filed: bool  # under an imported document
+    lead: str | None
+
+
 @dataclass
 class Context:
     """What analysing a document needs from the database, read once."""
@@ -36,7 +47,7 @@ class Context:
     directive: Directive | None
     existing_keys: dict[str, int]  # import_key -> task id, inside the matched directive
     settled: dict[str, str] = field(default_factory=dict)  # folded name -> "group" | "ignored" (decided once)
-    titles: dict[str, str] = field(default_factory=dict)  # folded title -> code, of tasks of other documents
+    titles: dict[str, list[SameTitle]] = field(default_factory=dict)  # folded title -> tasks of other documents
     # output type -> an agency its process needs that the registry lacks (such a row cannot start)
     unrouted: dict[str, str] = field(default_factory=dict)
     # folded name or alias of an agency group -> (the group's name, its members today): a task for every member
@@ -88,10 +99,13 @@ def build_context(doc: ParsedDocument, sha: str, issued: date | None) -> Context
             Task.directive_id == directive.id, Task.import_key.is_not(None))).all())
     settled = dict(db.session.execute(select(AgencyReview.normalized, AgencyReview.status).where(
         AgencyReview.status.in_(("group", "ignored")))).all())
-    others = select(Task.title, Task.code).where(Task.kind == "task").order_by(Task.id)
+    others = (select(Task.title, Task.code, Task.id, Task.directive_id, Agency.name)
+              .outerjoin(Agency, Agency.id == Task.lead_agency_id).where(Task.kind == "task").order_by(Task.id))
     if directive is not None:
         others = others.where(Task.directive_id.is_distinct_from(directive.id))
-    titles = {fold_words(title): code for title, code in db.session.execute(others)}
+    titles: dict[str, list[SameTitle]] = {}
+    for title, code, task_id, directive_id, lead in db.session.execute(others):
+        titles.setdefault(fold_words(title), []).append(SameTitle(code, task_id, directive_id is not None, lead))
     return Context(registry_matcher(doc), holidays.calendar(), issued or doc.issued, directive, keys, settled, titles,
                    _unrouted(), _groups(), _merged())
 
@@ -179,7 +193,8 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict,
     if not row.assigns and not overrides.get("lead_agency"):  # a sentence that is no task, until given a lead
         blocking[:] = [{"code": "not_a_task", "message": prose.NOT_A_TASK}]
         warnings = [w for w in warnings if w not in (prose.NOT_A_TASK, prose.NO_DEADLINE)]
-    action, target = _row_action(cells, key, title, parsed, ctx, overrides, warnings, blocking, repeat)
+    typed = _typed_before(title, leads, ctx)
+    action, target = _row_action(cells, key, title, typed, parsed, ctx, overrides, warnings, blocking, repeat)
     return {
         "number": row.number, "stt": row.stt, "section": row.section, "title": title,
         "lead_agencies": leads, "collaborating_agencies": collabs, "groups": groups, "central_agencies": central,
@@ -195,6 +210,8 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict,
         "done_at_issue": parsed["done_at_issue"], "unparsed": parsed["unparsed"],
         "warnings": warnings, "blocking": blocking, "reviews": reviews, "extra": row.extra,
         "key": key, "action": action, "target_task_id": target, "overrides": overrides, "line": row.line,
+        # a task typed in by hand that this row is (or, "as_new", is not): the preview offers both
+        "typed_before": typed is not None and (target == typed.task_id or bool(overrides.get("as_new"))),
         "pages": list(row.pages), "scan_confidence": row.confidence,
         "duplicate_of": repeat, "not_a_task": not row.assigns and not overrides.get("lead_agency"),
     }
@@ -378,16 +395,31 @@ def _deadline_fields(text: str, outputs: str, ctx: Context) -> tuple[dict, list[
     return parsed, warnings, blocking
 
 
-def _row_action(cells: dict[str, str], key: str | None, title: str, parsed: dict, ctx: Context, overrides: dict,
-                warnings: list[str], blocking: list[dict], repeat: dict | None = None) -> tuple[str, int | None]:
+def _typed_before(title: str, leads: list[str], ctx: Context) -> SameTitle | None:
+    """The one task typed in by hand, with no document, that has this row's title and lead: the row's own task,
+    entered before its document was imported."""
+    typed = [t for t in ctx.titles.get(fold_words(title), ()) if not t.filed and leads == [t.lead]]
+    return typed[0] if len(typed) == 1 else None
+
+
+def _row_action(cells: dict[str, str], key: str | None, title: str, typed: SameTitle | None, parsed: dict,
+                ctx: Context, overrides: dict, warnings: list[str], blocking: list[dict],
+                repeat: dict | None = None) -> tuple[str, int | None]:
     """What committing the row does, with the warnings a person should read before: a task of the same
-    title from another document, a deadline already past, an earlier row of this document that it repeats
-    (imported once, unless the coordinator keeps both: the override "keep_both")."""
+    title typed in by hand (found unchanged and filed under the document, unless the coordinator makes the row a
+    task of its own: the override "as_new") or from another document, a deadline already past, an earlier row of
+    this document that it repeats (imported once, unless the coordinator keeps both: the override "keep_both")."""
     action, target = _action(cells.get("adjustment", ""), key, title, ctx, blocking)
     if action == "adjust" and deadline_already(db.session.get(Task, target), parsed, cells.get("deadline", "")):
         action = "unchanged"  # the preview says what committing will do (see pipeline._commit_row)
-    if action == "new" and fold_words(title) in ctx.titles:
-        warnings.append(f"Đã có nhiệm vụ cùng tên ({ctx.titles[fold_words(title)]}, giao theo văn bản khác): nếu là "
+    same = ctx.titles.get(fold_words(title), []) if action == "new" else []
+    if same and typed is not None and not overrides.get("as_new"):
+        action, target = "unchanged", typed.task_id
+        warnings.append(f"Nhiệm vụ {typed.code} cùng tên, cùng đơn vị chủ trì đã được nhập tay trước khi có văn bản "
+                        "này: không nhập lại; khi ghi danh mục, nhiệm vụ đó được xếp vào văn bản này.")
+    elif same:
+        origin = "giao theo văn bản khác" if any(t.filed for t in same) else "nhập tay, chưa gắn văn bản"
+        warnings.append(f"Đã có nhiệm vụ cùng tên ({', '.join(t.code for t in same)}, {origin}): nếu là "
                         "một nhiệm vụ, hãy bỏ qua dòng này để không nhập trùng.")
     if parsed["effective_due"] and not parsed["done_at_issue"] \
             and date.fromisoformat(parsed["effective_due"]) < clock.today():
