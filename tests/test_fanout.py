@@ -372,3 +372,51 @@ def test_a_new_deadline_for_the_group_task_reaches_every_member_still_at_work(wo
     db.session.expire_all()
     assert {db.session.get(Task, t.id).due_date for t in members} == {date(2027, 9, 30)}
     assert {i.due_at.date() for t in members for i in open_items(t)} == {date(2027, 9, 30)}
+
+
+def test_a_lead_cell_naming_the_departments_and_the_communes_gives_each_group_its_task(province):
+    """002 writes "Các sở, ngành cấp tỉnh, các địa phương" (and "… và địa phương") as the lead of rows 12, 15, 25 and
+    38: both groups owe the task. Only the communes got it; the departments' share vanished without a word, while
+    "Các sở, ngành cấp tỉnh" alone (rows 28, 30) was refused as a collective though "Các sở, ban, ngành" is a group."""
+    from tests.test_import import preview
+    from workflows.importing import pipeline
+
+    wards = ["UBND phường Hạc Thành", "UBND phường Quảng Phú"]
+    for name in wards:
+        people.create_agency(name, kind="commune")
+    groups.create_group(None, COMMUNES, wards, ["Các xã, phường"])
+    groups.create_group(None, "Các sở, ban, ngành", ["Sở Nội vụ", "Sở Tài chính", "Sở Y tế"], ["Các sở, ngành"])
+    batch = preview(province, "002")
+    rows = {r["stt"]: r for a in batch.report["appendices"] if a["title"].startswith("Phụ lục III")
+            for r in a["rows"]}
+    for stt in ("12", "15", "25", "38"):
+        assert rows[stt]["lead_agencies"] == ["Các sở, ban, ngành", COMMUNES], (stt, rows[stt]["blocking"])
+        assert ("Giao cho nhóm “Các sở, ban, ngành” và nhóm “UBND các xã, phường”: mỗi đơn vị thành viên một nhiệm vụ "
+                "(5 đơn vị).") in rows[stt]["warnings"]
+    for stt in ("28", "30"):  # the departments alone, in other words
+        assert rows[stt]["lead_agencies"] == ["Các sở, ban, ngành"] and rows[stt]["action"] == "new"
+    pipeline.commit(province["coord"], batch.id)
+    title = rows["12"]["title"]
+    owed = db.session.scalars(select(Task).where(Task.kind == "group", Task.title == title)).all()
+    assert sorted(t.group.name for t in owed) == ["Các sở, ban, ngành", COMMUNES]
+    assert sum(len(fanout.member_tasks(t)) for t in owed) == 5
+    again = preview(province, "002")
+    [row] = [r for a in again.report["appendices"] if a["title"].startswith("Phụ lục III") for r in a["rows"]
+             if r["stt"] == "12"]
+    assert row["action"] == "unchanged"  # found again, not imported twice
+
+
+def test_a_lead_cell_with_a_collective_that_is_no_group_is_held_not_cut(province):
+    from workflows.importing import pipeline
+
+    people.create_agency("UBND phường Hạc Thành", kind="commune")
+    groups.create_group(None, COMMUNES, ["UBND phường Hạc Thành"], ["Các xã, phường"])
+    table = ("| STT | Nhiệm vụ | Đơn vị chủ trì | Thời hạn | Sản phẩm |\n|---|---|---|---|---|\n"
+             "| 1 | Số hóa hồ sơ | Các sở, ngành cấp tỉnh, các địa phương | 30/6/2027 | Báo cáo |\n"
+             "| 2 | Khám sức khỏe học đường | Sở Y tế, các địa phương | 30/6/2027 | Báo cáo |\n")
+    first, second = pipeline.preview(province["coord"], pipeline.PASTED, table.encode()).report["appendices"][0]["rows"]
+    assert first["action"] == "flagged" and [b["message"] for b in first["blocking"]] == [
+        "Đơn vị chủ trì gồm cả “Các sở, ban, ngành cấp tỉnh”, chưa có nhóm đơn vị nào mang tên này: tạo nhóm ở mục "
+        "“Đơn vị” rồi xem trước lại, hoặc chọn đơn vị chủ trì cho dòng này."]
+    assert second["lead_agencies"] == ["Sở Y tế"]  # an agency leads; the collective beside it is said
+    assert "Chủ trì có tên chung (ghi lại, không giao việc): UBND các xã, phường." in second["warnings"]

@@ -370,22 +370,25 @@ def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, sou
                               source, directive.id, nominal_due=row["nominal_due"])
         counts["adjusted"] += 1
     else:
-        _create(user, directive, appendix, row, source)
-        counts["created"] += 1
+        # one task, or one for each group a lead cell names ("Các sở, ngành cấp tỉnh, các địa phương")
+        for at, lead in enumerate(row["lead_agencies"]):
+            _create(user, directive, appendix, row, source, lead, row["key"] + (f":{at}" if at else ""))
+            counts["created"] += 1
 
 
-def _create(user: User, directive: Directive, appendix: dict, row: dict, source: str) -> Task:
+def _create(user: User, directive: Directive, appendix: dict, row: dict, source: str, lead: str,
+            key: str) -> Task:
     due = date.fromisoformat(row["effective_due"]) if row["effective_due"] else None
     recurrence = row["recurrence"]
     done_on = directive.issued_on or clock.today() if row["done_at_issue"] else None
     return create.add_task(
-        user, title=row["title"], lead_agency=row["lead_agencies"][0], output_type=row["output_type"],
+        user, title=row["title"], lead_agency=lead, output_type=row["output_type"],
         collaborating_agencies=row["collaborating_agencies"], expected_output=row["expected_output"],
         due_date=due, deadline_text=row["deadline_text"] or None, source_document=row["assigning_doc"] or source,
         section=row["section"], recurrence=recurrence, done_on=done_on,
         nominal_due=date.fromisoformat(row["nominal_due"]) if row["nominal_due"] else None,
         milestones=row["milestones"], directive_id=directive.id, appendix=appendix["title"][:500],
-        stt=(row["stt"] or "")[:20], import_key=row["key"], note=row["note"] or None,
+        stt=(row["stt"] or "")[:20], import_key=key, note=row["note"] or None,
         # .get: a preview saved before the rule was kept has no such keys
         recurrence_day=row.get("recurrence_day"), recurrence_weekday=row.get("recurrence_weekday"),
         recurrence_starts=date.fromisoformat(row["starts"]) if row.get("starts") else None,

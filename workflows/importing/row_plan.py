@@ -106,8 +106,9 @@ def build_context(doc: ParsedDocument, sha: str, issued: date | None) -> Context
     titles: dict[str, list[SameTitle]] = {}
     for title, code, task_id, directive_id, lead in db.session.execute(others):
         titles.setdefault(fold_words(title), []).append(SameTitle(code, task_id, directive_id is not None, lead))
-    return Context(registry_matcher(doc), holidays.calendar(), issued or doc.issued, directive, keys, settled, titles,
-                   _unrouted(), _groups(), _merged())
+    matcher = registry_matcher(doc)
+    return Context(matcher, holidays.calendar(), issued or doc.issued, directive, keys, settled, titles,
+                   _unrouted(), _groups(matcher), _merged())
 
 
 def _merged() -> dict[str, tuple[str, date]]:
@@ -115,10 +116,19 @@ def _merged() -> dict[str, tuple[str, date]]:
     return {fold_words(a.name): (a.successor.name, a.ended_on) for a in db.session.scalars(ended)}
 
 
-def _groups() -> dict[str, tuple[str, int]]:
+def _groups(matcher: AgencyMatcher) -> dict[str, tuple[str, int]]:
+    """Each group by its name and aliases as written, and by the collective they read as ("Các sở, ngành cấp tỉnh"
+    and "Các sở, ban, ngành" are one collective to the matcher), unless two groups read as the same."""
     today = clock.today()
-    return {fold_words(name): (group.name, len(group.members_on(today)))
-            for group in db.session.scalars(select(AgencyGroup)) for name in [group.name, *(group.aliases or ())]}
+    found: dict[str, tuple[str, int]] = {}
+    read_as: dict[str, set[tuple[str, int]]] = {}
+    for group in db.session.scalars(select(AgencyGroup)):
+        entry = (group.name, len(group.members_on(today)))
+        for name in [group.name, *(group.aliases or ())]:
+            found[fold_words(name)] = entry
+            for collective in matcher.resolve(name).groups:
+                read_as.setdefault(fold_words(collective), set()).add(entry)
+    return {**{k: next(iter(v)) for k, v in read_as.items() if len(v) == 1}, **found}
 
 
 def _unrouted() -> dict[str, str]:
@@ -238,12 +248,15 @@ def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings
     collabs = collabs + [ctx.groups[fold_words(g)][0] for g in named]
     groups = [g for g in groups if g not in named]
     warnings += lead.warnings + collab.warnings
-    group = None if leads else _group_lead(cells.get("lead", ""), lead, ctx)
-    if group is not None:  # "UBND các xã, phường": one task for every member of the group
-        leads, lead_reviews = [group[0]], []
-        warnings.append(f"Giao cho nhóm “{group[0]}”: mỗi đơn vị thành viên một nhiệm vụ ({group[1]} đơn vị).")
+    named_leads, unnamed = ([], []) if leads else _group_leads(cells.get("lead", ""), lead, ctx)
+    if named_leads and not unnamed:  # "UBND các xã, phường": one task for every member of each group
+        leads, lead_reviews = [name for name, _ in named_leads], []
+        warnings.append(f"Giao cho nhóm {' và nhóm '.join(f'“{name}”' for name, _ in named_leads)}: mỗi đơn vị "
+                        f"thành viên một nhiệm vụ ({sum(n for _, n in named_leads)} đơn vị).")
+    elif leads and lead.groups:
+        warnings.append(f"Chủ trì có tên chung (ghi lại, không giao việc): {'; '.join(lead.groups)}.")
     if overrides.get("lead_agency"):
-        leads, lead_reviews = [overrides["lead_agency"]], []
+        leads, lead_reviews, named_leads = [overrides["lead_agency"]], [], []
     if "collaborating_agencies" in overrides:
         collabs, collab_reviews = list(overrides["collaborating_agencies"]), []
     reviews = lead_reviews + collab_reviews
@@ -254,12 +267,16 @@ def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings
         if central:
             blocking.append({"code": "lead", "message": f"Đơn vị chủ trì là cơ quan Trung ương hoặc ngoài tỉnh "
                              f"(“{'; '.join(central)}”): hãy chọn đơn vị của tỉnh chủ trì phần việc của tỉnh."})
+        elif named_leads:  # a collective with no group beside one with: held, not cut to the one with
+            blocking.append({"code": "lead", "message": f"Đơn vị chủ trì gồm cả “{'; '.join(unnamed)}”, chưa có nhóm "
+                             "đơn vị nào mang tên này: tạo nhóm ở mục “Đơn vị” rồi xem trước lại, hoặc chọn đơn vị "
+                             "chủ trì cho dòng này."})
         elif lead.groups:
             blocking.append({"code": "lead", "message": f"Đơn vị chủ trì là tên chung (“{'; '.join(lead.groups)}”): "
                                                          "hãy chọn một đơn vị cụ thể."})
         elif not lead_reviews:
             blocking.append({"code": "lead", "message": "Thiếu đơn vị chủ trì."})
-    elif len(leads) > 1:
+    elif len(leads) > 1 and not named_leads:
         warnings.append(f"Nhiều đơn vị chủ trì: {leads[0]} chủ trì, các đơn vị còn lại được ghi là phối hợp.")
         collabs = [a for a in leads[1:] + collabs]
         leads = leads[:1]
@@ -315,11 +332,16 @@ class _Cell:
     warnings: list[str]
 
 
-def _group_lead(cell: str, lead: _Cell, ctx: Context) -> tuple[str, int] | None:
-    """The agency group a lead cell names — the whole cell, or the one collective or unknown name in it."""
-    names = [cell.strip().rstrip(".;"), *lead.groups, *(r["text"] for r in lead.reviews)]
-    found = [ctx.groups[fold_words(n)] for n in names if fold_words(n) in ctx.groups]
-    return found[0] if found else None
+def _group_leads(cell: str, lead: _Cell, ctx: Context) -> tuple[list[tuple[str, int]], list[str]]:
+    """The agency groups a lead cell names — the whole cell, or each collective or unknown name in it ("Các sở,
+    ngành cấp tỉnh, các địa phương": the departments and the communes) — each with its members today, and the
+    collectives in it that name no group."""
+    whole = fold_words(cell.strip().rstrip(".;"))
+    if whole in ctx.groups:
+        return [ctx.groups[whole]], []
+    names = [*lead.groups, *(r["text"] for r in lead.reviews)]
+    found = list(dict.fromkeys(ctx.groups[fold_words(n)] for n in names if fold_words(n) in ctx.groups))
+    return found, [g for g in lead.groups if fold_words(g) not in ctx.groups]
 
 
 def _resolve_cell(cell: str, ctx: Context, what: str) -> _Cell:
