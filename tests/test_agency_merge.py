@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from models import Agency, AuditEvent, Task, db
-from tests.conftest import LEAD, OTHER, act, item_at, new_task, open_items, user
+from models import Agency, AuditEvent, Task, User, db
+from tests.conftest import LEAD, OTHER, act, csrf_from, item_at, new_task, open_items, user
 from workflows import access
 from workflows.errors import Invalid, NotFound
 from workflows.tasks import agency_changes, reads
@@ -126,3 +126,70 @@ def test_a_split_agency_s_tasks_wait_for_the_coordinator_s_choice(world, at_draf
     history = db.session.scalars(select(AuditEvent).where(AuditEvent.task_id == at_draft.id,
                                                           AuditEvent.action == "agency_moved")).all()
     assert history and all("chia tách" in e.comment for e in history)
+
+
+def test_an_agency_merged_into_its_own_collaborator_gives_itself_no_opinion(world):
+    """The lead merged into a collaborator: the successor leads and is no collaborator of its own task (the page
+    read "Chủ trì Sở Tài chính · Phối hợp Sở Tài chính"), and the opinion round to come asks only the others."""
+    from tests.conftest import COLLAB_A, COLLAB_B
+    task = new_task(world)  # led by LEAD, COLLAB_A and COLLAB_B give opinions
+    act(world, task, "assign")
+    agency_changes.merge_agency(None, LEAD, COLLAB_A, date(2026, 7, 1), DOCUMENT, users="keep")
+    db.session.expire_all()
+    assert task.lead_agency.name == COLLAB_A
+    assert [a.name for a in task.collaborating_agencies] == [COLLAB_B]
+    act(world, task, "draft", user="collab_a")  # the successor's officer drafts
+    assert sorted(i.agency.name for i in open_items(task) if i.step_id == "give_opinion") == [COLLAB_B]
+
+
+def test_the_agency_page_closes_no_agency_with_open_work_and_reopens_no_merged_one(world, at_draft, browser):
+    """"Ngừng hoạt động" on an agency whose people had been moved left its open draft where nobody saw it (still
+    counted overdue); "Mở lại" on a merged agency made two agencies answer to one name."""
+    lead = db.session.scalar(select(Agency).where(Agency.name == LEAD))
+    for person in db.session.scalars(select(User).where(User.agency_id == lead.id)):
+        person.active = False
+    db.session.commit()
+    browser.login("admin")
+    csrf = browser.csrf("/admin/agencies")
+    r = browser.client.post(f"/admin/agencies/{lead.id}/active", data={"csrf_token": csrf, "active": "0"},
+                            follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Dữ liệu đã thay đổi" not in page
+    assert (f"Đơn vị “{LEAD}” còn 1 nhiệm vụ đang thực hiện và 1 việc đang chờ xử lý: hãy dùng “Sáp nhập, chia "
+            "tách” để chuyển chúng cho đơn vị khác trước khi ngừng hoạt động.") in page
+    assert db.session.get(Agency, lead.id).active
+    agency_changes.merge_agency(None, LEAD, OTHER, date(2026, 7, 1), DOCUMENT, users="keep")
+    page = browser.client.get(f"/admin/agencies?q={LEAD}").get_data(as_text=True)
+    assert f"Đã sáp nhập vào {OTHER} từ 01/07/2026" in page and "Mở lại" not in page
+    r = browser.client.post(f"/admin/agencies/{lead.id}/active", data={"csrf_token": csrf, "active": "1"},
+                            follow_redirects=True)
+    assert (f"Đơn vị “{LEAD}” đã sáp nhập vào “{OTHER}” từ 01/07/2026 theo {DOCUMENT}: không mở lại được."
+            in r.get_data(as_text=True))
+    assert not db.session.get(Agency, lead.id).active
+
+
+def test_the_administrator_merges_an_agency_on_its_page(world, at_draft, browser):
+    """A merge was a command only: the agency page, which refuses to close an agency with work, offers it."""
+    lead = db.session.scalar(select(Agency).where(Agency.name == LEAD))
+    browser.login("admin")
+    listing = browser.client.get(f"/admin/agencies?q={LEAD}").get_data(as_text=True)
+    assert f'href="/admin/agencies/{lead.id}/end"' in listing
+    page = browser.client.get(f"/admin/agencies/{lead.id}/end").get_data(as_text=True)
+    assert f"{LEAD} đang chủ trì hoặc phối hợp 1 nhiệm vụ chưa hoàn thành và có 1 việc đang chờ xử lý." in page
+    csrf = csrf_from(page)
+    form = {"csrf_token": csrf, "how": "merged", "successor": "", "on": "01/07/2026", "document": "", "users": "move"}
+    refused = browser.client.post(f"/admin/agencies/{lead.id}/end", data=form)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Vui lòng ghi văn bản quyết định (số, ngày)." in text
+    refused = browser.client.post(f"/admin/agencies/{lead.id}/end", data={**form, "document": DOCUMENT})
+    assert refused.status_code == 422 and "Chọn đơn vị tiếp nhận công việc." in refused.get_data(as_text=True)
+    refused = browser.client.post(f"/admin/agencies/{lead.id}/end", data={**form, "how": "split", "document": DOCUMENT})
+    assert "Chia tách, giải thể không có một đơn vị tiếp nhận" in refused.get_data(as_text=True)
+    done = browser.client.post(f"/admin/agencies/{lead.id}/end", data={**form, "successor": OTHER,
+                                                                       "document": DOCUMENT}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert (f"Đã sáp nhập {LEAD} vào {OTHER}: 1 nhiệm vụ chủ trì, 0 nhiệm vụ phối hợp, 1 việc đang mở đã chuyển "
+            "sang.") in text
+    db.session.expire_all()
+    assert at_draft.lead_agency.name == OTHER and user("officer").agency.name == OTHER  # people moved too

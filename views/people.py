@@ -12,15 +12,16 @@ from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import PasswordField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from models import ROLE_LABELS, ROLES
 from views import parsing
-from views.forms import MultiCheckboxField
+from views.forms import MultiCheckboxField, VNDateField
 from views.i18n import domain_message, field_messages, label
+from workflows import clock
 from workflows.accounts import admin_people, people, people_import
-from workflows.errors import N_, Invalid
-from workflows.tasks import leavers
+from workflows.errors import N_, Conflict, Invalid
+from workflows.tasks import agency_changes, leavers
 
 bp = Blueprint("people", __name__)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -56,6 +57,24 @@ class AgencyForm(FlaskForm):
                                            "danh mục. Khi đổi tên, tên cũ được tự động giữ lại ở đây."))
 
 
+class AgencyEndForm(FlaskForm):
+    """An agency that ends after a reorganisation: merged into a successor, split or dissolved."""
+
+    how = SelectField(N_("Hình thức"), choices=[
+        SelectChoice("merged", N_("Sáp nhập vào đơn vị khác (đơn vị đó tiếp nhận toàn bộ công việc)")),
+        SelectChoice("split", N_("Chia tách (Tổ giúp việc giao lại từng nhiệm vụ)")),
+        SelectChoice("dissolved", N_("Giải thể (Tổ giúp việc giao lại từng nhiệm vụ)"))], validate_choice=True)
+    successor = SelectField(N_("Đơn vị tiếp nhận (khi sáp nhập)"), validate_choice=False)
+    on = VNDateField(N_("Từ ngày"), validators=[InputRequired(N_("Vui lòng nhập ngày có hiệu lực."))])
+    document = StringField(N_("Văn bản quyết định"), validators=[
+        DataRequired(N_("Vui lòng ghi văn bản quyết định (số, ngày).")), Length(max=500)],
+        description=N_("Ví dụ: Nghị quyết số 1686/NQ-UBTVQH15 ngày 16/6/2025."))
+    users = SelectField(N_("Người dùng của đơn vị"), choices=[
+        SelectChoice("move", N_("Chuyển sang đơn vị tiếp nhận (khi sáp nhập)")),
+        SelectChoice("keep", N_("Giữ nguyên, chuyển từng người sau ở mục Người dùng")),
+        SelectChoice("deactivate", N_("Ngừng tài khoản"))], validate_choice=True)
+
+
 class PasswordForm(FlaskForm):
     current = PasswordField(N_("Mật khẩu hiện tại"), validators=[
         DataRequired(N_("Vui lòng nhập mật khẩu hiện tại.")), Length(max=200)])
@@ -79,7 +98,7 @@ def _admin_only() -> None:
         abort(403)
 
 
-def _fill_errors(form: FlaskForm, exc: Invalid) -> None:
+def _fill_errors(form: FlaskForm, exc: Invalid | Conflict) -> None:
     for name, message in field_messages(exc).items():
         getattr(form, name).errors = [*getattr(form, name).errors, message]
     if not exc.fields:
@@ -274,7 +293,54 @@ def agency_edit(agency_id: int | None = None):
 @login_required
 def agency_active(agency_id: int):
     _admin_only()
-    agency = admin_people.set_agency_active(current_user, agency_id, request.form.get("active") == "1")
-    flash(_("Đã mở lại đơn vị %(name)s.", name=agency.name) if agency.active
-          else _("Đã ngừng hoạt động đơn vị %(name)s.", name=agency.name), "success")
+    try:
+        agency = admin_people.set_agency_active(current_user, agency_id, request.form.get("active") == "1")
+    except Invalid as exc:  # what stops it, on the list it was pressed on
+        flash(domain_message(exc), "error")
+    else:
+        flash(_("Đã mở lại đơn vị %(name)s.", name=agency.name) if agency.active
+              else _("Đã ngừng hoạt động đơn vị %(name)s.", name=agency.name), "success")
     return redirect(url_for("people.agency_list", q=request.form.get("q") or None))
+
+
+@bp.route("/admin/agencies/<int:agency_id>/end", methods=["GET", "POST"])
+@login_required
+def agency_end(agency_id: int):
+    """Merge, split or dissolve an agency after a reorganisation (``agency_changes``; the commands merge-agency and
+    end-agency do the same)."""
+    _admin_only()
+    agency = admin_people.get_agency(current_user, agency_id)
+    if agency.ended_on is not None:
+        flash(_("Đơn vị %(name)s đã ngừng hoạt động từ %(date)s.", name=agency.name,
+                date=f"{agency.ended_on:%d/%m/%Y}"), "info")
+        return redirect(url_for("people.agency_list", q=agency.name))
+    form = AgencyEndForm()
+    form.successor.choices = [SelectChoice("", _("— Chọn đơn vị —"))] + [
+        SelectChoice(a.name, a.name) for a in admin_people.active_agencies() if a.id != agency.id]
+    if request.method == "GET":
+        form.on.data = clock.today()
+    tasks, items = admin_people.open_work(agency.id)
+    if form.validate_on_submit():
+        try:
+            if form.how.data == "merged":
+                if not form.successor.data:
+                    raise Invalid("Chọn đơn vị tiếp nhận.", {"successor": N_("Chọn đơn vị tiếp nhận công việc.")})
+                done = agency_changes.merge_agency(current_user, agency.name, form.successor.data, form.on.data,
+                                                   form.document.data, form.users.data)
+                flash(_("Đã sáp nhập %(old)s vào %(new)s: %(tasks)s nhiệm vụ chủ trì, %(collaborations)s nhiệm vụ "
+                        "phối hợp, %(items)s việc đang mở đã chuyển sang.", old=agency.name, new=form.successor.data,
+                        tasks=done.tasks, collaborations=done.collaborations, items=done.items), "success")
+            else:
+                if form.users.data == "move":
+                    raise Invalid("Không có đơn vị tiếp nhận.", {"users": N_(
+                        "Chia tách, giải thể không có một đơn vị tiếp nhận: chọn giữ nguyên hoặc ngừng tài khoản.")})
+                waiting = agency_changes.end_agency(current_user, agency.name, form.how.data, form.on.data,
+                                                    form.document.data, form.users.data)
+                flash(_("Đã ghi nhận %(name)s ngừng hoạt động; %(n)s nhiệm vụ chờ Tổ giúp việc giao lại (trang "
+                        "“Giao lại nhiệm vụ”).", name=agency.name, n=waiting), "success")
+        except (Invalid, Conflict) as exc:
+            _fill_errors(form, exc)
+        else:
+            return redirect(url_for("people.agency_list", q=agency.name))
+    return render_template("admin/agency_end.html", form=form, agency=agency, tasks=tasks, items=items), \
+        422 if form.errors else 200

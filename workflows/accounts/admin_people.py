@@ -9,12 +9,12 @@ import secrets
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 
-from models import ROLE_LABELS, ROLES, Agency, User, db
+from models import ROLE_LABELS, ROLES, Agency, Task, User, WorkItem, db, task_collaborators
 from workflows import audit, clock, settings
 from workflows.accounts import people
-from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
+from workflows.errors import N_, Invalid, Message, NotAllowed, NotFound
 from workflows.paging import page_of
 from workflows.text import fold_words, sort_key
 from workflows.tx import transaction
@@ -84,6 +84,17 @@ def agency_page(actor: User, query: str = "", page: int = 1) -> Pagination:
                if wanted in fold_words(" ".join([a.name, a.short_name or "", *(a.aliases or [])]))]
         rows = rows.where(Agency.id.in_(ids))
     return _paginate(rows, page)
+
+
+def open_work(agency_id: int) -> tuple[int, int]:
+    """The running tasks an agency leads or collaborates on, and its open work items."""
+    involved = (Task.lead_agency_id == agency_id) | Task.id.in_(
+        select(task_collaborators.c.task_id).where(task_collaborators.c.agency_id == agency_id))
+    tasks = db.session.scalar(select(func.count()).select_from(Task).where(
+        Task.kind == "task", Task.state == "active", involved))
+    items = db.session.scalar(select(func.count()).select_from(WorkItem).where(
+        WorkItem.agency_id == agency_id, WorkItem.status == "open"))
+    return tasks, items
 
 
 def active_agencies() -> list[Agency]:
@@ -303,16 +314,29 @@ def update_agency(actor: User, agency_id: int, name: str, short_name: str | None
 
 
 def set_agency_active(actor: User, agency_id: int, active: bool) -> Agency:
-    """Close an agency (it gets no new work; its tasks and people stay as they are) or open it again."""
+    """Close an agency with nothing left to do (it gets no new work; its finished tasks stay as they are) or open
+    it again — never one that merged, split or was dissolved: its names and work have passed on."""
     require_admin(actor)
     with transaction():
         agency = get_agency(actor, agency_id)
         if agency.active == active:
             return agency
+        if active and agency.ended_on is not None:
+            ended = {"name": agency.name, "date": f"{agency.ended_on:%d/%m/%Y}", "document": agency.end_document}
+            if agency.successor is not None:
+                raise Invalid("Đơn vị “%(name)s” đã sáp nhập vào “%(successor)s” từ %(date)s theo %(document)s: "
+                              "không mở lại được.", successor=agency.successor.name, **ended)
+            raise Invalid("Đơn vị “%(name)s” đã chia tách hoặc giải thể từ %(date)s theo %(document)s: không mở lại "
+                          "được.", **ended)
         if not active and db.session.scalar(select(User.id).where(User.agency_id == agency.id,
                                                                   User.active.is_(True)).limit(1)):
-            raise Conflict("Đơn vị “%(name)s” còn người dùng đang hoạt động: hãy chuyển họ sang đơn vị khác "
-                           "hoặc ngừng tài khoản của họ trước.", name=agency.name)
+            raise Invalid("Đơn vị “%(name)s” còn người dùng đang hoạt động: hãy chuyển họ sang đơn vị khác "
+                          "hoặc ngừng tài khoản của họ trước.", name=agency.name)
+        tasks, items = open_work(agency.id) if not active else (0, 0)
+        if tasks or items:  # closed, its work would wait where nobody sees it, and still count overdue
+            raise Invalid("Đơn vị “%(name)s” còn %(tasks)s nhiệm vụ đang thực hiện và %(items)s việc đang chờ xử lý: "
+                          "hãy dùng “Sáp nhập, chia tách” để chuyển chúng cho đơn vị khác trước khi ngừng hoạt động.",
+                          name=agency.name, tasks=tasks, items=items)
         agency.active = active
         audit.record("agency_reactivate" if active else "agency_deactivate", actor,
                      data={"agency_id": agency.id, "name": agency.name},

@@ -499,9 +499,17 @@ def _rename_in(data: dict[str, Any], old: str, new: str, new_id: int) -> None:
     for key, value in list(data.items()):
         if value == old and key != "agency_ids":
             data[key] = new
-    for collaborator in data.get("collaborators") or ():
-        if isinstance(collaborator, dict) and collaborator.get("agency") == old:
-            collaborator["agency"] = new
+    collaborators = data.get("collaborators")
+    if isinstance(collaborators, list):  # renamed, then once each, and never the lead (merged into a collaborator)
+        seen, kept = {data.get("lead_agency")}, []
+        for collaborator in collaborators:
+            if isinstance(collaborator, dict) and collaborator.get("agency") == old:
+                collaborator["agency"] = new
+            name = collaborator.get("agency") if isinstance(collaborator, dict) else None
+            if name is None or name not in seen:
+                seen.add(name)
+                kept.append(collaborator)
+        data["collaborators"] = kept
     ids = data.get("agency_ids")
     if isinstance(ids, dict) and old in ids:
         ids.pop(old)

@@ -198,6 +198,8 @@ def _leads(actor: User | None, old: Agency, new: Agency, why: str, only: int | N
     tasks = list(db.session.scalars(query if only is None else query.where(Task.id == only)))
     for task in tasks:
         task.lead_agency = new
+        # merged into one of its collaborators: the successor leads and gives itself no opinion
+        task.collaborating_agencies = [a for a in task.collaborating_agencies if a.id != new.id]
         audit.record("agency_moved", actor, task, comment=f"Đơn vị chủ trì: {why}",
                      data={"from": old.name, "to": new.name})
     return len(tasks)
