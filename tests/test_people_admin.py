@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from models import Agency, AuditEvent, User, WorkItem, db
-from tests.conftest import LEAD, PASSWORD, item_at, new_task, user
+from tests.conftest import LEAD, PASSWORD, csrf_from, item_at, new_task, user
 from workflows.accounts import admin_people, people, people_import
 from workflows.errors import Invalid, NotAllowed
 from workflows.tasks import leavers, work
@@ -265,6 +265,18 @@ def test_an_agency_with_active_people_is_not_closed(world):
     lead = db.session.scalar(select(Agency).where(Agency.name == LEAD))
     with pytest.raises(Exception, match="còn người dùng đang hoạt động"):
         admin_people.set_agency_active(world["admin"], lead.id, False)
+
+
+def test_a_ward_keeps_its_kind_when_its_page_is_saved(world, browser):
+    """The demo's wards are of kind "commune", which the form did not offer: saving a ward unchanged erased it."""
+    ward = people.create_agency("UBND phường Hạc Thành", kind="commune")
+    browser.login("admin")
+    page = browser.client.get(f"/admin/agencies/{ward.id}").get_data(as_text=True)
+    assert '<option selected value="commune">Xã, phường</option>' in page
+    r = browser.client.post(f"/admin/agencies/{ward.id}", data={"csrf_token": csrf_from(page), "name": ward.name,
+                                                                "short_name": "", "kind": "commune", "aliases": ""})
+    assert r.status_code == 302 and db.session.get(Agency, ward.id).kind == "commune"
+    assert "Xã, phường" in browser.client.get("/admin/agencies?q=Hạc Thành").get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- import

@@ -17,6 +17,7 @@ from flask_babel import Babel, get_locale, get_translations
 from markupsafe import Markup
 
 from models import OUTPUT_TYPES, ROLE_LABELS
+from workflows.accounts.admin_people import AGENCY_KINDS
 from workflows.audit import ACTION_LABELS, DECISION_LABELS
 from workflows.errors import DomainError, Message
 from workflows.process.svg import LEGEND as DIAGRAM_LEGEND
@@ -31,7 +32,8 @@ babel = Babel()
 # UI vocabulary kept in Python constants (outside views/ and templates/): their values are msgids too;
 # translations/catalog.py adds them to the catalogue; templates translate them at render time (tr_label).
 VOCABULARY = (STATUS_LABELS, OUTPUT_TYPES, ROLE_LABELS, DECISION_LABELS, ACTION_LABELS, dict(DIAGRAM_LEGEND),
-              periods.KIND_LABELS, periods.BUCKET_LABELS, {"": periods.NOT_CREATED_LABEL}, SIGNATURE_LABELS)
+              periods.KIND_LABELS, periods.BUCKET_LABELS, {"": periods.NOT_CREATED_LABEL}, SIGNATURE_LABELS,
+              AGENCY_KINDS)
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 QUARTERS = {"I": 1, "II": 2, "III": 3, "IV": 4}

@@ -20,7 +20,7 @@ from workflows.text import fold_words, sort_key
 from workflows.tx import transaction
 
 PER_PAGE = 25
-AGENCY_KINDS = {"so": "Sở", "ban": "Ban", "nganh": "Ngành, cơ quan khác", "ubnd": "UBND"}
+AGENCY_KINDS = {"so": "Sở", "ban": "Ban", "nganh": "Ngành, cơ quan khác", "ubnd": "UBND", "commune": "Xã, phường"}
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # no 0/o, 1/l/i: read aloud or copied from a screen without a mistake
