@@ -114,3 +114,14 @@ def test_a_period_report_of_one_unit_ranks_the_tasks_it_reports(year, browser):
     ranking = next(t for t in document.tables if t.rows[0].cells[0].text == "Hạng")
     assert [[c.text for c in r.cells] for r in ranking.rows[1:]] == [["1", OTHER, "1", "1", "0", "0", "100.0%",
                                                                       "0.0"]]
+
+
+def test_an_ongoing_task_beside_a_first_date_is_not_counted_as_within_its_deadline(year, world):
+    """002's "- Tháng 8/2025 - Thường xuyên": "Thường xuyên" on the dashboard and in the report, "Trong hạn" on
+    the scorecard, whose link then listed no task, and the report's ranking row did not add up."""
+    ongoing = create.create_task(world["coord"], title="Cập nhật dữ liệu thường xuyên", lead_agency=LEAD,
+                                 output_type="report", deadline_text="- Tháng 8/2026 - Thường xuyên")
+    assert ongoing.recurrence == "ongoing" and ongoing.due_date is not None
+    mine = {r.agency: r for r in scorecard.scorecard("2026", clock.today())}[LEAD]
+    assert (mine.due, mine.on_time, mine.late, mine.within, mine.overdue) == (4, 1, 1, 1, 1)
+    assert mine.due == mine.on_time + mine.late + mine.within + mine.overdue
