@@ -125,3 +125,11 @@ def test_an_ongoing_task_beside_a_first_date_is_not_counted_as_within_its_deadli
     mine = {r.agency: r for r in scorecard.scorecard("2026", clock.today())}[LEAD]
     assert (mine.due, mine.on_time, mine.late, mine.within, mine.overdue) == (4, 1, 1, 1, 1)
     assert mine.due == mine.on_time + mine.late + mine.within + mine.overdue
+
+
+def test_units_that_tie_are_in_vietnamese_order():
+    """"UBND phường Đông Tiến" came after "UBND phường Tĩnh Gia": byte order puts Đ after every Latin letter."""
+    rows = [scorecard.ScoreRow(i, name) for i, name in enumerate(
+        ["UBND phường Tĩnh Gia", "UBND phường Đông Tiến", "UBND phường Đào Duy Từ", "UBND phường Bỉm Sơn"])]
+    assert [r.agency for r in scorecard.rank(rows)] == [
+        "UBND phường Bỉm Sơn", "UBND phường Đào Duy Từ", "UBND phường Đông Tiến", "UBND phường Tĩnh Gia"]

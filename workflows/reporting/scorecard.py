@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from models import Agency, AuditEvent, Task, db
 from workflows import clock, settings
 from workflows.tasks import scope, status
+from workflows.text import sort_key
 
 
 @dataclass
@@ -106,7 +107,7 @@ def rank(rows: list[ScoreRow]) -> list[ScoreRow]:
     def key(r: ScoreRow) -> tuple:
         return (r.rate is None, -(r.rate or 0), r.overdue, r.average_days_late)
 
-    ordered = sorted(rows, key=lambda r: (key(r), r.agency))
+    ordered = sorted(rows, key=lambda r: (key(r), sort_key(r.agency)))  # equals in Vietnamese order
     for position, row in enumerate(ordered, start=1):
         previous = ordered[position - 2] if position > 1 else None
         if row.rate is not None:
