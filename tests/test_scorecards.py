@@ -69,7 +69,7 @@ def test_a_unit_s_figures_and_the_ranking(year):
 def test_the_page_links_each_figure_to_its_tasks_and_exports_the_ranking(year, browser, app):
     browser.login("coord")
     page = browser.client.get("/scorecards?period=2026").get_data(as_text=True)
-    assert "Xếp hạng đơn vị: Năm 2026" in page and "33.3%" in page and "Tỷ lệ đúng hạn" in page
+    assert "Xếp hạng đơn vị: Năm 2026" in page and "33,3%" in page and "Tỷ lệ đúng hạn" in page  # decimal comma
     lead_id = scorecard.scorecard("2026")[1].agency_id
     links = {parse_qs(urlsplit(unescape(h)).query)["status"][0]: unescape(h) for h in re.findall(
         rf'href="(/tasks\?[^"]*lead={lead_id}[^"]*status=[^"]*)"', page)}
@@ -98,8 +98,8 @@ def test_the_period_report_carries_the_same_ranking(year, browser):
     document = docx.Document(io.BytesIO(response.data))
     ranking = next(t for t in document.tables if t.rows[0].cells[0].text == "Hạng")
     rows = [[c.text for c in r.cells] for r in ranking.rows[1:]]
-    assert rows == [["1", OTHER, "1", "1", "0", "0", "100.0%", "0.0"],
-                    ["2", LEAD, "4", "1", "1", "1", "33.3%", "5.5"]]
+    assert rows == [["1", OTHER, "1", "1", "0", "0", "100,0%", "0,0"],  # the decimal comma, as in its other tables
+                    ["2", LEAD, "4", "1", "1", "1", "33,3%", "5,5"]]
 
 
 def test_a_period_report_of_one_unit_ranks_the_tasks_it_reports(year, browser):
@@ -112,8 +112,8 @@ def test_a_period_report_of_one_unit_ranks_the_tasks_it_reports(year, browser):
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     document = docx.Document(io.BytesIO(response.data))
     ranking = next(t for t in document.tables if t.rows[0].cells[0].text == "Hạng")
-    assert [[c.text for c in r.cells] for r in ranking.rows[1:]] == [["1", OTHER, "1", "1", "0", "0", "100.0%",
-                                                                      "0.0"]]
+    assert [[c.text for c in r.cells] for r in ranking.rows[1:]] == [["1", OTHER, "1", "1", "0", "0", "100,0%",
+                                                                      "0,0"]]
 
 
 def test_an_ongoing_task_beside_a_first_date_is_not_counted_as_within_its_deadline(year, world):

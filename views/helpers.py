@@ -12,6 +12,7 @@ from models import OUTPUT_TYPES, ROLE_LABELS
 from workflows import clock, text
 from workflows.audit import ACTION_LABELS, DECISION_LABELS
 from workflows.notify import bell
+from workflows.reporting.charts import number_vn
 from workflows.signatures.check import LABELS as SIGNATURE_LABELS
 from workflows.tasks import reads, status
 from workflows.tasks.status import STATUS_LABELS
@@ -94,6 +95,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(datetime_vn)
     app.add_template_filter(filesize)
     app.add_template_filter(names_in_order)
+    app.add_template_filter(number_vn)  # 45,5 and 1.234: as Vietnamese readers write numbers
     app.add_template_global(days_since)
     app.add_template_global(menu_endpoint)
     app.add_template_global(status.of, "task_status")

@@ -17,6 +17,7 @@ from models import Task, User, db
 from workflows import clock, settings, text
 from workflows.errors import Invalid
 from workflows.reporting import filters, nd30, progress, scorecard
+from workflows.reporting.charts import number_vn
 from workflows.reporting.exporting import DOCX_MIME, ExportFile, dmy, ensure_reader, percent
 from workflows.tasks import explanations, scope, status
 
@@ -261,8 +262,9 @@ def _ranking(document, report: PeriodReport) -> None:
                      "Ngày trễ bình quân"], widths, header=True, size=11)
     align = [nd30.CENTER, nd30.LEFT] + [nd30.CENTER] * 6
     for row in ranked:
-        nd30.row(table, [row.rank, row.agency, row.due, row.on_time, row.late, row.overdue, f"{row.rate:.1f}%",
-                         f"{row.average_days_late:.1f}"], widths, align=align, size=11)
+        nd30.row(table, [row.rank, row.agency, row.due, row.on_time, row.late, row.overdue,
+                         number_vn(row.rate, 1) + "%", number_vn(row.average_days_late, 1)], widths, align=align,
+                 size=11)
     nd30.para(document, after=0)
 
 
