@@ -420,3 +420,20 @@ def test_a_lead_cell_with_a_collective_that_is_no_group_is_held_not_cut(province
         "“Đơn vị” rồi xem trước lại, hoặc chọn đơn vị chủ trì cho dòng này."]
     assert second["lead_agencies"] == ["Sở Y tế"]  # an agency leads; the collective beside it is said
     assert "Chủ trì có tên chung (ghi lại, không giao việc): UBND các xã, phường." in second["warnings"]
+
+
+def test_a_withdrawn_member_s_task_is_no_longer_late_anywhere(world, frozen, pair, browser):
+    """A ward withdrawn after its merge still read "Quá hạn", "Nhiệm vụ đã quá hạn … ngày", and stayed in the
+    task list's overdue filter, with nothing on its page saying it was taken back."""
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2026, 3, 31))
+    theirs = next(t for t in fanout.member_tasks(parent) if t.lead_agency.name == OTHER)
+    frozen.advance(days=60)  # both shares overdue
+    fanout.remove_member(world["coord"], parent.id, theirs.id, "Đơn vị sáp nhập")
+    browser.login("coord")
+    page = " ".join(browser.client.get(f"/tasks/{theirs.id}").get_data(as_text=True).split())
+    assert '<span class="chip st-withdrawn">Đã rút</span>' in page and "st-overdue" not in page
+    assert "Nhiệm vụ đã quá hạn" not in page
+    assert (f"Phần việc của {OTHER} đã được rút khỏi nhiệm vụ giao cho Hai sở thử nghiệm ({parent.code}) ngày "
+            f'{clock.today():%d/%m/%Y}: <span class="prewrap">Đơn vị sáp nhập</span>.') in page
+    overdue = browser.client.get("/tasks?status=overdue").get_data(as_text=True)
+    assert theirs.code not in overdue and fanout.member_tasks(parent)[0].code in overdue

@@ -27,7 +27,7 @@ from workflows.tasks import (
     reads,
     work,
 )
-from workflows.tasks.status import STATUS_LABELS
+from workflows.tasks.status import STATUS_LABELS, STATUSES
 
 bp = Blueprint("tasks", __name__)
 # An uploaded file shown in place is someone else's content: a sandbox of its own, nothing loaded from elsewhere.
@@ -42,7 +42,7 @@ def index():
     return render_template("tasks/index.html", page=listing.page, filters=listing.filters, args=listing.args,
                            scope_args=listing.scope_args, scope_described=listing.scope_described,
                            without_scope=listing.without_scope, agencies=listing.agencies, steps=listing.steps,
-                           statuses=STATUS_LABELS)
+                           statuses={s: STATUS_LABELS[s] for s in STATUSES})
 
 
 @bp.route("/tasks/new", methods=["GET", "POST"])

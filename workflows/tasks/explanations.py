@@ -45,7 +45,7 @@ def is_asked(task: Task, today: date | None = None) -> bool:
 
 def days_late(task: Task, today: date | None = None) -> int:
     """Days past the due date (0 when not late)."""
-    if task.due_date is None or task.state == "done":
+    if task.due_date is None or task.state == "done" or task.kind == "withdrawn":
         return 0
     return max(0, ((today or clock.today()) - task.due_date).days)
 

@@ -24,12 +24,17 @@ STATUS_LABELS = {
     "done_on_time": "Hoàn thành đúng hạn",
     "done_late": "Hoàn thành quá hạn",
     "ongoing": "Thường xuyên",
+    "withdrawn": "Đã rút",  # (not in STATUSES: a withdrawn task is counted nowhere, fanout.remove_member)
 }
 # "trong hạn" in the scorecards: not done, the deadline not passed ("within" in the task list's status filter)
 WITHIN = ("in_progress", "due_soon", "not_started")
 
 
 def compute(task: Task, today: date, due_soon_days: int) -> str:
+    # a member's share taken back from a group's task: late or due no more (the rows reports read carry no kind:
+    # they select real tasks only)
+    if getattr(task, "kind", None) == "withdrawn":
+        return "withdrawn"
     if task.state == "done":
         # done when its document was issued ("(Đã thực hiện)"): on time, whatever day it was recorded
         if task.done_at_issue or task.due_date is None or task.completed_on is None \
@@ -52,14 +57,15 @@ def compute(task: Task, today: date, due_soon_days: int) -> str:
 def clause(status: str, today: date, due_soon_days: int):
     """A WHERE clause selecting the tasks that ``compute`` gives ``status``."""
     done = Task.state == "done"
-    active = and_(Task.state != "done", or_(Task.recurrence.is_(None), Task.recurrence != "ongoing"))
+    running = and_(Task.state != "done", Task.kind != "withdrawn")
+    active = and_(running, or_(Task.recurrence.is_(None), Task.recurrence != "ongoing"))
     soon = today + timedelta(days=due_soon_days)
     not_due = or_(Task.due_date.is_(None), Task.due_date > soon)
     return {
         "done_on_time": and_(done, or_(Task.done_at_issue.is_(True), Task.due_date.is_(None),
                                        Task.completed_on.is_(None), Task.completed_on <= Task.due_date)),
         "done_late": and_(done, Task.done_at_issue.is_(False), Task.completed_on > Task.due_date),
-        "ongoing": and_(Task.state != "done", Task.recurrence == "ongoing"),
+        "ongoing": and_(running, Task.recurrence == "ongoing"),
         "overdue": and_(active, Task.due_date < today),
         "due_soon": and_(active, Task.due_date >= today, Task.due_date <= soon),
         "not_started": and_(active, not_due, Task.recurrence_starts > today),
