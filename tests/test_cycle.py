@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from models import Agency, AuditEvent, ProcessInstance, Task, WorkItem, db
+from models import Agency, AuditEvent, Directive, ProcessInstance, Task, WorkItem, db
 from tests.conftest import AUTHORITY, COLLAB_A, COLLAB_B, LEAD, SCIENCE, act, item_at, new_task, open_items
 from workflows.errors import Conflict, Invalid, NotAllowed
 from workflows.process import engine, runtime
@@ -124,6 +124,24 @@ def test_an_issue_date_cannot_lie_after_today(world, frozen):
     assert item_at(task, "report").status == "open"
     work.complete(report.id, world["officer"], "submit", None,
                    {"decision_number": "12/QĐ-UBND", "decision_date": "2026-03-01"})
+    assert [i.step_id for i in open_items(task)] == ["confirm"]
+
+
+def test_an_issue_date_cannot_lie_before_the_document_that_gave_the_task(world, frozen):
+    """A decision "issued" on 01/01/2020 for a task a document of 15/02/2026 gave was taken."""
+    task = new_task(world, collaborators=())
+    task.directive = Directive(number="15/KH-UBND", issued_on=date(2026, 2, 15))
+    db.session.commit()
+    for step in ("assign", "draft", "finalise", "signoff", "appraise", "approve"):
+        act(world, task, step)
+    report = item_at(task, "report")
+    with pytest.raises(Invalid) as exc:
+        work.complete(report.id, world["officer"], "submit", None,
+                      {"decision_number": "12/QĐ-UBND", "decision_date": "2020-01-01"})
+    assert exc.value.fields == {
+        "decision_date": "Ngày ban hành không thể trước ngày văn bản giao nhiệm vụ (15/02/2026)."}
+    work.complete(report.id, world["officer"], "submit", None,
+                  {"decision_number": "12/QĐ-UBND", "decision_date": "2026-02-15"})
     assert [i.step_id for i in open_items(task)] == ["confirm"]
 
 
