@@ -163,3 +163,13 @@ def test_a_deadline_that_only_says_when_to_start_asks_for_the_due_date(province)
     assert row["action"] == "flagged" and row["starts"] == "2026-07-01" and row["nominal_due"] is None
     assert row["blocking"] == [{"code": "deadline", "message": "Thời hạn “Từ tháng 7/2026” chỉ nêu ngày bắt đầu "
                                 "(01/07/2026), chưa có hạn hoàn thành: nhập thời hạn ở “Sửa dòng này”."}]
+
+
+def test_000_s_prose_is_typed_by_its_deliverable_not_by_the_words_naming_the_letter(province):
+    """Item 2 ("… theo chỉ đạo … tại Công văn này; tổng hợp báo cáo Chủ tịch UBND tỉnh kết quả thực hiện trước ngày
+    31/3/2026") was a letter ("Công văn"); item 1's "hoàn thành đúng thời hạn" made each of its five a completion."""
+    rows = [r for a in preview(province, "000").report["appendices"] if a["kind"] == "prose" for r in a["rows"]]
+    report = next(r for r in rows if r["title"].startswith("Hướng dẫn, đôn đốc"))
+    assert (report["output_type"], report["output_reason"]) == (
+        "report", "kết quả/sản phẩm không nói rõ; tên nhiệm vụ có từ “Báo cáo”")
+    assert not any("“Hoàn thành”" in r["output_reason"] or "“Công văn”" in r["output_reason"] for r in rows)

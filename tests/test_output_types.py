@@ -142,3 +142,12 @@ def test_the_title_is_read_when_the_output_is_empty():
     assert guess.output_type == "plan"
     assert guess.confidence < 0.6
     assert guess.reason == "kết quả/sản phẩm không nói rõ; tên nhiệm vụ có từ “Kế hoạch”"
+
+
+
+def test_a_document_named_as_such_is_no_deliverable():
+    """The document itself, one already issued, a manner and verbs name no deliverable (000's prose read "tại Công
+    văn này" as a letter and "hoàn thành đúng thời hạn" as a completion: test_import_prose)."""
+    assert guess_output_type("", "Triển khai Nghị quyết số 57-NQ/TW của Bộ Chính trị").output_type == "result"
+    assert guess_output_type("", "Xây dựng Kế hoạch thực hiện Nghị quyết số 57-NQ/TW").output_type == "plan"
+    assert guess_output_type("", "Hướng dẫn, đôn đốc các đơn vị thực hiện Kế hoạch này").output_type == "result"
