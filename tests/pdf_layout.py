@@ -21,6 +21,9 @@ from workflows.importing.file_formats import text_items
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # Debian fonts-dejavu-core (make chromium installs it)
 pdfmetrics.registerFont(TTFont("DejaVuSans", FONT))
 BODY = ParagraphStyle("body", fontName="DejaVuSans", fontSize=9, leading=11.5, spaceAfter=3)
+# every line of the text one after another at one leading, no space between paragraphs, blank lines dropped (a PDF
+# printed that way reads as a few long paragraphs: "… V/v … Kính gửi:", "… ./. Nơi nhận:")
+EVEN = ParagraphStyle("even", fontName="DejaVuSans", fontSize=11, leading=14, spaceAfter=0)
 CELL = ParagraphStyle("cell", fontName="DejaVuSans", fontSize=7.5, leading=9)
 
 
@@ -56,10 +59,10 @@ def _cut(rows: list[list[str]], at: int, width: float) -> list:
             _table([rows[0], rest] + rows[at + 1:], width, columns)]
 
 
-def layout(text: str, cut_row: int | None = None) -> bytes:
+def layout(text: str, cut_row: int | None = None, even: bool = False) -> bytes:
     """The text export ``text`` as a landscape A4 PDF. A table whose header repeats the previous one's starts a
     new page (the source broke the page there); with ``cut_row``, the data row of that number (1-based, below the
-    header) of the first table that has it is cut by a page break."""
+    header) of the first table that has it is cut by a page break; ``even``: the text's lines evenly spaced."""
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=12 * mm, bottomMargin=12 * mm)
@@ -79,8 +82,8 @@ def layout(text: str, cut_row: int | None = None) -> bytes:
                 flow.append(_table(rows, doc.width))
             rows = []
         if item is not None and item.kind == "text":
-            flow.append(_para(item.text, BODY))
-        elif item is not None and item.kind == "blank":
+            flow.append(_para(item.text, EVEN if even else BODY))
+        elif item is not None and item.kind == "blank" and not even:
             flow.append(Spacer(1, 2))
     doc.build(flow)
     return out.getvalue()

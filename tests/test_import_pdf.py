@@ -39,13 +39,20 @@ def rows_of(batch) -> list[tuple[str, list[dict]]]:
     return [(a["kind"], [{k: plain(r[k]) for k in KEYS} for r in a["rows"]]) for a in batch.report["appendices"]]
 
 
-@pytest.mark.parametrize(("name", "cut_row"), [(LETTER, 3), (PLAN, None)], ids=["letter-row-cut", "plan"])
-def test_a_pdf_gives_the_rows_its_text_export_gives(province, name, cut_row):
+@pytest.mark.parametrize(("name", "cut_row", "even"), [(LETTER, 3, False), (PLAN, None, False), (LETTER, None, True)],
+                         ids=["letter-row-cut", "plan", "letter-evenly-spaced"])
+def test_a_pdf_gives_the_rows_its_text_export_gives(province, name, cut_row, even):
+    """Evenly spaced, the letter's heading lines ran into one paragraph ending "Kính gửi:": its addressees became
+    four rows without a title, and the appendix was named after "Nơi nhận"'s last lines."""
     text = text_of(name)
     from_text = pipeline.preview(province["coord"], name, text.encode())
     expected = rows_of(from_text), [a["rows_in_source"] for a in from_text.report["appendices"]]
+    titles = [a["title"] for a in from_text.report["appendices"]]
     forget_previews()  # the second preview must not see the names the first one put up for review
-    from_pdf = pipeline.preview(province["coord"], name.replace(".txt", ".pdf"), layout(text, cut_row))
+    from_pdf = pipeline.preview(province["coord"], name.replace(".txt", ".pdf"), layout(text, cut_row, even))
+    # (evenly spaced, "(Ban hành kèm theo …)" runs into the heading's paragraph and stays in the title)
+    assert all(plain(got["title"]).startswith(plain(want))
+               for got, want in zip(from_pdf.report["appendices"], titles, strict=True))
     for (kind_pdf, pdf_rows), (kind_text, text_rows) in zip(rows_of(from_pdf), expected[0], strict=True):
         assert kind_pdf == kind_text and len(pdf_rows) == len(text_rows)
         for got, want in zip(pdf_rows, text_rows, strict=True):

@@ -3,6 +3,7 @@ Vietnamese messages for a file that holds no readable table."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -50,6 +51,10 @@ class Paragraph:
     confidence: int | None = None  # read from a scan by OCR
 
 
+# "Nơi nhận:" that a PDF's evenly spaced lines ran into the end of the letter's last paragraph ("… ./. Nơi nhận:")
+_SIGNATURE_BLOCK = re.compile(r"(?:^|(?<=[./;:])\s+)Nơi nhận\s*:", re.IGNORECASE)
+
+
 def body_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """The paragraphs that can assign work: the non-empty ones before the signature block ("Nơi nhận")."""
     body = []
@@ -57,8 +62,13 @@ def body_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
         text = p.text.strip()
         if fold_words(text).startswith("noi nhan"):
             break
+        signature = _SIGNATURE_BLOCK.search(text)
+        if signature:
+            text = text[:signature.start()].strip()
         if text:
             body.append(Paragraph(p.line, text, p.page, p.confidence))
+        if signature:
+            break
     return body
 
 

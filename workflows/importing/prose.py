@@ -53,6 +53,8 @@ _WITH = re.compile(r"\bphối hợp (?:với|cùng)\s+", re.IGNORECASE)
 # Where a subject ends and its work begins, in a sentence that opens with bodies the registry does not all know.
 _SUBJECT_ENDS = re.compile(r"\s(?:định kỳ|thường xuyên|chủ động|có trách nhiệm|khẩn trương|tổ chức thực hiện|"
                            r"xây dựng|triển khai|báo cáo|thực hiện|chỉ đạo|tham mưu|phối hợp)\b", re.IGNORECASE)
+# "Kính gửi:" closing a paragraph: a PDF's evenly spaced heading lines read as one paragraph ("… V/v … Kính gửi:")
+_ADDRESSEES_FOLLOW = re.compile(r"\bKính gửi\s*:\s*$", re.IGNORECASE)
 _ROMAN = re.compile(r"^(?P<num>[IVXLC]+)\.\s+(?P<text>.+)$")
 _NUMBERED = re.compile(r"^(?P<num>\d+(?:\.\d+)*)\.?\s+(?P<text>\S.*)$")
 _LETTERED = re.compile(r"^(?P<num>[a-zđ])\)\s+(?P<text>.+)$")
@@ -112,7 +114,7 @@ class _Reader:
         text = _MARKUP.sub("", p.text).strip()
         if not text or _FOOTNOTE.match(text):
             return
-        if fold_words(text).startswith("kinh gui"):
+        if fold_words(text).startswith("kinh gui") or _ADDRESSEES_FOLLOW.search(text):
             self.in_addressees = True  # the bullets that follow are the addressees of the letter
             return
         bullet = _BULLET.match(text)

@@ -44,8 +44,15 @@ def _single_cell(item: Item) -> str | None:
     return filled[0] if len(filled) == 1 else None
 
 
+# An appendix heading run into the line before it, as a PDF's evenly spaced lines read ("- Lưu: VT, … Cao Văn
+# Cường Phụ lục DANH MỤC NHIỆM VỤ …"): "Phụ lục" then a numeral or a word in capitals, never "Phụ lục kèm theo".
+_HEADING_INSIDE = re.compile(r"\s(?=(?:Phụ lục|PHỤ LỤC)\s+(?:[IVXLC]+\b|\d+\b|[A-ZĐ][A-ZĐÀ-Ỹ]+\b))")
+
+
 def _appendix_title(lines: list[str], tables: list[_Table], fallback: str | None) -> tuple[str, str | None]:
     """The title of a table from the text lines above it, and a warning if its number was inferred."""
+    lines = [part for line in lines for part in
+             ([line] if is_label(line) else _HEADING_INSIDE.split(line, maxsplit=1))]
     lines = [heading_text(line) for line in lines]
     label_at = max((i for i, line in enumerate(lines) if line and is_label(line)), default=None)
     if label_at is not None:
