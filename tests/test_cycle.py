@@ -279,6 +279,9 @@ def test_each_step_shows_what_the_step_before_wrote_for_it(world, browser):
     assert said("officer") == ""  # a return: its banner says why
     for step in ("finalise", "signoff", "appraise", "approve"):
         act(world, task, step)
-    act(world, task, "report", data={"decision_number": "1234/QĐ-UBND", "decision_date": "2026-05-20"})
+    act(world, task, "report", comment="Kèm QĐ phê duyệt.",
+        data={"decision_number": "1234/QĐ-UBND", "decision_date": "2026-05-20"})
     box = said("coord")  # at "Xác nhận hoàn thành"
     assert "1234/QĐ-UBND" in box and "20/05/2026" in box
+    # the note is named as such after the values ("Ngày ban hành: 20/05/2026 Kèm QĐ phê duyệt." read as one)
+    assert '20/05/2026; Ghi chú: <span class="prewrap">Kèm QĐ phê duyệt.</span>' in box

@@ -128,3 +128,20 @@ def test_the_reviewers_see_what_is_asked_beside_their_form_until_it_is_decided(w
     work.complete(item_at(task, "review").id, world["coord"], "approve", "Đề nghị chấp thuận")
     work.complete(item_at(task, "decide").id, world["approver"], "approve", "Đồng ý gia hạn")
     assert 'id="pending-extension"' not in browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+
+
+def test_the_reviewer_is_told_where_the_request_went_not_where_the_file_is(world, running, browser):
+    """"Bước tiếp theo: Xây dựng báo cáo/văn bản, Cấp giao nhiệm vụ quyết định" named the file's step beside the
+    request's; and the task page said the document wrote "Gia hạn đến …", which no document did."""
+    task = running
+    extensions.request_extension(world["officer"], task.id, date(2026, 4, 10), "Chờ ý kiến của bộ")
+    review = item_at(task, "review")
+    browser.login("coord")
+    token = csrf_from(browser.client.get(f"/tasks/{task.id}").get_data(as_text=True))
+    done = browser.client.post(f"/work-items/{review.id}/complete", data={
+        f"wi{review.id}-csrf_token": token, "decision": "approve"}, follow_redirects=True).get_data(as_text=True)
+    decide = item_at(task, "decide")
+    assert f"Bước tiếp theo: {decide.step_name} ({decide.agency.name})." in done
+    work.complete(decide.id, world["approver"], "approve", "Đồng ý gia hạn")
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "10/04/2026" in page and "văn bản ghi: “Gia hạn đến" not in page

@@ -3,11 +3,14 @@ one lead agency or output type is applied to every row ticked, in one step."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from models import Task, db
 from tests.conftest import Browser, csrf_from
 from tests.test_import import preview
+from workflows import clock
 from workflows.errors import Invalid
 from workflows.importing import pipeline
 
@@ -150,7 +153,8 @@ def test_the_row_s_own_assigning_text_and_its_milestones_reach_the_task_page(pro
     table = ("| STT | Nhiệm vụ | Đơn vị chủ trì | Văn bản giao | Thời hạn |\n|---|---|---|---|---|\n"
              "| 1 | Xây dựng Đề án đô thị thông minh | Sở Xây dựng | Nghị quyết số 57-NQ/TW | (1) Tháng 6/2027; "
              "(2) Tháng 10/2027 |\n")
-    batch = pipeline.preview(province["coord"], pipeline.PASTED, table.encode())
+    batch = pipeline.preview(province["coord"], pipeline.PASTED, table.encode(), directive_label="15/KH-UBND",
+                             issued=date(2026, 3, 2))
     b = Browser(app.test_client())
     b.login("coord")
     html = " ".join(b.client.get(f"/imports/{batch.id}").get_data(as_text=True).split())
@@ -160,3 +164,6 @@ def test_the_row_s_own_assigning_text_and_its_milestones_reach_the_task_page(pro
     task = db.session.scalar(select(Task).where(Task.title == "Xây dựng Đề án đô thị thông minh"))
     page = " ".join(b.client.get(f"/tasks/{task.id}").get_data(as_text=True).split())
     assert "Các mốc: 30/06/2027; 31/10/2027" in page  # the dates as written; the first is the due date
+    # given on the document's day, not on the day it was typed in ("Ngày giao" was the import's day)
+    assert (f"<dt>Ngày giao</dt><dd>02/03/2026 <span class=\"muted\">(ngày văn bản; ghi vào hệ thống ngày "
+            f"{clock.today():%d/%m/%Y})</span></dd>") in page

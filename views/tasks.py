@@ -23,6 +23,7 @@ from workflows.tasks import (
     extensions,
     fanout,
     files,
+    lifecycle,
     page,
     reads,
     work,
@@ -218,13 +219,17 @@ def complete(item_id: int):
             attach_errors(form, exc)
         else:
             label = {"return": _("Đã trả lại"), "approve": _("Đã đồng ý")}.get(decision) or _("Đã gửi")
-            # say where the file went, so nobody has to open the task to know what happens next
+            # say where the file (or the request for more time) went, so nobody has to open the task to know
+            step, holder = task.current_step, task.current_holder
+            if item.instance.kind != "main":  # the request's next step, not the file's steps beside it
+                after = [i for i in reads.open_items(task) if i.instance_id == item.instance_id]
+                step, holder = lifecycle.step_names(after), lifecycle.holders(after)
             if task.state == "done":
                 moved = _("Nhiệm vụ đã hoàn thành.")
-            elif task.current_step and task.current_holder:
-                moved = _("Bước tiếp theo: %(step)s (%(holder)s).", step=task.current_step, holder=task.current_holder)
+            elif step and holder:
+                moved = _("Bước tiếp theo: %(step)s (%(holder)s).", step=step, holder=holder)
             else:
-                moved = _("Bước tiếp theo: %(step)s.", step=task.current_step) if task.current_step else ""
+                moved = _("Bước tiếp theo: %(step)s.", step=step) if step else ""
             flash(f"{label}: {item.step_name} — {task.code}. {moved}".strip(), "success")
             return redirect(url_for("inbox.index"))
     flash(_("Chưa thể gửi: vui lòng xem các lỗi được đánh dấu bên dưới."), "error")
