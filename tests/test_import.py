@@ -25,7 +25,7 @@ from models import (
     WorkItem,
     db,
 )
-from tests.conftest import FIXTURES, Browser, new_task
+from tests.conftest import FIXTURES, Browser, csrf_from, new_task
 from workflows import clock, holidays
 from workflows.accounts import people
 from workflows.errors import Conflict, Invalid
@@ -241,10 +241,25 @@ def test_a_preview_asks_only_about_the_unknown_names_it_contains(province, app):
     assert "Tên đơn vị chưa nhận ra" not in page and "Sở Không Có Thật" not in page
 
 
-def test_003_without_its_base_list_flags_the_amendments(province):
-    report = preview(province, "003").report
-    flagged = [r for a in report["appendices"] for r in a["rows"] if r["action"] == "flagged"]
-    assert any(b["code"] == "amend" for r in flagged for b in r["blocking"])
+def test_003_without_its_base_list_flags_the_amendments(province, app):
+    """Flagged, and no longer a dead end: the row says what to do and can be imported as a task of its own."""
+    batch = preview(province, "003")
+    flagged = [(a["index"], r) for a in batch.report["appendices"] for r in a["rows"]
+               if any(b["code"] == "amend" for b in r["blocking"])]
+    index, row = flagged[0]
+    assert row["action"] == "flagged"
+    assert [b["message"] for b in row["blocking"] if b["code"] == "amend"][0].endswith(
+        "nhập văn bản gốc trước, hoặc nhập dòng này thành nhiệm vụ mới.")
+    b = Browser(app.test_client())
+    b.login("coord")
+    page = b.client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "Nhập dòng này thành nhiệm vụ mới" in page
+    r = b.client.post(f"/imports/{batch.id}/rows/{index}/{row['number']}",
+                      data={"csrf_token": csrf_from(page), "action": "as_new"})
+    assert r.status_code == 302
+    fixed = next(x for x in db.session.get(ImportBatch, batch.id).report["appendices"][index]["rows"]
+                 if x["number"] == row["number"])
+    assert fixed["action"] == "new" and not any(b["code"] == "amend" for b in fixed["blocking"])
 
 
 def test_unknown_agency_goes_to_review_and_mapping_makes_an_alias(province):

@@ -432,6 +432,9 @@ def _row_action(cells: dict[str, str], key: str | None, title: str, typed: SameT
     task of its own: the override "as_new") or from another document, a deadline already past, an earlier row of
     this document that it repeats (imported once, unless the coordinator keeps both: the override "keep_both")."""
     action, target = _action(cells.get("adjustment", ""), key, title, ctx, blocking)
+    if action == "flagged" and overrides.get("as_new"):  # an amendment of a task never imported: a new task
+        blocking[:] = [b for b in blocking if b["code"] != "amend"]
+        action, target = ("flagged" if blocking else "new"), None
     if action == "adjust" and deadline_already(db.session.get(Task, target), parsed, cells.get("deadline", "")):
         action = "unchanged"  # the preview says what committing will do (see pipeline._commit_row)
     same = ctx.titles.get(fold_words(title), []) if action == "new" else []
@@ -477,13 +480,15 @@ def _action(adjustment: str, key: str | None, title: str, ctx: Context, blocking
         if len(candidates) == 1:
             return ("unchanged" if candidates[0].title == title else "rename"), candidates[0].id
         blocking.append({"code": "amend", "message": f"Không tìm thấy đúng một nhiệm vụ số {number} Phụ lục {appendix} "
-                                                      "để đổi tên."})
+                                                      "để đổi tên (văn bản gốc chưa được nhập?): nhập văn bản gốc "
+                                                      "trước, hoặc nhập dòng này thành nhiệm vụ mới."})
         return "flagged", None
     if "thời gian" in text or "thời hạn" in text:
         target = _same_task(title, ctx)
         if target is None:
             blocking.append({"code": "amend", "message": "Không tìm thấy nhiệm vụ cần điều chỉnh thời hạn "
-                                                          "(chưa nhập danh mục gốc?)."})
+                                                          "(chưa nhập danh mục gốc?): nhập văn bản gốc trước, hoặc "
+                                                          "nhập dòng này thành nhiệm vụ mới."})
             return "flagged", None
         return "adjust", target.id
     return "new", None
