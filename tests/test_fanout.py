@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, ProcessInstance, Task, WorkItem, db
-from tests.conftest import LEAD, OTHER, act, open_items, user
+from tests.conftest import LEAD, OTHER, act, csrf_from, open_items, user
 from workflows import clock
 from workflows.accounts import groups, people
 from workflows.errors import Conflict, Invalid, NotAllowed
 from workflows.process import catalog
-from workflows.tasks import create, fanout, reads
+from workflows.tasks import create, fanout, reads, status
 
 COMMUNES = "UBND các xã, phường"
 
@@ -95,7 +95,8 @@ def test_members_work_on_their_own_and_the_group_task_follows(world, pair):
 
 
 def test_a_member_removed_mid_way_is_counted_nowhere_and_the_rest_decide(world, pair):
-    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[])
+    # (a deadline still ahead on the real clock: a member added after it passes is asked for its own)
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2099, 6, 30))
     mine, theirs = sorted(fanout.member_tasks(parent), key=lambda t: t.lead_agency.name != LEAD)
     with pytest.raises(Invalid):
         fanout.remove_member(world["coord"], parent.id, theirs.id, "  ")
@@ -437,3 +438,27 @@ def test_a_withdrawn_member_s_task_is_no_longer_late_anywhere(world, frozen, pai
             f'{clock.today():%d/%m/%Y}: <span class="prewrap">Đơn vị sáp nhập</span>.') in page
     overdue = browser.client.get("/tasks?status=overdue").get_data(as_text=True)
     assert theirs.code not in overdue and fanout.member_tasks(parent)[0].code in overdue
+
+
+def test_a_member_added_after_the_group_s_deadline_is_given_its_own(world, frozen, browser):
+    """"Giao thêm" after the group's deadline gave the new ward that deadline: overdue from its first day."""
+    people.create_agency("UBND phường Tân Dân", kind="commune")
+    groups.create_group(None, "Các phường thử", [LEAD], [])
+    parent = assign(world, "Các phường thử", collaborating_agencies=[], due=date(2026, 3, 31))
+    frozen.advance(days=60)
+    browser.login("coord")
+    page = browser.client.get(f"/tasks/{parent.id}").get_data(as_text=True)
+    assert "(bắt buộc: thời hạn chung 31/03/2026 đã qua)" in page
+    csrf = csrf_from(page)
+    refused = browser.client.post(f"/tasks/{parent.id}/members", data={"csrf_token": csrf,
+                                                                       "agency": "UBND phường Tân Dân"},
+                                  follow_redirects=True).get_data(as_text=True)
+    assert "Thời hạn chung (31/03/2026) đã qua: nhập thời hạn cho đơn vị được giao thêm." in refused
+    past = browser.client.post(f"/tasks/{parent.id}/members", data={
+        "csrf_token": csrf, "agency": "UBND phường Tân Dân", "due_date": "01/04/2026"}, follow_redirects=True)
+    assert "không thể trước hôm nay" in past.get_data(as_text=True)
+    done = browser.client.post(f"/tasks/{parent.id}/members", data={
+        "csrf_token": csrf, "agency": "UBND phường Tân Dân", "due_date": "30/06/2026"}, follow_redirects=True)
+    assert "Đã giao thêm nhiệm vụ cho UBND phường Tân Dân." in done.get_data(as_text=True)
+    added = next(t for t in fanout.member_tasks(parent) if t.lead_agency.name == "UBND phường Tân Dân")
+    assert added.due_date == date(2026, 6, 30) and status.of(added) == "in_progress"

@@ -194,6 +194,13 @@ def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=
     return StepForm(prefix=prefix, **kwargs)
 
 
+class AddMemberForm(FlaskForm):
+    """One more agency for a group's task, with its own deadline when the group's has passed."""
+
+    agency = StringField(N_("Giao thêm cho đơn vị"), validators=[Length(max=255)])
+    due_date = VNDateField(N_("Thời hạn riêng"), validators=[Optional()])
+
+
 class ExtensionForm(FlaskForm):
     new_due = VNDateField(N_("Thời hạn đề nghị"), validators=[InputRequired(N_("Vui lòng nhập thời hạn đề nghị."))],
                           description=N_("Ngày/tháng/năm, ví dụ 30/06/2026."))

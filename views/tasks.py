@@ -9,9 +9,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from views import parsing
-from views.forms import CommentForm, ExplanationForm, ExtensionForm, TaskForm, action_form, attach_errors
+from views.forms import (
+    AddMemberForm,
+    CommentForm,
+    ExplanationForm,
+    ExtensionForm,
+    TaskForm,
+    action_form,
+    attach_errors,
+)
 from views.i18n import domain_message
-from workflows import access
+from workflows import access, clock
 from workflows.accounts import groups
 from workflows.errors import DomainError, Invalid
 from workflows.process import diagram
@@ -121,7 +129,8 @@ def _render_group_task(task, status=200):
     taken = {t.lead_agency_id for t in members}
     return render_template("tasks/group.html", task=task, members=members, progress=fanout.progress(task, members),
                            history=reads.history(task), addable=[a for a in reads.agencies() if a.id not in taken],
-                           may_change=current_user.has_role("coordinator") and task.state == "active"), status
+                           may_change=current_user.has_role("coordinator") and task.state == "active",
+                           today=clock.today()), status
 
 
 @bp.post("/tasks/<int:task_id>/members")
@@ -129,11 +138,14 @@ def _render_group_task(task, status=200):
 def add_member(task_id: int):
     reads.get_task(current_user, task_id)
     create.require_coordinator(current_user)  # 403 before anything the form says
-    name = (request.form.get("agency") or "").strip()
+    form = AddMemberForm()
+    name = (form.agency.data or "").strip()
     try:
+        if not form.validate_on_submit():
+            raise Invalid(next(iter(form.errors.values()))[0])
         if not name:
             raise Invalid("Vui lòng chọn đơn vị cần giao thêm.")
-        fanout.add_member(current_user, task_id, name)
+        fanout.add_member(current_user, task_id, name, form.due_date.data)
     except DomainError as exc:
         flash(domain_message(exc), "error")
     else:

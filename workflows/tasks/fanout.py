@@ -10,6 +10,7 @@ nowhere, its history kept); a member added gets its own task from that day.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select, update
 
@@ -65,16 +66,26 @@ def _group_task(parent_id: int) -> Task:
     return parent
 
 
-def add_member(actor: User, parent_id: int, agency_name: str) -> Task:
-    """Give one more agency its own task under a running group's task (audited). One transaction."""
+def add_member(actor: User, parent_id: int, agency_name: str, due_date: date | None = None) -> Task:
+    """Give one more agency its own task under a running group's task (audited), due on the group's deadline or
+    on ``due_date`` — which is asked for once the group's deadline has passed: a member added then was overdue
+    from its first day. One transaction."""
     create.require_coordinator(actor)
+    today = clock.today()
     with transaction():
         parent = _group_task(parent_id)
         if any(t.lead_agency.name == agency_name for t in member_tasks(parent)):
             raise Conflict("“%(agency)s” đã có nhiệm vụ này.", agency=agency_name)
+        if due_date is None and parent.due_date is not None and parent.due_date < today:
+            raise Invalid("Thời hạn chung (%(due)s) đã qua: nhập thời hạn cho đơn vị được giao thêm.",
+                          due=f"{parent.due_date:%d/%m/%Y}")
+        if due_date is not None and due_date < today:
+            raise Invalid("Thời hạn cho đơn vị được giao thêm không thể trước hôm nay (%(today)s).",
+                          today=f"{today:%d/%m/%Y}")
         child = create.add_task(actor, title=parent.title, lead_agency=agency_name, output_type=parent.output_type,
-                                expected_output=parent.expected_output, due_date=parent.due_date,
-                                deadline_text=parent.deadline_text, source_document=parent.source_document,
+                                expected_output=parent.expected_output, due_date=due_date or parent.due_date,
+                                deadline_text=None if due_date else parent.deadline_text,
+                                source_document=parent.source_document,
                                 section=parent.section, recurrence=parent.recurrence, parent_id=parent.id,
                                 directive_id=parent.directive_id, appendix=parent.appendix, stt=parent.stt)
         audit.record("group_member_added", actor, parent, comment=f"Giao thêm cho {agency_name}.",
