@@ -545,3 +545,24 @@ def test_generate_reports_command(app, world, january):
     assert refused.exit_code != 0 and "Chỉ Tổ giúp việc" in refused.output
     unknown = runner.invoke(args=["generate-reports", "--user", "khong-co"])
     assert unknown.exit_code != 0 and "Không tìm thấy người dùng" in unknown.output
+
+
+def test_a_merged_agency_s_own_report_is_no_longer_owed_and_a_task_s_report_follows_the_task(march):
+    """After a ward merged, its successor's officer had to file two reports of the month, one in the name of a
+    ward that no longer exists."""
+    from workflows.tasks import agency_changes, fanout, reads
+
+    world = march["world"]
+    [owed] = [r for r in reports("agency_report") if r.lead_agency.name == COLLAB_A]
+    assert open_items(owed)
+    agency_changes.merge_agency(None, COLLAB_A, OTHER, date(2026, 3, 12), "Nghị quyết số 1/NQ", users="keep")
+    db.session.expire_all()
+    assert owed.kind == fanout.WITHDRAWN and not open_items(owed)
+    assert not [i for i in reads.inbox(world["x_officer"]) if i.task_id == owed.id]
+    assert all(r.task is None or r.task.id != owed.id for r in period_reports.coverage("2026-03"))
+    assert "Không còn phải báo cáo" in db.session.scalars(select(AuditEvent.comment).where(
+        AuditEvent.task_id == owed.id, AuditEvent.action == "withdrawn")).one()
+    task_report = march["task_report"]
+    agency_changes.merge_agency(None, LEAD, OTHER, date(2026, 3, 12), "Nghị quyết số 1/NQ", users="keep")
+    db.session.expire_all()
+    assert task_report.lead_agency.name == OTHER and task_report.kind == "period_report"

@@ -22,7 +22,8 @@ from workflows import audit, clock
 from workflows.accounts import groups, people
 from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
 from workflows.process import engine, runtime
-from workflows.tasks import lifecycle
+from workflows.tasks import fanout, lifecycle
+from workflows.tasks.periods import REPORT_KINDS
 from workflows.tx import transaction
 
 USER_CHOICES = ("move", "keep", "deactivate")
@@ -63,12 +64,29 @@ def merge_agency(actor: User | None, old_name: str, new_name: str, on: date, doc
         why = f"{old.name} sáp nhập vào {new.name} theo {document} (từ {on:%d/%m/%Y})"
         moved_users = _people(old, new, users)
         _names_and_groups(old, new, on)  # first: the moved tasks' search text gets the old name as an alias
+        _reports(actor, old, new, why)  # before the work items move: a report no longer owed keeps none
         instances, items, tasks, collaborations = _move(actor, old, new, why)
         old.active, old.ended_on, old.end_kind, old.end_document, old.successor = False, on, "merged", document, new
         audit.record("agency_merge", actor, comment=why, data={
             "agency": old.name, "into": new.name, "on": on.isoformat(), "document": document, "tasks": tasks,
             "items": items, "users": users})
     return Merged(tasks, collaborations, items, instances, moved_users)
+
+
+def _reports(actor: User | None, old: Agency, new: Agency, why: str) -> None:
+    """The old agency's periodic reports still open: its own ("Báo cáo định kỳ tháng 12 của …") are no longer
+    owed — the successor reports for the whole — and stop, withdrawn (counted nowhere, the history kept); those on
+    a task it led follow the task to the successor."""
+    for report in db.session.scalars(select(Task).where(Task.lead_agency_id == old.id, Task.state == "active",
+                                                        Task.kind.in_(REPORT_KINDS))):
+        if report.kind == "agency_report":
+            fanout.stop(report)
+            report.kind = fanout.WITHDRAWN
+            audit.record("withdrawn", actor, report, comment=f"Không còn phải báo cáo: {why}")
+        else:
+            report.lead_agency = new
+            audit.record("agency_moved", actor, report, comment=f"Đơn vị báo cáo: {why}",
+                         data={"from": old.name, "to": new.name})
 
 
 def _open_tasks(agency: Agency):

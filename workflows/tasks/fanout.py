@@ -104,7 +104,7 @@ def close(actor: User, parent_id: int, reason: str) -> list[Task]:
         parent = _group_task(parent_id)
         unfinished = [t for t in member_tasks(parent) if t.state != "done"]
         for task in unfinished:
-            _stop(task)
+            stop(task)
             task.state = CLOSED
             audit.record("closed", actor, task, comment=f"Kết thúc nhiệm vụ giao cho nhóm: {reason}")
         parent.state = CLOSED
@@ -113,8 +113,9 @@ def close(actor: User, parent_id: int, reason: str) -> list[Task]:
     return unfinished
 
 
-def _stop(task: Task) -> None:
-    """A member's task stops where it is: no work item waits, no process runs, no timer fires."""
+def stop(task: Task) -> None:
+    """A task stops where it is (a member's share; an agency's report no longer owed): no work item waits, no
+    process runs, no timer fires."""
     now = clock.now()
     db.session.execute(update(WorkItem).where(WorkItem.task_id == task.id, WorkItem.status == "open")
                        .values(status="cancelled", completed_at=now))
@@ -136,7 +137,7 @@ def remove_member(actor: User, parent_id: int, task_id: int, reason: str) -> Non
             raise NotFound("Không tìm thấy nhiệm vụ của đơn vị này trong nhóm.")
         if child.state == "done":
             raise Conflict("Đơn vị đã hoàn thành nhiệm vụ: không rút được.")
-        _stop(child)
+        stop(child)
         child.kind = WITHDRAWN
         agency = child.lead_agency.name
         audit.record("group_member_removed", actor, parent, comment=f"Rút nhiệm vụ của {agency}: {reason}",
