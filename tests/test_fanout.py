@@ -462,3 +462,15 @@ def test_a_member_added_after_the_group_s_deadline_is_given_its_own(world, froze
     assert "Đã giao thêm nhiệm vụ cho UBND phường Tân Dân." in done.get_data(as_text=True)
     added = next(t for t in fanout.member_tasks(parent) if t.lead_agency.name == "UBND phường Tân Dân")
     assert added.due_date == date(2026, 6, 30) and status.of(added) == "in_progress"
+
+
+def test_after_a_merge_the_group_page_names_the_share_each_agency_was_given(world, pair, browser):
+    """Two rows "Sở Y tế" and nothing saying one of them was the merged agency's share."""
+    from workflows.tasks import agency_changes
+
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2099, 6, 30))
+    agency_changes.merge_agency(None, LEAD, OTHER, date(2026, 7, 1), "Nghị quyết số 1/NQ", users="keep")
+    browser.login("coord")
+    page = " ".join(browser.client.get(f"/tasks/{parent.id}").get_data(as_text=True).split())
+    assert page.count(f'<td data-label="Đơn vị">{OTHER}') == 2
+    assert f'{OTHER} <span class="small muted">(trước đây: {LEAD})</span>' in page
