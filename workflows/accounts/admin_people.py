@@ -328,15 +328,15 @@ def set_agency_active(actor: User, agency_id: int, active: bool) -> Agency:
                               "không mở lại được.", successor=agency.successor.name, **ended)
             raise Invalid("Đơn vị “%(name)s” đã chia tách hoặc giải thể từ %(date)s theo %(document)s: không mở lại "
                           "được.", **ended)
-        if not active and db.session.scalar(select(User.id).where(User.agency_id == agency.id,
-                                                                  User.active.is_(True)).limit(1)):
-            raise Invalid("Đơn vị “%(name)s” còn người dùng đang hoạt động: hãy chuyển họ sang đơn vị khác "
-                          "hoặc ngừng tài khoản của họ trước.", name=agency.name)
         tasks, items = open_work(agency.id) if not active else (0, 0)
         if tasks or items:  # closed, its work would wait where nobody sees it, and still count overdue
             raise Invalid("Đơn vị “%(name)s” còn %(tasks)s nhiệm vụ đang thực hiện và %(items)s việc đang chờ xử lý: "
                           "hãy dùng “Sáp nhập, chia tách” để chuyển chúng cho đơn vị khác trước khi ngừng hoạt động.",
                           name=agency.name, tasks=tasks, items=items)
+        if not active and db.session.scalar(select(User.id).where(User.agency_id == agency.id,
+                                                                  User.active.is_(True)).limit(1)):
+            raise Invalid("Đơn vị “%(name)s” còn người dùng đang hoạt động: hãy chuyển họ sang đơn vị khác "
+                          "hoặc ngừng tài khoản của họ trước.", name=agency.name)
         agency.active = active
         audit.record("agency_reactivate" if active else "agency_deactivate", actor,
                      data={"agency_id": agency.id, "name": agency.name},
