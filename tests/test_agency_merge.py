@@ -193,12 +193,3 @@ def test_the_administrator_merges_an_agency_on_its_page(world, at_draft, browser
             "sang.") in text
     db.session.expire_all()
     assert at_draft.lead_agency.name == OTHER and user("officer").agency.name == OTHER  # people moved too
-
-
-def test_the_old_name_still_finds_the_tasks_that_moved(world, browser):
-    """After the merge "Tĩnh Gia" found nothing: the moved tasks named only the successor."""
-    moved = new_task(world, collaborators=(), title="Số hóa hồ sơ địa chính")
-    agency_changes.merge_agency(None, LEAD, OTHER, date(2026, 7, 1), DOCUMENT, users="keep")
-    browser.login("coord")
-    page = browser.client.get("/tasks?q=Sở Công Thương").get_data(as_text=True)
-    assert moved.code in page

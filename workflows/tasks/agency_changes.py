@@ -63,9 +63,9 @@ def merge_agency(actor: User | None, old_name: str, new_name: str, on: date, doc
             raise Conflict("“%(name)s” đã ngừng hoạt động.", name=old.name if old.ended_on else new.name)
         why = f"{old.name} sáp nhập vào {new.name} theo {document} (từ {on:%d/%m/%Y})"
         moved_users = _people(old, new, users)
-        _names_and_groups(old, new, on)  # first: the moved tasks' search text gets the old name as an alias
         _reports(actor, old, new, why)  # before the work items move: a report no longer owed keeps none
         instances, items, tasks, collaborations = _move(actor, old, new, why)
+        _names_and_groups(old, new, on)
         old.active, old.ended_on, old.end_kind, old.end_document, old.successor = False, on, "merged", document, new
         audit.record("agency_merge", actor, comment=why, data={
             "agency": old.name, "into": new.name, "on": on.isoformat(), "document": document, "tasks": tasks,

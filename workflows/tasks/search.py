@@ -1,6 +1,6 @@
 """Diacritic-insensitive search over tasks: "so noi vu" finds "Sở Nội vụ".
 
-Each task keeps ``search_text``: its code, title, section, lead and collaborating agencies (with their aliases),
+Each task keeps ``search_text``: its code, title, section, lead and collaborating agencies,
 directive number, assigning document as written ("Kế hoạch số 266-KH/TU …") and the numbers
 recorded at its steps ("15/2026/NQ-HĐND", ``Task.recorded_refs``), folded (no
 accents, đ→d, lower case, single spaces: ``workflows.text.fold``). A ``before_flush`` hook (``listen``,
@@ -23,12 +23,8 @@ _EDGE_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’«»…"
 
 def task_text(task: Task, recorded_refs: str | None = None) -> str:
     """The task's search text; with ``recorded_refs`` in place of the task's own (a step about to write them)."""
-    agencies = [task.lead_agency] if task.lead_agency else []
-    agencies += task.collaborating_agencies
-    # each agency by its other names too: an agency merged away is an alias of its successor, so its name still
-    # finds the tasks that moved to the successor (written when they moved)
-    parts = [task.code, task.title, task.section, *(n for a in agencies for n in [a.name, *(a.aliases or ())]),
-             *(task.central_agencies or ()),
+    parts = [task.code, task.title, task.section, task.lead_agency.name if task.lead_agency else None,
+             *(a.name for a in task.collaborating_agencies), *(task.central_agencies or ()),
              task.directive.number if task.directive else None, task.source_document,
              recorded_refs or task.recorded_refs]
     return fold(" | ".join(p for p in parts if p))
