@@ -111,37 +111,30 @@ def test_return_needs_a_reason_and_changes_nothing_without_one(world):
         "Lãnh đạo đơn vị ký duyệt", "Hoàn thiện dự thảo", "Thiếu phần kinh phí.")
 
 
-def test_an_issue_date_cannot_lie_after_today(world, frozen):
-    """“Ngày ban hành” is declared ``past`` in the BPMN: a typo like 2030 is refused, today is fine."""
+@pytest.mark.parametrize(("issued", "typed", "refusal", "accepted"), [
+    (None, "2030-01-01", "Ngày ban hành không thể sau hôm nay (01/03/2026).", "2026-03-01"),
+    # a decision "issued" on 01/01/2020 for a task a document of 15/02/2026 gave was taken
+    (date(2026, 2, 15), "2020-01-01", "Ngày ban hành không thể trước ngày văn bản giao nhiệm vụ (15/02/2026).",
+     "2026-02-15"),
+], ids=["after-today", "before-the-document"])
+def test_an_issue_date_lies_between_the_document_that_gave_the_task_and_today(world, frozen, issued, typed, refusal,
+                                                                            accepted):
+    """“Ngày ban hành” is declared ``past`` in the BPMN: a typo like 2030 is refused, today is fine; nor may it
+    come before the document that gave the task, that day is fine."""
     task = new_task(world, collaborators=())
+    if issued:
+        task.directive = Directive(number="15/KH-UBND", issued_on=issued)
+        db.session.commit()
     for step in ("assign", "draft", "finalise", "signoff", "appraise", "approve"):
         act(world, task, step)
     report = item_at(task, "report")
     with pytest.raises(Invalid) as exc:
         work.complete(report.id, world["officer"], "submit", None,
-                       {"decision_number": "12/QĐ-UBND", "decision_date": "2030-01-01"})
-    assert exc.value.fields == {"decision_date": "Ngày ban hành không thể sau hôm nay (01/03/2026)."}
+                      {"decision_number": "12/QĐ-UBND", "decision_date": typed})
+    assert exc.value.fields == {"decision_date": refusal}
     assert item_at(task, "report").status == "open"
     work.complete(report.id, world["officer"], "submit", None,
-                   {"decision_number": "12/QĐ-UBND", "decision_date": "2026-03-01"})
-    assert [i.step_id for i in open_items(task)] == ["confirm"]
-
-
-def test_an_issue_date_cannot_lie_before_the_document_that_gave_the_task(world, frozen):
-    """A decision "issued" on 01/01/2020 for a task a document of 15/02/2026 gave was taken."""
-    task = new_task(world, collaborators=())
-    task.directive = Directive(number="15/KH-UBND", issued_on=date(2026, 2, 15))
-    db.session.commit()
-    for step in ("assign", "draft", "finalise", "signoff", "appraise", "approve"):
-        act(world, task, step)
-    report = item_at(task, "report")
-    with pytest.raises(Invalid) as exc:
-        work.complete(report.id, world["officer"], "submit", None,
-                      {"decision_number": "12/QĐ-UBND", "decision_date": "2020-01-01"})
-    assert exc.value.fields == {
-        "decision_date": "Ngày ban hành không thể trước ngày văn bản giao nhiệm vụ (15/02/2026)."}
-    work.complete(report.id, world["officer"], "submit", None,
-                  {"decision_number": "12/QĐ-UBND", "decision_date": "2026-02-15"})
+                  {"decision_number": "12/QĐ-UBND", "decision_date": accepted})
     assert [i.step_id for i in open_items(task)] == ["confirm"]
 
 
