@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, url_for
 from views import parsing
 from views.helpers import restrict_to
 from workflows import access, clock
-from workflows.reporting import charts, dashboard
+from workflows.reporting import dashboard
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -20,4 +20,4 @@ restrict_to(bp, access.OVERSIGHT_READERS)
 def index():
     board = dashboard.dashboard(parsing.filter_args(), clock.now())
     tasks_url = url_for("tasks.index") + "?" + urlencode(board.tasks_args)
-    return render_template("dashboard/index.html", tasks_url=tasks_url, number_vn=charts.number_vn, **board.context())
+    return render_template("dashboard/index.html", tasks_url=tasks_url, **board.context())

@@ -95,8 +95,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(datetime_vn)
     app.add_template_filter(filesize)
     app.add_template_filter(names_in_order)
-    app.add_template_filter(number_vn)  # 45,5 and 1.234: as Vietnamese readers write numbers
     app.add_template_global(days_since)
+    app.add_template_global(number_vn)  # 45,5 and 1.234: as Vietnamese readers write numbers
     app.add_template_global(menu_endpoint)
     app.add_template_global(status.of, "task_status")
     app.jinja_env.globals.update(

@@ -72,7 +72,7 @@ def scorecard(period_key: str, today: date | None = None, within: scope.Filters 
     soon = settings.due_soon_days()
     f = dataclasses.replace(within or scope.Filters(), period=period_key)
     tasks = list(db.session.execute(
-        select(Task.id, Task.lead_agency_id, Task.state, Task.due_date, Task.completed_on, Task.recurrence,
+        select(Task.id, Task.kind, Task.lead_agency_id, Task.state, Task.due_date, Task.completed_on, Task.recurrence,
                Task.recurrence_starts, Task.done_at_issue)
         .where(scope.tasks_clause(f), Task.lead_agency_id.is_not(None))))
     returns = Counter(dict(db.session.execute(

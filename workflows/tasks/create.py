@@ -50,9 +50,7 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
         read = read_deadline(text)
         fields.update(due_date=read.effective_due, nominal_due=read.nominal_due, recurrence=read.recurrence,
                       recurrence_day=read.recurrence_day, recurrence_weekday=read.recurrence_weekday,
-                      recurrence_starts=read.starts,
-                      milestones=[{"due": m.due.isoformat() if m.due else None, "label": m.label}
-                                  for m in read.milestones])
+                      recurrence_starts=read.starts, milestones=read.to_json()["milestones"])
     try:
         with transaction():
             return add_task(actor, submission=submission or None, **fields)

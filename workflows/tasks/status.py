@@ -31,9 +31,7 @@ WITHIN = ("in_progress", "due_soon", "not_started")
 
 
 def compute(task: Task, today: date, due_soon_days: int) -> str:
-    # a member's share taken back from a group's task: late or due no more (the rows reports read carry no kind:
-    # they select real tasks only)
-    if getattr(task, "kind", None) == "withdrawn":
+    if task.kind == "withdrawn":  # a member's share taken back from a group's task: late or due no more
         return "withdrawn"
     if task.state == "done":
         # done when its document was issued ("(Đã thực hiện)"): on time, whatever day it was recorded

@@ -199,8 +199,8 @@ def _date(f: engine.Field, value: Any, item: WorkItem) -> tuple[Any, Message | N
     if f.past and day > clock.today():
         return None, Message("%(label)s không thể sau hôm nay (%(today)s).", label=f.label,
                              today=f"{clock.today():%d/%m/%Y}")
-    issued = item.task.directive.issued_on if item.task.directive else None
-    if f.past and issued is not None and day < issued:  # a decision made before the task was given
+    issued = item.task.directive.issued_on if f.past and item.task.directive_id else None
+    if issued is not None and day < issued:  # a decision made before the task was given
         return None, Message("%(label)s không thể trước ngày văn bản giao nhiệm vụ (%(date)s).", label=f.label,
                              date=f"{issued:%d/%m/%Y}")
     if f.future and day < clock.today():
