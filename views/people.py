@@ -331,9 +331,6 @@ def agency_end(agency_id: int):
                         "phối hợp, %(items)s việc đang mở đã chuyển sang.", old=agency.name, new=form.successor.data,
                         tasks=done.tasks, collaborations=done.collaborations, items=done.items), "success")
             else:
-                if form.users.data == "move":
-                    raise Invalid("Không có đơn vị tiếp nhận.", {"users": N_(
-                        "Chia tách, giải thể không có một đơn vị tiếp nhận: chọn giữ nguyên hoặc ngừng tài khoản.")})
                 waiting = agency_changes.end_agency(current_user, agency.name, form.how.data, form.on.data,
                                                     form.document.data, form.users.data)
                 flash(_("Đã ghi nhận %(name)s ngừng hoạt động; %(n)s nhiệm vụ chờ Tổ giúp việc giao lại (trang "

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from models import Agency, AgencyGroupMember, ProcessInstance, Task, User, WorkItem, db, task_collaborators
 from workflows import audit, clock
 from workflows.accounts import groups, people
-from workflows.errors import Conflict, Invalid, NotAllowed, NotFound
+from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from workflows.process import engine, runtime
 from workflows.tasks import fanout, lifecycle
 from workflows.tasks.periods import REPORT_KINDS
@@ -104,8 +104,9 @@ def end_agency(actor: User | None, name: str, kind: str, on: date, document: str
         raise Invalid("Hình thức kết thúc không hợp lệ: chia tách (split) hoặc giải thể (dissolved).")
     if not document:
         raise Invalid("Vui lòng ghi văn bản quyết định việc chia tách, giải thể (số, ngày).")
-    if users not in ("keep", "deactivate"):
-        raise Invalid("Cách xử lý tài khoản không hợp lệ.")
+    if users not in ("keep", "deactivate"):  # no single agency to move them to
+        raise Invalid("Cách xử lý tài khoản không hợp lệ.", {"users": N_(
+            "Chia tách, giải thể không có một đơn vị tiếp nhận: chọn giữ nguyên hoặc ngừng tài khoản.")})
     with transaction():
         agency = _agency(name)
         if agency.ended_on is not None:
