@@ -37,7 +37,8 @@ from workflows.tasks import create, reads, work  # noqa: E402
 LEAD, COLLABS = "Sở Công Thương", ["Sở Tài chính", "Sở Xây dựng"]
 AGENCIES = [LEAD, *COLLABS, "Sở Tư pháp", "UBND tỉnh", "Sở Khoa học và Công nghệ"]
 USERS = {"head": (LEAD, "agency_head"), "officer": (LEAD, "officer"), "c1": (COLLABS[0], "officer"),
-         "c2": (COLLABS[1], "officer"), "justice": ("Sở Tư pháp", "appraiser"),
+         "c2": (COLLABS[1], "officer"), "h1": (COLLABS[0], "agency_head"), "h2": (COLLABS[1], "agency_head"),
+         "justice": ("Sở Tư pháp", "appraiser"),
          "approver": ("UBND tỉnh", "approver"), "coord": ("Sở Khoa học và Công nghệ", "coordinator")}
 
 
@@ -93,8 +94,8 @@ def prepare(url: str):
 
 
 def who(item: WorkItem) -> str:
-    if item.step_id == "give_opinion":
-        return "c1" if item.agency.name == COLLABS[0] else "c2"
+    if item.step_id in ("give_opinion", "sign_opinion"):
+        return ("c" if item.step_id == "give_opinion" else "h") + ("1" if item.agency.name == COLLABS[0] else "2")
     return {"assign": "head", "draft": "officer", "finalise": "officer", "signoff": "head",
             "appraise": "justice", "approve": "approver", "report": "officer", "confirm": "coord"}[item.step_id]
 

@@ -47,6 +47,7 @@ STEPS = [
     ("assign", "Phân công chuyên viên", "agency_head", "lead"),
     ("draft", "Xây dựng dự thảo", "officer", "lead"),
     ("give_opinion", "Góp ý dự thảo", "officer", "collaborators"),
+    ("sign_opinion", "Lãnh đạo ký văn bản góp ý", "agency_head", "collaborators"),
     ("finalise", "Hoàn thiện dự thảo", "officer", "lead"),
     ("signoff", "Lãnh đạo đơn vị ký duyệt", "agency_head", "lead"),
     ("appraise", "Thẩm định", "appraiser", "Sở Tư pháp"),
@@ -120,10 +121,11 @@ def seed(n_tasks: int, n_events: int, rng: random.Random) -> dict:
     for t in task_rows:
         for _ in range(3):  # history: finished items
             created = t.created_at + timedelta(days=rng.uniform(0, 20))
-            items.append(item(t, rng.choice(STEPS[:9]), t.lead_agency_id, "done", created, created + timedelta(days=2)))
+            items.append(item(t, rng.choice(STEPS[:10]), t.lead_agency_id, "done", created,
+                              created + timedelta(days=2)))
         if t.state == "done":
             continue
-        step = rng.choices(STEPS, weights=[8, 14, 10, 5, 8, 6, 6, 5, 4, 1])[0]
+        step = rng.choices(STEPS, weights=[8, 14, 10, 4, 5, 8, 6, 6, 5, 4, 1])[0]
         waiting_since = now - timedelta(days=rng.expovariate(1 / 12))
         where = step[3]
         if where == "lead":

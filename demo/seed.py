@@ -55,7 +55,7 @@ SCENARIOS = {
     4: ("draft", ["confirm"], "overdue", 4), 5: ("done", [], "on_time", 0),
     6: ("give_opinion", [], "within", 3), 7: ("appraise", ["appraise", "appraise"], "overdue", 2),
     8: ("done", [], "late", 0), 9: ("done", ["approve"], "on_time", 0),
-    10: ("give_opinion", [], "within", 8), 11: ("draft", [], "ongoing", 12),
+    10: ("sign_opinion", [], "within", 8), 11: ("draft", [], "ongoing", 12),
     12: ("signoff", [], "overdue", 5), 13: ("finalise", [], "ongoing", 7), 14: ("approve", [], "overdue", 21),
     15: ("report", [], "overdue", 3), 16: ("confirm", [], "overdue", 1), 17: ("draft", [], "ongoing", 10),
     18: ("draft", [], "overdue", 40), 19: ("signoff", ["signoff"], "overdue", 2), 20: ("appraise", [], "soon", 5),
@@ -63,7 +63,7 @@ SCENARIOS = {
 }
 # The order of the approval cycle's steps, to spread a task's actions over its time (an estimate: give_opinion
 # runs beside the draft, the routing skips some steps for some outputs).
-STEP_ORDER = ["assign", "draft", "give_opinion", "signoff", "appraise", "approve", "finalise", "report",
+STEP_ORDER = ["assign", "draft", "give_opinion", "sign_opinion", "signoff", "appraise", "approve", "finalise", "report",
               "confirm", "done"]
 REPORT_STEPS = ["draft", "signoff", "confirm", "done"]
 RETURN_REASONS = {

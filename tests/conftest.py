@@ -48,6 +48,7 @@ USERS = {
     "viewer": (AUTHORITY, ["viewer"]),
     "admin": (SCIENCE, ["admin"]),
     "collab_a_head": (COLLAB_A, ["agency_head"]),
+    "collab_b_head": (COLLAB_B, ["agency_head"]),
     "justice_head": (JUSTICE, ["agency_head"]),
     # the same roles in an agency that has nothing to do with the tasks
     "x_head": (OTHER, ["agency_head"]),
@@ -214,6 +215,8 @@ INPUT = {"assign": {"assignee": "officer"},
 def actor_for(item: WorkItem) -> str:
     if item.step_id == "give_opinion":
         return {COLLAB_A: "collab_a", COLLAB_B: "collab_b"}[item.agency.name]
+    if item.step_id == "sign_opinion":
+        return {COLLAB_A: "collab_a_head", COLLAB_B: "collab_b_head"}[item.agency.name]
     if item.step_id == "appraise":
         return {JUSTICE: "justice", HOME_AFFAIRS: "home", SCIENCE: "science"}[item.agency.name]
     return ACTOR[item.step_id]

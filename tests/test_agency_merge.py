@@ -12,7 +12,7 @@ from models import Agency, AuditEvent, Task, User, db
 from tests.conftest import LEAD, OTHER, act, csrf_from, item_at, new_task, open_items, user
 from workflows import access
 from workflows.errors import Invalid, NotFound
-from workflows.tasks import agency_changes, reads
+from workflows.tasks import agency_changes, reads, work
 
 DOCUMENT = "Quyết định số 15/QĐ-UBND ngày 01/07/2026"
 
@@ -193,3 +193,20 @@ def test_the_administrator_merges_an_agency_on_its_page(world, at_draft, browser
             "sang.") in text
     db.session.expire_all()
     assert at_draft.lead_agency.name == OTHER and user("officer").agency.name == OTHER  # people moved too
+
+
+def test_a_collaborator_merged_while_its_head_signs_gets_its_opinion_back_as_the_successor(world):
+    """A collaborator merged between its officer's opinion and its head's signature: the successor's head signs,
+    and an opinion he returns goes to the successor's officers, not to the agency that is gone."""
+    from tests.conftest import COLLAB_B
+    task = new_task(world)
+    for step in ("assign", "draft", "give_opinion", "give_opinion"):
+        act(world, task, step)
+    agency_changes.merge_agency(None, COLLAB_B, OTHER, date(2026, 7, 1), DOCUMENT, users="keep")
+    db.session.expire_all()
+    signing = next(i for i in open_items(task) if i.step_id == "sign_opinion" and i.agency.name == OTHER)
+    work.complete(signing.id, user("x_head"), "return", "Đề nghị nêu rõ ý kiến về kinh phí.", {})
+    again = item_at(task, "give_opinion")
+    assert again.agency.name == OTHER
+    work.complete(again.id, user("x_officer"), "submit", None, {"opinion_text": "Đề nghị bổ sung kinh phí."})
+    assert [i.agency.name for i in open_items(task) if i.step_id == "sign_opinion"].count(OTHER) == 1

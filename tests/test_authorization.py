@@ -28,15 +28,16 @@ from workflows.tasks import indicator_reports
 SAME_ROLE_OTHER_AGENCY = {"officer": "x_officer", "agency_head": "x_head", "appraiser": "x_appraiser",
                           "approver": "x_approver", "coordinator": "x_coord"}
 OTHER_ROLE_SAME_AGENCY = {LEAD: {"officer": "head", "agency_head": "officer"},
-                          COLLAB_A: {"officer": "collab_a_head"}, JUSTICE: {"appraiser": "justice_head"},
+                          COLLAB_A: {"officer": "collab_a_head", "agency_head": "collab_a"},
+                          JUSTICE: {"appraiser": "justice_head"},
                           AUTHORITY: {"approver": "viewer"}, SCIENCE: {"coordinator": "admin"}}
 OUTPUT = {"approval_cycle": "plan", "report_cycle": "report", "indicator_report": "report"}
 
 
 def all_steps():
     return [(pid, sid) for pid, sids in {
-        "approval_cycle": ["assign", "draft", "give_opinion", "finalise", "signoff", "appraise", "approve",
-                           "report", "confirm"],
+        "approval_cycle": ["assign", "draft", "give_opinion", "sign_opinion", "finalise", "signoff", "appraise",
+                           "approve", "report", "confirm"],
         "report_cycle": ["draft", "signoff", "confirm"],
         "indicator_report": ["draft", "signoff", "confirm"]}.items() for sid in sids]
 

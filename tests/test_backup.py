@@ -96,6 +96,8 @@ def test_restore_brings_back_tasks_history_states_and_files_and_work_goes_on(app
 
     # the restored engine state goes on: the second collaborator's opinion, then the lead officer finalises
     act(world, task, "give_opinion", user="collab_b")
+    act(world, task, "sign_opinion", user="collab_a_head")
+    act(world, task, "sign_opinion", user="collab_b_head")
     act(world, task, "finalise")
     assert [i.step_id for i in db.session.scalars(select(WorkItem).where(
         WorkItem.task_id == task.id, WorkItem.status == "open"))] == ["signoff"]

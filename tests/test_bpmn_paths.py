@@ -37,6 +37,7 @@ WHO = {  # step id -> (role, agency) the BPMN must assign
     "report": ("officer", "Sở Công Thương"),
     "confirm": ("coordinator", "Sở Khoa học và Công nghệ"),
 }
+OPINION_STEPS = {"give_opinion": "officer", "sign_opinion": "agency_head"}  # step id -> role, for each collaborator
 
 
 class Run:
@@ -45,7 +46,16 @@ class Run:
     def __init__(self, process_id: str, **overrides):
         self.spec = spec(process_id)
         self.wf = self.spec.start({**START, **overrides})
+        self.collaborators = {c["agency"] for c in {**START, **overrides}.get("collaborators") or []}
         self.trail: list[str] = []
+
+    def walk_until(self, stop) -> None:
+        """Walk with the default decisions until ``stop(ready steps)`` holds."""
+        while not stop(steps := engine.ready_steps(self.wf)):
+            s = steps[0]
+            data = {"assignee": "officer"} if s.step_id == "assign" else {}
+            engine.complete(self.wf, s.task_id, {**data, "decision": s.decisions[0]})
+            self.wf = engine.restore(engine.serialize(self.wf), self.spec)
 
     def walk(self, decisions: dict[str, list[str]]) -> list[str]:
         queue = {k: list(v) for k, v in decisions.items()}
@@ -55,13 +65,16 @@ class Run:
                 break
             for s in steps:
                 self.trail.append(s.step_id)
-                if s.step_id == "give_opinion":
-                    assert s.role == "officer" and s.lane == "Đơn vị phối hợp"
-                    data = {"opinion_text": f"Ý kiến của {s.agency}", "actor": "x"}
-                    decision = "submit"
+                pending = queue.get(s.step_id)
+                if s.step_id in OPINION_STEPS:  # one pair per collaborator: its officer writes, its head signs
+                    assert (s.role, s.lane) == (OPINION_STEPS[s.step_id], "Đơn vị phối hợp")
+                    assert s.agency in self.collaborators
+                    data = {"opinion_text": f"Ý kiến của {s.agency}", "actor": f"cv {s.agency}"}
+                    if s.step_id == "sign_opinion":
+                        data = {"actor": f"ld {s.agency}"}
+                    decision = pending.pop(0) if pending else s.decisions[0]
                 else:
                     assert (s.role, s.agency) == WHO[s.step_id], s
-                    pending = queue.get(s.step_id)
                     decision = pending.pop(0) if pending else s.decisions[0]
                     data = {"assignee": "officer"} if s.step_id == "assign" else {}
                 assert decision in s.decisions
@@ -72,8 +85,8 @@ class Run:
         return self.trail
 
 
-STRAIGHT = ["assign", "draft", "give_opinion", "give_opinion", "finalise", "signoff", "appraise",
-            "approve", "report", "confirm"]
+STRAIGHT = ["assign", "draft", "give_opinion", "give_opinion", "sign_opinion", "sign_opinion", "finalise", "signoff",
+            "appraise", "approve", "report", "confirm"]
 TAIL = ["finalise", "signoff"]
 
 
@@ -82,6 +95,38 @@ def test_approval_straight_through():
     assert run.walk({}) == STRAIGHT
     opinions = engine.result_data(run.wf)["opinions"]
     assert sorted(o["agency"] for o in opinions) == ["Sở Tài chính", "Sở Xây dựng"]
+
+
+def test_each_opinion_leaves_its_agency_signed_by_its_head():
+    run = Run("approval_cycle")
+    run.walk({})
+    opinions = sorted(engine.result_data(run.wf)["opinions"], key=lambda o: o["agency"])
+    assert opinions == [
+        {"agency": a, "text": f"Ý kiến của {a}", "by": f"cv {a}", "signed_by": f"ld {a}"}
+        for a in ("Sở Tài chính", "Sở Xây dựng")]
+
+
+def test_a_head_returns_the_opinion_to_its_officer_and_the_draft_waits_for_it():
+    run = Run("approval_cycle")
+    run.walk_until(lambda steps: steps[0].step_id == "give_opinion")
+    for s in engine.ready_steps(run.wf):
+        engine.complete(run.wf, s.task_id,
+                        {"decision": "submit", "opinion_text": f"Ý kiến của {s.agency}", "actor": "cv"})
+    first, second = engine.ready_steps(run.wf)
+    assert (first.step_id, first.role, second.step_id, second.role) == (
+        "sign_opinion", "agency_head", "sign_opinion", "agency_head")
+    engine.complete(run.wf, first.task_id, {"decision": "return", "actor": "ld"})
+    engine.complete(run.wf, second.task_id, {"decision": "approve", "actor": "ld"})
+    # the returned opinion goes back to its own agency's officer; the lead agency cannot finalise yet
+    [again] = engine.ready_steps(run.wf)
+    assert (again.step_id, again.role, again.agency) == ("give_opinion", "officer", first.agency)
+    engine.complete(run.wf, again.task_id, {"decision": "submit", "opinion_text": "Bản sửa", "actor": "cv"})
+    [sign] = engine.ready_steps(run.wf)
+    assert (sign.step_id, sign.agency) == ("sign_opinion", first.agency)
+    engine.complete(run.wf, sign.task_id, {"decision": "approve", "actor": "ld"})
+    assert [s.step_id for s in engine.ready_steps(run.wf)] == ["finalise"]
+    texts = {o["agency"]: o["text"] for o in run.wf.get_tasks(spec_name="finalise")[0].data["opinions"]}
+    assert texts[first.agency] == "Bản sửa" and texts[second.agency] == f"Ý kiến của {second.agency}"
 
 
 def test_drafting_steps_go_to_the_assigned_officer():
@@ -229,6 +274,8 @@ def _walk_folding(run: Run, decisions: dict[str, list[str]]) -> list[str]:
             data = {"assignee": "officer"} if s.step_id == "assign" else {}
             if s.step_id == "give_opinion":
                 data = {"opinion_text": f"Ý kiến của {s.agency}", "actor": "x"}
+            if s.step_id == "sign_opinion":
+                data = {"actor": "y"}
             pending = queue.get(s.step_id)
             decision = pending.pop(0) if pending else s.decisions[0]
             engine.complete(run.wf, s.task_id, {**data, "decision": decision, "comment": f"{s.step_id} {decision}"})

@@ -53,7 +53,7 @@ def test_seed_demo_makes_a_living_province(app):
     tasks = list(db.session.scalars(select(Task).where(Task.kind == "task")))
     assert len(tasks) >= 20
     steps = set(db.session.scalars(select(WorkItem.step_id).where(WorkItem.status == "open")))
-    assert steps == {"assign", "draft", "give_opinion", "finalise", "signoff", "appraise", "approve",
+    assert steps == {"assign", "draft", "give_opinion", "sign_opinion", "finalise", "signoff", "appraise", "approve",
                      "report", "confirm"}
     assert any(t.state == "done" for t in tasks)
     returns = Counter(e.task_id for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "return")))

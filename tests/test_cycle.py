@@ -82,6 +82,10 @@ def test_full_cycle_with_opinions_appraisal_approval_and_confirmation(world):
     assert task.current_holder == f"{COLLAB_A}; {COLLAB_B}" or task.current_holder == f"{COLLAB_B}; {COLLAB_A}"
     act(world, task, "give_opinion")
     act(world, task, "give_opinion")
+    signing = [i for i in open_items(task) if i.step_id == "sign_opinion"]  # each head signs its agency's opinion
+    assert sorted((i.agency.name, i.role) for i in signing) == [(COLLAB_A, "agency_head"), (COLLAB_B, "agency_head")]
+    act(world, task, "sign_opinion")
+    act(world, task, "sign_opinion")
     for step in ("finalise", "signoff", "appraise", "approve", "report", "confirm"):
         act(world, task, step)
     db.session.refresh(task)
@@ -89,14 +93,14 @@ def test_full_cycle_with_opinions_appraisal_approval_and_confirmation(world):
     assert open_items(task) == []
     actions = [e.action for e in db.session.scalars(
         select(AuditEvent).where(AuditEvent.task_id == task.id).order_by(AuditEvent.id))]
-    assert actions == ["create", "submit", "submit", "submit", "submit", "submit", "approve", "approve",
-                       "approve", "submit", "approve"]
+    assert actions == ["create", "submit", "submit", "submit", "submit", "approve", "approve", "submit", "approve",
+                       "approve", "approve", "submit", "approve"]
     assert db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first().to_step == "Hoàn thành"
 
 
 def test_return_needs_a_reason_and_changes_nothing_without_one(world):
     task = new_task(world)
-    for step in ("assign", "draft", "give_opinion", "give_opinion", "finalise"):
+    for step in ("assign", "draft", "give_opinion", "give_opinion", "sign_opinion", "sign_opinion", "finalise"):
         act(world, task, step)
     before = snapshot(task)
     for reason in ("", "   ", None):
@@ -265,6 +269,12 @@ def test_each_step_shows_what_the_step_before_wrote_for_it(world, browser):
     act(world, task, "draft")
     act(world, task, "give_opinion", data={"opinion_text": "Đề nghị bổ sung lộ trình."})
     act(world, task, "give_opinion", data={"opinion_text": "Nhất trí, không bổ sung."})
+    # each collaborator's head reads what his own officer wrote before signing it, not the other agency's
+    heads = [said("collab_a_head"), said("collab_b_head")]
+    assert sorted(("Đề nghị bổ sung lộ trình." in box, "Nhất trí, không bổ sung." in box) for box in heads) == [
+        (False, True), (True, False)]
+    act(world, task, "sign_opinion")
+    act(world, task, "sign_opinion")
     box = said("officer")  # at "Hoàn thiện dự thảo": both opinions of the round, not the assignment
     assert "Đề nghị bổ sung lộ trình." in box and "Nhất trí, không bổ sung." in box and "Bám sát" not in box
     act(world, task, "finalise")

@@ -46,7 +46,7 @@ def main_instance(task) -> ProcessInstance:
 def returned_twice(world, frozen):
     """Appraisal returned the draft twice; the third appraisal waits. One hour between actions."""
     task = new_task(world)
-    for step in ("assign", "draft", "give_opinion", "give_opinion"):
+    for step in ("assign", "draft", "give_opinion", "give_opinion", "sign_opinion", "sign_opinion"):
         act(world, task, step)
         frozen.advance(hours=1)
     for _ in range(2):
@@ -73,7 +73,7 @@ def test_a_task_returned_twice_shows_where_it_is_the_loops_and_the_path(returned
     assert "×3" in texts(appraise) and appraise.get("data-count") == "3"
     for step in ("finalise", "signoff"):
         assert node(root, step).get("data-state") == "done" and "×3" in texts(node(root, step))
-    for step in ("assign", "draft", "give_opinion"):  # passed once: no badge (two opinions are one pass)
+    for step in ("assign", "draft", "give_opinion", "sign_opinion"):  # once: no badge (two opinions are one pass)
         assert node(root, step).get("data-count") == "1" and not any(t.startswith("×") for t in texts(node(root, step)))
 
     # the return branch carried the draft back twice, and says so
@@ -89,25 +89,32 @@ def test_a_task_returned_twice_shows_where_it_is_the_loops_and_the_path(returned
         assert node(root, element).get("data-state") == "todo", element
     for flow in ("f_start", "f_collab_yes", "f_opinion", "f_finalise_in", "f_signoff_ok", "f_appraisal_yes"):
         assert "dg-done" in node(root, flow).get("class") or "dg-return" in node(root, flow).get("class"), flow
-    for flow in ("f_collab_no", "f_signoff_return", "f_appraisal_no", "f_appraise_ok", "f_approve_return"):
+    # into the opinion round and through it: each collaborator's head signed, none returned
+    assert node(root, "opinion_round").get("data-state") == "done"
+    for flow in ("f_opinion_start", "f_opinion_drafted", "f_opinion_signoff", "f_opinion_signed"):
+        assert "dg-done" in node(root, flow).get("class"), flow
+    for flow in ("f_opinion_return", "f_collab_no", "f_signoff_return", "f_appraisal_no", "f_appraise_ok",
+                 "f_approve_return"):
         assert "dg-todo" in node(root, flow).get("class"), flow
 
     # tooltips name who acted and when (local time), with the decision and the reason; open steps their holder
     tip = tooltip(root, "appraise")
     assert tip.startswith("Thẩm định — Đang xử lý (lần 3)")
-    assert "Lần 1: Trả lại — Ông/Bà justice (Sở Tư pháp), 01/03/2026 14:00" in tip
-    assert "Lần 2: Trả lại — Ông/Bà justice (Sở Tư pháp), 01/03/2026 17:00" in tip
+    assert "Lần 1: Trả lại — Ông/Bà justice (Sở Tư pháp), 01/03/2026 16:00" in tip
+    assert "Lần 2: Trả lại — Ông/Bà justice (Sở Tư pháp), 01/03/2026 19:00" in tip
     assert f"Lý do: {REASON}" in tip
-    assert "Lần 3: Đang xử lý: Sở Tư pháp (Cơ quan thẩm định), chưa ai nhận, từ 01/03/2026 19:00" in tip
+    assert "Lần 3: Đang xử lý: Sở Tư pháp (Cơ quan thẩm định), chưa ai nhận, từ 01/03/2026 21:00" in tip
     assert "Chuyển tiếp — Ông/Bà head (Sở Công Thương), 01/03/2026 08:00" in tooltip(root, "assign")
     opinions = tooltip(root, "give_opinion")
     assert "Ông/Bà collab_a (Sở Tài chính)" in opinions and "Ông/Bà collab_b (Sở Xây dựng)" in opinions
-    assert "Lần 3: Đồng ý — Ông/Bà head (Sở Công Thương), 01/03/2026 19:00" in tooltip(root, "signoff")
+    signed = tooltip(root, "sign_opinion")
+    assert "Đồng ý — Ông/Bà collab_a_head (Sở Tài chính)" in signed and "Ông/Bà collab_b_head (Sở Xây dựng)" in signed
+    assert "Lần 3: Đồng ý — Ông/Bà head (Sở Công Thương), 01/03/2026 21:00" in tooltip(root, "signoff")
     assert "→ Trả lại: 2 lần" in tooltip(root, "gw_appraise")
 
     # the words for screen readers
     desc = root.findtext(f"{SVG}desc")
-    assert "Đang xử lý: Thẩm định (Sở Tư pháp, chưa ai nhận, từ 01/03/2026 19:00)" in desc
+    assert "Đang xử lý: Thẩm định (Sở Tư pháp, chưa ai nhận, từ 01/03/2026 21:00)" in desc
     assert "Trả lại 2 lần ở bước “Thẩm định” về “Hoàn thiện dự thảo”" in desc
     title, desc_el = root[0], root[1]
     assert (root.get("aria-labelledby"), root.get("aria-describedby")) == (title.get("id"), desc_el.get("id"))

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from models import AuditEvent, ProcessInstance, ProcessModel, Task, WorkItem, db
 from tests.conftest import PASSWORD, act, item_at, new_task, open_items
+from workflows import clock
 from workflows.errors import Invalid, NotAllowed
-from workflows.process import catalog, deploy, engine
+from workflows.process import catalog, deploy, diagram, engine
 from workflows.tasks import migration
 
 SOURCE = (catalog.BPMN_DIR / "approval_cycle.bpmn").read_text("utf-8")
@@ -59,7 +61,7 @@ def errors_for(content: str | bytes, filename: str = "approval_cycle.bpmn", proc
     (SOURCE.replace('default="f_collab_no"', 'default="khong_co"', 1), "approval_cycle.bpmn",
      "SpiffWorkflow không đọc được quy trình ở phần tử “f_collab_no”"),
     (SOURCE.replace('decision == "return"', 'decision ==== "return"', 1), "approval_cycle.bpmn",
-     "Điều kiện của luồng “Trả lại” (f_signoff_return) không phải biểu thức Python hợp lệ"),
+     "Điều kiện của luồng “Trả lại” (f_opinion_return) không phải biểu thức Python hợp lệ"),
 ])
 def test_bad_uploads_are_refused_with_a_vietnamese_reason(world, content, filename, expected):
     errors = errors_for(content, filename)
@@ -295,6 +297,46 @@ def test_opinions_given_after_a_restart_still_move_the_task_on(world):
     for step in ("assign", "draft"):
         act(world, task, step)
     engine._spec_cache.clear()  # as after a restart: the next restore parses the file again
-    act(world, task, "give_opinion")
-    act(world, task, "give_opinion")
+    for step in ("give_opinion", "give_opinion", "sign_opinion", "sign_opinion"):
+        act(world, task, step)
     assert [i.step_id for i in open_items(task)] == ["finalise"]
+
+
+def test_an_upgrade_to_signed_opinions_moves_what_has_not_reached_the_opinions(world):
+    """The shipped model before each collaborator's head signed its opinion (tests/data/…unsigned_opinions):
+    a province upgrading has tasks on it. Those not yet at the opinions move and their opinions are signed, those
+    past them move on; a round under way stays on its version and finishes as it began."""
+    old_text = (Path(__file__).parent / "data" / "approval_cycle_unsigned_opinions.bpmn").read_text("utf-8")
+
+    def version(text: str, number: int) -> ProcessModel:
+        model = ProcessModel(process_id="approval_cycle", version=number, filename="approval_cycle.bpmn", kind="bpmn",
+                             sha256=f"v{number}", source=text, deployed_at=clock.now(), deployed_by="system")
+        db.session.add(model)
+        db.session.commit()
+        return model
+
+    old = version(old_text, 2)
+    at_draft, in_round, past = (new_task(world, title=f"Nhiệm vụ {n}") for n in range(3))
+    for task, steps in ((at_draft, ["assign"]), (in_round, ["assign", "draft", "give_opinion"]),
+                        (past, ["assign", "draft", "give_opinion", "give_opinion"])):
+        for step in steps:
+            act(world, task, step)
+    assert [i.step_id for i in open_items(past)] == ["finalise"]  # the old model: nobody signed the opinions
+    new = version(SOURCE, 3)
+
+    plan = migration.plan_migration(world["admin"], old, new)
+    [blocked] = plan.blocked
+    assert blocked.instance.task_id == in_round.id and "Góp ý dự thảo" in " ".join(blocked.reasons)
+    moved = migration.migrate(world["admin"], old, new).moved
+    assert sorted(db.session.get(ProcessInstance, i).task_id for i in moved) == [at_draft.id, past.id]
+
+    for step in ("draft", "give_opinion", "give_opinion"):
+        act(world, at_draft, step)
+    assert sorted((i.step_id, i.role) for i in open_items(at_draft)) == [("sign_opinion", "agency_head")] * 2
+    act(world, in_round, "give_opinion")
+    assert [i.step_id for i in open_items(in_round)] == ["finalise"]
+    for task in (at_draft, in_round, past):
+        drive_to_end(world, task)
+        db.session.refresh(task)
+        assert task.state == "done"
+        assert [s.state for s in diagram.task_diagrams(task)[0].steps if s.step_id == "give_opinion"] == ["done"]

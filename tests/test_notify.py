@@ -192,7 +192,7 @@ def notes_of_all() -> list[Notification]:
 
 def test_item_returned_carries_the_reason_to_the_new_holder(world):
     task = new_task(world)
-    for step in ("assign", "draft", "give_opinion", "give_opinion", "finalise"):
+    for step in ("assign", "draft", "give_opinion", "give_opinion", "sign_opinion", "sign_opinion", "finalise"):
         act(world, task, step)
     act(world, task, "signoff", "return", "Thiếu phần kinh phí.")
     forget_notifications()

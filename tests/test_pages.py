@@ -323,7 +323,7 @@ def test_a_failed_step_leaves_no_uploaded_file_behind(browser, world, app):
 
 def test_history_shows_what_each_step_recorded(browser, world):
     task = new_task(world, collaborators=(COLLAB_A,))
-    for step in ("assign", "draft", "give_opinion"):
+    for step in ("assign", "draft", "give_opinion", "sign_opinion"):
         act(world, task, step)
     browser.login("officer")
     page = text(browser.client.get(f"/tasks/{task.id}"))

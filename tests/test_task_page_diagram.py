@@ -40,7 +40,8 @@ def at_approval(world):
     """A plan waiting at "Phê duyệt" (the far right of the drawing): drafted, commented, finalised, signed off,
     appraised."""
     task = new_task(world)
-    for step in ("assign", "draft", "give_opinion", "give_opinion", "finalise", "signoff", "appraise"):
+    for step in ("assign", "draft", "give_opinion", "give_opinion", "sign_opinion", "sign_opinion", "finalise",
+                 "signoff", "appraise"):
         act(world, task, step)
     return task
 
@@ -95,12 +96,13 @@ def test_a_finished_process_is_shown_whole(world):
 def test_the_step_list_names_done_current_and_coming_steps(at_approval):
     [main] = diagram.task_diagrams(at_approval)
     rows = [(s.step_id, s.state) for s in main.steps]
-    assert rows == [("assign", "done"), ("draft", "done"), ("give_opinion", "done"), ("finalise", "done"),
+    assert rows == [("assign", "done"), ("draft", "done"), ("give_opinion", "done"), ("sign_opinion", "done"),
+                    ("finalise", "done"),
                     ("signoff", "done"), ("appraise", "done"), ("approve", "current"), ("report", "todo"),
                     ("confirm", "todo")]
-    current = main.steps[6]
+    current = main.steps[7]
     assert current.holders == ["UBND tỉnh"] and current.unclaimed and current.at is not None
-    signoff = main.steps[4]
+    signoff = main.steps[5]
     assert signoff.decision == "approve" and "Ông/Bà head" in signoff.actor
 
 
@@ -109,7 +111,8 @@ def test_steps_to_come_that_the_routing_may_skip_say_so(world):
     act(world, task, "assign")
     [main] = diagram.task_diagrams(task)
     coming = {s.step_id: s.optional for s in main.steps if s.state == "todo"}
-    assert coming["give_opinion"] and coming["appraise"]  # only with collaborators / when appraisal is needed
+    # only with collaborators / when appraisal is needed
+    assert coming["give_opinion"] and coming["sign_opinion"] and coming["appraise"]
     assert not coming["finalise"] and not coming["approve"] and not coming["confirm"]
 
 
@@ -120,7 +123,7 @@ def test_the_page_lists_the_path_with_the_current_step_marked_in_words(at_approv
     path = path[:path.index("</ol>")]
     [current] = re.findall(r'<li class="sp sp-current"[^>]*aria-current="step">(.*?)</li>', path, re.S)
     assert "Đang xử lý" in current and "Phê duyệt" in current and "UBND tỉnh" in current
-    assert path.count('class="sp sp-done') == 6 and path.count('class="sp sp-todo') == 2
+    assert path.count('class="sp sp-done') == 7 and path.count('class="sp sp-todo') == 2
     assert path.index("Phân công chuyên viên") < path.index("Phê duyệt") < path.index("Xác nhận hoàn thành")
     # the drawing opens on the step, folds on a phone (details.fold-on-phone, served open), and the whole
     # process is a link away that works without JavaScript

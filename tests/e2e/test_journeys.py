@@ -236,9 +236,19 @@ def test_approval_journey(browser, live_server, login_as, shot, documents):
                      fill={"Nội dung góp ý": "Sở Tài chính thống nhất; đề nghị nêu rõ nguồn vốn điều lệ của Quỹ."})
     assert collaborator.items_for(task_id) == []
 
+    # Nothing leaves an agency unsigned: the collaborating agency's head reads his officer's opinion and signs it.
+    collaborator_head = Person(login_as("ld.sotc"), "collaborator-head", shot)
+    collaborator_head.open_item(task_id, "Lãnh đạo ký văn bản góp ý")
+    signing = collaborator_head.page.get_by_role("region", name="Việc của bạn: Lãnh đạo ký văn bản góp ý")
+    expect(signing.locator(".handed-over")).to_contain_text("nguồn vốn điều lệ")
+    collaborator_head.act("Lãnh đạo ký văn bản góp ý", "approve")
+    assert collaborator_head.items_for(task_id) == []
+
     # The officer finalises; the head signs off.
     officer.open_item(task_id, "Hoàn thiện dự thảo")
     expect(officer.page.get_by_role("region", name="Lịch sử xử lý")).to_contain_text("nguồn vốn điều lệ")
+    finalising = officer.page.get_by_role("region", name="Việc của bạn: Hoàn thiện dự thảo")
+    expect(finalising.locator(".handed-over")).to_contain_text("nguồn vốn điều lệ")  # the opinion its head signed
     officer.act("Hoàn thiện dự thảo", attach={"Dự thảo hoàn thiện": documents["du-thao-hoan-thien.docx"]})
     head.open_item(task_id, "Lãnh đạo đơn vị ký duyệt")
     head.act("Lãnh đạo đơn vị ký duyệt", "approve")

@@ -87,8 +87,8 @@ class _Replay:
     def __init__(self, model: Model, progress: Progress, visits: list[Visit]):
         self.model = model
         self.progress = progress
-        self.starts = [n.id for n in model.nodes.values() if n.kind == "startEvent" and n.attached_to is None
-                       and not any(f.target == n.id for f in model.flows.values())]
+        self.starts, self.ends = model.starts(), model.ends()
+        self.lineage: dict[int, int | None] = {}  # item → the completion its pass is counted from
         progress.visited.update(self.starts)
         self.visits = sorted(visits, key=lambda v: v.item_id)
         self.done = sorted((v for v in self.visits if v.status == "done"),
@@ -129,7 +129,7 @@ class _Replay:
         """Add ``visit`` to its pass; a new pass walks the flows that led to it and counts a return."""
         progress = self.progress
         trigger, trail = self.trigger(visit)
-        key = (visit.step_id, trigger.item_id if trigger else None)
+        key = (visit.step_id, self._lineage(visit, trigger))
         if key not in self.pass_of:
             self.pass_of[key] = []
             progress.passes.setdefault(visit.step_id, []).append(self.pass_of[key])
@@ -141,6 +141,19 @@ class _Replay:
         self.pass_of[key].append(visit)
         (progress.current if visit.status == "open" else progress.visited).add(visit.step_id)
 
+    def _lineage(self, visit: Visit, trigger: Visit | None) -> int | None:
+        """What ``visit``'s pass is counted from: its trigger, or inside a subprocess run once per collaborator,
+        what led into the subprocess (each collaborator's head signing after its officer is one pass, not one
+        per collaborator) — unless the trigger returned it, which starts a new pass."""
+        if trigger is None:
+            lineage = None
+        else:
+            inside = self.model.nodes[visit.step_id].inside
+            same = inside is not None and self.model.nodes[trigger.step_id].inside == inside
+            lineage = self.lineage.get(trigger.item_id) if same and trigger.decision != "return" else trigger.item_id
+        self.lineage[visit.item_id] = lineage
+        return lineage
+
     def finish(self) -> None:
         """A completed instance: walk from the last completion to an end event, which sets the end time."""
         last = self.done[-1] if self.done else None
@@ -150,7 +163,7 @@ class _Replay:
         self.progress.finished_at = last.completed_at if last else None
 
     def _is_end(self, node_id: str) -> bool:
-        return self.model.nodes[node_id].kind == "endEvent"
+        return node_id in self.ends
 
 
 def _who(user) -> str | None:

@@ -43,6 +43,10 @@ class Node:
     attached_to: str | None = None
     props: tuple[tuple[str, str], ...] = ()
     timer: bool = False
+    inside: str | None = None  # the subprocess it is drawn in, if any
+    expanded: bool = False  # a subprocess drawn open, its own steps inside it
+    many: bool = False  # run once per item of a collection (multi-instance)
+
 
     @property
     def is_step(self) -> bool:
@@ -75,7 +79,17 @@ class Model:
     nodes: dict[str, Node]
     flows: dict[str, Flow]
     pools: list[Pool]
+    # the flows a token follows from each node; a subprocess leads into its start, its end out of the subprocess
     outgoing: dict[str, list[Flow]] = field(default_factory=dict)
+
+    def starts(self) -> list[str]:
+        """The process's own start events (not a subprocess's, nor a boundary event)."""
+        return [n.id for n in self.nodes.values() if n.kind == "startEvent" and n.attached_to is None
+                and n.inside is None and not any(f.target == n.id for f in self.flows.values())]
+
+    def ends(self) -> set[str]:
+        """The process's own end events (reaching a subprocess's end goes on after the subprocess)."""
+        return {n.id for n in self.nodes.values() if n.kind == "endEvent" and n.inside is None}
 
 
 def _q(ns: str, tag: str) -> str:
@@ -99,11 +113,13 @@ def parse(source: str) -> Model:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     root = etree.fromstring(source.encode("utf-8"), parser)
     processes = root.findall(_q(BPMN_NS, "process"))
-    shapes, edges = {}, {}
+    shapes, edges, expanded = {}, {}, set()
     diagram = root.find(_q(BPMNDI_NS, "BPMNDiagram"))
     if diagram is not None:
         for s in diagram.iter(_q(BPMNDI_NS, "BPMNShape")):
             shapes[s.get("bpmnElement")] = (_bounds(s), _bounds(s.find(_q(BPMNDI_NS, "BPMNLabel"))))
+            if s.get("isExpanded") == "true":
+                expanded.add(s.get("bpmnElement"))
         for e in diagram.iter(_q(BPMNDI_NS, "BPMNEdge")):
             points = tuple((float(p.get("x", 0)), float(p.get("y", 0))) for p in e.findall(_q(DI_NS, "waypoint")))
             edges[e.get("bpmnElement")] = (points, _bounds(e.find(_q(BPMNDI_NS, "BPMNLabel"))))
@@ -132,17 +148,37 @@ def parse(source: str) -> Model:
                                            el.get("targetRef"), points, label, match.group(1) if match else None)
             elif kind in ACTIVITIES or kind in GATEWAYS or kind in EVENTS:
                 bounds, label = shapes.get(el.get("id"), (None, None))
-                props = tuple((p.get("name"), p.get("value") or "") for p in el.iter(_q(SPIFF_NS, "property")))
+                own = el.find(_q(BPMN_NS, "extensionElements")) if kind == "subProcess" else el  # not its steps' own
+                props = () if own is None else tuple((p.get("name"), p.get("value") or "")
+                                                     for p in own.iter(_q(SPIFF_NS, "property")))
+                parent = next((a for a in el.iterancestors() if _local(a.tag) == "subProcess"), None)
                 nodes[el.get("id")] = Node(el.get("id"), kind, el.get("name") or "", bounds, label,
                                            el.get("attachedToRef"), props,
-                                           el.find(_q(BPMN_NS, "timerEventDefinition")) is not None)
+                                           el.find(_q(BPMN_NS, "timerEventDefinition")) is not None,
+                                           parent.get("id") if parent is not None else None,
+                                           el.get("id") in expanded,
+                                           el.find(_q(BPMN_NS, "multiInstanceLoopCharacteristics")) is not None)
     name = next((p.get("name") or p.get("id") for p in processes), "") or ""
     model = Model(name, nodes, flows, pools)
     outgoing = defaultdict(list)
     for f in flows.values():
         outgoing[f.source].append(f)
+    _enter_subprocesses(nodes, outgoing)
     model.outgoing = dict(outgoing)
     return model
+
+
+def _enter_subprocesses(nodes: dict[str, Node], outgoing: dict[str, list[Flow]]) -> None:
+    """A token reaching an embedded subprocess goes on at its start event; one reaching its end leaves by the
+    subprocess's own outgoing flows (the link in, drawn by no line, is a flow without waypoints)."""
+    for sub in [n for n in nodes.values() if n.kind == "subProcess"]:
+        starts = [n.id for n in nodes.values() if n.inside == sub.id and n.kind == "startEvent" and not n.attached_to]
+        if not starts:
+            continue
+        leaving = outgoing.get(sub.id, [])
+        outgoing[sub.id] = [Flow(f"{sub.id}>{start}", "", sub.id, start, (), None, None) for start in starts]
+        for end in (n.id for n in nodes.values() if n.inside == sub.id and n.kind == "endEvent"):
+            outgoing[end] = [*outgoing.get(end, []), *leaving]
 
 
 # ---------------------------------------------------------------- progress (computed by workflows.process.diagram)

@@ -82,11 +82,10 @@ def _forward(model: Model, sources: list[str], avoid: str | None = None) -> list
 def _to_come(model: Model, progress: Progress) -> list[StepRow]:
     """The steps ahead of the current ones (of the start, before anything happened). A step that some path to
     the end avoids is marked optional: the routing (appraisal or not, opinions or not) decides it."""
-    sources = sorted(progress.current) or [n.id for n in model.nodes.values()
-                                           if n.kind == "startEvent" and n.attached_to is None]
+    sources = sorted(progress.current) or model.starts()
     ahead = [n for n in _forward(model, sources) if model.nodes.get(n) and model.nodes[n].is_step
              and n not in progress.current]
-    ends = {n.id for n in model.nodes.values() if n.kind == "endEvent"}
+    ends = model.ends()
     rows = []
     for step_id in ahead:
         node = model.nodes[step_id]

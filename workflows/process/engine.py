@@ -24,6 +24,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
@@ -216,8 +217,7 @@ class ProcessSpec:
                 lane=ts.lane or "",
                 role=(ts.extensions.get("properties") or {}).get("role", ""),
             )
-            for ts in self.spec.task_specs.values()
-            if isinstance(ts, UserTask) and not _is_mi_child(ts)
+            for ts in _user_tasks(self.spec, self.subprocesses)
         )
         for step in self.steps:
             if step.role == "":
@@ -257,6 +257,16 @@ def check_model(process_id: str, filename: str, text: str, dmn: list[tuple[str, 
             return [str(exc)]
         return [f"SpiffWorkflow không đọc được quy trình{where}{line}: {detail}"]
     return []
+
+
+def _user_tasks(process, subprocesses: dict, seen: frozenset = frozenset()):
+    """The user tasks of a process in the file's order, a subprocess's own where it stands (once, even if a
+    model calls itself)."""
+    for ts in process.task_specs.values():
+        if isinstance(ts, UserTask) and not _is_mi_child(ts):
+            yield ts
+        elif isinstance(ts, SubWorkflowTask) and ts.spec in subprocesses and ts.spec not in seen:
+            yield from _user_tasks(subprocesses[ts.spec], subprocesses, seen | {ts.spec})
 
 
 def _is_mi_child(ts) -> bool:
@@ -499,6 +509,9 @@ def _rename_in(data: dict[str, Any], old: str, new: str, new_id: int) -> None:
     for key, value in list(data.items()):
         if value == old and key != "agency_ids":
             data[key] = new
+    collaborator = data.get("collaborator")  # the one a collaborator's own steps (its opinion, its head's) are for
+    if isinstance(collaborator, dict) and collaborator.get("agency") == old:
+        data["collaborator"] = {**collaborator, "agency": new}
     collaborators = data.get("collaborators")
     if isinstance(collaborators, list):  # renamed, then once each, and never the lead (merged into a collaborator)
         seen, kept = {data.get("lead_agency")}, []

@@ -105,8 +105,8 @@ def _draw_body(body, model: Model, progress: Progress, prefix: str) -> list[Box]
 
 def _keep_labels_off(canvas: Canvas, model: Model, nodes: list[Node], flows: list[Flow]) -> None:
     """Shapes, flow segments and lane borders keep labels away from them."""
-    for node in nodes:
-        canvas.block(node.bounds)
+    for node in nodes:  # an open subprocess only by its name: the labels of its own flows go inside it
+        canvas.block(node.bounds if not node.expanded else (*node.bounds[:2], node.bounds[2], 20))
     for pool in model.pools:
         px, py, pw, ph = pool.bounds
         for edge in ((px, py - 1, pw, 2), (px, py + ph - 1, pw, 2), (px, py, 30, ph)):
@@ -225,7 +225,7 @@ def _describe(model: Model, progress: Progress) -> str:
         node = model.nodes.get(node_id)
         return (node.name if node else "") or node_id
 
-    steps = [n for n in model.nodes.values() if n.kind in ACTIVITIES]
+    steps = [n for n in model.nodes.values() if n.kind in ACTIVITIES and not n.expanded]
     parts = [f"Quy trình “{model.name}” gồm {len(steps)} bước."]
     if progress.current:
         now = []

@@ -206,6 +206,8 @@ def arrow_markers(defs: etree._Element, prefix: str) -> None:
 
 def _tooltip(model: Model, progress: Progress, node: Node) -> str:
     state = progress.state(node.id)
+    if node.expanded:
+        return f"{node.name} — {STATE_WORDS[state]}" + (" (một lượt cho mỗi đơn vị)" if node.many else "")
     passes = progress.passes.get(node.id, [])
     head = node.name or {"startEvent": "Bắt đầu", "endEvent": "Kết thúc"}.get(node.kind, "Điểm rẽ/hợp nhánh")
     lines = [f"{head} — {STATE_WORDS[state]}" + (f" (lần {len(passes)})" if state == "current" and len(passes) > 1
@@ -312,10 +314,15 @@ def flow_label(g: etree._Element, canvas: Canvas, progress: Progress, flow: Flow
 def draw_node(g: etree._Element, canvas: Canvas, model: Model, progress: Progress, node: Node) -> None:
     """One node in its state, with its tooltip: a step with its name inside, other nodes with it beside them."""
     state = progress.state(node.id)
+    if node.expanded and any(progress.state(n.id) == "current" for n in model.nodes.values() if n.inside == node.id):
+        state = "current"
     count = progress.node_counts.get(node.id, 0)
     group = el(g, "g", class_=f"dg-node dg-{state}", data_element=node.id, data_state=state,
-               data_count=count if node.kind in ACTIVITIES and count else None)
+               data_count=count if node.kind in ACTIVITIES and count and not node.expanded else None)
     el(group, "title", _tooltip(model, progress, node))
+    if node.expanded:
+        _draw_container(group, node, state)
+        return
     if node.kind in ACTIVITIES:
         _draw_activity(group, model, node, state, count)
         return
@@ -343,6 +350,18 @@ def _draw_activity(group, model: Model, node: Node, state: str, count: int) -> N
     if node.kind == "subProcess":
         el(group, "rect", x=x + w / 2 - 6, y=y + h - 14, width=12, height=12, fill="none", stroke=stroke)
     _name_inside(group, model, node, state)
+
+
+def _draw_container(group, node: Node, state: str) -> None:
+    """A subprocess drawn open: a frame in its state's colour around its own steps, its name in its top left
+    corner and, when it runs once per item (each collaborator), the three bars that say so at its bottom."""
+    x, y, w, h = node.bounds
+    fill, stroke, width = PALETTE[state]
+    el(group, "rect", x=x, y=y, width=w, height=h, rx=10, fill="none", stroke=stroke,
+       stroke_width=min(width, 2.5), stroke_dasharray=None if state != "todo" else "6 3")
+    el(group, "text", node.name, x=x + 8, y=y + 14, font_size=11, font_weight="600", fill=INK)
+    for dx in (-5, 0, 5) if node.many else ():
+        el(group, "rect", x=x + w / 2 + dx - 1, y=y + h - 13, width=2, height=10, fill=stroke)
 
 
 def _current_band(group, bounds: Box, stroke: str) -> None:

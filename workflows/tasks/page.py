@@ -101,7 +101,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         asks_explanation=explanations.is_asked(task) and explanations.may_explain(user, task),
         days_late=explanations.days_late(task),
         signatures=signature_notes(a.id for a in files),
-        handed_over={i: said for i, done in made.items() if (said := handed_over(done, recorded))},
+        handed_over={i.id: said for i in items if i.id in made and (said := handed_over(i, made[i.id], recorded))},
         own_submissions={i.id for i in items if "approve" in i.decisions and made.get(i.id)
                          and made[i.id][-1].action == "submit" and made[i.id][-1].actor_id == user.id})
 
@@ -114,20 +114,40 @@ def _creating(history: list[AuditEvent], item: WorkItem) -> list[AuditEvent]:
     return done[:created[-1] + 1] if created else []
 
 
-def handed_over(done: list[AuditEvent], recorded: dict[int, list[reads.RecordedValue]]) -> list[AuditEvent]:
-    """What the step before an item wrote for it, to read before acting, from ``done`` (``_creating``): the
+def handed_over(item: WorkItem, done: list[AuditEvent],
+                recorded: dict[int, list[reads.RecordedValue]]) -> list[AuditEvent]:
+    """What the step before ``item`` wrote for it, to read before acting, from ``done`` (``_creating``): the
     completion that created it (a head's assignment with its internal deadline and instructions, a result reported
-    with its decision's number) and, when that step ran once per collaborator, every opinion of that round; only
-    completions that wrote more than files (the files are listed above the form). Nothing after a return: its own
-    banner says why."""
+    with its decision's number) and, when that step ran once per collaborator, every opinion of that round — to
+    the lead agency; a collaborator's head reads only his own agency's. A sign-off hands on what it signed
+    (the opinions the collaborators' heads signed reach the lead). Only completions that wrote more than files
+    (the files are listed above the form). Nothing after a return: its own banner says why."""
     if not done or done[-1].action == "return":
         return []
     last = len(done) - 1
     first = last
     while first > 0 and done[first - 1].from_step == done[last].from_step and done[first - 1].action != "return":
         first -= 1
-    return [e for e in done[first:last + 1]
-            if e.comment or any(v.kind != "file" for v in recorded.get(e.id, ()))]
+    run = done[first:last + 1]
+    own = [e for e in run if _agency(e) == item.agency_id]
+    shown = [signed for e in (own or run) for signed in (_signed(done[:first], e), e) if signed is not None]
+    return [e for e in dict.fromkeys(shown) if _wrote(e, recorded)]
+
+
+def _agency(event: AuditEvent) -> int | None:
+    return event.actor.agency_id if event.actor else None
+
+
+def _wrote(event: AuditEvent, recorded: dict[int, list[reads.RecordedValue]]) -> bool:
+    return bool(event.comment) or any(v.kind != "file" for v in recorded.get(event.id, ()))
+
+
+def _signed(before: list[AuditEvent], event: AuditEvent) -> AuditEvent | None:
+    """For an approval, the submission of its agency it approved; None for anything else."""
+    if event.action != "approve":
+        return None
+    return next((e for e in reversed(before) if e.action == "submit" and _agency(e) == _agency(event)
+                 and event.from_step in (e.to_step or "").split(", ")), None)
 
 
 def actionable(user: User, items: list[WorkItem]) -> dict[int, list[User]]:
