@@ -93,7 +93,10 @@ class Task(db.Model):
     # The central bodies (ministries, central offices) that lead the task nationally, as the document names them:
     # context shown beside the province's own lead, never an agency of the registry.
     central_agencies: Mapped[list] = mapped_column(db.JSON, default=list)
-    # Code, title, section, agencies, directive number and recorded_refs folded (no accents, lower case)
+    # The agencies that led the task before it passed to its lead by a merge or a split, oldest first: the task is
+    # still found, and told apart, by the name people knew it under.
+    former_leads: Mapped[list] = mapped_column(db.JSON, default=list)
+    # Code, title, section, agencies (former leads too), directive number and recorded_refs folded (no accents)
     # for search; kept up to date by workflows.tasks.search on every flush.
     search_text: Mapped[str | None] = mapped_column(db.Text)
 

@@ -12,7 +12,7 @@ from models import Agency, AuditEvent, Task, User, db
 from tests.conftest import LEAD, OTHER, act, csrf_from, item_at, new_task, open_items, user
 from workflows import access
 from workflows.errors import Invalid, NotFound
-from workflows.tasks import agency_changes, reads, work
+from workflows.tasks import agency_changes, create, reads, work
 
 DOCUMENT = "Quyết định số 15/QĐ-UBND ngày 01/07/2026"
 
@@ -210,3 +210,22 @@ def test_a_collaborator_merged_while_its_head_signs_gets_its_opinion_back_as_the
     assert again.agency.name == OTHER
     work.complete(again.id, user("x_officer"), "submit", None, {"opinion_text": "Đề nghị bổ sung kinh phí."})
     assert [i.agency.name for i in open_items(task) if i.step_id == "sign_opinion"].count(OTHER) == 1
+
+
+def test_a_moved_task_is_found_and_told_apart_by_the_lead_it_had(world, browser):
+    """People remember a merged ward's task by the ward's name: the search finds the tasks that passed from it,
+    not the successor's own, and the task page and the inbox say which agency the task was given to."""
+    moved = new_task(world, collaborators=(), title="Kế hoạch phát triển du lịch biển")  # no word of LEAD's name
+    act(world, moved, "assign")
+    own = create.create_task(world["coord"], title="Nhiệm vụ riêng của đơn vị tiếp nhận", lead_agency=OTHER,
+                             output_type="plan", collaborating_agencies=[], due_date=date(2026, 6, 30))
+    agency_changes.merge_agency(None, LEAD, OTHER, date(2026, 7, 1), DOCUMENT, users="keep")
+    db.session.expire_all()
+    browser.login("coord")
+    listing = browser.client.get("/tasks", query_string={"q": LEAD}).get_data(as_text=True)
+    assert moved.code in listing and own.code not in listing
+    page = browser.client.get(f"/tasks/{moved.id}").get_data(as_text=True)
+    assert f"{OTHER} <span class=\"muted\">(trước đây: {LEAD})</span>" in page
+    browser.login("x_officer")
+    inbox = browser.client.get("/inbox").get_data(as_text=True)
+    assert f"Chủ trì: {OTHER} (trước đây: {LEAD})" in inbox

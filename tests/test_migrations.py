@@ -82,3 +82,34 @@ def test_the_names_settled_on_review_lists_become_aliases_with_their_provenance(
     assert json.loads(con.execute("SELECT aliases FROM agency").fetchone()[0]) == [
         "Sở Khoa học và Công ngh", "Sở KHCN&ĐMST tỉnh"]
     con.close()
+
+
+def test_tasks_already_moved_by_a_merge_keep_the_lead_they_had_and_are_found_by_it(tmp_path):
+    """0022: a task whose lead passed to a successor (its "agency_moved" history names the old lead) gets it as a
+    former lead, in its search text too; a work item's move (no old lead named) adds nothing."""
+    path = tmp_path / "old.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEPLOY_MODELS_ON_START": False})
+    with app.app_context():
+        upgrade(revision="0021")
+        db.engine.dispose()
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO agency (id, name, aliases, active) VALUES (1, 'UBND phường Hạc Thành', '[]', 1)")
+    for task_id, title in ((1, "Chuyển đổi số cấp xã"), (2, "Nhiệm vụ khác")):
+        con.execute("INSERT INTO task (id, code, title, lead_agency_id, output_type, milestones, state, created_at, "
+                    "search_text) VALUES (?, ?, ?, 1, 'plan', '[]', 'active', '2026-01-01 00:00:00', ?)",
+                    (task_id, f"NV-0000{task_id}", title, f"nv-0000{task_id} | {title.lower()}"))
+    con.execute("INSERT INTO audit_event (task_id, action, comment, data, at) VALUES (1, 'agency_moved', "
+                "'Đơn vị chủ trì: …', ?, '2026-07-01 08:00:00')",
+                (json.dumps({"from": "UBND phường Tĩnh Gia", "to": "UBND phường Hạc Thành"}),))
+    con.execute("INSERT INTO audit_event (task_id, action, comment, data, at) VALUES (2, 'agency_moved', "
+                "'…', '{}', '2026-07-01 08:00:00')")
+    con.commit()
+    con.close()
+    with app.app_context():
+        upgrade(revision="0022")
+        db.engine.dispose()
+    con = sqlite3.connect(path)
+    rows = con.execute("SELECT id, former_leads, search_text FROM task ORDER BY id").fetchall()
+    assert [(i, json.loads(f)) for i, f, _ in rows] == [(1, ["UBND phường Tĩnh Gia"]), (2, [])]
+    assert "ubnd phuong tinh gia" in rows[0][2] and "tinh gia" not in rows[1][2]
+    con.close()

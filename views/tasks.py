@@ -130,7 +130,7 @@ def _render_group_task(task, status=200):
     return render_template("tasks/group.html", task=task, members=members, progress=fanout.progress(task, members),
                            history=reads.history(task), addable=[a for a in reads.agencies() if a.id not in taken],
                            may_change=current_user.has_role("coordinator") and task.state == "active",
-                           today=clock.today(), formerly=fanout.former_leads(members)), status
+                           today=clock.today()), status
 
 
 @bp.post("/tasks/<int:task_id>/members")

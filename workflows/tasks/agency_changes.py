@@ -84,7 +84,7 @@ def _reports(actor: User | None, old: Agency, new: Agency, why: str) -> None:
             report.kind = fanout.WITHDRAWN
             audit.record("withdrawn", actor, report, comment=f"Không còn phải báo cáo: {why}")
         else:
-            report.lead_agency = new
+            _pass_lead(report, old, new)
             audit.record("agency_moved", actor, report, comment=f"Đơn vị báo cáo: {why}",
                          data={"from": old.name, "to": new.name})
 
@@ -216,12 +216,18 @@ def _leads(actor: User | None, old: Agency, new: Agency, why: str, only: int | N
     query = _open_tasks(old)
     tasks = list(db.session.scalars(query if only is None else query.where(Task.id == only)))
     for task in tasks:
-        task.lead_agency = new
+        _pass_lead(task, old, new)
         # merged into one of its collaborators: the successor leads and gives itself no opinion
         task.collaborating_agencies = [a for a in task.collaborating_agencies if a.id != new.id]
         audit.record("agency_moved", actor, task, comment=f"Đơn vị chủ trì: {why}",
                      data={"from": old.name, "to": new.name})
     return len(tasks)
+
+
+def _pass_lead(task: Task, old: Agency, new: Agency) -> None:
+    """``new`` leads ``task`` now; ``old`` is kept among its former leads (searched, shown beside the new one)."""
+    task.lead_agency = new
+    task.former_leads = [*(task.former_leads or ()), old.name]
 
 
 def _collaborations(old: Agency, new: Agency, only: int | None = None) -> int:

@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlalchemy import select, update
 
-from models import AuditEvent, ProcessInstance, Task, User, WorkItem, db
+from models import ProcessInstance, Task, User, WorkItem, db
 from workflows import audit, clock
 from workflows.errors import N_, Conflict, Invalid, NotFound
 from workflows.tasks import create, lifecycle, status
@@ -64,19 +64,6 @@ def _group_task(parent_id: int) -> Task:
     if parent.state in ("done", CLOSED):
         raise Conflict("Nhiệm vụ đã hoàn thành hoặc đã kết thúc: không thay đổi được đơn vị thực hiện.")
     return parent
-
-
-def former_leads(tasks: list[Task]) -> dict[int, str]:
-    """The agency each of ``tasks`` was first given to, for those that have moved since (a ward merged into
-    another: the successor holds two shares, each named by the ward it was)."""
-    moved = db.session.execute(select(AuditEvent.task_id, AuditEvent.data).where(
-        AuditEvent.action == "agency_moved", AuditEvent.task_id.in_([t.id for t in tasks]))
-        .order_by(AuditEvent.at, AuditEvent.id)).all() if tasks else []
-    first: dict[int, str] = {}
-    for task_id, data in moved:
-        if isinstance(data, dict) and data.get("from"):
-            first.setdefault(task_id, data["from"])
-    return first
 
 
 def add_member(actor: User, parent_id: int, agency_name: str, due_date: date | None = None) -> Task:

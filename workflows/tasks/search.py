@@ -1,6 +1,7 @@
 """Diacritic-insensitive search over tasks: "so noi vu" finds "Sở Nội vụ".
 
-Each task keeps ``search_text``: its code, title, section, lead and collaborating agencies,
+Each task keeps ``search_text``: its code, title, section, lead (and the leads it had before a merge) and
+collaborating agencies,
 directive number, assigning document as written ("Kế hoạch số 266-KH/TU …") and the numbers
 recorded at its steps ("15/2026/NQ-HĐND", ``Task.recorded_refs``), folded (no
 accents, đ→d, lower case, single spaces: ``workflows.text.fold``). A ``before_flush`` hook (``listen``,
@@ -24,7 +25,8 @@ _EDGE_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’«»…"
 def task_text(task: Task, recorded_refs: str | None = None) -> str:
     """The task's search text; with ``recorded_refs`` in place of the task's own (a step about to write them)."""
     parts = [task.code, task.title, task.section, task.lead_agency.name if task.lead_agency else None,
-             *(a.name for a in task.collaborating_agencies), *(task.central_agencies or ()),
+             *(task.former_leads or ()), *(a.name for a in task.collaborating_agencies),
+             *(task.central_agencies or ()),
              task.directive.number if task.directive else None, task.source_document,
              recorded_refs or task.recorded_refs]
     return fold(" | ".join(p for p in parts if p))
@@ -48,7 +50,7 @@ def clause(query: str | None):
 
 
 _SOURCES = ("code", "title", "section", "lead_agency_id", "lead_agency", "collaborating_agencies",
-            "directive_id", "directive", "source_document", "recorded_refs", "central_agencies")
+            "directive_id", "directive", "source_document", "recorded_refs", "central_agencies", "former_leads")
 
 
 def _stale(task: Task) -> bool:
