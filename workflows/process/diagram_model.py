@@ -47,7 +47,6 @@ class Node:
     expanded: bool = False  # a subprocess drawn open, its own steps inside it
     many: bool = False  # run once per item of a collection (multi-instance)
 
-
     @property
     def is_step(self) -> bool:
         """A step people act on: it has work items, and paths between steps stop there."""
