@@ -27,6 +27,15 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="joined")
     on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
+    work_item = relationship("WorkItem", foreign_keys=[work_item_id])
+
+    @property
+    def agency(self):
+        """The agency the actor acted for: the work item's (a finished item keeps its agency through a merge, the
+        person may have moved since), else the actor's."""
+        if self.work_item is not None:
+            return self.work_item.agency
+        return self.actor.agency if self.actor else None
 
 
 @event.listens_for(AuditEvent, "before_update")
@@ -53,6 +62,7 @@ class Attachment(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
 
     uploaded_by: Mapped[User | None] = relationship(lazy="joined")
+    work_item = relationship("WorkItem", foreign_keys=[work_item_id])
 
 
 class TrustRoot(db.Model):

@@ -212,6 +212,33 @@ def test_a_collaborator_merged_while_its_head_signs_gets_its_opinion_back_as_the
     assert [i.agency.name for i in open_items(task) if i.step_id == "sign_opinion"].count(OTHER) == 1
 
 
+def test_the_opinions_of_a_merged_collaborator_reach_its_successors_head_and_the_lead(world, browser):
+    """Merged between its officer's opinion and its head's signature (its people stay where they were): the
+    successor's head reads that opinion — not the other collaborator's — and the lead's officer reads both once
+    signed; the history still names the agency each was written for."""
+    from tests.conftest import COLLAB_A, COLLAB_B
+    task = new_task(world)
+    act(world, task, "assign")
+    act(world, task, "draft")
+    act(world, task, "give_opinion", user="collab_a", data={"opinion_text": "Ý kiến Sở Tài chính về vốn."})
+    act(world, task, "give_opinion", user="collab_b", data={"opinion_text": "Ý kiến Sở Xây dựng về mặt bằng."})
+    agency_changes.merge_agency(None, COLLAB_B, OTHER, date(2026, 7, 1), DOCUMENT, users="keep")
+    db.session.expire_all()
+
+    def handed_over(username: str) -> str:
+        browser.login(username)
+        page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+        return page[page.index('class="handed-over"'):page.index("</ul>", page.index('class="handed-over"'))]
+
+    box = handed_over("x_head")
+    assert "mặt bằng" in box and "về vốn" not in box and f"({COLLAB_B})" in box
+    signing = next(i for i in open_items(task) if i.step_id == "sign_opinion" and i.agency.name == OTHER)
+    work.complete(signing.id, user("x_head"), "approve", None, {})
+    act(world, task, "sign_opinion", user="collab_a_head")
+    box = handed_over("officer")  # at "Hoàn thiện dự thảo"
+    assert "về vốn" in box and "mặt bằng" in box and f"({COLLAB_A})" in box and f"({COLLAB_B})" in box
+
+
 def test_a_moved_task_is_found_and_told_apart_by_the_lead_it_had(world, browser):
     """People remember a merged ward's task by the ward's name: the search finds the tasks that passed from it,
     not the successor's own, and the task page and the inbox say which agency the task was given to."""

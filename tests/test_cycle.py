@@ -288,3 +288,35 @@ def test_each_step_shows_what_the_step_before_wrote_for_it(world, browser):
     assert "1234/QĐ-UBND" in box and "20/05/2026" in box
     # the note is named as such after the values ("Ngày ban hành: 20/05/2026 Kèm QĐ phê duyệt." read as one)
     assert '20/05/2026; Ghi chú: <span class="prewrap">Kèm QĐ phê duyệt.</span>' in box
+
+
+def test_each_head_signs_his_own_agencys_letter_and_the_lead_reads_every_one(world, browser):
+    """Two collaborators each attach an opinion letter (the same field): a head's "Hồ sơ trình" lists the draft and
+    his own officer's letter, not the other agency's; the lead's officer has both letters at hand, not only the
+    last one filed."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    task = new_task(world)
+    act(world, task, "assign")
+    act(world, task, "draft")
+    for username in ("collab_a", "collab_b"):
+        item = next(i for i in open_items(task) if i.step_id == "give_opinion"
+                    and i.agency.name == {"collab_a": COLLAB_A, "collab_b": COLLAB_B}[username])
+        letter = FileStorage(io.BytesIO(f"Văn bản góp ý của {username}".encode()), filename=f"gop-y-{username}.txt")
+        work.complete(item.id, world[username], "submit", None, {"opinion_text": "Có ý kiến."},
+                      {"opinion_file": letter})
+
+    def files(username: str) -> str:
+        browser.login(username)
+        page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+        card = page[page.index("Việc của bạn:"):]
+        return card[:card.index('class="form-actions"')]  # the card down to its buttons
+
+    head_a = files("collab_a_head")
+    assert "gop-y-collab_a.txt" in head_a and "gop-y-collab_b.txt" not in head_a
+    for step in ("sign_opinion", "sign_opinion"):
+        act(world, task, step)
+    lead = files("officer")  # at "Hoàn thiện dự thảo"
+    assert "gop-y-collab_a.txt" in lead and "gop-y-collab_b.txt" in lead

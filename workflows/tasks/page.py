@@ -54,6 +54,7 @@ class TaskPage:
     days_late: int = 0  # days past the due date, today
     signatures: dict[int, SignatureNote] = field(default_factory=dict)  # attachment id → its newest signature check
     handed_over: dict[int, list[AuditEvent]] = field(default_factory=dict)  # item id → what the step before said
+    case_files: dict[int, list[Attachment]] = field(default_factory=dict)  # item id → the files it works on
     # items to approve that ``user`` sent on: a return only (``work.complete`` refuses their approval)
     own_submissions: set[int] = field(default_factory=set)
 
@@ -84,6 +85,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
     may_comment = comments.can_comment(user, task)
     recorded = reads.recorded_values(task, history, files)
     may_act = actionable(user, items)
+    now = _successors()
     made = {i.id: _creating(history, i) for i in items if i.id in may_act}
     return TaskPage(
         task=task, items=items,
@@ -101,7 +103,8 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         asks_explanation=explanations.is_asked(task) and explanations.may_explain(user, task),
         days_late=explanations.days_late(task),
         signatures=signature_notes(a.id for a in files),
-        handed_over={i.id: said for i in items if i.id in made and (said := handed_over(i, made[i.id], recorded))},
+        handed_over={i.id: said for i in items if i.id in made and (said := handed_over(i, made[i.id], recorded, now))},
+        case_files={i.id: case_files(i, files, now) for i in items if i.id in may_act},
         own_submissions={i.id for i in items if "approve" in i.decisions and made.get(i.id)
                          and made[i.id][-1].action == "submit" and made[i.id][-1].actor_id == user.id})
 
@@ -114,8 +117,30 @@ def _creating(history: list[AuditEvent], item: WorkItem) -> list[AuditEvent]:
     return done[:created[-1] + 1] if created else []
 
 
+def case_files(item: WorkItem, files: list[Attachment], now: dict[int, int]) -> list[Attachment]:
+    """The files ``item`` works on: the latest version of each file from each agency that filed it (each
+    collaborator's opinion letter its own, not the latest of all of them); on a collaborator's own steps only its
+    own files and the lead agency's draft — another collaborator's letter is not its head's to sign."""
+    task = item.task
+    collaborating = item.agency_id != task.lead_agency_id and any(
+        a.id == item.agency_id for a in task.collaborating_agencies)
+    latest: dict[tuple[str, int | None], Attachment] = {}
+    for a in files:  # newest version first within a field (reads.attachments)
+        agency = _filer(a, now)
+        if not collaborating or agency in (item.agency_id, task.lead_agency_id):
+            latest.setdefault((a.field, agency), a)
+    return list(latest.values())
+
+
+def _filer(attachment: Attachment, now: dict[int, int]) -> int | None:
+    """The agency that filed ``attachment`` (the step's), or its successor after a merge."""
+    agency_id = attachment.work_item.agency_id if attachment.work_item else (
+        attachment.uploaded_by.agency_id if attachment.uploaded_by else None)
+    return now.get(agency_id, agency_id) if agency_id is not None else None
+
+
 def handed_over(item: WorkItem, done: list[AuditEvent],
-                recorded: dict[int, list[reads.RecordedValue]]) -> list[AuditEvent]:
+                recorded: dict[int, list[reads.RecordedValue]], now: dict[int, int]) -> list[AuditEvent]:
     """What the step before ``item`` wrote for it, to read before acting, from ``done`` (``_creating``): the
     completion that created it (a head's assignment with its internal deadline and instructions, a result reported
     with its decision's number) and, when that step ran once per collaborator, every opinion of that round — to
@@ -129,25 +154,47 @@ def handed_over(item: WorkItem, done: list[AuditEvent],
     while first > 0 and done[first - 1].from_step == done[last].from_step and done[first - 1].action != "return":
         first -= 1
     run = done[first:last + 1]
-    own = [e for e in run if _agency(e) == item.agency_id]
-    shown = [signed for e in (own or run) for signed in (_signed(done[:first], e), e) if signed is not None]
+    own = [e for e in run if _agency(e, now) == item.agency_id]
+    shown: list[AuditEvent] = []
+    for e in own or run:
+        signed = _signed(done[:first], e, now, shown)
+        shown += [signed, e] if signed is not None else [e]
     return [e for e in dict.fromkeys(shown) if _wrote(e, recorded)]
 
 
-def _agency(event: AuditEvent) -> int | None:
-    return event.actor.agency_id if event.actor else None
+def _successors() -> dict[int, int]:
+    """Each agency merged into another → the agency that carries its work on now (through later merges too)."""
+    merged = dict(db.session.execute(select(Agency.id, Agency.successor_id).where(Agency.successor_id.is_not(None)))
+                  .all())
+    now = {}
+    for agency_id in merged:
+        seen, current = {agency_id}, merged[agency_id]
+        while current in merged and current not in seen:
+            seen.add(current)
+            current = merged[current]
+        now[agency_id] = current
+    return now
+
+
+def _agency(event: AuditEvent, now: dict[int, int]) -> int | None:
+    """The agency that carries on what ``event`` did: the one it acted for, or its successor after a merge."""
+    agency = event.agency
+    return now.get(agency.id, agency.id) if agency is not None else None
 
 
 def _wrote(event: AuditEvent, recorded: dict[int, list[reads.RecordedValue]]) -> bool:
     return bool(event.comment) or any(v.kind != "file" for v in recorded.get(event.id, ()))
 
 
-def _signed(before: list[AuditEvent], event: AuditEvent) -> AuditEvent | None:
-    """For an approval, the submission of its agency it approved; None for anything else."""
+def _signed(before: list[AuditEvent], event: AuditEvent, now: dict[int, int],
+            taken: list[AuditEvent]) -> AuditEvent | None:
+    """For an approval, the latest submission of its agency it may have approved, not ``taken`` by another (two
+    collaborators merged into one sign two opinions); None for anything else."""
     if event.action != "approve":
         return None
-    return next((e for e in reversed(before) if e.action == "submit" and _agency(e) == _agency(event)
-                 and event.from_step in (e.to_step or "").split(", ")), None)
+    return next((e for e in reversed(before) if e.action == "submit" and e not in taken
+                 and _agency(e, now) == _agency(event, now) and event.from_step in (e.to_step or "").split(", ")),
+                None)
 
 
 def actionable(user: User, items: list[WorkItem]) -> dict[int, list[User]]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
     Agency,
@@ -136,6 +136,7 @@ def open_items(task: Task) -> list[WorkItem]:
 
 def history(task: Task) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.task_id == task.id)
+                                   .options(selectinload(AuditEvent.work_item).joinedload(WorkItem.agency))
                                    .order_by(AuditEvent.at, AuditEvent.id)))
 
 
@@ -205,6 +206,7 @@ def adjustments(task: Task) -> list[DeadlineAdjustment]:
 
 def attachments(task: Task) -> list[Attachment]:
     return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id)
+                                   .options(selectinload(Attachment.work_item))
                                    .order_by(Attachment.field, Attachment.version.desc())))
 
 
