@@ -111,6 +111,9 @@ def test_steps_to_come_that_the_routing_may_skip_say_so(world):
     act(world, task, "assign")
     [main] = diagram.task_diagrams(task)
     coming = {s.step_id: s.optional for s in main.steps if s.state == "todo"}
+    # in the order they come: the opinion round's two steps before the lead finalises
+    assert list(coming) == ["give_opinion", "sign_opinion", "finalise", "signoff", "appraise", "approve",
+                            "report", "confirm"]
     # only with collaborators / when appraisal is needed
     assert coming["give_opinion"] and coming["sign_opinion"] and coming["appraise"]
     assert not coming["finalise"] and not coming["approve"] and not coming["confirm"]

@@ -79,12 +79,33 @@ def _forward(model: Model, sources: list[str], avoid: str | None = None) -> list
     return order
 
 
+def _in_order(model: Model, sources: list[str], reached: list[str]) -> list[str]:
+    """``reached`` with every node after all the nodes that lead to it (a step after a subprocess comes after the
+    subprocess's steps, however many nodes each path has); the nodes of a cycle no return flow explains keep
+    their BFS order, at the end."""
+    inbound = dict.fromkeys(reached, 0)
+    for node in [*sources, *reached]:
+        for flow in model.outgoing.get(node, []):
+            if flow.decision != "return" and flow.target in inbound:
+                inbound[flow.target] += 1
+    ordered, queue = [], deque(sources)
+    while queue:
+        for flow in model.outgoing.get(queue.popleft(), []):
+            if flow.decision == "return" or flow.target not in inbound or flow.target in ordered:
+                continue
+            inbound[flow.target] -= 1
+            if inbound[flow.target] == 0:
+                ordered.append(flow.target)
+                queue.append(flow.target)
+    return ordered + [n for n in reached if n not in ordered]
+
+
 def _to_come(model: Model, progress: Progress) -> list[StepRow]:
     """The steps ahead of the current ones (of the start, before anything happened). A step that some path to
     the end avoids is marked optional: the routing (appraisal or not, opinions or not) decides it."""
     sources = sorted(progress.current) or model.starts()
-    ahead = [n for n in _forward(model, sources) if model.nodes.get(n) and model.nodes[n].is_step
-             and n not in progress.current]
+    ahead = [n for n in _in_order(model, sources, _forward(model, sources)) if model.nodes.get(n)
+             and model.nodes[n].is_step and n not in progress.current]
     ends = model.ends()
     rows = []
     for step_id in ahead:
