@@ -566,3 +566,16 @@ def test_a_merged_agency_s_own_report_is_no_longer_owed_and_a_task_s_report_foll
     agency_changes.merge_agency(None, LEAD, OTHER, date(2026, 3, 12), "Nghị quyết số 1/NQ", users="keep")
     db.session.expire_all()
     assert task_report.lead_agency.name == OTHER and task_report.kind == "period_report"
+
+
+def test_a_report_of_a_month_over_before_the_merge_is_still_owed_by_the_successor(march):
+    """The merged ward's report of a month that ended before the merge was owed then: withdrawing it hid an
+    overdue report and lowered that month's count; it passes to the successor as it stands."""
+    from workflows.tasks import agency_changes
+
+    [owed] = [r for r in reports("agency_report") if r.lead_agency.name == COLLAB_A]
+    assert owed.period == "2026-03" and open_items(owed)
+    agency_changes.merge_agency(None, COLLAB_A, OTHER, date(2026, 4, 1), "Nghị quyết số 1/NQ", users="keep")
+    db.session.expire_all()
+    assert (owed.kind, owed.lead_agency.name, owed.former_leads) == ("agency_report", OTHER, [COLLAB_A])
+    assert {i.agency.name for i in open_items(owed)} == {OTHER}

@@ -22,7 +22,7 @@ from workflows import audit, clock
 from workflows.accounts import groups, people
 from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from workflows.process import engine, runtime
-from workflows.tasks import fanout, lifecycle
+from workflows.tasks import fanout, lifecycle, periods
 from workflows.tasks.periods import REPORT_KINDS
 from workflows.tx import transaction
 
@@ -63,7 +63,7 @@ def merge_agency(actor: User | None, old_name: str, new_name: str, on: date, doc
             raise Conflict("“%(name)s” đã ngừng hoạt động.", name=old.name if old.ended_on else new.name)
         why = f"{old.name} sáp nhập vào {new.name} theo {document} (từ {on:%d/%m/%Y})"
         moved_users = _people(old, new, users)
-        _reports(actor, old, new, why)  # before the work items move: a report no longer owed keeps none
+        _reports(actor, old, new, why, on)  # before the work items move: a report no longer owed keeps none
         instances, items, tasks, collaborations = _move(actor, old, new, why)
         _names_and_groups(old, new, on)
         old.active, old.ended_on, old.end_kind, old.end_document, old.successor = False, on, "merged", document, new
@@ -73,13 +73,14 @@ def merge_agency(actor: User | None, old_name: str, new_name: str, on: date, doc
     return Merged(tasks, collaborations, items, instances, moved_users)
 
 
-def _reports(actor: User | None, old: Agency, new: Agency, why: str) -> None:
-    """The old agency's periodic reports still open: its own ("Báo cáo định kỳ tháng 12 của …") are no longer
-    owed — the successor reports for the whole — and stop, withdrawn (counted nowhere, the history kept); those on
-    a task it led follow the task to the successor."""
+def _reports(actor: User | None, old: Agency, new: Agency, why: str, on: date) -> None:
+    """The old agency's periodic reports still open: its own ("Báo cáo định kỳ tháng 12 của …") for a period the
+    merge falls in or before are no longer owed — the successor reports for the whole — and stop, withdrawn
+    (counted nowhere, the history kept); one for a period over before the merge was owed then, and passes to the
+    successor as it stands (overdue included), like those on a task the old agency led."""
     for report in db.session.scalars(select(Task).where(Task.lead_agency_id == old.id, Task.state == "active",
                                                         Task.kind.in_(REPORT_KINDS))):
-        if report.kind == "agency_report":
+        if report.kind == "agency_report" and periods.parse_key(report.period).end >= on:
             fanout.stop(report)
             report.kind = fanout.WITHDRAWN
             audit.record("withdrawn", actor, report, comment=f"Không còn phải báo cáo: {why}")
