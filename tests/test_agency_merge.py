@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from models import Agency, AuditEvent, Task, User, db
+from models import Agency, AuditEvent, Notification, Task, User, db
 from tests.conftest import LEAD, OTHER, act, csrf_from, item_at, new_task, open_items, user
 from workflows import access
 from workflows.errors import Invalid, NotFound
@@ -205,6 +205,11 @@ def test_a_collaborator_merged_while_its_head_signs_gets_its_opinion_back_as_the
     agency_changes.merge_agency(None, COLLAB_B, OTHER, date(2026, 7, 1), DOCUMENT, users="keep")
     db.session.expire_all()
     signing = next(i for i in open_items(task) if i.step_id == "sign_opinion" and i.agency.name == OTHER)
+    # the successor's head is told the item now waits for him, and why
+    told = db.session.scalars(select(Notification).where(Notification.user_id == user("x_head").id)).all()
+    assert [(n.title, n.task_id) for n in told] == [
+        (f"Việc chuyển đến: Lãnh đạo ký văn bản góp ý — {task.code} {task.title}", task.id)]
+    assert "sáp nhập vào" in told[0].body and DOCUMENT in told[0].body
     work.complete(signing.id, user("x_head"), "return", "Đề nghị nêu rõ ý kiến về kinh phí.", {})
     again = item_at(task, "give_opinion")
     assert again.agency.name == OTHER

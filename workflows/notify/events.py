@@ -129,13 +129,26 @@ def recipients_for_item(item: WorkItem) -> list[User]:
 
 def work_item_created(item: WorkItem) -> list[Notification]:
     task = item.task
+    return _notify_holders(item, "new_item", f"Việc mới: {item.step_name} — {_task_label(task)}",
+                           "\n".join(_item_lines(item)), _task_link(task), task.id)
+
+
+def item_moved(item: WorkItem, why: str) -> list[Notification]:
+    """Tell the agency that carries an open item on now (its agency merged into it, or a coordinator's choice
+    after a split) that the item waits for it, and why."""
+    task = item.task
+    return _notify_holders(item, "new_item", f"Việc chuyển đến: {item.step_name} — {_task_label(task)}",
+                           "\n".join([*_item_lines(item), f"Lý do: {why}"]), _task_link(task), task.id)
+
+
+def _item_lines(item: WorkItem) -> list[str]:
+    task = item.task
     lines = [f"Nhiệm vụ: {_task_label(task, full=True)}", f"Bước cần xử lý: {item.step_name}"]
     if item.agency is not None:
         lines.append(f"Đơn vị: {item.agency.name}")
     if task.due_date:
         lines.append(f"Thời hạn: {_date(task.due_date)}")
-    return _notify_holders(item, "new_item", f"Việc mới: {item.step_name} — {_task_label(task)}", "\n".join(lines),
-                          _task_link(task), task.id)
+    return lines
 
 
 def item_returned(new_items: Iterable[WorkItem], from_step: str, reason: str, actor: User | None) -> list[Notification]:

@@ -21,6 +21,7 @@ from models import Agency, AgencyGroupMember, ProcessInstance, Task, User, WorkI
 from workflows import audit, clock
 from workflows.accounts import groups, people
 from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
+from workflows.notify import events
 from workflows.process import engine, runtime
 from workflows.tasks import fanout, lifecycle, periods
 from workflows.tasks.periods import REPORT_KINDS
@@ -208,6 +209,8 @@ def _items(actor: User | None, old: Agency, new: Agency, why: str, only: int | N
             item.claimed_by = None  # its holder stays behind: the successor's queue takes it
         audit.record("agency_moved", actor, item.task, item, from_step=item.step_name, comment=why)
     db.session.flush()
+    for item in items:  # the people who carry it on are told, as of a new item
+        events.item_moved(item, why)
     for task in {item.task for item in items}:
         lifecycle.refresh(task, runtime.open_items_of_task(task.id))
     return len(items)
