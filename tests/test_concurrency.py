@@ -257,3 +257,26 @@ def _wait_until_blocked(thread: threading.Thread) -> None:
                 return
         time.sleep(0.02)
     raise AssertionError("the completion never waited on the instance's lock")
+
+
+def test_two_heads_signing_their_agencies_opinions_at_once_both_sign(app, world):
+    """Each collaborator's head signs his own opinion at the same moment: different items of one file. On SQLite
+    the second read the file before the first wrote it and was told "Hồ sơ vừa được người khác cập nhật" although
+    nobody had touched his item; it is tried again on the file as it now stands."""
+    from tests.conftest import act, open_items
+    task = new_task(world)
+    for step in ("assign", "draft", "give_opinion", "give_opinion"):
+        act(world, task, step)
+    first, second = (i.id for i in open_items(task) if i.step_id == "sign_opinion")
+    heads = {i.id: i.agency.name for i in open_items(task)}
+    by = {"Sở Tài chính": world["collab_a_head"].id, "Sở Xây dựng": world["collab_b_head"].id}
+
+    signed = _second_while_first_commits(
+        app, lambda: work.complete(first, db.session.get(User, by[heads[first]]), "approve"),
+        lambda: work.complete(second, db.session.get(User, by[heads[second]]), "approve"))
+
+    assert isinstance(signed, Task), signed
+    db.session.expire_all()
+    assert [i.step_id for i in open_items(task)] == ["finalise"]
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.task_id == task.id, AuditEvent.action == "approve")) == 2

@@ -37,9 +37,30 @@ def complete(work_item_id: int, user: User, decision: str, comment: str | None =
 
     Raises NotFound, NotAllowed (not this user's item), Conflict (already done or changed
     meanwhile, with who did it) or Invalid (bad decision, return without reason, bad data).
+
+    A race lost to another action on the same file that left this item open and this user's (two collaborators'
+    heads signing at once: SQLite lets both read, the second finds the file's version moved on when it writes) is
+    tried again on the file as it now stands, with the same input: the user did nothing wrong.
     """
-    with _acting_on(work_item_id, user):
-        return _complete(work_item_id, user, decision, (comment or "").strip(), data or {}, uploads or {})
+    def attempt() -> Task:
+        with _acting_on(work_item_id, user):
+            return _complete(work_item_id, user, decision, (comment or "").strip(), data or {}, uploads or {})
+
+    for _ in range(RETRIES - 1):
+        try:
+            return attempt()
+        except Raced:
+            for upload in (uploads or {}).values():  # read once already: read them again from their start
+                if hasattr(upload, "seek"):
+                    upload.seek(0)
+    return attempt()
+
+
+RETRIES = 3
+
+
+class Raced(Conflict):
+    """Another action on the same file committed first; the item is still open and not a colleague's."""
 
 
 @contextlib.contextmanager
@@ -57,7 +78,7 @@ def _acting_on(work_item_id: int, user: User) -> Iterator[None]:
             raise access.already_done(item, user) from exc
         if item is not None and item.claimed_by_id not in (None, user.id):
             raise access.held_by_colleague(item) from exc
-        raise Conflict("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.") from exc
+        raise Raced("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.") from exc
 
 
 def _complete(work_item_id: int, user: User, decision: str, comment: str,
