@@ -320,3 +320,29 @@ def test_each_head_signs_his_own_agencys_letter_and_the_lead_reads_every_one(wor
         act(world, task, step)
     lead = files("officer")  # at "Hoàn thiện dự thảo"
     assert "gop-y-collab_a.txt" in lead and "gop-y-collab_b.txt" in lead
+
+
+def test_the_flash_after_an_opinion_names_the_step_it_opened_and_what_the_round_still_waits_for(world, browser):
+    """"Bước tiếp theo: Góp ý dự thảo, Lãnh đạo ký văn bản góp ý (Sở Xây dựng; Sở Tài chính)" named the other
+    agency's work beside the step the opinion went to."""
+    from tests.conftest import csrf_from
+
+    task = new_task(world)
+    act(world, task, "assign")
+    act(world, task, "draft")
+
+    def post(username: str, item: WorkItem, decision: str, **fields) -> str:
+        browser.login(username)
+        token = csrf_from(browser.client.get(f"/tasks/{task.id}").get_data(as_text=True))
+        data = {f"wi{item.id}-csrf_token": token, "decision": decision,
+                **{f"wi{item.id}-{k}": v for k, v in fields.items()}}
+        return browser.client.post(f"/work-items/{item.id}/complete", data=data,
+                                   follow_redirects=True).get_data(as_text=True)
+
+    mine = next(i for i in open_items(task) if i.step_id == "give_opinion" and i.agency.name == COLLAB_A)
+    done = post("collab_a", mine, "submit", opinion_text="Nhất trí.")
+    assert f"Bước tiếp theo: Lãnh đạo ký văn bản góp ý ({COLLAB_A})." in done
+    act(world, task, "give_opinion")  # the other collaborator's
+    signing = next(i for i in open_items(task) if i.step_id == "sign_opinion" and i.agency.name == COLLAB_A)
+    done = post("collab_a_head", signing, "approve")
+    assert f"Còn chờ: Lãnh đạo ký văn bản góp ý ({COLLAB_B})." in done

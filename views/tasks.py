@@ -231,17 +231,20 @@ def complete(item_id: int):
             attach_errors(form, exc)
         else:
             label = {"return": _("Đã trả lại"), "approve": _("Đã đồng ý")}.get(decision) or _("Đã gửi")
-            # say where the file (or the request for more time) went, so nobody has to open the task to know
-            step, holder = task.current_step, task.current_holder
-            if item.instance.kind != "main":  # the request's next step, not the file's steps beside it
-                after = [i for i in reads.open_items(task) if i.instance_id == item.instance_id]
-                step, holder = lifecycle.step_names(after), lifecycle.holders(after)
+            # say where the file (or the request for more time) went, so nobody has to open the task to know: the
+            # steps this action opened; else what its process still waits for (the other collaborators' opinions)
+            after = [i for i in reads.open_items(task) if i.instance_id == item.instance_id]
+            new = [i for i in after if i not in items]
+            shown = new or after
+            step, holder = lifecycle.step_names(shown), lifecycle.holders(shown)
             if task.state == "done":
                 moved = _("Nhiệm vụ đã hoàn thành.")
-            elif step and holder:
+            elif new:
                 moved = _("Bước tiếp theo: %(step)s (%(holder)s).", step=step, holder=holder)
+            elif after:
+                moved = _("Còn chờ: %(step)s (%(holder)s).", step=step, holder=holder)
             else:
-                moved = _("Bước tiếp theo: %(step)s.", step=step) if step else ""
+                moved = ""
             flash(f"{label}: {item.step_name} — {task.code}. {moved}".strip(), "success")
             return redirect(url_for("inbox.index"))
     flash(_("Chưa thể gửi: vui lòng xem các lỗi được đánh dấu bên dưới."), "error")
