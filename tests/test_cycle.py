@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -346,3 +347,21 @@ def test_the_flash_after_an_opinion_names_the_step_it_opened_and_what_the_round_
     signing = next(i for i in open_items(task) if i.step_id == "sign_opinion" and i.agency.name == COLLAB_A)
     done = post("collab_a_head", signing, "approve")
     assert f"Còn chờ: Lãnh đạo ký văn bản góp ý ({COLLAB_B})." in done
+
+
+def test_a_returned_opinion_comes_back_with_what_its_officer_wrote(world, browser):
+    """After his head returned it, the officer's opinion form was blank: he copied his text back from the history.
+    It starts from what he wrote, to be corrected; a first opinion starts blank."""
+    task = new_task(world)
+    act(world, task, "assign")
+    act(world, task, "draft")
+    browser.login("collab_a")
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Đề nghị bổ sung nguồn vốn" not in page
+    act(world, task, "give_opinion", user="collab_a", data={"opinion_text": "Đề nghị bổ sung nguồn vốn."})
+    signing = next(i for i in open_items(task) if i.step_id == "sign_opinion" and i.agency.name == COLLAB_A)
+    work.complete(signing.id, world["collab_a_head"], "return", "Nêu rõ nguồn vốn nào.")
+    [again] = [i for i in open_items(task) if i.step_id == "give_opinion" and i.agency.name == COLLAB_A]
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert re.search(rf'<textarea[^>]*name="wi{again.id}-opinion_text"[^>]*>\s*Đề nghị bổ sung nguồn vốn.</textarea>',
+                     page)

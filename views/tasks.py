@@ -89,9 +89,11 @@ def new():
     return render_template("tasks/new.html", form=form, same=same), 422 if form.errors else 200
 
 
-def _forms_for(items, actionable: dict) -> dict:
-    """The action form of each open item this user may act on (bound to the POST, if any)."""
-    return {item.id: action_form(item.fields, item.decisions, prefix=f"wi{item.id}", officers=actionable[item.id])
+def _forms_for(items, actionable: dict, written_before: dict | None = None) -> dict:
+    """The action form of each open item this user may act on (bound to the POST, if any), its texts starting
+    from what was written at its step before the file came back."""
+    return {item.id: action_form(item.fields, item.decisions, prefix=f"wi{item.id}", officers=actionable[item.id],
+                                 data=(written_before or {}).get(item.id) or None)
             for item in items if item.id in actionable}
 
 
@@ -109,7 +111,8 @@ def _render_task(task, forms=None, status=200, extension_form=None, comment_form
     if comment_form is not None:
         comment_form.set_agencies(*view.mention_choices)
     return render_template("tasks/show.html", view=view, task=task, items=view.items,
-                           forms=_forms_for(view.items, view.actionable) if forms is None else forms,
+                           forms=_forms_for(view.items, view.actionable, view.written_before) if forms is None
+                           else forms,
                            extension_form=extension_form, comment_form=comment_form,
                            explanation_form=explanation_form), status
 

@@ -55,6 +55,7 @@ class TaskPage:
     signatures: dict[int, SignatureNote] = field(default_factory=dict)  # attachment id → its newest signature check
     handed_over: dict[int, list[AuditEvent]] = field(default_factory=dict)  # item id → what the step before said
     case_files: dict[int, list[Attachment]] = field(default_factory=dict)  # item id → the files it works on
+    written_before: dict[int, dict[str, str]] = field(default_factory=dict)  # item id → its texts of the last pass
     # items to approve that ``user`` sent on: a return only (``work.complete`` refuses their approval)
     own_submissions: set[int] = field(default_factory=set)
 
@@ -105,6 +106,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         signatures=signature_notes(a.id for a in files),
         handed_over={i.id: said for i in items if i.id in made and (said := handed_over(i, made[i.id], recorded, now))},
         case_files={i.id: case_files(i, files, now) for i in items if i.id in may_act},
+        written_before={i.id: texts for i in items if i.id in may_act and (texts := written_before(i, history, now))},
         own_submissions={i.id for i in items if "approve" in i.decisions and made.get(i.id)
                          and made[i.id][-1].action == "submit" and made[i.id][-1].actor_id == user.id})
 
@@ -130,6 +132,16 @@ def case_files(item: WorkItem, files: list[Attachment], now: dict[int, int]) -> 
         if not collaborating or agency in (item.agency_id, task.lead_agency_id):
             latest.setdefault((a.field, agency), a)
     return list(latest.values())
+
+
+def written_before(item: WorkItem, history: list[AuditEvent], now: dict[int, int]) -> dict[str, str]:
+    """The texts its agency wrote at ``item``'s step the last time the file passed there (a returned opinion, a
+    draft's note): the form starts from them instead of blank, to be corrected rather than typed again."""
+    texts = {f["name"] for f in item.fields if f["type"] == "text"}
+    last = next((e for e in reversed(history) if e.action == "submit" and e.work_item is not None
+                 and e.work_item.instance_id == item.instance_id and e.work_item.step_id == item.step_id
+                 and _agency(e, now) == item.agency_id), None)
+    return {k: v for k, v in (last.data or {}).items() if k in texts and isinstance(v, str)} if last else {}
 
 
 def _filer(attachment: Attachment, now: dict[int, int]) -> int | None:
