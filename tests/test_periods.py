@@ -555,9 +555,9 @@ def test_a_merged_agency_s_own_report_is_no_longer_owed_and_a_task_s_report_foll
     world = march["world"]
     [owed] = [r for r in reports("agency_report") if r.lead_agency.name == COLLAB_A]
     assert open_items(owed)
-    agency_changes.merge_agency(None, COLLAB_A, OTHER, date(2026, 3, 12), "Nghị quyết số 1/NQ", users="keep")
+    done = agency_changes.merge_agency(None, COLLAB_A, OTHER, date(2026, 3, 12), "Nghị quyết số 1/NQ", users="keep")
     db.session.expire_all()
-    assert owed.kind == fanout.WITHDRAWN and not open_items(owed)
+    assert owed.kind == fanout.WITHDRAWN and not open_items(owed) and done.withdrawn == 1
     assert not [i for i in reads.inbox(world["x_officer"]) if i.task_id == owed.id]
     assert all(r.task is None or r.task.id != owed.id for r in period_reports.coverage("2026-03"))
     assert "Không còn phải báo cáo" in db.session.scalars(select(AuditEvent.comment).where(

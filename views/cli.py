@@ -95,7 +95,7 @@ def register(app: Flask) -> None:
             _fail(exc)
         click.echo(f"Đã sáp nhập “{old}” vào “{new}”: {done.tasks} nhiệm vụ chủ trì, {done.collaborations} nhiệm vụ "
                    f"phối hợp, {done.items} việc đang mở, {done.instances} quy trình đang chạy, "
-                   f"{done.users} tài khoản.")
+                   f"{done.users} tài khoản; {done.withdrawn} báo cáo định kỳ không còn phải nộp.")
 
     @app.cli.command("end-agency")
     @click.argument("name")

@@ -330,6 +330,10 @@ def agency_end(agency_id: int):
                 flash(_("Đã sáp nhập %(old)s vào %(new)s: %(tasks)s nhiệm vụ chủ trì, %(collaborations)s nhiệm vụ "
                         "phối hợp, %(items)s việc đang mở đã chuyển sang.", old=agency.name, new=form.successor.data,
                         tasks=done.tasks, collaborations=done.collaborations, items=done.items), "success")
+                if done.withdrawn:
+                    flash(_("%(n)s báo cáo định kỳ của %(old)s cho kỳ có ngày sáp nhập trở đi không còn phải nộp: "
+                            "%(new)s báo cáo chung cho cả đơn vị.", n=done.withdrawn, old=agency.name,
+                            new=form.successor.data), "info")
             else:
                 waiting = agency_changes.end_agency(current_user, agency.name, form.how.data, form.on.data,
                                                     form.document.data, form.users.data)

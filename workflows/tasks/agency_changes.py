@@ -37,6 +37,7 @@ class Merged:
     items: int  # open work items moved
     instances: int  # running processes whose coming steps now name the successor
     users: int  # people moved or closed
+    withdrawn: int = 0  # its own periodic reports no longer owed (the successor reports for the whole)
 
 
 def _agency(name: str) -> Agency:
@@ -64,31 +65,35 @@ def merge_agency(actor: User | None, old_name: str, new_name: str, on: date, doc
             raise Conflict("“%(name)s” đã ngừng hoạt động.", name=old.name if old.ended_on else new.name)
         why = f"{old.name} sáp nhập vào {new.name} theo {document} (từ {on:%d/%m/%Y})"
         moved_users = _people(old, new, users)
-        _reports(actor, old, new, why, on)  # before the work items move: a report no longer owed keeps none
+        withdrawn = _reports(actor, old, new, why, on)  # before the items move: a report no longer owed keeps none
         instances, items, tasks, collaborations = _move(actor, old, new, why)
         _names_and_groups(old, new, on)
         old.active, old.ended_on, old.end_kind, old.end_document, old.successor = False, on, "merged", document, new
         audit.record("agency_merge", actor, comment=why, data={
             "agency": old.name, "into": new.name, "on": on.isoformat(), "document": document, "tasks": tasks,
             "items": items, "users": users})
-    return Merged(tasks, collaborations, items, instances, moved_users)
+    return Merged(tasks, collaborations, items, instances, moved_users, withdrawn)
 
 
-def _reports(actor: User | None, old: Agency, new: Agency, why: str, on: date) -> None:
+def _reports(actor: User | None, old: Agency, new: Agency, why: str, on: date) -> int:
     """The old agency's periodic reports still open: its own ("Báo cáo định kỳ tháng 12 của …") for a period the
     merge falls in or before are no longer owed — the successor reports for the whole — and stop, withdrawn
     (counted nowhere, the history kept); one for a period over before the merge was owed then, and passes to the
-    successor as it stands (overdue included), like those on a task the old agency led."""
+    successor as it stands (overdue included), like those on a task the old agency led. Returns how many were
+    withdrawn."""
+    withdrawn = 0
     for report in db.session.scalars(select(Task).where(Task.lead_agency_id == old.id, Task.state == "active",
                                                         Task.kind.in_(REPORT_KINDS))):
         if report.kind == "agency_report" and periods.parse_key(report.period).end >= on:
             fanout.stop(report)
             report.kind = fanout.WITHDRAWN
             audit.record("withdrawn", actor, report, comment=f"Không còn phải báo cáo: {why}")
+            withdrawn += 1
         else:
             _pass_lead(report, old, new)
             audit.record("agency_moved", actor, report, comment=f"Đơn vị báo cáo: {why}",
                          data={"from": old.name, "to": new.name})
+    return withdrawn
 
 
 def _open_tasks(agency: Agency):
