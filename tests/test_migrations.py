@@ -13,6 +13,26 @@ from app import create_app
 from models import db
 
 
+def schema_at(tmp_path, revision: str):
+    """An SQLite file at ``revision``, to fill as the older release left it, and the app that upgrades it."""
+    path = tmp_path / "old.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEPLOY_MODELS_ON_START": False})
+    with app.app_context():
+        upgrade(revision=revision)
+        db.engine.dispose()
+    return app, path
+
+
+def upgraded(con: sqlite3.Connection, app, path, revision: str = "head") -> sqlite3.Connection:
+    """Commit what ``con`` wrote, upgrade the file to ``revision`` and connect again to read it."""
+    con.commit()
+    con.close()
+    with app.app_context():
+        upgrade(revision=revision)
+        db.engine.dispose()
+    return sqlite3.connect(path)
+
+
 def test_models_and_migrations_agree(app):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
@@ -21,23 +41,14 @@ def test_models_and_migrations_agree(app):
 
 def test_a_filled_database_upgrades_from_the_first_schema(tmp_path):
     """SQLite rebuilds tables to change them: the rows that reference them must survive."""
-    path = tmp_path / "old.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEPLOY_MODELS_ON_START": False})
-    with app.app_context():
-        upgrade(revision="0001")
-        db.engine.dispose()
+    app, path = schema_at(tmp_path, "0001")
     con = sqlite3.connect(path)
     con.execute("PRAGMA foreign_keys=ON")
     con.execute("INSERT INTO agency (id, name, aliases, active) VALUES (1, 'Sở Tư pháp', '[]', 1)")
     con.execute("INSERT INTO task (id, code, title, lead_agency_id, output_type, milestones, state, created_at) "
                 "VALUES (1, 'NV-00001', 'Nhiệm vụ cũ', 1, 'plan', '[]', 'active', '2026-01-01 00:00:00')")
     con.execute("INSERT INTO task_collaborator (task_id, agency_id) VALUES (1, 1)")
-    con.commit()
-    con.close()
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    con = sqlite3.connect(path)
+    con = upgraded(con, app, path)
     assert con.execute("SELECT title, done_at_issue FROM task").fetchall() == [("Nhiệm vụ cũ", 0)]
     assert con.execute("SELECT count(*) FROM task_collaborator").fetchone() == (1,)
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -47,11 +58,7 @@ def test_a_filled_database_upgrades_from_the_first_schema(tmp_path):
 def test_the_names_settled_on_review_lists_become_aliases_with_their_provenance(tmp_path):
     """0011: a name a coordinator mapped leaves agency.aliases for agency_alias, with who and which document;
     the registry's own aliases stay where they are."""
-    path = tmp_path / "old.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEPLOY_MODELS_ON_START": False})
-    with app.app_context():
-        upgrade(revision="0010")
-        db.engine.dispose()
+    app, path = schema_at(tmp_path, "0010")
     con = sqlite3.connect(path)
     con.execute("INSERT INTO agency (id, name, aliases, active) VALUES (1, 'Sở Khoa học và Công nghệ', "
                 "'[\"Sở Khoa học và Công ngh\", \"Sở KHCN&ĐMST tỉnh\"]', 1)")
@@ -64,12 +71,7 @@ def test_the_names_settled_on_review_lists_become_aliases_with_their_provenance(
     con.execute("INSERT INTO agency_review (id, text, normalized, status, agency_id, seen_in_batch_id, "
                 "resolved_by_id, resolved_at) VALUES (1, 'Sở KHCN&ĐMST tỉnh', 'so khcn dmst tinh', 'mapped', 1, 3, 7, "
                 "'2026-01-03 00:00:00')")
-    con.commit()
-    con.close()
-    with app.app_context():
-        upgrade(revision="0011")
-        db.engine.dispose()
-    con = sqlite3.connect(path)
+    con = upgraded(con, app, path, "0011")
     assert json.loads(con.execute("SELECT aliases FROM agency").fetchone()[0]) == ["Sở Khoa học và Công ngh"]
     assert con.execute("SELECT agency_id, text, normalized, created_by_id, created_at, batch_id, document "
                        "FROM agency_alias").fetchall() == [
@@ -87,11 +89,7 @@ def test_the_names_settled_on_review_lists_become_aliases_with_their_provenance(
 def test_tasks_already_moved_by_a_merge_keep_the_lead_they_had_and_are_found_by_it(tmp_path):
     """0022: a task whose lead passed to a successor (its "agency_moved" history names the old lead) gets it as a
     former lead, in its search text too; a work item's move (no old lead named) adds nothing."""
-    path = tmp_path / "old.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEPLOY_MODELS_ON_START": False})
-    with app.app_context():
-        upgrade(revision="0021")
-        db.engine.dispose()
+    app, path = schema_at(tmp_path, "0021")
     con = sqlite3.connect(path)
     con.execute("INSERT INTO agency (id, name, aliases, active) VALUES (1, 'UBND phường Hạc Thành', '[]', 1)")
     for task_id, title in ((1, "Chuyển đổi số cấp xã"), (2, "Nhiệm vụ khác")):
@@ -103,12 +101,7 @@ def test_tasks_already_moved_by_a_merge_keep_the_lead_they_had_and_are_found_by_
                 (json.dumps({"from": "UBND phường Tĩnh Gia", "to": "UBND phường Hạc Thành"}),))
     con.execute("INSERT INTO audit_event (task_id, action, comment, data, at) VALUES (2, 'agency_moved', "
                 "'…', '{}', '2026-07-01 08:00:00')")
-    con.commit()
-    con.close()
-    with app.app_context():
-        upgrade(revision="0022")
-        db.engine.dispose()
-    con = sqlite3.connect(path)
+    con = upgraded(con, app, path, "0022")
     rows = con.execute("SELECT id, former_leads, search_text FROM task ORDER BY id").fetchall()
     assert [(i, json.loads(f)) for i, f, _ in rows] == [(1, ["UBND phường Tĩnh Gia"]), (2, [])]
     assert "ubnd phuong tinh gia" in rows[0][2] and "tinh gia" not in rows[1][2]
