@@ -278,8 +278,10 @@ def test_escapes_in_a_script_are_refused_at_upload(world, script, reason):
 
 
 def test_escapes_in_a_timer_are_refused_at_upload(world):
+    """(The first timer of the file: a collaborator's, inside the opinion subprocess.)"""
     errors = upload(world, SOURCE.replace("reminder_time(due_date, 3)", "open('/etc/passwd').read()", 1))
-    assert errors[0].startswith("Thời điểm hẹn giờ của “Nhắc hạn” (assign_remind), dòng 1: không được dùng “open”")
+    assert errors[0].startswith(
+        "Thời điểm hẹn giờ của “Nhắc hạn” (give_opinion_remind), dòng 1: không được dùng “open”")
 
 
 # ---------------------------------------------------------------- run time through the use case: nothing saved

@@ -218,3 +218,25 @@ def test_the_task_page_folds_the_system_notices_between_people_s_actions(app, wo
     folded = history.split('<li class="tl-system">', 1)[1].split("</details>", 1)[0]
     assert "Báo quá hạn" in folded and "Quá hạn kéo dài: đã báo Tổ giúp việc." in folded
     assert history.index("Giao nhiệm vụ") < history.index("tl-system") < history.index("Hoàn thành bước")
+
+
+def test_each_collaborator_is_reminded_of_its_own_opinion_once(world, frozen):
+    """The opinion round had no timers: a collaborator could hold the file past its due date and nobody was told.
+    Its officer is reminded, then its head and the standing agency told, like any step — each collaborator of
+    its own step only, once."""
+    holidays.ensure_defaults()
+    task = new_task(world, due=date(2026, 3, 13))
+    act(world, task, "assign")
+    act(world, task, "draft")
+    steps = sorted((t.step_name, t.action, t.notify) for t in waiting_timers(task))
+    assert steps == sorted([("Góp ý dự thảo", "remind", "holder"), ("Góp ý dự thảo", "escalate", "agency_head"),
+                            ("Góp ý dự thảo", "escalate", "coordinator")] * 2)
+    assert reminders.run_due(local(2026, 3, 10))["reminders"] == 2
+    told = db.session.execute(select(Notification.user_id, Notification.kind).where(
+        Notification.task_id == task.id, Notification.kind == "reminder")).all()
+    assert sorted(told) == sorted([(world["collab_a"].id, "reminder"), (world["collab_b"].id, "reminder")])
+    act(world, task, "give_opinion", user="collab_a")  # its head's signature has its own timers
+    reminders.run_due(local(2026, 3, 16))  # overdue: each agency's head is told of his agency's step
+    heads = db.session.scalars(select(Notification.user_id).where(
+        Notification.task_id == task.id, Notification.kind == "escalation")).all()
+    assert sorted(heads) == sorted([world["collab_a_head"].id, world["collab_b_head"].id])

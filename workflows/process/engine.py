@@ -433,6 +433,7 @@ class WaitingTimer:
     action: str  # remind | escalate (spiffworkflow:properties of the boundary event)
     notify: str  # holder | agency_head | coordinator
     fire_at: datetime  # aware
+    step_task_id: str = ""  # the engine id of that step's task (one per collaborator in an opinion round)
 
 
 def _timer_tasks(wf: BpmnWorkflow, state: TaskState):
@@ -456,10 +457,11 @@ def waiting_timers(wf: BpmnWorkflow) -> list[WaitingTimer]:
         fire_at = datetime.fromisoformat(value)
         props = task.task_spec.extensions.get("properties") or {}
         # the boundary event's siblings under the split: the one that is not an event is the step itself
-        attached = next((c.task_spec for c in task.parent.children
+        attached = next((c for c in task.parent.children
                          if getattr(c.task_spec, "event_definition", None) is None), None)
-        timers.append(WaitingTimer(str(task.id), getattr(attached, "bpmn_name", "") or "",
-                                   props.get("action", "remind"), props.get("notify", "holder"), fire_at))
+        timers.append(WaitingTimer(str(task.id), getattr(attached.task_spec, "bpmn_name", "") if attached else "",
+                                   props.get("action", "remind"), props.get("notify", "holder"), fire_at,
+                                   str(attached.id) if attached else ""))
     return timers
 
 
@@ -484,8 +486,16 @@ def fire_timers(wf: BpmnWorkflow, now: datetime) -> list[WaitingTimer]:
         run(wf)
     finally:
         _now_override.value = None
-    fired_ids = {str(t.id) for t in _timer_tasks(wf, TaskState.COMPLETED)}
-    return [timer for task_id, timer in before.items() if task_id in fired_ids]
+    # each timer by its id: a state filter on ``get_tasks`` does not reach the finished tasks of a subprocess
+    return [timer for task_id, timer in before.items() if _state(wf, task_id) == TaskState.COMPLETED]
+
+
+def _state(wf: BpmnWorkflow, task_id: str) -> TaskState | None:
+    try:
+        task = wf.get_task_from_id(uuid.UUID(task_id))
+    except TaskNotFoundException:
+        return None
+    return task.state if task is not None else None
 
 
 def set_due_date(wf: BpmnWorkflow, due_date: str | None) -> None:

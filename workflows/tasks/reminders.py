@@ -47,7 +47,8 @@ def fire_timers(row: ProcessInstance, now: datetime) -> list[engine.WaitingTimer
                  else TIMER_LABELS.get((timer.action, timer.notify), timer.action))
         audit.record(timer.action, None, task, from_step=timer.step_name, comment=label,
                      data={"notify": timer.notify, "due_date": task.due_date.isoformat() if task.due_date else None})
-        held = [i for i in items if i.step_name == timer.step_name] or items
+        held = ([i for i in items if i.engine_task_id == timer.step_task_id]  # (its collaborator's, in a round)
+                or [i for i in items if i.step_name == timer.step_name] or items)
         if stale:
             continue
         announced.append(timer)
