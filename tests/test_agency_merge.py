@@ -256,6 +256,7 @@ def test_a_moved_task_is_found_and_told_apart_by_the_lead_it_had(world, browser)
     browser.login("coord")
     listing = browser.client.get("/tasks", query_string={"q": LEAD}).get_data(as_text=True)
     assert moved.code in listing and own.code not in listing
+    assert f'{OTHER} <span class="small muted">(trước đây: {LEAD})</span>' in listing  # why it was found
     page = browser.client.get(f"/tasks/{moved.id}").get_data(as_text=True)
     assert f"{OTHER} <span class=\"muted\">(trước đây: {LEAD})</span>" in page
     browser.login("x_officer")
