@@ -40,6 +40,20 @@ class Merged:
     withdrawn: int = 0  # its own periodic reports no longer owed (the successor reports for the whole)
 
 
+def successors() -> dict[int, int]:
+    """Each agency merged into another → the agency that carries its work on now (through later merges too)."""
+    merged = dict(db.session.execute(select(Agency.id, Agency.successor_id).where(Agency.successor_id.is_not(None)))
+                  .all())
+    now = {}
+    for agency_id in merged:
+        seen, current = {agency_id}, merged[agency_id]
+        while current in merged and current not in seen:
+            seen.add(current)
+            current = merged[current]
+        now[agency_id] = current
+    return now
+
+
 def _agency(name: str) -> Agency:
     agency = db.session.scalar(select(Agency).where(Agency.name == " ".join((name or "").split())))
     if agency is None:

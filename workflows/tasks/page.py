@@ -14,7 +14,7 @@ from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, Use
 from workflows import access
 from workflows.process import diagram, svg
 from workflows.signatures import evidence
-from workflows.tasks import comments, explanations, reads
+from workflows.tasks import agency_changes, comments, explanations, reads
 from workflows.tasks.files import viewable
 
 AUTOMATIC = ("remind", "escalate")  # what the timers record, with no person acting
@@ -86,7 +86,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
     may_comment = comments.can_comment(user, task)
     recorded = reads.recorded_values(task, history, files)
     may_act = actionable(user, items)
-    now = _successors()
+    now = agency_changes.successors()
     made = {i.id: _creating(history, i) for i in items if i.id in may_act}
     return TaskPage(
         task=task, items=items,
@@ -146,9 +146,8 @@ def written_before(item: WorkItem, history: list[AuditEvent], now: dict[int, int
 
 def _filer(attachment: Attachment, now: dict[int, int]) -> int | None:
     """The agency that filed ``attachment`` (the step's), or its successor after a merge."""
-    agency_id = attachment.work_item.agency_id if attachment.work_item else (
-        attachment.uploaded_by.agency_id if attachment.uploaded_by else None)
-    return now.get(agency_id, agency_id) if agency_id is not None else None
+    return _carried_on(attachment.work_item.agency_id if attachment.work_item else (
+        attachment.uploaded_by.agency_id if attachment.uploaded_by else None), now)
 
 
 def handed_over(item: WorkItem, done: list[AuditEvent],
@@ -174,24 +173,13 @@ def handed_over(item: WorkItem, done: list[AuditEvent],
     return [e for e in dict.fromkeys(shown) if _wrote(e, recorded)]
 
 
-def _successors() -> dict[int, int]:
-    """Each agency merged into another → the agency that carries its work on now (through later merges too)."""
-    merged = dict(db.session.execute(select(Agency.id, Agency.successor_id).where(Agency.successor_id.is_not(None)))
-                  .all())
-    now = {}
-    for agency_id in merged:
-        seen, current = {agency_id}, merged[agency_id]
-        while current in merged and current not in seen:
-            seen.add(current)
-            current = merged[current]
-        now[agency_id] = current
-    return now
-
-
 def _agency(event: AuditEvent, now: dict[int, int]) -> int | None:
     """The agency that carries on what ``event`` did: the one it acted for, or its successor after a merge."""
-    agency = event.agency
-    return now.get(agency.id, agency.id) if agency is not None else None
+    return _carried_on(event.agency.id if event.agency is not None else None, now)
+
+
+def _carried_on(agency_id: int | None, now: dict[int, int]) -> int | None:
+    return now.get(agency_id, agency_id) if agency_id is not None else None
 
 
 def _wrote(event: AuditEvent, recorded: dict[int, list[reads.RecordedValue]]) -> bool:

@@ -1,8 +1,7 @@
 """Diacritic-insensitive search over tasks: "so noi vu" finds "Sở Nội vụ".
 
-Each task keeps ``search_text``: its code, title, section, lead (and the leads it had before a merge) and
-collaborating agencies,
-directive number, assigning document as written ("Kế hoạch số 266-KH/TU …") and the numbers
+Each task keeps ``search_text``: its code, title, section, lead (and the leads it had before a merge),
+collaborating agencies, directive number, assigning document as written ("Kế hoạch số 266-KH/TU …") and the numbers
 recorded at its steps ("15/2026/NQ-HĐND", ``Task.recorded_refs``), folded (no
 accents, đ→d, lower case, single spaces: ``workflows.text.fold``). A ``before_flush`` hook (``listen``,
 installed by ``create_app``) refreshes it whenever a task is added or changed, so every way of writing a
