@@ -79,6 +79,9 @@ class WorkItem(db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
     decision: Mapped[str | None] = mapped_column(db.String(20))
     comment: Mapped[str | None] = mapped_column(db.Text)
+    # The merged agency whose part its successor carries on here (a collaborator's opinion and its head's
+    # signature): two collaborators merged into one hold two runs of the same step, told apart by this.
+    on_behalf_of: Mapped[str | None] = mapped_column(db.String(255))
 
     instance: Mapped[ProcessInstance] = relationship()
     task: Mapped[Task] = relationship()

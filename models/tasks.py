@@ -96,7 +96,9 @@ class Task(db.Model):
     # The agencies that led the task before it passed to its lead by a merge or a split, oldest first: the task is
     # still found, and told apart, by the name people knew it under.
     former_leads: Mapped[list] = mapped_column(db.JSON, default=list)
-    # Code, title, section, agencies (former leads too), directive number and recorded_refs folded (no accents)
+    # Likewise the collaborating agencies that merged into another (their successor collaborates in their place).
+    former_collaborators: Mapped[list] = mapped_column(db.JSON, default=list)
+    # Code, title, section, agencies (former ones too), directive number and recorded_refs folded (no accents)
     # for search; kept up to date by workflows.tasks.search on every flush.
     search_text: Mapped[str | None] = mapped_column(db.Text)
 

@@ -262,3 +262,33 @@ def test_a_moved_task_is_found_and_told_apart_by_the_lead_it_had(world, browser)
     browser.login("x_officer")
     inbox = browser.client.get("/inbox").get_data(as_text=True)
     assert f"Chủ trì: {OTHER} (trước đây: {LEAD})" in inbox
+
+
+def test_two_collaborators_merged_into_one_are_told_apart_and_still_found(world, browser):
+    """Both collaborators merged into one agency while their heads sign: its head holds two runs of the same step,
+    each saying whose part it is — a return keeps saying so —, and the task is still found by either old name."""
+    from tests.conftest import COLLAB_A, COLLAB_B
+    task = new_task(world)
+    control = new_task(world, collaborators=())
+    for step in ("assign", "draft", "give_opinion", "give_opinion"):
+        act(world, task, step)
+    for old in (COLLAB_A, COLLAB_B):
+        agency_changes.merge_agency(None, old, OTHER, date(2026, 7, 1), DOCUMENT, users="keep")
+    db.session.expire_all()
+    signing = {i.on_behalf_of: i for i in open_items(task) if i.step_id == "sign_opinion"}
+    assert set(signing) == {COLLAB_A, COLLAB_B} and {i.agency.name for i in signing.values()} == {OTHER}
+    browser.login("x_head")
+    inbox = browser.client.get("/inbox").get_data(as_text=True)
+    for old in (COLLAB_A, COLLAB_B):
+        assert f"phần việc của {old} (đã hợp nhất)" in inbox
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert f"Việc của bạn: Lãnh đạo ký văn bản góp ý <span class=\"small muted\">— phần việc của {COLLAB_A}" in page
+    assert f"{OTHER} <span class=\"muted\">(trước đây: {COLLAB_A}, {COLLAB_B})</span>" in page
+
+    work.complete(signing[COLLAB_A].id, user("x_head"), "return", "Đề nghị nêu rõ ý kiến về kinh phí.", {})
+    again = item_at(task, "give_opinion")
+    assert (again.agency.name, again.on_behalf_of) == (OTHER, COLLAB_A)
+
+    browser.login("coord")
+    listing = browser.client.get("/tasks", query_string={"q": COLLAB_A}).get_data(as_text=True)
+    assert task.code in listing and control.code not in listing

@@ -120,6 +120,8 @@ class Step:
     # who sent the file here by submitting the step before (the data's "actor" when its "decision" was "submit"):
     # they may not approve it themselves
     submitted_by: str | None = None
+    # the merged agency whose part its successor carries on (a collaborator's run renamed by ``replace_agency``)
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -376,6 +378,9 @@ def _step(task) -> Step:
     agency = _lookup(task.data, props.get("agency_var"))
     assignee = _lookup(task.data, props.get("assignee_var"))
     agency_id = (task.data.get("agency_ids") or {}).get(agency) if isinstance(agency, str) else None
+    collaborator = task.data.get("collaborator")
+    formerly = collaborator.get("formerly") if isinstance(collaborator, dict) and collaborator.get("agency") == agency \
+        else None
     return Step(
         task_id=str(task.id),
         step_id=ts.bpmn_id,
@@ -388,6 +393,7 @@ def _step(task) -> Step:
         fields=_parse_fields(props),
         agency_id=agency_id if isinstance(agency_id, int) else None,
         submitted_by=task.data.get("actor") if task.data.get("decision") == "submit" else None,
+        on_behalf_of=formerly if isinstance(formerly, str) else None,
     )
 
 
@@ -519,14 +525,16 @@ def _rename_in(data: dict[str, Any], old: str, new: str, new_id: int) -> None:
     for key, value in list(data.items()):
         if value == old and key != "agency_ids":
             data[key] = new
-    collaborator = data.get("collaborator")  # the one a collaborator's own steps (its opinion, its head's) are for
+    # the one a collaborator's own steps (its opinion, its head's) are for; it remembers whose part it was
+    collaborator = data.get("collaborator")
     if isinstance(collaborator, dict) and collaborator.get("agency") == old:
-        data["collaborator"] = {**collaborator, "agency": new}
+        data["collaborator"] = {"formerly": old, **collaborator, "agency": new}
     collaborators = data.get("collaborators")
     if isinstance(collaborators, list):  # renamed, then once each, and never the lead (merged into a collaborator)
         seen, kept = {data.get("lead_agency")}, []
         for collaborator in collaborators:
             if isinstance(collaborator, dict) and collaborator.get("agency") == old:
+                collaborator.setdefault("formerly", old)
                 collaborator["agency"] = new
             name = collaborator.get("agency") if isinstance(collaborator, dict) else None
             if name is None or name not in seen:

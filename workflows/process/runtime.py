@@ -239,7 +239,8 @@ def _new_item(row: ProcessInstance, task: Task, step: engine.Step, agencies: dic
                   step_name=step.step_name, lane=step.lane, agency_id=agency.id, role=step.role, status="open",
                   decisions=list(step.decisions), fields=[asdict(f) for f in step.fields],
                   claimed_by_id=assignee.id if assignee else None, created_at=now, due_at=due_at(task),
-                  completed_at=None, completed_by_id=None, decision=None, comment=None)
+                  completed_at=None, completed_by_id=None, decision=None, comment=None,
+                  on_behalf_of=step.on_behalf_of)
     return values, {"instance": row, "task": task, "agency": agency, "claimed_by": assignee, "completed_by": None}
 
 

@@ -216,6 +216,11 @@ def _processes(old: Agency, new: Agency, only: int | None = None) -> int:
         engine.replace_agency(instance.workflow, old.name, new.name, new.id)
         row.state = engine.serialize(instance.workflow)
         row.updated_at = clock.now()
+        # an open step of a collaborator's run says whose part its successor carries on
+        parts = {s.task_id: s.on_behalf_of for s in instance.ready_steps() if s.on_behalf_of}
+        for item in runtime.open_items_of_task(row.task_id) if parts else ():
+            if item.instance_id == row.id and item.engine_task_id in parts:
+                item.on_behalf_of = parts[item.engine_task_id]
     return len(rows)
 
 
@@ -257,9 +262,10 @@ def _collaborations(old: Agency, new: Agency, only: int | None = None) -> int:
     query = (select(Task).join(task_collaborators, task_collaborators.c.task_id == Task.id)
              .where(task_collaborators.c.agency_id == old.id, Task.state == "active"))
     tasks = list(db.session.scalars(query if only is None else query.where(Task.id == only)))
-    for task in tasks:  # the successor collaborates in its place, unless it leads the task
+    for task in tasks:  # the successor collaborates in its place, unless it leads the task; the old name is kept
         others = [a for a in task.collaborating_agencies if a.id not in (old.id, new.id)]
         task.collaborating_agencies = others + ([new] if task.lead_agency_id != new.id else [])
+        task.former_collaborators = [*(task.former_collaborators or ()), old.name]
     return len(tasks)
 
 

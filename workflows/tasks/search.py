@@ -25,6 +25,7 @@ def task_text(task: Task, recorded_refs: str | None = None) -> str:
     """The task's search text; with ``recorded_refs`` in place of the task's own (a step about to write them)."""
     parts = [task.code, task.title, task.section, task.lead_agency.name if task.lead_agency else None,
              *(task.former_leads or ()), *(a.name for a in task.collaborating_agencies),
+             *(task.former_collaborators or ()),
              *(task.central_agencies or ()),
              task.directive.number if task.directive else None, task.source_document,
              recorded_refs or task.recorded_refs]
@@ -49,7 +50,8 @@ def clause(query: str | None):
 
 
 _SOURCES = ("code", "title", "section", "lead_agency_id", "lead_agency", "collaborating_agencies",
-            "directive_id", "directive", "source_document", "recorded_refs", "central_agencies", "former_leads")
+            "directive_id", "directive", "source_document", "recorded_refs", "central_agencies", "former_leads",
+            "former_collaborators")
 
 
 def _stale(task: Task) -> bool:
