@@ -270,8 +270,10 @@ def test_two_collaborators_merged_into_one_are_told_apart_and_still_found(world,
     from tests.conftest import COLLAB_A, COLLAB_B
     task = new_task(world)
     control = new_task(world, collaborators=())
-    for step in ("assign", "draft", "give_opinion", "give_opinion"):
-        act(world, task, step)
+    act(world, task, "assign")
+    act(world, task, "draft")
+    act(world, task, "give_opinion", user="collab_a", data={"opinion_text": "Ý kiến Sở Tài chính về vốn."})
+    act(world, task, "give_opinion", user="collab_b", data={"opinion_text": "Ý kiến Sở Xây dựng về mặt bằng."})
     for old in (COLLAB_A, COLLAB_B):
         agency_changes.merge_agency(None, old, OTHER, date(2026, 7, 1), DOCUMENT, users="keep")
     db.session.expire_all()
@@ -284,6 +286,10 @@ def test_two_collaborators_merged_into_one_are_told_apart_and_still_found(world,
     page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert f"Việc của bạn: Lãnh đạo ký văn bản góp ý <span class=\"small muted\">— phần việc của {COLLAB_A}" in page
     assert f"{OTHER} <span class=\"muted\">(trước đây: {COLLAB_A}, {COLLAB_B})</span>" in page
+    for old, opinion, other in ((COLLAB_A, "về vốn", "mặt bằng"), (COLLAB_B, "mặt bằng", "về vốn")):
+        card = page[page.index(f'id="wi{signing[old].id}"'):]
+        card = card[:card.index("</section>")]
+        assert opinion in card and other not in card  # the head signs what that agency's officer wrote
 
     work.complete(signing[COLLAB_A].id, user("x_head"), "return", "Đề nghị nêu rõ ý kiến về kinh phí.", {})
     again = item_at(task, "give_opinion")

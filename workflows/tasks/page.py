@@ -86,7 +86,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
     may_comment = comments.can_comment(user, task)
     recorded = reads.recorded_values(task, history, files)
     may_act = actionable(user, items)
-    now = agency_changes.successors()
+    now = _Parts.of(items, history)
     made = {i.id: _creating(history, i) for i in items if i.id in may_act}
     return TaskPage(
         task=task, items=items,
@@ -119,39 +119,33 @@ def _creating(history: list[AuditEvent], item: WorkItem) -> list[AuditEvent]:
     return done[:created[-1] + 1] if created else []
 
 
-def case_files(item: WorkItem, files: list[Attachment], now: dict[int, int]) -> list[Attachment]:
+def case_files(item: WorkItem, files: list[Attachment], now: _Parts) -> list[Attachment]:
     """The files ``item`` works on: the latest version of each file from each agency that filed it (each
     collaborator's opinion letter its own, not the latest of all of them); on a collaborator's own steps only its
     own files and the lead agency's draft — another collaborator's letter is not its head's to sign."""
     task = item.task
     collaborating = item.agency_id != task.lead_agency_id and any(
         a.id == item.agency_id for a in task.collaborating_agencies)
-    latest: dict[tuple[str, int | None], Attachment] = {}
+    latest: dict[tuple, Attachment] = {}
     for a in files:  # newest version first within a field (reads.attachments)
-        agency = _filer(a, now)
-        if not collaborating or agency in (item.agency_id, task.lead_agency_id):
-            latest.setdefault((a.field, agency), a)
+        part = now.of_file(a)
+        if not collaborating or part == now.of_item(item) or part[0] == task.lead_agency_id:
+            latest.setdefault((a.field, part), a)
     return list(latest.values())
 
 
-def written_before(item: WorkItem, history: list[AuditEvent], now: dict[int, int]) -> dict[str, str]:
+def written_before(item: WorkItem, history: list[AuditEvent], now: _Parts) -> dict[str, str]:
     """The texts its agency wrote at ``item``'s step the last time the file passed there (a returned opinion, a
     draft's note): the form starts from them instead of blank, to be corrected rather than typed again."""
     texts = {f["name"] for f in item.fields if f["type"] == "text"}
     last = next((e for e in reversed(history) if e.action == "submit" and e.work_item is not None
                  and e.work_item.instance_id == item.instance_id and e.work_item.step_id == item.step_id
-                 and _agency(e, now) == item.agency_id), None)
+                 and now.of_event(e) == now.of_item(item)), None)
     return {k: v for k, v in (last.data or {}).items() if k in texts and isinstance(v, str)} if last else {}
 
 
-def _filer(attachment: Attachment, now: dict[int, int]) -> int | None:
-    """The agency that filed ``attachment`` (the step's), or its successor after a merge."""
-    return _carried_on(attachment.work_item.agency_id if attachment.work_item else (
-        attachment.uploaded_by.agency_id if attachment.uploaded_by else None), now)
-
-
 def handed_over(item: WorkItem, done: list[AuditEvent],
-                recorded: dict[int, list[reads.RecordedValue]], now: dict[int, int]) -> list[AuditEvent]:
+                recorded: dict[int, list[reads.RecordedValue]], now: _Parts) -> list[AuditEvent]:
     """What the step before ``item`` wrote for it, to read before acting, from ``done`` (``_creating``): the
     completion that created it (a head's assignment with its internal deadline and instructions, a result reported
     with its decision's number) and, when that step ran once per collaborator, every opinion of that round — to
@@ -165,7 +159,7 @@ def handed_over(item: WorkItem, done: list[AuditEvent],
     while first > 0 and done[first - 1].from_step == done[last].from_step and done[first - 1].action != "return":
         first -= 1
     run = done[first:last + 1]
-    own = [e for e in run if _agency(e, now) == item.agency_id]
+    own = [e for e in run if now.of_event(e) == now.of_item(item)]
     shown: list[AuditEvent] = []
     for e in own or run:
         signed = _signed(done[:first], e, now, shown)
@@ -173,28 +167,51 @@ def handed_over(item: WorkItem, done: list[AuditEvent],
     return [e for e in dict.fromkeys(shown) if _wrote(e, recorded)]
 
 
-def _agency(event: AuditEvent, now: dict[int, int]) -> int | None:
-    """The agency that carries on what ``event`` did: the one it acted for, or its successor after a merge."""
-    return _carried_on(event.agency.id if event.agency is not None else None, now)
-
-
-def _carried_on(agency_id: int | None, now: dict[int, int]) -> int | None:
-    return now.get(agency_id, agency_id) if agency_id is not None else None
-
-
 def _wrote(event: AuditEvent, recorded: dict[int, list[reads.RecordedValue]]) -> bool:
     return bool(event.comment) or any(v.kind != "file" for v in recorded.get(event.id, ()))
 
 
-def _signed(before: list[AuditEvent], event: AuditEvent, now: dict[int, int],
+def _signed(before: list[AuditEvent], event: AuditEvent, now: _Parts,
             taken: list[AuditEvent]) -> AuditEvent | None:
     """For an approval, the latest submission of its agency it may have approved, not ``taken`` by another (two
     collaborators merged into one sign two opinions); None for anything else."""
     if event.action != "approve":
         return None
     return next((e for e in reversed(before) if e.action == "submit" and e not in taken
-                 and _agency(e, now) == _agency(event, now) and event.from_step in (e.to_step or "").split(", ")),
+                 and now.of_event(e) == now.of_event(event) and event.from_step in (e.to_step or "").split(", ")),
                 None)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """Whose part of the file an event, a file or an item is: the agency that carries it on (the one it was done
+    for, or its successor after a merge) and, where one agency carries on the parts of several (collaborators merged
+    into one hold a run each), the merged agency whose part it is (``WorkItem.on_behalf_of``)."""
+
+    successors: dict[int, int]
+    named: frozenset[str]  # the merged agencies whose part another carries on in this task
+
+    @classmethod
+    def of(cls, items: list[WorkItem], history: list[AuditEvent]) -> _Parts:
+        named = {i.on_behalf_of for i in items} | {e.work_item.on_behalf_of for e in history if e.work_item}
+        return cls(agency_changes.successors(), frozenset(named - {None}))
+
+    def of_item(self, item: WorkItem) -> tuple:
+        return item.agency_id, item.on_behalf_of
+
+    def of_event(self, event: AuditEvent) -> tuple:
+        return self._part(event.work_item, event.agency)
+
+    def of_file(self, attachment: Attachment) -> tuple:
+        """The part of the step that filed ``attachment`` (else of its uploader's agency)."""
+        item = attachment.work_item
+        return self._part(item, item.agency if item else attachment.uploaded_by.agency if attachment.uploaded_by
+                          else None)
+
+    def _part(self, item: WorkItem | None, agency: Agency | None) -> tuple:
+        carried = self.successors.get(agency.id, agency.id) if agency is not None else None
+        name = item.on_behalf_of if item is not None and item.on_behalf_of else agency.name if agency else None
+        return carried, name if name in self.named else None
 
 
 def actionable(user: User, items: list[WorkItem]) -> dict[int, list[User]]:
