@@ -16,7 +16,8 @@ class Timer(db.Model):
     Waiting timers live in the engine state; ``ProcessInstance.next_timer_at`` says when the next one is due.
     """
 
-    __table_args__ = (db.UniqueConstraint("instance_id", "engine_task_id"),)
+    # once per moment: a timer of an open step fires again for a new due date (``engine.set_due_date``)
+    __table_args__ = (db.UniqueConstraint("instance_id", "engine_task_id", "fire_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(db.ForeignKey("process_instance.id"), index=True)
     task_id: Mapped[int] = mapped_column(db.ForeignKey("task.id"), index=True)

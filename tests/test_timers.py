@@ -240,3 +240,46 @@ def test_each_collaborator_is_reminded_of_its_own_opinion_once(world, frozen):
     heads = db.session.scalars(select(Notification.user_id).where(
         Notification.task_id == task.id, Notification.kind == "escalation")).all()
     assert sorted(heads) == sorted([world["collab_a_head"].id, world["collab_b_head"].id])
+
+
+def test_an_extension_approved_after_the_timers_fired_reminds_and_escalates_again_for_the_new_date(world, frozen):
+    """Due Friday 15/05/2026: the reminder (12/05) and both escalations (18/05, 20/05) went out; on Thursday 21/05
+    an extension to Friday 05/06 is approved. The file is not overdue any more and must not fall silent: the
+    reminder comes again on Tuesday 02/06 at 08:00, once, and the escalations on 08/06 and 10/06 if still open."""
+    holidays.ensure_defaults()
+    task = new_task(world, collaborators=(), due=date(2026, 5, 15))
+    act(world, task, "assign")
+    assert _sent(frozen, local(2026, 5, 12, 8, 0)) == (1, 0)
+    assert _sent(frozen, local(2026, 5, 18, 8, 0)) == (0, 1)
+    assert _sent(frozen, local(2026, 5, 20, 8, 0)) == (0, 1)
+    assert pending(task) == {}
+    frozen.moment = local(2026, 5, 21, 9)
+    extensions.request_extension(world["officer"], task.id, date(2026, 6, 5), "Chờ ý kiến của bộ")
+    work.complete(item_at(task, "review").id, world["coord"], "approve", "Đề nghị chấp thuận")
+    work.complete(item_at(task, "decide").id, world["approver"], "approve", "Đồng ý gia hạn")
+    assert pending(task) == {"remind:holder": local(2026, 6, 2), "escalate:agency_head": local(2026, 6, 8),
+                             "escalate:coordinator": local(2026, 6, 10)}
+    assert task.instances[0].next_timer_at == local(2026, 6, 2)  # the worker's index knows it
+    assert _sent(frozen, local(2026, 6, 1, 8, 0)) == (0, 0)
+    assert _sent(frozen, local(2026, 6, 2, 8, 0)) == (1, 0)
+    assert _sent(frozen, local(2026, 6, 3, 8, 0)) == (0, 0)
+    assert _sent(frozen, local(2026, 6, 8, 8, 0)) == (0, 1)
+    assert _sent(frozen, local(2026, 6, 10, 8, 0)) == (0, 1)
+    assert [e.at for e in fired("remind")] == [local(2026, 5, 12), local(2026, 6, 2)]
+    holder = [n.title for n in db.session.scalars(select(Notification).where(
+        Notification.user_id == world["officer"].id, Notification.kind == "reminder"))]
+    assert len(holder) == 2 and "05/06/2026" in holder[-1]
+
+
+def test_a_reminder_already_given_is_not_repeated_when_the_new_date_is_too_close(world, frozen):
+    """Reminded on 25/06 for 30/06, the date is brought forward to 29/06 on 26/06: its reminder moment (24/06) has
+    passed and the holder was reminded already — nothing is sent again; the escalation follows the new date."""
+    holidays.ensure_defaults()
+    task = new_task(world, collaborators=(), due=date(2026, 6, 30))
+    assert _sent(frozen, local(2026, 6, 25, 8, 0)) == (1, 0)
+    frozen.moment = local(2026, 6, 26, 9)
+    deadlines.adjust_deadline(world["coord"], task, date(2026, 6, 29), "29/6/2026", "Điều chỉnh theo văn bản",
+                              source="Kế hoạch số 130/KH-UBND")
+    db.session.commit()
+    assert pending(task) == {"escalate:agency_head": local(2026, 6, 30), "escalate:coordinator": local(2026, 7, 2)}
+    assert _sent(frozen, local(2026, 6, 30, 8, 0)) == (0, 1)

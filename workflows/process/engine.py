@@ -505,7 +505,15 @@ def _state(wf: BpmnWorkflow, task_id: str) -> TaskState | None:
 
 
 def set_due_date(wf: BpmnWorkflow, due_date: str | None) -> None:
-    """A new due date for the running instance: its steps and waiting timers follow it."""
+    """A new due date for the running instance: its steps and waiting timers follow it; so do the timers of its
+    open steps that fired for an earlier date (a file reminded and escalated, then given more time, is reminded
+    again before the new date and escalated after it, not left silent)."""
+    for step in wf.get_tasks(state=TaskState.READY, manual=True) if due_date is not None else ():
+        for timer in step.parent.children:  # a boundary event's siblings under its split: the step and its timers
+            if (timer.state == TaskState.COMPLETED and isinstance(getattr(timer.task_spec, "event_definition", None),
+                                                                  TimerEventDefinition)
+                    and (timer.data.get("due_date") or due_date) < due_date):
+                timer.reset_branch({**copy.deepcopy(timer.parent.data), "due_date": due_date})  # WAITING again
     for task in wf.get_tasks(state=TaskState.READY | TaskState.WAITING):
         task.data["due_date"] = due_date
     for task in _timer_tasks(wf, TaskState.WAITING):
