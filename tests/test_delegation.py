@@ -170,3 +170,28 @@ def test_a_finished_item_is_not_released(world):
     assert item.claimed_by.username == "officer" and item.status == "done"
     assert events() == before
 
+
+
+def test_a_head_standing_in_for_an_officer_takes_the_item_in_the_officer_s_name(world, frozen):
+    """The officer away, the head stands in (a ward has one officer). "Nhận xử lý" used to give the item to the
+    head, who has no officer role: nobody could act on it any more. It is taken in the officer's name: the head
+    acts on it while standing in, puts it back in the queue if he likes, and it is the officer's when back."""
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    item = item_at(task, "draft")
+    work.release(item.id, world["officer"])
+    today = clock.today()
+    people.set_delegate(world["officer"], world["officer"].id, "head", today, today + timedelta(days=2))
+    work.claim(item.id, world["head"])
+    assert item.claimed_by.username == "officer" and access.can_act(world["head"], item)
+    claim = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "claim")).one()
+    assert (claim.actor.username, claim.on_behalf_of.username) == ("head", "officer")
+    work.release(item.id, world["head"])
+    assert item.claimed_by is None
+    work.claim(item.id, world["head"])
+    frozen.advance(days=3)  # back at work: the item waits for him, not for the head
+    assert access.can_act(world["officer"], item) and not access.can_act(world["head"], item)
+    with pytest.raises(Conflict) as caught:  # claimed after it was done: said so, not "held by a colleague"
+        act(world, task, "draft")
+        work.claim(item.id, world["officer2"])
+    assert "đã được" in caught.value.message

@@ -254,15 +254,21 @@ _CONVERTERS = {"text": _text, "date": _date, "number": _number, "user": _user}
 # ---------------------------------------------------------------- claiming and handing over
 
 def claim(work_item_id: int, user: User) -> WorkItem:
-    """Take an item of the agency's queue (or one's own, again): the others no longer see it."""
+    """Take an item of the agency's queue (or one's own, again): the others no longer see it. A stand-in takes it
+    in the absent colleague's name (``access.acting_for``): it stays theirs when they are back, and a stand-in
+    without the step's role is not left holding an item nobody may act on."""
     with _acting_on(work_item_id, user):
         row, item = _locked_item(work_item_id)
+        if item.status != "open":
+            raise access.already_done(item, user)
         access.check_can_act(user, item)
-        if item.claimed_by_id == user.id:
+        holder = access.acting_for(user, item)
+        if item.claimed_by_id == holder.id:
             return item
         runtime.changed_hands(row)
-        item.claimed_by = user
-        audit.record("claim", user, item.task, item, from_step=item.step_name)
+        item.claimed_by = holder
+        audit.record("claim", user, item.task, item, from_step=item.step_name,
+                     on_behalf_of=holder if holder.id != user.id else None)
         item.task.current_holder = lifecycle.holders(runtime.open_items_of_task(item.task_id))
     return item
 
@@ -296,8 +302,9 @@ def release(work_item_id: int, user: User) -> WorkItem:
         row, item = _locked_item(work_item_id)
         if item.status != "open":  # done: who did it stays on it, and the history gains nothing
             raise access.already_done(item, user)
-        if item.claimed_by_id != user.id:
-            raise NotAllowed("Chỉ người đang giữ việc mới trả việc về hàng chờ.")
+        holder = access.acting_for(user, item)
+        if item.claimed_by_id is None or holder is None or holder.id != item.claimed_by_id:
+            raise NotAllowed("Chỉ người đang giữ việc (hoặc người được ủy quyền thay) mới trả việc về hàng chờ.")
         runtime.changed_hands(row)
         item.claimed_by = None
         audit.record("release", user, item.task, item, from_step=item.step_name)
