@@ -195,3 +195,22 @@ def test_a_head_standing_in_for_an_officer_takes_the_item_in_the_officer_s_name(
         act(world, task, "draft")
         work.claim(item.id, world["officer2"])
     assert "đã được" in caught.value.message
+
+
+def test_a_draft_taken_by_a_colleague_meanwhile_gives_back_what_was_typed(world, browser):
+    """The officer types a note on a draft of the agency's queue; meanwhile a colleague takes it. The refusal
+    names who holds it — not "your account has no rights", which reads as a rule against the officer — and gives
+    back the text typed, to keep."""
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    item = item_at(task, "draft")
+    work.release(item.id, world["officer"])
+    browser.login("officer")
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    work.claim(item.id, world["officer2"])
+    typed = "Dự thảo đã chỉnh theo ý kiến của Sở Tài chính về nguồn vốn."
+    r = browser.client.post(f"/work-items/{item.id}/complete", data={
+        "csrf_token": csrf_from(page), f"wi{item.id}-note": typed, "decision": "submit"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 403 and "Việc này đang do Ông/Bà officer2 xử lý." in html
+    assert "không được phân quyền" not in html and f">{typed}</textarea>" in html

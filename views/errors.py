@@ -46,12 +46,13 @@ def _respond(status: int, message: str, fields: dict | None = None):
             body["fields"] = fields
         return jsonify(body), status
     template = f"errors/{TEMPLATES.get(status, '400')}.html"
-    return render_template(template, message=message, status=status, typed=_typed() if status == 409 else []), status
+    typed = _typed() if status in (403, 409) and request.method == "POST" else []
+    return render_template(template, message=message, status=status, typed=typed), status
 
 
 def _typed() -> list[str]:
-    """The free text of a form that came too late (someone else acted first), to copy into the next try: nothing
-    typed is lost. Words, not the ids, dates and choices a form also sends."""
+    """The free text of a form that came too late (someone else acted first, or took the item meanwhile), to copy
+    into the next try: nothing typed is lost. Words, not the ids, dates and choices a form also sends."""
     return [value.strip() for name, value in request.form.items(multi=True)
             if name not in ("csrf_token", "decision", "submission") and " " in value.strip()][:10]
 

@@ -260,6 +260,9 @@ def test_approval_journey(browser, live_server, login_as, shot, documents):
     appraisal = appraiser.page.get_by_role("region", name="Việc của bạn: Thẩm định")
     appraisal.get_by_role("button", name="Trả lại", exact=True).click()
     expect(appraiser.page.get_by_role("alert")).to_contain_text("Chưa thể gửi")
+    # the refused form is where the page opens (on a phone its field was below the screen, under the task's head)
+    assert re.search(r"/work-items/\d+/complete#wi\d+$", appraiser.page.url), appraiser.page.url
+    expect(appraisal.get_by_role("heading", name="Việc của bạn: Thẩm định")).to_be_in_viewport()
     reason = appraisal.get_by_label("Ý kiến / lý do trả lại")
     expect(reason).to_have_attribute("aria-invalid", "true")
     expect(reason).to_have_accessible_description(re.compile(re.escape(NO_REASON_ERROR)))
