@@ -16,7 +16,7 @@ from models import Agency, AuditEvent, User, WorkItem, db
 from tests.conftest import LEAD, PASSWORD, csrf_from, item_at, new_task, user
 from workflows.accounts import admin_people, people, people_import
 from workflows.errors import Invalid, NotAllowed
-from workflows.tasks import leavers, work
+from workflows.tasks import leavers, reads, work
 
 
 def events(action: str) -> list[AuditEvent]:
@@ -375,7 +375,7 @@ def test_a_head_cannot_open_the_closing_page_of_another_agencys_officer(world, b
 
 def test_an_admin_cannot_drop_their_own_admin_role(world):
     with pytest.raises(Invalid) as caught:
-        admin_people.update_user(world["admin"], world["admin"].id, "Quản trị", None, ["viewer"])
+        leavers.update_user(world["admin"], world["admin"].id, "Quản trị", None, ["viewer"])
     assert "roles" in caught.value.fields
 
 
@@ -405,3 +405,26 @@ def test_agencies_are_listed_in_vietnamese_alphabetical_order(browser, world):
         page = browser.client.get(url).get_data(as_text=True)
         assert sorted(expected, key=page.index) == expected, url
     assert [a.name for a in admin_people.active_agencies() if a.name in names] == expected
+
+
+def test_moving_an_officer_to_another_agency_gives_the_work_they_held_back_to_the_queue(world, browser):
+    """An officer moved to another agency kept the draft he had claimed: nobody could act on it (he is no longer
+    of its agency, his colleagues see it held), and it was in nobody's inbox. It goes back to the queue, as on
+    closing an account, and the administrator is told."""
+    task = new_task(world)
+    work.complete(item_at(task, "assign").id, world["head"], "submit", None, {"assignee": "officer"})
+    draft = item_at(task, "draft")
+    browser.login("admin")
+    page = browser.client.get(f"/admin/users/{world['officer'].id}").get_data(as_text=True)
+    other = db.session.scalar(select(Agency).where(Agency.name == "Sở Y tế"))
+    r = browser.client.post(f"/admin/users/{world['officer'].id}", data={
+        "csrf_token": csrf_from(page), "full_name": "Ông/Bà officer", "agency_id": other.id, "roles": ["officer"],
+        "email": ""})
+    assert r.status_code == 302
+    flashed = browser.client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "1 việc đang giữ mà người này không còn xử lý được" in flashed
+    db.session.expire_all()
+    item = db.session.get(WorkItem, draft.id)
+    assert item.claimed_by_id is None and item.task.current_holder == LEAD
+    assert [i.id for i in reads.inbox(user("officer2")).items] == [draft.id]
+    assert "đã chuyển đơn vị" in [e for e in events("release") if e.work_item_id == draft.id][0].comment

@@ -184,12 +184,14 @@ def user_edit(user_id: int):
         form.agency_id.choices.append(SelectChoice(user.agency.id, _("%(name)s (đã ngừng)", name=user.agency.name)))
     if form.validate_on_submit():
         try:
-            admin_people.update_user(current_user, user.id, form.full_name.data, form.agency_id.data or None,
-                                     form.roles.data, form.email.data)
+            released = leavers.update_user(current_user, user.id, form.full_name.data,
+                                           form.agency_id.data or None, form.roles.data, form.email.data)[1]
         except Invalid as exc:
             _fill_errors(form, exc)
         else:
-            flash(_("Đã lưu tài khoản %(name)s.", name=user.username), "success")
+            flash(_("Đã lưu tài khoản %(name)s; %(count)s việc đang giữ mà người này không còn xử lý được (đã chuyển "
+                    "đơn vị hoặc đổi vai trò) đã trả về hàng chờ của đơn vị.", name=user.username, count=released)
+                  if released else _("Đã lưu tài khoản %(name)s.", name=user.username), "success")
             return redirect(url_for("people.user_list", q=user.username))
     return render_template("admin/user_form.html", form=form, user=user), 422 if form.errors else 200
 

@@ -179,25 +179,26 @@ def create_user(actor: User, username: str, full_name: str, agency_id: int | Non
     return issued
 
 
-def update_user(actor: User, user_id: int, full_name: str, agency_id: int | None, roles: list[str],
-                email: str | None = None) -> User:
-    """Change a person's name, agency, roles or e-mail; an audit event says what was and what is."""
+def change_account(actor: User, user_id: int, full_name: str, agency_id: int | None, roles: list[str],
+                   email: str | None = None) -> User:
+    """Change a person's name, agency, roles or e-mail (inside the caller's transaction: the work they can no
+    longer hold goes back to the queue with it, ``workflows.tasks.leavers.update_user``); an audit event says
+    what was and what is."""
     require_admin(actor)
     email = (email or "").strip() or None
-    with transaction():
-        user = get_user(actor, user_id)
-        errors = _checked_fields(full_name, agency_id, roles, email, user.agency_id)
-        if user.id == actor.id and "admin" not in roles:
-            errors["roles"] = N_("Bạn không thể tự bỏ vai trò quản trị của mình.")
-        if errors:
-            raise Invalid("Chưa lưu được: vui lòng sửa các ô được đánh dấu.", errors)
-        before = _describe(user)
-        user.full_name, user.agency_id, user.email = full_name.strip(), agency_id, email
-        user.roles = roles
-        db.session.flush()
-        db.session.refresh(user)
-        audit.record("user_update", actor, data={"user_id": user.id, "username": user.username},
-                     comment=f"Sửa tài khoản: {before} → {_describe(user)}")
+    user = get_user(actor, user_id)
+    errors = _checked_fields(full_name, agency_id, roles, email, user.agency_id)
+    if user.id == actor.id and "admin" not in roles:
+        errors["roles"] = N_("Bạn không thể tự bỏ vai trò quản trị của mình.")
+    if errors:
+        raise Invalid("Chưa lưu được: vui lòng sửa các ô được đánh dấu.", errors)
+    before = _describe(user)
+    user.full_name, user.agency_id, user.email = full_name.strip(), agency_id, email
+    user.roles = roles
+    db.session.flush()
+    db.session.refresh(user)
+    audit.record("user_update", actor, data={"user_id": user.id, "username": user.username},
+                 comment=f"Sửa tài khoản: {before} → {_describe(user)}")
     return user
 
 

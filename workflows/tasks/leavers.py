@@ -1,15 +1,18 @@
-"""Someone who left: their account is closed and the work they had claimed goes back to their agency's queue.
+"""Someone who left — their account closed, or moved to another agency or role —: the work they had claimed and can
+no longer act on goes back to their agency's queue.
 
 Here rather than in accounts/ because it writes work items and the tasks' cached holders (this room's rows);
 the account side (who may, the audit words) reads like the rest of workflows/accounts/admin_people.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from models import User, WorkItem, db
 from workflows import audit
-from workflows.accounts import people
+from workflows.accounts import admin_people, people
 from workflows.errors import Invalid, NotAllowed, NotFound
 from workflows.process import runtime
 from workflows.tasks import lifecycle
@@ -71,12 +74,25 @@ def deactivate_user(actor: User, user_id: int) -> tuple[User, int]:
     return user, len(released)
 
 
-def _release_claims(actor: User, user: User) -> list[WorkItem]:
-    items = _claimed(user)
+def update_user(actor: User, user_id: int, full_name: str, agency_id: int | None, roles: list[str],
+                email: str | None = None) -> tuple[User, int]:
+    """Change an account (``admin_people.change_account``); the open items it held and can no longer act on —
+    moved to another agency, a role taken away — go back to their agency's queue, not stranded with someone who
+    cannot act on them. Returns the user and how many items went back."""
+    with transaction():
+        user = admin_people.change_account(actor, user_id, full_name, agency_id, roles, email)
+        released = _release_claims(actor, user, f"tài khoản {user.full_name} đã chuyển đơn vị hoặc đổi vai trò",
+                                   lambda item: item.agency_id != user.agency_id or item.role not in user.roles)
+    return user, len(released)
+
+
+def _release_claims(actor: User, user: User, why: str | None = None,
+                    which: Callable[[WorkItem], bool] = lambda item: True) -> list[WorkItem]:
+    items = [item for item in _claimed(user) if which(item)]
     for item in items:
         item.claimed_by = None
         audit.record("release", actor, item.task, item, from_step=item.step_name,
-                     comment=f"Trả về hàng chờ của đơn vị: tài khoản {user.full_name} đã ngừng hoạt động")
+                     comment=f"Trả về hàng chờ của đơn vị: {why or f'tài khoản {user.full_name} đã ngừng hoạt động'}")
     db.session.flush()
     for task in {item.task for item in items}:
         task.current_holder = lifecycle.holders(runtime.open_items_of_task(task.id))
