@@ -145,3 +145,15 @@ def test_the_reviewer_is_told_where_the_request_went_not_where_the_file_is(world
     work.complete(decide.id, world["approver"], "approve", "Đồng ý gia hạn")
     page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "10/04/2026" in page and "văn bản ghi: “Gia hạn đến" not in page
+
+
+def test_a_request_for_an_overdue_task_is_not_overdue_the_morning_after(world, running, frozen):
+    """Due 13/03/2026, more time asked on Monday 20/04: the coordinator's review took the task's past date as its
+    own, and was escalated as "đã quá 38 ngày" the next morning. It is to be decided within five working days (by
+    Tuesday 28/04, the Hùng Kings' day observed on Monday 27/04): reminded on 22/04, escalated from 29/04."""
+    frozen.moment = local(2026, 4, 20, 9)
+    extensions.request_extension(world["officer"], running.id, date(2026, 5, 29), "Chờ ý kiến của bộ")
+    review = [t for t in waiting_timers(running) if t.step_name == "Tổ giúp việc xem xét đề nghị gia hạn"]
+    assert sorted((t.action, t.notify, t.fire_at.astimezone(UTC).replace(tzinfo=None)) for t in review) == [
+        ("escalate", "agency_head", local(2026, 4, 29)), ("escalate", "coordinator", local(2026, 5, 5)),
+        ("remind", "holder", local(2026, 4, 22))]

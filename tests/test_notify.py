@@ -226,8 +226,24 @@ def test_reminder_and_escalation_reach_holders_heads_and_coordinators(world, fro
     assert [n.user.username for n in to_holders] == ["head"]
     assert to_heads[0].title == f"Quá hạn: {task.code} {task.title}"
     assert "đã quá 9 ngày" in to_heads[0].body and "Phân công chuyên viên — Sở Công Thương" in to_heads[0].body
+    assert "Đề nghị Sở Công Thương ghi giải trình" in to_heads[0].body  # the lead holds it: the lead explains
     with pytest.raises(ValueError):
         events.escalation(task, items, "minister")
+
+
+def test_an_escalation_of_a_file_waiting_at_appraisal_asks_the_appraiser_to_act_not_the_lead_to_explain(world):
+    """Overdue while the appraising agency holds the file: its head was told "Đề nghị Sở Công Thương ghi giải
+    trình" — another agency's duty, for a delay that is not the lead's. He is asked to finish his step; the link
+    opens the task, not the explanation box he may not fill in."""
+    task = new_task(world, collaborators=())
+    for step in ("assign", "draft", "finalise", "signoff"):
+        act(world, task, step)
+    forget_notifications()
+    with transaction():
+        [note] = events.escalation(task, [item_at(task, "appraise")], "agency_head")
+    assert note.user.agency.name == "Sở Tư pháp"
+    assert "ghi giải trình" not in note.body and "Hồ sơ đang chờ Sở Tư pháp xử lý" in note.body
+    assert note.link == f"/tasks/{task.id}"
 
 
 def test_extension_decisions_go_to_the_requester(world):

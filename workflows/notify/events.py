@@ -198,10 +198,18 @@ def escalation(task: Task, items: Iterable[WorkItem], level: str) -> list[Notifi
         late = (clock.today() - due).days
         lines.append(f"Thời hạn: {_date(due)}" + (f" (đã quá {late} ngày)" if late > 0 else ""))
     lines += _waiting_lines(items)
-    link = _task_link(task) + "#" + EXPLANATION_ANCHOR
-    lines += ["", f"Đề nghị {task.lead_agency.name} ghi giải trình (lý do chậm, ngày dự kiến hoàn thành) tại mục "
-              "“Giải trình tiến độ” trên trang nhiệm vụ (đường dẫn của thông báo này mở thẳng mục đó); báo cáo "
-              "gửi UBND tỉnh trích giải trình mới nhất."]
+    holding = sorted({i.agency.name for i in items if i.agency is not None and i.agency_id != task.lead_agency_id})
+    if holding and not any(i.agency_id == task.lead_agency_id for i in items):
+        # the file waits elsewhere (appraisal, approval, a request's review): those holding it are asked to act,
+        # not the lead agency to explain a delay that is not its own
+        link = _task_link(task)
+        lines += ["", f"Hồ sơ đang chờ {', '.join(holding)} xử lý: đề nghị hoàn thành bước này sớm để nhiệm vụ "
+                      "không tiếp tục chậm."]
+    else:
+        link = _task_link(task) + "#" + EXPLANATION_ANCHOR
+        lines += ["", f"Đề nghị {task.lead_agency.name} ghi giải trình (lý do chậm, ngày dự kiến hoàn thành) tại "
+                  "mục “Giải trình tiến độ” trên trang nhiệm vụ (đường dẫn của thông báo này mở thẳng mục đó); báo "
+                  "cáo gửi UBND tỉnh trích giải trình mới nhất."]
     return notify(users, "escalation", f"Quá hạn: {_task_label(task)}", "\n".join(lines), link, task.id)
 
 

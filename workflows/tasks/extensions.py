@@ -12,13 +12,14 @@ from typing import Any
 from sqlalchemy import select
 
 from models import ProcessInstance, Task, User, db
-from workflows import audit, clock, settings
+from workflows import audit, clock, holidays, settings
 from workflows.errors import N_, Invalid, NotAllowed, NotFound
 from workflows.process import catalog, runtime
 from workflows.tasks import files, lifecycle
 from workflows.tx import transaction
 
 PROCESS = "extension_request"
+DECIDE_WITHIN = 5  # working days to decide a request made when (or just before) the task falls due
 
 
 def request_extension(user: User, task_id: int, new_due: date | None, reason: str | None,
@@ -40,7 +41,7 @@ def request_extension(user: User, task_id: int, new_due: date | None, reason: st
             "requester": user.username, "lead_agency": task.lead_agency.name,
             "coordinating_agency": settings.get("COORDINATING_AGENCY"),
             "assigning_authority": settings.get("ASSIGNING_AUTHORITY"),
-            "due_date": task.due_date.isoformat() if task.due_date else None,
+            "due_date": decide_by(task).isoformat(),
         }
         if upload is not None:
             name, content = files.check(upload, "Văn bản đề nghị")
@@ -53,6 +54,14 @@ def request_extension(user: User, task_id: int, new_due: date | None, reason: st
                      data={"requested_due": new_due.isoformat(),
                            "old_due": task.due_date.isoformat() if task.due_date else None})
     return instance.row
+
+
+def decide_by(task: Task) -> date:
+    """When a request for more time is to be decided (its steps' reminders and escalations follow it): by the
+    task's due date, or within ``DECIDE_WITHIN`` working days of a request made later than that — a request for an
+    overdue task is not overdue the morning after it is made."""
+    soon = holidays.calendar().add_working_days(clock.today(), DECIDE_WITHIN)
+    return max(task.due_date, soon) if task.due_date else soon
 
 
 def _check(task: Task, new_due: date | None, reason: str) -> None:
