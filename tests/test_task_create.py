@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from models import Directive, Task, db
 from tests.conftest import LEAD, act, new_task
+from workflows import holidays
 from workflows.errors import Invalid
 from workflows.importing import pipeline
 from workflows.tasks import create, period_reports
@@ -233,3 +234,20 @@ def test_a_task_added_by_hand_counts_with_the_plan_its_document_names(browser, w
     listed = browser.client.get(f"/tasks?scope=dashboard&directive={plan.id}").get_data(as_text=True)
     assert "Văn bản giao: Kế hoạch số 266-KH/TU" in listed
     assert "Nhiệm vụ theo Kế hoạch số 266-KH/TU ngày" in listed and "Nhiệm vụ theo kế hoạch số 66" not in listed
+
+
+def test_a_date_given_as_a_date_on_a_day_off_moves_to_the_next_working_day_as_written_words_do(world, api, frozen):
+    """"Tháng 10/2026" was moved from Saturday 31/10 to Monday 02/11, but 31/10/2026 typed in the form's date box
+    (or the API's due_date) stayed a Saturday: the same deadline, a different due date and lateness. Both move;
+    the task keeps the date as given (its page says it fell on a day off)."""
+    holidays.ensure_defaults()
+    typed = create.create_task(world["coord"], title="Báo cáo sơ kết theo ngày", lead_agency=LEAD,
+                               output_type="report", due_date=date(2026, 10, 31))
+    assert (typed.nominal_due, typed.due_date) == (date(2026, 10, 31), date(2026, 11, 2))
+    r = api.post("/api/v1/tasks", headers=api.token("coord"), json={
+        "title": "Báo cáo nhân dịp Quốc khánh", "lead_agency": LEAD, "output_type": "report",
+        "due_date": "2026-09-02"})  # the National Day holiday (01–02/09/2026)
+    assert r.status_code == 201 and r.get_json()["due_date"] == "2026-09-03"
+    working = create.create_task(world["coord"], title="Báo cáo ngày thường", lead_agency=LEAD,
+                                 output_type="report", due_date=date(2026, 10, 30))
+    assert (working.nominal_due, working.due_date) == (date(2026, 10, 30), date(2026, 10, 30))

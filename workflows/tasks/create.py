@@ -46,7 +46,11 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
     if fields.get("directive_id") is None:
         fields["directive_id"] = directive_named(fields.get("source_document"))
     text = (fields.get("deadline_text") or "").strip()
-    if text and fields.get("due_date") is None and fields.get("recurrence") is None:
+    if fields.get("due_date") is not None and "nominal_due" not in fields:
+        # a date given as a date (the form's, the API's) that falls on a day off moves to the next working day, as
+        # the same date written in words does; the task page says so
+        fields.update(nominal_due=fields["due_date"], due_date=holidays.calendar().next_working_day(fields["due_date"]))
+    elif text and fields.get("due_date") is None and fields.get("recurrence") is None:
         read = read_deadline(text)
         fields.update(due_date=read.effective_due, nominal_due=read.nominal_due, recurrence=read.recurrence,
                       recurrence_day=read.recurrence_day, recurrence_weekday=read.recurrence_weekday,
