@@ -51,6 +51,12 @@ def test_create_list_get(api, world):
     assert api.get("/api/v1/tasks?agency=Sở Y tế", headers=coord).get_json()["total"] == 0
     assert api.get("/api/v1/tasks?step=Phân công chuyên viên", headers=coord).get_json()["total"] == 1
     assert api.get("/api/v1/tasks?step=Thẩm định", headers=coord).get_json()["total"] == 0
+    assert api.get("/api/v1/tasks?step=assign", headers=coord).get_json()["total"] == 1  # as current_steps name it
+    # a filter not understood is said so, not answered with every task (or none)
+    r = api.get("/api/v1/tasks?status=bogus", headers=coord)
+    assert r.status_code == 422 and r.get_json()["error"].startswith("Trạng thái “bogus” không hợp lệ; dùng một")
+    r = api.get("/api/v1/tasks?agency=So Cong Thuong", headers=coord)
+    assert r.status_code == 422 and "Không có đơn vị “So Cong Thuong”" in r.get_json()["error"]
     got = api.get(f"/api/v1/tasks/{task['id']}", headers=coord).get_json()
     assert got["code"] == task["code"]
     assert api.get("/api/v1/tasks/999", headers=coord).status_code == 404
@@ -268,3 +274,14 @@ def test_a_route_that_names_an_agency_missing_from_the_registry_is_refused_at_cr
     assert r.status_code == 422
     assert "Văn phòng Tỉnh ủy" in r.get_json()["fields"]["output_type"]
     assert db.session.scalar(select(func.count()).select_from(Task)) == 0
+
+
+def test_the_api_takes_no_longer_text_than_the_form(api, world):
+    """A 20,000-character title was taken (the form stops at 2,000), and one word of 50,000 characters made the
+    same-title check fail in the database, answered as "database unavailable"."""
+    coord = api.token("coord")
+    for title in ("x" * 20_000, "y" * 60_000):
+        r = api.post("/api/v1/tasks", headers=coord, json={"title": title, "lead_agency": LEAD,
+                                                           "output_type": "plan", "due_date": "2026-06-30"})
+        assert r.status_code == 422, r.status_code
+        assert r.get_json()["fields"]["title"] == f"Tối đa 2000 ký tự (nội dung gửi có {len(title)} ký tự)."

@@ -132,10 +132,16 @@ def list_tasks():
     filters = reads.TaskFilters(
         agency_id=None, status=request.args.get("status") or None,
         step=request.args.get("step") or None, q=(request.args.get("q") or "").strip()[:200] or None)
+    if filters.status is not None and filters.status not in status.STATUSES:  # not every task, silently
+        raise Invalid("Trạng thái “%(status)s” không hợp lệ; dùng một trong: %(known)s.",
+                      status=filters.status[:50], known=", ".join(status.STATUSES))
     agency_name = request.args.get("agency")
     if agency_name:
         agency = reads.agency_by_name(agency_name)
-        filters.agency_id = agency.id if agency else -1
+        if agency is None:
+            raise Invalid("Không có đơn vị “%(name)s” trong danh mục (ghi đúng tên đầy đủ, có dấu).",
+                          name=agency_name[:200])
+        filters.agency_id = agency.id
     number, per_page = _paging(50)
     page = reads.list_tasks(g.api_user, filters, page=number, per_page=per_page, past_end_is_last=False)
     return jsonify(_page_json(page, [task_json(t) for t in page.items]))

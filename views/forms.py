@@ -90,20 +90,23 @@ class MultiCheckboxField(SelectMultipleField):
 
 class TaskForm(FlaskForm):
     title = TextAreaField(N_("Tên nhiệm vụ"), validators=[
-        DataRequired(N_("Vui lòng nhập tên nhiệm vụ.")), Length(max=2000)])
+        DataRequired(N_("Vui lòng nhập tên nhiệm vụ.")), Length(max=create.LIMITS["title"])])
     lead_agency = SelectField(N_("Đơn vị chủ trì"), validators=[DataRequired(N_("Vui lòng chọn đơn vị chủ trì."))])
     collaborating_agencies = MultiCheckboxField(N_("Đơn vị phối hợp"), validators=[Optional()],
                                                 description=N_("Chọn các đơn vị góp ý; có thể để trống."))
     output_type = SelectField(N_("Loại sản phẩm"), choices=[SelectChoice("", N_("— Chọn loại sản phẩm —"))]
                               + [SelectChoice(k, v) for k, v in OUTPUT_TYPES.items()],
                               validators=[DataRequired(N_("Vui lòng chọn loại sản phẩm."))])
-    expected_output = TextAreaField(N_("Kết quả/sản phẩm"), validators=[Optional(), Length(max=2000)])
+    expected_output = TextAreaField(N_("Kết quả/sản phẩm"), validators=[
+        Optional(), Length(max=create.LIMITS["expected_output"])])
     due_date = VNDateField(N_("Thời hạn hoàn thành"), validators=[Optional()],
                            description=N_("Ngày cuối cùng phải hoàn thành, dạng ngày/tháng/năm (ví dụ 30/06/2026). "
                                           "Bắt buộc, trừ khi ghi thời hạn theo văn bản ở ô dưới."))
-    deadline_text = StringField(N_("Thời hạn ghi trong văn bản"), validators=[Optional(), Length(max=500)],
+    deadline_text = StringField(N_("Thời hạn ghi trong văn bản"), validators=[
+        Optional(), Length(max=create.LIMITS["deadline_text"])],
                                 description=N_("Ví dụ: “Quý II năm 2026”, “Thường xuyên”."))
-    source_document = StringField(N_("Văn bản giao"), validators=[Optional(), Length(max=500)],
+    source_document = StringField(N_("Văn bản giao"), validators=[
+        Optional(), Length(max=create.LIMITS["source_document"])],
                                   description=N_("Ví dụ: Kế hoạch số 266-KH/TU ngày 26/4/2025."))
 
     past_due_ok = BooleanField(N_("Đúng, thời hạn này đã qua (nhiệm vụ được giao muộn)"))

@@ -39,6 +39,9 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
     require_coordinator(actor)  # before anything is looked up or refused for what the form says
     if submission and (done := submitted(submission)) is not None:
         return done
+    if too_long := {k: Message(TOO_LONG, max=n, count=len(fields[k])) for k, n in LIMITS.items()
+                    if isinstance(fields.get(k), str) and len(fields[k]) > n}:
+        raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", too_long)  # (the API's; the form says it at each field)
     if not duplicate_ok and (same := same_tasks(fields.get("title") or "", fields.get("source_document"))):
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"title": Message(
             "Văn bản này đã giao nhiệm vụ cùng tên (%(codes)s). Nếu đây là một nhiệm vụ khác, đánh dấu ô xác "
@@ -63,6 +66,11 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
         if done is None:
             raise
         return done  # the same form, sent twice at once: the other sending created the task
+
+
+# The longest text each field takes (the form's Length validators say the same, views.forms.TaskForm)
+LIMITS = {"title": 2000, "expected_output": 2000, "deadline_text": 500, "source_document": 500}
+TOO_LONG = N_("Tối đa %(max)s ký tự (nội dung gửi có %(count)s ký tự).")
 
 
 def read_deadline(text: str) -> Deadline:

@@ -72,7 +72,7 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
         query = query.where(or_(*(status.where(s) for s in status.WITHIN)))
     if filters.step:
         query = query.where(exists().where(WorkItem.task_id == Task.id, WorkItem.status == "open",
-                                           WorkItem.step_name == filters.step))
+                                           or_(WorkItem.step_name == filters.step, WorkItem.step_id == filters.step)))
     if filters.scope is not None:
         query = query.where(scope.tasks_clause(filters.scope))
     matches = search.clause(filters.q)  # every word, accents and case ignored (workflows.tasks.search)
