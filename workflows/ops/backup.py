@@ -35,7 +35,9 @@ from workflows.errors import Invalid
 
 FORMAT = "theodoi-backup/2"  # 2: the manifest holds the sha256 of every entry
 MANIFEST = "manifest.json"
-SEEDED_BY_INIT_DB = {"process_model", "holiday"}  # present in a freshly initialised, otherwise empty database
+# present in a freshly initialised, otherwise empty database: the process models, the holidays and the agencies the
+# processes name (README: init-db, then restore)
+SEEDED_BY_INIT_DB = {"process_model", "holiday", "agency"}
 BATCH = 500
 CHUNK = 1024 * 1024
 # The name workflows/tasks/files.py gives every upload (secrets.token_hex(16)); that module is a room above
