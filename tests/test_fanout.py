@@ -160,7 +160,9 @@ def test_the_api_creates_a_group_task_and_shows_its_progress(world, pair, api):
     body = response.get_json()
     assert {(s["lead_agency"], s["status"]) for s in body["subtasks"]} == {(LEAD, "in_progress"),
                                                                            (OTHER, "in_progress")}
-    assert body["lead_agency"] == pair.name and "current_steps" not in body
+    assert body["lead_agency"] == pair.name and body["kind"] == "group"
+    # the contract's "current_steps" (a client reads a task without them as finished): the members' open steps
+    assert sorted((s["step_id"], s["agency"]) for s in body["current_steps"]) == [("assign", LEAD), ("assign", OTHER)]
     assert body["progress"] == {"done": 0, "total": 2, "overdue": 0}
     child = api.get(f"/api/v1/tasks/{body['subtasks'][0]['id']}", headers=headers).get_json()
     assert [s["step_id"] for s in child["current_steps"]] == ["assign"] and "subtasks" not in child

@@ -91,9 +91,12 @@ def task_json(task: Task, detail: bool = False) -> dict:
     if detail and task.kind == create.GROUP_KIND:  # no steps of its own: its members' tasks have them
         members = fanout.member_tasks(task)
         progress = fanout.progress(task, members)
+        body["kind"] = "group"  # "lead_agency" names the group; each subtask its member agency
         body["subtasks"] = [{"id": t.id, "code": t.code, "lead_agency": t.lead_agency.name, "status": status.of(t)}
                             for t in members]
         body["progress"] = {"done": progress.done, "total": progress.total, "overdue": progress.overdue}
+        # where it stands: its members' open steps (a finished group task has none, as the contract says)
+        body["current_steps"] = [step_json(i) for i in reads.open_items_of([t.id for t in members])]
         body["history"] = [event_json(e) for e in reads.history(task)]
     elif detail:
         body["current_steps"] = [step_json(i) for i in reads.open_items(task)]

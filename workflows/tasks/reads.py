@@ -130,8 +130,13 @@ def get_work_item(user: User, work_item_id: int) -> WorkItem:
 
 
 def open_items(task: Task) -> list[WorkItem]:
+    return open_items_of([task.id])
+
+
+def open_items_of(task_ids: list[int]) -> list[WorkItem]:
+    """The open items of these tasks (a group's members), in the order they opened."""
     return list(db.session.scalars(select(WorkItem).where(
-        WorkItem.task_id == task.id, WorkItem.status == "open").order_by(WorkItem.id)))
+        WorkItem.task_id.in_(task_ids), WorkItem.status == "open").order_by(WorkItem.id)))
 
 
 def history(task: Task) -> list[AuditEvent]:
