@@ -15,9 +15,11 @@ from sqlalchemy import delete, func, select
 
 from models import Notification, OutboxMail, db
 from tests.conftest import COLLAB_A, act, item_at, new_task, user
+from workflows import clock
 from workflows.accounts import people
 from workflows.errors import Conflict, NotAllowed, NotFound
 from workflows.notify import bell, events, outbox
+from workflows.tasks import work
 from workflows.tx import transaction
 
 BASE_URL = "https://theodoi.tinh.gov.vn"
@@ -538,3 +540,30 @@ def test_admin_mail_page_with_mail_on_and_nothing_left_says_all_was_sent(app, br
     browser.login("admin")
     page = text(browser.client.get("/admin/mail"))
     assert "Mọi thư thông báo đã được gửi." in page and "không có thư nào được xếp hàng" not in page
+
+
+def test_whoever_stands_in_for_an_absent_holder_is_told_too(world, frozen):
+    """The officer away names his head to stand in: the comment, the return, the new work of the files he holds
+    went to him alone, and his stand-in heard nothing of what he was to act on. The stand-in is told, by the same
+    rule in Python and in SQL; after the absence, no more."""
+    today = clock.today()
+    people.set_delegate(world["officer"], world["officer"].id, "head", today, today + timedelta(days=2))
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")  # the draft is the officer's
+    draft = item_at(task, "draft")
+    forget_notifications()
+    with transaction():
+        told = events.work_item_created(draft)
+    assert [n.user.username for n in told] == ["head", "officer"] == [
+        u.username for u in sorted(events.recipients_for_item(draft), key=lambda u: u.username)]
+    work.release(draft.id, world["officer"])  # in the queue: officers, and the head for the absent one
+    forget_notifications()
+    with transaction():
+        told = events.work_item_created(draft)
+    assert sorted(n.user.username for n in told) == ["head", "officer", "officer2"] == sorted(
+        u.username for u in events.recipients_for_item(draft))
+    frozen.advance(days=3)
+    forget_notifications()
+    with transaction():
+        told = events.work_item_created(draft)
+    assert sorted(n.user.username for n in told) == ["officer", "officer2"]

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from models import OVERSIGHT_ROLES, Delegation, ProcessInstance, Task, User, WorkItem, db, task_collaborators
 from workflows import clock
@@ -57,12 +58,25 @@ def can_request_extension(user: User, task: Task) -> bool:
 
 # ---------------------------------------------------------------- acting on a work item
 
+def covering(today) -> ColumnElement:
+    """SQL: a delegation in force on ``today`` (a date, or a bound parameter)."""
+    return and_(Delegation.cancelled_at.is_(None), Delegation.starts_on <= today, Delegation.ends_on >= today)
+
+
 def delegators(user: User) -> list[User]:
     """Colleagues away today who named ``user`` to act on their behalf."""
-    today = clock.today()
     return list(db.session.scalars(select(User).join(Delegation, Delegation.user_id == User.id).where(
-        Delegation.delegate_id == user.id, Delegation.cancelled_at.is_(None), Delegation.starts_on <= today,
-        Delegation.ends_on >= today, User.active.is_(True), User.agency_id == user.agency_id)))
+        Delegation.delegate_id == user.id, covering(clock.today()), User.active.is_(True),
+        User.agency_id == user.agency_id)))
+
+
+def stand_ins(people: list[User], agency_id: int) -> list[User]:
+    """Those who act today for one of ``people`` (away), of ``agency_id`` like them: ``delegators``' other side."""
+    ids = [p.id for p in people if p.active and p.agency_id == agency_id]
+    if not ids:
+        return []
+    return list(db.session.scalars(select(User).join(Delegation, Delegation.delegate_id == User.id).where(
+        Delegation.user_id.in_(ids), covering(clock.today()), User.active.is_(True), User.agency_id == agency_id)))
 
 
 def may_act_itself(user: User, item: WorkItem) -> bool:

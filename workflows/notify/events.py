@@ -11,11 +11,13 @@ import functools
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, false, func, insert, literal, select
+from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, false, func, insert, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.elements import ColumnElement
 
-from models import Agency, Notification, OutboxMail, Task, User, WorkItem, db
-from workflows import clock, rows
+from models import Agency, Delegation, Notification, OutboxMail, Task, User, WorkItem, db
+from workflows import access, clock, rows
 from workflows.notify.outbox import mail_body, mail_enabled
 
 TITLE_MAX = 500  # Notification.title, OutboxMail.subject
@@ -67,22 +69,23 @@ def _mail_now(user: User) -> bool:
 
 def _notify_holders(item: WorkItem, kind: str, title: str, body: str | None = None, link: str | None = None,
                    task_id: int | None = None, *, but: User | None = None) -> list[Notification]:
-    """``notify`` the people who should act on ``item`` (``recipients_for_item``), except ``but``. An item in its
-    agency's queue tells the holders of its role by one INSERT … SELECT (and its mail by another), without loading
-    the agency's people: the same rule in SQL (``_QUEUE``, kept equal by a test), the notifications returned in
-    the order of the users' ids, as ``notify`` gives them."""
-    if (item.claimed_by is not None and item.claimed_by.active) or item.agency_id is None:
+    """``notify`` the people who should act on ``item`` (``recipients_for_item``), except ``but``, by one INSERT …
+    SELECT (and its mail by another), without loading the agency's people: the same rule in SQL (``_HOLDERS``,
+    kept equal by a test), the notifications returned in the order of the users' ids, as ``notify`` gives them."""
+    if item.agency_id is None:
         return notify([u for u in recipients_for_item(item) if but is None or u.id != but.id], kind, title, body,
                       link, task_id)
     kind, title, body, link = _cleaned(kind, title, body, link)
     now = clock.now()
     send_mail = mail_enabled()
+    holder = item.claimed_by_id if item.claimed_by is not None and item.claimed_by.active else None
     params = {"agency_id": item.agency_id, "role": f"%,{_like_escaped(item.role)},%", "but": but.id if but else -1,
+              "holder": holder if holder is not None else -1, "queue": holder is None, "today": clock.today(),
               "kind": kind, "title": title, "body": body, "link": link, "task_id": task_id, "now": now}
     connection = db.session.connection()
-    told = sorted(connection.execute(_queue_notifications(send_mail), params).all())
+    told = sorted(connection.execute(_holders_notifications(send_mail), params).all())
     if send_mail:
-        connection.execute(_QUEUE_MAILS, {**params, "mail_body": mail_body(title, body, link)})
+        connection.execute(_HOLDERS_MAILS, {**params, "mail_body": mail_body(title, body, link)})
     return [rows.attach(Notification, dict(id=note_id, user_id=user_id, kind=kind, title=title, body=body, link=link,
                                            task_id=task_id, created_at=now, read_at=None, emailed=bool(emailed)))
             for user_id, note_id, emailed in told]
@@ -92,39 +95,56 @@ def _like_escaped(text: str) -> str:
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
-# An agency's active holders of a role (roles are stored "a,b": the role between commas), but one person: the
-# queue of ``recipients_for_item`` in SQL. ``_MAIL_NOW`` is ``_mail_now``.
-_QUEUE = and_(User.agency_id == bindparam("agency_id"), User.active.is_(True), User.id != bindparam("but"),
-              (literal(",") + User.roles_text + literal(",")).like(bindparam("role"), escape="/"))
-_MAIL_NOW = and_(User.email.is_not(None), User.email != "", User.email_digest.is_(False))
+def _holds_role(user) -> ColumnElement:
+    """``user`` (the table or an alias) holds the role ``:role`` (roles are stored "a,b": the role between commas)."""
+    return (literal(",") + user.roles_text + literal(",")).like(bindparam("role"), escape="/")
+
+
+# ``recipients_for_item`` in SQL: of the item's agency, active, not ``:but``: its holder ``:holder`` — or, with
+# ``:queue``, the holders of its role — and whoever stands in for one of them today (``access.delegators``).
+_AWAY = aliased(User)
+_STAND_INS = (select(Delegation.delegate_id).join(_AWAY, _AWAY.id == Delegation.user_id)
+              .where(access.covering(bindparam("today")), _AWAY.active.is_(True),
+                     _AWAY.agency_id == bindparam("agency_id"),
+                     or_(_AWAY.id == bindparam("holder"), and_(bindparam("queue"), _holds_role(_AWAY)))))
+_HOLDERS = and_(User.agency_id == bindparam("agency_id"), User.active.is_(True), User.id != bindparam("but"),
+                or_(User.id == bindparam("holder"), and_(bindparam("queue"), _holds_role(User)),
+                    User.id.in_(_STAND_INS)))
+_MAIL_NOW = and_(User.email.is_not(None), User.email != "", User.email_digest.is_(False))  # ``_mail_now``
 
 
 @functools.cache
-def _queue_notifications(send_mail: bool) -> ReturningInsert:
+def _holders_notifications(send_mail: bool) -> ReturningInsert:
     table = Notification.__table__
     emailed = _MAIL_NOW if send_mail else false()
     picked = select(User.id, bindparam("kind", type_=String), bindparam("title", type_=String),
                     bindparam("body", type_=Text), bindparam("link", type_=String), bindparam("task_id", type_=Integer),
-                    bindparam("now", type_=DateTime), emailed).where(_QUEUE)
+                    bindparam("now", type_=DateTime), emailed).where(_HOLDERS)
     return (insert(table).from_select(["user_id", "kind", "title", "body", "link", "task_id", "created_at", "emailed"],
                                       picked)
             .returning(table.c.user_id, table.c.id, table.c.emailed))
 
 
-_QUEUE_MAILS = insert(OutboxMail.__table__).from_select(
+_HOLDERS_MAILS = insert(OutboxMail.__table__).from_select(
     ["user_id", "to_address", "subject", "body", "status", "attempts", "next_attempt_at", "created_at"],
     select(User.id, func.trim(User.email), bindparam("title", type_=String), bindparam("mail_body", type_=Text),
            literal("pending"), literal(0), bindparam("now", type_=DateTime), bindparam("now", type_=DateTime))
-    .where(_QUEUE, _MAIL_NOW))
+    .where(_HOLDERS, _MAIL_NOW))
 
 
 def recipients_for_item(item: WorkItem) -> list[User]:
-    """Who should act on a work item: its claimer, else the agency's active holders of its role."""
+    """Who should act on a work item: its claimer, else the agency's active holders of its role; and whoever
+    stands in for one of them today (an officer away: the colleague he named hears of the work he acts on)."""
     if item.claimed_by is not None and item.claimed_by.active:
-        return [item.claimed_by]
-    if item.agency is None:
+        holders = [item.claimed_by]
+    elif item.agency is None:
         return []
-    return [u for u in item.agency.people if u.active and u.has_role(item.role)]
+    else:
+        holders = [u for u in item.agency.people if u.active and u.has_role(item.role)]
+    if item.agency_id is None:
+        return holders
+    return sorted({u.id: u for u in [*holders, *access.stand_ins(holders, item.agency_id)]}.values(),
+                  key=lambda u: u.id)
 
 
 def work_item_created(item: WorkItem) -> list[Notification]:
