@@ -48,7 +48,8 @@ for _account in DEMO_ACCOUNTS:
 # What happens to each demo task (index into DEMO_TASKS): the step it waits at ("done": finished), the steps that
 # return it first, and how it stands today — done "on_time" or "late"; open and "overdue", "soon" (due within
 # days, after an approved extension) or "within" (due weeks ahead, extended when the document's date has passed);
-# "ongoing" tasks have no deadline. ``waits`` is how many days the open step has been waiting.
+# "ongoing" tasks have no deadline (13, "- Tháng 8/2025 - Thường xuyên", has a first milestone: overdue today).
+# ``waits`` is how many days the open step has been waiting.
 SCENARIOS = {
     0: ("appraise", ["signoff"], "within", 6), 1: ("done", [], "on_time", 0),
     2: ("approve", ["appraise"], "overdue", 9), 3: ("done", [], "late", 0),

@@ -16,7 +16,7 @@ from models import db
 from tests.conftest import LEAD, OTHER, act, new_task, open_items
 from workflows import clock
 from workflows.reporting import scorecard
-from workflows.tasks import create
+from workflows.tasks import create, status
 
 
 def finish(world, task, user_for=None, decided: str = "2026-05-20") -> None:
@@ -116,14 +116,16 @@ def test_a_period_report_of_one_unit_ranks_the_tasks_it_reports(year, browser):
                                                                       "0,0"]]
 
 
-def test_an_ongoing_task_beside_a_first_date_is_not_counted_as_within_its_deadline(year, world):
-    """002's "- Tháng 8/2025 - Thường xuyên": "Thường xuyên" on the dashboard and in the report, "Trong hạn" on
-    the scorecard, whose link then listed no task, and the report's ranking row did not add up."""
+def test_an_ongoing_task_beside_a_first_date_counts_by_that_date_everywhere(year, world):
+    """002's "- Tháng 8/2025 - Thường xuyên": the plan is due at the end of August, then the work goes on. It was
+    "Thường xuyên" on the dashboard and in the report but "Trong hạn" here (whose link then listed no task); it
+    is due, and on 01/09/2026 overdue, on every page alike — and the row adds up."""
     ongoing = create.create_task(world["coord"], title="Cập nhật dữ liệu thường xuyên", lead_agency=LEAD,
                                  output_type="report", deadline_text="- Tháng 8/2026 - Thường xuyên")
     assert ongoing.recurrence == "ongoing" and ongoing.due_date is not None
+    assert status.of(ongoing) == "overdue"
     mine = {r.agency: r for r in scorecard.scorecard("2026", clock.today())}[LEAD]
-    assert (mine.due, mine.on_time, mine.late, mine.within, mine.overdue) == (4, 1, 1, 1, 1)
+    assert (mine.due, mine.on_time, mine.late, mine.within, mine.overdue) == (5, 1, 1, 1, 2)
     assert mine.due == mine.on_time + mine.late + mine.within + mine.overdue
 
 

@@ -32,7 +32,9 @@ def make(state="active", due=None, started=False, completed_on=None, recurrence=
     (make(due=TODAY, started=False), "due_soon"),
     (make(due=TODAY - timedelta(days=1), started=True), "overdue"),
     (make(due=None, recurrence="ongoing"), "ongoing"),
-    (make(due=TODAY - timedelta(days=100), recurrence="ongoing"), "ongoing"),  # never overdue
+    # a first milestone beside "Thường xuyên" ("Tháng 8/2025 - Thường xuyên") is due, and late, as any date is
+    (make(due=TODAY - timedelta(days=100), recurrence="ongoing"), "overdue"),
+    (make(due=TODAY + timedelta(days=30), recurrence="ongoing"), "in_progress"),
     (make(state="done", due=TODAY, completed_on=TODAY), "done_on_time"),
     (make(state="done", due=TODAY, completed_on=TODAY + timedelta(days=1)), "done_late"),
     (make(state="done", due=None, completed_on=TODAY), "done_on_time"),
@@ -49,6 +51,7 @@ def test_sql_clause_agrees_with_compute(world, frozen):
     started = new_task(world, collaborators=(), due=today + timedelta(days=40), title="Đã bắt đầu")
     act(world, started, "assign")
     new_task(world, collaborators=(), due=None, recurrence="ongoing", title="Thường xuyên")
+    new_task(world, collaborators=(), due=today - timedelta(days=10), recurrence="ongoing", title="Mốc đầu đã qua")
     later = new_task(world, collaborators=(), due=today + timedelta(days=200), title="Từ quý sau")
     later.recurrence_starts = today + timedelta(days=100)
     db.session.commit()

@@ -62,15 +62,16 @@ def test_a_reminder_that_fires_after_the_due_date_tells_nobody_it_is_due_soon(wo
     assert "reminder" not in kinds and "escalation" in kinds
 
 
-def test_an_ongoing_task_with_a_date_is_never_announced_overdue(world, frozen):
-    """"Tháng 8/2025 - Thường xuyên": its badge says ongoing, so no "Quá hạn" notice may say otherwise."""
+def test_the_first_milestone_of_an_ongoing_task_is_reminded_and_escalated_as_any_date(world, frozen):
+    """"Tháng 8/2025 - Thường xuyên": the plan is due at the end of August 2025, then the work goes on. A plan
+    still at its draft a year later was shown "Thường xuyên" everywhere and escalated to nobody; its first
+    milestone is due, and late, as any date is (its badge says "Quá hạn" too, workflows.tasks.status)."""
     holidays.ensure_defaults()
     task = new_task(world, collaborators=(), due=date(2026, 3, 13), recurrence="ongoing")
-    counts = reminders.run_due(local(2026, 3, 30))
-    assert counts["instances"] == 1 and counts["reminders"] == counts["escalations"] == 0
-    assert {e.comment for e in fired("escalate")} == {"Không gửi nhắc hạn: nhiệm vụ thường xuyên không tính quá hạn."}
+    assert _sent(frozen, local(2026, 3, 10)) == (1, 0)
+    assert _sent(frozen, local(2026, 3, 16)) == (0, 1)
     kinds = set(db.session.scalars(select(Notification.kind).where(Notification.task_id == task.id)))
-    assert kinds == {"new_item"}  # told about the work, never that it is late
+    assert kinds == {"new_item", "reminder", "escalation"}
 
 
 def test_escalations_fire_once_each_when_overdue(world, frozen):

@@ -3,7 +3,7 @@ the shares national monitoring rules and Vietnamese trackers use.
 
 Definitions (written on the page too):
 - *tasks due*: the tasks the unit leads (a member's share of a task owed by a group counts for that member) whose
-  effective deadline falls in the period; ongoing tasks ("Thường xuyên", even beside a first date) are not counted;
+  effective deadline falls in the period (an ongoing task's first milestone too: "Tháng 8/2025 - Thường xuyên");
 - *done on time* / *done late*: finished on or before / after the deadline;
 - *within deadline* (trong hạn): not finished, the deadline not passed yet;
 - *overdue* (quá hạn): not finished, the deadline passed;
@@ -83,8 +83,6 @@ def scorecard(period_key: str, today: date | None = None, within: scope.Filters 
     rows: dict[int, ScoreRow] = defaultdict(lambda: ScoreRow(0, ""))
     for t in tasks:
         state = status.compute(t, today, soon)
-        if state == "ongoing":  # "Thường xuyên" beside a first date: ongoing everywhere else, not counted here
-            continue
         row = rows[t.lead_agency_id]
         row.agency_id, row.agency = t.lead_agency_id, names.get(t.lead_agency_id, "")
         row.due += 1

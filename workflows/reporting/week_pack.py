@@ -175,12 +175,11 @@ def _new_tasks(tasks, since: datetime, until: datetime) -> list[Task]:
 
 def _became_overdue(tasks, start: date, end: date, today: date) -> list[Task]:
     """The tasks whose first overdue day (the day after the due date) fell in the week, by today, and whose
-    status today is overdue or done late. Ongoing tasks never become overdue, even done after a due date
-    (``status`` counts those done late)."""
+    status today is overdue or done late (an ongoing task's first milestone too)."""
     last_due = min(end - timedelta(days=1), today - timedelta(days=1))
     soon = settings.due_soon_days()
     return list(db.session.scalars(select(Task).where(
-        tasks, Task.recurrence.is_distinct_from("ongoing"), Task.due_date >= start - timedelta(days=1),
+        tasks, Task.due_date >= start - timedelta(days=1),
         Task.due_date <= last_due, status.clause("overdue", today, soon) | status.clause("done_late", today, soon))
         .order_by(Task.due_date, Task.id)))
 

@@ -24,12 +24,11 @@ TIMER_LABELS = {
     ("escalate", "coordinator"): "Quá hạn kéo dài: đã báo Tổ giúp việc.",
 }
 LATE_REMINDER = "Nhắc hạn không gửi: đã quá thời hạn hoàn thành."
-ONGOING_TIMER = "Không gửi nhắc hạn: nhiệm vụ thường xuyên không tính quá hạn."
 
 
 def fire_timers(row: ProcessInstance, now: datetime) -> list[engine.WaitingTimer]:
     """Fire the instance's due timers (the caller holds its row lock); record them, and return the ones
-    announced to someone (not the reminders that fired after the due date, nothing for an ongoing task)."""
+    announced to someone (not the reminders that fired after the due date)."""
     task = row.task
     instance = runtime.load(row)
     fired = instance.fire_timers(now.replace(tzinfo=UTC))
@@ -38,13 +37,10 @@ def fire_timers(row: ProcessInstance, now: datetime) -> list[engine.WaitingTimer
     # a reminder that fires after the due date (the worker was down, or the system went live with old
     # tasks) would announce "due soon" beside the overdue notice: it is recorded, and nobody is told
     late = task.due_date is not None and task.due_date < clock.to_local(now).date()
-    # an ongoing task is never overdue (workflows.tasks.status): "Quá hạn" would contradict its badge
-    ongoing = task.recurrence == "ongoing"
     announced = []
     for timer in fired:
-        stale = ongoing or (timer.action == "remind" and late)
-        label = (ONGOING_TIMER if ongoing else LATE_REMINDER if stale
-                 else TIMER_LABELS.get((timer.action, timer.notify), timer.action))
+        stale = timer.action == "remind" and late
+        label = LATE_REMINDER if stale else TIMER_LABELS.get((timer.action, timer.notify), timer.action)
         audit.record(timer.action, None, task, from_step=timer.step_name, comment=label,
                      data={"notify": timer.notify, "due_date": task.due_date.isoformat() if task.due_date else None})
         held = ([i for i in items if i.engine_task_id == timer.step_task_id]  # (its collaborator's, in a round)

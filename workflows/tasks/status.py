@@ -39,7 +39,9 @@ def compute(task: Task, today: date, due_soon_days: int) -> str:
                 or task.completed_on <= task.due_date:
             return "done_on_time"
         return "done_late"
-    if task.recurrence == "ongoing":
+    # ongoing ("Thường xuyên"): counted apart, never overdue — unless a first milestone is written beside it ("Tháng
+    # 8/2025 - Thường xuyên": the plan is due then), which is due, and late, as any date is until it is delivered
+    if task.recurrence == "ongoing" and task.due_date is None:
         return "ongoing"
     if task.due_date is not None:
         if task.due_date < today:
@@ -56,14 +58,15 @@ def clause(status: str, today: date, due_soon_days: int):
     """A WHERE clause selecting the tasks that ``compute`` gives ``status``."""
     done = Task.state == "done"
     running = and_(Task.state != "done", Task.kind != "withdrawn")
-    active = and_(running, or_(Task.recurrence.is_(None), Task.recurrence != "ongoing"))
+    undated_ongoing = and_(Task.recurrence == "ongoing", Task.due_date.is_(None))
+    active = and_(running, or_(Task.recurrence.is_(None), Task.recurrence != "ongoing", Task.due_date.is_not(None)))
     soon = today + timedelta(days=due_soon_days)
     not_due = or_(Task.due_date.is_(None), Task.due_date > soon)
     return {
         "done_on_time": and_(done, or_(Task.done_at_issue.is_(True), Task.due_date.is_(None),
                                        Task.completed_on.is_(None), Task.completed_on <= Task.due_date)),
         "done_late": and_(done, Task.done_at_issue.is_(False), Task.completed_on > Task.due_date),
-        "ongoing": and_(running, Task.recurrence == "ongoing"),
+        "ongoing": and_(running, undated_ongoing),
         "overdue": and_(active, Task.due_date < today),
         "due_soon": and_(active, Task.due_date >= today, Task.due_date <= soon),
         "not_started": and_(active, not_due, Task.recurrence_starts > today),
