@@ -653,3 +653,21 @@ def test_a_due_date_moved_by_a_holiday_names_it(app, world):
     assert period_reports.due_of(periods.parse_key("2026-06")).why == "saturday"
     march = period_reports.due_of(periods.parse_key("2026-03"))
     assert (march.effective, march.moved, march.why) == (date(2026, 3, 20), False, None)
+
+
+def test_section_iv_names_every_agency_tied_with_the_last_and_those_late_from_earlier_periods():
+    """Quý II: nine agencies had overdue tasks, five were named — three wards as late as the five (all their
+    tasks overdue) silently left out by alphabetical order; and a month whose own tasks were on time read "Trong
+    kỳ không có đơn vị nào có nhiệm vụ quá hạn" beside 17 tasks carried over overdue."""
+    from types import SimpleNamespace as Row
+    wards = [Row(agency=f"UBND phường {name}", overdue=1, assigned=1) for name in
+             ("Bỉm Sơn", "Đông Sơn", "Hạc Thành", "Nghi Sơn", "Quang Trung", "Sầm Sơn", "Tân Dân", "Tĩnh Gia")]
+    named, more = period_report.laggards([*wards, Row(agency=LEAD, overdue=1, assigned=4),
+                                          Row(agency=COLLAB_A, overdue=0, assigned=3)], [])
+    assert [r.agency for r in named] == [w.agency for w in wards] + [LEAD] and more == 0  # all tied, all named
+    carried = [Row(task=Row(lead_agency=Row(name=COLLAB_A))), Row(task=Row(lead_agency=Row(name=COLLAB_A)))]
+    named, more = period_report.laggards([Row(agency=LEAD, overdue=0, assigned=2)], carried)
+    assert [(r.agency, r.overdue, r.carried) for r in named] == [(COLLAB_A, 0, 2)] and more == 0
+    seven = [Row(agency=f"Sở {n}", overdue=n, assigned=10) for n in range(1, 8)]
+    named, more = period_report.laggards(seven, [])
+    assert [r.overdue for r in named] == [7, 6, 5, 4, 3] and more == 2

@@ -7,6 +7,7 @@ Every figure comes from ``progress``, so the report and the dashboard never disa
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,13 +25,28 @@ from workflows.tasks import explanations, scope, status
 # What explains an overdue task: the lead agency's latest explanation (workflows.tasks.explanations), never a
 # return note, which a head writes to their own officer and which stays inside the agency.
 NO_REASON = explanations.NO_EXPLANATION
-LAGGING_LIMIT = 5  # agencies named in section IV
+LAGGING_LIMIT = 5  # agencies named in section IV (and any tied with the last)
 AGENCY_WIDTHS = [11, 47, 17, 17, 17, 17, 17, 22]
 OVERDUE_WIDTHS = [11, 49, 24, 23, 28, 30]
 RANKING_WIDTHS = [13, 57, 17, 17, 17, 17, 21, 23]
 
 
 # ---------------------------------------------------------------- the figures
+
+@dataclass
+class Lagging:
+    """An agency named in section IV: its overdue tasks of the period (of ``assigned`` due in it) and those carried
+    over from earlier periods, still overdue."""
+
+    agency: str
+    overdue: int
+    assigned: int
+    carried: int
+
+    @property
+    def total(self) -> int:
+        return self.overdue + self.carried
+
 
 @dataclass
 class OverdueRow:
@@ -50,9 +66,10 @@ class PeriodReport:
     totals: dict[str, int]
     agencies: list
     overdue: list[OverdueRow]  # due in the period and overdue
-    lagging: list
+    lagging: list[Lagging]
     # due before the period and still not done: a report that left them out would read "nothing overdue"
     earlier_overdue: list[OverdueRow] = dataclasses.field(default_factory=list)
+    lagging_more: int = 0  # agencies with overdue tasks beyond those named in section IV
     ranking: list = dataclasses.field(default_factory=list)  # scorecard.ScoreRow: the units its tasks rank
     groups: list = dataclasses.field(default_factory=list)  # progress.GroupRow: tasks owed by a group, due in it
 
@@ -93,16 +110,29 @@ def period_report(user: User, f: scope.Filters, today: date | None = None) -> Pe
                       "hoặc năm (2026).", {"period": "Chưa chọn kỳ báo cáo."})
     totals = progress.status_totals(f, today=today)
     agencies = progress.agency_table(f, sort="overdue", descending=True, today=today)
-    # most overdue tasks first; between equals, the larger share of the agency's tasks
-    lagging = sorted((row for row in agencies if row.overdue),
-                     key=lambda r: (-r.overdue, -r.overdue / r.assigned))[:LAGGING_LIMIT]
     table = sorted(agencies, key=lambda r: text.sort_key(r.agency))
     # one read of every overdue task the other filters select, split by the period
     overdue = overdue_rows(dataclasses.replace(f, period=None), today)
     in_period = [row for row in overdue if period.start <= row.task.due_date <= period.end]
     earlier = [row for row in overdue if row.task.due_date < period.start]
-    return PeriodReport(period, f, today, totals, table, in_period, lagging, earlier,
+    lagging, more = laggards(agencies, earlier)
+    return PeriodReport(period, f, today, totals, table, in_period, lagging, earlier, more,
                         scorecard.scorecard(period.key, today, f), progress.group_table(f, today))
+
+
+def laggards(agencies: list, earlier: list[OverdueRow]) -> tuple[list[Lagging], int]:
+    """Section IV: the agencies with the most overdue tasks — those of the period and those carried over from
+    earlier ones (a month whose own tasks are all on time still has its laggards) —; between equals, the larger
+    share of the period's tasks, then by name. The first ``LAGGING_LIMIT`` and every one tied with the last;
+    returns them and how many other agencies have overdue tasks."""
+    carried = Counter(row.task.lead_agency.name for row in earlier if row.task.lead_agency is not None)
+    period_rows = {r.agency: r for r in agencies}
+    rows = [Lagging(name, period_rows[name].overdue if name in period_rows else 0,
+                    period_rows[name].assigned if name in period_rows else 0, carried[name])
+            for name in {*(r.agency for r in agencies if r.overdue), *carried}]
+    rows.sort(key=lambda r: (-r.total, -(r.overdue / r.assigned if r.assigned else 0), text.sort_key(r.agency)))
+    named = [r for r in rows if r.total >= rows[min(LAGGING_LIMIT, len(rows)) - 1].total] if rows else []
+    return named, len(rows) - len(named)
 
 
 def overdue_rows(f: scope.Filters, today: date) -> list[OverdueRow]:
@@ -310,6 +340,11 @@ def _lagging_section(document, report: PeriodReport) -> None:
         return
     nd30.para(document, "Các đơn vị có nhiều nhiệm vụ quá hạn nhất, đề nghị khẩn trương hoàn thành:", keep=True)
     for number, row in enumerate(report.lagging, start=1):
-        nd30.para(document, f"{number}. {row.agency}: {row.overdue} nhiệm vụ quá hạn trên tổng số {row.assigned} "
-                            f"nhiệm vụ được giao ({percent(row.overdue, row.assigned)}).",
-                  keep=number == len(report.lagging))
+        said = [f"{row.overdue} nhiệm vụ quá hạn trên tổng số {row.assigned} nhiệm vụ được giao "
+                f"({percent(row.overdue, row.assigned)})"] if row.overdue else []
+        if row.carried:
+            said.append(f"{row.carried} nhiệm vụ quá hạn từ các kỳ trước")
+        nd30.para(document, f"{number}. {row.agency}: {'; '.join(said)}.",
+                  keep=number == len(report.lagging) and not report.lagging_more)
+    if report.lagging_more:
+        nd30.para(document, f"Ngoài ra, {report.lagging_more} đơn vị khác có nhiệm vụ quá hạn (mục III).", keep=True)
