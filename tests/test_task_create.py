@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from models import Directive, Task, db
+from models import Directive, Notification, Task, db
 from tests.conftest import LEAD, act, new_task
 from workflows import holidays
 from workflows.errors import Invalid
@@ -162,6 +162,11 @@ def test_the_head_s_assignment_gives_an_internal_deadline_and_instructions(brows
     page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "Hạn nội bộ nộp dự thảo" in page and f"28/{today:%m/%Y}" in page
     assert "Bám sát Kế hoạch 266-KH/TU; xin ý kiến Sở Tài chính trước." in page
+    # and in the notice of the new work itself: the date the head set was in none before
+    notice = db.session.scalars(select(Notification).where(Notification.user_id == world["officer2"].id,
+                                                           Notification.kind == "new_item")).one()
+    assert f"- Hạn nội bộ nộp dự thảo: 28/{today:%m/%Y}" in notice.body
+    assert "- Chỉ đạo, yêu cầu đối với chuyên viên: Bám sát Kế hoạch 266-KH/TU" in notice.body
 
 
 def test_a_deadline_written_as_the_document_writes_it_sets_the_due_date(world, frozen):

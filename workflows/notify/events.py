@@ -147,10 +147,15 @@ def recipients_for_item(item: WorkItem) -> list[User]:
                   key=lambda u: u.id)
 
 
-def work_item_created(item: WorkItem) -> list[Notification]:
+def work_item_created(item: WorkItem, handed: Iterable[tuple[str, str]] = ()) -> list[Notification]:
+    """Tell whoever should act on a new item; with what the step before wrote for it (``handed``: label, text),
+    so that an officer reads the head's internal deadline and instructions in the notice itself."""
     task = item.task
+    lines = _item_lines(item)
+    if handed:
+        lines += ["Bước trước đã ghi:", *(f"- {label}: {_one_line(said, 300)}" for label, said in handed)]
     return _notify_holders(item, "new_item", f"Việc mới: {item.step_name} — {_task_label(task)}",
-                           "\n".join(_item_lines(item)), _task_link(task), task.id)
+                           "\n".join(lines), _task_link(task), task.id)
 
 
 def item_moved(item: WorkItem, why: str) -> list[Notification]:

@@ -118,12 +118,23 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str,
     returned = decision == "return"
     saved = runtime.save(instance, task, back_to_holders=returned, open_items=task_items)
     lifecycle.after_save(instance, task, saved, lifecycle.Return(item.step_name, comment, user) if returned else None,
-                         **worked_on)
+                         _handed(step, clean), **worked_on)
     to_step = lifecycle.step_names(saved.created) if saved.created or not saved.completed else "Hoàn thành"
     audit.record(decision, user, task, item, from_step=item.step_name, to_step=to_step,
                  comment=comment or None, data={k: v for k, v in clean.items() if v is not None},
                  on_behalf_of=principal if principal is not None and principal.id != user.id else None)
     return task
+
+
+def _handed(step: engine.Step, clean: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """What a step wrote for the next ones, as its notice says it: its dates, numbers and texts (not its files, nor
+    the officer it named, whom the item itself goes to)."""
+    said = []
+    for f in step.fields:
+        value = clean.get(f.name)
+        if f.type in ("text", "date", "number") and value not in (None, ""):
+            said.append((f.label, f"{date.fromisoformat(value):%d/%m/%Y}" if f.type == "date" else str(value)))
+    return tuple(said)
 
 
 def _checked_input(step: engine.Step, item: WorkItem, decision: str, comment: str, data: dict[str, Any],
