@@ -157,3 +157,18 @@ def test_a_request_for_an_overdue_task_is_not_overdue_the_morning_after(world, r
     assert sorted((t.action, t.notify, t.fire_at.astimezone(UTC).replace(tzinfo=None)) for t in review) == [
         ("escalate", "agency_head", local(2026, 4, 29)), ("escalate", "coordinator", local(2026, 5, 5)),
         ("remind", "holder", local(2026, 4, 22))]
+
+
+def test_a_reviewer_s_return_says_the_request_is_refused_and_the_date_stands(world, running, browser):
+    """"Trả lại" on a request for more time ends it ("Không chấp thuận" for the requester): the reviewer was told
+    only "Đã trả lại", as if the request went back to be completed. The page says what the button does, and the
+    message after it what happened."""
+    extensions.request_extension(world["officer"], running.id, date(2026, 4, 10), "Chờ ý kiến của bộ")
+    review = item_at(running, "review")
+    browser.login("coord")
+    page = browser.client.get(f"/tasks/{running.id}").get_data(as_text=True)
+    assert "“Trả lại” là không đồng ý gia hạn: thời hạn giữ nguyên" in page
+    done = browser.client.post(f"/work-items/{review.id}/complete", data={
+        f"wi{review.id}-csrf_token": csrf_from(page), "decision": "return",
+        f"wi{review.id}-comment": "Chưa có văn bản của bộ."}, follow_redirects=True).get_data(as_text=True)
+    assert f"Không đồng ý gia hạn (thời hạn giữ nguyên): {review.step_name} — {running.code}." in done

@@ -234,6 +234,8 @@ def complete(item_id: int):
             attach_errors(form, exc)
         else:
             label = {"return": _("Đã trả lại"), "approve": _("Đã đồng ý")}.get(decision) or _("Đã gửi")
+            if item.instance.kind == "extension" and decision == "return":  # the request ends there: say so
+                label = _("Không đồng ý gia hạn (thời hạn giữ nguyên)")
             # say where the file (or the request for more time) went, so nobody has to open the task to know: the
             # steps this action opened; else what its process still waits for (the other collaborators' opinions)
             after = [i for i in reads.open_items(task) if i.instance_id == item.instance_id]
