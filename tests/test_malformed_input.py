@@ -125,9 +125,16 @@ def test_completing_a_step_refuses_a_file_over_the_limit(drafting, app, monkeypa
     assert_refused(r)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4000)
     r = complete(browser, task, item, files={"draft_file": (b"a" * 10_000, "du-thao.txt")})
-    assert r.status_code == 413
-    assert "Tệp tải lên quá lớn." in r.get_data(as_text=True)
+    assert r.status_code == 413  # the limit said, and where what was typed is (the body was never read)
+    assert "Tệp tải lên quá lớn: mỗi tệp tối đa" in r.get_data(as_text=True)
+    assert "bấm “Quay lại” trên trình duyệt để lấy lại" in r.get_data(as_text=True)
     assert item_at(task, "draft").id == item.id
+
+
+def test_a_file_box_says_what_it_takes_before_anything_is_refused(drafting):
+    browser, task, _item = drafting
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Tệp doc, docx, jpeg, jpg, ods, odt, pdf, png, pptx, txt, xls, xlsx, zip; mỗi tệp tối đa 20 MB." in page
 
 
 def test_completing_a_step_refuses_overlong_text(drafting):

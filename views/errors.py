@@ -24,7 +24,6 @@ MESSAGES = {
     404: N_("Không tìm thấy trang hoặc dữ liệu."),
     405: N_("Phương thức không được hỗ trợ."),
     409: N_("Dữ liệu đã thay đổi."),
-    413: N_("Tệp tải lên quá lớn."),
     422: N_("Dữ liệu chưa hợp lệ."),
     500: N_("Đã xảy ra lỗi hệ thống."),
     503: N_("Hệ thống tạm thời không kết nối được cơ sở dữ liệu. Thao tác chưa được ghi nhận; vui lòng thử lại "
@@ -66,6 +65,10 @@ def domain_error(exc: DomainError):
 def http_error(exc: HTTPException):
     status = exc.code or 500
     message = gettext(MESSAGES[status]) if status in MESSAGES else (exc.description or gettext("Lỗi"))
+    if status == 413:  # the body was never read: nothing typed can be given back here, the browser's Back can
+        message = gettext("Tệp tải lên quá lớn: mỗi tệp tối đa %(mb)s MB. Nội dung vừa nhập chưa được gửi; bấm "
+                          "“Quay lại” trên trình duyệt để lấy lại, rồi chọn tệp nhỏ hơn.",
+                          mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024))
     if status == 400 and "CSRF" in (exc.description or ""):
         message = gettext("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
     return _respond(status, message)

@@ -24,9 +24,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import OUTPUT_TYPES
 from views.i18n import domain_message, field_messages
-from workflows import clock
+from workflows import clock, settings
 from workflows.errors import N_, Invalid, Message
-from workflows.tasks import create
+from workflows.tasks import create, files
 from workflows.tasks.create import DUE_REQUIRED
 from workflows.tasks.deadline_text import MAX_YEAR, MIN_YEAR
 
@@ -192,9 +192,15 @@ def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=
         else:
             validators = ([FileRequired(_("Vui lòng đính kèm %(what)s.", what=label.lower()))]
                           if f["required"] else [Optional()])
-            control = FileField(label, validators=validators)
+            control = FileField(label, validators=validators, description=upload_hint())
         setattr(StepForm, f["name"], control)
     return StepForm(prefix=prefix, **kwargs)
+
+
+def upload_hint() -> str:
+    """What a file box takes, said beside it (before: only the refusal said it)."""
+    return _("Tệp %(types)s; mỗi tệp tối đa %(mb)s MB.", types=files.ALLOWED_TEXT,
+             mb=settings.get("MAX_UPLOAD_BYTES") // (1024 * 1024))
 
 
 class AddMemberForm(FlaskForm):
@@ -210,6 +216,10 @@ class ExtensionForm(FlaskForm):
     reason = TextAreaField(N_("Lý do"), validators=[
         DataRequired(N_("Vui lòng nêu lý do đề nghị gia hạn.")), Length(max=5000)])
     file = FileField(N_("Văn bản đề nghị (nếu có)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.file.description = upload_hint()
 
 
 class MarkedRequired:
