@@ -29,7 +29,10 @@ def test_head_reassigns_an_item_within_the_agency(world):
     assert item.claimed_by.username == "officer2"
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reassign")).one()
     assert event.data == {"from": "officer", "to": "officer2"} and event.actor.username == "head"
-    assert notes("officer2", "new_item")
+    [given] = notes("officer2", "new_item")  # by whom, not as anonymous new work; the one who had it is told
+    assert given.title.startswith("Việc được giao: Xây dựng dự thảo — ") and "Người giao: Ông/Bà head" in given.body
+    [taken] = notes("officer", "reassigned")
+    assert taken.title.startswith("Việc đã giao cho Ông/Bà officer2: Xây dựng dự thảo — ")
     with pytest.raises(NotAllowed):
         work.reassign(item.id, world["officer"], "officer")
     with pytest.raises(NotAllowed):

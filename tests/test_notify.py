@@ -567,3 +567,16 @@ def test_whoever_stands_in_for_an_absent_holder_is_told_too(world, frozen):
     with transaction():
         told = events.work_item_created(draft)
     assert sorted(n.user.username for n in told) == ["officer", "officer2"]
+
+
+def test_opening_a_task_reads_its_notices(world, browser):
+    """"Việc mới" and "Hồ sơ bị trả lại" stayed unread after the work was done (an officer's bell showed 6): the
+    notices of a task are read once its page is opened; another task's stay unread."""
+    task, other = new_task(world, collaborators=()), new_task(world, collaborators=(), title="Kế hoạch khác")
+    act(world, task, "assign")
+    act(world, other, "assign")
+    browser.login("officer")
+    assert len(notes_of("officer")) == 2 and all(n.read_at is None for n in notes_of("officer"))
+    browser.client.get(f"/tasks/{task.id}")
+    db.session.expire_all()
+    assert {n.task_id: n.read_at is not None for n in notes_of("officer")} == {task.id: True, other.id: False}

@@ -22,6 +22,7 @@ from views.i18n import domain_message
 from workflows import access, clock
 from workflows.accounts import groups
 from workflows.errors import DomainError, Invalid
+from workflows.notify import bell
 from workflows.process import diagram
 from workflows.tasks import (
     agency_changes,
@@ -121,6 +122,7 @@ def _render_task(task, forms=None, status=200, extension_form=None, comment_form
 @login_required
 def show(task_id: int):
     task = reads.get_task(current_user, task_id)
+    bell.seen_task(current_user, task.id)
     if task.kind == create.GROUP_KIND:
         return _render_group_task(task)
     return _render_task(task)

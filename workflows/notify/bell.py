@@ -36,6 +36,17 @@ def mark_read(user: User, notification_id: int) -> Notification:
     return note
 
 
+def seen_task(user: User, task_id: int) -> int:
+    """The user opened a task: its notices to them are read (those of work they then did no longer wait unread
+    in the bell). One transaction; returns how many."""
+    with transaction():
+        result = db.session.execute(
+            update(Notification).where(Notification.user_id == user.id, Notification.task_id == task_id,
+                                       Notification.read_at.is_(None))
+            .values(read_at=clock.now()).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
 def mark_all_read(user: User) -> int:
     """Mark all the user's unread notifications read; returns how many. One transaction."""
     with transaction():

@@ -22,7 +22,7 @@ from workflows.notify.outbox import mail_body, mail_enabled
 
 TITLE_MAX = 500  # Notification.title, OutboxMail.subject
 LINK_MAX = 500
-KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention")
+KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention", "reassigned")
 ESCALATION_LEVELS = ("holder", "agency_head", "coordinator")
 EXPLANATION_ANCHOR = "giai-trinh"  # the explanation card on the task page (workflows.tasks.explanations.ANCHOR)
 
@@ -158,6 +158,21 @@ def work_item_created(item: WorkItem, handed: Iterable[tuple[str, str]] = ()) ->
                            "\n".join(lines), _task_link(task), task.id)
 
 
+def item_reassigned(item: WorkItem, head: User, previous: User | None) -> list[Notification]:
+    """A head handed an item to someone: the new holder is told by whom (not as anonymous new work); whoever held
+    it before, that it is no longer theirs."""
+    task = item.task
+    told = _notify_holders(item, "new_item", f"Việc được giao: {item.step_name} — {_task_label(task)}",
+                           "\n".join([*_item_lines(item), f"Người giao: {head.full_name}"]), _task_link(task),
+                           task.id, but=head)
+    if previous is not None and previous.id not in (head.id, item.claimed_by_id):
+        told += notify([previous], "reassigned", f"Việc đã giao cho {item.claimed_by.full_name}: {item.step_name} — "
+                       f"{_task_label(task)}", "\n".join([f"Nhiệm vụ: {_task_label(task, full=True)}",
+                                                         f"Bước: {item.step_name}", f"Người giao: {head.full_name}"]),
+                       _task_link(task), task.id)
+    return told
+
+
 def item_moved(item: WorkItem, why: str) -> list[Notification]:
     """Tell the agency that carries an open item on now (its agency merged into it, or a coordinator's choice
     after a split) that the item waits for it, and why."""
@@ -187,7 +202,7 @@ def item_returned(new_items: Iterable[WorkItem], from_step: str, reason: str, ac
             lines.append(f"Người trả lại: {actor.full_name}")
         lines.append(f"Lý do: {reason}")
         created += _notify_holders(
-            item, "returned", f"Hồ sơ bị trả lại: {item.step_name} — {_task_label(task)}. Lý do: "
+            item, "returned", f"Hồ sơ bị trả lại: {item.step_name} — {_task_label(task).rstrip('.')}. Lý do: "
             f"{_one_line(reason, 200)}", "\n".join(lines), _task_link(task), task.id, but=actor)
     return created
 

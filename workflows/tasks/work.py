@@ -303,7 +303,7 @@ def reassign(work_item_id: int, head: User, username: str) -> WorkItem:
                      comment=f"Giao lại cho {target.full_name}",
                      data={"from": previous.username if previous else None, "to": target.username})
         item.task.current_holder = lifecycle.holders(runtime.open_items_of_task(item.task_id))
-        events.work_item_created(item)
+        events.item_reassigned(item, head, previous)
     return item
 
 
