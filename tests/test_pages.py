@@ -70,8 +70,8 @@ def test_task_list_filters_and_pagination(browser, world):
     by_step = text(browser.client.get("/tasks?step=Xây dựng báo cáo/văn bản"))
     assert report.title in by_step and "Nhiệm vụ số 01" not in by_step
     assert "Không có nhiệm vụ nào khớp bộ lọc" in text(browser.client.get("/tasks?status=done_late"))
-    agency = text(browser.client.get("/tasks?agency=99999"))
-    assert "Không có nhiệm vụ nào khớp bộ lọc" in agency
+    agency = text(browser.client.get("/tasks?agency=99999"))  # naming nothing: said, and not applied
+    assert "Không có đơn vị “99999” trong danh mục: bộ lọc này được bỏ qua." in agency and "(31 mục)" in agency
     # an officer of an uninvolved agency sees none of them
     browser.login("x_officer")
     assert "Chưa có nhiệm vụ nào" in text(browser.client.get("/tasks"))

@@ -192,3 +192,25 @@ def test_the_migration_fills_search_text_for_existing_tasks(world, tmp_path):
         assert db.session.scalars(select(Task.id).where(search.clause("so noi vu ra soat"))).all() == [1]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_list_filter_naming_nothing_is_said_to_be_ignored(world, browser):
+    """`/tasks?status=bogus` and `?agency=abc` listed every task without a word, as if filtered; so did a period
+    the scorecard did not understand."""
+    browser.login("coord")
+    for query, said in (("status=bogus", "Không hiểu trạng thái “bogus”: bộ lọc này được bỏ qua."),
+                        ("agency=abc", "Không có đơn vị “abc” trong danh mục: bộ lọc này được bỏ qua."),
+                        ("agency=999999", "Không có đơn vị “999999” trong danh mục: bộ lọc này được bỏ qua.")):
+        assert said in browser.client.get(f"/tasks?{query}").get_data(as_text=True), query
+    page = browser.client.get("/scorecards?period=abc").get_data(as_text=True)
+    assert "Không hiểu kỳ “abc”" in page
+
+
+def test_a_page_that_finds_nothing_says_what_it_looked_for(world, browser):
+    """`/reports?period=2026-H2` (there is no second half-year report; the year's covers it) gave the bare "not
+    found" page; the reason the product knows is said. A plain wrong address keeps the page's own explanation."""
+    browser.login("coord")
+    page = browser.client.get("/reports?kind=half_yearly&period=2026-H2")
+    assert page.status_code == 404 and "Không tìm thấy kỳ báo cáo “2026-H2”" in page.get_data(as_text=True)
+    page = browser.client.get("/khong-co-trang-nay").get_data(as_text=True)
+    assert "Đường dẫn có thể đã sai" in page and "flash-warning" not in page

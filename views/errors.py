@@ -46,6 +46,8 @@ def _respond(status: int, message: str, fields: dict | None = None):
         return jsonify(body), status
     template = f"errors/{TEMPLATES.get(status, '400')}.html"
     typed = _typed() if status in (403, 409) and request.method == "POST" else []
+    if status in (403, 404) and message == gettext(MESSAGES[status]):
+        message = None  # nothing said beyond the page's heading: its own paragraph explains instead
     return render_template(template, message=message, status=status, typed=typed), status
 
 

@@ -3,9 +3,10 @@ the ranking as .xlsx in the layout provinces use for emulation (thi đua)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, flash, render_template, request, url_for
 
 from views.helpers import restrict_to
+from views.i18n import translate
 from workflows import access, clock
 from workflows.reporting import register, scorecard
 from workflows.tasks import scope
@@ -22,6 +23,8 @@ def _period() -> scope.PeriodRange:
 @bp.route("")
 def index():
     period = _period()
+    for problem in scope.parse({"period": request.args.get("period", "")})[1]:  # "abc": said, not silently a year
+        flash(translate(problem), "warning")
     today = clock.today()
 
     def tasks_url(agency_id: int, status: str | None = None) -> str:

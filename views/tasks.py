@@ -18,7 +18,7 @@ from views.forms import (
     action_form,
     attach_errors,
 )
-from views.i18n import domain_message
+from views.i18n import domain_message, translate
 from workflows import access, clock
 from workflows.accounts import groups
 from workflows.errors import DomainError, Invalid
@@ -49,6 +49,8 @@ ATTACHMENT_CSP = "sandbox; default-src 'self'; frame-ancestors 'none'; form-acti
 def index():
     listing = reads.task_list(current_user, parsing.filter_args(),
                               parsing.id_arg("agency"), parsing.page_arg())
+    for problem in listing.problems:
+        flash(translate(problem), "warning")
     return render_template("tasks/index.html", page=listing.page, filters=listing.filters, args=listing.args,
                            scope_args=listing.scope_args, scope_described=listing.scope_described,
                            without_scope=listing.without_scope, agencies=listing.agencies, steps=listing.steps,

@@ -25,7 +25,7 @@ from models import (
     db,
 )
 from workflows import access, text
-from workflows.errors import NotAllowed, NotFound
+from workflows.errors import Message, NotAllowed, NotFound
 from workflows.paging import page_of
 from workflows.process import catalog
 from workflows.tasks import scope, search, status
@@ -93,6 +93,7 @@ class TaskList:
     scope_described: list
     agencies: list[Agency]
     steps: list[str]
+    problems: list  # why parts of the query were ignored
 
     @property
     def without_scope(self) -> dict[str, str]:
@@ -107,9 +108,18 @@ def task_list(user: User, args: Mapping[str, str], agency_id: int | None, page: 
                           q=(args.get("q") or "").strip()[:200] or None, scope=figure)
     kept = {k: v for k, v in args.items() if k != "page" and v}
     scope_args = {k: v for k, v in kept.items() if k in scope.LIST_SCOPE_KEYS} if figure else {}
+    problems = []  # a filter naming nothing is said to be ignored, not silently answered with every task
+    if filters.status is not None and filters.status not in (*status.STATUSES, "within"):
+        problems.append(Message("Không hiểu trạng thái “%(status)s”: bộ lọc này được bỏ qua.",
+                                status=filters.status[:40]))
+        filters.status = None
+    if args.get("agency") and (agency_id is None or db.session.get(Agency, agency_id) is None):
+        problems.append(Message("Không có đơn vị “%(agency)s” trong danh mục: bộ lọc này được bỏ qua.",
+                                agency=args["agency"][:40]))
+        filters.agency_id = None
     return TaskList(list_tasks(user, filters, page=page), filters, kept, scope_args,
                     scope.describe(figure) if figure else [], agencies(),
-                    [s.step_name for s in catalog.step_catalog()])
+                    [s.step_name for s in catalog.step_catalog()], problems)
 
 
 def get_task(user: User, task_id: int) -> Task:
