@@ -451,6 +451,9 @@ def test_administrators_keep_the_holiday_calendar(province, app):
     b.client.post("/admin/holidays/2026-11-24/delete", data={"csrf_token": token})
     assert parse_deadline("24/11/2026", calendar=holidays.calendar()).effective_due.isoformat() == "2026-11-24"
     assert b.client.post("/admin/holidays/khong-phai-ngay/delete", data={"csrf_token": token}).status_code == 404
+    again = b.client.post("/admin/holidays/2026-11-24/delete", data={"csrf_token": token}, follow_redirects=True)
+    assert "Ngày 24/11/2026 không có trong lịch ngày nghỉ, ngày làm bù; không có gì để xóa." in again.get_data(
+        as_text=True)  # not "Đã xóa", for a day that was not there
     b.login("coord")
     assert b.client.get("/admin/holidays").status_code == 403
 

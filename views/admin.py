@@ -66,8 +66,11 @@ def holiday_list():
 
 @bp.post("/holidays/<day>/delete")
 def holiday_delete(day: str):
-    holidays.remove_day(holidays.parse_day(day))
-    flash(_("Đã xóa ngày khỏi lịch."), "info")
+    if holidays.remove_day(holidays.parse_day(day)):
+        flash(_("Đã xóa ngày khỏi lịch."), "info")
+    else:
+        flash(_("Ngày %(day)s không có trong lịch ngày nghỉ, ngày làm bù; không có gì để xóa.",
+                day=holidays.parse_day(day).strftime("%d/%m/%Y")), "warning")
     return redirect(url_for("admin.holiday_list"))
 
 

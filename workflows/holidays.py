@@ -81,9 +81,11 @@ def parse_day(text: str) -> date:
         raise NotFound("Không tìm thấy ngày này trong lịch.") from exc
 
 
-def remove_day(day: date) -> None:
+def remove_day(day: date) -> bool:
+    """Take ``day`` out of the calendar; False when it was not in it."""
     with transaction():
         row = db.session.scalar(select(Holiday).where(Holiday.day == day))
         if row is not None:
             db.session.delete(row)
         _changed()
+    return row is not None
