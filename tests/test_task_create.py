@@ -95,9 +95,14 @@ def test_two_sendings_at_the_same_moment_create_one_task(app, world, frozen):
     assert len(results) == 2 and results[0] == results[1] and count() == 1
 
 
-def test_the_api_refuses_a_same_named_task_unless_told(world, frozen):
+def test_the_api_refuses_a_same_named_task_unless_told(world, frozen, api):
     create.create_task(world["coord"], title="Báo cáo sơ kết", lead_agency=LEAD, output_type="report",
                        due_date=date(2026, 6, 30), source_document=DOCUMENT)
+    r = api.post("/api/v1/tasks", headers=api.token("coord"), json={  # told how, in the API's own terms
+        "title": "Báo cáo sơ kết", "lead_agency": LEAD, "output_type": "report", "due_date": "2026-06-30",
+        "source_document": DOCUMENT})
+    assert r.status_code == 422 and r.get_json()["fields"]["title"].endswith(
+        'Nếu đây là một nhiệm vụ khác, gửi lại kèm "duplicate_ok": true.')
     try:
         create.create_task(world["coord"], title="Báo cáo sơ kết", lead_agency=LEAD, output_type="report",
                            due_date=date(2026, 6, 30), source_document=DOCUMENT)

@@ -170,7 +170,7 @@ def create_task():
                              output_type=fields["output_type"] or "", collaborating_agencies=collaborators,
                              expected_output=fields["expected_output"], due_date=due_date,
                              deadline_text=fields["deadline_text"], source_document=fields["source_document"],
-                             duplicate_ok=body.get("duplicate_ok") is True)
+                             duplicate_ok=body.get("duplicate_ok") is True, confirm=create.CONFIRM_IN_API)
     return jsonify(task_json(task, detail=True)), 201
 
 

@@ -26,7 +26,13 @@ UNREAD_DEADLINE = N_("Chưa đọc được thời hạn “%(text)s”: nhập 
                      "xuyên”).")
 
 
-def create_task(actor: User, *, submission: str | None = None, duplicate_ok: bool = False, **fields: Any) -> Task:
+# How to say "yes, another task of the same name": the form's checkbox, the API's flag
+CONFIRM_IN_FORM = N_("đánh dấu ô xác nhận bên dưới rồi bấm “Giao nhiệm vụ”")
+CONFIRM_IN_API = N_("gửi lại kèm \"duplicate_ok\": true")
+
+
+def create_task(actor: User, *, submission: str | None = None, duplicate_ok: bool = False,
+                confirm: str = CONFIRM_IN_FORM, **fields: Any) -> Task:
     """Register a task and start the process routing.dmn chooses for its output type. One transaction.
 
     Fields: title, lead_agency, output_type, collaborating_agencies, expected_output, due_date,
@@ -44,8 +50,8 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", too_long)  # (the API's; the form says it at each field)
     if not duplicate_ok and (same := same_tasks(fields.get("title") or "", fields.get("source_document"))):
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"title": Message(
-            "Văn bản này đã giao nhiệm vụ cùng tên (%(codes)s). Nếu đây là một nhiệm vụ khác, đánh dấu ô xác "
-            "nhận bên dưới rồi bấm “Giao nhiệm vụ”.", codes=", ".join(t.code for t in same))})
+            "Văn bản này đã giao nhiệm vụ cùng tên (%(codes)s). Nếu đây là một nhiệm vụ khác, %(how)s.",
+            codes=", ".join(t.code for t in same), how=Message(confirm))})
     if fields.get("directive_id") is None:
         fields["directive_id"] = directive_named(fields.get("source_document"))
     text = (fields.get("deadline_text") or "").strip()
