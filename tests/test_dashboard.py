@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import lxml.html
 import pytest
 from sqlalchemy import select
 
 from models import Agency, Directive, db
-from tests.conftest import COLLAB_A, LEAD, OTHER, act
+from tests.conftest import COLLAB_A, LEAD, OTHER, act, item_at, new_task
 from views.helpers import days_since
 from workflows import clock
 from workflows.reporting import filters, progress, register
@@ -403,3 +403,21 @@ def test_every_page_counts_the_days_an_item_waited_alike(world, frozen):
     [group] = register.register_groups(ALL, clock.today())
     assert [r.days_at_step for r in group.rows] == [3]
     assert task.id == row.task_id
+
+
+def test_more_than_ten_days_counts_the_calendar_days_the_list_shows(world, frozen):
+    """Waiting 10.1 days (since 09:00 ten days ago) was listed under "quá 10 ngày" with "10" beside it. Days are
+    counted as the list shows them, calendar days in the province: it is listed from the eleventh day."""
+    def local(d: int, hh: int) -> datetime:  # December 2026 (or 26–27/11), Hà Nội time, as stored (naive UTC)
+        month = 12 if d < 20 else 11
+        return datetime(2026, month, d, hh, tzinfo=clock.LOCAL_TZ).astimezone(clock.UTC).replace(tzinfo=None)
+
+    item = item_at(new_task(world, collaborators=()), "assign")
+    frozen.moment = local(7, 11)
+    item.created_at = local(27, 9)  # 10 days and 2 hours ago: the tenth calendar day
+    db.session.commit()
+    assert progress.stuck(ALL, 10) == [] and progress.stuck_count(ALL, 10) == 0
+    item.created_at = local(26, 23)  # 10 days and 12 hours ago, but the eleventh calendar day
+    db.session.commit()
+    [row] = progress.stuck(ALL, 10)
+    assert row.day_count == 11 and [r.stuck for r in progress.step_board(ALL, stuck_days=10)] == [1]

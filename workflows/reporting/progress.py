@@ -12,7 +12,7 @@ import bisect
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, func, select
@@ -175,7 +175,7 @@ def step_board(f: Filters, now: datetime | None = None, stuck_days: int | None =
     order = {name: text.sort_key(name) for name in {*names.values(), NO_AGENCY}}
     per_step = {step: [(names.get(agency_id, NO_AGENCY), n) for agency_id, n in per_agency.items()]
                 for step, per_agency in holders.items()}
-    cutoff = now - timedelta(days=stuck_days) if stuck_days is not None else None
+    cutoff = _stuck_cutoff(now, stuck_days) if stuck_days is not None else None
     rows = []
     for name, moments in waits.items():
         moments.sort()
@@ -208,8 +208,16 @@ class StuckRow:
     day_count: int = 0  # calendar days since the day it arrived, as the inbox, the task page and the register count
 
 
+def _stuck_cutoff(now: datetime, days: int) -> datetime:
+    """Waiting more than ``days`` days counts calendar days in the province, as the list shows them (an item of
+    10.1 days was listed as "more than 10 days" with 10 beside it): it arrived before the local midnight that
+    began the day ``days`` days ago. Naive UTC, as stored."""
+    day = clock.to_local(now).date() - timedelta(days=days)
+    return datetime.combine(day, time.min, clock.LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+
+
 def _stuck_where(f: Filters, days: int, now: datetime):
-    return and_(_open_items_of(f), WorkItem.created_at < now - timedelta(days=days))
+    return and_(_open_items_of(f), WorkItem.created_at < _stuck_cutoff(now, days))
 
 
 def stuck(f: Filters, days: int, now: datetime | None = None, limit: int | None = None,
