@@ -172,3 +172,14 @@ def test_a_reviewer_s_return_says_the_request_is_refused_and_the_date_stands(wor
         f"wi{review.id}-csrf_token": csrf_from(page), "decision": "return",
         f"wi{review.id}-comment": "Chưa có văn bản của bộ."}, follow_redirects=True).get_data(as_text=True)
     assert f"Không đồng ý gia hạn (thời hạn giữ nguyên): {review.step_name} — {running.code}." in done
+
+
+def test_the_authority_names_the_document_that_grants_more_time(world, running):
+    """The date moved with "Đề nghị điều chỉnh thời hạn" as its source: the Friday pack cited that where the
+    document that changed the deadline belongs (DOMAIN.md: keep every deadline with the document that changed it)."""
+    extensions.request_extension(world["officer"], running.id, date(2026, 4, 10), "Chờ ý kiến của bộ")
+    work.complete(item_at(running, "review").id, world["coord"], "approve", "Đề nghị chấp thuận")
+    work.complete(item_at(running, "decide").id, world["approver"], "approve", "Đồng ý",
+                  {"decision_document": "Công văn số 512/UBND-TH ngày 20/03/2026"})
+    adj = db.session.scalars(select(DeadlineAdjustment)).one()
+    assert (adj.new_due, adj.source_document) == (date(2026, 4, 10), "Công văn số 512/UBND-TH ngày 20/03/2026")

@@ -56,5 +56,7 @@ def apply_extension_decision(instance: runtime.Instance, task: Task) -> None:
         who = requester.full_name if requester else data.get("requester")
         adjust_deadline(decider, task, new_due, f"Gia hạn đến {new_due:%d/%m/%Y}",
                         f"Chấp thuận đề nghị gia hạn của {who}: {data.get('reason', '')}",
-                        source="Đề nghị điều chỉnh thời hạn")
+                        # the document that granted it, when the authority names it (the Friday pack and the
+                        # task page cite it); else the request itself
+                        source=(data.get("decision_document") or "").strip() or "Đề nghị điều chỉnh thời hạn")
     events.extension_decided(task, approved, new_due, data.get("comment") or data.get("reason"), requester)
