@@ -184,6 +184,9 @@ def test_the_administrator_merges_an_agency_on_its_page(world, at_draft, browser
     assert "Vui lòng ghi văn bản quyết định (số, ngày)." in text
     refused = browser.client.post(f"/admin/agencies/{lead.id}/end", data={**form, "document": DOCUMENT})
     assert refused.status_code == 422 and "Chọn đơn vị tiếp nhận công việc." in refused.get_data(as_text=True)
+    refused = browser.client.post(f"/admin/agencies/{lead.id}/end", data={  # not in the list: at the field, not a 404
+        **form, "document": DOCUMENT, "successor": "Sở Không Có"})
+    assert refused.status_code == 422 and "Chọn đơn vị tiếp nhận công việc." in refused.get_data(as_text=True)
     refused = browser.client.post(f"/admin/agencies/{lead.id}/end", data={**form, "how": "split", "document": DOCUMENT})
     assert "Chia tách, giải thể không có một đơn vị tiếp nhận" in refused.get_data(as_text=True)
     done = browser.client.post(f"/admin/agencies/{lead.id}/end", data={**form, "successor": OTHER,

@@ -325,7 +325,7 @@ def agency_end(agency_id: int):
     if form.validate_on_submit():
         try:
             if form.how.data == "merged":
-                if not form.successor.data:
+                if form.successor.data not in {c.value for c in form.successor.choices[1:]}:  # (none, or a forged)
                     raise Invalid("Chọn đơn vị tiếp nhận.", {"successor": N_("Chọn đơn vị tiếp nhận công việc.")})
                 done = agency_changes.merge_agency(current_user, agency.name, form.successor.data, form.on.data,
                                                    form.document.data, form.users.data)
