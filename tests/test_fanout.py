@@ -236,6 +236,7 @@ def test_the_administrator_manages_groups_on_a_page(world, browser):
     refused = browser.client.post("/admin/groups", data={"csrf_token": csrf, "name": "Nhóm lạ", "members": []},
                                   follow_redirects=True)
     assert "Nhóm cần ít nhất một đơn vị thành viên." in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'value="Nhóm lạ"' in refused.get_data(as_text=True)  # kept, as refused
     made = browser.client.post("/admin/groups", data={"csrf_token": csrf, "name": "Các sở kinh tế",
                                                       "aliases": "Các sở ngành kinh tế", "members": [LEAD, OTHER]},
                                follow_redirects=True)

@@ -158,7 +158,9 @@ def alias_delete(alias_id: int):
 
 @bp.route("/groups", methods=["GET", "POST"])
 def group_list():
-    """The groups plans assign tasks to; a new one from a name, its other names and its members."""
+    """The groups plans assign tasks to; a new one from a name, its other names and its members (refused: 422,
+    the form keeps what was typed)."""
+    status = 200
     if request.method == "POST":
         members = request.form.getlist("members")
         aliases = [a for a in (request.form.get("aliases") or "").replace(";", "\n").splitlines() if a.strip()]
@@ -166,12 +168,13 @@ def group_list():
             group = groups.create_group(current_user, request.form.get("name", ""), members, aliases)
         except DomainError as exc:
             flash(domain_message(exc), "error")
+            status = 422
         else:
             flash(_("Đã tạo nhóm “%(name)s” gồm %(n)s đơn vị.", name=group.name, n=len(group.memberships)),
                   "success")
             return redirect(url_for("admin.group_show", group_id=group.id))
     return render_template("admin/groups.html", groups=groups.groups(), agencies=reads.agencies(),
-                           today=clock.today())
+                           today=clock.today()), status
 
 
 @bp.route("/groups/<int:group_id>")
