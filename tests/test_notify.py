@@ -580,3 +580,13 @@ def test_opening_a_task_reads_its_notices(world, browser):
     browser.client.get(f"/tasks/{task.id}")
     db.session.expire_all()
     assert {n.task_id: n.read_at is not None for n in notes_of("officer")} == {task.id: True, other.id: False}
+
+
+def test_a_return_of_a_long_title_reads_as_one_sentence(world):
+    task = new_task(world, collaborators=(), title="Xây dựng Đề án " + "phát triển kinh tế số " * 10)
+    for step in ("assign", "draft", "finalise"):
+        act(world, task, step)
+    forget_notifications()
+    act(world, task, "signoff", "return", "Thiếu phần kinh phí.")
+    [note] = notes_of("officer")
+    assert "…. Lý do" not in note.title and "… Lý do: Thiếu phần kinh phí." in note.title

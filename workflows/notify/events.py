@@ -201,9 +201,11 @@ def item_returned(new_items: Iterable[WorkItem], from_step: str, reason: str, ac
         if actor is not None:
             lines.append(f"Người trả lại: {actor.full_name}")
         lines.append(f"Lý do: {reason}")
+        label = _task_label(task)
+        stop = "" if label.endswith(("…", ".")) else "."  # a title cut short ends in "…": not "…."
         created += _notify_holders(
-            item, "returned", f"Hồ sơ bị trả lại: {item.step_name} — {_task_label(task).rstrip('.')}. Lý do: "
-            f"{_one_line(reason, 200)}", "\n".join(lines), _task_link(task), task.id, but=actor)
+            item, "returned", f"Hồ sơ bị trả lại: {item.step_name} — {label}{stop} Lý do: {_one_line(reason, 200)}",
+            "\n".join(lines), _task_link(task), task.id, but=actor)
     return created
 
 
