@@ -200,6 +200,19 @@ def test_a_head_standing_in_for_an_officer_takes_the_item_in_the_officer_s_name(
     assert "đã được" in caught.value.message
 
 
+def test_the_stand_in_is_told_in_whose_name_the_item_is_taken(world, browser, frozen):
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    item = item_at(task, "draft")
+    work.release(item.id, world["officer"])
+    today = clock.today()
+    people.set_delegate(world["officer"], world["officer"].id, "head", today, today)
+    browser.login("head")
+    token = csrf_from(browser.client.get(f"/tasks/{task.id}").get_data(as_text=True))
+    page = browser.client.post(f"/work-items/{item.id}/claim", data={"csrf_token": token}, follow_redirects=True)
+    assert "Bạn đã nhận xử lý thay mặt Ông/Bà officer: Xây dựng dự thảo." in page.get_data(as_text=True)
+
+
 def test_a_draft_taken_by_a_colleague_meanwhile_gives_back_what_was_typed(world, browser):
     """The officer types a note on a draft of the agency's queue; meanwhile a colleague takes it. The refusal
     names who holds it — not "your account has no rights", which reads as a rule against the officer — and gives

@@ -332,7 +332,11 @@ def reassign(item_id: int):
 @login_required
 def claim(item_id: int):
     item = work.claim(item_id, current_user)
-    flash(_("Bạn đã nhận xử lý: %(step)s.", step=item.step_name), "success")
+    if item.claimed_by_id == current_user.id:
+        flash(_("Bạn đã nhận xử lý: %(step)s.", step=item.step_name), "success")
+    else:  # taken in the absent colleague's name (work.claim)
+        flash(_("Bạn đã nhận xử lý thay mặt %(name)s: %(step)s.", name=item.claimed_by.full_name,
+                step=item.step_name), "success")
     return redirect(url_for("tasks.show", task_id=item.task_id))
 
 
