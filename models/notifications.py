@@ -33,7 +33,7 @@ class Notification(db.Model):
     __table_args__ = (db.Index("ix_notification_user_unread", "user_id", "read_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(db.ForeignKey("user.id"))
-    # new_item | returned | reminder | escalation | extension | comment | mention
+    # new_item | returned | reminder | escalation | extension | comment | mention | reassigned
     kind: Mapped[str] = mapped_column(db.String(30))
     title: Mapped[str] = mapped_column(db.String(500))
     body: Mapped[str | None] = mapped_column(db.Text)

@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from models import Agency, Attachment, AuditEvent, ProcessInstance, Task, WorkItem, db
 from tests.conftest import JUSTICE, act, empty_tables, item_at, new_task
+from workflows.accounts import people
 from workflows.tasks import comments, files, work
 
 
@@ -120,6 +121,17 @@ def test_restore_refuses_a_database_with_data_unless_forced(app, world, frozen, 
     forced = runner.invoke(args=["restore", str(path), "--force"])
     assert forced.exit_code == 0, forced.output
     assert snapshot() == before
+
+
+def test_restore_keeps_agencies_an_administrator_entered_unless_forced(app, world, frozen, archive):
+    """init-db's agencies (those the processes name) leave a database "empty"; one an administrator typed in
+    after init-db does not: restore would have erased it without --force."""
+    path, _tasks, _before = archive
+    wipe(app)
+    people.create_agency("Sở Văn hóa, Thể thao và Du lịch")
+    db.session.commit()
+    refused = app.test_cli_runner().invoke(args=["restore", str(path)])
+    assert refused.exit_code != 0 and "đã có dữ liệu (agency)" in refused.output
 
 
 def test_restore_refuses_another_schema_revision_with_a_clear_message(app, world, frozen, archive, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, ProcessInstance, Task, WorkItem, db
-from tests.conftest import LEAD, OTHER, act, csrf_from, open_items, user
+from tests.conftest import LEAD, OTHER, PASSWORD, act, csrf_from, open_items, user
 from workflows import clock
 from workflows.accounts import groups, people
 from workflows.errors import Conflict, Invalid, NotAllowed
@@ -477,3 +477,13 @@ def test_after_a_merge_the_group_page_names_the_share_each_agency_was_given(worl
     page = " ".join(browser.client.get(f"/tasks/{parent.id}").get_data(as_text=True).split())
     assert page.count(f'<td data-label="Đơn vị">{OTHER}') == 2
     assert f'{OTHER} <span class="small muted">(trước đây: {LEAD})</span>' in page
+
+
+def test_a_user_of_no_agency_sees_no_group_task(world, pair, api):
+    """A group's task has no lead agency: "None" among the agencies involved let anyone without an agency read it,
+    and through the API its members' open steps and who holds them."""
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2027, 6, 30))
+    people.create_user("lac", PASSWORD, None, ["officer"], full_name="Người chưa có đơn vị")
+    db.session.commit()
+    r = api.get(f"/api/v1/tasks/{parent.id}", headers=api.token("lac"))
+    assert r.status_code == 403

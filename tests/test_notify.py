@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import delete, func, select
 
-from models import Notification, OutboxMail, db
+from models import Agency, Notification, OutboxMail, db
 from tests.conftest import COLLAB_A, act, item_at, new_task, user
 from workflows import clock
 from workflows.accounts import people
@@ -590,3 +590,19 @@ def test_a_return_of_a_long_title_reads_as_one_sentence(world):
     act(world, task, "signoff", "return", "Thiếu phần kinh phí.")
     [note] = notes_of("officer")
     assert "…. Lý do" not in note.title and "… Lý do: Thiếu phần kinh phí." in note.title
+
+
+def test_a_holder_moved_to_another_agency_is_not_the_one_told_the_queue_is(world):
+    """Python and SQL said different things of an item still held by someone moved elsewhere (rows left by moves
+    made before those released their items): both tell the item's agency's queue."""
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    draft = item_at(task, "draft")
+    officer = user("officer")
+    officer.agency_id = db.session.scalar(select(Agency.id).where(Agency.name == COLLAB_A))
+    db.session.commit()
+    expected = sorted(u.username for u in events.recipients_for_item(draft))
+    forget_notifications()
+    with transaction():
+        told = events.work_item_created(draft)
+    assert sorted(n.user.username for n in told) == expected == ["officer2"]

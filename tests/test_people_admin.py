@@ -12,8 +12,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from models import Agency, AuditEvent, User, WorkItem, db
+from models import Agency, AuditEvent, Notification, User, WorkItem, db
 from tests.conftest import LEAD, PASSWORD, csrf_from, item_at, new_task, user
+from workflows import access
 from workflows.accounts import admin_people, people, people_import
 from workflows.errors import Invalid, NotAllowed
 from workflows.tasks import leavers, reads, work
@@ -428,3 +429,26 @@ def test_moving_an_officer_to_another_agency_gives_the_work_they_held_back_to_th
     assert item.claimed_by_id is None and item.task.current_holder == LEAD
     assert [i.id for i in reads.inbox(user("officer2")).items] == [draft.id]
     assert "đã chuyển đơn vị" in [e for e in events("release") if e.work_item_id == draft.id][0].comment
+
+
+def test_a_file_returned_to_someone_who_lost_the_step_s_role_goes_to_the_queue(world):
+    """The officer drafted and finalised, then became a viewer; the head's return reopened "Hoàn thiện dự thảo"
+    held by him — and nobody could act on it. It goes to the agency's queue, whose officers are told."""
+    task = new_task(world, collaborators=())
+    for step in ("assign", "draft", "finalise"):
+        work.complete(item_at(task, step).id, user({"assign": "head"}.get(step, "officer")), "submit", None,
+                      {"assignee": "officer"} if step == "assign" else {})
+    leavers.update_user(world["admin"], world["officer"].id, "Ông/Bà officer", user("officer").agency_id, ["viewer"])
+    work.complete(item_at(task, "signoff").id, world["head"], "return", "Bổ sung kinh phí.", {})
+    again = item_at(task, "finalise")
+    assert again.claimed_by is None and access.can_act(user("officer2"), again)
+
+
+def test_work_given_back_by_a_moved_account_is_announced_to_the_queue(world):
+    task = new_task(world, collaborators=())
+    work.complete(item_at(task, "assign").id, world["head"], "submit", None, {"assignee": "officer"})
+    other = db.session.scalar(select(Agency).where(Agency.name == "Sở Y tế"))
+    leavers.update_user(world["admin"], world["officer"].id, "Ông/Bà officer", other.id, ["officer"])
+    told = db.session.scalars(select(Notification).where(Notification.user_id == user("officer2").id)).all()
+    assert [n.title.split(" — ")[0] for n in told] == ["Việc chuyển đến: Xây dựng dự thảo"]
+    assert "đã chuyển đơn vị hoặc đổi vai trò" in told[0].body

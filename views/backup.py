@@ -7,6 +7,7 @@ from flask import Flask
 
 from workflows.errors import DomainError
 from workflows.ops import backup as backups
+from workflows.process import catalog
 
 
 def register(app: Flask) -> None:
@@ -36,7 +37,8 @@ def register(app: Flask) -> None:
         The archive carries process models (code) and password hashes: restore only a file you trust. Its
         layout, sizes and the sha256 of every entry are checked before anything is written."""
         try:
-            result = backups.restore(path, force=force, expected_sha256=expected_sha256)
+            result = backups.restore(path, force=force, expected_sha256=expected_sha256,
+                                     seeded_agencies=catalog.named_agencies())
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
         rows = sum(result["tables"].values())

@@ -26,6 +26,7 @@ def involved_agency_ids(task: Task) -> set[int]:
     ids = {task.lead_agency_id, *(a.id for a in task.collaborating_agencies)}
     ids.update(db.session.scalars(select(WorkItem.agency_id).where(
         WorkItem.task_id == task.id, WorkItem.agency_id.is_not(None)).distinct()))
+    ids.discard(None)  # a group's task has no lead agency: a user of no agency is not "involved" in it
     return ids
 
 

@@ -78,7 +78,7 @@ def _notify_holders(item: WorkItem, kind: str, title: str, body: str | None = No
     kind, title, body, link = _cleaned(kind, title, body, link)
     now = clock.now()
     send_mail = mail_enabled()
-    holder = item.claimed_by_id if item.claimed_by is not None and item.claimed_by.active else None
+    holder = item.claimed_by_id if _holds(item) else None
     params = {"agency_id": item.agency_id, "role": f"%,{_like_escaped(item.role)},%", "but": but.id if but else -1,
               "holder": holder if holder is not None else -1, "queue": holder is None, "today": clock.today(),
               "kind": kind, "title": title, "body": body, "link": link, "task_id": task_id, "now": now}
@@ -135,7 +135,7 @@ _HOLDERS_MAILS = insert(OutboxMail.__table__).from_select(
 def recipients_for_item(item: WorkItem) -> list[User]:
     """Who should act on a work item: its claimer, else the agency's active holders of its role; and whoever
     stands in for one of them today (an officer away: the colleague he named hears of the work he acts on)."""
-    if item.claimed_by is not None and item.claimed_by.active:
+    if _holds(item):
         holders = [item.claimed_by]
     elif item.agency is None:
         return []
@@ -145,6 +145,11 @@ def recipients_for_item(item: WorkItem) -> list[User]:
         return holders
     return sorted({u.id: u for u in [*holders, *access.stand_ins(holders, item.agency_id)]}.values(),
                   key=lambda u: u.id)
+
+
+def _holds(item: WorkItem) -> bool:
+    """Its claimer holds it: active and of its agency (one moved elsewhere does not: the queue is told)."""
+    return item.claimed_by is not None and item.claimed_by.active and item.claimed_by.agency_id == item.agency_id
 
 
 def work_item_created(item: WorkItem, handed: Iterable[tuple[str, str]] = ()) -> list[Notification]:
@@ -174,8 +179,8 @@ def item_reassigned(item: WorkItem, head: User, previous: User | None) -> list[N
 
 
 def item_moved(item: WorkItem, why: str) -> list[Notification]:
-    """Tell the agency that carries an open item on now (its agency merged into it, or a coordinator's choice
-    after a split) that the item waits for it, and why."""
+    """Tell those who carry an open item on now that it waits for them, and why: the agency its agency merged into
+    (or a coordinator's choice after a split), or the agency's queue when its holder left or moved."""
     task = item.task
     return _notify_holders(item, "new_item", f"Việc chuyển đến: {item.step_name} — {_task_label(task)}",
                            "\n".join([*_item_lines(item), f"Lý do: {why}"]), _task_link(task), task.id)

@@ -22,7 +22,7 @@ import json
 import re
 import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -35,9 +35,7 @@ from workflows.errors import Invalid
 
 FORMAT = "theodoi-backup/2"  # 2: the manifest holds the sha256 of every entry
 MANIFEST = "manifest.json"
-# present in a freshly initialised, otherwise empty database: the process models, the holidays and the agencies the
-# processes name (README: init-db, then restore)
-SEEDED_BY_INIT_DB = {"process_model", "holiday", "agency"}
+SEEDED_BY_INIT_DB = {"process_model", "holiday"}  # present in a freshly initialised, otherwise empty database
 BATCH = 500
 CHUNK = 1024 * 1024
 # The name workflows/tasks/files.py gives every upload (secrets.token_hex(16)); that module is a room above
@@ -138,9 +136,12 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def restore(path: str | Path, force: bool = False, expected_sha256: str | None = None) -> dict:
+def restore(path: str | Path, force: bool = False, expected_sha256: str | None = None,
+            seeded_agencies: Collection[str] = ()) -> dict:
     """Load an archive into this database (same Alembic revision, no data unless ``force``), once the archive
-    has passed every check (``expected_sha256``: the whole file's, as ``backup`` gave it)."""
+    has passed every check (``expected_sha256``: the whole file's, as ``backup`` gave it). ``seeded_agencies``:
+    the agencies init-db adds (those the processes name); a database holding those and no others is still empty
+    (README: init-db, then restore), one holding agencies an administrator entered is not."""
     if expected_sha256 and file_sha256(path) != expected_sha256.strip().lower():
         raise Invalid("Mã SHA-256 của tệp sao lưu không khớp với mã đã cho: tệp đã bị thay đổi hoặc không phải "
                       "bản sao lưu đó. Không khôi phục.")
@@ -161,7 +162,8 @@ def restore(path: str | Path, force: bool = False, expected_sha256: str | None =
                     archive=manifest["alembic_revision"], here=here or "(chưa có lược đồ)")
             tables = _tables()
             busy = [t.name for t in tables if t.name not in SEEDED_BY_INIT_DB
-                    and conn.execute(select(func.count()).select_from(t)).scalar()]
+                    and conn.execute(select(func.count()).select_from(t)).scalar()
+                    and not (t.name == "agency" and set(conn.scalars(select(t.c.name))) <= set(seeded_agencies))]
             if busy and not force:
                 raise Invalid("Cơ sở dữ liệu đã có dữ liệu (%(tables)s). Chỉ khôi phục vào cơ sở dữ "
                               "liệu trống; dùng --force để xóa toàn bộ dữ liệu hiện có và thay bằng bản sao lưu.",

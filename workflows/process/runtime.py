@@ -233,8 +233,10 @@ def _new_item(row: ProcessInstance, task: Task, step: engine.Step, agencies: dic
     if step.assignee:
         assignee = db.session.scalar(select(User).where(User.username == step.assignee, User.agency_id == agency.id,
                                                         User.active.is_(True)))
+        if assignee is not None and not assignee.has_role(step.role):  # (no longer an officer: the queue)
+            assignee = None
     elif back_to_holders:  # a file sent back goes to whoever did that step, not the queue
-        assignee = _previous_holder(row.id, step.step_id, agency.id)
+        assignee = _previous_holder(row.id, step.step_id, agency.id, step.role)
     values = dict(instance_id=row.id, task_id=task.id, engine_task_id=step.task_id, step_id=step.step_id,
                   step_name=step.step_name, lane=step.lane, agency_id=agency.id, role=step.role, status="open",
                   decisions=list(step.decisions), fields=[asdict(f) for f in step.fields],
@@ -244,12 +246,14 @@ def _new_item(row: ProcessInstance, task: Task, step: engine.Step, agencies: dic
     return values, {"instance": row, "task": task, "agency": agency, "claimed_by": assignee, "completed_by": None}
 
 
-def _previous_holder(instance_id: int, step_id: str, agency_id: int) -> User | None:
-    """Who held the last completed visit of ``step_id`` in the instance, if still active in that agency."""
+def _previous_holder(instance_id: int, step_id: str, agency_id: int, role: str) -> User | None:
+    """Who held the last completed visit of ``step_id`` in the instance, if still active in that agency with the
+    step's role (else the queue: nobody may act on an item held by someone without it)."""
     holder = db.session.scalar(select(User).join(WorkItem, WorkItem.claimed_by_id == User.id).where(
         WorkItem.instance_id == instance_id, WorkItem.step_id == step_id, WorkItem.status == "done",
         WorkItem.agency_id == agency_id).order_by(WorkItem.completed_at.desc(), WorkItem.id.desc()).limit(1))
-    return holder if holder is not None and holder.active and holder.agency_id == agency_id else None
+    return holder if holder is not None and holder.active and holder.agency_id == agency_id \
+        and holder.has_role(role) else None
 
 
 def due_at(task: Task) -> datetime | None:

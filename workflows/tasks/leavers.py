@@ -14,6 +14,7 @@ from models import User, WorkItem, db
 from workflows import audit
 from workflows.accounts import admin_people, people
 from workflows.errors import Invalid, NotAllowed, NotFound
+from workflows.notify import events
 from workflows.process import runtime
 from workflows.tasks import lifecycle
 from workflows.tx import transaction
@@ -89,11 +90,15 @@ def update_user(actor: User, user_id: int, full_name: str, agency_id: int | None
 def _release_claims(actor: User, user: User, why: str | None = None,
                     which: Callable[[WorkItem], bool] = lambda item: True) -> list[WorkItem]:
     items = [item for item in _claimed(user) if which(item)]
+    why = why or f"tài khoản {user.full_name} đã ngừng hoạt động"
     for item in items:
+        runtime.changed_hands(item.instance)  # (a completion racing it is a lost race, as for any hand-over)
         item.claimed_by = None
         audit.record("release", actor, item.task, item, from_step=item.step_name,
-                     comment=f"Trả về hàng chờ của đơn vị: {why or f'tài khoản {user.full_name} đã ngừng hoạt động'}")
+                     comment=f"Trả về hàng chờ của đơn vị: {why}")
     db.session.flush()
+    for item in items:  # the colleagues who may take it are told it waits for them
+        events.item_moved(item, f"Trả về hàng chờ của đơn vị: {why}")
     for task in {item.task for item in items}:
         task.current_holder = lifecycle.holders(runtime.open_items_of_task(task.id))
     return items

@@ -265,9 +265,9 @@ _CONVERTERS = {"text": _text, "date": _date, "number": _number, "user": _user}
 # ---------------------------------------------------------------- claiming and handing over
 
 def claim(work_item_id: int, user: User) -> WorkItem:
-    """Take an item of the agency's queue (or one's own, again): the others no longer see it. A stand-in takes it
-    in the absent colleague's name (``access.acting_for``): it stays theirs when they are back, and a stand-in
-    without the step's role is not left holding an item nobody may act on."""
+    """Take an item of the agency's queue (or one's own, again): the others no longer see it. A stand-in without
+    the step's role takes it in the absent colleague's name (``access.acting_for``): it stays theirs when they are
+    back, not held by someone nobody lets act on it; one with the role takes it as their own."""
     with _acting_on(work_item_id, user):
         row, item = _locked_item(work_item_id)
         if item.status != "open":
