@@ -301,3 +301,17 @@ def test_two_collaborators_merged_into_one_are_told_apart_and_still_found(world,
     browser.login("coord")
     listing = browser.client.get("/tasks", query_string={"q": COLLAB_A}).get_data(as_text=True)
     assert task.code in listing and control.code not in listing
+
+
+def test_a_collaborator_merged_into_another_before_the_round_gives_one_opinion_of_its_own(world):
+    """Sở Tài chính merged into Sở Xây dựng, both collaborators, before the opinions were asked: one opinion is
+    asked of Sở Xây dựng — as its own, not labelled "phần việc của Sở Tài chính" (the merged entry was kept
+    and the successor's own dropped)."""
+    from tests.conftest import COLLAB_A, COLLAB_B
+    task = new_task(world)
+    act(world, task, "assign")
+    agency_changes.merge_agency(None, COLLAB_A, COLLAB_B, date(2026, 7, 1), DOCUMENT, users="keep")
+    db.session.expire_all()
+    act(world, task, "draft")
+    [opinion] = [i for i in open_items(task) if i.step_id == "give_opinion"]
+    assert (opinion.agency.name, opinion.on_behalf_of) == (COLLAB_B, None)

@@ -539,15 +539,19 @@ def _rename_in(data: dict[str, Any], old: str, new: str, new_id: int) -> None:
         data["collaborator"] = {"formerly": old, **collaborator, "agency": new}
     collaborators = data.get("collaborators")
     if isinstance(collaborators, list):  # renamed, then once each, and never the lead (merged into a collaborator)
-        seen, kept = {data.get("lead_agency")}, []
+        lead, kept, at = data.get("lead_agency"), [], {}
         for collaborator in collaborators:
             if isinstance(collaborator, dict) and collaborator.get("agency") == old:
                 collaborator.setdefault("formerly", old)
                 collaborator["agency"] = new
             name = collaborator.get("agency") if isinstance(collaborator, dict) else None
-            if name is None or name not in seen:
-                seen.add(name)
+            if name is not None and name == lead:
+                continue
+            if name is None or name not in at:
+                at[name] = len(kept)
                 kept.append(collaborator)
+            elif "formerly" in kept[at[name]] and "formerly" not in collaborator:
+                kept[at[name]] = collaborator  # the successor's own part, not the merged one's, when it has one
         data["collaborators"] = kept
     ids = data.get("agency_ids")
     if isinstance(ids, dict) and old in ids:
