@@ -106,3 +106,40 @@ def test_tasks_already_moved_by_a_merge_keep_the_lead_they_had_and_are_found_by_
     assert [(i, json.loads(f)) for i, f, _ in rows] == [(1, ["UBND phường Tĩnh Gia"]), (2, [])]
     assert "ubnd phuong tinh gia" in rows[0][2] and "tinh gia" not in rows[1][2]
     con.close()
+
+
+def test_items_held_by_someone_who_may_not_act_on_them_go_back_to_the_queue(tmp_path):
+    """0025: an item held by an officer since moved to another agency, and one taken by a stand-in without the
+    step's role (before either was given back), wait in nobody's inbox. They go back to the queue, each with a
+    line in its history and the task's holders said again; an item held by someone who may act stays theirs."""
+    app, path = schema_at(tmp_path, "0024")
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO agency (id, name, aliases, active) VALUES (1, 'Sở Công Thương', '[]', 1), "
+                "(2, 'Sở Y tế', '[]', 1)")
+    for user_id, username, agency, roles in ((1, "moved", 2, "officer"), (2, "stand_in", 1, "agency_head"),
+                                             (3, "officer", 1, "officer")):
+        con.execute("INSERT INTO user (id, username, full_name, agency_id, roles, password_hash, active, "
+                    "must_change_password, created_at, session_secret) VALUES (?, ?, ?, ?, ?, 'x', 1, 0, "
+                    "'2026-01-01 00:00:00', 's')",
+                    (user_id, username, username.title(), agency, roles))
+    con.execute("INSERT INTO task (id, code, title, lead_agency_id, output_type, milestones, state, created_at, "
+                "search_text, current_holder) VALUES (1, 'NV-00001', 'Đề án', 1, 'plan', '[]', 'active', "
+                "'2026-01-01 00:00:00', 'de an', 'Moved; Stand_In; Officer')")
+    con.execute("INSERT INTO process_model (id, process_id, version, sha256, source, filename, kind, deployed_at) "
+                "VALUES (1, 'approval_cycle', 1, 'x', '<x/>', 'approval_cycle.bpmn', 'bpmn', '2026-01-01 00:00:00')")
+    con.execute("INSERT INTO process_instance (id, task_id, process_model_id, state, serializer_version, status, "
+                "version, kind, created_at, updated_at) VALUES (1, 1, 1, '{}', '1', 'running', 3, 'main', "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+    for item_id, holder in ((1, 1), (2, 2), (3, 3)):
+        con.execute("INSERT INTO work_item (id, instance_id, task_id, engine_task_id, step_id, step_name, agency_id, "
+                    "role, decisions, fields, status, claimed_by_id, created_at) VALUES (?, 1, 1, ?, 'draft', "
+                    "'Xây dựng dự thảo', 1, 'officer', '[]', '[]', 'open', ?, '2026-01-01 00:00:00')",
+                    (item_id, f"e{item_id}", holder))
+    con = upgraded(con, app, path, "0025")
+    assert con.execute("SELECT id, claimed_by_id FROM work_item ORDER BY id").fetchall() == [(1, None), (2, None),
+                                                                                                (3, 3)]
+    assert [r[0] for r in con.execute("SELECT work_item_id FROM audit_event WHERE action = 'release' "
+                                      "ORDER BY work_item_id")] == [1, 2]
+    assert con.execute("SELECT current_holder FROM task").fetchone() == ("Sở Công Thương; Officer",)
+    assert con.execute("SELECT version FROM process_instance").fetchone() == (5,)  # a racing action loses
+    con.close()
