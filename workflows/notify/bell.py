@@ -38,12 +38,14 @@ def mark_read(user: User, notification_id: int) -> Notification:
 
 def seen_task(user: User, task_id: int) -> int:
     """The user opened a task: its notices to them are read (those of work they then did no longer wait unread
-    in the bell). One transaction; returns how many."""
+    in the bell). Returns how many; writes only when there are some (opening a page is no write on SQLite, whose
+    one writer is the completions')."""
+    unread = (Notification.user_id == user.id, Notification.task_id == task_id, Notification.read_at.is_(None))
+    if db.session.scalar(select(Notification.id).where(*unread).limit(1)) is None:
+        return 0
     with transaction():
-        result = db.session.execute(
-            update(Notification).where(Notification.user_id == user.id, Notification.task_id == task_id,
-                                       Notification.read_at.is_(None))
-            .values(read_at=clock.now()).execution_options(synchronize_session=False))
+        result = db.session.execute(update(Notification).where(*unread).values(read_at=clock.now())
+                                    .execution_options(synchronize_session=False))
     return result.rowcount or 0
 
 
