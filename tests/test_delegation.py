@@ -230,3 +230,12 @@ def test_a_draft_taken_by_a_colleague_meanwhile_gives_back_what_was_typed(world,
     html = r.get_data(as_text=True)
     assert r.status_code == 403 and "Việc này đang do Ông/Bà officer2 xử lý." in html
     assert "không được phân quyền" not in html and f">{typed}</textarea>" in html
+
+
+def test_cancelling_a_delegation_is_in_the_history_as_giving_it_was(world, frozen):
+    today = clock.today()
+    given = people.set_delegate(world["officer"], world["officer"].id, "officer2", today, today)
+    people.cancel_delegation(world["officer"], given.id)
+    people.cancel_delegation(world["officer"], given.id)  # twice: once in the history
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "delegate_cancel")).all()
+    assert event.comment.startswith("Hủy ủy quyền cho Ông/Bà officer2") and event.on_behalf_of.username == "officer"

@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "return": "Trả lại", "claim": "Nhận xử lý", "release": "Trả về hàng chờ",
     "adjust": "Điều chỉnh thời hạn", "rename": "Đổi tên nhiệm vụ", "remind": "Nhắc hạn", "escalate": "Báo quá hạn",
     "extension_request": "Đề nghị gia hạn", "reassign": "Giao lại việc", "delegate": "Ủy quyền",
+    "delegate_cancel": "Hủy ủy quyền",
     "comment": "Trao đổi", "migrate": "Chuyển phiên bản quy trình", "deploy": "Triển khai phiên bản quy trình",
     "explain": "Giải trình",
     # people and agencies (workflows/accounts/admin_people.py, people_import.py, tasks/leavers.py)

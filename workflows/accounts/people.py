@@ -244,7 +244,11 @@ def cancel_delegation(actor: User, delegation_id: int) -> None:
         if delegation is None or (actor.id != delegation.user_id and not (
                 actor.has_role("agency_head") and actor.agency_id == delegation.user.agency_id)):
             raise NotFound("Không tìm thấy ủy quyền.")
-        delegation.cancelled_at = clock.now()
+        if delegation.cancelled_at is None:
+            delegation.cancelled_at = clock.now()
+            audit.record("delegate_cancel", actor, on_behalf_of=delegation.user,
+                         comment=f"Hủy ủy quyền cho {delegation.delegate.full_name} "
+                                 f"({delegation.starts_on:%d/%m/%Y}–{delegation.ends_on:%d/%m/%Y})")
 
 
 def delegations_of(user: User) -> list[Delegation]:
