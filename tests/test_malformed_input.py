@@ -289,3 +289,10 @@ def test_list_pages_survive_odd_query_strings(world, browser, query):
     for path in ("/tasks", "/inbox", "/notifications", "/dashboard", "/reports", "/admin/holidays"):
         r = browser.client.get(f"{path}?{query}")
         assert r.status_code in (200, 302, 400, 403, 404, 422), (path, query, r.status_code)
+
+
+def test_a_signed_decision_s_box_asks_for_a_signed_pdf(app):
+    """The approval's "Quyết định phê duyệt (PDF có chữ ký số)" listed every type the product takes elsewhere."""
+    from views.forms import upload_hint
+    with app.test_request_context():
+        assert upload_hint(signed=True) == "Tệp PDF có chữ ký số; tối đa 20 MB."

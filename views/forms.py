@@ -192,15 +192,17 @@ def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=
         else:
             validators = ([FileRequired(_("Vui lòng đính kèm %(what)s.", what=label.lower()))]
                           if f["required"] else [Optional()])
-            control = FileField(label, validators=validators, description=upload_hint())
+            control = FileField(label, validators=validators, description=upload_hint(f.get("signed", False)))
         setattr(StepForm, f["name"], control)
     return StepForm(prefix=prefix, **kwargs)
 
 
-def upload_hint() -> str:
+def upload_hint(signed: bool = False) -> str:
     """What a file box takes, said beside it (before: only the refusal said it)."""
-    return _("Tệp %(types)s; mỗi tệp tối đa %(mb)s MB.", types=files.ALLOWED_TEXT,
-             mb=settings.get("MAX_UPLOAD_BYTES") // (1024 * 1024))
+    mb = settings.get("MAX_UPLOAD_BYTES") // (1024 * 1024)
+    if signed:  # (workflows.signatures: a PDF whose digital signature is checked when it is sent)
+        return _("Tệp PDF có chữ ký số; tối đa %(mb)s MB.", mb=mb)
+    return _("Tệp %(types)s; mỗi tệp tối đa %(mb)s MB.", types=files.ALLOWED_TEXT, mb=mb)
 
 
 class AddMemberForm(FlaskForm):
