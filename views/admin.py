@@ -66,11 +66,12 @@ def holiday_list():
 
 @bp.post("/holidays/<day>/delete")
 def holiday_delete(day: str):
-    if holidays.remove_day(holidays.parse_day(day)):
+    on = holidays.parse_day(day)
+    if holidays.remove_day(on):
         flash(_("Đã xóa ngày khỏi lịch."), "info")
     else:
         flash(_("Ngày %(day)s không có trong lịch ngày nghỉ, ngày làm bù; không có gì để xóa.",
-                day=holidays.parse_day(day).strftime("%d/%m/%Y")), "warning")
+                day=on.strftime("%d/%m/%Y")), "warning")
     return redirect(url_for("admin.holiday_list"))
 
 
