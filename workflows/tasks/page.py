@@ -86,7 +86,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
     may_comment = comments.can_comment(user, task)
     recorded = reads.recorded_values(task, history, files)
     may_act = actionable(user, items)
-    now = _Parts.of(items, history)
+    parts = _Parts.of(items, history)
     made = {i.id: _creating(history, i) for i in items if i.id in may_act}
     return TaskPage(
         task=task, items=items,
@@ -104,9 +104,10 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         asks_explanation=explanations.is_asked(task) and explanations.may_explain(user, task),
         days_late=explanations.days_late(task),
         signatures=signature_notes(a.id for a in files),
-        handed_over={i.id: said for i in items if i.id in made and (said := handed_over(i, made[i.id], recorded, now))},
-        case_files={i.id: case_files(i, files, now) for i in items if i.id in may_act},
-        written_before={i.id: texts for i in items if i.id in may_act and (texts := written_before(i, history, now))},
+        handed_over={i.id: said for i in items
+                     if i.id in made and (said := handed_over(i, made[i.id], recorded, parts))},
+        case_files={i.id: case_files(i, files, parts) for i in items if i.id in may_act},
+        written_before={i.id: texts for i in items if i.id in may_act and (texts := written_before(i, history, parts))},
         own_submissions={i.id for i in items if "approve" in i.decisions and made.get(i.id)
                          and made[i.id][-1].action == "submit" and made[i.id][-1].actor_id == user.id})
 
@@ -119,7 +120,7 @@ def _creating(history: list[AuditEvent], item: WorkItem) -> list[AuditEvent]:
     return done[:created[-1] + 1] if created else []
 
 
-def case_files(item: WorkItem, files: list[Attachment], now: _Parts) -> list[Attachment]:
+def case_files(item: WorkItem, files: list[Attachment], parts: _Parts) -> list[Attachment]:
     """The files ``item`` works on: the latest version of each file from each agency that filed it (each
     collaborator's opinion letter its own, not the latest of all of them); on a collaborator's own steps only its
     own files and the lead agency's draft — another collaborator's letter is not its head's to sign."""
@@ -128,24 +129,24 @@ def case_files(item: WorkItem, files: list[Attachment], now: _Parts) -> list[Att
         a.id == item.agency_id for a in task.collaborating_agencies)
     latest: dict[tuple, Attachment] = {}
     for a in files:  # newest version first within a field (reads.attachments)
-        part = now.of_file(a)
-        if not collaborating or part == now.of_item(item) or part[0] == task.lead_agency_id:
+        part = parts.of_file(a)
+        if not collaborating or part == parts.of_item(item) or part[0] == task.lead_agency_id:
             latest.setdefault((a.field, part), a)
     return list(latest.values())
 
 
-def written_before(item: WorkItem, history: list[AuditEvent], now: _Parts) -> dict[str, str]:
+def written_before(item: WorkItem, history: list[AuditEvent], parts: _Parts) -> dict[str, str]:
     """The texts its agency wrote at ``item``'s step the last time the file passed there (a returned opinion, a
     draft's note): the form starts from them instead of blank, to be corrected rather than typed again."""
     texts = {f["name"] for f in item.fields if f["type"] == "text"}
     last = next((e for e in reversed(history) if e.action == "submit" and e.work_item is not None
                  and e.work_item.instance_id == item.instance_id and e.work_item.step_id == item.step_id
-                 and now.of_event(e) == now.of_item(item)), None)
+                 and parts.of_event(e) == parts.of_item(item)), None)
     return {k: v for k, v in (last.data or {}).items() if k in texts and isinstance(v, str)} if last else {}
 
 
 def handed_over(item: WorkItem, done: list[AuditEvent],
-                recorded: dict[int, list[reads.RecordedValue]], now: _Parts) -> list[AuditEvent]:
+                recorded: dict[int, list[reads.RecordedValue]], parts: _Parts) -> list[AuditEvent]:
     """What the step before ``item`` wrote for it, to read before acting, from ``done`` (``_creating``): the
     completion that created it (a head's assignment with its internal deadline and instructions, a result reported
     with its decision's number) and, when that step ran once per collaborator, every opinion of that round — to
@@ -159,10 +160,10 @@ def handed_over(item: WorkItem, done: list[AuditEvent],
     while first > 0 and done[first - 1].from_step == done[last].from_step and done[first - 1].action != "return":
         first -= 1
     run = done[first:last + 1]
-    own = [e for e in run if now.of_event(e) == now.of_item(item)]
+    own = [e for e in run if parts.of_event(e) == parts.of_item(item)]
     shown: list[AuditEvent] = []
     for e in own or run:
-        signed = _signed(done[:first], e, now, shown)
+        signed = _signed(done[:first], e, parts, shown)
         shown += [signed, e] if signed is not None else [e]
     return [e for e in dict.fromkeys(shown) if _wrote(e, recorded)]
 
@@ -171,14 +172,14 @@ def _wrote(event: AuditEvent, recorded: dict[int, list[reads.RecordedValue]]) ->
     return bool(event.comment) or any(v.kind != "file" for v in recorded.get(event.id, ()))
 
 
-def _signed(before: list[AuditEvent], event: AuditEvent, now: _Parts,
+def _signed(before: list[AuditEvent], event: AuditEvent, parts: _Parts,
             taken: list[AuditEvent]) -> AuditEvent | None:
     """For an approval, the latest submission of its agency it may have approved, not ``taken`` by another (two
     collaborators merged into one sign two opinions); None for anything else."""
     if event.action != "approve":
         return None
     return next((e for e in reversed(before) if e.action == "submit" and e not in taken
-                 and now.of_event(e) == now.of_event(event) and event.from_step in (e.to_step or "").split(", ")),
+                 and parts.of_event(e) == parts.of_event(event) and event.from_step in (e.to_step or "").split(", ")),
                 None)
 
 
