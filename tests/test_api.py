@@ -128,6 +128,10 @@ def test_complete_errors(api, world):
     r = api.post(url, json={"decision": "return", "comment": "Thiếu số liệu"}, headers=head)
     assert r.status_code == 200
     assert r.get_json()["history"][-1]["comment"] == "Thiếu số liệu"
+    assign = item_at(new_task(world, collaborators=(), title="Nhiệm vụ khác"), "assign")  # the limit is said
+    r = api.post(f"/api/v1/work-items/{assign.id}/complete", headers=head,
+                 json={"decision": "submit", "data": {"instructions": "x" * 100_000}})
+    assert r.status_code == 422 and "tối đa 5000 ký tự (nội dung gửi có 100000 ký tự)" in str(r.get_json())
 
 
 def test_claim_and_release_over_api(api, world):

@@ -218,8 +218,11 @@ def _clean_data(step: engine.Step, data: dict[str, Any], item: WorkItem,
 
 
 def _text(f: engine.Field, value: Any, item: WorkItem) -> tuple[Any, Message | None]:
-    if not isinstance(value, str) or len(value) > MAX_TEXT:
+    if not isinstance(value, str):
         return None, Message("%(label)s: nội dung không hợp lệ.", label=f.label)
+    if len(value) > MAX_TEXT:  # (the API's; the form stops at its own limit)
+        return None, Message("%(label)s: tối đa %(max)s ký tự (nội dung gửi có %(count)s ký tự).", label=f.label,
+                             max=MAX_TEXT, count=len(value))
     return value, None
 
 
