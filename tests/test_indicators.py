@@ -308,3 +308,26 @@ def test_the_officer_reports_with_evidence_through_the_page(world, frozen, brows
     assert r.status_code == 302, text(r)
     shown = text(browser.client.get(f"/tasks/{task.id}"))
     assert "Minh chứng.pdf" in shown and "Tệp minh chứng" in shown and "86%" in shown
+
+
+def test_agencies_that_share_a_count_add_up(world, frozen, browser):
+    """Three data centres, one each: the page read "Thực hiện: 1 (33,3%)", the last one accepted replacing the
+    others. Each agency's latest figure counts, and counts add up; a share ("%") is not summed."""
+    centres = make_indicator(stt="5", name="Hoàn thiện Trung tâm dữ liệu", unit="Trung tâm", baseline="0",
+                             targets={"2025": "03"}, responsible=(LEAD, COLLAB_A, OTHER))
+    for agency, officer, head in ((LEAD, "officer", "head"), (COLLAB_A, "collab_a", "collab_a_head"),
+                                  (OTHER, "x_officer", "x_head")):
+        task = report(world, centres, agency=agency)
+        act(world, task, "draft", user=officer, data={"value": "1"})
+        act(world, task, "signoff", user=head)
+        act(world, task, "confirm")
+    browser.login("viewer")
+    page = text(browser.client.get(f"/indicators/groups/{centres.id}"))
+    assert "Thực hiện: <strong>3</strong> (100%) <span class=\"muted\">(tổng của 3 đơn vị)</span>" in page
+    assert "(đã có số liệu mới hơn)" not in page  # none replaced: each agency's own
+
+
+def test_a_value_just_short_of_its_target_never_reads_100_and_foreign_digits_are_no_number():
+    assert indicators.progress("99,95%", "100%").text == "99,9%"
+    assert not indicators.progress("99,95%", "100%").reached
+    assert indicators.parse_number("١٢") is None and indicators.parse_number("１２") is None

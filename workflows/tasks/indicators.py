@@ -10,6 +10,7 @@ report's open key is released on acceptance, so a correction can follow.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -31,7 +32,7 @@ NO_TARGET = ("", "-", "–", "—")  # a year the plan sets no target for
 # ---------------------------------------------------------------- numbers as written in the documents
 
 _COMPARATOR = re.compile(r"^(≥|≤|>=|<=|>|<)\s*")
-_NUMBER = re.compile(r"[+-]?\d[\d., ]*")
+_NUMBER = re.compile(r"[+-]?[0-9][0-9., ]*")  # Latin digits only ("١٢" is no number a province writes)
 
 
 def _split(text: str | None) -> tuple[str, str]:
@@ -72,6 +73,8 @@ def parse_number(text: str | None) -> float | None:
 
 
 def _format_number(number: float) -> str:
+    """Vietnamese writing, one decimal at most, rounded down: 99.95 is "99,9", never a "100" that is not reached."""
+    number = math.floor(number * 10) / 10
     text = f"{number:,.1f}".rstrip("0").rstrip(".")
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
@@ -203,11 +206,16 @@ def _same_group(indicator: Indicator):
 
 @dataclass
 class Cell:
-    """The latest accepted value of one milestone year, with its progress against that year's target."""
+    """One milestone year's figure: each reporting agency's latest accepted value (``values``) — summed when they
+    are counts (three agencies each completing one of three data centres: 3, not the last one's 1) — with its
+    progress against that year's target."""
 
     year: int
-    value: IndicatorValue
+    value: IndicatorValue  # the newest of them
     progress: Progress | None
+    values: list[IndicatorValue] = field(default_factory=list)
+    text: str = ""  # what the year shows: the value, or the agencies' sum
+    summed: bool = False
 
 
 @dataclass
@@ -252,10 +260,11 @@ def group_page(key: int, user: User | None = None) -> GroupPage:
         responsible = [agencies[n] for n in dict.fromkeys(indicator.responsible or []) if n in agencies]
         row = Row(indicator, responsible, {y: target_for(indicator, y) for y in milestone_years(indicator)})
         row.history = [v for v in values if v.indicator_id == indicator.id]
-        for value in row.history:  # newest first: the first seen for a year is the one that counts
-            if value.year not in row.cells:
-                row.cells[value.year] = Cell(value.year, value, progress(value.value_text,
-                                                                         target_for(indicator, value.year)))
+        latest: dict[int, dict[int | None, IndicatorValue]] = {}
+        for value in row.history:  # newest first: an agency's first seen for a year is the one that counts
+            latest.setdefault(value.year, {}).setdefault(value.agency_id, value)
+        for year, by_agency in latest.items():
+            row.cells[year] = _cell(year, list(by_agency.values()), target_for(indicator, year))
         if row.cells:
             row.latest = row.cells[max(row.cells)]
         row.open_reports = [t for t in reports if t.indicator_id == indicator.id]
@@ -265,6 +274,17 @@ def group_page(key: int, user: User | None = None) -> GroupPage:
     group.reported = sum(1 for r in rows if r.history)
     group.open_reports = len(reports)
     return GroupPage(group, years, rows, viewable)
+
+
+def _cell(year: int, values: list[IndicatorValue], target: str | None) -> Cell:
+    """A year's figure from the latest value of each agency that reported it (newest first): their sum when every
+    one is a count (a target and values without "%"), else the newest, the others listed in the history."""
+    newest = values[0]
+    numbers = [parse_number(v.value_text) for v in values]
+    counts = len(values) > 1 and None not in numbers and not any(
+        (t or "").strip().endswith("%") for t in (target, *(v.value_text for v in values)))
+    text = _format_number(sum(numbers)) if counts else newest.value_text
+    return Cell(year, newest, progress(text, target), values, text, counts)
 
 
 def _viewable_tasks(user: User, task_ids: list[int]) -> set[int]:
