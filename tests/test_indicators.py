@@ -10,9 +10,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from models import Attachment, Indicator, IndicatorValue, Task, db
+from models import Attachment, Directive, Indicator, IndicatorValue, Task, db
 from tests.conftest import COLLAB_A, LEAD, OTHER, SCIENCE, act, csrf_from, item_at, open_items, waiting_timers
 from tests.test_bpmn_paths import Run
+from workflows import clock
 from workflows.errors import Invalid, NotAllowed
 from workflows.process import engine
 from workflows.tasks import indicator_reports, indicators, reads, work
@@ -331,3 +332,18 @@ def test_a_value_just_short_of_its_target_never_reads_100_and_foreign_digits_are
     assert indicators.progress("99,95%", "100%").text == "99,9%"
     assert not indicators.progress("99,95%", "100%").reached
     assert indicators.parse_number("١٢") is None and indicators.parse_number("１２") is None
+
+
+def test_a_report_asked_today_was_given_today_not_on_the_plan_s_date(world, frozen, browser):
+    """An indicator's report, asked on 07/12, read "Ngày giao 26/04/2025 (ngày văn bản; ghi vào hệ thống …)": the
+    plan's date, as for the tasks the plan assigns."""
+    plan = Directive(number="266-KH/TU", title="Kế hoạch", issuer="Tỉnh ủy", issued_on=date(2025, 4, 26))
+    db.session.add(plan)
+    indicator = make_indicator()
+    indicator.directive_id = plan.id
+    db.session.commit()
+    task = report(world, indicator)
+    browser.login("coord")
+    page = text(browser.client.get(f"/tasks/{task.id}"))
+    given = page[page.index("<dt>Ngày giao</dt>"):][:200]
+    assert f"{clock.today():%d/%m/%Y}" in given and "26/04/2025" not in given
