@@ -11,7 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from models import User, WorkItem, db
-from workflows import audit
+from workflows import access, audit
 from workflows.accounts import admin_people, people
 from workflows.errors import Invalid, NotAllowed, NotFound
 from workflows.notify import events
@@ -83,7 +83,7 @@ def update_user(actor: User, user_id: int, full_name: str, agency_id: int | None
     with transaction():
         user = admin_people.change_account(actor, user_id, full_name, agency_id, roles, email)
         released = _release_claims(actor, user, f"tài khoản {user.full_name} đã chuyển đơn vị hoặc đổi vai trò",
-                                   lambda item: item.agency_id != user.agency_id or item.role not in user.roles)
+                                   lambda item: not access.may_act_itself(user, item))
     return user, len(released)
 
 
