@@ -16,9 +16,17 @@ TEXT = ("Đề nghị Sở Tài chính cho ý kiến về nguồn kinh phí trư
         "dự thảo đã cập nhật số liệu quý III theo góp ý của Sở Tư pháp.")
 
 
+def open_a_task(page):
+    """Open the officer's first task and wait until the page is read: the browser runs its deferred script (keep.js)
+    then, and a press before that has no script to keep anything — on a loaded machine the click could come first
+    (each test below failed so once in a full run, three jobs sharing the machine)."""
+    page.locator("main a[href^='/tasks/']").first.click()
+    page.wait_for_load_state("domcontentloaded")
+
+
 def test_a_comment_typed_when_the_session_ended_is_kept_and_sent_after_signing_in_again(login_as, shot):
     page = login_as("chuyenvien")
-    page.locator("main a[href^='/tasks/']").first.click()
+    open_a_task(page)
     task_url = page.url.split("#")[0]
     box = page.get_by_label("Nội dung trao đổi")
     box.fill(TEXT)
@@ -47,19 +55,16 @@ def test_a_comment_typed_when_the_session_ended_is_kept_and_sent_after_signing_i
     shot(page, "sent-after-signing-in-again")
 
 
-
 def test_a_comment_typed_before_the_page_had_finished_loading_is_kept_too(login_as):
     """Text typed before the page's script was run (a fast hand, a slow page) fired no input event the script saw:
     the form went to the server with the ended session's token and the text was lost behind an error page (seen
     once in a full run, the test above failing). The script also looks at what the fields hold."""
     page = login_as("chuyenvien")
-    page.locator("main a[href^='/tasks/']").first.click()
+    open_a_task(page)
     box = page.get_by_label("Nội dung trao đổi")
-    box.evaluate("(field, text) => { field.value = text; }", TEXT)  # (no input event: typed before the script ran)
+    # the text as a field holds it when it was typed before the script ran: no input event the script saw
+    box.evaluate("(field, text) => { field.value = text; }", TEXT)
     page.context.clear_cookies()
-    # the text went in early; the button is pressed once the page is read, when its deferred script has run (a press
-    # before that has no script at all to keep anything: on a loaded machine the click could come first)
-    page.wait_for_load_state("domcontentloaded")
 
     page.get_by_role("button", name="Gửi trao đổi").click()
     expect(page.get_by_role("alert").filter(has_text="phiên làm việc đã hết hạn")).to_be_visible()
