@@ -80,6 +80,7 @@ def test_a_long_action_pressed_twice_is_sent_once(login_as):
     page.get_by_label("Tệp văn bản").set_input_files(next(FIXTURES.glob(SUPPLEMENT_PATTERN)))
     page.get_by_role("button", name="Đọc và xem trước").click()
     expect(page.get_by_role("heading", level=2, name="Tổng hợp")).to_be_visible()
+    page.wait_for_load_state("domcontentloaded")  # the script that marks a form on its way has run
 
     sent = []  # the commit requests, held until the test lets the first through: the server is "still writing"
     page.route(re.compile(r"/imports/\d+/commit$"), lambda route: sent.append(route))
