@@ -16,7 +16,7 @@ from tests.test_bpmn_paths import Run
 from workflows import clock
 from workflows.errors import Invalid, NotAllowed
 from workflows.process import engine
-from workflows.tasks import indicator_reports, indicators, reads, work
+from workflows.tasks import agency_changes, indicator_reports, indicators, reads, work
 
 GROUP = "II. PHÁT TRIỂN NGUỒN LỰC"
 
@@ -139,6 +139,28 @@ def test_a_second_open_report_is_refused_until_the_first_is_accepted(world, froz
     act(world, first, "confirm")
     again = report(world, indicator)  # a correction after acceptance
     assert again.id != first.id and again.state == "active"
+
+
+def test_an_agency_merged_into_another_is_asked_no_more_its_successor_is(world, frozen, browser):
+    """The plan names the agencies as they were; after a merge the old one is closed and nobody could be asked for
+    the indicator's figure (the form listed no agency). Its successor reports for the whole; two responsible
+    agencies merged into one are that one once."""
+    indicator = make_indicator(responsible=(LEAD, COLLAB_A))
+    open_before = report(world, indicator, agency=COLLAB_A)
+    agency_changes.merge_agency(None, COLLAB_A, LEAD, date(2026, 7, 1), "Quyết định số 15/QĐ-UBND", users="keep")
+    assert [a.name for a in indicators.responsible_agencies(indicator)] == [LEAD]
+    with pytest.raises(Invalid) as refused:  # the old agency's open report passed to the successor: still one
+        report(world, indicator, agency=LEAD)
+    assert open_before.code in refused.value.fields["year"]
+    agency_changes.merge_agency(None, LEAD, OTHER, date(2026, 8, 1), "Quyết định số 20/QĐ-UBND", users="keep")
+    assert [a.name for a in indicators.responsible_agencies(indicator)] == [OTHER]  # through both merges
+    assert report(world, indicator, 2030, agency=OTHER, by="x_head").lead_agency.name == OTHER
+    assert indicator.responsible == [LEAD, COLLAB_A]  # the plan's own words are kept
+
+    browser.login("coord")
+    assert f"Chủ trì: {OTHER}</div>" in text(browser.client.get(f"/indicators/groups/{indicator.id}"))
+    form = text(browser.client.get(f"/indicators/{indicator.id}/report"))
+    assert re.findall(r'<option value="([^"]+)"', form) == ["2025", "2030", "2035", OTHER]
 
 
 # ---------------------------------------------------------------- acceptance writes the value

@@ -30,6 +30,20 @@ def create_agency(name: str, short_name: str | None = None, kind: str | None = N
     return agency
 
 
+def successors() -> dict[int, int]:
+    """Each agency merged into another → the agency that carries its work on now (through later merges too)."""
+    merged = dict(db.session.execute(select(Agency.id, Agency.successor_id).where(Agency.successor_id.is_not(None)))
+                  .all())
+    now = {}
+    for agency_id in merged:
+        seen, current = {agency_id}, merged[agency_id]
+        while current in merged and current not in seen:
+            seen.add(current)
+            current = merged[current]
+        now[agency_id] = current
+    return now
+
+
 def create_user(username: str, password: str, agency_name: str | None, roles: list[str],
                 full_name: str | None = None, email: str | None = None) -> User:
     username = (username or "").strip()

@@ -23,7 +23,7 @@ from workflows.accounts import groups, people
 from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from workflows.notify import events
 from workflows.process import engine, runtime
-from workflows.tasks import fanout, lifecycle, periods
+from workflows.tasks import fanout, indicators, lifecycle, periods
 from workflows.tasks.periods import REPORT_KINDS
 from workflows.tx import transaction
 
@@ -38,20 +38,6 @@ class Merged:
     instances: int  # running processes whose coming steps now name the successor
     users: int  # people moved or closed
     withdrawn: int = 0  # its own periodic reports no longer owed (the successor reports for the whole)
-
-
-def successors() -> dict[int, int]:
-    """Each agency merged into another → the agency that carries its work on now (through later merges too)."""
-    merged = dict(db.session.execute(select(Agency.id, Agency.successor_id).where(Agency.successor_id.is_not(None)))
-                  .all())
-    now = {}
-    for agency_id in merged:
-        seen, current = {agency_id}, merged[agency_id]
-        while current in merged and current not in seen:
-            seen.add(current)
-            current = merged[current]
-        now[agency_id] = current
-    return now
 
 
 def _agency(name: str) -> Agency:
@@ -93,11 +79,11 @@ def _reports(actor: User | None, old: Agency, new: Agency, why: str, on: date) -
     """The old agency's periodic reports still open: its own ("Báo cáo định kỳ tháng 12 của …") for a period the
     merge falls in or before are no longer owed — the successor reports for the whole — and stop, withdrawn
     (counted nowhere, the history kept); one for a period over before the merge was owed then, and passes to the
-    successor as it stands (overdue included), like those on a task the old agency led. Returns how many were
-    withdrawn."""
+    successor as it stands (overdue included), like those on a task the old agency led, and like an indicator's
+    figure it was asked for (the successor now answers for the indicator). Returns how many were withdrawn."""
     withdrawn = 0
     for report in db.session.scalars(select(Task).where(Task.lead_agency_id == old.id, Task.state == "active",
-                                                        Task.kind.in_(REPORT_KINDS))):
+                                                        Task.kind.in_((*REPORT_KINDS, indicators.KIND)))):
         if report.kind == "agency_report" and periods.parse_key(report.period).end >= on:
             fanout.stop(report)
             report.kind = fanout.WITHDRAWN

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from models import Agency, Directive, Indicator, IndicatorValue, Task, User, WorkItem, db
 from workflows import clock
+from workflows.accounts import people
 from workflows.errors import NotFound
 
 KIND = "indicator_report"
@@ -128,12 +129,27 @@ def target_for(indicator: Indicator, year: int) -> str | None:
 
 
 def responsible_agencies(indicator: Indicator) -> list[Agency]:
-    """The registry agencies the indicator names as responsible, in the document's order."""
-    names = list(dict.fromkeys(indicator.responsible or []))
+    """The registry agencies the indicator names as responsible, in the document's order; an agency merged into
+    another is its successor, which reports for the whole (the indicator keeps the names the plan wrote)."""
+    return _responsible(indicator, _named(set(indicator.responsible or [])))
+
+
+def _named(names: set[str]) -> dict[str, Agency]:
+    """The agency each registry name stands for today: itself, or its successor when it was merged."""
     if not names:
-        return []
+        return {}
     found = {a.name: a for a in db.session.scalars(select(Agency).where(Agency.name.in_(names)))}
-    return [found[n] for n in names if n in found]
+    merged = {a.id: a.successor_id for a in found.values() if a.successor_id}
+    if merged:
+        now = people.successors()
+        heirs = {a.id: a for a in db.session.scalars(select(Agency).where(Agency.id.in_(set(now.values()))))}
+        found.update({name: heirs[now[a.id]] for name, a in found.items() if a.id in merged})
+    return found
+
+
+def _responsible(indicator: Indicator, agencies: dict[str, Agency]) -> list[Agency]:
+    named = [agencies[n] for n in dict.fromkeys(indicator.responsible or []) if n in agencies]
+    return list({a.id: a for a in named}.values())  # two agencies merged into one are that one
 
 
 def reporting_agencies(user: User, indicator: Indicator) -> list[Agency]:
@@ -249,15 +265,14 @@ def group_page(key: int, user: User | None = None) -> GroupPage:
         .order_by(IndicatorValue.accepted_at.desc(), IndicatorValue.id.desc())))
     reports = list(db.session.scalars(select(Task).where(
         Task.kind == KIND, Task.indicator_id.in_(ids), Task.state != "done").order_by(Task.id)))
-    names = {n for i in indicators for n in (i.responsible or [])}
-    agencies = {a.name: a for a in db.session.scalars(select(Agency).where(Agency.name.in_(names)))} if names else {}
+    agencies = _named({n for i in indicators for n in (i.responsible or [])})
     years = sorted({y for i in indicators for y in milestone_years(i)})
     viewable = _viewable_tasks(user, [v.task_id for v in values if v.task_id]) if user is not None else set()
     group = Group(ids[0], first.group or UNGROUPED, db.session.get(Directive, first.directive_id)
                   if first.directive_id else None, count=len(ids))
     rows = []
     for indicator in indicators:
-        responsible = [agencies[n] for n in dict.fromkeys(indicator.responsible or []) if n in agencies]
+        responsible = _responsible(indicator, agencies)
         row = Row(indicator, responsible, {y: target_for(indicator, y) for y in milestone_years(indicator)})
         row.history = [v for v in values if v.indicator_id == indicator.id]
         latest: dict[int, dict[int | None, IndicatorValue]] = {}

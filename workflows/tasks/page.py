@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, User, WorkItem, db
 from workflows import access
+from workflows.accounts import people
 from workflows.process import diagram, svg
 from workflows.signatures import evidence
-from workflows.tasks import agency_changes, comments, explanations, reads
+from workflows.tasks import comments, explanations, reads
 from workflows.tasks.files import viewable
 
 AUTOMATIC = ("remind", "escalate")  # what the timers record, with no person acting
@@ -195,7 +196,7 @@ class _Parts:
     @classmethod
     def of(cls, items: list[WorkItem], history: list[AuditEvent]) -> _Parts:
         named = {i.on_behalf_of for i in items} | {e.work_item.on_behalf_of for e in history if e.work_item}
-        return cls(agency_changes.successors(), frozenset(named - {None}))
+        return cls(people.successors(), frozenset(named - {None}))
 
     def of_item(self, item: WorkItem) -> tuple:
         return item.agency_id, item.on_behalf_of
