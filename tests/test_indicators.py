@@ -324,6 +324,15 @@ def test_the_officer_reports_with_evidence_through_the_page(world, frozen, brows
     r = browser.client.post(f"/work-items/{item.id}/complete", data={
         f"wi{item.id}-csrf_token": token, "decision": "submit"})
     assert r.status_code == 422 and "Vui lòng nhập giá trị thực hiện." in text(r)
+    # a figure is one line: a paragraph pasted into it is refused at its field, not cut at acceptance
+    pasted = "86%, trong đó " + "; ".join(["khối xã đạt 90%, khối phường đạt 82%"] * 8)
+    r = browser.client.post(f"/work-items/{item.id}/complete", data={
+        f"wi{item.id}-csrf_token": token, "decision": "submit", f"wi{item.id}-value": pasted})
+    assert r.status_code == 422 and "Tối đa 255 ký tự." in text(r) and f'value="{pasted}"' in text(r)
+    with pytest.raises(Invalid) as refused:  # and through the API's use case
+        act(world, task, "draft", data={"value": pasted})
+    assert refused.value.fields["value"] == (f"Giá trị thực hiện: tối đa 255 ký tự "
+                                             f"(nội dung gửi có {len(pasted)} ký tự).")
     r = browser.client.post(f"/work-items/{item.id}/complete", data={
         f"wi{item.id}-csrf_token": token, "decision": "submit", f"wi{item.id}-value": "86%",
         f"wi{item.id}-evidence_file": (io.BytesIO(b"%PDF-1.4 minh chung"), "Minh chứng.pdf")},

@@ -26,7 +26,7 @@ from models import OUTPUT_TYPES
 from views.i18n import domain_message, field_messages
 from workflows import clock, settings
 from workflows.errors import N_, Invalid, Message
-from workflows.tasks import create, files
+from workflows.tasks import create, files, work
 from workflows.tasks.create import DUE_REQUIRED
 from workflows.tasks.deadline_text import MAX_YEAR, MIN_YEAR
 
@@ -167,18 +167,20 @@ def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=
         pass
 
     if "return" in decisions:
-        StepForm.comment = TextAreaField(N_("Ý kiến / lý do trả lại"), validators=[Optional(), Length(max=5000)],
+        StepForm.comment = TextAreaField(N_("Ý kiến / lý do trả lại"),
+                                         validators=[Optional(), Length(max=work.MAX_TEXT)],
                                          description=N_("Bắt buộc khi trả lại; ghi rõ cần sửa gì."))
     elif not any(f["type"] == "text" and f.get("multiline") for f in fields):
-        StepForm.comment = TextAreaField(N_("Ghi chú"), validators=[Optional(), Length(max=5000)],
+        StepForm.comment = TextAreaField(N_("Ghi chú"), validators=[Optional(), Length(max=work.MAX_TEXT)],
                                          description=N_("Không bắt buộc."))
 
     for f in fields:
         label = f["label"]
         required = [DataRequired(_("Vui lòng nhập %(what)s.", what=label.lower()))] if f["required"] else [Optional()]
         if f["type"] == "text":
-            kind = TextAreaField if f.get("multiline") else StringField
-            control = kind(label, validators=required + [Length(max=5000)])
+            multiline = f.get("multiline")
+            control = (TextAreaField if multiline else StringField)(
+                label, validators=required + [Length(max=work.MAX_TEXT if multiline else work.MAX_LINE)])
         elif f["type"] == "date":
             # InputRequired keeps the parse error of a typed but impossible date visible
             control = VNDateField(label, validators=[InputRequired(_("Vui lòng nhập %(what)s.", what=label.lower()))]
@@ -216,7 +218,7 @@ class ExtensionForm(FlaskForm):
     new_due = VNDateField(N_("Thời hạn đề nghị"), validators=[InputRequired(N_("Vui lòng nhập thời hạn đề nghị."))],
                           description=N_("Ngày/tháng/năm, ví dụ 30/06/2026."))
     reason = TextAreaField(N_("Lý do"), validators=[
-        DataRequired(N_("Vui lòng nêu lý do đề nghị gia hạn.")), Length(max=5000)])
+        DataRequired(N_("Vui lòng nêu lý do đề nghị gia hạn.")), Length(max=work.MAX_TEXT)])
     file = FileField(N_("Văn bản đề nghị (nếu có)"))
 
     def __init__(self, *args, **kwargs):

@@ -26,7 +26,7 @@ PROCESS = "indicator_report"
 UNGROUPED = "Chưa phân nhóm"
 MIN_WORKING_DAYS = 10  # a report asked late in (or after) its year still gets this long
 MAX_TITLE_NAME = 200
-MAX_VALUE_TEXT = 255  # IndicatorValue.value_text; the task's history keeps the full text
+MAX_VALUE_TEXT = 255  # IndicatorValue.value_text: the step's one-line field takes no more (work.MAX_LINE)
 NO_TARGET = ("", "-", "–", "—")  # a year the plan sets no target for
 
 
@@ -325,7 +325,7 @@ def record_accepted(task: Task, data: dict) -> IndicatorValue | None:
     if task.kind != KIND or task.indicator_id is None or data.get("outcome") != "accepted":
         return None
     text = " ".join(str(data.get("value") or "").split())
-    if len(text) > MAX_VALUE_TEXT:
+    if len(text) > MAX_VALUE_TEXT:  # typed before the field had its limit, still in a running report
         text = text[:MAX_VALUE_TEXT - 1] + "…"
     accepted_by = db.session.scalar(select(User).where(User.username == data.get("actor")))
     value = IndicatorValue(

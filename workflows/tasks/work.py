@@ -27,6 +27,7 @@ from workflows.tasks import files, lifecycle, search
 from workflows.tx import RACES, lost_race, transaction
 
 MAX_TEXT = 5000
+MAX_LINE = 255  # a one-line field (a figure, a document's number): what the register columns that keep it hold
 
 
 # ---------------------------------------------------------------- completing
@@ -220,9 +221,10 @@ def _clean_data(step: engine.Step, data: dict[str, Any], item: WorkItem,
 def _text(f: engine.Field, value: Any, item: WorkItem) -> tuple[Any, Message | None]:
     if not isinstance(value, str):
         return None, Message("%(label)s: nội dung không hợp lệ.", label=f.label)
-    if len(value) > MAX_TEXT:  # (the API's; the form stops at its own limit)
+    limit = MAX_TEXT if f.multiline else MAX_LINE
+    if len(value) > limit:  # (the API's; the form stops at the same limit)
         return None, Message("%(label)s: tối đa %(max)s ký tự (nội dung gửi có %(count)s ký tự).", label=f.label,
-                             max=MAX_TEXT, count=len(value))
+                             max=limit, count=len(value))
     return value, None
 
 
