@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
-from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, User, WorkItem, db
+from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, User, WorkItem
 from workflows import access
 from workflows.accounts import people
 from workflows.process import diagram, svg
@@ -115,8 +113,8 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
 
 def _creating(history: list[AuditEvent], item: WorkItem) -> list[AuditEvent]:
     """The completions of ``item``'s process up to the one that created it (the last), or none."""
-    siblings = set(db.session.scalars(select(WorkItem.id).where(WorkItem.instance_id == item.instance_id)))
-    done = [e for e in history if e.work_item_id in siblings and e.action in ("submit", "approve", "return")]
+    done = [e for e in history if e.work_item is not None and e.work_item.instance_id == item.instance_id
+            and e.action in ("submit", "approve", "return")]  # (history has loaded each event's item)
     created = [at for at, e in enumerate(done) if item.step_name in (e.to_step or "").split(", ")]
     return done[:created[-1] + 1] if created else []
 
