@@ -777,3 +777,5 @@ def test_a_task_done_when_its_document_was_issued_counts_as_done_on_time(provinc
     b.login("coord")
     page = b.client.get(f"/tasks/{done.id}").get_data(as_text=True)
     assert "Hoàn thành quá hạn" not in page and "Hoàn thành đúng hạn" in page
+    # not "done on the import day": done before the document was issued, as it says
+    assert "Đã hoàn thành khi ban hành văn bản" in page and "Hoàn thành ngày" not in page

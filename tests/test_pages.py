@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from models import Agency, Attachment, Task, db
-from tests.conftest import COLLAB_A, LEAD, Browser, act, csrf_from, item_at, new_task
+from tests.conftest import COLLAB_A, LEAD, Browser, act, csrf_from, item_at, new_task, open_items
 from workflows.accounts import people
 from workflows.tasks import extensions
 
@@ -331,3 +331,15 @@ def test_history_shows_what_each_step_recorded(browser, world):
     assert "Chuyên viên thực hiện:" in page
     # a submit-only step asks for a note, not for a reason to return
     assert "Ý kiến / lý do trả lại" not in page and "Ghi chú" in page
+
+
+def test_a_finished_task_says_the_day_it_was_finished_in_the_province(browser, world, frozen):
+    """Finished at half past midnight in Hà Nội (17:30 the day before in UTC): the task page gives the local day."""
+    task = new_task(world, collaborators=())
+    frozen.advance(days=91, hours=16, minutes=30)  # 01/03 08:00 → 01/06 00:30 Hà Nội (31/05 17:30 UTC)
+    while items := open_items(task):
+        act(world, task, items[0].step_id)
+    assert task.state == "done"
+    browser.login("coord")
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Hoàn thành ngày 01/06/2026" in page

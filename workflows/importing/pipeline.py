@@ -37,7 +37,7 @@ from workflows.importing.file_formats import decode, docx_items
 from workflows.importing.parsed import ImportFormatError, ParsedDocument, ScansToRead
 from workflows.importing.readers import read_any
 from workflows.importing.review_list import record_reviews, settle
-from workflows.importing.row_plan import analyse, build_context, deadline_already
+from workflows.importing.row_plan import analyse, build_context, deadline_already, imported_before
 from workflows.importing.scans import is_image, read_pages
 from workflows.tasks import create, deadlines
 from workflows.text import fold_words
@@ -138,7 +138,7 @@ def _reanalyse(batch: ImportBatch, overrides: dict[str, dict] | None = None) -> 
     merged = _overrides(batch)
     for key, value in (overrides or {}).items():
         merged[key] = {**merged.get(key, {}), **value}
-    batch.report = analyse(doc, build_context(doc, batch.sha256, batch.issued_on), merged)
+    batch.report = analyse(doc, build_context(doc, batch.sha256, batch.issued_on, batch.directive_number), merged)
     record_reviews(batch.report, batch)
 
 
@@ -171,7 +171,7 @@ def preview(user: User, filename: str, content: bytes, directive_label: str | No
 
 def _analyse_new(batch: ImportBatch, doc: ParsedDocument) -> None:
     """The first analysis of a batch's document: its report, and what identifies the document."""
-    ctx = build_context(doc, batch.sha256, batch.issued_on)
+    ctx = build_context(doc, batch.sha256, batch.issued_on, batch.directive_number)
     batch.report = analyse(doc, ctx)
     if not batch.report["appendices"] and not batch.report["indicators"]:
         raise Invalid(NOTHING_ASSIGNED)
@@ -322,7 +322,7 @@ def commit(user: User, batch_id: int) -> dict[str, int]:
     with transaction():
         batch = _open_batch(user, batch_id)
         report = batch.report
-        directive = db.session.scalar(select(Directive).where(Directive.sha256 == batch.sha256))
+        directive = imported_before(batch.sha256, batch.directive_number, batch.issued_on)
         if directive is None:
             fallback = (f"{create.UNNUMBERED} (dán ngày {clock.today():%d/%m/%Y})" if batch.filename == PASTED
                         else f"{create.UNNUMBERED} (tệp {batch.filename[:60]}, nhập ngày {clock.today():%d/%m/%Y})")
@@ -351,8 +351,8 @@ def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, sou
         counts["flagged"] += 1
     elif action == "unchanged":
         task = db.session.get(Task, row["target_task_id"])
-        if task.directive_id is None:  # typed in by hand before its document came: filed under it now
-            task.directive_id, task.import_key = directive.id, row["key"]
+        if task.import_key is None:  # typed in by hand from its document: filed under it now, found again later
+            file_under(task, directive, row["key"])
         counts["unchanged"] += 1
     elif action == "rename":
         task = db.session.get(Task, row["target_task_id"])
@@ -374,6 +374,13 @@ def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, sou
         for at, lead in enumerate(row["lead_agencies"]):
             _create(user, directive, appendix, row, source, lead, row["key"] + (f":{at}" if at else ""))
             counts["created"] += 1
+
+
+def file_under(task: Task, directive: Directive, key: str) -> None:
+    """A task typed in by hand (a group's task with its members' shares) is the row's: filed under its document."""
+    task.directive_id, task.import_key = directive.id, key
+    for member in db.session.scalars(select(Task).where(Task.parent_id == task.id)) if task.kind == "group" else ():
+        member.directive_id = directive.id
 
 
 def _create(user: User, directive: Directive, appendix: dict, row: dict, source: str, lead: str,
@@ -431,7 +438,7 @@ def import_file(username: str | None, path: str, directive_label: str | None = N
         scans = {"pages": waiting.pages, "read": read}
         doc = _read(filename, content, read)
     if dry_run:
-        report = analyse(doc, build_context(doc, hashlib.sha256(content).hexdigest(), issued))
+        report = analyse(doc, build_context(doc, hashlib.sha256(content).hexdigest(), issued, directive_label))
         if not report["appendices"] and not report["indicators"]:
             raise Invalid(NOTHING_ASSIGNED)
         return report

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import OUTPUT_TYPES, Agency, AgencyAlias, AgencyGroup, AgencyReview, Directive, Task, db
 from workflows import clock, holidays, settings
@@ -29,12 +29,13 @@ RENAME = re.compile(r"nhiệm vụ số\s*0*(\d+)\s*phụ lục\s*([ivxlc]+)", r
 @dataclass(frozen=True)
 class SameTitle:
     """A task outside the document being read whose title is a row's: the same task typed in by hand before the
-    document was imported (no document of its own, the row's lead), or another document's."""
+    document was imported (no document of its own, or this one by its "Văn bản giao"; the row's lead), or another
+    document's."""
 
     code: str
     task_id: int
-    filed: bool  # under an imported document
-    lead: str | None
+    filed: bool  # under another imported document
+    lead: str | None  # its lead agency, or the group a group task is owed by
 
 
 @dataclass
@@ -88,26 +89,49 @@ def _key(name: str) -> str:
     return fold_words(strip_notes(name)[0])
 
 
-def build_context(doc: ParsedDocument, sha: str, issued: date | None) -> Context:
-    """Read once what analysing `doc` needs: its directive if imported before, settled names, other titles."""
+def imported_before(sha: str, number: str | None, issued: date | None) -> Directive | None:
+    """The document as imported before: the same file, or the same number ("266-KH/TU" is the "Kế hoạch số
+    266-KH/TU" a person typed, or a task's "Văn bản giao" named) — of the same day when both days are known, since
+    numbers start again every year. So that a document imported again, or from another file (its PDF after its
+    .docx), finds its tasks and is recorded once."""
     directive = db.session.scalar(select(Directive).where(Directive.sha256 == sha))
-    if directive is None and doc.number and re.search(r"\d", doc.number):
-        directive = db.session.scalar(select(Directive).where(Directive.number == doc.number))
+    wanted = fold_words(number or "")
+    if directive is not None or not re.search(r"\d", wanted):
+        return directive
+    for candidate in db.session.scalars(select(Directive).order_by(Directive.id)):
+        known = fold_words(candidate.number)
+        same_day = issued is None or candidate.issued_on is None or candidate.issued_on == issued
+        if same_day and re.search(r"\d", known) and (f" {wanted} " in f" {known} " or f" {known} " in f" {wanted} "):
+            return candidate
+    return None
+
+
+def build_context(doc: ParsedDocument, sha: str, issued: date | None, number: str | None = None) -> Context:
+    """Read once what analysing `doc` needs: its directive if imported before (``number``: as the importer typed
+    it, else the document's own), settled names, other titles."""
+    issued = issued or doc.issued
+    directive = imported_before(sha, number or doc.number, issued)
     keys = {}
     if directive is not None:
         keys = dict(db.session.execute(select(Task.import_key, Task.id).where(
             Task.directive_id == directive.id, Task.import_key.is_not(None))).all())
     settled = dict(db.session.execute(select(AgencyReview.normalized, AgencyReview.status).where(
         AgencyReview.status.in_(("group", "ignored")))).all())
-    others = (select(Task.title, Task.code, Task.id, Task.directive_id, Agency.name)
-              .outerjoin(Agency, Agency.id == Task.lead_agency_id).where(Task.kind == "task").order_by(Task.id))
+    # the tasks and group tasks (not a member's share: its title is its group's) of other documents, and those of
+    # this one typed in by hand from it (no import key: filed under it by their "Văn bản giao")
+    owed_by = func.coalesce(Agency.name, AgencyGroup.name)
+    others = (select(Task.title, Task.code, Task.id, Task.directive_id, owed_by)
+              .outerjoin(Agency, Agency.id == Task.lead_agency_id)
+              .outerjoin(AgencyGroup, AgencyGroup.id == Task.group_id)
+              .where(Task.kind.in_(("task", "group")), Task.parent_id.is_(None)).order_by(Task.id))
     if directive is not None:
-        others = others.where(Task.directive_id.is_distinct_from(directive.id))
+        others = others.where(Task.directive_id.is_distinct_from(directive.id) | Task.import_key.is_(None))
     titles: dict[str, list[SameTitle]] = {}
     for title, code, task_id, directive_id, lead in db.session.execute(others):
-        titles.setdefault(fold_words(title), []).append(SameTitle(code, task_id, directive_id is not None, lead))
+        filed = directive_id is not None and (directive is None or directive_id != directive.id)
+        titles.setdefault(fold_words(title), []).append(SameTitle(code, task_id, filed, lead))
     matcher = registry_matcher(doc)
-    return Context(matcher, holidays.calendar(), issued or doc.issued, directive, keys, settled, titles,
+    return Context(matcher, holidays.calendar(), issued, directive, keys, settled, titles,
                    _unrouted(), _groups(matcher), _merged())
 
 
@@ -190,7 +214,9 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict,
     guess = guess_output_type(output_text, title)
     deadline_text = cells.get("deadline", "")
     parsed = _row_deadline(cells, output_text, ctx, overrides, warnings, blocking)
-    key = import_key(appendix.title, row.stt, title) if title else None
+    # the row's identity is the document's own words: a title corrected on the preview is found again next time
+    own_title = cells.get("title", "").strip() or title
+    key = import_key(appendix.title, row.stt, own_title) if title else None
     output_type = overrides.get("output_type") or guess.output_type
     if output_type in ctx.unrouted and not parsed["done_at_issue"]:
         blocking.append({"code": "route", "message": f"Quy trình của loại sản phẩm này cần đơn vị "
