@@ -426,6 +426,36 @@ def test_a_lead_cell_with_a_collective_that_is_no_group_is_held_not_cut(province
     assert "Chủ trì có tên chung (ghi lại, không giao việc): UBND các xã, phường." in second["warnings"]
 
 
+def test_the_localities_to_be_chosen_are_not_every_commune(province):
+    """002 row 35 gives a pilot to "địa phương được lựa chọn" (one locality still to be chosen), row 36 a project to
+    the localities that qualify: each became a task for every commune (19 in the demo). Some of a group is for a
+    person to name; "the concerned departments" among the collaborators are not every department either."""
+    from tests.test_import import preview
+
+    wards = ["UBND phường Hạc Thành", "UBND phường Quảng Phú"]
+    for name in wards:
+        people.create_agency(name, kind="commune")
+    groups.create_group(None, COMMUNES, wards, ["Các xã, phường", "Các địa phương"])
+    groups.create_group(None, "Các sở, ban, ngành", ["Sở Nội vụ", "Sở Tài chính", "Sở Y tế"], ["Các sở, ngành"])
+    rows = {r["stt"]: r for a in preview(province, "002").report["appendices"] if a["title"].startswith("Phụ lục III")
+            for r in a["rows"]}
+    pilot = rows["35"]
+    assert pilot["action"] == "flagged" and pilot["lead_agencies"] == []
+    assert [b["message"] for b in pilot["blocking"]] == [
+        "Đơn vị chủ trì là “Địa phương được lựa chọn”: chỉ một số đơn vị, không phải mọi đơn vị của nhóm. Hãy chọn "
+        "đơn vị chủ trì cho dòng này."]
+    table = ("| STT | Nhiệm vụ | Đơn vị chủ trì | Đơn vị phối hợp | Thời hạn | Sản phẩm |\n|---|---|---|---|---|---|\n"
+             "| 1 | Triển khai camera giám sát | Các địa phương có đủ điều kiện | | 30/6/2027 | Báo cáo |\n"
+             "| 2 | Số hóa hồ sơ y tế | Sở Y tế | Các sở, ngành liên quan | 30/6/2027 | Báo cáo |\n")
+    from workflows.importing import pipeline
+
+    qualified, health = pipeline.preview(province["coord"], pipeline.PASTED, table.encode()).report[
+        "appendices"][0]["rows"]
+    assert qualified["action"] == "flagged" and qualified["lead_agencies"] == []
+    assert (health["collaborating_agencies"], health["groups"]) == ([], ["Các sở, ngành liên quan"])
+    assert "Phối hợp có tên chung (ghi lại, không giao việc): Các sở, ngành liên quan." in health["warnings"]
+
+
 def test_a_withdrawn_member_s_task_is_no_longer_late_anywhere(world, frozen, pair, browser):
     """A ward withdrawn after its merge still read "Quá hạn", "Nhiệm vụ đã quá hạn … ngày", and stayed in the
     task list's overdue filter, with nothing on its page saying it was taken back."""

@@ -270,11 +270,13 @@ def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings
     collab = _resolve_cell(cells.get("collaborators", ""), ctx, "Phối hợp")
     leads, lead_reviews = lead.agencies, lead.reviews
     collabs, groups, collab_reviews = collab.agencies, collab.groups, collab.reviews
-    named = [g for g in groups if fold_words(g) in ctx.groups]  # registered groups: every member gives an opinion
+    # registered groups: every member gives an opinion — not "the concerned ones", "those chosen"
+    named = [g for g in groups if fold_words(g) in ctx.groups and not some_of(g)]
     collabs = collabs + [ctx.groups[fold_words(g)][0] for g in named]
     groups = [g for g in groups if g not in named]
     warnings += lead.warnings + collab.warnings
-    named_leads, unnamed = ([], []) if leads else _group_leads(cells.get("lead", ""), lead, ctx)
+    chosen_ones = not leads and some_of(cells.get("lead", ""))  # "Địa phương được lựa chọn": not every member
+    named_leads, unnamed = ([], []) if leads or chosen_ones else _group_leads(cells.get("lead", ""), lead, ctx)
     if named_leads and not unnamed:  # "UBND các xã, phường": one task for every member of each group
         leads, lead_reviews = [name for name, _ in named_leads], []
         warnings.append(f"Giao cho nhóm {' và nhóm '.join(f'“{name}”' for name, _ in named_leads)}: mỗi đơn vị "
@@ -293,6 +295,9 @@ def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings
         if central:
             blocking.append({"code": "lead", "message": f"Đơn vị chủ trì là cơ quan Trung ương hoặc ngoài tỉnh "
                              f"(“{'; '.join(central)}”): hãy chọn đơn vị của tỉnh chủ trì phần việc của tỉnh."})
+        elif chosen_ones:
+            blocking.append({"code": "lead", "message": f"Đơn vị chủ trì là “{' '.join(cells['lead'].split())}”: chỉ "
+                             "một số đơn vị, không phải mọi đơn vị của nhóm. Hãy chọn đơn vị chủ trì cho dòng này."})
         elif named_leads:  # a collective with no group beside one with: held, not cut to the one with
             blocking.append({"code": "lead", "message": f"Đơn vị chủ trì gồm cả “{'; '.join(unnamed)}”, chưa có nhóm "
                              "đơn vị nào mang tên này: tạo nhóm ở mục “Đơn vị” rồi xem trước lại, hoặc chọn đơn vị "
@@ -310,6 +315,15 @@ def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings
     if groups:
         warnings.append(f"Phối hợp có tên chung (ghi lại, không giao việc): {'; '.join(groups)}.")
     return leads, collabs, groups, reviews, central
+
+
+SOME_OF = re.compile(r"\b(lien quan|duoc (lua )?chon|du dieu kien|mot so|thi diem|tieu bieu)\b")
+
+
+def some_of(text: str) -> bool:
+    """Whether a collective name means some of its members, not all: "các cơ quan, đơn vị liên quan", "địa phương
+    được lựa chọn", "các địa phương có đủ điều kiện", "một số xã" — who they are is for a person to say."""
+    return bool(SOME_OF.search(fold_words(text)))
 
 
 def _central_leads(cell: str, ctx: Context) -> list[str]:
@@ -373,7 +387,10 @@ def _group_leads(cell: str, lead: _Cell, ctx: Context) -> tuple[list[tuple[str, 
 def _resolve_cell(cell: str, ctx: Context, what: str) -> _Cell:
     """Resolve one agency cell, applying the names settled once as collective or not an agency."""
     resolution = ctx.matcher.resolve(cell or "")
-    groups = list(resolution.groups)
+    # a collective meaning some of its members keeps its words ("Các sở, ngành liên quan" is not "Các sở, ban,
+    # ngành"): recorded, never read as every member of a group
+    groups = list(dict.fromkeys(m.text if some_of(m.text) else m.group for m in resolution.matches
+                                if m.kind == "group" and m.group))
     reviews = []
     warnings = [f"{what}: “{m.text}” được hiểu là “{m.name}”." for m in resolution.matches
                 if m.kind == "fuzzy" and m.name and m not in resolution.review]
@@ -386,6 +403,8 @@ def _resolve_cell(cell: str, ctx: Context, what: str) -> _Cell:
         warnings.append(f"{what}: {'; '.join(f'“{c}”' for c in resolution.central)} là cơ quan Trung ương hoặc "
                         "ngoài tỉnh — ghi để theo dõi, không giao việc.")
     for m in resolution.review:
+        if SOME_OF.fullmatch(fold_words(m.text)):  # "Một số" of "Một số địa phương": no name to settle
+            continue
         decided = ctx.settled.get(fold_words(m.text))
         if decided == "group":
             groups.append(m.text)
