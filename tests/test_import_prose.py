@@ -173,3 +173,23 @@ def test_000_s_prose_is_typed_by_its_deliverable_not_by_the_words_naming_the_let
     assert (report["output_type"], report["output_reason"]) == (
         "report", "kết quả/sản phẩm không nói rõ; tên nhiệm vụ có từ “Báo cáo”")
     assert not any("“Hoàn thành”" in r["output_reason"] or "“Công văn”" in r["output_reason"] for r in rows)
+
+
+def test_a_date_typed_for_a_sentence_without_one_makes_a_dated_task_and_a_deadline_without_accents_is_read(province):
+    """A sentence naming no deadline reads as "Thường xuyên" until the coordinator types a date, as its warning
+    asks: the task kept "Thường xuyên" beside the date, and its page quoted "Thường xuyên" as the document's words,
+    which it never wrote. A deadline typed without accents ("hoan thanh truoc 31/1/2027") was not read at all."""
+    letter = ("ỦY BAN NHÂN DÂN TỈNH THANH HÓA\nSố: 150/UBND-VX\nV/v triển khai y tế số\n\n"
+              "1. Giao Sở Y tế chủ trì triển khai bệnh án điện tử tại các bệnh viện tuyến tỉnh.\n"
+              "2. Giao So Noi vu tham muu kien toan bo may trung tam y te, hoan thanh truoc 31/1/2027.\n")
+    coord = province["coord"]
+    batch = pipeline.preview(coord, "cong-van.txt", letter.encode())
+    records, staffing = body_of(batch)["rows"]
+    assert records["recurrence"] == "ongoing" and records["deadline_text"] == ""  # assumed, not the document's
+    assert (staffing["lead_agencies"], staffing["nominal_due"], staffing["recurrence"]) == (
+        ["Sở Nội vụ"], "2027-01-31", None)
+    assert staffing["deadline_text"] == "hoan thanh truoc 31/1/2027" and prose.NO_DEADLINE not in staffing["warnings"]
+    pipeline.fix_row(coord, batch.id, body_of(batch)["index"], records["number"], {"due_date": "2027-06-30"})
+    pipeline.commit(coord, batch.id)
+    task = db.session.scalar(select(Task).where(Task.lead_agency.has(name="Sở Y tế")))
+    assert (task.recurrence, task.due_date.isoformat(), task.deadline_text) == (None, "2027-06-30", None)

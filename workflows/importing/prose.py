@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from workflows.importing.agency_names import COLLECTIVE_PATTERNS, Match
 from workflows.importing.parsed import COLUMNS, Appendix, Paragraph, SourceRow
-from workflows.text import fold_words
+from workflows.text import ascii, fold_words
 
 PROSE_TITLE = "Nhiệm vụ giao trong nội dung văn bản"
 NOT_A_TASK = "Không phải nhiệm vụ: câu không nêu đơn vị được giao."
@@ -341,12 +341,20 @@ def _clean(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+_PLAIN_DEADLINES = tuple(re.compile(ascii(p.pattern), p.flags) for p in _DEADLINES)
+
+
 def _deadline(text: str) -> str:
-    """The first deadline phrase of the sentence, as written, or ""."""
+    """The first deadline phrase of the sentence, as written (with its accents or, typed without, without), or
+    ""."""
     found = [m for pattern in _DEADLINES for m in pattern.finditer(text)]
+    plain = ascii(text)
+    if not found and len(plain) == len(text):  # one letter for one: the places found are the sentence's
+        found = [m for pattern in _PLAIN_DEADLINES for m in pattern.finditer(plain)]
     if not found:
         return ""
-    phrase = min(found, key=lambda m: m.start()).group(0).strip(" *")
+    first = min(found, key=lambda m: m.start())
+    phrase = text[first.start():first.end()].strip(" *")
     if phrase.startswith("(") and (phrase.endswith(")") or ")" not in phrase):
         phrase = phrase[1:]
     if phrase.endswith(")") and phrase.count(")") > phrase.count("("):

@@ -212,7 +212,8 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict,
     leads, collabs, groups, reviews, central = _row_agencies(cells, ctx, overrides, warnings, blocking)
     output_text = cells.get("output", "")
     guess = guess_output_type(output_text, title)
-    deadline_text = cells.get("deadline", "")
+    # (a sentence that names no deadline reads as "Thường xuyên": the document wrote none)
+    deadline_text = "" if prose.NO_DEADLINE in row.warnings else cells.get("deadline", "")
     parsed = _row_deadline(cells, output_text, ctx, overrides, warnings, blocking)
     # the row's identity is the document's own words: a title corrected on the preview is found again next time
     own_title = cells.get("title", "").strip() or title
@@ -432,6 +433,8 @@ def _row_deadline(cells: dict[str, str], output_text: str, ctx: Context, overrid
         deadline_blocking = []  # a task done when the document was issued needs no deadline
     if overrides.get("due_date"):
         due = date.fromisoformat(overrides["due_date"])
+        if parsed["recurrence"] == "ongoing" and not parsed["nominal_due"]:  # a date given where none was read
+            parsed["recurrence"] = None
         parsed["nominal_due"] = due.isoformat()
         parsed["effective_due"] = ctx.calendar.next_working_day(due).isoformat()
         deadline_blocking = []
