@@ -348,6 +348,11 @@ def test_friday_pack_sections(seeded, world):
     last = week_pack.week_pack(world["viewer"], date(2026, 3, 9))
     assert [x.id for x in last.completed_on_time] == [t["t3"].id]
     assert [x.id for x in last.became_overdue] == [t["t2"].id, t["t4"].id]  # t2 was done late after it
+    # last week's backlog as it stood at its end (16/03 00:00), not as it stands today: t1 waited at its head's
+    # sign-off from 02/03 and was signed on 16/03 (a past week's pack shrank as work moved on)
+    assert t["t1"].id in {s.task_id for s in last.stuck} and t["t1"].id not in {s.task_id for s in pack.stuck}
+    [waited] = [s for s in last.stuck if s.task_id == t["t1"].id]
+    assert waited.day_count == 14
 
 
 def test_the_week_summary_counts_every_stuck_item_though_the_table_shows_the_longest(browser, seeded, world,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from models import Agency, Task, User, WorkItem, db
@@ -217,7 +217,12 @@ def _stuck_cutoff(now: datetime, days: int) -> datetime:
 
 
 def _stuck_where(f: Filters, days: int, now: datetime):
-    return and_(_open_items_of(f), WorkItem.created_at < _stuck_cutoff(now, days))
+    """The items waiting more than ``days`` days at ``now``: open ones, or, for a moment past (a past week's pack),
+    those ready by then and not done until after it — the backlog as it stood, not as it stands today."""
+    waiting = _open_items_of(f) if now >= clock.now() else and_(
+        WorkItem.task_id == Task.id, tasks_clause(f), WorkItem.created_at <= now,
+        or_(WorkItem.status == "open", WorkItem.completed_at > now))
+    return and_(waiting, WorkItem.created_at < _stuck_cutoff(now, days))
 
 
 def stuck(f: Filters, days: int, now: datetime | None = None, limit: int | None = None,
