@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import db
@@ -119,6 +121,17 @@ class Task(db.Model):
     @property
     def output_type_label(self) -> str:
         return OUTPUT_TYPES.get(self.output_type, self.output_type)
+
+    @hybrid_property
+    def period_due(self) -> date | None:
+        """The day that puts the task in a reporting period: its deadline as written ("Tháng 8/2025": 31/08/2025),
+        not the working day it moved to (03/09/2025 after the 2/9 holidays), which is what lateness is judged by."""
+        return self.nominal_due or self.due_date
+
+    @period_due.inplace.expression
+    @classmethod
+    def _period_due(cls):
+        return func.coalesce(cls.nominal_due, cls.due_date)
 
 
 class TaskExplanation(db.Model):

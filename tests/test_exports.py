@@ -676,3 +676,26 @@ def test_section_iv_names_every_agency_tied_with_the_last_and_those_late_from_ea
     seven = [Row(agency=f"Sở {n}", overdue=n, assigned=10) for n in range(1, 8)]
     named, more = period_report.laggards(seven, [])
     assert [r.overdue for r in named] == [7, 6, 5, 4, 3] and more == 2
+
+
+def test_a_deadline_moved_past_a_day_off_counts_in_the_period_it_was_written_for(world, frozen, browser):
+    """"Tháng 8/2025" is due 31/08/2025, a Sunday before the 2/9 holidays: judged by 03/09/2025, but the August
+    report is where it belongs. Every period figure read the shifted day: the August report said "0 nhiệm vụ" and
+    the task sat in September's. A date granted by an extension then counts where it now falls."""
+    task = create.create_task(world["coord"], title="Báo cáo chuyển đổi số tháng 2", lead_agency=LEAD,
+                              output_type="report", due_date=date(2026, 2, 28))  # a Saturday
+    assert (task.nominal_due, task.due_date) == (date(2026, 2, 28), date(2026, 3, 2))
+    february, march = scope.Filters(period="2026-02"), scope.Filters(period="2026-03")
+    assert sum(progress.status_totals(february).values()) == 1 and sum(progress.status_totals(march).values()) == 0
+    client = login(browser, "coord")
+    register = load_workbook(io.BytesIO(client.get("/exports/register.xlsx?period=2026-02").data))
+    assert any(task.title in str(cell.value) for sheet in register for row in sheet.iter_rows() for cell in row)
+    for period, count in (("2026-02", 1), ("2026-03", 0)):
+        report = all_text(document(client.get(f"/exports/report.docx?period={period}")))
+        assert f"Tổng số nhiệm vụ có thời hạn trong kỳ: {count} nhiệm vụ" in report
+    extensions.request_extension(world["officer"], task.id, date(2026, 4, 15), "Chờ số liệu quý I")
+    work.complete(item_at(task, "review").id, world["coord"], "approve", "Đề nghị chấp thuận")
+    work.complete(item_at(task, "decide").id, world["approver"], "approve", "Đồng ý gia hạn")
+    assert (task.nominal_due, task.due_date) == (date(2026, 4, 15), date(2026, 4, 15))
+    assert sum(progress.status_totals(february).values()) == 0
+    assert sum(progress.status_totals(scope.Filters(period="2026-04")).values()) == 1

@@ -143,3 +143,25 @@ def test_items_held_by_someone_who_may_not_act_on_them_go_back_to_the_queue(tmp_
     assert con.execute("SELECT current_holder FROM task").fetchone() == ("Sở Công Thương; Officer",)
     assert con.execute("SELECT version FROM process_instance").fetchone() == (5,)  # a racing action loses
     con.close()
+
+
+def test_a_task_extended_before_counts_in_the_period_of_the_day_granted(tmp_path):
+    """0026: an extension left the replaced date as the task's written deadline, which now puts it in a period;
+    the day granted takes its place where the latest change is an extension still in force (an amendment's own
+    written date, and a later change, are left as they are)."""
+    app, path = schema_at(tmp_path, "0025")
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO agency (id, name, aliases, active) VALUES (1, 'Sở Y tế', '[]', 1)")
+    for task_id, nominal, due in ((1, "2026-06-30", "2026-09-30"), (2, "2026-08-31", "2026-09-03"),
+                                  (3, "2026-06-30", "2026-10-15")):
+        con.execute("INSERT INTO task (id, code, title, lead_agency_id, output_type, milestones, state, created_at, "
+                    "search_text, nominal_due, due_date) VALUES (?, ?, 'Đề án', 1, 'plan', '[]', 'active', "
+                    "'2026-01-01 00:00:00', 'de an', ?, ?)", (task_id, f"NV-0000{task_id}", nominal, due))
+    for task_id, new_due, new_text in ((1, "2026-09-30", "Gia hạn đến 30/09/2026"), (2, "2026-09-03", "Tháng 8/2026"),
+                                       (3, "2026-09-30", "Gia hạn đến 30/09/2026")):
+        con.execute("INSERT INTO deadline_adjustment (task_id, old_due, new_due, new_text, reason, at) "
+                    "VALUES (?, '2026-06-30', ?, ?, 'Gia hạn', '2026-06-20 08:00:00')", (task_id, new_due, new_text))
+    con = upgraded(con, app, path, "0026")
+    assert con.execute("SELECT id, nominal_due FROM task ORDER BY id").fetchall() == [
+        (1, "2026-09-30"), (2, "2026-08-31"), (3, "2026-06-30")]
+    con.close()

@@ -25,7 +25,7 @@ DEFAULT_SORT = "overdue"
 def period_years(today: date | None = None) -> list[int]:
     """The years the period filter offers: those with due dates, within three years of today."""
     today = today or clock.today()
-    first, last = db.session.execute(select(func.min(Task.due_date), func.max(Task.due_date))
+    first, last = db.session.execute(select(func.min(Task.period_due), func.max(Task.period_due))
                                      .where(Task.kind == "task")).one()
     low = max(first.year if first else today.year, today.year - 3)
     high = min(last.year if last else today.year, today.year + 3)

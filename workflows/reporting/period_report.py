@@ -113,8 +113,8 @@ def period_report(user: User, f: scope.Filters, today: date | None = None) -> Pe
     table = sorted(agencies, key=lambda r: text.sort_key(r.agency))
     # one read of every overdue task the other filters select, split by the period
     overdue = overdue_rows(dataclasses.replace(f, period=None), today)
-    in_period = [row for row in overdue if period.start <= row.task.due_date <= period.end]
-    earlier = [row for row in overdue if row.task.due_date < period.start]
+    in_period = [row for row in overdue if period.start <= row.task.period_due <= period.end]
+    earlier = [row for row in overdue if row.task.period_due < period.start]
     lagging, more = laggards(agencies, earlier)
     return PeriodReport(period, f, today, totals, table, in_period, lagging, earlier, more,
                         scorecard.scorecard(period.key, today, f), progress.group_table(f, today))

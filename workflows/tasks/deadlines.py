@@ -28,8 +28,9 @@ def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str 
         "old_due": task.due_date.isoformat() if task.due_date else None,
         "new_due": new_due.isoformat() if new_due else None, "source": source})
     task.due_date, task.deadline_text = new_due, new_text
-    if nominal_due is not None:
-        task.nominal_due = date.fromisoformat(nominal_due) if isinstance(nominal_due, str) else nominal_due
+    # the date as decided (an extension's is the day granted; an amendment's the day it writes, ``nominal_due``)
+    task.nominal_due = (date.fromisoformat(nominal_due) if isinstance(nominal_due, str) else nominal_due) \
+        if nominal_due is not None else new_due
     for item in runtime.open_items_of_task(task.id):
         item.due_at = runtime.due_at(task)
     for row in db.session.scalars(select(ProcessInstance).where(

@@ -176,5 +176,5 @@ def tasks_clause(f: Filters, kind: str = "task"):
     if f.period:
         found = period_range(f.period)
         if found is not None:
-            conditions.append(Task.due_date.between(found.start, found.end))
+            conditions.append(Task.period_due.between(found.start, found.end))
     return and_(*conditions)
