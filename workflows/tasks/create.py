@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -52,8 +53,6 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"title": Message(
             "Văn bản này đã giao nhiệm vụ cùng tên (%(codes)s). Nếu đây là một nhiệm vụ khác, %(how)s.",
             codes=", ".join(t.code for t in same), how=Message(confirm))})
-    if fields.get("directive_id") is None:
-        fields["directive_id"] = directive_named(fields.get("source_document"))
     text = (fields.get("deadline_text") or "").strip()
     if fields.get("due_date") is not None and "nominal_due" not in fields:
         # a date given as a date (the form's, the API's) that falls on a day off moves to the next working day, as
@@ -66,6 +65,8 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
                       recurrence_starts=read.starts, milestones=read.to_json()["milestones"])
     try:
         with transaction():
+            if fields.get("directive_id") is None:
+                fields["directive_id"] = directive_for(fields.get("source_document"))
             return add_task(actor, submission=submission or None, **fields)
     except IntegrityError:
         done = submitted(submission) if submission else None
@@ -99,6 +100,33 @@ def directive_named(source_document: str | None, numbers: list[tuple[str, int]] 
     named = [(len(number), id_) for number, id_ in (numbers if numbers is not None else _directive_numbers())
              if f" {number} " in source]
     return max(named)[1] if named else None
+
+
+# "Kế hoạch số 04-KH/BCĐTW ngày 15/3/2025 của …": the document's kind and number (a code after it), and its day
+_NAMED = re.compile(r"^(?P<name>[^\d;]{0,80}?\bsố\s*:?\s*\d+[\w&.]*(?:\s*[-/]\s*[\w&.]+)+)", re.IGNORECASE)
+_ISSUED = re.compile(r"\bngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
+
+
+def directive_for(source_document: str | None) -> int | None:
+    """The document a task's "Văn bản giao" names: one imported or recorded before (``directive_named``), or, when
+    it gives a number, one recorded now ("Kế hoạch số 04-KH/BCĐTW", of 15/03/2025) — so that every document tasks
+    come from is a choice of the filters and the reports, and importing it later finds it. Flushes."""
+    found = directive_named(source_document)
+    text = " ".join((source_document or "").split())
+    named = _NAMED.match(text) if found is None else None
+    if named is None:
+        return found
+    day = _ISSUED.search(text, named.end())
+    try:
+        issued = date(int(day[3]), int(day[2]), int(day[1])) if day else None
+    except ValueError:  # not a day of the calendar: the number alone
+        issued = None
+    issuer = re.search(r"\bcủa\s+(.+)$", text[(day or named).end():], re.IGNORECASE)
+    directive = Directive(number=named["name"].strip()[:120], issued_on=issued,
+                          issuer=issuer[1].strip(" .;")[:255] if issuer else None)
+    db.session.add(directive)
+    db.session.flush()
+    return directive.id
 
 
 def _directive_numbers() -> list[tuple[str, int]]:
