@@ -84,6 +84,8 @@ def test_the_page_links_each_figure_to_its_tasks_and_exports_the_ranking(year, b
     assert sheet["A1"].value == "BẢNG XẾP HẠNG KẾT QUẢ THỰC HIỆN NHIỆM VỤ CỦA CÁC ĐƠN VỊ"
     assert [c.value for c in sheet[5]][:8] == [1, OTHER, 1, 1, 0, 0, 0, 100]
     assert [c.value for c in sheet[6]][1:8] == [LEAD, 4, 1, 1, 1, 1, 33.3]
+    empty = openpyxl.load_workbook(io.BytesIO(browser.client.get("/scorecards/xlsx?period=2025-08").data)).active
+    assert empty["A5"].value == "Không có nhiệm vụ nào có thời hạn trong kỳ này."  # as the page says, not a bare table
     officer = type(browser)(app.test_client())
     officer.login("officer")
     assert officer.client.get("/scorecards").status_code == 403

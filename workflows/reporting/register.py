@@ -238,8 +238,11 @@ def _values(number: int, item: RegisterRow) -> list:
 # ---------------------------------------------------------------- the workbook
 
 def register_file(user: User, f: scope.Filters, today: date) -> ExportFile:
-    """The register as a file to download, named after the day its figures stand at."""
-    return ExportFile(register_xlsx(user, f, today), f"Danh mục nhiệm vụ {today:%d-%m-%Y}.xlsx", XLSX_MIME)
+    """The register as a file to download, named after the period it covers, if one, and the day its figures stand
+    at (two periods' registers downloaded the same day had one name)."""
+    period = scope.period_range(f.period)
+    covers = f" {period.label.replace('/', '-')}" if period else ""
+    return ExportFile(register_xlsx(user, f, today), f"Danh mục nhiệm vụ{covers} {today:%d-%m-%Y}.xlsx", XLSX_MIME)
 
 
 def register_xlsx(user: User, f: scope.Filters, today: date | None = None) -> bytes:
@@ -288,8 +291,13 @@ def _task_rows(ws, groups: list[RegisterGroup], row: int, width: int) -> None:
                 ws.cell(row, 1).value = f"{parent_number}.{member_number}"
                 row += 1
     if not groups:
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-        ws.cell(row, 1, "Không có nhiệm vụ nào theo bộ lọc đã chọn.").font = _xfont(italic=True)
+        _nothing(ws, row, width, "Không có nhiệm vụ nào theo bộ lọc đã chọn.")
+
+
+def _nothing(ws, row: int, width: int, text: str) -> None:
+    """A table's empty state, across its width: the sheet says why it lists nothing."""
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    ws.cell(row, 1, text).font = _xfont(italic=True)
 
 
 def _put(ws, row: int, col: int, value):
@@ -430,7 +438,9 @@ def scorecard_xlsx(rows: list, period_label: str, today: date) -> bytes:
         for col, value in enumerate(values, start=1):
             cell = _put(ws, HEADER_ROW + number, col, value)
             cell.font, cell.border = _xfont(), _BOX
-    note = HEADER_ROW + len(rows) + 2
+    if not rows:
+        _nothing(ws, HEADER_ROW + 1, width, "Không có nhiệm vụ nào có thời hạn trong kỳ này.")
+    note = HEADER_ROW + max(len(rows), 1) + 2
     ws.merge_cells(start_row=note, start_column=1, end_row=note, end_column=width)
     _put(ws, note, 1, "Tỷ lệ đúng hạn = hoàn thành đúng hạn ÷ (hoàn thành đúng hạn + hoàn thành trễ hạn + quá hạn). "
                       "Xếp hạng theo tỷ lệ đúng hạn, rồi số quá hạn ít hơn, rồi số ngày trễ ít hơn.").font = _xfont(
