@@ -194,8 +194,15 @@ class _Reader:
         leads = _LEADS.search(body[:200].split(":")[0])
         if leads and self._is_bodies(body[:leads.start()]):  # "Giao Sở Nội vụ chủ trì, phối hợp …"
             return body[:leads.start()].strip(), body[leads.end():].lstrip(" ,")
-        lead, rest = self._list_prefix(body, bare=bool(assigning) or labelled) or ("", text)
+        lead, rest = self._list_prefix(body, bare=bool(assigning) or labelled) or self._subject(body) or ("", text)
         return lead, _ROLE.sub("", rest) if lead else rest
+
+    def _subject(self, text: str) -> tuple[str, str] | None:
+        """Bodies the registry knows as the sentence's subject, its work right after them: "Công an tỉnh phối hợp
+        với Sở Y tế triển khai …", "UBND các xã, phường chỉ đạo …" (the work keeps its "phối hợp với …")."""
+        act = _SUBJECT_ENDS.search(text[:300])
+        head = text[:act.start()].strip(" ,") if act else ""
+        return (head, text[act.start():].strip()) if head and self._all_known(head) else None
 
     def _list_prefix(self, text: str, bare: bool) -> tuple[str, str] | None:
         """A list of bodies opening the sentence before a colon ("Sở Y tế, Sở Giáo dục và Đào tạo: …", "các sở,
