@@ -321,6 +321,19 @@ def test_malformed_input_gets_a_clear_message(province, name, content):
     assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
 
 
+@pytest.mark.parametrize(("name", "content", "said"), [
+    # a PDF cut short by a mail client, a Word file renamed: named what they claim to be, not "not UTF-8 text"
+    ("ke-hoach.pdf", b"\x00\x01 truncated", "Tệp PDF bị hỏng"),
+    ("scan.jpg", b"not really a picture", "Tệp ảnh bị hỏng"),
+    # a list typed in an old Vietnamese code page: says what is read and how to save it
+    ("danh-muc.txt", "STT\tNhiêm vu\tĐơn vi chu tri\n1\tLâp kê hoach\tSơ Y tê\n".encode("cp1258"), "Windows-1258"),
+])
+def test_a_file_that_cannot_be_read_says_what_it_is_and_what_is_read(province, name, content, said):
+    with pytest.raises(Invalid) as exc:
+        pipeline.preview(province["coord"], name, content)
+    assert said in exc.value.message and "UTF-8, .xlsx" not in exc.value.message
+
+
 def test_script_in_a_cell_is_plain_text(province, browser):
     text = ("STT\tTên nhiệm vụ\tĐơn vị chủ trì\tThời gian hoàn thành\tKết quả/sản phẩm\n"
             "1\t<script>alert(1)</script>Xây dựng kế hoạch\tSở Tư pháp\tNăm 2026\tKế hoạch\n")

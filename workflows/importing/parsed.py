@@ -20,7 +20,9 @@ INDICATOR_COLUMNS = ("stt", "name", "unit", "baseline", "baseline_date", "respon
 EMPTY_FILE = "Tệp rỗng."
 NO_HEADER = ("Không nhận ra dòng tiêu đề của bảng (cần có các cột như STT, Tên nhiệm vụ, Đơn vị chủ trì, "
              "Thời hạn).")
-NOT_TEXT = "Tệp không phải văn bản UTF-8, .xlsx hoặc .docx."
+NOT_TEXT = ("Không đọc được tệp này. Hệ thống đọc văn bản Word (.docx), Excel (.xlsx), PDF, ảnh quét (PNG, JPEG, "
+            "TIFF) và văn bản thuần (.txt, .csv) lưu với bảng mã Unicode (UTF-8); tệp .txt gõ bằng bảng mã cũ "
+            "(TCVN3, VNI, Windows-1258) cần lưu lại với bảng mã Unicode.")
 BAD_XLSX = "Không đọc được tệp .xlsx: tệp hỏng hoặc không đúng định dạng."
 BAD_DOCX = "Không đọc được tệp .docx: tệp hỏng hoặc không đúng định dạng."
 BAD_ZIP = "Tệp nén không phải .xlsx hoặc .docx."

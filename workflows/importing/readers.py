@@ -50,8 +50,8 @@ from workflows.importing.parsed import (
     ParsedDocument,
     ScansToRead,
 )
-from workflows.importing.pdf_items import image_items, pdf_items
-from workflows.importing.scans import image_page_count, is_image
+from workflows.importing.pdf_items import BAD_PDF, image_items, pdf_items
+from workflows.importing.scans import BAD_IMAGE, image_page_count, is_image
 from workflows.importing.tables import parse_items
 
 
@@ -121,6 +121,10 @@ def read_any(filename: str, content: bytes, scans: dict[str, list] | None = None
         raise ImportFormatError(BAD_XLSX)
     if extension == "docx":
         raise ImportFormatError(BAD_DOCX)
+    if extension == "pdf":  # named a PDF, not one inside: damaged, or another file renamed
+        raise ImportFormatError(BAD_PDF)
+    if extension in ("png", "jpg", "jpeg", "tif", "tiff"):
+        raise ImportFormatError(BAD_IMAGE)
     text = decode(content)
     if not text.strip():
         raise ImportFormatError(EMPTY_FILE)
