@@ -207,9 +207,10 @@ def test_an_import_row_for_the_communes_fans_out_at_commit(province):
     [row] = [r for a in batch.report["appendices"] for r in a["rows"] if r["stt"] == "7"]
     assert row["lead_agencies"] == [COMMUNES] and row["action"] == "new", row["blocking"]
     assert f"Giao cho nhóm “{COMMUNES}”: mỗi đơn vị thành viên một nhiệm vụ (166 đơn vị)." in row["warnings"]
-    pipeline.commit(province["coord"], batch.id)
+    counts = pipeline.commit(province["coord"], batch.id)
     parent = db.session.scalars(select(Task).where(Task.kind == "group")).one()
     assert parent.group.name == COMMUNES and parent.title == row["title"] and parent.import_key == row["key"]
+    assert (counts["groups"], counts["shares"]) == (1, 166)  # what the coordinator is told was written
     assert len(fanout.member_tasks(parent)) == 166
     again = pipeline.preview(province["coord"], "ke-hoach.txt", text_of(PLAN).encode())
     [row] = [r for a in again.report["appendices"] for r in a["rows"] if r["stt"] == "7"]

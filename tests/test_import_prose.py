@@ -91,6 +91,8 @@ def test_edit_drop_and_add_back_then_commit(province):
     assert created[added["stt"]].lead_agency.name == "Sở Nội vụ"
     assert created[added["stt"]].title == added["title"]
     assert result["created"] >= would_create
+    # the sentences that assign nothing are told apart from the rows left for a person to fix
+    assert result["sentences"] == len(others) - 1  # (one was added back as a task)
 
 
 def test_the_import_page_shows_the_source_sentence_marked_and_folds_the_other_sentences(province, app):

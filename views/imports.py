@@ -192,8 +192,11 @@ def commit(batch_id: int):
         return redirect(url_for("imports.show", batch_id=batch_id))
     flash(_("Đã ghi danh mục: %(created)s nhiệm vụ mới, %(adjusted)s điều chỉnh thời hạn, "
             "%(renamed)s đổi tên, %(unchanged)s không đổi, %(flagged)s dòng chưa nhập "
-            "(cần xem lại), %(indicators)s chỉ tiêu.", **{k: counts[k] for k in (
-                "created", "adjusted", "renamed", "unchanged", "flagged", "indicators")}), "success")
+            "(cần xem lại), %(sentences)s câu không phải nhiệm vụ, %(indicators)s chỉ tiêu.", **{k: counts[k] for k in (
+                "created", "adjusted", "renamed", "unchanged", "flagged", "sentences", "indicators")}), "success")
+    if counts["groups"]:
+        flash(_("Trong số nhiệm vụ mới, %(groups)s nhiệm vụ giao cho nhóm đơn vị: mỗi đơn vị thành viên một nhiệm vụ, "
+                "tổng cộng %(shares)s.", groups=counts["groups"], shares=counts["shares"]), "info")
     return redirect(url_for("imports.show", batch_id=batch_id))
 
 

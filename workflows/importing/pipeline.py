@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from models import (
     Agency,
@@ -332,7 +332,10 @@ def commit(user: User, batch_id: int) -> dict[str, int]:
             db.session.flush()
             create.link_to_directive(directive)
         source = directive.number + (f" ngày {batch.issued_on:%d/%m/%Y}" if batch.issued_on else "")
-        counts = {"created": 0, "unchanged": 0, "renamed": 0, "adjusted": 0, "flagged": 0, "indicators": 0}
+        # "flagged": rows left for a person (a sentence that assigns nothing counted apart, "sentences"); "groups"
+        # of the tasks created are owed by a group, as "shares" tasks of its members
+        counts = {"created": 0, "unchanged": 0, "renamed": 0, "adjusted": 0, "flagged": 0, "sentences": 0,
+                  "groups": 0, "shares": 0, "indicators": 0}
         for appendix in report["appendices"]:
             for row in appendix["rows"]:
                 _commit_row(user, directive, appendix, row, source, counts)
@@ -348,7 +351,7 @@ def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, sou
                 counts: dict[str, int]) -> None:
     action = row["action"]
     if action in ("flagged", "skipped", "duplicate"):  # a repeated row is the task of the row it repeats
-        counts["flagged"] += 1
+        counts["sentences" if _not_a_task(row) else "flagged"] += 1
     elif action == "unchanged":
         task = db.session.get(Task, row["target_task_id"])
         if task.import_key is None:  # typed in by hand from its document: filed under it now, found again later
@@ -372,8 +375,11 @@ def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, sou
     else:
         # one task, or one for each group a lead cell names ("Các sở, ngành cấp tỉnh, các địa phương")
         for at, lead in enumerate(row["lead_agencies"]):
-            _create(user, directive, appendix, row, source, lead, row["key"] + (f":{at}" if at else ""))
+            task = _create(user, directive, appendix, row, source, lead, row["key"] + (f":{at}" if at else ""))
             counts["created"] += 1
+            if task.kind == create.GROUP_KIND:
+                counts["groups"] += 1
+                counts["shares"] += db.session.scalar(select(func.count()).where(Task.parent_id == task.id))
 
 
 def file_under(task: Task, directive: Directive, key: str) -> None:
@@ -511,7 +517,8 @@ def text_report(report: dict, dry_run: bool) -> str:
     if "result" in report:
         res = report["result"]
         lines.append(f"Đã ghi: {res['created']} mới, {res['adjusted']} điều chỉnh, {res['renamed']} đổi tên, "
-                     f"{res['unchanged']} không đổi, {res['flagged']} chưa nhập, {res['indicators']} chỉ tiêu.")
+                     f"{res['unchanged']} không đổi, {res['flagged']} chưa nhập, {res.get('sentences', 0)} câu không "
+                     f"phải nhiệm vụ, {res['indicators']} chỉ tiêu.")
     elif dry_run:
         lines.append("Chạy thử (--dry-run): không ghi gì.")
     return "\n".join(lines)
