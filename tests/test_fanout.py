@@ -518,3 +518,30 @@ def test_a_user_of_no_agency_sees_no_group_task(world, pair, api):
     db.session.commit()
     r = api.get(f"/api/v1/tasks/{parent.id}", headers=api.token("lac"))
     assert r.status_code == 403
+
+
+def test_what_a_fix_on_the_preview_settles_is_said_no_more_and_a_group_chosen_says_it_fans_out(province):
+    """After the coordinator typed a title, chose a lead and a type, the row still read "Tên nhiệm vụ trống", "Chủ
+    trì có tên chung" and "có từ 'Kế hoạch'"; a group chosen as the lead did not say it gives every member a task."""
+    from workflows.importing import pipeline
+
+    wards = ["UBND phường Hạc Thành", "UBND phường Quảng Phú"]
+    for name in wards:
+        people.create_agency(name, kind="commune")
+    groups.create_group(None, COMMUNES, wards, ["Các xã, phường"])
+    table = ("| STT | Nhiệm vụ | Đơn vị chủ trì | Thời hạn | Sản phẩm |\n|---|---|---|---|---|\n"
+             "| 1 | | Sở Y tế, các đoàn thể | 30/6/2027 | Kế hoạch |\n"
+             "| 2 | Rà soát hạ tầng số cấp xã | Các cơ quan, đơn vị | 30/6/2027 | Báo cáo |\n")
+    coord = province["coord"]
+    batch = pipeline.preview(coord, pipeline.PASTED, table.encode())
+    first, second = batch.report["appendices"][0]["rows"]
+    assert "Tên nhiệm vụ trống." in first["warnings"] and "Kế hoạch" in first["output_reason"]
+    assert any(w.startswith("Chủ trì có tên chung") for w in first["warnings"])
+    pipeline.fix_row(coord, batch.id, 0, 1, {"title": "Lập kế hoạch khám sức khỏe học đường", "lead_agency": "Sở Y tế",
+                                             "output_type": "report"})
+    pipeline.fix_row(coord, batch.id, 0, 2, {"lead_agency": COMMUNES})
+    first, second = db.session.get(type(batch), batch.id).report["appendices"][0]["rows"]
+    assert first["action"] == "new" and first["output_reason"] == ""
+    assert not any(w == "Tên nhiệm vụ trống." or w.startswith("Chủ trì có tên chung") for w in first["warnings"])
+    assert second["lead_agencies"] == [COMMUNES]
+    assert f"Giao cho nhóm “{COMMUNES}”: mỗi đơn vị thành viên một nhiệm vụ (2 đơn vị)." in second["warnings"]

@@ -20,7 +20,7 @@ from workflows.importing.cell_text import (
 )
 from workflows.importing.columns import Header, Mapped, label_of, map_row
 from workflows.importing.file_formats import Item
-from workflows.importing.parsed import Appendix, SourceRow
+from workflows.importing.parsed import EMPTY_TITLE, Appendix, SourceRow
 from workflows.tasks.deadline_text import parse_deadline
 
 _ROMAN = re.compile(r"^(?=[IVX])X{0,3}(IX|IV|V?I{0,3})$")
@@ -428,7 +428,7 @@ def _row_checks(mapped: Mapped, header: Header) -> list[str]:
         return notes
     title = cells.get("title", "")
     if not title:
-        notes.append("Tên nhiệm vụ trống.")
+        notes.append(EMPTY_TITLE)
     elif agency_like(title) and len(title.split()) <= 5:
         notes.append(f"Nghi lệch cột: tên nhiệm vụ «{title}» trông như tên cơ quan.")
     if "lead" in header.columns and not cells.get("lead"):

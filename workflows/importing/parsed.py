@@ -18,6 +18,7 @@ COLUMNS = ("stt", "title", "assigning_doc", "central_lead", "lead", "collaborato
 INDICATOR_COLUMNS = ("stt", "name", "unit", "baseline", "baseline_date", "responsible", "note")
 
 EMPTY_FILE = "Tệp rỗng."
+EMPTY_TITLE = "Tên nhiệm vụ trống."
 NO_HEADER = ("Không nhận ra dòng tiêu đề của bảng (cần có các cột như STT, Tên nhiệm vụ, Đơn vị chủ trì, "
              "Thời hạn).")
 NOT_TEXT = ("Không đọc được tệp này. Hệ thống đọc văn bản Word (.docx), Excel (.xlsx), PDF, ảnh quét (PNG, JPEG, "

@@ -18,7 +18,7 @@ from workflows.importing import prose
 from workflows.importing.agency_match import AgencyMatcher
 from workflows.importing.agency_names import RegistryEntry, document_level, strip_notes
 from workflows.importing.output_types import guess_output_type
-from workflows.importing.parsed import Appendix, ParsedDocument, SourceRow
+from workflows.importing.parsed import EMPTY_TITLE, Appendix, ParsedDocument, SourceRow
 from workflows.process import catalog
 from workflows.tasks.deadline_text import parse_deadline
 from workflows.text import fold_words
@@ -205,7 +205,8 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict,
     """One task row of the report: what it says, understood, and what committing it would do."""
     cells = row.cells
     title = overrides.get("title") or cells.get("title", "").strip()
-    warnings = list(row.warnings)
+    # (what a person's fix settles is said no more: a title typed for a row that had none)
+    warnings = [w for w in row.warnings if not (overrides.get("title") and w == EMPTY_TITLE)]
     blocking: list[dict] = []
     if not title:
         blocking.append({"code": "title", "message": "Thiếu tên nhiệm vụ."})
@@ -236,7 +237,7 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict,
         "number": row.number, "stt": row.stt, "section": row.section, "title": title,
         "lead_agencies": leads, "collaborating_agencies": collabs, "groups": groups, "central_agencies": central,
         "source_text": source_text(row), "source_parts": _source_parts(row) if appendix.kind == "prose" else None,
-        "output_type": output_type, "output_reason": guess.reason,
+        "output_type": output_type, "output_reason": "" if overrides.get("output_type") else guess.reason,
         "output_confidence": round(guess.confidence, 2),
         "expected_output": output_text, "assigning_doc": cells.get("assigning_doc", ""), "note": cells.get("note", ""),
         "adjustment": cells.get("adjustment", ""),
@@ -275,17 +276,19 @@ def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings
     named = [g for g in groups if fold_words(g) in ctx.groups and not some_of(g)]
     collabs = collabs + [ctx.groups[fold_words(g)][0] for g in named]
     groups = [g for g in groups if g not in named]
-    warnings += lead.warnings + collab.warnings
+    chosen = overrides.get("lead_agency")  # a lead a person chose: what the cell said of its lead is settled
+    warnings += ([] if chosen else lead.warnings) + collab.warnings
     chosen_ones = not leads and some_of(cells.get("lead", ""))  # "Địa phương được lựa chọn": not every member
     named_leads, unnamed = ([], []) if leads or chosen_ones else _group_leads(cells.get("lead", ""), lead, ctx)
+    if chosen:
+        leads, lead_reviews = [chosen], []
+        named_leads, unnamed = ([ctx.groups[fold_words(chosen)]] if fold_words(chosen) in ctx.groups else []), []
     if named_leads and not unnamed:  # "UBND các xã, phường": one task for every member of each group
         leads, lead_reviews = [name for name, _ in named_leads], []
         warnings.append(f"Giao cho nhóm {' và nhóm '.join(f'“{name}”' for name, _ in named_leads)}: mỗi đơn vị "
                         f"thành viên một nhiệm vụ ({sum(n for _, n in named_leads)} đơn vị).")
-    elif leads and lead.groups:
+    elif leads and lead.groups and not chosen:
         warnings.append(f"Chủ trì có tên chung (ghi lại, không giao việc): {'; '.join(lead.groups)}.")
-    if overrides.get("lead_agency"):
-        leads, lead_reviews, named_leads = [overrides["lead_agency"]], [], []
     if "collaborating_agencies" in overrides:
         collabs, collab_reviews = list(overrides["collaborating_agencies"]), []
     reviews = lead_reviews + collab_reviews
