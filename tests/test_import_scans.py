@@ -441,3 +441,22 @@ def test_the_command_line_reads_a_scan_page_by_page(app, province, letter, tmp_p
     assert result.exit_code == 0, result.output
     assert "Đã đọc ảnh quét trang 1." in result.stderr
     assert "3 dòng" in result.stdout or "3 nhiệm vụ" in result.stdout, result.stdout
+
+
+def test_a_lead_column_whose_header_the_scan_lost_is_read_by_its_agency_names(province):
+    """Letter 000 scanned at 200 dpi: OCR read every row but not the header cell "Đơn vị chủ trì" (it came back
+    empty), and all eleven rows lost their lead though "Sở Công Thương", "Công an tỉnh" stood in that column. A
+    column without a header, in a table without a lead column, whose cells are agency names is the lead column, and
+    the preview says so. (The table as OCR gives it, without the minute OCR takes.)"""
+    table = ("| STT | Tên nhiệm vụ | Văn bản giao nhiệm vụ | | Thời gian hoàn thành | Kết quả/sản phẩm |\n"
+             "|---|---|---|---|---|---|\n"
+             "| 1 | Xây dựng chương trình thúc đẩy tiêu dùng sản phẩm số | Nghị quyết số 11/NQ-CP | Sở Công Thương "
+             "| 15/4/2026 | Chương trình |\n"
+             "| 2 | Hoàn thiện Đề án chỉnh lý tài liệu điện tử | Công văn số 724-CV/VPTU | Sở Nội vụ | 15/4/2026 "
+             "| Đề án |\n"
+             "| 3 | Thành lập Tiểu ban chỉ đạo an ninh mạng | Kế hoạch số 04-KH/BCĐTW | Công an tỉnh | 31/3/2026 "
+             "| Quyết định |\n")
+    batch = pipeline.preview(province["coord"], "scan.txt", table.encode())
+    rows = batch.report["appendices"][0]["rows"]
+    assert [r["lead_agencies"] for r in rows] == [["Sở Công Thương"], ["Sở Nội vụ"], ["Công an tỉnh"]]
+    assert any("cột 4 không đọc được tiêu đề" in w for w in batch.report["document"]["warnings"])

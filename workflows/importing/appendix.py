@@ -4,7 +4,7 @@ page break, cells that slipped onto a neighbouring row, and the checks every fin
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import ceil
 
 from workflows.importing.cell_text import (
@@ -224,7 +224,9 @@ class _Assembly:
 
 def build_appendix(title: str, header: Header, items: list[Item]) -> tuple[Appendix, list[str]]:
     """The appendix built from the table rows that follow one header, and warnings about cells left over."""
-    assembly = _Assembly(header, items, [[clean_cell(c)[0] for c in item.cells] for item in items])
+    cleaned = [[clean_cell(c)[0] for c in item.cells] for item in items]
+    header, unnamed = _lead_by_content(header, cleaned)
+    assembly = _Assembly(header, items, cleaned)
     for index in range(len(items)):
         if not assembly.take_section(index) and not assembly.take_subsection(index):
             assembly.take_row(index)
@@ -237,7 +239,28 @@ def build_appendix(title: str, header: Header, items: list[Item]) -> tuple[Appen
                               item.line, warnings, pages=tuple(item.pages), confidence=item.confidence))
     leftovers = [f"{title[:60]}: dòng mục cuối bảng có nội dung không thuộc nhiệm vụ nào: "
                  + "; ".join(piece.get(k) for k in sorted(piece.filled())) for piece, _, _ in assembly.carried]
+    if unnamed is not None:
+        leftovers.insert(0, f"{title[:60]}: cột {unnamed + 1} không đọc được tiêu đề; các ô của cột là tên đơn vị "
+                            "nên được hiểu là cột “Đơn vị chủ trì”. Hãy đối chiếu với bản gốc.")
     return Appendix(title, header.kind, header.leaves, header.columns, header.unknown, rows, len(rows)), leftovers
+
+
+def _lead_by_content(header: Header, cleaned: list[list[str]]) -> tuple[Header, int | None]:
+    """A task table without a lead column whose one column without a header holds agency names — a scanned header
+    cell OCR could not read ("Đơn vị chủ trì" came back empty and every row lost its lead) — reads that column as
+    the lead; with which column, or None."""
+    if header.kind != "tasks" or "lead" in header.columns:
+        return header, None
+    blank = [i for i, (leaf, key) in enumerate(zip(header.leaves, header.columns, strict=True)) if not leaf and not key]
+    blank += [i for i in range(len(header.leaves), max(map(len, cleaned), default=0))]  # past the header's end
+    for index in blank:
+        values = [row[index] for row in cleaned if index < len(row) and row[index]]
+        if len(values) >= 2 and sum(agency_like(v) for v in values) * 4 >= len(values) * 3:
+            leaves = header.leaves + [""] * (index + 1 - len(header.leaves))
+            columns = header.columns + [None] * (index + 1 - len(header.columns))
+            columns[index] = "lead"
+            return replace(header, leaves=leaves, columns=columns), index
+    return header, None
 
 
 _ARABIC = re.compile(r"(\d{1,3})(\.?)")
