@@ -31,13 +31,14 @@ def _para(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
-def _table(rows: list[list[str]], width: float, columns: int | None = None) -> Table:
+def _table(rows: list[list[str]], width: float, columns: int | None = None, ruled: bool = True) -> Table:
     columns = columns or max(len(r) for r in rows)
     rows = [r + [""] * (columns - len(r)) for r in rows]
     # the number column narrow, the title wide, the others shared
     widths = [10 * mm] + [width * 0.34] + [(width - 10 * mm - width * 0.34) / max(1, columns - 2)] * (columns - 2)
     table = Table([[_para(c, CELL) for c in r] for r in rows], colWidths=widths[:columns], repeatRows=1)
-    style = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    style = [("GRID", (0, 0), (-1, -1), 0.5, colors.black)] if ruled else []
+    style += [("VALIGN", (0, 0), (-1, -1), "TOP")]
     # a section row ("II. KHOA HỌC, CÔNG NGHỆ …", its text alone in the first cell) spans the table, as printed
     style += [("SPAN", (0, n), (-1, n)) for n, r in enumerate(rows) if n and r[0].strip() and not any(
         c.strip() for c in r[1:])]
@@ -59,10 +60,11 @@ def _cut(rows: list[list[str]], at: int, width: float) -> list:
             _table([rows[0], rest] + rows[at + 1:], width, columns)]
 
 
-def layout(text: str, cut_row: int | None = None, even: bool = False) -> bytes:
+def layout(text: str, cut_row: int | None = None, even: bool = False, ruled: bool = True) -> bytes:
     """The text export ``text`` as a landscape A4 PDF. A table whose header repeats the previous one's starts a
     new page (the source broke the page there); with ``cut_row``, the data row of that number (1-based, below the
-    header) of the first table that has it is cut by a page break; ``even``: the text's lines evenly spaced."""
+    header) of the first table that has it is cut by a page break; ``even``: the text's lines evenly spaced;
+    ``ruled``: the tables drawn with their lines (without, the columns stand apart by their spacing only)."""
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=12 * mm, bottomMargin=12 * mm)
@@ -79,7 +81,7 @@ def layout(text: str, cut_row: int | None = None, even: bool = False) -> bytes:
                 flow.extend(_cut(rows, cut_row, doc.width))
                 cut_row = None
             else:
-                flow.append(_table(rows, doc.width))
+                flow.append(_table(rows, doc.width, ruled=ruled))
             rows = []
         if item is not None and item.kind == "text":
             flow.append(_para(item.text, EVEN if even else BODY))

@@ -12,6 +12,7 @@ from sqlalchemy import delete
 from models import AgencyReview, ImportBatch, db
 from tests.conftest import FIXTURES, Browser
 from tests.pdf_layout import layout
+from workflows.errors import Invalid
 from workflows.importing import pipeline
 
 LETTER = "000_ab3eae2516c89758.txt"  # Công văn of UBND tỉnh: five numbered assignments and an 11-row appendix
@@ -88,3 +89,16 @@ def test_the_preview_page_says_the_pages_and_the_command_line_reads_a_pdf(app, p
     result = app.test_cli_runner().invoke(args=["import-tasks", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "11" in result.output
+
+
+def test_a_table_printed_without_ruling_lines_is_named_not_lost_without_a_word(province):
+    """Letter 000 printed with its appendix table unruled: the five assignments of its text were read, the eleven
+    rows of its table vanished and nothing said so. The preview names the page and the table's header and says how
+    to bring the rows in; a plan that is nothing but such a table is refused with the same words."""
+    batch = pipeline.preview(province["coord"], "cong-van.pdf", layout(text_of(LETTER), ruled=False))
+    assert [a["kind"] for a in batch.report["appendices"]] == ["prose"]  # the letter's own sentences
+    [said] = [w for w in batch.report["document"]["warnings"] if "bảng không kẻ ô" in w]
+    assert said.startswith("Trang ") and "«STT Tên nhiệm vụ" in said and "bản Word (.docx)" in said
+    with pytest.raises(Invalid) as refused:
+        pipeline.preview(province["coord"], "ke-hoach.pdf", layout(text_of(PLAN), ruled=False))
+    assert "bảng không kẻ ô" in refused.value.message

@@ -35,7 +35,7 @@ from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from workflows.importing.agency_names import defined_names
 from workflows.importing.file_formats import decode, docx_items
 from workflows.importing.parsed import ImportFormatError, ParsedDocument, ScansToRead
-from workflows.importing.readers import read_any
+from workflows.importing.readers import UNRULED_MARK, read_any
 from workflows.importing.review_list import record_reviews, settle
 from workflows.importing.row_plan import analyse, build_context, deadline_already, imported_before
 from workflows.importing.scans import is_image, read_pages
@@ -169,12 +169,17 @@ def preview(user: User, filename: str, content: bytes, directive_label: str | No
     return batch
 
 
+def _require_assignments(report: dict, doc: ParsedDocument) -> None:
+    """Invalid when the document assigns nothing that could be read — naming a table it could not read, if so."""
+    if not report["appendices"] and not report["indicators"]:
+        raise Invalid(next((w for w in doc.warnings if UNRULED_MARK in w), NOTHING_ASSIGNED))
+
+
 def _analyse_new(batch: ImportBatch, doc: ParsedDocument) -> None:
     """The first analysis of a batch's document: its report, and what identifies the document."""
     ctx = build_context(doc, batch.sha256, batch.issued_on, batch.directive_number)
     batch.report = analyse(doc, ctx)
-    if not batch.report["appendices"] and not batch.report["indicators"]:
-        raise Invalid(NOTHING_ASSIGNED)
+    _require_assignments(batch.report, doc)
     batch.status, batch.issued_on = "preview", ctx.issued
     batch.directive_number = batch.directive_number or (doc.number or "").strip()[:120] or None
     batch.directive_title = doc.title
@@ -445,8 +450,7 @@ def import_file(username: str | None, path: str, directive_label: str | None = N
         doc = _read(filename, content, read)
     if dry_run:
         report = analyse(doc, build_context(doc, hashlib.sha256(content).hexdigest(), issued, directive_label))
-        if not report["appendices"] and not report["indicators"]:
-            raise Invalid(NOTHING_ASSIGNED)
+        _require_assignments(report, doc)
         return report
     batch = preview(user, filename, content, directive_label, issued, scans)
     commit(user, batch.id)

@@ -53,6 +53,7 @@ from workflows.importing.parsed import (
 from workflows.importing.pdf_items import BAD_PDF, image_items, pdf_items
 from workflows.importing.scans import BAD_IMAGE, image_page_count, is_image
 from workflows.importing.tables import parse_items
+from workflows.text import fold_words
 
 
 def read_text(text: str) -> ParsedDocument:
@@ -85,7 +86,29 @@ def read_pdf(content: bytes, scans: dict[str, list] | None = None) -> ParsedDocu
     items, scanned = pdf_items(content, scans)
     if scanned:
         raise ScansToRead(scanned)
-    return _parse_read(items)
+    doc = _parse_read(items)
+    doc.warnings.extend(_unruled_tables(items))
+    return doc
+
+
+# the words of a task table's header ("STT | Tên nhiệm vụ | Đơn vị chủ trì | Thời gian hoàn thành | Kết quả"), folded
+_HEADER_WORDS = frozenset("ten nhiem vu chu tri phoi hop thoi gian han ket qua san pham don vi co quan".split())
+UNRULED_MARK = "có một bảng không kẻ ô"
+UNRULED = ("Trang %s " + UNRULED_MARK + " (dòng tiêu đề «%s»): hệ thống chỉ tách được các cột của bảng có kẻ ô, "
+           "nên các dòng của bảng này chưa được đọc thành nhiệm vụ. Hãy nhập bản Word (.docx) hoặc bản PDF có kẻ "
+           "bảng của văn bản, hoặc sao chép bảng dán vào ô “Dán bảng”.")
+
+
+def _unruled_tables(items: list) -> list[str]:
+    """A PDF's table drawn without ruling lines is read as lines of text, its columns run together, and its tasks
+    are lost without a word: the first line that reads as a task table's header, on a page where no table was
+    found, is named."""
+    ruled = {item.page for item in items if item.kind == "row"}
+    for item in items:
+        words = fold_words(item.text or "").split() if item.kind == "text" and item.page not in ruled else []
+        if words[:1] in (["stt"], ["tt"]) and len(_HEADER_WORDS.intersection(words[:25])) >= 4:
+            return [UNRULED % (item.page, " ".join(item.text.split())[:80])]
+    return []
 
 
 def read_image(content: bytes, scans: dict[str, list] | None = None) -> ParsedDocument:
