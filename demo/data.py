@@ -9,6 +9,8 @@ title, output text and deadline text kept as written and the deadline resolved t
 are left out of collaborating_agencies.
 """
 
+from datetime import date
+
 AGENCIES = [
     {
         "name": "Sở Khoa học và Công nghệ",
@@ -513,6 +515,19 @@ WARDS = [f"UBND phường {name}" for name in (
     "Hạc Thành", "Quảng Phú", "Đông Quang", "Đông Sơn", "Đông Tiến", "Hàm Rồng", "Nguyệt Viên", "Sầm Sơn",
     "Nam Sầm Sơn", "Bỉm Sơn", "Quang Trung", "Ngọc Sơn", "Tân Dân", "Hải Lĩnh", "Tĩnh Gia", "Đào Duy Từ",
     "Hải Bình", "Trúc Lâm", "Nghi Sơn")]
+# The departments merged on 1 March 2025 (Nghị định 45/2025/NĐ-CP): plans written before still name them. The demo
+# records each merge, so that an import reads the old name as its successor and says so.
+MERGED_2025 = {
+    "Sở Thông tin và Truyền thông": "Sở Khoa học và Công nghệ",
+    "Sở Kế hoạch và Đầu tư": "Sở Tài chính",
+    "Sở Giao thông vận tải": "Sở Xây dựng",
+    "Sở Lao động - Thương binh và Xã hội": "Sở Nội vụ",
+    "Sở Tài nguyên và Môi trường": "Sở Nông nghiệp và Môi trường",
+    "Sở Nông nghiệp và Phát triển nông thôn": "Sở Nông nghiệp và Môi trường",
+    "Ban Dân tộc": "Sở Dân tộc và Tôn giáo",
+}
+MERGED_ON = date(2025, 3, 1)
+MERGED_BY = "Nghị định số 45/2025/NĐ-CP của Chính phủ (sắp xếp các sở từ 01/03/2025)"
 COMMUNE_GROUP = {"name": "UBND các xã, phường", "aliases": ["Các xã, phường", "UBND cấp xã"]}
 DEPARTMENT_GROUP = {"name": "Các sở, ban, ngành", "aliases": ["Các sở, ngành", "Các sở, ban, ngành tỉnh"]}
 # A task the plan gives every commune and ward (fixture 003, row 7), assigned on the plan's day.

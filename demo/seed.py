@@ -11,12 +11,23 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from demo.data import AGENCIES, COMMUNE_GROUP, DEMO_TASKS, DEPARTMENT_GROUP, GROUP_TASK, WARDS
+from demo.data import (
+    AGENCIES,
+    COMMUNE_GROUP,
+    DEMO_TASKS,
+    DEPARTMENT_GROUP,
+    GROUP_TASK,
+    MERGED_2025,
+    MERGED_BY,
+    MERGED_ON,
+    WARDS,
+)
 from models import ROLE_LABELS, Agency, Indicator, Notification, ProcessInstance, Task, User, WorkItem, db
 from workflows import clock, holidays
 from workflows.accounts import groups, people
 from workflows.importing import pipeline
 from workflows.tasks import (
+    agency_changes,
     create,
     explanations,
     extensions,
@@ -105,6 +116,9 @@ def seed() -> str:
         if db.session.scalar(select(Agency).where(Agency.name == ward)) is None:
             people.create_agency(ward, kind="commune")
     db.session.commit()
+    for old, successor in MERGED_2025.items():  # the 2025 departments' merges, as an administrator records them
+        people.create_agency(old, kind="so" if old.startswith("Sở") else "ban")
+        agency_changes.merge_agency(None, old, successor, MERGED_ON, MERGED_BY)
     for account in DEMO_ACCOUNTS:
         people.create_user(account["username"], DEMO_PASSWORD, account["agency"], account["roles"],
                            account["full_name"])

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from models import Agency, AuditEvent, ImportBatch, Indicator, IndicatorValue, Notification, Task, User, WorkItem, db
 from tests.conftest import FIXTURES
 from workflows import access, clock
+from workflows.importing import pipeline
 from workflows.notify import bell
 from workflows.tasks import fanout, period_reports, periods, reads, status
 
@@ -96,6 +97,14 @@ def test_seed_demo_makes_a_living_province(app):
     assert db.session.scalar(select(func.count()).select_from(IndicatorValue)) >= 5
     waiting = db.session.scalars(select(Task).where(Task.kind == "indicator_report", Task.state != "done")).all()
     assert [t.current_step for t in waiting] == ["Tiếp nhận số liệu chỉ tiêu"]
+    # the departments merged in 2025 are recorded as such: a plan written before that names one is read as its
+    # successor, and said so (an import suggested unrelated agencies for "Sở Thông tin và Truyền thông")
+    coordinator = db.session.scalar(select(User).where(User.username == "dieuphoi"))
+    table = ("STT\tTên nhiệm vụ\tĐơn vị chủ trì\tThời gian hoàn thành\tKết quả/sản phẩm\n"
+             "1\tXây dựng Kiến trúc chính quyền số\tSở Thông tin và Truyền thông\tQuý IV/2027\tKế hoạch\n")
+    [row] = pipeline.preview(coordinator, "ke-hoach-2024.txt", table.encode()).report["appendices"][0]["rows"]
+    assert row["lead_agencies"] == ["Sở Khoa học và Công nghệ"]
+    assert any("đã sáp nhập vào “Sở Khoa học và Công nghệ” từ ngày 01/03/2025" in w for w in row["warnings"])
     assert "đã có sẵn" in runner.invoke(args=["seed-demo"]).output
 
 
