@@ -211,6 +211,9 @@ def test_a_page_that_finds_nothing_says_what_it_looked_for(world, browser):
     found" page; the reason the product knows is said. A plain wrong address keeps the page's own explanation."""
     browser.login("coord")
     page = browser.client.get("/reports?kind=half_yearly&period=2026-H2")
-    assert page.status_code == 404 and "Không tìm thấy kỳ báo cáo “2026-H2”" in page.get_data(as_text=True)
+    assert page.status_code == 404 and ("Không có báo cáo riêng cho 6 tháng cuối năm: báo cáo năm 2026 (kỳ “2026”) "
+                                        "bao gồm cả năm.") in page.get_data(as_text=True)
+    page = browser.client.get("/reports?period=2026-Q5")
+    assert page.status_code == 404 and "Không tìm thấy kỳ báo cáo “2026-Q5”" in page.get_data(as_text=True)
     page = browser.client.get("/khong-co-trang-nay").get_data(as_text=True)
     assert "Đường dẫn có thể đã sai" in page and "flash-warning" not in page

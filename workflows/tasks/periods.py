@@ -146,6 +146,10 @@ def parse_key(key: str) -> Period:
         match = pattern.fullmatch(key)
         if match and 1900 < int(match["y"]) < 2200:
             return next(p for p in periods_in(kind, int(match["y"])) if p.key == key)
+    second_half = re.fullmatch(r"(\d{4})-H2", key)
+    if second_half:  # (the dashboard's periods have it: figures of the months July–December)
+        raise NotFound("Không có báo cáo riêng cho 6 tháng cuối năm: báo cáo năm %(year)s (kỳ “%(year)s”) bao gồm "
+                       "cả năm.", year=second_half[1])
     raise NotFound("Không tìm thấy kỳ báo cáo “%(key)s”. Ví dụ hợp lệ: 2026-03, 2026-Q1, 2026-H1, 2026.", key=key)
 
 
