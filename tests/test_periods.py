@@ -453,6 +453,20 @@ def test_a_report_done_after_its_due_date_counts_as_reported_late(march):
     assert (row.status, row.bucket, row.step) == ("done_late", "reported", None)
 
 
+def test_a_report_sent_back_says_so_beside_the_step_it_waits_at(march, browser: Browser):
+    """Returned by the agency head, the report read "Đang thực hiện / Xây dựng báo cáo/văn bản" like one nobody had
+    written yet: the coordinator could not tell a report being redone from one not begun."""
+    task_report = march["task_report"]
+    act(march["world"], task_report, "signoff", "return", "Đề nghị bổ sung số liệu tháng 3.")
+    [row] = [r for r in period_reports.coverage("2026-03") if r.task is not None and r.task.id == task_report.id]
+    assert (row.step, row.returned) == ("Xây dựng báo cáo/văn bản", True)
+    assert [r.task.id for r in period_reports.coverage("2026-03") if r.returned] == [task_report.id]
+    browser.login("coord")
+    [line] = [r for r in text(browser.client.get("/reports?period=2026-03")).split("<tr")
+              if "Tuyên truyền, phổ biến Nghị quyết 57-NQ/TW" in r]
+    assert "Xây dựng báo cáo/văn bản <span class=\"chip chip-temporary\">Bị trả lại</span>" in line
+
+
 def text(response) -> str:
     return response.get_data(as_text=True)
 

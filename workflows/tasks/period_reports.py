@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import Agency, Holiday, SiteSetting, Task, User, db
+from models import Agency, AuditEvent, Holiday, SiteSetting, Task, User, db
 from workflows import audit, clock, holidays, text
 from workflows.errors import NotAllowed, NotFound
 from workflows.tasks import create, status
@@ -224,6 +224,18 @@ class Row:
     step: str | None = None
     holder: str | None = None
     nominal: date | None = None  # the due date of the rhythm (or the task's own day), before a day off moved it
+    returned: bool = False  # sent back: it waits where it does because of a return, not a first draft
+
+
+def _returned(tasks: list[Task]) -> set[int]:
+    """The reports, of ``tasks``, whose latest decision was a return (one read)."""
+    latest: dict[int, str] = {}
+    for task_id, action in db.session.execute(
+            select(AuditEvent.task_id, AuditEvent.action).where(
+                AuditEvent.task_id.in_([t.id for t in tasks]), AuditEvent.action.in_(("submit", "approve", "return")))
+            .order_by(AuditEvent.at, AuditEvent.id)) if tasks else ():
+        latest[task_id] = action
+    return {task_id for task_id, action in latest.items() if action == "return"}
 
 
 def _bucket(status_key: str, task: Task | None) -> str:
@@ -248,11 +260,12 @@ def coverage(period_key_suffix: str) -> list[Row]:
     parent_ids = sorted({r.parent_id for r in reports if r.parent_id is not None})
     parents = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(parent_ids)))} if parent_ids else {}
     rows = []
+    returned = _returned([t for t in reports if t.state != "done"])
     for task in reports:
         status_key = status.of(task)
         rows.append(Row(task.kind, task.lead_agency, task.title, task.due_date, status_key,
                         _bucket(status_key, task), task, parents.get(task.parent_id),
-                        task.current_step, task.current_holder, task.nominal_due))
+                        task.current_step, task.current_holder, task.nominal_due, task.id in returned))
     have = {t.period_key for t in reports}
     missing = [e for e in _expected(_active_tasks(), lambda kind, since: [period] if (
         kind == period.kind and period.end >= since) else []) if e.period_key not in have]
