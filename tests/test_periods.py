@@ -593,3 +593,19 @@ def test_a_report_of_a_month_over_before_the_merge_is_still_owed_by_the_successo
     db.session.expire_all()
     assert (owed.kind, owed.lead_agency.name, owed.former_leads) == ("agency_report", OTHER, [COLLAB_A])
     assert {i.agency.name for i in open_items(owed)} == {OTHER}
+
+
+def test_the_friday_pack_names_the_periodic_reports_due_that_week_and_who_has_not_sent_his(march, browser: Browser):
+    """The week of the 20th holds every monthly report: the pack said "0 completions, 0 newly overdue" while
+    agencies' reports were due and not sent."""
+    from workflows.reporting import week_pack
+
+    march["clock"].moment = datetime(2026, 3, 27, 1, 0)
+    pack = week_pack.week_pack(march["world"]["viewer"], date(2026, 3, 20))
+    assert len(pack.reports_due) == 3  # Sở Công Thương's own (sent), its task's (under way), Sở Tài chính's
+    assert [t.id for t in pack.reports_due][-1] == march["lead_report"].id  # the one sent comes last
+    assert {t.lead_agency.name for t in pack.reports_missing} == {LEAD, COLLAB_A}
+    assert (pack.counts["reports_due"], pack.counts["reports_missing"]) == (3, 2)
+    browser.login("coord")
+    page = text(browser.client.get("/exports/week?week=20/03/2026"))
+    assert "9. Báo cáo định kỳ đến hạn trong tuần (3)" in page and page.count("<strong>Chưa gửi</strong>") == 2

@@ -5,16 +5,18 @@ and as a .docx for the support team's meeting."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models import AuditEvent, DeadlineAdjustment, ProcessInstance, Task, User, WorkItem, db
-from workflows import clock, settings
+from workflows import clock, settings, text
 from workflows.reporting import nd30, progress
 from workflows.reporting.exporting import DOCX_MIME, ExportFile, deadline_text, dmy, ensure_reader, local_date
 from workflows.tasks import scope, status
+from workflows.tasks.periods import REPORT_KINDS
 
 STUCK_LIMIT = 10
 
@@ -45,6 +47,7 @@ class WeekPack:
     stuck_days: int
     stuck_total: int  # every wait longer than stuck_days: the figure the summary gives
     today: date
+    reports_due: list[Task] = field(default_factory=list)  # the periodic reports due in the week, done or not
 
     @property
     def label(self) -> str:
@@ -77,7 +80,13 @@ class WeekPack:
         return {"completed_on_time": len(self.completed_on_time), "completed_late": len(self.completed_late),
                 "returned": len(self.returned), "adjustments": len(self.adjustments),
                 "extension_requests": len(self.extension_requests), "new_tasks": len(self.new_tasks),
-                "became_overdue": len(self.became_overdue), "stuck": self.stuck_total}
+                "became_overdue": len(self.became_overdue), "stuck": self.stuck_total,
+                "reports_due": len(self.reports_due), "reports_missing": len(self.reports_missing)}
+
+    @property
+    def reports_missing(self) -> list[Task]:
+        """The periodic reports due in the week that were not sent by its end (nor are yet)."""
+        return [t for t in self.reports_due if t.completed_on is None or t.completed_on > self.end]
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -118,7 +127,18 @@ def week_pack(user: User, day: date | None = None) -> WeekPack:
     stuck = sorted(progress.stuck(everything, stuck_days, now=as_of), key=lambda r: -r.days)
     return WeekPack(start, end, as_of, on_time, late, _returned(tasks, since, until), _adjustments(tasks, since, until),
                     _extension_requests(tasks, since, until), _new_tasks(tasks, since, until),
-                    _became_overdue(tasks, start, end, today), stuck[:STUCK_LIMIT], stuck_days, len(stuck), today)
+                    _became_overdue(tasks, start, end, today), stuck[:STUCK_LIMIT], stuck_days, len(stuck), today,
+                    _reports_due(start, end))
+
+
+def _reports_due(start: date, end: date) -> list[Task]:
+    """The periodic reports (an agency's, a task's) due in the week: the Friday meeting asks who has not sent his
+    (the week of the 20th holds every monthly report). Not sent first, then by agency."""
+    due = list(db.session.scalars(select(Task).where(
+        Task.kind.in_(REPORT_KINDS), Task.due_date >= start, Task.due_date <= end)
+        .options(selectinload(Task.lead_agency))))
+    return sorted(due, key=lambda t: (t.completed_on is not None and t.completed_on <= end,
+                                      text.sort_key(t.lead_agency.name if t.lead_agency else ""), t.id))
 
 
 def _completed(tasks, start: date, end: date, today: date) -> tuple[list[Task], list[Task]]:
@@ -224,7 +244,7 @@ def _as_of_text(pack: WeekPack) -> str:
 
 
 def _week_body(document, pack: WeekPack) -> None:
-    """The summary line and the eight sections. Neither form carries the returns made inside the lead agency: a
+    """The summary line and the nine sections. Neither form carries the returns made inside the lead agency: a
     head's note to their own officer stays in the agency (the page of the week shows them to the coordinators)."""
     c = pack.counts
     returned = [e for e in pack.returned if not e.internal]
@@ -233,7 +253,8 @@ def _week_body(document, pack: WeekPack) -> None:
                         f"({c['completed_on_time']} đúng hạn, {c['completed_late']} quá hạn); "
                         f"{c['returned']} lượt trả lại; "
                         f"{c['adjustments']} lượt điều chỉnh thời hạn; {c['extension_requests']} đề nghị gia hạn mới; "
-                        f"{c['new_tasks']} nhiệm vụ mới; {c['became_overdue']} nhiệm vụ chuyển sang quá hạn.")
+                        f"{c['new_tasks']} nhiệm vụ mới; {c['became_overdue']} nhiệm vụ chuyển sang quá hạn; "
+                        f"{c['reports_due']} báo cáo định kỳ đến hạn ({c['reports_missing']} chưa gửi).")
     due_and_done = ("Thời hạn / ngày hoàn thành", lambda t: f"{dmy(t.due_date) or '—'}\n{dmy(t.completed_on)}")
     _tasks_table(document, "1. Nhiệm vụ hoàn thành đúng hạn", pack.completed_on_time, due_and_done)
     _tasks_table(document, "2. Nhiệm vụ hoàn thành quá hạn", pack.completed_late, due_and_done)
@@ -248,6 +269,9 @@ def _week_body(document, pack: WeekPack) -> None:
     _tasks_table(document, "7. Nhiệm vụ chuyển sang quá hạn trong tuần", pack.became_overdue,
                  ("Thời hạn", lambda t: dmy(t.due_date)))
     _stuck_section(document, pack)
+    _tasks_table(document, "9. Báo cáo định kỳ đến hạn trong tuần", pack.reports_due,
+                 ("Hạn / ngày gửi", lambda t: f"{dmy(t.due_date)}\n" + (
+                     dmy(t.completed_on) if t.completed_on and t.completed_on <= pack.end else "Chưa gửi")))
 
 
 def _task_cell(task: Task) -> str:
