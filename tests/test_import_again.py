@@ -112,3 +112,22 @@ def test_the_same_number_in_another_year_is_another_document(province):
     assert batch.report["appendices"][0]["rows"][0]["action"] == "new"
     pipeline.commit(coord, batch.id)
     assert db.session.scalar(select(func.count()).select_from(Directive)) == 2
+
+
+def test_an_amendment_that_leaves_a_hand_typed_task_as_it_is_does_not_take_it_from_its_document(province):
+    """A task typed in from its plan (filed under the plan by its "Văn bản giao") that a later amending document
+    names with the deadline it already has is "unchanged": it stays the plan's, not the amendment's."""
+    coord = province["coord"]
+    typed = create.create_task(coord, title="Báo cáo kết quả chuyển đổi số ngành y tế", lead_agency="Sở Y tế",
+                               output_type="report", deadline_text="30/6/2026",
+                               source_document="Kế hoạch số 01/KH-BCĐ ngày 05/01/2026")
+    plan = typed.directive_id
+    amendment = ("| STT | Nhiệm vụ | Đơn vị chủ trì | Thời hạn | Sản phẩm | Nội dung điều chỉnh |\n"
+                 "|---|---|---|---|---|---|\n"
+                 "| 1 | Báo cáo kết quả chuyển đổi số ngành y tế | Sở Y tế | 30/6/2026 | Báo cáo "
+                 "| Điều chỉnh thời hạn |\n")
+    batch = pipeline.preview(coord, pipeline.PASTED, amendment.encode(), "Kế hoạch số 02/KH-BCĐ", date(2026, 3, 2))
+    row = batch.report["appendices"][0]["rows"][0]
+    assert (row["action"], row["target_task_id"]) == ("unchanged", typed.id)
+    pipeline.commit(coord, batch.id)
+    assert (typed.directive_id, typed.import_key) == (plan, None)

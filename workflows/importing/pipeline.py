@@ -359,7 +359,9 @@ def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, sou
         counts["sentences" if _not_a_task(row) else "flagged"] += 1
     elif action == "unchanged":
         task = db.session.get(Task, row["target_task_id"])
-        if task.import_key is None:  # typed in by hand from its document: filed under it now, found again later
+        # typed in by hand from this document (no document yet, or this one by its "Văn bản giao"): filed under it
+        # now, found again later; a task of another document that an amendment leaves as it is stays there
+        if task.import_key is None and task.directive_id in (None, directive.id):
             file_under(task, directive, row["key"])
         counts["unchanged"] += 1
     elif action == "rename":

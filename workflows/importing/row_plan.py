@@ -20,6 +20,7 @@ from workflows.importing.agency_names import RegistryEntry, document_level, stri
 from workflows.importing.output_types import guess_output_type
 from workflows.importing.parsed import EMPTY_TITLE, Appendix, ParsedDocument, SourceRow
 from workflows.process import catalog
+from workflows.tasks import create
 from workflows.tasks.deadline_text import parse_deadline
 from workflows.text import fold_words
 
@@ -98,10 +99,12 @@ def imported_before(sha: str, number: str | None, issued: date | None) -> Direct
     wanted = fold_words(number or "")
     if directive is not None or not re.search(r"\d", wanted):
         return directive
-    for candidate in db.session.scalars(select(Directive).order_by(Directive.id)):
+    for candidate in db.session.scalars(select(Directive).where(~Directive.number.startswith(create.UNNUMBERED))
+                                        .order_by(Directive.id)):
         known = fold_words(candidate.number)
         same_day = issued is None or candidate.issued_on is None or candidate.issued_on == issued
-        if same_day and re.search(r"\d", known) and (f" {wanted} " in f" {known} " or f" {known} " in f" {wanted} "):
+        numbered = re.search(r"\d", known) and len(known.split()) > 1  # a number with its code ("266 kh tu")
+        if same_day and numbered and (f" {wanted} " in f" {known} " or f" {known} " in f" {wanted} "):
             return candidate
     return None
 
