@@ -219,7 +219,8 @@ def _stuck_cutoff(now: datetime, days: int) -> datetime:
 def _stuck_where(f: Filters, days: int, now: datetime):
     """The items waiting more than ``days`` days at ``now``: open ones, or, for a moment past (a past week's pack),
     those ready by then and not done until after it — the backlog as it stood, not as it stands today."""
-    waiting = _open_items_of(f) if now >= clock.now() else and_(
+    past = now < clock.now() - timedelta(minutes=1)  # (the present as a caller took it a moment ago is not past)
+    waiting = _open_items_of(f) if not past else and_(
         WorkItem.task_id == Task.id, tasks_clause(f), WorkItem.created_at <= now,
         or_(WorkItem.status == "open", WorkItem.completed_at > now))
     return and_(waiting, WorkItem.created_at < _stuck_cutoff(now, days))
