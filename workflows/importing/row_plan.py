@@ -96,17 +96,7 @@ def imported_before(sha: str, number: str | None, issued: date | None) -> Direct
     numbers start again every year. So that a document imported again, or from another file (its PDF after its
     .docx), finds its tasks and is recorded once."""
     directive = db.session.scalar(select(Directive).where(Directive.sha256 == sha))
-    wanted = fold_words(number or "")
-    if directive is not None or not re.search(r"\d", wanted):
-        return directive
-    for candidate in db.session.scalars(select(Directive).where(~Directive.number.startswith(create.UNNUMBERED))
-                                        .order_by(Directive.id)):
-        known = fold_words(candidate.number)
-        same_day = issued is None or candidate.issued_on is None or candidate.issued_on == issued
-        numbered = re.search(r"\d", known) and len(known.split()) > 1  # a number with its code ("266 kh tu")
-        if same_day and numbered and (f" {wanted} " in f" {known} " or f" {known} " in f" {wanted} "):
-            return candidate
-    return None
+    return directive if directive is not None else create.same_number(number, issued)
 
 
 def build_context(doc: ParsedDocument, sha: str, issued: date | None, number: str | None = None) -> Context:

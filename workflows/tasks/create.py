@@ -121,12 +121,35 @@ def directive_for(source_document: str | None) -> int | None:
         issued = date(int(day[3]), int(day[2]), int(day[1])) if day else None
     except ValueError:  # not a day of the calendar: the number alone
         issued = None
+    if (same := same_number(named["name"], issued)) is not None:  # "KH số 266-KH/TU" is "Kế hoạch số 266-KH/TU"
+        return same.id
     issuer = re.search(r"\bcủa\s+(.+)$", text[(day or named).end():], re.IGNORECASE)
     directive = Directive(number=named["name"].strip()[:120], issued_on=issued,
                           issuer=issuer[1].strip(" .;")[:255] if issuer else None)
     db.session.add(directive)
     db.session.flush()
     return directive.id
+
+
+def same_number(number: str | None, issued: date | None) -> Directive | None:
+    """The document recorded under the same number — its code after "số", whatever words come before it ("266-KH/TU",
+    "KH số 266-KH/TU" and "Kế hoạch số 266-KH/TU" are one) — and of the same day when both days are known, since
+    numbers start again every year; a document recorded without a number never."""
+    wanted = _code(number)
+    if wanted is None:
+        return None
+    for candidate in db.session.scalars(select(Directive).where(~Directive.number.startswith(UNNUMBERED))
+                                        .order_by(Directive.id)):
+        same_day = issued is None or candidate.issued_on is None or candidate.issued_on == issued
+        if same_day and _code(candidate.number) == wanted:
+            return candidate
+    return None
+
+
+def _code(number: str | None) -> str | None:
+    """A document number's code, folded: what follows the last "số" ("266 kh tu"), if it has a digit and more."""
+    code = f" {fold_words(number or '')}".rpartition(" so ")[2].strip()
+    return code if re.search(r"\d", code) and len(code.split()) > 1 else None
 
 
 def _directive_numbers() -> list[tuple[str, int]]:
