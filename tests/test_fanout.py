@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, ProcessInstance, Task, WorkItem, db
-from tests.conftest import LEAD, OTHER, PASSWORD, act, csrf_from, open_items, user
+from tests.conftest import COLLAB_A, LEAD, OTHER, PASSWORD, act, csrf_from, open_items, user
 from workflows import clock
 from workflows.accounts import groups, people
 from workflows.errors import Conflict, Invalid, NotAllowed
@@ -455,6 +455,21 @@ def test_the_localities_to_be_chosen_are_not_every_commune(province):
     assert qualified["action"] == "flagged" and qualified["lead_agencies"] == []
     assert (health["collaborating_agencies"], health["groups"]) == ([], ["Các sở, ngành liên quan"])
     assert "Phối hợp có tên chung (ghi lại, không giao việc): Các sở, ngành liên quan." in health["warnings"]
+    # the chosen ones, once named as a group of their own, are that group
+    groups.create_group(None, "Các xã thí điểm", ["UBND phường Hạc Thành"])
+    pilot = table.replace("Các địa phương có đủ điều kiện", "Các xã thí điểm")
+    [chosen, _] = pipeline.preview(province["coord"], pipeline.PASTED, pilot.encode()).report["appendices"][0]["rows"]
+    assert (chosen["action"], chosen["lead_agencies"]) == ("new", ["Các xã thí điểm"])
+
+
+def test_a_member_added_later_counts_in_the_period_its_group_s_deadline_is_written_for(world, pair):
+    """A group's task due Saturday 29/05/2027 is judged by Monday 31/05 and counts in May, as every member's; a
+    member added later took the Monday as its written deadline (and would have counted in June, had it fallen there)."""
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2027, 5, 29))
+    added = fanout.add_member(world["coord"], parent.id, COLLAB_A)
+    saturday, monday = date(2027, 5, 29), date(2027, 5, 31)
+    assert {(t.nominal_due, t.due_date) for t in fanout.member_tasks(parent)} == {(saturday, monday)}
+    assert added.period_due == saturday
 
 
 def test_a_withdrawn_member_s_task_is_no_longer_late_anywhere(world, frozen, pair, browser):

@@ -14,6 +14,7 @@ from tests.conftest import Browser, csrf_from
 from tests.test_import import fixture, preview, tasks_count
 from workflows.errors import Invalid
 from workflows.importing import pipeline, prose
+from workflows.reporting import exporting
 
 
 def the_letter_without_its_appendix() -> bytes:
@@ -48,6 +49,9 @@ def test_a_letter_without_any_table_is_a_preview_of_its_six_assignments(province
     assert result["created"] == 6 == tasks_count()
     task = db.session.scalar(select(Task).where(Task.stt == "2"))
     assert task.lead_agency.name == "Sở Khoa học và Công nghệ" and task.deadline_text.endswith("31/3/2026")
+    ongoing = db.session.scalar(select(Task).where(Task.stt == "1 (1)"))  # point 1 named no deadline: ongoing,
+    assert (ongoing.deadline_text, ongoing.recurrence) == (None, "ongoing")  # not words the letter never wrote,
+    assert exporting.deadline_text(ongoing) == "Thường xuyên"  # and the register and the exports say so
 
 
 def test_a_text_that_assigns_nothing_is_refused_with_a_message_that_says_what_was_looked_for(province):

@@ -163,6 +163,16 @@ def test_an_agency_merged_into_another_is_asked_no_more_its_successor_is(world, 
     assert re.findall(r'<option value="([^"]+)"', form) == ["2025", "2030", "2035", OTHER]
 
 
+def test_a_merge_into_an_agency_asked_for_the_same_figure_leaves_it_one_report(world, frozen):
+    """Both agencies had been asked for the 2030 figure: passing the merged one's report on gave the successor two
+    open reports of one year, and two values once both were accepted. The successor's own stays; the other stops."""
+    indicator = make_indicator(responsible=(LEAD, COLLAB_A))
+    own, merged = report(world, indicator, 2030, agency=LEAD), report(world, indicator, 2030, agency=COLLAB_A)
+    agency_changes.merge_agency(None, COLLAB_A, LEAD, date(2026, 7, 1), "Quyết định số 15/QĐ-UBND", users="keep")
+    assert (own.state, own.kind, merged.kind) == ("active", indicators.KIND, "withdrawn")
+    assert indicators.open_reports(indicator) == [own]
+
+
 # ---------------------------------------------------------------- acceptance writes the value
 
 def test_the_value_is_written_only_when_the_coordinator_accepts(world, frozen):

@@ -56,6 +56,7 @@ class Context:
     groups: dict[str, tuple[str, int]] = field(default_factory=dict)
     # folded name of an agency merged into another -> (its successor, the day): the preview says where it went
     merged: dict[str, tuple[str, date]] = field(default_factory=dict)
+    group_names: set[str] = field(default_factory=set)  # the groups' own names and aliases, folded
 
 
 def import_key(appendix_title: str, stt: str, title: str) -> str:
@@ -124,8 +125,9 @@ def build_context(doc: ParsedDocument, sha: str, issued: date | None, number: st
         filed = directive_id is not None and (directive is None or directive_id != directive.id)
         titles.setdefault(fold_words(title), []).append(SameTitle(code, task_id, filed, lead))
     matcher = registry_matcher(doc)
+    names = {fold_words(n) for g in db.session.scalars(select(AgencyGroup)) for n in [g.name, *(g.aliases or ())]}
     return Context(matcher, holidays.calendar(), issued, directive, keys, settled, titles,
-                   _unrouted(), _groups(matcher), _merged())
+                   _unrouted(), _groups(matcher), _merged(), names)
 
 
 def _merged() -> dict[str, tuple[str, date]]:
@@ -265,13 +267,16 @@ def _row_agencies(cells: dict[str, str], ctx: Context, overrides: dict, warnings
     collab = _resolve_cell(cells.get("collaborators", ""), ctx, "Phối hợp")
     leads, lead_reviews = lead.agencies, lead.reviews
     collabs, groups, collab_reviews = collab.agencies, collab.groups, collab.reviews
-    # registered groups: every member gives an opinion — not "the concerned ones", "those chosen"
-    named = [g for g in groups if fold_words(g) in ctx.groups and not some_of(g)]
+    # registered groups: every member gives an opinion — not "the concerned ones", "those chosen" (unless a group of
+    # that very name was registered: "Các xã thí điểm")
+    named = [g for g in groups if fold_words(g) in ctx.groups and (not some_of(g) or fold_words(g) in ctx.group_names)]
     collabs = collabs + [ctx.groups[fold_words(g)][0] for g in named]
     groups = [g for g in groups if g not in named]
     chosen = overrides.get("lead_agency")  # a lead a person chose: what the cell said of its lead is settled
     warnings += ([] if chosen else lead.warnings) + collab.warnings
-    chosen_ones = not leads and some_of(cells.get("lead", ""))  # "Địa phương được lựa chọn": not every member
+    # "Địa phương được lựa chọn": not every member (unless it is a registered group's own name)
+    chosen_ones = not leads and some_of(cells.get("lead", "")) and not any(
+        fold_words(text) in ctx.group_names for text in (cells.get("lead", "").strip().rstrip(".;"), *lead.groups))
     named_leads, unnamed = ([], []) if leads or chosen_ones else _group_leads(cells.get("lead", ""), lead, ctx)
     if chosen:
         leads, lead_reviews = [chosen], []
@@ -386,8 +391,8 @@ def _resolve_cell(cell: str, ctx: Context, what: str) -> _Cell:
     resolution = ctx.matcher.resolve(cell or "")
     # a collective meaning some of its members keeps its words ("Các sở, ngành liên quan" is not "Các sở, ban,
     # ngành"): recorded, never read as every member of a group
-    groups = list(dict.fromkeys(m.text if some_of(m.text) else m.group for m in resolution.matches
-                                if m.kind == "group" and m.group))
+    groups = list(dict.fromkeys(m.text if some_of(m.text) and fold_words(m.text) not in ctx.group_names else m.group
+                                for m in resolution.matches if m.kind == "group" and m.group))
     reviews = []
     warnings = [f"{what}: “{m.text}” được hiểu là “{m.name}”." for m in resolution.matches
                 if m.kind == "fuzzy" and m.name and m not in resolution.review]

@@ -57,6 +57,8 @@ def deadline_text(task: Task) -> str:
     lines = []
     if task.deadline_text:
         lines.append(" ".join(task.deadline_text.split()))
+    elif task.recurrence == "ongoing":  # read as ongoing where the document wrote no deadline
+        lines.append("Thường xuyên")
     if task.due_date and dmy(task.due_date) not in " ".join(lines):
         lines.append(dmy(task.due_date))
     return "\n".join(lines)

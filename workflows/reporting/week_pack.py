@@ -85,8 +85,16 @@ class WeekPack:
 
     @property
     def reports_missing(self) -> list[Task]:
-        """The periodic reports due in the week that were not sent by its end (nor are yet)."""
-        return [t for t in self.reports_due if t.completed_on is None or t.completed_on > self.end]
+        """The periodic reports due in the week, by today, that were not sent by then (a pack printed on
+        Wednesday does not count Friday's reports as missing)."""
+        by = min(self.end, self.today)
+        return [t for t in self.reports_due if t.due_date <= by and (t.completed_on is None or t.completed_on > by)]
+
+    def report_state(self, task: Task) -> str:
+        """What section 9 says of a report: the day it was sent, not sent, or not due yet."""
+        if task.completed_on is not None and task.completed_on <= min(self.end, self.today):
+            return f"Gửi {dmy(task.completed_on)}"
+        return "Chưa gửi" if task in self.reports_missing else "Chưa đến hạn"
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -137,7 +145,7 @@ def _reports_due(start: date, end: date) -> list[Task]:
     due = list(db.session.scalars(select(Task).where(
         Task.kind.in_(REPORT_KINDS), Task.due_date >= start, Task.due_date <= end)
         .options(selectinload(Task.lead_agency))))
-    return sorted(due, key=lambda t: (t.completed_on is not None and t.completed_on <= end,
+    return sorted(due, key=lambda t: (t.completed_on is not None and t.completed_on <= min(end, clock.today()),
                                       text.sort_key(t.lead_agency.name if t.lead_agency else ""), t.id))
 
 
@@ -270,8 +278,7 @@ def _week_body(document, pack: WeekPack) -> None:
                  ("Thời hạn", lambda t: dmy(t.due_date)))
     _stuck_section(document, pack)
     _tasks_table(document, "9. Báo cáo định kỳ đến hạn trong tuần", pack.reports_due,
-                 ("Hạn / ngày gửi", lambda t: f"{dmy(t.due_date)}\n" + (
-                     dmy(t.completed_on) if t.completed_on and t.completed_on <= pack.end else "Chưa gửi")))
+                 ("Hạn / ngày gửi", lambda t: f"{dmy(t.due_date)}\n{pack.report_state(t)}"))
 
 
 def _task_cell(task: Task) -> str:

@@ -80,11 +80,15 @@ def _reports(actor: User | None, old: Agency, new: Agency, why: str, on: date) -
     merge falls in or before are no longer owed — the successor reports for the whole — and stop, withdrawn
     (counted nowhere, the history kept); one for a period over before the merge was owed then, and passes to the
     successor as it stands (overdue included), like those on a task the old agency led, and like an indicator's
-    figure it was asked for (the successor now answers for the indicator). Returns how many were withdrawn."""
+    figure it was asked for (the successor now answers for the indicator) — unless the successor was asked for
+    that figure too: one report of a year's figure, its own. Returns how many were withdrawn."""
     withdrawn = 0
     for report in db.session.scalars(select(Task).where(Task.lead_agency_id == old.id, Task.state == "active",
                                                         Task.kind.in_((*REPORT_KINDS, indicators.KIND)))):
-        if report.kind == "agency_report" and periods.parse_key(report.period).end >= on:
+        owed = report.kind == "agency_report" and periods.parse_key(report.period).end >= on
+        if owed or (report.kind == indicators.KIND and db.session.scalar(select(Task.id).where(
+                Task.kind == indicators.KIND, Task.indicator_id == report.indicator_id, Task.period == report.period,
+                Task.lead_agency_id == new.id, Task.state == "active").limit(1)) is not None):
             fanout.stop(report)
             report.kind = fanout.WITHDRAWN
             audit.record("withdrawn", actor, report, comment=f"Không còn phải báo cáo: {why}")

@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select, update
 
 from models import ProcessInstance, Task, User, WorkItem, db
-from workflows import audit, clock
+from workflows import audit, clock, holidays
 from workflows.errors import N_, Conflict, Invalid, NotFound
 from workflows.tasks import create, lifecycle, status
 from workflows.text import sort_key
@@ -82,8 +82,12 @@ def add_member(actor: User, parent_id: int, agency_name: str, due_date: date | N
         if due_date is not None and due_date < today:
             raise Invalid("Thời hạn cho đơn vị được giao thêm không thể trước hôm nay (%(today)s).",
                           today=f"{today:%d/%m/%Y}")
+        # the group's deadline as its members have it (the day written, the working day it moved to); a day given
+        # for this member moves off a day off as a typed date does
+        due, nominal = ((holidays.calendar().next_working_day(due_date), due_date) if due_date
+                        else (parent.due_date, parent.nominal_due or parent.due_date))
         child = create.add_task(actor, title=parent.title, lead_agency=agency_name, output_type=parent.output_type,
-                                expected_output=parent.expected_output, due_date=due_date or parent.due_date,
+                                expected_output=parent.expected_output, due_date=due, nominal_due=nominal,
                                 deadline_text=None if due_date else parent.deadline_text,
                                 source_document=parent.source_document,
                                 section=parent.section, recurrence=parent.recurrence, parent_id=parent.id,
