@@ -235,6 +235,11 @@ def test_a_task_added_by_hand_counts_with_the_plan_its_document_names(browser, w
     assert (letter.number, letter.issued_on) == ("Công văn số 1234/UBND-KGVX", None)
     assert linked("công văn số 1234/UBND-KGVX về chuyển đổi số") == letter.id
     assert linked("CV số 1234/UBND-KGVX") == letter.id  # its number, however the kind is written: one document
+    steering = db.session.get(Directive, linked("Theo Kế hoạch số 04-KH/BCĐ ngày 05/01/2026 của Ban Chỉ đạo tỉnh"))
+    assert (steering.number, steering.issued_on, steering.issuer) == (
+        "Kế hoạch số 04-KH/BCĐ", date(2026, 1, 5), "Ban Chỉ đạo tỉnh")
+    assert linked("Thực hiện Kế hoạch số 4-KH/BCĐ ngày 05/01/2026") == steering.id  # (a zero more or less)
+    assert linked("Kế hoạch số 04-KH/BCĐ ngày 06/01/2025") != steering.id  # the same number another year: another
     earlier = create.create_task(world["coord"], title="Nhiệm vụ giao trước khi nhập kế hoạch", lead_agency=LEAD,
                                  output_type="report", due_date=date(2026, 6, 30),
                                  source_document="Kế hoạch số 12/KH-UBND ngày 10/01/2026 của UBND tỉnh")

@@ -103,19 +103,20 @@ def directive_named(source_document: str | None, numbers: list[tuple[str, int]] 
 
 
 # "Kế hoạch số 04-KH/BCĐTW ngày 15/3/2025 của …": the document's kind and number (a code after it), and its day
-_NAMED = re.compile(r"^(?P<name>[^\d;]{0,80}?\bsố\s*:?\s*\d+[\w&.]*(?:\s*[-/]\s*[\w&.]+)+)", re.IGNORECASE)
+_NAMED = re.compile(r"^(?:(?:theo|thực hiện|căn cứ|tại)\s+)?"  # (how a sentence leads to it: not its name)
+                    r"(?P<name>[^\d;]{0,80}?\bsố\s*:?\s*\d+[\w&.]*(?:\s*[-/]\s*[\w&.]+)+)", re.IGNORECASE)
 _ISSUED = re.compile(r"\bngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
 
 
 def directive_for(source_document: str | None) -> int | None:
-    """The document a task's "Văn bản giao" names: one imported or recorded before (``directive_named``), or, when
-    it gives a number, one recorded now ("Kế hoạch số 04-KH/BCĐTW", of 15/03/2025) — so that every document tasks
-    come from is a choice of the filters and the reports, and importing it later finds it. Flushes."""
-    found = directive_named(source_document)
+    """The document a task's "Văn bản giao" names: one imported or recorded before under the same number (and day,
+    when both are known: ``same_number``), or one recorded now ("Kế hoạch số 04-KH/BCĐTW", of 15/03/2025) — so that
+    every document tasks come from is a choice of the filters and the reports, and importing it later finds it.
+    Flushes."""
     text = " ".join((source_document or "").split())
-    named = _NAMED.match(text) if found is None else None
-    if named is None:
-        return found
+    named = _NAMED.match(text)
+    if named is None:  # no number where a document's name gives it: one named anywhere in the words, if any
+        return directive_named(source_document)
     day = _ISSUED.search(text, named.end())
     try:
         issued = date(int(day[3]), int(day[2]), int(day[1])) if day else None
@@ -148,8 +149,8 @@ def same_number(number: str | None, issued: date | None) -> Directive | None:
 
 def _code(number: str | None) -> str | None:
     """A document number's code, folded: what follows the last "số" ("266 kh tu"), if it has a digit and more."""
-    code = f" {fold_words(number or '')}".rpartition(" so ")[2].strip()
-    return code if re.search(r"\d", code) and len(code.split()) > 1 else None
+    code = " ".join(word.lstrip("0") or "0" for word in f" {fold_words(number or '')}".rpartition(" so ")[2].split())
+    return code if re.search(r"\d", code) and len(code.split()) > 1 else None  # ("04-KH/BCĐ" is "4-KH/BCĐ")
 
 
 def _directive_numbers() -> list[tuple[str, int]]:
