@@ -96,7 +96,7 @@ _HEADER_WORDS = frozenset("ten nhiem vu chu tri phoi hop thoi gian han ket qua s
 UNRULED_MARK = "có một bảng không kẻ ô"
 UNRULED = ("Trang %s " + UNRULED_MARK + " (dòng tiêu đề «%s»): hệ thống chỉ tách được các cột của bảng có kẻ ô, "
            "nên các dòng của bảng này chưa được đọc thành nhiệm vụ. Hãy nhập bản Word (.docx) hoặc bản PDF có kẻ "
-           "bảng của văn bản, hoặc sao chép bảng dán vào ô “Dán bảng”.")
+           "bảng của văn bản, hoặc sao chép bảng dán vào ô “Hoặc dán nội dung bảng”.")
 
 
 def _unruled_tables(items: list) -> list[str]:
