@@ -240,6 +240,11 @@ def test_a_task_added_by_hand_counts_with_the_plan_its_document_names(browser, w
         "Kế hoạch số 04-KH/BCĐ", date(2026, 1, 5), "Ban Chỉ đạo tỉnh")
     assert linked("Thực hiện Kế hoạch số 4-KH/BCĐ ngày 05/01/2026") == steering.id  # (a zero more or less)
     assert linked("Kế hoạch số 04-KH/BCĐ ngày 06/01/2025") != steering.id  # the same number another year: another
+    undated, dated = Directive(number="Kế hoạch số 09-KH/BCĐ"), Directive(number="Kế hoạch số 09-KH/BCĐ",
+                                                                         issued_on=date(2026, 2, 2))
+    db.session.add_all([undated, dated])
+    db.session.commit()
+    assert linked("Kế hoạch số 09-KH/BCĐ ngày 02/02/2026") == dated.id  # that very day's before one of no day
     earlier = create.create_task(world["coord"], title="Nhiệm vụ giao trước khi nhập kế hoạch", lead_agency=LEAD,
                                  output_type="report", due_date=date(2026, 6, 30),
                                  source_document="Kế hoạch số 12/KH-UBND ngày 10/01/2026 của UBND tỉnh")

@@ -139,12 +139,11 @@ def same_number(number: str | None, issued: date | None) -> Directive | None:
     wanted = _code(number)
     if wanted is None:
         return None
-    for candidate in db.session.scalars(select(Directive).where(~Directive.number.startswith(UNNUMBERED))
-                                        .order_by(Directive.id)):
-        same_day = issued is None or candidate.issued_on is None or candidate.issued_on == issued
-        if same_day and _code(candidate.number) == wanted:
-            return candidate
-    return None
+    numbered = [d for d in db.session.scalars(select(Directive).where(~Directive.number.startswith(UNNUMBERED))
+                                              .order_by(Directive.id)) if _code(d.number) == wanted]
+    # the one of that very day first; one whose day is not known (or a number given without its day) else
+    return next((d for d in numbered if issued is not None and d.issued_on == issued), None) or next(
+        (d for d in numbered if issued is None or d.issued_on is None), None)
 
 
 def _code(number: str | None) -> str | None:
