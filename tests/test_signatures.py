@@ -68,11 +68,30 @@ def test_a_signer_expired_at_signing_time(pki):
     expired = pki.signer("Lê Văn B", "Sở Nội vụ", valid_from=now - timedelta(days=400),
                          valid_to=now - timedelta(days=3))
     assert check.read(sign(pdf(DECISION), expired, pki), [pki.root.asn1]).status == "expired"
-    # signed while valid, read after it expired: valid at signing time is what counts
+    # signed while valid, first read after it expired: the time the signer's own computer wrote in the file is no
+    # evidence (a file signed with a certificate expired 30 days ago, its time set back 60 days, passed as valid);
+    # only a trusted timestamp, or the product having received the file while the certificate was valid, is
     ending = pki.signer("Trần Thị C", "Sở Tư pháp", valid_from=now - timedelta(days=400),
                         valid_to=now + timedelta(days=1))
     later = check.read(sign(pdf(DECISION), ending, pki), [pki.root.asn1], moment=now + timedelta(days=60))
-    assert later.status == "valid"
+    assert later.status == "expired"
+
+
+def test_a_file_received_while_its_certificate_was_valid_stays_valid_when_checked_again_later(world, pki, frozen):
+    """A root added months later re-checks the files that waited for it: each is judged as of the day the product
+    received it, when its certificate was valid — not as of the re-check, after it expired."""
+    now = frozen()
+    ending = pki.signer("Trần Thị C", "Sở Tư pháp", valid_from=now - timedelta(days=400),
+                        valid_to=now + timedelta(days=30))
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    work.complete(item_at(task, "draft").id, world["officer"], "submit", None, {},
+                  {"draft_file": upload("du-thao.pdf", sign(pdf(DECISION), ending, pki))})
+    frozen.advance(days=90)  # the certificate expired 60 days ago
+    roots.add(world["admin"], pki.root.pem)
+    assert files.recheck_awaiting_trust(world["admin"]) == 1
+    assert [r.status for r in db.session.scalars(select(SignatureCheck).order_by(SignatureCheck.id))] == [
+        "untrusted", "valid"]
 
 
 def test_both_signatures_of_a_person_and_an_organisation_are_listed(pki, signed):

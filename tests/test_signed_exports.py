@@ -9,6 +9,7 @@ import hashlib
 import io
 import os
 import subprocess
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pdfplumber
@@ -24,6 +25,7 @@ from models import AuditEvent, db
 from tests.conftest import SCIENCE
 from tests.pki import make_pki
 from tests.test_exports import login, seed
+from workflows import clock
 from workflows.accounts import people
 from workflows.signatures import check
 
@@ -108,6 +110,23 @@ def test_only_a_signer_signs_and_only_with_a_key(reports, key, browser, app, mon
     monkeypatch.setitem(app.config, "SIGNING_PKCS12", app.config["UPLOAD_FOLDER"])  # a folder, not a key file
     wrong = login(browser, "giamdoc").get("/exports/report.docx?period=2026-03&as=signed", follow_redirects=True)
     assert "Không mở được khóa ký số" in wrong.get_data(as_text=True)
+
+
+def test_an_expired_agency_key_signs_nothing(reports, pki, browser, app, tmp_path, monkeypatch):
+    """A key whose certificate expired ten days ago signed the report without a word, though the product's own
+    check calls such a file expired."""
+    now = clock.now().replace(tzinfo=UTC)
+    lapsed = pki.signer("SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH THANH HÓA", "Sở Khoa học và Công nghệ",
+                        valid_from=now - timedelta(days=400), valid_to=now - timedelta(days=10))
+    path = tmp_path / "het-han.p12"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"so-khcn", lapsed.key, lapsed.cert,
+                                                           [pki.intermediate.cert, pki.root.cert],
+                                                           BestAvailableEncryption(PASSWORD.encode())))
+    monkeypatch.setitem(app.config, "SIGNING_PKCS12", str(path))
+    monkeypatch.setitem(app.config, "SIGNING_PKCS12_PASSWORD", PASSWORD)
+    page = login(browser, "giamdoc").get("/exports/report.docx?period=2026-03&as=signed", follow_redirects=True)
+    assert "Chứng thư số của cơ quan chỉ có hiệu lực từ" in page.get_data(as_text=True)
+    assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_export")).all()
 
 
 SOFTHSM = Path("/usr/lib/softhsm/libsofthsm2.so")  # Debian softhsm2, installed by `make test`

@@ -66,7 +66,8 @@ def worst(statuses) -> str:
 
 
 def read(content: bytes, roots: list[asn1_x509.Certificate], moment: datetime | None = None) -> Report:
-    """Every signature of the PDF ``content``, each judged against ``roots`` (at ``moment``, default now)."""
+    """Every signature of the PDF ``content``, each judged against ``roots`` at ``moment``: when the product
+    received the file (default now), or when a trusted timestamp in it says it was signed."""
     try:
         embedded = PdfFileReader(io.BytesIO(content), strict=False).embedded_signatures
     except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as exc:
@@ -87,9 +88,12 @@ def _validated(embedded, roots, moment):
 def _one(embedded, roots, moment) -> Signature:
     try:
         status = _validated(embedded, roots, moment)
-        if _judged(status) == "expired" and status.signer_reported_dt is not None:
-            # a certificate that has expired since is fine if it was valid when the document was signed
-            status = _validated(embedded, roots, status.signer_reported_dt)
+        stamped = status.timestamp_validity
+        if _judged(status) == "expired" and stamped is not None and stamped.intact and stamped.valid \
+                and stamped.trusted:
+            # a certificate that has expired since is fine if a trusted time server saw the document signed while it
+            # was valid — never on the signer's own word (a time his computer wrote: a backdated file passed)
+            status = _validated(embedded, roots, stamped.timestamp)
     except Exception as exc:  # noqa: BLE001 — a malformed signature is a finding about the file, not an error of ours
         _log.info("signature %s not validated: %s", embedded.field_name, exc)
         return Signature("", None, "", None, None, embedded.field_name, "invalid")

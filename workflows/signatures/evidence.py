@@ -24,9 +24,11 @@ def is_pdf(filename: str) -> bool:
 
 def record(attachment: Attachment, content: bytes, actor: User | None,
            report: check.Report | None = None) -> SignatureCheck:
-    """Validate (unless ``report`` already says) and keep the result of one stored file. Flushes only."""
+    """Validate (unless ``report`` already says) and keep the result of one stored file — its certificates judged
+    as of when it reached the product, not as of the check — and flush."""
     active = roots.active()
-    report = report or check.read(content, roots.certificates(active))
+    received = attachment.uploaded_at.replace(tzinfo=UTC) if attachment.uploaded_at else None
+    report = report or check.read(content, roots.certificates(active), received)
     digest = hashlib.sha256(content).hexdigest()
     row = SignatureCheck(attachment_id=attachment.id, checked_at=clock.now(),
                          checked_by_id=actor.id if actor else None, sha256=digest, status=report.status,

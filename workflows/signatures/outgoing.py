@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pdfplumber
@@ -44,6 +45,8 @@ CONVERSION_FAILED = N_("Không chuyển được báo cáo sang PDF; vui lòng t
 NO_KEY = N_("Chưa cấu hình khóa ký số của cơ quan (SIGNING_PKCS12): quản trị viên cần khai báo tệp khóa .p12 trước khi "
           "ký báo cáo.")
 BAD_KEY = N_("Không mở được khóa ký số của cơ quan: tệp khóa hoặc mật khẩu không đúng.")
+OUT_OF_DATE = N_("Chứng thư số của cơ quan chỉ có hiệu lực từ %(start)s đến %(end)s: quản trị viên cần thay khóa ký số "
+                 "trước khi ký báo cáo (một báo cáo ký bằng chứng thư hết hạn không được công nhận).")
 BAD_TOKEN = N_("Không dùng được thiết bị ký số (token/HSM) của cơ quan: kiểm tra thiết bị đã cắm, nhãn khóa và mã PIN "
                "(SIGNING_PKCS11_…).")
 _profile_lock = threading.Lock()  # one LibreOffice at a time per process: it keeps its profile locked while running
@@ -150,10 +153,19 @@ def sign(pdf: bytes, actor: User, document: str, title: str | None = None) -> by
     if not actor.has_role("signer"):
         raise NotAllowed("Chỉ người được giao quyền ký số (vai trò “Người ký số”) được ký báo cáo.")
     with signing_key() as key:
+        _in_date(key.signing_cert)
         signed, names, serial = _signed(pdf, key, document, title, actor)
     audit.record("sign_export", actor, data={"document": document, "sha256": hashlib.sha256(signed).hexdigest(),
                                              "signer": names.get("common_name"), "serial": serial})
     return signed
+
+
+def _in_date(cert) -> None:
+    """Invalid when the agency's certificate is not valid today: the product never issues a report its own check
+    (and any reader's) would call expired."""
+    start, end = cert.not_valid_before, cert.not_valid_after
+    if not start <= clock.now().replace(tzinfo=UTC) <= end:
+        raise Invalid(OUT_OF_DATE, start=f"{clock.to_local(start):%d/%m/%Y}", end=f"{clock.to_local(end):%d/%m/%Y}")
 
 
 def _signed(pdf: bytes, key: signers.Signer, document: str, title: str | None, actor: User
