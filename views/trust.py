@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 
-from workflows.errors import N_
+from views.i18n import domain_message
+from workflows.errors import N_, Invalid
 from workflows.signatures import roots
 from workflows.tasks import files
 from workflows.tx import transaction
@@ -35,9 +36,13 @@ def _admins_only():
 def root_list():
     form = RootForm()
     if form.validate_on_submit():
-        with transaction():
-            root = roots.add(current_user, form.file.data.read(roots.MAX_BYTES + 1))
-            rechecked = files.recheck_awaiting_trust(current_user)
+        try:
+            with transaction():
+                root = roots.add(current_user, form.file.data.read(roots.MAX_BYTES + 1))
+                rechecked = files.recheck_awaiting_trust(current_user)
+        except Invalid as exc:  # not a certificate, not a CA's, listed already: said at the file box, on the form
+            form.file.errors.append(domain_message(exc))
+            return render_template("admin/trust_roots.html", form=form, roots=roots.listed()), 422
         flash(_("Đã thêm chứng thư tin cậy “%(subject)s”.", subject=root.subject), "success")
         if rechecked:
             flash(ngettext("Đã kiểm tra lại chữ ký số của %(num)s tệp đang chờ chứng thư tin cậy.",
