@@ -37,17 +37,21 @@ def pki():
     return make_pki()
 
 
-@pytest.fixture
-def key(app, pki, tmp_path, monkeypatch):
-    """The agency's key as a .p12 file, configured as SIGNING_PKCS12."""
-    agency = pki.signer("SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH THANH HÓA", "Sở Khoa học và Công nghệ")
-    path = tmp_path / "so-khcn.p12"
+def configure_key(app, pki, path, monkeypatch, **validity):
+    """The agency's key (its certificate of ``validity``, default valid now) as a .p12 file at ``path``, configured
+    as SIGNING_PKCS12."""
+    agency = pki.signer("SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH THANH HÓA", "Sở Khoa học và Công nghệ", **validity)
     path.write_bytes(pkcs12.serialize_key_and_certificates(b"so-khcn", agency.key, agency.cert,
                                                            [pki.intermediate.cert, pki.root.cert],
                                                            BestAvailableEncryption(PASSWORD.encode())))
     monkeypatch.setitem(app.config, "SIGNING_PKCS12", str(path))
     monkeypatch.setitem(app.config, "SIGNING_PKCS12_PASSWORD", PASSWORD)
     return agency
+
+
+@pytest.fixture
+def key(app, pki, tmp_path, monkeypatch):
+    return configure_key(app, pki, tmp_path / "so-khcn.p12", monkeypatch)
 
 
 @pytest.fixture
@@ -116,14 +120,8 @@ def test_an_expired_agency_key_signs_nothing(reports, pki, browser, app, tmp_pat
     """A key whose certificate expired ten days ago signed the report without a word, though the product's own
     check calls such a file expired."""
     now = clock.now().replace(tzinfo=UTC)
-    lapsed = pki.signer("SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH THANH HÓA", "Sở Khoa học và Công nghệ",
-                        valid_from=now - timedelta(days=400), valid_to=now - timedelta(days=10))
-    path = tmp_path / "het-han.p12"
-    path.write_bytes(pkcs12.serialize_key_and_certificates(b"so-khcn", lapsed.key, lapsed.cert,
-                                                           [pki.intermediate.cert, pki.root.cert],
-                                                           BestAvailableEncryption(PASSWORD.encode())))
-    monkeypatch.setitem(app.config, "SIGNING_PKCS12", str(path))
-    monkeypatch.setitem(app.config, "SIGNING_PKCS12_PASSWORD", PASSWORD)
+    configure_key(app, pki, tmp_path / "het-han.p12", monkeypatch, valid_from=now - timedelta(days=400),
+                  valid_to=now - timedelta(days=10))
     page = login(browser, "giamdoc").get("/exports/report.docx?period=2026-03&as=signed", follow_redirects=True)
     assert "Chứng thư số của cơ quan chỉ có hiệu lực từ" in page.get_data(as_text=True)
     assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_export")).all()
