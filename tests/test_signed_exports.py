@@ -90,7 +90,10 @@ def test_a_signer_issues_the_period_report_signed_by_the_agency(reports, key, pk
         last = document.pages[-1]
         boxes = [a for a in last.annots if a.get("data", {}).get("T") in (b"ChuKySoCoQuan", "ChuKySoCoQuan")]
         title = [w for w in last.extract_words() if w["text"] == "GIÁM"]
-    assert boxes and title and boxes[0]["top"] > title[-1]["bottom"] - 1
+    # right under the title, centred on it — not at the foot of the page over the signer's name (the title's line
+    # also holds the "Nơi nhận" column, and the box fell back to the lower right)
+    assert boxes and title and 0 <= boxes[0]["top"] - title[-1]["bottom"] < 12
+    assert boxes[0]["x0"] < title[-1]["x0"] < boxes[0]["x1"]
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_export")).one()
     assert event.actor.username == "giamdoc"
     assert event.data["sha256"] == hashlib.sha256(response.data).hexdigest()

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -117,12 +118,12 @@ def signing_key() -> Iterator[signers.Signer]:
 def _box(pdf: bytes, title: str | None) -> tuple[int, tuple[float, float, float, float]]:
     """The last page, and the box under the signer's title on it (NĐ 30: the signature between the title and
     the name); the lower right of the page when the title is not found."""
+    last = (title or "").split("\n")[-1].strip().upper()
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         page = document.pages[-1]
         index, height, width = len(document.pages) - 1, float(page.height), float(page.width)
-        lines = page.extract_text_lines() if title else []
-    first = (title or "").split("\n")[-1].strip().upper()
-    found = [line for line in lines if first and line["text"].strip().upper() == first]
+        # the title's words where they stand — a line of the page also holds the "Nơi nhận" column beside them
+        found = page.search(re.escape(last), regex=True, case=True, return_chars=False) if last else []
     if found:
         line = found[-1]
         middle = (line["x0"] + line["x1"]) / 2
