@@ -101,6 +101,22 @@ def test_both_signatures_of_a_person_and_an_organisation_are_listed(pki, signed)
         ("Nguyễn Văn A", "Signature1", "valid"), ("UBND tỉnh Thanh Hóa", "Signature2", "valid")]
 
 
+def test_the_chip_says_which_of_two_signatures_failed_and_names_an_organisation_once(pki, signed):
+    """The person's signature trusted, the organisation's from another CA: the chip read "Chưa tin cậy — Nguyễn Văn
+    A, …; Công ty ABC, …" and the trusted signer looked untrusted. An organisation's certificate read "UBND tỉnh
+    Thanh Hóa, UBND tỉnh Thanh Hóa"."""
+    stranger = make_pki("Root CA khác").signer("Công ty TNHH Tư vấn ABC", "Công ty TNHH Tư vấn ABC")
+    mixed = sign(signed["once"], stranger, make_pki("Root CA khác"), "Signature2")
+    report = check.read(mixed, [pki.root.asn1])
+    row = SignatureCheck(signatures=report.as_rows())
+    said = evidence.signers(row)
+    assert report.status == "untrusted"
+    assert said.startswith("Nguyễn Văn A, UBND tỉnh Thanh Hóa, ") and "(hợp lệ); Công ty TNHH Tư vấn ABC, " in said
+    assert said.endswith("(chưa tin cậy)") and "ABC, Công ty" not in said
+    both = evidence.signers(SignatureCheck(signatures=check.read(signed["twice"], [pki.root.asn1]).as_rows()))
+    assert "hợp lệ" not in both and "UBND tỉnh Thanh Hóa, UBND tỉnh Thanh Hóa" not in both.split("; ")[1]
+
+
 def test_unsigned_and_unreadable_files(pki):
     assert check.read(pdf(DECISION), [pki.root.asn1]).status == "unsigned"
     assert check.read(b"%PDF-1.4 not really a PDF", [pki.root.asn1]).status == "unreadable"
@@ -225,7 +241,7 @@ def test_the_task_page_shows_who_signed_and_the_history_keeps_each_check(app, wo
     files_card = page.split('id="files-title"', 1)[1].split("</section>", 1)[0]
     assert 'class="chip sig-valid">Chữ ký số hợp lệ</span>' in files_card
     assert "Nguyễn Văn A, UBND tỉnh Thanh Hóa, " in files_card
-    assert "; UBND tỉnh Thanh Hóa, UBND tỉnh Thanh Hóa, " in files_card  # the organisation's signature too
+    assert "; UBND tỉnh Thanh Hóa, " in files_card and "Hóa, UBND tỉnh Thanh Hóa" not in files_card  # once
     history = page.split('id="history-title"', 1)[1]
     assert "Kiểm tra chữ ký số" in history and "quyet-dinh-1234.pdf" in history
     attachment = db.session.scalars(select(Attachment)).one()

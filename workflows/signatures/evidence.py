@@ -67,12 +67,22 @@ def _local(iso: str | None) -> datetime | None:
     return clock.to_local(moment)
 
 
+# What one signature of several is, when they differ (the chip's label says the worst)
+SHORT = {"valid": "hợp lệ", "untrusted": "chưa tin cậy", "expired": "chứng thư hết hạn", "tampered": "đã bị sửa",
+         "invalid": "không hợp lệ"}
+
+
 def signers(row: SignatureCheck) -> str:
     """Who signed and when, as the chip says after its label: "Nguyễn Văn A, UBND tỉnh, 12/05/2026 09:14"
-    (the timestamp's time when there is one, else the signer's), each signature in its order."""
+    (the timestamp's time when there is one, else the signer's), each signature in its order — and, when they
+    differ, what each is ("… (hợp lệ); Công ty ABC, … (chưa tin cậy)": the trusted signer looked untrusted). An
+    organisation's own certificate names it once."""
+    mixed = len({s.get("status") for s in row.signatures}) > 1
     people = []
     for s in row.signatures:
         when = _local(s.get("timestamp_at") or s.get("signed_at"))
-        parts = [s.get("signer"), s.get("organisation"), f"{when:%d/%m/%Y %H:%M}" if when else None]
-        people.append(", ".join(p for p in parts if p))
+        organisation = s.get("organisation") if s.get("organisation") != s.get("signer") else None
+        parts = [s.get("signer"), organisation, f"{when:%d/%m/%Y %H:%M}" if when else None]
+        said = f" ({SHORT.get(s.get('status'), s.get('status'))})" if mixed else ""
+        people.append(", ".join(p for p in parts if p) + said)
     return "; ".join(people)
