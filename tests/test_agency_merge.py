@@ -315,3 +315,15 @@ def test_a_collaborator_merged_into_another_before_the_round_gives_one_opinion_o
     act(world, task, "draft")
     [opinion] = [i for i in open_items(task) if i.step_id == "give_opinion"]
     assert (opinion.agency.name, opinion.on_behalf_of) == (COLLAB_B, None)
+
+
+def test_an_account_left_in_a_merged_agency_is_told_where_its_work_went(world, at_draft, browser):
+    """Kept in its agency by "Giữ nguyên", an officer found an empty inbox and a bare "not your agency" on the task
+    it had held, with no word of the merge: every page now says where the agency's work went and what to do."""
+    agency_changes.merge_agency(None, LEAD, OTHER, date(2026, 7, 1), DOCUMENT, users="keep")
+    browser.login("officer")
+    page = browser.client.get("/inbox").get_data(as_text=True)
+    assert (f"Đơn vị của bạn ({LEAD}) đã sáp nhập vào {OTHER} từ ngày 01/07/2026: việc của đơn vị đã chuyển sang "
+            f"{OTHER}. Liên hệ quản trị viên để được chuyển tài khoản sang đơn vị mới.") in page
+    browser.login("x_officer")
+    assert "Đơn vị của bạn" not in browser.client.get("/inbox").get_data(as_text=True)

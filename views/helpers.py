@@ -106,6 +106,9 @@ def register(app: Flask) -> None:
     @app.context_processor
     def _inbox_count():
         if current_user.is_authenticated:
+            agency = current_user.agency
             return {"inbox_count": reads.inbox_count(current_user),
-                    "notification_count": bell.unread_count(current_user)}
+                    "notification_count": bell.unread_count(current_user),
+                    # an account left in an agency that has ended: every page says where its work went
+                    "ended_agency": agency if agency is not None and agency.ended_on is not None else None}
         return {}
