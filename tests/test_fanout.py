@@ -511,6 +511,11 @@ def test_a_member_added_after_the_group_s_deadline_is_given_its_own(world, froze
     assert "Đã giao thêm nhiệm vụ cho UBND phường Tân Dân." in done.get_data(as_text=True)
     added = next(t for t in fanout.member_tasks(parent) if t.lead_agency.name == "UBND phường Tân Dân")
     assert added.due_date == date(2026, 6, 30) and status.of(added) == "in_progress"
+    # the group's page gives each member its own deadline and how late it is (the ward's date showed nowhere)
+    rows = {r.split("</td>")[0]: r for r in browser.client.get(f"/tasks/{parent.id}").get_data(as_text=True)
+            .split('<td data-label="Đơn vị">')[1:]}
+    assert '<td data-label="Thời hạn" class="nowrap">30/06/2026</td>' in rows["UBND phường Tân Dân"]
+    assert "31/03/2026<div class=\"small warning-text\">quá 30 ngày</div>" in rows[LEAD]
 
 
 def test_after_a_merge_the_group_page_names_the_share_each_agency_was_given(world, pair, browser):
