@@ -509,6 +509,9 @@ def test_a_member_added_after_the_group_s_deadline_is_given_its_own(world, froze
     done = browser.client.post(f"/tasks/{parent.id}/members", data={
         "csrf_token": csrf, "agency": "UBND phường Tân Dân", "due_date": "30/06/2026"}, follow_redirects=True)
     assert "Đã giao thêm nhiệm vụ cho UBND phường Tân Dân." in done.get_data(as_text=True)
+    # a ward registered without accounts yet: nobody would see the task, and the coordinator is told so
+    assert ("UBND phường Tân Dân chưa có tài khoản lãnh đạo đơn vị nào nên chưa ai nhận được việc này"
+            in done.get_data(as_text=True))
     added = next(t for t in fanout.member_tasks(parent) if t.lead_agency.name == "UBND phường Tân Dân")
     assert added.due_date == date(2026, 6, 30) and status.of(added) == "in_progress"
     # the group's page gives each member its own deadline and how late it is (the ward's date showed nowhere)

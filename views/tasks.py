@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from models import ROLE_LABELS
 from views import parsing
 from views.forms import (
     AddMemberForm,
@@ -152,11 +153,16 @@ def add_member(task_id: int):
             raise Invalid(next(iter(form.errors.values()))[0])
         if not name:
             raise Invalid("Vui lòng chọn đơn vị cần giao thêm.")
-        fanout.add_member(current_user, task_id, name, form.due_date.data)
+        child = fanout.add_member(current_user, task_id, name, form.due_date.data)
     except DomainError as exc:
         flash(domain_message(exc), "error")
     else:
         flash(_("Đã giao thêm nhiệm vụ cho %(agency)s.", agency=name), "success")
+        # a ward registered without accounts yet: the task waits where nobody sees it, and the coordinator is told
+        for item in [i for i in reads.open_items(child) if not reads.agency_people(i.agency_id, i.role)][:1]:
+            flash(_("%(agency)s chưa có tài khoản %(role)s nào nên chưa ai nhận được việc này: tạo tài khoản ở mục "
+                    "“Người dùng”.", agency=name, role=translate(ROLE_LABELS.get(item.role, item.role)).lower()),
+                  "warning")
     return redirect(url_for("tasks.show", task_id=task_id) + "#members")
 
 
