@@ -274,3 +274,10 @@ def test_an_administrator_adds_a_root_and_waiting_files_are_checked_again(app, w
     assert "Đã kiểm tra lại chữ ký số của 1 tệp" in done
     statuses = [c.status for c in db.session.scalars(select(SignatureCheck).order_by(SignatureCheck.id))]
     assert statuses == ["untrusted", "valid"]
+    # the root stops being trusted (found compromised): the file it made valid says so now, not "hợp lệ" as before
+    root_id = roots.listed()[0].id
+    stopped = browser.client.post(f"/admin/trust-roots/{root_id}/deactivate", data={"csrf_token": token},
+                                  follow_redirects=True).get_data(as_text=True)
+    assert "Đã kiểm tra lại chữ ký số của 1 tệp đã hợp lệ theo chứng thư này." in stopped
+    assert [c.status for c in db.session.scalars(select(SignatureCheck).order_by(SignatureCheck.id))] == [
+        "untrusted", "valid", "untrusted"]

@@ -55,6 +55,10 @@ def root_list():
 def root_deactivate(root_id: int):
     with transaction():
         root = roots.deactivate(current_user, root_id)
+        rechecked = files.recheck_trusted_by(root.fingerprint, current_user)
     flash(_("Đã ngừng tin cậy chứng thư “%(subject)s”. Các lần kiểm tra trước vẫn được giữ nguyên.",
             subject=root.subject), "info")
+    if rechecked:
+        flash(ngettext("Đã kiểm tra lại chữ ký số của %(num)s tệp đã hợp lệ theo chứng thư này.",
+                       "Đã kiểm tra lại chữ ký số của %(num)s tệp đã hợp lệ theo chứng thư này.", rechecked), "info")
     return redirect(url_for("trust.root_list"))

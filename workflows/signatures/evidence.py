@@ -51,6 +51,13 @@ def latest(attachment_ids) -> dict[int, SignatureCheck]:
     return {c.attachment_id: c for c in db.session.scalars(select(SignatureCheck).where(SignatureCheck.id.in_(newest)))}
 
 
+def trusted_by(fingerprint: str) -> list[int]:
+    """The attachments whose newest check found them valid while the root ``fingerprint`` was trusted."""
+    newest = select(func.max(SignatureCheck.id)).group_by(SignatureCheck.attachment_id)
+    return [row.attachment_id for row in db.session.scalars(select(SignatureCheck).where(
+        SignatureCheck.id.in_(newest), SignatureCheck.status == "valid")) if fingerprint in (row.roots or ())]
+
+
 def awaiting_trust() -> list[int]:
     """The attachments whose newest check found a signature from a root not (yet) trusted."""
     newest = select(func.max(SignatureCheck.id)).group_by(SignatureCheck.attachment_id)

@@ -125,7 +125,16 @@ def recheck(attachment: Attachment, actor: User | None) -> SignatureCheck:
 
 def recheck_awaiting_trust(actor: User) -> int:
     """Validate again every stored PDF whose last check found an untrusted root; returns how many."""
-    ids = evidence.awaiting_trust()
+    return _recheck(evidence.awaiting_trust(), actor)
+
+
+def recheck_trusted_by(fingerprint: str, actor: User) -> int:
+    """Validate again every stored PDF last found valid under a root no longer trusted (one found compromised: the
+    files signed under it say so now, not "hợp lệ" as before); returns how many."""
+    return _recheck(evidence.trusted_by(fingerprint), actor)
+
+
+def _recheck(ids: list[int], actor: User) -> int:
     for attachment in db.session.scalars(select(Attachment).where(Attachment.id.in_(ids))):
         recheck(attachment, actor)
     return len(ids)
