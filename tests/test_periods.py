@@ -613,4 +613,6 @@ def test_the_friday_pack_names_the_periodic_reports_due_that_week_and_who_has_no
     march["clock"].moment = datetime(2026, 3, 18, 1, 0)
     wednesday = week_pack.week_pack(march["world"]["viewer"], date(2026, 3, 18))
     assert wednesday.reports_missing == [] and {wednesday.report_state(t) for t in wednesday.reports_due} == {
-        "Chưa đến hạn", "Gửi 10/03/2026"}
+        "not_due", "sent"}
+    page = text(browser.client.get("/exports/week?week=18/03/2026"))
+    assert "Chưa đến hạn" in page and "Gửi 10/03/2026" in page and "<strong>Chưa gửi</strong>" not in page

@@ -117,3 +117,4 @@ class ParsedDocument:
     paragraphs: list[Paragraph] = field(default_factory=list)  # the body outside the tables, up to "Nơi nhận"
     # abbreviations the document defines ("… (sau đây gọi tắt là Sở KH&CN)"): short form -> the words before it
     definitions: dict[str, str] = field(default_factory=dict)
+    unread_table: str | None = None  # a table seen but not read (a PDF's, printed unruled): what to say of it

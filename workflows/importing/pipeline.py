@@ -35,7 +35,7 @@ from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
 from workflows.importing.agency_names import defined_names
 from workflows.importing.file_formats import decode, docx_items
 from workflows.importing.parsed import ImportFormatError, ParsedDocument, ScansToRead
-from workflows.importing.readers import UNRULED_MARK, read_any
+from workflows.importing.readers import read_any
 from workflows.importing.review_list import record_reviews, settle
 from workflows.importing.row_plan import analyse, build_context, deadline_already, imported_before
 from workflows.importing.scans import is_image, read_pages
@@ -172,7 +172,7 @@ def preview(user: User, filename: str, content: bytes, directive_label: str | No
 def _require_assignments(report: dict, doc: ParsedDocument) -> None:
     """Invalid when the document assigns nothing that could be read — naming a table it could not read, if so."""
     if not report["appendices"] and not report["indicators"]:
-        raise Invalid(next((w for w in doc.warnings if UNRULED_MARK in w), NOTHING_ASSIGNED))
+        raise Invalid(doc.unread_table or NOTHING_ASSIGNED)
 
 
 def _analyse_new(batch: ImportBatch, doc: ParsedDocument) -> None:

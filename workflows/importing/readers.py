@@ -87,19 +87,19 @@ def read_pdf(content: bytes, scans: dict[str, list] | None = None) -> ParsedDocu
     if scanned:
         raise ScansToRead(scanned)
     doc = _parse_read(items)
-    doc.warnings.extend(_unruled_tables(items))
+    doc.unread_table = _unruled_table(items)
+    doc.warnings.extend([doc.unread_table] if doc.unread_table else [])
     return doc
 
 
 # the words of a task table's header ("STT | Tên nhiệm vụ | Đơn vị chủ trì | Thời gian hoàn thành | Kết quả"), folded
 _HEADER_WORDS = frozenset("ten nhiem vu chu tri phoi hop thoi gian han ket qua san pham don vi co quan".split())
-UNRULED_MARK = "có một bảng không kẻ ô"
-UNRULED = ("Trang %s " + UNRULED_MARK + " (dòng tiêu đề «%s»): hệ thống chỉ tách được các cột của bảng có kẻ ô, "
+UNRULED = ("Trang %s có một bảng không kẻ ô (dòng tiêu đề «%s»): hệ thống chỉ tách được các cột của bảng có kẻ ô, "
            "nên các dòng của bảng này chưa được đọc thành nhiệm vụ. Hãy nhập bản Word (.docx) hoặc bản PDF có kẻ "
            "bảng của văn bản, hoặc sao chép bảng dán vào ô “Hoặc dán nội dung bảng”.")
 
 
-def _unruled_tables(items: list) -> list[str]:
+def _unruled_table(items: list) -> str | None:
     """A PDF's table drawn without ruling lines is read as lines of text, its columns run together, and its tasks
     are lost without a word: the first line that reads as a task table's header, on a page where no table was
     found, is named."""
@@ -107,8 +107,8 @@ def _unruled_tables(items: list) -> list[str]:
     for item in items:
         words = fold_words(item.text or "").split() if item.kind == "text" and item.page not in ruled else []
         if words[:1] in (["stt"], ["tt"]) and len(_HEADER_WORDS.intersection(words[:25])) >= 4:
-            return [UNRULED % (item.page, " ".join(item.text.split())[:80])]
-    return []
+            return UNRULED % (item.page, " ".join(item.text.split())[:80])
+    return None
 
 
 def read_image(content: bytes, scans: dict[str, list] | None = None) -> ParsedDocument:

@@ -216,10 +216,9 @@ def _stuck_cutoff(now: datetime, days: int) -> datetime:
     return datetime.combine(day, time.min, clock.LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
-def _stuck_where(f: Filters, days: int, now: datetime):
-    """The items waiting more than ``days`` days at ``now``: open ones, or, for a moment past (a past week's pack),
-    those ready by then and not done until after it — the backlog as it stood, not as it stands today."""
-    past = now < clock.now() - timedelta(minutes=1)  # (the present as a caller took it a moment ago is not past)
+def _stuck_where(f: Filters, days: int, now: datetime, past: bool = False):
+    """The items waiting more than ``days`` days at ``now``: open ones, or, for a moment ``past`` (a past week's
+    pack), those ready by then and not done until after it — the backlog as it stood, not as it stands today."""
     waiting = _open_items_of(f) if not past else and_(
         WorkItem.task_id == Task.id, tasks_clause(f), WorkItem.created_at <= now,
         or_(WorkItem.status == "open", WorkItem.completed_at > now))
@@ -227,8 +226,9 @@ def _stuck_where(f: Filters, days: int, now: datetime):
 
 
 def stuck(f: Filters, days: int, now: datetime | None = None, limit: int | None = None,
-          offset: int = 0) -> list[StuckRow]:
-    """Open items of tasks matching ``f`` waiting more than ``days`` days at one step, longest first."""
+          offset: int = 0, past: bool = False) -> list[StuckRow]:
+    """Open items of tasks matching ``f`` waiting more than ``days`` days at one step, longest first — or, ``past``,
+    those that were waiting so at the moment ``now``."""
     now = now or clock.now()
     lead = aliased(Agency)
     query = (select(WorkItem.id, WorkItem.task_id, Task.code, Task.title, WorkItem.step_name, WorkItem.role,
@@ -237,7 +237,7 @@ def stuck(f: Filters, days: int, now: datetime | None = None, limit: int | None 
              .join(lead, lead.id == Task.lead_agency_id)
              .outerjoin(Agency, Agency.id == WorkItem.agency_id)
              .outerjoin(User, User.id == WorkItem.claimed_by_id)
-             .where(_stuck_where(f, days, now)).order_by(WorkItem.created_at, WorkItem.id).offset(offset))
+             .where(_stuck_where(f, days, now, past)).order_by(WorkItem.created_at, WorkItem.id).offset(offset))
     if limit is not None:
         query = query.limit(limit)
     return [StuckRow(task_id=r.task_id, code=r.code or f"#{r.task_id}", title=r.title, step_name=r.step_name,

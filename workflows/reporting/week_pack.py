@@ -91,10 +91,10 @@ class WeekPack:
         return [t for t in self.reports_due if t.due_date <= by and (t.completed_on is None or t.completed_on > by)]
 
     def report_state(self, task: Task) -> str:
-        """What section 9 says of a report: the day it was sent, not sent, or not due yet."""
+        """What section 9 says of a report: "sent" (by the week's end, or today), "missing" or "not_due" yet."""
         if task.completed_on is not None and task.completed_on <= min(self.end, self.today):
-            return f"Gửi {dmy(task.completed_on)}"
-        return "Chưa gửi" if task in self.reports_missing else "Chưa đến hạn"
+            return "sent"
+        return "missing" if task in self.reports_missing else "not_due"
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -132,7 +132,8 @@ def week_pack(user: User, day: date | None = None) -> WeekPack:
     tasks = scope.tasks_clause(everything)
     on_time, late = _completed(tasks, start, end, today)
     stuck_days = settings.stuck_days()
-    stuck = sorted(progress.stuck(everything, stuck_days, now=as_of), key=lambda r: -r.days)
+    stuck = sorted(progress.stuck(everything, stuck_days, now=as_of, past=as_of < clock.now()),
+                   key=lambda r: -r.days)
     return WeekPack(start, end, as_of, on_time, late, _returned(tasks, since, until), _adjustments(tasks, since, until),
                     _extension_requests(tasks, since, until), _new_tasks(tasks, since, until),
                     _became_overdue(tasks, start, end, today), stuck[:STUCK_LIMIT], stuck_days, len(stuck), today,
@@ -278,7 +279,9 @@ def _week_body(document, pack: WeekPack) -> None:
                  ("Thời hạn", lambda t: dmy(t.due_date)))
     _stuck_section(document, pack)
     _tasks_table(document, "9. Báo cáo định kỳ đến hạn trong tuần", pack.reports_due,
-                 ("Hạn / ngày gửi", lambda t: f"{dmy(t.due_date)}\n{pack.report_state(t)}"))
+                 ("Hạn / ngày gửi", lambda t: f"{dmy(t.due_date)}\n" + {
+                     "sent": f"Gửi {dmy(t.completed_on)}", "missing": "Chưa gửi", "not_due": "Chưa đến hạn"}[
+                     pack.report_state(t)]))
 
 
 def _task_cell(task: Task) -> str:

@@ -139,7 +139,7 @@ def _named(names: set[str]) -> dict[str, Agency]:
     if not names:
         return {}
     found = {a.name: a for a in db.session.scalars(select(Agency).where(Agency.name.in_(names)))}
-    merged = {a.id: a.successor_id for a in found.values() if a.successor_id}
+    merged = {a.id for a in found.values() if a.successor_id}
     if merged:
         now = people.successors()
         heirs = {a.id: a for a in db.session.scalars(select(Agency).where(Agency.id.in_(set(now.values()))))}
