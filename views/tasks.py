@@ -36,6 +36,7 @@ from workflows.tasks import (
     lifecycle,
     page,
     reads,
+    urging,
     work,
 )
 from workflows.tasks.status import STATUS_LABELS, STATUSES
@@ -101,7 +102,8 @@ def _forms_for(items, actionable: dict, written_before: dict | None = None) -> d
             for item in items if item.id in actionable}
 
 
-def _render_task(task, forms=None, status=200, extension_form=None, comment_form=None, explanation_form=None):
+def _render_task(task, forms=None, status=200, extension_form=None, comment_form=None, explanation_form=None,
+                 urge_message=""):
     """The task page; ``forms`` are the action forms bound after a POST, if any."""
     # ?diagram=whole: the whole process instead of the stretch around the current step (the page's link does it
     # in place when JavaScript runs)
@@ -118,7 +120,7 @@ def _render_task(task, forms=None, status=200, extension_form=None, comment_form
                            forms=_forms_for(view.items, view.actionable, view.written_before) if forms is None
                            else forms,
                            extension_form=extension_form, comment_form=comment_form,
-                           explanation_form=explanation_form), status
+                           explanation_form=explanation_form, urge_message=urge_message), status
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -131,14 +133,15 @@ def show(task_id: int):
     return _render_task(task)
 
 
-def _render_group_task(task, status=200):
+def _render_group_task(task, status=200, urge_message=""):
     """The page of a task owed by a group: how far its members are, who is not done, the coordinator's changes."""
     members = fanout.member_tasks(task)
     taken = {t.lead_agency_id for t in members}
     return render_template("tasks/group.html", task=task, members=members, progress=fanout.progress(task, members),
                            history=reads.history(task), addable=[a for a in reads.agencies() if a.id not in taken],
                            may_change=current_user.has_role("coordinator") and task.state == "active",
-                           today=clock.today()), status
+                           urged=urging.last_urged(t.id for t in members if t.state == "active"),
+                           urge_message=urge_message, today=clock.today()), status
 
 
 @bp.post("/tasks/<int:task_id>/members")
@@ -213,6 +216,36 @@ def withdraw_member(task_id: int, member_task_id: int):
     else:
         flash(_("Đã rút nhiệm vụ của đơn vị; lý do được ghi vào lịch sử."), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#members")
+
+
+@bp.post("/tasks/<int:task_id>/urge")
+@login_required
+def urge(task_id: int):
+    """Đôn đốc: a task's holders and their heads are told now; on a group's task, those of every late member."""
+    task = reads.get_task(current_user, task_id)
+    create.require_coordinator(current_user)
+    message = request.form.get("message", "")
+    group = task.kind == create.GROUP_KIND
+    try:
+        urged = (urging.urge_late_members if group else urging.urge)(current_user, task.id, message)
+    except DomainError as exc:  # the page again, with what was written kept
+        flash(domain_message(exc), "error")
+        return (_render_group_task(task, exc.status, message) if group
+                else _render_task(task, status=exc.status, urge_message=message))
+    if not group:
+        flash(_("Đã đôn đốc: %(n)s người nhận được thông báo (người đang giữ hồ sơ và lãnh đạo đơn vị).",
+                n=urged.told), "success")
+        return redirect(url_for("tasks.show", task_id=task.id))
+    if urged.tasks:
+        flash(_("Đã đôn đốc %(n)s đơn vị quá hạn; %(people)s người nhận được thông báo.", n=len(urged.tasks),
+                people=urged.told), "success")
+    if urged.already:
+        flash(_("Đã đôn đốc hôm nay, không gửi lại: %(names)s.",
+                names="; ".join(t.lead_agency.name for t in urged.already)), "warning")
+    if urged.nobody:
+        flash(_("Chưa có tài khoản nhận đôn đốc, vui lòng liên hệ trực tiếp: %(names)s.",
+                names="; ".join(t.lead_agency.name for t in urged.nobody)), "warning")
+    return redirect(url_for("tasks.show", task_id=task.id) + "#members")
 
 
 @bp.route("/tasks/<int:task_id>/diagram.svg")

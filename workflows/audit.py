@@ -22,7 +22,7 @@ ACTION_LABELS = {
     "extension_request": "Đề nghị gia hạn", "reassign": "Giao lại việc", "delegate": "Ủy quyền",
     "delegate_cancel": "Hủy ủy quyền",
     "comment": "Trao đổi", "migrate": "Chuyển phiên bản quy trình", "deploy": "Triển khai phiên bản quy trình",
-    "explain": "Giải trình",
+    "explain": "Giải trình", "urged": "Đôn đốc",
     # people and agencies (workflows/accounts/admin_people.py, people_import.py, tasks/leavers.py)
     "user_create": "Tạo tài khoản", "user_update": "Sửa tài khoản", "user_deactivate": "Ngừng tài khoản",
     "user_reactivate": "Mở lại tài khoản", "password_reset": "Cấp mật khẩu tạm thời",

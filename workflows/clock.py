@@ -7,7 +7,7 @@ Asia/Ho_Chi_Minh.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -32,6 +32,11 @@ def today() -> date:
 
 def to_local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
+
+
+def day_start(day: date) -> datetime:
+    """The moment the province's day ``day`` begins, naive UTC as stored."""
+    return datetime.combine(day, time.min, LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
 def set_clock(fn: Callable[[], datetime] | None) -> None:

@@ -22,7 +22,7 @@ from workflows.notify.outbox import mail_body, mail_enabled
 
 TITLE_MAX = 500  # Notification.title, OutboxMail.subject
 LINK_MAX = 500
-KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention", "reassigned")
+KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention", "reassigned", "urged")
 ESCALATION_LEVELS = ("holder", "agency_head", "coordinator")
 EXPLANATION_ANCHOR = "giai-trinh"  # the explanation card on the task page (workflows.tasks.explanations.ANCHOR)
 
@@ -239,26 +239,49 @@ def escalation(task: Task, items: Iterable[WorkItem], level: str) -> list[Notifi
         users = [u for item in items for u in recipients_for_item(item)]
     else:
         raise ValueError(f"unknown escalation level {level!r}")
+    lines, link = _chase_lines(task, items)
+    return notify(users, "escalation", f"Quá hạn: {_task_label(task)}", "\n".join(lines), link, task.id)
+
+
+def urged(task: Task, items: Iterable[WorkItem], actor: User, message: str) -> list[Notification]:
+    """A coordinator urges a task on (đôn đốc): whoever holds its open items and the heads of their agencies are
+    told, with what the coordinator wrote; never the coordinator."""
+    items = list(items)
+    heads = _users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id})
+    users = [u for u in [*(u for item in items for u in recipients_for_item(item)), *heads] if u.id != actor.id]
+    lines, link = _chase_lines(task, items)
+    who = actor.full_name + (f" ({actor.agency.name})" if actor.agency else "")
+    lines[1:1] = [f"Người đôn đốc: {who}", *([f"Nội dung: {message}"] if message else [])]
+    late = _days_late(task, items)
+    title = f"Đôn đốc{f' (quá hạn {late} ngày)' if late > 0 else ''}: {_task_label(task)}"
+    return notify(users, "urged", title, "\n".join(lines), link, task.id)
+
+
+def _days_late(task: Task, items: list[WorkItem]) -> int:
     due = _due_of(task, items)
+    return (clock.today() - due).days if due else 0
+
+
+def _chase_lines(task: Task, items: list[WorkItem]) -> tuple[list[str], str]:
+    """What a notice that chases a task says — its deadline and lateness, where it waits, what is asked — and where
+    it links: those holding a file elsewhere (appraisal, approval, a request's review) are asked to act on it, not
+    the lead agency to explain a delay that is not its own; the lead agency holding a late file, for an explanation
+    (the link opens its form)."""
+    due, late = _due_of(task, items), _days_late(task, items)
     lines = [f"Nhiệm vụ: {_task_label(task, full=True)}"]
     if due:
-        late = (clock.today() - due).days
         lines.append(f"Thời hạn: {_date(due)}" + (f" (đã quá {late} ngày)" if late > 0 else ""))
     lines += _waiting_lines(items)
     holding = sorted({i.agency.name for i in items if i.agency is not None and i.agency_id != task.lead_agency_id})
     if holding and not any(i.agency_id == task.lead_agency_id for i in items):
-        # the file waits elsewhere (appraisal, approval, a request's review): those holding it are asked to act,
-        # not the lead agency to explain a delay that is not its own
-        link = _task_link(task)
-        lines += ["", f"Hồ sơ đang chờ {', '.join(holding)} xử lý: đề nghị hoàn thành bước này sớm để nhiệm vụ "
-                      "không tiếp tục chậm."]
-    else:
-        link = _task_link(task) + "#" + EXPLANATION_ANCHOR
+        lines += ["", f"Hồ sơ đang chờ {', '.join(holding)} xử lý: đề nghị hoàn thành bước này sớm"
+                  + (" để nhiệm vụ không tiếp tục chậm." if late > 0 else ".")]
+    elif late > 0:
         lines += ["", f"Đề nghị {task.lead_agency.name} ghi giải trình (lý do chậm, ngày dự kiến hoàn thành) tại "
                   "mục “Giải trình tiến độ” trên trang nhiệm vụ (đường dẫn của thông báo này mở thẳng mục đó); báo "
                   "cáo gửi UBND tỉnh trích giải trình mới nhất."]
-    return notify(users, "escalation", f"Quá hạn: {_task_label(task)}", "\n".join(lines), link, task.id)
-
+        return lines, _task_link(task) + "#" + EXPLANATION_ANCHOR
+    return lines, _task_link(task)
 
 def extension_decided(task: Task, approved: bool, new_due: date | None, reason: str | None,
                       requester: User | None) -> list[Notification]:

@@ -12,7 +12,7 @@ import bisect
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, func, or_, select
@@ -213,7 +213,7 @@ def _stuck_cutoff(now: datetime, days: int) -> datetime:
     10.1 days was listed as "more than 10 days" with 10 beside it): it arrived before the local midnight that
     began the day ``days`` days ago. Naive UTC, as stored."""
     day = clock.to_local(now).date() - timedelta(days=days)
-    return datetime.combine(day, time.min, clock.LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+    return clock.day_start(day)
 
 
 def _stuck_where(f: Filters, days: int, now: datetime, past: bool = False):

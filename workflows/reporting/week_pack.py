@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -103,9 +103,6 @@ def week_of(day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-def _utc_start(day: date) -> datetime:
-    """The naive-UTC moment the local day ``day`` begins (times are stored as naive UTC)."""
-    return datetime.combine(day, time.min, clock.LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
 def _iso(value) -> date | None:
@@ -126,7 +123,7 @@ def week_pack(user: User, day: date | None = None) -> WeekPack:
     ensure_reader(user)
     today = clock.today()
     start, end = week_of(day or today)
-    since, until = _utc_start(start), _utc_start(end + timedelta(days=1))
+    since, until = clock.day_start(start), clock.day_start(end + timedelta(days=1))
     as_of = min(until, clock.now())
     everything = scope.Filters()
     tasks = scope.tasks_clause(everything)

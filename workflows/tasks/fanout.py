@@ -57,7 +57,7 @@ def _reason(reason: str | None, missing: str) -> str:
     return reason
 
 
-def _group_task(parent_id: int) -> Task:
+def running_group_task(parent_id: int) -> Task:
     parent = db.session.get(Task, parent_id)
     if parent is None or parent.kind != create.GROUP_KIND:
         raise NotFound("Không tìm thấy nhiệm vụ giao cho nhóm đơn vị.")
@@ -73,7 +73,7 @@ def add_member(actor: User, parent_id: int, agency_name: str, due_date: date | N
     create.require_coordinator(actor)
     today = clock.today()
     with transaction():
-        parent = _group_task(parent_id)
+        parent = running_group_task(parent_id)
         if any(t.lead_agency.name == agency_name for t in member_tasks(parent)):
             raise Conflict("“%(agency)s” đã có nhiệm vụ này.", agency=agency_name)
         if due_date is None and parent.due_date is not None and parent.due_date < today:
@@ -105,7 +105,7 @@ def close(actor: User, parent_id: int, reason: str) -> list[Task]:
     create.require_coordinator(actor)
     reason = _reason(reason, N_("Vui lòng ghi lý do kết thúc nhiệm vụ."))
     with transaction():
-        parent = _group_task(parent_id)
+        parent = running_group_task(parent_id)
         unfinished = [t for t in member_tasks(parent) if t.state != "done"]
         for task in unfinished:
             stop(task)
@@ -135,7 +135,7 @@ def remove_member(actor: User, parent_id: int, task_id: int, reason: str) -> Non
     create.require_coordinator(actor)
     reason = _reason(reason, N_("Vui lòng ghi lý do rút nhiệm vụ của đơn vị."))
     with transaction():
-        parent = _group_task(parent_id)
+        parent = running_group_task(parent_id)
         child = db.session.get(Task, task_id)
         if child is None or child.parent_id != parent.id or child.kind != "task":
             raise NotFound("Không tìm thấy nhiệm vụ của đơn vị này trong nhóm.")

@@ -13,7 +13,7 @@ from workflows import access
 from workflows.accounts import people
 from workflows.process import diagram, svg
 from workflows.signatures import evidence
-from workflows.tasks import comments, explanations, reads
+from workflows.tasks import comments, explanations, reads, urging
 from workflows.tasks.files import viewable
 
 AUTOMATIC = ("remind", "escalate")  # what the timers record, with no person acting
@@ -55,6 +55,8 @@ class TaskPage:
     handed_over: dict[int, list[AuditEvent]] = field(default_factory=dict)  # item id → what the step before said
     case_files: dict[int, list[Attachment]] = field(default_factory=dict)  # item id → the files it works on
     written_before: dict[int, dict[str, str]] = field(default_factory=dict)  # item id → its texts of the last pass
+    may_urge: bool = False  # ``user`` may urge the task on (a coordinator; the task waits for someone)
+    last_urged: AuditEvent | None = None
     # items to approve that ``user`` sent on: a return only (``work.complete`` refuses their approval)
     own_submissions: set[int] = field(default_factory=set)
 
@@ -108,7 +110,9 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         case_files={i.id: case_files(i, files, parts) for i in items if i.id in may_act},
         written_before={i.id: texts for i in items if i.id in may_act and (texts := written_before(i, history, parts))},
         own_submissions={i.id for i in items if "approve" in i.decisions and made.get(i.id)
-                         and made[i.id][-1].action == "submit" and made[i.id][-1].actor_id == user.id})
+                         and made[i.id][-1].action == "submit" and made[i.id][-1].actor_id == user.id},
+        may_urge=bool(items) and task.state == "active" and user.has_role("coordinator"),
+        last_urged=max((e for e in history if e.action == urging.ACTION), key=lambda e: e.id, default=None))
 
 
 def _creating(history: list[AuditEvent], item: WorkItem) -> list[AuditEvent]:
