@@ -166,7 +166,8 @@ def test_the_task_page_urges_and_shows_the_last_urge(world, late, browser):
                                    follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "Đã đôn đốc: 2 người nhận được thông báo (người đang giữ hồ sơ và lãnh đạo đơn vị)." in page
-    assert "Đôn đốc gần nhất: 20/03/2026 09:00, Ông/Bà coord." in page
+    assert "Đôn đốc gần nhất: 20/03/2026 09:00, Ông/Bà coord. Đôn đốc lại được từ ngày mai." in page
+    assert "Gửi đôn đốc" not in page  # not offered again today
     # refused the same day: said why, and the text written is still in the box
     response = browser.client.post(f"/tasks/{late.id}/urge", data={"message": "Lần hai <b>gấp</b>",
                                                                    "csrf_token": csrf_from(page)})
@@ -197,4 +198,5 @@ def test_the_group_page_urges_its_late_members(world, group_task, browser):
     assert "Đã đôn đốc 1 đơn vị quá hạn; 2 người nhận được thông báo." in page
     assert "Chưa có tài khoản nhận đôn đốc, vui lòng liên hệ trực tiếp: Sở Du lịch." in page
     assert "đã đôn đốc 20/03/2026 09:00" in page
+    assert "Đôn đốc 1 đơn vị quá hạn" in page  # the one not reached yet (it has no account)
     assert set(told()) == {"x_officer", "x_head"}

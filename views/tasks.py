@@ -137,10 +137,12 @@ def _render_group_task(task, status=200, urge_message=""):
     """The page of a task owed by a group: how far its members are, who is not done, the coordinator's changes."""
     members = fanout.member_tasks(task)
     taken = {t.lead_agency_id for t in members}
-    return render_template("tasks/group.html", task=task, members=members, progress=fanout.progress(task, members),
+    progress = fanout.progress(task, members)
+    urged = urging.last_urged(t.id for t in progress.not_done)
+    return render_template("tasks/group.html", task=task, members=members, progress=progress,
                            history=reads.history(task), addable=[a for a in reads.agencies() if a.id not in taken],
                            may_change=current_user.has_role("coordinator") and task.state == "active",
-                           urged=urging.last_urged(t.id for t in members if t.state == "active"),
+                           urged=urged, urge_count=len(urging.not_urged_today(progress.not_done, urged)),
                            urge_message=urge_message, today=clock.today()), status
 
 

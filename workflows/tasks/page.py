@@ -57,6 +57,7 @@ class TaskPage:
     written_before: dict[int, dict[str, str]] = field(default_factory=dict)  # item id → its texts of the last pass
     may_urge: bool = False  # ``user`` may urge the task on (a coordinator; the task waits for someone)
     last_urged: AuditEvent | None = None
+    urged_today: bool = False  # (not again before tomorrow)
     # items to approve that ``user`` sent on: a return only (``work.complete`` refuses their approval)
     own_submissions: set[int] = field(default_factory=set)
 
@@ -89,6 +90,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
     may_act = actionable(user, items)
     parts = _Parts.of(items, history)
     made = {i.id: _creating(history, i) for i in items if i.id in may_act}
+    urged = max((e for e in history if e.action == urging.ACTION), key=lambda e: e.id, default=None)
     return TaskPage(
         task=task, items=items,
         actionable=may_act,
@@ -112,7 +114,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         own_submissions={i.id for i in items if "approve" in i.decisions and made.get(i.id)
                          and made[i.id][-1].action == "submit" and made[i.id][-1].actor_id == user.id},
         may_urge=bool(items) and task.state == "active" and user.has_role("coordinator"),
-        last_urged=max((e for e in history if e.action == urging.ACTION), key=lambda e: e.id, default=None))
+        last_urged=urged, urged_today=urging.today(urged))
 
 
 def _creating(history: list[AuditEvent], item: WorkItem) -> list[AuditEvent]:

@@ -50,8 +50,8 @@ def urge(actor: User, task_id: int, message: str | None = None) -> Urged:
         items = reads.open_items(task)
         if task.state != "active" or not items:
             raise Conflict("Nhiệm vụ không có bước nào đang chờ xử lý nên không có ai để đôn đốc.")
-        urged_today = last_urged([task.id], since=clock.day_start(clock.today())).get(task.id)
-        if urged_today is not None:
+        urged_today = last_urged([task.id]).get(task.id)
+        if today(urged_today):
             raise Conflict("Nhiệm vụ đã được đôn đốc hôm nay lúc %(time)s (%(who)s); mỗi nhiệm vụ được đôn đốc "
                            "một lần mỗi ngày.", time=f"{clock.to_local(urged_today.at):%H:%M}",
                            who=urged_today.actor.full_name if urged_today.actor else "")
@@ -74,7 +74,7 @@ def urge_late_members(actor: User, parent_id: int, message: str | None = None) -
         late = [t for t in fanout.member_tasks(parent) if status.of(t) == "overdue"]
         if not late:
             raise Invalid("Không có đơn vị nào quá hạn để đôn đốc.")
-        before = last_urged([t.id for t in late], since=clock.day_start(clock.today()))
+        before = {task_id for task_id, event in last_urged(t.id for t in late).items() if today(event)}
         open_items = defaultdict(list)
         for item in reads.open_items_of([t.id for t in late]):
             open_items[item.task_id].append(item)
@@ -104,14 +104,21 @@ def _message(message: str | None) -> str:
     return message
 
 
-def last_urged(task_ids: Iterable[int], since=None) -> dict[int, AuditEvent]:
-    """The latest urge of each of the tasks that has one (since ``since``, naive UTC, if given)."""
+def last_urged(task_ids: Iterable[int]) -> dict[int, AuditEvent]:
+    """The latest urge of each of the tasks that has one."""
     ids = list(task_ids)
     if not ids:
         return {}
-    latest = (select(AuditEvent.task_id, func.max(AuditEvent.id).label("id"))
-              .where(AuditEvent.action == ACTION, AuditEvent.task_id.in_(ids)).group_by(AuditEvent.task_id))
-    if since is not None:
-        latest = latest.where(AuditEvent.at >= since)
-    latest = latest.subquery()
-    return {e.task_id: e for e in db.session.scalars(select(AuditEvent).join(latest, AuditEvent.id == latest.c.id))}
+    latest = (select(func.max(AuditEvent.id)).where(AuditEvent.action == ACTION, AuditEvent.task_id.in_(ids))
+              .group_by(AuditEvent.task_id))
+    return {e.task_id: e for e in db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(latest)))}
+
+
+def not_urged_today(members: Iterable[Task], urged: dict[int, AuditEvent]) -> list[Task]:
+    """The late members of a group's task that its urge would reach now (``urged``: ``last_urged`` of them)."""
+    return [t for t in members if status.of(t) == "overdue" and not today(urged.get(t.id))]
+
+
+def today(event: AuditEvent | None) -> bool:
+    """The urge was made today, in the province: the task is not urged again before tomorrow."""
+    return event is not None and event.at >= clock.day_start(clock.today())
