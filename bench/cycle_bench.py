@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import URL, create_engine, event, func, insert, select, text  # noqa: E402
+from sqlalchemy import URL, create_engine, event, func, insert, make_url, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from models import Task, User, WorkItem, db  # noqa: E402
@@ -249,7 +249,6 @@ def inbox(users, rows: int) -> tuple[list[float], int]:
     """Fill work_item to ``rows`` rows over many agencies; time the head's inbox page and count."""
     have = db.session.scalar(select(func.count()).select_from(WorkItem))
     inst_id, task_id = db.session.execute(text("SELECT id, task_id FROM process_instance LIMIT 1")).one()
-    agency_ids = list(db.session.scalars(text("SELECT id FROM agency")))
     for i in range(300):  # more agencies, as in a province
         people.create_agency(f"Đơn vị {i}")
     agency_ids = list(db.session.scalars(text("SELECT id FROM agency")))
@@ -267,10 +266,7 @@ def inbox(users, rows: int) -> tuple[list[float], int]:
     if batch:
         db.session.execute(insert(WorkItem.__table__), batch)
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE"))
-    else:
-        db.session.execute(text("ANALYZE"))
+    db.session.execute(text("ANALYZE"))
     db.session.commit()
     user = db.session.get(User, users["head"].id)
     timings = []
@@ -328,36 +324,23 @@ def main() -> None:
     database_options(parser)
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
-    if not args.no_sqlite:
+    on_both_databases(run, args.pg, args.no_pg, args.tasks, args.inbox_rows, sqlite=not args.no_sqlite)
+
+
+def on_both_databases(run, pg_url: str, no_pg: bool, *args, sqlite: bool = True) -> None:
+    """``run(label, url, *args)`` on a temporary SQLite file (unless not ``sqlite``), then on PostgreSQL at
+    ``pg_url`` (its database created if missing: ``bench_app``) unless ``no_pg`` or no server answers."""
+    if sqlite:
         with tempfile.TemporaryDirectory() as tmp:
-            run("SQLite", f"sqlite:///{tmp}/bench.db", args.tasks, args.inbox_rows)
-    if not args.no_pg:
-        ensure_pg_database(args.pg)
-        run("PostgreSQL", args.pg, args.tasks, args.inbox_rows)
-
-
-def on_both_databases(run, pg_url: str, no_pg: bool, *args) -> None:
-    """``run(label, url, *args)`` on a temporary SQLite file, then on PostgreSQL at ``pg_url`` (its database
-    created if missing) unless ``no_pg`` or no server answers."""
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{tmp}/bench.db", *args)
+            run("SQLite", f"sqlite:///{tmp}/bench.db", *args)
     if no_pg:
         return
     try:
-        ensure_pg_database(pg_url)
+        create_engine(make_url(pg_url).set(database="postgres")).connect().close()
     except Exception as exc:  # no server here: the SQLite figures only
         print(f"\nPostgreSQL not reachable ({exc.__class__.__name__}): skipped")
         return
     run("PostgreSQL", pg_url, *args)
-
-
-def ensure_pg_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":
