@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
 
 from models import ApiToken, AuditEvent, Task, db
-from tests.conftest import COLLAB_A, LEAD, act, item_at, new_task
+from tests.conftest import COLLAB_A, LEAD, OTHER, act, item_at, new_task
 from tests.test_openapi import checked
+from workflows.accounts import groups
+from workflows.tasks import agency_changes, create, fanout, status
 
 
 @pytest.fixture
@@ -289,3 +292,48 @@ def test_the_api_takes_no_longer_text_than_the_form(api, world):
                                                            "output_type": "plan", "due_date": "2026-06-30"})
         assert r.status_code == 422, r.status_code
         assert r.get_json()["fields"]["title"] == f"Tối đa 2000 ký tự (nội dung gửi có {len(title)} ký tự)."
+
+
+def test_an_agency_no_longer_working_is_refused_with_whom_to_choose(api, world):
+    """An outside check: the API gave a task to a department merged into another (its first step waited where
+    nobody works), and took one as a collaborator; the form offers only working agencies."""
+    agency_changes.merge_agency(None, OTHER, LEAD, date(2026, 3, 1), "Nghị quyết số 01/NQ-HĐND")
+    db.session.commit()
+    headers = api.token("coord")
+    body = {"title": "Kế hoạch y tế cơ sở", "output_type": "plan", "due_date": "2026-09-30"}
+    lead = api.post("/api/v1/tasks", json={**body, "lead_agency": OTHER}, headers=headers)
+    assert lead.status_code == 422
+    assert lead.get_json()["fields"]["lead_agency"] == (f"“{OTHER}” đã sáp nhập vào “{LEAD}” từ 01/03/2026: chọn "
+                                                        f"“{LEAD}”.")
+    collab = api.post("/api/v1/tasks", json={**body, "lead_agency": COLLAB_A, "collaborating_agencies": [OTHER]},
+                      headers=headers)
+    assert collab.status_code == 422 and "đã sáp nhập vào" in collab.get_json()["fields"]["collaborating_agencies"]
+    assert db.session.scalar(select(func.count()).select_from(Task)) == 0
+
+
+@pytest.mark.parametrize("day", ["9999-12-30", "0001-01-01", "3000-06-30"])
+def test_a_year_the_form_refuses_is_refused_in_vietnamese(api, world, day):
+    """The API took 3000-06-30, and answered 9999-12-30 with the engine's English ("Error evaluating expression")."""
+    r = api.post("/api/v1/tasks", json={"title": "Nhiệm vụ", "lead_agency": LEAD, "output_type": "plan",
+                                        "due_date": day}, headers=api.token("coord"))
+    assert r.status_code == 422
+    assert r.get_json()["fields"]["due_date"].startswith(f"Năm {int(day[:4])} của ngày ")
+    assert "Error" not in r.get_json()["error"]
+
+
+def test_a_withdrawn_members_task_is_not_listed_and_says_why(api, world):
+    """Its status ("withdrawn") is none of the contract's: the list leaves it out, its page says it was withdrawn;
+    the monitoring feed tells it, as documented (every response here is checked against views/openapi.json)."""
+    groups.create_group(None, "Hai sở", [LEAD, OTHER])
+    parent = create.create_task(world["coord"], title="Báo cáo chuyển đổi số", lead_agency="Hai sở",
+                                output_type="report", due_date=date(2026, 9, 30))
+    gone = next(t for t in fanout.member_tasks(parent) if t.lead_agency.name == OTHER)
+    fanout.remove_member(world["coord"], parent.id, gone.id, "Đơn vị không còn nhiệm vụ này")
+    headers = api.token("coord")
+    listed = api.get("/api/v1/tasks?per_page=100", headers=headers).get_json()
+    assert gone.id not in [t["id"] for t in listed["items"]]
+    assert {t["status"] for t in listed["items"]} <= set(status.STATUSES)
+    r = api.get(f"/api/v1/tasks/{gone.id}", headers=headers)
+    assert r.status_code == 404 and "đã được rút khỏi nhiệm vụ giao cho nhóm" in r.get_json()["error"]
+    feed = api.get("/api/v1/monitoring/tasks", headers=headers).get_json()
+    assert {t["id"]: t["status"] for t in feed["items"]}[gone.id] == "withdrawn"

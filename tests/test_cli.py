@@ -141,3 +141,44 @@ def test_a_dry_run_needs_no_coordinator(app):
     for args in (["import-tasks", path], ["import-tasks", path, "--dry-run", "--user", "khong-co"]):
         refused = runner.invoke(args=args)
         assert refused.exit_code != 0 and "Cần một tài khoản Tổ giúp việc" in refused.output
+
+
+def test_a_name_the_registry_has_in_another_spelling_is_refused_and_an_import_never_crashes_on_one(app):
+    """An outside check: "Sở  Nội  vụ" (two spaces) or "SỞ NỘI VỤ" beside "Sở Nội vụ" was added from the command line
+    (the administrator's form refused them); every import then stopped with a traceback, a 500 on the web."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["create-agency", "Sở Nội vụ"]).exit_code == 0
+    assert runner.invoke(args=["create-agency", "Sở Khoa học và Công nghệ"]).exit_code == 0
+    db.session.scalar(select(Agency).where(Agency.name == "Sở Nội vụ")).aliases = ["SNV"]
+    db.session.commit()
+    for spelling in ("Sở  Nội  vụ", "SỞ NỘI VỤ"):
+        refused = runner.invoke(args=["create-agency", spelling])
+        assert refused.exit_code == 1
+        assert "Đã có đơn vị mang tên này (“Sở Nội vụ” đã có trong danh mục)." in refused.output
+    alias = runner.invoke(args=["create-agency", "SNV"])
+    assert alias.exit_code == 1 and "Tên này đã là tên gọi khác của “Sở Nội vụ”" in alias.output
+    assert db.session.scalar(select(func.count()).select_from(Agency)) == 2
+    # a registry kept from before the check: the import says what to mend, without a traceback
+    db.session.add(Agency(name="Sở  Nội  vụ"))
+    db.session.commit()
+    result = runner.invoke(args=["import-tasks", str(FIXTURES / "000_ab3eae2516c89758.txt"), "--dry-run"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "Danh mục có hai đơn vị cùng tên “Sở Nội vụ” và “Sở  Nội  vụ”" in result.output
+
+
+def test_create_user_checks_what_the_administrators_form_checks(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["create-agency", "Sở Tư pháp"]).exit_code == 0
+    cases = {
+        ("bad name/x", "--role", "viewer"): "Tên đăng nhập gồm 2–80 chữ cái không dấu",
+        ("td5", "--role", "viewer", "--email", "not-an-email"): "Địa chỉ thư điện tử không hợp lệ",
+        ("td6", "--role", "officer", "--role", "approver"): "phải thuộc một đơn vị",
+        ("u" * 100, "--role", "viewer"): "Tên đăng nhập gồm 2–80",
+        ("td7", "--role", "viewer", "--full-name", "x" * 300): "Họ và tên tối đa 200 ký tự",
+    }
+    for (username, *options), said in cases.items():
+        result = runner.invoke(args=["create-user", username, "--password", "mat-khau-dai", *options])
+        assert result.exit_code == 1 and said in result.output and "Traceback" not in result.output, result.output
+    long = runner.invoke(args=["create-agency", "Sở " + "A" * 300])
+    assert long.exit_code == 1 and "Tên đơn vị tối đa 255 ký tự." in long.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0

@@ -13,7 +13,7 @@ from models import ApiToken, AuditEvent, Task, WorkItem, db
 from views import parsing
 from workflows import clock
 from workflows.accounts import people
-from workflows.errors import N_, Invalid
+from workflows.errors import N_, Invalid, NotFound
 from workflows.reporting import monitoring
 from workflows.tasks import comments, create, fanout, reads, status, work
 
@@ -132,8 +132,9 @@ def token():
 @bp.get("/tasks")
 @token_required
 def list_tasks():
+    # (a member's task withdrawn from a group's task is counted nowhere, and has none of the contract's statuses)
     filters = reads.TaskFilters(
-        agency_id=None, status=request.args.get("status") or None,
+        agency_id=None, status=request.args.get("status") or None, withdrawn=False,
         step=request.args.get("step") or None, q=(request.args.get("q") or "").strip()[:200] or None)
     if filters.status is not None and filters.status not in status.STATUSES:  # not every task, silently
         raise Invalid("Trạng thái “%(status)s” không hợp lệ; dùng một trong: %(known)s.",
@@ -177,7 +178,11 @@ def create_task():
 @bp.get("/tasks/<int:task_id>")
 @token_required
 def get_task(task_id: int):
-    return jsonify(task_json(reads.get_task(g.api_user, task_id), detail=True))
+    task = reads.get_task(g.api_user, task_id)
+    if task.kind == fanout.WITHDRAWN:
+        raise NotFound("Nhiệm vụ này đã được rút khỏi nhiệm vụ giao cho nhóm: không còn được theo dõi (lịch sử xem "
+                       "trên trang nhiệm vụ).")
+    return jsonify(task_json(task, detail=True))
 
 
 @bp.post("/tasks/<int:task_id>/comments")

@@ -4,7 +4,6 @@ claimed work back to the queue) is in workflows/tasks/leavers.py: work items bel
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -21,8 +20,6 @@ from workflows.tx import transaction
 
 PER_PAGE = 25
 AGENCY_KINDS = {"so": "Sở", "ban": "Ban", "nganh": "Ngành, cơ quan khác", "ubnd": "UBND", "commune": "Xã, phường"}
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # no 0/o, 1/l/i: read aloud or copied from a screen without a mistake
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -125,7 +122,7 @@ def _checked_fields(full_name: str, agency_id: int | None, roles: list[str], ema
     errors = {}
     if not (full_name or "").strip():
         errors["full_name"] = N_("Vui lòng nhập họ và tên.")
-    elif len(full_name.strip()) > 200:
+    elif len(full_name.strip()) > people.FULL_NAME_MAX:
         errors["full_name"] = N_("Họ và tên tối đa 200 ký tự.")
     if not roles:
         errors["roles"] = N_("Vui lòng chọn ít nhất một vai trò.")
@@ -134,10 +131,10 @@ def _checked_fields(full_name: str, agency_id: int | None, roles: list[str], ema
     agency = db.session.get(Agency, agency_id) if agency_id else None
     if agency_id and (agency is None or not (agency.active or agency.id == current_agency_id)):
         errors["agency_id"] = N_("Đơn vị không có trong danh mục hoặc đã ngừng hoạt động.")
-    elif agency is None and set(roles) & {"officer", "agency_head", "appraiser"}:
-        errors["agency_id"] = N_("Chuyên viên, lãnh đạo đơn vị và cơ quan thẩm định phải thuộc một đơn vị.")
-    if email and (len(email) > 200 or not EMAIL.match(email)):
-        errors["email"] = N_("Địa chỉ thư điện tử không hợp lệ (ví dụ: ten@donvi.gov.vn).")
+    elif agency is None and set(roles) & people.NEEDS_AGENCY:
+        errors["agency_id"] = people.NEEDS_AGENCY_RULE
+    if email and (len(email) > 200 or not people.EMAIL.match(email)):
+        errors["email"] = people.EMAIL_RULE
     return errors
 
 
@@ -166,9 +163,8 @@ def create_user(actor: User, username: str, full_name: str, agency_id: int | Non
     username, email = (username or "").strip().lower(), (email or "").strip() or None
     with transaction():
         errors = _checked_fields(full_name, agency_id, roles, email)
-        if not USERNAME.match(username):
-            errors["username"] = N_("Tên đăng nhập gồm 2–80 chữ cái không dấu, chữ số, dấu chấm, gạch ngang "
-                                    "hoặc gạch dưới (ví dụ: cv.sonv).")
+        if not people.USERNAME.match(username):
+            errors["username"] = people.USERNAME_RULE
         elif db.session.scalar(select(User.id).where(User.username == username)):
             errors["username"] = N_("Tên đăng nhập này đã có người dùng.")
         if errors:
@@ -243,14 +239,9 @@ def parse_aliases(text: str | None) -> list[str]:
 def _checked_agency(agency_id: int | None, name: str, short_name: str | None, kind: str | None,
                     aliases: list[str]) -> dict:
     errors = {}
-    if not name:
-        errors["name"] = N_("Vui lòng nhập tên đơn vị.")
-    elif len(name) > 255:
-        errors["name"] = N_("Tên đơn vị tối đa 255 ký tự.")
-    else:
-        same = [a.id for a in db.session.scalars(select(Agency)) if fold_words(a.name) == fold_words(name)]
-        if [i for i in same if i != agency_id]:
-            errors["name"] = N_("Đã có đơn vị mang tên này trong danh mục.")
+    problem = people.agency_name_problem(name, agency_id)
+    if problem is not None:
+        errors["name"] = problem
     # one name, one agency: an alias that is another working agency's name or alias would make imports guess (an
     # agency merged into this one has passed its names on)
     index = people.agency_index() if aliases else {}

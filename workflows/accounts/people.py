@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 
@@ -12,22 +13,55 @@ from sqlalchemy import select
 from models import ROLES, Agency, ApiToken, Delegation, User, db
 from workflows import audit, clock, settings
 from workflows.accounts import signin
-from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
+from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from workflows.text import fold_words
 from workflows.tx import transaction
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+USERNAME_RULE = N_("Tên đăng nhập gồm 2–80 chữ cái không dấu, chữ số, dấu chấm, gạch ngang hoặc gạch dưới (ví dụ: "
+                   "cv.sonv).")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RULE = N_("Địa chỉ thư điện tử không hợp lệ (ví dụ: ten@donvi.gov.vn).")
+NEEDS_AGENCY = {"officer", "agency_head", "appraiser"}  # (their work is an agency's work)
+NEEDS_AGENCY_RULE = N_("Chuyên viên, lãnh đạo đơn vị và cơ quan thẩm định phải thuộc một đơn vị.")
+NAME_MAX, FULL_NAME_MAX = 255, 200
 
 
 def create_agency(name: str, short_name: str | None = None, kind: str | None = None,
                   aliases: list[str] | None = None) -> Agency:
-    name = (name or "").strip()
-    if not name:
-        raise Invalid("Vui lòng nhập tên đơn vị.")
+    """Add an agency to the registry (the command line, the demo, the tests; an administrator's form adds the
+    checks of its other fields and the audit: ``admin_people.create_agency``)."""
+    name = " ".join((name or "").split())
     with transaction():
-        if db.session.scalar(select(Agency).where(Agency.name == name)):
-            raise Conflict("Đơn vị “%(name)s” đã có trong danh mục.", name=name)
+        problem = agency_name_problem(name)
+        if problem is not None:
+            raise Conflict(problem) if problem.msgid == SAME_NAME else Invalid(problem)
         agency = Agency(name=name, short_name=short_name, kind=kind, aliases=aliases or [])
         db.session.add(agency)
     return agency
+
+
+SAME_NAME = N_("Đã có đơn vị mang tên này (“%(agency)s” đã có trong danh mục).")
+
+
+def agency_name_problem(name: str, agency_id: int | None = None) -> Message | None:
+    """Why ``name`` cannot name an agency (``agency_id``, or a new one), or None: one name, one agency — spaces,
+    case and accents aside, as imports match names — and not another agency's alias, which would make imports
+    guess."""
+    if not name:
+        return Message(N_("Vui lòng nhập tên đơn vị."))
+    if len(name) > NAME_MAX:
+        return Message(N_("Tên đơn vị tối đa 255 ký tự."))
+    key = fold_words(name)
+    same = next((a for a in db.session.scalars(select(Agency)) if a.id != agency_id and fold_words(a.name) == key),
+                None)
+    if same is not None:
+        return Message(SAME_NAME, agency=same.name)
+    other = agency_index().get(key)
+    if other is not None and other.id != agency_id:
+        return Message(N_("Tên này đã là tên gọi khác của “%(agency)s”: mỗi tên chỉ dùng cho một đơn vị."),
+                       agency=other.name)
+    return None
 
 
 def successors() -> dict[int, int]:
@@ -46,24 +80,34 @@ def successors() -> dict[int, int]:
 
 def create_user(username: str, password: str, agency_name: str | None, roles: list[str],
                 full_name: str | None = None, email: str | None = None) -> User:
-    username = (username or "").strip()
-    if not username:
-        raise Invalid("Vui lòng nhập tên đăng nhập.")
+    """Add an account with the password given (the command line, the demo, the tests), checked as an
+    administrator's form checks one (``admin_people.create_user`` gives a temporary password instead)."""
+    username, email = (username or "").strip(), (email or "").strip() or None
+    if not USERNAME.match(username):
+        raise Invalid(USERNAME_RULE)
     if len(password or "") < 8:
         raise Invalid("Mật khẩu phải có ít nhất 8 ký tự.")
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
         raise Invalid("Vai trò không hợp lệ: %(bad)s. Chọn trong: %(roles)s.",
                       bad=", ".join(bad) or "(trống)", roles=", ".join(ROLES))
+    if full_name and len(full_name.strip()) > FULL_NAME_MAX:
+        raise Invalid("Họ và tên tối đa 200 ký tự.")
+    if email and (len(email) > 200 or not EMAIL.match(email)):
+        raise Invalid(EMAIL_RULE)
+    if not agency_name and NEEDS_AGENCY & set(roles):
+        raise Invalid(NEEDS_AGENCY_RULE)
     with transaction():
         agency = None
         if agency_name:
             agency = db.session.scalar(select(Agency).where(Agency.name == agency_name.strip()))
             if agency is None:
                 raise NotFound("Không tìm thấy đơn vị “%(name)s”.", name=agency_name)
+            if not agency.active:
+                raise Invalid("Đơn vị “%(name)s” đã ngừng hoạt động.", name=agency.name)
         if db.session.scalar(select(User).where(User.username == username)):
             raise Conflict("Tên đăng nhập “%(username)s” đã tồn tại.", username=username)
-        user = User(username=username, full_name=full_name or username, agency=agency,
+        user = User(username=username, full_name=(full_name or "").strip() or username, agency=agency,
                     email=email, created_at=clock.now())
         user.roles = roles
         user.set_password(password, settings.get("PASSWORD_HASH_METHOD"))

@@ -96,7 +96,7 @@ def check(rows: list[Row]) -> list[Row]:
     for row in rows:
         row.username = row.username.strip().lower()
         row.problems = []
-        if not admin_people.USERNAME.match(row.username):
+        if not people.USERNAME.match(row.username):
             row.problems.append(Message("Tên đăng nhập “%(name)s” không hợp lệ (2–80 chữ cái không dấu, chữ số, "
                                         "dấu chấm, gạch ngang, gạch dưới).", name=row.username))
         elif row.username in taken:
@@ -119,7 +119,7 @@ def check(rows: list[Row]) -> list[Row]:
                                         bad=", ".join(bad) or "(trống)", roles=", ".join(ROLE_LABELS.values())))
         elif not row.agency and set(row.roles) & {"officer", "agency_head", "appraiser"}:
             row.problems.append(Message("Chuyên viên, lãnh đạo đơn vị và cơ quan thẩm định phải thuộc một đơn vị."))
-        if row.email and not admin_people.EMAIL.match(row.email):
+        if row.email and not people.EMAIL.match(row.email):
             row.problems.append(Message("Địa chỉ thư điện tử “%(email)s” không hợp lệ.", email=row.email))
     return rows
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from models import OUTPUT_TYPES, Agency, AgencyAlias, AgencyGroup, AgencyReview, Directive, Task, db
 from workflows import clock, holidays, settings
+from workflows.errors import Invalid
 from workflows.importing import prose
 from workflows.importing.agency_match import AgencyMatcher
 from workflows.importing.agency_names import RegistryEntry, document_level, strip_notes
@@ -75,7 +76,13 @@ def registry_matcher(doc: ParsedDocument | None = None) -> AgencyMatcher:
     for agency_id, text in db.session.execute(select(AgencyAlias.agency_id, AgencyAlias.text).order_by(AgencyAlias.id)):
         settled.setdefault(agency_id, []).append(text)
     shorts = Counter(fold_words(a.short_name) for a in agencies if a.short_name)
-    owners = {_key(a.name): a.id for a in agencies}
+    named: dict[str, Agency] = {}
+    for a in agencies:  # (a registry kept before names were checked for this may hold two)
+        if (same := named.setdefault(_key(a.name), a)) is not a:
+            raise Invalid("Danh mục có hai đơn vị cùng tên “%(first)s” và “%(second)s” (chỉ khác dấu cách, chữ hoa "
+                          "hoặc dấu): quản trị viên đổi tên hoặc ngừng một đơn vị ở mục “Đơn vị” trước khi nhập.",
+                          first=same.name, second=a.name)
+    owners = {key: a.id for key, a in named.items()}
     entries = []
     for a in agencies:
         short = [a.short_name] if a.short_name and shorts[fold_words(a.short_name)] == 1 else []

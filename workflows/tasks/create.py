@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import OUTPUT_TYPES, AgencyGroup, Directive, ProcessInstance, Task, User, db
+from models import OUTPUT_TYPES, Agency, AgencyGroup, Directive, ProcessInstance, Task, User, db
 from workflows import audit, clock, holidays, settings
 from workflows.accounts import groups
 from workflows.errors import N_, Invalid, Message, NotAllowed
 from workflows.process import catalog, runtime
 from workflows.tasks import lifecycle, reads
-from workflows.tasks.deadline_text import Deadline, parse_deadline
+from workflows.tasks.deadline_text import MAX_YEAR, MIN_YEAR, Deadline, parse_deadline
 from workflows.text import fold_words
 from workflows.tx import transaction
 
@@ -53,6 +53,10 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"title": Message(
             "Văn bản này đã giao nhiệm vụ cùng tên (%(codes)s). Nếu đây là một nhiệm vụ khác, %(how)s.",
             codes=", ".join(t.code for t in same), how=Message(confirm))})
+    due = fields.get("due_date")
+    if due is not None and not MIN_YEAR <= due.year <= MAX_YEAR:  # a typo (9999, 0001): the form says it too
+        raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"due_date": Message(
+            "Năm %(year)s của ngày %(text)s không hợp lệ: kiểm tra lại năm.", year=due.year, text=f"{due:%d/%m/%Y}")})
     text = (fields.get("deadline_text") or "").strip()
     if fields.get("due_date") is not None and "nominal_due" not in fields:
         # a date given as a date (the form's, the API's) that falls on a day off moves to the next working day, as
@@ -314,12 +318,16 @@ def _check(title: str, lead_agency: str, output_type: str, collaborating_agencie
     lead = reads.agency_by_name(lead_agency)
     if lead is None:
         errors["lead_agency"] = N_("Không tìm thấy đơn vị chủ trì trong danh mục.")
+    elif not lead.active:
+        errors["lead_agency"] = _ended(lead)
     collaborators = []
     for name in dict.fromkeys(collaborating_agencies):
         agency = reads.agency_by_name(name)
         group = groups.group_named(name) if agency is None else None
         if agency is None and group is None:
             errors["collaborating_agencies"] = Message("Không tìm thấy đơn vị phối hợp “%(name)s”.", name=name)
+        elif agency is not None and not agency.active:
+            errors["collaborating_agencies"] = _ended(agency)
         # a group collaborates as its members today: the opinion step asks each of them
         for one in [agency] if agency is not None else group.members_on(clock.today()) if group else []:
             if (lead is None or one.id != lead.id) and one not in collaborators:
@@ -329,6 +337,15 @@ def _check(title: str, lead_agency: str, output_type: str, collaborating_agencie
     if errors:
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", errors)
     return lead, collaborators, route
+
+
+def _ended(agency: Agency) -> Message:
+    """Why a task cannot be given to an agency no longer working, and whom to give it to instead."""
+    if agency.successor is not None and agency.ended_on is not None:
+        return Message("“%(name)s” đã sáp nhập vào “%(successor)s” từ %(date)s: chọn “%(successor)s”.",
+                       name=agency.name, successor=agency.successor.name, date=f"{agency.ended_on:%d/%m/%Y}")
+    return Message("“%(name)s” đã ngừng hoạt động: chọn đơn vị đang đảm nhận công việc của đơn vị này.",
+                   name=agency.name)
 
 
 def start_process(actor: User, task: Task, process_id: str, data: dict[str, Any] | None = None) -> ProcessInstance:

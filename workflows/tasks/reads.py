@@ -54,6 +54,7 @@ class TaskFilters:
     step: str | None = None
     q: str | None = None  # free text: every word in title, code, agencies or document, accents ignored
     scope: scope.Filters | None = None  # a dashboard figure's filters, when one links here
+    withdrawn: bool = True  # a member's task withdrawn from a group's task ("Đã rút") listed too
 
 
 def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = PER_PAGE,
@@ -66,6 +67,8 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
             query = query.where(access.involved_clause(user.agency_id))
     if filters.agency_id:
         query = query.where(access.involved_clause(filters.agency_id))
+    if not filters.withdrawn:
+        query = query.where(Task.kind != "withdrawn")
     if filters.status in status.STATUSES:
         query = query.where(status.where(filters.status))
     elif filters.status == "within":  # a scorecard's "trong hạn"
