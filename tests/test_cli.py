@@ -182,3 +182,38 @@ def test_create_user_checks_what_the_administrators_form_checks(app):
     long = runner.invoke(args=["create-agency", "Sở " + "A" * 300])
     assert long.exit_code == 1 and "Tên đơn vị tối đa 255 ký tự." in long.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_the_commands_say_in_one_line_what_the_operator_must_mend(app, tmp_path):
+    """An outside check: a bad --now, a backup into a folder that does not exist, a database without its schema or
+    out of reach each printed a traceback (one of them a new password's hash among its parameters)."""
+    from app import create_app
+
+    runner = app.test_cli_runner()
+    cases = [
+        (runner, ["run-timers", "--now", "bad"], "--now"),
+        (runner, ["backup", str(tmp_path / "no" / "such" / "x.zip")], "Không đọc hoặc ghi được tệp"),
+    ]
+    for url, said in ((f"sqlite:///{tmp_path / 'empty.db'}", "Cơ sở dữ liệu chưa có lược đồ: chạy “flask --app app "
+                                                           "init-db” trước."),
+                      ("postgresql+psycopg://postgres@127.0.0.1:1/none", "Không kết nối được cơ sở dữ liệu")):
+        cases.append((create_app({"TESTING": True, "DEPLOY_MODELS_ON_START": False, "SQLALCHEMY_DATABASE_URI": url}),
+                      ["create-user", "td1", "--password", "mat-khau-dai", "--role", "viewer"], said))
+    for which, args, said in cases:
+        if which is runner:
+            result = runner.invoke(args=args)
+        else:  # (a command runs in the app context it finds: the other application's, then)
+            with which.app_context():
+                result = which.test_cli_runner().invoke(args=args)
+                db.engine.dispose()
+        assert result.exit_code in (1, 2) and said in result.output, (args, result.output)
+        assert "Traceback" not in result.output and "scrypt" not in result.output
+
+
+def test_a_deadline_that_begins_with_a_dash_is_read_not_taken_for_an_option(app):
+    """DOMAIN.md's deadlines begin with "-" as a document's list writes them: "No such option '- '"."""
+    result = app.test_cli_runner().invoke(args=["parse-deadline", "- Tháng 11/2025 - Tháng 9/2028",
+                                                "--issued", "2025-04-26"])
+    assert result.exit_code == 0, result.output
+    parsed = json.loads(result.output)
+    assert [m["due"] for m in parsed["milestones"]] == ["2025-11-30", "2028-09-30"]

@@ -91,6 +91,7 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("tasks.add_member", "POST"): COORDINATORS,  # of a task owed by a group (workflows.tasks.fanout)
     ("tasks.withdraw_member", "POST"): COORDINATORS,
     ("tasks.close_group_task", "POST"): COORDINATORS,
+    ("tasks.urge", "POST"): COORDINATORS,  # đôn đốc (workflows.tasks.urging)
     ("tasks.waiting_reassignment", "GET"): COORDINATORS,
     ("tasks.reassign_agency", "POST"): COORDINATORS,
     ("tasks.diagram_svg", "GET"): TASK_READERS,

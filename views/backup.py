@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from workflows.errors import DomainError
 from workflows.ops import backup as backups
 from workflows.process import catalog
 
@@ -15,10 +14,7 @@ def register(app: Flask) -> None:
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
     def backup_command(path):
         """Write every table's rows, the uploaded files and the schema revision to a zip archive."""
-        try:
-            manifest = backups.backup(path)
-        except DomainError as exc:
-            raise click.ClickException(exc.message) from exc
+        manifest = backups.backup(path)
         rows = sum(manifest["tables"].values())
         click.echo(f"Đã sao lưu {rows} dòng dữ liệu của {len(manifest['tables'])} bảng và {manifest['files']} tệp "
                    f"(lược đồ {manifest['alembic_revision']}) vào {path}.")
@@ -36,11 +32,8 @@ def register(app: Flask) -> None:
 
         The archive carries process models (code) and password hashes: restore only a file you trust. Its
         layout, sizes and the sha256 of every entry are checked before anything is written."""
-        try:
-            result = backups.restore(path, force=force, expected_sha256=expected_sha256,
-                                     seeded_agencies=catalog.named_agencies())
-        except DomainError as exc:
-            raise click.ClickException(exc.message) from exc
+        result = backups.restore(path, force=force, expected_sha256=expected_sha256,
+                                 seeded_agencies=catalog.named_agencies())
         rows = sum(result["tables"].values())
         click.echo(f"Đã khôi phục {rows} dòng dữ liệu và {result['files']} tệp từ bản sao lưu "
                    f"{result['created_at'] or ''} (lược đồ {result['alembic_revision']}).")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import click
 from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
 from demo import seed
 from models import ROLES
+from views.errors import one_line
 from workflows import holidays
 from workflows.accounts import groups, people
 from workflows.errors import DomainError
@@ -18,8 +21,32 @@ from workflows.process import catalog
 from workflows.tasks import agency_changes, deadline_text
 
 
-def _fail(exc: DomainError) -> None:
-    raise click.ClickException(exc.message)
+def _guarded(callback):
+    """A command's failure the operator can act on, said in one line with exit status 1 instead of a traceback:
+    what the product refused, a database out of reach or without its schema, a file that cannot be read or
+    written."""
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        except (OperationalError, InterfaceError, ProgrammingError) as exc:
+            if _no_schema(exc):
+                raise click.ClickException("Cơ sở dữ liệu chưa có lược đồ: chạy “flask --app app init-db” "
+                                           "trước.") from exc
+            if isinstance(exc, ProgrammingError):
+                raise
+            raise click.ClickException(f"Không kết nối được cơ sở dữ liệu ({one_line(exc)}): kiểm tra DATABASE_URL "
+                                       "và máy chủ cơ sở dữ liệu.") from exc
+        except OSError as exc:
+            raise click.ClickException(f"Không đọc hoặc ghi được tệp {exc.filename or ''}: {exc.strerror}.") from exc
+    return run
+
+
+def _no_schema(exc: Exception) -> bool:
+    text = str(getattr(exc, "orig", None) or exc)
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 def register(app: Flask) -> None:
@@ -28,6 +55,12 @@ def register(app: Flask) -> None:
     worker.register(app)
     backup.register(app)
     reports.register_cli(app)
+    _register_own(app)
+    for command in app.cli.commands.values():
+        command.callback = _guarded(command.callback)
+
+
+def _register_own(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the schema and deploy changed BPMN/DMN files; safe to run twice."""
@@ -46,10 +79,7 @@ def register(app: Flask) -> None:
     @click.option("--short-name", default=None)
     def create_agency(name, short_name):
         """Add an agency to the registry."""
-        try:
-            agency = people.create_agency(name, short_name=short_name)
-        except DomainError as exc:
-            _fail(exc)
+        agency = people.create_agency(name, short_name=short_name)
         click.echo(f"Đã tạo đơn vị: {agency.name}")
 
     @app.cli.command("create-user")
@@ -61,10 +91,7 @@ def register(app: Flask) -> None:
     @click.option("--email", default=None)
     def create_user(username, password, agency, roles, full_name, email):
         """Create a user with one or more roles."""
-        try:
-            user = people.create_user(username, password, agency, list(roles), full_name, email)
-        except DomainError as exc:
-            _fail(exc)
+        user = people.create_user(username, password, agency, list(roles), full_name, email)
         click.echo(f"Đã tạo người dùng: {user.username} ({', '.join(user.roles)})")
 
     @app.cli.command("create-group")
@@ -74,10 +101,7 @@ def register(app: Flask) -> None:
     @click.option("--alias", "aliases", multiple=True, help="Another name documents give the group (repeatable)")
     def create_group(name, members, aliases):
         """Create an agency group ("UBND các xã, phường"): a task assigned to it is owed by every member."""
-        try:
-            group = groups.create_group(None, name, list(members), list(aliases))
-        except DomainError as exc:
-            _fail(exc)
+        group = groups.create_group(None, name, list(members), list(aliases))
         click.echo(f"Đã tạo nhóm “{group.name}” gồm {len(group.memberships)} đơn vị.")
 
     @app.cli.command("merge-agency")
@@ -89,10 +113,7 @@ def register(app: Flask) -> None:
                   help="The old agency's people: move to the successor, keep where they are, or close")
     def merge_agency(old, new, on, document, users):
         """Merge an agency into another: its open tasks, work items and coming steps follow the successor."""
-        try:
-            done = agency_changes.merge_agency(None, old, new, on.date(), document, users)
-        except DomainError as exc:
-            _fail(exc)
+        done = agency_changes.merge_agency(None, old, new, on.date(), document, users)
         click.echo(f"Đã sáp nhập “{old}” vào “{new}”: {done.tasks} nhiệm vụ chủ trì, {done.collaborations} nhiệm vụ "
                    f"phối hợp, {done.items} việc đang mở, {done.instances} quy trình đang chạy, "
                    f"{done.users} tài khoản; {done.withdrawn} báo cáo định kỳ không còn phải nộp.")
@@ -106,10 +127,7 @@ def register(app: Flask) -> None:
     @click.option("--users", type=click.Choice(["keep", "deactivate"]), default="keep", show_default=True)
     def end_agency(name, kind, on, document, users):
         """End an agency without a single successor: its open tasks wait for a coordinator's choice."""
-        try:
-            waiting = agency_changes.end_agency(None, name, kind, on.date(), document, users)
-        except DomainError as exc:
-            _fail(exc)
+        waiting = agency_changes.end_agency(None, name, kind, on.date(), document, users)
         click.echo(f"Đã ghi nhận “{name}” {agency_changes.KIND_WORDS[kind]}; {waiting} nhiệm vụ chờ Tổ giúp việc "
                    "giao lại (trang “Giao lại nhiệm vụ”).")
 
@@ -120,21 +138,19 @@ def register(app: Flask) -> None:
         user = people.user_named(username)
         if user is None:
             raise click.ClickException(f"Không tìm thấy người dùng “{username}”.")
-        try:
-            people.sign_out_everywhere(None, user.id)
-        except DomainError as exc:
-            _fail(exc)
+        people.sign_out_everywhere(None, user.id)
         click.echo(f"Đã đăng xuất {user.username} khỏi mọi nơi.")
 
-    @app.cli.command("parse-deadline")
-    @click.argument("text")
+    # (a deadline may begin with "-", as a document's list does: not an option)
+    @app.cli.command("parse-deadline", context_settings={"ignore_unknown_options": True})
+    @click.argument("words", nargs=-1, required=True, type=click.UNPROCESSED)
     @click.option("--issued", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                   help="The document's date, YYYY-MM-DD")
     @click.option("--outputs", default=None, help="The expected outputs, to label several milestones")
-    def parse_deadline_command(text, issued, outputs):
+    def parse_deadline_command(words, issued, outputs):
         """Print how a free-text deadline is understood, as JSON."""
-        result = deadline_text.parse_deadline(text, issued=issued.date() if issued else None, outputs=outputs,
-                                          calendar=holidays.calendar())
+        result = deadline_text.parse_deadline(" ".join(words), issued=issued.date() if issued else None,
+                                              outputs=outputs, calendar=holidays.calendar())
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
 
     @app.cli.command("import-tasks")
@@ -148,12 +164,9 @@ def register(app: Flask) -> None:
     def import_tasks(file, directive, issued, dry_run, fmt, username):
         """Import the task tables of an official document (.txt, .md, .xlsx, .docx, .pdf; scanned pages and images
         are read by OCR first, a page at a time)."""
-        try:
-            report = pipeline.import_file(username, file, directive, issued.date() if issued else None, dry_run,
-                                          progress=lambda page, _: click.echo(f"Đã đọc ảnh quét trang {page}.",
-                                                                              err=True))
-        except DomainError as exc:
-            _fail(exc)
+        report = pipeline.import_file(username, file, directive, issued.date() if issued else None, dry_run,
+                                      progress=lambda page, _: click.echo(f"Đã đọc ảnh quét trang {page}.",
+                                                                          err=True))
         if fmt == "json":
             click.echo(json.dumps(pipeline.public_report(report), ensure_ascii=False, indent=2))
         else:

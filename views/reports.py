@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from views.helpers import restrict_to
 from workflows import access, clock
-from workflows.errors import DomainError
 from workflows.tasks import period_reports, periods
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -60,10 +59,7 @@ def register_cli(app: Flask) -> None:
     def generate_reports(through, username):
         """Create the missing periodic report tasks (one process per period); safe to run twice."""
         day = through.date() if through else clock.today()
-        try:
-            result = period_reports.generate(period_reports.generator(username), day)
-        except DomainError as exc:
-            raise click.ClickException(exc.message) from exc
+        result = period_reports.generate(period_reports.generator(username), day)
         click.echo(f"Đã tạo {result['created']} báo cáo định kỳ mới; {result['existing']} báo cáo đã có "
                    f"từ trước (các kỳ bắt đầu đến hết ngày {day:%d/%m/%Y}).")
 
@@ -74,9 +70,6 @@ def register_cli(app: Flask) -> None:
     def reports_since(day, username):
         """Set the day periodic reporting through the product began (go-live): no report is expected for a
         period due before it."""
-        try:
-            period_reports.set_reports_since(period_reports.generator(username), day.date())
-        except DomainError as exc:
-            raise click.ClickException(exc.message) from exc
+        period_reports.set_reports_since(period_reports.generator(username), day.date())
         click.echo(f"Báo cáo định kỳ được theo dõi từ ngày {day:%d/%m/%Y}: "
                    "không yêu cầu báo cáo cho các kỳ có hạn trước ngày này.")

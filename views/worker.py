@@ -33,7 +33,11 @@ def register(app: Flask) -> None:
         """Fire the reminders and escalations that are due, once."""
         now = None
         if now_text:
-            moment = datetime.fromisoformat(now_text)
+            try:
+                moment = datetime.fromisoformat(now_text)
+            except ValueError:
+                raise click.BadParameter("một thời điểm theo ISO 8601, ví dụ 2026-03-16T08:00+07:00.",
+                                         param_hint="--now") from None
             now = (moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=clock.LOCAL_TZ)
                    .astimezone(UTC)).replace(tzinfo=None)
             clock.set_clock(clock.FrozenClock(now))
