@@ -259,9 +259,11 @@ def test_api_token_is_slowed_like_the_form(world, frozen, api):
         assert r.status_code == 401 and r.get_json()["error"] == WRONG
     r = api.post("/api/v1/token", json={"username": "officer", "password": "sai"})
     assert r.status_code == 429 and slowed_until(r) == "08:00:30"
+    assert r.headers["Retry-After"] == "30"  # (a program waits the seconds, not a clock time in Vietnamese)
+    frozen.advance(seconds=10)
     r = api.post("/api/v1/token", json={"username": "officer", "password": PASSWORD})
-    assert r.status_code == 429 and slowed_until(r) == "08:00:30"
-    frozen.advance(seconds=31)
+    assert r.status_code == 429 and slowed_until(r) == "08:00:30" and r.headers["Retry-After"] == "20"
+    frozen.advance(seconds=21)
     assert api.post("/api/v1/token", json={"username": "officer", "password": PASSWORD}).status_code == 200
 
 
@@ -317,6 +319,7 @@ def test_token_posts_are_rate_limited_with_json(world, limited):
         r = client.post("/api/v1/token", json={"username": "officer", "password": PASSWORD})
         assert r.status_code == 429
         assert "quá nhiều lần" in r.get_json()["error"]
+        assert 0 < int(r.headers["Retry-After"]) <= 60
 
 
 def test_behind_a_proxy_the_limit_counts_per_client(world, app):

@@ -17,13 +17,15 @@ from tests.conftest import (
     Browser,
     act,
     actor_for,
+    item_at,
     new_task,
     open_items,
     user,
 )
 from tests.test_cycle import snapshot
+from workflows.errors import NotAllowed
 from workflows.process import catalog
-from workflows.tasks import indicator_reports
+from workflows.tasks import indicator_reports, work
 
 SAME_ROLE_OTHER_AGENCY = {"officer": "x_officer", "agency_head": "x_head", "appraiser": "x_appraiser",
                           "approver": "x_approver", "coordinator": "x_coord"}
@@ -105,3 +107,19 @@ def test_wrong_people_cannot_act(world, api, app, process_id, step_id):
     b = Browser(app.test_client())
     b.login(holder.username)
     assert f'id="wi{item.id}"' in b.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("action", ["claim", "release"])
+def test_a_stranger_learns_nothing_of_a_done_item(world, browser, action):
+    """An outside check: an officer of an agency not involved in the task, claiming or releasing an item already done
+    through the web form, was told who did it and when (409) — and could tell done items (409) from open ones
+    (403) and missing ones (404). The API answered 403 already."""
+    task = new_task(world)
+    done = item_at(task, "assign")
+    act(world, task, "assign")
+    with pytest.raises(NotAllowed, match="không thuộc đơn vị của bạn"):
+        getattr(work, action)(done.id, world["x_officer"])
+    browser.login("x_officer")
+    r = browser.client.post(f"/work-items/{done.id}/{action}", data={"csrf_token": browser.csrf()})
+    assert r.status_code == 403
+    assert "Ông/Bà head" not in r.get_data(as_text=True) and "xử lý lúc" not in r.get_data(as_text=True)

@@ -296,3 +296,24 @@ def test_a_signed_decision_s_box_asks_for_a_signed_pdf(app):
     from views.forms import upload_hint
     with app.test_request_context():
         assert upload_hint(signed=True) == "Tệp PDF có chữ ký số; tối đa 20 MB."
+
+
+def test_the_api_reads_no_large_body_and_says_so_without_talking_of_files(world, api):
+    """An outside check: 70 MB of JSON was answered "Tệp tải lên quá lớn … bấm “Quay lại” trên trình duyệt", and
+    60 MB were read and parsed before a 422."""
+    headers = {**api.token("coord"), "Content-Type": "application/json"}
+    body = '{"title": "' + "x" * 300_000 + '"}'
+    r = api.post("/api/v1/tasks", data=body, headers=headers)
+    assert r.status_code == 413
+    error = r.get_json()["error"]
+    assert error == ("Nội dung yêu cầu quá lớn: API nhận tối đa 256 KB mỗi yêu cầu; tệp đính kèm gửi qua giao diện "
+                     "web.")
+    assert db.session.scalar(select(func.count()).select_from(Task)) == 0
+
+
+def test_a_method_an_address_does_not_take_names_the_ones_it_does(world, api, browser):
+    r = api.delete("/api/v1/inbox", headers=api.token("officer"))
+    assert r.status_code == 405 and r.headers["Allow"] and "GET" in r.headers["Allow"]
+    assert r.get_json()["error"] == "Phương thức không được hỗ trợ."
+    r = browser.client.get("/logout")
+    assert r.status_code == 405 and "POST" in r.headers["Allow"]

@@ -224,6 +224,7 @@ def init_security(app: Flask) -> Limiter:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     # Redis unreachable: each worker counts on its own for a while rather than every sign-in failing
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # (Retry-After on a 429: when to try again)
     limiter = Limiter(key_func=get_remote_address, app=app)
     app.extensions["login_limiter"] = limiter  # the limits hold only a weak reference to it
     # one budget per address and one per name, shared by the form and the API: trying one never frees the other

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_babel import gettext
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from models import db, login_manager
 from views import parsing
@@ -60,20 +60,29 @@ def _typed() -> list[str]:
 
 @bp.app_errorhandler(DomainError)
 def domain_error(exc: DomainError):
-    return _respond(exc.status, domain_message(exc), field_messages(exc))
+    response = current_app.make_response(_respond(exc.status, domain_message(exc), field_messages(exc)))
+    if getattr(exc, "retry_after", None):  # (a sign-in slowed down after wrong passwords)
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @bp.app_errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     status = exc.code or 500
     message = gettext(MESSAGES[status]) if status in MESSAGES else (exc.description or gettext("Lỗi"))
-    if status == 413:  # the body was never read: nothing typed can be given back here, the browser's Back can
+    if status == 413 and wants_json():  # no file goes through the API: its bodies are small (parsing.API_BODY_MAX)
+        message = gettext("Nội dung yêu cầu quá lớn: API nhận tối đa %(kb)s KB mỗi yêu cầu; tệp đính kèm gửi qua "
+                          "giao diện web.", kb=parsing.API_BODY_MAX // 1024)
+    elif status == 413:  # the body was never read: nothing typed can be given back here, the browser's Back can
         message = gettext("Tệp tải lên quá lớn: mỗi tệp tối đa %(mb)s MB. Nội dung vừa nhập chưa được gửi; bấm "
                           "“Quay lại” trên trình duyệt để lấy lại, rồi chọn tệp nhỏ hơn.",
                           mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024))
     if status == 400 and "CSRF" in (exc.description or ""):
         message = gettext("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
-    return _respond(status, message)
+    response = current_app.make_response(_respond(status, message))
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # what the address does take
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
 
 
 def one_line(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import flask
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import MultiDict
@@ -99,6 +100,9 @@ def refuse_ids_beyond_the_database() -> None:
         raise NotFound("Không tìm thấy dữ liệu.")
 
 
+API_BODY_MAX = 256 * 1024  # the largest JSON body read: a task's longest texts are a few KB; files go by the web
+
+
 def json_object() -> dict[str, Any]:
     """The request's JSON body, which must be an object: 400 when JSON was sent but cannot be read (broken,
     or nested too deep), 422 when there is no JSON or it is not an object."""
@@ -148,8 +152,21 @@ class JSONProvider(DefaultJSONProvider):
         return value
 
 
+class Request(flask.Request):
+    """A request to the API is read up to ``API_BODY_MAX`` (413 beyond), whoever reads it first; the web's forms,
+    which carry files, up to MAX_CONTENT_LENGTH."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self.path.startswith("/api/"):
+            return API_BODY_MAX
+        return super().max_content_length
+
+
 def install(app: Flask) -> None:
-    """Give ``app`` the depth-limited JSON provider (keeping the settings of the one it replaces)."""
+    """Give ``app`` the depth-limited JSON provider (keeping the settings of the one it replaces) and the request
+    class that reads an API body no further than it needs."""
+    app.request_class = Request
     previous = app.json
     app.json = JSONProvider(app)
     for setting in ("ensure_ascii", "sort_keys", "compact", "mimetype"):

@@ -372,7 +372,7 @@ def reassign(item_id: int):
 @bp.route("/work-items/<int:item_id>/claim", methods=["POST"])
 @login_required
 def claim(item_id: int):
-    item = work.claim(item_id, current_user)
+    item = work.claim(reads.get_work_item(current_user, item_id).id, current_user)
     if item.claimed_by_id == current_user.id:
         flash(_("Bạn đã nhận xử lý: %(step)s.", step=item.step_name), "success")
     else:  # taken in the absent colleague's name (work.claim)
@@ -384,7 +384,7 @@ def claim(item_id: int):
 @bp.route("/work-items/<int:item_id>/release", methods=["POST"])
 @login_required
 def release(item_id: int):
-    item = work.release(item_id, current_user)
+    item = work.release(reads.get_work_item(current_user, item_id).id, current_user)
     flash(_("Đã trả việc “%(step)s” về hàng chờ của đơn vị.", step=item.step_name), "info")
     return redirect(url_for("tasks.show", task_id=item.task_id))
 

@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models import OVERSIGHT_ROLES, Delegation, ProcessInstance, Task, User, WorkItem, db, task_collaborators
 from workflows import clock
-from workflows.errors import Conflict, NotAllowed
+from workflows.errors import N_, Conflict, NotAllowed
 
 # Those who see every task: the dashboard, the exports and the monitoring feed are theirs.
 OVERSIGHT_READERS = tuple(sorted(OVERSIGHT_ROLES))
@@ -114,9 +114,14 @@ def can_act(user: User, item: WorkItem) -> bool:
     return acting_for(user, item) is not None
 
 
-def already_done(item: WorkItem, user: User) -> Conflict:
+NOT_YOURS = N_("Nhiệm vụ này không thuộc đơn vị của bạn.")
+
+
+def already_done(item: WorkItem, user: User) -> Conflict | NotAllowed:
     """The conflict to answer ``user`` when an item is no longer open, naming who completed it and when: ``user``
-    themself on a form sent twice."""
+    themself on a form sent twice. Someone who may not see the task learns nothing of it."""
+    if not can_view(user, item.task):
+        return NotAllowed(NOT_YOURS)
     if item.status == "done" and item.completed_by is not None:
         when = clock.to_local(item.completed_at)
         at = {"time": when.strftime("%H:%M"), "date": when.strftime("%d/%m/%Y")}

@@ -120,7 +120,7 @@ def authenticate(username: str, password: str, address: str | None = None) -> Us
     passwords (workflows/accounts/signin.py). ``address`` defaults to the current request's."""
     result = signin.attempt(username, password, address if address is not None else signin.request_address())
     if result.slowed_until is not None:
-        raise signin.SlowDown(result.msgid, **result.params)
+        raise signin.SlowDown(result.msgid, signin.seconds_until(result.slowed_until), **result.params)
     return result.user
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import math
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -59,9 +60,18 @@ _request_address: ContextVar[str | None] = ContextVar("signin_request_address", 
 
 
 class SlowDown(DomainError):
-    """Refused until a delay has passed (the API answers 429 with the message)."""
+    """Refused until a delay has passed (the API answers 429 with the message and ``retry_after`` seconds)."""
 
     status = 429
+
+    def __init__(self, message: str, retry_after: int | None = None, **params):
+        super().__init__(message, **params)
+        self.retry_after = retry_after
+
+
+def seconds_until(moment: datetime) -> int:
+    """Whole seconds from now until ``moment`` (naive UTC), at least one: a Retry-After header's value."""
+    return max(1, math.ceil((moment - clock.now()).total_seconds()))
 
 
 @dataclass

@@ -130,7 +130,7 @@ def get_task(user: User, task_id: int) -> Task:
     if task is None:
         raise NotFound("Không tìm thấy nhiệm vụ.")
     if not access.can_view(user, task):
-        raise NotAllowed("Nhiệm vụ này không thuộc đơn vị của bạn.")
+        raise NotAllowed(access.NOT_YOURS)
     return task
 
 
