@@ -189,8 +189,22 @@ def test_the_administrator_merges_an_agency_on_its_page(world, at_draft, browser
     assert refused.status_code == 422 and "Chọn đơn vị tiếp nhận công việc." in refused.get_data(as_text=True)
     refused = browser.client.post(f"/admin/agencies/{lead.id}/end", data={**form, "how": "split", "document": DOCUMENT})
     assert "Chia tách, giải thể không có một đơn vị tiếp nhận" in refused.get_data(as_text=True)
-    done = browser.client.post(f"/admin/agencies/{lead.id}/end", data={**form, "successor": OTHER,
-                                                                       "document": DOCUMENT}, follow_redirects=True)
+    # it cannot be undone: the first press says what it will do, and does nothing yet (an outside check: one click
+    # merged a department)
+    filled = {**form, "successor": OTHER, "document": DOCUMENT}
+    asked = browser.client.post(f"/admin/agencies/{lead.id}/end", data=filled)
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert f"Sáp nhập {LEAD} vào {OTHER} từ ngày 01/07/2026 ({DOCUMENT})." in text
+    assert f"1 nhiệm vụ chưa hoàn thành và 1 việc đang chờ chuyển ngay sang {OTHER}." in text
+    assert "Việc này không hoàn tác được." in text and "Xác nhận sáp nhập" in text
+    db.session.expire_all()
+    assert db.session.get(Agency, lead.id).active and at_draft.lead_agency.name == LEAD
+    # "Sửa lại" gives the form back as it was filled
+    edit = browser.client.post(f"/admin/agencies/{lead.id}/end", data={**filled, "step": "edit"}).get_data(as_text=True)
+    assert f'value="{DOCUMENT}"' in edit and "Xác nhận sáp nhập" not in edit
+    done = browser.client.post(f"/admin/agencies/{lead.id}/end", data={**filled, "step": "confirm"},
+                               follow_redirects=True)
     text = done.get_data(as_text=True)
     assert (f"Đã sáp nhập {LEAD} vào {OTHER}: 1 nhiệm vụ chủ trì, 0 nhiệm vụ phối hợp, 1 việc đang mở đã chuyển "
             "sang.") in text

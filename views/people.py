@@ -322,28 +322,38 @@ def agency_end(agency_id: int):
     if request.method == "GET":
         form.on.data = clock.today()
     tasks, items = admin_people.open_work(agency.id)
-    if form.validate_on_submit():
+    confirming = False
+    step = request.form.get("step")  # "confirm": the second press; "edit": back to the form as it was filled
+    if form.validate_on_submit() and step != "edit":
         try:
-            if form.how.data == "merged":
-                if form.successor.data not in {c.value for c in form.successor.choices[1:]}:  # (none, or a forged)
-                    raise Invalid("Chọn đơn vị tiếp nhận.", {"successor": N_("Chọn đơn vị tiếp nhận công việc.")})
-                done = agency_changes.merge_agency(current_user, agency.name, form.successor.data, form.on.data,
-                                                   form.document.data, form.users.data)
-                flash(_("Đã sáp nhập %(old)s vào %(new)s: %(tasks)s nhiệm vụ chủ trì, %(collaborations)s nhiệm vụ "
-                        "phối hợp, %(items)s việc đang mở đã chuyển sang.", old=agency.name, new=form.successor.data,
-                        tasks=done.tasks, collaborations=done.collaborations, items=done.items), "success")
-                if done.withdrawn:
-                    flash(_("%(n)s báo cáo định kỳ của %(old)s cho kỳ có ngày sáp nhập trở đi không còn phải nộp: "
-                            "%(new)s báo cáo chung cho cả đơn vị.", n=done.withdrawn, old=agency.name,
-                            new=form.successor.data), "info")
+            if form.how.data == "merged" and form.successor.data not in {c.value for c in form.successor.choices[1:]}:
+                raise Invalid("Chọn đơn vị tiếp nhận.", {"successor": N_("Chọn đơn vị tiếp nhận công việc.")})
+            agency_changes.checked_end(form.how.data, form.document.data, form.users.data)
+            if step != "confirm":  # it cannot be undone: what it will do is shown first, and done on a second press
+                confirming = True
             else:
-                waiting = agency_changes.end_agency(current_user, agency.name, form.how.data, form.on.data,
-                                                    form.document.data, form.users.data)
-                flash(_("Đã ghi nhận %(name)s ngừng hoạt động; %(n)s nhiệm vụ chờ Tổ giúp việc giao lại (trang "
-                        "“Giao lại nhiệm vụ”).", name=agency.name, n=waiting), "success")
+                _end_agency(agency, form)
+                return redirect(url_for("people.agency_list", q=agency.name))
         except (Invalid, Conflict) as exc:
             _fill_errors(form, exc)
-        else:
-            return redirect(url_for("people.agency_list", q=agency.name))
-    return render_template("admin/agency_end.html", form=form, agency=agency, tasks=tasks, items=items), \
-        422 if form.errors else 200
+    return render_template("admin/agency_end.html", form=form, agency=agency, tasks=tasks, items=items,
+                           confirming=confirming), 422 if form.errors else 200
+
+
+def _end_agency(agency, form: AgencyEndForm) -> None:
+    """Merge the agency into the successor chosen, or end it as split or dissolved; say what moved."""
+    if form.how.data == "merged":
+        done = agency_changes.merge_agency(current_user, agency.name, form.successor.data, form.on.data,
+                                           form.document.data, form.users.data)
+        flash(_("Đã sáp nhập %(old)s vào %(new)s: %(tasks)s nhiệm vụ chủ trì, %(collaborations)s nhiệm vụ "
+                "phối hợp, %(items)s việc đang mở đã chuyển sang.", old=agency.name, new=form.successor.data,
+                tasks=done.tasks, collaborations=done.collaborations, items=done.items), "success")
+        if done.withdrawn:
+            flash(_("%(n)s báo cáo định kỳ của %(old)s cho kỳ có ngày sáp nhập trở đi không còn phải nộp: "
+                    "%(new)s báo cáo chung cho cả đơn vị.", n=done.withdrawn, old=agency.name,
+                    new=form.successor.data), "info")
+        return
+    waiting = agency_changes.end_agency(current_user, agency.name, form.how.data, form.on.data,
+                                        form.document.data, form.users.data)
+    flash(_("Đã ghi nhận %(name)s ngừng hoạt động; %(n)s nhiệm vụ chờ Tổ giúp việc giao lại (trang "
+            "“Giao lại nhiệm vụ”).", name=agency.name, n=waiting), "success")

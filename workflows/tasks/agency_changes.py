@@ -47,16 +47,29 @@ def _agency(name: str) -> Agency:
     return agency
 
 
+def checked_end(kind: str, document: str | None, users: str) -> str:
+    """The deciding document as kept, or Invalid: what a merge ("merged") or an end ("split", "dissolved") asks
+    before anything is read — so that a page can ask for a confirmation of what is sure to be done."""
+    document = " ".join((document or "").split())
+    if kind not in ("merged", "split", "dissolved"):
+        raise Invalid("Hình thức kết thúc không hợp lệ: chia tách (split) hoặc giải thể (dissolved).")
+    if not document:
+        raise Invalid(N_("Vui lòng ghi văn bản quyết định việc sáp nhập (số, ngày).") if kind == "merged"
+                      else N_("Vui lòng ghi văn bản quyết định việc chia tách, giải thể (số, ngày)."))
+    if users not in USER_CHOICES:
+        raise Invalid("Cách xử lý tài khoản không hợp lệ.")
+    if kind != "merged" and users == "move":  # no single agency to move them to
+        raise Invalid("Cách xử lý tài khoản không hợp lệ.", {"users": N_(
+            "Chia tách, giải thể không có một đơn vị tiếp nhận: chọn giữ nguyên hoặc ngừng tài khoản.")})
+    return document
+
+
 def merge_agency(actor: User | None, old_name: str, new_name: str, on: date, document: str,
                  users: str = "move") -> Merged:
     """Merge ``old_name`` into ``new_name`` on ``on`` by ``document`` (see the module). ``actor`` None: the
     command line; otherwise an administrator. One transaction."""
     groups.require_admin(actor)
-    document = " ".join((document or "").split())
-    if not document:
-        raise Invalid("Vui lòng ghi văn bản quyết định việc sáp nhập (số, ngày).")
-    if users not in USER_CHOICES:
-        raise Invalid("Cách xử lý tài khoản không hợp lệ.")
+    document = checked_end("merged", document, users)
     with transaction():
         old, new = _agency(old_name), _agency(new_name)
         if old.id == new.id:
@@ -110,14 +123,9 @@ def end_agency(actor: User | None, name: str, kind: str, on: date, document: str
     ``move_task``); its people stay (to be moved on the people page) or are closed. Returns how many tasks wait.
     One transaction."""
     groups.require_admin(actor)
-    document = " ".join((document or "").split())
-    if kind not in ("split", "dissolved"):
+    if kind == "merged":  # (merge_agency: a successor carries it all on)
         raise Invalid("Hình thức kết thúc không hợp lệ: chia tách (split) hoặc giải thể (dissolved).")
-    if not document:
-        raise Invalid("Vui lòng ghi văn bản quyết định việc chia tách, giải thể (số, ngày).")
-    if users not in ("keep", "deactivate"):  # no single agency to move them to
-        raise Invalid("Cách xử lý tài khoản không hợp lệ.", {"users": N_(
-            "Chia tách, giải thể không có một đơn vị tiếp nhận: chọn giữ nguyên hoặc ngừng tài khoản.")})
+    document = checked_end(kind, document, users)
     with transaction():
         agency = _agency(name)
         if agency.ended_on is not None:
