@@ -94,8 +94,14 @@ def test_create_task_form(browser, world, frozen):
                                                 "due_date": "31/02/2026"})
     assert r.status_code == 422
     assert "Vui lòng nhập tên nhiệm vụ." in text(r) and "Vui lòng chọn đơn vị chủ trì." in text(r)
-    assert "Ngày 31/02/2026 không có trên lịch (ví dụ tháng 2 chỉ có 28 hoặc 29 ngày)." in text(r)
+    assert "Ngày 31/02/2026 không có trên lịch: tháng 2/2026 có 28 ngày." in text(r)
     assert 'value="31/02/2026"' in text(r)  # what was typed is kept
+    for typed, said in (("31/06/2026", "Ngày 31/06/2026 không có trên lịch: tháng 6/2026 có 30 ngày."),
+                        ("12/13/2026", "Ngày 12/13/2026 không có trên lịch: tháng chỉ từ 1 đến 12."),
+                        ("2026-02-29", "Ngày 2026-02-29 không có trên lịch: tháng 2/2026 có 28 ngày."),
+                        ("29/02/0000", "Năm 0 của ngày 29/02/0000 không hợp lệ: kiểm tra lại năm.")):
+        r = browser.client.post("/tasks/new", data={"csrf_token": token, "due_date": typed})
+        assert said in text(r), typed  # (before: "ví dụ tháng 2 chỉ có 28 hoặc 29 ngày" for every one of them)
     # an empty form lists every missing field at once, the deadline included
     r = browser.client.post("/tasks/new", data={"csrf_token": token})
     for message in ("Vui lòng nhập tên nhiệm vụ.", "Vui lòng chọn đơn vị chủ trì.", "Vui lòng chọn loại sản phẩm.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, datetime
 
@@ -75,9 +76,17 @@ class VNDateField(StringField):
                                          year=day.year, text=text))
             self.data = day
             return
-        if DATE_SHAPE.fullmatch(text):  # typed as asked, so "use dd/mm/yyyy" would not help
-            raise ValueError(Message("Ngày %(text)s không có trên lịch (ví dụ tháng 2 chỉ có 28 hoặc 29 ngày).",
-                                     text=text))
+        if DATE_SHAPE.fullmatch(text):  # typed as asked, so "use dd/mm/yyyy" would not help: say what is wrong
+            numbers = [int(n) for n in re.findall(r"\d+", text)]
+            year, month, day_ = numbers if len(str(numbers[0])) == 4 else numbers[::-1]
+            if not 1 <= month <= 12:
+                raise ValueError(Message("Ngày %(text)s không có trên lịch: tháng chỉ từ 1 đến 12.", text=text))
+            if not MIN_YEAR <= year <= MAX_YEAR:
+                raise ValueError(Message("Năm %(year)s của ngày %(text)s không hợp lệ: kiểm tra lại năm.",
+                                         year=year, text=text))
+            days = calendar.monthrange(year, month)[1]
+            raise ValueError(Message("Ngày %(text)s không có trên lịch: tháng %(month)s/%(year)s có %(days)s ngày.",
+                                     text=text, month=month, year=year, days=days))
         raise ValueError(N_("Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 30/06/2026."))
 
 

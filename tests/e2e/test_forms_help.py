@@ -30,3 +30,37 @@ def test_a_task_opened_from_the_inbox_keeps_the_inbox_highlighted(login_as, shot
     expect(nav.get_by_role("link", name=re.compile("^Việc cần xử lý"))).to_have_attribute("aria-current", "page")
     expect(nav.get_by_role("link", name="Danh sách nhiệm vụ")).not_to_have_attribute("aria-current", "page")
     shot(page, "task-from-inbox")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]
+
+
+def test_a_form_sent_back_opens_at_the_field_it_refused(login_as, shot):
+    """An outside check on a phone: a new task with the day 31/06/2026 came back at the page's top, its message
+    1,100 px below; a return without a reason, with the banner scrolled off and the field below the fold."""
+    page = login_as("dieuphoi", viewport=PHONE)
+    page.goto("/tasks/new")
+    page.get_by_label("Tên nhiệm vụ").fill("Xây dựng kế hoạch thử nghiệm")
+    page.get_by_label("Đơn vị chủ trì").select_option("Sở Tài chính")
+    page.get_by_label("Loại sản phẩm").select_option("plan")
+    due = page.get_by_label("Thời hạn hoàn thành")
+    due.fill("31/06/2026")
+    page.get_by_role("button", name="Giao nhiệm vụ").click()
+    page.wait_for_load_state("domcontentloaded")
+    expect(due).to_be_focused()
+    assert _in_view(page, due)
+    shot(page, "new-task-error-in-view")
+
+    page = login_as("pheduyet", viewport=PHONE)
+    page.get_by_role("table", name="Danh sách việc cần xử lý").locator('a[href^="/tasks/"]').first.click()
+    page.get_by_role("button", name="Trả lại").first.click()
+    page.wait_for_load_state("domcontentloaded")
+    reason = page.locator("[aria-invalid='true']").first
+    expect(reason).to_be_focused()
+    assert _in_view(page, reason)
+    shot(page, "return-without-reason-in-view")
