@@ -452,3 +452,25 @@ def test_work_given_back_by_a_moved_account_is_announced_to_the_queue(world):
     told = db.session.scalars(select(Notification).where(Notification.user_id == user("officer2").id)).all()
     assert [n.title.split(" — ")[0] for n in told] == ["Việc chuyển đến: Xây dựng dự thảo"]
     assert "đã chuyển đơn vị hoặc đổi vai trò" in told[0].body
+
+
+def test_the_reset_form_sent_again_does_not_replace_the_password_just_given(world, browser):
+    """An outside check: the page showing the temporary password is the answer to a POST; refreshing it sent the
+    form again and gave another password, the one written down dead. The form asks before it acts, too."""
+    browser.login("admin")
+    page = browser.client.get(f"/admin/users/{world['officer'].id}").get_data(as_text=True)
+    assert "Xác nhận cấp mật khẩu tạm thời" in page and "sẽ bị đăng xuất ở mọi nơi ngay bây giờ" in page
+    form = {"csrf_token": csrf_from(page), "submission": re.search(r'name="submission" value="(\w+)"', page)[1]}
+    first = browser.client.post(f"/admin/users/{world['officer'].id}/reset-password", data=form)
+    password = temp_password(first.get_data(as_text=True))
+    again = browser.client.post(f"/admin/users/{world['officer'].id}/reset-password", data=form,
+                                follow_redirects=True).get_data(as_text=True)
+    assert "đã được cấp lúc" in again and "mật khẩu không đổi lại" in again
+    assert len(events("password_reset")) == 1
+    db.session.expire_all()
+    assert user("officer").check_password(password)
+    # a new form (the page opened again) gives a new password
+    page = browser.client.get(f"/admin/users/{world['officer'].id}").get_data(as_text=True)
+    form["submission"] = re.search(r'name="submission" value="(\w+)"', page)[1]
+    assert temp_password(browser.client.post(f"/admin/users/{world['officer'].id}/reset-password",
+                                             data=form).get_data(as_text=True)) != password

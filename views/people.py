@@ -5,6 +5,7 @@ person holding a temporary password is sent to before anything else."""
 from __future__ import annotations
 
 import json
+import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -193,7 +194,8 @@ def user_edit(user_id: int):
                     "đơn vị hoặc đổi vai trò) đã trả về hàng chờ của đơn vị.", name=user.username, count=released)
                   if released else _("Đã lưu tài khoản %(name)s.", name=user.username), "success")
             return redirect(url_for("people.user_list", q=user.username))
-    return render_template("admin/user_form.html", form=form, user=user), 422 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=user, submission=uuid.uuid4().hex), \
+        422 if form.errors else 200
 
 
 @bp.route("/admin/users/<int:user_id>/deactivate", methods=["GET", "POST"])
@@ -220,7 +222,11 @@ def user_reactivate(user_id: int):
 @bp.post("/admin/users/<int:user_id>/reset-password")
 @login_required
 def user_reset_password(user_id: int):
-    issued = admin_people.reset_password(current_user, user_id)
+    try:
+        issued = admin_people.reset_password(current_user, user_id, request.form.get("submission") or None)
+    except Conflict as exc:  # the page of the password shown once, refreshed: the password stays as it was given
+        flash(domain_message(exc), "warning")
+        return redirect(url_for("people.user_edit", user_id=user_id))
     return render_template("admin/user_issued.html", issued=[issued], created=False), 200, NO_STORE
 
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import case, func, select
 
-from models import ROLE_LABELS, ROLES, Agency, Task, User, WorkItem, db, task_collaborators
+from models import ROLE_LABELS, ROLES, Agency, AuditEvent, Task, User, WorkItem, db, task_collaborators
 from workflows import audit, clock, settings
 from workflows.accounts import people
-from workflows.errors import N_, Invalid, Message, NotAllowed, NotFound
+from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from workflows.paging import page_of
 from workflows.text import fold_words, sort_key
 from workflows.tx import transaction
@@ -209,18 +209,34 @@ def reactivate_user(actor: User, user_id: int) -> User:
     return user
 
 
-def reset_password(actor: User, user_id: int) -> Issued:
-    """A new temporary password (to change at the next sign-in); every session of that person ends."""
+def reset_password(actor: User, user_id: int, submission: str | None = None) -> Issued:
+    """A new temporary password (to change at the next sign-in); every session of that person ends.
+
+    ``submission`` is the form's one-time key: the same form sent again (a page refreshed, which a browser sends
+    again) is refused rather than replacing the password the administrator has just written down."""
     require_admin(actor)
     with transaction():
         user = get_user(actor, user_id)
+        if submission and (done := _reset_by(user, submission)) is not None:
+            raise Conflict("Mật khẩu tạm thời của yêu cầu này đã được cấp lúc %(time)s và chỉ hiện một lần; mật khẩu "
+                           "không đổi lại. Nếu chưa ghi lại được, hãy cấp mật khẩu tạm thời mới.",
+                           time=f"{clock.to_local(done.at):%H:%M %d/%m/%Y}")
         password = temporary_password()
         user.set_password(password, settings.get("PASSWORD_HASH_METHOD"))
         user.must_change_password = True
         people.end_access(user)  # sessions and API tokens: the reset may be because the password leaked
-        audit.record("password_reset", actor, data={"user_id": user.id, "username": user.username},
+        audit.record("password_reset", actor, data={"user_id": user.id, "username": user.username,
+                                                    "submission": submission},
                      comment=f"Cấp mật khẩu tạm thời cho {user.full_name} ({user.username})")
     return Issued(user, password)
+
+
+def _reset_by(user: User, submission: str) -> AuditEvent | None:
+    """The reset of ``user``'s password a form of key ``submission`` made, if any (among the latest few)."""
+    recent = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "password_reset")
+                                .order_by(AuditEvent.id.desc()).limit(50))
+    return next((e for e in recent if e.data.get("user_id") == user.id and e.data.get("submission") == submission),
+                None)
 
 
 # ---------------------------------------------------------------- agencies
