@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from models import Agency, AuditEvent, Notification, db
-from tests.conftest import COLLAB_A, COLLAB_B, JUSTICE, LEAD, OTHER, SCIENCE, act, new_task, user
+from tests.conftest import COLLAB_A, COLLAB_B, JUSTICE, LEAD, OTHER, SCIENCE, act, csrf_from, new_task, user
 from workflows.errors import Invalid, NotAllowed
 from workflows.tasks import comments, reads
 
@@ -238,3 +238,25 @@ def test_api_comment_and_history(api, world):
     assert r.status_code == 403
     assert len(comment_events(task)) == 1
     assert user("justice_head").id in {n.user_id for n in told("mention").values()}
+
+
+def test_the_same_comment_form_sent_twice_is_one_comment(browser, world):
+    """An outside check: the comment form posted twice with the same token (a network retry) wrote two identical
+    comments and told everyone twice; a step sent twice was refused already."""
+    task = new_task(world)
+    browser.login("officer")
+    page = text(browser.client.get(f"/tasks/{task.id}"))
+    key = re.search(r'name="comment-submission" type="hidden" value="(\w+)"', page)[1]
+    form = {"csrf_token": csrf_from(page), "comment-submission": key,
+            "comment-body": "Đề nghị Sở Tài chính cho ý kiến.", "comment-mentions": str(agency_id(COLLAB_A))}
+    first = browser.client.post(f"/tasks/{task.id}/comments", data=form)
+    again = browser.client.post(f"/tasks/{task.id}/comments", data=form)
+    [event] = comment_events(task)
+    assert first.headers["Location"] == again.headers["Location"] == f"/tasks/{task.id}#e{event.id}"
+    told = db.session.scalars(select(Notification).where(Notification.kind == "mention")).all()
+    assert len(told) == len({n.user_id for n in told}) > 0
+    # the page drawn again has a new key: the same words written again are a new comment
+    page = text(browser.client.get(f"/tasks/{task.id}"))
+    form["comment-submission"] = re.search(r'name="comment-submission" type="hidden" value="(\w+)"', page)[1]
+    browser.client.post(f"/tasks/{task.id}/comments", data=form)
+    assert len(comment_events(task)) == 2

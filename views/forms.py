@@ -287,6 +287,8 @@ class CommentForm(FlaskForm):
     mentions = MultiCheckboxField(
         N_("Nhắc đến đơn vị"), validate_choice=False, validators=[Optional()],
         description=N_("Không bắt buộc. Lãnh đạo và cán bộ xử lý nhiệm vụ của đơn vị được chọn sẽ nhận thông báo."))
+    # the form's one-time key (a new one each time the page is drawn): the same form sent twice is one comment
+    submission = HiddenField(validators=[Optional(), Length(max=64)])
     other_agency = SelectField(N_("Nhắc thêm đơn vị khác"), validate_choice=False, validators=[Optional()],
                                description=N_("Một đơn vị ngoài danh sách trên, nếu cần. Đơn vị không tham gia "
                                               "nhiệm vụ nhận nội dung qua thông báo nhưng không mở được trang này."))

@@ -113,7 +113,7 @@ def _render_task(task, forms=None, status=200, extension_form=None, comment_form
     if extension_form is None and view.may_request_extension:
         extension_form = ExtensionForm()
     if comment_form is None and view.may_comment:
-        comment_form = CommentForm(prefix="comment", formdata=None)
+        comment_form = CommentForm(prefix="comment", formdata=None, submission=uuid.uuid4().hex)
     if comment_form is not None:
         comment_form.set_agencies(*view.mention_choices)
     return render_template("tasks/show.html", view=view, task=task, items=view.items,
@@ -346,7 +346,8 @@ def comment(task_id: int):
     form = CommentForm(prefix="comment")
     if form.validate_on_submit():
         try:
-            event = comments.add_comment(current_user, task, form.body.data, form.mentioned_ids())
+            event = comments.add_comment(current_user, task, form.body.data, form.mentioned_ids(),
+                                         submission=form.submission.data or None)
         except Invalid as exc:
             attach_errors(form, exc)
         else:

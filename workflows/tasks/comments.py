@@ -67,10 +67,15 @@ def agency_ids_by_name(names: Iterable[str]) -> list[int]:
 
 
 def add_comment(user: User, task: Task, body: str | None,
-                mention_agency_ids: Iterable[int | str] = ()) -> AuditEvent:
-    """Write a comment on ``task`` mentioning some agencies, and notify. One transaction."""
+                mention_agency_ids: Iterable[int | str] = (), submission: str | None = None) -> AuditEvent:
+    """Write a comment on ``task`` mentioning some agencies, and notify. One transaction.
+
+    ``submission`` is the form's one-time key: the same form sent again (a network retry, a page refreshed) gives
+    the comment the first sending wrote, not a second one nor a second round of notifications."""
     with transaction():
         ensure_can_comment(user, task)
+        if submission and (sent := _sent(user, task, submission)) is not None:
+            return sent
         errors = {}
         text = _clean(body)
         if not text:
@@ -87,10 +92,19 @@ def add_comment(user: User, task: Task, body: str | None,
         if errors:
             raise Invalid(next(iter(errors.values())), errors)
         event = db.session.get(AuditEvent, audit.record(
-            "comment", user, task, comment=text, data={"mentions": [{"id": a.id, "name": a.name} for a in mentioned]}))
+            "comment", user, task, comment=text, data={"mentions": [{"id": a.id, "name": a.name} for a in mentioned],
+                                                       **({"submission": submission} if submission else {})}))
         events.comment_posted(task, user, text, mentioned, reads.open_items(task), f"/tasks/{task.id}#e{event.id}",
                               access.involved_agency_ids(task))
     return event
+
+
+def _sent(user: User, task: Task, submission: str) -> AuditEvent | None:
+    """The comment ``user`` wrote on ``task`` with the form of key ``submission``, if any (among their latest)."""
+    latest = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.task_id == task.id, AuditEvent.actor_id == user.id, AuditEvent.action == "comment")
+        .order_by(AuditEvent.id.desc()).limit(20))
+    return next((e for e in latest if (e.data or {}).get("submission") == submission), None)
 
 
 def mentions_of(event: AuditEvent) -> list[dict]:
