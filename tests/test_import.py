@@ -792,3 +792,26 @@ def test_a_task_done_when_its_document_was_issued_counts_as_done_on_time(provinc
     assert "Hoàn thành quá hạn" not in page and "Hoàn thành đúng hạn" in page
     # not "done on the import day": done before the document was issued, as it says
     assert "Đã hoàn thành khi ban hành văn bản" in page and "Hoàn thành ngày" not in page
+
+
+def test_the_calendar_says_what_a_day_was_before_and_takes_a_working_day_on_a_weekend_only(province, app):
+    """An outside check: "01/01/2025 · Trùng" replaced "Tết Dương lịch" saying only "Đã lưu ngày 01/01/2025."; a
+    deletion said no day; a "ngày làm bù" (a Saturday or Sunday worked) was taken on a Wednesday."""
+    holidays.ensure_defaults()
+    people.create_user("qt", "mat-khau-1", None, ["admin"])
+    b = Browser(app.test_client())
+    b.login("qt")
+    page = b.client.get("/admin/holidays?year=2025").get_data(as_text=True)
+    assert "Xóa ngày 01/01/2025" in page  # behind "Xóa…": one click does not delete
+    token = b.csrf("/admin/holidays")
+    r = b.client.post("/admin/holidays", data={"csrf_token": token, "day": "01/01/2025", "name": "Trùng",
+                                               "kind": "off"}, follow_redirects=True)
+    assert "Đã sửa ngày 01/01/2025: trước đây “Tết Dương lịch” (ngày nghỉ)." in r.get_data(as_text=True)
+    r = b.client.post("/admin/holidays", data={"csrf_token": token, "day": "09/12/2026", "name": "Làm bù",
+                                               "kind": "working"})
+    assert r.status_code == 422
+    assert ("Ngày làm bù là thứ Bảy hoặc Chủ nhật đi làm; ngày 09/12/2026 là ngày làm việc bình thường."
+            in r.get_data(as_text=True))
+    assert all(d.day != date(2026, 12, 9) for d in holidays.days(2026))
+    r = b.client.post("/admin/holidays/2025-01-01/delete", data={"csrf_token": token}, follow_redirects=True)
+    assert "Đã xóa ngày 01/01/2025 (Trùng) khỏi lịch." in r.get_data(as_text=True)

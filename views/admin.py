@@ -13,7 +13,7 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from views import parsing
-from views.forms import VNDateField
+from views.forms import VNDateField, attach_errors
 from views.i18n import domain_message
 from workflows import clock, holidays
 from workflows.accounts import groups
@@ -51,14 +51,26 @@ def _admins_only():
         abort(403)
 
 
+_KIND_WORDS = {"off": lambda: _("ngày nghỉ"), "working": lambda: _("ngày làm bù")}
+
+
 @bp.route("/holidays", methods=["GET", "POST"])
 def holiday_list():
     form = HolidayForm()
     form.kind.choices = [SelectChoice(c.value, _(c.label)) for c in form.kind.choices]
     if form.validate_on_submit():
-        holidays.set_day(form.day.data, form.name.data.strip(), form.kind.data)
-        flash(_("Đã lưu ngày %(day)s.", day=f"{form.day.data:%d/%m/%Y}"), "success")
-        return redirect(url_for("admin.holiday_list"))
+        try:
+            before = holidays.set_day(form.day.data, form.name.data.strip(), form.kind.data)
+        except Invalid as exc:
+            attach_errors(form, exc)
+        else:
+            day = f"{form.day.data:%d/%m/%Y}"
+            if before is None:
+                flash(_("Đã thêm ngày %(day)s vào lịch.", day=day), "success")
+            else:  # the form adds and changes alike: what was there is said, not silently replaced
+                flash(_("Đã sửa ngày %(day)s: trước đây “%(name)s” (%(kind)s).", day=day, name=before.name,
+                        kind=_KIND_WORDS[before.kind]()), "success")
+            return redirect(url_for("admin.holiday_list"))
     year = parsing.int_arg("year", high=9999)  # a year a date can hold; anything else lists every year
     return render_template("admin/holidays.html", form=form, days=holidays.days(year), year=year,
                            years=holidays.years(), missing=holidays.years_missing()), 422 if form.errors else 200
@@ -67,8 +79,8 @@ def holiday_list():
 @bp.post("/holidays/<day>/delete")
 def holiday_delete(day: str):
     on = holidays.parse_day(day)
-    if holidays.remove_day(on):
-        flash(_("Đã xóa ngày khỏi lịch."), "info")
+    if (removed := holidays.remove_day(on)) is not None:
+        flash(_("Đã xóa ngày %(day)s (%(name)s) khỏi lịch.", day=f"{on:%d/%m/%Y}", name=removed.name), "info")
     else:
         flash(_("Ngày %(day)s không có trong lịch ngày nghỉ, ngày làm bù; không có gì để xóa.",
                 day=on.strftime("%d/%m/%Y")), "warning")

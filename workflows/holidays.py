@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from models import Holiday, Task, db
-from workflows.errors import NotFound
+from workflows.errors import Invalid, Message, NotFound
 from workflows.tx import transaction
 from workflows.workdays import VN_PUBLIC_HOLIDAYS, VN_WORKING_WEEKENDS, HolidayCalendar
 
@@ -43,14 +43,21 @@ def _changed() -> None:
     db.session.info.pop(_CACHE_KEY, None)
 
 
-def set_day(day: date, name: str, kind: str = "off") -> Holiday:
-    """Add or change one day of the calendar (administrators)."""
+def set_day(day: date, name: str, kind: str = "off") -> Holiday | None:
+    """Add or change one day of the calendar (administrators); returns the day as it was before (a copy), None when
+    it is new. A working day ("ngày làm bù") is a Saturday or a Sunday worked: Invalid on another day."""
+    if kind == "working" and day.weekday() < 5:
+        raise Invalid("Chưa lưu được ngày.", {"kind": Message(
+            "Ngày làm bù là thứ Bảy hoặc Chủ nhật đi làm; ngày %(day)s là ngày làm việc bình thường.",
+            day=f"{day:%d/%m/%Y}")})
     with transaction():
-        row = db.session.scalar(select(Holiday).where(Holiday.day == day)) or Holiday(day=day)
+        row = db.session.scalar(select(Holiday).where(Holiday.day == day))
+        before = Holiday(day=day, name=row.name, kind=row.kind) if row is not None else None
+        row = row or Holiday(day=day)
         row.name, row.kind = name, kind
         db.session.add(row)
         _changed()
-    return row
+    return before
 
 
 def days(year: int | None = None) -> list[Holiday]:
@@ -81,11 +88,11 @@ def parse_day(text: str) -> date:
         raise NotFound("Không tìm thấy ngày này trong lịch.") from exc
 
 
-def remove_day(day: date) -> bool:
-    """Take ``day`` out of the calendar; False when it was not in it."""
+def remove_day(day: date) -> Holiday | None:
+    """Take ``day`` out of the calendar; returns it as it was (None when it was not in it)."""
     with transaction():
         row = db.session.scalar(select(Holiday).where(Holiday.day == day))
         if row is not None:
             db.session.delete(row)
         _changed()
-    return row is not None
+    return row
