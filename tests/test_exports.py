@@ -306,6 +306,8 @@ def test_friday_pack_lists_this_weeks_changes_and_not_last_weeks(browser, seeded
     client = login(browser, "coord")
     page = client.get("/exports/week").get_data(as_text=True)  # this week by default
     assert "Giao ban tuần 16/03/2026 – 22/03/2026" in page
+    # no periodic report due this week: not "(trên 0 báo cáo đến hạn)"
+    assert "Báo cáo định kỳ đến hạn chưa gửi</a>" in page and "trên 0 báo cáo" not in page
     docx = all_text(document(client.get("/exports/week.docx?week=18/03/2026")))
     for text in (page, docx):
         assert "Báo cáo kết quả số hóa hồ sơ thủ tục hành chính" in text  # completed on time

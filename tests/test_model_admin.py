@@ -43,6 +43,9 @@ def errors_for(content: str | bytes, filename: str = "approval_cycle.bpmn", proc
     ("", "approval_cycle.bpmn", "Vui lòng chọn tệp BPMN"),
     (SOURCE, "quy_trinh.docx", "không phải tệp BPMN"),
     ("<definitions><process", "approval_cycle.bpmn", "không phải XML hợp lệ (dòng 1)"),
+    ("Quy trình phê duyệt", "approval_cycle.bpmn",  # (said in Vietnamese first: an outside check read only English)
+     "Tệp không phải XML hợp lệ (dòng 1): lỗi cú pháp ở cột 1 — tệp BPMN là XML do công cụ vẽ quy trình xuất ra "
+     "(chi tiết kỹ thuật: Start tag expected, '<' not found)."),
     ("<html/>", "approval_cycle.bpmn", "không phải BPMN 2.0"),
     (SOURCE.replace('isExecutable="true"', 'isExecutable="false"'), "approval_cycle.bpmn",
      "không có quy trình nào được đánh dấu thực thi"),
@@ -125,6 +128,9 @@ def test_deploying_an_upload_makes_the_next_version_that_new_tasks_use(world):
     old = new_task(world, collaborators=())
     v2 = deploy_v2(world)
     assert (v2.version, v2.deployed_by, v2.filename) == (2, "admin", "approval_cycle.bpmn")
+    # who deployed each version, as a person reads it (not a login name, nor the command of a start-up)
+    assert deploy.deployers(deploy.process("approval_cycle").versions) == {"admin": "Ông/Bà admin",
+                                                                         "system": "Hệ thống"}
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "deploy"))
     assert event.actor.username == "admin" and event.data["version"] == 2 and event.task_id is None
 

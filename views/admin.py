@@ -110,8 +110,8 @@ def model_show(process_id: str):
                   "success")
             return redirect(url_for("admin.model_show", process_id=process_id))
     diagrams = {v.model.id: diagram.model_svg(v.model) for v in process.versions} if process.kind == "bpmn" else {}
-    return render_template("admin/models_show.html", process=process, form=form,
-                           diagrams=diagrams), 422 if form.errors else 200
+    return render_template("admin/models_show.html", process=process, form=form, diagrams=diagrams,
+                           deployers=deploy.deployers(process.versions)), 422 if form.errors else 200
 
 
 @bp.get("/models/versions/<int:model_id>/diagram")

@@ -39,7 +39,8 @@ def _some_role(_form, field) -> None:
 class UserForm(FlaskForm):
     username = StringField(N_("Tên đăng nhập"), validators=[
         DataRequired(N_("Vui lòng nhập tên đăng nhập.")), Length(max=80, message=N_("Tên đăng nhập tối đa 80 ký tự."))],
-        description=N_("Chữ không dấu, chữ số, dấu chấm, gạch ngang; ví dụ: cv.sonv. Không đổi được sau khi tạo."))
+        description=N_("Chữ không dấu, chữ số, dấu chấm, gạch ngang, gạch dưới; ví dụ: cv.sonv. Không đổi được sau khi "
+                       "tạo."))
     full_name = StringField(N_("Họ và tên"), validators=[DataRequired(N_("Vui lòng nhập họ và tên.")),
                                                          Length(max=200, message=N_("Họ và tên tối đa 200 ký tự."))])
     agency_id = SelectField(N_("Đơn vị"), coerce=int, validate_choice=True)

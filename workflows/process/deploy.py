@@ -10,6 +10,7 @@ leaves an audit event.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -106,6 +107,17 @@ def versions() -> list[ProcessRow]:
     return list(rows.values())
 
 
+_WHERE = re.compile(r",? line \d+, column \d+$")  # what libxml2's message ends with
+
+
+def deployers(rows: list[VersionRow]) -> dict[str, str]:
+    """Who deployed the versions, as a person reads them: a user's full name, or the command that did it
+    ("init-db", when the server started) said as the system."""
+    names = {v.model.deployed_by for v in rows if v.model.deployed_by}
+    people = dict(db.session.execute(select(User.username, User.full_name).where(User.username.in_(names))).all())
+    return {name: people.get(name) or ("Hệ thống" if name == "system" else f"Hệ thống ({name})") for name in names}
+
+
 def process(process_id: str) -> ProcessRow:
     row = next((r for r in versions() if r.process_id == process_id), None)
     if row is None:
@@ -157,7 +169,9 @@ def validate_upload(filename: str | None, content: bytes | None, process_id: str
     try:
         root = etree.fromstring(content, _xml_parser())
     except etree.XMLSyntaxError as exc:
-        return [f"Tệp không phải XML hợp lệ (dòng {exc.lineno}): {exc.msg}"]
+        detail = _WHERE.sub("", exc.msg)  # (the line and column are said in Vietnamese)
+        return [f"Tệp không phải XML hợp lệ (dòng {exc.lineno}): lỗi cú pháp ở cột {exc.position[1]} — tệp BPMN là XML "
+                f"do công cụ vẽ quy trình xuất ra (chi tiết kỹ thuật: {detail})."]
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:  # a DOCTYPE written in another encoding (UTF-7)
         return [engine.DOCTYPE_REFUSED]

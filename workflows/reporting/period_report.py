@@ -288,7 +288,7 @@ def _ranking(document, report: PeriodReport) -> None:
                         "cho nhóm tính cho từng đơn vị):", keep=True)
     widths = RANKING_WIDTHS
     table = nd30.table(document, widths)
-    nd30.row(table, ["Hạng", "Đơn vị", "Đến hạn", "Đúng hạn", "Trễ hạn", "Quá hạn", "Tỷ lệ đúng hạn",
+    nd30.row(table, ["Hạng", "Đơn vị", "Đến hạn", "Đúng hạn", "Hoàn thành quá hạn", "Quá hạn", "Tỷ lệ đúng hạn",
                      "Ngày trễ bình quân"], widths, header=True, size=11)
     align = [nd30.CENTER, nd30.LEFT] + [nd30.CENTER] * 6
     for row in ranked:
