@@ -326,6 +326,18 @@ def test_phone_reports_summary_shows_every_count_without_scrolling(sessions):
         box = cell.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
 
+def test_phone_reports_list_reads_as_cards_every_cell_on_screen_and_labelled(sessions):
+    """An outside check: the list of reports stayed a six-column table on a phone — titles one word a line, the
+    status chip cut to "Chưa báo c", the step and the holder only reached by scrolling inside it."""
+    page = sessions.open("dieuphoi", "/reports", viewport=PHONE)
+    row = page.locator("table.cards-on-phone tbody tr").first
+    for label in ("Hạn nộp", "Trạng thái", "Bước hiện tại", "Người/đơn vị đang giữ"):
+        cell = row.locator(f"td[data-label='{label}']")
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (label, box)
+        assert cell.evaluate("td => getComputedStyle(td, '::before').content").startswith(f'"{label}')
+
+
 @pytest.mark.parametrize("role", ["dieuphoi", "quantri"])
 def test_phone_menu_every_entry_on_screen_and_usable(sessions, role):
     page = sessions.open(role, "/inbox", viewport=PHONE)
