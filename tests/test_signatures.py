@@ -271,6 +271,10 @@ def test_an_administrator_adds_a_root_and_waiting_files_are_checked_again(app, w
         "csrf_token": token, "file": (io.BytesIO(pki.root.pem), "root-ca.crt")},
         content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert "Đã thêm chứng thư tin cậy" in done and "Root CA thử nghiệm" in done
+    # its subject in Vietnamese words (an outside check read "Common Name: …, Organization: …"), and stopping
+    # trust asks first
+    assert "Quốc gia: VN; Tổ chức: " in done and "Tên: Root CA thử nghiệm" in done and "Common Name" not in done
+    assert "Xác nhận ngừng tin cậy" in done
     assert "Đã kiểm tra lại chữ ký số của 1 tệp" in done
     statuses = [c.status for c in db.session.scalars(select(SignatureCheck).order_by(SignatureCheck.id))]
     assert statuses == ["untrusted", "valid"]

@@ -40,8 +40,23 @@ def parse(content: bytes) -> asn1_x509.Certificate:
         raise Invalid("Không đọc được chứng thư số: cần tệp .cer, .crt hoặc .pem (định dạng PEM hoặc DER).") from exc
     if not cert.ca:
         raise Invalid("Chứng thư “%(subject)s” không phải chứng thư của tổ chức cung cấp dịch vụ chứng thực (CA): "
-                      "chỉ thêm chứng thư gốc hoặc chứng thư trung gian.", subject=cert.subject.human_friendly)
+                      "chỉ thêm chứng thư gốc hoặc chứng thư trung gian.", subject=subject_text(cert))
     return cert
+
+
+# The parts of a certificate's subject, as an administrator reads them (asn1crypto names them in English)
+_SUBJECT_WORDS = {"common_name": "Tên", "organization_name": "Tổ chức", "organizational_unit_name": "Đơn vị",
+                  "locality_name": "Địa phương", "state_or_province_name": "Tỉnh/thành phố", "country_name": "Quốc gia",
+                  "email_address": "Thư điện tử", "serial_number": "Số hiệu"}
+
+
+def subject_text(cert: asn1_x509.Certificate) -> str:
+    """"Tên: Ban Cơ yếu Chính phủ; Tổ chức: …; Quốc gia: VN" — the subject's parts in its own order."""
+    parts = []
+    for key, value in cert.subject.native.items():
+        for one in value if isinstance(value, list) else [value]:
+            parts.append(f"{_SUBJECT_WORDS.get(key, key)}: {one}")
+    return "; ".join(parts)
 
 
 def _ensure_admin(actor: User) -> None:
@@ -59,7 +74,7 @@ def add(actor: User, content: bytes) -> TrustRoot:
     if row is not None and row.active:
         raise Invalid("Chứng thư “%(subject)s” đã có trong danh sách tin cậy.", subject=row.subject)
     if row is None:
-        row = TrustRoot(subject=cert.subject.human_friendly[:500], fingerprint=fingerprint,
+        row = TrustRoot(subject=subject_text(cert)[:500], fingerprint=fingerprint,
                         pem=asn1_pem.armor("CERTIFICATE", der).decode(),
                         not_after=cert["tbs_certificate"]["validity"]["not_after"].native.replace(tzinfo=None))
         db.session.add(row)
