@@ -6,7 +6,7 @@
 window.addEventListener("load", function () {
   "use strict";
   var field = document.querySelector("[aria-invalid='true']:not([type=hidden]):not([aria-hidden=true])");
-  if (!field) { return; }
+  if (!field || document.activeElement !== document.body) { return; }  // (someone already typing elsewhere)
   for (var node = field.parentElement; node; node = node.parentElement) {
     if (node.tagName === "DETAILS") { node.open = true; }
   }

@@ -194,8 +194,8 @@ def test_the_commands_say_in_one_line_what_the_operator_must_mend(app, tmp_path)
         (runner, ["run-timers", "--now", "bad"], "--now"),
         (runner, ["backup", str(tmp_path / "no" / "such" / "x.zip")], "Không đọc hoặc ghi được tệp"),
     ]
-    for url, said in ((f"sqlite:///{tmp_path / 'empty.db'}", "Cơ sở dữ liệu chưa có lược đồ: chạy “flask --app app "
-                                                           "init-db” trước."),
+    for url, said in ((f"sqlite:///{tmp_path / 'empty.db'}", "Cơ sở dữ liệu chưa có lược đồ hoặc lược đồ đã cũ: chạy "
+                                                           "“flask --app app init-db” trước."),
                       ("postgresql+psycopg://postgres@127.0.0.1:1/none", "Không kết nối được cơ sở dữ liệu")):
         cases.append((create_app({"TESTING": True, "DEPLOY_MODELS_ON_START": False, "SQLALCHEMY_DATABASE_URI": url}),
                       ["create-user", "td1", "--password", "mat-khau-dai", "--role", "viewer"], said))

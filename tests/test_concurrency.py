@@ -14,7 +14,8 @@ from tests.conftest import FIXTURES, Browser, item_at, new_task
 from workflows.errors import Conflict, NotAllowed
 from workflows.importing import pipeline
 from workflows.process import engine, runtime
-from workflows.tasks import work
+from workflows.tasks import comments, urging, work
+from workflows.tx import RACES, lost_race
 
 
 def test_eight_threads_complete_the_same_work_item(app, api, world):
@@ -280,3 +281,48 @@ def test_two_heads_signing_their_agencies_opinions_at_once_both_sign(app, world)
     assert [i.step_id for i in open_items(task)] == ["finalise"]
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.task_id == task.id, AuditEvent.action == "approve")) == 2
+
+
+def test_two_urges_and_a_comment_sent_twice_at_once_are_one_each(app, world, frozen):
+    """The review found it: "once a day" and a form's one-time key were read and then written with nothing held in
+    between, so a double press (or two coordinators) at the same moment told everyone twice."""
+    from tests.conftest import act
+
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    frozen.advance(days=200)  # late
+    ids = {"task": task.id, "coord": world["coord"].id, "x_coord": world["x_coord"].id, "head": world["head"].id}
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(what):
+        with app.app_context():
+            from workflows.clock import FrozenClock, set_clock
+            set_clock(FrozenClock(frozen.moment))
+            barrier.wait()
+            try:
+                if what in ("coord", "x_coord"):
+                    urging.urge(db.session.get(User, ids[what]), ids["task"], "Khẩn trương hoàn thành.")
+                else:
+                    comments.add_comment(db.session.get(User, ids["head"]), db.session.get(Task, ids["task"]),
+                                         "Đề nghị gửi lại dự thảo.", submission="one-key")
+                result = "ok"
+            except Conflict:
+                result = "conflict"
+            except Exception as exc:  # noqa: BLE001 - a lost race of SQLite's busy lock is a refusal too
+                result = "raced" if isinstance(exc, RACES) and lost_race(exc) else repr(exc)
+            with lock:
+                outcomes.append(f"{what}:{result}")
+            db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in ("coord", "x_coord", "comment", "comment")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    db.session.expire_all()
+    urges = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "urged")).all()
+    comments_written = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "comment")).all()
+    assert len(urges) == 1 and len(comments_written) == 1, outcomes
+    assert sorted(o for o in outcomes if o.startswith("comment")) == ["comment:ok", "comment:ok"], outcomes

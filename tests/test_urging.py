@@ -105,6 +105,15 @@ def test_a_done_task_or_one_nobody_can_hear_is_refused_and_nothing_recorded(worl
     assert not told()
 
 
+def test_a_message_the_box_took_is_taken_line_breaks_and_all(world, late):
+    """The box counts a line break as one character and the browser sends two ("\r\n"): 999 characters in 100
+    lines were refused as over 1000."""
+    lines = "\r\n".join(["Dòng việc"] * 100)  # 999 characters as the box counts them, 1,098 as sent
+    urging.urge(world["coord"], late.id, lines)
+    body = told()["officer"].body
+    assert "\r" not in body and "Nội dung: Dòng việc\nDòng việc" in body
+
+
 def test_mail_goes_with_the_notice(world, late, app):
     world["officer"].email = "officer@congthuong.gov.vn"
     db.session.commit()

@@ -68,8 +68,8 @@ def holiday_list():
             if before is None:
                 flash(_("Đã thêm ngày %(day)s vào lịch.", day=day), "success")
             else:  # the form adds and changes alike: what was there is said, not silently replaced
-                flash(_("Đã sửa ngày %(day)s: trước đây “%(name)s” (%(kind)s).", day=day, name=before.name,
-                        kind=_KIND_WORDS[before.kind]()), "success")
+                flash(_("Đã sửa ngày %(day)s: trước đây “%(name)s” (%(kind)s).", day=day, name=before[0],
+                        kind=_KIND_WORDS[before[1]]()), "success")
             return redirect(url_for("admin.holiday_list"))
     year = parsing.int_arg("year", high=9999)  # a year a date can hold; anything else lists every year
     return render_template("admin/holidays.html", form=form, days=holidays.days(year), year=year,

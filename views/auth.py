@@ -185,10 +185,15 @@ def _refuse_nul_bytes():
 # --- rate limits ----------------------------------------------------------------------------------
 
 @bp.app_errorhandler(429)
-def _too_many_requests(_exc):
+def _too_many_requests(exc):
     if request.path.startswith("/api/"):
-        return jsonify({"error": _(RATE_LIMIT_MESSAGE)}), 429
-    return render_template("errors/429.html", message=_(RATE_LIMIT_MESSAGE)), 429
+        response = current_app.make_response((jsonify({"error": _(RATE_LIMIT_MESSAGE)}), 429))
+    else:
+        response = current_app.make_response((render_template("errors/429.html", message=_(RATE_LIMIT_MESSAGE)), 429))
+    limit = getattr(exc, "limit", None)  # (Flask-Limiter's: the window it counts over is when to try again at latest)
+    if limit is not None:
+        response.headers["Retry-After"] = str(int(limit.limit.get_expiry()))
+    return response
 
 
 def _typed_username() -> str:
@@ -224,7 +229,6 @@ def init_security(app: Flask) -> Limiter:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     # Redis unreachable: each worker counts on its own for a while rather than every sign-in failing
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # (Retry-After on a 429: when to try again)
     limiter = Limiter(key_func=get_remote_address, app=app)
     app.extensions["login_limiter"] = limiter  # the limits hold only a weak reference to it
     # one budget per address and one per name, shared by the form and the API: trying one never frees the other

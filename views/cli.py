@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import click
 from flask import Flask
@@ -20,6 +21,9 @@ from workflows.importing import pipeline
 from workflows.process import catalog
 from workflows.tasks import agency_changes, deadline_text
 
+# SQLite's and PostgreSQL's words for a table or a column the schema lacks (not a database that does not exist)
+_NO_SCHEMA = re.compile(r'no such (table|column)|(relation|column) "[^"]+" (of relation "[^"]+" )?does not exist')
+
 
 def _guarded(callback):
     """A command's failure the operator can act on, said in one line with exit status 1 instead of a traceback:
@@ -32,21 +36,22 @@ def _guarded(callback):
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
         except (OperationalError, InterfaceError, ProgrammingError) as exc:
-            if _no_schema(exc):
-                raise click.ClickException("Cơ sở dữ liệu chưa có lược đồ: chạy “flask --app app init-db” "
-                                           "trước.") from exc
+            text = str(getattr(exc, "orig", None) or exc)
+            if _NO_SCHEMA.search(text):
+                raise click.ClickException("Cơ sở dữ liệu chưa có lược đồ hoặc lược đồ đã cũ: chạy “flask --app app "
+                                           "init-db” trước.") from exc
+            if "locked" in text.lower():
+                raise click.ClickException("Cơ sở dữ liệu đang bận (một tiến trình khác đang ghi): thử lại sau ít "
+                                           "phút.") from exc
             if isinstance(exc, ProgrammingError):
                 raise
             raise click.ClickException(f"Không kết nối được cơ sở dữ liệu ({one_line(exc)}): kiểm tra DATABASE_URL "
                                        "và máy chủ cơ sở dữ liệu.") from exc
         except OSError as exc:
-            raise click.ClickException(f"Không đọc hoặc ghi được tệp {exc.filename or ''}: {exc.strerror}.") from exc
+            if exc.filename is None:  # (a broken pipe, a refused connection: not a file of the operator's)
+                raise
+            raise click.ClickException(f"Không đọc hoặc ghi được tệp {exc.filename}: {exc.strerror}.") from exc
     return run
-
-
-def _no_schema(exc: Exception) -> bool:
-    text = str(getattr(exc, "orig", None) or exc)
-    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 def register(app: Flask) -> None:
@@ -57,7 +62,8 @@ def register(app: Flask) -> None:
     reports.register_cli(app)
     _register_own(app)
     for command in app.cli.commands.values():
-        command.callback = _guarded(command.callback)
+        if not isinstance(command, click.Group):  # (a group's own callback does nothing to guard)
+            command.callback = _guarded(command.callback)
 
 
 def _register_own(app: Flask) -> None:

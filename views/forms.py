@@ -78,7 +78,7 @@ class VNDateField(StringField):
             return
         if DATE_SHAPE.fullmatch(text):  # typed as asked, so "use dd/mm/yyyy" would not help: say what is wrong
             numbers = [int(n) for n in re.findall(r"\d+", text)]
-            year, month, day_ = numbers if len(str(numbers[0])) == 4 else numbers[::-1]
+            year, month = (numbers[0], numbers[1]) if text[4:5] == "-" else (numbers[2], numbers[1])  # yyyy-mm-dd
             if not 1 <= month <= 12:
                 raise ValueError(Message("Ngày %(text)s không có trên lịch: tháng chỉ từ 1 đến 12.", text=text))
             if not MIN_YEAR <= year <= MAX_YEAR:

@@ -158,9 +158,13 @@ class Request(flask.Request):
 
     @property
     def max_content_length(self) -> int | None:
-        if self.path.startswith("/api/"):
+        if self._max_content_length is None and self.path.startswith("/api/"):
             return API_BODY_MAX
         return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 def install(app: Flask) -> None:

@@ -120,7 +120,7 @@ NOT_YOURS = N_("Nhiệm vụ này không thuộc đơn vị của bạn.")
 def already_done(item: WorkItem, user: User) -> Conflict | NotAllowed:
     """The conflict to answer ``user`` when an item is no longer open, naming who completed it and when: ``user``
     themself on a form sent twice. Someone who may not see the task learns nothing of it."""
-    if not can_view(user, item.task):
+    if item.completed_by_id != user.id and not can_view(user, item.task):
         return NotAllowed(NOT_YOURS)
     if item.status == "done" and item.completed_by is not None:
         when = clock.to_local(item.completed_at)

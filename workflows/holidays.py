@@ -43,16 +43,16 @@ def _changed() -> None:
     db.session.info.pop(_CACHE_KEY, None)
 
 
-def set_day(day: date, name: str, kind: str = "off") -> Holiday | None:
-    """Add or change one day of the calendar (administrators); returns the day as it was before (a copy), None when
-    it is new. A working day ("ngày làm bù") is a Saturday or a Sunday worked: Invalid on another day."""
+def set_day(day: date, name: str, kind: str = "off") -> tuple[str, str] | None:
+    """Add or change one day of the calendar (administrators); returns what the day was before (its name and kind),
+    None when it is new. A working day ("ngày làm bù") is a Saturday or a Sunday worked: Invalid on another day."""
     if kind == "working" and day.weekday() < 5:
         raise Invalid("Chưa lưu được ngày.", {"kind": Message(
             "Ngày làm bù là thứ Bảy hoặc Chủ nhật đi làm; ngày %(day)s là ngày làm việc bình thường.",
             day=f"{day:%d/%m/%Y}")})
     with transaction():
         row = db.session.scalar(select(Holiday).where(Holiday.day == day))
-        before = Holiday(day=day, name=row.name, kind=row.kind) if row is not None else None
+        before = (row.name, row.kind) if row is not None else None
         row = row or Holiday(day=day)
         row.name, row.kind = name, kind
         db.session.add(row)

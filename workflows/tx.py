@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,6 +25,16 @@ def transaction() -> Iterator[None]:
     except Exception:
         db.session.rollback()
         raise
+
+
+def serialize_on(model: type, row_id: int) -> None:
+    """Make the rest of the transaction wait for any other one that called this for the same row, then see what it
+    committed: a check-then-write (once a day, a one-time key) that two requests at once must not both pass. A
+    write that changes nothing takes the row's lock on PostgreSQL and the database's write lock on SQLite (whose
+    reads until a write see the latest commit). Call it before the check reads."""
+    table = model.__table__
+    key = table.primary_key.columns[0]
+    db.session.execute(update(table).where(key == row_id).values({key.name: key}))
 
 
 def lost_race(exc: Exception) -> bool:

@@ -16,7 +16,7 @@ from workflows.accounts import people
 from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from workflows.paging import page_of
 from workflows.text import fold_words, sort_key
-from workflows.tx import transaction
+from workflows.tx import serialize_on, transaction
 
 PER_PAGE = 25
 AGENCY_KINDS = {"so": "Sở", "ban": "Ban", "nganh": "Ngành, cơ quan khác", "ubnd": "UBND", "commune": "Xã, phường"}
@@ -217,6 +217,8 @@ def reset_password(actor: User, user_id: int, submission: str | None = None) -> 
     require_admin(actor)
     with transaction():
         user = get_user(actor, user_id)
+        if submission:
+            serialize_on(User, user.id)
         if submission and (done := _reset_by(user, submission)) is not None:
             raise Conflict("Mật khẩu tạm thời của yêu cầu này đã được cấp lúc %(time)s và chỉ hiện một lần; mật khẩu "
                            "không đổi lại. Nếu chưa ghi lại được, hãy cấp mật khẩu tạm thời mới.",
@@ -235,8 +237,8 @@ def _reset_by(user: User, submission: str) -> AuditEvent | None:
     """The reset of ``user``'s password a form of key ``submission`` made, if any (among the latest few)."""
     recent = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "password_reset")
                                 .order_by(AuditEvent.id.desc()).limit(50))
-    return next((e for e in recent if e.data.get("user_id") == user.id and e.data.get("submission") == submission),
-                None)
+    return next((e for e in recent if (e.data or {}).get("user_id") == user.id
+                 and (e.data or {}).get("submission") == submission), None)
 
 
 # ---------------------------------------------------------------- agencies

@@ -117,8 +117,8 @@ def check(rows: list[Row]) -> list[Row]:
         if bad or not words:
             row.problems.append(Message("Vai trò không hợp lệ: %(bad)s. Chọn trong: %(roles)s.",
                                         bad=", ".join(bad) or "(trống)", roles=", ".join(ROLE_LABELS.values())))
-        elif not row.agency and set(row.roles) & {"officer", "agency_head", "appraiser"}:
-            row.problems.append(Message("Chuyên viên, lãnh đạo đơn vị và cơ quan thẩm định phải thuộc một đơn vị."))
+        elif not row.agency and set(row.roles) & people.NEEDS_AGENCY:
+            row.problems.append(Message(people.NEEDS_AGENCY_RULE))
         if row.email and not people.EMAIL.match(row.email):
             row.problems.append(Message("Địa chỉ thư điện tử “%(email)s” không hợp lệ.", email=row.email))
     return rows

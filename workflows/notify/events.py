@@ -283,6 +283,7 @@ def _chase_lines(task: Task, items: list[WorkItem]) -> tuple[list[str], str]:
         return lines, _task_link(task) + "#" + EXPLANATION_ANCHOR
     return lines, _task_link(task)
 
+
 def extension_decided(task: Task, approved: bool, new_due: date | None, reason: str | None,
                       requester: User | None) -> list[Notification]:
     """Tell the person who asked for more time what was decided."""

@@ -103,8 +103,6 @@ def week_of(day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-
-
 def _iso(value) -> date | None:
     try:
         return date.fromisoformat(value) if value else None

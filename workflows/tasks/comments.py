@@ -17,7 +17,7 @@ from workflows import access, audit, settings
 from workflows.errors import N_, Invalid, Message, NotAllowed
 from workflows.notify import events
 from workflows.tasks import reads
-from workflows.tx import transaction
+from workflows.tx import serialize_on, transaction
 
 MAX_BODY = 4000  # characters
 MAX_MENTIONS = 10
@@ -74,8 +74,10 @@ def add_comment(user: User, task: Task, body: str | None,
     the comment the first sending wrote, not a second one nor a second round of notifications."""
     with transaction():
         ensure_can_comment(user, task)
-        if submission and (sent := _sent(user, task, submission)) is not None:
-            return sent
+        if submission:
+            serialize_on(Task, task.id)  # (the retry may arrive while the first sending is being written)
+            if (sent := _sent(user, task, submission)) is not None:
+                return sent
         errors = {}
         text = _clean(body)
         if not text:

@@ -114,7 +114,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         own_submissions={i.id for i in items if "approve" in i.decisions and made.get(i.id)
                          and made[i.id][-1].action == "submit" and made[i.id][-1].actor_id == user.id},
         may_urge=bool(items) and task.state == "active" and user.has_role("coordinator"),
-        last_urged=urged, urged_today=urging.today(urged))
+        last_urged=urged, urged_today=urging.urged_today(urged))
 
 
 def _creating(history: list[AuditEvent], item: WorkItem) -> list[AuditEvent]:

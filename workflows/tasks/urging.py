@@ -19,7 +19,7 @@ from workflows import audit, clock
 from workflows.errors import N_, Conflict, Invalid, NotFound
 from workflows.notify import events
 from workflows.tasks import create, fanout, reads, status
-from workflows.tx import transaction
+from workflows.tx import serialize_on, transaction
 
 ACTION = "urged"
 MESSAGE_MAX = 1000
@@ -42,6 +42,7 @@ def urge(actor: User, task_id: int, message: str | None = None) -> Urged:
     create.require_coordinator(actor)
     message = _message(message)
     with transaction():
+        serialize_on(Task, task_id)  # (two coordinators, or a double press: one urge)
         task = db.session.get(Task, task_id)
         if task is None or task.kind == fanout.WITHDRAWN:
             raise NotFound("Không tìm thấy nhiệm vụ.")
@@ -50,11 +51,11 @@ def urge(actor: User, task_id: int, message: str | None = None) -> Urged:
         items = reads.open_items(task)
         if task.state != "active" or not items:
             raise Conflict("Nhiệm vụ không có bước nào đang chờ xử lý nên không có ai để đôn đốc.")
-        urged_today = last_urged([task.id]).get(task.id)
-        if today(urged_today):
+        last = last_urged([task.id]).get(task.id)
+        if urged_today(last):
             raise Conflict("Nhiệm vụ đã được đôn đốc hôm nay lúc %(time)s (%(who)s); mỗi nhiệm vụ được đôn đốc "
-                           "một lần mỗi ngày.", time=f"{clock.to_local(urged_today.at):%H:%M}",
-                           who=urged_today.actor.full_name if urged_today.actor else "")
+                           "một lần mỗi ngày.", time=f"{clock.to_local(last.at):%H:%M}",
+                           who=last.actor.full_name if last.actor else "")
         told = events.urged(task, items, actor, message)
         if not told:
             raise Conflict("Đơn vị đang giữ hồ sơ chưa có tài khoản nào nhận được đôn đốc: vui lòng liên hệ trực "
@@ -70,11 +71,12 @@ def urge_late_members(actor: User, parent_id: int, message: str | None = None) -
     message = _message(message)
     urged = Urged()
     with transaction():
+        serialize_on(Task, parent_id)
         parent = fanout.running_group_task(parent_id)
         late = [t for t in fanout.member_tasks(parent) if status.of(t) == "overdue"]
         if not late:
             raise Invalid("Không có đơn vị nào quá hạn để đôn đốc.")
-        before = {task_id for task_id, event in last_urged(t.id for t in late).items() if today(event)}
+        before = {task_id for task_id, event in last_urged(t.id for t in late).items() if urged_today(event)}
         open_items = defaultdict(list)
         for item in reads.open_items_of([t.id for t in late]):
             open_items[item.task_id].append(item)
@@ -97,7 +99,8 @@ def urge_late_members(actor: User, parent_id: int, message: str | None = None) -
 
 
 def _message(message: str | None) -> str:
-    message = (message or "").strip()
+    """The coordinator's words, line breaks as one character each (as the box counted them)."""
+    message = (message or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(message) > MESSAGE_MAX:
         raise Invalid("Nội dung đôn đốc dài quá %(n)s ký tự.", {"message": N_("Vui lòng viết ngắn gọn hơn.")},
                       n=MESSAGE_MAX)
@@ -116,9 +119,9 @@ def last_urged(task_ids: Iterable[int]) -> dict[int, AuditEvent]:
 
 def not_urged_today(members: Iterable[Task], urged: dict[int, AuditEvent]) -> list[Task]:
     """The late members of a group's task that its urge would reach now (``urged``: ``last_urged`` of them)."""
-    return [t for t in members if status.of(t) == "overdue" and not today(urged.get(t.id))]
+    return [t for t in members if status.of(t) == "overdue" and not urged_today(urged.get(t.id))]
 
 
-def today(event: AuditEvent | None) -> bool:
+def urged_today(event: AuditEvent | None) -> bool:
     """The urge was made today, in the province: the task is not urged again before tomorrow."""
     return event is not None and event.at >= clock.day_start(clock.today())
