@@ -118,7 +118,8 @@ def last_urged(task_ids: Iterable[int]) -> dict[int, AuditEvent]:
 
 
 def not_urged_today(members: Iterable[Task], urged: dict[int, AuditEvent]) -> list[Task]:
-    """The late members of a group's task that its urge would reach now (``urged``: ``last_urged`` of them)."""
+    """The late members of a group's task not urged today (``urged``: ``last_urged`` of them), those the group's
+    page offers to urge — one whose agency has no account among them, named when it is pressed."""
     return [t for t in members if status.of(t) == "overdue" and not urged_today(urged.get(t.id))]
 
 
