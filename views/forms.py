@@ -29,7 +29,7 @@ from workflows import clock, settings
 from workflows.errors import N_, Invalid, Message
 from workflows.tasks import create, files, work
 from workflows.tasks.create import DUE_REQUIRED
-from workflows.tasks.deadline_text import MAX_YEAR, MIN_YEAR
+from workflows.tasks.deadline_text import BAD_YEAR, MAX_YEAR, MIN_YEAR
 
 
 def attach_errors(form, exc) -> None:
@@ -72,7 +72,7 @@ class VNDateField(StringField):
             except ValueError:
                 continue
             if not MIN_YEAR <= day.year <= MAX_YEAR:  # a typo (9999, 0001), and date arithmetic far from date.max
-                raise ValueError(Message("Năm %(year)s của ngày %(text)s không hợp lệ: kiểm tra lại năm.",
+                raise ValueError(Message(BAD_YEAR,
                                          year=day.year, text=text))
             self.data = day
             return
@@ -82,7 +82,7 @@ class VNDateField(StringField):
             if not 1 <= month <= 12:
                 raise ValueError(Message("Ngày %(text)s không có trên lịch: tháng chỉ từ 1 đến 12.", text=text))
             if not MIN_YEAR <= year <= MAX_YEAR:
-                raise ValueError(Message("Năm %(year)s của ngày %(text)s không hợp lệ: kiểm tra lại năm.",
+                raise ValueError(Message(BAD_YEAR,
                                          year=year, text=text))
             days = calendar.monthrange(year, month)[1]
             raise ValueError(Message("Ngày %(text)s không có trên lịch: tháng %(month)s/%(year)s có %(days)s ngày.",

@@ -219,10 +219,10 @@ def reset_password(actor: User, user_id: int, submission: str | None = None) -> 
         user = get_user(actor, user_id)
         if submission:
             serialize_on(User, user.id)
-        if submission and (done := _reset_by(user, submission)) is not None:
-            raise Conflict("Mật khẩu tạm thời của yêu cầu này đã được cấp lúc %(time)s và chỉ hiện một lần; mật khẩu "
-                           "không đổi lại. Nếu chưa ghi lại được, hãy cấp mật khẩu tạm thời mới.",
-                           time=f"{clock.to_local(done.at):%H:%M %d/%m/%Y}")
+            if (done := _reset_by(user, submission)) is not None:
+                raise Conflict("Mật khẩu tạm thời của yêu cầu này đã được cấp lúc %(time)s và chỉ hiện một lần; mật "
+                               "khẩu không đổi lại. Nếu chưa ghi lại được, hãy cấp mật khẩu tạm thời mới.",
+                               time=f"{clock.to_local(done.at):%H:%M %d/%m/%Y}")
         password = temporary_password()
         user.set_password(password, settings.get("PASSWORD_HASH_METHOD"))
         user.must_change_password = True

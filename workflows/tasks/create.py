@@ -15,7 +15,7 @@ from workflows.accounts import groups
 from workflows.errors import N_, Invalid, Message, NotAllowed
 from workflows.process import catalog, runtime
 from workflows.tasks import lifecycle, reads
-from workflows.tasks.deadline_text import MAX_YEAR, MIN_YEAR, Deadline, parse_deadline
+from workflows.tasks.deadline_text import BAD_YEAR, MAX_YEAR, MIN_YEAR, Deadline, parse_deadline
 from workflows.text import fold_words
 from workflows.tx import transaction
 
@@ -56,7 +56,7 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
     due = fields.get("due_date")
     if due is not None and not MIN_YEAR <= due.year <= MAX_YEAR:  # a typo (9999, 0001): the form says it too
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"due_date": Message(
-            "Năm %(year)s của ngày %(text)s không hợp lệ: kiểm tra lại năm.", year=due.year, text=f"{due:%d/%m/%Y}")})
+            BAD_YEAR, year=due.year, text=f"{due:%d/%m/%Y}")})
     text = (fields.get("deadline_text") or "").strip()
     if fields.get("due_date") is not None and "nominal_due" not in fields:
         # a date given as a date (the form's, the API's) that falls on a day off moves to the next working day, as

@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from workflows.errors import N_
 from workflows.tasks.periods import RHYTHM  # the reporting rhythm is written once, with the periods
 from workflows.text import fold_chars
 from workflows.workdays import DEFAULT_CALENDAR, HolidayCalendar
@@ -31,6 +32,7 @@ from workflows.workdays import DEFAULT_CALENDAR, HolidayCalendar
 RECURRENCES = (None, "ongoing", "weekly", "monthly", "quarterly", "half_yearly", "yearly")
 
 MIN_YEAR, MAX_YEAR = 1900, 2999  # anything else is a typo; also keeps date arithmetic far from date.max
+BAD_YEAR = N_("Năm %(year)s của ngày %(text)s không hợp lệ: kiểm tra lại năm.")
 ROMAN_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 # 1 = Monday ... 7 = Sunday; "thứ Hai" is the second day of the week counted from Sunday, hence "thứ 2" = Monday.
 WEEKDAYS = {"hai": 1, "ba": 2, "tu": 3, "nam": 4, "sau": 5, "bay": 6, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
