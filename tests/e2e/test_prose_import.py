@@ -36,7 +36,8 @@ def test_coordinator_edits_drops_and_adds_back_prose_tasks_then_commits(login_as
     # a bullet under "Trách nhiệm của Ban Chỉ đạo cấp tỉnh" inherits its lead from the heading; a sentence that
     # names its lead or deadline stands under its task with them marked
     first = body.get_by_role("row").filter(has_text=EDITED_FROM).first
-    expect(first).to_contain_text("Ban Chỉ đạo cấp tỉnh")
+    # (its 300-odd rows are searched by text: on a busy machine that alone took more than the default 5 s)
+    expect(first).to_contain_text("Ban Chỉ đạo cấp tỉnh", timeout=30_000)
     expect(first).to_contain_text("Trách nhiệm của Ban Chỉ đạo cấp tỉnh")
     expect(body.locator("blockquote mark.mark-lead").first).to_be_visible()
     expect(body.locator("blockquote mark.mark-deadline").first).to_be_visible()
