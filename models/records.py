@@ -24,18 +24,21 @@ class AuditEvent(db.Model):
     to_step: Mapped[str | None] = mapped_column(db.String(255))
     comment: Mapped[str | None] = mapped_column(db.Text)
     data: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    # The actor's agency when they acted: a person moves, an agency merges, the history stays what it was.
+    agency_id: Mapped[int | None] = mapped_column(db.ForeignKey("agency.id"))
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="joined")
+    acting_agency = relationship("Agency", foreign_keys=[agency_id])
     on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
     work_item = relationship("WorkItem", foreign_keys=[work_item_id])
 
     @property
     def agency(self):
-        """The agency the actor acted for: the work item's (a finished item keeps its agency through a merge, the
-        person may have moved since), else the actor's."""
+        """The agency the actor acted for: the work item's (a finished item keeps its agency through a merge), else
+        the one the actor belonged to then (they may have moved since)."""
         if self.work_item is not None:
             return self.work_item.agency
-        return self.actor.agency if self.actor else None
+        return self.acting_agency
 
 
 @event.listens_for(AuditEvent, "before_update")

@@ -260,3 +260,21 @@ def test_the_same_comment_form_sent_twice_is_one_comment(browser, world):
     form["comment-submission"] = re.search(r'name="comment-submission" type="hidden" value="(\w+)"', page)[1]
     browser.client.post(f"/tasks/{task.id}/comments", data=form)
     assert len(comment_events(task)) == 2
+
+
+def test_a_comment_keeps_the_agency_its_author_wrote_for_after_they_move(browser, api, world):
+    """The history is what happened: an officer of the lead agency who later moves to another agency still wrote
+    that comment for the lead agency (the page and the API showed their agency of today)."""
+    task = new_task(world)
+    comments.add_comment(world["officer"], task, "Sở đang tổng hợp ý kiến.")
+    world["officer"].agency_id = agency_id(JUSTICE)
+    db.session.commit()
+
+    [event] = comment_events(task)
+    assert event.agency.name == LEAD
+    browser.login("coord")
+    page = text(browser.client.get(f"/tasks/{task.id}"))
+    item = page[page.index(f'<li id="e{event.id}" class="tl-comment">'):]
+    assert f"Ông/Bà officer ({LEAD})" in item[:item.index("</li>\n")]
+    history = api.get(f"/api/v1/tasks/{task.id}", headers=api.token("coord")).get_json()["history"]
+    assert history[1]["agency"] == LEAD

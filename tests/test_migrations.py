@@ -165,3 +165,20 @@ def test_a_task_extended_before_counts_in_the_period_of_the_day_granted(tmp_path
     assert con.execute("SELECT id, nominal_due FROM task ORDER BY id").fetchall() == [
         (1, "2026-09-30"), (2, "2026-08-31"), (3, "2026-06-30")]
     con.close()
+
+
+def test_history_written_before_keeps_its_authors_agency(tmp_path):
+    """0027: an event records the agency its actor acted for; rows from before take the actor's agency of the
+    upgrade day (events of the system, with no actor, have none)."""
+    app, path = schema_at(tmp_path, "0026")
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO agency (id, name, aliases, active) VALUES (1, 'Sở Y tế', '[]', 1)")
+    con.execute("INSERT INTO user (id, username, full_name, agency_id, roles, password_hash, active, "
+                "must_change_password, created_at, session_secret) VALUES (1, 'yte', 'Cán bộ Y tế', 1, 'officer', "
+                "'x', 1, 0, '2026-01-01 00:00:00', 's')")
+    for actor in (1, None):
+        con.execute("INSERT INTO audit_event (at, actor_id, action, data) VALUES ('2026-06-20 08:00:00', ?, "
+                    "'comment', '{}')", (actor,))
+    con = upgraded(con, app, path, "0027")
+    assert con.execute("SELECT actor_id, agency_id FROM audit_event ORDER BY id").fetchall() == [(1, 1), (None, None)]
+    con.close()

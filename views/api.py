@@ -109,7 +109,7 @@ def event_json(event: AuditEvent) -> dict:
             "actor": event.actor.username if event.actor else None, "action": event.action,
             "step_name": event.from_step or event.to_step, "to_step": event.to_step, "comment": event.comment}
     if event.action == "comment":
-        body["agency"] = event.actor.agency.name if event.actor and event.actor.agency else None
+        body["agency"] = event.agency.name if event.agency else None
         body["mentions"] = [m["name"] for m in comments.mentions_of(event)]
     return body
 

@@ -48,7 +48,8 @@ def record(action: str, actor: User | None, task: Task | None = None, work_item:
     """Append one event (``task`` None for an event that concerns no task: a deployment, a delegation);
     returns its id."""
     return db.session.connection().execute(_INSERT, dict(
-        at=clock.now(), actor_id=actor.id if actor else None, task_id=task.id if task else None,
+        at=clock.now(), actor_id=actor.id if actor else None, agency_id=actor.agency_id if actor else None,
+        task_id=task.id if task else None,
         on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
         work_item_id=work_item.id if work_item else None, action=action,
         from_step=from_step, to_step=to_step, comment=comment, data=data or {})).scalar_one()

@@ -154,7 +154,8 @@ def open_items_of(task_ids: list[int]) -> list[WorkItem]:
 
 def history(task: Task) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.task_id == task.id)
-                                   .options(selectinload(AuditEvent.work_item).joinedload(WorkItem.agency))
+                                   .options(selectinload(AuditEvent.work_item).joinedload(WorkItem.agency),
+                                            selectinload(AuditEvent.acting_agency))
                                    .order_by(AuditEvent.at, AuditEvent.id)))
 
 
