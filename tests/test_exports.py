@@ -142,6 +142,7 @@ def test_register_groups_tasks_by_section_with_status_labels(browser, seeded):
     assert header == ["STT", "Nhiệm vụ", "Đơn vị chủ trì", "Đơn vị phối hợp", "Sản phẩm", "Thời hạn", "Trạng thái",
                       "Bước hiện tại", "Đang xử lý", "Số ngày ở bước này", "Ngày hoàn thành", "Ghi chú"]
     assert ws.freeze_panes == "A5"
+    assert ws.auto_filter.ref == f"A4:L{ws.max_row}"  # filter buttons on the header, over every task row
     assert ws.column_dimensions["B"].width > ws.column_dimensions["A"].width
     merged = {str(r).split(":")[0] for r in ws.merged_cells.ranges}
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=5)]
@@ -190,6 +191,7 @@ def test_register_follows_the_dashboard_filters(browser, seeded):
 def test_register_with_nothing_to_list(browser, world, frozen):
     wb = workbook(login(browser, "admin").get("/exports/register.xlsx"))
     assert wb["Danh mục nhiệm vụ"]["A5"].value == "Không có nhiệm vụ nào theo bộ lọc đã chọn."
+    assert wb["Danh mục nhiệm vụ"].auto_filter.ref is None  # nothing to filter
     assert {r[0]: r[1] for r in wb["Tổng hợp"].iter_rows(min_row=5, values_only=True)}["Tổng cộng"] == 0
 
 

@@ -256,7 +256,9 @@ def register_xlsx(user: User, f: scope.Filters, today: date | None = None) -> by
     _title_rows(ws, "DANH MỤC NHIỆM VỤ VÀ TÌNH HÌNH THỰC HIỆN", _scope_line(f, today), width)
     _header(ws, HEADER_ROW, REGISTER_COLUMNS)
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
-    _task_rows(ws, register_groups(f, today), HEADER_ROW + 1, width)
+    last = _task_rows(ws, register_groups(f, today), HEADER_ROW + 1, width)
+    if last > HEADER_ROW:  # filter buttons on the header: "Quá hạn" in Trạng thái leaves the overdue tasks
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(width)}{last}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     _print_setup(ws)
     _summary_sheet(wb.create_sheet("Tổng hợp"), f, today)
@@ -265,9 +267,9 @@ def register_xlsx(user: User, f: scope.Filters, today: date | None = None) -> by
     return out.getvalue()
 
 
-def _task_rows(ws, groups: list[RegisterGroup], row: int, width: int) -> None:
+def _task_rows(ws, groups: list[RegisterGroup], row: int, width: int) -> int:
     """The groups from ``row`` down: a row naming each document, a band per appendix and per section, then
-    their tasks."""
+    their tasks; returns the last row written (the one before ``row`` when there is nothing to list)."""
     last_document = last_appendix = None
     for group in groups:
         if group.document != last_document:
@@ -292,6 +294,7 @@ def _task_rows(ws, groups: list[RegisterGroup], row: int, width: int) -> None:
                 row += 1
     if not groups:
         _nothing(ws, row, width, "Không có nhiệm vụ nào theo bộ lọc đã chọn.")
+    return row - 1
 
 
 def _nothing(ws, row: int, width: int, text: str) -> None:
