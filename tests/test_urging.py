@@ -4,14 +4,17 @@ from the task's page — one task, or every late member of a group's task — on
 from __future__ import annotations
 
 from datetime import date, datetime
+from io import BytesIO
 
 import pytest
+from docx import Document
 from sqlalchemy import select
 
 from models import AuditEvent, Notification, OutboxMail, db
 from tests.conftest import LEAD, OTHER, act, csrf_from, new_task, open_items
 from workflows.accounts import groups, people
 from workflows.errors import Conflict, Invalid, NotAllowed
+from workflows.reporting import week_pack
 from workflows.tasks import create, fanout, urging
 
 MESSAGE = "Đề nghị Sở khẩn trương hoàn thiện dự thảo, gửi Sở Tư pháp thẩm định trước ngày 27/03/2026."
@@ -209,3 +212,35 @@ def test_the_group_page_urges_its_late_members(world, group_task, browser):
     assert "đã đôn đốc 20/03/2026 09:00" in page
     assert "Đôn đốc 1 đơn vị quá hạn" in page  # the one not reached yet (it has no account)
     assert set(told()) == {"x_officer", "x_head"}
+
+
+# ---------------------------------------------------------------- the Friday review pack
+
+def test_the_week_pack_lists_the_weeks_urges_where_each_file_waited(world, group_task, late, frozen, browser):
+    """Section 10 of the review pack: each urge of the week, where the file waited then, who urged and what they
+    wrote; a group's late members urged together are one line naming them; last week's urges stay out."""
+    at(frozen, 13)
+    urging.urge(world["coord"], late.id, "Đề nghị báo cáo tiến độ.")  # the week before
+    at(frozen, 20)
+    urging.urge(world["coord"], late.id, MESSAGE)
+    urging.urge_late_members(world["coord"], group_task.id, "Đề nghị các sở gửi báo cáo.")
+    act(world, late, "draft")  # the file moves on after the urge: the pack says where it was when urged
+
+    pack = week_pack.week_pack(world["viewer"], date(2026, 3, 20))
+    assert [(e.task.id, e.extra, e.who, e.text) for e in pack.urged] == [
+        (late.id, f"Xây dựng dự thảo ({LEAD})", "Ông/Bà coord", MESSAGE),
+        (group_task.id, f"1 đơn vị quá hạn: {OTHER}", "Ông/Bà coord", "Đề nghị các sở gửi báo cáo.")]
+    assert pack.counts["urged"] == 2
+    assert [e.text for e in week_pack.week_pack(world["viewer"], date(2026, 3, 13)).urged] == [
+        "Đề nghị báo cáo tiến độ."]
+
+    browser.login("coord")
+    page = browser.client.get("/exports/week?week=20/03/2026").get_data(as_text=True)
+    section = page[page.index('id="w-urged"'):]
+    assert "10. Đôn đốc thực hiện (2)" in section and f"1 đơn vị quá hạn: {OTHER}" in section
+    assert f"Xây dựng dự thảo ({LEAD})" in section and MESSAGE in section
+    assert '<a href="#w-urged">Lượt đôn đốc</a>' in page
+    docx = Document(BytesIO(browser.client.get("/exports/week.docx?week=20/03/2026").data))
+    words = "\n".join([p.text for p in docx.paragraphs]
+                      + [c.text for t in docx.tables for r in t.rows for c in r.cells])
+    assert "10. Đôn đốc thực hiện" in words and "2 lượt đôn đốc." in words and MESSAGE in words

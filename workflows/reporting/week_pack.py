@@ -1,5 +1,6 @@
 """The Friday review pack (“Tài liệu giao ban tuần”): what changed in one week — tasks completed, files returned,
-deadlines moved, extensions asked for, new tasks, tasks that became overdue, the longest waits — as a page
+deadlines moved, extensions asked for, new tasks, tasks that became overdue, the longest waits, the periodic reports
+due, the tasks urged on — as a page
 and as a .docx for the support team's meeting."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from workflows import clock, settings, text
 from workflows.reporting import nd30, progress
 from workflows.reporting.exporting import DOCX_MIME, ExportFile, deadline_text, dmy, ensure_reader, local_date
 from workflows.tasks import scope, status
+from workflows.tasks.create import GROUP_KIND
 from workflows.tasks.periods import REPORT_KINDS
 
 STUCK_LIMIT = 10
@@ -48,6 +50,7 @@ class WeekPack:
     stuck_total: int  # every wait longer than stuck_days: the figure the summary gives
     today: date
     reports_due: list[Task] = field(default_factory=list)  # the periodic reports due in the week, done or not
+    urged: list[WeekEvent] = field(default_factory=list)  # the urges (đôn đốc) made in the week
 
     @property
     def label(self) -> str:
@@ -81,7 +84,8 @@ class WeekPack:
                 "returned": len(self.returned), "adjustments": len(self.adjustments),
                 "extension_requests": len(self.extension_requests), "new_tasks": len(self.new_tasks),
                 "became_overdue": len(self.became_overdue), "stuck": self.stuck_total,
-                "reports_due": len(self.reports_due), "reports_missing": len(self.reports_missing)}
+                "reports_due": len(self.reports_due), "reports_missing": len(self.reports_missing),
+                "urged": len(self.urged)}
 
     @property
     def reports_missing(self) -> list[Task]:
@@ -132,7 +136,7 @@ def week_pack(user: User, day: date | None = None) -> WeekPack:
     return WeekPack(start, end, as_of, on_time, late, _returned(tasks, since, until), _adjustments(tasks, since, until),
                     _extension_requests(tasks, since, until), _new_tasks(tasks, since, until),
                     _became_overdue(tasks, start, end, today), stuck[:STUCK_LIMIT], stuck_days, len(stuck), today,
-                    _reports_due(start, end))
+                    _reports_due(start, end), _urged(tasks | scope.tasks_clause(everything, GROUP_KIND), since, until))
 
 
 def _reports_due(start: date, end: date) -> list[Task]:
@@ -192,6 +196,19 @@ def _extension_requests(tasks, since: datetime, until: datetime) -> list[WeekEve
             for e, task in requests]
 
 
+def _urged(tasks, since: datetime, until: datetime) -> list[WeekEvent]:
+    """The urges of the week (``tasks``: the real tasks and the groups' tasks): one line per task urged, and one per
+    group's task for the late members urged with it (naming them) rather than a line per member."""
+    urges = db.session.execute(
+        select(AuditEvent, Task).join(Task, Task.id == AuditEvent.task_id)
+        .where(tasks, AuditEvent.action == "urged", AuditEvent.at >= since, AuditEvent.at < until)
+        .order_by(AuditEvent.at, AuditEvent.id)).all()
+    return [WeekEvent(task, e.at, _who(e.actor), e.comment,
+                      f"{len(e.data['agencies'])} đơn vị quá hạn: {', '.join(e.data['agencies'])}"
+                      if "agencies" in e.data else e.data.get("waiting"))
+            for e, task in urges if "group" not in e.data]
+
+
 def _new_tasks(tasks, since: datetime, until: datetime) -> list[Task]:
     return list(db.session.scalars(select(Task).where(
         tasks, Task.created_at >= since, Task.created_at < until).order_by(Task.id)))
@@ -248,7 +265,7 @@ def _as_of_text(pack: WeekPack) -> str:
 
 
 def _week_body(document, pack: WeekPack) -> None:
-    """The summary line and the nine sections. Neither form carries the returns made inside the lead agency: a
+    """The summary line and the ten sections. Neither form carries the returns made inside the lead agency: a
     head's note to their own officer stays in the agency (the page of the week shows them to the coordinators)."""
     c = pack.counts
     returned = [e for e in pack.returned if not e.internal]
@@ -258,7 +275,8 @@ def _week_body(document, pack: WeekPack) -> None:
                         f"{c['returned']} lượt trả lại; "
                         f"{c['adjustments']} lượt điều chỉnh thời hạn; {c['extension_requests']} đề nghị gia hạn mới; "
                         f"{c['new_tasks']} nhiệm vụ mới; {c['became_overdue']} nhiệm vụ chuyển sang quá hạn; "
-                        f"{c['reports_due']} báo cáo định kỳ đến hạn ({c['reports_missing']} chưa gửi).")
+                        f"{c['reports_due']} báo cáo định kỳ đến hạn ({c['reports_missing']} chưa gửi); "
+                        f"{c['urged']} lượt đôn đốc.")
     due_and_done = ("Thời hạn / ngày hoàn thành", lambda t: f"{dmy(t.due_date) or '—'}\n{dmy(t.completed_on)}")
     _tasks_table(document, "1. Nhiệm vụ hoàn thành đúng hạn", pack.completed_on_time, due_and_done)
     _tasks_table(document, "2. Nhiệm vụ hoàn thành quá hạn", pack.completed_late, due_and_done)
@@ -277,6 +295,8 @@ def _week_body(document, pack: WeekPack) -> None:
                  ("Hạn / ngày gửi", lambda t: f"{dmy(t.due_date)}\n" + {
                      "sent": f"Gửi {dmy(t.completed_on)}", "missing": "Chưa gửi", "not_due": "Chưa đến hạn"}[
                      pack.report_state(t)]))
+    _events_table(document, "10. Đôn đốc thực hiện", pack.urged,
+                  ("Hồ sơ đang ở (khi đôn đốc)", "Ngày, người đôn đốc", "Nội dung đôn đốc"))
 
 
 def _task_cell(task: Task) -> str:

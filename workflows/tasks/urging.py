@@ -60,7 +60,7 @@ def urge(actor: User, task_id: int, message: str | None = None) -> Urged:
         if not told:
             raise Conflict("Đơn vị đang giữ hồ sơ chưa có tài khoản nào nhận được đôn đốc: vui lòng liên hệ trực "
                            "tiếp đơn vị.")
-        audit.record(ACTION, actor, task, comment=message or None, data={"told": len(told)})
+        audit.record(ACTION, actor, task, comment=message or None, data={"told": len(told), "waiting": waiting(items)})
     return Urged(tasks=[task], told=len(told))
 
 
@@ -89,13 +89,19 @@ def urge_late_members(actor: User, parent_id: int, message: str | None = None) -
             if not told:
                 urged.nobody.append(task)
                 continue
-            audit.record(ACTION, actor, task, comment=message or None, data={"told": len(told), "group": parent.id})
+            audit.record(ACTION, actor, task, comment=message or None,
+                         data={"told": len(told), "waiting": waiting(items), "group": parent.id})
             urged.tasks.append(task)
             urged.told += len(told)
         if urged.tasks:
             audit.record(ACTION, actor, parent, comment=message or None,
                          data={"told": urged.told, "agencies": [t.lead_agency.name for t in urged.tasks]})
     return urged
+
+
+def waiting(items) -> str:
+    """Where the file waited when it was urged, as the week's review pack says it: "Thẩm định (Sở Tư pháp)"."""
+    return "; ".join(dict.fromkeys(f"{i.step_name} ({i.agency.name})" if i.agency else i.step_name for i in items))
 
 
 def _message(message: str | None) -> str:
