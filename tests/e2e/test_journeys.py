@@ -360,6 +360,15 @@ def test_extension_journey(login_as, shot):
     authority = Person(login_as("pheduyet"), "authority", shot)
     authority.open_item(task_id, "Cấp giao nhiệm vụ quyết định")
     expect(authority.page.get_by_role("region", name="Lịch sử xử lý")).to_contain_text("Lý do xác đáng")
+    # Enter in the form's text box decides nothing: the decision is a button pressed
+    form = authority.page.get_by_role("region", name="Việc của bạn: Cấp giao nhiệm vụ quyết định")
+    posted = []
+    authority.page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+    form.get_by_label("Văn bản đồng ý gia hạn").fill("Công văn 12/UBND-KT")
+    form.get_by_label("Văn bản đồng ý gia hạn").press("Enter")
+    authority.page.wait_for_timeout(500)  # (a submission would have been sent by now)
+    assert posted == []
+    expect(form.get_by_label("Văn bản đồng ý gia hạn")).to_have_value("Công văn 12/UBND-KT")
     authority.act("Cấp giao nhiệm vụ quyết định", "approve")
     assert authority.items_for(task_id) == []
 
