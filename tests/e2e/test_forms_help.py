@@ -64,3 +64,25 @@ def test_a_form_sent_back_opens_at_the_field_it_refused(login_as, shot):
     expect(reason).to_be_focused()
     assert _in_view(page, reason)
     shot(page, "return-without-reason-in-view")
+
+
+def test_a_long_list_of_agencies_scrolls_down_filters_as_one_types_and_names_what_is_ticked(login_as, shot):
+    """An outside check: the collaborators' box of a new task scrolled sideways with no scrollbar in sight — 16 of 57
+    agencies seen at 1,280 px, 5 on a phone — and a choice scrolled away was out of mind."""
+    for viewport in (None, PHONE):
+        page = login_as("dieuphoi", viewport=viewport)
+        page.goto("/tasks/new")
+        group = page.get_by_role("group", name="Đơn vị phối hợp")
+        listed = group.locator(".radio-list")
+        assert listed.evaluate("ul => ul.scrollWidth <= ul.clientWidth")  # nothing out of sight sideways
+        assert listed.evaluate("ul => ul.scrollHeight > ul.clientHeight")  # the rest is further down the box
+        expect(group.locator(".pick-chosen")).to_have_text("Chưa chọn mục nào.")
+        group.get_by_label("Lọc danh sách").fill("tu phap")  # typed without its diacritics
+        expect(group.get_by_role("checkbox")).to_have_count(1)  # (the others hidden, out of the Tab order)
+        group.get_by_label("Lọc danh sách").press("Enter")  # a filter's Enter sends nothing
+        group.get_by_role("checkbox", name="Sở Tư pháp").check()
+        group.get_by_label("Lọc danh sách").fill("")
+        assert group.get_by_role("checkbox").count() > 50
+        expect(group.locator(".pick-chosen")).to_have_text("Đã chọn: Sở Tư pháp")
+        expect(page).to_have_url(re.compile("/tasks/new$"))
+        shot(page, "agencies-filter" + ("-phone" if viewport else ""))
