@@ -1,6 +1,7 @@
 // On a phone, a page should start with its own content. Two things fold there:
 // - the header's menu (pages, search, account), behind one "Menu" button;
 // - long filter forms (details.fold-on-phone, served open), down to their summary line.
+// And a table wider than its box (mostly on a phone) can be scrolled from the keyboard.
 // Without this script, or on a wider screen, everything stays shown.
 (function () {
   "use strict";
@@ -10,6 +11,15 @@
       details.open = false;
     });
   }
+  // A table wider than its box scrolls sideways inside it: the box takes the focus (arrow keys scroll it) and is
+  // named after its table, so that a keyboard reaches the columns out of sight (on a phone, most of them).
+  Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (wrap) {
+    var caption = wrap.querySelector("caption");
+    if (wrap.scrollWidth <= wrap.clientWidth || !caption || wrap.hasAttribute("tabindex")) { return; }
+    wrap.tabIndex = 0;
+    wrap.setAttribute("role", "region");
+    wrap.setAttribute("aria-label", caption.textContent.trim());
+  });
   var button = document.querySelector(".menu-toggle");
   var menu = document.getElementById("site-menu");
   if (!button || !menu) { return; }

@@ -338,6 +338,23 @@ def test_phone_reports_list_reads_as_cards_every_cell_on_screen_and_labelled(ses
         assert cell.evaluate("td => getComputedStyle(td, '::before').content").startswith(f'"{label}')
 
 
+def test_phone_a_table_wider_than_the_screen_is_reached_and_scrolled_by_keyboard(sessions, urls):
+    """An outside check: on a phone the indicators' table showed 3 of its columns in a 364 px box; Tab passed only
+    its links in the left column and the arrow keys moved it 4 px — the targets and figures out of a keyboard's
+    reach. The box takes the focus, is named after its table, and the arrow keys scroll it."""
+    page = sessions.open("theodoi", urls["indicator_group"], viewport=PHONE)
+    box = page.get_by_role("region", name=re.compile("^Chỉ tiêu của nhóm"))
+    assert box.evaluate("el => el.scrollWidth > el.clientWidth")
+    box.focus()
+    assert box.evaluate("el => getComputedStyle(el).outlineStyle") != "none"  # where the focus is, seen
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    box.evaluate("el => new Promise(done => { const t0 = Date.now(); (function wait() {"
+                  " el.scrollLeft >= 200 || Date.now() - t0 > 5000 ? done() : setTimeout(wait, 50); })(); })")
+    assert box.evaluate("el => el.scrollLeft") >= 200  # (the keys scroll smoothly: waited for, up to 5 s)
+    page.set_viewport_size(DESKTOP)
+
+
 @pytest.mark.parametrize("role", ["dieuphoi", "quantri"])
 def test_phone_menu_every_entry_on_screen_and_usable(sessions, role):
     page = sessions.open(role, "/inbox", viewport=PHONE)
