@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -124,6 +124,13 @@ def test_who_may_ask_for_a_report(world, frozen):
     with pytest.raises(Invalid) as refused:
         report(world, indicator, 2026, agency=OTHER)
     assert set(refused.value.fields) == {"year", "agency"}
+    # in 2026: the 2025 figure, or the progress towards 2030 — 2035's would stand as the latest figure (an outside
+    # check asked for it in 2026 and it replaced the 2025 figure on the group's page)
+    with pytest.raises(Invalid) as refused:
+        report(world, indicator, 2035)
+    assert refused.value.fields["year"] == ("Chưa đến kỳ báo cáo số liệu năm 2035: số liệu năm nay báo cáo cho mốc "
+                                            "2030.")
+    assert indicators.reportable_years(indicator) == [2025, 2030]
     assert db.session.scalar(select(func.count()).select_from(Task)) == 2
 
 
@@ -160,7 +167,7 @@ def test_an_agency_merged_into_another_is_asked_no_more_its_successor_is(world, 
     browser.login("coord")
     assert f"Chủ trì: {OTHER}</div>" in text(browser.client.get(f"/indicators/groups/{indicator.id}"))
     form = text(browser.client.get(f"/indicators/{indicator.id}/report"))
-    assert re.findall(r'<option value="([^"]+)"', form) == ["2025", "2030", "2035", OTHER]
+    assert re.findall(r'<option value="([^"]+)"', form) == ["2025", "2030", OTHER]  # (2035 not yet)
 
 
 def test_a_merge_into_an_agency_asked_for_the_same_figure_leaves_it_one_report(world, frozen):
@@ -205,6 +212,30 @@ def test_a_text_value_is_kept_as_written_without_a_number(world, frozen):
     act(world, task, "confirm")
     [value] = values()
     assert (value.value_text, value.value, value.note) == ("Đạt", None, None)
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("8 tổ chức", "Chỉ tiêu năm 2025 là 2.500: vui lòng ghi giá trị thực hiện là một số, ví dụ 2.500 hoặc 12,5"),
+    ("abc", "vui lòng ghi giá trị thực hiện là một số"),
+    ("2,500", "“2,500” có thể là 2,5 hoặc 2.500: vui lòng ghi 2,5 hoặc 2.500 (dấu chấm ngăn hàng nghìn, dấu phẩy "
+              "trước phần thập phân)."),
+    ("100,000", "“100,000” có thể là 100 hoặc 100.000"),
+    ("9" * 40, "lớn bất thường: vui lòng kiểm tra lại."),
+])
+def test_a_figure_that_cannot_be_read_one_way_is_refused_and_nothing_moves(world, frozen, typed, message):
+    """An outside check: "2,500" against a target of 2.500 was accepted as 2,5 (0,1 %), "abc" became the latest
+    figure, 40 nines stretched the page 6,000 px wide — each signed off and accepted without a word."""
+    indicator = make_indicator(name="Số cán bộ được bồi dưỡng", unit="người", baseline="1.200",
+                               targets={"2025": "2.500", "2030": "4.000"})
+    task = report(world, indicator)
+    with pytest.raises(Invalid) as refused:
+        act(world, task, "draft", data={"value": typed})
+    assert message in str(refused.value.fields["value"])
+    assert [i.step_id for i in open_items(task)] == ["draft"]
+    for fine in ("2.500", "2,5", "0,125", "-3", "2500"):  # one reading each (a fall may be negative)
+        assert indicators.value_problem(task, fine) is None, fine
+    act(world, task, "draft", data={"value": "2.050"})
+    assert [i.step_id for i in open_items(task)] == ["signoff"]
 
 
 def test_the_note_of_a_returned_draft_is_not_carried_over(world, frozen):
@@ -284,8 +315,14 @@ def test_the_group_page_shows_baseline_targets_and_latest_value(world, frozen, b
     assert "Lịch sử số liệu đã tiếp nhận (2)" in page and "(đã có số liệu mới hơn)" in page
     assert f'href="/tasks/{first.id}"' in page
     assert f"Đang báo cáo năm 2025: <a href=\"/tasks/{running.id}\">{running.code}</a>" in page
+    assert "hạn 13/03/2026</li>" in page  # not late yet: no chip
     assert "Chưa có số liệu" in page
     assert "Báo cáo số liệu<span" not in page  # a viewer reads, does not ask
+    frozen.moment = datetime(2026, 3, 20, 1)  # a week past its date: said beside it (an outside check saw nothing)
+    browser.login("viewer")
+    page = text(browser.client.get(f"/indicators/groups/{seven.id}"))
+    line = page[page.index(f'<a href="/tasks/{running.id}">'):]
+    assert "Quá hạn" in line[:line.index("</li>")]
     # any indicator's address leads to its group
     assert browser.client.get(f"/indicators/{eight.id}").headers["Location"].endswith(
         f"/indicators/groups/{seven.id}#ind-{eight.id}")
@@ -330,6 +367,8 @@ def test_the_officer_reports_with_evidence_through_the_page(world, frozen, brows
     browser.login("officer")
     page = text(browser.client.get(f"/tasks/{task.id}"))
     assert "Việc của bạn: Nhập số liệu chỉ tiêu" in page and "Giá trị thực hiện" in page
+    # the target beside the box, and how a number is written (an outside check: nothing said either)
+    assert "Chỉ tiêu năm 2025: 85%. Ghi giá trị là một số theo cách viết Việt Nam: 2.500 là hai nghìn năm trăm" in page
     token = csrf_from(page)
     r = browser.client.post(f"/work-items/{item.id}/complete", data={
         f"wi{item.id}-csrf_token": token, "decision": "submit"})
@@ -350,6 +389,9 @@ def test_the_officer_reports_with_evidence_through_the_page(world, frozen, brows
     assert r.status_code == 302, text(r)
     shown = text(browser.client.get(f"/tasks/{task.id}"))
     assert "Minh chứng.pdf" in shown and "Tệp minh chứng" in shown and "86%" in shown
+    browser.login("head")  # the head signs off a figure read against its target, not a bare "86%"
+    shown = text(browser.client.get(f"/tasks/{task.id}"))
+    assert "<dt>Số liệu báo cáo</dt><dd><strong>86%</strong> — đạt 101,1% chỉ tiêu năm 2025 (85%)</dd>" in shown
 
 
 def test_agencies_that_share_a_count_add_up(world, frozen, browser):

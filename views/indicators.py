@@ -49,7 +49,7 @@ def report(indicator_id: int):
     if not agencies:
         abort(403)
     form = IndicatorReportForm()
-    form.set_choices(indicators.milestone_years(indicator), agencies)
+    form.set_choices(indicators.reportable_years(indicator), agencies)
     if form.validate_on_submit():
         try:
             task = indicator_reports.start_report(current_user, indicator.id, form.year.data, form.agency.data)

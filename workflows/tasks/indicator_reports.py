@@ -24,9 +24,11 @@ from workflows.tasks.indicators import (
     PROCESS,
     get_indicator,
     milestone_years,
+    reportable_years,
     reporting_agencies,
     responsible_agencies,
     target_for,
+    target_with_unit,
 )
 from workflows.tx import transaction
 
@@ -76,6 +78,9 @@ def _start_report(actor: User, indicator_id: int, year: int | str | None, agency
         year = None
     if year not in milestone_years(indicator):
         errors["year"] = N_("Vui lòng chọn một năm mốc của chỉ tiêu.")
+    elif year not in reportable_years(indicator):
+        errors["year"] = Message("Chưa đến kỳ báo cáo số liệu năm %(year)s: số liệu năm nay báo cáo cho mốc "
+                                 "%(next)s.", year=year, next=reportable_years(indicator)[-1])
     agency = next((a for a in responsible if a.name == (agency_name or "").strip()), None)
     if agency is None:
         errors["agency"] = N_("Vui lòng chọn một đơn vị chủ trì chỉ tiêu này.")
@@ -95,16 +100,13 @@ def _start_report(actor: User, indicator_id: int, year: int | str | None, agency
         raise Invalid("Chưa tạo được yêu cầu báo cáo số liệu: %(problems)s", errors, problems=list(errors.values()))
 
     nominal, due = _due(year)
-    target = target_for(indicator, year)
-    unit = (indicator.unit or "").strip()
-    unit = ("" if not target or unit in ("", "-") or target.endswith(unit)
-            else unit if unit == "%" else f" {unit}")
+    target = target_with_unit(indicator, year)
     directive = db.session.get(Directive, indicator.directive_id) if indicator.directive_id else None
     task = Task(
         title=report_title(indicator, year), kind=KIND, indicator_id=indicator.id, period=str(year),
         period_key=_open_key(indicator, year, agency), lead_agency=agency, output_type="report",
         expected_output=(f"Số liệu thực hiện năm {year} của chỉ tiêu “{' '.join(indicator.name.split())}”"
-                         + (f"; chỉ tiêu năm {year}: {target}{unit}" if target else "") + "."),
+                         + (f"; chỉ tiêu năm {year}: {target}" if target else "") + "."),
         due_date=due, nominal_due=nominal, original_due=due, deadline_text=f"Trước ngày {nominal:%d/%m/%Y}",
         section=indicator.group, directive_id=indicator.directive_id,
         source_document=directive.number if directive else None,
@@ -112,5 +114,6 @@ def _start_report(actor: User, indicator_id: int, year: int | str | None, agency
     db.session.add(task)
     db.session.flush()
     task.code = create.code_for(task)
-    create.start_process(actor, task, PROCESS, {"indicator_id": indicator.id, "year": year, "target": target})
+    create.start_process(actor, task, PROCESS, {"indicator_id": indicator.id, "year": year,
+                                                "target": target_for(indicator, year)})
     return task

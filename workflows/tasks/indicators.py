@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from models import Agency, Directive, Indicator, IndicatorValue, Task, User, WorkItem, db
 from workflows import clock
 from workflows.accounts import people
-from workflows.errors import NotFound
+from workflows.errors import Message, NotFound
 
 KIND = "indicator_report"
 PROCESS = "indicator_report"
@@ -73,6 +73,31 @@ def parse_number(text: str | None) -> float | None:
         return None
 
 
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")  # "2,500": 2,5 as written here, 2500 as English writes it
+LARGEST = 10 ** 12  # a figure beyond this is a slip of the keyboard, not a province's figure
+
+
+def value_problem(task: Task, text: str) -> Message | None:
+    """What is wrong with a value an officer reports, if anything: no number where the year's target is one (the
+    note box is for words), a number that reads two ways ("2,500"), or one too large to be meant."""
+    body = _split(text)[1].removesuffix("%").strip()
+    number = parse_number(text)
+    target = target_for(db.session.get(Indicator, task.indicator_id), int(task.period)) if task.indicator_id else None
+    if number is None:
+        if parse_number(target) is None:
+            return None  # a target in words ("Có"): the value may be words too
+        return Message("Chỉ tiêu năm %(year)s là %(target)s: vui lòng ghi giá trị thực hiện là một số, ví dụ "
+                       "2.500 hoặc 12,5 (giải thích ghi ở ô thuyết minh).", year=task.period, target=target)
+    if _AMBIGUOUS.fullmatch(body):
+        decimal = body.rstrip("0").rstrip(",")
+        return Message("“%(text)s” có thể là %(decimal)s hoặc %(thousands)s: vui lòng ghi %(decimal)s hoặc "
+                       "%(thousands)s (dấu chấm ngăn hàng nghìn, dấu phẩy trước phần thập phân).", text=text,
+                       decimal=decimal, thousands=body.replace(",", "."))
+    if abs(number) >= LARGEST:
+        return Message("Giá trị thực hiện “%(text)s” lớn bất thường: vui lòng kiểm tra lại.", text=text)
+    return None
+
+
 def _format_number(number: float) -> str:
     """Vietnamese writing, one decimal at most, rounded down: 99.95 is "99,9", never a "100" that is not reached."""
     number = math.floor(number * 10) / 10
@@ -121,6 +146,23 @@ def progress(value_text: str | None, target_text: str | None) -> Progress | None
 def milestone_years(indicator: Indicator) -> list[int]:
     """The years the indicator sets targets for ("Năm 2025", "Năm 2030", …), in order."""
     return sorted(int(y) for y in (indicator.targets or {}) if str(y).isdigit())
+
+
+def target_with_unit(indicator: Indicator, year: int) -> str | None:
+    """The year's target as a sentence says it: "2.500 người", "85%" (a unit the target already ends with, once)."""
+    target = target_for(indicator, year)
+    unit = (indicator.unit or "").strip()
+    if not target or unit in ("", "-") or target.endswith(unit):
+        return target
+    return target + unit if unit == "%" else f"{target} {unit}"
+
+
+def reportable_years(indicator: Indicator) -> list[int]:
+    """The milestone years a value may be asked for today: those past and the next one to come (in 2026, the
+    2025 figure and the progress towards 2030 — not 2035's, which would pass for the latest figure)."""
+    years = milestone_years(indicator)
+    coming = [y for y in years if y >= clock.today().year]
+    return [y for y in years if not coming or y <= coming[0]]
 
 
 def target_for(indicator: Indicator, year: int) -> str | None:
@@ -316,6 +358,31 @@ def _viewable_tasks(user: User, task_ids: list[int]) -> set[int]:
 def open_reports(indicator: Indicator) -> list[Task]:
     return list(db.session.scalars(select(Task).where(
         Task.kind == KIND, Task.indicator_id == indicator.id, Task.state != "done").order_by(Task.id)))
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What an indicator report's page says beside its steps: the year's target, and how the value sent for
+    sign-off reads against it (the head and the coordinator see "2.050 — đạt 82% chỉ tiêu", not only "2.050")."""
+
+    year: int
+    target: str | None  # with its unit: "2.500 người", "85%"
+    numeric: bool  # the target is a number: so must the value be (``value_problem``)
+    value: str | None = None  # the value of the latest submission, if any
+    progress: Progress | None = None
+
+
+def report_context(task: Task, history: list) -> ReportContext | None:
+    """``task``'s context when it is an indicator report (``history``: its audit events, oldest first)."""
+    if task.kind != KIND or task.indicator_id is None:
+        return None
+    indicator = db.session.get(Indicator, task.indicator_id)
+    year = int(task.period)
+    sent = next((e.data.get("value") for e in reversed(history) if e.action == "submit" and e.data.get("value")),
+                None)
+    target = target_for(indicator, year)
+    return ReportContext(year, target_with_unit(indicator, year), parse_number(target) is not None, sent,
+                         progress(sent, target) if sent else None)
 
 
 # ---------------------------------------------------------------- acceptance

@@ -13,7 +13,7 @@ from workflows import access
 from workflows.accounts import people
 from workflows.process import diagram, svg
 from workflows.signatures import evidence
-from workflows.tasks import comments, explanations, reads, urging
+from workflows.tasks import comments, explanations, indicators, reads, urging
 from workflows.tasks.files import viewable
 
 AUTOMATIC = ("remind", "escalate")  # what the timers record, with no person acting
@@ -58,6 +58,7 @@ class TaskPage:
     may_urge: bool = False  # ``user`` may urge the task on (a coordinator; the task waits for someone)
     last_urged: AuditEvent | None = None
     urged_today: bool = False  # (not again before tomorrow)
+    indicator: indicators.ReportContext | None = None  # an indicator report's target and how its value reads
     # items to approve that ``user`` sent on: a return only (``work.complete`` refuses their approval)
     own_submissions: set[int] = field(default_factory=set)
 
@@ -114,7 +115,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         own_submissions={i.id for i in items if "approve" in i.decisions and made.get(i.id)
                          and made[i.id][-1].action == "submit" and made[i.id][-1].actor_id == user.id},
         may_urge=bool(items) and task.state == "active" and user.has_role("coordinator"),
-        last_urged=urged, urged_today=urging.urged_today(urged))
+        last_urged=urged, urged_today=urging.urged_today(urged), indicator=indicators.report_context(task, history))
 
 
 def _creating(history: list[AuditEvent], item: WorkItem) -> list[AuditEvent]:

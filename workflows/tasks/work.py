@@ -23,7 +23,7 @@ from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFoun
 from workflows.notify import events
 from workflows.process import engine, runtime
 from workflows.signatures import check, evidence
-from workflows.tasks import files, lifecycle, search
+from workflows.tasks import files, indicators, lifecycle, search
 from workflows.tx import RACES, lost_race, transaction
 
 MAX_TEXT = 5000
@@ -150,6 +150,9 @@ def _checked_input(step: engine.Step, item: WorkItem, decision: str, comment: st
     if len(comment) > MAX_TEXT:
         errors["comment"] = Message("Ý kiến dài quá %(max)s ký tự.", max=MAX_TEXT)
     clean = _clean_data(step, data, item, errors)
+    if item.task.kind == indicators.KIND and clean.get("value"):  # (the officer's figure, beside its target)
+        if problem := indicators.value_problem(item.task, clean["value"]):
+            errors["value"] = problem
     checked_files, reports = {}, {}
     for f in step.fields:
         if f.type == "file" and uploads.get(f.name) is not None:
