@@ -59,6 +59,31 @@ def test_inbox_lists_my_items_soonest_first(browser, world):
     assert "Không có việc nào đang chờ bạn" in text(browser.client.get("/inbox"))
 
 
+def test_work_sent_back_is_marked_in_the_inbox_with_its_reason(browser, world):
+    """An outside check: a file returned with a reason looked, in its holder's inbox, like any other — the reason
+    only on the task's page. Marked until it is sent again; work arriving for the first time is not."""
+    returned = new_task(world, collaborators=(), title="Đề án bị trả lại")
+    fresh = new_task(world, collaborators=(), title="Đề án mới giao")
+    for task in (returned, fresh):
+        act(world, task, "assign")
+    act(world, returned, "draft")
+    act(world, returned, "finalise")
+    act(world, returned, "signoff", "return", "Đề nghị bổ sung <b>số liệu</b> năm 2025.")
+    browser.login("officer")
+    page = text(browser.client.get("/inbox"))
+    row = page[page.index("Đề án bị trả lại"):]
+    row = row[:row.index("</tr>")]
+    assert "Bị trả lại</span>" in row and "Đề nghị bổ sung &lt;b&gt;số liệu&lt;/b&gt; năm 2025." in row
+    assert "từ bước “" in row
+    other = page[page.index("Đề án mới giao"):]
+    assert "Bị trả lại" not in other[:other.index("</tr>")]
+    act(world, returned, open_items(returned)[0].step_id)  # sent again: the head holds it, not marked
+    browser.login("head")
+    page = text(browser.client.get("/inbox"))
+    row = page[page.index("Đề án bị trả lại"):]
+    assert "Bị trả lại" not in row[:row.index("</tr>")]
+
+
 def test_task_list_filters_and_pagination(browser, world):
     for i in range(30):
         new_task(world, collaborators=(), title=f"Nhiệm vụ số {i:02d}")

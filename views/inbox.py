@@ -36,7 +36,8 @@ def _delegation_form() -> DelegationForm:
 
 def _render(form: DelegationForm, status: int = 200):
     page = reads.inbox(current_user, page=parsing.page_arg())
-    return render_template("inbox.html", page=page, form=form, delegations=people.delegations_of(current_user),
+    return render_template("inbox.html", page=page, returned=reads.returned_items(page.items), form=form,
+                           delegations=people.delegations_of(current_user),
                            acting_for=access.delegators(current_user)), status
 
 
