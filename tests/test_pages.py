@@ -296,13 +296,15 @@ def test_claim_and_release_buttons(browser, world):
     browser.login("officer")
     assert "Nhận xử lý" in text(browser.client.get(f"/tasks/{task.id}"))
     token = browser.csrf(f"/tasks/{task.id}")
-    browser.client.post(f"/work-items/{item.id}/claim", data={"csrf_token": token})
+    r = browser.client.post(f"/work-items/{item.id}/claim", data={"csrf_token": token})
+    assert r.headers["Location"] == f"/tasks/{task.id}#wi{item.id}"  # back at the item's form, not the page's top
     assert "Bạn đang giữ việc này" in text(browser.client.get(f"/tasks/{task.id}"))
     other = Browser(browser.client.application.test_client())
     other.login("officer2")
     assert f'id="wi{item.id}"' not in text(other.client.get(f"/tasks/{task.id}"))
     assert "Không có việc nào đang chờ bạn" in text(other.client.get("/inbox"))
-    browser.client.post(f"/work-items/{item.id}/release", data={"csrf_token": token})
+    r = browser.client.post(f"/work-items/{item.id}/release", data={"csrf_token": token})
+    assert r.headers["Location"] == f"/tasks/{task.id}#wi{item.id}"
     assert f'id="wi{item.id}"' in text(other.client.get(f"/tasks/{task.id}"))
 
 

@@ -379,7 +379,7 @@ def claim(item_id: int):
     else:  # taken in the absent colleague's name (work.claim)
         flash(_("Bạn đã nhận xử lý thay mặt %(name)s: %(step)s.", name=item.claimed_by.full_name,
                 step=item.step_name), "success")
-    return redirect(url_for("tasks.show", task_id=item.task_id))
+    return redirect(url_for("tasks.show", task_id=item.task_id, _anchor=f"wi{item.id}"))  # (back at its form)
 
 
 @bp.route("/work-items/<int:item_id>/release", methods=["POST"])
@@ -387,7 +387,7 @@ def claim(item_id: int):
 def release(item_id: int):
     item = work.release(reads.get_work_item(current_user, item_id).id, current_user)
     flash(_("Đã trả việc “%(step)s” về hàng chờ của đơn vị.", step=item.step_name), "info")
-    return redirect(url_for("tasks.show", task_id=item.task_id))
+    return redirect(url_for("tasks.show", task_id=item.task_id, _anchor=f"wi{item.id}"))
 
 
 @bp.route("/attachments/<int:attachment_id>")
