@@ -122,7 +122,8 @@ class Person:
         return True
 
     def inbox(self) -> list[tuple[str, str, str]]:
-        """(link, step, row text) of every item on "Việc cần xử lý", all its pages."""
+        """(link, step, row text) of every item on "Việc cần xử lý", all its pages (the step: the first line of its
+        cell, which may say under it that the file was returned, and why)."""
         self._to_inbox()
         rows: list[tuple[str, str, str]] = []
         while True:
@@ -130,7 +131,7 @@ class Person:
             if table.count():
                 rows += [tuple(r) for r in table.get_by_role("row").filter(has=self.page.get_by_role("link"))
                          .evaluate_all("rows => rows.map(r => [r.querySelector('a').getAttribute('href'), "
-                                       "r.cells[1].innerText.trim(), r.innerText])")]
+                                       "r.cells[1].innerText.trim().split('\\n')[0], r.innerText])")]
             if not self._next_inbox_page():
                 return rows
 
@@ -370,6 +371,8 @@ def test_extension_journey(login_as, shot):
     assert posted == []
     expect(form.get_by_label("Văn bản đồng ý gia hạn")).to_have_value("Công văn 12/UBND-KT")
     authority.act("Cấp giao nhiệm vụ quyết định", "approve")
+    # what was done is where the focus is, so that a screen reader says it (a status there at load is not read)
+    expect(authority.page.locator(".flashes")).to_be_focused()
     assert authority.items_for(task_id) == []
 
     officer.goto(f"/tasks/{task_id}")
