@@ -34,8 +34,10 @@ class Mailbox:
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []
 
     async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.content)
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
@@ -315,6 +317,101 @@ def test_mail_arrives_with_utf8_subject_body_and_absolute_link(world, mail_on, s
     db.session.refresh(mail)
     assert mail.status == "sent" and mail.sent_at is not None and mail.attempts == 1
     assert outbox.send_pending() == {"sent": 0, "failed": 0, "retried": 0}  # nothing is sent twice
+
+
+SUBJECT_WORDS = ("Trao đổi mới của Ông/Bà Nguyễn Thị Hà về nhiệm vụ NV-00117 Xây dựng kế hoạch chuyển đổi số cơ chế "
+                 "hỗ trợ \"điện tử\" ưu tiên Tổng hợp thông báo ngày 07/12/2026: 24 Sở Khoa học và Công nghệ").split()
+
+
+def test_long_vietnamese_subjects_arrive_word_for_word(world, mail_on, smtp_server):
+    """An outside check: 71 of 166 mails arrived with two words run together ("Thị Hàvề", "cơ chếhỗ"): folding a
+    long subject, the mail library dropped the space between two encoded words."""
+    import random
+    smtp_server.start()
+    with_email("head")
+    forget_notifications()
+    rng = random.Random(7)
+    subjects = [" ".join(rng.choice(SUBJECT_WORDS) for _ in range(rng.randint(8, 40))) for _ in range(60)]
+    with transaction():
+        for subject in subjects:
+            events.notify([world["head"]], "comment", subject)
+    assert outbox.send_pending(limit=100)["sent"] == 60
+    assert [m["Subject"] for m in smtp_server.messages] == [title[:500] for title in subjects]
+    raw = smtp_server.mailbox.raw[0].decode()
+    assert all(len(line) <= 998 for line in raw.splitlines())
+
+
+def test_two_senders_at_once_send_each_mail_once(app, world, mail_on, smtp_server):
+    """An outside check: two workers (or ``run-timers`` beside the worker) on SQLite each sent the same 50 mails."""
+    import threading
+    smtp_server.start()
+    with_email("head", "officer")
+    forget_notifications()
+    with transaction():
+        for n in range(15):
+            events.notify([world["head"], world["officer"]], "reminder", f"Nhắc việc số {n}")
+    barrier = threading.Barrier(4)
+
+    def sender():
+        with app.app_context():
+            barrier.wait()
+            outbox.send_pending()
+            db.session.remove()
+
+    threads = [threading.Thread(target=sender) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    ids = [m["Message-ID"] for m in smtp_server.messages]
+    assert len(ids) == 30 and len(set(ids)) == 30
+    db.session.expire_all()
+    assert {(m.status, m.attempts) for m in mails()} == {("sent", 1)}
+
+
+def test_a_sender_stopped_mid_batch_does_not_send_again_what_it_sent(world, mail_on, smtp_server, frozen,
+                                                                      monkeypatch):
+    """An outside check: a worker stopped by a deploy after two mails of its batch left them pending, and the next
+    run sent them again (a new Message-ID each, so no client merged them). Each is marked as it goes; the one it
+    was on when stopped waits for its claim to run out, then goes — once."""
+    smtp_server.start()
+    with_email("head")
+    forget_notifications()
+    with transaction():
+        for n in range(4):
+            events.notify([world["head"]], "reminder", f"Nhắc việc số {n}")
+    real_send, calls = outbox._Connection.send, []
+
+    def stopped_at_the_third(self, mail):
+        calls.append(mail.id)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # (SIGTERM of a deploy, while the server was being talked to)
+        return real_send(self, mail)
+
+    monkeypatch.setattr(outbox._Connection, "send", stopped_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        outbox.send_pending()
+    monkeypatch.setattr(outbox._Connection, "send", real_send)
+    db.session.expire_all()
+    assert [m.status for m in mails()] == ["sent", "sent", "pending", "pending"]
+    assert outbox.send_pending() == {"sent": 1, "failed": 0, "retried": 0}  # the fourth; the third is claimed
+    frozen.advance(minutes=outbox.CLAIM_MINUTES + 1)
+    assert outbox.send_pending() == {"sent": 1, "failed": 0, "retried": 0}
+    assert sorted(m["Subject"] for m in smtp_server.messages) == [f"Nhắc việc số {n}" for n in range(4)]
+
+
+def test_a_mail_to_an_account_closed_after_it_was_queued_is_dropped(world, mail_on, smtp_server):
+    smtp_server.start()
+    with_email("head")
+    forget_notifications()
+    with transaction():
+        events.notify([world["head"]], "comment", "Trao đổi mới")
+    world["head"].active = False
+    db.session.commit()
+    assert outbox.send_pending() == {"sent": 0, "failed": 0, "retried": 0}
+    assert smtp_server.messages == []
+    [mail] = mails()
+    assert (mail.status, mail.last_error) == ("cancelled", outbox.CLOSED_ACCOUNT)
 
 
 def test_users_without_address_or_inactive_get_no_mail(world, mail_on):

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 
 from models import Notification, OutboxMail, User, db
 from workflows import clock, settings
@@ -25,6 +29,8 @@ from workflows.tx import transaction
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
 DIGEST_MAX_LINES = 100  # a digest lists at most this many notifications, then says how many more
 SMTP_TIMEOUT = 10
+CLAIM_MINUTES = 10  # a claimed mail not marked sent by then (its sender stopped) is tried again
+CLOSED_ACCOUNT = "Tài khoản người nhận đã ngừng hoạt động trước khi thư được gửi."
 
 
 
@@ -45,29 +51,34 @@ def mail_enabled() -> bool:
 
 
 def send_pending(limit: int = 50) -> dict[str, int]:
-    """Send up to ``limit`` due mails in one transaction; returns counts of sent, failed, retried.
+    """Send up to ``limit`` due mails; returns counts of sent, failed, retried.
 
-    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so that several workers never send the same
-    mail (PostgreSQL; SQLite runs one writer anyway). A failed attempt is retried after a growing
-    delay and given up ("failed") after MAIL_MAX_ATTEMPTS. Nothing is sent while mail is disabled.
+    Each mail is claimed before it is sent — its next attempt moved ``CLAIM_MINUTES`` ahead in a transaction of its
+    own, by an UPDATE that only one of several workers (or a ``run-timers`` beside the worker) can make — and marked
+    sent in another as soon as the server took it, so that neither two senders nor a sender stopped mid-batch send
+    a mail twice (a sender killed between the two sends that one mail again, with the same Message-ID, once its
+    claim runs out). No lock is held while the server is talked to. A failed attempt is retried after a growing
+    delay and given up ("failed") after MAIL_MAX_ATTEMPTS; a mail to an account closed since it was queued is
+    dropped ("cancelled"). Nothing is sent while mail is disabled.
     """
     result = {"sent": 0, "failed": 0, "retried": 0}
     if not mail_enabled():
         return result
-    last_error = None
-    with transaction():
-        now = clock.now()
-        mails = list(db.session.scalars(
-            select(OutboxMail).where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
-            .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)
-            .with_for_update(skip_locked=True)))
-        if not mails:
-            return result
-        max_attempts = int(config("MAIL_MAX_ATTEMPTS"))
-        connection = _Connection()
-        try:
-            for mail in mails:
-                error = connection.send(mail)
+    now = clock.now()
+    with transaction():  # (ended: none is held while the server is talked to)
+        due = list(db.session.scalars(
+            select(OutboxMail.id).where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)))
+    max_attempts = int(config("MAIL_MAX_ATTEMPTS"))
+    connection, last_error = _Connection(), None
+    try:
+        for mail_id in due:
+            mail = _claim(mail_id, now)
+            if mail is None:
+                continue  # another sender has it
+            error = connection.send(mail)
+            with transaction():
+                mail = db.session.get(OutboxMail, mail_id)
                 mail.attempts += 1
                 if error is None:
                     mail.status, mail.sent_at = "sent", clock.now()
@@ -80,12 +91,43 @@ def send_pending(limit: int = 50) -> dict[str, int]:
                 else:
                     mail.next_attempt_at = now + timedelta(minutes=_backoff(mail.attempts))
                     result["retried"] += 1
-        finally:
-            _close(connection.smtp)
+    finally:
+        _close(connection.smtp)
     if result["failed"] or result["retried"]:
-        current_app.logger.warning("outbox: %s sent, %s to retry, %s given up; last error: %s",
-                                   result["sent"], result["retried"], result["failed"], last_error)
+        current_app.logger.warning("outbox: %s sent, %s to retry, %s given up; last error (mail server %s:%s): %s",
+                                   result["sent"], result["retried"], result["failed"], config("MAIL_SERVER"),
+                                   config("MAIL_PORT"), last_error)
     return result
+
+
+def _claim(mail_id: int, now: datetime) -> _Letter | None:
+    """Take one due mail for this sender (None when another took it first), or drop it when its account has been
+    closed since it was queued. One transaction."""
+    with transaction():
+        taken = db.session.execute(
+            update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.status == "pending",
+                                     OutboxMail.next_attempt_at <= now)
+            .values(next_attempt_at=now + timedelta(minutes=CLAIM_MINUTES))
+            .execution_options(synchronize_session=False)).rowcount
+        if not taken:
+            return None
+        mail = db.session.get(OutboxMail, mail_id, populate_existing=True)
+        recipient = db.session.get(User, mail.user_id) if mail.user_id is not None else None
+        if recipient is not None and not recipient.active:
+            mail.status, mail.last_error = "cancelled", CLOSED_ACCOUNT
+            return None
+        return _Letter(mail.id, mail.to_address, mail.subject, mail.body, mail.created_at)
+
+
+@dataclass(frozen=True)
+class _Letter:
+    """A claimed mail as it is sent: read in its claim's transaction, so that sending it holds none."""
+
+    id: int
+    to_address: str
+    subject: str
+    body: str
+    created_at: datetime
 
 
 class _Connection:
@@ -96,7 +138,7 @@ class _Connection:
         self.smtp: smtplib.SMTP | None = None
         self.unreachable: str | None = None
 
-    def send(self, mail: OutboxMail) -> str | None:
+    def send(self, mail: _Letter) -> str | None:
         """Send one mail; the error, described, or None when sent."""
         if self.unreachable is not None:
             return self.unreachable
@@ -240,16 +282,23 @@ def _close(smtp: smtplib.SMTP | None) -> None:
         smtp.close()
 
 
-def _message(mail: OutboxMail) -> EmailMessage:
-    sender = str(config("MAIL_FROM"))
-    msg = EmailMessage()
-    msg["Subject"] = mail.subject
-    msg["From"] = sender
+def _message(mail: _Letter) -> Message:
+    """The mail as sent: plain text, UTF-8 quoted-printable (7-bit whatever the server says of 8BITMIME). Its
+    headers are written by the email package's older encoder: the newer one, folding a long Vietnamese subject,
+    drops the space between two encoded words (about one mail in four read "Hàvề", "chếhỗ")."""
+    name, address = parseaddr(str(config("MAIL_FROM")))
+    domain = address.rpartition("@")[2] or "localhost"
+    msg = MIMEText(mail.body, "plain", _UTF8_QP)
+    msg["Subject"] = Header(mail.subject, "utf-8")
+    msg["From"] = formataddr((name, address), charset="utf-8")
     msg["To"] = mail.to_address
     msg["Date"] = format_datetime(clock.now().replace(tzinfo=UTC))
-    # an explicit domain: make_msgid() would otherwise ask DNS for this host's name
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip("<> ") or "localhost")
+    # one mail, one Message-ID however often it is tried (a client merges a copy sent twice); an explicit domain:
+    # make_msgid() would ask DNS for this host's name
+    msg["Message-ID"] = f"<outbox-{mail.id}-{mail.created_at:%Y%m%d%H%M%S}@{domain}>"
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
-    # quoted-printable keeps the body 7-bit, whatever the server says about 8BITMIME
-    msg.set_content(mail.body, charset="utf-8", cte="quoted-printable")
     return msg
+
+
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP
