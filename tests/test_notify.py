@@ -14,7 +14,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import delete, func, select
 
 from models import Agency, Notification, OutboxMail, db
-from tests.conftest import COLLAB_A, act, item_at, new_task, user
+from tests.conftest import COLLAB_A, act, csrf_from, item_at, new_task, user
 from workflows import clock
 from workflows.accounts import people
 from workflows.errors import Conflict, NotAllowed, NotFound
@@ -543,6 +543,41 @@ def test_digest_users_get_one_mail_with_all_their_notifications(world, mail_on, 
     frozen.advance(days=1)
     assert outbox.queue_digests() == 1
     assert "Sắp đến hạn" in mails()[-1].body and "NV-00013" not in mails()[-1].body
+
+
+def test_a_user_chooses_a_daily_digest_which_brings_the_days_unread_notices_only(world, mail_on, browser, frozen):
+    """An outside check: the README's daily digest could not be chosen anywhere, and switched on it mailed every
+    notice since 2025, read or not."""
+    with_email("head")
+    with transaction():  # old news: before the digest was chosen, mail was off for head
+        events.notify([world["head"]], "reminder", "Nhắc việc cũ đã đọc")
+        events.notify([world["head"]], "reminder", "Nhắc việc cũ chưa đọc")
+    db.session.execute(delete(OutboxMail))
+    for note in notes_of("head"):
+        note.emailed = False  # (as made while the address was empty)
+    notes_of("head")[0].read_at = frozen.moment
+    db.session.commit()
+    browser.login("head")
+    page = browser.client.get("/notifications").get_data(as_text=True)
+    assert "Nhận thông báo qua thư điện tử" in page and "Gửi đến head@tinh.gov.vn" in page
+    assert 'id="mail-each" name="digest" value="0" checked' in page
+    r = browser.client.post("/notifications/mail", data={"csrf_token": csrf_from(page), "digest": "1"},
+                            follow_redirects=True)
+    assert "Từ nay bạn nhận một thư tổng hợp mỗi ngày lúc 16:30." in r.get_data(as_text=True)
+    assert user("head").email_digest is True
+
+    frozen.advance(days=2)
+    with transaction():
+        events.notify([world["head"]], "returned", "Hồ sơ bị trả lại: NV-00013")
+        events.notify([world["head"]], "reminder", "Nhắc việc hôm nay đã đọc")
+    notes_of("head")[-1].read_at = frozen.moment
+    db.session.commit()
+    assert mails() == []  # a digest user: nothing as it happens
+    frozen.advance(hours=6)
+    assert outbox.queue_digests() == 1
+    [digest] = mails()
+    assert digest.subject.endswith(": 1 thông báo") and "NV-00013" in digest.body and "cũ" not in digest.body
+    assert all(n.emailed for n in notes_of("head")) and outbox.queue_digests() == 0
 
 
 # ---------------------------------------------------------------- pages

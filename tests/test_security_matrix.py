@@ -54,6 +54,7 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("inbox.cancel_delegation", "POST"): NOBODY,
     ("notifications.index", "GET"): SIGNED_IN,
     ("notifications.read_all", "POST"): SIGNED_IN,
+    ("notifications.mail_choice", "POST"): SIGNED_IN,  # (their own choice)
     ("notifications.read", "POST"): frozenset({"head"}),  # the seeded notification is the head's
     ("notifications.mail_queue", "GET"): ADMINS,
     ("notifications.mail_retry", "POST"): NOBODY,  # no mail is queued: 404 for the admin, 403 for the rest

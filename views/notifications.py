@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -17,7 +17,19 @@ bp = Blueprint("notifications", __name__)
 @login_required
 def index():
     page = bell.list_for(current_user, page=parsing.page_arg())
-    return render_template("notifications/index.html", page=page, unread=bell.unread_count(current_user))
+    return render_template("notifications/index.html", page=page, unread=bell.unread_count(current_user),
+                           mail_on=outbox.mail_enabled())
+
+
+@bp.post("/notifications/mail")
+@login_required
+def mail_choice():
+    """Each notice by mail as it happens, or one digest a day."""
+    digest = request.form.get("digest") == "1"
+    bell.set_mail_digest(current_user, digest)
+    flash(_("Từ nay bạn nhận một thư tổng hợp mỗi ngày lúc 16:30.") if digest
+          else _("Từ nay mỗi thông báo được gửi thư ngay."), "success")
+    return redirect(url_for("notifications.index"))
 
 
 @bp.post("/notifications/<int:notification_id>/read")

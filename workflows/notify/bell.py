@@ -56,3 +56,10 @@ def mark_all_read(user: User) -> int:
             update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
             .values(read_at=clock.now()).execution_options(synchronize_session=False))
     return result.rowcount or 0
+
+
+def set_mail_digest(user: User, digest: bool) -> None:
+    """How the user's notices come by mail: each as it happens, or one digest a day (at 16:30, the unread notices
+    of its day). One transaction."""
+    with transaction():
+        db.session.get(User, user.id).email_digest = bool(digest)

@@ -163,9 +163,11 @@ class _Connection:
 
 
 def queue_digests(now: datetime | None = None) -> int:
-    """Queue one mail per digest user listing their notifications not yet mailed; returns how many.
+    """Queue one mail per digest user listing their notifications of the last day still unread; returns how many.
 
-    The notifications are marked mailed in the same transaction. The worker calls it once a day.
+    Every notification not mailed yet is marked mailed in the same transaction: one read already, or older than a
+    day (made while the user had no address, or took each mail as it came), is not news to send. The worker calls
+    it once a day.
     """
     if not mail_enabled():
         return 0
@@ -180,13 +182,17 @@ def queue_digests(now: datetime | None = None) -> int:
         by_user: dict[int, tuple[User, list[Notification]]] = {}
         for note, user in rows:
             by_user.setdefault(user.id, (user, []))[1].append(note)
-        for user, notes in by_user.values():
+        since = now - timedelta(days=1)
+        for user, notes in list(by_user.values()):
+            for note in notes:
+                note.emailed = True
+            notes[:] = [n for n in notes if n.read_at is None and n.created_at >= since]
+            if not notes:
+                continue
             subject = f"Tổng hợp thông báo ngày {clock.to_local(now).date():%d/%m/%Y}: {len(notes)} thông báo"
             db.session.add(OutboxMail(user_id=user.id, to_address=user.email.strip(), subject=subject,
                                       body=_digest_body(notes), status="pending", attempts=0,
                                       next_attempt_at=now, created_at=now))
-            for note in notes:
-                note.emailed = True
             queued += 1
     return queued
 
