@@ -64,3 +64,30 @@ def test_healthz_is_503_with_the_reason_when_the_database_is_unreachable(tmp_pat
     assert body["reason"].startswith("OperationalError")
     with broken.app_context():
         db.engine.dispose()
+
+
+def test_a_mail_server_that_refuses_shows_as_failing_though_its_retries_are_not_late(app, world, frozen):
+    """An outside check: with the mail server down /healthz said "worker": "ok" and "late_mail": 0 for hours — the
+    back-off keeps moving each mail's next attempt ahead, and mail given up was not counted at all."""
+    from tests.test_notify import SmtpServer, with_email
+    from workflows.notify import events, outbox
+    from workflows.tx import transaction
+
+    down = SmtpServer()  # a port nobody listens on
+    saved = dict(app.config)
+    app.config.update(MAIL_ENABLED=True, MAIL_SERVER="127.0.0.1", MAIL_PORT=down.port, MAIL_USE_TLS=False)
+    try:
+        with_email("head")
+        with transaction():
+            events.notify([world["head"]], "reminder", "Nhắc việc")
+        client = app.test_client()
+        assert client.get("/healthz").get_json()["mail"] == "ok"  # queued, not tried yet
+        for _ in range(3):  # the worker tries, every time the back-off allows
+            outbox.send_pending()
+            frozen.advance(minutes=6)
+        body = client.get("/healthz").get_json()
+        assert (body["worker"], body["late_mail"]) == ("ok", 0)  # the worker does its part
+        assert (body["mail"], body["undelivered_mail"]) == ("failing", 1)
+    finally:
+        app.config.clear()
+        app.config.update(saved)

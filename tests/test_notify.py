@@ -658,6 +658,24 @@ def test_admin_mail_page_lists_failures_and_retries(app, browser, world, mail_on
     assert "Không có thư nào đang chờ hoặc bị lỗi" in text(browser.client.get("/admin/mail"))
 
 
+def test_after_an_outage_an_admin_sends_every_given_up_mail_again_at_once(app, browser, world, mail_on, frozen):
+    """An outside check: after an overnight outage the mails given up could only be sent again one click each."""
+    mail_on["MAIL_MAX_ATTEMPTS"] = 1
+    with_email("head", "officer")
+    with transaction():
+        events.notify([world["head"], world["officer"]], "escalation", "Quá hạn: NV-00007 Báo cáo tổng kết")
+        events.notify([world["head"]], "reminder", "Sắp đến hạn: NV-00008")
+    assert outbox.send_pending()["failed"] == 3
+    browser.login("admin")
+    page = text(browser.client.get("/admin/mail"))
+    assert "Gửi lại tất cả 3 thư lỗi" in page
+    r = browser.client.post("/admin/mail/retry-failed", data={"csrf_token": csrf_from(page)}, follow_redirects=True)
+    assert "3 thư lỗi sẽ được gửi lại ở lượt gửi kế tiếp." in text(r) and "Gửi lại tất cả" not in text(r)
+    assert {(m.status, m.next_attempt_at) for m in mails()} == {("pending", frozen.moment)}
+    with pytest.raises(NotAllowed):
+        outbox.retry_failed(world["head"])
+
+
 def test_admin_mail_page_with_mail_off_does_not_claim_mail_was_sent(app, browser, world):
     assert not app.config.get("MAIL_ENABLED")
     forget_notifications()

@@ -57,6 +57,7 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("notifications.mail_choice", "POST"): SIGNED_IN,  # (their own choice)
     ("notifications.read", "POST"): frozenset({"head"}),  # the seeded notification is the head's
     ("notifications.mail_queue", "GET"): ADMINS,
+    ("notifications.mail_retry_failed", "POST"): ADMINS,
     ("notifications.mail_retry", "POST"): NOBODY,  # no mail is queued: 404 for the admin, 403 for the rest
     ("admin.*", "GET"): ADMINS,
     ("admin.*", "POST"): ADMINS,

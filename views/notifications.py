@@ -66,6 +66,16 @@ def mail_retry(mail_id: int):
     return redirect(url_for("notifications.mail_queue"))
 
 
+@bp.post("/admin/mail/retry-failed")
+@login_required
+def mail_retry_failed():
+    _admins_only()
+    count = outbox.retry_failed(current_user)
+    flash(_("%(num)s thư lỗi sẽ được gửi lại ở lượt gửi kế tiếp.", num=count) if count
+          else _("Không có thư lỗi nào để gửi lại."), "success")
+    return redirect(url_for("notifications.mail_queue"))
+
+
 def _admins_only() -> None:
     if not current_user.has_role("admin"):
         abort(403)

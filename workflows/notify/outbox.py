@@ -227,6 +227,18 @@ def retry_mail(user: User, mail_id: int) -> OutboxMail:
     return mail
 
 
+def retry_failed(user: User) -> int:
+    """Put every given-up mail back in the queue (administrators, once the mail server is mended: an overnight
+    outage gives up dozens). One transaction; returns how many."""
+    if not user.has_role("admin"):
+        raise NotAllowed("Chỉ quản trị hệ thống được gửi lại thư.")
+    with transaction():
+        return db.session.execute(
+            update(OutboxMail).where(OutboxMail.status == "failed")
+            .values(status="pending", next_attempt_at=clock.now())
+            .execution_options(synchronize_session=False)).rowcount or 0
+
+
 def _absolute(link: str) -> str:
     if link.startswith(("http://", "https://")):
         return link
