@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 5000
+# the links in mail lead to the port served (PORT=8080 make run mailed links to :5000)
+APP_BASE_URL ?= http://127.0.0.1:$(PORT)
+export APP_BASE_URL
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
