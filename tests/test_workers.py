@@ -37,3 +37,26 @@ def test_four_workers_fire_200_due_timers_once_each(app, world, frozen):
     assert db.session.scalar(select(func.count()).select_from(Timer).where(Timer.fired_at.is_not(None))) == 200
     handled = sum(int(out.split("Đã xử lý ")[1].split(" ")[0]) for out, _ in outputs)
     assert handled == 200  # the work was shared, not repeated
+
+
+def test_the_worker_logs_what_its_jobs_did_not_that_they_did_nothing(app, caplog):
+    """An outside check: the worker's log said "read_waiting_scans: {'batches': 0, 'pages': 0}" every 5 seconds
+    (720 lines an hour) around the lines that mattered."""
+    import logging
+
+    from views import worker
+
+    def read_waiting_scans():
+        return {"batches": 0, "pages": 0}
+
+    def send_pending():
+        return {"sent": 2, "failed": 0, "retried": 0}
+
+    def broken():
+        raise RuntimeError("hỏng")
+
+    with caplog.at_level(logging.INFO, logger="worker"):
+        for function in (read_waiting_scans, send_pending, broken):
+            worker.job(app, function)()  # (the worker goes on after a failing job)
+    assert [r.getMessage().splitlines()[0] for r in caplog.records] == [
+        "send_pending: {'sent': 2, 'failed': 0, 'retried': 0}", "job broken failed"]

@@ -7,6 +7,8 @@ to look. Several workers may run at once: each timer fires once (see ``workflows
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 from datetime import UTC, datetime
 
 import click
@@ -23,6 +25,20 @@ log = logging.getLogger("worker")
 def generate_reports() -> dict[str, int]:
     """Today's periodic report instances (idempotent: safe to run any number of times)."""
     return period_reports.generate(period_reports.generator(), clock.today())
+
+
+def job(app: Flask, function):
+    """``function`` as a scheduled job: in an application context, its result logged when it did something (not
+    "{'batches': 0, 'pages': 0}" every 5 seconds), a failure logged without stopping the worker."""
+    def run():
+        with app.app_context():
+            try:
+                result = function()
+                if result and (not isinstance(result, dict) or any(result.values())):
+                    log.info("%s: %s", function.__name__, result)
+            except Exception:  # a failing job must not stop the worker
+                log.exception("job %s failed", function.__name__)
+    return run
 
 
 def register(app: Flask) -> None:
@@ -54,26 +70,24 @@ def register(app: Flask) -> None:
         """Run timers, mail, periodic reports and the OCR of scanned imports continuously (Ctrl+C to stop)."""
         from apscheduler.schedulers.blocking import BlockingScheduler
 
-        def job(function):
-            def run():
-                with app.app_context():
-                    try:
-                        result = function()
-                        if result:
-                            log.info("%s: %s", function.__name__, result)
-                    except Exception:  # a failing job must not stop the worker
-                        log.exception("job %s failed", function.__name__)
-            return run
-
         logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not two lines per job run
         scheduler = BlockingScheduler(timezone=str(clock.LOCAL_TZ))
-        scheduler.add_job(job(reminders.run_due), "interval", seconds=interval, max_instances=1, coalesce=True)
-        scheduler.add_job(job(outbox.send_pending), "interval", seconds=60, max_instances=1, coalesce=True)
-        scheduler.add_job(job(pipeline.read_waiting_scans), "interval", seconds=5, max_instances=1, coalesce=True)
-        scheduler.add_job(job(outbox.queue_digests), "cron", hour=16, minute=30, max_instances=1, coalesce=True)
-        scheduler.add_job(job(generate_reports), "cron", hour=6, minute=0, max_instances=1, coalesce=True)
+        for function, trigger in ((reminders.run_due, {"trigger": "interval", "seconds": interval}),
+                                  (outbox.send_pending, {"trigger": "interval", "seconds": 60}),
+                                  (pipeline.read_waiting_scans, {"trigger": "interval", "seconds": 5}),
+                                  (outbox.queue_digests, {"trigger": "cron", "hour": 16, "minute": 30}),
+                                  (generate_reports, {"trigger": "cron", "hour": 6, "minute": 0})):
+            scheduler.add_job(job(app, function), name=function.__name__, max_instances=1, coalesce=True, **trigger)
+        # a supervisor's stop (systemd, a deploy) ends like Ctrl+C: the job under way finishes (a mail being sent
+        # is marked sent), and the log says the worker stopped rather than just ending
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         click.echo(f"Worker chạy: xem hạn mỗi {interval} giây. Nhấn Ctrl+C để dừng.")
+        log.info("worker started")
         try:
             scheduler.start()
         except (KeyboardInterrupt, SystemExit):
             pass
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
+            log.info("worker stopped")
