@@ -48,6 +48,10 @@ def test_a_delegate_acts_on_behalf_while_the_holder_is_away(world, frozen):
     assert not access.can_act(world["officer2"], item)
     today = clock.today()
     people.set_delegate(world["officer"], world["officer"].id, "officer2", today, today + timedelta(days=3))
+    # the colleague named is told (an outside check: their first word of it was a mail about another's file)
+    [told] = notes("officer2", "delegated")
+    assert told.title == "Ông/Bà officer ủy quyền cho bạn xử lý công việc từ 01/03/2026 đến 04/03/2026"
+    assert told.link == "/inbox" and "“thay mặt” người ủy quyền" in told.body
     assert [i.id for i in reads.inbox(world["officer2"]).items] == [item.id]
     work.complete(item.id, world["officer2"], "submit", data={"note": "Thay anh officer"})
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.work_item_id == item.id)).one()

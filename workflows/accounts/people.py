@@ -14,6 +14,7 @@ from models import ROLES, Agency, ApiToken, Delegation, User, db
 from workflows import audit, clock, settings
 from workflows.accounts import signin
 from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
+from workflows.notify import events
 from workflows.text import fold_words
 from workflows.tx import transaction
 
@@ -293,6 +294,7 @@ def set_delegate(actor: User, user_id: int, delegate_username: str, starts_on, e
         db.session.add(delegation)
         audit.record("delegate", actor, on_behalf_of=user,
                      comment=f"Ủy quyền cho {delegate.full_name} từ {starts_on:%d/%m/%Y} đến {ends_on:%d/%m/%Y}")
+        events.delegated(delegation, user, delegate)
     return delegation
 
 

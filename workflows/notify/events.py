@@ -22,7 +22,8 @@ from workflows.notify.outbox import mail_body, mail_enabled
 
 TITLE_MAX = 500  # Notification.title, OutboxMail.subject
 LINK_MAX = 500
-KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention", "reassigned", "urged")
+KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention", "reassigned", "urged",
+         "delegated")
 ESCALATION_LEVELS = ("holder", "agency_head", "coordinator")
 EXPLANATION_ANCHOR = "giai-trinh"  # the explanation card on the task page (workflows.tasks.explanations.ANCHOR)
 
@@ -389,3 +390,13 @@ def _one_line(text: str | None, limit: int) -> str:
     """Collapse whitespace (mail headers cannot hold line breaks) and cut to ``limit`` characters."""
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def delegated(delegation: Delegation, away: User, delegate: User) -> list[Notification]:
+    """Tell a colleague named to stand in that they are, for whom and when: their inbox will hold the absent
+    person's work, and the notices of it reach them (a mail about someone else's file read as sent by mistake)."""
+    return notify([delegate], "delegated",
+                  f"{away.full_name} ủy quyền cho bạn xử lý công việc từ {delegation.starts_on:%d/%m/%Y} "
+                  f"đến {delegation.ends_on:%d/%m/%Y}",
+                  "Trong thời gian này, các việc của người ủy quyền hiện trong “Việc cần xử lý” của bạn và bạn nhận "
+                  "thông báo về các việc đó; việc bạn xử lý được ghi là “thay mặt” người ủy quyền.", link="/inbox")
