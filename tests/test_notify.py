@@ -23,8 +23,8 @@ from workflows.tasks import work
 from workflows.tx import transaction
 
 BASE_URL = "https://theodoi.tinh.gov.vn"
-MAIL_KEYS = ("MAIL_ENABLED", "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD",
-             "MAIL_FROM", "MAIL_MAX_ATTEMPTS", "APP_BASE_URL")
+MAIL_KEYS = ("MAIL_ENABLED", "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_CA_FILE",
+             "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_MAX_ATTEMPTS", "APP_BASE_URL")
 
 
 # ---------------------------------------------------------------- a real SMTP server on localhost
@@ -412,6 +412,68 @@ def test_a_mail_to_an_account_closed_after_it_was_queued_is_dropped(world, mail_
     assert smtp_server.messages == []
     [mail] = mails()
     assert (mail.status, mail.last_error) == ("cancelled", outbox.CLOSED_ACCOUNT)
+
+
+def _server_certificate(tmp_path):
+    """A CA of the province's own and the mail server's certificate for 127.0.0.1 it issued: (CA file, context)."""
+    import ipaddress
+    import ssl
+    from datetime import UTC, datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    def name(common):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
+
+    now = datetime.now(UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("CA Sở TT&TT")).issuer_name(name("CA Sở TT&TT"))
+          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now - timedelta(days=1))
+          .not_valid_after(now + timedelta(days=30)).add_extension(x509.BasicConstraints(True, None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(name("mail.tinh.gov.vn")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(2).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "server.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tmp_path / "server.pem")
+    return tmp_path / "ca.pem", context
+
+
+def test_an_operator_checks_the_mail_settings_with_a_test_mail_over_ssl_and_the_provinces_ca(
+        app, world, mail_on, smtp_server, tmp_path):
+    """An outside check: a server taking TLS from the first byte (port 465, as many government servers do) timed out
+    with no setting for it, a server whose certificate the province's own CA issued could not be trusted, and the
+    only way to learn that a setting was wrong was to wait for a real notice to fail six times."""
+    runner = app.test_cli_runner()
+    down = runner.invoke(args=["send-test-mail", "head@tinh.gov.vn"])  # nothing listens yet
+    assert down.exit_code == 1
+    assert f"Không gửi được thư thử đến head@tinh.gov.vn qua máy chủ 127.0.0.1:{smtp_server.port}:" in down.output
+
+    ca_file, context = _server_certificate(tmp_path)
+    smtp_server.start(ssl_context=context)  # TLS from the first byte
+    mail_on.update(MAIL_USE_SSL=True)
+    untrusted = runner.invoke(args=["send-test-mail", "head@tinh.gov.vn"])
+    assert untrusted.exit_code == 1 and "CERTIFICATE_VERIFY_FAILED" in untrusted.output
+    mail_on.update(MAIL_CA_FILE=str(ca_file))
+    mail_on["MAIL_ENABLED"] = False
+    sent = runner.invoke(args=["send-test-mail", "head@tinh.gov.vn"])
+    assert sent.exit_code == 0, sent.output
+    assert sent.output.strip() == (f"Đã gửi thư thử đến head@tinh.gov.vn qua máy chủ 127.0.0.1:{smtp_server.port}. "
+                                   "Lưu ý: MAIL_ENABLED đang tắt nên thư thông báo chưa được gửi.")
+    [message] = smtp_server.messages
+    assert message["Subject"] == "Thư thử của Hệ thống theo dõi nhiệm vụ"
+    assert "cấu hình gửi thư hoạt động" in message.get_content()
+    assert mails() == []  # nothing queued: a test mail is sent there and then
 
 
 def test_users_without_address_or_inactive_get_no_mail(world, mail_on):

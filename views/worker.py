@@ -64,6 +64,18 @@ def register(app: Flask) -> None:
         if any(mail.values()):
             click.echo(f"Thư: {mail['sent']} đã gửi, {mail['retried']} sẽ gửi lại, {mail['failed']} thất bại.")
 
+    @app.cli.command("send-test-mail")
+    @click.argument("address")
+    def send_test_mail(address):
+        """Send one mail to ADDRESS now through the configured mail server: a check of the MAIL_* settings."""
+        server = f"{outbox.config('MAIL_SERVER')}:{outbox.config('MAIL_PORT')}"
+        error = outbox.send_test(address)
+        if error is not None:
+            raise click.ClickException(f"Không gửi được thư thử đến {address} qua máy chủ {server}: {error}")
+        click.echo(f"Đã gửi thư thử đến {address} qua máy chủ {server}."
+                   + ("" if outbox.mail_enabled() else " Lưu ý: MAIL_ENABLED đang tắt nên thư thông báo chưa được "
+                                                       "gửi."))
+
     @app.cli.command("worker")
     @click.option("--interval", default=30, show_default=True, help="Seconds between two looks at the timers")
     def worker(interval):

@@ -75,7 +75,9 @@ SETTINGS: dict[str, Setting] = {
     "MAIL_ENABLED": Setting(False, "MAIL_ENABLED", _flag),
     "MAIL_SERVER": Setting("127.0.0.1", "MAIL_SERVER"),
     "MAIL_PORT": Setting(25, "MAIL_PORT", int),
-    "MAIL_USE_TLS": Setting(False, "MAIL_USE_TLS", _flag),
+    "MAIL_USE_TLS": Setting(False, "MAIL_USE_TLS", _flag),  # STARTTLS after connecting (port 587)
+    "MAIL_USE_SSL": Setting(False, "MAIL_USE_SSL", _flag),  # TLS from the first byte (port 465)
+    "MAIL_CA_FILE": Setting(None, "MAIL_CA_FILE", _optional),  # the province's own CA, when its server's is one
     "MAIL_USERNAME": Setting(None, "MAIL_USERNAME", _optional),
     "MAIL_PASSWORD": Setting(None, "MAIL_PASSWORD", _optional),
     "MAIL_FROM": Setting("theodoi@localhost", "MAIL_FROM"),

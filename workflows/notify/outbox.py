@@ -227,6 +227,21 @@ def retry_mail(user: User, mail_id: int) -> OutboxMail:
     return mail
 
 
+def send_test(address: str) -> str | None:
+    """Send one mail to ``address`` at once, through the configured server (the operator's check of the settings,
+    whether MAIL_ENABLED is on or not); the error, described, or None when the server took it."""
+    letter = _Letter(0, address.strip(), "Thư thử của Hệ thống theo dõi nhiệm vụ",
+                     mail_body("Thư thử của Hệ thống theo dõi nhiệm vụ",
+                               f"Máy chủ thư {config('MAIL_SERVER')}:{config('MAIL_PORT')} đã nhận thư này lúc "
+                               f"{clock.to_local(clock.now()):%H:%M ngày %d/%m/%Y}: cấu hình gửi thư hoạt động.",
+                               None), clock.now())
+    connection = _Connection()
+    try:
+        return connection.send(letter)
+    finally:
+        _close(connection.smtp)
+
+
 def retry_failed(user: User) -> int:
     """Put every given-up mail back in the queue (administrators, once the mail server is mended: an overnight
     outage gives up dozens). One transaction; returns how many."""
@@ -277,10 +292,17 @@ def _describe(exc: Exception) -> str:
 
 
 def _connect() -> smtplib.SMTP:
-    smtp = smtplib.SMTP(config("MAIL_SERVER"), int(config("MAIL_PORT")), timeout=SMTP_TIMEOUT)
+    """A connection to the configured server, logged in: TLS from the first byte (MAIL_USE_SSL, port 465) or after
+    STARTTLS (MAIL_USE_TLS), the server's certificate checked against the system's CAs or MAIL_CA_FILE."""
+    host, port = config("MAIL_SERVER"), int(config("MAIL_PORT"))
+    context = ssl.create_default_context(cafile=config("MAIL_CA_FILE"))
+    if config("MAIL_USE_SSL"):
+        smtp = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT, context=context)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
     try:
-        if config("MAIL_USE_TLS"):
-            smtp.starttls(context=ssl.create_default_context())
+        if config("MAIL_USE_TLS") and not config("MAIL_USE_SSL"):
+            smtp.starttls(context=context)
         if config("MAIL_USERNAME"):
             smtp.login(config("MAIL_USERNAME"), config("MAIL_PASSWORD") or "")
     except Exception:
