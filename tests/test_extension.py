@@ -30,10 +30,18 @@ def test_approved_extension_moves_the_date_and_the_timers(world, running):
     extensions.request_extension(world["officer"], task.id, date(2026, 4, 10), "Chờ ý kiến của bộ, ngành trung ương")
     review = item_at(task, "review")
     assert (review.role, review.agency.name) == ("coordinator", "Sở Khoa học và Công nghệ")
+    # the reviewers' notices say what is asked (an outside check: "Việc mới: … xem xét đề nghị gia hạn" only)
+    told = db.session.scalars(select(Notification).where(Notification.kind == "new_item")
+                              .order_by(Notification.id.desc())).first()
+    assert "Thời hạn đề nghị: 10/04/2026" in told.body
+    assert "Lý do đề nghị: Chờ ý kiến của bộ, ngành trung ương" in told.body
     assert item_at(task, "draft").status == "open"  # the work goes on meanwhile
     work.complete(review.id, world["coord"], "approve", "Đề nghị chấp thuận")
     decide = item_at(task, "decide")
     assert (decide.role, decide.agency.name) == ("approver", "UBND tỉnh")
+    told = db.session.scalars(select(Notification).where(Notification.kind == "new_item")
+                              .order_by(Notification.id.desc())).first()
+    assert told.user.username == "approver" and "Thời hạn đề nghị: 10/04/2026" in told.body
     work.complete(decide.id, world["approver"], "approve", "Đồng ý gia hạn")
     db.session.refresh(task)
     assert task.due_date == date(2026, 4, 10) and task.original_due == date(2026, 3, 13)
@@ -46,7 +54,7 @@ def test_approved_extension_moves_the_date_and_the_timers(world, running):
     assert task.state == "active"  # the extension finishing does not finish the task
     assert [i.step_id for i in runtime.open_items_of_task(task.id)] == ["draft"]
     notes = db.session.scalars(select(Notification).where(Notification.kind == "extension")).all()
-    assert notes and all(n.user.username == "officer" for n in notes)
+    assert sorted(n.user.username for n in notes) == ["head", "officer"]  # the requester and the lead's head
 
 
 @pytest.mark.parametrize("refused_at", ["review", "decide"])

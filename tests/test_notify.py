@@ -250,17 +250,25 @@ def test_an_escalation_of_a_file_waiting_at_appraisal_asks_the_appraiser_to_act_
     assert note.link == f"/tasks/{task.id}"
 
 
-def test_extension_decisions_go_to_the_requester(world):
+def test_extension_decisions_go_to_the_requester_and_the_heads_of_the_lead_agency(world):
+    """An outside check: the approval said the requester's own reason as its "Lý do", left out the document that
+    granted it, and the lead agency's head was not told at all."""
     task = new_task(world, collaborators=())
     forget_notifications()
     with transaction():
-        [yes] = events.extension_decided(task, True, date(2026, 7, 15), "Chờ ý kiến Bộ.", world["officer"])
-        [no] = events.extension_decided(task, False, None, "Không có căn cứ.", world["officer"])
+        yes = events.extension_decided(task, True, date(2026, 7, 15), world["officer"], asked_why="Chờ ý kiến Bộ.",
+                                       document="Công văn số 123/UBND-KTTC ngày 10/06/2026")
+        no = events.extension_decided(task, False, None, world["officer"], asked_why="Chờ ý kiến Bộ.",
+                                      decided_why="Không có căn cứ.")
+    assert {n.user.username for n in yes} == {n.user.username for n in no} == {"officer", "head"}
+    yes, no = yes[0], no[0]
     assert yes.kind == no.kind == "extension"
     assert yes.title == f"Gia hạn được chấp thuận: {task.code} {task.title} — hạn mới 15/07/2026"
+    assert "Văn bản đồng ý gia hạn: Công văn số 123/UBND-KTTC ngày 10/06/2026" in yes.body
+    assert "Lý do đã đề nghị: Chờ ý kiến Bộ." in yes.body and "Ý kiến của cấp quyết định" not in yes.body
     assert no.title.startswith("Đề nghị gia hạn không được chấp thuận")
-    assert "Thời hạn giữ nguyên: 30/06/2026" in no.body and "Lý do: Không có căn cứ." in no.body
-    assert count(Notification) == 2
+    assert "Thời hạn giữ nguyên: 30/06/2026" in no.body and "Ý kiến của cấp quyết định: Không có căn cứ." in no.body
+    assert count(Notification) == 4
 
 
 def test_a_long_task_title_is_cut_in_the_title_but_whole_in_the_body(world):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import ColumnElement
 
-from models import Agency, Delegation, Notification, OutboxMail, Task, User, WorkItem, db
+from models import Agency, AuditEvent, Delegation, Notification, OutboxMail, Task, User, WorkItem, db
 from workflows import access, clock, rows
 from workflows.notify.outbox import mail_body, mail_enabled
 
@@ -194,6 +194,22 @@ def _item_lines(item: WorkItem) -> list[str]:
         lines.append(f"Đơn vị: {item.agency.name}")
     if task.due_date:
         lines.append(f"Thời hạn: {_date(task.due_date)}")
+    if item.instance is not None and item.instance.kind == "extension":
+        lines += _extension_request_lines(task)
+    return lines
+
+
+def _extension_request_lines(task: Task) -> list[str]:
+    """What the latest request for more time asks, for those who review and decide it (their notice said only
+    "Việc mới: Tổ giúp việc xem xét đề nghị gia hạn")."""
+    asked = db.session.scalar(select(AuditEvent).where(AuditEvent.task_id == task.id,
+                                                       AuditEvent.action == "extension_request")
+                              .order_by(AuditEvent.id.desc()).limit(1))
+    if asked is None or not asked.data.get("requested_due"):
+        return []
+    lines = [f"Thời hạn đề nghị: {_date(date.fromisoformat(asked.data['requested_due']))}"]
+    if asked.comment:
+        lines.append(f"Lý do đề nghị: {_one_line(asked.comment, 500)}")
     return lines
 
 
@@ -285,9 +301,11 @@ def _chase_lines(task: Task, items: list[WorkItem]) -> tuple[list[str], str]:
     return lines, _task_link(task)
 
 
-def extension_decided(task: Task, approved: bool, new_due: date | None, reason: str | None,
-                      requester: User | None) -> list[Notification]:
-    """Tell the person who asked for more time what was decided."""
+def extension_decided(task: Task, approved: bool, new_due: date | None, requester: User | None, *,
+                      asked_why: str | None = None, decided_why: str | None = None,
+                      document: str | None = None) -> list[Notification]:
+    """Tell the person who asked for more time, and the heads of the lead agency, what was decided: the new date or
+    the date kept, the document that granted it, the decider's words and, apart, the reason asked."""
     if approved:
         title = f"Gia hạn được chấp thuận: {_task_label(task)}"
         if new_due:
@@ -295,14 +313,19 @@ def extension_decided(task: Task, approved: bool, new_due: date | None, reason: 
         lines = [f"Nhiệm vụ: {_task_label(task, full=True)}", "Đề nghị gia hạn đã được chấp thuận."]
         if new_due:
             lines.append(f"Thời hạn mới: {_date(new_due)}")
+        if document and document.strip():
+            lines.append(f"Văn bản đồng ý gia hạn: {document.strip()}")
     else:
         title = f"Đề nghị gia hạn không được chấp thuận: {_task_label(task)}"
         lines = [f"Nhiệm vụ: {_task_label(task, full=True)}", "Đề nghị gia hạn không được chấp thuận."]
         if task.due_date:
             lines.append(f"Thời hạn giữ nguyên: {_date(task.due_date)}")
-    if reason and reason.strip():
-        lines.append(f"Lý do: {reason.strip()}")
-    return notify([requester], "extension", title, "\n".join(lines), _task_link(task), task.id)
+    if decided_why and decided_why.strip():
+        lines.append(f"Ý kiến của cấp quyết định: {decided_why.strip()}")
+    if asked_why and asked_why.strip():
+        lines.append(f"Lý do đã đề nghị: {asked_why.strip()}")
+    heads = _users_with_role("agency_head", {task.lead_agency_id}) if task.lead_agency_id else []
+    return notify([requester, *heads], "extension", title, "\n".join(lines), _task_link(task), task.id)
 
 
 # Who of a mentioned agency is told: the people who work on tasks (not administrators or viewers).

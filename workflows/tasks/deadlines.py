@@ -60,4 +60,5 @@ def apply_extension_decision(instance: runtime.Instance, task: Task) -> None:
                         # the document that granted it, when the authority names it (the Friday pack and the
                         # task page cite it); else the request itself
                         source=(data.get("decision_document") or "").strip() or "Đề nghị điều chỉnh thời hạn")
-    events.extension_decided(task, approved, new_due, data.get("comment") or data.get("reason"), requester)
+    events.extension_decided(task, approved, new_due, requester, asked_why=data.get("reason"),
+                             decided_why=data.get("comment"), document=data.get("decision_document"))

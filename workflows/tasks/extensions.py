@@ -49,10 +49,10 @@ def request_extension(user: User, task_id: int, new_due: date | None, reason: st
                                                step_name="Đề nghị gia hạn", label="Văn bản đề nghị gia hạn").id
         instance = runtime.start(task, catalog.latest(PROCESS), data, kind="extension")
         saved = runtime.save(instance, task)
-        lifecycle.after_save(instance, task, saved)
         audit.record("extension_request", user, task, to_step=lifecycle.step_names(saved.created), comment=reason,
                      data={"requested_due": new_due.isoformat(),
                            "old_due": task.due_date.isoformat() if task.due_date else None})
+        lifecycle.after_save(instance, task, saved)  # (its notices quote the request just recorded)
     return instance.row
 
 
