@@ -12,13 +12,15 @@
     });
   }
   // A table wider than its box scrolls sideways inside it: the box takes the focus (arrow keys scroll it) and is
-  // named after its table, so that a keyboard reaches the columns out of sight (on a phone, most of them).
+  // named after its table (its caption, or the heading that labels it), so that a keyboard reaches the columns out
+  // of sight (on a phone, most of them).
   Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (wrap) {
-    var caption = wrap.querySelector("caption");
-    if (wrap.scrollWidth <= wrap.clientWidth || !caption || wrap.hasAttribute("tabindex")) { return; }
+    var table = wrap.querySelector("table");
+    var named = table && (table.querySelector("caption") || document.getElementById(table.getAttribute("aria-labelledby")));
+    if (wrap.scrollWidth <= wrap.clientWidth || !named || wrap.hasAttribute("tabindex")) { return; }
     wrap.tabIndex = 0;
     wrap.setAttribute("role", "region");
-    wrap.setAttribute("aria-label", caption.textContent.trim());
+    wrap.setAttribute("aria-label", named.textContent.trim());
   });
   var button = document.querySelector(".menu-toggle");
   var menu = document.getElementById("site-menu");
