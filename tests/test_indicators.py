@@ -430,3 +430,48 @@ def test_a_report_asked_today_was_given_today_not_on_the_plan_s_date(world, froz
     page = text(browser.client.get(f"/tasks/{task.id}"))
     given = page[page.index("<dt>Ngày giao</dt>"):][:200]
     assert f"{clock.today():%d/%m/%Y}" in given and "26/04/2025" not in given
+
+
+def test_the_indicators_and_their_figures_download_as_a_sheet(world, frozen, browser):
+    """An outside check: an officer who keeps indicators had no way to take them out of the pages (the committee's
+    reports are written in a spreadsheet)."""
+    from openpyxl import load_workbook
+
+    seven = make_indicator()
+    other = make_indicator(stt="1", name="Tỷ lệ phủ sóng 5G trên địa bàn", group="I. PHÁT TRIỂN HẠ TẦNG",
+                           targets={"2025": "80%", "2030": "100%"})
+    accepted(world, seven, "87,5%")
+    running = report(world, other, 2030)
+    browser.login("officer")  # reading indicators is every signed-in user's
+    assert 'href="/indicators/export.xlsx"' in text(browser.client.get("/indicators"))
+    r = browser.client.get("/indicators/export.xlsx")
+    assert r.status_code == 200 and "Danh-muc-chi-tieu-01-03-2026.xlsx" in \
+        r.headers["Content-Disposition"]
+    ws = load_workbook(io.BytesIO(r.data))["Chỉ tiêu"]
+    assert ws["A1"].value == "DANH MỤC CHỈ TIÊU VÀ SỐ LIỆU THỰC HIỆN" and "01/03/2026" in ws["A2"].value
+    header = [c.value for c in ws[4]]
+    assert header == ["STT", "Chỉ tiêu", "Đơn vị tính", "Đơn vị chủ trì", "Hiện trạng", "Chỉ tiêu 2025",
+                      "Thực hiện 2025", "Chỉ tiêu 2030", "Thực hiện 2030", "Chỉ tiêu 2035", "Thực hiện 2035",
+                      "Báo cáo đang xử lý"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=5)]
+    assert [r[0] for r in rows if r[1] is None] == ["Chỉ tiêu chưa gắn văn bản", GROUP, "I. PHÁT TRIỂN HẠ TẦNG"]
+    by_name = {r[1]: r for r in rows if r[1]}
+    assert by_name[seven.name][3:7] == [LEAD, "82,7%", "85%", "87,5% (102,9%)"]
+    assert by_name[other.name][11] == f"{running.code} ({LEAD}, năm 2030): Nhập số liệu chỉ tiêu"
+    assert by_name[other.name][9] is None  # no target for 2035 in that plan: an empty cell
+    assert ws.auto_filter.ref == f"A4:L{ws.max_row}"
+
+
+def test_an_officer_narrows_a_group_to_the_indicators_of_their_agency(world, frozen, browser):
+    """An outside check: a group of 37 indicators, a few of them one's own, had no way to show only those."""
+    ours = make_indicator()
+    theirs = make_indicator(stt="8", name="Tỷ lệ hộ gia đình có cáp quang", responsible=(COLLAB_A,))
+    browser.login("officer")
+    page = text(browser.client.get(f"/indicators/groups/{ours.id}"))
+    assert ours.name in page and theirs.name in page
+    assert f'href="/indicators/groups/{ours.id}?mine=1">Chỉ xem 1 chỉ tiêu do đơn vị tôi chủ trì</a>' in page
+    mine = text(browser.client.get(f"/indicators/groups/{ours.id}?mine=1"))
+    assert ours.name in mine and theirs.name not in mine
+    assert f"Đang xem 1 chỉ tiêu do {LEAD} chủ trì." in mine and "Xem tất cả chỉ tiêu của nhóm" in mine
+    browser.login("x_officer")  # an agency answering for none of them: no such link
+    assert "?mine=1" not in text(browser.client.get(f"/indicators/groups/{ours.id}"))

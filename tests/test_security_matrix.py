@@ -82,6 +82,7 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("imports.*", "GET"): COORDINATORS | ADMINS,
     ("imports.*", "POST"): COORDINATORS | ADMINS,
     ("indicators.index", "GET"): SIGNED_IN,
+    ("indicators.export", "GET"): SIGNED_IN,  # (what the pages show every signed-in user)
     ("indicators.group", "GET"): SIGNED_IN,
     ("indicators.show", "GET"): SIGNED_IN,
     ("indicators.report", "GET"): COORDINATORS | {"head"},  # the head of a responsible agency may ask too

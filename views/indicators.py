@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import itertools
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from views.exports import download
 from views.forms import IndicatorReportForm, attach_errors
 from workflows.errors import Invalid
+from workflows.reporting.register import indicators_file
 from workflows.tasks import indicator_reports, indicators
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
@@ -25,13 +27,24 @@ def index():
     return render_template("indicators/index.html", sections=sections)
 
 
+@bp.route("/export.xlsx")
+@login_required
+def export():
+    return download(indicators_file(current_user))
+
+
 @bp.route("/groups/<int:key>")
 @login_required
 def group(key: int):
     page = indicators.group_page(key, current_user)
     if page.group.key != key:  # any indicator's id leads to its group's page
         return redirect(url_for("indicators.group", key=page.group.key))
-    return render_template("indicators/group.html", page=page)
+    # "mine": the indicators the reader's agency answers for (37 rows in a group, a few of them one's own)
+    own = [r for r in page.rows if current_user.agency_id in {a.id for a in r.responsible}]
+    mine = request.args.get("mine") == "1" and current_user.agency_id is not None
+    if mine:
+        page.rows = own
+    return render_template("indicators/group.html", page=page, mine=mine, own_count=len(own))
 
 
 @bp.route("/<int:indicator_id>")

@@ -29,7 +29,7 @@ from workflows.reporting.exporting import (
     local_date,
     xml_safe,
 )
-from workflows.tasks import scope, status
+from workflows.tasks import indicators, scope, status
 
 # Fill and text colour of each status (DOMAIN.md: red overdue, orange due soon or done late, green
 # done on time, blue in progress, grey not started), the tints of static/style.css a little stronger.
@@ -448,6 +448,68 @@ def scorecard_xlsx(rows: list, period_label: str, today: date) -> bytes:
     _put(ws, note, 1, "Tỷ lệ đúng hạn = hoàn thành đúng hạn ÷ (hoàn thành đúng hạn + hoàn thành trễ hạn + quá hạn). "
                       "Xếp hạng theo tỷ lệ đúng hạn, rồi số quá hạn ít hơn, rồi số ngày trễ ít hơn.").font = _xfont(
         italic=True, size=10)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    _print_setup(ws)
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- the indicators
+
+INDICATOR_LEAD_COLUMNS = (("STT", 6), ("Chỉ tiêu", 46), ("Đơn vị tính", 11), ("Đơn vị chủ trì", 26),
+                          ("Hiện trạng", 13))
+
+
+def indicators_file(user: User, today: date | None = None) -> ExportFile:
+    today = today or clock.today()
+    return ExportFile(indicators_xlsx(user, today), f"Danh mục chỉ tiêu {today:%d-%m-%Y}.xlsx", XLSX_MIME)
+
+
+def indicators_xlsx(user: User, today: date) -> bytes:
+    """Every indicator as its group's page shows it: under a row naming its document and one naming its group, the
+    targets and the value accepted for each milestone year (with its share of the target), and the reports open."""
+    pages = [indicators.group_page(g.key, user) for g in indicators.groups()]
+    years = sorted({y for page in pages for y in page.years})
+    columns = (*INDICATOR_LEAD_COLUMNS, *((f"{what} {y}", width) for y in years
+                                         for what, width in (("Chỉ tiêu", 11), ("Thực hiện", 15))),
+               ("Báo cáo đang xử lý", 30))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Chỉ tiêu"
+    width = len(columns)
+    _title_rows(ws, "DANH MỤC CHỈ TIÊU VÀ SỐ LIỆU THỰC HIỆN",
+                f"Số liệu thực hiện đã được Tổ giúp việc tiếp nhận, tính đến ngày {dmy(today)}", width)
+    _header(ws, HEADER_ROW, columns)
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3)
+    row, last_directive = HEADER_ROW + 1, False
+    for page in pages:
+        if page.group.directive != last_directive:
+            directive = page.group.directive
+            _band(ws, row, width, document_label(directive) if directive else "Chỉ tiêu chưa gắn văn bản", "B7C6DA")
+            row, last_directive = row + 1, directive
+        _band(ws, row, width, " ".join(page.group.name.split()), "EEF1F5")
+        row += 1
+        for r in page.rows:
+            values = [r.indicator.stt or "", " ".join(r.indicator.name.split()), r.indicator.unit or "",
+                      "; ".join(a.name for a in r.responsible) or r.indicator.responsible_text or "",
+                      r.indicator.baseline or ""]
+            for y in years:
+                cell = r.cells.get(y)
+                shown = cell.text if cell else ""
+                if cell and cell.progress and cell.progress.percent is not None:
+                    shown += f" ({cell.progress.text})"
+                values += [(r.targets.get(y) or "—") if y in r.targets else "", shown]
+            values.append("\n".join(f"{t.code} ({t.lead_agency.name}, năm {t.period}): {t.current_step or '—'}"
+                                    for t in r.open_reports))
+            for col, value in enumerate(values, start=1):
+                cell = _put(ws, row, col, value)
+                cell.font, cell.alignment, cell.border = _xfont(), _WRAP, _BOX
+            row += 1
+    if not pages:
+        _nothing(ws, row, width, "Chưa có chỉ tiêu nào.")
+    else:
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(width)}{row - 1}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     _print_setup(ws)
     out = BytesIO()
