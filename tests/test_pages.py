@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from models import Agency, Attachment, Task, db
-from tests.conftest import COLLAB_A, LEAD, Browser, act, csrf_from, item_at, new_task, open_items
+from tests.conftest import COLLAB_A, COLLAB_B, LEAD, Browser, act, csrf_from, item_at, new_task, open_items, user
 from workflows.accounts import people
-from workflows.tasks import extensions
+from workflows.tasks import extensions, reads, work
 
 
 def text(response) -> str:
@@ -82,6 +82,24 @@ def test_work_sent_back_is_marked_in_the_inbox_with_its_reason(browser, world):
     page = text(browser.client.get("/inbox"))
     row = page[page.index("Đề án bị trả lại"):]
     assert "Bị trả lại" not in row[:row.index("</tr>")]
+
+
+def test_a_return_inside_one_collaborator_marks_its_own_item_only(world):
+    """The review found it: a head returning their own agency's opinion to their officer marked the other
+    collaborator's first opinion item "Bị trả lại" too (the same step in the same process), with that agency's
+    internal reason."""
+    task = new_task(world)  # two collaborators: COLLAB_A, COLLAB_B
+    act(world, task, "assign")
+    act(world, task, "draft")
+    mine = next(i for i in open_items(task) if i.step_id == "give_opinion" and i.agency.name == COLLAB_A)
+    work.complete(mine.id, user("collab_a"), "submit", None, {"opinion_text": "Nhất trí."})
+    sign = next(i for i in open_items(task) if i.step_id == "sign_opinion")
+    work.complete(sign.id, user("collab_a_head"), "return", "Bổ sung ý kiến về kinh phí.")
+    waiting = [i for i in open_items(task) if i.step_id == "give_opinion"]
+    marked = reads.returned_items(waiting)
+    assert {i.agency.name for i in waiting} == {COLLAB_A, COLLAB_B}
+    assert [i.agency.name for i in waiting if i.id in marked] == [COLLAB_A]
+    assert next(iter(marked.values())).comment == "Bổ sung ý kiến về kinh phí."
 
 
 def test_task_list_filters_and_pagination(browser, world):

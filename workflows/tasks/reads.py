@@ -43,20 +43,21 @@ def inbox(user: User, page: int = 1, per_page: int = PER_PAGE, past_end_is_last:
     return page_of(query, page, per_page, past_end_is_last)
 
 
+RETURN_MADE = "~made"  # a return's audit data: the ids of the items it sent the file back to (no field's name)
+
+
 def returned_items(items: list[WorkItem]) -> dict[int, AuditEvent]:
-    """{item id: the return that made it} for those of ``items`` a return sent back (the last decision of their
-    process, a return to their step): the inbox marks them, with the reason, among work arriving the first time."""
-    instances = {i.instance_id for i in items}
-    if not instances:
+    """{item id: the return that made it} for those of ``items`` a return sent back: the inbox marks them, with the
+    reason, among work arriving the first time (an agency's own return in one collaborator's branch marks that
+    branch's item only)."""
+    if not items:
         return {}
-    latest = (select(func.max(AuditEvent.id)).join(WorkItem, WorkItem.id == AuditEvent.work_item_id)
-              .where(WorkItem.instance_id.in_(instances), AuditEvent.action.in_(("submit", "approve", "return")))
-              .group_by(WorkItem.instance_id))
-    last = dict((instance, event) for event, instance in db.session.execute(
-        select(AuditEvent, WorkItem.instance_id).join(WorkItem, WorkItem.id == AuditEvent.work_item_id)
-        .where(AuditEvent.id.in_(latest), AuditEvent.action == "return")))
-    return {i.id: event for i in items if (event := last.get(i.instance_id)) is not None
-            and i.step_name in (event.to_step or "").split(", ")}
+    made = {}
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.task_id.in_({i.task_id for i in items}), AuditEvent.action == "return")):
+        for item_id in (event.data or {}).get(RETURN_MADE, ()):
+            made[item_id] = event
+    return {i.id: made[i.id] for i in items if i.id in made}
 
 
 def inbox_count(user: User) -> int:

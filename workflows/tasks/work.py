@@ -23,7 +23,7 @@ from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFoun
 from workflows.notify import events
 from workflows.process import engine, runtime
 from workflows.signatures import check, evidence
-from workflows.tasks import files, indicators, lifecycle, search
+from workflows.tasks import files, indicators, lifecycle, reads, search
 from workflows.tx import RACES, lost_race, transaction
 
 MAX_TEXT = 5000
@@ -121,9 +121,11 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str,
     lifecycle.after_save(instance, task, saved, lifecycle.Return(item.step_name, comment, user) if returned else None,
                          _handed(step, clean), **worked_on)
     to_step = lifecycle.step_names(saved.created) if saved.created or not saved.completed else "Hoàn thành"
-    audit.record(decision, user, task, item, from_step=item.step_name, to_step=to_step,
-                 comment=comment or None, data={k: v for k, v in clean.items() if v is not None},
-                 on_behalf_of=principal if principal is not None and principal.id != user.id else None)
+    data = {k: v for k, v in clean.items() if v is not None}
+    if returned:  # the items it sent back to: the inbox marks them, with the reason (``reads.returned_items``)
+        data[reads.RETURN_MADE] = [i.id for i in saved.created]
+    audit.record(decision, user, task, item, from_step=item.step_name, to_step=to_step, comment=comment or None,
+                 data=data, on_behalf_of=principal if principal is not None and principal.id != user.id else None)
     return task
 
 
