@@ -36,6 +36,12 @@ class Mailbox:
         self.messages: list[email.message.EmailMessage] = []
         self.raw: list[bytes] = []
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("khongco@"):
+            return "550 5.1.1 Dia chi khong ton tai"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         self.raw.append(envelope.content)
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
@@ -401,11 +407,78 @@ def test_a_sender_stopped_mid_batch_does_not_send_again_what_it_sent(world, mail
         outbox.send_pending()
     monkeypatch.setattr(outbox._Connection, "send", real_send)
     db.session.expire_all()
-    assert [m.status for m in mails()] == ["sent", "sent", "pending", "pending"]
+    assert [m.status for m in mails()] == ["sent", "sent", "sending", "pending"]
     assert outbox.send_pending() == {"sent": 1, "failed": 0, "retried": 0}  # the fourth; the third is claimed
     frozen.advance(minutes=outbox.CLAIM_MINUTES + 1)
     assert outbox.send_pending() == {"sent": 1, "failed": 0, "retried": 0}
     assert sorted(m["Subject"] for m in smtp_server.messages) == [f"Nhắc việc số {n}" for n in range(4)]
+
+
+def test_a_slow_batch_stops_taking_mail_before_its_claims_could_run_out(world, mail_on, smtp_server, frozen,
+                                                                      monkeypatch):
+    """The review found it: every claim of a batch ran from the batch's start, so with a slow server a mail claimed
+    late in it was claimed already expired, and a second sender sent it too."""
+    smtp_server.start()
+    with_email("head")
+    forget_notifications()
+    with transaction():
+        for n in range(4):
+            events.notify([world["head"]], "reminder", f"Nhắc việc số {n}")
+    real_send, leases = outbox._Connection.send, []
+
+    def slow(self, letter):
+        leases.append(letter.lease - frozen.moment)
+        frozen.advance(minutes=3)  # three minutes a mail
+        return real_send(self, letter)
+
+    monkeypatch.setattr(outbox._Connection, "send", slow)
+    assert outbox.send_pending()["sent"] == 2  # six minutes in: the other two wait for the next run
+    assert leases == [timedelta(minutes=outbox.CLAIM_MINUTES)] * 2  # each claim from its own moment
+    assert [m.status for m in mails()] == ["sent", "sent", "pending", "pending"]
+    assert outbox.send_pending()["sent"] == 2
+    assert sorted(m["Subject"] for m in smtp_server.messages) == [f"Nhắc việc số {n}" for n in range(4)]
+
+
+def test_a_sender_whose_claim_ran_out_does_not_overwrite_the_one_that_took_it_over(world, mail_on, smtp_server,
+                                                                                  frozen):
+    """The review found it: the mark did not check the claim was still the sender's."""
+    smtp_server.start()
+    mail_on["MAIL_MAX_ATTEMPTS"] = 1
+    with_email("head")
+    forget_notifications()
+    with transaction():
+        events.notify([world["head"]], "reminder", "Nhắc việc")
+    [mail] = mails()
+    stalled = outbox._claim(mail.id)  # a sender that stalls …
+    frozen.advance(minutes=outbox.CLAIM_MINUTES + 1)
+    assert outbox.send_pending()["sent"] == 1  # … another takes the mail over when its claim runs out
+    assert outbox._mark(stalled, "timed out", 1) is None  # the first one's late failure changes nothing
+    db.session.expire_all()
+    assert (mails()[0].status, mails()[0].attempts) == ("sent", 1)
+    with transaction():
+        events.notify([world["head"]], "reminder", "Nhắc việc khác")
+    being_sent = outbox._claim(mails()[-1].id)
+    with pytest.raises(Conflict, match="đang được gửi"):  # nor may an administrator put back a mail being sent
+        outbox.retry_mail(world["admin"], being_sent.id)
+
+
+def test_an_address_the_server_refuses_is_not_tried_again_nor_taken_for_a_failing_server(app, world, mail_on,
+                                                                                        smtp_server):
+    """The review found it: one mistyped address (550) was retried for hours and made /healthz say the mail server
+    was failing."""
+    smtp_server.start()
+    with_email("head")
+    user("officer").email = "khongco@tinh.gov.vn"
+    db.session.commit()
+    forget_notifications()
+    with transaction():
+        events.notify([world["head"], world["officer"]], "reminder", "Nhắc việc")
+    assert outbox.send_pending() == {"sent": 1, "failed": 1, "retried": 0}
+    refused = next(m for m in mails() if m.to_address.startswith("khongco"))
+    assert (refused.status, refused.attempts) == ("refused", 1) and "550" in refused.last_error
+    body = app.test_client().get("/healthz").get_json()
+    assert (body["mail"], body["undelivered_mail"]) == ("ok", 0)
+    assert outbox.mail_counts() == {"pending": 0, "failed": 1, "sent": 1}
 
 
 def test_a_mail_to_an_account_closed_after_it_was_queued_is_dropped(world, mail_on, smtp_server):

@@ -23,13 +23,14 @@ from models import Notification, OutboxMail, User, db
 from workflows import clock, settings
 from workflows.errors import Conflict, NotAllowed, NotFound
 from workflows.paging import page_of
-from workflows.tx import transaction
+from workflows.tx import RACES, lost_race, transaction
 
 # Minutes to wait after the 1st, 2nd, … failed attempt; the last value repeats.
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
 DIGEST_MAX_LINES = 100  # a digest lists at most this many notifications, then says how many more
 SMTP_TIMEOUT = 10
 CLAIM_MINUTES = 10  # a claimed mail not marked sent by then (its sender stopped) is tried again
+GIVEN_UP = ("failed", "refused")  # not tried again unless an administrator asks
 CLOSED_ACCOUNT = "Tài khoản người nhận đã ngừng hoạt động trước khi thư được gửi."
 
 
@@ -53,44 +54,38 @@ def mail_enabled() -> bool:
 def send_pending(limit: int = 50) -> dict[str, int]:
     """Send up to ``limit`` due mails; returns counts of sent, failed, retried.
 
-    Each mail is claimed before it is sent — its next attempt moved ``CLAIM_MINUTES`` ahead in a transaction of its
-    own, by an UPDATE that only one of several workers (or a ``run-timers`` beside the worker) can make — and marked
-    sent in another as soon as the server took it, so that neither two senders nor a sender stopped mid-batch send
-    a mail twice (a sender killed between the two sends that one mail again, with the same Message-ID, once its
-    claim runs out). No lock is held while the server is talked to. A failed attempt is retried after a growing
-    delay and given up ("failed") after MAIL_MAX_ATTEMPTS; a mail to an account closed since it was queued is
-    dropped ("cancelled"). Nothing is sent while mail is disabled.
+    Each mail is claimed before it is sent ("sending", its next attempt moved ``CLAIM_MINUTES`` ahead: an UPDATE
+    only one of several senders can make — workers, a ``run-timers`` beside them) and marked in a transaction of its
+    own as soon as the server answered, by the sender whose claim it still is. No lock is held while the server is
+    talked to, and a batch stops taking mail before its first claims could run out. Neither two senders nor one
+    stopped mid-batch send a mail twice — except a sender stopped between the server's answer and its mark: that
+    mail goes again, with the same Message-ID, once its claim runs out (at least once, never lost).
+
+    A failed attempt is retried after a growing delay and given up ("failed") after MAIL_MAX_ATTEMPTS; an address
+    the server refuses is not tried again ("refused": the address is wrong, not the server); a mail to an account
+    closed since it was queued is dropped ("cancelled"). Nothing is sent while mail is disabled.
     """
     result = {"sent": 0, "failed": 0, "retried": 0}
     if not mail_enabled():
         return result
-    now = clock.now()
     with transaction():  # (ended: none is held while the server is talked to)
         due = list(db.session.scalars(
-            select(OutboxMail.id).where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
+            select(OutboxMail.id).where(_DUE, OutboxMail.next_attempt_at <= clock.now())
             .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)))
-    max_attempts = int(config("MAIL_MAX_ATTEMPTS"))
+    started, max_attempts = clock.now(), int(config("MAIL_MAX_ATTEMPTS"))
     connection, last_error = _Connection(), None
     try:
         for mail_id in due:
-            mail = _claim(mail_id, now)
-            if mail is None:
-                continue  # another sender has it
-            error = connection.send(mail)
-            with transaction():
-                mail = db.session.get(OutboxMail, mail_id)
-                mail.attempts += 1
-                if error is None:
-                    mail.status, mail.sent_at = "sent", clock.now()
-                    result["sent"] += 1
-                    continue
-                mail.last_error = last_error = error
-                if mail.attempts >= max_attempts:
-                    mail.status = "failed"
-                    result["failed"] += 1
-                else:
-                    mail.next_attempt_at = now + timedelta(minutes=_backoff(mail.attempts))
-                    result["retried"] += 1
+            if clock.now() - started > timedelta(minutes=CLAIM_MINUTES / 2):  # the rest waits for the next run
+                break
+            letter = _claim(mail_id)
+            if letter is None:
+                continue  # another sender has it, or it was dropped
+            error = connection.send(letter)
+            outcome = _mark(letter, error, max_attempts)
+            if outcome is not None:
+                result[outcome] += 1
+            last_error = error or last_error
     finally:
         _close(connection.smtp)
     if result["failed"] or result["retried"]:
@@ -100,14 +95,19 @@ def send_pending(limit: int = 50) -> dict[str, int]:
     return result
 
 
-def _claim(mail_id: int, now: datetime) -> _Letter | None:
+# a mail waiting to be sent: never tried yet or to be tried again, or claimed by a sender whose claim ran out
+_DUE = OutboxMail.status.in_(("pending", "sending"))
+
+
+def _claim(mail_id: int) -> _Letter | None:
     """Take one due mail for this sender (None when another took it first), or drop it when its account has been
     closed since it was queued. One transaction."""
+    now = clock.now()
+    lease = now + timedelta(minutes=CLAIM_MINUTES)
     with transaction():
         taken = db.session.execute(
-            update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.status == "pending",
-                                     OutboxMail.next_attempt_at <= now)
-            .values(next_attempt_at=now + timedelta(minutes=CLAIM_MINUTES))
+            update(OutboxMail).where(OutboxMail.id == mail_id, _DUE, OutboxMail.next_attempt_at <= now)
+            .values(status="sending", next_attempt_at=lease)
             .execution_options(synchronize_session=False)).rowcount
         if not taken:
             return None
@@ -116,7 +116,40 @@ def _claim(mail_id: int, now: datetime) -> _Letter | None:
         if recipient is not None and not recipient.active:
             mail.status, mail.last_error = "cancelled", CLOSED_ACCOUNT
             return None
-        return _Letter(mail.id, mail.to_address, mail.subject, mail.body, mail.created_at)
+        return _Letter(mail.id, mail.to_address, mail.subject, mail.body, mail.created_at, lease)
+
+
+def _mark(letter: _Letter, error: str | None, max_attempts: int) -> str | None:
+    """Record what the server answered, if the mail is still this sender's (its claim did not run out and pass to
+    another); "sent", "failed" or "retried", or None. A busy database is waited for a few times: a mail the server
+    took and that stays unmarked would go again."""
+    for attempt in range(3):
+        try:
+            with transaction():
+                mail = db.session.scalar(select(OutboxMail).where(
+                    OutboxMail.id == letter.id, OutboxMail.status == "sending",
+                    OutboxMail.next_attempt_at == letter.lease))
+                if mail is None:
+                    return None
+                mail.attempts += 1
+                now = clock.now()
+                if error is None:
+                    mail.status, mail.sent_at = "sent", now
+                    return "sent"
+                mail.last_error = str(error)
+                if isinstance(error, _Refused) or mail.attempts >= max_attempts:
+                    mail.status, mail.next_attempt_at = ("refused" if isinstance(error, _Refused) else "failed"), now
+                    return "failed"
+                mail.status, mail.next_attempt_at = "pending", now + timedelta(minutes=_backoff(mail.attempts))
+                return "retried"
+        except RACES as exc:
+            if not lost_race(exc) or attempt == 2:
+                raise
+    return None
+
+
+class _Refused(str):
+    """An error that is about the recipient's address, not the server: the mail is not tried again."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +161,7 @@ class _Letter:
     subject: str
     body: str
     created_at: datetime
+    lease: datetime | None = None  # until when the claim is this sender's
 
 
 class _Connection:
@@ -139,7 +173,7 @@ class _Connection:
         self.unreachable: str | None = None
 
     def send(self, mail: _Letter) -> str | None:
-        """Send one mail; the error, described, or None when sent."""
+        """Send one mail; the error, described (``_Refused`` when it is the address's), or None when sent."""
         if self.unreachable is not None:
             return self.unreachable
         try:
@@ -154,8 +188,10 @@ class _Connection:
                 return self.unreachable
         try:
             self.smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:  # this address, not the server
+            return _Refused(_describe(exc))
         except Exception as exc:
-            if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+            if not isinstance(exc, smtplib.SMTPResponseException):
                 _close(self.smtp)  # the connection may be unusable; reconnect for the next mail
                 self.smtp = None
             return _describe(exc)
@@ -199,14 +235,16 @@ def queue_digests(now: datetime | None = None) -> int:
 
 def mail_queue(page: int = 1, per_page: int = 50):
     """Mails not sent yet, the given-up ones first (a Flask-SQLAlchemy Pagination)."""
-    query = (select(OutboxMail).where(OutboxMail.status.in_(("pending", "failed")))
-             .order_by(case((OutboxMail.status == "failed", 0), else_=1), OutboxMail.next_attempt_at, OutboxMail.id))
+    query = (select(OutboxMail).where(OutboxMail.status.in_(("pending", "sending", *GIVEN_UP)))
+             .order_by(case((OutboxMail.status.in_(GIVEN_UP), 0), else_=1), OutboxMail.next_attempt_at, OutboxMail.id))
     return page_of(query, page, per_page)
 
 
 def mail_counts() -> dict[str, int]:
+    """Mails waiting (being sent included), given up (a refused address included), sent."""
     counts = dict(db.session.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all())
-    return {status: counts.get(status, 0) for status in ("pending", "failed", "sent")}
+    return {"pending": counts.get("pending", 0) + counts.get("sending", 0),
+            "failed": sum(counts.get(s, 0) for s in GIVEN_UP), "sent": counts.get("sent", 0)}
 
 
 def retry_mail(user: User, mail_id: int) -> OutboxMail:
@@ -222,6 +260,10 @@ def retry_mail(user: User, mail_id: int) -> OutboxMail:
             raise NotFound("Không tìm thấy thư.")
         if mail.status == "sent":
             raise Conflict("Thư này đã được gửi.")
+        if mail.status == "sending" and mail.next_attempt_at > clock.now():
+            raise Conflict("Thư này đang được gửi; vui lòng xem lại sau ít phút.")
+        if mail.status == "cancelled":
+            raise Conflict(CLOSED_ACCOUNT)
         mail.status = "pending"
         mail.next_attempt_at = clock.now()
     return mail
@@ -249,7 +291,7 @@ def retry_failed(user: User) -> int:
         raise NotAllowed("Chỉ quản trị hệ thống được gửi lại thư.")
     with transaction():
         return db.session.execute(
-            update(OutboxMail).where(OutboxMail.status == "failed")
+            update(OutboxMail).where(OutboxMail.status.in_(GIVEN_UP))
             .values(status="pending", next_attempt_at=clock.now())
             .execution_options(synchronize_session=False)).rowcount or 0
 

@@ -26,11 +26,13 @@ def figures() -> dict[str, int | str]:
     pending = select(func.count()).select_from(ProcessInstance).where(*running).scalar_subquery()
     late_timers = (select(func.count()).select_from(ProcessInstance)
                    .where(*running, ProcessInstance.next_timer_at < late).scalar_subquery())
-    late_mail = (select(func.count()).select_from(OutboxMail).where(
-        OutboxMail.status == "pending", OutboxMail.next_attempt_at < late).scalar_subquery())
+    waiting = OutboxMail.status.in_(("pending", "sending"))
+    late_mail = (select(func.count()).select_from(OutboxMail).where(waiting, OutboxMail.next_attempt_at < late)
+                 .scalar_subquery())
     refused = (select(func.count()).select_from(OutboxMail).where(or_(
-        and_(OutboxMail.status == "pending", OutboxMail.attempts > 0, OutboxMail.created_at < late),
-        and_(OutboxMail.status == "failed", OutboxMail.created_at >= clock.now() - GIVEN_UP_SHOWN)))
+        and_(waiting, OutboxMail.attempts > 0, OutboxMail.created_at < late),
+        # given up (at ``next_attempt_at``) within the day; an address refused is the address's fault, not the server's
+        and_(OutboxMail.status == "failed", OutboxMail.next_attempt_at >= clock.now() - GIVEN_UP_SHOWN)))
         .scalar_subquery())
     models, timers, overdue_timers, overdue_mail, undelivered = db.session.execute(
         select(func.count(ProcessModel.id), pending, late_timers, late_mail, refused)).one()
