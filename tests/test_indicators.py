@@ -217,9 +217,9 @@ def test_a_text_value_is_kept_as_written_without_a_number(world, frozen):
 @pytest.mark.parametrize(("typed", "message"), [
     ("8 tổ chức", "Chỉ tiêu năm 2025 là 2.500: vui lòng ghi giá trị thực hiện là một số, ví dụ 2.500 hoặc 12,5"),
     ("abc", "vui lòng ghi giá trị thực hiện là một số"),
-    ("2,500", "“2,500” có thể là 2,5 hoặc 2.500: vui lòng ghi 2,5 hoặc 2.500 (dấu chấm ngăn hàng nghìn, dấu phẩy "
-              "trước phần thập phân)."),
-    ("100,000", "“100,000” có thể là 100 hoặc 100.000"),
+    ("2,500", "“2,500” đọc là 2,5 (dấu phẩy trước phần thập phân), quá xa chỉ tiêu 2.500: nếu là số hàng nghìn, "
+              "vui lòng ghi 2.500 (dấu chấm ngăn hàng nghìn)."),
+    ("1,950", "đọc là 1,95 (dấu phẩy trước phần thập phân)"),
     ("9" * 40, "lớn bất thường: vui lòng kiểm tra lại."),
 ])
 def test_a_figure_that_cannot_be_read_one_way_is_refused_and_nothing_moves(world, frozen, typed, message):
@@ -232,8 +232,10 @@ def test_a_figure_that_cannot_be_read_one_way_is_refused_and_nothing_moves(world
         act(world, task, "draft", data={"value": typed})
     assert message in str(refused.value.fields["value"])
     assert [i.step_id for i in open_items(task)] == ["draft"]
-    for fine in ("2.500", "2,5", "0,125", "-3", "2500"):  # one reading each (a fall may be negative)
+    for fine in ("2.500", "2,5", "0,125", "-3", "2500", "300,125"):  # (a fall may be negative; 300,125 is near)
         assert indicators.value_problem(task, fine) is None, fine
+    percent = report(world, make_indicator(stt="9"))  # against 85%: "1,125" is the decimal it says (review)
+    assert indicators.value_problem(percent, "1,125") is None and indicators.value_problem(percent, "1,125%") is None
     act(world, task, "draft", data={"value": "2.050"})
     assert [i.step_id for i in open_items(task)] == ["signoff"]
 

@@ -79,23 +79,32 @@ LARGEST = 10 ** 12  # a figure beyond this is a slip of the keyboard, not a prov
 
 def value_problem(task: Task, text: str) -> Message | None:
     """What is wrong with a value an officer reports, if anything: no number where the year's target is one (the
-    note box is for words), a number that reads two ways ("2,500"), or one too large to be meant."""
+    note box is for words), a number one reads as a decimal ("2,500": 2,5) where the target says thousands were
+    meant (2.500 against a target of 2.500 — "1,125" against 85% is the decimal it says), or a number too large to
+    be meant."""
     body = _split(text)[1].removesuffix("%").strip()
     number = parse_number(text)
-    target = target_for(db.session.get(Indicator, task.indicator_id), int(task.period)) if task.indicator_id else None
+    target_text = target_for(db.session.get(Indicator, task.indicator_id), int(task.period)) \
+        if task.indicator_id else None
+    target = parse_number(target_text)
     if number is None:
-        if parse_number(target) is None:
+        if target is None:
             return None  # a target in words ("Có"): the value may be words too
         return Message("Chỉ tiêu năm %(year)s là %(target)s: vui lòng ghi giá trị thực hiện là một số, ví dụ "
-                       "2.500 hoặc 12,5 (giải thích ghi ở ô thuyết minh).", year=task.period, target=target)
-    if _AMBIGUOUS.fullmatch(body):
-        decimal = body.rstrip("0").rstrip(",")
-        return Message("“%(text)s” có thể là %(decimal)s hoặc %(thousands)s: vui lòng ghi %(decimal)s hoặc "
-                       "%(thousands)s (dấu chấm ngăn hàng nghìn, dấu phẩy trước phần thập phân).", text=text,
-                       decimal=decimal, thousands=body.replace(",", "."))
+                       "2.500 hoặc 12,5 (giải thích ghi ở ô thuyết minh).", year=task.period, target=target_text)
+    if _AMBIGUOUS.fullmatch(body) and target and _near(abs(number) * 1000, target) and not _near(abs(number), target):
+        return Message("“%(text)s” đọc là %(decimal)s (dấu phẩy trước phần thập phân), quá xa chỉ tiêu %(target)s: "
+                       "nếu là số hàng nghìn, vui lòng ghi %(thousands)s (dấu chấm ngăn hàng nghìn).", text=text,
+                       decimal=text.replace(body, body.rstrip("0").rstrip(",")), target=target_text,
+                       thousands=text.replace(body, body.replace(",", ".")))
     if abs(number) >= LARGEST:
         return Message("Giá trị thực hiện “%(text)s” lớn bất thường: vui lòng kiểm tra lại.", text=text)
     return None
+
+
+def _near(value: float, target: float) -> bool:
+    """Within a factor of ten of the target: a reading of a figure that could be meant."""
+    return abs(target) / 10 <= value <= abs(target) * 10
 
 
 def _format_number(number: float) -> str:
