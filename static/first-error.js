@@ -4,17 +4,26 @@
 // page has loaded: the other scripts have dressed it (the date boxes' calendar moves its box, which loses the
 // focus) and the browser has gone to the address's #anchor (which leaves the focus nowhere).
 //
-// Otherwise, a page that opens with what the last action did ("Đã gửi …"), and no place of its own to go to (an
-// #anchor on the page), opens with the focus on that message: a screen reader reads it (a status already there when
-// the page loads is not announced) and Tab goes on from there.
+// Otherwise, a page that comes back to a place of its own (an #anchor: a work item after "Nhận xử lý") opens with
+// the focus there; one that opens with what the last action did ("Đã gửi …") and no such place, with the focus on
+// that message: a screen reader reads it (a status already there when the page loads is not announced) and Tab goes
+// on from there.
 window.addEventListener("load", function () {
   "use strict";
   if (document.activeElement !== document.body) { return; }  // (someone already typing elsewhere)
   var field = document.querySelector("[aria-invalid='true']:not([type=hidden]):not([aria-hidden=true])");
   if (!field) {
     var said = document.querySelector(".flashes");
-    var anchor = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
-    if (said && !anchor) { said.focus(); }
+    var anchor = null;
+    try {
+      anchor = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    } catch (e) { anchor = null; }  // (a malformed #… in the address)
+    if (anchor) {  // the place the action came back to (a work item's form): the focus starts there, not at the top
+      if (!anchor.hasAttribute("tabindex")) { anchor.tabIndex = -1; }
+      anchor.focus({preventScroll: true});
+    } else if (said) {
+      said.focus();
+    }
     return;
   }
   for (var node = field.parentElement; node; node = node.parentElement) {

@@ -14,14 +14,19 @@
   // A table wider than its box scrolls sideways inside it: the box takes the focus (arrow keys scroll it) and is
   // named after its table (its caption, or the heading that labels it), so that a keyboard reaches the columns out
   // of sight (on a phone, most of them).
-  Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (wrap) {
-    var table = wrap.querySelector("table");
-    var named = table && (table.querySelector("caption") || document.getElementById(table.getAttribute("aria-labelledby")));
-    if (wrap.scrollWidth <= wrap.clientWidth || !named || wrap.hasAttribute("tabindex")) { return; }
-    wrap.tabIndex = 0;
-    wrap.setAttribute("role", "region");
-    wrap.setAttribute("aria-label", named.textContent.trim());
-  });
+  function reachable() {  // (again when the phone turns: a table may overflow only one way up)
+    Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (wrap) {
+      var table = wrap.querySelector("table");
+      var named = table && (table.querySelector("caption") ||
+                            document.getElementById(table.getAttribute("aria-labelledby")));
+      if (wrap.scrollWidth <= wrap.clientWidth || !named || wrap.hasAttribute("tabindex")) { return; }
+      wrap.tabIndex = 0;
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", named.textContent.trim());
+    });
+  }
+  reachable();
+  window.addEventListener("resize", reachable);
   var button = document.querySelector(".menu-toggle");
   var menu = document.getElementById("site-menu");
   if (!button || !menu) { return; }

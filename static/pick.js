@@ -22,26 +22,33 @@
       list.parentNode.insertBefore(row, list);
       var chosen = document.createElement("p");
       chosen.className = "pick-chosen small muted";
-      chosen.setAttribute("aria-live", "polite");
       list.parentNode.insertBefore(chosen, list.nextSibling);
-      var box = row.lastChild;
+      var told = document.createElement("span");  // what a screen reader is told: counts, not the whole list
+      told.className = "visually-hidden";
+      told.setAttribute("role", "status");
+      row.appendChild(told);
+      var box = row.querySelector("input");
       var names = Array.prototype.map.call(items, function (li) { return fold(li.textContent); });
       box.addEventListener("input", function () {
         var words = fold(box.value).split(/\s+/);
+        var shown = 0;
         Array.prototype.forEach.call(items, function (li, i) {
           li.hidden = !words.every(function (w) { return names[i].indexOf(w) !== -1; });
+          shown += li.hidden ? 0 : 1;
         });
+        told.textContent = shown ? script.dataset.matches.replace("{n}", shown) : script.dataset.nomatch;
       });
       box.addEventListener("keydown", function (event) {
         if (event.key === "Enter") { event.preventDefault(); }  // (a filter is not the form's answer)
       });
-      function say() {
+      function say() {  // the names ticked, under the list; their count, to a screen reader
         var ticked = Array.prototype.filter.call(items, function (li) {
           return li.querySelector("input").checked;
         }).map(function (li) { return li.textContent.trim(); });
         chosen.textContent = ticked.length ? script.dataset.chosen + " " + ticked.join("; ") : script.dataset.none;
+        return ticked.length;
       }
-      list.addEventListener("change", say);
+      list.addEventListener("change", function () { told.textContent = script.dataset.count.replace("{n}", say()); });
       say();
     });
   });

@@ -265,15 +265,16 @@ def test_extension_decisions_go_to_the_requester_and_the_heads_of_the_lead_agenc
         yes = events.extension_decided(task, True, date(2026, 7, 15), world["officer"], asked_why="Chờ ý kiến Bộ.",
                                        document="Công văn số 123/UBND-KTTC ngày 10/06/2026")
         no = events.extension_decided(task, False, None, world["officer"], asked_why="Chờ ý kiến Bộ.",
-                                      decided_why="Không có căn cứ.")
+                                      decided_why="Không có căn cứ.", decider=world["coord"])
     assert {n.user.username for n in yes} == {n.user.username for n in no} == {"officer", "head"}
     yes, no = yes[0], no[0]
     assert yes.kind == no.kind == "extension"
     assert yes.title == f"Gia hạn được chấp thuận: {task.code} {task.title} — hạn mới 15/07/2026"
     assert "Văn bản đồng ý gia hạn: Công văn số 123/UBND-KTTC ngày 10/06/2026" in yes.body
-    assert "Lý do đã đề nghị: Chờ ý kiến Bộ." in yes.body and "Ý kiến của cấp quyết định" not in yes.body
+    assert "Lý do đã đề nghị: Chờ ý kiến Bộ." in yes.body and "Ý kiến của" not in yes.body
     assert no.title.startswith("Đề nghị gia hạn không được chấp thuận")
-    assert "Thời hạn giữ nguyên: 30/06/2026" in no.body and "Ý kiến của cấp quyết định: Không có căn cứ." in no.body
+    assert "Thời hạn giữ nguyên: 30/06/2026" in no.body  # refused by the support team at review: said so
+    assert "Ý kiến của Ông/Bà coord (Sở Khoa học và Công nghệ): Không có căn cứ." in no.body
     assert count(Notification) == 4
 
 

@@ -79,8 +79,10 @@ def test_a_long_list_of_agencies_scrolls_down_filters_as_one_types_and_names_wha
         expect(group.locator(".pick-chosen")).to_have_text("Chưa chọn mục nào.")
         group.get_by_label("Lọc danh sách").fill("tu phap")  # typed without its diacritics
         expect(group.get_by_role("checkbox")).to_have_count(1)  # (the others hidden, out of the Tab order)
+        expect(group.get_by_role("status")).to_have_text("1 mục khớp.")  # what a screen reader is told
         group.get_by_label("Lọc danh sách").press("Enter")  # a filter's Enter sends nothing
         group.get_by_role("checkbox", name="Sở Tư pháp").check()
+        expect(group.get_by_role("status")).to_have_text("Đã chọn 1 mục.")
         group.get_by_label("Lọc danh sách").fill("")
         assert group.get_by_role("checkbox").count() > 50
         expect(group.locator(".pick-chosen")).to_have_text("Đã chọn: Sở Tư pháp")

@@ -302,10 +302,11 @@ def _chase_lines(task: Task, items: list[WorkItem]) -> tuple[list[str], str]:
 
 
 def extension_decided(task: Task, approved: bool, new_due: date | None, requester: User | None, *,
-                      asked_why: str | None = None, decided_why: str | None = None,
+                      asked_why: str | None = None, decided_why: str | None = None, decider: User | None = None,
                       document: str | None = None) -> list[Notification]:
     """Tell the person who asked for more time, and the heads of the lead agency, what was decided: the new date or
-    the date kept, the document that granted it, the decider's words and, apart, the reason asked."""
+    the date kept, the document that granted it, the words of whoever decided (``decider``) and, apart, the reason
+    asked."""
     if approved:
         title = f"Gia hạn được chấp thuận: {_task_label(task)}"
         if new_due:
@@ -320,8 +321,9 @@ def extension_decided(task: Task, approved: bool, new_due: date | None, requeste
         lines = [f"Nhiệm vụ: {_task_label(task, full=True)}", "Đề nghị gia hạn không được chấp thuận."]
         if task.due_date:
             lines.append(f"Thời hạn giữ nguyên: {_date(task.due_date)}")
-    if decided_why and decided_why.strip():
-        lines.append(f"Ý kiến của cấp quyết định: {decided_why.strip()}")
+    if decided_why and decided_why.strip():  # (the support team refusing at review, or the authority deciding)
+        who = f"{decider.full_name} ({decider.agency.name})" if decider and decider.agency else "người quyết định"
+        lines.append(f"Ý kiến của {who}: {decided_why.strip()}")
     if asked_why and asked_why.strip():
         lines.append(f"Lý do đã đề nghị: {asked_why.strip()}")
     heads = _users_with_role("agency_head", {task.lead_agency_id}) if task.lead_agency_id else []

@@ -17,7 +17,6 @@ from workflows import clock, settings, text
 from workflows.reporting import nd30, progress
 from workflows.reporting.exporting import DOCX_MIME, ExportFile, deadline_text, dmy, ensure_reader, local_date
 from workflows.tasks import scope, status
-from workflows.tasks.create import GROUP_KIND
 from workflows.tasks.periods import REPORT_KINDS
 
 STUCK_LIMIT = 10
@@ -136,7 +135,7 @@ def week_pack(user: User, day: date | None = None) -> WeekPack:
     return WeekPack(start, end, as_of, on_time, late, _returned(tasks, since, until), _adjustments(tasks, since, until),
                     _extension_requests(tasks, since, until), _new_tasks(tasks, since, until),
                     _became_overdue(tasks, start, end, today), stuck[:STUCK_LIMIT], stuck_days, len(stuck), today,
-                    _reports_due(start, end), _urged(tasks | scope.tasks_clause(everything, GROUP_KIND), since, until))
+                    _reports_due(start, end), _urged(since, until))
 
 
 def _reports_due(start: date, end: date) -> list[Task]:
@@ -196,12 +195,12 @@ def _extension_requests(tasks, since: datetime, until: datetime) -> list[WeekEve
             for e, task in requests]
 
 
-def _urged(tasks, since: datetime, until: datetime) -> list[WeekEvent]:
-    """The urges of the week (``tasks``: the real tasks and the groups' tasks): one line per task urged, and one per
-    group's task for the late members urged with it (naming them) rather than a line per member."""
+def _urged(since: datetime, until: datetime) -> list[WeekEvent]:
+    """The urges of the week, whatever was urged (a task, a periodic or an indicator report): one line per task
+    urged, and one per group's task for the late members urged with it (naming them) rather than a line per member."""
     urges = db.session.execute(
         select(AuditEvent, Task).join(Task, Task.id == AuditEvent.task_id)
-        .where(tasks, AuditEvent.action == "urged", AuditEvent.at >= since, AuditEvent.at < until)
+        .where(AuditEvent.action == "urged", AuditEvent.at >= since, AuditEvent.at < until)
         .order_by(AuditEvent.at, AuditEvent.id)).all()
     return [WeekEvent(task, e.at, _who(e.actor), e.comment,
                       f"{len(e.data['agencies'])} đơn vị quá hạn: {', '.join(e.data['agencies'])}"

@@ -61,4 +61,4 @@ def apply_extension_decision(instance: runtime.Instance, task: Task) -> None:
                         # task page cite it); else the request itself
                         source=(data.get("decision_document") or "").strip() or "Đề nghị điều chỉnh thời hạn")
     events.extension_decided(task, approved, new_due, requester, asked_why=data.get("reason"),
-                             decided_why=data.get("comment"), document=data.get("decision_document"))
+                             decided_why=data.get("comment"), decider=decider, document=data.get("decision_document"))
