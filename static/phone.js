@@ -17,12 +17,14 @@
   function reachable() {  // (again when the phone turns: a table may overflow only one way up)
     Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (wrap) {
       var table = wrap.querySelector("table");
-      var named = table && (table.querySelector("caption") ||
-                            document.getElementById(table.getAttribute("aria-labelledby")));
-      if (wrap.scrollWidth <= wrap.clientWidth || !named || wrap.hasAttribute("tabindex")) { return; }
+      var caption = table && table.querySelector("caption");
+      var heading = table && document.getElementById(table.getAttribute("aria-labelledby"));
+      if (wrap.scrollWidth <= wrap.clientWidth || !(caption || heading) || wrap.hasAttribute("tabindex")) { return; }
       wrap.tabIndex = 0;
-      wrap.setAttribute("role", "region");
-      wrap.setAttribute("aria-label", named.textContent.trim());
+      // a table named by its section's heading sits in that region already: the box is a group of it, not a
+      // second region of the same name
+      wrap.setAttribute("role", caption ? "region" : "group");
+      wrap.setAttribute("aria-label", (caption || heading).textContent.trim());
     });
   }
   reachable();
