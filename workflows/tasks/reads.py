@@ -49,15 +49,20 @@ RETURN_MADE = "~made"  # a return's audit data: the ids of the items it sent the
 def returned_items(items: list[WorkItem]) -> dict[int, AuditEvent]:
     """{item id: the return that made it} for those of ``items`` a return sent back: the inbox marks them, with the
     reason, among work arriving the first time (an agency's own return in one collaborator's branch marks that
-    branch's item only)."""
+    branch's item only). Two small reads: the returns of their tasks since the oldest of them was made (a return is
+    recorded after the items it makes, in their transaction), by id and data only; then the few that made them."""
     if not items:
         return {}
-    made = {}
-    for event in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.task_id.in_({i.task_id for i in items}), AuditEvent.action == "return")):
-        for item_id in (event.data or {}).get(RETURN_MADE, ()):
-            made[item_id] = event
-    return {i.id: made[i.id] for i in items if i.id in made}
+    made: dict[int, int] = {}
+    for event_id, data in db.session.execute(select(AuditEvent.id, AuditEvent.data).where(
+            AuditEvent.task_id.in_({i.task_id for i in items}), AuditEvent.action == "return",
+            AuditEvent.at >= min(i.created_at for i in items))):
+        for item_id in (data or {}).get(RETURN_MADE, ()):
+            made[item_id] = event_id
+    wanted = {made[i.id] for i in items if i.id in made}
+    events = {e.id: e for e in db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(wanted)))} \
+        if wanted else {}
+    return {i.id: events[made[i.id]] for i in items if i.id in made}
 
 
 def inbox_count(user: User) -> int:
