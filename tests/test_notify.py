@@ -384,17 +384,22 @@ def test_two_senders_at_once_send_each_mail_once(app, world, mail_on, smtp_serve
     assert {(m.status, m.attempts) for m in mails()} == {("sent", 1)}
 
 
-def test_a_sender_stopped_mid_batch_does_not_send_again_what_it_sent(world, mail_on, smtp_server, frozen,
-                                                                      monkeypatch):
-    """An outside check: a worker stopped by a deploy after two mails of its batch left them pending, and the next
-    run sent them again (a new Message-ID each, so no client merged them). Each is marked as it goes; the one it
-    was on when stopped waits for its claim to run out, then goes — once."""
+def four_reminders_to_head(world, smtp_server) -> None:
+    """"Nhắc việc số 0" … "số 3" queued for head, the mail server listening."""
     smtp_server.start()
     with_email("head")
     forget_notifications()
     with transaction():
         for n in range(4):
             events.notify([world["head"]], "reminder", f"Nhắc việc số {n}")
+
+
+def test_a_sender_stopped_mid_batch_does_not_send_again_what_it_sent(world, mail_on, smtp_server, frozen,
+                                                                      monkeypatch):
+    """An outside check: a worker stopped by a deploy after two mails of its batch left them pending, and the next
+    run sent them again (a new Message-ID each, so no client merged them). Each is marked as it goes; the one it
+    was on when stopped waits for its claim to run out, then goes — once."""
+    four_reminders_to_head(world, smtp_server)
     real_send, calls = outbox._Connection.send, []
 
     def stopped_at_the_third(self, mail):
@@ -419,12 +424,7 @@ def test_a_slow_batch_stops_taking_mail_before_its_claims_could_run_out(world, m
                                                                       monkeypatch):
     """The review found it: every claim of a batch ran from the batch's start, so with a slow server a mail claimed
     late in it was claimed already expired, and a second sender sent it too."""
-    smtp_server.start()
-    with_email("head")
-    forget_notifications()
-    with transaction():
-        for n in range(4):
-            events.notify([world["head"]], "reminder", f"Nhắc việc số {n}")
+    four_reminders_to_head(world, smtp_server)
     real_send, leases = outbox._Connection.send, []
 
     def slow(self, letter):

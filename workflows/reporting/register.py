@@ -249,13 +249,9 @@ def register_xlsx(user: User, f: scope.Filters, today: date | None = None) -> by
     """The register of the tasks the filters select, grouped by section like the appendices, with a summary sheet."""
     ensure_reader(user)
     today = today or clock.today()
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Danh mục nhiệm vụ"
+    wb, ws = _sheet("Danh mục nhiệm vụ", "DANH MỤC NHIỆM VỤ VÀ TÌNH HÌNH THỰC HIỆN", _scope_line(f, today),
+                    REGISTER_COLUMNS)
     width = len(REGISTER_COLUMNS)
-    _title_rows(ws, "DANH MỤC NHIỆM VỤ VÀ TÌNH HÌNH THỰC HIỆN", _scope_line(f, today), width)
-    _header(ws, HEADER_ROW, REGISTER_COLUMNS)
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
     last = _task_rows(ws, register_groups(f, today), HEADER_ROW + 1, width)
     if last > HEADER_ROW:  # filter buttons on the header: "Quá hạn" in Trạng thái leaves the overdue tasks
         ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(width)}{last}"
@@ -319,6 +315,18 @@ def _xfont(**kwargs) -> Font:
 
 def _scope_line(f: scope.Filters, today: date) -> str:
     return "; ".join([f"Số liệu tính đến ngày {dmy(today)}", *scope.describe(f)])
+
+
+def _sheet(name: str, title: str, subtitle: str, columns, frozen_columns: int = 0):
+    """A workbook whose one sheet has the title rows and the header of ``columns`` (header, width), the rows above
+    the first row of data (and ``frozen_columns`` on the left) kept in sight: (workbook, sheet)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = name
+    _title_rows(ws, title, subtitle, len(columns))
+    _header(ws, HEADER_ROW, columns)
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, frozen_columns + 1)
+    return wb, ws
 
 
 def _title_rows(ws, title: str, subtitle: str, width: int) -> None:
@@ -426,14 +434,9 @@ SCORECARD_COLUMNS = (  # header, width — the layout of an emulation ranking (b
 
 def scorecard_xlsx(rows: list, period_label: str, today: date) -> bytes:
     """The ranking of ``rows`` (``scorecard.ScoreRow``) as a sheet in the layout provinces use for thi đua."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Xếp hạng"
+    wb, ws = _sheet("Xếp hạng", "BẢNG XẾP HẠNG KẾT QUẢ THỰC HIỆN NHIỆM VỤ CỦA CÁC ĐƠN VỊ",
+                    f"{period_label}; số liệu tính đến ngày {dmy(today)}", SCORECARD_COLUMNS)
     width = len(SCORECARD_COLUMNS)
-    _title_rows(ws, "BẢNG XẾP HẠNG KẾT QUẢ THỰC HIỆN NHIỆM VỤ CỦA CÁC ĐƠN VỊ",
-                f"{period_label}; số liệu tính đến ngày {dmy(today)}", width)
-    _header(ws, HEADER_ROW, SCORECARD_COLUMNS)
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
     for number, r in enumerate(rows, start=1):
         values = (number, r.agency, r.due, r.on_time, r.late, r.within, r.overdue,
                   round(r.rate, 1) if r.rate is not None else "—", round(r.average_days_late, 1),
@@ -474,14 +477,10 @@ def indicators_xlsx(user: User, today: date) -> bytes:
     columns = (*INDICATOR_LEAD_COLUMNS, *((f"{what} {y}", width) for y in years
                                          for what, width in (("Chỉ tiêu", 11), ("Thực hiện", 15))),
                ("Báo cáo đang xử lý", 30))
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Chỉ tiêu"
+    wb, ws = _sheet("Chỉ tiêu", "DANH MỤC CHỈ TIÊU VÀ SỐ LIỆU THỰC HIỆN",
+                    f"Số liệu thực hiện đã được Tổ giúp việc tiếp nhận, tính đến ngày {dmy(today)}", columns,
+                    frozen_columns=2)
     width = len(columns)
-    _title_rows(ws, "DANH MỤC CHỈ TIÊU VÀ SỐ LIỆU THỰC HIỆN",
-                f"Số liệu thực hiện đã được Tổ giúp việc tiếp nhận, tính đến ngày {dmy(today)}", width)
-    _header(ws, HEADER_ROW, columns)
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3)
     row, last_directive = HEADER_ROW + 1, False
     for page in pages:
         if page.group.directive != last_directive:
