@@ -139,10 +139,12 @@ def _render_group_task(task, status=200, urge_message=""):
     taken = {t.lead_agency_id for t in members}
     progress = fanout.progress(task, members)
     urged = urging.last_urged(t.id for t in progress.not_done)
+    late = urging.not_urged_today(progress.not_done, urged)
+    unreachable = urging.nobody_to_tell(late)  # (counted out of the button, named beside it to telephone)
     return render_template("tasks/group.html", task=task, members=members, progress=progress,
                            history=reads.history(task), addable=[a for a in reads.agencies() if a.id not in taken],
                            may_change=current_user.has_role("coordinator") and task.state == "active",
-                           urged=urged, urge_count=len(urging.not_urged_today(progress.not_done, urged)),
+                           urged=urged, urge_count=len(late) - len(unreachable), unreachable=unreachable,
                            urge_message=urge_message, today=clock.today()), status
 
 

@@ -129,6 +129,19 @@ def not_urged_today(members: Iterable[Task], urged: dict[int, AuditEvent]) -> li
     return [t for t in members if status.of(t) == "overdue" and not urged_today(urged.get(t.id))]
 
 
+def nobody_to_tell(members: list[Task]) -> list[Task]:
+    """Those of ``members`` whose open steps wait at agencies with no active account: an urge reaches nobody there
+    (``urge_late_members`` names them after the press; the group's page names them before it, to telephone)."""
+    if not members:
+        return []
+    waiting_at = defaultdict(set)
+    for item in reads.open_items_of([t.id for t in members]):
+        waiting_at[item.task_id].add(item.agency_id)
+    staffed = set(db.session.scalars(select(User.agency_id).where(
+        User.active.is_(True), User.agency_id.in_({a for agencies in waiting_at.values() for a in agencies}))))
+    return [t for t in members if not waiting_at[t.id] & staffed]
+
+
 def urged_today(event: AuditEvent | None) -> bool:
     """The urge was made today, in the province: the task is not urged again before tomorrow."""
     return event is not None and event.at >= clock.day_start(clock.today())
