@@ -399,6 +399,20 @@ def test_dashboard_filters_fold_on_a_phone_and_open_on_a_tap(sessions):
     assert page.get_by_label("Đơn vị chủ trì", exact=True).is_visible() and not summary.is_visible()
 
 
+@pytest.mark.parametrize("width", [PHONE["width"], 320])
+def test_phone_chart_key_read_without_scrolling_sideways(sessions, width):
+    # the chart itself scrolls sideways on a phone; its key must not (three of seven entries were off screen)
+    page = sessions.open("theodoi", "/dashboard", viewport={"width": width, "height": 812})
+    figure = page.locator("figure.chart-figure").first
+    shown = figure.bounding_box()
+    entries = figure.locator("g.legend-item")
+    assert entries.count() == 7
+    for i in range(entries.count()):
+        box = entries.nth(i).bounding_box()
+        assert box["x"] >= shown["x"] - 1 and box["x"] + box["width"] <= shown["x"] + shown["width"], \
+            entries.nth(i).text_content()
+
+
 def test_menu_button_only_on_a_phone_and_the_menu_shown_without_javascript(sessions, browser, live_server):
     page = sessions.open("chuyenvien", "/inbox", viewport=DESKTOP)
     assert page.locator("header nav a").first.is_visible() and not page.locator(".menu-toggle").is_visible()

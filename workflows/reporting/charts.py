@@ -26,6 +26,9 @@ TEXT = "#1b1f24"
 MUTED = "#545c66"
 GRID = "#c9ced6"
 CHAR_WIDTH = 6.6  # average width of a 12px character, to fit labels without measuring
+# The legend wraps within the part of a chart a phone shows before one scrolls sideways: the figure keeps at
+# least 540 px (style.css) and a 320 px screen shows about 265 px of it, 265 / 540 × 760 ≈ 370 units.
+LEGEND_WIDTH = 370
 
 
 @dataclass(frozen=True)
@@ -156,11 +159,11 @@ def bar_chart(bars: Sequence[Bar], *, chart_id: str, title: str, description: st
 
 
 def _legend(cid: str, series: Sequence[Series], top: float) -> tuple[list[str], float]:
-    """The legend in rows across the chart's width; returns its elements and its height."""
+    """The legend in rows across ``LEGEND_WIDTH``; returns its elements and its height."""
     out, x, y = [], 0.0, top
     for s in series:
         width = 20 + len(s.label) * CHAR_WIDTH + 16
-        if x and x + width > WIDTH:
+        if x and x + width - 16 > LEGEND_WIDTH:
             x, y = 0.0, y + 20
         out.append(f'<g class="legend-item"><rect x="{x:.1f}" y="{y:g}" width="14" height="14" fill="{_fill(cid, s)}" '
                    f'stroke="{TEXT}" stroke-width="0.5"/>'
