@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
-from models import Agency, AuditEvent, Notification, db
+from models import Agency, AuditEvent, Notification, User, db
 from tests.conftest import COLLAB_A, COLLAB_B, JUSTICE, LEAD, OTHER, SCIENCE, act, csrf_from, new_task, user
 from workflows.errors import Invalid, NotAllowed
 from workflows.tasks import comments, reads
@@ -278,3 +278,23 @@ def test_a_comment_keeps_the_agency_its_author_wrote_for_after_they_move(browser
     assert f"Ông/Bà officer ({LEAD})" in item[:item.index("</li>\n")]
     history = api.get(f"/api/v1/tasks/{task.id}", headers=api.token("coord")).get_json()["history"]
     assert history[1]["agency"] == LEAD
+
+
+def test_the_lead_agencys_people_and_earlier_writers_hear_of_a_remark_made_at_appraisal(world):
+    # the file waits at the appraising agency: its appraiser's remark reached only the appraisers (the holders),
+    # and the officer who drafted it, the head who signed it and the collaborator who asked first heard nothing
+    task = new_task(world, collaborators=(COLLAB_A,))
+    comments.add_comment(world["collab_a"], task, "Đề nghị làm rõ phạm vi.")
+    for step in ("assign", "draft", "give_opinion", "sign_opinion", "finalise", "signoff"):
+        act(world, task, step)
+    assert {i.step_id for i in reads.open_items(task)} == {"appraise"}
+    forget_notifications()
+    comments.add_comment(world["justice"], task, "Hồ sơ thiếu báo cáo đánh giá tác động.")
+    assert sorted(told("comment")) == ["collab_a", "head", "officer"]  # not the author, not officer2 who did nothing
+    assert "Hồ sơ thiếu báo cáo đánh giá tác động." in told("comment")["officer"].body
+    # one who left the product is not told
+    db.session.execute(update(User).where(User.username == "collab_a").values(active=False))
+    db.session.commit()
+    forget_notifications()
+    comments.add_comment(world["coord"], task, "Đề nghị Sở Tư pháp thẩm định trong tuần.")
+    assert sorted(told("comment")) == ["head", "justice", "officer"]

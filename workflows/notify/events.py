@@ -335,9 +335,11 @@ MENTION_ROLES = ("agency_head", "officer", "coordinator", "appraiser", "approver
 
 
 def comment_posted(task: Task, author: User, text: str, mentioned: Iterable[Agency], items: Iterable[WorkItem],
-                   link: str | None = None, involved_agency_ids: set[int] | None = None) -> list[Notification]:
+                   link: str | None = None, involved_agency_ids: set[int] | None = None,
+                   followers: Iterable[User] = ()) -> list[Notification]:
     """Tell the people of each mentioned agency who work on tasks ("mention"), then whoever holds an
-    open work item of the task ("comment"), what was written; never the author, once each.
+    open work item of the task and the conversation's ``followers`` ("comment"), what was written; never the
+    author, once each.
 
     A mentioned agency outside ``involved_agency_ids`` cannot open the task: its people get the
     whole text in the notification and no link to a page they may not see.
@@ -363,9 +365,9 @@ def comment_posted(task: Task, author: User, text: str, mentioned: Iterable[Agen
             created += notify([u for u in users if u.sees_everything], "mention", title, body, link, task.id)
             created += notify([u for u in users if not u.sees_everything], "mention", title, outside, None, task.id)
         done.update(u.id for u in users)
-    holders = [u for item in items for u in recipients_for_item(item) if u.id not in done]
-    created += notify(holders, "comment", f"Trao đổi mới của {author.full_name} về nhiệm vụ {_task_label(task)}",
-                      body, link, task.id)
+    told = [u for item in items for u in recipients_for_item(item)] + list(followers)
+    created += notify([u for u in told if u.id not in done], "comment",
+                      f"Trao đổi mới của {author.full_name} về nhiệm vụ {_task_label(task)}", body, link, task.id)
     return created
 
 

@@ -96,9 +96,25 @@ def add_comment(user: User, task: Task, body: str | None,
         event = db.session.get(AuditEvent, audit.record(
             "comment", user, task, comment=text, data={"mentions": [{"id": a.id, "name": a.name} for a in mentioned],
                                                        **({"submission": submission} if submission else {})}))
+        involved = access.involved_agency_ids(task)
         events.comment_posted(task, user, text, mentioned, reads.open_items(task), f"/tasks/{task.id}#e{event.id}",
-                              access.involved_agency_ids(task))
+                              involved, _followers(task, involved))
     return event
+
+
+_DECISIONS = ("submit", "approve", "return")
+
+
+def _followers(task: Task, involved: set[int]) -> list[User]:
+    """Who follows the conversation on ``task`` besides the holders of its open items: whoever wrote in it before,
+    and the lead agency's people who acted on its steps (the drafter hears of the appraiser's remark while the file
+    waits at appraisal); of an agency still taking part, or overseeing everything."""
+    acted = select(AuditEvent.actor_id).where(
+        AuditEvent.task_id == task.id, AuditEvent.actor_id.is_not(None),
+        (AuditEvent.action == "comment")
+        | (AuditEvent.action.in_(_DECISIONS) & (AuditEvent.agency_id == task.lead_agency_id)))
+    people = db.session.scalars(select(User).where(User.id.in_(acted), User.active.is_(True)).order_by(User.id))
+    return [u for u in people if u.agency_id in involved or u.sees_everything]
 
 
 def _sent(user: User, task: Task, submission: str) -> AuditEvent | None:
