@@ -196,6 +196,28 @@ def test_a_queue_is_told_by_the_same_rule_as_recipients_for_item(world, mail_on)
     assert [n.user.username for n in told] == ["officer2", "both"]
 
 
+def test_a_stand_in_reads_for_whom_the_work_comes(world, mail_on):
+    # the colleague standing in got "Việc mới: Xây dựng dự thảo" word for word as the holder did, and could not tell
+    # why a file of someone else came to them
+    with_email("officer", "officer2")
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    draft = item_at(task, "draft")
+    assert draft.claimed_by.username == "officer"
+    people.set_delegate(user("officer"), user("officer").id, "officer2", clock.today(), clock.today())
+    forget_notifications()
+    with transaction():
+        told = events.work_item_created(draft)
+    own, stand_in = notes_of_all()
+    assert [n.body for n in told] == [own.body, stand_in.body]
+    assert stand_in.user.username == "officer2" and stand_in.title == own.title
+    assert stand_in.body == "Bạn nhận việc này vì đang làm thay Ông/Bà officer.\n" + own.body
+    assert own.body.startswith("Nhiệm vụ: ") and "làm thay" not in own.body
+    mail_own, mail_stand_in = sorted(mails(), key=lambda m: m.user_id)
+    assert mail_stand_in.body == mail_own.body.replace(own.body, stand_in.body)
+    assert mail_stand_in.body.startswith(f"{own.title}\n\nBạn nhận việc này vì đang làm thay Ông/Bà officer.\n")
+
+
 def notes_of_all() -> list[Notification]:
     return list(db.session.scalars(select(Notification).order_by(Notification.user_id)))
 

@@ -11,8 +11,9 @@ import functools
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, false, func, insert, literal, or_, select
+from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, case, false, func, insert, literal, or_, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -83,13 +84,16 @@ def _notify_holders(item: WorkItem, kind: str, title: str, body: str | None = No
     params = {"agency_id": item.agency_id, "role": f"%,{_like_escaped(item.role)},%", "but": but.id if but else -1,
               "holder": holder if holder is not None else -1, "queue": holder is None, "today": clock.today(),
               "kind": kind, "title": title, "body": body, "link": link, "task_id": task_id, "now": now}
+    params.update(_stand_in_parts("body", "", body or ""))
     connection = db.session.connection()
     told = sorted(connection.execute(_holders_notifications(send_mail), params).all())
     if send_mail:
-        connection.execute(_HOLDERS_MAILS, {**params, "mail_body": mail_body(title, body, link)})
-    return [rows.attach(Notification, dict(id=note_id, user_id=user_id, kind=kind, title=title, body=body, link=link,
+        mail, marked = mail_body(title, body, link), mail_body(title, "\0" + (body or ""), link)
+        connection.execute(_HOLDERS_MAILS, {**params, "mail_body": mail,
+                                            **_stand_in_parts("mail_body", *marked.split("\0"))})
+    return [rows.attach(Notification, dict(id=note_id, user_id=user_id, kind=kind, title=title, body=text, link=link,
                                            task_id=task_id, created_at=now, read_at=None, emailed=bool(emailed)))
-            for user_id, note_id, emailed in told]
+            for user_id, note_id, emailed, text in told]
 
 
 def _like_escaped(text: str) -> str:
@@ -104,13 +108,36 @@ def _holds_role(user) -> ColumnElement:
 # ``recipients_for_item`` in SQL: of the item's agency, active, not ``:but``: its holder ``:holder`` — or, with
 # ``:queue``, the holders of its role — and whoever stands in for one of them today (``access.delegators``).
 _AWAY = aliased(User)
-_STAND_INS = (select(Delegation.delegate_id).join(_AWAY, _AWAY.id == Delegation.user_id)
-              .where(access.covering(bindparam("today")), _AWAY.active.is_(True),
-                     _AWAY.agency_id == bindparam("agency_id"),
-                     or_(_AWAY.id == bindparam("holder"), and_(bindparam("queue"), _holds_role(_AWAY)))))
+
+
+def _away(*columns) -> Select:
+    """The item's holders who are away today and named a stand-in: ``columns`` of them and their delegation."""
+    return (select(*columns).select_from(Delegation).join(_AWAY, _AWAY.id == Delegation.user_id)
+            .where(access.covering(bindparam("today")), _AWAY.active.is_(True),
+                   _AWAY.agency_id == bindparam("agency_id"),
+                   or_(_AWAY.id == bindparam("holder"), and_(bindparam("queue"), _holds_role(_AWAY)))))
+
+
+_OWN = or_(User.id == bindparam("holder"), and_(bindparam("queue"), _holds_role(User)))
 _HOLDERS = and_(User.agency_id == bindparam("agency_id"), User.active.is_(True), User.id != bindparam("but"),
-                or_(User.id == bindparam("holder"), and_(bindparam("queue"), _holds_role(User)),
-                    User.id.in_(_STAND_INS)))
+                or_(_OWN, User.id.in_(_away(Delegation.delegate_id))))
+# A stand-in's notice and mail open with for whom they receive it ("Bạn nhận … vì đang làm thay Ông/Bà …"):
+# ``:<text>_head`` + the names of those they stand in for + ``:<text>_tail`` (``_stand_in_parts``).
+_FOR_WHOM = func.coalesce(_away(func.aggregate_strings(_AWAY.full_name, ", "))
+                          .where(Delegation.delegate_id == User.id).scalar_subquery(), "")
+
+
+def _as_stand_in(text: str) -> ColumnElement:
+    return case((_OWN, bindparam(text, type_=Text)),
+                else_=bindparam(f"{text}_head", type_=Text) + _FOR_WHOM + bindparam(f"{text}_tail", type_=Text))
+
+
+def _stand_in_parts(name: str, before: str, after: str) -> dict[str, str]:
+    """The parameters of ``_as_stand_in(name)``: the for-whom line goes between ``before`` and ``after``."""
+    return {f"{name}_head": before + STAND_IN_LINE, f"{name}_tail": f".\n{after}" if after else "."}
+
+
+STAND_IN_LINE = "Bạn nhận việc này vì đang làm thay "
 _MAIL_NOW = and_(User.email.is_not(None), User.email != "", User.email_digest.is_(False))  # ``_mail_now``
 
 
@@ -118,17 +145,17 @@ _MAIL_NOW = and_(User.email.is_not(None), User.email != "", User.email_digest.is
 def _holders_notifications(send_mail: bool) -> ReturningInsert:
     table = Notification.__table__
     emailed = _MAIL_NOW if send_mail else false()
-    picked = select(User.id, bindparam("kind", type_=String), bindparam("title", type_=String),
-                    bindparam("body", type_=Text), bindparam("link", type_=String), bindparam("task_id", type_=Integer),
+    picked = select(User.id, bindparam("kind", type_=String), bindparam("title", type_=String), _as_stand_in("body"),
+                    bindparam("link", type_=String), bindparam("task_id", type_=Integer),
                     bindparam("now", type_=DateTime), emailed).where(_HOLDERS)
     return (insert(table).from_select(["user_id", "kind", "title", "body", "link", "task_id", "created_at", "emailed"],
                                       picked)
-            .returning(table.c.user_id, table.c.id, table.c.emailed))
+            .returning(table.c.user_id, table.c.id, table.c.emailed, table.c.body))
 
 
 _HOLDERS_MAILS = insert(OutboxMail.__table__).from_select(
     ["user_id", "to_address", "subject", "body", "status", "attempts", "next_attempt_at", "created_at"],
-    select(User.id, func.trim(User.email), bindparam("title", type_=String), bindparam("mail_body", type_=Text),
+    select(User.id, func.trim(User.email), bindparam("title", type_=String), _as_stand_in("mail_body"),
            literal("pending"), literal(0), bindparam("now", type_=DateTime), bindparam("now", type_=DateTime))
     .where(_HOLDERS, _MAIL_NOW))
 
