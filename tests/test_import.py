@@ -118,7 +118,7 @@ def _base_list_for_003() -> str:
     lines = ["Kế hoạch số 01-KH/BCĐ ngày 05/01/2026", "", "Phụ lục II", "DANH MỤC NHIỆM VỤ NĂM 2026", "", header]
     rows = [("3", "Tổ Giúp việc làm việc với các cơ quan để tháo gỡ vướng mắc", "Sở Khoa học và Công nghệ",
              "Thường xuyên"),
-            ("122", "Nhiệm vụ số 122 trước khi đổi tên", "Sở Khoa học và Công nghệ", "Năm 2026")]
+            ("122", "Nhiệm vụ số 122 trước khi đổi tên", "Công an tỉnh", "Năm 2026")]  # 003's row 14 keeps its lead
     number = 200
     for appendix in amended.appendices:
         for row in appendix.rows:
@@ -175,6 +175,56 @@ def test_a_rename_of_phu_luc_ii_never_lands_on_phu_luc_iii(province, app):
     assert db.session.get(Task, third.id).title == "Tổ Giúp việc làm việc với các cơ quan để tháo gỡ vướng mắc"
 
 
+_PLAN_150 = """Số: 150/KH-UBND
+Thanh Hóa, ngày 01 tháng 12 năm 2026
+
+Phụ lục II
+DANH MỤC NHIỆM VỤ NĂM 2027
+
+STT\tNhiệm vụ\tCơ quan chủ trì\tCơ quan phối hợp\tMô tả kết quả, sản phẩm đầu ra\tThời gian hoàn thành
+1\tXây dựng kế hoạch chuyển đổi số năm 2027 của đơn vị\tSở Nội vụ\tSở Tư pháp\tKế hoạch\tQuý I/2027
+2\tXây dựng kế hoạch chuyển đổi số năm 2027 của đơn vị\tSở Y tế\tSở Tư pháp\tKế hoạch\tQuý I/2027
+3\tXây dựng Đề án phát triển nhân lực số tỉnh\tSở Giáo dục và Đào tạo\tSở Nội vụ\tĐề án\tTháng 3/2027
+"""
+
+
+def _task_of(lead: str, title_start: str) -> Task:
+    return next(t for t in db.session.scalars(select(Task).where(Task.title.startswith(title_start)))
+                if t.lead_name == lead)
+
+
+def test_an_amendment_moves_the_deadline_of_its_own_lead_s_task_only(province):
+    # two agencies owe tasks of the same title; the amendment of Sở Nội vụ's row moved Sở Y tế's (the newest)
+    coord = province["coord"]
+    pipeline.commit(coord, pipeline.preview(coord, "150.txt", _PLAN_150.encode()).id)
+    amend = ("Số: 200/CV-UBND\nThanh Hóa, ngày 05 tháng 12 năm 2026\n\nPhụ lục\nDANH MỤC ĐIỀU CHỈNH\n\n"
+             "STT\tNhiệm vụ\tCơ quan chủ trì\tCơ quan phối hợp\tMô tả kết quả, sản phẩm đầu ra\t"
+             "Thời gian hoàn thành\tNội dung điều chỉnh\n"
+             "1\tXây dựng kế hoạch chuyển đổi số năm 2027 của đơn vị\tSở Nội vụ\tSở Tư pháp\tKế hoạch\t"
+             "Quý II/2027\tĐiều chỉnh thời gian hoàn thành\n")
+    batch = pipeline.preview(coord, "200.txt", amend.encode())
+    [row] = batch.report["appendices"][0]["rows"]
+    home, health = _task_of("Sở Nội vụ", "Xây dựng kế hoạch"), _task_of("Sở Y tế", "Xây dựng kế hoạch")
+    assert (row["action"], row["target_task_id"]) == ("adjust", home.id)
+    pipeline.commit(coord, batch.id)
+    assert (home.due_date, health.due_date) == (date(2027, 6, 30), date(2027, 3, 31))
+
+
+def test_a_rename_of_another_lead_s_task_of_the_same_number_waits_for_a_person(province):
+    # 003 renames "nhiệm vụ số 03 Phụ lục II" of the list it amends; a plan of another body holding a Phụ lục II
+    # task no. 3 led by Sở Giáo dục và Đào tạo had its task renamed, without a word
+    coord = province["coord"]
+    pipeline.commit(coord, pipeline.preview(coord, "150.txt", _PLAN_150.encode()).id)
+    third = _task_of("Sở Giáo dục và Đào tạo", "Xây dựng Đề án")
+    batch = preview(province, "003")
+    [row] = [r for a in batch.report["appendices"] for r in a["rows"] if "số 03" in (r.get("adjustment") or "")]
+    assert row["action"] == "flagged" and row["target_task_id"] is None
+    assert (f"Đã có nhiệm vụ số 3 Phụ lục II ({third.code} do Sở Giáo dục và Đào tạo chủ trì) nhưng dòng này giao "
+            "cho Sở Khoa học và Công nghệ: không đổi tên nhiệm vụ của đơn vị khác.") in row["blocking"][0]["message"]
+    pipeline.commit(coord, batch.id)
+    assert db.session.get(Task, third.id).title == "Xây dựng Đề án phát triển nhân lực số tỉnh"
+
+
 def test_the_preview_names_the_task_a_rename_or_an_adjustment_changes(province, app):
     coord = province["coord"]
     pipeline.commit(coord, pipeline.preview(coord, "ke-hoach-goc.txt", _base_list_for_003().encode()).id)
@@ -184,7 +234,7 @@ def test_the_preview_names_the_task_a_rename_or_an_adjustment_changes(province, 
     page = b.client.get(f"/imports/{batch.id}").get_data(as_text=True)
     renamed = db.session.scalars(select(Task).where(Task.title == "Nhiệm vụ số 122 trước khi đổi tên")).one()
     assert (f'Nhiệm vụ đã có: <a href="/tasks/{renamed.id}">{renamed.code}</a> — '
-            'Nhiệm vụ số 122 trước khi đổi tên') in page
+            'Nhiệm vụ số 122 trước khi đổi tên — chủ trì: Công an tỉnh') in page  # whose task it changes
     assert "thời hạn hiện tại 31/03/2026" in page  # beside each adjustment
 
 

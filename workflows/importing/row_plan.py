@@ -234,7 +234,7 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict,
         blocking[:] = [{"code": "not_a_task", "message": prose.NOT_A_TASK}]
         warnings = [w for w in warnings if w not in (prose.NOT_A_TASK, prose.NO_DEADLINE)]
     typed = _typed_before(title, leads, ctx)
-    action, target = _row_action(cells, key, title, typed, parsed, ctx, overrides, warnings, blocking, repeat)
+    action, target = _row_action(cells, key, title, leads, typed, parsed, ctx, overrides, warnings, blocking, repeat)
     return {
         "number": row.number, "stt": row.stt, "section": row.section, "title": title,
         "lead_agencies": leads, "collaborating_agencies": collabs, "groups": groups, "central_agencies": central,
@@ -480,14 +480,14 @@ def _typed_before(title: str, leads: list[str], ctx: Context) -> SameTitle | Non
     return typed[0] if len(typed) == 1 else None
 
 
-def _row_action(cells: dict[str, str], key: str | None, title: str, typed: SameTitle | None, parsed: dict,
-                ctx: Context, overrides: dict, warnings: list[str], blocking: list[dict],
+def _row_action(cells: dict[str, str], key: str | None, title: str, leads: list[str], typed: SameTitle | None,
+                parsed: dict, ctx: Context, overrides: dict, warnings: list[str], blocking: list[dict],
                 repeat: dict | None = None) -> tuple[str, int | None]:
     """What committing the row does, with the warnings a person should read before: a task of the same
     title typed in by hand (found unchanged and filed under the document, unless the coordinator makes the row a
     task of its own: the override "as_new") or from another document, a deadline already past, an earlier row of
     this document that it repeats (imported once, unless the coordinator keeps both: the override "keep_both")."""
-    action, target = _action(cells.get("adjustment", ""), key, title, ctx, blocking)
+    action, target = _action(cells.get("adjustment", ""), key, title, leads, ctx, blocking)
     if action == "flagged" and overrides.get("as_new"):  # an amendment of a task never imported: a new task
         blocking[:] = [b for b in blocking if b["code"] != "amend"]
         action, target = ("flagged" if blocking else "new"), None
@@ -517,8 +517,11 @@ def _row_action(cells: dict[str, str], key: str | None, title: str, typed: SameT
     return action, target
 
 
-def _action(adjustment: str, key: str | None, title: str, ctx: Context, blocking: list[dict]) -> tuple[str, int | None]:
-    """What committing the row does: new, unchanged, rename or adjust (with its target task)."""
+def _action(adjustment: str, key: str | None, title: str, leads: list[str], ctx: Context,
+            blocking: list[dict]) -> tuple[str, int | None]:
+    """What committing the row does: new, unchanged, rename or adjust (with its target task). An amendment changes
+    a task of the lead (or group) its row names, and only one: a plan gives the same title to several agencies
+    (the deadline of Sở Nội vụ's row moved Sở Y tế's task), and "nhiệm vụ số 03 Phụ lục II" is in many documents."""
     if key and key in ctx.existing_keys:
         return "unchanged", ctx.existing_keys[key]
     text = " ".join(adjustment.split()).lower()
@@ -529,25 +532,41 @@ def _action(adjustment: str, key: str | None, title: str, ctx: Context, blocking
         number, appendix = rename.group(1), rename.group(2).upper()
         # the numeral whole: "Phụ lục II" is not the start of "Phụ lục III"
         same_appendix = re.compile(rf"phụ lục\s+{appendix}(?![ivxlc])", re.IGNORECASE)
-        candidates = [t for t in db.session.scalars(select(Task).where(Task.appendix.ilike(f"%phụ lục {appendix}%")))
-                      if same_appendix.search(t.appendix or "")
-                      and (t.stt or "").strip().rstrip(".").lstrip("0") == number
-                      and (ctx.directive is None or t.directive_id != ctx.directive.id)]
-        if len(candidates) == 1:
-            return ("unchanged" if candidates[0].title == title else "rename"), candidates[0].id
-        blocking.append({"code": "amend", "message": f"Không tìm thấy đúng một nhiệm vụ số {number} Phụ lục {appendix} "
-                                                      "để đổi tên (văn bản gốc chưa được nhập?): nhập văn bản gốc "
-                                                      "trước, hoặc nhập dòng này thành nhiệm vụ mới."})
-        return "flagged", None
-    if "thời gian" in text or "thời hạn" in text:
-        target = _same_task(title, ctx)
+        found = [SameTitle(t.code, t.id, True, t.lead_name)
+                 for t in db.session.scalars(select(Task).where(Task.appendix.ilike(f"%phụ lục {appendix}%"),
+                                                                Task.parent_id.is_(None)).order_by(Task.id))
+                 if same_appendix.search(t.appendix or "")
+                 and (t.stt or "").strip().rstrip(".").lstrip("0") == number
+                 and (ctx.directive is None or t.directive_id != ctx.directive.id)]
+        target = _one_of(found, leads, blocking, f"nhiệm vụ số {number} Phụ lục {appendix}", "đổi tên")
         if target is None:
-            blocking.append({"code": "amend", "message": "Không tìm thấy nhiệm vụ cần điều chỉnh thời hạn "
-                                                          "(chưa nhập danh mục gốc?): nhập văn bản gốc trước, hoặc "
-                                                          "nhập dòng này thành nhiệm vụ mới."})
             return "flagged", None
-        return "adjust", target.id
+        return ("unchanged" if db.session.get(Task, target).title == title else "rename"), target
+    if "thời gian" in text or "thời hạn" in text:
+        target = _one_of(ctx.titles.get(fold_words(title), []), leads, blocking, "nhiệm vụ cùng tên",
+                         "điều chỉnh thời hạn")
+        return ("adjust", target) if target is not None else ("flagged", None)
     return "new", None
+
+
+def _one_of(found: list[SameTitle], leads: list[str], blocking: list[dict], what: str, change: str) -> int | None:
+    """The one task of ``found`` that the row's lead (an agency or a group; any when the row names none) owes, or
+    None with the reason why in ``blocking``."""
+    mine = [t for t in found if not leads or t.lead in leads]
+    if len(mine) == 1:
+        return mine[0].task_id
+    if mine:
+        why = (f"Có {len(mine)} {what} cùng đơn vị chủ trì ({', '.join(t.code for t in mine)}): dòng này không chỉ rõ "
+               f"{change} nhiệm vụ nào. Bỏ qua dòng này, hoặc nhập thành nhiệm vụ mới.")
+    elif found:
+        others = "; ".join(f"{t.code} do {t.lead or 'chưa rõ đơn vị'} chủ trì" for t in found[:5])
+        why = (f"Đã có {what} ({others}) nhưng dòng này giao cho {', '.join(leads)}: không {change} nhiệm vụ của "
+               "đơn vị khác. Kiểm tra văn bản gốc, hoặc nhập dòng này thành nhiệm vụ mới.")
+    else:
+        why = (f"Không tìm thấy {what} để {change} (văn bản gốc chưa được nhập?): nhập văn bản gốc trước, hoặc "
+               "nhập dòng này thành nhiệm vụ mới.")
+    blocking.append({"code": "amend", "message": why})
+    return None
 
 
 # ---------------------------------------------------------------- rows a document writes twice
@@ -619,18 +638,6 @@ def _repeat_note(repeat: dict, kept: bool) -> str:
         return f"Lặp lại {where}; đã chọn giữ cả hai dòng: sẽ nhập thành hai nhiệm vụ."
     return (f"Lặp lại {where}: cùng tên nhiệm vụ, đơn vị chủ trì và thời hạn. Chỉ nhập một lần; chọn “Giữ cả "
             "hai” nếu đây là hai nhiệm vụ khác nhau.")
-
-
-def _same_task(title: str, ctx: Context) -> Task | None:
-    """The earlier task an amendment speaks of: same title (accent-insensitive), another directive."""
-    wanted = fold_words(title)
-    # not a member's share of a group's task (kind "task" with a parent): the amendment moves the group's task,
-    # which moves its members'
-    for task in db.session.scalars(select(Task).where(Task.kind.in_(("task", "group")), Task.parent_id.is_(None))
-                                   .order_by(Task.id.desc())):
-        if (ctx.directive is None or task.directive_id != ctx.directive.id) and fold_words(task.title) == wanted:
-            return task
-    return None
 
 
 def _indicator_plan(row: SourceRow, ctx: Context) -> dict:
