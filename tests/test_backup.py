@@ -161,3 +161,36 @@ def test_a_file_that_is_not_a_backup_is_refused(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["restore", str(junk)])
 
     assert result.exit_code != 0 and "Không đọc được tệp sao lưu" in result.output
+
+
+def test_a_backup_missing_the_attachments_files_is_refused_or_says_so(app, world, frozen, tmp_path):
+    # run without the service's UPLOAD_FOLDER (a cron job without its environment), the backup said "0 tệp", exit
+    # 0, and its restore gave a province whose every attachment answered 404
+    seed(world)
+    db.session.commit()
+    runner, path, real = app.test_cli_runner(), tmp_path / "sao-luu.zip", app.config["UPLOAD_FOLDER"]
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "khong-phai-thu-muc-that")
+    try:
+        refused = runner.invoke(args=["backup", str(path)])
+        assert refused.exit_code != 0 and not path.exists()
+        assert "1 tệp đính kèm có trong cơ sở dữ liệu nhưng không có trong thư mục tải lên" in refused.output
+        assert "--allow-missing-files" in refused.output
+        allowed = runner.invoke(args=["backup", str(path), "--allow-missing-files"])
+    finally:
+        app.config["UPLOAD_FOLDER"] = real
+    assert allowed.exit_code == 0 and "và 0 tệp" in allowed.output
+    assert "CẢNH BÁO: 1 tệp đính kèm không có trong bản sao lưu" in allowed.output
+    wipe(app)
+    restored = runner.invoke(args=["restore", str(path)])
+    assert restored.exit_code == 0 and "CẢNH BÁO: 1 tệp đính kèm không có tệp" in restored.output
+
+
+def test_a_forced_restore_leaves_no_file_that_no_restored_row_names(app, world, frozen, archive):
+    path, _tasks, _before = archive
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    orphan = folder / ("ab" * 16)
+    orphan.write_bytes(b"uploaded after the backup")  # (its attachment row is replaced by the restore)
+    result = app.test_cli_runner().invoke(args=["restore", str(path), "--force"])
+    assert result.exit_code == 0, result.output
+    stored = {a.stored_name for a in db.session.scalars(select(Attachment))}
+    assert {p.name for p in folder.iterdir()} == stored and len(stored) == 1

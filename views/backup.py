@@ -12,12 +12,17 @@ from workflows.process import catalog
 def register(app: Flask) -> None:
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-    def backup_command(path):
-        """Write every table's rows, the uploaded files and the schema revision to a zip archive."""
-        manifest = backups.backup(path)
+    @click.option("--allow-missing-files", is_flag=True,
+                  help="Back up even when attachments have no file in UPLOAD_FOLDER (files really lost)")
+    def backup_command(path, allow_missing_files):
+        """Write every table's rows, the uploaded files and the schema revision to a zip archive.
+
+        Refuses when an attachment's file is not in UPLOAD_FOLDER (run it with the service's settings)."""
+        manifest = backups.backup(path, allow_missing_files)
         rows = sum(manifest["tables"].values())
         click.echo(f"Đã sao lưu {rows} dòng dữ liệu của {len(manifest['tables'])} bảng và {manifest['files']} tệp "
                    f"(lược đồ {manifest['alembic_revision']}) vào {path}.")
+        _warn_missing(manifest["missing_files"], "không có trong bản sao lưu")
         # the digests inside the archive catch damage; this one, kept elsewhere, also catches a rewritten archive
         click.echo(f"SHA-256 của tệp: {manifest['archive_sha256']} — hãy lưu mã này ở nơi khác và khôi phục với "
                    f"--sha256 {manifest['archive_sha256']}.")
@@ -37,3 +42,10 @@ def register(app: Flask) -> None:
         rows = sum(result["tables"].values())
         click.echo(f"Đã khôi phục {rows} dòng dữ liệu và {result['files']} tệp từ bản sao lưu "
                    f"{result['created_at'] or ''} (lược đồ {result['alembic_revision']}).")
+        _warn_missing(result["missing_files"], "không có tệp: tải các tệp đó lên lại hoặc khôi phục bản sao lưu "
+                                               "khác")
+
+
+def _warn_missing(names: list[str], what: str) -> None:
+    if names:
+        click.echo(f"CẢNH BÁO: {len(names)} tệp đính kèm {what} ({', '.join(names[:3])}…).", err=True)

@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import Date, DateTime, Integer, Table, func, select, text
 from sqlalchemy.engine import Connection
 
-from models import db
+from models import Attachment, db
 from workflows import settings
 from workflows.errors import Invalid
 
@@ -88,9 +88,14 @@ def _stored_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and STORED_NAME.fullmatch(p.name))
 
 
-def backup(path: str | Path) -> dict:
+def backup(path: str | Path, allow_missing_files: bool = False) -> dict:
     """Write the archive; returns its manifest, with the sha256 of the whole file (``archive_sha256``) to keep
-    apart from it. Reads one consistent snapshot on PostgreSQL."""
+    apart from it. Reads one consistent snapshot on PostgreSQL.
+
+    An attachment whose file is not in the upload folder stops the backup (and the archive is removed) unless
+    ``allow_missing_files``: a backup run with another UPLOAD_FOLDER than the service's (a cron job without its
+    environment) said "0 tệp" and restored a province without one of its documents. Allowed, the manifest
+    lists them (``missing_files``)."""
     engine = db.engine
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     manifest = {"format": FORMAT, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -108,13 +113,33 @@ def backup(path: str | Path) -> dict:
                      for row in rows)
             name = f"tables/{table.name}.jsonl"
             digests[name], manifest["tables"][table.name] = _write_entry(archive, name, lines)
-        for file in _stored_files(_upload_folder()):
+        folder = _upload_folder()
+        stored = {file.name: file for file in _stored_files(folder)}
+        missing = sorted(set(conn.scalars(select(Attachment.stored_name))) - set(stored))
+        if missing and not allow_missing_files:
+            archive.close()
+            Path(path).unlink(missing_ok=True)
+            raise Invalid(_MISSING, n=len(missing), folder=folder.resolve(), names=", ".join(missing[:3]))
+        for file in stored.values():
             name = f"uploads/{file.name}"
             with file.open("rb") as source:
                 digests[name], _count = _write_entry(archive, name, iter(lambda s=source: s.read(CHUNK), b""))
             manifest["files"] += 1
+        manifest["missing_files"] = missing
         archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
     return {**manifest, "archive_sha256": file_sha256(path)}
+
+
+_MISSING = ("%(n)s tệp đính kèm có trong cơ sở dữ liệu nhưng không có trong thư mục tải lên %(folder)s (%(names)s…). "
+            "Lệnh sao lưu có chạy với cùng UPLOAD_FOLDER như dịch vụ không? Chưa tạo bản sao lưu; nếu các tệp này "
+            "đã mất thật, chạy lại với --allow-missing-files để sao lưu phần còn lại.")
+
+
+def attachments_without_file() -> list[str]:
+    """The stored names of attachments whose file is not in the upload folder (after a restore: not in the
+    archive)."""
+    stored = {file.name for file in _stored_files(_upload_folder())}
+    return sorted(set(db.session.scalars(select(Attachment.stored_name))) - stored)
 
 
 def _write_entry(archive: zipfile.ZipFile, name: str, chunks: Iterator[bytes]) -> tuple[str, int]:
@@ -179,9 +204,9 @@ def restore(path: str | Path, force: bool = False, expected_sha256: str | None =
                                   expected=manifest["tables"].get(table.name, 0))
             if engine.dialect.name == "postgresql":
                 _reset_sequences(conn, tables)
-        files = _restore_files(archive)
+        files = _restore_files(archive, clear=force)
     return {"alembic_revision": manifest["alembic_revision"], "tables": counts, "files": files,
-            "created_at": manifest.get("created_at")}
+            "created_at": manifest.get("created_at"), "missing_files": attachments_without_file()}
 
 
 def _checked_manifest(archive: zipfile.ZipFile) -> dict:
@@ -294,10 +319,13 @@ def _reset_sequences(conn: Connection, tables: list[Table]) -> None:
                 conn.execute(text(f"SELECT setval(:s, COALESCE({highest}, 0) + 1, false)"), {"s": sequence})
 
 
-def _restore_files(archive: zipfile.ZipFile) -> int:
-    """Copy the uploads (their names were checked: the product's own, directly in the folder)."""
+def _restore_files(archive: zipfile.ZipFile, clear: bool) -> int:
+    """Copy the uploads (their names were checked: the product's own, directly in the folder); with ``clear``
+    (a restore that replaced the data) first remove the product's files there, which no restored row names."""
     folder = _upload_folder()
     folder.mkdir(parents=True, exist_ok=True)
+    for file in _stored_files(folder) if clear else ():
+        file.unlink()
     count = 0
     for info in archive.infolist():
         if info.filename.startswith("uploads/"):
