@@ -191,11 +191,15 @@ def deploy_process_models(app: Flask) -> None:
         return
     from sqlalchemy.exc import InterfaceError, OperationalError
 
+    from workflows.ops import health
     from workflows.process import catalog
 
     with app.app_context():
         try:
-            if inspect(db.engine).has_table("process_model"):
+            if (behind := health.schema_behind()) is not None:  # (init-db upgrades, then deploys them)
+                app.logger.error(health.SCHEMA_LOG + " (process models not deployed)",
+                                 {"here": behind, "head": health.schema_head()})
+            elif inspect(db.engine).has_table("process_model"):
                 catalog.deploy()
         except IntegrityError:  # another worker deployed the same version at the same moment
             pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 
 from alembic.autogenerate import compare_metadata
@@ -182,3 +183,33 @@ def test_history_written_before_keeps_its_authors_agency(tmp_path):
     con = upgraded(con, app, path, "0027")
     assert con.execute("SELECT actor_id, agency_id FROM audit_event ORDER BY id").fetchall() == [(1, 1), (None, None)]
     con.close()
+
+
+def test_code_upgraded_before_its_schema_says_so_and_init_db_mends_it(tmp_path, caplog):
+    # the code of a new release on the schema of the last one, init-db not run: /healthz said "ok" while every page
+    # was a 500 on a column the schema lacks, and the CLI printed a traceback or "0 hồ sơ"
+    app, _path = schema_at(tmp_path, "0026")
+    client = app.test_client()
+    app.logger.addHandler(caplog.handler)  # (the migrations' logging set-up took the root's handlers away)
+    try:
+        with caplog.at_level(logging.ERROR):
+            health = client.get("/healthz")
+    finally:
+        app.logger.removeHandler(caplog.handler)
+    assert health.status_code == 503 and health.headers["Retry-After"]
+    assert health.get_json() == {"status": "error", "database": "schema_outdated", "schema": "0026",
+                                 "needs": "0027"}
+    page = client.get("/login")
+    assert page.status_code == 503 and "Hệ thống đang được nâng cấp" in page.get_data(as_text=True)
+    assert "database schema at 0026, this version of the code needs 0027" in caplog.records[0].getMessage()
+    runner = app.test_cli_runner()
+    with app.app_context():  # (the CLI runs in the app context it finds: the other tests' app's, without this one)
+        timers = runner.invoke(args=["run-timers"])
+        assert timers.exit_code == 1 and "Traceback" not in timers.output
+        assert ("Cơ sở dữ liệu ở lược đồ 0026, phiên bản ứng dụng này cần 0027: chạy “flask --app app init-db”"
+                in timers.output)
+        assert runner.invoke(args=["init-db"]).exit_code == 0
+        assert runner.invoke(args=["run-timers"]).exit_code == 0
+    assert client.get("/login").status_code == 200 and client.get("/healthz").status_code == 200
+    with app.app_context():
+        db.engine.dispose()

@@ -18,6 +18,7 @@ from workflows import holidays
 from workflows.accounts import groups, people
 from workflows.errors import DomainError
 from workflows.importing import pipeline
+from workflows.ops import health
 from workflows.process import catalog
 from workflows.tasks import agency_changes, deadline_text
 
@@ -25,13 +26,19 @@ from workflows.tasks import agency_changes, deadline_text
 _NO_SCHEMA = re.compile(r'no such (table|column)|(relation|column) "[^"]+" (of relation "[^"]+" )?does not exist')
 
 
-def _guarded(callback):
+def _guarded(app: Flask, callback, needs_schema: bool):
     """A command's failure the operator can act on, said in one line with exit status 1 instead of a traceback:
-    what the product refused, a database out of reach or without its schema, a file that cannot be read or
-    written."""
+    what the product refused, a database out of reach or without its schema, or with the schema of an older
+    version (``needs_schema``: checked first, the code upgraded and init-db not run), a file that cannot be read
+    or written."""
     @functools.wraps(callback)
     def run(*args, **kwargs):
         try:
+            if needs_schema:
+                with app.app_context():
+                    if (behind := health.schema_behind()) is not None:
+                        raise click.ClickException(health.SCHEMA_BEHIND % {"here": behind,
+                                                                           "head": health.schema_head()})
             return callback(*args, **kwargs)
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
@@ -54,6 +61,10 @@ def _guarded(callback):
     return run
 
 
+# init-db upgrades the schema; restore says itself which revision an archive needs; a test mail needs none
+ANY_SCHEMA = ("init-db", "restore", "send-test-mail")
+
+
 def register(app: Flask) -> None:
     from views import backup, reports, worker
 
@@ -63,7 +74,7 @@ def register(app: Flask) -> None:
     _register_own(app)
     for command in app.cli.commands.values():
         if not isinstance(command, click.Group):  # (a group's own callback does nothing to guard)
-            command.callback = _guarded(command.callback)
+            command.callback = _guarded(app, command.callback, command.name not in ANY_SCHEMA)
 
 
 def _register_own(app: Flask) -> None:

@@ -11,6 +11,7 @@ from models import db, login_manager
 from views import parsing
 from views.i18n import domain_message, field_messages
 from workflows.errors import N_, DomainError
+from workflows.ops import health
 
 bp = Blueprint("errors", __name__)
 bp.record_once(lambda state: parsing.install(state.app))  # JSON too deep to read is a 400, app-wide
@@ -29,6 +30,8 @@ MESSAGES = {
     503: N_("Hệ thống tạm thời không kết nối được cơ sở dữ liệu. Thao tác chưa được ghi nhận; vui lòng thử lại "
             "sau ít phút."),
 }
+UPGRADING = N_("Hệ thống đang được nâng cấp và chưa sẵn sàng. Thao tác chưa được ghi nhận; vui lòng thử lại sau ít "
+               "phút.")
 # The page of each status; the others read as a refused request (400.html). 507 (no room left to store a
 # file) is, like 503, the server's trouble and not the user's.
 TEMPLATES = {403: "403", 404: "404", 409: "409", 500: "500", 503: "503", 507: "503"}
@@ -105,6 +108,32 @@ def database_unavailable(exc: SQLAlchemyError):
     g._login_user = login_manager.anonymous_user()
     response, status = _respond(503, gettext(MESSAGES[503]))
     response = current_app.make_response((response, status))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.before_app_request
+def schema_upgraded():
+    """Until the database's schema is the code's, a 503 that says so (and ``/healthz`` too), not a 500 on a column
+    the schema lacks: the code was upgraded and ``init-db`` not yet run. Checked until it is, then never again."""
+    if current_app.extensions.get("schema_current") or request.endpoint == "static":
+        return None
+    try:
+        behind = health.schema_behind()
+    except SQLAlchemyError:  # the database out of reach: the handlers above answer
+        db.session.rollback()
+        return None
+    if behind is None:
+        current_app.extensions["schema_current"] = True
+        return None
+    current_app.logger.error(health.SCHEMA_LOG, {"here": behind, "head": health.schema_head()})
+    if request.endpoint == "health.healthz":
+        response = current_app.make_response((jsonify({"status": "error", "database": "schema_outdated",
+                                                        "schema": behind, "needs": health.schema_head()}), 503))
+    else:
+        g._login_user = login_manager.anonymous_user()
+        response = current_app.make_response(_respond(503, gettext(UPGRADING)))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select
+from alembic.script import ScriptDirectory
+from sqlalchemy import and_, func, inspect, or_, select, text
 
 from models import OutboxMail, ProcessInstance, ProcessModel, db
 from workflows import clock
 
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 # The worker looks at the timers every 30 s and at the mail every minute by default: anything due for
 # longer than this means no worker is running (or it is stuck), and reminders and mail have stopped.
 LATE_AFTER = timedelta(minutes=10)
@@ -39,3 +43,25 @@ def figures() -> dict[str, int | str]:
     return {"process_models": models, "waiting_on_timers": timers, "late_timers": overdue_timers,
             "late_mail": overdue_mail, "worker": "late" if overdue_timers or overdue_mail else "ok",
             "undelivered_mail": undelivered, "mail": "failing" if undelivered else "ok"}
+
+
+@functools.cache
+def schema_head() -> str:
+    """The migration this version of the code runs on."""
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def schema_behind() -> str | None:
+    """None when the database's schema is the code's (or there is no schema yet: init-db's to make); else the
+    revision it is at: the code was upgraded and ``init-db`` not run, and every page would fail on a column the
+    schema lacks."""
+    connection = db.session.connection()
+    if not inspect(connection).has_table("alembic_version"):
+        return None if not inspect(connection).has_table("task") else "(không rõ)"
+    here = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return None if here == schema_head() else (here or "(không rõ)")
+
+
+SCHEMA_LOG = "database schema at %(here)s, this version of the code needs %(head)s: run `flask --app app init-db`"
+SCHEMA_BEHIND = ("Cơ sở dữ liệu ở lược đồ %(here)s, phiên bản ứng dụng này cần %(head)s: chạy “flask --app app "
+                 "init-db” để nâng cấp (sao lưu trước, bằng phiên bản ứng dụng cũ).")
