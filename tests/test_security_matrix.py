@@ -95,6 +95,7 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("tasks.withdraw_member", "POST"): COORDINATORS,
     ("tasks.close_group_task", "POST"): COORDINATORS,
     ("tasks.urge", "POST"): COORDINATORS,  # đôn đốc (workflows.tasks.urging)
+    ("tasks.withdraw", "POST"): COORDINATORS,  # rút nhiệm vụ (workflows.tasks.fanout.withdraw)
     ("tasks.waiting_reassignment", "GET"): COORDINATORS,
     ("tasks.reassign_agency", "POST"): COORDINATORS,
     ("tasks.diagram_svg", "GET"): TASK_READERS,

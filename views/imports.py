@@ -194,6 +194,9 @@ def commit(batch_id: int):
             "%(renamed)s đổi tên, %(unchanged)s không đổi, %(flagged)s dòng chưa nhập "
             "(cần xem lại), %(sentences)s câu không phải nhiệm vụ, %(indicators)s chỉ tiêu.", **{k: counts[k] for k in (
                 "created", "adjusted", "renamed", "unchanged", "flagged", "sentences", "indicators")}), "success")
+    if counts["withdrawn"]:
+        flash(_("Đã rút %(n)s nhiệm vụ theo văn bản: các bước đang chờ đã hủy, người đang giữ hồ sơ được báo.",
+                n=counts["withdrawn"]), "info")
     if counts["groups"]:
         flash(_("Trong số nhiệm vụ mới, %(groups)s nhiệm vụ giao cho nhóm đơn vị: mỗi đơn vị thành viên một nhiệm vụ, "
                 "tổng cộng %(shares)s.", groups=counts["groups"], shares=counts["shares"]), "info")

@@ -103,7 +103,7 @@ def _forms_for(items, actionable: dict, written_before: dict | None = None) -> d
 
 
 def _render_task(task, forms=None, status=200, extension_form=None, comment_form=None, explanation_form=None,
-                 urge_message=""):
+                 urge_message="", withdraw_reason=None):
     """The task page; ``forms`` are the action forms bound after a POST, if any."""
     # ?diagram=whole: the whole process instead of the stretch around the current step (the page's link does it
     # in place when JavaScript runs)
@@ -120,7 +120,8 @@ def _render_task(task, forms=None, status=200, extension_form=None, comment_form
                            forms=_forms_for(view.items, view.actionable, view.written_before) if forms is None
                            else forms,
                            extension_form=extension_form, comment_form=comment_form,
-                           explanation_form=explanation_form, urge_message=urge_message), status
+                           explanation_form=explanation_form, urge_message=urge_message,
+                           withdraw_reason=withdraw_reason), status
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -220,6 +221,23 @@ def withdraw_member(task_id: int, member_task_id: int):
     else:
         flash(_("Đã rút nhiệm vụ của đơn vị; lý do được ghi vào lịch sử."), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#members")
+
+
+@bp.post("/tasks/<int:task_id>/withdraw")
+@login_required
+def withdraw(task_id: int):
+    """Rút nhiệm vụ: a later document (or the committee) takes the task off the list."""
+    task = reads.get_task(current_user, task_id)
+    create.require_coordinator(current_user)
+    reason = request.form.get("reason", "")
+    try:
+        fanout.withdraw(current_user, task.id, reason)
+    except DomainError as exc:  # the page again, with what was written kept
+        flash(domain_message(exc), "error")
+        return _render_task(task, status=exc.status, withdraw_reason=reason)
+    flash(_("Đã rút nhiệm vụ: các bước đang chờ đã hủy, người đang giữ hồ sơ và lãnh đạo đơn vị được báo; nhiệm "
+            "vụ không còn tính vào tiến độ hay báo cáo."), "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
 
 
 @bp.post("/tasks/<int:task_id>/urge")

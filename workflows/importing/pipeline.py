@@ -39,7 +39,7 @@ from workflows.importing.readers import read_any
 from workflows.importing.review_list import record_reviews, settle
 from workflows.importing.row_plan import analyse, build_context, deadline_already, imported_before
 from workflows.importing.scans import is_image, read_pages
-from workflows.tasks import create, deadlines
+from workflows.tasks import create, deadlines, fanout
 from workflows.text import fold_words
 from workflows.tx import transaction
 
@@ -339,8 +339,8 @@ def commit(user: User, batch_id: int) -> dict[str, int]:
         source = directive.number + (f" ngày {batch.issued_on:%d/%m/%Y}" if batch.issued_on else "")
         # "flagged": rows left for a person (a sentence that assigns nothing counted apart, "sentences"); "groups"
         # of the tasks created are owed by a group, as "shares" tasks of its members
-        counts = {"created": 0, "unchanged": 0, "renamed": 0, "adjusted": 0, "flagged": 0, "sentences": 0,
-                  "groups": 0, "shares": 0, "indicators": 0}
+        counts = {"created": 0, "unchanged": 0, "renamed": 0, "adjusted": 0, "withdrawn": 0, "flagged": 0,
+                  "sentences": 0, "groups": 0, "shares": 0, "indicators": 0}
         for appendix in report["appendices"]:
             for row in appendix["rows"]:
                 _commit_row(user, directive, appendix, row, source, counts)
@@ -377,8 +377,15 @@ def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, sou
             return
         new_due = date.fromisoformat(row["effective_due"]) if row["effective_due"] else None
         deadlines.adjust_deadline(user, task, new_due, row["deadline_text"], row["adjustment"] or "Điều chỉnh thời hạn",
-                              source, directive.id, nominal_due=row["nominal_due"])
+                              source, directive.id, nominal_due=row["nominal_due"], tell=True)
         counts["adjusted"] += 1
+    elif action == "withdraw":
+        task = db.session.get(Task, row["target_task_id"], with_for_update=True)
+        if task.kind != "task" or task.state != "active":  # done or withdrawn since the preview: left as it is
+            counts["unchanged"] += 1
+            return
+        fanout.take_off(user, task, f"Theo {source}: {row['adjustment']}")
+        counts["withdrawn"] += 1
     else:
         # one task, or one for each group a lead cell names ("Các sở, ngành cấp tỉnh, các địa phương")
         for at, lead in enumerate(row["lead_agencies"]):
@@ -505,7 +512,8 @@ def text_report(report: dict, dry_run: bool) -> str:
     for a in report["appendices"]:
         c = a["counts"]
         lines.append(f"- {a['title']}: {a['rows_in_source']} dòng trong văn bản = {a['imported']} nhập/đã có "
-                     f"(mới {c['new']}, điều chỉnh {c['adjust'] + c['rename']}, không đổi {c['unchanged']}) "
+                     f"(mới {c['new']}, điều chỉnh {c['adjust'] + c['rename']}, rút {c.get('withdraw', 0)}, "
+                     f"không đổi {c['unchanged']}) "
                      f"+ {a['flagged']} cần xem lại")
         for r in a["rows"]:
             if r["action"] == "duplicate":
@@ -523,6 +531,7 @@ def text_report(report: dict, dry_run: bool) -> str:
     if "result" in report:
         res = report["result"]
         lines.append(f"Đã ghi: {res['created']} mới, {res['adjusted']} điều chỉnh, {res['renamed']} đổi tên, "
+                     f"{res.get('withdrawn', 0)} rút, "
                      f"{res['unchanged']} không đổi, {res['flagged']} chưa nhập, {res.get('sentences', 0)} câu không "
                      f"phải nhiệm vụ, {res['indicators']} chỉ tiêu.")
     elif dry_run:

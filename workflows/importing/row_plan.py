@@ -26,6 +26,11 @@ from workflows.tasks.deadline_text import parse_deadline
 from workflows.text import fold_words
 
 RENAME = re.compile(r"nhiệm vụ số\s*0*(\d+)\s*phụ lục\s*([ivxlc]+)", re.IGNORECASE)
+# An amendment that takes a task off the list (the coordinator's "Rút nhiệm vụ" at commit)
+WITHDRAW = re.compile(r"(đưa|rút) (ra )?khỏi danh mục|không tiếp tục thực hiện|dừng thực hiện|bãi bỏ nhiệm vụ"
+                      r"|không thực hiện nhiệm vụ")
+# One that changes who does it: not done by an import (the running process has its parties)
+WHO = re.compile(r"(cơ quan|đơn vị) (chủ trì|phối hợp)|chủ trì|phối hợp")
 
 
 @dataclass(frozen=True)
@@ -184,11 +189,11 @@ def analyse(doc: ParsedDocument, ctx: Context, overrides: dict[str, dict] | None
         rows = [_row_plan(appendix, r, ctx, overrides.get(f"{index}:{r.number}", {}), repeats.get((index, r.number)))
                 for r in appendix.rows]
         counts = {a: sum(1 for r in rows if r["action"] == a)
-                  for a in ("new", "unchanged", "rename", "adjust", "flagged", "skipped", "duplicate")}
+                  for a in ("new", "unchanged", "rename", "adjust", "withdraw", "flagged", "skipped", "duplicate")}
         appendices.append({
             "index": index, "title": appendix.title, "kind": appendix.kind, "rows_in_source": appendix.rows_in_source,
             "unknown_columns": appendix.unknown_columns,
-            "imported": counts["new"] + counts["unchanged"] + counts["rename"] + counts["adjust"],
+            "imported": counts["new"] + counts["unchanged"] + counts["rename"] + counts["adjust"] + counts["withdraw"],
             "flagged": counts["flagged"] + counts["skipped"] + counts["duplicate"], "counts": counts, "rows": rows})
     return {"document": {"number": doc.number, "issued": doc.issued.isoformat() if doc.issued else None,
                          "title": doc.title, "warnings": doc.warnings},
@@ -519,13 +524,26 @@ def _row_action(cells: dict[str, str], key: str | None, title: str, leads: list[
 
 def _action(adjustment: str, key: str | None, title: str, leads: list[str], ctx: Context,
             blocking: list[dict]) -> tuple[str, int | None]:
-    """What committing the row does: new, unchanged, rename or adjust (with its target task). An amendment changes
-    a task of the lead (or group) its row names, and only one: a plan gives the same title to several agencies
-    (the deadline of Sở Nội vụ's row moved Sở Y tế's task), and "nhiệm vụ số 03 Phụ lục II" is in many documents."""
+    """What committing the row does: new, unchanged, rename, adjust or withdraw (with its target task). An
+    amendment changes a task of the lead (or group) its row names, and only one: a plan gives the same title to
+    several agencies (the deadline of Sở Nội vụ's row moved Sở Y tế's task), and "nhiệm vụ số 03 Phụ lục II" is in
+    many documents. A change of who does a task waits for a person (the running process has its parties)."""
     if key and key in ctx.existing_keys:
         return "unchanged", ctx.existing_keys[key]
     text = " ".join(adjustment.split()).lower()
-    if not text or "bổ sung" in text:
+    if not text or "nhiệm vụ bổ sung" in text:
+        return "new", None
+    if WITHDRAW.search(text):
+        target = _one_of(ctx.titles.get(fold_words(title), []), leads, blocking, "nhiệm vụ cùng tên", "rút")
+        return _running(target, blocking, "rút")
+    if who := WHO.search(text):
+        blocking.append({"code": "amend", "message": (
+            f"Dòng này điều chỉnh đơn vị {who.group(2) or who.group(0)} của nhiệm vụ đã giao: chưa làm được khi nhập "
+            "(quy trình đang chạy đã có các đơn vị của nó). Đổi đơn vị chủ trì: rút nhiệm vụ cũ trên trang của nó "
+            "(“Rút nhiệm vụ”), rồi nhập dòng này thành nhiệm vụ mới. Đổi đơn vị phối hợp: bỏ qua dòng này và báo các "
+            "đơn vị liên quan.")})
+        return "flagged", None
+    if "bổ sung" in text:
         return "new", None
     rename = RENAME.search(text)
     if rename and "tên" in text:
@@ -547,6 +565,18 @@ def _action(adjustment: str, key: str | None, title: str, leads: list[str], ctx:
                          "điều chỉnh thời hạn")
         return ("adjust", target) if target is not None else ("flagged", None)
     return "new", None
+
+
+def _running(target: int | None, blocking: list[dict], change: str) -> tuple[str, int | None]:
+    """("withdraw", target) for a running task of its own; else flagged, saying why."""
+    task = db.session.get(Task, target) if target is not None else None
+    if task is None:
+        return "flagged", None
+    if task.kind != "task" or task.parent_id is not None or task.state != "active":
+        blocking.append({"code": "amend", "message": f"Nhiệm vụ {task.code} đã hoàn thành, đã rút, hoặc giao cho "
+                                                      f"nhóm đơn vị: không {change} khi nhập; xem trang nhiệm vụ."})
+        return "flagged", None
+    return "withdraw", target
 
 
 def _one_of(found: list[SameTitle], leads: list[str], blocking: list[dict], what: str, change: str) -> int | None:

@@ -24,7 +24,7 @@ from workflows.notify.outbox import mail_body, mail_enabled
 TITLE_MAX = 500  # Notification.title, OutboxMail.subject
 LINK_MAX = 500
 KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention", "reassigned", "urged",
-         "delegated")
+         "delegated", "changed")
 ESCALATION_LEVELS = ("holder", "agency_head", "coordinator")
 EXPLANATION_ANCHOR = "giai-trinh"  # the explanation card on the task page (workflows.tasks.explanations.ANCHOR)
 
@@ -299,6 +299,19 @@ def urged(task: Task, items: Iterable[WorkItem], actor: User, message: str) -> l
     late = _days_late(task, items)
     title = f"Đôn đốc{f' (quá hạn {late} ngày)' if late > 0 else ''}: {_task_label(task)}"
     return notify(users, "urged", title, "\n".join(lines), link, task.id)
+
+
+def task_changed(task: Task, items: Iterable[WorkItem], actor: User, title: str,
+                 lines: list[str]) -> list[Notification]:
+    """A coordinator or a later document changed what a task asks (its deadline moved, the task taken off the list):
+    whoever holds its open ``items`` and the heads of their agencies and of the lead agency are told; not the
+    actor."""
+    items = list(items)
+    heads = _users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id}
+                             | ({task.lead_agency_id} if task.lead_agency_id else set()))
+    users = [u for u in [*(u for item in items for u in recipients_for_item(item)), *heads] if u.id != actor.id]
+    return notify(users, "changed", f"{title}: {_task_label(task)}",
+                  "\n".join([f"Nhiệm vụ: {_task_label(task, full=True)}", *lines]), _task_link(task), task.id)
 
 
 def _days_late(task: Task, items: list[WorkItem]) -> int:

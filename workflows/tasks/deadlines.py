@@ -18,8 +18,9 @@ from workflows.process import runtime
 
 def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str | None, reason: str,
                     source: str | None = None, directive_id: int | None = None,
-                    nominal_due: date | str | None = None) -> DeadlineAdjustment:
-    """Change a task's due date, keeping the old one, who decided, why and by which document. Flushes only."""
+                    nominal_due: date | str | None = None, tell: bool = False) -> DeadlineAdjustment:
+    """Change a task's due date, keeping the old one, who decided, why and by which document. Flushes only.
+    ``tell``: those working on it hear of the new date (an amending document; an extension's decision says it)."""
     adjustment = DeadlineAdjustment(
         task_id=task.id, old_due=task.due_date, new_due=new_due, old_text=task.deadline_text, new_text=new_text,
         reason=reason, source_document=source, directive_id=directive_id, decided_by_id=user.id, at=clock.now())
@@ -27,6 +28,8 @@ def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str 
     audit.record("adjust", user, task, comment=reason, data={
         "old_due": task.due_date.isoformat() if task.due_date else None,
         "new_due": new_due.isoformat() if new_due else None, "source": source})
+    if tell:
+        _tell(user, task, new_due, reason, source)
     task.due_date, task.deadline_text = new_due, new_text
     # the date as decided (an extension's is the day granted; an amendment's the day it writes, ``nominal_due``)
     task.nominal_due = (date.fromisoformat(nominal_due) if isinstance(nominal_due, str) else nominal_due) \
@@ -42,8 +45,19 @@ def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str 
     if task.kind == "group":  # a group's task: every member still at work gets the new date too
         for member in db.session.scalars(select(Task).where(Task.parent_id == task.id, Task.kind == "task",
                                                             Task.state == "active").order_by(Task.id)):
-            adjust_deadline(user, member, new_due, new_text, reason, source, directive_id, nominal_due)
+            adjust_deadline(user, member, new_due, new_text, reason, source, directive_id, nominal_due, tell)
     return adjustment
+
+
+def _tell(user: User, task: Task, new_due: date | None, reason: str, source: str | None) -> None:
+    """The holders of the task's open items and the heads of their agencies and of the lead agency: the date moved
+    (the officer's form went on showing an internal deadline past the new date)."""
+    old = f"{task.due_date:%d/%m/%Y}" if task.due_date else "không có"
+    lines = [f"Thời hạn cũ: {old}", f"Thời hạn mới: {new_due:%d/%m/%Y}" if new_due else "Thời hạn mới: không có",
+             *([f"Theo văn bản: {source}"] if source else []), f"Nội dung: {reason}"]
+    if new_due and task.due_date and new_due < task.due_date:
+        lines.append("Thời hạn sớm hơn trước: các hạn nội bộ đã giao trong đơn vị cần xem lại.")
+    events.task_changed(task, runtime.open_items_of_task(task.id), user, "Thời hạn nhiệm vụ thay đổi", lines)
 
 
 def apply_extension_decision(instance: runtime.Instance, task: Task) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from models import ProcessInstance, Task, User, WorkItem, db
 from workflows import audit, clock, holidays
 from workflows.errors import N_, Conflict, Invalid, NotFound
+from workflows.notify import events
 from workflows.tasks import create, lifecycle, status
 from workflows.text import sort_key
 from workflows.tx import transaction
@@ -127,6 +128,43 @@ def stop(task: Task) -> None:
                                                      ProcessInstance.status == "running")
                        .values(status="cancelled", next_timer_at=None))
     task.current_step, task.current_holder, task.step_since = None, None, None
+
+
+def withdraw(actor: User, task_id: int, reason: str) -> Task:
+    """Take a task off the list ("đưa ra khỏi danh mục, không tiếp tục thực hiện": a later document, or the
+    committee's decision), with the reason (audited): its open work items are cancelled, its process stops, it is
+    counted nowhere from now on (kind "withdrawn"), its history kept; those who held its work, their heads and the
+    lead agency's are told. A group's task is closed instead (``close``), a member's share taken back from it
+    (``remove_member``). One transaction."""
+    create.require_coordinator(actor)
+    reason = _reason(reason, N_("Vui lòng ghi lý do rút nhiệm vụ (văn bản hoặc quyết định)."))
+    with transaction():
+        task = db.session.get(Task, task_id, with_for_update=True)
+        if task is not None and task.kind == WITHDRAWN:
+            raise Conflict("Nhiệm vụ đã được rút trước đó.")
+        if task is None or task.kind not in ("task", create.GROUP_KIND):
+            raise NotFound("Không tìm thấy nhiệm vụ.")
+        if task.kind == create.GROUP_KIND:
+            raise Conflict("Nhiệm vụ giao cho nhóm đơn vị: dùng “Kết thúc nhiệm vụ” trên trang của nhiệm vụ.")
+        if task.parent_id is not None:
+            raise Conflict("Đây là phần việc của một đơn vị trong nhiệm vụ giao cho nhóm: rút ở danh sách đơn vị trên "
+                           "trang của nhiệm vụ chung.")
+        if task.state != "active":
+            raise Conflict("Nhiệm vụ đã hoàn thành hoặc đã kết thúc: không rút được.")
+        take_off(actor, task, reason)
+    return task
+
+
+def take_off(actor: User, task: Task, reason: str) -> None:
+    """``withdraw`` a running task of its own (checked by the caller) inside the caller's transaction."""
+    items = list(db.session.scalars(select(WorkItem).where(WorkItem.task_id == task.id, WorkItem.status == "open")
+                                    .order_by(WorkItem.id)))
+    events.task_changed(task, items, actor, "Nhiệm vụ đã được rút, không tiếp tục thực hiện",
+                        [f"Lý do: {reason}", f"Người rút: {actor.full_name}",
+                         "Các bước đang chờ đã được hủy; nhiệm vụ không còn tính vào tiến độ hay báo cáo."])
+    stop(task)
+    task.kind = WITHDRAWN
+    audit.record("withdrawn", actor, task, comment=reason)
 
 
 def remove_member(actor: User, parent_id: int, task_id: int, reason: str) -> None:

@@ -57,6 +57,7 @@ class TaskPage:
     written_before: dict[int, dict[str, str]] = field(default_factory=dict)  # item id → its texts of the last pass
     may_urge: bool = False  # ``user`` may urge the task on (a coordinator; the task waits for someone)
     last_urged: AuditEvent | None = None
+    may_withdraw: bool = False  # ``user`` may take it off the list (a coordinator; a running task of its own)
     urged_today: bool = False  # (not again before tomorrow)
     indicator: indicators.ReportContext | None = None  # an indicator report's target and how its value reads
     # items to approve that ``user`` sent on: a return only (``work.complete`` refuses their approval)
@@ -115,6 +116,8 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         own_submissions={i.id for i in items if "approve" in i.decisions and made.get(i.id)
                          and made[i.id][-1].action == "submit" and made[i.id][-1].actor_id == user.id},
         may_urge=bool(items) and task.state == "active" and user.has_role("coordinator"),
+        may_withdraw=task.kind == "task" and task.parent_id is None and task.state == "active"
+        and user.has_role("coordinator"),
         last_urged=urged, urged_today=urging.urged_today(urged), indicator=indicators.report_context(task, history))
 
 

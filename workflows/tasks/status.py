@@ -31,7 +31,7 @@ WITHIN = ("in_progress", "due_soon", "not_started")
 
 
 def compute(task: Task, today: date, due_soon_days: int) -> str:
-    if task.kind == "withdrawn":  # a member's share taken back from a group's task: late or due no more
+    if task.kind == "withdrawn":  # taken off the list (a member's share, a task a later document ends): late no more
         return "withdrawn"
     if task.state == "done":
         # done when its document was issued ("(Đã thực hiện)"): on time, whatever day it was recorded
