@@ -118,6 +118,12 @@ DOMAIN_CASES = [
     ("Quý 5/2026", None, None, None, None, None, 0, False, False),
     ("Chờ hướng dẫn của Bộ", None, None, None, None, None, 0, False, False),
     ("Từ tháng 3 đến tháng 6/2026", None, None, "2026-06-30", "2026-06-30", None, 0, False, False),  # a range: review
+    # an outside check's texts: "Quí", a list of quarters of one year, a span of years
+    ("Quí III/2027", None, None, "2027-09-30", "2027-09-30", None, 0, False, True),
+    ("Quí 3 năm 2027", None, None, "2027-09-30", "2027-09-30", None, 0, False, True),
+    ("Quý I và Quý III/2027", None, None, "2027-03-31", "2027-03-31", None, 2, False, True),
+    ("Quý I, Quý II và Quý IV năm 2027", None, None, "2027-03-31", "2027-03-31", None, 3, False, True),
+    ("Năm 2026-2027", None, None, "2027-12-31", "2027-12-31", None, 0, False, True),
 ]
 
 
@@ -150,6 +156,16 @@ def fixture_deadline_cells() -> set[str]:
 def test_the_table_lists_every_deadline_text_of_the_fixtures():
     assert fixture_deadline_cells() <= {case[0] for case in FIXTURE_CASES}
     assert len(fixture_deadline_cells()) == len({case[0] for case in FIXTURE_CASES})
+
+
+@pytest.mark.parametrize(("text", "words"), [("Trước Quý II/2027", "Trước Quý"), ("Đầu năm 2027", "Đầu năm"),
+                                             ("giữa tháng 6/2027", "giữa tháng"), ("Trước quí 2/2027", "Trước quí")])
+def test_a_date_before_or_early_in_a_period_is_a_guess_a_person_settles(text, words):
+    # read as the period's last day, silently: "Trước Quý II/2027" became 30/06/2027 and "Đầu năm 2027" 31/12/2027
+    result = parse_deadline(text)
+    assert result.ambiguous == words and result.ambiguity()["text"] == text
+    assert parse_deadline("trước ngày 30/4/2027").ambiguous is None  # a day is that day
+    assert parse_deadline("Quý II/2027").ambiguous is None
 
 
 def test_milestones_take_the_outputs_in_order():

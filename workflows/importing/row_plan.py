@@ -22,7 +22,7 @@ from workflows.importing.output_types import guess_output_type
 from workflows.importing.parsed import EMPTY_TITLE, Appendix, ParsedDocument, SourceRow
 from workflows.process import catalog
 from workflows.tasks import create
-from workflows.tasks.deadline_text import parse_deadline
+from workflows.tasks.deadline_text import AMBIGUOUS, parse_deadline
 from workflows.text import fold_words
 
 RENAME = re.compile(r"nhiệm vụ số\s*0*(\d+)\s*phụ lục\s*([ivxlc]+)", re.IGNORECASE)
@@ -460,7 +460,8 @@ def _row_deadline(cells: dict[str, str], output_text: str, ctx: Context, overrid
 def _deadline_fields(text: str, outputs: str, ctx: Context) -> tuple[dict, list[str], list[dict]]:
     warnings: list[str] = []
     blocking: list[dict] = []
-    parsed = parse_deadline(text, issued=ctx.issued, outputs=outputs, calendar=ctx.calendar).to_json()
+    read = parse_deadline(text, issued=ctx.issued, outputs=outputs, calendar=ctx.calendar)
+    parsed = read.to_json()
     understood = parsed["nominal_due"] or parsed["recurrence"] or parsed["done_at_issue"]
     if not text.strip():
         blocking.append({"code": "deadline", "message": "Ô thời hạn trống."})
@@ -470,6 +471,8 @@ def _deadline_fields(text: str, outputs: str, ctx: Context) -> tuple[dict, list[
                          "“Sửa dòng này”."})
     elif not understood:
         blocking.append({"code": "deadline", "message": f"Không hiểu thời hạn “{text.strip()}”."})
+    elif read.ambiguity():
+        blocking.append({"code": "deadline", "message": AMBIGUOUS % read.ambiguity() + " (ở “Sửa dòng này”)"})
     elif parsed["unparsed"]:
         warnings.append(f"Phần không hiểu trong ô thời hạn: “{parsed['unparsed']}”.")
     if ctx.issued and parsed["nominal_due"] and parsed["nominal_due"] < ctx.issued.isoformat() \

@@ -15,7 +15,7 @@ from workflows.accounts import groups
 from workflows.errors import N_, Invalid, Message, NotAllowed
 from workflows.process import catalog, runtime
 from workflows.tasks import lifecycle, reads
-from workflows.tasks.deadline_text import BAD_YEAR, MAX_YEAR, MIN_YEAR, Deadline, parse_deadline
+from workflows.tasks.deadline_text import AMBIGUOUS, BAD_YEAR, MAX_YEAR, MIN_YEAR, Deadline, parse_deadline
 from workflows.text import fold_words
 from workflows.tx import transaction
 
@@ -92,6 +92,8 @@ def read_deadline(text: str) -> Deadline:
     if read.effective_due is None and read.recurrence is None:
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.",
                       {"deadline_text": Message(UNREAD_DEADLINE, text=" ".join(text.split())[:200])})
+    if read.ambiguity():
+        raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"deadline_text": Message(AMBIGUOUS, **read.ambiguity())})
     return read
 
 

@@ -73,6 +73,19 @@ class Deadline:
         understood_nothing = self.nominal_due is None and self.recurrence is None and not self.done_at_issue
         return bool(self.unparsed) or understood_nothing
 
+    @property
+    def ambiguous(self) -> str | None:
+        """The words that make the date a guess, if any: "Trước Quý II/2027" is the end of March or of June,
+        "Đầu năm 2027" some day in its first months (the period's last day was taken, silently)."""
+        found = _AMBIGUOUS.search(clean_text(self.raw))
+        return found.group(0).strip() if found and self.nominal_due else None
+
+    def ambiguity(self) -> dict[str, str] | None:
+        """The values of ``AMBIGUOUS`` when the date is a guess (``ambiguous``)."""
+        if self.ambiguous is None:
+            return None
+        return {"text": clean_text(self.raw)[:200], "words": self.ambiguous, "date": f"{self.nominal_due:%d/%m/%Y}"}
+
     def to_json(self) -> dict:
         """Return the deadline as a JSON-ready dict with dates written as YYYY-MM-DD."""
         return {
@@ -132,9 +145,15 @@ _DATE_BODIES = (
     r"(?P<d>[0-9]{1,2})\s+thang\s+(?P<m>[0-9]{1,2})\s*,?\s*nam\s+" + _YEAR,
     r"(?<![0-9])(?P<d>[0-9]{1,2})\s*(?P<sep>[/.\-])\s*(?P<m>[0-9]{1,2})\s*(?P=sep)\s*" + _YEAR + r"(?!\s*/\s*[0-9])",
 )
+_QUARTER = r"qu[yi]\s*(?:iv|i{1,3}|[1-4])(?![a-z0-9])"  # ("Quí", an old spelling still written)
 _PERIOD_BODIES = (
     ("half", r"(?:(?:6|sau)\s+thang|nua)\s+(?P<part>dau|cuoi)\s+nam(?:\s*" + _YEAR + ")?"),
-    ("quarter", r"quy\s*(?P<q>iv|i{1,3}|[1-4])(?![a-z0-9])" + _YEAR_JOIN + _YEAR),
+    ("quarter", r"qu[yi]\s*(?P<q>iv|i{1,3}|[1-4])(?![a-z0-9])" + _YEAR_JOIN + _YEAR),
+    # "Quý I và Quý III/2027": a quarter of the year the last one of the list names
+    ("quarter", r"qu[yi]\s*(?P<q>iv|i{1,3}|[1-4])(?![a-z0-9])(?=(?:\s*(?:,|;|va)\s*" + _QUARTER + r")+"
+     + _YEAR_JOIN + _YEAR + ")"),
+    # "Năm 2026-2027": through the last year of the span
+    ("year", r"nam\s*[0-9]{4}\s*[-–—]\s*" + _YEAR),
     ("month", r"thang\s*(?P<m>[0-9]{1,2})" + _YEAR_JOIN + _YEAR),
     ("year", r"nam\s*" + _YEAR),
 )
@@ -193,6 +212,11 @@ _PERIOD_KINDS = {"date", "month", "quarter", "half", "year"}
 _CONNECTORS = re.compile(
     r"(?:[\s;,.:+*/&•\-–—()]|\(\s*[0-9]{1,2}\s*\)|(?<!\w)[0-9]{1,2}\)|(?<!\w)(?:va|sau do|tiep theo)(?!\w))*")
 _EDGE_PUNCTUATION = " ;,.:+*/&•-–—"
+AMBIGUOUS = N_("Thời hạn “%(text)s” không rõ là ngày nào (“%(words)s…”: trước kỳ đó, đầu kỳ hay cuối kỳ?); "
+               "đã tạm hiểu là %(date)s. Ghi ngày cụ thể, ví dụ “31/3/2027”.")
+# "trước", "đầu", "giữa" before a period (not before a day: "trước ngày 30/4/2027" is that day)
+_AMBIGUOUS = re.compile(r"(?<!\w)(?:trước|đầu|giữa)\s+(?:quý|quí|tháng|năm|6 tháng|sáu tháng)(?=\s*[0-9IVXivx])",
+                        re.IGNORECASE)
 
 
 # --- parsing ---------------------------------------------------------------------------------
