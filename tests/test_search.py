@@ -58,6 +58,23 @@ def test_a_directive_number_finds_its_tasks(world):
     assert found(world["coord"], "NV-00003") == ["Nhiệm vụ khác"]
 
 
+def test_what_people_type_finds_its_tasks_short_names_codes_and_document_numbers(world):
+    # "Sở GD&ĐT" as the lists write an agency found nothing; "Kế hoạch số 150/KH-UBND" only the tasks whose titles
+    # said "kế hoạch"; "NV00002" nothing
+    db.session.get(Agency, db.session.scalar(select(Agency.id).where(Agency.name == HOME_AFFAIRS))).short_name = "Sở NV"
+    db.session.add(Agency(name="Sở Giáo dục và Đào tạo", short_name="Sở GD&ĐT", active=True))
+    db.session.commit()
+    plan = Directive(number="150/KH-UBND")
+    task_led_by(world, "Sở Giáo dục và Đào tạo", "Đề án nhân lực số", directive=plan)
+    task_led_by(world, HOME_AFFAIRS, "Rà soát tổ chức bộ máy", directive=plan)
+    task_led_by(world, LEAD, "Kế hoạch xúc tiến đầu tư", collaborators=[HOME_AFFAIRS])
+    assert found(world["coord"], "Sở GD&ĐT") == found(world["coord"], "gd&đt") == ["Đề án nhân lực số"]
+    assert found(world["coord"], "so nv") == ["Kế hoạch xúc tiến đầu tư", "Rà soát tổ chức bộ máy"]
+    assert found(world["coord"], "Sở NV rà soát") == ["Rà soát tổ chức bộ máy"]
+    assert found(world["coord"], "Kế hoạch số 150/KH-UBND") == ["Rà soát tổ chức bộ máy", "Đề án nhân lực số"]
+    assert found(world["coord"], "NV00002") == found(world["coord"], "nv 2") == ["Rà soát tổ chức bộ máy"]
+
+
 def test_the_number_of_the_approved_decision_finds_its_task(world):
     """People look for "Quyết định 123/QĐ-UBND", the number recorded when the result was reported."""
     task = task_led_by(world, LEAD, "Đề án chuyển đổi số ngành công thương")

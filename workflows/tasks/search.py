@@ -11,14 +11,21 @@ runs as plain ``LIKE`` on SQLite and PostgreSQL alike; 10,000 tasks scan in a fe
 
 from __future__ import annotations
 
-from sqlalchemy import and_, event, inspect
+import re
+
+from sqlalchemy import and_, event, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from models import Task
+from models import Agency, Task, db
 from workflows.text import fold
 
 MAX_WORDS = 8
 _EDGE_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’«»…"
+# A task's code as people type it ("NV00013", "nv 13"): the code the product writes ("nv-00013")
+_CODE = re.compile(r"(?<!\S)nv[\s-]?0*([0-9]{1,9})(?!\S)")
+# "Kế hoạch số 150/KH-UBND": the number is what a task keeps; the words before it are in few of its tasks' texts
+_DOCUMENT_KIND = re.compile(r"(?<!\S)(?:(?:ke hoach|quyet dinh|cong van|chi thi|thong bao|nghi quyet|van ban|to trinh"
+                            r"|bao cao)\s+)?(?:so\s+)?(?=[0-9]+[/-][0-9a-z])")
 
 
 def task_text(task: Task, recorded_refs: str | None = None) -> str:
@@ -42,11 +49,35 @@ def words(query: str | None) -> list[str]:
 
 
 def clause(query: str | None):
-    """A WHERE clause matching tasks containing every word of ``query``; None for an empty query."""
-    found = words(query)
-    if not found:
+    """A WHERE clause matching tasks containing every word of ``query``; None for an empty query. An agency's
+    short name ("Sở GD&ĐT", "VP UBND tỉnh", as lists show them) finds its tasks by its name; a code typed without
+    its dash, a document number after its kind ("Kế hoạch số 150/KH-UBND"), by what the task keeps."""
+    folded = _DOCUMENT_KIND.sub("", _CODE.sub(lambda m: f"nv-{int(m[1]):05d}", fold(query)))
+    named = []
+    for short, name in _short_names():
+        pattern = re.compile(rf"(?<!\S){re.escape(short)}(?!\S)")
+        if pattern.search(folded):
+            folded = pattern.sub(" ", folded)
+            named.append(or_(Task.search_text.contains(name, autoescape=True),
+                             Task.search_text.contains(short, autoescape=True)))
+    found = words(folded)
+    if not found and not named:
         return None
-    return and_(*(Task.search_text.contains(w, autoescape=True) for w in found))
+    return and_(*named, *(Task.search_text.contains(w, autoescape=True) for w in found))
+
+
+def _short_names() -> list[tuple[str, str]]:
+    """(short name, name) of every agency whose short name is not its name, folded, the longest first; and the
+    short name without its "Sở " ("GD&ĐT") when it is still a word of some length."""
+    pairs = {}
+    for name, short in db.session.execute(select(Agency.name, Agency.short_name).where(Agency.short_name.is_not(None))):
+        name, short = fold(name), fold(short)
+        if short and short != name:
+            pairs.setdefault(short, name)
+            bare = short.removeprefix("so ")
+            if bare != short and len(bare) >= 4:
+                pairs.setdefault(bare, name)
+    return sorted(pairs.items(), key=lambda p: -len(p[0]))
 
 
 _SOURCES = ("code", "title", "section", "lead_agency_id", "lead_agency", "collaborating_agencies",
