@@ -131,7 +131,7 @@ def test_deploying_an_upload_makes_the_next_version_that_new_tasks_use(world):
     # who deployed each version, as a person reads it (not a login name, nor the command of a start-up)
     assert deploy.deployers(deploy.process("approval_cycle").versions) == {"admin": "Ông/Bà admin",
                                                                          "system": "Hệ thống"}
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "deploy"))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "deploy", AuditEvent.actor_id.is_not(None)))
     assert event.actor.username == "admin" and event.data["version"] == 2 and event.task_id is None
 
     new = new_task(world, collaborators=(), title="Nhiệm vụ giao sau khi triển khai phiên bản 2")
@@ -148,6 +148,28 @@ def test_deploying_an_upload_makes_the_next_version_that_new_tasks_use(world):
     assert counts == [(2, 1, 0), (1, 1, 0)]
     # the unchanged file of the checkout does not take the uploaded version's place at the next start-up
     assert catalog.sync_directory() == []
+
+
+def test_a_release_s_new_file_replacing_an_upload_is_recorded_and_init_db_warns(app, world, tmp_path):
+    # a new release's changed file took the place of the administrator's version with no word anywhere
+    deploy_v2(world)
+    bpmn = tmp_path / "bpmn"
+    bpmn.mkdir()
+    (bpmn / "approval_cycle.bpmn").write_text(SOURCE.replace('name="Phê duyệt"', 'name="Phê duyệt (bản mới)"'))
+    [v3] = catalog.sync_directory(bpmn, deployed_by="init-db")
+    db.session.commit()
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "deploy")
+                               .order_by(AuditEvent.id.desc())).first()
+    assert event.actor is None and event.comment == ("Triển khai approval_cycle phiên bản 3 từ tệp approval_cycle.bpmn "
+                                                     "của phiên bản ứng dụng (thay phiên bản 2 do admin tải lên)")
+    assert [(used.version, replaced.version) for used, replaced in catalog.replaced_uploads()] == [(3, 2)]
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0
+    assert ("CẢNH BÁO: approval_cycle dùng phiên bản 3 (tệp của phiên bản ứng dụng" in result.output
+            and "thay phiên bản 2 do admin tải lên" in result.output)
+    # the administrator uploads theirs again: nothing more to say
+    deploy.deploy_upload(world["admin"], "approval_cycle.bpmn", v2_source().replace("góp ý", "góp ý.").encode())
+    assert catalog.replaced_uploads() == []
 
 
 # ---------------------------------------------------------------- bulk migration (acceptance)

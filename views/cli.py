@@ -14,7 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 from demo import seed
 from models import ROLES
 from views.errors import one_line
-from workflows import holidays
+from workflows import clock, holidays
 from workflows.accounts import groups, people
 from workflows.errors import DomainError
 from workflows.importing import pipeline
@@ -84,6 +84,11 @@ def _register_own(app: Flask) -> None:
         upgrade()
         for model in catalog.deploy(deployed_by="init-db"):
             click.echo(f"Đã triển khai {model.filename} phiên bản {model.version}")
+        for used, replaced in catalog.replaced_uploads():
+            click.echo(f"CẢNH BÁO: {used.process_id} dùng phiên bản {used.version} (tệp của phiên bản ứng dụng, "
+                       f"{clock.to_local(used.deployed_at):%d/%m/%Y %H:%M}), thay phiên bản {replaced.version} do "
+                       f"{replaced.deployed_by} tải lên. Nếu cần giữ phiên bản đó, tải lại tệp của nó ở trang Quy "
+                       "trình.", err=True)
         added = holidays.ensure_defaults()
         if added:
             click.echo(f"Đã nạp {added} ngày nghỉ lễ, ngày làm bù 2025–2026 vào lịch.")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from models import OUTPUT_TYPES, ProcessModel, db
-from workflows import clock, settings
+from workflows import audit, clock, settings
 from workflows.process import engine
 from workflows.tx import transaction
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 ROUTING_PROCESS = "task_routing"
+BY_THE_PRODUCT = ("system", "init-db")  # ``deployed_by`` of a file of the product's own bpmn/ folder
+log = logging.getLogger(__name__)
 
 
 def _sha(text: str) -> str:
@@ -36,7 +39,9 @@ def sync_directory(directory: Path = BPMN_DIR, deployed_by: str = "system") -> l
 
     The file name (without extension) is the process id (``approval_cycle.bpmn`` → ``approval_cycle``).
     Each file is validated by parsing before it is recorded. A file whose content some version already has
-    is skipped: an administrator's uploaded version is not replaced by the unchanged file of the checkout.
+    is skipped: an administrator's uploaded version is not replaced by the unchanged file of the checkout. A
+    changed file (a new release) is, and says so: an audit event for every version deployed, a warning in the log
+    when it replaces an administrator's upload (``replaced_upload`` says which, for init-db).
     """
     deployed = []
     files = sorted(directory.glob("*.bpmn")) + sorted(directory.glob("*.dmn"))
@@ -58,8 +63,29 @@ def sync_directory(directory: Path = BPMN_DIR, deployed_by: str = "system") -> l
                              deployed_by=deployed_by)
         db.session.add(model)
         deployed.append(model)
+        replaced = f" (thay phiên bản {current.version} do {current.deployed_by} tải lên)" \
+            if current is not None and current.deployed_by not in BY_THE_PRODUCT else ""
+        if replaced:
+            log.warning("%s version %s from %s replaces version %s uploaded by %s", pid, version, path.name,
+                        current.version, current.deployed_by)
+        audit.record("deploy", None, comment=f"Triển khai {pid} phiên bản {version} từ tệp {path.name} của phiên "
+                     f"bản ứng dụng{replaced}", data={"process": pid, "version": version, "sha256": model.sha256,
+                                                     "previous_version": current.version if current else None})
     db.session.flush()
     return deployed
+
+
+def replaced_uploads() -> list[tuple[ProcessModel, ProcessModel]]:
+    """(in use, replaced) for every process whose version in use is a file of the product's that replaced the
+    version an administrator had uploaded: a release's new file wins over it, which the administrator must know."""
+    pairs = []
+    for pid in db.session.scalars(select(ProcessModel.process_id).distinct()):
+        newest = db.session.scalars(select(ProcessModel).where(ProcessModel.process_id == pid)
+                                    .order_by(ProcessModel.version.desc()).limit(2)).all()
+        if len(newest) == 2 and newest[0].deployed_by in BY_THE_PRODUCT \
+                and newest[1].deployed_by not in BY_THE_PRODUCT:
+            pairs.append((newest[0], newest[1]))
+    return sorted(pairs, key=lambda p: p[0].process_id)
 
 
 def deploy(directory: Path = BPMN_DIR, deployed_by: str = "system") -> list[ProcessModel]:
