@@ -336,3 +336,31 @@ def test_a_doctype_hidden_in_another_encoding_is_refused_after_a_parse_that_expa
     with pytest.raises(engine.ModelError) as caught:
         engine.ProcessSpec("p", [("p.bpmn", with_doctype(text, doctype, "y = +ACY-x+ADs-"))], [])
     assert str(caught.value) == engine.DOCTYPE_REFUSED
+
+
+def test_a_model_using_a_name_the_file_lacks_says_in_vietnamese_the_model_is_at_fault(world):
+    # accepted at upload (names of the file's data are known only when it runs), it answered in English at the
+    # step: "Error evaluating expression '…'. Did you mean one of …"
+    bad = SOURCE.replace("len(collaborators) &gt; 0", "len(collaborators) &gt; 0 and can_bo_duoc_chi_dinh")
+    deploy.deploy_upload(world["admin"], "approval_cycle.bpmn", bad.encode())
+    task = new_task(world)
+    act(world, task, "assign")
+    with pytest.raises(Invalid) as caught:
+        act(world, task, "draft")  # the condition after the draft is reached
+    message = str(caught.value)
+    assert "Mô hình quy trình đang dùng có lỗi ở phần tử" in message and "Error" not in message, message
+    assert "tên “can_bo_duoc_chi_dinh” không có trong dữ liệu của hồ sơ" in message
+    assert "báo quản trị viên sửa mô hình và triển khai lại" in message
+    assert item_at(task, "draft").status == "open"
+
+
+def test_a_step_whose_agency_variable_names_nothing_blames_the_model_not_the_registry(world):
+    # it asked the coordinator to add agency "(chưa xác định)" to the registry
+    bad = SOURCE.replace('<spiffworkflow:property name="agency_var" value="lead_agency"/>',
+                         '<spiffworkflow:property name="agency_var" value="lead_agencyy"/>', 1)
+    deploy.deploy_upload(world["admin"], "approval_cycle.bpmn", bad.encode())
+    with pytest.raises(Invalid) as caught:
+        new_task(world)
+    message = str(caught.value)
+    assert "mô hình quy trình đang dùng không chỉ ra đơn vị thực hiện" in message, message
+    assert "chưa có trong danh mục" not in message and "báo quản trị viên" in message

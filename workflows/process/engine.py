@@ -8,6 +8,7 @@ saved state, and dicts for task data. Who may act on a step is read from the BPM
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -296,18 +297,29 @@ def load_spec(process_id: str, cache_key: str, bpmn: list[tuple[str, str]],
         return spec
 
 
+log = logging.getLogger(__name__)
+MODEL_FAULT = ("Mô hình quy trình đang dùng có lỗi%(where)s: %(detail)s. Hồ sơ vẫn ở bước hiện tại; báo quản trị "
+               "viên sửa mô hình và triển khai lại (trang Quy trình).")
+
+
 def _refusal(exc: BaseException) -> EngineError:
-    """The EngineError for a failure inside the engine: the sandbox's Vietnamese reason and the element where
-    it happened, when the sandbox refused or stopped the model's code; SpiffWorkflow's message otherwise."""
-    cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, sandbox.SandboxError):
-        cause = cause.__cause__ or cause.__context__
-    if cause is None:
-        return EngineError(str(exc))
-    spec = getattr(exc, "task_spec", None)
+    """The EngineError for a failure inside the engine, in Vietnamese and naming the element where it happened:
+    the sandbox's reason when it refused or stopped the model's code; else the model's own fault (a name its
+    expression uses that the file's data lacks), which the administrator mends — SpiffWorkflow's English
+    ("Error evaluating expression … Did you mean …") goes to the log."""
+    spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
     name, element = getattr(spec, "bpmn_name", None), getattr(spec, "bpmn_id", None)
-    where = f" Ở phần tử {f'“{name}” ' if name else ''}({element})." if element else ""
-    return EngineError(f"{cause}{where}")
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, (sandbox.SandboxError, NameError)):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, sandbox.SandboxError):
+        where = f" Ở phần tử {f'“{name}” ' if name else ''}({element})." if element else ""
+        return EngineError(f"{cause}{where}")
+    log.error("process model fault at %s: %s", element or "?", " ".join(str(exc).split())[:500])
+    where = f" ở phần tử {f'“{name}” ' if name else ''}({element})" if element else ""
+    detail = (f"tên “{cause.name}” không có trong dữ liệu của hồ sơ" if isinstance(cause, NameError) and cause.name
+              else "một biểu thức hoặc đoạn mã của mô hình không chạy được")
+    return EngineError(MODEL_FAULT % {"where": where, "detail": detail})
 
 
 def run(wf: BpmnWorkflow) -> None:

@@ -225,6 +225,10 @@ def _new_item(row: ProcessInstance, task: Task, step: engine.Step, agencies: dic
               back_to_holders: bool, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
     """The work item row of a step that became ready, and the objects it refers to."""
     agency = agencies.get(step.agency or "")
+    if agency is None and not step.agency:  # (an agency_var naming nothing in the file's data: the model's typo)
+        raise Invalid("Bước “%(step)s”: mô hình quy trình đang dùng không chỉ ra đơn vị thực hiện (biến đơn vị của "
+                      "bước không có trong dữ liệu của hồ sơ). Đây là lỗi của mô hình quy trình: báo quản trị viên sửa "
+                      "và triển khai lại (trang Quy trình).", step=step.step_name)
     if agency is None:
         raise Invalid("Bước “%(step)s” cần đơn vị “%(agency)s” "
                       "nhưng đơn vị này chưa có trong danh mục. Vui lòng bổ sung đơn vị.",
