@@ -284,3 +284,33 @@ def test_a_reminder_already_given_is_not_repeated_when_the_new_date_is_too_close
     db.session.commit()
     assert pending(task) == {"escalate:agency_head": local(2026, 6, 30), "escalate:coordinator": local(2026, 7, 2)}
     assert _sent(frozen, local(2026, 6, 30, 8, 0)) == (0, 1)
+
+
+def test_days_off_added_later_move_the_running_tasks_and_their_reminders(world, frozen, browser):
+    # the 2027 calendar is entered in December: a task due on a new Tết day kept it (and its reminder fired
+    # during Tết), while a task typed in afterwards with the same date got the next working day
+    holidays.ensure_defaults()
+    on_tet = new_task(world, collaborators=(), due=date(2027, 2, 8), title="Báo cáo đầu năm")
+    after_tet = new_task(world, collaborators=(), due=date(2027, 2, 15), title="Kế hoạch sau Tết")
+    assert pending(on_tet)["remind:holder"] == local(2027, 2, 3)
+    assert pending(after_tet)["remind:holder"] == local(2027, 2, 10)
+    browser.login("admin")
+    token = browser.csrf("/admin/holidays")
+    for day in ("05/02/2027", "08/02/2027", "09/02/2027", "10/02/2027", "11/02/2027"):
+        page = browser.client.post("/admin/holidays", follow_redirects=True,
+                                   data={"csrf_token": token, "day": day, "name": "Tết Đinh Mùi", "kind": "off"})
+    assert "1 nhiệm vụ đang thực hiện đổi thời hạn theo lịch mới" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert on_tet.due_date == date(2027, 2, 12) and on_tet.nominal_due == date(2027, 2, 8)
+    assert pending(on_tet) == {"remind:holder": local(2027, 2, 2), "escalate:agency_head": local(2027, 2, 15),
+                               "escalate:coordinator": local(2027, 2, 17)}
+    assert pending(after_tet)["remind:holder"] == local(2027, 2, 3)  # three working days before, across Tết
+    assert after_tet.due_date == date(2027, 2, 15)
+    moved = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "calendar")
+                                    .order_by(AuditEvent.id)))
+    assert {e.task_id for e in moved} == {on_tet.id}  # each day added moved it one day on, each said
+    assert moved[-1].comment == "Lịch nghỉ lễ thay đổi ngày 11/02/2027: thời hạn 11/02/2027 thành 12/02/2027."
+    # a day given back brings the date back
+    browser.client.post("/admin/holidays/2027-02-08/delete", data={"csrf_token": token})
+    db.session.expire_all()
+    assert on_tet.due_date == date(2027, 2, 8)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
@@ -20,7 +21,7 @@ from workflows.accounts import groups
 from workflows.errors import N_, DomainError, Invalid
 from workflows.importing import review_list
 from workflows.process import deploy, diagram
-from workflows.tasks import migration, reads
+from workflows.tasks import deadlines, migration, reads
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -70,10 +71,20 @@ def holiday_list():
             else:  # the form adds and changes alike: what was there is said, not silently replaced
                 flash(_("Đã sửa ngày %(day)s: trước đây “%(name)s” (%(kind)s).", day=day, name=before[0],
                         kind=_KIND_WORDS[before[1]]()), "success")
+            _follow(form.day.data)
             return redirect(url_for("admin.holiday_list"))
     year = parsing.int_arg("year", high=9999)  # a year a date can hold; anything else lists every year
     return render_template("admin/holidays.html", form=form, days=holidays.days(year), year=year,
                            years=holidays.years(), missing=holidays.years_missing()), 422 if form.errors else 200
+
+
+def _follow(day) -> None:
+    """Running tasks follow the calendar as it now is: due dates and the steps' reminders."""
+    moved = deadlines.follow_calendar(current_user, day)
+    if moved:
+        flash(ngettext("%(num)s nhiệm vụ đang thực hiện đổi thời hạn theo lịch mới (ghi trong lịch sử của nhiệm vụ).",
+                       "%(num)s nhiệm vụ đang thực hiện đổi thời hạn theo lịch mới (ghi trong lịch sử của nhiệm vụ).",
+                       moved), "info")
 
 
 @bp.post("/holidays/<day>/delete")
@@ -81,6 +92,7 @@ def holiday_delete(day: str):
     on = holidays.parse_day(day)
     if (removed := holidays.remove_day(on)) is not None:
         flash(_("Đã xóa ngày %(day)s (%(name)s) khỏi lịch.", day=f"{on:%d/%m/%Y}", name=removed.name), "info")
+        _follow(on)
     else:
         flash(_("Ngày %(day)s không có trong lịch ngày nghỉ, ngày làm bù; không có gì để xóa.",
                 day=on.strftime("%d/%m/%Y")), "warning")

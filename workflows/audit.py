@@ -18,7 +18,8 @@ DECISION_LABELS = {"submit": "Gửi", "approve": "Đồng ý", "return": "Trả 
 ACTION_LABELS = {
     "create": "Giao nhiệm vụ", "submit": "Hoàn thành bước", "approve": "Đồng ý",
     "return": "Trả lại", "claim": "Nhận xử lý", "release": "Trả về hàng chờ",
-    "adjust": "Điều chỉnh thời hạn", "rename": "Đổi tên nhiệm vụ", "remind": "Nhắc hạn", "escalate": "Báo quá hạn",
+    "adjust": "Điều chỉnh thời hạn", "calendar": "Thời hạn theo lịch nghỉ lễ mới",
+    "rename": "Đổi tên nhiệm vụ", "remind": "Nhắc hạn", "escalate": "Báo quá hạn",
     "extension_request": "Đề nghị gia hạn", "reassign": "Giao lại việc", "delegate": "Ủy quyền",
     "delegate_cancel": "Hủy ủy quyền",
     "comment": "Trao đổi", "migrate": "Chuyển phiên bản quy trình", "deploy": "Triển khai phiên bản quy trình",

@@ -71,14 +71,20 @@ def years() -> list[int]:
     return sorted({d.year for d in db.session.scalars(select(Holiday.day))})
 
 
-def years_missing() -> list[tuple[int, int]]:
-    """Years in which active tasks fall due but the calendar has no day: [(year, tasks due), …]. Their
-    due dates and working-day counts ignore Tết and the other holidays until an administrator adds them."""
+FULL_YEAR = 10  # days off a year's calendar has at least once entered (11 by the Labour Code, a few on weekends)
+
+
+def years_missing() -> list[tuple[int, int, int]]:
+    """Years in which active tasks fall due but the calendar is not yet entered: [(year, tasks due, days off
+    entered), …], a year with fewer than ``FULL_YEAR`` days off (one day entered is not the year's Tết). Their due
+    dates and working-day counts ignore the days missing until an administrator adds them."""
     year = func.extract("year", Task.due_date)
     due = db.session.execute(select(year, func.count()).where(Task.state != "done", Task.due_date.is_not(None))
                              .group_by(year).order_by(year)).all()
-    known = set(years())
-    return [(int(y), n) for y, n in due if int(y) not in known]
+    entered = {}
+    for day in db.session.scalars(select(Holiday.day).where(Holiday.kind == "off")):
+        entered[day.year] = entered.get(day.year, 0) + 1
+    return [(int(y), n, entered.get(int(y), 0)) for y, n in due if entered.get(int(y), 0) < FULL_YEAR]
 
 
 def parse_day(text: str) -> date:

@@ -6,14 +6,15 @@ open work items and the steps' waiting timers follow the new date.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from models import DeadlineAdjustment, ProcessInstance, Task, User, db
-from workflows import audit, clock
+from workflows import audit, clock, holidays
 from workflows.notify import events
 from workflows.process import runtime
+from workflows.tx import transaction
 
 
 def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str | None, reason: str,
@@ -34,19 +35,50 @@ def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str 
     # the date as decided (an extension's is the day granted; an amendment's the day it writes, ``nominal_due``)
     task.nominal_due = (date.fromisoformat(nominal_due) if isinstance(nominal_due, str) else nominal_due) \
         if nominal_due is not None else new_due
+    _rearm(task)
+    if task.kind == "group":  # a group's task: every member still at work gets the new date too
+        for member in db.session.scalars(select(Task).where(Task.parent_id == task.id, Task.kind == "task",
+                                                            Task.state == "active").order_by(Task.id)):
+            adjust_deadline(user, member, new_due, new_text, reason, source, directive_id, nominal_due, tell)
+    return adjustment
+
+
+def _rearm(task: Task) -> None:
+    """The task's open work items and its steps' waiting timers follow its due date (and the calendar as it is)."""
     for item in runtime.open_items_of_task(task.id):
         item.due_at = runtime.due_at(task)
     for row in db.session.scalars(select(ProcessInstance).where(
             ProcessInstance.task_id == task.id, ProcessInstance.status == "running", ProcessInstance.kind == "main")
             .with_for_update(of=ProcessInstance)):
         instance = runtime.load(row)
-        instance.set_due_date(new_due)
-        runtime.save(instance, task)  # the waiting timers follow the new date; no step changes
-    if task.kind == "group":  # a group's task: every member still at work gets the new date too
-        for member in db.session.scalars(select(Task).where(Task.parent_id == task.id, Task.kind == "task",
-                                                            Task.state == "active").order_by(Task.id)):
-            adjust_deadline(user, member, new_due, new_text, reason, source, directive_id, nominal_due, tell)
-    return adjustment
+        instance.set_due_date(task.due_date)
+        runtime.save(instance, task)  # no step changes
+
+
+CALENDAR_REACH = timedelta(days=62)  # the escalations of a task late this long still wait on working days
+
+
+def follow_calendar(actor: User, day: date) -> int:
+    """The holiday calendar changed on ``day`` (a Tết day added in December, a day given back): every running task
+    due from two months before it on falls due on the working day its written date gives now — a due date on a
+    new day off moves to the next working day, one put off by a day removed comes back — with an audit event; and
+    its steps' waiting timers count working days on the calendar as it is now (the reminders of 2027 were set
+    before its days off were known, and fired on them). Returns how many due dates moved. One transaction."""
+    moved = 0
+    with transaction():
+        calendar = holidays.calendar()
+        for task in db.session.scalars(select(Task).where(Task.state == "active", Task.kind != "withdrawn",
+                                                          Task.due_date >= day - CALENDAR_REACH).order_by(Task.id)):
+            due = calendar.next_working_day(task.nominal_due) if task.nominal_due else task.due_date
+            if due != task.due_date:
+                audit.record("calendar", actor, task, comment=f"Lịch nghỉ lễ thay đổi ngày {day:%d/%m/%Y}: thời "
+                             f"hạn {task.due_date:%d/%m/%Y} thành {due:%d/%m/%Y}.",
+                             data={"old_due": task.due_date.isoformat(), "new_due": due.isoformat(),
+                                   "day": day.isoformat()})
+                task.due_date = due
+                moved += 1
+            _rearm(task)
+    return moved
 
 
 def _tell(user: User, task: Task, new_due: date | None, reason: str, source: str | None) -> None:
