@@ -188,6 +188,29 @@ def test_register_follows_the_dashboard_filters(browser, seeded):
     assert summary["Tổng cộng"] == 2 and summary["Quá hạn"] == 1 and summary["Sắp đến hạn"] == 1
 
 
+def test_the_task_list_downloads_as_filtered_every_row(browser, seeded):
+    # "/tasks?q=…&status=overdue" showed 15 tasks; the only sheet, the register, ignored both and held 295
+    client = login(browser, "coord")
+    page = client.get("/tasks?status=overdue").get_data(as_text=True)
+    shown = re.findall(r'<div class="small muted">(NV-\d+)', page)
+    assert shown and "Tải danh sách này (" in page and "/tasks/export.xlsx?status=overdue" in page
+    ws = workbook(client.get("/tasks/export.xlsx?status=overdue"))["Danh sách nhiệm vụ"]
+    rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if r[0]]
+    assert [r[0] for r in rows] == shown and {r[5] for r in rows} == {"Quá hạn"}
+    assert ws["A2"].value.startswith(f"Trạng thái: Quá hạn — {len(rows)} nhiệm vụ, tính đến ngày")
+    searched = [r for r in workbook(client.get("/tasks/export.xlsx?q=kinh+phi"))["Danh sách nhiệm vụ"]
+                .iter_rows(min_row=5, values_only=True) if r[0]]
+    assert searched and all("kinh phí" in r[1].lower() for r in searched)
+    everything = {r[0] for r in workbook(client.get("/tasks/export.xlsx"))["Danh sách nhiệm vụ"]
+                  .iter_rows(min_row=5, values_only=True) if r[0]}
+    # an officer's sheet holds the tasks their agency takes part in, as their list does
+    officer = login(browser, "officer")
+    mine = re.findall(r'<div class="small muted">(NV-\d+)', officer.get("/tasks").get_data(as_text=True))
+    theirs = [r[0] for r in workbook(officer.get("/tasks/export.xlsx"))["Danh sách nhiệm vụ"]
+              .iter_rows(min_row=5, values_only=True) if r[0]]
+    assert theirs[:len(mine)] == mine and set(theirs) < everything
+
+
 def test_register_with_nothing_to_list(browser, world, frozen):
     wb = workbook(login(browser, "admin").get("/exports/register.xlsx"))
     assert wb["Danh mục nhiệm vụ"]["A5"].value == "Không có nhiệm vụ nào theo bộ lọc đã chọn."

@@ -96,6 +96,7 @@ RULES: dict[tuple[str, str], str | frozenset] = {
     ("tasks.close_group_task", "POST"): COORDINATORS,
     ("tasks.urge", "POST"): COORDINATORS,  # đôn đốc (workflows.tasks.urging)
     ("tasks.withdraw", "POST"): COORDINATORS,  # rút nhiệm vụ (workflows.tasks.fanout.withdraw)
+    ("tasks.export_list", "GET"): SIGNED_IN,  # the list as filtered, each reader's own tasks
     ("tasks.waiting_reassignment", "GET"): COORDINATORS,
     ("tasks.reassign_agency", "POST"): COORDINATORS,
     ("tasks.diagram_svg", "GET"): TASK_READERS,

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from models import ROLE_LABELS
 from views import parsing
+from views.exports import download as send_export
 from views.forms import (
     AddMemberForm,
     CommentForm,
@@ -25,6 +26,7 @@ from workflows.accounts import groups
 from workflows.errors import DomainError, Invalid
 from workflows.notify import bell
 from workflows.process import diagram
+from workflows.reporting import register
 from workflows.tasks import (
     agency_changes,
     comments,
@@ -57,6 +59,19 @@ def index():
                            scope_args=listing.scope_args, scope_described=listing.scope_described,
                            without_scope=listing.without_scope, agencies=listing.agencies, steps=listing.steps,
                            statuses={s: STATUS_LABELS[s] for s in STATUSES})
+
+
+@bp.route("/tasks/export.xlsx")
+@login_required
+def export_list():
+    """The list as filtered on its page, every row, as a sheet."""
+    listing = reads.task_list(current_user, parsing.filter_args(), parsing.id_arg("agency"), 1)
+    described = [f"{label}: {value}" for label, value in (
+        ("Tìm", listing.filters.q), ("Trạng thái", STATUS_LABELS.get(listing.filters.status or "")),
+        ("Bước", listing.filters.step),
+        ("Đơn vị", next((a.name for a in listing.agencies if a.id == listing.filters.agency_id), None))) if value]
+    return send_export(register.list_file(current_user, listing.filters, [*described, *listing.scope_described],
+                                          clock.today()))
 
 
 @bp.route("/tasks/new", methods=["GET", "POST"])

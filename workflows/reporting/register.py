@@ -29,7 +29,7 @@ from workflows.reporting.exporting import (
     local_date,
     xml_safe,
 )
-from workflows.tasks import indicators, scope, status
+from workflows.tasks import indicators, reads, scope, status
 
 # Fill and text colour of each status (DOMAIN.md: red overdue, orange due soon or done late, green
 # done on time, blue in progress, grey not started), the tints of static/style.css a little stronger.
@@ -462,6 +462,35 @@ def scorecard_xlsx(rows: list, period_label: str, today: date) -> bytes:
 
 INDICATOR_LEAD_COLUMNS = (("STT", 6), ("Chỉ tiêu", 46), ("Đơn vị tính", 11), ("Đơn vị chủ trì", 26),
                           ("Hiện trạng", 13))
+
+
+LIST_COLUMNS = (("Mã", 13), ("Nhiệm vụ", 60), ("Đơn vị chủ trì", 28), ("Thời hạn", 12), ("Thời hạn theo văn bản", 24),
+                ("Trạng thái", 18), ("Bước hiện tại", 28), ("Người/đơn vị đang giữ", 28), ("Văn bản giao", 30))
+LIST_MAX_ROWS = 20_000  # a province's tasks of several years
+
+
+def list_file(user: User, filters: reads.TaskFilters, described: list[str], today: date) -> ExportFile:
+    """The task list as filtered on its page (search, status, step, agency, a dashboard figure), every row, in its
+    order: what the coordinator sees, to send on (the register takes the dashboard's filters only)."""
+    tasks = reads.list_tasks(user, filters, page=1, per_page=LIST_MAX_ROWS).items
+    wb, ws = _sheet("Danh sách nhiệm vụ", "DANH SÁCH NHIỆM VỤ",
+                    f"{'; '.join(described) or 'Tất cả nhiệm vụ'} — {len(tasks)} nhiệm vụ, tính đến ngày {dmy(today)}",
+                    LIST_COLUMNS, frozen_columns=2)
+    soon = settings.due_soon_days()
+    for row, task in enumerate(tasks, HEADER_ROW + 1):
+        values = (task.code, " ".join(task.title.split()), task.lead_name, dmy(task.due_date), task.deadline_text or "",
+                  status.STATUS_LABELS.get(status.compute(task, today, soon), ""),
+                  task.current_step or ("Đã hoàn thành" if task.state == "done" else ""), task.current_holder or "",
+                  task.source_document or (task.directive.number if task.directive else ""))
+        for column, value in enumerate(values, 1):
+            _put(ws, row, column, value)
+    if tasks:
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(LIST_COLUMNS))}{HEADER_ROW + len(tasks)}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    _print_setup(ws)
+    out = BytesIO()
+    wb.save(out)
+    return ExportFile(out.getvalue(), f"Danh sách nhiệm vụ {today:%d-%m-%Y}.xlsx", XLSX_MIME)
 
 
 def indicators_file(user: User, today: date | None = None) -> ExportFile:
