@@ -238,6 +238,29 @@ def test_the_preview_names_the_task_a_rename_or_an_adjustment_changes(province, 
     assert "thời hạn hiện tại 31/03/2026" in page  # beside each adjustment
 
 
+def test_a_task_entered_from_the_document_a_row_cites_is_that_row_not_a_second_task(province):
+    # the province entered the tasks of Nghị quyết 11/NQ-CP by hand; the letter 000 lists one of them again with
+    # "Nghị quyết số 11/NQ-CP …" as its "Văn bản giao": it became a second task, overdue at once
+    title = ("Xây dựng chương trình thúc đẩy tiêu dùng sản phẩm, dịch vụ trên môi trường số, trong đó tập trung đưa "
+             "sản phẩm lên môi trường số; trang bị kỹ năng số cho người dân; cung cấp các dịch vụ tiện ích phục vụ "
+             "trên môi trường số, góp phần tạo lập niềm tin số.")
+    entered = create.create_task(province["coord"], title=title, lead_agency="Sở Công Thương", output_type="plan",
+                                 due_date=date(2026, 4, 15),
+                                 source_document="Nghị quyết số 11/NQ-CP ngày 14/01/2026 của Chính phủ")
+    directive = entered.directive_id
+    assert directive is not None
+    batch = preview(province, "000")
+    [row] = [r for a in batch.report["appendices"] for r in a["rows"] if r["title"] == title]
+    assert (row["action"], row["target_task_id"]) == ("unchanged", entered.id)
+    assert any(w.startswith(f"Nhiệm vụ {entered.code} cùng tên, cùng đơn vị chủ trì, giao theo văn bản mà dòng "
+                            "này nêu") for w in row["warnings"])
+    before = tasks_count()
+    result = pipeline.commit(province["coord"], batch.id)
+    assert tasks_count() == before + result["created"] and result["unchanged"] >= 1
+    assert db.session.scalar(select(func.count()).select_from(Task).where(Task.title == title)) == 1
+    assert db.session.get(Task, entered.id).directive_id == directive  # still filed under its own document
+
+
 def test_the_preview_warns_of_a_task_already_there_and_of_a_deadline_already_past(province, frozen):
     """Typed in by hand last month, now imported with its document: the row is that task (same title, same lead),
     found unchanged and filed under the document, not a second copy overdue at once; a row of the same title for

@@ -43,6 +43,7 @@ class SameTitle:
     task_id: int
     filed: bool  # under another imported document
     lead: str | None  # its lead agency, or the group a group task is owed by
+    directive_id: int | None = None  # the document it is filed under
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Context:
     # folded name of an agency merged into another -> (its successor, the day): the preview says where it went
     merged: dict[str, tuple[str, date]] = field(default_factory=dict)
     group_names: set[str] = field(default_factory=set)  # the groups' own names and aliases, folded
+    numbers: list[tuple[str, int]] = field(default_factory=list)  # the documents' numbers (create.directive_named)
 
 
 def import_key(appendix_title: str, stt: str, title: str) -> str:
@@ -135,11 +137,11 @@ def build_context(doc: ParsedDocument, sha: str, issued: date | None, number: st
     titles: dict[str, list[SameTitle]] = {}
     for title, code, task_id, directive_id, lead in db.session.execute(others):
         filed = directive_id is not None and (directive is None or directive_id != directive.id)
-        titles.setdefault(fold_words(title), []).append(SameTitle(code, task_id, filed, lead))
+        titles.setdefault(fold_words(title), []).append(SameTitle(code, task_id, filed, lead, directive_id))
     matcher = registry_matcher(doc)
     names = {fold_words(n) for g in db.session.scalars(select(AgencyGroup)) for n in [g.name, *(g.aliases or ())]}
     return Context(matcher, holidays.calendar(), issued, directive, keys, settled, titles,
-                   _unrouted(), _groups(matcher), _merged(), names)
+                   _unrouted(), _groups(matcher), _merged(), names, create.directive_numbers())
 
 
 def _merged() -> dict[str, tuple[str, date]]:
@@ -238,7 +240,7 @@ def _row_plan(appendix: Appendix, row: SourceRow, ctx: Context, overrides: dict,
     if not row.assigns and not overrides.get("lead_agency"):  # a sentence that is no task, until given a lead
         blocking[:] = [{"code": "not_a_task", "message": prose.NOT_A_TASK}]
         warnings = [w for w in warnings if w not in (prose.NOT_A_TASK, prose.NO_DEADLINE)]
-    typed = _typed_before(title, leads, ctx)
+    typed = _typed_before(title, leads, ctx, cells.get("assigning_doc", ""))
     action, target = _row_action(cells, key, title, leads, typed, parsed, ctx, overrides, warnings, blocking, repeat)
     return {
         "number": row.number, "stt": row.stt, "section": row.section, "title": title,
@@ -481,10 +483,13 @@ def _deadline_fields(text: str, outputs: str, ctx: Context) -> tuple[dict, list[
     return parsed, warnings, blocking
 
 
-def _typed_before(title: str, leads: list[str], ctx: Context) -> SameTitle | None:
-    """The one task typed in by hand, with no document, that has this row's title and lead: the row's own task,
-    entered before its document was imported."""
-    typed = [t for t in ctx.titles.get(fold_words(title), ()) if not t.filed and leads == [t.lead]]
+def _typed_before(title: str, leads: list[str], ctx: Context, cited: str) -> SameTitle | None:
+    """The one task that has this row's title and lead, typed in by hand with no document or filed under the
+    document the row's "Văn bản giao" names: the row's own task, entered before this document was imported (a
+    province's tasks of Nghị quyết 11/NQ-CP, entered from it, and the letter listing them again)."""
+    named = create.directive_named(cited, ctx.numbers) if cited.strip() else None
+    typed = [t for t in ctx.titles.get(fold_words(title), ())
+             if leads == [t.lead] and (not t.filed or (named is not None and t.directive_id == named))]
     return typed[0] if len(typed) == 1 else None
 
 
@@ -504,7 +509,9 @@ def _row_action(cells: dict[str, str], key: str | None, title: str, leads: list[
     same = ctx.titles.get(fold_words(title), []) if action == "new" else []
     if same and typed is not None and not overrides.get("as_new"):
         action, target = "unchanged", typed.task_id
-        warnings.append(f"Nhiệm vụ {typed.code} cùng tên, cùng đơn vị chủ trì đã được nhập tay trước khi có văn bản "
+        warnings.append(f"Nhiệm vụ {typed.code} cùng tên, cùng đơn vị chủ trì, giao theo văn bản mà dòng này nêu ở "
+                        "“Văn bản giao”, đã có: không nhập lại." if typed.filed else
+                        f"Nhiệm vụ {typed.code} cùng tên, cùng đơn vị chủ trì đã được nhập tay trước khi có văn bản "
                         "này: không nhập lại; khi ghi danh mục, nhiệm vụ đó được xếp vào văn bản này.")
     elif same:
         origin = "giao theo văn bản khác" if any(t.filed for t in same) else "nhập tay, chưa gắn văn bản"

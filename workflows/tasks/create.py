@@ -101,9 +101,9 @@ def directive_named(source_document: str | None, numbers: list[tuple[str, int]] 
     """The imported document whose number a task's "Văn bản giao" names ("Kế hoạch số 266-KH/TU ngày 26/4/2025"
     names "Kế hoạch số 266-KH/TU"), as whole words, the longest number that fits; a document recorded without a
     number never. So that a task added by hand from a plan counts with the plan's tasks in every filter and
-    report. ``numbers``: ``_directive_numbers()``, when the caller asks for many."""
+    report. ``numbers``: ``directive_numbers()``, when the caller asks for many."""
     source = f" {fold_words(source_document or '')} "
-    named = [(len(number), id_) for number, id_ in (numbers if numbers is not None else _directive_numbers())
+    named = [(len(number), id_) for number, id_ in (numbers if numbers is not None else directive_numbers())
              if f" {number} " in source]
     return max(named)[1] if named else None
 
@@ -158,7 +158,7 @@ def _code(number: str | None) -> str | None:
     return code if re.search(r"\d", code) and len(code.split()) > 1 else None  # ("04-KH/BCĐ" is "4-KH/BCĐ")
 
 
-def _directive_numbers() -> list[tuple[str, int]]:
+def directive_numbers() -> list[tuple[str, int]]:
     """Each imported document's number as folded words, with its id; those recorded without a number left out."""
     numbers = ((fold_words(d.number), d.id) for d in db.session.scalars(select(Directive))
                if not d.number.startswith(UNNUMBERED))
@@ -168,7 +168,7 @@ def _directive_numbers() -> list[tuple[str, int]]:
 def link_to_directive(directive: Directive) -> int:
     """Tasks added by hand before ``directive`` was imported, whose "Văn bản giao" names it: counted with it now.
     Returns how many."""
-    numbers = _directive_numbers()
+    numbers = directive_numbers()
     tasks = [t for t in db.session.scalars(select(Task).where(Task.directive_id.is_(None),
                                                               Task.source_document.is_not(None)))
              if directive_named(t.source_document, numbers) == directive.id]
