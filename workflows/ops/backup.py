@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from models import Attachment, db
 from workflows import settings
 from workflows.errors import Invalid
+from workflows.ops.health import schema_head
 
 FORMAT = "theodoi-backup/2"  # 2: the manifest holds the sha256 of every entry
 MANIFEST = "manifest.json"
@@ -178,13 +179,17 @@ def restore(path: str | Path, force: bool = False, expected_sha256: str | None =
         manifest = _checked_manifest(archive)
         engine = db.engine
         with engine.begin() as conn:
-            here = revision(conn)
-            if here != manifest["alembic_revision"]:
+            here, head = revision(conn), schema_head()
+            if manifest["alembic_revision"] != head:  # (the rows are read with this version's tables)
                 raise Invalid(
-                    "Bản sao lưu ở phiên bản lược đồ %(archive)s, cơ sở dữ liệu này ở "
-                    "%(here)s. Hãy khôi phục vào cơ sở dữ liệu cùng phiên bản "
-                    "(chạy init-db của đúng phiên bản ứng dụng đã sao lưu), rồi nâng cấp sau.",
-                    archive=manifest["alembic_revision"], here=here or "(chưa có lược đồ)")
+                    "Bản sao lưu ở lược đồ %(archive)s; phiên bản ứng dụng này (lược đồ %(head)s) chỉ khôi phục bản "
+                    "sao lưu cùng lược đồ. Khôi phục bằng phiên bản ứng dụng đã tạo ra nó (init-db rồi restore), "
+                    "sau đó cài phiên bản này và chạy init-db: dữ liệu được nâng cấp lên lược đồ %(head)s.",
+                    archive=manifest["alembic_revision"], head=head)
+            if here != head:
+                raise Invalid("Cơ sở dữ liệu này ở lược đồ %(here)s, bản sao lưu ở %(head)s: chạy “flask --app app "
+                              "init-db” trên cơ sở dữ liệu trống trước, rồi khôi phục.",
+                              here=here or "(chưa có lược đồ)", head=head)
             tables = _tables()
             busy = [t.name for t in tables if t.name not in SEEDED_BY_INIT_DB
                     and conn.execute(select(func.count()).select_from(t).where(*_not_seeded(t))).scalar()
