@@ -368,3 +368,17 @@ def test_an_upgrade_to_signed_opinions_moves_what_has_not_reached_the_opinions(w
         db.session.refresh(task)
         assert task.state == "done"
         assert [s.state for s in diagram.task_diagrams(task)[0].steps if s.step_id == "give_opinion"] == ["done"]
+
+
+def test_the_model_s_commonest_mistakes_are_said_in_vietnamese(world):
+    # the schema's and SpiffWorkflow's English reached the administrator as written
+    misplaced = SOURCE.replace('''      <bpmn:incoming>f_signoff_ok</bpmn:incoming>
+      <bpmn:outgoing>f_appraisal_yes</bpmn:outgoing>''', '''      <bpmn:outgoing>f_appraisal_yes</bpmn:outgoing>
+      <bpmn:incoming>f_signoff_ok</bpmn:incoming>''')
+    [said] = errors_for(misplaced)
+    assert "phần tử “incoming” không được đặt ở đây (cần “outgoing”)" in said and "not expected" not in said
+    no_default = SOURCE.replace(' name="Cần thẩm định?" default="f_appraisal_no"', ' name="Cần thẩm định?"')
+    [said] = errors_for(no_default)
+    assert "luồng ra của cổng rẽ nhánh không có điều kiện mà cũng không phải luồng mặc định" in said
+    [said] = errors_for(SOURCE.replace("len(collaborators) &gt; 0", "len(collaborators) &gt;"))
+    assert said.endswith("không phải biểu thức Python hợp lệ: sai cú pháp."), said

@@ -250,8 +250,9 @@ def _check_expressions(process) -> list[str]:
         try:
             found = sandbox.problems(source, mode)
         except SyntaxError as exc:
-            errors.append(f"{what} {label} không phải biểu thức Python hợp lệ: {exc.msg}." if mode == "eval"
-                          else f"{what} {label} có lỗi cú pháp (dòng {exc.lineno}): {exc.msg}.")
+            said = "sai cú pháp" if exc.msg == "invalid syntax" else exc.msg
+            errors.append(f"{what} {label} không phải biểu thức Python hợp lệ: {said}." if mode == "eval"
+                          else f"{what} {label} có lỗi cú pháp (dòng {exc.lineno}): {said}.")
             continue
         errors += [f"{what} {label}, dòng {problem.line}: {problem.reason}." for problem in found]
     return errors

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -258,8 +259,26 @@ def check_model(process_id: str, filename: str, text: str, dmn: list[tuple[str, 
         detail = str(exc).split("\n")[0][:300]
         if str(exc).startswith(("Bước ", "Trường ", "Tệp ")):  # our own messages are Vietnamese already
             return [str(exc)]
-        return [f"SpiffWorkflow không đọc được quy trình{where}{line}: {detail}"]
+        return [f"SpiffWorkflow không đọc được quy trình{where}{line}: {in_vietnamese(detail)}"]
     return []
+
+
+# What SpiffWorkflow and the BPMN schema say most often, as an administrator reads it (the rest stays as written)
+_SAID = (
+    (re.compile(r"Element '(?:\{[^}]*\})?([\w.-]+)': This element is not expected\. Expected is \( (?:\{[^}]*\})?"
+                r"([\w.-]+) \)\.?"), r"phần tử “\1” không được đặt ở đây (cần “\2”)"),
+    (re.compile(r"Element '(?:\{[^}]*\})?([\w.-]+)': This element is not expected\.?"),
+     r"phần tử “\1” không được đặt ở đây"),
+    (re.compile(r"Non-default exclusive outgoing sequence flow\s+without condition\.?", re.IGNORECASE),
+     "luồng ra của cổng rẽ nhánh không có điều kiện mà cũng không phải luồng mặc định"),
+)
+
+
+def in_vietnamese(message: str) -> str:
+    """``message`` with the parts an administrator meets most often said in Vietnamese."""
+    for pattern, said in _SAID:
+        message = pattern.sub(said, message)
+    return message
 
 
 def _user_tasks(process, subprocesses: dict, seen: frozenset = frozenset()):
