@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 
 from models import Notification, ProcessInstance, Task, WorkItem, db
 from tests.conftest import act, csrf_from, new_task
-from workflows import clock
+from workflows import access, clock
 from workflows.accounts import people
 from workflows.errors import Conflict, Invalid, NotAllowed
 from workflows.importing import pipeline
 from workflows.reporting import dashboard
-from workflows.tasks import fanout, reads, status
+from workflows.tasks import create, extensions, fanout, reads, status
 
 
 def told(kind: str) -> dict[str, Notification]:
@@ -127,3 +127,48 @@ def test_an_amendment_withdraws_moves_and_leaves_for_a_person_what_it_cannot_do(
     assert note.title == f"Thời hạn nhiệm vụ thay đổi: {moved.code} {moved.title}"
     assert "Thời hạn cũ: 31/03/2027" in note.body and f"Thời hạn mới: {moved.due_date:%d/%m/%Y}" in note.body
     assert "Thời hạn sớm hơn trước: các hạn nội bộ đã giao trong đơn vị cần xem lại." in note.body
+
+
+def amendment(*rows: tuple[str, str, str, str]) -> bytes:
+    """An amending letter of ``rows``: (title, lead, deadline, what it changes)."""
+    lines = ["Số: 201/CV-UBND", "Thanh Hóa, ngày 06 tháng 12 năm 2026", "", "Phụ lục", "DANH MỤC ĐIỀU CHỈNH", "",
+             HEADER]
+    lines += ["\t".join([str(n), title, lead, "", "Kế hoạch", deadline, change])
+              for n, (title, lead, deadline, change) in enumerate(rows, 1)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_what_an_amendment_says_is_read_as_it_means(province):
+    # a pause withdrew the task for good; "theo đề nghị của cơ quan chủ trì" read as a change of lead; last year's
+    # finished task of the same title stopped the amendment of this year's; a withdrawal asked for a deadline
+    coord = province["coord"]
+    pipeline.commit(coord, pipeline.preview(coord, "150.txt", PLAN.encode()).id)
+    tasks = {t.lead_agency.name: t for t in db.session.scalars(select(Task))}
+    done = create.create_task(coord, title="Ban hành Quy chế quản lý dữ liệu số", lead_agency="Sở Y tế",
+                              output_type="plan", due_date=date(2026, 6, 30), duplicate_ok=True)
+    done.state = "done"
+    db.session.commit()
+    rows = pipeline.preview(coord, "201.txt", amendment(
+        ("Xây dựng kế hoạch chuyển đổi số năm 2027", "Sở Nội vụ", "Quý I/2027", "Tạm dừng thực hiện, chờ hướng dẫn"),
+        ("Ban hành Quy chế quản lý dữ liệu số", "Sở Y tế", "Quý III/2027",
+         "Điều chỉnh thời gian hoàn thành theo đề nghị của cơ quan chủ trì"),
+        ("Xây dựng Đề án phát triển nhân lực số", "Sở Giáo dục và Đào tạo", "", "Đưa ra khỏi danh mục"),
+        ("Nhiệm vụ chưa từng giao", "Sở Nội vụ", "", "Đưa ra khỏi danh mục"),
+    )).report["appendices"][0]["rows"]
+    pause, later, removed, unknown = rows
+    assert pause["action"] == "flagged" and "Chưa rõ dòng này điều chỉnh gì (“Tạm dừng thực hiện" in \
+        pause["blocking"][0]["message"]
+    assert (later["action"], later["target_task_id"]) == ("adjust", tasks["Sở Y tế"].id)  # the running one
+    assert (removed["action"], removed["target_task_id"], removed["blocking"]) == (
+        "withdraw", tasks["Sở Giáo dục và Đào tạo"].id, [])  # no deadline asked of a task the document ends
+    assert unknown["action"] == "flagged" and unknown["blocking"][0]["code"] == "withdraw"  # never a new task
+    assert "không có gì để rút" in unknown["blocking"][0]["message"]
+
+
+def test_a_withdrawn_task_takes_no_request_for_more_time(world):
+    task = new_task(world, collaborators=())
+    fanout.withdraw(world["coord"], task.id, "Theo Công văn 200/CV-UBND")
+    assert not access.can_request_extension(world["officer"], task)
+    with pytest.raises(Invalid) as caught:
+        extensions.request_extension(world["officer"], task.id, date(2026, 9, 30), "Chờ hướng dẫn")
+    assert "Nhiệm vụ đã được rút, không tiếp tục thực hiện." in str(caught.value.fields)

@@ -50,7 +50,8 @@ def can_download(user: User, task: Task) -> bool:
 
 def can_request_extension(user: User, task: Task) -> bool:
     """Officers and heads of the lead agency, while the task runs and no request is pending."""
-    if task.state == "done" or task.lead_agency_id != user.agency_id or not user.has_role("officer", "agency_head"):
+    if task.state == "done" or task.kind == "withdrawn" or task.lead_agency_id != user.agency_id \
+            or not user.has_role("officer", "agency_head"):
         return False
     return db.session.scalar(select(ProcessInstance.id).where(
         ProcessInstance.task_id == task.id, ProcessInstance.kind == "extension",

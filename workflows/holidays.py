@@ -79,7 +79,8 @@ def years_missing() -> list[tuple[int, int, int]]:
     entered), …], a year with fewer than ``FULL_YEAR`` days off (one day entered is not the year's Tết). Their due
     dates and working-day counts ignore the days missing until an administrator adds them."""
     year = func.extract("year", Task.due_date)
-    due = db.session.execute(select(year, func.count()).where(Task.state != "done", Task.due_date.is_not(None))
+    due = db.session.execute(select(year, func.count()).where(Task.state != "done", Task.kind != "withdrawn",
+                                                              Task.due_date.is_not(None))
                              .group_by(year).order_by(year)).all()
     entered = {}
     for day in db.session.scalars(select(Holiday.day).where(Holiday.kind == "off")):

@@ -380,8 +380,8 @@ def _commit_row(user: User, directive: Directive, appendix: dict, row: dict, sou
                               source, directive.id, nominal_due=row["nominal_due"], tell=True)
         counts["adjusted"] += 1
     elif action == "withdraw":
-        task = db.session.get(Task, row["target_task_id"], with_for_update=True)
-        if task.kind != "task" or task.state != "active":  # done or withdrawn since the preview: left as it is
+        task = db.session.scalar(select(Task).where(Task.id == row["target_task_id"]).with_for_update(of=Task))
+        if not fanout.may_take_off(task):  # done or withdrawn since the preview: left as it is
             counts["unchanged"] += 1
             return
         fanout.take_off(user, task, f"Theo {source}: {row['adjustment']}")

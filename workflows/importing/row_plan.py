@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from models import OUTPUT_TYPES, Agency, AgencyAlias, AgencyGroup, AgencyReview, Directive, Task, db
 from workflows import clock, holidays, settings
@@ -21,16 +21,19 @@ from workflows.importing.agency_names import RegistryEntry, document_level, stri
 from workflows.importing.output_types import guess_output_type
 from workflows.importing.parsed import EMPTY_TITLE, Appendix, ParsedDocument, SourceRow
 from workflows.process import catalog
-from workflows.tasks import create
+from workflows.tasks import create, fanout
 from workflows.tasks.deadline_text import AMBIGUOUS, parse_deadline
 from workflows.text import fold_words
 
 RENAME = re.compile(r"nhiệm vụ số\s*0*(\d+)\s*phụ lục\s*([ivxlc]+)", re.IGNORECASE)
 # An amendment that takes a task off the list (the coordinator's "Rút nhiệm vụ" at commit)
-WITHDRAW = re.compile(r"(đưa|rút) (ra )?khỏi danh mục|không tiếp tục thực hiện|dừng thực hiện|bãi bỏ nhiệm vụ"
-                      r"|không thực hiện nhiệm vụ")
-# One that changes who does it: not done by an import (the running process has its parties)
-WHO = re.compile(r"(cơ quan|đơn vị) (chủ trì|phối hợp)|chủ trì|phối hợp")
+# ("tạm dừng thực hiện" is a pause, not an end)
+WITHDRAW = re.compile(r"(đưa|rút) (ra )?khỏi danh mục|không tiếp tục thực hiện|(?<!tạm )dừng thực hiện"
+                      r"|bãi bỏ nhiệm vụ|không thực hiện nhiệm vụ")
+# One that changes who does it — a verb of change, then the lead or the collaborators, not "theo đề nghị của cơ quan
+# chủ trì" — is not done by an import (the running process has its parties)
+WHO = re.compile(r"(?:điều chỉnh|thay đổi|bổ sung|chuyển|đổi)[^.;]{0,40}?(?<!của )(?:cơ quan|đơn vị) "
+                 r"(chủ trì|phối hợp)")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class SameTitle:
     filed: bool  # under another imported document
     lead: str | None  # its lead agency, or the group a group task is owed by
     directive_id: int | None = None  # the document it is filed under
+    running: bool = True  # not done, not withdrawn: the one an amendment of a title shared with an older task means
 
 
 @dataclass
@@ -128,16 +132,18 @@ def build_context(doc: ParsedDocument, sha: str, issued: date | None, number: st
     # the tasks and group tasks (not a member's share: its title is its group's) of other documents, and those of
     # this one typed in by hand from it (no import key: filed under it by their "Văn bản giao")
     owed_by = func.coalesce(Agency.name, AgencyGroup.name)
-    others = (select(Task.title, Task.code, Task.id, Task.directive_id, owed_by)
+    running = and_(Task.state == "active", Task.kind != "withdrawn")
+    others = (select(Task.title, Task.code, Task.id, Task.directive_id, owed_by, running)
               .outerjoin(Agency, Agency.id == Task.lead_agency_id)
               .outerjoin(AgencyGroup, AgencyGroup.id == Task.group_id)
               .where(Task.kind.in_(("task", "group")), Task.parent_id.is_(None)).order_by(Task.id))
     if directive is not None:
         others = others.where(Task.directive_id.is_distinct_from(directive.id) | Task.import_key.is_(None))
     titles: dict[str, list[SameTitle]] = {}
-    for title, code, task_id, directive_id, lead in db.session.execute(others):
+    for title, code, task_id, directive_id, lead, active in db.session.execute(others):
         filed = directive_id is not None and (directive is None or directive_id != directive.id)
-        titles.setdefault(fold_words(title), []).append(SameTitle(code, task_id, filed, lead, directive_id))
+        titles.setdefault(fold_words(title), []).append(SameTitle(code, task_id, filed, lead, directive_id,
+                                                                  bool(active)))
     matcher = registry_matcher(doc)
     names = {fold_words(n) for g in db.session.scalars(select(AgencyGroup)) for n in [g.name, *(g.aliases or ())]}
     return Context(matcher, holidays.calendar(), issued, directive, keys, settled, titles,
@@ -473,8 +479,8 @@ def _deadline_fields(text: str, outputs: str, ctx: Context) -> tuple[dict, list[
                          "“Sửa dòng này”."})
     elif not understood:
         blocking.append({"code": "deadline", "message": f"Không hiểu thời hạn “{text.strip()}”."})
-    elif read.ambiguity():
-        blocking.append({"code": "deadline", "message": AMBIGUOUS % read.ambiguity() + " (ở “Sửa dòng này”)"})
+    elif guess := read.ambiguity():
+        blocking.append({"code": "deadline", "message": AMBIGUOUS % guess + " (ở “Sửa dòng này”)"})
     elif parsed["unparsed"]:
         warnings.append(f"Phần không hiểu trong ô thời hạn: “{parsed['unparsed']}”.")
     if ctx.issued and parsed["nominal_due"] and parsed["nominal_due"] < ctx.issued.isoformat() \
@@ -501,6 +507,8 @@ def _row_action(cells: dict[str, str], key: str | None, title: str, leads: list[
     task of its own: the override "as_new") or from another document, a deadline already past, an earlier row of
     this document that it repeats (imported once, unless the coordinator keeps both: the override "keep_both")."""
     action, target = _action(cells.get("adjustment", ""), key, title, leads, ctx, blocking)
+    if WITHDRAW.search(" ".join(cells.get("adjustment", "").split()).lower()):  # its deadline matters no more
+        blocking[:] = [b for b in blocking if b["code"] != "deadline"]
     if action == "flagged" and overrides.get("as_new"):  # an amendment of a task never imported: a new task
         blocking[:] = [b for b in blocking if b["code"] != "amend"]
         action, target = ("flagged" if blocking else "new"), None
@@ -545,10 +553,10 @@ def _action(adjustment: str, key: str | None, title: str, leads: list[str], ctx:
         return "new", None
     if WITHDRAW.search(text):
         target = _one_of(ctx.titles.get(fold_words(title), []), leads, blocking, "nhiệm vụ cùng tên", "rút")
-        return _running(target, blocking, "rút")
+        return _running(target, blocking)
     if who := WHO.search(text):
         blocking.append({"code": "amend", "message": (
-            f"Dòng này điều chỉnh đơn vị {who.group(2) or who.group(0)} của nhiệm vụ đã giao: chưa làm được khi nhập "
+            f"Dòng này điều chỉnh đơn vị {who.group(1)} của nhiệm vụ đã giao: chưa làm được khi nhập "
             "(quy trình đang chạy đã có các đơn vị của nó). Đổi đơn vị chủ trì: rút nhiệm vụ cũ trên trang của nó "
             "(“Rút nhiệm vụ”), rồi nhập dòng này thành nhiệm vụ mới. Đổi đơn vị phối hợp: bỏ qua dòng này và báo các "
             "đơn vị liên quan.")})
@@ -560,7 +568,7 @@ def _action(adjustment: str, key: str | None, title: str, leads: list[str], ctx:
         number, appendix = rename.group(1), rename.group(2).upper()
         # the numeral whole: "Phụ lục II" is not the start of "Phụ lục III"
         same_appendix = re.compile(rf"phụ lục\s+{appendix}(?![ivxlc])", re.IGNORECASE)
-        found = [SameTitle(t.code, t.id, True, t.lead_name)
+        found = [SameTitle(t.code, t.id, True, t.lead_name, t.directive_id, t.state == "active")
                  for t in db.session.scalars(select(Task).where(Task.appendix.ilike(f"%phụ lục {appendix}%"),
                                                                 Task.parent_id.is_(None)).order_by(Task.id))
                  if same_appendix.search(t.appendix or "")
@@ -574,17 +582,23 @@ def _action(adjustment: str, key: str | None, title: str, leads: list[str], ctx:
         target = _one_of(ctx.titles.get(fold_words(title), []), leads, blocking, "nhiệm vụ cùng tên",
                          "điều chỉnh thời hạn")
         return ("adjust", target) if target is not None else ("flagged", None)
-    return "new", None
+    # what else it says ("Tạm dừng thực hiện", "Điều chỉnh nội dung sản phẩm") is for a person: it became a new task
+    blocking.append({"code": "amend", "message": f"Chưa rõ dòng này điều chỉnh gì (“{adjustment.strip()[:200]}”): "
+                                                  "xem nhiệm vụ đã giao và sửa trên trang của nó, bỏ qua dòng này, "
+                                                  "hoặc nhập dòng này thành nhiệm vụ mới."})
+    return "flagged", None
 
 
-def _running(target: int | None, blocking: list[dict], change: str) -> tuple[str, int | None]:
+WITHDRAW_CODE = "withdraw"  # a withdrawal that cannot be done: never offered as a new task
+
+
+def _running(target: int | None, blocking: list[dict]) -> tuple[str, int | None]:
     """("withdraw", target) for a running task of its own; else flagged, saying why."""
     task = db.session.get(Task, target) if target is not None else None
     if task is None:
         return "flagged", None
-    if task.kind != "task" or task.parent_id is not None or task.state != "active":
-        blocking.append({"code": "amend", "message": f"Nhiệm vụ {task.code} đã hoàn thành, đã rút, hoặc giao cho "
-                                                      f"nhóm đơn vị: không {change} khi nhập; xem trang nhiệm vụ."})
+    if not fanout.may_take_off(task):
+        blocking.append({"code": WITHDRAW_CODE, "message": f"{task.code}: {fanout.why_not_taken_off(task)}"})
         return "flagged", None
     return "withdraw", target
 
@@ -593,6 +607,8 @@ def _one_of(found: list[SameTitle], leads: list[str], blocking: list[dict], what
     """The one task of ``found`` that the row's lead (an agency or a group; any when the row names none) owes, or
     None with the reason why in ``blocking``."""
     mine = [t for t in found if not leads or t.lead in leads]
+    if len(mine) > 1:  # last year's task of the same title, done, and this year's, running: this year's
+        mine = [t for t in mine if t.running] or mine
     if len(mine) == 1:
         return mine[0].task_id
     if mine:
@@ -602,10 +618,12 @@ def _one_of(found: list[SameTitle], leads: list[str], blocking: list[dict], what
         others = "; ".join(f"{t.code} do {t.lead or 'chưa rõ đơn vị'} chủ trì" for t in found[:5])
         why = (f"Đã có {what} ({others}) nhưng dòng này giao cho {', '.join(leads)}: không {change} nhiệm vụ của "
                "đơn vị khác. Kiểm tra văn bản gốc, hoặc nhập dòng này thành nhiệm vụ mới.")
+    elif change == "rút":  # (never a new task: the document ends it)
+        why = f"Không tìm thấy {what} để rút (văn bản gốc chưa được nhập?): không có gì để rút; bỏ qua dòng này."
     else:
         why = (f"Không tìm thấy {what} để {change} (văn bản gốc chưa được nhập?): nhập văn bản gốc trước, hoặc "
                "nhập dòng này thành nhiệm vụ mới.")
-    blocking.append({"code": "amend", "message": why})
+    blocking.append({"code": WITHDRAW_CODE if change == "rút" else "amend", "message": why})
     return None
 
 

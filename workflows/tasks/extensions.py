@@ -68,6 +68,8 @@ def _check(task: Task, new_due: date | None, reason: str) -> None:
     errors = {}
     if task.state == "done":
         errors["new_due"] = N_("Nhiệm vụ đã hoàn thành.")
+    elif task.kind == "withdrawn":
+        errors["new_due"] = N_("Nhiệm vụ đã được rút, không tiếp tục thực hiện.")
     elif new_due is None:
         errors["new_due"] = N_("Vui lòng nhập thời hạn đề nghị.")
     elif new_due <= clock.today() or (task.due_date and new_due <= task.due_date):

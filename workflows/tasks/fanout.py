@@ -139,20 +139,30 @@ def withdraw(actor: User, task_id: int, reason: str) -> Task:
     create.require_coordinator(actor)
     reason = _reason(reason, N_("Vui lòng ghi lý do rút nhiệm vụ (văn bản hoặc quyết định)."))
     with transaction():
-        task = db.session.get(Task, task_id, with_for_update=True)
-        if task is not None and task.kind == WITHDRAWN:
-            raise Conflict("Nhiệm vụ đã được rút trước đó.")
-        if task is None or task.kind not in ("task", create.GROUP_KIND):
+        task = db.session.scalar(select(Task).where(Task.id == task_id).with_for_update(of=Task))
+        if task is None or task.kind not in ("task", create.GROUP_KIND, WITHDRAWN):
             raise NotFound("Không tìm thấy nhiệm vụ.")
-        if task.kind == create.GROUP_KIND:
-            raise Conflict("Nhiệm vụ giao cho nhóm đơn vị: dùng “Kết thúc nhiệm vụ” trên trang của nhiệm vụ.")
-        if task.parent_id is not None:
-            raise Conflict("Đây là phần việc của một đơn vị trong nhiệm vụ giao cho nhóm: rút ở danh sách đơn vị trên "
-                           "trang của nhiệm vụ chung.")
-        if task.state != "active":
-            raise Conflict("Nhiệm vụ đã hoàn thành hoặc đã kết thúc: không rút được.")
+        if not may_take_off(task):
+            raise Conflict(why_not_taken_off(task))
         take_off(actor, task, reason)
     return task
+
+
+def may_take_off(task: Task | None) -> bool:
+    """A running task of its own (not a group's, nor a member's share of one): what ``withdraw`` takes off."""
+    return task is not None and task.kind == "task" and task.parent_id is None and task.state == "active"
+
+
+def why_not_taken_off(task: Task) -> str:
+    """Why ``withdraw`` refuses ``task`` (not ``may_take_off``), in a sentence."""
+    if task.kind == WITHDRAWN:
+        return N_("Nhiệm vụ đã được rút trước đó.")
+    if task.kind == create.GROUP_KIND:
+        return N_("Nhiệm vụ giao cho nhóm đơn vị: dùng “Kết thúc nhiệm vụ” trên trang của nhiệm vụ.")
+    if task.parent_id is not None:
+        return N_("Đây là phần việc của một đơn vị trong nhiệm vụ giao cho nhóm: rút ở danh sách đơn vị trên trang "
+                  "của nhiệm vụ chung.")
+    return N_("Nhiệm vụ đã hoàn thành hoặc đã kết thúc: không rút được.")
 
 
 def take_off(actor: User, task: Task, reason: str) -> None:
