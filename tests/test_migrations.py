@@ -9,6 +9,7 @@ import sqlite3
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
 
 from app import create_app
 from models import db
@@ -213,3 +214,21 @@ def test_code_upgraded_before_its_schema_says_so_and_init_db_mends_it(tmp_path, 
     assert client.get("/login").status_code == 200 and client.get("/healthz").status_code == 200
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_signed_in_user_on_an_older_schema_reads_that_it_is_being_upgraded(tmp_path):
+    # the hooks that load who is signed in ran first: 503 "không kết nối được cơ sở dữ liệu" on SQLite, a 500 on
+    # PostgreSQL, instead of the upgrade page
+    app, _path = schema_at(tmp_path, "0008")  # (the user's session secret came in 0009)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:x"
+    page = client.get("/tasks")
+    assert page.status_code == 503 and "Hệ thống đang được nâng cấp" in page.get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(text("UPDATE alembic_version SET version_num = '0099'"))  # a newer release's schema
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["run-timers"])
+        db.engine.dispose()
+    assert "mới hơn phiên bản ứng dụng này (0027): cài lại phiên bản ứng dụng đã nâng cấp nó" in " ".join(
+        result.output.split())

@@ -37,8 +37,8 @@ def _guarded(app: Flask, callback, needs_schema: bool):
             if needs_schema:
                 with app.app_context():
                     if (behind := health.schema_behind()) is not None:
-                        raise click.ClickException(health.SCHEMA_BEHIND % {"here": behind,
-                                                                           "head": health.schema_head()})
+                        said = health.SCHEMA_AHEAD if health.schema_ahead(behind) else health.SCHEMA_BEHIND
+                        raise click.ClickException(said % {"here": behind, "head": health.schema_head()})
             return callback(*args, **kwargs)
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc

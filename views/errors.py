@@ -16,6 +16,8 @@ from workflows.ops import health
 bp = Blueprint("errors", __name__)
 bp.record_once(lambda state: parsing.install(state.app))  # JSON too deep to read is a 400, app-wide
 bp.before_app_request(parsing.refuse_ids_beyond_the_database)  # every <int:…> of every blueprint
+# before every other hook (who is signed in, idle sessions: they read the schema the code expects)
+bp.record_once(lambda state: state.app.before_request_funcs.setdefault(None, []).insert(0, schema_upgraded))
 RETRY_AFTER_SECONDS = 30
 
 MESSAGES = {
@@ -113,7 +115,6 @@ def database_unavailable(exc: SQLAlchemyError):
     return response
 
 
-@bp.before_app_request
 def schema_upgraded():
     """Until the database's schema is the code's, a 503 that says so (and ``/healthz`` too), not a 500 on a column
     the schema lacks: the code was upgraded and ``init-db`` not yet run. Checked until it is, then never again."""
@@ -127,7 +128,9 @@ def schema_upgraded():
     if behind is None:
         current_app.extensions["schema_current"] = True
         return None
-    current_app.logger.error(health.SCHEMA_LOG, {"here": behind, "head": health.schema_head()})
+    ahead = health.schema_ahead(behind)
+    current_app.logger.error(health.SCHEMA_AHEAD_LOG if ahead else health.SCHEMA_LOG,
+                             {"here": behind, "head": health.schema_head()})
     if request.endpoint == "health.healthz":
         response = current_app.make_response((jsonify({"status": "error", "database": "schema_outdated",
                                                         "schema": behind, "needs": health.schema_head()}), 503))

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import and_, func, inspect, or_, select, text
 
 from models import OutboxMail, ProcessInstance, ProcessModel, db
@@ -63,5 +64,19 @@ def schema_behind() -> str | None:
 
 
 SCHEMA_LOG = "database schema at %(here)s, this version of the code needs %(head)s: run `flask --app app init-db`"
+SCHEMA_AHEAD_LOG = ("database schema at %(here)s, newer than this version of the code (%(head)s): install the release "
+                    "that migrated it")
+SCHEMA_AHEAD = ("Cơ sở dữ liệu ở lược đồ %(here)s, mới hơn phiên bản ứng dụng này (%(head)s): cài lại phiên bản ứng "
+                "dụng đã nâng cấp nó (init-db không hạ lược đồ được).")
+
+
+def schema_ahead(here: str) -> bool:
+    """Whether ``here`` is a revision this code does not know: a newer release migrated the database."""
+    try:
+        return ScriptDirectory(str(MIGRATIONS)).get_revision(here) is None
+    except CommandError:  # (alembic's answer to a revision id it does not know)
+        return True
+
+
 SCHEMA_BEHIND = ("Cơ sở dữ liệu ở lược đồ %(here)s, phiên bản ứng dụng này cần %(head)s: chạy “flask --app app "
                  "init-db” để nâng cấp (sao lưu trước, bằng phiên bản ứng dụng cũ).")
