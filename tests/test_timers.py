@@ -292,6 +292,9 @@ def test_days_off_added_later_move_the_running_tasks_and_their_reminders(world, 
     holidays.ensure_defaults()
     on_tet = new_task(world, collaborators=(), due=date(2027, 2, 8), title="Báo cáo đầu năm")
     after_tet = new_task(world, collaborators=(), due=date(2027, 2, 15), title="Kế hoạch sau Tết")
+    granted = new_task(world, collaborators=(), due=date(2027, 1, 29), title="Gia hạn đến thứ Bảy")
+    deadlines.adjust_deadline(world["coord"], granted, date(2027, 2, 6), "Gia hạn đến 06/02/2027", "Gia hạn")
+    db.session.commit()  # (an extension's day is kept as granted, a Saturday: no day off before it moves it)
     assert pending(on_tet)["remind:holder"] == local(2027, 2, 3)
     assert pending(after_tet)["remind:holder"] == local(2027, 2, 10)
     browser.login("admin")
@@ -305,7 +308,7 @@ def test_days_off_added_later_move_the_running_tasks_and_their_reminders(world, 
     assert pending(on_tet) == {"remind:holder": local(2027, 2, 2), "escalate:agency_head": local(2027, 2, 15),
                                "escalate:coordinator": local(2027, 2, 17)}
     assert pending(after_tet)["remind:holder"] == local(2027, 2, 3)  # three working days before, across Tết
-    assert after_tet.due_date == date(2027, 2, 15)
+    assert after_tet.due_date == date(2027, 2, 15) and granted.due_date == date(2027, 2, 6)
     moved = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "calendar")
                                     .order_by(AuditEvent.id)))
     assert {e.task_id for e in moved} == {on_tet.id}  # each day added moved it one day on, each said

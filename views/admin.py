@@ -61,7 +61,8 @@ def holiday_list():
     form.kind.choices = [SelectChoice(c.value, _(c.label)) for c in form.kind.choices]
     if form.validate_on_submit():
         try:
-            before = holidays.set_day(form.day.data, form.name.data.strip(), form.kind.data)
+            moved = []
+            before = holidays.set_day(form.day.data, form.name.data.strip(), form.kind.data, then=_follow(moved))
         except Invalid as exc:
             attach_errors(form, exc)
         else:
@@ -71,16 +72,21 @@ def holiday_list():
             else:  # the form adds and changes alike: what was there is said, not silently replaced
                 flash(_("Đã sửa ngày %(day)s: trước đây “%(name)s” (%(kind)s).", day=day, name=before[0],
                         kind=_KIND_WORDS[before[1]]()), "success")
-            _follow(form.day.data)
+            _say_moved(moved)
             return redirect(url_for("admin.holiday_list"))
     year = parsing.int_arg("year", high=9999)  # a year a date can hold; anything else lists every year
     return render_template("admin/holidays.html", form=form, days=holidays.days(year), year=year,
                            years=holidays.years(), missing=holidays.years_missing()), 422 if form.errors else 200
 
 
-def _follow(day) -> None:
-    """Running tasks follow the calendar as it now is: due dates and the steps' reminders."""
-    moved = deadlines.follow_calendar(current_user, day)
+def _follow(moved: list[int]):
+    """What the calendar's change does next, in its transaction: the running tasks follow (counted in ``moved``)."""
+    return lambda day: moved.append(deadlines.follow_calendar(current_user, day))
+
+
+def _say_moved(counts: list[int]) -> None:
+    """How many running tasks the calendar's change moved (``deadlines.follow_calendar``, in its transaction)."""
+    moved = sum(counts)
     if moved:
         flash(ngettext("%(num)s nhiệm vụ đang thực hiện đổi thời hạn theo lịch mới (ghi trong lịch sử của nhiệm vụ).",
                        "%(num)s nhiệm vụ đang thực hiện đổi thời hạn theo lịch mới (ghi trong lịch sử của nhiệm vụ).",
@@ -90,9 +96,10 @@ def _follow(day) -> None:
 @bp.post("/holidays/<day>/delete")
 def holiday_delete(day: str):
     on = holidays.parse_day(day)
-    if (removed := holidays.remove_day(on)) is not None:
+    moved = []
+    if (removed := holidays.remove_day(on, then=_follow(moved))) is not None:
         flash(_("Đã xóa ngày %(day)s (%(name)s) khỏi lịch.", day=f"{on:%d/%m/%Y}", name=removed.name), "info")
-        _follow(on)
+        _say_moved(moved)
     else:
         flash(_("Ngày %(day)s không có trong lịch ngày nghỉ, ngày làm bù; không có gì để xóa.",
                 day=on.strftime("%d/%m/%Y")), "warning")

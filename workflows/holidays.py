@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -43,9 +45,11 @@ def _changed() -> None:
     db.session.info.pop(_CACHE_KEY, None)
 
 
-def set_day(day: date, name: str, kind: str = "off") -> tuple[str, str] | None:
+def set_day(day: date, name: str, kind: str = "off", then: Callable[[date], Any] | None = None
+            ) -> tuple[str, str] | None:
     """Add or change one day of the calendar (administrators); returns what the day was before (its name and kind),
-    None when it is new. A working day ("ngày làm bù") is a Saturday or a Sunday worked: Invalid on another day."""
+    None when it is new. A working day ("ngày làm bù") is a Saturday or a Sunday worked: Invalid on another day.
+    ``then(day)`` runs in the same transaction, once the calendar has changed (the tasks that follow it)."""
     if kind == "working" and day.weekday() < 5:
         raise Invalid("Chưa lưu được ngày.", {"kind": Message(
             "Ngày làm bù là thứ Bảy hoặc Chủ nhật đi làm; ngày %(day)s là ngày làm việc bình thường.",
@@ -57,6 +61,8 @@ def set_day(day: date, name: str, kind: str = "off") -> tuple[str, str] | None:
         row.name, row.kind = name, kind
         db.session.add(row)
         _changed()
+        if then is not None:
+            then(day)
     return before
 
 
@@ -95,11 +101,14 @@ def parse_day(text: str) -> date:
         raise NotFound("Không tìm thấy ngày này trong lịch.") from exc
 
 
-def remove_day(day: date) -> Holiday | None:
-    """Take ``day`` out of the calendar; returns it as it was (None when it was not in it)."""
+def remove_day(day: date, then: Callable[[date], Any] | None = None) -> Holiday | None:
+    """Take ``day`` out of the calendar; returns it as it was (None when it was not in it); ``then`` as ``set_day``."""
     with transaction():
         row = db.session.scalar(select(Holiday).where(Holiday.day == day))
         if row is not None:
             db.session.delete(row)
-        _changed()
+            db.session.flush()
+            _changed()
+            if then is not None:
+                then(day)
     return row

@@ -14,7 +14,6 @@ from models import DeadlineAdjustment, ProcessInstance, Task, User, db
 from workflows import audit, clock, holidays
 from workflows.notify import events
 from workflows.process import runtime
-from workflows.tx import transaction
 
 
 def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str | None, reason: str,
@@ -55,29 +54,33 @@ def _rearm(task: Task) -> None:
         runtime.save(instance, task)  # no step changes
 
 
-CALENDAR_REACH = timedelta(days=62)  # the escalations of a task late this long still wait on working days
+# The tasks whose timers a day off counts in: a reminder three working days before the due date, escalations some
+# working days after it (Tết's nine days off between included)
+CALENDAR_REACH = timedelta(days=21)
 
 
 def follow_calendar(actor: User, day: date) -> int:
-    """The holiday calendar changed on ``day`` (a Tết day added in December, a day given back): every running task
-    due from two months before it on falls due on the working day its written date gives now — a due date on a
-    new day off moves to the next working day, one put off by a day removed comes back — with an audit event; and
-    its steps' waiting timers count working days on the calendar as it is now (the reminders of 2027 were set
-    before its days off were known, and fired on them). Returns how many due dates moved. One transaction."""
+    """The holiday calendar changed on ``day`` (a Tết day added in December, a day given back), in the caller's
+    transaction: a running task whose written date is on or before ``day`` and whose due date is on or after it
+    falls due on the working day its written date gives now — a due date on a new day off moves to the next
+    working day, one put off by a day removed comes back — with an audit event; and the steps' waiting timers of
+    the tasks due within three weeks of ``day`` count working days on the calendar as it is now (the reminders of
+    2027 were set before its days off were known, and fired on them). Returns how many due dates moved."""
     moved = 0
-    with transaction():
-        calendar = holidays.calendar()
-        for task in db.session.scalars(select(Task).where(Task.state == "active", Task.kind != "withdrawn",
-                                                          Task.due_date >= day - CALENDAR_REACH).order_by(Task.id)):
-            due = calendar.next_working_day(task.nominal_due) if task.nominal_due else task.due_date
-            if due != task.due_date:
-                audit.record("calendar", actor, task, comment=f"Lịch nghỉ lễ thay đổi ngày {day:%d/%m/%Y}: thời "
-                             f"hạn {task.due_date:%d/%m/%Y} thành {due:%d/%m/%Y}.",
-                             data={"old_due": task.due_date.isoformat(), "new_due": due.isoformat(),
-                                   "day": day.isoformat()})
-                task.due_date = due
-                moved += 1
-            _rearm(task)
+    calendar = holidays.calendar()
+    for task in db.session.scalars(select(Task).where(
+            Task.state == "active", Task.kind != "withdrawn", Task.due_date >= day - CALENDAR_REACH,
+            Task.due_date <= day + CALENDAR_REACH).order_by(Task.id)):
+        written = task.nominal_due
+        if written is not None and written <= day <= task.due_date \
+                and (due := calendar.next_working_day(written)) != task.due_date:
+            audit.record("calendar", actor, task, comment=f"Lịch nghỉ lễ thay đổi ngày {day:%d/%m/%Y}: thời hạn "
+                         f"{task.due_date:%d/%m/%Y} thành {due:%d/%m/%Y}.",
+                         data={"old_due": task.due_date.isoformat(), "new_due": due.isoformat(),
+                               "day": day.isoformat()})
+            task.due_date = due
+            moved += 1
+        _rearm(task)
     return moved
 
 
