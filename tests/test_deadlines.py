@@ -159,7 +159,8 @@ def test_the_table_lists_every_deadline_text_of_the_fixtures():
 
 
 @pytest.mark.parametrize(("text", "words"), [("Trước Quý II/2027", "Trước Quý"), ("Đầu năm 2027", "Đầu năm"),
-                                             ("giữa tháng 6/2027", "giữa tháng"), ("Trước quí 2/2027", "Trước quí")])
+                                             ("giữa tháng 6/2027", "giữa tháng"), ("Trước quí 2/2027", "Trước quí"),
+                                             ("Truoc quy II/2027", "Truoc quy")])
 def test_a_date_before_or_early_in_a_period_is_a_guess_a_person_settles(text, words):
     # read as the period's last day, silently: "Trước Quý II/2027" became 30/06/2027 and "Đầu năm 2027" 31/12/2027
     result = parse_deadline(text)

@@ -196,8 +196,8 @@ def test_a_deadline_written_as_the_document_writes_it_sets_the_due_date(world, f
     with pytest.raises(Invalid) as caught:  # (it was 30/06/2027, silently)
         created("Trước Quý II/2027")
     assert str(caught.value.fields["deadline_text"]) == (
-        "Thời hạn “Trước Quý II/2027” không rõ là ngày nào (“Trước Quý…”: trước kỳ đó, đầu kỳ hay cuối kỳ?); đã "
-        "tạm hiểu là 30/06/2027. Ghi ngày cụ thể, ví dụ “31/3/2027”.")
+        "Thời hạn “Trước Quý II/2027” không rõ là ngày nào (“Trước Quý…”: trước kỳ đó, đầu kỳ hay cuối kỳ? nếu là "
+        "cuối kỳ thì là 30/06/2027). Ghi ngày cụ thể, ví dụ “31/3/2027”.")
     assert count() == 4
 
 

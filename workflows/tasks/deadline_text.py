@@ -77,8 +77,9 @@ class Deadline:
     def ambiguous(self) -> str | None:
         """The words that make the date a guess, if any: "Trước Quý II/2027" is the end of March or of June,
         "Đầu năm 2027" some day in its first months (the period's last day was taken, silently)."""
-        found = _AMBIGUOUS.search(clean_text(self.raw))
-        return found.group(0).strip() if found and self.nominal_due else None
+        cleaned = clean_text(self.raw)
+        found = _AMBIGUOUS.search(fold_chars(cleaned))  # ("Truoc quy II/2027", typed without its accents, too)
+        return cleaned[found.start():found.end()] if found and self.nominal_due else None
 
     def ambiguity(self) -> dict[str, str] | None:
         """The values of ``AMBIGUOUS`` when the date is a guess (``ambiguous``)."""
@@ -150,7 +151,8 @@ _PERIOD_BODIES = (
     ("half", r"(?:(?:6|sau)\s+thang|nua)\s+(?P<part>dau|cuoi)\s+nam(?:\s*" + _YEAR + ")?"),
     ("quarter", r"qu[yi]\s*(?P<q>iv|i{1,3}|[1-4])(?![a-z0-9])" + _YEAR_JOIN + _YEAR),
     # "Quý I và Quý III/2027": a quarter of the year the last one of the list names
-    ("quarter", r"qu[yi]\s*(?P<q>iv|i{1,3}|[1-4])(?![a-z0-9])(?=(?:\s*(?:,|;|va)\s*" + _QUARTER + r")+"
+    # (at most the year's other three quarters after it: a bounded look ahead, not one across the whole cell)
+    ("quarter", r"qu[yi]\s*(?P<q>iv|i{1,3}|[1-4])(?![a-z0-9])(?=(?:\s*(?:,|;|va)\s*" + _QUARTER + r"){1,3}"
      + _YEAR_JOIN + _YEAR + ")"),
     # "Năm 2026-2027": through the last year of the span
     ("year", r"nam\s*[0-9]{4}\s*[-–—]\s*" + _YEAR),
@@ -212,11 +214,10 @@ _PERIOD_KINDS = {"date", "month", "quarter", "half", "year"}
 _CONNECTORS = re.compile(
     r"(?:[\s;,.:+*/&•\-–—()]|\(\s*[0-9]{1,2}\s*\)|(?<!\w)[0-9]{1,2}\)|(?<!\w)(?:va|sau do|tiep theo)(?!\w))*")
 _EDGE_PUNCTUATION = " ;,.:+*/&•-–—"
-AMBIGUOUS = N_("Thời hạn “%(text)s” không rõ là ngày nào (“%(words)s…”: trước kỳ đó, đầu kỳ hay cuối kỳ?); "
-               "đã tạm hiểu là %(date)s. Ghi ngày cụ thể, ví dụ “31/3/2027”.")
+AMBIGUOUS = N_("Thời hạn “%(text)s” không rõ là ngày nào (“%(words)s…”: trước kỳ đó, đầu kỳ hay cuối kỳ? nếu là "
+               "cuối kỳ thì là %(date)s). Ghi ngày cụ thể, ví dụ “31/3/2027”.")
 # "trước", "đầu", "giữa" before a period (not before a day: "trước ngày 30/4/2027" is that day)
-_AMBIGUOUS = re.compile(r"(?<!\w)(?:trước|đầu|giữa)\s+(?:quý|quí|tháng|năm|6 tháng|sáu tháng)(?=\s*[0-9IVXivx])",
-                        re.IGNORECASE)
+_AMBIGUOUS = re.compile(r"(?<!\w)(?:truoc|dau|giua)\s+(?:quy|qui|thang|nam|6 thang|sau thang)(?=\s*[0-9ivx])")
 
 
 # --- parsing ---------------------------------------------------------------------------------
