@@ -67,7 +67,9 @@ def export_list():
     """The list as filtered on its page, every row, as a sheet."""
     listing = reads.task_list(current_user, parsing.filter_args(), parsing.id_arg("agency"), 1)
     described = [f"{label}: {value}" for label, value in (
-        ("Tìm", listing.filters.q), ("Trạng thái", STATUS_LABELS.get(listing.filters.status or "")),
+        ("Tìm", listing.filters.q),
+        ("Trạng thái", "Trong hạn" if listing.filters.status == "within" else STATUS_LABELS.get(listing.filters.status
+                                                                                                  or "")),
         ("Bước", listing.filters.step),
         ("Đơn vị", next((a.name for a in listing.agencies if a.id == listing.filters.agency_id), None))) if value]
     return send_export(register.list_file(current_user, listing.filters, [*described, *listing.scope_described],

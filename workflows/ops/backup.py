@@ -107,6 +107,13 @@ def backup(path: str | Path, allow_missing_files: bool = False) -> dict:
         manifest["alembic_revision"] = revision(conn)
         if manifest["alembic_revision"] is None:
             raise Invalid("Cơ sở dữ liệu chưa có lược đồ (chưa chạy init-db): không có gì để sao lưu.")
+        folder = _upload_folder()
+        stored = {file.name: file for file in _stored_files(folder)}
+        missing = sorted(set(conn.scalars(select(Attachment.stored_name))) - set(stored))
+        if missing and not allow_missing_files:  # (said before anything is written)
+            archive.close()
+            Path(path).unlink(missing_ok=True)
+            raise Invalid(_MISSING, n=len(missing), folder=folder.resolve(), names=", ".join(missing[:3]))
         for table in _tables():
             order = list(table.primary_key.columns) or list(table.columns)
             rows = conn.execute(select(table).order_by(*order)).mappings()
@@ -114,13 +121,6 @@ def backup(path: str | Path, allow_missing_files: bool = False) -> dict:
                      for row in rows)
             name = f"tables/{table.name}.jsonl"
             digests[name], manifest["tables"][table.name] = _write_entry(archive, name, lines)
-        folder = _upload_folder()
-        stored = {file.name: file for file in _stored_files(folder)}
-        missing = sorted(set(conn.scalars(select(Attachment.stored_name))) - set(stored))
-        if missing and not allow_missing_files:
-            archive.close()
-            Path(path).unlink(missing_ok=True)
-            raise Invalid(_MISSING, n=len(missing), folder=folder.resolve(), names=", ".join(missing[:3]))
         for file in stored.values():
             name = f"uploads/{file.name}"
             with file.open("rb") as source:
@@ -136,11 +136,9 @@ _MISSING = ("%(n)s tệp đính kèm có trong cơ sở dữ liệu nhưng khôn
             "đã mất thật, chạy lại với --allow-missing-files để sao lưu phần còn lại.")
 
 
-def attachments_without_file() -> list[str]:
-    """The stored names of attachments whose file is not in the upload folder (after a restore: not in the
-    archive)."""
-    stored = {file.name for file in _stored_files(_upload_folder())}
-    return sorted(set(db.session.scalars(select(Attachment.stored_name))) - stored)
+def _named() -> set[str]:
+    """The stored names the attachment rows give (after a restore: the restored ones)."""
+    return set(db.session.scalars(select(Attachment.stored_name)))
 
 
 def _write_entry(archive: zipfile.ZipFile, name: str, chunks: Iterator[bytes]) -> tuple[str, int]:
@@ -210,8 +208,9 @@ def restore(path: str | Path, force: bool = False, expected_sha256: str | None =
             if engine.dialect.name == "postgresql":
                 _reset_sequences(conn, tables)
         files = _restore_files(archive, clear=force)
+    on_disk = {file.name for file in _stored_files(_upload_folder())}
     return {"alembic_revision": manifest["alembic_revision"], "tables": counts, "files": files,
-            "created_at": manifest.get("created_at"), "missing_files": attachments_without_file()}
+            "created_at": manifest.get("created_at"), "missing_files": sorted(_named() - on_disk)}
 
 
 def _not_seeded(table: Table) -> tuple:
@@ -334,11 +333,14 @@ def _reset_sequences(conn: Connection, tables: list[Table]) -> None:
 
 def _restore_files(archive: zipfile.ZipFile, clear: bool) -> int:
     """Copy the uploads (their names were checked: the product's own, directly in the folder); with ``clear``
-    (a restore that replaced the data) first remove the product's files there, which no restored row names."""
+    (a restore that replaced the data) first remove the product's files there that no restored row names (a file
+    uploaded after the backup; not one the rows name that the archive lacks, made with --allow-missing-files)."""
     folder = _upload_folder()
     folder.mkdir(parents=True, exist_ok=True)
+    named = _named() if clear else set()
     for file in _stored_files(folder) if clear else ():
-        file.unlink()
+        if file.name not in named:
+            file.unlink()
     count = 0
     for info in archive.infolist():
         if info.filename.startswith("uploads/"):

@@ -472,9 +472,11 @@ LIST_MAX_ROWS = 20_000  # a province's tasks of several years
 def list_file(user: User, filters: reads.TaskFilters, described: list[str], today: date) -> ExportFile:
     """The task list as filtered on its page (search, status, step, agency, a dashboard figure), every row, in its
     order: what the coordinator sees, to send on (the register takes the dashboard's filters only)."""
-    tasks = reads.list_tasks(user, filters, page=1, per_page=LIST_MAX_ROWS).items
+    found = reads.list_tasks(user, filters, page=1, per_page=LIST_MAX_ROWS)
+    tasks = found.items
+    shown = f"{len(tasks)} nhiệm vụ" if found.total <= len(tasks) else f"{len(tasks)} nhiệm vụ đầu trong {found.total}"
     wb, ws = _sheet("Danh sách nhiệm vụ", "DANH SÁCH NHIỆM VỤ",
-                    f"{'; '.join(described) or 'Tất cả nhiệm vụ'} — {len(tasks)} nhiệm vụ, tính đến ngày {dmy(today)}",
+                    f"{'; '.join(described) or 'Tất cả nhiệm vụ'} — {shown}, tính đến ngày {dmy(today)}",
                     LIST_COLUMNS, frozen_columns=2)
     soon = settings.due_soon_days()
     for row, task in enumerate(tasks, HEADER_ROW + 1):
