@@ -154,8 +154,9 @@ def test_what_an_amendment_says_is_read_as_it_means(province):
          "Điều chỉnh thời gian hoàn thành theo đề nghị của cơ quan chủ trì"),
         ("Xây dựng Đề án phát triển nhân lực số", "Sở Giáo dục và Đào tạo", "", "Đưa ra khỏi danh mục"),
         ("Nhiệm vụ chưa từng giao", "Sở Nội vụ", "", "Đưa ra khỏi danh mục"),
+        ("Xây dựng kế hoạch chuyển đổi số năm 2027", "Sở Y tế", "", "Đưa ra khỏi danh mục"),
     )).report["appendices"][0]["rows"]
-    pause, later, removed, unknown = rows
+    pause, later, removed, unknown, others = rows
     assert pause["action"] == "flagged" and "Chưa rõ dòng này điều chỉnh gì (“Tạm dừng thực hiện" in \
         pause["blocking"][0]["message"]
     assert (later["action"], later["target_task_id"]) == ("adjust", tasks["Sở Y tế"].id)  # the running one
@@ -163,6 +164,9 @@ def test_what_an_amendment_says_is_read_as_it_means(province):
         "withdraw", tasks["Sở Giáo dục và Đào tạo"].id, [])  # no deadline asked of a task the document ends
     assert unknown["action"] == "flagged" and unknown["blocking"][0]["code"] == "withdraw"  # never a new task
     assert "không có gì để rút" in unknown["blocking"][0]["message"]
+    [why] = others["blocking"]  # another agency's task of that title: not withdrawn, not offered as a new task
+    assert others["action"] == "flagged" and why["code"] == "withdraw" and "nhiệm vụ mới" not in why["message"]
+    assert why["message"].endswith("không rút nhiệm vụ của đơn vị khác. Kiểm tra văn bản gốc. Bỏ qua dòng này.")
 
 
 def test_a_withdrawn_task_takes_no_request_for_more_time(world):

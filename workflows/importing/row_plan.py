@@ -507,8 +507,6 @@ def _row_action(cells: dict[str, str], key: str | None, title: str, leads: list[
     task of its own: the override "as_new") or from another document, a deadline already past, an earlier row of
     this document that it repeats (imported once, unless the coordinator keeps both: the override "keep_both")."""
     action, target = _action(cells.get("adjustment", ""), key, title, leads, ctx, blocking)
-    if WITHDRAW.search(" ".join(cells.get("adjustment", "").split()).lower()):  # its deadline matters no more
-        blocking[:] = [b for b in blocking if b["code"] != "deadline"]
     if action == "flagged" and overrides.get("as_new"):  # an amendment of a task never imported: a new task
         blocking[:] = [b for b in blocking if b["code"] != "amend"]
         action, target = ("flagged" if blocking else "new"), None
@@ -552,6 +550,7 @@ def _action(adjustment: str, key: str | None, title: str, leads: list[str], ctx:
     if not text or "nhiệm vụ bổ sung" in text:
         return "new", None
     if WITHDRAW.search(text):
+        blocking[:] = [b for b in blocking if b["code"] != "deadline"]  # (the deadline of a task it ends)
         target = _one_of(ctx.titles.get(fold_words(title), []), leads, blocking, "nhiệm vụ cùng tên", "rút")
         return _running(target, blocking)
     if who := WHO.search(text):
@@ -606,6 +605,8 @@ def _running(target: int | None, blocking: list[dict]) -> tuple[str, int | None]
 def _one_of(found: list[SameTitle], leads: list[str], blocking: list[dict], what: str, change: str) -> int | None:
     """The one task of ``found`` that the row's lead (an agency or a group; any when the row names none) owes, or
     None with the reason why in ``blocking``."""
+    # (a withdrawal is never made a new task: the document ends it)
+    otherwise = "Bỏ qua dòng này." if change == "rút" else "Bỏ qua dòng này, hoặc nhập thành nhiệm vụ mới."
     mine = [t for t in found if not leads or t.lead in leads]
     if len(mine) > 1:  # last year's task of the same title, done, and this year's, running: this year's
         mine = [t for t in mine if t.running] or mine
@@ -613,11 +614,11 @@ def _one_of(found: list[SameTitle], leads: list[str], blocking: list[dict], what
         return mine[0].task_id
     if mine:
         why = (f"Có {len(mine)} {what} cùng đơn vị chủ trì ({', '.join(t.code for t in mine)}): dòng này không chỉ rõ "
-               f"{change} nhiệm vụ nào. Bỏ qua dòng này, hoặc nhập thành nhiệm vụ mới.")
+               f"{change} nhiệm vụ nào. {otherwise}")
     elif found:
         others = "; ".join(f"{t.code} do {t.lead or 'chưa rõ đơn vị'} chủ trì" for t in found[:5])
         why = (f"Đã có {what} ({others}) nhưng dòng này giao cho {', '.join(leads)}: không {change} nhiệm vụ của "
-               "đơn vị khác. Kiểm tra văn bản gốc, hoặc nhập dòng này thành nhiệm vụ mới.")
+               f"đơn vị khác. Kiểm tra văn bản gốc. {otherwise}")
     elif change == "rút":  # (never a new task: the document ends it)
         why = f"Không tìm thấy {what} để rút (văn bản gốc chưa được nhập?): không có gì để rút; bỏ qua dòng này."
     else:
