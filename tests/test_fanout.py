@@ -8,13 +8,15 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEvent, ProcessInstance, Task, WorkItem, db
+from models import AuditEvent, Notification, ProcessInstance, Task, WorkItem, db
 from tests.conftest import COLLAB_A, LEAD, OTHER, PASSWORD, act, csrf_from, open_items, user
 from workflows import clock
 from workflows.accounts import groups, people
 from workflows.errors import Conflict, Invalid, NotAllowed
 from workflows.process import catalog
+from workflows.reporting import progress as progress_table
 from workflows.tasks import create, fanout, reads, status
+from workflows.tasks.scope import Filters
 
 COMMUNES = "UBND các xã, phường"
 
@@ -569,3 +571,88 @@ def test_what_a_fix_on_the_preview_settles_is_said_no_more_and_a_group_chosen_sa
     assert not any(w == "Tên nhiệm vụ trống." or w.startswith("Chủ trì có tên chung") for w in first["warnings"])
     assert second["lead_agencies"] == [COMMUNES]
     assert f"Giao cho nhóm “{COMMUNES}”: mỗi đơn vị thành viên một nhiệm vụ (2 đơn vị)." in second["warnings"]
+
+
+def test_a_document_withdraws_a_group_s_task_in_one_step(world, pair):
+    """A document taking the communes' task off the list could only close it ("không hoàn thành": every commune
+    counted as failing) or withdraw 166 shares one by one."""
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2099, 6, 30))
+    mine, theirs = sorted(fanout.member_tasks(parent), key=lambda t: t.lead_agency.name != LEAD)
+    for _ in range(12):  # the lead's share is done before the document comes
+        items = open_items(mine)
+        if not items:
+            break
+        act(world, mine, items[0].step_id)
+    with pytest.raises(NotAllowed):
+        fanout.withdraw(world["x_head"], parent.id, "Theo Công văn 200/CV-UBND")
+
+    fanout.withdraw(world["coord"], parent.id, "Theo Công văn 200/CV-UBND: đưa ra khỏi danh mục")
+
+    db.session.expire_all()
+    parent, mine, theirs = (db.session.get(Task, t.id) for t in (parent, mine, theirs))
+    assert (parent.kind, theirs.kind, mine.kind, mine.state) == ("withdrawn", "withdrawn", "task", "done")
+    assert status.of(theirs) == "withdrawn" and not open_items(theirs)
+    assert db.session.scalar(select(ProcessInstance.status).where(ProcessInstance.task_id == theirs.id)) \
+        == "cancelled"
+    assert not [i for i in reads.inbox(user("x_head")) if i.task_id == theirs.id]
+    notes = db.session.scalars(select(Notification).where(Notification.kind == "changed")).all()
+    assert {n.user.username for n in notes} == {"x_head"} and {n.task_id for n in notes} == {theirs.id}
+    [event] = [e for e in reads.history(parent) if e.action == "withdrawn"]
+    assert event.data == {"withdrawn": [OTHER], "done": 1}
+    assert [e.comment for e in reads.history(theirs) if e.action == "withdrawn"] == [
+        "Cả nhiệm vụ giao cho nhóm được rút — Theo Công văn 200/CV-UBND: đưa ra khỏi danh mục"]
+    assert not progress_table.group_table(Filters())  # counted nowhere as a group's task
+    with pytest.raises(Conflict, match="đã được rút trước đó"):
+        fanout.withdraw(world["coord"], parent.id, "Lần nữa")
+    with pytest.raises(Conflict, match="đã được rút"):
+        fanout.add_member(world["coord"], parent.id, OTHER)
+
+
+def test_the_coordinator_withdraws_a_group_s_task_on_its_page(world, pair, browser):
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2099, 6, 30))
+    theirs = next(t for t in fanout.member_tasks(parent) if t.lead_agency.name == OTHER)
+    browser.login("coord")
+    page = browser.client.get(f"/tasks/{parent.id}").get_data(as_text=True)
+    assert "Rút nhiệm vụ (không tiếp tục thực hiện)" in page
+    refused = browser.client.post(f"/tasks/{parent.id}/withdraw", data={"csrf_token": csrf_from(page),
+                                                                         "reason": " "})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Vui lòng ghi lý do rút nhiệm vụ" in html
+    assert "Giao cho nhóm: Hai sở thử nghiệm" in html  # the group's page again, not a lone task's
+    done = browser.client.post(f"/tasks/{parent.id}/withdraw", follow_redirects=True,
+                               data={"csrf_token": csrf_from(page), "reason": "Quyết định 12/QĐ-BCĐ"})
+    html = " ".join(done.get_data(as_text=True).split())
+    assert "Đã rút nhiệm vụ giao cho nhóm: phần việc chưa hoàn thành của các đơn vị đã dừng" in html
+    assert "Nhiệm vụ đã được rút, không tiếp tục thực hiện ngày" in html and "Quyết định 12/QĐ-BCĐ" in html
+    assert "Rút khi 0/2 đơn vị đã hoàn thành" in html and "Đơn vị dừng thực hiện (2)" in html
+    assert html.count('<span class="chip st-withdrawn">Đã rút</span>') == 3  # the group's task and both shares
+    assert "Rút nhiệm vụ (không tiếp tục thực hiện)" not in html and "Giao thêm" not in html
+    share = " ".join(browser.client.get(f"/tasks/{theirs.id}").get_data(as_text=True).split())
+    assert (f"Phần việc của {OTHER} đã được rút khỏi nhiệm vụ giao cho Hai sở thử nghiệm ({parent.code}) ngày "
+            f"{clock.today():%d/%m/%Y}") in share and "Cả nhiệm vụ giao cho nhóm được rút — Quyết định" in share
+
+
+def test_an_amendment_withdraws_the_communes_task(province):
+    from tests.test_import_pdf import PLAN, text_of
+    from tests.test_withdraw import HEADER
+    from workflows.importing import pipeline
+
+    names = [f"UBND phường Số {n:03d}" for n in range(1, 6)]
+    for name in names:
+        people.create_agency(name, kind="commune")
+    groups.create_group(None, COMMUNES, names)
+    batch = pipeline.preview(province["coord"], "ke-hoach.txt", text_of(PLAN).encode())
+    [row] = [r for a in batch.report["appendices"] for r in a["rows"] if r["stt"] == "7"]
+    pipeline.commit(province["coord"], batch.id)
+    parent = db.session.scalars(select(Task).where(Task.kind == "group")).one()
+    letter = ["Số: 201/CV-UBND", "Thanh Hóa, ngày 06 tháng 12 năm 2026", "", "Phụ lục", "DANH MỤC ĐIỀU CHỈNH", "",
+              HEADER, "\t".join(["1", row["title"], COMMUNES, "", "Kế hoạch", "", "Đưa ra khỏi danh mục"])]
+    amendment = pipeline.preview(province["coord"], "201.txt", ("\n".join(letter) + "\n").encode())
+    [withdrawal] = amendment.report["appendices"][0]["rows"]
+    assert (withdrawal["action"], withdrawal["target_task_id"], withdrawal["blocking"]) == ("withdraw", parent.id, [])
+    # nothing said of the empty deadline cell, nor that each commune gets a task: the document ends theirs
+    assert withdrawal["warnings"] == [], withdrawal["warnings"]
+    assert pipeline.commit(province["coord"], amendment.id)["withdrawn"] == 1
+    db.session.expire_all()
+    assert {t.kind for t in db.session.scalars(select(Task).where(Task.parent_id == parent.id))} == {"withdrawn"}
+    assert db.session.get(Task, parent.id).kind == "withdrawn"

@@ -88,7 +88,7 @@ def task_json(task: Task, detail: bool = False) -> dict:
         "current_step": task.current_step, "current_holder": task.current_holder,
         "completed_at": clock.to_local(task.completed_at).isoformat() if task.completed_at else None,
     }
-    if detail and task.kind == create.GROUP_KIND:  # no steps of its own: its members' tasks have them
+    if detail and fanout.owed_by_group(task):  # no steps of its own: its members' tasks have them
         members = fanout.member_tasks(task)
         progress = fanout.progress(task, members)
         body["kind"] = "group"  # "lead_agency" names the group; each subtask its member agency

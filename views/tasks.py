@@ -146,12 +146,12 @@ def _render_task(task, forms=None, status=200, extension_form=None, comment_form
 def show(task_id: int):
     task = reads.get_task(current_user, task_id)
     bell.seen_task(current_user, task.id)
-    if task.kind == create.GROUP_KIND:
+    if fanout.owed_by_group(task):
         return _render_group_task(task)
     return _render_task(task)
 
 
-def _render_group_task(task, status=200, urge_message=""):
+def _render_group_task(task, status=200, urge_message="", withdraw_reason=None):
     """The page of a task owed by a group: how far its members are, who is not done, the coordinator's changes."""
     members = fanout.member_tasks(task)
     taken = {t.lead_agency_id for t in members}
@@ -161,9 +161,9 @@ def _render_group_task(task, status=200, urge_message=""):
     unreachable = urging.nobody_to_tell(late)  # (counted out of the button, named beside it to telephone)
     return render_template("tasks/group.html", task=task, members=members, progress=progress,
                            history=reads.history(task), addable=[a for a in reads.agencies() if a.id not in taken],
-                           may_change=current_user.has_role("coordinator") and task.state == "active",
+                           may_change=current_user.has_role("coordinator") and fanout.may_take_off(task),
                            urged=urged, urge_count=len(late) - len(unreachable), unreachable=unreachable,
-                           urge_message=urge_message, today=clock.today()), status
+                           urge_message=urge_message, withdraw_reason=withdraw_reason, today=clock.today()), status
 
 
 @bp.post("/tasks/<int:task_id>/members")
@@ -251,9 +251,15 @@ def withdraw(task_id: int):
         fanout.withdraw(current_user, task.id, reason)
     except DomainError as exc:  # the page again, with what was written kept
         flash(domain_message(exc), "error")
+        if fanout.owed_by_group(task):
+            return _render_group_task(task, exc.status, withdraw_reason=reason)
         return _render_task(task, status=exc.status, withdraw_reason=reason)
-    flash(_("Đã rút nhiệm vụ: các bước đang chờ đã hủy, người đang giữ hồ sơ và lãnh đạo đơn vị được báo; nhiệm "
-            "vụ không còn tính vào tiến độ hay báo cáo."), "success")
+    if fanout.owed_by_group(task):
+        flash(_("Đã rút nhiệm vụ giao cho nhóm: phần việc chưa hoàn thành của các đơn vị đã dừng, người đang giữ hồ "
+                "sơ và lãnh đạo đơn vị được báo; phần việc đã hoàn thành được giữ nguyên."), "success")
+    else:
+        flash(_("Đã rút nhiệm vụ: các bước đang chờ đã hủy, người đang giữ hồ sơ và lãnh đạo đơn vị được báo; nhiệm "
+                "vụ không còn tính vào tiến độ hay báo cáo."), "success")
     return redirect(url_for("tasks.show", task_id=task.id))
 
 

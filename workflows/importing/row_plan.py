@@ -529,6 +529,9 @@ def _row_action(cells: dict[str, str], key: str | None, title: str, leads: list[
                         "quá hạn ngay khi nhập.")
     if repeat is not None:
         warnings.append(_repeat_note(repeat, bool(overrides.get("keep_both"))))
+    if action == "withdraw" or any(b["code"] == WITHDRAW_CODE for b in blocking):
+        # what the row's deadline and lead cells would make of a new task says nothing of one the document ends
+        warnings[:] = [w for w in warnings if not w.startswith(NOT_OF_A_WITHDRAWAL)]
     if overrides.get("skip"):
         action = "skipped"
     elif repeat is not None and not overrides.get("keep_both"):
@@ -589,6 +592,8 @@ def _action(adjustment: str, key: str | None, title: str, leads: list[str], ctx:
 
 
 WITHDRAW_CODE = "withdraw"  # a withdrawal that cannot be done: never offered as a new task
+# the warnings of a row read as a new task (its deadline cell, a group's fan-out), not said of a withdrawal
+NOT_OF_A_WITHDRAWAL = ("Ô thời hạn", "Thời hạn", "Phần không hiểu trong ô thời hạn", "Giao cho nhóm")
 
 
 def _running(target: int | None, blocking: list[dict]) -> tuple[str, int | None]:

@@ -37,8 +37,10 @@ class Progress:
 
 
 def member_tasks(parent: Task) -> list[Task]:
-    """The members' tasks of a group's task, by the member's name as Vietnamese sorts it (Đ after D)."""
-    tasks = db.session.scalars(select(Task).where(Task.parent_id == parent.id, Task.kind == "task"))
+    """The members' tasks of a group's task, by the member's name as Vietnamese sorts it (Đ after D); of a withdrawn
+    group's task, the shares withdrawn with it (or before it) too."""
+    kinds = ("task", WITHDRAWN) if parent.kind == WITHDRAWN else ("task",)
+    tasks = db.session.scalars(select(Task).where(Task.parent_id == parent.id, Task.kind.in_(kinds)))
     return sorted(tasks, key=lambda t: sort_key(t.lead_agency.name))
 
 
@@ -58,10 +60,17 @@ def _reason(reason: str | None, missing: str) -> str:
     return reason
 
 
+def owed_by_group(task: Task) -> bool:
+    """A group's task, running, done, closed or withdrawn (its page is the group's page)."""
+    return task.group_id is not None and task.parent_id is None and task.kind in (create.GROUP_KIND, WITHDRAWN)
+
+
 def running_group_task(parent_id: int) -> Task:
     parent = db.session.get(Task, parent_id)
-    if parent is None or parent.kind != create.GROUP_KIND:
+    if parent is None or not owed_by_group(parent):
         raise NotFound("Không tìm thấy nhiệm vụ giao cho nhóm đơn vị.")
+    if parent.kind == WITHDRAWN:
+        raise Conflict("Nhiệm vụ đã được rút: không thay đổi được đơn vị thực hiện.")
     if parent.state in ("done", CLOSED):
         raise Conflict("Nhiệm vụ đã hoàn thành hoặc đã kết thúc: không thay đổi được đơn vị thực hiện.")
     return parent
@@ -134,8 +143,8 @@ def withdraw(actor: User, task_id: int, reason: str) -> Task:
     """Take a task off the list ("đưa ra khỏi danh mục, không tiếp tục thực hiện": a later document, or the
     committee's decision), with the reason (audited): its open work items are cancelled, its process stops, it is
     counted nowhere from now on (kind "withdrawn"), its history kept; those who held its work, their heads and the
-    lead agency's are told. A group's task is closed instead (``close``), a member's share taken back from it
-    (``remove_member``). One transaction."""
+    lead agency's are told. A group's task is withdrawn with every member's share not yet done (the shares done
+    stay done); a member's share alone is taken back from its group's task (``remove_member``). One transaction."""
     create.require_coordinator(actor)
     reason = _reason(reason, N_("Vui lòng ghi lý do rút nhiệm vụ (văn bản hoặc quyết định)."))
     with transaction():
@@ -149,16 +158,15 @@ def withdraw(actor: User, task_id: int, reason: str) -> Task:
 
 
 def may_take_off(task: Task | None) -> bool:
-    """A running task of its own (not a group's, nor a member's share of one): what ``withdraw`` takes off."""
-    return task is not None and task.kind == "task" and task.parent_id is None and task.state == "active"
+    """A running task of its own or a group's (not a member's share of one): what ``withdraw`` takes off."""
+    return task is not None and task.kind in ("task", create.GROUP_KIND) and task.parent_id is None \
+        and task.state == "active"
 
 
 def why_not_taken_off(task: Task) -> str:
     """Why ``withdraw`` refuses ``task`` (not ``may_take_off``), in a sentence."""
     if task.kind == WITHDRAWN:
         return N_("Nhiệm vụ đã được rút trước đó.")
-    if task.kind == create.GROUP_KIND:
-        return N_("Nhiệm vụ giao cho nhóm đơn vị: dùng “Kết thúc nhiệm vụ” trên trang của nhiệm vụ.")
     if task.parent_id is not None:
         return N_("Đây là phần việc của một đơn vị trong nhiệm vụ giao cho nhóm: rút ở danh sách đơn vị trên trang "
                   "của nhiệm vụ chung.")
@@ -166,7 +174,21 @@ def why_not_taken_off(task: Task) -> str:
 
 
 def take_off(actor: User, task: Task, reason: str) -> None:
-    """``withdraw`` a running task of its own (checked by the caller) inside the caller's transaction."""
+    """``withdraw`` a running task of its own or a group's (checked by the caller) inside the caller's
+    transaction."""
+    if task.kind == create.GROUP_KIND:
+        members = member_tasks(task)
+        shares = [t for t in members if t.state != "done"]
+        for share in shares:
+            _take_off(actor, share, reason, f"Cả nhiệm vụ giao cho nhóm được rút — {reason}")
+        task.kind = WITHDRAWN
+        audit.record("withdrawn", actor, task, comment=reason,
+                     data={"withdrawn": [t.lead_agency.name for t in shares], "done": len(members) - len(shares)})
+        return
+    _take_off(actor, task, reason, reason)
+
+
+def _take_off(actor: User, task: Task, reason: str, comment: str) -> None:
     items = list(db.session.scalars(select(WorkItem).where(WorkItem.task_id == task.id, WorkItem.status == "open")
                                     .order_by(WorkItem.id)))
     events.task_changed(task, items, actor, "Nhiệm vụ đã được rút, không tiếp tục thực hiện",
@@ -174,12 +196,13 @@ def take_off(actor: User, task: Task, reason: str) -> None:
                          "Các bước đang chờ đã được hủy; nhiệm vụ không còn tính vào tiến độ hay báo cáo."])
     stop(task)
     task.kind = WITHDRAWN
-    audit.record("withdrawn", actor, task, comment=reason)
+    audit.record("withdrawn", actor, task, comment=comment)
 
 
 def remove_member(actor: User, parent_id: int, task_id: int, reason: str) -> None:
     """Withdraw one member's task from a running group's task, with the reason (audited on both): its open work
-    items are cancelled, its process stops, and it is counted nowhere from now on. One transaction."""
+    items are cancelled, its process stops, those who held them and their heads are told, and it is counted
+    nowhere from now on. One transaction."""
     create.require_coordinator(actor)
     reason = _reason(reason, N_("Vui lòng ghi lý do rút nhiệm vụ của đơn vị."))
     with transaction():
@@ -189,11 +212,9 @@ def remove_member(actor: User, parent_id: int, task_id: int, reason: str) -> Non
             raise NotFound("Không tìm thấy nhiệm vụ của đơn vị này trong nhóm.")
         if child.state == "done":
             raise Conflict("Đơn vị đã hoàn thành nhiệm vụ: không rút được.")
-        stop(child)
-        child.kind = WITHDRAWN
+        _take_off(actor, child, reason, reason)
         agency = child.lead_agency.name
         audit.record("group_member_removed", actor, parent, comment=f"Rút nhiệm vụ của {agency}: {reason}",
                      data={"agency": agency, "task_id": child.id})
-        audit.record("withdrawn", actor, child, comment=reason)
         db.session.flush()
         lifecycle.group_task_follows(parent.id)  # the others may all be done already
