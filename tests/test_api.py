@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from urllib.parse import quote
 
@@ -337,3 +338,98 @@ def test_a_withdrawn_members_task_is_not_listed_and_says_why(api, world):
     assert r.status_code == 404 and "đã được rút khỏi nhiệm vụ giao cho nhóm" in r.get_json()["error"]
     feed = api.get("/api/v1/monitoring/tasks", headers=headers).get_json()
     assert {t["id"]: t["status"] for t in feed["items"]}[gone.id] == "withdrawn"
+
+
+def _post_at_once(app, token: dict, body: dict, n: int, headers: dict | None = None) -> list[tuple[int, dict]]:
+    """``n`` POSTs of ``body`` to /api/v1/tasks released together, each on its own connection."""
+    barrier, lock, results = threading.Barrier(n), threading.Lock(), []
+
+    def post():
+        client = app.test_client()
+        with app.app_context():
+            barrier.wait()
+            r = client.post("/api/v1/tasks", json=body, headers={**token, **(headers or {})})
+            with lock:
+                results.append((r.status_code, r.get_json()))
+            db.session.remove()
+
+    threads = [threading.Thread(target=post) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def test_a_task_sent_twice_at_once_is_made_once(app, api, world):
+    # a client retrying after a timeout made NV-00182 and NV-00183; eight sendings at once, eight tasks
+    body = {"title": "Báo cáo chuyển đổi số quý", "lead_agency": LEAD, "output_type": "report",
+            "due_date": "2030-03-29", "source_document": "Kế hoạch số 79-KH/UBND"}
+    coord = api.token("coord")
+    results = _post_at_once(app, coord, body, 6)
+    assert sorted(code for code, _ in results) == [201] + [422] * 5, results
+    assert all("Văn bản này đã giao nhiệm vụ cùng tên" in r["fields"]["title"] for code, r in results if code == 422)
+    # with a key of its own, the same request sent again is answered with the task the first one made
+    keyed = {**body, "title": "Báo cáo chuyển đổi số tháng"}
+    results = _post_at_once(app, coord, keyed, 6, {"Idempotency-Key": "evn-2030-0042"})
+    assert {code for code, _ in results} == {201} and len({r["id"] for _, r in results}) == 1, results
+    again = api.post("/api/v1/tasks", json=keyed, headers={**coord, "Idempotency-Key": "evn-2030-0042"})
+    assert again.status_code == 201 and again.get_json()["id"] == results[0][1]["id"]
+    assert db.session.scalar(select(func.count()).select_from(Task).where(Task.title == keyed["title"])) == 1
+    bad = api.post("/api/v1/tasks", json=keyed, headers={**coord, "Idempotency-Key": "khóa có dấu"})
+    assert bad.status_code == 422 and "Idempotency-Key phải có từ 1 đến 40 ký tự" in bad.get_json()["error"]
+
+
+def test_one_document_written_two_ways_is_one_document_to_the_duplicate_check(api, world):
+    coord = api.token("coord")
+    body = {"title": "Rà soát thủ tục hành chính", "lead_agency": LEAD, "output_type": "report",
+            "due_date": "2030-03-29", "source_document": "KH số 779-KH/UBND"}
+    assert api.post("/api/v1/tasks", json=body, headers=coord).status_code == 201
+    again = api.post("/api/v1/tasks", json={**body, "source_document": "Kế hoạch số 779-KH/UBND"}, headers=coord)
+    assert again.status_code == 422 and "Văn bản này đã giao nhiệm vụ cùng tên" in again.get_json()["fields"]["title"]
+
+
+def test_a_deadline_written_from_the_document_s_day_counts_from_it(api, world):
+    # "30 ngày kể từ ngày ký" counted from the day the task was entered; "Hằng tháng" of a plan that takes effect in
+    # March was due in December, before the plan existed
+    coord = api.token("coord")
+
+    def due(deadline: str, document: str | None):
+        body = {"title": f"Nhiệm vụ {deadline} {document}", "lead_agency": LEAD, "output_type": "report",
+                "deadline_text": deadline, "source_document": document}
+        r = api.post("/api/v1/tasks", json=body, headers=coord)
+        return r.get_json()["due_date"] if r.status_code == 201 else r.get_json()["fields"]["deadline_text"]
+
+    assert due("30 ngày kể từ ngày ký", "Kế hoạch số 12/KH-UBND ngày 02/11/2030") == "2030-12-02"
+    assert due("Hằng tháng", "Kế hoạch số 13/KH-UBND ngày 01/03/2030") == "2030-03-20"
+    assert due("30 ngày kể từ ngày ký", None) == (
+        "Thời hạn “30 ngày kể từ ngày ký” tính từ ngày ban hành văn bản: ghi ngày của văn bản ở ô Văn bản giao (ví dụ "
+        "“Kế hoạch số 12/KH-UBND ngày 01/11/2026”), hoặc nhập ngày ở ô Thời hạn hoàn thành.")
+    # a document recorded before under that number gives its day
+    assert due("trong thời hạn 6 tháng", "Kế hoạch số 12/KH-UBND") == "2031-05-02"
+
+
+def test_a_file_sent_through_the_api_is_refused_not_dropped(api, world):
+    # the step moved on and the task page said "Chưa có tệp nào": the client believed the draft was attached
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    act(world, task, "draft")
+    item = item_at(task, "finalise")  # (its file is optional: the step went on without it)
+    r = api.post(f"/api/v1/work-items/{item.id}/complete", headers=api.token("officer"),
+                 json={"decision": "submit", "data": {"draft_file": "SGVsbG8="}})
+    assert r.status_code == 422 and r.get_json()["error"] == ("Tệp đính kèm chưa gửi được qua API: gửi tệp ở trang "
+                                                              "nhiệm vụ.")
+    assert r.get_json()["fields"] == {"draft_file": "Trường này là tệp: gửi ở trang nhiệm vụ."}
+    assert item_at(task, "finalise").status == "open"
+
+
+def test_an_agency_written_in_other_capitals_or_spacing_is_found_and_every_unknown_one_named(api, world):
+    coord = api.token("coord")
+    body = {"title": "Tổng hợp báo cáo năm", "lead_agency": "  " + LEAD.lower().replace(" ", "  "),
+            "collaborating_agencies": [COLLAB_A.upper()], "output_type": "report", "due_date": "2030-03-29"}
+    r = api.post("/api/v1/tasks", json=body, headers=coord)
+    assert r.status_code == 201, r.get_json()
+    assert (r.get_json()["lead_agency"], r.get_json()["collaborating_agencies"]) == (LEAD, [COLLAB_A])
+    r = api.post("/api/v1/tasks", json={**body, "title": "Khác", "collaborating_agencies": ["Sở Một", COLLAB_A,
+                                                                                           "Sở Hai"]}, headers=coord)
+    assert r.get_json()["fields"]["collaborating_agencies"] == "Không tìm thấy đơn vị phối hợp “Sở Một”, “Sở Hai”."

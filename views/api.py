@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cache, wraps
 from pathlib import Path
@@ -171,8 +172,23 @@ def create_task():
                              output_type=fields["output_type"] or "", collaborating_agencies=collaborators,
                              expected_output=fields["expected_output"], due_date=due_date,
                              deadline_text=fields["deadline_text"], source_document=fields["source_document"],
-                             duplicate_ok=body.get("duplicate_ok") is True, confirm=create.CONFIRM_IN_API)
+                             duplicate_ok=body.get("duplicate_ok") is True, confirm=create.CONFIRM_IN_API,
+                             submission=_idempotency_key())
     return jsonify(task_json(task, detail=True)), 201
+
+
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,40}")
+
+
+def _idempotency_key() -> str | None:
+    """The client's ``Idempotency-Key`` header as the task's one-time key, kept apart per account: a request sent
+    again with it (a retry after a timeout, two at once) answers with the task the first one created."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(key.strip()):
+        raise Invalid("Idempotency-Key phải có từ 1 đến 40 ký tự: chữ cái không dấu, chữ số hoặc . _ : -")
+    return f"api:{g.api_user.id}:{key.strip()}"
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -227,6 +243,10 @@ def complete(item_id: int):
     if comment is not None and not isinstance(comment, str):
         raise Invalid("comment phải là chuỗi ký tự.")
     item = reads.get_work_item(g.api_user, item_id)
+    if files := [f["name"] for f in item.fields if f["type"] == "file" and f["name"] in data]:
+        # (no file goes through the API: one given here would be dropped and the step taken as sent without it)
+        raise Invalid("Tệp đính kèm chưa gửi được qua API: gửi tệp ở trang nhiệm vụ.",
+                      {name: N_("Trường này là tệp: gửi ở trang nhiệm vụ.") for name in files})
     task = work.complete(item.id, g.api_user, str(body.get("decision") or ""), comment, data)
     return jsonify(task_json(task, detail=True))
 

@@ -136,7 +136,7 @@ class TaskForm(FlaskForm):
         past_field = self.due_date
         if due is None and not self.deadline_text.errors and (self.deadline_text.data or "").strip():
             try:  # the date the document's wording sets is checked as a typed one is
-                due = create.read_deadline(self.deadline_text.data).effective_due
+                due = create.read_deadline(self.deadline_text.data, self.source_document.data).effective_due
             except Invalid as exc:
                 self.deadline_text.errors.append(field_messages(exc)["deadline_text"])
                 return False

@@ -17,7 +17,7 @@ from workflows.process import catalog, runtime
 from workflows.tasks import lifecycle, reads
 from workflows.tasks.deadline_text import AMBIGUOUS, BAD_YEAR, MAX_YEAR, MIN_YEAR, Deadline, parse_deadline
 from workflows.text import fold_words
-from workflows.tx import transaction
+from workflows.tx import serialize_on, transaction
 
 GROUP_KIND = "group"  # a task owed by a group: its members' tasks (parent_id) do the work
 UNNUMBERED = "Văn bản chưa ghi số"  # how an imported document without a number is recorded
@@ -49,10 +49,6 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
     if too_long := {k: Message(TOO_LONG, max=n, count=len(fields[k])) for k, n in LIMITS.items()
                     if isinstance(fields.get(k), str) and len(fields[k]) > n}:
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", too_long)  # (the API's; the form says it at each field)
-    if not duplicate_ok and (same := same_tasks(fields.get("title") or "", fields.get("source_document"))):
-        raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"title": Message(
-            "Văn bản này đã giao nhiệm vụ cùng tên (%(codes)s). Nếu đây là một nhiệm vụ khác, %(how)s.",
-            codes=", ".join(t.code for t in same), how=Message(confirm))})
     due = fields.get("due_date")
     if due is not None and not MIN_YEAR <= due.year <= MAX_YEAR:  # a typo (9999, 0001): the form says it too
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"due_date": Message(
@@ -63,12 +59,21 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
         # the same date written in words does; the task page says so
         fields.update(nominal_due=fields["due_date"], due_date=holidays.calendar().next_working_day(fields["due_date"]))
     elif text and fields.get("due_date") is None and fields.get("recurrence") is None:
-        read = read_deadline(text)
+        read = read_deadline(text, fields.get("source_document"))
         fields.update(due_date=read.effective_due, nominal_due=read.nominal_due, recurrence=read.recurrence,
                       recurrence_day=read.recurrence_day, recurrence_weekday=read.recurrence_weekday,
                       recurrence_starts=read.starts, milestones=read.to_json()["milestones"])
     try:
         with transaction():
+            # one creation at a time by this account, so that the checks below see what the other one wrote: a
+            # client retrying after a timeout, a form sent twice at once
+            serialize_on(User, actor.id)
+            if submission and (done := submitted(submission)) is not None:
+                return done
+            if not duplicate_ok and (same := same_tasks(fields.get("title") or "", fields.get("source_document"))):
+                raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"title": Message(
+                    "Văn bản này đã giao nhiệm vụ cùng tên (%(codes)s). Nếu đây là một nhiệm vụ khác, %(how)s.",
+                    codes=", ".join(t.code for t in same), how=Message(confirm))})
             if fields.get("directive_id") is None:
                 fields["directive_id"] = directive_for(fields.get("source_document"))
             return add_task(actor, submission=submission or None, **fields)
@@ -79,16 +84,25 @@ def create_task(actor: User, *, submission: str | None = None, duplicate_ok: boo
         return done  # the same form, sent twice at once: the other sending created the task
 
 
+FROM_THE_DOCUMENT = N_("Thời hạn “%(text)s” tính từ ngày ban hành văn bản: ghi ngày của văn bản ở ô Văn bản giao "
+                       "(ví dụ “Kế hoạch số 12/KH-UBND ngày 01/11/2026”), hoặc nhập ngày ở ô Thời hạn hoàn thành.")
 # The longest text each field takes (the form's Length validators say the same, views.forms.TaskForm)
 LIMITS = {"title": 2000, "expected_output": 2000, "deadline_text": 500, "source_document": 500}
 TOO_LONG = N_("Tối đa %(max)s ký tự (nội dung gửi có %(count)s ký tự).")
 
 
-def read_deadline(text: str) -> Deadline:
+def read_deadline(text: str, source_document: str | None = None) -> Deadline:
     """The due date and recurrence a deadline written as the document writes it sets, read as an import reads it
-    ("Quý II năm 2027": 30/06/2027, on the next working day when that is a day off); Invalid on the field when it
-    sets neither (a task without a deadline is never overdue and drops out of every report)."""
-    read = parse_deadline(text, issued=clock.today(), calendar=holidays.calendar())
+    ("Quý II năm 2027": 30/06/2027, on the next working day when that is a day off), from the day of the document
+    ``source_document`` names ("30 ngày kể từ ngày ký", "Hằng tháng" of a plan not yet in force), else today;
+    Invalid on the field when it sets neither (a task without a deadline is never overdue and drops out of every
+    report), or counts from a document's day that nothing gives."""
+    issued = document_day(source_document)
+    read = parse_deadline(text, issued=issued or clock.today(), calendar=holidays.calendar())
+    if issued is None and read.recurrence is None and read.effective_due is not None \
+            and parse_deadline(text, issued=None).effective_due is None:
+        raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.", {"deadline_text": Message(
+            FROM_THE_DOCUMENT, text=" ".join(text.split())[:200])})
     if read.effective_due is None and read.recurrence is None:
         raise Invalid("Thông tin nhiệm vụ chưa hợp lệ.",
                       {"deadline_text": Message(UNREAD_DEADLINE, text=" ".join(text.split())[:200])})
@@ -114,20 +128,42 @@ _NAMED = re.compile(r"^(?:(?:theo|thực hiện|căn cứ|tại)\s+)?"  # (how a
 _ISSUED = re.compile(r"\bngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
 
 
+def _document(text: str) -> tuple[re.Match | None, re.Match | None, date | None]:
+    """A "Văn bản giao" read: the document's kind and number, the words giving its day, and the day."""
+    named = _NAMED.match(text)
+    day = _ISSUED.search(text, named.end()) if named else None
+    try:
+        issued = date(int(day[3]), int(day[2]), int(day[1])) if day else None
+    except ValueError:  # not a day of the calendar: the number alone
+        issued = None
+    return named, day, issued
+
+
+def named_document(source_document: str | None) -> Directive | None:
+    """The document recorded before that a task's "Văn bản giao" names by number (``same_number``), if any."""
+    named, _, issued = _document(" ".join((source_document or "").split()))
+    return same_number(named["name"], issued) if named else None
+
+
+def document_day(source_document: str | None) -> date | None:
+    """The day of the document a task's "Văn bản giao" names: written after its number ("… ngày 01/11/2026"), or
+    that of the document recorded before under that number."""
+    named, _, issued = _document(" ".join((source_document or "").split()))
+    if issued is not None or named is None:
+        return issued
+    known = same_number(named["name"], None)
+    return known.issued_on if known is not None else None
+
+
 def directive_for(source_document: str | None) -> int | None:
     """The document a task's "Văn bản giao" names: one imported or recorded before under the same number (and day,
     when both are known: ``same_number``), or one recorded now ("Kế hoạch số 04-KH/BCĐTW", of 15/03/2025) — so that
     every document tasks come from is a choice of the filters and the reports, and importing it later finds it.
     Flushes."""
     text = " ".join((source_document or "").split())
-    named = _NAMED.match(text)
+    named, day, issued = _document(text)
     if named is None:  # no number where a document's name gives it: one named anywhere in the words, if any
         return directive_named(source_document)
-    day = _ISSUED.search(text, named.end())
-    try:
-        issued = date(int(day[3]), int(day[2]), int(day[1])) if day else None
-    except ValueError:  # not a day of the calendar: the number alone
-        issued = None
     if (same := same_number(named["name"], issued)) is not None:  # "KH số 266-KH/TU" is "Kế hoạch số 266-KH/TU"
         return same.id
     issuer = re.search(r"\bcủa\s+(.+)$", text[(day or named).end():], re.IGNORECASE)
@@ -195,6 +231,7 @@ def same_tasks(title: str, source_document: str | None) -> list[Task]:
     if not wanted:
         return []
     source = fold_words(source_document or "")
+    document = named_document(source_document)  # "KH số 779-KH/UBND" is "Kế hoạch số 779-KH/UBND"
     found = []
     longest = max(wanted.split(), key=len)  # search_text keeps punctuation: narrow by one word, compare in Python
     for task in db.session.scalars(select(Task).where(Task.search_text.contains(longest, autoescape=True))
@@ -203,7 +240,8 @@ def same_tasks(title: str, source_document: str | None) -> list[Task]:
             continue
         theirs = fold_words(task.source_document or "")
         number = fold_words(task.directive.number) if task.directive is not None else ""
-        if theirs == source or (number and number in source) or (source and theirs and source in theirs):
+        if theirs == source or (number and number in source) or (source and theirs and source in theirs) \
+                or (document is not None and task.directive_id == document.id):
             found.append(task)
     return found
 
@@ -322,12 +360,14 @@ def _check(title: str, lead_agency: str, output_type: str, collaborating_agencie
         errors["lead_agency"] = N_("Không tìm thấy đơn vị chủ trì trong danh mục.")
     elif not lead.active:
         errors["lead_agency"] = _ended(lead)
-    collaborators = []
+    collaborators, unknown = [], []
     for name in dict.fromkeys(collaborating_agencies):
         agency = reads.agency_by_name(name)
         group = groups.group_named(name) if agency is None else None
         if agency is None and group is None:
-            errors["collaborating_agencies"] = Message("Không tìm thấy đơn vị phối hợp “%(name)s”.", name=name)
+            unknown.append(name)
+            errors["collaborating_agencies"] = Message("Không tìm thấy đơn vị phối hợp “%(name)s”.",
+                                                       name="”, “".join(unknown))
         elif agency is not None and not agency.active:
             errors["collaborating_agencies"] = _ended(agency)
         # a group collaborates as its members today: the opinion step asks each of them
