@@ -348,8 +348,8 @@ def test_friday_pack_lists_this_weeks_changes_and_not_last_weeks(browser, seeded
     # (a report) leaves it in the agency
     assert "Số liệu chưa khớp với báo cáo tháng 2." in page and "Số liệu chưa khớp với báo cáo tháng 2." not in docx
     assert "Trong tuần: 2 nhiệm vụ hoàn thành (1 đúng hạn, 1 quá hạn); 0 lượt trả lại; 1 lượt điều chỉnh thời hạn; " \
-           "2 đề nghị gia hạn mới; 1 nhiệm vụ mới; 2 nhiệm vụ chuyển sang quá hạn; " \
-           "0 báo cáo định kỳ đến hạn (0 chưa gửi); 0 lượt đôn đốc." in docx
+           "2 đề nghị gia hạn mới; 1 nhiệm vụ mới; 2 nhiệm vụ chuyển sang quá hạn; 0 báo cáo định kỳ đến hạn " \
+           "(0 chưa gửi); 0 báo cáo định kỳ các kỳ trước vẫn chưa gửi; 0 lượt đôn đốc." in docx
     assert "TÀI LIỆU GIAO BAN TUẦN" in docx and "từ ngày 16/03/2026 đến ngày 22/03/2026" in docx
     last_week = client.get("/exports/week?week=2026-03-10").get_data(as_text=True)
     assert "Giao ban tuần 09/03/2026 – 15/03/2026" in last_week

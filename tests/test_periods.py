@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 
+import docx
 import pytest
 from sqlalchemy import func, select
 
@@ -616,3 +618,21 @@ def test_the_friday_pack_names_the_periodic_reports_due_that_week_and_who_has_no
         "not_due", "sent"}
     page = text(browser.client.get("/exports/week?week=18/03/2026"))
     assert "Chưa đến hạn" in page and "Gửi 10/03/2026" in page and "<strong>Chưa gửi</strong>" not in page
+
+
+def test_the_friday_pack_still_names_the_reports_not_sent_after_their_week(march, browser: Browser):
+    """Ten reports of October and November still unsent, and the pack of December said "0 chưa gửi": a report was
+    named only in the week its deadline fell in."""
+    from workflows.reporting import week_pack
+
+    march["clock"].moment = datetime(2026, 4, 3, 1, 0)
+    pack = week_pack.week_pack(march["world"]["viewer"], date(2026, 3, 30))
+    assert pack.reports_due == [] and {t.lead_agency.name for t in pack.reports_owed} == {LEAD, COLLAB_A}
+    assert pack.counts["reports_owed"] == 2
+    browser.login("coord")
+    page = text(browser.client.get("/exports/week?week=30/03/2026"))
+    assert "Báo cáo định kỳ các kỳ trước vẫn chưa gửi (2)" in page
+    days = (date(2026, 4, 3) - pack.reports_owed[0].due_date).days
+    assert page.count(f"<strong>quá {days} ngày</strong>") == 2
+    document = docx.Document(io.BytesIO(browser.client.get("/exports/week.docx?week=30/03/2026").data))
+    assert "2 báo cáo định kỳ các kỳ trước vẫn chưa gửi" in "\n".join(p.text for p in document.paragraphs)

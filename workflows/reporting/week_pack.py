@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from models import AuditEvent, DeadlineAdjustment, ProcessInstance, Task, User, WorkItem, db
@@ -50,6 +50,8 @@ class WeekPack:
     today: date
     reports_due: list[Task] = field(default_factory=list)  # the periodic reports due in the week, done or not
     urged: list[WeekEvent] = field(default_factory=list)  # the urges (đôn đốc) made in the week
+    # the periodic reports due before the week and still not sent at its end (or today): the debt the meeting chases
+    reports_owed: list[Task] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -84,18 +86,23 @@ class WeekPack:
                 "extension_requests": len(self.extension_requests), "new_tasks": len(self.new_tasks),
                 "became_overdue": len(self.became_overdue), "stuck": self.stuck_total,
                 "reports_due": len(self.reports_due), "reports_missing": len(self.reports_missing),
-                "urged": len(self.urged)}
+                "reports_owed": len(self.reports_owed), "urged": len(self.urged)}
+
+    @property
+    def by(self) -> date:
+        """The day the pack counts to: the week's end, or today in the current week."""
+        return min(self.end, self.today)
 
     @property
     def reports_missing(self) -> list[Task]:
         """The periodic reports due in the week, by today, that were not sent by then (a pack printed on
         Wednesday does not count Friday's reports as missing)."""
-        by = min(self.end, self.today)
+        by = self.by
         return [t for t in self.reports_due if t.due_date <= by and (t.completed_on is None or t.completed_on > by)]
 
     def report_state(self, task: Task) -> str:
         """What section 9 says of a report: "sent" (by the week's end, or today), "missing" or "not_due" yet."""
-        if task.completed_on is not None and task.completed_on <= min(self.end, self.today):
+        if task.completed_on is not None and task.completed_on <= self.by:
             return "sent"
         return "missing" if task in self.reports_missing else "not_due"
 
@@ -135,7 +142,15 @@ def week_pack(user: User, day: date | None = None) -> WeekPack:
     return WeekPack(start, end, as_of, on_time, late, _returned(tasks, since, until), _adjustments(tasks, since, until),
                     _extension_requests(tasks, since, until), _new_tasks(tasks, since, until),
                     _became_overdue(tasks, start, end, today), stuck[:STUCK_LIMIT], stuck_days, len(stuck), today,
-                    _reports_due(start, end), _urged(since, until))
+                    _reports_due(start, end), _urged(since, until), _reports_owed(start, min(end, today)))
+
+
+def _reports_owed(start: date, by: date) -> list[Task]:
+    """The periodic reports due before ``start`` and not sent by ``by``: longest owed first, then by agency."""
+    owed = db.session.scalars(select(Task).where(
+        Task.kind.in_(REPORT_KINDS), Task.due_date < start, or_(Task.completed_on.is_(None), Task.completed_on > by))
+        .options(selectinload(Task.lead_agency)))
+    return sorted(owed, key=lambda t: (t.due_date, text.sort_key(t.lead_agency.name if t.lead_agency else ""), t.id))
 
 
 def _reports_due(start: date, end: date) -> list[Task]:
@@ -275,6 +290,7 @@ def _week_body(document, pack: WeekPack) -> None:
                         f"{c['adjustments']} lượt điều chỉnh thời hạn; {c['extension_requests']} đề nghị gia hạn mới; "
                         f"{c['new_tasks']} nhiệm vụ mới; {c['became_overdue']} nhiệm vụ chuyển sang quá hạn; "
                         f"{c['reports_due']} báo cáo định kỳ đến hạn ({c['reports_missing']} chưa gửi); "
+                        f"{c['reports_owed']} báo cáo định kỳ các kỳ trước vẫn chưa gửi; "
                         f"{c['urged']} lượt đôn đốc.")
     due_and_done = ("Thời hạn / ngày hoàn thành", lambda t: f"{dmy(t.due_date) or '—'}\n{dmy(t.completed_on)}")
     _tasks_table(document, "1. Nhiệm vụ hoàn thành đúng hạn", pack.completed_on_time, due_and_done)
@@ -294,6 +310,8 @@ def _week_body(document, pack: WeekPack) -> None:
                  ("Hạn / ngày gửi", lambda t: f"{dmy(t.due_date)}\n" + {
                      "sent": f"Gửi {dmy(t.completed_on)}", "missing": "Chưa gửi", "not_due": "Chưa đến hạn"}[
                      pack.report_state(t)]))
+    _tasks_table(document, "Báo cáo định kỳ các kỳ trước vẫn chưa gửi", pack.reports_owed,
+                 ("Hạn", lambda t: f"{dmy(t.due_date)}\nquá {(pack.by - t.due_date).days} ngày"))
     _events_table(document, "10. Đôn đốc thực hiện", pack.urged,
                   ("Hồ sơ đang ở (khi đôn đốc)", "Ngày, người đôn đốc", "Nội dung đôn đốc"))
 
