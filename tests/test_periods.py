@@ -636,3 +636,17 @@ def test_the_friday_pack_still_names_the_reports_not_sent_after_their_week(march
     assert page.count(f"<strong>quá {days} ngày</strong>") == 2
     document = docx.Document(io.BytesIO(browser.client.get("/exports/week.docx?week=30/03/2026").data))
     assert "2 báo cáo định kỳ các kỳ trước vẫn chưa gửi" in "\n".join(p.text for p in document.paragraphs)
+
+
+def test_the_period_report_counts_the_ongoing_tasks_apart(march, browser: Browser):
+    """Every report read "Nhiệm vụ thường xuyên: 0 nhiệm vụ (0,0%)" while the dashboard showed three: no deadline
+    puts an ongoing task in a period."""
+    browser.login("coord")
+    document = docx.Document(io.BytesIO(browser.client.get("/exports/report.docx?period=2026-03").data))
+    body = "\n".join(p.text for p in document.paragraphs)
+    assert ("- Nhiệm vụ thường xuyên (không có thời hạn trong kỳ, không tính vào tổng số trên): 1 nhiệm vụ đang "
+            "thực hiện.") in body
+    [agencies] = [t for t in document.tables if t.rows[0].cells[1].text == "Đơn vị chủ trì"]
+    rows = {r.cells[1].text: [c.text for c in r.cells[2:]] for r in agencies.rows if r.cells[-1].text.isdigit()}
+    assert rows[LEAD][-1] == "1" and rows["Tổng cộng"][-1] == "1"
+    assert sum(int(r[-1]) for name, r in rows.items() if name != "Tổng cộng") == 1

@@ -72,10 +72,12 @@ class PeriodReport:
     lagging_more: int = 0  # agencies with overdue tasks beyond those named in section IV
     ranking: list = dataclasses.field(default_factory=list)  # scorecard.ScoreRow: the units its tasks rank
     groups: list = dataclasses.field(default_factory=list)  # progress.GroupRow: tasks owed by a group, due in it
+    # the ongoing tasks ("Thường xuyên") running today: no deadline puts them in a period, they are counted apart
+    ongoing: int = 0
 
     @property
     def total(self) -> int:
-        return sum(self.totals.values())
+        return sum(n for key, n in self.totals.items() if key != "ongoing")
 
     @property
     def done(self) -> int:
@@ -110,14 +112,27 @@ def period_report(user: User, f: scope.Filters, today: date | None = None) -> Pe
                       "hoặc năm (2026).", {"period": "Chưa chọn kỳ báo cáo."})
     totals = progress.status_totals(f, today=today)
     agencies = progress.agency_table(f, sort="overdue", descending=True, today=today)
-    table = sorted(agencies, key=lambda r: text.sort_key(r.agency))
+    table = _with_ongoing(agencies, progress.agency_table(dataclasses.replace(f, period=None), today=today))
     # one read of every overdue task the other filters select, split by the period
     overdue = overdue_rows(dataclasses.replace(f, period=None), today)
     in_period = [row for row in overdue if period.start <= row.task.period_due <= period.end]
     earlier = [row for row in overdue if row.task.period_due < period.start]
     lagging, more = laggards(agencies, earlier)
     return PeriodReport(period, f, today, totals, table, in_period, lagging, earlier, more,
-                        scorecard.scorecard(period.key, today, f), progress.group_table(f, today))
+                        scorecard.scorecard(period.key, today, f), progress.group_table(f, today),
+                        sum(r.ongoing for r in table))
+
+
+def _with_ongoing(period_rows: list, every_row: list) -> list:
+    """The agencies' rows of the period, each with its ongoing tasks of today (which no period holds: they read 0
+    in every report), and a row for an agency with ongoing tasks only; by name."""
+    ongoing = {r.agency: r for r in every_row if r.ongoing}
+    rows = [dataclasses.replace(r, ongoing=ongoing[r.agency].ongoing if r.agency in ongoing else 0)
+            for r in period_rows]
+    named = {r.agency for r in rows}
+    rows += [dataclasses.replace(r, **{k: 0 for k in (*status.STATUSES, "assigned") if k != "ongoing"})
+             for name, r in ongoing.items() if name not in named]
+    return sorted(rows, key=lambda r: text.sort_key(r.agency))
 
 
 def laggards(agencies: list, earlier: list[OverdueRow]) -> tuple[list[Lagging], int]:
@@ -220,7 +235,8 @@ def _figures(document, report: PeriodReport) -> None:
     nd30.para(document, f"- Chưa hoàn thành: {n(report.not_done)}, gồm: trong hạn {n(report.in_time)} "
                         f"(đang thực hiện {t.get('in_progress', 0)}, chưa bắt đầu {t.get('not_started', 0)}, "
                         f"sắp đến hạn {t.get('due_soon', 0)}); quá hạn {n('overdue')}.")
-    nd30.para(document, f"- Nhiệm vụ thường xuyên: {n('ongoing')}.")
+    nd30.para(document, f"- Nhiệm vụ thường xuyên (không có thời hạn trong kỳ, không tính vào tổng số trên): "
+                        f"{report.ongoing} nhiệm vụ đang thực hiện.")
     if report.groups:
         units = sum(g.total for g in report.groups)
         nd30.para(document, f"Số liệu tính theo đơn vị thực hiện: {len(report.groups)} nhiệm vụ giao cho nhóm đơn vị "
@@ -272,7 +288,7 @@ def _agency_section(document, report: PeriodReport) -> None:
         nd30.row(table, [number, row.agency, *values], widths, align=align)
     t = report.totals
     totals = [report.total, t.get("done_on_time", 0), t.get("done_late", 0), report.in_time, t.get("overdue", 0),
-              t.get("ongoing", 0)]
+              report.ongoing]
     nd30.row(table, ["", "Tổng cộng", *totals], widths, bold=True, align=align)
     nd30.para(document, "“Trong hạn” gồm các nhiệm vụ đang thực hiện, chưa bắt đầu và sắp đến hạn.", size=13,
               italic=True, indent=False, before=3)
@@ -288,11 +304,12 @@ def _ranking(document, report: PeriodReport) -> None:
                         "cho nhóm tính cho từng đơn vị):", keep=True)
     widths = RANKING_WIDTHS
     table = nd30.table(document, widths)
-    nd30.row(table, ["Hạng", "Đơn vị", "Đến hạn", "Đúng hạn", "Hoàn thành quá hạn", "Quá hạn", "Tỷ lệ đúng hạn",
+    # (the tasks the rate counts, so that a row adds up: those still within their deadline are not among them)
+    nd30.row(table, ["Hạng", "Đơn vị", "Đã đến hạn", "Đúng hạn", "Hoàn thành quá hạn", "Quá hạn", "Tỷ lệ đúng hạn",
                      "Ngày trễ bình quân"], widths, header=True, size=11)
     align = [nd30.CENTER, nd30.LEFT] + [nd30.CENTER] * 6
     for row in ranked:
-        nd30.row(table, [row.rank, row.agency, row.due, row.on_time, row.late, row.overdue,
+        nd30.row(table, [row.rank, row.agency, row.decided, row.on_time, row.late, row.overdue,
                          number_vn(row.rate, 1) + "%", number_vn(row.average_days_late, 1)], widths, align=align,
                  size=11)
     nd30.para(document, after=0)
