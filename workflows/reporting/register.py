@@ -64,6 +64,7 @@ class RegisterRow:
     members: list[RegisterRow] = field(default_factory=list)  # a task owed by a group: its members' tasks
 
 
+BY_MEMBER = "Theo từng đơn vị"  # the status cell of a group's task: its members' rows have theirs
 DIRECT = "Nhiệm vụ giao trực tiếp"  # the group of tasks no document assigned
 OTHER_SECTION = "Nhiệm vụ khác"  # a document's tasks outside its sections
 _ROMAN = re.compile(r"\s*([IVXLC]+)\s*[.):\s]")
@@ -215,7 +216,8 @@ def _values(number: int, item: RegisterRow) -> list:
         return [(task.stt or "").strip().rstrip(".") or str(number),
                 f"{' '.join(task.title.split())}\n({task.code}, giao cho nhóm)",
                 f"{task.group.name}\n({len(item.members)} đơn vị, mỗi đơn vị một dòng bên dưới)", "",
-                task.expected_output or "", deadline_text(task), status.STATUS_LABELS[item.status],
+                # (no status of its own: filtering the sheet on "Quá hạn" counted it beside its members' rows)
+                task.expected_output or "", deadline_text(task), BY_MEMBER,
                 f"{finished}/{len(item.members)} đơn vị đã hoàn thành", f"{late} đơn vị quá hạn" if late else "",
                 None, task.completed_on if done else None, _note(task)]
     return [
