@@ -300,6 +300,9 @@ def test_the_coordinator_closes_a_group_task_and_the_open_members_are_not_done(w
     assert (db.session.get(Task, theirs.id).state, db.session.get(Task, mine.id).state) == ("closed", "done")
     assert not open_items(theirs) and not [i for i in reads.inbox(user("x_head")) if i.task_id == theirs.id]
     assert "Hết kỳ kế hoạch" in closed  # in the history
+    # the member's own page says it was ended, not "Đang thực hiện" beside "Không có bước nào đang chờ"
+    share = browser.client.get(f"/tasks/{theirs.id}").get_data(as_text=True)
+    assert "Đã kết thúc, không hoàn thành" in share and "st-in_progress" not in share
     with pytest.raises(Conflict):
         fanout.add_member(world["coord"], parent.id, LEAD)
 
