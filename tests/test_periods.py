@@ -391,7 +391,8 @@ def test_an_imported_rule_reaches_the_task_its_reports_and_the_pages(app, browse
     assert "Hằng tháng, trước ngày 10" in text(browser.client.get(f"/tasks/{monthly.id}"))
 
     period_reports.generate(world["coord"], through=date(2026, 2, 28))
-    assert [r.nominal_due for r in reports("period_report", monthly)] == [date(2026, 1, 10), date(2026, 2, 10)]
+    # January's is the task's own first cycle (due 10/01): its reports begin with February's
+    assert [r.nominal_due for r in reports("period_report", monthly)] == [date(2026, 2, 10)]
     assert reports("period_report", weekly) == [] and reports("period_report", half) == []
 
 
@@ -650,3 +651,18 @@ def test_the_period_report_counts_the_ongoing_tasks_apart(march, browser: Browse
     rows = {r.cells[1].text: [c.text for c in r.cells[2:]] for r in agencies.rows if r.cells[-1].text.isdigit()}
     assert rows[LEAD][-1] == "1" and rows["Tổng cộng"][-1] == "1"
     assert sum(int(r[-1]) for name, r in rows.items() if name != "Tổng cộng") == 1
+
+
+def test_a_monthly_task_s_own_cycle_is_its_first_month_and_no_report_repeats_it(world, january):
+    """"Hằng tháng" is due on the first 20th (the task's own cycle delivers it), and the generator made December's
+    report too: two work items, two reminders the same day, for one duty."""
+    task = create.create_task(world["coord"], title="Cập nhật số liệu chuyển đổi số", lead_agency=LEAD,
+                              output_type="report", deadline_text="Hằng tháng")
+    assert (task.recurrence, task.nominal_due) == ("monthly", date(2026, 1, 20))
+    closed = create.create_task(world["coord"], title="Phần việc đã kết thúc", lead_agency=COLLAB_A,
+                                output_type="result", deadline_text="Thường xuyên")
+    closed.state = "closed"  # (a member's share ended with its group's task owes no report either)
+    db.session.commit()
+    period_reports.generate(world["coord"], through=date(2026, 3, 31))
+    assert [r.period for r in reports("period_report", task)] == ["2026-02", "2026-03"]
+    assert reports("period_report", closed) == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -98,7 +98,7 @@ def set_reports_since(actor: User, day: date) -> None:
 
 
 def _active_tasks() -> list[Task]:
-    return list(db.session.scalars(select(Task).where(Task.kind == "task", Task.state != "done")
+    return list(db.session.scalars(select(Task).where(Task.kind == "task", Task.state == "active")
                                    .order_by(Task.id)))
 
 
@@ -118,6 +118,10 @@ def _expected(tasks: list[Task], periods_for) -> list[_Expected]:
         if kind is None:
             continue
         since = max(reports_from(task, _created_on(task)), floor)
+        if task.recurrence != "ongoing" and (first := task.nominal_due or task.due_date) is not None:
+            # the task's own cycle delivers its first occurrence ("Hằng tháng": December's, due 20/12): a report of
+            # that period too was a second work item, and a second reminder, for one duty
+            since = max(since, first + timedelta(days=1))
         for p in (own_due(period, task) for period in periods_for(kind, since)):
             if p.due < since:
                 continue
