@@ -105,6 +105,13 @@ def test_a_merge_needs_its_document_and_an_administrator(world):
     from workflows.errors import NotAllowed
     with pytest.raises(NotAllowed):
         agency_changes.merge_agency(world["coord"], LEAD, OTHER, date(2026, 7, 1), DOCUMENT)
+    # a day still ahead: the work moved at once while every page said the agency worked until then
+    with pytest.raises(Invalid) as caught:
+        agency_changes.merge_agency(None, LEAD, OTHER, date(2099, 1, 1), DOCUMENT)
+    assert "Ngày 01/01/2099 chưa đến" in str(caught.value.fields["on"])
+    with pytest.raises(Invalid):
+        agency_changes.end_agency(None, LEAD, "split", date(2099, 1, 1), DOCUMENT)
+    assert db.session.scalar(select(Agency).where(Agency.name == LEAD)).active
 
 
 def test_a_split_agency_s_tasks_wait_for_the_coordinator_s_choice(world, at_draft, browser):
@@ -189,6 +196,9 @@ def test_the_administrator_merges_an_agency_on_its_page(world, at_draft, browser
     assert refused.status_code == 422 and "Chọn đơn vị tiếp nhận công việc." in refused.get_data(as_text=True)
     refused = browser.client.post(f"/admin/agencies/{lead.id}/end", data={**form, "how": "split", "document": DOCUMENT})
     assert "Chia tách, giải thể không có một đơn vị tiếp nhận" in refused.get_data(as_text=True)
+    refused = browser.client.post(f"/admin/agencies/{lead.id}/end", data={
+        **form, "successor": OTHER, "document": DOCUMENT, "on": "01/01/2099"})
+    assert refused.status_code == 422 and "Ngày 01/01/2099 chưa đến" in refused.get_data(as_text=True)
     # it cannot be undone: the first press says what it will do, and does nothing yet (an outside check: one click
     # merged a department)
     filled = {**form, "successor": OTHER, "document": DOCUMENT}

@@ -154,6 +154,7 @@ def test_an_agency_merged_into_another_is_asked_no_more_its_successor_is(world, 
     agencies merged into one are that one once."""
     indicator = make_indicator(responsible=(LEAD, COLLAB_A))
     open_before = report(world, indicator, agency=COLLAB_A)
+    frozen.moment = datetime(2026, 8, 3, 1)  # (a merge is made on its day or after)
     agency_changes.merge_agency(None, COLLAB_A, LEAD, date(2026, 7, 1), "Quyết định số 15/QĐ-UBND", users="keep")
     assert [a.name for a in indicators.responsible_agencies(indicator)] == [LEAD]
     with pytest.raises(Invalid) as refused:  # the old agency's open report passed to the successor: still one
@@ -175,6 +176,7 @@ def test_a_merge_into_an_agency_asked_for_the_same_figure_leaves_it_one_report(w
     open reports of one year, and two values once both were accepted. The successor's own stays; the other stops."""
     indicator = make_indicator(responsible=(LEAD, COLLAB_A))
     own, merged = report(world, indicator, 2030, agency=LEAD), report(world, indicator, 2030, agency=COLLAB_A)
+    frozen.moment = datetime(2026, 8, 3, 1)  # (a merge is made on its day or after)
     agency_changes.merge_agency(None, COLLAB_A, LEAD, date(2026, 7, 1), "Quyết định số 15/QĐ-UBND", users="keep")
     assert (own.state, own.kind, merged.kind) == ("active", indicators.KIND, "withdrawn")
     assert indicators.open_reports(indicator) == [own]

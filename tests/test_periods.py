@@ -572,6 +572,7 @@ def test_a_merged_agency_s_own_report_is_no_longer_owed_and_a_task_s_report_foll
     world = march["world"]
     [owed] = [r for r in reports("agency_report") if r.lead_agency.name == COLLAB_A]
     assert open_items(owed)
+    march["clock"].moment = datetime(2026, 3, 12, 1, 0)  # (a merge is made on its day or after)
     done = agency_changes.merge_agency(None, COLLAB_A, OTHER, date(2026, 3, 12), "Nghị quyết số 1/NQ", users="keep")
     db.session.expire_all()
     assert owed.kind == fanout.WITHDRAWN and not open_items(owed) and done.withdrawn == 1
@@ -592,6 +593,7 @@ def test_a_report_of_a_month_over_before_the_merge_is_still_owed_by_the_successo
 
     [owed] = [r for r in reports("agency_report") if r.lead_agency.name == COLLAB_A]
     assert owed.period == "2026-03" and open_items(owed)
+    march["clock"].moment = datetime(2026, 4, 1, 1, 0)  # (a merge is made on its day or after)
     agency_changes.merge_agency(None, COLLAB_A, OTHER, date(2026, 4, 1), "Nghị quyết số 1/NQ", users="keep")
     db.session.expire_all()
     assert (owed.kind, owed.lead_agency.name, owed.former_leads) == ("agency_report", OTHER, [COLLAB_A])

@@ -335,7 +335,7 @@ def agency_end(agency_id: int):
         try:
             if form.how.data == "merged" and form.successor.data not in {c.value for c in form.successor.choices[1:]}:
                 raise Invalid("Chọn đơn vị tiếp nhận.", {"successor": N_("Chọn đơn vị tiếp nhận công việc.")})
-            agency_changes.checked_end(form.how.data, form.document.data, form.users.data)
+            agency_changes.checked_end(form.how.data, form.document.data, form.users.data, form.on.data)
             if step != "confirm":  # it cannot be undone: what it will do is shown first, and done on a second press
                 confirming = True
             else:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from models import Agency, AgencyGroupMember, ProcessInstance, Task, User, WorkItem, db, task_collaborators
 from workflows import audit, clock
 from workflows.accounts import groups, people
-from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
+from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from workflows.notify import events
 from workflows.process import engine, runtime
 from workflows.tasks import fanout, indicators, lifecycle, periods
@@ -47,10 +47,16 @@ def _agency(name: str) -> Agency:
     return agency
 
 
-def checked_end(kind: str, document: str | None, users: str) -> str:
+def checked_end(kind: str, document: str | None, users: str, on: date | None = None) -> str:
     """The deciding document as kept, or Invalid: what a merge ("merged") or an end ("split", "dissolved") asks
-    before anything is read — so that a page can ask for a confirmation of what is sure to be done."""
+    before anything is read — so that a page can ask for a confirmation of what is sure to be done. A day still
+    ahead is refused: the work moves when it is done, and every page would say the agency works until a day it
+    no longer does."""
     document = " ".join((document or "").split())
+    if on is not None and on > clock.today():
+        raise Invalid("Ngày có hiệu lực chưa đến.", {"on": Message(
+            "Ngày %(date)s chưa đến: sáp nhập, chia tách, giải thể chuyển công việc và tài khoản ngay khi xác nhận. "
+            "Thực hiện vào ngày có hiệu lực hoặc sau đó.", date=f"{on:%d/%m/%Y}")})
     if kind not in ("merged", "split", "dissolved"):
         raise Invalid("Hình thức kết thúc không hợp lệ: chia tách (split) hoặc giải thể (dissolved).")
     if not document:
@@ -69,7 +75,7 @@ def merge_agency(actor: User | None, old_name: str, new_name: str, on: date, doc
     """Merge ``old_name`` into ``new_name`` on ``on`` by ``document`` (see the module). ``actor`` None: the
     command line; otherwise an administrator. One transaction."""
     groups.require_admin(actor)
-    document = checked_end("merged", document, users)
+    document = checked_end("merged", document, users, on)
     with transaction():
         old, new = _agency(old_name), _agency(new_name)
         if old.id == new.id:
@@ -125,7 +131,7 @@ def end_agency(actor: User | None, name: str, kind: str, on: date, document: str
     groups.require_admin(actor)
     if kind == "merged":  # (merge_agency: a successor carries it all on)
         raise Invalid("Hình thức kết thúc không hợp lệ: chia tách (split) hoặc giải thể (dissolved).")
-    document = checked_end(kind, document, users)
+    document = checked_end(kind, document, users, on)
     with transaction():
         agency = _agency(name)
         if agency.ended_on is not None:
