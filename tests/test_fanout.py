@@ -529,15 +529,16 @@ def test_a_member_added_after_the_group_s_deadline_is_given_its_own(world, froze
 
 
 def test_after_a_merge_the_group_page_names_the_share_each_agency_was_given(world, pair, browser):
-    """Two rows "Sở Y tế" and nothing saying one of them was the merged agency's share."""
+    """A share passed to a successor outside the group said nothing of whose it had been. (A successor in the group
+    keeps its own share alone: test_a_ward_merged_into_another_of_its_group_leaves_one_share.)"""
     from workflows.tasks import agency_changes
 
     parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2099, 6, 30))
-    agency_changes.merge_agency(None, LEAD, OTHER, date(2026, 7, 1), "Nghị quyết số 1/NQ", users="keep")
+    agency_changes.merge_agency(None, LEAD, COLLAB_A, date(2026, 7, 1), "Nghị quyết số 1/NQ", users="keep")
     browser.login("coord")
     page = " ".join(browser.client.get(f"/tasks/{parent.id}").get_data(as_text=True).split())
-    assert page.count(f'<td data-label="Đơn vị">{OTHER}') == 2
-    assert f'{OTHER} <span class="small muted">(trước đây: {LEAD})</span>' in page
+    assert page.count(f'<td data-label="Đơn vị">{COLLAB_A}') == 1
+    assert f'{COLLAB_A} <span class="small muted">(trước đây: {LEAD})</span>' in page
 
 
 def test_a_user_of_no_agency_sees_no_group_task(world, pair, api):
@@ -661,3 +662,21 @@ def test_an_amendment_withdraws_the_communes_task(province):
     db.session.expire_all()
     assert {t.kind for t in db.session.scalars(select(Task).where(Task.parent_id == parent.id))} == {"withdrawn"}
     assert db.session.get(Task, parent.id).kind == "withdrawn"
+
+
+def test_a_ward_merged_into_another_of_its_group_leaves_one_share(world, pair, browser):
+    """Tân Lập 31 merged into Tân Lập 32: the successor then owed two shares of the same group task, each to be
+    signed off apart, and the page counted the merged ward twice."""
+    from workflows.tasks import agency_changes
+
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2099, 6, 30))
+    mine, theirs = sorted(fanout.member_tasks(parent), key=lambda t: t.lead_agency.name != LEAD)
+    done = agency_changes.merge_agency(None, OTHER, LEAD, clock.today(), "Nghị quyết số 1686/NQ-UBTVQH15")
+    assert done.shares == 1 and done.tasks == 0
+    db.session.expire_all()
+    assert (db.session.get(Task, theirs.id).kind, not open_items(db.session.get(Task, theirs.id))) == (
+        "withdrawn", True)
+    assert [t.id for t in fanout.member_tasks(parent)] == [mine.id]
+    assert fanout.progress(parent).total == 1
+    [removed] = [e for e in reads.history(parent) if e.action == "group_member_removed"]
+    assert removed.comment.startswith(f"Rút nhiệm vụ của {OTHER}: {OTHER} sáp nhập vào {LEAD}")

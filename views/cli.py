@@ -138,7 +138,8 @@ def _register_own(app: Flask) -> None:
         done = agency_changes.merge_agency(None, old, new, on.date(), document, users)
         click.echo(f"Đã sáp nhập “{old}” vào “{new}”: {done.tasks} nhiệm vụ chủ trì, {done.collaborations} nhiệm vụ "
                    f"phối hợp, {done.items} việc đang mở, {done.instances} quy trình đang chạy, "
-                   f"{done.users} tài khoản; {done.withdrawn} báo cáo định kỳ không còn phải nộp.")
+                   f"{done.users} tài khoản; {done.withdrawn} báo cáo định kỳ không còn phải nộp; {done.shares} phần "
+                   "việc trong nhiệm vụ giao cho nhóm được rút (đơn vị tiếp nhận cũng được giao).")
 
     @app.cli.command("end-agency")
     @click.argument("name")

@@ -355,6 +355,10 @@ def _end_agency(agency, form: AgencyEndForm) -> None:
         flash(_("Đã sáp nhập %(old)s vào %(new)s: %(tasks)s nhiệm vụ chủ trì, %(collaborations)s nhiệm vụ "
                 "phối hợp, %(items)s việc đang mở đã chuyển sang.", old=agency.name, new=form.successor.data,
                 tasks=done.tasks, collaborations=done.collaborations, items=done.items), "success")
+        if done.shares:
+            flash(_("%(n)s phần việc của %(old)s trong nhiệm vụ giao cho nhóm mà %(new)s cũng được giao đã được rút: "
+                    "%(new)s thực hiện chung cho cả đơn vị.", n=done.shares, old=agency.name, new=form.successor.data),
+                  "info")
         if done.withdrawn:
             flash(_("%(n)s báo cáo định kỳ của %(old)s cho kỳ có ngày sáp nhập trở đi không còn phải nộp: "
                     "%(new)s báo cáo chung cho cả đơn vị.", n=done.withdrawn, old=agency.name,

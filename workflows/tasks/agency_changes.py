@@ -38,6 +38,7 @@ class Merged:
     instances: int  # running processes whose coming steps now name the successor
     users: int  # people moved or closed
     withdrawn: int = 0  # its own periodic reports no longer owed (the successor reports for the whole)
+    shares: int = 0  # its shares of a group's task the successor was given too: withdrawn, not a second share
 
 
 def _agency(name: str) -> Agency:
@@ -85,13 +86,14 @@ def merge_agency(actor: User | None, old_name: str, new_name: str, on: date, doc
         why = f"{old.name} sáp nhập vào {new.name} theo {document} (từ {on:%d/%m/%Y})"
         moved_users = _people(old, new, users)
         withdrawn = _reports(actor, old, new, why, on)  # before the items move: a report no longer owed keeps none
+        shares = _shares(actor, old, new, why)
         instances, items, tasks, collaborations = _move(actor, old, new, why)
         _names_and_groups(old, new, on)
         old.active, old.ended_on, old.end_kind, old.end_document, old.successor = False, on, "merged", document, new
         audit.record("agency_merge", actor, comment=why, data={
             "agency": old.name, "into": new.name, "on": on.isoformat(), "document": document, "tasks": tasks,
             "items": items, "users": users})
-    return Merged(tasks, collaborations, items, instances, moved_users, withdrawn)
+    return Merged(tasks, collaborations, items, instances, moved_users, withdrawn, shares)
 
 
 def _reports(actor: User | None, old: Agency, new: Agency, why: str, on: date) -> int:
@@ -117,6 +119,23 @@ def _reports(actor: User | None, old: Agency, new: Agency, why: str, on: date) -
             audit.record("agency_moved", actor, report, comment=f"Đơn vị báo cáo: {why}",
                          data={"from": old.name, "to": new.name})
     return withdrawn
+
+
+def _shares(actor: User | None, old: Agency, new: Agency, why: str) -> int:
+    """The old agency's open shares of a group's task that the successor was given too: withdrawn — the successor
+    carries the task for the merged whole, as it reports for it —, not passed on as a second share of one task, each
+    to be signed off apart (and "x/166 đơn vị" counting the merged ward twice). Returns how many."""
+    theirs = select(Task.parent_id).where(Task.lead_agency_id == new.id, Task.kind == "task",
+                                          Task.parent_id.is_not(None))
+    shares = list(db.session.scalars(select(Task).where(Task.lead_agency_id == old.id, Task.kind == "task",
+                                                        Task.state == "active", Task.parent_id.in_(theirs))))
+    for share in shares:
+        fanout.stop(share)
+        share.kind = fanout.WITHDRAWN
+        audit.record("withdrawn", actor, share, comment=f"{why}: {new.name} thực hiện nhiệm vụ chung cho cả đơn vị")
+        audit.record("group_member_removed", actor, share.parent, comment=f"Rút nhiệm vụ của {old.name}: {why}",
+                     data={"agency": old.name, "task_id": share.id})
+    return len(shares)
 
 
 def _open_tasks(agency: Agency):
