@@ -680,3 +680,33 @@ def test_a_ward_merged_into_another_of_its_group_leaves_one_share(world, pair, b
     assert fanout.progress(parent).total == 1
     [removed] = [e for e in reads.history(parent) if e.action == "group_member_removed"]
     assert removed.comment.startswith(f"Rút nhiệm vụ của {OTHER}: {OTHER} sáp nhập vào {LEAD}")
+
+
+def test_the_period_report_gives_a_group_s_late_members_one_row_and_names_the_laggards_above_their_tie(world):
+    """166 communes late on one group task: section III had one row per commune (five pages of the same task) and
+    section IV named 160 units, each "1 nhiệm vụ quá hạn"."""
+    import io
+
+    import docx
+
+    from workflows.reporting import period_report
+
+    names = [f"UBND xã Số {n:02d}" for n in range(1, 13)]
+    for name in names:
+        people.create_agency(name, kind="commune")
+    groups.create_group(None, "Các xã thử nghiệm", names)
+    parent = assign(world, "Các xã thử nghiệm", collaborating_agencies=[], due=date(2026, 3, 31))
+    for n in range(2):  # a department late twice: the one to name
+        create.create_task(world["coord"], title=f"Nhiệm vụ của sở số {n}", lead_agency=LEAD, output_type="plan",
+                           due_date=date(2026, 3, 20))
+    report = period_report.period_report(world["coord"], Filters(period="2026-03"))
+    assert ([r.agency for r in report.lagging], report.lagging_more) == ([LEAD], 12)
+    document = docx.Document(io.BytesIO(period_report.report_file(world["coord"], Filters(period="2026-03")).data))
+    [overdue] = [t for t in document.tables if t.rows[0].cells[-1].text == "Lý do, giải trình"]
+    rows = [[c.text for c in r.cells] for r in overdue.rows[1:]]
+    assert len(rows) == 3  # the department's two tasks, due first, and the group's
+    shares = rows[2]
+    assert shares[1] == f"{' '.join(parent.title.split())} ({parent.code}, giao cho nhóm)"
+    assert shares[2] == "Các xã thử nghiệm: 12 đơn vị quá hạn (" + "; ".join(names) + ")"
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Ngoài ra, 12 đơn vị khác có nhiệm vụ quá hạn (mục III)." in text

@@ -146,7 +146,10 @@ def laggards(agencies: list, earlier: list[OverdueRow]) -> tuple[list[Lagging], 
                     period_rows[name].assigned if name in period_rows else 0, carried[name])
             for name in {*(r.agency for r in agencies if r.overdue), *carried}]
     rows.sort(key=lambda r: (-r.total, -(r.overdue / r.assigned if r.assigned else 0), text.sort_key(r.agency)))
-    named = [r for r in rows if r.total >= rows[min(LAGGING_LIMIT, len(rows)) - 1].total] if rows else []
+    last = rows[min(LAGGING_LIMIT, len(rows)) - 1].total if rows else 0
+    named = [r for r in rows if r.total >= last]
+    if len(named) > 2 * LAGGING_LIMIT:  # a tie of many (160 communes, each late on its share of one group's task):
+        named = [r for r in rows if r.total > last]  # those above it, the others counted (named in section III)
     return named, len(rows) - len(named)
 
 
@@ -332,13 +335,40 @@ def _overdue_section(document, report: PeriodReport) -> None:
         _overdue_table(document, report.earlier_overdue)
 
 
+def by_group(rows: list[OverdueRow]) -> list[OverdueRow | list[OverdueRow]]:
+    """The rows, with the overdue shares of one group's task together (a list, where its first share stands): 146
+    communes late on one task filled five pages with one row each."""
+    out: list = []
+    at: dict[int, int] = {}
+    for row in rows:
+        parent = row.task.parent if row.task.parent_id is not None else None
+        if parent is None or parent.group_id is None:
+            out.append(row)
+        elif parent.id in at:
+            out[at[parent.id]].append(row)
+        else:
+            at[parent.id] = len(out)
+            out.append([row])
+    return [entry[0] if isinstance(entry, list) and len(entry) == 1 else entry for entry in out]
+
+
 def _overdue_table(document, rows: list[OverdueRow]) -> None:
     widths = OVERDUE_WIDTHS
     table = nd30.table(document, widths)
     nd30.row(table, ["STT", "Nhiệm vụ", "Đơn vị chủ trì", "Thời hạn", "Bước hiện tại, nơi đang xử lý",
                      "Lý do, giải trình"], widths, header=True, size=11)
     center, left = nd30.CENTER, nd30.LEFT
-    for number, row in enumerate(rows, start=1):
+    for number, row in enumerate(by_group(rows), start=1):
+        if isinstance(row, list):  # the shares of a group's task: one row naming every member late
+            parent, explained = row[0].task.parent, sum(1 for r in row if r.reason != NO_REASON)
+            nd30.row(table, [number, f"{' '.join(parent.title.split())} ({parent.code}, giao cho nhóm)",
+                             f"{parent.group.name}: {len(row)} đơn vị quá hạn ("
+                             + "; ".join(r.task.lead_agency.name for r in row) + ")",
+                             f"{dmy(min(r.task.due_date for r in row))}\n(quá {max(r.days for r in row)} ngày)",
+                             "Theo từng đơn vị (trang nhiệm vụ)",
+                             f"{explained}/{len(row)} đơn vị đã giải trình" if explained else NO_REASON],
+                     widths, align=[center, left, left, center, left, left], size=11)
+            continue
         task = row.task
         where = task.current_step or ""
         if task.current_holder:
@@ -352,6 +382,10 @@ def _overdue_table(document, rows: list[OverdueRow]) -> None:
 def _lagging_section(document, report: PeriodReport) -> None:
     nd30.section_title(document, "IV. CÁC ĐƠN VỊ CHẬM TIẾN ĐỘ")
     # the last lines stay on the page of the signature block, which never stands alone
+    if not report.lagging and report.lagging_more:
+        nd30.para(document, f"Có {report.lagging_more} đơn vị có nhiệm vụ quá hạn, số nhiệm vụ quá hạn của các đơn vị "
+                            "bằng nhau (danh sách ở mục III).", keep=True)
+        return
     if not report.lagging:
         nd30.para(document, "Trong kỳ không có đơn vị nào có nhiệm vụ quá hạn.", keep=True)
         return
