@@ -158,6 +158,7 @@ def test_lists_are_paginated(api, world):
     assert {t["id"] for t in first["items"] + second["items"]} == {t.id for t in db.session.scalars(select(Task))}
     assert api.get("/api/v1/tasks?page=9", headers=coord).get_json()["items"] == []
     assert api.get("/api/v1/tasks?per_page=500", headers=coord).get_json()["per_page"] == 100  # at most 100
+    assert api.get("/api/v1/tasks?per_page=1000000000", headers=coord).get_json()["per_page"] == 100  # any size
     for query in ("per_page=0", "per_page=abc", "page=-1", "page=0", "page=1.5"):
         r = api.get(f"/api/v1/tasks?{query}", headers=coord)
         assert r.status_code == 422 and "số nguyên dương" in r.get_json()["error"], query

@@ -51,6 +51,9 @@ def _int_arg(name: str, default: int, message: str) -> int:
 def _paging(default_per_page: int) -> tuple[int, int]:
     """``page`` (from 1) and ``per_page`` (at most 100; more is read as 100) from the query string."""
     page = _int_arg("page", 1, N_("page phải là số nguyên dương (trang đầu là 1)."))
+    raw = (request.args.get("per_page") or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) > 9 and raw.strip("0"):  # (any size: more is read as 100)
+        return page, MAX_PER_PAGE
     per_page = _int_arg("per_page", default_per_page,
                         N_("per_page phải là số nguyên dương (tối đa 100 mục mỗi trang)."))
     return page, min(per_page, MAX_PER_PAGE)
