@@ -3,7 +3,7 @@ task and process; the group's task has no work items and follows its members' ta
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -604,7 +604,7 @@ def test_a_document_withdraws_a_group_s_task_in_one_step(world, pair):
     notes = db.session.scalars(select(Notification).where(Notification.kind == "changed")).all()
     assert {n.user.username for n in notes} == {"x_head"} and {n.task_id for n in notes} == {theirs.id}
     [event] = [e for e in reads.history(parent) if e.action == "withdrawn"]
-    assert event.data == {"withdrawn": [OTHER], "done": 1}
+    assert event.data == {"withdrawn": [OTHER], "task_ids": [theirs.id], "done": 1}
     assert [e.comment for e in reads.history(theirs) if e.action == "withdrawn"] == [
         "Cả nhiệm vụ giao cho nhóm được rút — Theo Công văn 200/CV-UBND: đưa ra khỏi danh mục"]
     assert not progress_table.group_table(Filters())  # counted nowhere as a group's task
@@ -710,3 +710,52 @@ def test_the_period_report_gives_a_group_s_late_members_one_row_and_names_the_la
     assert shares[2] == "Các xã thử nghiệm: 12 đơn vị quá hạn (" + "; ".join(names) + ")"
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Ngoài ra, 12 đơn vị khác có nhiệm vụ quá hạn (mục III)." in text
+
+
+def test_a_merged_ward_s_share_leaves_with_its_reports_and_the_group_s_task_can_finish(world, frozen, pair):
+    """The review: merging a ward whose successor's share was done left the group's task open (1/1 done) forever;
+    the withdrawn share's monthly reports passed to the successor, who owed two; nobody holding it was told."""
+    from workflows.tasks import agency_changes, period_reports
+
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2026, 6, 30),
+                    deadline_text="Tháng 6/2026; thường xuyên", recurrence="ongoing")
+    mine, theirs = sorted(fanout.member_tasks(parent), key=lambda t: t.lead_agency.name != LEAD)
+    period_reports.generate(world["coord"], through=date(2026, 3, 31))
+    assert [r.period for r in db.session.scalars(select(Task).where(Task.parent_id == theirs.id))] == ["2026-03"]
+    frozen.moment = datetime(2026, 6, 1, 1, 0)  # (the decision the lead's share reports is of 20/05/2026)
+    for _ in range(12):
+        items = open_items(mine)
+        if not items:
+            break
+        act(world, mine, items[0].step_id)
+    assert mine.state == "done"
+    done = agency_changes.merge_agency(None, OTHER, LEAD, clock.today(), "Nghị quyết số 1686/NQ-UBTVQH15",
+                                       users="keep")
+    db.session.expire_all()
+    assert done.shares == 1 and db.session.get(Task, parent.id).state == "done"
+    [report] = db.session.scalars(select(Task).where(Task.parent_id == theirs.id))
+    assert (report.kind, report.lead_agency.name) == ("withdrawn", OTHER) and not open_items(report)
+    assert {n.user.username for n in db.session.scalars(select(Notification).where(
+        Notification.kind == "changed", Notification.task_id == theirs.id))} == {"x_head"}
+
+
+def test_a_withdrawn_group_s_page_counts_the_shares_withdrawn_with_it_and_their_reports_stop(world, frozen, pair):
+    from workflows.reporting import week_pack
+    from workflows.tasks import period_reports
+
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=None, deadline_text="Thường xuyên",
+                    recurrence="ongoing")
+    mine, theirs = sorted(fanout.member_tasks(parent), key=lambda t: t.lead_agency.name != LEAD)
+    period_reports.generate(world["coord"], through=date(2026, 3, 31))
+    fanout.remove_member(world["coord"], parent.id, theirs.id, "Đơn vị sáp nhập")  # taken back before
+    fanout.withdraw(world["coord"], parent.id, "Theo Công văn 200/CV-UBND")
+    db.session.expire_all()
+    parent = db.session.get(Task, parent.id)
+    assert [t.id for t in fanout.member_tasks(parent)] == [mine.id]  # not the share taken back before
+    assert (fanout.progress(parent).done, fanout.progress(parent).total) == (0, 1)
+    assert {r.kind for r in db.session.scalars(select(Task).where(Task.kind.in_(("period_report", "withdrawn")),
+                                                                  Task.parent_id.in_([mine.id, theirs.id])))} \
+        == {"withdrawn"}
+    frozen.moment = datetime(2026, 4, 10, 1, 0)  # the March reports of the shares would be owed now
+    pack = week_pack.week_pack(world["coord"], date(2026, 4, 6))
+    assert not [t for t in pack.reports_owed if t.parent_id in (mine.id, theirs.id)]

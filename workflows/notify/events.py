@@ -301,7 +301,7 @@ def urged(task: Task, items: Iterable[WorkItem], actor: User, message: str) -> l
     return notify(users, "urged", title, "\n".join(lines), link, task.id)
 
 
-def task_changed(task: Task, items: Iterable[WorkItem], actor: User, title: str,
+def task_changed(task: Task, items: Iterable[WorkItem], actor: User | None, title: str,
                  lines: list[str]) -> list[Notification]:
     """A coordinator or a later document changed what a task asks (its deadline moved, the task taken off the list):
     whoever holds its open ``items`` and the heads of their agencies and of the lead agency are told; not the
@@ -309,7 +309,8 @@ def task_changed(task: Task, items: Iterable[WorkItem], actor: User, title: str,
     items = list(items)
     heads = _users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id}
                              | ({task.lead_agency_id} if task.lead_agency_id else set()))
-    users = [u for u in [*(u for item in items for u in recipients_for_item(item)), *heads] if u.id != actor.id]
+    users = [u for u in [*(u for item in items for u in recipients_for_item(item)), *heads]
+             if actor is None or u.id != actor.id]
     return notify(users, "changed", f"{title}: {_task_label(task)}",
                   "\n".join([f"Nhiệm vụ: {_task_label(task, full=True)}", *lines]), _task_link(task), task.id)
 

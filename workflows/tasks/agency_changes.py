@@ -85,8 +85,8 @@ def merge_agency(actor: User | None, old_name: str, new_name: str, on: date, doc
             raise Conflict("“%(name)s” đã ngừng hoạt động.", name=old.name if old.ended_on else new.name)
         why = f"{old.name} sáp nhập vào {new.name} theo {document} (từ {on:%d/%m/%Y})"
         moved_users = _people(old, new, users)
+        shares = _shares(actor, old, new, why)  # (first: a share withdrawn takes its reports with it)
         withdrawn = _reports(actor, old, new, why, on)  # before the items move: a report no longer owed keeps none
-        shares = _shares(actor, old, new, why)
         instances, items, tasks, collaborations = _move(actor, old, new, why)
         _names_and_groups(old, new, on)
         old.active, old.ended_on, old.end_kind, old.end_document, old.successor = False, on, "merged", document, new
@@ -110,7 +110,7 @@ def _reports(actor: User | None, old: Agency, new: Agency, why: str, on: date) -
         if owed or (report.kind == indicators.KIND and db.session.scalar(select(Task.id).where(
                 Task.kind == indicators.KIND, Task.indicator_id == report.indicator_id, Task.period == report.period,
                 Task.lead_agency_id == new.id, Task.state == "active").limit(1)) is not None):
-            fanout.stop(report)
+            fanout.stop(report, actor)
             report.kind = fanout.WITHDRAWN
             audit.record("withdrawn", actor, report, comment=f"Không còn phải báo cáo: {why}")
             withdrawn += 1
@@ -130,11 +130,12 @@ def _shares(actor: User | None, old: Agency, new: Agency, why: str) -> int:
     shares = list(db.session.scalars(select(Task).where(Task.lead_agency_id == old.id, Task.kind == "task",
                                                         Task.state == "active", Task.parent_id.in_(theirs))))
     for share in shares:
-        fanout.stop(share)
-        share.kind = fanout.WITHDRAWN
-        audit.record("withdrawn", actor, share, comment=f"{why}: {new.name} thực hiện nhiệm vụ chung cho cả đơn vị")
+        fanout.take_off_share(actor, share, why, f"{why}: {new.name} thực hiện nhiệm vụ chung cho cả đơn vị")
         audit.record("group_member_removed", actor, share.parent, comment=f"Rút nhiệm vụ của {old.name}: {why}",
                      data={"agency": old.name, "task_id": share.id})
+    db.session.flush()
+    for parent_id in {share.parent_id for share in shares}:
+        lifecycle.group_task_follows(parent_id)  # the successor's share may be the last one, done already
     return len(shares)
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
-from models import ProcessInstance, Task, User, WorkItem, db
+from models import AuditEvent, ProcessInstance, Task, User, WorkItem, db
 from workflows import audit, clock, holidays
 from workflows.errors import N_, Conflict, Invalid, NotFound
 from workflows.notify import events
 from workflows.tasks import create, lifecycle, status
+from workflows.tasks.periods import REPORT_KINDS
 from workflows.text import sort_key
 from workflows.tx import transaction
 
@@ -38,10 +39,20 @@ class Progress:
 
 def member_tasks(parent: Task) -> list[Task]:
     """The members' tasks of a group's task, by the member's name as Vietnamese sorts it (Đ after D); of a withdrawn
-    group's task, the shares withdrawn with it (or before it) too."""
-    kinds = ("task", WITHDRAWN) if parent.kind == WITHDRAWN else ("task",)
-    tasks = db.session.scalars(select(Task).where(Task.parent_id == parent.id, Task.kind.in_(kinds)))
+    group's task, the shares withdrawn with it too (not those taken back before it: a member merged away)."""
+    members = and_(Task.parent_id == parent.id, Task.kind == "task")
+    if parent.kind == WITHDRAWN:
+        members = or_(members, Task.id.in_(_withdrawn_with(parent)))
+    tasks = db.session.scalars(select(Task).where(members))
     return sorted(tasks, key=lambda t: sort_key(t.lead_agency.name))
+
+
+def _withdrawn_with(parent: Task) -> list[int]:
+    """The shares a group's task was withdrawn with (recorded on its withdrawal)."""
+    data = db.session.scalar(select(AuditEvent.data).where(AuditEvent.task_id == parent.id,
+                                                           AuditEvent.action == "withdrawn")
+                             .order_by(AuditEvent.id.desc()).limit(1))
+    return list((data or {}).get("task_ids", []))
 
 
 def progress(parent: Task, tasks: list[Task] | None = None) -> Progress:
@@ -118,7 +129,7 @@ def close(actor: User, parent_id: int, reason: str) -> list[Task]:
         parent = running_group_task(parent_id)
         unfinished = [t for t in member_tasks(parent) if t.state != "done"]
         for task in unfinished:
-            stop(task)
+            stop(task, actor)
             task.state = CLOSED
             audit.record("closed", actor, task, comment=f"Kết thúc nhiệm vụ giao cho nhóm: {reason}")
         parent.state = CLOSED
@@ -127,9 +138,15 @@ def close(actor: User, parent_id: int, reason: str) -> list[Task]:
     return unfinished
 
 
-def stop(task: Task) -> None:
+def stop(task: Task, actor: User | None) -> None:
     """A task stops where it is (a member's share; an agency's report no longer owed): no work item waits, no
-    process runs, no timer fires."""
+    process runs, no timer fires, and no periodic report of it is owed any more (they stayed open, reminded, and
+    in every Friday pack's reports not sent)."""
+    for report in db.session.scalars(select(Task).where(Task.parent_id == task.id, Task.state == "active",
+                                                        Task.kind.in_(REPORT_KINDS))):
+        stop(report, actor)
+        report.kind = WITHDRAWN
+        audit.record("withdrawn", actor, report, comment=f"Không còn phải báo cáo: nhiệm vụ {task.code} đã dừng.")
     now = clock.now()
     db.session.execute(update(WorkItem).where(WorkItem.task_id == task.id, WorkItem.status == "open")
                        .values(status="cancelled", completed_at=now))
@@ -177,24 +194,32 @@ def take_off(actor: User, task: Task, reason: str) -> None:
     """``withdraw`` a running task of its own or a group's (checked by the caller) inside the caller's
     transaction."""
     if task.kind == create.GROUP_KIND:
+        # a member's last step committing meanwhile would leave a share done and withdrawn: their processes first
+        db.session.scalars(select(ProcessInstance.id).where(ProcessInstance.task_id.in_(
+            select(Task.id).where(Task.parent_id == task.id))).with_for_update()).all()
         members = member_tasks(task)
+        for member in members:
+            db.session.refresh(member)
         shares = [t for t in members if t.state != "done"]
         for share in shares:
-            _take_off(actor, share, reason, f"Cả nhiệm vụ giao cho nhóm được rút — {reason}")
+            take_off_share(actor, share, reason, f"Cả nhiệm vụ giao cho nhóm được rút — {reason}")
         task.kind = WITHDRAWN
-        audit.record("withdrawn", actor, task, comment=reason,
-                     data={"withdrawn": [t.lead_agency.name for t in shares], "done": len(members) - len(shares)})
+        audit.record("withdrawn", actor, task, comment=reason, data={
+            "withdrawn": [t.lead_agency.name for t in shares], "task_ids": [t.id for t in shares],
+            "done": len(members) - len(shares)})
         return
-    _take_off(actor, task, reason, reason)
+    take_off_share(actor, task, reason, reason)
 
 
-def _take_off(actor: User, task: Task, reason: str, comment: str) -> None:
+def take_off_share(actor: User | None, task: Task, reason: str, comment: str) -> None:
+    """Withdraw ``task`` (a task of its own, or a member's share) inside the caller's transaction: those who held
+    its open work and their heads are told, it stops, its history says ``comment``."""
     items = list(db.session.scalars(select(WorkItem).where(WorkItem.task_id == task.id, WorkItem.status == "open")
                                     .order_by(WorkItem.id)))
     events.task_changed(task, items, actor, "Nhiệm vụ đã được rút, không tiếp tục thực hiện",
-                        [f"Lý do: {reason}", f"Người rút: {actor.full_name}",
+                        [f"Lý do: {reason}", f"Người rút: {actor.full_name if actor else 'Quản trị hệ thống'}",
                          "Các bước đang chờ đã được hủy; nhiệm vụ không còn tính vào tiến độ hay báo cáo."])
-    stop(task)
+    stop(task, actor)
     task.kind = WITHDRAWN
     audit.record("withdrawn", actor, task, comment=comment)
 
@@ -212,7 +237,7 @@ def remove_member(actor: User, parent_id: int, task_id: int, reason: str) -> Non
             raise NotFound("Không tìm thấy nhiệm vụ của đơn vị này trong nhóm.")
         if child.state == "done":
             raise Conflict("Đơn vị đã hoàn thành nhiệm vụ: không rút được.")
-        _take_off(actor, child, reason, reason)
+        take_off_share(actor, child, reason, reason)
         agency = child.lead_agency.name
         audit.record("group_member_removed", actor, parent, comment=f"Rút nhiệm vụ của {agency}: {reason}",
                      data={"agency": agency, "task_id": child.id})
