@@ -261,7 +261,7 @@ def test_period_report_has_the_figures_of_the_period(browser, seeded, world):
     assert ["2", COLLAB_A, "2", "0", "0", "1", "1", "0"] in agencies
     assert agencies[-1] == ["", "Tổng cộng", "8", "2", "1", "2", "3", "1"]
     # II. then the units ranked by on-time rate, as "Xếp hạng đơn vị" shows them (issue 18)
-    assert table_rows(doc.tables[3])[0][:3] == ["Hạng", "Đơn vị", "Đã đến hạn"]
+    assert table_rows(doc.tables[3])[0][:3] == ["Hạng", "Đơn vị", "Đến hạn trong kỳ"]
     # III. the overdue tasks, longest overdue first, with the lead agency's explanation, step and holder
     overdue = table_rows(doc.tables[4])[1:]
     assert [r[1].split(" (NV-")[0] for r in overdue] == [

@@ -649,6 +649,8 @@ def test_the_period_report_counts_the_ongoing_tasks_apart(march, browser: Browse
     body = "\n".join(p.text for p in document.paragraphs)
     assert ("- Nhiệm vụ thường xuyên (không có thời hạn trong kỳ, không tính vào tổng số trên): 1 nhiệm vụ đang "
             "thực hiện.") in body
+    [figures] = [t for t in document.tables if t.rows[0].cells[0].text == "Chỉ tiêu"]
+    assert ["Thường xuyên (ngoài tổng số)", "1", "—"] in [[c.text for c in r.cells] for r in figures.rows]
     [agencies] = [t for t in document.tables if t.rows[0].cells[1].text == "Đơn vị chủ trì"]
     rows = {r.cells[1].text: [c.text for c in r.cells[2:]] for r in agencies.rows if r.cells[-1].text.isdigit()}
     assert rows[LEAD][-1] == "1" and rows["Tổng cộng"][-1] == "1"

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import Task, User, db
 from workflows import clock, settings, text
@@ -26,9 +26,10 @@ from workflows.tasks import explanations, scope, status
 # return note, which a head writes to their own officer and which stays inside the agency.
 NO_REASON = explanations.NO_EXPLANATION
 LAGGING_LIMIT = 5  # agencies named in section IV (and any tied with the last)
+GROUP_NAMES = 10  # the late members of a group's task named in its row of section III
 AGENCY_WIDTHS = [11, 47, 17, 17, 17, 17, 17, 22]
 OVERDUE_WIDTHS = [11, 49, 24, 23, 28, 30]
-RANKING_WIDTHS = [13, 57, 17, 17, 17, 17, 21, 23]
+RANKING_WIDTHS = [13, 44, 17, 17, 17, 17, 17, 19, 21]
 
 
 # ---------------------------------------------------------------- the figures
@@ -149,7 +150,7 @@ def laggards(agencies: list, earlier: list[OverdueRow]) -> tuple[list[Lagging], 
     last = rows[min(LAGGING_LIMIT, len(rows)) - 1].total if rows else 0
     named = [r for r in rows if r.total >= last]
     if len(named) > 2 * LAGGING_LIMIT:  # a tie of many (160 communes, each late on its share of one group's task):
-        named = [r for r in rows if r.total > last]  # those above it, the others counted (named in section III)
+        named = [r for r in rows if r.total > last]  # those above it, the others counted (section III names them)
     return named, len(rows) - len(named)
 
 
@@ -255,6 +256,9 @@ def _figures(document, report: PeriodReport) -> None:
     nd30.row(table, ["Tổng số nhiệm vụ", total, "100%" if total else "0%"], widths, bold=True, align=align)
     for key in progress.STATUS_ORDER:
         label = {"in_progress": "Đang thực hiện trong hạn"}.get(key, status.STATUS_LABELS[key])
+        if key == "ongoing":  # (running today, apart from the period's tasks: no share of their total)
+            nd30.row(table, [f"{label} (ngoài tổng số)", report.ongoing, "—"], widths, align=align)
+            continue
         nd30.row(table, [label, t.get(key, 0), percent(t.get(key, 0), total)], widths, align=align)
     nd30.para(document, after=0)
 
@@ -307,12 +311,12 @@ def _ranking(document, report: PeriodReport) -> None:
                         "cho nhóm tính cho từng đơn vị):", keep=True)
     widths = RANKING_WIDTHS
     table = nd30.table(document, widths)
-    # (the tasks the rate counts, so that a row adds up: those still within their deadline are not among them)
-    nd30.row(table, ["Hạng", "Đơn vị", "Đã đến hạn", "Đúng hạn", "Hoàn thành quá hạn", "Quá hạn", "Tỷ lệ đúng hạn",
-                     "Ngày trễ bình quân"], widths, header=True, size=11)
-    align = [nd30.CENTER, nd30.LEFT] + [nd30.CENTER] * 6
+    # the columns of "Xếp hạng đơn vị", so that a row adds up ("Trong hạn" left out read "Đến hạn 2" beside 0 + 1 + 0)
+    nd30.row(table, ["Hạng", "Đơn vị", "Đến hạn trong kỳ", "Đúng hạn", "Hoàn thành quá hạn", "Trong hạn", "Quá hạn",
+                     "Tỷ lệ đúng hạn", "Ngày trễ bình quân"], widths, header=True, size=11)
+    align = [nd30.CENTER, nd30.LEFT] + [nd30.CENTER] * 7
     for row in ranked:
-        nd30.row(table, [row.rank, row.agency, row.decided, row.on_time, row.late, row.overdue,
+        nd30.row(table, [row.rank, row.agency, row.due, row.on_time, row.late, row.within, row.overdue,
                          number_vn(row.rate, 1) + "%", number_vn(row.average_days_late, 1)], widths, align=align,
                  size=11)
     nd30.para(document, after=0)
@@ -352,6 +356,11 @@ def by_group(rows: list[OverdueRow]) -> list[OverdueRow | list[OverdueRow]]:
     return [entry[0] if isinstance(entry, list) and len(entry) == 1 else entry for entry in out]
 
 
+def _members(parent: Task) -> int:
+    return db.session.scalar(select(func.count()).select_from(Task).where(Task.parent_id == parent.id,
+                                                                         Task.kind == "task"))
+
+
 def _overdue_table(document, rows: list[OverdueRow]) -> None:
     widths = OVERDUE_WIDTHS
     table = nd30.table(document, widths)
@@ -361,9 +370,11 @@ def _overdue_table(document, rows: list[OverdueRow]) -> None:
     for number, row in enumerate(by_group(rows), start=1):
         if isinstance(row, list):  # the shares of a group's task: one row naming every member late
             parent, explained = row[0].task.parent, sum(1 for r in row if r.reason != NO_REASON)
+            names = "; ".join(r.task.lead_agency.name for r in row[:GROUP_NAMES])
+            if len(row) > GROUP_NAMES:  # (a row never breaks across pages: the rest on the task's page)
+                names += f" và {len(row) - GROUP_NAMES} đơn vị khác, xem trang nhiệm vụ {parent.code}"
             nd30.row(table, [number, f"{' '.join(parent.title.split())} ({parent.code}, giao cho nhóm)",
-                             f"{parent.group.name}: {len(row)} đơn vị quá hạn ("
-                             + "; ".join(r.task.lead_agency.name for r in row) + ")",
+                             f"{parent.group.name}: {len(row)}/{_members(parent)} đơn vị quá hạn ({names})",
                              f"{dmy(min(r.task.due_date for r in row))}\n(quá {max(r.days for r in row)} ngày)",
                              "Theo từng đơn vị (trang nhiệm vụ)",
                              f"{explained}/{len(row)} đơn vị đã giải trình" if explained else NO_REASON],
@@ -382,9 +393,14 @@ def _overdue_table(document, rows: list[OverdueRow]) -> None:
 def _lagging_section(document, report: PeriodReport) -> None:
     nd30.section_title(document, "IV. CÁC ĐƠN VỊ CHẬM TIẾN ĐỘ")
     # the last lines stay on the page of the signature block, which never stands alone
-    if not report.lagging and report.lagging_more:
-        nd30.para(document, f"Có {report.lagging_more} đơn vị có nhiệm vụ quá hạn, số nhiệm vụ quá hạn của các đơn vị "
-                            "bằng nhau (danh sách ở mục III).", keep=True)
+    if not report.lagging and report.lagging_more:  # a tie of many at the top: counted, not named one by one
+        late = Counter(r.task.lead_agency.name for r in (*report.overdue, *report.earlier_overdue)
+                       if r.task.lead_agency is not None)
+        most = max(late.values())
+        tied = sum(1 for n in late.values() if n == most)
+        fewer = f"; {len(late) - tied} đơn vị khác có ít hơn" if len(late) > tied else ""
+        nd30.para(document, f"Có {tied} đơn vị cùng có {most} nhiệm vụ quá hạn, nhiều nhất trong kỳ{fewer} (danh "
+                            "sách ở mục III).", keep=True)
         return
     if not report.lagging:
         nd30.para(document, "Trong kỳ không có đơn vị nào có nhiệm vụ quá hạn.", keep=True)
