@@ -13,6 +13,7 @@ from sqlalchemy import case, func, select
 from models import ROLE_LABELS, ROLES, Agency, AuditEvent, Task, User, WorkItem, db, task_collaborators
 from workflows import audit, clock
 from workflows.accounts import people
+from workflows.accounts.signin import TEMPORARY_HASH_METHOD
 from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from workflows.paging import page_of
 from workflows.text import fold_words, sort_key
@@ -30,12 +31,6 @@ class Issued:
 
     user: User
     password: str
-
-
-# A temporary password is 12 characters drawn at random from 31 (59 bits), to be replaced at the first sign-in:
-# the cost factor that protects a password a person chooses adds nothing to it, and at the full cost (0.13 s each)
-# importing a province's 489 officers took 66 s, past the server's 60 s request limit. A sixteenth of it.
-TEMPORARY_HASH_METHOD = "scrypt:2048:8:1"
 
 
 def temporary_password() -> str:
