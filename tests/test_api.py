@@ -377,6 +377,9 @@ def test_a_task_sent_twice_at_once_is_made_once(app, api, world):
     again = api.post("/api/v1/tasks", json=keyed, headers={**coord, "Idempotency-Key": "evn-2030-0042"})
     assert again.status_code == 201 and again.get_json()["id"] == results[0][1]["id"]
     assert db.session.scalar(select(func.count()).select_from(Task).where(Task.title == keyed["title"])) == 1
+    other = api.post("/api/v1/tasks", json={**keyed, "title": "Một nhiệm vụ khác"},
+                     headers={**coord, "Idempotency-Key": "evn-2030-0042"})  # a key used again for another task
+    assert other.status_code == 422 and "Idempotency-Key này đã dùng cho nhiệm vụ khác" in other.get_json()["error"]
     bad = api.post("/api/v1/tasks", json=keyed, headers={**coord, "Idempotency-Key": "khóa có dấu"})
     assert bad.status_code == 422 and "Idempotency-Key phải có từ 1 đến 40 ký tự" in bad.get_json()["error"]
 
@@ -406,8 +409,11 @@ def test_a_deadline_written_from_the_document_s_day_counts_from_it(api, world):
     assert due("30 ngày kể từ ngày ký", None) == (
         "Thời hạn “30 ngày kể từ ngày ký” tính từ ngày ban hành văn bản: ghi ngày của văn bản ở ô Văn bản giao (ví dụ "
         "“Kế hoạch số 12/KH-UBND ngày 01/11/2026”), hoặc nhập ngày ở ô Thời hạn hoàn thành.")
-    # a document recorded before under that number gives its day
+    # a document recorded before under that number gives its day; of two such (numbers restart every year), none
     assert due("trong thời hạn 6 tháng", "Kế hoạch số 12/KH-UBND") == "2031-05-02"
+    assert due("Hằng quý", "Kế hoạch số 12/KH-UBND ngày 05/01/2031").startswith("2031-03")
+    assert due("trong thời hạn 3 tháng", "Kế hoạch số 12/KH-UBND").startswith("Thời hạn “trong thời hạn 3 tháng” tính "
+                                                                         "từ ngày ban hành văn bản")
 
 
 def test_a_file_sent_through_the_api_is_refused_not_dropped(api, world):

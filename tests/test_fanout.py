@@ -279,6 +279,8 @@ def test_the_register_lists_the_group_task_with_its_members_under_it(world, pair
     assert rows[at][7] == "0/2 đơn vị đã hoàn thành"
     # the group's row has no status to filter on: "Quá hạn" counted it beside its members' rows (10 against 9)
     assert rows[at][6] == "Theo từng đơn vị" and [r[6] for r in rows[at + 1:at + 3]] == ["Đang thực hiện"] * 2
+    status_cells = [r[6] for r in sheet.iter_rows(min_row=5) if r[1].value]
+    assert status_cells[at].fill.fill_type is None and status_cells[at + 1].fill.fill_type == "solid"
     assert any(t[1] == new_task_.title for t in titles)
 
 

@@ -623,7 +623,7 @@ def test_the_friday_pack_names_the_periodic_reports_due_that_week_and_who_has_no
     assert "Chưa đến hạn" in page and "Gửi 10/03/2026" in page and "<strong>Chưa gửi</strong>" not in page
 
 
-def test_the_friday_pack_still_names_the_reports_not_sent_after_their_week(march, browser: Browser):
+def test_the_friday_pack_still_names_the_reports_not_sent_after_their_week(march, browser: Browser, monkeypatch):
     """Ten reports of October and November still unsent, and the pack of December said "0 chưa gửi": a report was
     named only in the week its deadline fell in."""
     from workflows.reporting import week_pack
@@ -639,6 +639,12 @@ def test_the_friday_pack_still_names_the_reports_not_sent_after_their_week(march
     assert page.count(f"<strong>quá {days} ngày</strong>") == 2
     document = docx.Document(io.BytesIO(browser.client.get("/exports/week.docx?week=30/03/2026").data))
     assert "2 báo cáo định kỳ các kỳ trước vẫn chưa gửi" in "\n".join(p.text for p in document.paragraphs)
+    # 166 communes owing months: the longest owed are listed, the rest counted
+    monkeypatch.setattr(week_pack, "OWED_LIMIT", 1)
+    page = text(browser.client.get("/exports/week?week=30/03/2026"))
+    assert page.count(f"<strong>quá {days} ngày</strong>") == 1 and "Và 1 báo cáo khác:" in page
+    document = docx.Document(io.BytesIO(browser.client.get("/exports/week.docx?week=30/03/2026").data))
+    assert "Và 1 báo cáo khác (trang “Báo cáo định kỳ”)." in "\n".join(p.text for p in document.paragraphs)
 
 
 def test_the_period_report_counts_the_ongoing_tasks_apart(march, browser: Browser):

@@ -68,6 +68,12 @@ def test_a_form_sent_twice_creates_one_task(browser, world, frozen):
     assert f"Nhiệm vụ {code} đã được giao khi biểu mẫu được gửi lần trước; không tạo thêm nhiệm vụ." in shown
     # each showing of the form has its own key: a second task on purpose is another form
     assert key not in browser.client.get("/tasks/new").get_data(as_text=True)
+    # a key the form never gave (an API client's, "api:<account>:…") is replaced by the form's own
+    create.create_task(world["coord"], title="Nhiệm vụ gửi qua API", lead_agency=LEAD, output_type="plan",
+                       due_date=date(2026, 6, 30), submission=f"api:{world['coord'].id}:vb-42")
+    other = browser.client.post("/tasks/new", data=form(token, submission=f"api:{world['coord'].id}:vb-42",
+                                                        title="Nhiệm vụ khác, gửi từ biểu mẫu"))
+    assert other.status_code == 302 and count() == 3
 
 
 def test_two_sendings_at_the_same_moment_create_one_task(app, world, frozen):

@@ -17,6 +17,7 @@ from workflows.accounts import people
 from workflows.errors import N_, Invalid, NotFound
 from workflows.reporting import monitoring
 from workflows.tasks import comments, create, fanout, reads, status, work
+from workflows.text import fold_words
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 SPEC = Path(__file__).with_name("openapi.json")  # the contract; tests/test_openapi.py keeps it true
@@ -171,12 +172,17 @@ def create_task():
                                         "deadline_text", "source_document")}
     if not all(v is None or isinstance(v, str) for v in fields.values()):
         raise Invalid("Các trường văn bản phải là chuỗi ký tự.")
+    submission = _idempotency_key()
+    if submission and (done := create.submitted(submission)) is not None \
+            and fold_words(done.title) != fold_words(fields["title"] or ""):
+        raise Invalid("Idempotency-Key này đã dùng cho nhiệm vụ khác (%(code)s): mỗi nhiệm vụ một khóa.",
+                      code=done.code)
     task = create.create_task(g.api_user, title=fields["title"] or "", lead_agency=fields["lead_agency"],
                              output_type=fields["output_type"] or "", collaborating_agencies=collaborators,
                              expected_output=fields["expected_output"], due_date=due_date,
                              deadline_text=fields["deadline_text"], source_document=fields["source_document"],
                              duplicate_ok=body.get("duplicate_ok") is True, confirm=create.CONFIRM_IN_API,
-                             submission=_idempotency_key())
+                             submission=submission)
     return jsonify(task_json(task, detail=True)), 201
 
 

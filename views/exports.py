@@ -144,7 +144,7 @@ def week():
         flash(_(WEEK_PROBLEM), "error")
         return redirect(url_for("exports.week"))
     pack = week_pack.week_pack(current_user, day)
-    return render_template("exports/week.html", pack=pack, current=pack.current_week)
+    return render_template("exports/week.html", pack=pack, current=pack.current_week, OWED_LIMIT=week_pack.OWED_LIMIT)
 
 
 @bp.route("/week.docx", methods=["GET", "POST"])

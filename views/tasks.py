@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
@@ -83,7 +84,9 @@ def new():
         abort(403)
     form = TaskForm()
     form.set_agencies(reads.agencies(), groups.groups())
-    form.submission.data = (form.submission.data or uuid.uuid4().hex)[:64]
+    # the form's own key, as the page gave it (an API client's keys, "api:…", are another account's)
+    if not re.fullmatch(r"[0-9a-f]{32}", form.submission.data or ""):
+        form.submission.data = uuid.uuid4().hex
     same = []
     if form.validate_on_submit():
         done = create.submitted(form.submission.data)

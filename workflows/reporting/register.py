@@ -375,6 +375,8 @@ def _register_row(ws, row: int, number: int, item: RegisterRow) -> None:
     finished.number_format = "DD/MM/YYYY"
     finished.alignment = Alignment(vertical="top", horizontal="center")
     _fit_height(ws, row, values)
+    if item.members:  # (no status of its own: its members' rows are coloured)
+        return
     fill, ink = STATUS_COLOURS[item.status]
     state = ws.cell(row, 7)
     state.fill = PatternFill("solid", fgColor=fill)

@@ -20,6 +20,7 @@ from workflows.tasks import scope, status
 from workflows.tasks.periods import REPORT_KINDS
 
 STUCK_LIMIT = 10
+OWED_LIMIT = 30  # the reports of earlier periods still owed, listed (the longest owed first; the rest counted)
 
 
 @dataclass
@@ -310,8 +311,10 @@ def _week_body(document, pack: WeekPack) -> None:
                  ("Hạn / ngày gửi", lambda t: f"{dmy(t.due_date)}\n" + {
                      "sent": f"Gửi {dmy(t.completed_on)}", "missing": "Chưa gửi", "not_due": "Chưa đến hạn"}[
                      pack.report_state(t)]))
-    _tasks_table(document, "Báo cáo định kỳ các kỳ trước vẫn chưa gửi", pack.reports_owed,
+    _tasks_table(document, "Báo cáo định kỳ các kỳ trước vẫn chưa gửi", pack.reports_owed[:OWED_LIMIT],
                  ("Hạn", lambda t: f"{dmy(t.due_date)}\nquá {(pack.by - t.due_date).days} ngày"))
+    if len(pack.reports_owed) > OWED_LIMIT:
+        nd30.para(document, f"Và {len(pack.reports_owed) - OWED_LIMIT} báo cáo khác (trang “Báo cáo định kỳ”).")
     _events_table(document, "10. Đôn đốc thực hiện", pack.urged,
                   ("Hồ sơ đang ở (khi đôn đốc)", "Ngày, người đôn đốc", "Nội dung đôn đốc"))
 

@@ -151,8 +151,9 @@ def document_day(source_document: str | None) -> date | None:
     named, _, issued = _document(" ".join((source_document or "").split()))
     if issued is not None or named is None:
         return issued
-    known = same_number(named["name"], None)
-    return known.issued_on if known is not None else None
+    # numbers start again every year: of two documents "12/KH-UBND" (2024's, 2026's), the day is not known
+    days = {d.issued_on for d in _numbered(_code(named["name"]))}
+    return days.pop() if len(days) == 1 else None
 
 
 def directive_for(source_document: str | None) -> int | None:
@@ -178,14 +179,18 @@ def same_number(number: str | None, issued: date | None) -> Directive | None:
     """The document recorded under the same number — its code after "số", whatever words come before it ("266-KH/TU",
     "KH số 266-KH/TU" and "Kế hoạch số 266-KH/TU" are one) — and of the same day when both days are known, since
     numbers start again every year; a document recorded without a number never."""
-    wanted = _code(number)
-    if wanted is None:
-        return None
-    numbered = [d for d in db.session.scalars(select(Directive).where(~Directive.number.startswith(UNNUMBERED))
-                                              .order_by(Directive.id)) if _code(d.number) == wanted]
+    numbered = _numbered(_code(number))
     # the one of that very day first; one whose day is not known (or a number given without its day) else
     return next((d for d in numbered if issued is not None and d.issued_on == issued), None) or next(
         (d for d in numbered if issued is None or d.issued_on is None), None)
+
+
+def _numbered(code: str | None) -> list[Directive]:
+    """The documents recorded under the code ``code`` (``_code``), oldest first."""
+    if code is None:
+        return []
+    return [d for d in db.session.scalars(select(Directive).where(~Directive.number.startswith(UNNUMBERED))
+                                          .order_by(Directive.id)) if _code(d.number) == code]
 
 
 def _code(number: str | None) -> str | None:
@@ -360,20 +365,25 @@ def _check(title: str, lead_agency: str, output_type: str, collaborating_agencie
         errors["lead_agency"] = N_("Không tìm thấy đơn vị chủ trì trong danh mục.")
     elif not lead.active:
         errors["lead_agency"] = _ended(lead)
-    collaborators, unknown = [], []
+    collaborators, unknown, ended = [], [], []
     for name in dict.fromkeys(collaborating_agencies):
-        agency = reads.agency_by_name(name)
+        # (a group's name, which each of its 166 members' tasks checks again, is no agency's: no loose search)
+        agency = reads.agency_by_name(name, loose=False)
         group = groups.group_named(name) if agency is None else None
+        agency = reads.agency_by_name(name) if agency is None and group is None else agency
         if agency is None and group is None:
             unknown.append(name)
-            errors["collaborating_agencies"] = Message("Không tìm thấy đơn vị phối hợp “%(name)s”.",
-                                                       name="”, “".join(unknown))
         elif agency is not None and not agency.active:
-            errors["collaborating_agencies"] = _ended(agency)
+            ended.append(agency)
         # a group collaborates as its members today: the opinion step asks each of them
         for one in [agency] if agency is not None else group.members_on(clock.today()) if group else []:
             if (lead is None or one.id != lead.id) and one not in collaborators:
                 collaborators.append(one)
+    if unknown:  # every name not found, then an agency no longer working
+        errors["collaborating_agencies"] = Message("Không tìm thấy đơn vị phối hợp “%(name)s”.",
+                                                   name="”, “".join(unknown))
+    elif ended:
+        errors["collaborating_agencies"] = _ended(ended[0])
     if no_deadline:
         errors["due_date"] = DUE_REQUIRED
     if errors:

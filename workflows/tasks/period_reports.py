@@ -118,9 +118,10 @@ def _expected(tasks: list[Task], periods_for) -> list[_Expected]:
         if kind is None:
             continue
         since = max(reports_from(task, _created_on(task)), floor)
-        if task.recurrence != "ongoing" and (first := task.nominal_due or task.due_date) is not None:
+        if task.recurrence != "ongoing" and (first := task.original_due or task.nominal_due) is not None:
             # the task's own cycle delivers its first occurrence ("Hằng tháng": December's, due 20/12): a report of
-            # that period too was a second work item, and a second reminder, for one duty
+            # that period too was a second work item, and a second reminder, for one duty (its first day, not one an
+            # extension moved it to: the months between would owe nothing)
             since = max(since, first + timedelta(days=1))
         for p in (own_due(period, task) for period in periods_for(kind, since)):
             if p.due < since:

@@ -280,12 +280,13 @@ def agency_officers(agency_id: int) -> list[User]:
 
 
 
-def agency_by_name(name: str | None) -> Agency | None:
-    """The agency of this name as the registry writes it, or written in other capitals or spacing ("Sở Công thương",
-    "sở  tài chính"), never with other accents (two communes may differ only in them)."""
+def agency_by_name(name: str | None, loose: bool = True) -> Agency | None:
+    """The agency of this name as the registry writes it, or (``loose``) written in other capitals or spacing ("Sở
+    Công thương", "sở  tài chính"), never with other accents (two communes may differ only in them)."""
     if not name or not name.strip():
         return None
-    if (exact := db.session.scalar(select(Agency).where(Agency.name == name.strip()))) is not None:
+    exact = db.session.scalar(select(Agency).where(Agency.name == name.strip()))
+    if exact is not None or not loose:
         return exact
     wanted = " ".join(name.split()).casefold()
     found = [a for a in db.session.scalars(select(Agency)) if " ".join(a.name.split()).casefold() == wanted]
