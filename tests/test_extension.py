@@ -104,6 +104,13 @@ def test_extension_from_the_task_page(world, running, browser):
     r = browser.client.post(f"/tasks/{task.id}/extension", data={"csrf_token": token, "new_due": "31/12/9999",
                                                                  "reason": "Chờ ý kiến bộ"})
     assert r.status_code == 422 and "Năm 9999 của ngày 31/12/9999 không hợp lệ" in r.get_data(as_text=True)
+    # a file chosen beside a wrong date cannot come back in its box: it says so, not an empty box (an outside
+    # check sent the request on without its letter)
+    r = browser.client.post(f"/tasks/{task.id}/extension", data={
+        "csrf_token": token, "new_due": "31/02/2026", "reason": "Chờ ý kiến bộ",
+        "file": (io.BytesIO(b"%PDF-1.4 de nghi"), "Công văn đề nghị.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 422
+    assert "Tệp “Công văn đề nghị.pdf” chưa được gửi: chọn lại tệp trước khi gửi." in r.get_data(as_text=True)
     # a file of a kind not taken is named as such beside the file field (it said only "exe"), the text kept
     r = browser.client.post(f"/tasks/{task.id}/extension", data={
         "csrf_token": token, "new_due": "10/04/2026", "reason": "Chờ ý kiến bộ",

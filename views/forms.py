@@ -44,6 +44,15 @@ def attach_errors(form, exc) -> None:
         flash(domain_message(exc), "error")
 
 
+def ask_files_again(form) -> None:
+    """A form sent back for an error keeps what was typed, but no browser refills a file box: each file chosen says
+    it was not sent and is to be chosen again (an opinion went on without its document, the box silently empty)."""
+    for field in form:
+        name = getattr(field.data, "filename", None) if isinstance(field, FileField) else None
+        if name and not field.errors:
+            field.errors = [*field.errors, _("Tệp “%(name)s” chưa được gửi: chọn lại tệp trước khi gửi.", name=name)]
+
+
 # d/m/yyyy with the same separator twice, or yyyy-mm-dd: the shapes VNDateField reads
 DATE_SHAPE = re.compile(r"\d{1,2}([/.-])\d{1,2}\1\d{4}|\d{4}-\d{1,2}-\d{1,2}")
 

@@ -19,6 +19,7 @@ from views.forms import (
     ExtensionForm,
     TaskForm,
     action_form,
+    ask_files_again,
     attach_errors,
 )
 from views.i18n import domain_message, translate
@@ -343,6 +344,7 @@ def complete(item_id: int):
                 moved = ""
             flash(f"{label}: {item.step_name} — {task.code}. {moved}".strip(), "success")
             return redirect(url_for("inbox.index"))
+    ask_files_again(form)
     flash(_("Chưa thể gửi: vui lòng xem các lỗi được đánh dấu bên dưới."), "error")
     return _render_task(item.task, forms, 422)
 
@@ -362,6 +364,7 @@ def request_extension(task_id: int):
             flash(_("Đã gửi đề nghị gia hạn. Tổ giúp việc sẽ xem xét và trình cấp giao nhiệm vụ quyết định."),
                   "success")
             return redirect(url_for("tasks.show", task_id=task.id))
+    ask_files_again(form)
     flash(_("Chưa gửi được đề nghị gia hạn: vui lòng xem lỗi ở mục “Đề nghị điều chỉnh thời hạn”."), "error")
     return _render_task(task, status=422, extension_form=form)
 

@@ -109,3 +109,16 @@ def test_a_long_action_pressed_twice_is_sent_once(login_as):
     with page.expect_navigation():
         sent[0].continue_()
     expect(page.get_by_role("status").filter(has_text="Đã ghi danh mục")).to_contain_text("nhiệm vụ mới")
+
+
+def test_back_after_sending_a_comment_does_not_offer_to_send_it_again(login_as):
+    """Back after "Gửi trao đổi" showed the page with the text still in the box (the browser restores what was
+    typed), on a new form key: pressing it again posted the comment twice, and those mentioned were told twice."""
+    page = login_as("chuyenvien")
+    open_a_task(page)
+    page.get_by_label("Nội dung trao đổi").fill(TEXT)
+    page.get_by_role("button", name="Gửi trao đổi").click()
+    expect(page.get_by_role("status").filter(has_text="Đã gửi trao đổi.")).to_be_visible()
+    page.go_back()
+    page.wait_for_load_state("domcontentloaded")
+    expect(page.get_by_label("Nội dung trao đổi")).to_have_value("")
