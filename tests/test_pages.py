@@ -394,3 +394,22 @@ def test_a_finished_task_says_the_day_it_was_finished_in_the_province(browser, w
     browser.login("coord")
     page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "Hoàn thành ngày 01/06/2026" in page
+
+
+def test_a_long_pasted_text_comes_back_whole_with_its_count(browser, world):
+    """A 7,080-character note pasted into "Ghi chú" was cut to 5,000 mid-word by the browser (the field's
+    maxlength), without a word; the text now reaches the server and comes back whole, with how long it is."""
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    item = item_at(task, "draft")
+    browser.login("officer")
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "maxlength" not in page[page.index(f'id="wi{item.id}-note"') - 200:][:400]
+    long_note = "Tình hình thực hiện " * 354  # 7,080 characters
+    r = browser.client.post(f"/work-items/{item.id}/complete", data={
+        f"wi{item.id}-csrf_token": _form_token(browser, task.id), "decision": "submit", f"wi{item.id}-note": long_note,
+        f"wi{item.id}-draft_file": (io.BytesIO(b"%PDF-1.4 du thao"), "du-thao.pdf")},
+        content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Tối đa 5.000 ký tự (nội dung gửi có 7.080 ký tự)" in html
+    assert long_note.strip() in html  # (kept whole to be shortened there)

@@ -20,7 +20,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import OUTPUT_TYPES
@@ -42,6 +42,20 @@ def attach_errors(form, exc) -> None:
             placed = True
     if not placed:
         flash(domain_message(exc), "error")
+
+
+class MaxChars:
+    """At most ``limit`` characters, said with how many were sent, after the text came back whole — not WTForms'
+    Length, whose maxlength attribute had the browser cut a pasted text short, mid-word, without a word."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __call__(self, form, field) -> None:
+        if len(field.data or "") > self.limit:
+            raise ValidationError(_("Tối đa %(max)s ký tự (nội dung gửi có %(count)s ký tự); hãy rút gọn hoặc đính "
+                                    "kèm văn bản.", max=f"{self.limit:,}".replace(",", "."),
+                                    count=f"{len(field.data):,}".replace(",", ".")))
 
 
 def ask_files_again(form) -> None:
@@ -186,10 +200,10 @@ def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=
 
     if "return" in decisions:
         StepForm.comment = TextAreaField(N_("Ý kiến / lý do trả lại"),
-                                         validators=[Optional(), Length(max=work.MAX_TEXT)],
+                                         validators=[Optional(), MaxChars(work.MAX_TEXT)],
                                          description=N_("Bắt buộc khi trả lại; ghi rõ cần sửa gì."))
     elif not any(f["type"] == "text" and f.get("multiline") for f in fields):
-        StepForm.comment = TextAreaField(N_("Ghi chú"), validators=[Optional(), Length(max=work.MAX_TEXT)],
+        StepForm.comment = TextAreaField(N_("Ghi chú"), validators=[Optional(), MaxChars(work.MAX_TEXT)],
                                          description=N_("Không bắt buộc."))
 
     for f in fields:
@@ -198,7 +212,7 @@ def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=
         if f["type"] == "text":
             multiline = f.get("multiline")
             control = (TextAreaField if multiline else StringField)(
-                label, validators=required + [Length(max=work.MAX_TEXT if multiline else work.MAX_LINE)])
+                label, validators=required + [MaxChars(work.MAX_TEXT if multiline else work.MAX_LINE)])
         elif f["type"] == "date":
             # InputRequired keeps the parse error of a typed but impossible date visible
             control = VNDateField(label, validators=[InputRequired(_("Vui lòng nhập %(what)s.", what=label.lower()))]
@@ -236,7 +250,7 @@ class ExtensionForm(FlaskForm):
     new_due = VNDateField(N_("Thời hạn đề nghị"), validators=[InputRequired(N_("Vui lòng nhập thời hạn đề nghị."))],
                           description=N_("Ngày/tháng/năm, ví dụ 30/06/2026."))
     reason = TextAreaField(N_("Lý do"), validators=[
-        DataRequired(N_("Vui lòng nêu lý do đề nghị gia hạn.")), Length(max=work.MAX_TEXT)])
+        DataRequired(N_("Vui lòng nêu lý do đề nghị gia hạn.")), MaxChars(work.MAX_TEXT)])
     file = FileField(N_("Văn bản đề nghị (nếu có)"))
 
     def __init__(self, *args, **kwargs):
