@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from models import DeadlineAdjustment, Notification, ProcessInstance, db
 from tests.conftest import act, csrf_from, item_at, new_task, waiting_timers
 from tests.test_timers import local
-from workflows import holidays
+from workflows import clock, holidays
 from workflows.errors import Invalid, NotAllowed
 from workflows.process import runtime
 from workflows.tasks import extensions, work
@@ -104,6 +105,15 @@ def test_extension_from_the_task_page(world, running, browser):
     r = browser.client.post(f"/tasks/{task.id}/extension", data={"csrf_token": token, "new_due": "31/12/9999",
                                                                  "reason": "Chờ ý kiến bộ"})
     assert r.status_code == 422 and "Năm 9999 của ngày 31/12/9999 không hợp lệ" in r.get_data(as_text=True)
+    # a date too early says the two days it must follow (it said "sau thời hạn hiện tại và sau hôm nay" alone), and
+    # the example beside the box lies ahead (copying "30/06/2026" in December was refused)
+    r = browser.client.post(f"/tasks/{task.id}/extension", data={"csrf_token": token, "new_due": "02/01/2026",
+                                                                 "reason": "Chờ ý kiến bộ"})
+    page = r.get_data(as_text=True)
+    assert (f"Thời hạn đề nghị phải sau thời hạn hiện tại ({task.due_date:%d/%m/%Y}) và sau hôm nay "
+            f"({clock.today():%d/%m/%Y}).") in page
+    example = re.search(r"Ngày/tháng/năm, ví dụ (\d\d)/(\d\d)/(\d{4})\.", page)
+    assert date(int(example[3]), int(example[2]), int(example[1])) > clock.today()
     # a file chosen beside a wrong date cannot come back in its box: it says so, not an empty box (an outside
     # check sent the request on without its letter)
     r = browser.client.post(f"/tasks/{task.id}/extension", data={

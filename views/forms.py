@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import calendar as month_calendar
 import re
 from datetime import date, datetime
 
@@ -246,9 +247,18 @@ class AddMemberForm(FlaskForm):
     due_date = VNDateField(N_("Thời hạn riêng"), validators=[Optional()])
 
 
+def future_example() -> str:
+    """A date to give as an example where one ahead is asked for: the last day of the next quarter (copying
+    "30/06/2026" in December got "must be after today")."""
+    today = clock.today()
+    following = (today.month - 1) // 3 + 1  # the next quarter, counted from this year's first (0)
+    year, month = today.year + following // 4, following % 4 * 3 + 3
+    last = date(year, month, month_calendar.monthrange(year, month)[1])
+    return _("Ngày/tháng/năm, ví dụ %(day)s.", day=f"{last:%d/%m/%Y}")
+
+
 class ExtensionForm(FlaskForm):
-    new_due = VNDateField(N_("Thời hạn đề nghị"), validators=[InputRequired(N_("Vui lòng nhập thời hạn đề nghị."))],
-                          description=N_("Ngày/tháng/năm, ví dụ 30/06/2026."))
+    new_due = VNDateField(N_("Thời hạn đề nghị"), validators=[InputRequired(N_("Vui lòng nhập thời hạn đề nghị."))])
     reason = TextAreaField(N_("Lý do"), validators=[
         DataRequired(N_("Vui lòng nêu lý do đề nghị gia hạn.")), MaxChars(work.MAX_TEXT)])
     file = FileField(N_("Văn bản đề nghị (nếu có)"))
@@ -256,6 +266,7 @@ class ExtensionForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.file.description = upload_hint()
+        self.new_due.description = future_example()
 
 
 class MarkedRequired:
@@ -274,8 +285,11 @@ class ExplanationForm(FlaskForm):
 
     text = TextAreaField(N_("Lý do chậm, những việc đơn vị đang làm"), validators=[MarkedRequired()],
                          description=N_("Được trích nguyên văn trong báo cáo gửi UBND tỉnh, tối đa 2000 ký tự."))
-    expected_on = VNDateField(N_("Dự kiến hoàn thành"), validators=[MarkedRequired()],
-                              description=N_("Ngày/tháng/năm, ví dụ 30/06/2026."))
+    expected_on = VNDateField(N_("Dự kiến hoàn thành"), validators=[MarkedRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected_on.description = future_example()
 
 
 class IndicatorReportForm(FlaskForm):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from models import ProcessInstance, Task, User, db
 from workflows import audit, clock, holidays, settings
-from workflows.errors import N_, Invalid, NotAllowed, NotFound
+from workflows.errors import N_, Invalid, Message, NotAllowed, NotFound
 from workflows.process import catalog, runtime
 from workflows.tasks import files, lifecycle
 from workflows.tx import transaction
@@ -73,7 +73,9 @@ def _check(task: Task, new_due: date | None, reason: str) -> None:
     elif new_due is None:
         errors["new_due"] = N_("Vui lòng nhập thời hạn đề nghị.")
     elif new_due <= clock.today() or (task.due_date and new_due <= task.due_date):
-        errors["new_due"] = N_("Thời hạn đề nghị phải sau thời hạn hiện tại và sau hôm nay.")
+        errors["new_due"] = Message("Thời hạn đề nghị phải sau thời hạn hiện tại (%(due)s) và sau hôm nay (%(today)s).",
+                                    due=f"{task.due_date:%d/%m/%Y}" if task.due_date else "—",
+                                    today=f"{clock.today():%d/%m/%Y}")
     if not reason:
         errors["reason"] = N_("Vui lòng nêu lý do đề nghị gia hạn.")
     if db.session.scalar(select(ProcessInstance.id).where(
