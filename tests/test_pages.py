@@ -304,6 +304,8 @@ def test_second_completion_gets_the_conflict_page(browser, world, app):
     r = browser.client.post(f"/work-items/{item.id}/complete",
                             data={**data, f"wi{item.id}-comment": "Đề nghị bổ sung <số liệu>\nquý III."})
     assert r.status_code == 409 and "Bạn đã xử lý việc này lúc" in text(r)  # sent twice: not "người khác"
+    # and nothing beside it says the action was not recorded (a tired head would do it again)
+    assert "chưa được ghi nhận" not in text(r) and "Lần gửi này không được ghi thêm" in text(r)
     # what was typed, to copy into the next try (it was lost)
     assert ">Đề nghị bổ sung &lt;số liệu&gt;\nquý III.</textarea>" in text(r)
 
