@@ -415,3 +415,14 @@ def test_a_long_pasted_text_comes_back_whole_with_its_count(browser, world):
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "Tối đa 5.000 ký tự (nội dung gửi có 7.080 ký tự)" in html
     assert long_note.strip() in html  # (kept whole to be shortened there)
+
+
+def test_the_folded_phone_menu_says_how_many_notices_are_unread(browser, world):
+    """On a phone the header showed "Menu 2" (the work items) and nothing of an unread mention asking for a reply by
+    a date, visible only once the menu was opened."""
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")  # the officer is told of the draft waiting for them
+    browser.login("officer")
+    page = text(browser.client.get("/inbox"))
+    toggle = page[page.index('class="menu-toggle"'):page.index("</button>", page.index('class="menu-toggle"'))]
+    assert "1 tin mới" in toggle and "(thông báo chưa đọc)" in toggle
