@@ -49,14 +49,16 @@ class MaxChars:
     """At most ``limit`` characters, said with how many were sent, after the text came back whole — not WTForms'
     Length, whose maxlength attribute had the browser cut a pasted text short, mid-word, without a word."""
 
-    def __init__(self, limit: int):
-        self.limit = limit
+    def __init__(self, limit: int, text: bool = True):
+        self.limit, self.text = limit, text  # (a one-line field, a figure: no document to attach instead)
 
     def __call__(self, form, field) -> None:
         if len(field.data or "") > self.limit:
-            raise ValidationError(_("Tối đa %(max)s ký tự (nội dung gửi có %(count)s ký tự); hãy rút gọn hoặc đính "
-                                    "kèm văn bản.", max=f"{self.limit:,}".replace(",", "."),
-                                    count=f"{len(field.data):,}".replace(",", ".")))
+            limit, count = f"{self.limit:,}".replace(",", "."), f"{len(field.data):,}".replace(",", ".")
+            raise ValidationError(
+                _("Tối đa %(max)s ký tự (nội dung gửi có %(count)s ký tự); hãy rút gọn hoặc đính kèm văn bản.",
+                  max=limit, count=count) if self.text
+                else _("Tối đa %(max)s ký tự (nội dung gửi có %(count)s ký tự).", max=limit, count=count))
 
 
 def ask_files_again(form) -> None:
@@ -213,7 +215,7 @@ def action_form(fields: list[dict], decisions: list[str], prefix: str, officers=
         if f["type"] == "text":
             multiline = f.get("multiline")
             control = (TextAreaField if multiline else StringField)(
-                label, validators=required + [MaxChars(work.MAX_TEXT if multiline else work.MAX_LINE)])
+                label, validators=required + [MaxChars(work.MAX_TEXT) if multiline else MaxChars(work.MAX_LINE, False)])
         elif f["type"] == "date":
             # InputRequired keeps the parse error of a typed but impossible date visible
             control = VNDateField(label, validators=[InputRequired(_("Vui lòng nhập %(what)s.", what=label.lower()))]
