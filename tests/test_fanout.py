@@ -197,16 +197,26 @@ def test_the_group_page_shows_progress_and_the_coordinator_changes_members(world
     assert "Một phần của nhiệm vụ giao cho" in own and f'href="/tasks/{parent.id}"' not in own
 
 
+def preview_the_communes_row(coord, communes: int):
+    """The plan of the fixtures previewed with ``communes`` wards grouped as "UBND các xã, phường": the batch and its
+    row 7, the task owed by every ward."""
+    from tests.test_import_pdf import PLAN, text_of
+    from workflows.importing import pipeline
+
+    names = [f"UBND phường Số {n:03d}" for n in range(1, communes + 1)]
+    for name in names:
+        people.create_agency(name, kind="commune")
+    groups.create_group(None, COMMUNES, names)
+    batch = pipeline.preview(coord, "ke-hoach.txt", text_of(PLAN).encode())
+    [row] = [r for a in batch.report["appendices"] for r in a["rows"] if r["stt"] == "7"]
+    return batch, row
+
+
 def test_an_import_row_for_the_communes_fans_out_at_commit(province):
     from tests.test_import_pdf import PLAN, text_of
     from workflows.importing import pipeline
 
-    names = [f"UBND phường Số {n:03d}" for n in range(1, 167)]
-    for name in names:
-        people.create_agency(name, kind="commune")
-    groups.create_group(None, COMMUNES, names)
-    batch = pipeline.preview(province["coord"], "ke-hoach.txt", text_of(PLAN).encode())
-    [row] = [r for a in batch.report["appendices"] for r in a["rows"] if r["stt"] == "7"]
+    batch, row = preview_the_communes_row(province["coord"], 166)
     assert row["lead_agencies"] == [COMMUNES] and row["action"] == "new", row["blocking"]
     assert f"Giao cho nhóm “{COMMUNES}”: mỗi đơn vị thành viên một nhiệm vụ (166 đơn vị)." in row["warnings"]
     counts = pipeline.commit(province["coord"], batch.id)
@@ -641,16 +651,10 @@ def test_the_coordinator_withdraws_a_group_s_task_on_its_page(world, pair, brows
 
 
 def test_an_amendment_withdraws_the_communes_task(province):
-    from tests.test_import_pdf import PLAN, text_of
     from tests.test_withdraw import HEADER
     from workflows.importing import pipeline
 
-    names = [f"UBND phường Số {n:03d}" for n in range(1, 6)]
-    for name in names:
-        people.create_agency(name, kind="commune")
-    groups.create_group(None, COMMUNES, names)
-    batch = pipeline.preview(province["coord"], "ke-hoach.txt", text_of(PLAN).encode())
-    [row] = [r for a in batch.report["appendices"] for r in a["rows"] if r["stt"] == "7"]
+    batch, row = preview_the_communes_row(province["coord"], 5)
     pipeline.commit(province["coord"], batch.id)
     parent = db.session.scalars(select(Task).where(Task.kind == "group")).one()
     letter = ["Số: 201/CV-UBND", "Thanh Hóa, ngày 06 tháng 12 năm 2026", "", "Phụ lục", "DANH MỤC ĐIỀU CHỈNH", "",
