@@ -3,10 +3,11 @@ task and process; the group's task has no work items and follows its members' ta
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from models import AuditEvent, Notification, ProcessInstance, Task, WorkItem, db
 from tests.conftest import COLLAB_A, LEAD, OTHER, PASSWORD, act, csrf_from, open_items, user
@@ -771,3 +772,39 @@ def test_a_withdrawn_group_s_page_counts_the_shares_withdrawn_with_it_and_their_
     frozen.moment = datetime(2026, 4, 10, 1, 0)  # the March reports of the shares would be owed now
     pack = week_pack.week_pack(world["coord"], date(2026, 4, 6))
     assert not [t for t in pack.reports_owed if t.parent_id in (mine.id, theirs.id)]
+
+
+def test_the_communes_page_lists_its_members_a_page_at_a_time_and_finds_one_by_name(world, communes, browser):
+    """166 communes were one table of 166 rows, each with its own withdrawal form, and 166 more under "đã hoàn
+    thành": the page is paged like every list, and a commune is found by name without its accents."""
+    parent = assign(world, COMMUNES, due=date(2099, 6, 30))
+    shares = fanout.member_tasks(parent)
+    # sixty communes have finished (their own cycle is run by the tests above; here only the count matters)
+    db.session.execute(update(Task).where(Task.id.in_([t.id for t in shares[:60]]))
+                       .values(state="done", completed_on=date(2026, 5, 4)))
+    db.session.commit()
+    browser.login("coord")
+
+    def rows(html: str, section: str) -> list[str]:  # the communes in the first table after ``section``
+        start = html.index(section)
+        return re.findall(r'<td data-label="Đơn vị">([^<]+)<', html[start:html.index("</table>", start)])
+
+    first = browser.client.get(f"/tasks/{parent.id}").get_data(as_text=True)
+    assert "60/166 đơn vị đã hoàn thành" in first and "Đơn vị chưa hoàn thành (106)" in first
+    assert rows(first, 'id="members-title"') == communes[60:110]  # fifty, in order
+    assert "Trang 1/3 (106 mục)" in first and f'href="/tasks/{parent.id}?page=2#members"' in first
+    assert "Đơn vị đã hoàn thành (60)" in first and "Trang 1/2 (60 mục)" in first
+    assert f'href="/tasks/{parent.id}?done_page=2#members-done"' in first
+    last = browser.client.get(f"/tasks/{parent.id}?page=9").get_data(as_text=True)  # a page past the end: the last
+    assert "Trang 3/3 (106 mục)" in last and rows(last, 'id="members-title"') == communes[160:]
+    done = browser.client.get(f"/tasks/{parent.id}?page=2&done_page=2").get_data(as_text=True)
+    assert rows(done, 'id="members-title"') == communes[110:160]
+    assert rows(done, 'id="members-done"') == communes[50:60] and '<details id="members-done" open>' in done
+
+    found = browser.client.get(f"/tasks/{parent.id}?q=xa so 142").get_data(as_text=True)
+    assert "1/166 đơn vị khớp “xa so 142”." in found and rows(found, 'id="members-title"') == ["UBND xã Số 142"]
+    assert "Đơn vị đã hoàn thành khớp tìm kiếm" not in found and "Xem tất cả đơn vị" in found
+    early = browser.client.get(f"/tasks/{parent.id}?q=Số 00").get_data(as_text=True)
+    assert "Không có đơn vị chưa hoàn thành nào khớp “Số 00”" in early
+    assert "Đơn vị đã hoàn thành khớp tìm kiếm (9/60)" in early
+    assert rows(early, 'id="members-done"') == communes[:9]

@@ -163,7 +163,9 @@ def _render_group_task(task, status=200, urge_message="", withdraw_reason=None):
     urged = urging.last_urged(t.id for t in progress.not_done)
     late = urging.not_urged_today(progress.not_done, urged)
     unreachable = urging.nobody_to_tell(late)  # (counted out of the button, named beside it to telephone)
-    return render_template("tasks/group.html", task=task, members=members, progress=progress,
+    lists = fanout.member_pages(members, progress, (request.args.get("q") or "").strip()[:200], parsing.page_arg(),
+                                parsing.int_arg("done_page", 1))
+    return render_template("tasks/group.html", task=task, members=members, progress=progress, lists=lists,
                            history=reads.history(task), addable=[a for a in reads.agencies() if a.id not in taken],
                            may_change=current_user.has_role("coordinator") and fanout.may_take_off(task),
                            urged=urged, urge_count=len(late) - len(unreachable), unreachable=unreachable,

@@ -17,3 +17,20 @@ def page_of(query, page: int, per_page: int, past_end_is_last: bool = True) -> P
     if past_end_is_last and not found.items and found.pages and page > found.pages:
         found = db.paginate(query, page=found.pages, per_page=per_page, error_out=False, count=True)
     return found
+
+
+class _ListPagination(Pagination):
+    """A page of a list already in memory (sorted in Python: Vietnamese order)."""
+
+    def _query_items(self) -> list:
+        return self._query_args["items"][self._query_offset:self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["items"])
+
+
+def page_of_list(items: list, page: int, per_page: int) -> Pagination:
+    """Page ``page`` of ``items``; a page past the end is the last page, as on every screen."""
+    pages = max(1, -(-len(items) // per_page))
+    return _ListPagination(page=min(max(page, 1), pages), per_page=per_page, max_per_page=None, error_out=False,
+                           items=items)

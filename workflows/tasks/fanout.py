@@ -12,15 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, or_, select, update
 
 from models import AuditEvent, ProcessInstance, Task, User, WorkItem, db
 from workflows import audit, clock, holidays
 from workflows.errors import N_, Conflict, Invalid, NotFound
 from workflows.notify import events
+from workflows.paging import page_of_list
 from workflows.tasks import create, lifecycle, status
 from workflows.tasks.periods import REPORT_KINDS
-from workflows.text import sort_key
+from workflows.text import fold, sort_key
 from workflows.tx import transaction
 
 WITHDRAWN = "withdrawn"
@@ -62,6 +64,34 @@ def progress(parent: Task, tasks: list[Task] | None = None) -> Progress:
     open_tasks.sort(key=lambda t: (states[t.id] != "overdue", sort_key(t.lead_agency.name)))
     return Progress(done=len(tasks) - len(open_tasks), total=len(tasks),
                     overdue=sum(1 for s in states.values() if s == "overdue"), not_done=open_tasks)
+
+
+MEMBERS_PER_PAGE = 50  # the group page's lists: 166 communes are four pages, not one page of 166 forms
+
+
+@dataclass
+class MemberPages:
+    """The group page's two lists of members, each a page: those not done (overdue first) and those done."""
+
+    query: str
+    matched: int  # members whose name, former name or code holds the query (all of them without one)
+    not_done: Pagination
+    done: Pagination
+
+
+def member_pages(members: list[Task], progress: Progress, query: str, page: int, done_page: int) -> MemberPages:
+    """A page of each list, of the members whose name, a former name or the code holds ``query`` (accents and case
+    not needed: "hac thanh" finds UBND phường Hạc Thành)."""
+    wanted = fold(query)
+
+    def matches(t: Task) -> bool:
+        return not wanted or wanted in fold(" ".join([t.lead_agency.name, t.code, *(t.former_leads or ())]))
+
+    not_done = [t for t in progress.not_done if matches(t)]
+    done = [t for t in members if t.state == "done" and matches(t)]
+    return MemberPages(query=query, matched=sum(1 for t in members if matches(t)),
+                       not_done=page_of_list(not_done, page, MEMBERS_PER_PAGE),
+                       done=page_of_list(done, done_page, MEMBERS_PER_PAGE))
 
 
 def _reason(reason: str | None, missing: str) -> str:
