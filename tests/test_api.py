@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from models import ApiToken, AuditEvent, Task, db
 from tests.conftest import COLLAB_A, LEAD, OTHER, act, item_at, new_task
 from tests.test_openapi import checked
+from workflows import clock
 from workflows.accounts import groups
 from workflows.tasks import agency_changes, create, fanout, status
 
@@ -25,7 +26,15 @@ def api(api):
 def test_token(api, world):
     assert api.post("/api/v1/token", json={"username": "head", "password": "sai"}).status_code == 401
     assert api.post("/api/v1/token", data="x").status_code == 422
-    assert "token" in api.post("/api/v1/token", json={"username": "head", "password": "mat-khau-1"}).get_json()
+    r = api.post("/api/v1/token", json={"username": "head", "password": "mat-khau-1"})
+    # a client is told when to fetch a new token (it stopped working after 90 days without a word), and no cache
+    # between keeps the secret
+    body = r.get_json()
+    assert body["token"] and r.headers["Cache-Control"] == "no-store"
+    made = datetime.fromisoformat(body["expires_at"]) - timedelta(days=90)
+    assert made.utcoffset() == timedelta(hours=7) and abs(made - clock.to_local(clock.now())) < timedelta(minutes=1)
+    [listed] = api.get("/api/v1/tokens", headers={"Authorization": f"Bearer {body['token']}"}).get_json()["items"]
+    assert listed["expires_at"] == body["expires_at"] and listed["current"]
 
 
 def test_requests_without_a_valid_token_are_refused(api, world):
@@ -56,6 +65,8 @@ def test_create_list_get(api, world):
     assert api.get("/api/v1/tasks?step=Phân công chuyên viên", headers=coord).get_json()["total"] == 1
     assert api.get("/api/v1/tasks?step=Thẩm định", headers=coord).get_json()["total"] == 0
     assert api.get("/api/v1/tasks?step=assign", headers=coord).get_json()["total"] == 1  # as current_steps name it
+    r = api.get("/api/v1/tasks?step=Thẩm đinh", headers=coord)  # a typo answered "no task" as if none were there
+    assert r.status_code == 422 and r.get_json()["error"].startswith("Không có bước “Thẩm đinh” trong quy trình")
     # a filter not understood is said so, not answered with every task (or none)
     r = api.get("/api/v1/tasks?status=bogus", headers=coord)
     assert r.status_code == 422 and r.get_json()["error"].startswith("Trạng thái “bogus” không hợp lệ; dùng một")
@@ -172,7 +183,7 @@ def test_tokens_are_listed_without_secrets_and_revoked(api, world):
     first, second = api.token("head"), api.token("head")
     mine = api.get("/api/v1/tokens", headers=second).get_json()
     assert mine["total"] == 2 and [t["current"] for t in mine["items"]] == [True, False]  # newest first
-    assert all(set(t) == {"id", "username", "created_at", "revoked_at", "current"} for t in mine["items"])
+    assert all(set(t) == {"id", "username", "created_at", "expires_at", "revoked_at", "current"} for t in mine["items"])
     first_id = mine["items"][1]["id"]
     assert first["Authorization"].split()[1] not in str(mine)
     # nobody else sees or revokes them

@@ -217,6 +217,7 @@ def test_a_list_filter_naming_nothing_is_said_to_be_ignored(world, browser):
     browser.login("coord")
     for query, said in (("status=bogus", "Không hiểu trạng thái “bogus”: bộ lọc này được bỏ qua."),
                         ("agency=abc", "Không có đơn vị “abc” trong danh mục: bộ lọc này được bỏ qua."),
+                        ("step=Thẩm đinh", "Không có bước “Thẩm đinh” trong quy trình: bộ lọc này được bỏ qua."),
                         ("agency=999999", "Không có đơn vị “999999” trong danh mục: bộ lọc này được bỏ qua.")):
         assert said in browser.client.get(f"/tasks?{query}").get_data(as_text=True), query
     page = browser.client.get("/scorecards?period=abc").get_data(as_text=True)

@@ -131,7 +131,10 @@ def token():
     user = people.authenticate(str(body.get("username", "")), str(body.get("password", "")))
     if user is None:
         return jsonify({"error": gettext("Tên đăng nhập hoặc mật khẩu không đúng.")}), 401
-    return jsonify({"token": people.create_token(user)})
+    token, expires_at = people.create_token(user)
+    # a secret: kept by no cache between here and the client
+    return jsonify({"token": token, "expires_at": clock.to_local(expires_at).isoformat()}), 200, \
+        {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 @bp.get("/tasks")
@@ -144,6 +147,9 @@ def list_tasks():
     if filters.status is not None and filters.status not in status.STATUSES:  # not every task, silently
         raise Invalid("Trạng thái “%(status)s” không hợp lệ; dùng một trong: %(known)s.",
                       status=filters.status[:50], known=", ".join(status.STATUSES))
+    if filters.step is not None and not reads.known_step(filters.step):  # (not "no task is at it")
+        raise Invalid("Không có bước “%(step)s” trong quy trình; ghi tên bước hoặc mã bước như current_steps ghi "
+                      "(ví dụ “Thẩm định” hoặc “appraise”).", step=filters.step[:60])
     agency_name = request.args.get("agency")
     if agency_name:
         agency = reads.agency_by_name(agency_name)
@@ -277,6 +283,7 @@ def release(item_id: int):
 
 def token_json(row: ApiToken) -> dict:
     return {"id": row.id, "username": row.user.username, "created_at": clock.to_local(row.created_at).isoformat(),
+            "expires_at": clock.to_local(people.token_expiry(row)).isoformat(),
             "revoked_at": clock.to_local(row.revoked_at).isoformat() if row.revoked_at else None,
             "current": row.id == g.api_token_id}
 

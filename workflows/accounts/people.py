@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -207,16 +207,23 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User) -> str:
-    """A new API token for ``user``; refused while the account holds a temporary password (the web's gate to
-    "Đổi mật khẩu" must not be walked around through the API)."""
+def create_token(user: User) -> tuple[str, datetime]:
+    """A new API token for ``user`` and the moment it stops working (``API_TOKEN_DAYS`` on); refused while the
+    account holds a temporary password (the web's gate to "Đổi mật khẩu" must not be walked around through the
+    API)."""
     if user.must_change_password:
         raise NotAllowed("Tài khoản đang dùng mật khẩu tạm thời: hãy đăng nhập trên trang web và đổi mật khẩu trước "
                          "khi lấy mã truy cập API.")
     token = secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_hash(token), created_at=clock.now())
     with transaction():
-        db.session.add(ApiToken(user_id=user.id, token_hash=_hash(token), created_at=clock.now()))
-    return token
+        db.session.add(row)
+    return token, token_expiry(row)
+
+
+def token_expiry(row: ApiToken) -> datetime:
+    """The moment a token stops working: ``API_TOKEN_DAYS`` after it was made (``live_token``)."""
+    return row.created_at + timedelta(days=settings.get("API_TOKEN_DAYS"))
 
 
 def end_access(user: User) -> None:
@@ -230,7 +237,7 @@ def live_token(token: str) -> ApiToken | None:
     """The token's row if it is not revoked nor older than ``API_TOKEN_DAYS`` and its user is active, else None."""
     row = db.session.scalar(select(ApiToken).where(
         ApiToken.token_hash == _hash(token), ApiToken.revoked_at.is_(None),
-        ApiToken.created_at > clock.now() - timedelta(days=settings.get("API_TOKEN_DAYS"))))
+        ApiToken.created_at > clock.now() - timedelta(days=settings.get("API_TOKEN_DAYS"))))  # (``token_expiry``)
     if row is None or not row.user.active:
         return None
     return row

@@ -107,6 +107,15 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
     return page_of(query, page, per_page, past_end_is_last)
 
 
+def known_step(step: str) -> bool:
+    """A step a task can be at: a step of a deployed process, by its name or its id, or one an open work item is at
+    (a step an earlier version of a process named otherwise)."""
+    if any(step in (s.step_name, s.step_id) for s in catalog.step_catalog()):
+        return True
+    return db.session.scalar(select(exists().where(WorkItem.status == "open", or_(WorkItem.step_name == step,
+                                                                                    WorkItem.step_id == step))))
+
+
 @dataclass
 class TaskList:
     """“Danh sách nhiệm vụ”: one page of the tasks matching the list's filters, and what its form offers."""
@@ -142,6 +151,10 @@ def task_list(user: User, args: Mapping[str, str], agency_id: int | None, page: 
         problems.append(Message("Không có đơn vị “%(agency)s” trong danh mục: bộ lọc này được bỏ qua.",
                                 agency=args["agency"][:40]))
         filters.agency_id = None
+    if filters.step is not None and not known_step(filters.step):
+        problems.append(Message("Không có bước “%(step)s” trong quy trình: bộ lọc này được bỏ qua.",
+                                step=filters.step[:60]))
+        filters.step = None
     return TaskList(list_tasks(user, filters, page=page), filters, kept, scope_args,
                     scope.describe(figure) if figure else [], agencies(),
                     [s.step_name for s in catalog.step_catalog()], problems)
