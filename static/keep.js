@@ -3,7 +3,8 @@
 // reached, the form is not sent: the text stays on the page with a message, instead of vanishing behind a
 // redirect to the login page. Once signed in again (in another tab), pressing the button again sends it,
 // with the new session's CSRF token. While someone types, the session is kept alive: typing is not idling.
-// A form sent shows it is on its way (below). Without this script the forms work as plain HTML forms.
+// A form sent shows it is on its way, and leaving a page with text not sent asks first (below). Without this
+// script the forms work as plain HTML forms.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -125,4 +126,22 @@
     }, 0);
   });
   window.addEventListener("pageshow", function () { idle(document); });
+
+  // Leaving a page with typed text not sent (a link in the menu, "Đăng xuất", closing the tab) asks first, in the
+  // browser's own words: the text would be gone. The form being sent leaves the page as meant. (Registered last,
+  // so that it sees whether the handlers above held the form back.)
+  var sending = null;
+  document.addEventListener("submit", function (event) {
+    sending = event.defaultPrevented ? null : event.target;
+  });
+  window.addEventListener("beforeunload", function (event) {
+    var unsent = Array.prototype.some.call(document.forms, function (form) {
+      return form !== sending && typedInto(form);
+    });
+    if (unsent) {
+      event.preventDefault();
+      event.returnValue = "";  // (older browsers ask only when a value is given)
+    }
+  });
+  window.addEventListener("pageshow", function () { sending = null; });
 }());

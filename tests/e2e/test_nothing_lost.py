@@ -122,3 +122,38 @@ def test_back_after_sending_a_comment_does_not_offer_to_send_it_again(login_as):
     page.go_back()
     page.wait_for_load_state("domcontentloaded")
     expect(page.get_by_label("Nội dung trao đổi")).to_have_value("")
+
+
+def test_leaving_a_page_with_text_not_sent_asks_first(login_as):
+    """An officer half-way through an opinion pressed "Đăng xuất" (or a menu link) and the text was gone without a
+    word. The browser now asks; staying keeps the text, leaving leaves. The form being sent never asks."""
+    page = login_as("chuyenvien")
+    open_a_task(page)
+    box = page.get_by_label("Nội dung trao đổi")
+    box.click()
+    box.fill(TEXT)
+    asked = []
+
+    def stay(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+    page.on("dialog", stay)
+    page.get_by_role("button", name="Đăng xuất").click(no_wait_after=True)
+    expect(box).to_have_value(TEXT)  # still signed in, on the same page, the text there
+    assert asked == ["beforeunload"]
+    page.remove_listener("dialog", stay)
+
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+    page.get_by_role("navigation").get_by_role("link", name="Việc cần xử lý").click()
+    expect(page.get_by_role("heading", level=1, name="Việc cần xử lý")).to_be_visible()
+    assert asked == ["beforeunload", "beforeunload"]
+
+    open_a_task(page)  # the form sent does not ask
+    page.get_by_label("Nội dung trao đổi").click()
+    page.get_by_label("Nội dung trao đổi").fill(TEXT)
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("button", name="Gửi trao đổi").click()
+    expect(page.get_by_role("status").filter(has_text="Đã gửi trao đổi.")).to_be_visible()
+    page.get_by_role("navigation").get_by_role("link", name="Việc cần xử lý").click()  # nothing typed since
+    expect(page.get_by_role("heading", level=1, name="Việc cần xử lý")).to_be_visible()
+    assert asked == ["beforeunload", "beforeunload"]
