@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,19 @@ def test_drafting_steps_go_to_the_assigned_officer():
     draft = engine.ready_steps(run.wf)[0]
     assert (draft.step_id, draft.assignee) == ("draft", "officer")
     assert [f.name for f in draft.fields] == ["draft_file", "note"]
+    assert draft.due is None  # no internal deadline given: the draft is due with the task
+
+
+def test_the_draft_is_due_on_the_head_s_internal_deadline():
+    run = Run("approval_cycle")
+    first = engine.ready_steps(run.wf)[0]
+    assert first.due is None  # the assignment has no deadline of its own
+    engine.complete(run.wf, first.task_id, {"decision": "submit", "assignee": "officer", "internal_due": "2026-06-10"})
+    draft = engine.ready_steps(run.wf)[0]
+    assert (draft.step_id, draft.due) == ("draft", date(2026, 6, 10))
+    engine.complete(run.wf, draft.task_id, {"decision": "submit"})
+    # the steps after the draft are due with the task, whatever the data carries on
+    assert {s.due for s in engine.ready_steps(run.wf)} == {None}
 
 
 @pytest.mark.parametrize(("step", "back_to"), [

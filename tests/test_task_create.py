@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from models import Directive, Notification, Task, db
-from tests.conftest import LEAD, act, new_task
-from workflows import holidays
+from tests.conftest import LEAD, act, new_task, open_items
+from workflows import clock, holidays
 from workflows.errors import Invalid
 from workflows.importing import pipeline
-from workflows.tasks import create, period_reports
+from workflows.process import runtime
+from workflows.tasks import create, deadlines, period_reports
 
 DOCUMENT = "Kế hoạch số 266-KH/TU ngày 26/4/2025"
 
@@ -178,6 +179,36 @@ def test_the_head_s_assignment_gives_an_internal_deadline_and_instructions(brows
                                                            Notification.kind == "new_item")).one()
     assert f"- Hạn nội bộ nộp dự thảo: 28/{today:%m/%Y}" in notice.body
     assert "- Chỉ đạo, yêu cầu đối với chuyên viên: Bám sát Kế hoạch 266-KH/TU" in notice.body
+
+
+def test_the_officer_s_list_shows_the_internal_deadline_the_draft_is_due_on(browser, world, frozen):
+    """The head asked for the draft by 20/03 and the officer's list said only the task's 30/06: the draft's own
+    deadline is its work item's, in the list, while earlier than the task's and not passed before the item was
+    opened (a draft returned after it is due with the task)."""
+    task = new_task(world)
+    act(world, task, "assign", data={"assignee": "officer2", "internal_due": "2026-03-20"})
+    [draft] = open_items(task)
+    assert draft.due_at == datetime(2026, 3, 20)
+    browser.login("officer2")
+
+    def due_cell() -> str:
+        html = browser.client.get("/inbox").get_data(as_text=True)
+        row = next(r for r in html.split("<tr>") if f"#wi{open_items(task)[0].id}" in r)
+        return " ".join(re.search(r'data-label="Thời hạn">(.*?)</td>', row, re.S).group(1).split())
+    assert due_cell() == '30/06/2026 <div class="small">Hạn nội bộ: 20/03/2026</div>'
+    frozen.advance(days=20)  # 21/03: the head's day has passed (and the session with it)
+    browser.login("officer2")
+    assert due_cell() == '30/06/2026 <div class="small warning-text">Hạn nội bộ: 20/03/2026</div>'
+    # the task's deadline moved before it: the earlier day is the task's, said once
+    deadlines.adjust_deadline(world["coord"], task, date(2026, 3, 18), "18/3/2026", "Rút ngắn theo chỉ đạo")
+    db.session.commit()
+    assert open_items(task)[0].due_at == datetime(2026, 3, 18) and due_cell() == "18/03/2026"
+    deadlines.adjust_deadline(world["coord"], task, date(2026, 6, 30), "30/6/2026", "Trở lại thời hạn cũ")
+    db.session.commit()
+    assert open_items(task)[0].due_at == datetime(2026, 3, 20)
+    # a model that brings the file back to the draft after the head's day: the draft is due with the task
+    [step] = runtime.load(task.instances[0]).ready_steps()
+    assert step.due == date(2026, 3, 20) and runtime.due_at(task, step, opened=clock.now()) == datetime(2026, 6, 30)
 
 
 def test_a_deadline_written_as_the_document_writes_it_sets_the_due_date(world, frozen):

@@ -11,7 +11,7 @@ from views import parsing
 from views.forms import DelegationForm, attach_errors
 from views.helpers import home_url
 from views.i18n import label
-from workflows import access
+from workflows import access, clock
 from workflows.accounts import people
 from workflows.errors import Invalid
 from workflows.tasks import reads
@@ -38,7 +38,7 @@ def _render(form: DelegationForm, status: int = 200):
     page = reads.inbox(current_user, page=parsing.page_arg())
     return render_template("inbox.html", page=page, returned=reads.returned_items(page.items), form=form,
                            delegations=people.delegations_of(current_user),
-                           acting_for=access.delegators(current_user)), status
+                           acting_for=access.delegators(current_user), today=clock.today()), status
 
 
 @bp.route("/inbox")

@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from lxml import etree
@@ -124,6 +124,8 @@ class Step:
     submitted_by: str | None = None
     # the merged agency whose part its successor carries on (a collaborator's run renamed by ``replace_agency``)
     on_behalf_of: str | None = None
+    # the step's own deadline, from the data its ``due_var`` names (a head's internal deadline for the draft)
+    due: date | None = None
 
 
 @dataclass(frozen=True)
@@ -425,7 +427,15 @@ def _step(task) -> Step:
         agency_id=agency_id if isinstance(agency_id, int) else None,
         submitted_by=task.data.get("actor") if task.data.get("decision") == "submit" else None,
         on_behalf_of=formerly if isinstance(formerly, str) else None,
+        due=_date(_lookup(task.data, props.get("due_var"))),
     )
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 def ready_steps(wf: BpmnWorkflow) -> list[Step]:

@@ -244,7 +244,7 @@ def _new_item(row: ProcessInstance, task: Task, step: engine.Step, agencies: dic
     values = dict(instance_id=row.id, task_id=task.id, engine_task_id=step.task_id, step_id=step.step_id,
                   step_name=step.step_name, lane=step.lane, agency_id=agency.id, role=step.role, status="open",
                   decisions=list(step.decisions), fields=[asdict(f) for f in step.fields],
-                  claimed_by_id=assignee.id if assignee else None, created_at=now, due_at=due_at(task),
+                  claimed_by_id=assignee.id if assignee else None, created_at=now, due_at=due_at(task, step, now),
                   completed_at=None, completed_by_id=None, decision=None, comment=None,
                   on_behalf_of=step.on_behalf_of)
     return values, {"instance": row, "task": task, "agency": agency, "claimed_by": assignee, "completed_by": None}
@@ -260,11 +260,15 @@ def _previous_holder(instance_id: int, step_id: str, agency_id: int, role: str) 
         and holder.has_role(role) else None
 
 
-def due_at(task: Task) -> datetime | None:
-    """The moment a task's work items are due (the due date's midnight), or None."""
-    if task.due_date is None:
-        return None
-    return datetime.combine(task.due_date, datetime.min.time())
+def due_at(task: Task, step: engine.Step | None = None, opened: datetime | None = None) -> datetime | None:
+    """The moment a task's work item is due (the day's midnight), or None: the task's due date, or the step's own
+    deadline (``due_var``: the internal deadline a head gave for the draft) when it is earlier — and not before the
+    item was ``opened``: a draft returned after that day is due with the task."""
+    due = task.due_date
+    if step is not None and step.due is not None and (due is None or step.due < due) \
+            and (opened is None or step.due >= clock.to_local(opened).date()):
+        due = step.due
+    return None if due is None else datetime.combine(due, datetime.min.time())
 
 
 # ---------------------------------------------------------------- the restored workflows of this process

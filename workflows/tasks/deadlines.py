@@ -43,14 +43,20 @@ def adjust_deadline(user: User, task: Task, new_due: date | None, new_text: str 
 
 
 def _rearm(task: Task) -> None:
-    """The task's open work items and its steps' waiting timers follow its due date (and the calendar as it is)."""
-    for item in runtime.open_items_of_task(task.id):
+    """The task's open work items and its steps' waiting timers follow its due date (and the calendar as it is); an
+    item with an earlier deadline of its own keeps it while it is earlier."""
+    items = {i.engine_task_id: i for i in runtime.open_items_of_task(task.id)}
+    for item in items.values():
         item.due_at = runtime.due_at(task)
     for row in db.session.scalars(select(ProcessInstance).where(
             ProcessInstance.task_id == task.id, ProcessInstance.status == "running", ProcessInstance.kind == "main")
             .with_for_update(of=ProcessInstance)):
         instance = runtime.load(row)
         instance.set_due_date(task.due_date)
+        for step in instance.ready_steps():
+            if step.task_id in items and step.due is not None:
+                item = items[step.task_id]
+                item.due_at = runtime.due_at(task, step, item.created_at)
         runtime.save(instance, task)  # no step changes
 
 
