@@ -263,6 +263,29 @@ def test_reminder_and_escalation_reach_holders_heads_and_coordinators(world, fro
         events.escalation(task, items, "minister")
 
 
+def test_the_officer_holding_a_late_draft_is_told_with_the_head_and_the_coordinators_read_what_was_asked(world,
+                                                                                                       frozen):
+    """An outside check: the first "Quá hạn" went to the head only, asking for an explanation the officer holding
+    the draft writes, who heard nothing; the coordinators' copy asked them for it as if they were the lead agency.
+    A reminder on the day itself said "Sắp đến hạn"."""
+    task = new_task(world, collaborators=(), due=date(2026, 3, 2))
+    act(world, task, "assign")
+    forget_notifications()
+    frozen.advance(days=1)  # 02/03
+    with transaction():
+        [today] = events.reminder(task, [item_at(task, "draft")])
+    assert today.title == f"Đến hạn hôm nay (02/03/2026): {task.code} {task.title}"
+    frozen.advance(days=2)  # 04/03: two days late
+    with transaction():
+        first = events.escalation(task, [item_at(task, "draft")], "agency_head")
+        later = events.escalation(task, [item_at(task, "draft")], "coordinator")
+    assert sorted(n.user.username for n in first) == ["head", "officer"]
+    assert all("Đề nghị Sở Công Thương ghi giải trình" in n.body for n in first)
+    assert sorted(n.user.username for n in later) == ["coord", "x_coord"]
+    assert all("Đề nghị" not in n.body and "Sở Công Thương đã được đề nghị ghi giải trình" in n.body for n in later)
+    assert later[0].link == f"/tasks/{task.id}#giai-trinh"  # where the explanation is read
+
+
 def test_an_escalation_of_a_file_waiting_at_appraisal_asks_the_appraiser_to_act_not_the_lead_to_explain(world):
     """Overdue while the appraising agency holds the file: its head was told "Đề nghị Sở Công Thương ghi giải
     trình" — another agency's duty, for a delay that is not the lead's. He is asked to finish his step; the link
@@ -272,10 +295,12 @@ def test_an_escalation_of_a_file_waiting_at_appraisal_asks_the_appraiser_to_act_
         act(world, task, step)
     forget_notifications()
     with transaction():
-        [note] = events.escalation(task, [item_at(task, "appraise")], "agency_head")
-    assert note.user.agency.name == "Sở Tư pháp"
-    assert "ghi giải trình" not in note.body and "Hồ sơ đang chờ Sở Tư pháp xử lý" in note.body
-    assert note.link == f"/tasks/{task.id}"
+        notes = events.escalation(task, [item_at(task, "appraise")], "agency_head")
+    assert {(n.user.agency.name, n.user.username) for n in notes} == {("Sở Tư pháp", "justice"),
+                                                                      ("Sở Tư pháp", "justice_head")}
+    for note in notes:
+        assert "ghi giải trình" not in note.body and "Hồ sơ đang chờ Sở Tư pháp xử lý" in note.body
+        assert note.link == f"/tasks/{task.id}"
 
 
 def test_extension_decisions_go_to_the_requester_and_the_heads_of_the_lead_agency(world):

@@ -237,10 +237,28 @@ def test_each_collaborator_is_reminded_of_its_own_opinion_once(world, frozen):
         Notification.task_id == task.id, Notification.kind == "reminder")).all()
     assert sorted(told) == sorted([(world["collab_a"].id, "reminder"), (world["collab_b"].id, "reminder")])
     act(world, task, "give_opinion", user="collab_a")  # its head's signature has its own timers
-    reminders.run_due(local(2026, 3, 16))  # overdue: each agency's head is told of his agency's step
-    heads = db.session.scalars(select(Notification.user_id).where(
+    reminders.run_due(local(2026, 3, 16))  # overdue: each agency's head is told of his agency's step, with whoever
+    # holds it (collab_a's head signs its opinion himself; collab_b's officer has not written it)
+    told = db.session.scalars(select(Notification.user_id).where(
         Notification.task_id == task.id, Notification.kind == "escalation")).all()
-    assert sorted(heads) == sorted([world["collab_a_head"].id, world["collab_b_head"].id])
+    assert sorted(told) == sorted([world["collab_a_head"].id, world["collab_b_head"].id, world["collab_b"].id])
+
+
+def test_the_coordinators_hear_once_of_a_task_late_at_two_collaborators(world, frozen):
+    """An outside check: a task late at three collaborators' steps told the coordinator three times in one run, the
+    same title each time; one notice names every agency it waits at. Each agency still hears of its own step."""
+    holidays.ensure_defaults()
+    task = new_task(world, due=date(2026, 3, 13))
+    act(world, task, "assign")
+    act(world, task, "draft")
+    reminders.run_due(local(2026, 3, 20))  # a week late: every level has fired for both opinions
+    told = db.session.execute(select(Notification.user_id, Notification.body).where(
+        Notification.task_id == task.id, Notification.kind == "escalation")).all()
+    to_coord = [body for user_id, body in told if user_id == world["coord"].id]
+    assert len(to_coord) == 1 and "Góp ý dự thảo — Sở Tài chính" in to_coord[0] \
+        and "Góp ý dự thảo — Sở Xây dựng" in to_coord[0]
+    to_a = [body for user_id, body in told if user_id == world["collab_a_head"].id]
+    assert len(to_a) == 1 and "Sở Xây dựng" not in to_a[0]
 
 
 def test_an_extension_approved_after_the_timers_fired_reminds_and_escalates_again_for_the_new_date(world, frozen):

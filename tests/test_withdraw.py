@@ -23,7 +23,7 @@ def told(kind: str) -> dict[str, Notification]:
     return {n.user.username: n for n in notes}
 
 
-def test_a_withdrawn_task_stops_is_counted_nowhere_and_its_people_are_told(world):
+def test_a_withdrawn_task_stops_is_counted_nowhere_and_its_people_are_told(world, api):
     task = new_task(world, collaborators=())
     act(world, task, "assign")
     before = dashboard.dashboard({}, clock.now()).total
@@ -50,6 +50,10 @@ def test_a_withdrawn_task_stops_is_counted_nowhere_and_its_people_are_told(world
     assert "Lý do: Theo Công văn số 200/CV-UBND: đưa ra khỏi danh mục" in notes["officer"].body
     with pytest.raises(Conflict, match="đã được rút trước đó"):
         fanout.withdraw(world["coord"], task.id, "Lần nữa")
+    # the API says what happened to it (it spoke of a group's task this one never belonged to)
+    r = api.get(f"/api/v1/tasks/{task.id}", headers=api.token("coord"))
+    assert r.status_code == 404 and r.get_json()["error"].startswith(
+        "Nhiệm vụ này đã được rút (không tiếp tục thực hiện): không còn được theo dõi")
     done = new_task(world, collaborators=())
     done.state = "done"
     with pytest.raises(Conflict, match="đã hoàn thành"):

@@ -210,8 +210,11 @@ def _idempotency_key() -> str | None:
 @token_required
 def get_task(task_id: int):
     task = reads.get_task(g.api_user, task_id)
-    if task.kind == fanout.WITHDRAWN:
+    if task.kind == fanout.WITHDRAWN and task.parent_id is not None:
         raise NotFound("Nhiệm vụ này đã được rút khỏi nhiệm vụ giao cho nhóm: không còn được theo dõi (lịch sử xem "
+                       "trên trang nhiệm vụ).")
+    if task.kind == fanout.WITHDRAWN:  # (a task a document took off the list, not a group's share)
+        raise NotFound("Nhiệm vụ này đã được rút (không tiếp tục thực hiện): không còn được theo dõi (lịch sử xem "
                        "trên trang nhiệm vụ).")
     return jsonify(task_json(task, detail=True))
 

@@ -262,7 +262,8 @@ def reminder(task: Task, items: Iterable[WorkItem]) -> list[Notification]:
     """Remind the holders of a task's open items that the due date is near."""
     items = list(items)
     due = _due_of(task, items)
-    title = f"Sắp đến hạn ({_date(due)}): {_task_label(task)}" if due else f"Nhắc việc: {_task_label(task)}"
+    title = (f"Đến hạn hôm nay ({_date(due)}): {_task_label(task)}" if due == clock.today()
+             else f"Sắp đến hạn ({_date(due)}): {_task_label(task)}" if due else f"Nhắc việc: {_task_label(task)}")
     lines = [f"Nhiệm vụ: {_task_label(task, full=True)}"]
     if due:
         lines.append(f"Thời hạn: {_date(due)}")
@@ -272,18 +273,20 @@ def reminder(task: Task, items: Iterable[WorkItem]) -> list[Notification]:
 
 
 def escalation(task: Task, items: Iterable[WorkItem], level: str) -> list[Notification]:
-    """Tell the agency heads of the items' agencies ("agency_head"), every coordinator
-    ("coordinator") or the holders themselves ("holder") that a task is overdue."""
+    """Tell the holders themselves ("holder"), them and the agency heads of the items' agencies ("agency_head": the
+    officer holding a late file is the one who writes the explanation asked for), or every coordinator
+    ("coordinator") that a task is overdue."""
     items = list(items)
+    holders = [u for item in items for u in recipients_for_item(item)]
     if level == "agency_head":
-        users = _users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id})
+        users = holders + _users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id})
     elif level == "coordinator":
         users = _users_with_role("coordinator")
     elif level == "holder":
-        users = [u for item in items for u in recipients_for_item(item)]
+        users = holders
     else:
         raise ValueError(f"unknown escalation level {level!r}")
-    lines, link = _chase_lines(task, items)
+    lines, link = _chase_lines(task, items, to_lead=level != "coordinator")
     return notify(users, "escalation", f"Quá hạn: {_task_label(task)}", "\n".join(lines), link, task.id)
 
 
@@ -320,11 +323,11 @@ def _days_late(task: Task, items: list[WorkItem]) -> int:
     return (clock.today() - due).days if due else 0
 
 
-def _chase_lines(task: Task, items: list[WorkItem]) -> tuple[list[str], str]:
+def _chase_lines(task: Task, items: list[WorkItem], to_lead: bool = True) -> tuple[list[str], str]:
     """What a notice that chases a task says — its deadline and lateness, where it waits, what is asked — and where
     it links: those holding a file elsewhere (appraisal, approval, a request's review) are asked to act on it, not
     the lead agency to explain a delay that is not its own; the lead agency holding a late file, for an explanation
-    (the link opens its form)."""
+    (the link opens its form). Not ``to_lead`` (the coordinators' copy): what the lead agency was asked."""
     due, late = _due_of(task, items), _days_late(task, items)
     lines = [f"Nhiệm vụ: {_task_label(task, full=True)}"]
     if due:
@@ -334,6 +337,11 @@ def _chase_lines(task: Task, items: list[WorkItem]) -> tuple[list[str], str]:
     if holding and not any(i.agency_id == task.lead_agency_id for i in items):
         lines += ["", f"Hồ sơ đang chờ {', '.join(holding)} xử lý: đề nghị hoàn thành bước này sớm"
                   + (" để nhiệm vụ không tiếp tục chậm." if late > 0 else ".")]
+    elif late > 0 and not to_lead:
+        lines += ["", f"{task.lead_agency.name} đã được đề nghị ghi giải trình (lý do chậm, ngày dự kiến hoàn thành); "
+                  "giải trình của đơn vị, nếu đã có, ở mục “Giải trình tiến độ” trên trang nhiệm vụ (đường dẫn của "
+                  "thông báo này mở thẳng mục đó)."]
+        return lines, _task_link(task) + "#" + EXPLANATION_ANCHOR
     elif late > 0:
         lines += ["", f"Đề nghị {task.lead_agency.name} ghi giải trình (lý do chậm, ngày dự kiến hoàn thành) tại "
                   "mục “Giải trình tiến độ” trên trang nhiệm vụ (đường dẫn của thông báo này mở thẳng mục đó); báo "

@@ -38,6 +38,9 @@ def fire_timers(row: ProcessInstance, now: datetime) -> list[engine.WaitingTimer
     # tasks) would announce "due soon" beside the overdue notice: it is recorded, and nobody is told
     late = task.due_date is not None and task.due_date < clock.to_local(now).date()
     announced = []
+    # the coordinators are told once of a task late at three collaborators' steps, not three times; a holder or head
+    # of each step's own
+    told: dict[tuple[str, str, str | None], list] = {}
     for timer in fired:
         stale = timer.action == "remind" and late
         label = LATE_REMINDER if stale else TIMER_LABELS.get((timer.action, timer.notify), timer.action)
@@ -48,10 +51,14 @@ def fire_timers(row: ProcessInstance, now: datetime) -> list[engine.WaitingTimer
         if stale:
             continue
         announced.append(timer)
-        if timer.action == "remind":
+        same = told.setdefault((timer.action, timer.notify,
+                                None if timer.notify == "coordinator" else timer.step_task_id), [])
+        same += [i for i in held if i not in same]
+    for (action, level, _step), held in told.items():
+        if action == "remind":
             events.reminder(task, held)
         else:
-            events.escalation(task, held, timer.notify)
+            events.escalation(task, held, level)
     saved = runtime.save(instance, task)  # the fired timers leave the mirror with fired_at set
     lifecycle.after_save(instance, task, saved)
     return announced
