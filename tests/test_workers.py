@@ -60,3 +60,17 @@ def test_the_worker_logs_what_its_jobs_did_not_that_they_did_nothing(app, caplog
             worker.job(app, function)()  # (the worker goes on after a failing job)
     assert [r.getMessage().splitlines()[0] for r in caplog.records] == [
         "send_pending: {'sent': 2, 'failed': 0, 'retried': 0}", "job broken failed"]
+
+
+def test_run_timers_says_when_its_notices_are_not_mailed(app, world, frozen):
+    """An outside check: a run-timers started without the worker's MAIL_* settings made its notices unmailed, and
+    said nothing: they were never mailed (the worker sends what the outbox holds, not what it never got)."""
+    from views import worker
+
+    holidays.ensure_defaults()
+    new_task(world, collaborators=(), output_type="report", due=date(2026, 3, 13))
+    runner = app.test_cli_runner()
+    quiet = runner.invoke(args=["run-timers", "--now", "2026-03-02T08:00+07:00"])  # nothing due yet: nothing said
+    assert quiet.exit_code == 0 and worker.MAIL_OFF not in quiet.output
+    result = runner.invoke(args=["run-timers", "--now", "2026-03-10T08:00+07:00"])
+    assert result.exit_code == 0 and "1 nhắc hạn" in result.output and worker.MAIL_OFF in result.output

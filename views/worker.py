@@ -20,6 +20,8 @@ from workflows.notify import outbox
 from workflows.tasks import period_reports, reminders
 
 log = logging.getLogger("worker")
+MAIL_OFF = ("Lưu ý: MAIL_ENABLED đang tắt trong lệnh này nên các thông báo trên chỉ hiện ở trang Thông báo, không "
+            "được gửi thư. Chạy lệnh với cùng các biến MAIL_* như worker.")
 
 
 def generate_reports() -> dict[str, int]:
@@ -60,6 +62,9 @@ def register(app: Flask) -> None:
         counts = reminders.run_due(now)
         click.echo(f"Đã xử lý {counts['instances']} hồ sơ: {counts['reminders']} nhắc hạn, "
                    f"{counts['escalations']} báo quá hạn.")
+        if (counts["reminders"] or counts["escalations"]) and not outbox.mail_enabled():
+            # (whether a notice is mailed is decided where it is made: here, not in the worker)
+            click.echo(MAIL_OFF)
         mail = outbox.send_pending()
         if any(mail.values()):
             click.echo(f"Thư: {mail['sent']} đã gửi, {mail['retried']} sẽ gửi lại, {mail['failed']} thất bại.")
@@ -94,6 +99,8 @@ def register(app: Flask) -> None:
         # is marked sent), and the log says the worker stopped rather than just ending
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         click.echo(f"Worker chạy: xem hạn mỗi {interval} giây. Nhấn Ctrl+C để dừng.")
+        if not outbox.mail_enabled():
+            click.echo("Lưu ý: MAIL_ENABLED đang tắt: thông báo chỉ hiện ở trang Thông báo, không được gửi thư.")
         log.info("worker started")
         try:
             scheduler.start()
