@@ -14,7 +14,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import delete, func, select
 
 from models import Agency, Notification, OutboxMail, db
-from tests.conftest import COLLAB_A, act, csrf_from, item_at, new_task, user
+from tests.conftest import COLLAB_A, act, csrf_from, item_at, new_task, open_items, user
 from workflows import clock
 from workflows.accounts import people
 from workflows.errors import Conflict, NotAllowed, NotFound
@@ -947,3 +947,21 @@ def test_a_holder_moved_to_another_agency_is_not_the_one_told_the_queue_is(world
     with transaction():
         told = events.work_item_created(draft)
     assert sorted(n.user.username for n in told) == expected == ["officer2"]
+
+
+def test_the_lead_agency_hears_that_its_task_is_done(world, frozen):
+    """An outside check: the coordinator confirmed the result and nobody was told; the officer's last word was the
+    "Việc mới" of its report step. The lead agency's people who worked on it and its heads hear the outcome."""
+    task = new_task(world, collaborators=(), due=date(2026, 5, 15))
+    while open_items(task):
+        step = open_items(task)[0].step_id
+        if step == "report":
+            frozen.advance(days=84)  # 24/05: the decision (of 20/05) reported, and confirmed, nine days late
+        if step == "confirm":
+            forget_notifications()
+        act(world, task, step)
+    notes = db.session.scalars(select(Notification).where(Notification.kind == "done")).all()
+    assert sorted(n.user.username for n in notes) == ["head", "officer"]  # not the coordinator who confirmed
+    assert notes[0].title == f"Đã hoàn thành: {task.code} {task.title}"
+    assert "Hoàn thành ngày 24/05/2026 (thời hạn 15/05/2026: trễ 9 ngày)" in notes[0].body
+    assert "Người xác nhận: Ông/Bà coord (Sở Khoa học và Công nghệ)" in notes[0].body

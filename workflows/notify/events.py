@@ -24,7 +24,7 @@ from workflows.notify.outbox import mail_body, mail_enabled
 TITLE_MAX = 500  # Notification.title, OutboxMail.subject
 LINK_MAX = 500
 KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention", "reassigned", "urged",
-         "delegated", "changed")
+         "delegated", "changed", "done")
 ESCALATION_LEVELS = ("holder", "agency_head", "coordinator")
 EXPLANATION_ANCHOR = "giai-trinh"  # the explanation card on the task page (workflows.tasks.explanations.ANCHOR)
 
@@ -377,6 +377,26 @@ def extension_decided(task: Task, approved: bool, new_due: date | None, requeste
         lines.append(f"Lý do đã đề nghị: {asked_why.strip()}")
     heads = _users_with_role("agency_head", {task.lead_agency_id}) if task.lead_agency_id else []
     return notify([requester, *heads], "extension", title, "\n".join(lines), _task_link(task), task.id)
+
+
+def task_done(task: Task, confirmed_by: User | None) -> list[Notification]:
+    """The task is done (its result confirmed, a periodic report accepted): the lead agency's people who worked on
+    it and its heads hear the outcome — it ended nowhere before, the last they heard was their own step. Not
+    whoever confirmed it."""
+    workers = db.session.scalars(select(User).join(WorkItem, WorkItem.completed_by_id == User.id).where(
+        WorkItem.task_id == task.id, WorkItem.status == "done", WorkItem.agency_id == task.lead_agency_id)
+        .distinct()).all()
+    heads = _users_with_role("agency_head", {task.lead_agency_id})
+    when = task.completed_on or clock.today()
+    lines = [f"Nhiệm vụ: {_task_label(task, full=True)}", f"Hoàn thành ngày {_date(when)}"
+             + (f" (thời hạn {_date(task.due_date)}: " + ("đúng hạn)" if when <= task.due_date
+                                                          else f"trễ {(when - task.due_date).days} ngày)")
+                if task.due_date else "")]
+    if confirmed_by is not None:
+        lines.append(f"Người xác nhận: {confirmed_by.full_name}"
+                     + (f" ({confirmed_by.agency.name})" if confirmed_by.agency else ""))
+    users = [u for u in [*workers, *heads] if confirmed_by is None or u.id != confirmed_by.id]
+    return notify(users, "done", f"Đã hoàn thành: {_task_label(task)}", "\n".join(lines), _task_link(task), task.id)
 
 
 # Who of a mentioned agency is told: the people who work on tasks (not administrators or viewers).

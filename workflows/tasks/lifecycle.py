@@ -72,9 +72,13 @@ def done_columns() -> dict[str, Any]:
 
 
 def _task_done(instance: Instance, task: Task) -> None:
-    """What the end of the task's process means beyond the task's closing (written by ``after_save``)."""
+    """What the end of the task's process means beyond the task's closing (written by ``after_save``): its lead
+    agency hears the outcome."""
+    result = instance.result_data()
     if task.kind in TASK_DONE:
-        TASK_DONE[task.kind](task, instance.result_data())
+        TASK_DONE[task.kind](task, result)
+    actor = result.get("actor")
+    events.task_done(task, db.session.scalar(select(User).where(User.username == actor)) if actor else None)
     if task.parent_id is not None and task.kind == "task":
         group_task_follows(task.parent_id, task)
 
