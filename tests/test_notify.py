@@ -634,6 +634,26 @@ def test_a_server_that_is_down_never_blocks_a_step_and_nothing_is_lost(world, ma
     assert all(m.status == "sent" and m.attempts == 2 for m in mails())
 
 
+def test_once_the_server_answers_again_the_mail_that_waited_goes_at_once_dated_when_it_was_made(world, mail_on,
+                                                                                               smtp_server, frozen):
+    """An outside check: after an outage a mail that had failed waited out its delay (up to an hour) while newer
+    ones went at once; it arrived after the work it announced was done, dated when it was finally sent."""
+    with_email("head")
+    with transaction():
+        events.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00001")
+    assert outbox.send_pending()["retried"] == 1  # the server is down
+    frozen.moment = mails()[0].next_attempt_at  # tried again a minute on: the next try 5 minutes after that
+    assert outbox.send_pending()["retried"] == 1 and mails()[0].next_attempt_at == frozen.moment + timedelta(minutes=5)
+    smtp_server.start()
+    frozen.advance(minutes=1)
+    with transaction():
+        events.notify([world["head"]], "new_item", "Việc mới: Phê duyệt — NV-00002")
+    assert outbox.send_pending() == {"sent": 2, "failed": 0, "retried": 0}  # both now, not the first in 4 minutes
+    dated = {m["Subject"]: m["Date"].datetime for m in smtp_server.messages}
+    first, second = (dated[f"Việc mới: {s}"] for s in ("Thẩm định — NV-00001", "Phê duyệt — NV-00002"))
+    assert second - first == timedelta(minutes=2)  # each dated when it was made (a mail client sorts them so)
+
+
 def test_retries_back_off_then_give_up_and_an_admin_can_retry(world, mail_on, frozen):
     mail_on["MAIL_MAX_ATTEMPTS"] = 3
     with_email("head")

@@ -73,9 +73,10 @@ def send_pending(limit: int = 50) -> dict[str, int]:
             select(OutboxMail.id).where(_DUE, OutboxMail.next_attempt_at <= clock.now())
             .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)))
     started, max_attempts = clock.now(), int(config("MAIL_MAX_ATTEMPTS"))
-    connection, last_error = _Connection(), None
+    connection, last_error, woken = _Connection(), None, False
     try:
-        for mail_id in due:
+        while due:
+            mail_id = due.pop(0)
             if clock.now() - started > timedelta(minutes=CLAIM_MINUTES / 2):  # the rest waits for the next run
                 break
             letter = _claim(mail_id)
@@ -86,6 +87,9 @@ def send_pending(limit: int = 50) -> dict[str, int]:
             if outcome is not None:
                 result[outcome] += 1
             last_error = error or last_error
+            if outcome == "sent" and not woken:  # the server answers again: what waited for it goes now, oldest first
+                woken = True
+                due = sorted(set(due) | set(_wake_retries(limit)))
     finally:
         _close(connection.smtp)
     if result["failed"] or result["retried"]:
@@ -97,6 +101,20 @@ def send_pending(limit: int = 50) -> dict[str, int]:
 
 # a mail waiting to be sent: never tried yet or to be tried again, or claimed by a sender whose claim ran out
 _DUE = OutboxMail.status.in_(("pending", "sending"))
+
+
+def _wake_retries(limit: int) -> list[int]:
+    """Mails waiting out a retry delay, made due now (their ids): a mail that failed while the server was down
+    went out up to an hour after the newer ones once it was back, announcing work done meanwhile."""
+    with transaction():
+        waiting = list(db.session.scalars(
+            select(OutboxMail.id).where(OutboxMail.status == "pending", OutboxMail.attempts > 0,
+                                        OutboxMail.next_attempt_at > clock.now())
+            .order_by(OutboxMail.id).limit(limit)))
+        if waiting:
+            db.session.execute(update(OutboxMail).where(OutboxMail.id.in_(waiting), OutboxMail.status == "pending")
+                               .values(next_attempt_at=clock.now()).execution_options(synchronize_session=False))
+    return waiting
 
 
 def _claim(mail_id: int) -> _Letter | None:
@@ -374,7 +392,8 @@ def _message(mail: _Letter) -> Message:
     msg["Subject"] = Header(mail.subject, "utf-8")
     msg["From"] = formataddr((name, address), charset="utf-8")
     msg["To"] = mail.to_address
-    msg["Date"] = format_datetime(clock.now().replace(tzinfo=UTC))
+    msg["Date"] = format_datetime(mail.created_at.replace(tzinfo=UTC))  # when it happened: a mail held up by the
+    # server sorts among the others by it, and says it
     # one mail, one Message-ID however often it is tried (a client merges a copy sent twice); an explicit domain:
     # make_msgid() would ask DNS for this host's name
     msg["Message-ID"] = f"<outbox-{mail.id}-{mail.created_at:%Y%m%d%H%M%S}@{domain}>"
