@@ -971,12 +971,18 @@ def test_a_holder_moved_to_another_agency_is_not_the_one_told_the_queue_is(world
 
 def test_the_lead_agency_hears_that_its_task_is_done(world, frozen):
     """An outside check: the coordinator confirmed the result and nobody was told; the officer's last word was the
-    "Việc mới" of its report step. The lead agency's people who worked on it and its heads hear the outcome."""
+    "Việc mới" of its report step, which did not say the plan was approved. The lead agency's people who worked on
+    it and its heads hear the outcome."""
     task = new_task(world, collaborators=(), due=date(2026, 5, 15))
     while open_items(task):
         step = open_items(task)[0].step_id
         if step == "report":
             frozen.advance(days=84)  # 24/05: the decision (of 20/05) reported, and confirmed, nine days late
+            # the officer's notice of the report step says the plan was approved, and by whom
+            [told] = db.session.scalars(select(Notification.body).where(
+                Notification.kind == "new_item", Notification.user_id == world["officer"].id,
+                Notification.title.startswith("Việc mới: Báo cáo kết quả"))).all()
+            assert "Chuyển từ bước: Phê duyệt — Đồng ý (Ông/Bà approver)" in told
         if step == "confirm":
             forget_notifications()
         act(world, task, step)

@@ -180,11 +180,16 @@ def _holds(item: WorkItem) -> bool:
     return item.claimed_by is not None and item.claimed_by.active and item.claimed_by.agency_id == item.agency_id
 
 
-def work_item_created(item: WorkItem, handed: Iterable[tuple[str, str]] = ()) -> list[Notification]:
-    """Tell whoever should act on a new item; with what the step before wrote for it (``handed``: label, text),
-    so that an officer reads the head's internal deadline and instructions in the notice itself."""
+def work_item_created(item: WorkItem, handed: Iterable[tuple[str, str]] = (),
+                      came_from: str | None = None) -> list[Notification]:
+    """Tell whoever should act on a new item; where it came from (``came_from``: the step done, its decision and
+    who made it — "Phê duyệt — Đồng ý": the officer reporting a result reads that it was approved) and what that
+    step wrote for it (``handed``: label, text), so that an officer reads the head's internal deadline and
+    instructions in the notice itself."""
     task = item.task
     lines = _item_lines(item)
+    if came_from:
+        lines.append(f"Chuyển từ bước: {came_from}")
     if handed:
         lines += ["Bước trước đã ghi:", *(f"- {label}: {_one_line(said, 300)}" for label, said in handed)]
     return _notify_holders(item, "new_item", f"Việc mới: {item.step_name} — {_task_label(task)}",

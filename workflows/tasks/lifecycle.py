@@ -32,11 +32,12 @@ class Return:
 
 
 def after_save(instance: Instance, task: Task, saved: Saved, returned: Return | None = None,
-               handed: tuple[tuple[str, str], ...] = (), **task_columns: Any) -> None:
+               handed: tuple[tuple[str, str], ...] = (), came_from: str | None = None, **task_columns: Any) -> None:
     """Refresh the task, notify and finish after ``runtime.save`` (same transaction). The task's cached columns,
     with the other ``task_columns`` the action changed and, when the task's process ends, the task's closing
     (``done_columns``), are written first, in one UPDATE. ``handed``: what the action wrote for the steps it
-    opened (a head's internal deadline and instructions), as (label, text), said in their notice."""
+    opened (a head's internal deadline and instructions), as (label, text), and ``came_from`` the step it did, its
+    decision and who made it, said in their notice."""
     if saved.completed and instance.kind == "main":
         task_columns.update(done_columns())
     refresh(task, saved.open, **task_columns)
@@ -44,7 +45,7 @@ def after_save(instance: Instance, task: Task, saved: Saved, returned: Return | 
         events.item_returned(saved.created, returned.step_name, returned.reason, returned.actor)
     else:
         for item in saved.created:
-            events.work_item_created(item, handed)
+            events.work_item_created(item, handed, came_from)
     if saved.completed:
         FINISHED[instance.kind](instance, task)
 
