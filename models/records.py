@@ -32,11 +32,15 @@ class AuditEvent(db.Model):
     on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
     work_item = relationship("WorkItem", foreign_keys=[work_item_id])
 
+    # what a work item's holder does on it: done for the item's agency (the holder's agency when they acted)
+    HOLDER_ACTIONS = ("submit", "approve", "return", "claim")
+
     @property
     def agency(self):
-        """The agency the actor acted for: the work item's (a finished item keeps its agency through a merge), else
-        the one the actor belonged to then (they may have moved since)."""
-        if self.work_item is not None:
+        """The agency the actor acted for: of a holder's action on a work item, the item's (a finished item keeps its
+        agency through a merge); else the one the actor belonged to then (they may have moved since) — an
+        administrator handing an item back to its queue acted for their own office, not the item's agency."""
+        if self.work_item is not None and (self.action in self.HOLDER_ACTIONS or self.acting_agency is None):
             return self.work_item.agency
         return self.acting_agency
 

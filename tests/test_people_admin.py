@@ -347,9 +347,23 @@ def test_menu_entries(world, browser):
     assert "/admin/users" not in page
 
 
-def test_a_deactivated_user_cannot_sign_in(world):
+def test_a_deactivated_user_cannot_sign_in_and_is_told_why_with_the_right_password(world, browser):
+    """An outside check: a closed account's right password answered "Tên đăng nhập hoặc mật khẩu không đúng."; its
+    owner tried again and again, then asked for a new password. The release of the officer's draft named the draft's
+    agency beside the administrator, who belongs to another."""
+    task = new_task(world)
+    work.complete(item_at(task, "assign").id, world["head"], "submit", None, {"assignee": "officer"})
     leavers.deactivate_user(world["admin"], world["officer"].id)
     assert db.session.scalar(select(User.active).where(User.username == "officer")) is False
+    [release] = [e for e in events("release")]
+    assert (release.actor.username, release.agency.name) == ("admin", world["admin"].agency.name) \
+        and world["admin"].agency.name != LEAD
+    right = browser.login("officer").get_data(as_text=True)
+    assert "Tài khoản này đã ngừng hoạt động" in right and "không đúng" not in right
+    wrong = browser.login("officer", "sai-mat-khau").get_data(as_text=True)
+    unknown = browser.login("khong-co-ai", "sai-mat-khau").get_data(as_text=True)
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in wrong and "Tên đăng nhập hoặc mật khẩu không đúng." in unknown
+    assert "ngừng hoạt động" not in wrong  # a guess learns nothing of the account
 
 
 def test_a_sheet_without_the_header_row_is_explained(world):

@@ -17,9 +17,10 @@ that doubles with every further wrong password: ``LOGIN_DELAY_SECONDS`` (30 s), 
 
 A refused attempt checks no password and counts nothing, nor does one with an empty name or password. A name is
 counted whether or not an account has it (an inactive account counts as unknown), so every answer is the same for
-a real and an unknown name. Rows expire (their window, their delay, a known address) and at most
-``LOGIN_THROTTLE_MAX_ROWS`` are kept, the nearest to expiry going first: names made up by the million cannot fill
-the database.
+a real and an unknown name — but the right password of a closed account, which only its owner knows, is told that
+the account was closed (not that the password is wrong: they would try it again and again). Rows expire (their
+window, their delay, a known address) and at most ``LOGIN_THROTTLE_MAX_ROWS`` are kept, the nearest to expiry going
+first: names made up by the million cannot fill the database.
 
 A successful sign-in upgrades a password hash made with an older scheme (e.g. pbkdf2) to ``PASSWORD_HASH_METHOD``.
 """
@@ -46,6 +47,8 @@ from workflows.errors import N_, DomainError
 from workflows.tx import transaction
 
 WRONG = N_("Tên đăng nhập hoặc mật khẩu không đúng.")
+CLOSED = N_("Tài khoản này đã ngừng hoạt động (nghỉ việc, chuyển công tác hoặc được thay bằng tài khoản khác). "
+            "Nếu bạn vẫn cần sử dụng hệ thống, hãy liên hệ quản trị viên hoặc lãnh đạo đơn vị.")
 SLOWED = N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(time)s.")
 
 PAIR, ADDRESS, ACCOUNT = "pair", "address", "account"
@@ -160,12 +163,14 @@ def attempt(username: str, password: str, address: str | None = None) -> Attempt
         return _slowed(until)
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     with transaction():
-        if user is None or not user.active:
+        if user is None:
             _burn_time(password)
             _burn_time(password, TEMPORARY_HASH_METHOD)
             return _failed(buckets, now)
-        if not _checked(user, password):
+        if not _checked(user, password):  # (a closed account's wrong password: as an unknown name's)
             return _failed(buckets, now)
+        if not user.active:  # its right password: only its owner learns that it was closed
+            return Attempt(None, CLOSED)
         _succeeded(buckets, now)
         method = settings.get("PASSWORD_HASH_METHOD")
         if _scheme(user.password_hash) != _scheme(method):
