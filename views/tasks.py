@@ -22,7 +22,7 @@ from views.forms import (
     ask_files_again,
     attach_errors,
 )
-from views.i18n import domain_message, translate
+from views.i18n import domain_message, field_messages, translate
 from workflows import access, clock
 from workflows.accounts import groups
 from workflows.errors import DomainError, Invalid
@@ -155,8 +155,9 @@ def show(task_id: int):
     return _render_task(task)
 
 
-def _render_group_task(task, status=200, urge_message="", withdraw_reason=None):
-    """The page of a task owed by a group: how far its members are, who is not done, the coordinator's changes."""
+def _render_group_task(task, status=200, urge_message="", refused=None):
+    """The page of a task owed by a group: how far its members are, who is not done, the coordinator's changes
+    (``refused``: one of its forms sent back, ``_refused``)."""
     members = fanout.member_tasks(task)
     taken = {t.lead_agency_id for t in members}
     progress = fanout.progress(task, members)
@@ -169,24 +170,35 @@ def _render_group_task(task, status=200, urge_message="", withdraw_reason=None):
                            history=reads.history(task), addable=[a for a in reads.agencies() if a.id not in taken],
                            may_change=current_user.has_role("coordinator") and fanout.may_take_off(task),
                            urged=urged, urge_count=len(late) - len(unreachable), unreachable=unreachable,
-                           urge_message=urge_message, withdraw_reason=withdraw_reason, today=clock.today()), status
+                           urge_message=urge_message, refused=refused, today=clock.today()), status
+
+
+def _refused(form: str, exc: DomainError, values: dict[str, str], field: str = "reason") -> dict:
+    """A group page's form sent back: which (its id), the field at fault (the use case's, else ``field``), why, and
+    what was written (kept in its fields)."""
+    fields = field_messages(exc)
+    field = next(iter(fields), field)
+    return {"form": form, "field": field, "message": fields.get(field) or domain_message(exc), "written": values}
 
 
 @bp.post("/tasks/<int:task_id>/members")
 @login_required
 def add_member(task_id: int):
-    reads.get_task(current_user, task_id)
+    task = reads.get_task(current_user, task_id)
     create.require_coordinator(current_user)  # 403 before anything the form says
     form = AddMemberForm()
     name = (form.agency.data or "").strip()
     try:
         if not form.validate_on_submit():
-            raise Invalid(next(iter(form.errors.values()))[0])
+            field, [message, *_others] = next(iter(form.errors.items()))
+            raise Invalid(message, {field: message})
         if not name:
             raise Invalid("Vui lòng chọn đơn vị cần giao thêm.")
         child = fanout.add_member(current_user, task_id, name, form.due_date.data)
-    except DomainError as exc:
+    except DomainError as exc:  # the page again, the field at fault saying why, what was chosen and typed kept
         flash(domain_message(exc), "error")
+        return _render_group_task(task, exc.status, refused=_refused(
+            "add", exc, {"agency": name, "due_date": request.form.get("due_date", "")}, field="agency"))
     else:
         flash(_("Đã giao thêm nhiệm vụ cho %(agency)s.", agency=name), "success")
         # a ward registered without accounts yet: the task waits where nobody sees it, and the coordinator is told
@@ -221,12 +233,15 @@ def reassign_agency(task_id: int):
 @bp.post("/tasks/<int:task_id>/close")
 @login_required
 def close_group_task(task_id: int):
-    reads.get_task(current_user, task_id)
+    task = reads.get_task(current_user, task_id)
     create.require_coordinator(current_user)
+    reason = request.form.get("reason", "")
     try:
-        unfinished = fanout.close(current_user, task_id, request.form.get("reason", ""))
+        unfinished = fanout.close(current_user, task_id, reason)
     except DomainError as exc:
         flash(domain_message(exc), "error")
+        return _render_group_task(task, exc.status,
+                                  refused=_refused("close-reason", exc, {"reason": reason}))
     else:
         flash(_("Đã kết thúc nhiệm vụ; %(n)s đơn vị không hoàn thành.", n=len(unfinished)), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
@@ -235,12 +250,15 @@ def close_group_task(task_id: int):
 @bp.post("/tasks/<int:task_id>/members/<int:member_task_id>/withdraw")
 @login_required
 def withdraw_member(task_id: int, member_task_id: int):
-    reads.get_task(current_user, task_id)
+    task = reads.get_task(current_user, task_id)
     create.require_coordinator(current_user)
+    reason = request.form.get("reason", "")
     try:
-        fanout.remove_member(current_user, task_id, member_task_id, request.form.get("reason", ""))
+        fanout.remove_member(current_user, task_id, member_task_id, reason)
     except DomainError as exc:
         flash(domain_message(exc), "error")
+        return _render_group_task(task, exc.status,
+                                  refused=_refused(f"reason-{member_task_id}", exc, {"reason": reason}))
     else:
         flash(_("Đã rút nhiệm vụ của đơn vị; lý do được ghi vào lịch sử."), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#members")
@@ -258,7 +276,7 @@ def withdraw(task_id: int):
     except DomainError as exc:  # the page again, with what was written kept
         flash(domain_message(exc), "error")
         if fanout.owed_by_group(task):
-            return _render_group_task(task, exc.status, withdraw_reason=reason)
+            return _render_group_task(task, exc.status, refused=_refused("withdraw-reason", exc, {"reason": reason}))
         return _render_task(task, status=exc.status, withdraw_reason=reason)
     if fanout.owed_by_group(task):
         flash(_("Đã rút nhiệm vụ giao cho nhóm: phần việc chưa hoàn thành của các đơn vị đã dừng, người đang giữ hồ "

@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select, update
 
 from models import AuditEvent, ProcessInstance, Task, User, WorkItem, db
 from workflows import audit, clock, holidays
-from workflows.errors import N_, Conflict, Invalid, NotFound
+from workflows.errors import N_, Conflict, Invalid, Message, NotFound
 from workflows.notify import events
 from workflows.paging import page_of_list
 from workflows.tasks import create, lifecycle, status
@@ -128,11 +128,13 @@ def add_member(actor: User, parent_id: int, agency_name: str, due_date: date | N
         if any(t.lead_agency.name == agency_name for t in member_tasks(parent)):
             raise Conflict("“%(agency)s” đã có nhiệm vụ này.", agency=agency_name)
         if due_date is None and parent.due_date is not None and parent.due_date < today:
-            raise Invalid("Thời hạn chung (%(due)s) đã qua: nhập thời hạn cho đơn vị được giao thêm.",
-                          due=f"{parent.due_date:%d/%m/%Y}")
+            passed = Message("Thời hạn chung (%(due)s) đã qua: nhập thời hạn cho đơn vị được giao thêm.",
+                             due=f"{parent.due_date:%d/%m/%Y}")
+            raise Invalid(passed, {"due_date": passed})
         if due_date is not None and due_date < today:
-            raise Invalid("Thời hạn cho đơn vị được giao thêm không thể trước hôm nay (%(today)s).",
-                          today=f"{today:%d/%m/%Y}")
+            early = Message("Thời hạn cho đơn vị được giao thêm không thể trước hôm nay (%(today)s).",
+                            today=f"{today:%d/%m/%Y}")
+            raise Invalid(early, {"due_date": early})
         # the group's deadline as its members have it (the day written, the working day it moved to); a day given
         # for this member moves off a day off as a typed date does
         due, nominal = ((holidays.calendar().next_working_day(due_date), due_date) if due_date
