@@ -105,8 +105,8 @@ def progress(batch_id: int):
 def fix(batch_id: int, appendix: int, number: int):
     form = RowFixForm()
     if not form.validate_on_submit():
-        return _refused(batch_id, appendix, number, form, "; ".join(
-            _(str(e)) for errs in form.errors.values() for e in errs))
+        return _refused(batch_id, appendix, number, "; ".join(_(str(e)) for errs in form.errors.values() for e in errs),
+                        list(form.errors))
     changes = {"lead_agency": form.lead_agency.data, "output_type": form.output_type.data,
                "due_date": form.due_date.data, "title": (form.title.data or "").strip()}
     if request.form.get("checked"):  # a row read from a scan, compared with it and saved
@@ -126,16 +126,17 @@ def fix(batch_id: int, appendix: int, number: int):
     try:
         pipeline.fix_row(current_user, batch_id, appendix, number, changes)
     except Invalid as exc:
-        return _refused(batch_id, appendix, number, form, domain_message(exc))
+        return _refused(batch_id, appendix, number, domain_message(exc), list(exc.fields))
     flash(_("Đã cập nhật dòng %(number)s.", number=number), "success")
     return redirect(url_for("imports.show", batch_id=batch_id) + f"#r{appendix}-{number}")
 
 
-def _refused(batch_id: int, appendix: int, number: int, form: RowFixForm, problems: str):
-    """A row's fix refused: the preview again, the row's form open with what was typed and why."""
+def _refused(batch_id: int, appendix: int, number: int, problems: str, at: list[str]):
+    """A row's fix refused: the preview again, the row's form open with what was typed and why, the fields ``at``
+    fault marked (the first takes the focus: first-error.js)."""
     flash(_("Chưa sửa được dòng %(number)s: %(problems)s", number=number, problems=problems), "error")
     batch = pipeline.get_batch(current_user, batch_id)
-    return _preview(batch, {"appendix": appendix, "number": number, "problems": problems,
+    return _preview(batch, {"appendix": appendix, "number": number, "problems": problems, "at": at,
                             **{key: request.form.get(key, "") for key in ("title", "lead_agency", "output_type",
                                                                           "due_date")}})
 

@@ -31,7 +31,7 @@ from models import (
 )
 from workflows import audit, clock
 from workflows.accounts import groups, people
-from workflows.errors import N_, Conflict, Invalid, NotAllowed, NotFound
+from workflows.errors import N_, Conflict, Invalid, Message, NotAllowed, NotFound
 from workflows.importing.agency_names import defined_names
 from workflows.importing.file_formats import decode, docx_items
 from workflows.importing.parsed import ImportFormatError, ParsedDocument, ScansToRead
@@ -291,9 +291,11 @@ def chosen_lead(typed: str) -> str:
         if (group := groups.group_named(typed)) is not None:
             return group.name
     if db.session.scalar(select(Agency).where(Agency.name == " ".join(typed.split()))) is not None:
-        raise Invalid("Đơn vị “%(name)s” đã ngừng hoạt động: chọn đơn vị đang hoạt động.", name=typed)
-    raise Invalid("Không tìm thấy đơn vị “%(name)s” trong danh mục: gõ vài chữ của tên rồi chọn một tên trong "
-                  "danh sách gợi ý.", name=typed[:200])
+        ended = Message("Đơn vị “%(name)s” đã ngừng hoạt động: chọn đơn vị đang hoạt động.", name=typed)
+        raise Invalid(ended, {"lead_agency": ended})
+    unknown = Message("Không tìm thấy đơn vị “%(name)s” trong danh mục: gõ vài chữ của tên rồi chọn một tên trong "
+                      "danh sách gợi ý.", name=typed[:200])
+    raise Invalid(unknown, {"lead_agency": unknown})
 
 
 def settle_name(user: User, batch_id: int, review_id: int, agency_id: int | None,
