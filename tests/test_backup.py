@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -86,7 +87,9 @@ def test_restore_brings_back_tasks_history_states_and_files_and_work_goes_on(app
     result = app.test_cli_runner().invoke(args=["restore", str(path)])
 
     assert result.exit_code == 0, result.output
+    # when the backup was made, as the province reads a time (it printed "2026-12-07T21:48:44+00:00")
     assert "Đã khôi phục" in result.output
+    assert re.search(r"từ bản sao lưu lúc \d\d/\d\d/\d{4} \d\d:\d\d \(lược đồ", result.output), result.output
     after = snapshot()
     assert after == before
     assert len(after["audit"]) > 5 and any(e[5] == "comment" for e in after["audit"])

@@ -492,3 +492,13 @@ def test_the_reset_form_sent_again_does_not_replace_the_password_just_given(worl
     form["submission"] = re.search(r'name="submission" value="(\w+)"', page)[1]
     assert temp_password(browser.client.post(f"/admin/users/{world['officer'].id}/reset-password",
                                              data=form).get_data(as_text=True)) != password
+
+
+def test_a_rule_that_refuses_is_not_answered_with_reload_and_try_again(world, browser):
+    """An outside check: "Bạn không thể tự ngừng tài khoản của mình." came with "Hãy quay lại trang trước, tải lại trang
+    rồi thử lại": advice for a broken request, which would only be refused again."""
+    browser.login("admin")
+    page = browser.client.get(f"/admin/users/{world['admin'].id}/deactivate")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and "Bạn không thể tự ngừng tài khoản của mình." in html
+    assert "Thao tác chưa được ghi nhận." in html and "tải lại trang rồi thử lại" not in html

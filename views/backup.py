@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask import Flask
 
+from workflows import clock
 from workflows.ops import backup as backups
 from workflows.process import catalog
 
@@ -40,8 +43,9 @@ def register(app: Flask) -> None:
         result = backups.restore(path, force=force, expected_sha256=expected_sha256,
                                  seeded_agencies=catalog.named_agencies())
         rows = sum(result["tables"].values())
+        made = _local_time(result["created_at"])
         click.echo(f"Đã khôi phục {rows} dòng dữ liệu và {result['files']} tệp từ bản sao lưu "
-                   f"{result['created_at'] or ''} (lược đồ {result['alembic_revision']}).")
+                   f"{('lúc ' + made + ' ') if made else ''}(lược đồ {result['alembic_revision']}).")
         _warn_missing(result["missing_files"], "không có tệp: tải các tệp đó lên lại hoặc khôi phục bản sao lưu "
                                                "khác")
 
@@ -49,3 +53,12 @@ def register(app: Flask) -> None:
 def _warn_missing(names: list[str], what: str) -> None:
     if names:
         click.echo(f"CẢNH BÁO: {len(names)} tệp đính kèm {what} ({', '.join(names[:3])}…).", err=True)
+
+
+def _local_time(moment: str | None) -> str | None:
+    """A backup's moment (ISO, UTC) as the province reads it: "08/12/2026 04:48" in Asia/Ho_Chi_Minh."""
+    try:
+        when = datetime.fromisoformat(moment) if moment else None
+    except ValueError:
+        return moment  # (an archive's own text, shown as it is)
+    return f"{clock.to_local(when):%d/%m/%Y %H:%M}" if when else None
