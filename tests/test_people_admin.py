@@ -502,3 +502,15 @@ def test_a_rule_that_refuses_is_not_answered_with_reload_and_try_again(world, br
     html = page.get_data(as_text=True)
     assert page.status_code == 422 and "Bạn không thể tự ngừng tài khoản của mình." in html
     assert "Thao tác chưa được ghi nhận." in html and "tải lại trang rồi thử lại" not in html
+
+
+def test_people_are_listed_in_vietnamese_alphabetical_order(browser, world):
+    """An outside check: "(theo họ tên)" put "Đỗ Văn Đức" after "Vũ Thị Giang", "Trúc Lâm" before "Tân Dân" — the
+    database's order, while the agency list beside it is a dictionary's."""
+    names = ["Vũ Thị Giang", "Đỗ Văn Đức", "Trần Trúc Lâm", "Trần Tân Dân", "Dương Văn An"]
+    for i, name in enumerate(names):
+        admin_people.create_user(world["admin"], f"nguoi{i}", name, world["admin"].agency_id, ["viewer"])
+    browser.login("admin")
+    page = browser.client.get("/admin/users?q=nguoi").get_data(as_text=True)
+    expected = ["Dương Văn An", "Đỗ Văn Đức", "Trần Tân Dân", "Trần Trúc Lâm", "Vũ Thị Giang"]
+    assert sorted(expected, key=page.index) == expected

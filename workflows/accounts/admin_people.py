@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from models import ROLE_LABELS, ROLES, Agency, AuditEvent, Task, User, WorkItem, db, task_collaborators
 from workflows import audit, clock
@@ -46,13 +46,21 @@ def _paginate(rows, page: int) -> Pagination:
     return page_of(rows, page, PER_PAGE)
 
 
+def _vietnamese_order(model, name) -> ColumnElement:
+    """An ORDER BY of ``model``'s rows by ``name`` in Vietnamese order ("Bảo hiểm…" after "Báo…", "Đ" after "D",
+    "Hạc Thành" after "Hàm Rồng"), which neither database's collation gives: each row's rank, read in Python."""
+    ranks = {row_id: rank for rank, (row_id, text) in enumerate(sorted(
+        db.session.execute(select(model.id, name)), key=lambda row: sort_key(row[1] or "")))}
+    return case(ranks, value=model.id, else_=len(ranks)) if ranks else model.id
+
+
 # ---------------------------------------------------------------- reads
 
 def people_page(actor: User, query: str = "", page: int = 1, status: str = "") -> Pagination:
     """Users by name; an administrator sees everyone, an agency head the people of their own agency.
     ``query`` matches words of the username, full name, e-mail or agency (accents and case ignored);
     ``status`` "active" or "inactive" narrows the list."""
-    rows = select(User).order_by(User.full_name, User.id)
+    rows = select(User).order_by(_vietnamese_order(User, User.full_name), User.id)
     if not actor.has_role("admin"):
         if not actor.has_role("agency_head") or actor.agency_id is None:
             raise NotAllowed("Chỉ quản trị hệ thống và lãnh đạo đơn vị được xem danh sách người dùng.")
@@ -71,11 +79,7 @@ def people_page(actor: User, query: str = "", page: int = 1, status: str = "") -
 def agency_page(actor: User, query: str = "", page: int = 1) -> Pagination:
     """The agency registry by name; ``query`` matches its name, short name or aliases (accents ignored)."""
     require_admin(actor)
-    ranks = {agency_id: rank for rank, (agency_id, _name) in enumerate(sorted(
-        db.session.execute(select(Agency.id, Agency.name)), key=lambda row: sort_key(row[1])))}
-    # Vietnamese order ("Bảo hiểm…" after "Báo…", "Đ" after "D"), which neither database's collation gives
-    rows = select(Agency).order_by(Agency.active.desc(), case(ranks, value=Agency.id, else_=len(ranks)) if ranks
-                                   else Agency.id)
+    rows = select(Agency).order_by(Agency.active.desc(), _vietnamese_order(Agency, Agency.name))
     wanted = fold_words(query or "")
     if wanted:
         ids = [a.id for a in db.session.scalars(select(Agency))
