@@ -276,7 +276,7 @@ def test_an_instance_waiting_for_opinions_keeps_each_collaborator_item(world):
 def test_non_admins_get_403_on_every_model_page(world, browser):
     v1 = catalog.latest("approval_cycle")
     urls = ["/admin/models", "/admin/models/approval_cycle", f"/admin/models/versions/{v1.id}/diagram",
-            f"/admin/models/versions/{v1.id}/migrate"]
+            f"/admin/models/versions/{v1.id}/migrate", f"/admin/models/versions/{v1.id}/file"]
     browser.login("coord", PASSWORD)
     for url in urls:
         assert browser.client.get(url).status_code == 403, url
@@ -315,6 +315,22 @@ def test_admin_deploys_and_migrates_through_the_pages(world, browser):
         "csrf_token": token, "target": str(v2.id)}, follow_redirects=True)
     assert done.status_code == 200 and "Đã chuyển 1 hồ sơ" in done.get_data(as_text=True)
     assert db.session.scalar(select(ProcessInstance.process_model_id)) == v2.id
+
+
+def test_the_admin_downloads_a_version_s_file_and_is_told_an_upload_repeats_an_older_one(world, browser):
+    """An outside check: renaming a step meant taking the file from the server's bpmn/ folder (no version could be
+    downloaded), and going back by uploading version 1 again made a "Phiên bản 3" that said nothing of being it."""
+    deploy.deploy_upload(world["admin"], "approval_cycle.bpmn", v2_source().encode(), "approval_cycle")
+    deploy.deploy_upload(world["admin"], "approval_cycle.bpmn", SOURCE.encode(), "approval_cycle")
+    v1 = db.session.scalar(select(ProcessModel).where(ProcessModel.process_id == "approval_cycle",
+                                                      ProcessModel.version == 1))
+    browser.login("admin", PASSWORD)
+    got = browser.client.get(f"/admin/models/versions/{v1.id}/file")
+    assert got.status_code == 200 and got.get_data(as_text=True) == SOURCE
+    assert got.headers["Content-Disposition"] == 'attachment; filename="approval_cycle-v1.bpmn"'
+    page = browser.client.get("/admin/models/approval_cycle").get_data(as_text=True)
+    assert page.count("(giống hệt phiên bản 1)") == 1 and f'href="/admin/models/versions/{v1.id}/file"' in page
+    assert "Tải tệp BPMN" in page
 
 
 def test_opinions_given_after_a_restart_still_move_the_task_on(world):

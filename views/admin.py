@@ -142,6 +142,15 @@ def model_diagram(model_id: int):
                     headers={"Cache-Control": "private, no-store"})
 
 
+@bp.get("/models/versions/<int:model_id>/file")
+def model_file(model_id: int):
+    """The version's file as deployed: the one to edit for the next version, or to deploy again to go back."""
+    pm = deploy.model(model_id)
+    return Response(pm.source, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="{pm.process_id}-v{pm.version}.{pm.kind}"',
+        "Cache-Control": "private, no-store"})
+
+
 @bp.route("/models/versions/<int:model_id>/migrate", methods=["GET", "POST"])
 def model_migrate(model_id: int):
     source = deploy.model(model_id)
