@@ -16,7 +16,7 @@ from workflows import clock, holidays
 from workflows.errors import Invalid
 from workflows.importing import pipeline
 from workflows.process import runtime
-from workflows.tasks import create, deadlines, period_reports
+from workflows.tasks import create, deadlines, period_reports, reads
 
 DOCUMENT = "Kế hoạch số 266-KH/TU ngày 26/4/2025"
 
@@ -196,6 +196,10 @@ def test_the_officer_s_list_shows_the_internal_deadline_the_draft_is_due_on(brow
         row = next(r for r in html.split("<tr>") if f"#wi{open_items(task)[0].id}" in r)
         return " ".join(re.search(r'data-label="Thời hạn">(.*?)</td>', row, re.S).group(1).split())
     assert due_cell() == '30/06/2026 <div class="small">Hạn nội bộ: 20/03/2026</div>'
+    # "Việc có hạn gần nhất ở trên cùng": the draft due on 20/03 before a task due on 31/03
+    sooner = new_task(world, collaborators=(), due=date(2026, 3, 31), title="Báo cáo nhanh")
+    act(world, sooner, "assign", data={"assignee": "officer2"})
+    assert [i.task_id for i in reads.inbox(world["officer2"]).items] == [task.id, sooner.id]
     frozen.advance(days=20)  # 21/03: the head's day has passed (and the session with it)
     browser.login("officer2")
     assert due_cell() == '30/06/2026 <div class="small warning-text">Hạn nội bộ: 20/03/2026</div>'

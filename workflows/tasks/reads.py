@@ -34,12 +34,13 @@ PER_PAGE = 25
 
 
 def inbox(user: User, page: int = 1, per_page: int = PER_PAGE, past_end_is_last: bool = True):
-    """My claimed items plus my agency's unclaimed items for my roles, soonest deadline first (``past_end_is_last``:
-    see ``paging.page_of``)."""
+    """My claimed items plus my agency's unclaimed items for my roles, soonest deadline first — the item's own (a
+    draft due on the head's internal deadline) — (``past_end_is_last``: see ``paging.page_of``)."""
     query = (select(WorkItem).join(Task, Task.id == WorkItem.task_id)
              .options(joinedload(WorkItem.task))
              .where(access.inbox_clause(user))
-             .order_by(Task.due_date.is_(None), Task.due_date, WorkItem.created_at, WorkItem.id))
+             .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, Task.due_date.is_(None), Task.due_date,
+                       WorkItem.created_at, WorkItem.id))
     return page_of(query, page, per_page, past_end_is_last)
 
 
