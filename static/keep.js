@@ -12,6 +12,7 @@
   var data = script.dataset;
   var KEEP_ALIVE_EVERY = 5 * 60 * 1000;  // well inside the shortest idle timeout
   var lastContact = Date.now();
+  var sending = null;  // the form on its way (leaving the page for its answer asks nothing)
 
   function askServer() {
     lastContact = Date.now();
@@ -73,7 +74,8 @@
         input.value = state.csrf_token;
       });
       form.setAttribute("data-checked", "");
-      if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+      // (submit() fires no submit event: the leave-page guard below is told it is this form leaving)
+      if (form.requestSubmit) { form.requestSubmit(submitter); } else { sending = form; form.submit(); }
     }, function () {
       form.removeAttribute("data-checking");
       warn(form, data.offline, false);
@@ -130,7 +132,6 @@
   // Leaving a page with typed text not sent (a link in the menu, "Đăng xuất", closing the tab) asks first, in the
   // browser's own words: the text would be gone. The form being sent leaves the page as meant. (Registered last,
   // so that it sees whether the handlers above held the form back.)
-  var sending = null;
   document.addEventListener("submit", function (event) {
     sending = event.defaultPrevented ? null : event.target;
   });

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 
 from models import Agency, Attachment, AuditEvent, ProcessInstance, Task, WorkItem, db
 from tests.conftest import JUSTICE, act, empty_tables, item_at, new_task
+from workflows import clock
 from workflows.accounts import people
 from workflows.tasks import comments, files, work
 
@@ -88,8 +89,10 @@ def test_restore_brings_back_tasks_history_states_and_files_and_work_goes_on(app
 
     assert result.exit_code == 0, result.output
     # when the backup was made, as the province reads a time (it printed "2026-12-07T21:48:44+00:00")
-    assert "Đã khôi phục" in result.output
-    assert re.search(r"từ bản sao lưu lúc \d\d/\d\d/\d{4} \d\d:\d\d \(lược đồ", result.output), result.output
+    made = datetime.fromisoformat(manifest["created_at"]).astimezone(clock.LOCAL_TZ)
+    assert made.utcoffset() == timedelta(hours=7)
+    assert f"Đã khôi phục {sum(manifest['tables'].values())} dòng" in result.output
+    assert f"từ bản sao lưu lúc {made:%d/%m/%Y %H:%M} (lược đồ" in result.output, result.output
     after = snapshot()
     assert after == before
     assert len(after["audit"]) > 5 and any(e[5] == "comment" for e in after["audit"])

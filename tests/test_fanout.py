@@ -815,6 +815,17 @@ def test_the_communes_page_lists_its_members_a_page_at_a_time_and_finds_one_by_n
     assert rows(done, 'id="members-title"') == communes[110:160]
     assert rows(done, 'id="members-done"') == communes[50:60] and '<details id="members-done" open>' in done
 
+    # a withdrawal refused on page 2 comes back to page 2, its form open and saying why (review: it came back to
+    # page 1, where that form is not)
+    share = next(t for t in shares if t.lead_agency.name == communes[120])
+    second = browser.client.get(f"/tasks/{parent.id}?page=2").get_data(as_text=True)
+    assert f'action="/tasks/{parent.id}/members/{share.id}/withdraw?page=2"' in second
+    refused = browser.client.post(f"/tasks/{parent.id}/members/{share.id}/withdraw?page=2",
+                                  data={"csrf_token": csrf_from(second), "reason": ""})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Trang 2/3 (106 mục)" in html
+    assert f'aria-invalid="true" aria-describedby="reason-{share.id}-reason-error"' in html
+
     found = browser.client.get(f"/tasks/{parent.id}?q=xa so 142").get_data(as_text=True)
     assert "1/166 đơn vị khớp “xa so 142”." in found and rows(found, 'id="members-title"') == ["UBND xã Số 142"]
     assert "Đơn vị đã hoàn thành khớp tìm kiếm" not in found and "Xem tất cả đơn vị" in found

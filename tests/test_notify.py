@@ -644,11 +644,22 @@ def test_once_the_server_answers_again_the_mail_that_waited_goes_at_once_dated_w
     assert outbox.send_pending()["retried"] == 1  # the server is down
     frozen.moment = mails()[0].next_attempt_at  # tried again a minute on: the next try 5 minutes after that
     assert outbox.send_pending()["retried"] == 1 and mails()[0].next_attempt_at == frozen.moment + timedelta(minutes=5)
+    assert mails()[0].last_error.startswith("Không kết nối được máy chủ thư: ")  # (what the admin's page shows)
+    # a mail the server turned down for itself (a full mailbox) keeps its delay: waking it would spend its tries
+    with_email("officer")
+    with transaction():
+        events.notify([world["officer"]], "new_item", "Việc mới: Góp ý — NV-00003")
+    full = next(m for m in mails() if m.to_address.startswith("officer"))
+    full.attempts, full.last_error = 1, "(452, b'4.2.2 Mailbox full')"
+    full.next_attempt_at = waits_until = frozen.moment + timedelta(minutes=5)
+    db.session.commit()
     smtp_server.start()
     frozen.advance(minutes=1)
     with transaction():
         events.notify([world["head"]], "new_item", "Việc mới: Phê duyệt — NV-00002")
     assert outbox.send_pending() == {"sent": 2, "failed": 0, "retried": 0}  # both now, not the first in 4 minutes
+    db.session.refresh(full)
+    assert (full.status, full.attempts, full.next_attempt_at) == ("pending", 1, waits_until)
     dated = {m["Subject"]: m["Date"].datetime for m in smtp_server.messages}
     first, second = (dated[f"Việc mới: {s}"] for s in ("Thẩm định — NV-00001", "Phê duyệt — NV-00002"))
     assert second - first == timedelta(minutes=2)  # each dated when it was made (a mail client sorts them so)

@@ -502,6 +502,9 @@ def test_a_rule_that_refuses_is_not_answered_with_reload_and_try_again(world, br
     html = page.get_data(as_text=True)
     assert page.status_code == 422 and "Bạn không thể tự ngừng tài khoản của mình." in html
     assert "Thao tác chưa được ghi nhận." in html and "tải lại trang rồi thử lại" not in html
+    # a request that is broken keeps the advice (review: the rule's branch had taken every page)
+    broken = browser.client.post(f"/admin/users/{world['officer'].id}/deactivate", data={"csrf_token": "hỏng"})
+    assert broken.status_code == 400 and "tải lại trang rồi thử lại" in broken.get_data(as_text=True)
 
 
 def test_people_are_listed_in_vietnamese_alphabetical_order(browser, world):

@@ -61,4 +61,6 @@ def _local_time(moment: str | None) -> str | None:
         when = datetime.fromisoformat(moment) if moment else None
     except ValueError:
         return moment  # (an archive's own text, shown as it is)
-    return f"{clock.to_local(when):%d/%m/%Y %H:%M}" if when else None
+    if when is None:
+        return None
+    return f"{(when.astimezone(clock.LOCAL_TZ) if when.tzinfo else clock.to_local(when)):%d/%m/%Y %H:%M}"

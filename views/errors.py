@@ -43,7 +43,9 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _respond(status: int, message: str, fields: dict | None = None):
+def _respond(status: int, message: str, fields: dict | None = None, rule: bool = False):
+    """The error's page or JSON; ``rule``: a use case refused it (its message says what to do), not a broken
+    request (the page advises to reload and try again)."""
     if wants_json():
         body = {"error": message}
         if fields:
@@ -53,7 +55,7 @@ def _respond(status: int, message: str, fields: dict | None = None):
     typed = _typed() if status in (403, 409) and request.method == "POST" else []
     if status in (403, 404) and message == gettext(MESSAGES[status]):
         message = None  # nothing said beyond the page's heading: its own paragraph explains instead
-    return render_template(template, message=message, status=status, typed=typed), status
+    return render_template(template, message=message, status=status, typed=typed, rule=rule), status
 
 
 def _typed() -> list[str]:
@@ -65,7 +67,7 @@ def _typed() -> list[str]:
 
 @bp.app_errorhandler(DomainError)
 def domain_error(exc: DomainError):
-    response = current_app.make_response(_respond(exc.status, domain_message(exc), field_messages(exc)))
+    response = current_app.make_response(_respond(exc.status, domain_message(exc), field_messages(exc), rule=True))
     if getattr(exc, "retry_after", None):  # (a sign-in slowed down after wrong passwords)
         response.headers["Retry-After"] = str(exc.retry_after)
     return response

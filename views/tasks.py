@@ -166,7 +166,7 @@ def _render_group_task(task, status=200, urge_message="", refused=None):
     unreachable = urging.nobody_to_tell(late)  # (counted out of the button, named beside it to telephone)
     lists = fanout.member_pages(members, progress, (request.args.get("q") or "").strip()[:200], parsing.page_arg(),
                                 parsing.int_arg("done_page", 1))
-    return render_template("tasks/group.html", task=task, members=members, progress=progress, lists=lists,
+    return render_template("tasks/group.html", task=task, progress=progress, lists=lists,
                            history=reads.history(task), addable=[a for a in reads.agencies() if a.id not in taken],
                            may_change=current_user.has_role("coordinator") and fanout.may_take_off(task),
                            urged=urged, urge_count=len(late) - len(unreachable), unreachable=unreachable,
@@ -177,7 +177,8 @@ def _refused(form: str, exc: DomainError, values: dict[str, str], field: str = "
     """A group page's form sent back: which (its id), the field at fault (the use case's, else ``field``), why, and
     what was written (kept in its fields)."""
     fields = field_messages(exc)
-    field = next(iter(fields), field)
+    # (a conflict — withdrawn meanwhile, done — is no field's fault: the form stays open with what was written)
+    field = next(iter(fields), field if isinstance(exc, Invalid) else None)
     return {"form": form, "field": field, "message": fields.get(field) or domain_message(exc), "written": values}
 
 
@@ -257,11 +258,16 @@ def withdraw_member(task_id: int, member_task_id: int):
         fanout.remove_member(current_user, task_id, member_task_id, reason)
     except DomainError as exc:
         flash(domain_message(exc), "error")
-        return _render_group_task(task, exc.status,
+        return _render_group_task(task, exc.status,  # (the list page and search it was sent from: request.args)
                                   refused=_refused(f"reason-{member_task_id}", exc, {"reason": reason}))
     else:
         flash(_("Đã rút nhiệm vụ của đơn vị; lý do được ghi vào lịch sử."), "success")
-    return redirect(url_for("tasks.show", task_id=task_id) + "#members")
+    return redirect(url_for("tasks.show", task_id=task_id, _anchor="members", **_list_args()))
+
+
+def _list_args() -> dict[str, str]:
+    """The group page's list place (its search and pages) a form on it was sent from, to come back to."""
+    return {k: v for k in ("q", "page", "done_page") if (v := request.args.get(k))}
 
 
 @bp.post("/tasks/<int:task_id>/withdraw")

@@ -282,13 +282,13 @@ def escalation(task: Task, items: Iterable[WorkItem], level: str) -> list[Notifi
     officer holding a late file is the one who writes the explanation asked for), or every coordinator
     ("coordinator") that a task is overdue."""
     items = list(items)
-    holders = [u for item in items for u in recipients_for_item(item)]
     if level == "agency_head":
-        users = holders + _users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id})
+        users = [*(u for item in items for u in recipients_for_item(item)),
+                 *_users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id})]
     elif level == "coordinator":
         users = _users_with_role("coordinator")
     elif level == "holder":
-        users = holders
+        users = [u for item in items for u in recipients_for_item(item)]
     else:
         raise ValueError(f"unknown escalation level {level!r}")
     lines, link = _chase_lines(task, items, to_lead=level != "coordinator")

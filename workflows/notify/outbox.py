@@ -32,6 +32,7 @@ SMTP_TIMEOUT = 10
 CLAIM_MINUTES = 10  # a claimed mail not marked sent by then (its sender stopped) is tried again
 GIVEN_UP = ("failed", "refused")  # not tried again unless an administrator asks
 CLOSED_ACCOUNT = "Tài khoản người nhận đã ngừng hoạt động trước khi thư được gửi."
+UNREACHABLE = "Không kết nối được máy chủ thư: "  # a failure of the server, not of the mail (``_wake_retries``)
 
 
 
@@ -39,6 +40,7 @@ CLOSED_ACCOUNT = "Tài khoản người nhận đã ngừng hoạt động trư�
 
 
 ERROR_MAX = 2000
+DATE_KEPT = timedelta(hours=6)  # a mail sent within this of its notice is dated when the notice was made
 MAIL_FOOTER = "Thư gửi tự động từ Hệ thống theo dõi nhiệm vụ. Vui lòng không trả lời thư này."
 
 
@@ -104,12 +106,14 @@ _DUE = OutboxMail.status.in_(("pending", "sending"))
 
 
 def _wake_retries(limit: int) -> list[int]:
-    """Mails waiting out a retry delay, made due now (their ids): a mail that failed while the server was down
-    went out up to an hour after the newer ones once it was back, announcing work done meanwhile."""
+    """Mails waiting out a retry delay because the server could not be reached, made due now (their ids): such a
+    mail went out up to an hour after the newer ones once the server was back, announcing work done meanwhile. A
+    mail the server refused for itself (a full mailbox, greylisting) keeps its delay."""
     with transaction():
         waiting = list(db.session.scalars(
             select(OutboxMail.id).where(OutboxMail.status == "pending", OutboxMail.attempts > 0,
-                                        OutboxMail.next_attempt_at > clock.now())
+                                        OutboxMail.next_attempt_at > clock.now(),
+                                        OutboxMail.last_error.startswith(UNREACHABLE, autoescape=True))
             .order_by(OutboxMail.id).limit(limit)))
         if waiting:
             db.session.execute(update(OutboxMail).where(OutboxMail.id.in_(waiting), OutboxMail.status == "pending")
@@ -202,7 +206,7 @@ class _Connection:
             try:
                 self.smtp = _connect()
             except Exception as exc:
-                self.unreachable = _describe(exc)
+                self.unreachable = UNREACHABLE + _describe(exc)
                 return self.unreachable
         try:
             self.smtp.send_message(message)
@@ -392,8 +396,10 @@ def _message(mail: _Letter) -> Message:
     msg["Subject"] = Header(mail.subject, "utf-8")
     msg["From"] = formataddr((name, address), charset="utf-8")
     msg["To"] = mail.to_address
-    msg["Date"] = format_datetime(mail.created_at.replace(tzinfo=UTC))  # when it happened: a mail held up by the
-    # server sorts among the others by it, and says it
+    # when it happened, while that is recent: a mail held up by the server sorts among the others by it; one an
+    # administrator sends again days later is dated now (spam filters score a Date long past)
+    sent = mail.created_at if clock.now() - mail.created_at < DATE_KEPT else clock.now()
+    msg["Date"] = format_datetime(sent.replace(tzinfo=UTC))
     # one mail, one Message-ID however often it is tried (a client merges a copy sent twice); an explicit domain:
     # make_msgid() would ask DNS for this host's name
     msg["Message-ID"] = f"<outbox-{mail.id}-{mail.created_at:%Y%m%d%H%M%S}@{domain}>"

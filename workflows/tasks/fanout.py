@@ -85,7 +85,7 @@ def member_pages(members: list[Task], progress: Progress, query: str, page: int,
     wanted = fold(query)
 
     def matches(t: Task) -> bool:
-        return not wanted or wanted in fold(" ".join([t.lead_agency.name, t.code, *(t.former_leads or ())]))
+        return not wanted or wanted in fold(" ".join([t.lead_agency.name, t.code or "", *(t.former_leads or ())]))
 
     not_done = [t for t in progress.not_done if matches(t)]
     done = [t for t in members if t.state == "done" and matches(t)]

@@ -19,6 +19,7 @@ from models import (
     AuditEvent,
     DeadlineAdjustment,
     ProcessInstance,
+    ProcessModel,
     Task,
     User,
     WorkItem,
@@ -109,10 +110,12 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
 
 
 def known_step(step: str) -> bool:
-    """A step a task can be at: a step of a deployed process, by its name or its id, or one an open work item is at
-    (a step an earlier version of a process named otherwise)."""
-    if any(step in (s.step_name, s.step_id) for s in catalog.step_catalog()):
-        return True
+    """A step a task can be at: a step of a deployed process (the latest version of each, a request for more time's
+    included), by its name or its id, or one an open work item is at (a step an earlier version named otherwise)."""
+    for process_id in db.session.scalars(select(ProcessModel.process_id).where(ProcessModel.kind == "bpmn")
+                                         .distinct()):
+        if any(step in (s.step_name, s.step_id) for s in catalog.spec_for(catalog.latest(process_id)).steps):
+            return True
     return db.session.scalar(select(exists().where(WorkItem.status == "open", or_(WorkItem.step_name == step,
                                                                                     WorkItem.step_id == step))))
 
