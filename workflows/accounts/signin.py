@@ -18,7 +18,8 @@ that doubles with every further wrong password: ``LOGIN_DELAY_SECONDS`` (30 s), 
 A refused attempt checks no password and counts nothing, nor does one with an empty name or password. A name is
 counted whether or not an account has it (an inactive account counts as unknown), so every answer is the same for
 a real and an unknown name — but the right password of a closed account, which only its owner knows, is told that
-the account was closed (not that the password is wrong: they would try it again and again). Rows expire (their
+the account was closed (not that the password is wrong: they would try it again and again). Accepted: someone
+holding a leaked password of a closed account learns that it was right (the API still answers 401). Rows expire (their
 window, their delay, a known address) and at most ``LOGIN_THROTTLE_MAX_ROWS`` are kept, the nearest to expiry going
 first: names made up by the million cannot fill the database.
 
