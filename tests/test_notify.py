@@ -39,6 +39,8 @@ class Mailbox:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("khongco@"):
             return "550 5.1.1 Dia chi khong ton tai"
+        if address.startswith("day@"):
+            return "452 4.2.2 Mailbox full"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -663,6 +665,21 @@ def test_once_the_server_answers_again_the_mail_that_waited_goes_at_once_dated_w
     dated = {m["Subject"]: m["Date"].datetime for m in smtp_server.messages}
     first, second = (dated[f"Việc mới: {s}"] for s in ("Thẩm định — NV-00001", "Phê duyệt — NV-00002"))
     assert second - first == timedelta(minutes=2)  # each dated when it was made (a mail client sorts them so)
+
+
+def test_a_mailbox_full_for_now_is_tried_again_not_given_up(world, mail_on, smtp_server, frozen):
+    """The server's 452 ("mailbox full", a temporary refusal of one address) was taken as a wrong address: the mail was
+    given up at once, like a 550 (an outside check saw it on a real server)."""
+    smtp_server.start()
+    for name, address in (("head", "day@tinh.gov.vn"), ("officer", "khongco@tinh.gov.vn")):
+        user(name).email = address
+    db.session.commit()
+    with transaction():
+        events.notify([world["head"], world["officer"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00001")
+    assert outbox.send_pending() == {"sent": 0, "failed": 1, "retried": 1}
+    by_address = {m.to_address: m for m in mails()}
+    assert by_address["day@tinh.gov.vn"].status == "pending" and "452" in by_address["day@tinh.gov.vn"].last_error
+    assert by_address["khongco@tinh.gov.vn"].status == "refused"
 
 
 def test_retries_back_off_then_give_up_and_an_admin_can_retry(world, mail_on, frozen):

@@ -211,6 +211,8 @@ class _Connection:
         try:
             self.smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:  # this address, not the server
+            if all(400 <= code < 500 for code, _said in exc.recipients.values()):  # for now (a full mailbox): later
+                return _describe(exc)
             return _Refused(_describe(exc))
         except Exception as exc:
             if not isinstance(exc, smtplib.SMTPResponseException):
