@@ -669,7 +669,7 @@ def test_once_the_server_answers_again_the_mail_that_waited_goes_at_once_dated_w
 
 def test_a_mailbox_full_for_now_is_tried_again_not_given_up(world, mail_on, smtp_server, frozen):
     """The server's 452 ("mailbox full", a temporary refusal of one address) was taken as a wrong address: the mail was
-    given up at once, like a 550 (an outside check saw it on a real server)."""
+    given up at once, like a 550 (seen while mending the retries after an outage)."""
     smtp_server.start()
     for name, address in (("head", "day@tinh.gov.vn"), ("officer", "khongco@tinh.gov.vn")):
         user(name).email = address
