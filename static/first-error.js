@@ -5,7 +5,7 @@
 // focus) and the browser has gone to the address's #anchor (which leaves the focus nowhere).
 //
 // Otherwise, a page that comes back to a place of its own (an #anchor: a work item after "Nhận xử lý") opens with
-// the focus there; one that opens with what the last action did ("Đã gửi …") and no such place, with the focus on
+// the focus there, described by what the action did; one that opens with what the last action did ("Đã gửi …") and no such place, with the focus on
 // that message: a screen reader reads it (a status already there when the page loads is not announced) and Tab goes
 // on from there.
 window.addEventListener("load", function () {
@@ -20,6 +20,14 @@ window.addEventListener("load", function () {
     } catch (e) { anchor = null; }  // (a malformed #… in the address)
     if (anchor) {  // the place the action came back to (a work item's form): the focus starts there, not at the top
       if (!anchor.hasAttribute("tabindex")) { anchor.tabIndex = -1; }
+      if (said) {  // ... described by what the action did ("Bạn đã nhận xử lý …"): a status there when the page
+        // loads is not announced
+        said.id = said.id || "flashes";
+        var described = (anchor.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+        if (described.indexOf(said.id) < 0) {
+          anchor.setAttribute("aria-describedby", described.concat(said.id).join(" "));
+        }
+      }
       anchor.focus({preventScroll: true});
     } else if (said) {
       said.focus();

@@ -113,6 +113,10 @@ def test_a_head_closes_an_officers_account_and_their_work_goes_back_to_the_queue
     task_url = officer.url.split("#")[0]
     officer.get_by_role("button", name="Nhận xử lý").click()
     expect(officer.get_by_text("Bạn đang giữ việc này.")).to_be_visible()
+    # the page opens on the work item, which a screen reader reads with what was done (the status itself, there
+    # when the page loaded, was never announced: keyboard check)
+    officer.wait_for_load_state("load")
+    assert "Bạn đã nhận xử lý" in officer.evaluate(DESCRIBED_FOCUS)
     expect(officer.get_by_role("region", name="Đang ở bước")).to_contain_text("Đinh Văn Nghỉ")
 
     head = login_as("lanhdao")
@@ -143,3 +147,8 @@ def test_a_head_closes_an_officers_account_and_their_work_goes_back_to_the_queue
     officer.get_by_role("button", name="Đăng nhập").click()
     expect(officer.get_by_role("heading", level=1, name="Đăng nhập")).to_be_visible()
     officer.context.close()
+
+
+# the text of what describes the focused element (its aria-describedby)
+DESCRIBED_FOCUS = """() => (document.activeElement.getAttribute('aria-describedby') || '').split(/\\s+/)
+  .map(id => (document.getElementById(id) || {}).textContent || '').join(' ')"""
