@@ -175,6 +175,11 @@ def recipients_for_item(item: WorkItem) -> list[User]:
                   key=lambda u: u.id)
 
 
+def _recipients(items: Iterable[WorkItem]) -> list[User]:
+    """Whoever should act on any of ``items`` (``recipients_for_item``; ``notify`` tells each once)."""
+    return [u for item in items for u in recipients_for_item(item)]
+
+
 def _holds(item: WorkItem) -> bool:
     """Its claimer holds it: active and of its agency (one moved elsewhere does not: the queue is told)."""
     return item.claimed_by is not None and item.claimed_by.active and item.claimed_by.agency_id == item.agency_id
@@ -273,8 +278,7 @@ def reminder(task: Task, items: Iterable[WorkItem]) -> list[Notification]:
     if due:
         lines.append(f"Thời hạn: {_date(due)}")
     lines += _waiting_lines(items)
-    users = [u for item in items for u in recipients_for_item(item)]
-    return notify(users, "reminder", title, "\n".join(lines), _task_link(task), task.id)
+    return notify(_recipients(items), "reminder", title, "\n".join(lines), _task_link(task), task.id)
 
 
 def escalation(task: Task, items: Iterable[WorkItem], level: str) -> list[Notification]:
@@ -283,12 +287,12 @@ def escalation(task: Task, items: Iterable[WorkItem], level: str) -> list[Notifi
     ("coordinator") that a task is overdue."""
     items = list(items)
     if level == "agency_head":
-        users = [*(u for item in items for u in recipients_for_item(item)),
+        users = [*_recipients(items),
                  *_users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id})]
     elif level == "coordinator":
         users = _users_with_role("coordinator")
     elif level == "holder":
-        users = [u for item in items for u in recipients_for_item(item)]
+        users = _recipients(items)
     else:
         raise ValueError(f"unknown escalation level {level!r}")
     lines, link = _chase_lines(task, items, to_lead=level != "coordinator")
@@ -300,7 +304,7 @@ def urged(task: Task, items: Iterable[WorkItem], actor: User, message: str) -> l
     told, with what the coordinator wrote; never the coordinator."""
     items = list(items)
     heads = _users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id})
-    users = [u for u in [*(u for item in items for u in recipients_for_item(item)), *heads] if u.id != actor.id]
+    users = [u for u in [*_recipients(items), *heads] if u.id != actor.id]
     lines, link = _chase_lines(task, items)
     who = actor.full_name + (f" ({actor.agency.name})" if actor.agency else "")
     lines[1:1] = [f"Người đôn đốc: {who}", *([f"Nội dung: {message}"] if message else [])]
@@ -317,7 +321,7 @@ def task_changed(task: Task, items: Iterable[WorkItem], actor: User | None, titl
     items = list(items)
     heads = _users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id}
                              | ({task.lead_agency_id} if task.lead_agency_id else set()))
-    users = [u for u in [*(u for item in items for u in recipients_for_item(item)), *heads]
+    users = [u for u in [*_recipients(items), *heads]
              if actor is None or u.id != actor.id]
     return notify(users, "changed", f"{title}: {_task_label(task)}",
                   "\n".join([f"Nhiệm vụ: {_task_label(task, full=True)}", *lines]), _task_link(task), task.id)
@@ -342,15 +346,14 @@ def _chase_lines(task: Task, items: list[WorkItem], to_lead: bool = True) -> tup
     if holding and not any(i.agency_id == task.lead_agency_id for i in items):
         lines += ["", f"Hồ sơ đang chờ {', '.join(holding)} xử lý: đề nghị hoàn thành bước này sớm"
                   + (" để nhiệm vụ không tiếp tục chậm." if late > 0 else ".")]
-    elif late > 0 and not to_lead:
-        lines += ["", f"{task.lead_agency.name} đã được đề nghị ghi giải trình (lý do chậm, ngày dự kiến hoàn thành); "
-                  "giải trình của đơn vị, nếu đã có, ở mục “Giải trình tiến độ” trên trang nhiệm vụ (đường dẫn của "
-                  "thông báo này mở thẳng mục đó)."]
-        return lines, _task_link(task) + "#" + EXPLANATION_ANCHOR
     elif late > 0:
-        lines += ["", f"Đề nghị {task.lead_agency.name} ghi giải trình (lý do chậm, ngày dự kiến hoàn thành) tại "
-                  "mục “Giải trình tiến độ” trên trang nhiệm vụ (đường dẫn của thông báo này mở thẳng mục đó); báo "
-                  "cáo gửi UBND tỉnh trích giải trình mới nhất."]
+        lead = task.lead_agency.name
+        lines += ["", f"Đề nghị {lead} ghi giải trình (lý do chậm, ngày dự kiến hoàn thành) tại mục “Giải trình tiến "
+                  "độ” trên trang nhiệm vụ (đường dẫn của thông báo này mở thẳng mục đó); báo cáo gửi UBND tỉnh trích "
+                  "giải trình mới nhất." if to_lead else
+                  f"{lead} đã được đề nghị ghi giải trình (lý do chậm, ngày dự kiến hoàn thành); giải trình của đơn "
+                  "vị, nếu đã có, ở mục “Giải trình tiến độ” trên trang nhiệm vụ (đường dẫn của thông báo này mở "
+                  "thẳng mục đó)."]
         return lines, _task_link(task) + "#" + EXPLANATION_ANCHOR
     return lines, _task_link(task)
 
@@ -439,7 +442,7 @@ def comment_posted(task: Task, author: User, text: str, mentioned: Iterable[Agen
             created += notify([u for u in users if u.sees_everything], "mention", title, body, link, task.id)
             created += notify([u for u in users if not u.sees_everything], "mention", title, outside, None, task.id)
         done.update(u.id for u in users)
-    told = [u for item in items for u in recipients_for_item(item)] + list(followers)
+    told = _recipients(items) + list(followers)
     created += notify([u for u in told if u.id not in done], "comment",
                       f"Trao đổi mới của {author.full_name} về nhiệm vụ {_task_label(task)}", body, link, task.id)
     return created
