@@ -240,7 +240,8 @@ def test_item_returned_carries_the_reason_to_the_new_holder(world):
     assert "Người trả lại: Ông/Bà head" in note.body and "Lý do: Thiếu phần kinh phí." in note.body
     # whoever returned the file is not told about their own return
     with transaction():
-        assert events.item_returned([finalise], "Lãnh đạo đơn vị ký duyệt", "Lý do", world["officer"]) == []
+        told = events.item_returned([finalise], "Lãnh đạo đơn vị ký duyệt", "Lý do", world["officer"])
+    assert "officer" not in [n.user.username for n in told]
 
 
 def test_reminder_and_escalation_reach_holders_heads_and_coordinators(world, frozen):
@@ -1019,3 +1020,29 @@ def test_the_lead_agency_hears_that_its_task_is_done(world, frozen):
     assert notes[0].title == f"Đã hoàn thành: {task.code} {task.title}"
     assert "Hoàn thành ngày 24/05/2026 (thời hạn 15/05/2026: trễ 9 ngày)" in notes[0].body
     assert "Người xác nhận: Ông/Bà coord (Sở Khoa học và Công nghệ)" in notes[0].body
+
+
+def test_a_return_past_the_agency_tells_its_head_who_signed_the_file(world):
+    """An outside check: a file the lead agency's head signed and sent on, returned at appraisal, went back to the
+    officer's draft and its head heard nothing: the file they signed was refused and they learnt it from the
+    officer, or at the next sign-off. Those of the agency who passed the file on since the step it returns to hear
+    it came back (not the holder twice, not whoever returned it)."""
+    task = new_task(world)
+    for step in ("assign", "draft", "give_opinion", "give_opinion", "sign_opinion", "sign_opinion", "finalise",
+                 "signoff"):
+        act(world, task, step)
+    forget_notifications()
+    act(world, task, "appraise", "return", "Thiếu đánh giá tác động.")
+    back_to = open_items(task)
+    [to_officer] = notes_of("officer")
+    [to_head] = notes_of("head")
+    assert to_officer.kind == to_head.kind == "returned"
+    assert to_head.title == to_officer.title and "Lý do: Thiếu đánh giá tác động." in to_head.title
+    assert f"Hồ sơ đang ở bước “{back_to[0].step_name}”: Ông/Bà officer." in to_head.body
+    assert "đang ở bước" not in to_officer.body
+    assert notes_of("justice") == [] and notes_of("collab_a_head") == []
+    # a return inside the agency tells the holder only: its head returned it themselves
+    act(world, task, "finalise")
+    forget_notifications()
+    act(world, task, "signoff", "return", "Sửa lại phần kinh phí.")
+    assert [n.kind for n in notes_of("officer")] == ["returned"] and notes_of("head") == []

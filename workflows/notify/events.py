@@ -251,7 +251,9 @@ def _extension_request_lines(task: Task) -> list[str]:
 
 
 def item_returned(new_items: Iterable[WorkItem], from_step: str, reason: str, actor: User | None) -> list[Notification]:
-    """Tell whoever holds the items a return created why the file came back (not the actor)."""
+    """Tell whoever holds the items a return created why the file came back (not the actor); and those of the item's
+    agency who carried the file on since (``_passed_on_since``: the head who signed a draft the appraiser returned),
+    where it is now."""
     created = []
     for item in new_items:
         task = item.task
@@ -262,10 +264,29 @@ def item_returned(new_items: Iterable[WorkItem], from_step: str, reason: str, ac
         lines.append(f"Lý do: {reason}")
         label = _task_label(task)
         stop = "" if label.endswith(("…", ".")) else "."  # a title cut short ends in "…": not "…."
-        created += _notify_holders(
-            item, "returned", f"Hồ sơ bị trả lại: {item.step_name} — {label}{stop} Lý do: {_one_line(reason, 200)}",
-            "\n".join(lines), _task_link(task), task.id, but=actor)
+        title = f"Hồ sơ bị trả lại: {item.step_name} — {label}{stop} Lý do: {_one_line(reason, 200)}"
+        told = _notify_holders(item, "returned", title, "\n".join(lines), _task_link(task), task.id, but=actor)
+        others = [u for u in _passed_on_since(item) if u.id not in {n.user_id for n in told}
+                  and (actor is None or u.id != actor.id)]
+        holder = item.claimed_by.full_name if _holds(item) else (item.agency.name if item.agency else "")
+        created += told + notify(others, "returned", title,
+                                 "\n".join([*lines, f"Hồ sơ đang ở bước “{item.step_name}”: {holder}."]),
+                                 _task_link(task), task.id)
     return created
+
+
+def _passed_on_since(item: WorkItem) -> list[User]:
+    """The active people of ``item``'s agency who did a step of its file after the last pass of ``item``'s step:
+    those who sent on the file a return brings back to that step."""
+    last_pass = (select(func.max(WorkItem.id)).where(WorkItem.instance_id == item.instance_id,
+                                                      WorkItem.step_id == item.step_id, WorkItem.status == "done")
+                 .scalar_subquery())
+    return list(db.session.scalars(
+        select(User).join(WorkItem, WorkItem.completed_by_id == User.id)
+        .where(WorkItem.instance_id == item.instance_id, WorkItem.agency_id == item.agency_id,
+               WorkItem.status == "done", WorkItem.id > last_pass, User.active.is_(True),
+               User.agency_id == item.agency_id)
+        .distinct().order_by(User.id)))
 
 
 def reminder(task: Task, items: Iterable[WorkItem]) -> list[Notification]:
