@@ -55,7 +55,9 @@ def test_approved_extension_moves_the_date_and_the_timers(world, running):
     assert task.state == "active"  # the extension finishing does not finish the task
     assert [i.step_id for i in runtime.open_items_of_task(task.id)] == ["draft"]
     notes = db.session.scalars(select(Notification).where(Notification.kind == "extension")).all()
-    assert sorted(n.user.username for n in notes) == ["head", "officer"]  # the requester and the lead's head
+    # the requester, the lead's head and the coordinator who recommended it (an outside check: the reviewer who
+    # carried the request on never learnt what became of it)
+    assert sorted(n.user.username for n in notes) == ["coord", "head", "officer"]
 
 
 @pytest.mark.parametrize("refused_at", ["review", "decide"])
@@ -71,6 +73,10 @@ def test_refused_extension_keeps_the_date(world, running, refused_at):
     assert db.session.scalars(select(DeadlineAdjustment)).all() == []
     instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.kind == "extension")).one()
     assert instance.status == "completed"
+    # whoever refused knows it; the reviewer who recommended it to the authority is told it was refused
+    notes = db.session.scalars(select(Notification).where(Notification.kind == "extension")).all()
+    assert sorted(n.user.username for n in notes) == (["head"] if refused_at == "review" else ["coord", "head"])
+    assert all(n.title.startswith("Đề nghị gia hạn không được chấp thuận") for n in notes)
 
 
 def test_extension_requests_are_checked(world, running):

@@ -381,10 +381,10 @@ def _chase_lines(task: Task, items: list[WorkItem], to_lead: bool = True) -> tup
 
 def extension_decided(task: Task, approved: bool, new_due: date | None, requester: User | None, *,
                       asked_why: str | None = None, decided_why: str | None = None, decider: User | None = None,
-                      document: str | None = None) -> list[Notification]:
-    """Tell the person who asked for more time, and the heads of the lead agency, what was decided: the new date or
-    the date kept, the document that granted it, the words of whoever decided (``decider``) and, apart, the reason
-    asked."""
+                      document: str | None = None, reviewers: Iterable[User] = ()) -> list[Notification]:
+    """Tell the person who asked for more time, the heads of the lead agency and whoever carried the request on to
+    the decision (``reviewers``: the coordinator who recommended it), what was decided: the new date or the date
+    kept, the document that granted it, the words of whoever decided (``decider``) and, apart, the reason asked."""
     if approved:
         title = f"Gia hạn được chấp thuận: {_task_label(task)}"
         if new_due:
@@ -405,7 +405,8 @@ def extension_decided(task: Task, approved: bool, new_due: date | None, requeste
     if asked_why and asked_why.strip():
         lines.append(f"Lý do đã đề nghị: {asked_why.strip()}")
     heads = _users_with_role("agency_head", {task.lead_agency_id}) if task.lead_agency_id else []
-    return notify([requester, *heads], "extension", title, "\n".join(lines), _task_link(task), task.id)
+    reviewers = [u for u in reviewers if decider is None or u.id != decider.id]
+    return notify([requester, *heads, *reviewers], "extension", title, "\n".join(lines), _task_link(task), task.id)
 
 
 def task_done(task: Task, confirmed_by: User | None) -> list[Notification]:

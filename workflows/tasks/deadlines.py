@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from models import DeadlineAdjustment, ProcessInstance, Task, User, db
+from models import DeadlineAdjustment, ProcessInstance, Task, User, WorkItem, db
 from workflows import audit, clock, holidays
 from workflows.notify import events
 from workflows.process import runtime
@@ -102,7 +102,8 @@ def _tell(user: User, task: Task, new_due: date | None, reason: str, source: str
 
 
 def apply_extension_decision(instance: runtime.Instance, task: Task) -> None:
-    """A finished extension request: the authority's approval moves the date; the requester is told either way."""
+    """A finished extension request: the authority's approval moves the date; the requester, and whoever reviewed
+    it on the way, are told either way."""
     data = instance.result_data()
     decider = db.session.scalar(select(User).where(User.username == data.get("actor")))
     requester = db.session.scalar(select(User).where(User.username == data.get("requester")))
@@ -115,5 +116,8 @@ def apply_extension_decision(instance: runtime.Instance, task: Task) -> None:
                         # the document that granted it, when the authority names it (the Friday pack and the
                         # task page cite it); else the request itself
                         source=(data.get("decision_document") or "").strip() or "Đề nghị điều chỉnh thời hạn")
+    reviewers = db.session.scalars(select(User).join(WorkItem, WorkItem.completed_by_id == User.id).where(
+        WorkItem.instance_id == instance.row.id, WorkItem.status == "done").distinct())
     events.extension_decided(task, approved, new_due, requester, asked_why=data.get("reason"),
-                             decided_why=data.get("comment"), decider=decider, document=data.get("decision_document"))
+                             decided_why=data.get("comment"), decider=decider, document=data.get("decision_document"),
+                             reviewers=reviewers)
