@@ -34,9 +34,34 @@ window.addEventListener("load", function () {
     }
     return;
   }
+  var count = document.getElementById("error-summary-title");
+  if (count) {  // more than one field refused: the first says so ("Còn 3 mục cần sửa …"), as the list above shows
+    field.setAttribute("aria-describedby", [count.id].concat(
+      (field.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean)).join(" "));
+  }
+  show(field);
+});
+
+// Open the folded sections around a field, bring it to the middle of the screen and focus it.
+function show(field) {
+  "use strict";
   for (var node = field.parentElement; node; node = node.parentElement) {
     if (node.tagName === "DETAILS") { node.open = true; }
   }
   field.scrollIntoView({block: "center"});
   field.focus({preventScroll: true});
+}
+
+// A line of the list of refused fields goes to its field and focuses it (a link to a field only scrolls); a group of
+// choices, its first.
+document.addEventListener("click", function (event) {
+  "use strict";
+  var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+  var target = link && document.getElementById(link.getAttribute("href").slice(1));
+  if (!target) { return; }
+  var field = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+  if (field) {
+    event.preventDefault();
+    show(field);
+  }
 });

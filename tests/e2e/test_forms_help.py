@@ -88,3 +88,27 @@ def test_a_long_list_of_agencies_scrolls_down_filters_as_one_types_and_names_wha
         expect(group.locator(".pick-chosen")).to_have_text("Đã chọn: Sở Tư pháp")
         expect(page).to_have_url(re.compile("/tasks/new$"))
         shot(page, "agencies-filter" + ("-phone" if viewport else ""))
+
+
+def test_a_form_refused_in_several_fields_lists_them_at_its_top(login_as, shot):
+    """A keyboard check: a new task refused for three reasons opened at the first field with nothing to say two more
+    waited further down the long form. The list at its top names each, and says how many to the first field; a
+    line of it goes to its field."""
+    page = login_as("dieuphoi")
+    page.goto("/tasks/new")
+    page.get_by_label("Tên nhiệm vụ").fill("Xây dựng kế hoạch thử nghiệm")
+    page.get_by_label("Thời hạn hoàn thành").fill("31/02/2026")
+    page.get_by_role("button", name="Giao nhiệm vụ").click()
+    page.wait_for_load_state("load")
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Còn 3 mục cần sửa trước khi gửi lại:")
+    expect(summary.get_by_role("link")).to_have_text([
+        "Đơn vị chủ trì: Vui lòng chọn đơn vị chủ trì.", "Loại sản phẩm: Vui lòng chọn loại sản phẩm.",
+        "Thời hạn hoàn thành: Ngày 31/02/2026 không có trên lịch: tháng 2/2026 có 28 ngày."])
+    lead = page.get_by_label("Đơn vị chủ trì")
+    expect(lead).to_be_focused()
+    expect(lead).to_have_accessible_description(
+        re.compile("^Còn 3 mục cần sửa trước khi gửi lại: .*Vui lòng chọn đơn vị chủ trì"))
+    shot(page, "new-task-error-summary")
+    summary.get_by_role("link", name=re.compile("^Thời hạn hoàn thành")).click()
+    expect(page.get_by_label("Thời hạn hoàn thành")).to_be_focused()
