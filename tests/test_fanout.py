@@ -123,6 +123,30 @@ def test_a_member_removed_mid_way_is_counted_nowhere_and_the_rest_decide(world, 
         fanout.add_member(world["coord"], parent.id, OTHER)
 
 
+def test_giving_a_group_s_task_to_one_more_takes_registry_agencies_only(world, pair):
+    """A security review: "Giao thêm" with a member's name in other capitals gave it a second share of the task,
+    and with a group's name made a separate group's task of 19 wards that its page never showed; a reason of a
+    million characters was kept and sent in every notice."""
+    parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[], due=date(2099, 6, 30))
+    tasks_before = db.session.scalar(select(func.count()).select_from(Task))
+    with pytest.raises(Conflict):
+        fanout.add_member(world["coord"], parent.id, "  " + OTHER.upper() + " ")
+    with pytest.raises(Invalid) as refused:
+        fanout.add_member(world["coord"], parent.id, "Hai sở thử nghiệm")
+    assert refused.value.fields["agency"] == \
+        "Không tìm thấy đơn vị “Hai sở thử nghiệm” trong danh mục đơn vị đang hoạt động."
+    assert db.session.scalar(select(func.count()).select_from(Task)) == tasks_before
+    added = fanout.add_member(world["coord"], parent.id, COLLAB_A.lower())  # another spelling: the registry's name
+    assert added.lead_agency.name == COLLAB_A
+    member = next(t for t in fanout.member_tasks(parent) if t.lead_agency.name == OTHER)
+    with pytest.raises(Invalid) as refused:
+        fanout.remove_member(world["coord"], parent.id, member.id, "x" * 501)
+    assert refused.value.fields["reason"] == "Lý do dài 501 ký tự; tối đa 500 ký tự."
+    with pytest.raises(Invalid):
+        fanout.close(world["coord"], parent.id, "x" * 501)
+    fanout.remove_member(world["coord"], parent.id, member.id, "x" * 500)
+
+
 def test_a_member_officer_sees_only_their_own_task(world, pair):
     parent = assign(world, "Hai sở thử nghiệm", collaborating_agencies=[])
     mine, theirs = sorted(fanout.member_tasks(parent), key=lambda t: t.lead_agency.name != LEAD)

@@ -20,7 +20,7 @@ from workflows import audit, clock, holidays
 from workflows.errors import N_, Conflict, Invalid, Message, NotFound
 from workflows.notify import events
 from workflows.paging import page_of_list
-from workflows.tasks import create, lifecycle, status
+from workflows.tasks import create, lifecycle, reads, status
 from workflows.tasks.periods import REPORT_KINDS
 from workflows.text import fold, sort_key
 from workflows.tx import transaction
@@ -94,10 +94,16 @@ def member_pages(members: list[Task], progress: Progress, query: str, page: int,
                        done=page_of_list(done, done_page, MEMBERS_PER_PAGE))
 
 
+REASON_MAX = 500  # as the page's box takes it
+
+
 def _reason(reason: str | None, missing: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
         raise Invalid(missing, {"reason": N_("Vui lòng ghi lý do.")})
+    if len(reason) > REASON_MAX:
+        long = Message("Lý do dài %(length)s ký tự; tối đa %(max)s ký tự.", length=len(reason), max=REASON_MAX)
+        raise Invalid(long, {"reason": long})
     return reason
 
 
@@ -125,7 +131,15 @@ def add_member(actor: User, parent_id: int, agency_name: str, due_date: date | N
     today = clock.today()
     with transaction():
         parent = running_group_task(parent_id)
-        if any(t.lead_agency.name == agency_name for t in member_tasks(parent)):
+        # the agency as the registry writes it (another spelling of a member is that member; a group's name is no
+        # agency: it made a second group's task)
+        agency = reads.agency_by_name(agency_name)
+        if agency is None or not agency.active:
+            unknown = Message("Không tìm thấy đơn vị “%(agency)s” trong danh mục đơn vị đang hoạt động.",
+                              agency=agency_name)
+            raise Invalid(unknown, {"agency": unknown})
+        agency_name = agency.name
+        if any(t.lead_agency_id == agency.id for t in member_tasks(parent)):
             raise Conflict("“%(agency)s” đã có nhiệm vụ này.", agency=agency_name)
         if due_date is None and parent.due_date is not None and parent.due_date < today:
             passed = Message("Thời hạn chung (%(due)s) đã qua: nhập thời hạn cho đơn vị được giao thêm.",
