@@ -274,6 +274,10 @@ def test_login_starts_a_fresh_session_and_refuses_open_redirects(world, app):
     client = app.test_client()
     r = login_form(client, "officer", next_url="?next=/tasks")
     assert r.headers["Location"] == "/tasks"
+    # a security review: a line break in the address signed in and answered 500 (a header refused)
+    client = app.test_client()
+    r = login_form(client, "officer", next_url="?next=/tasks%0D%0AX:%20y")
+    assert r.status_code == 302 and r.headers["Location"] == "/inbox"
 
 
 def test_old_pbkdf2_hash_is_upgraded_on_login(world, app, monkeypatch, browser):
