@@ -1022,6 +1022,21 @@ def test_the_lead_agency_hears_that_its_task_is_done(world, frozen):
     assert "Người xác nhận: Ông/Bà coord (Sở Khoa học và Công nghệ)" in notes[0].body
 
 
+def test_one_moved_to_another_agency_is_not_told_its_former_agency_s_task_is_done(world):
+    """A security review: an officer moved to another agency got "Đã hoàn thành" of a task they can no longer open,
+    with its dates and who confirmed it."""
+    task = new_task(world, collaborators=())
+    while (step := open_items(task)[0].step_id) != "confirm":
+        act(world, task, step)
+    officer = user("officer")
+    officer.agency_id = user("x_officer").agency_id
+    db.session.commit()
+    forget_notifications()
+    act(world, task, "confirm")
+    assert [n.user.username for n in db.session.scalars(select(Notification).where(Notification.kind == "done"))] \
+        == ["head"]
+
+
 def test_a_return_past_the_agency_tells_its_head_who_signed_the_file(world):
     """An outside check: a file the lead agency's head signed and sent on, returned at appraisal, went back to the
     officer's draft and its head heard nothing: the file they signed was refused and they learnt it from the

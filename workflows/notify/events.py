@@ -411,11 +411,11 @@ def extension_decided(task: Task, approved: bool, new_due: date | None, requeste
 
 def task_done(task: Task, confirmed_by: User | None) -> list[Notification]:
     """The task is done (its result confirmed, a periodic report accepted): the lead agency's people who worked on
-    it and its heads hear the outcome — it ended nowhere before, the last they heard was their own step. Not
-    whoever confirmed it."""
+    it (and are still there) and its heads hear the outcome — it ended nowhere before, the last they heard was their
+    own step. Not whoever confirmed it."""
     workers = db.session.scalars(select(User).join(WorkItem, WorkItem.completed_by_id == User.id).where(
-        WorkItem.task_id == task.id, WorkItem.status == "done", WorkItem.agency_id == task.lead_agency_id)
-        .distinct()).all()
+        WorkItem.task_id == task.id, WorkItem.status == "done", WorkItem.agency_id == task.lead_agency_id,
+        User.agency_id == task.lead_agency_id).distinct()).all()  # (not one moved to another agency since)
     heads = _users_with_role("agency_head", {task.lead_agency_id})
     when = task.completed_on or clock.today()
     lines = [f"Nhiệm vụ: {_task_label(task, full=True)}", f"Hoàn thành ngày {_date(when)}"
