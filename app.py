@@ -7,8 +7,9 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from flask_babel import gettext
+from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
@@ -164,6 +165,10 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static" and (current_user.is_authenticated or "Authorization" in request.headers):
+            # what a signed-in person read stays off the disk of a shared office computer, and "Back" after signing
+            # out asks the server again (which asks to sign in) instead of showing it
+            response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 
 

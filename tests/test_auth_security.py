@@ -559,3 +559,17 @@ def test_every_sign_in_checks_once_at_the_full_cost_and_once_at_a_temporary_pass
         schemes.clear()
         signin.attempt(name, password, "10.0.0.9")
         assert sorted(schemes) == sorted([app.config["PASSWORD_HASH_METHOD"], signin.TEMPORARY_HASH_METHOD]), name
+
+
+def test_what_a_signed_in_person_reads_is_not_kept_by_the_browser(world, browser, api):
+    """A security review: pages, the API's answers and the scorecard export carried no Cache-Control: on a shared
+    office computer "Back" after signing out showed the last pages, and the browser kept them on disk."""
+    anonymous = browser.client.get("/login")
+    assert "Cache-Control" not in anonymous.headers
+    browser.login("officer")
+    for url in ("/inbox", "/tasks", "/notifications"):
+        assert browser.client.get(url).headers["Cache-Control"] == "private, no-store", url
+    with browser.client.get("/static/style.css") as static:
+        assert "no-store" not in static.headers.get("Cache-Control", "")
+    answer = api.get("/api/v1/tasks", headers=api.token("officer"))
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "private, no-store"

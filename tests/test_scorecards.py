@@ -79,7 +79,7 @@ def test_the_page_links_each_figure_to_its_tasks_and_exports_the_ranking(year, b
     overdue = browser.client.get(links["overdue"]).get_data(as_text=True)
     assert year["overdue"] in overdue and year["within"] not in overdue
     export = browser.client.get("/scorecards/xlsx?period=2026")
-    assert export.status_code == 200
+    assert export.status_code == 200 and export.headers["Cache-Control"] == "no-store"  # (as every export)
     sheet = openpyxl.load_workbook(io.BytesIO(export.data)).active
     assert sheet["A1"].value == "BẢNG XẾP HẠNG KẾT QUẢ THỰC HIỆN NHIỆM VỤ CỦA CÁC ĐƠN VỊ"
     assert [c.value for c in sheet[5]][:8] == [1, OTHER, 1, 1, 0, 0, 0, 100]

@@ -43,4 +43,4 @@ def export():
     today = clock.today()
     content = register.scorecard_xlsx(scorecard.scorecard(period.key, today), period.label, today)
     return Response(content, mimetype=register.XLSX_MIME, headers={
-        "Content-Disposition": f"attachment; filename=xep-hang-don-vi-{period.key}.xlsx"})
+        "Content-Disposition": f"attachment; filename=xep-hang-don-vi-{period.key}.xlsx", "Cache-Control": "no-store"})
