@@ -289,7 +289,8 @@ def inbox(users, rows: int) -> tuple[list[float], list[float], int]:
         page = reads.inbox(user)
         [(i.task.title, i.step_name) for i in page.items]
         before_marks = time.perf_counter()
-        reads.returned_items(page.items)  # (the page marks the work a return sent back)
+        returned = reads.returned_items(page.items)  # (the page marks the work a return sent back, and sent again)
+        reads.resubmitted_items(page.items, returned)
         marks.append((time.perf_counter() - before_marks) * 1000)
         reads.inbox_count(user)
         timings.append((time.perf_counter() - start) * 1000)
@@ -327,7 +328,7 @@ def run(label: str, url: str, n_tasks: int, rows: int) -> None:
               f"   (cold: {statistics.median(cold['statements']):.0f})")
         inbox_t, marks_t, total = inbox(users, rows)
         print(f"inbox page + count, {total} work items in table: {fmt(inbox_t)}")
-        print(f"  of which marks of returned work: {fmt(marks_t)}")
+        print(f"  of which marks of returned work: {fmt(marks_t)}")  # (returned, and sent again)
     finally:
         db.session.remove()
         db.engine.dispose()

@@ -426,3 +426,81 @@ def test_the_folded_phone_menu_says_how_many_notices_are_unread(browser, world):
     page = text(browser.client.get("/inbox"))
     toggle = page[page.index('class="menu-toggle"'):page.index("</button>", page.index('class="menu-toggle"'))]
     assert "1 tin mới" in toggle and "(thông báo chưa đọc)" in toggle
+
+
+def _upload(world, task, step: str, username: str, decision: str, comment: str | None = None, **files):
+    from werkzeug.datastructures import FileStorage
+    item = item_at(task, step)
+    uploads = {name: FileStorage(io.BytesIO(b"%PDF-1.4 " + filename.encode()), filename=filename)
+               for name, filename in files.items()}
+    return work.complete(item.id, world[username], decision, comment, {}, uploads)
+
+
+def _card(browser, username: str, task) -> str:
+    """The text of ``username``'s work card on the task page, down to its buttons."""
+    browser.login(username)
+    page = browser.client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    card = page[page.index("Việc của bạn:"):]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card[:card.index('class="form-actions"')]))
+
+
+def test_a_file_sent_again_after_a_return_says_so_to_whoever_decides_on_it(world, browser, frozen):
+    """An outside check of the reviewers' side: after a return the file came back to the head, the appraiser and
+    the approver as if new — nothing said it had been returned, why, what the officer answered or whether any
+    file changed; the appraiser's "Không đạt" report, filed with the return, was listed to the approver as the
+    appraisal of the file; the collaborators' opinions were nowhere in a decision's card."""
+    task = new_task(world)
+    for step in ("assign", "draft", "give_opinion", "give_opinion", "sign_opinion", "sign_opinion", "finalise",
+                 "signoff"):
+        act(world, task, step)
+    _upload(world, task, "appraise", "justice", "return", "Thiếu đánh giá tác động chính sách.",
+            appraisal_file="tham-dinh-khong-dat.pdf")
+    item = item_at(task, "finalise")
+    work.complete(item.id, world["officer"], "submit", None, {"note": "Đã bổ sung mục đánh giá tác động."})
+
+    head = _card(browser, "head", task)
+    assert "Hồ sơ trình lại." in head
+    assert "Lần trước bị trả lại ở bước “Thẩm định” (01/03/2026 08:00, Ông/Bà justice — Sở Tư pháp): " \
+           "Thiếu đánh giá tác động chính sách." in head
+    assert "Trả lời (Hoàn thiện dự thảo · Ông/Bà officer): Ghi chú: Đã bổ sung mục đánh giá tác động." in head
+    assert "Không có tệp mới kể từ lần trả lại." in head
+    assert "tham-dinh-khong-dat.pdf" not in head  # the appraiser's report of the return is not the file signed
+    assert "Ý kiến đơn vị phối hợp" in head and f"{COLLAB_A} (Ông/Bà collab_a; ký: Ông/Bà collab_a_head): " \
+           "Nhất trí với dự thảo." in head and f"{COLLAB_B} (Ông/Bà collab_b; ký: Ông/Bà collab_b_head)" in head
+    act(world, task, "signoff")
+    justice = _card(browser, "justice", task)
+    assert "Hồ sơ trình lại." in justice and "Đã bổ sung mục đánh giá tác động." in justice
+    assert f"Lãnh đạo đơn vị ký duyệt · Ông/Bà head ({LEAD}): Đồng ý" in justice
+    act(world, task, "appraise")
+    approver = _card(browser, "approver", task)
+    assert "tham-dinh-khong-dat.pdf" not in approver and "Hồ sơ trình lại." not in approver  # (never theirs before)
+    assert "Thẩm định · Ông/Bà justice (Sở Tư pháp): Đồng ý" in approver
+    # the officer the return reached has the appraiser's report at hand
+    assert "tham-dinh-khong-dat.pdf" in _upload_seen_by_officer(world, task, browser)
+
+
+def _upload_seen_by_officer(world, task, browser) -> str:
+    act(world, task, "approve", "return", "Rà soát lại kinh phí.")
+    act(world, task, "finalise")
+    act(world, task, "signoff")
+    _upload(world, task, "appraise", "justice", "return", "Chưa đạt.", appraisal_file="tham-dinh-lan-2.pdf")
+    return _card(browser, "officer", task).replace("tham-dinh-lan-2.pdf", "tham-dinh-khong-dat.pdf")
+
+
+def test_the_inbox_marks_a_file_sent_again_to_whoever_returned_it_before(world, browser):
+    task = new_task(world, collaborators=())
+    for step in ("assign", "draft", "finalise", "signoff"):
+        act(world, task, step)
+    act(world, task, "appraise", "return", "Thiếu đánh giá tác động chính sách.")
+    act(world, task, "finalise")
+    browser.login("head")
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", browser.client.get("/inbox").get_data(as_text=True)))
+    assert "Trình lại sau khi bị trả lại ở bước “Thẩm định”: Thiếu đánh giá tác động chính sách." in page
+    act(world, task, "signoff")
+    browser.login("justice")
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", browser.client.get("/inbox").get_data(as_text=True)))
+    assert "Trình lại sau khi bị trả lại ở bước “Thẩm định”" in page
+    act(world, task, "appraise")
+    browser.login("approver")
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", browser.client.get("/inbox").get_data(as_text=True)))
+    assert "Trình lại" not in page  # the approver never had it before

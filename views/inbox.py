@@ -36,7 +36,9 @@ def _delegation_form() -> DelegationForm:
 
 def _render(form: DelegationForm, status: int = 200):
     page = reads.inbox(current_user, page=parsing.page_arg())
-    return render_template("inbox.html", page=page, returned=reads.returned_items(page.items), form=form,
+    returned = reads.returned_items(page.items)
+    return render_template("inbox.html", page=page, returned=returned,
+                           resubmitted=reads.resubmitted_items(page.items, returned), form=form,
                            delegations=people.delegations_of(current_user),
                            acting_for=access.delegators(current_user), today=clock.today()), status
 

@@ -29,6 +29,24 @@ def signature_notes(attachment_ids) -> dict[int, SignatureNote]:
     return {i: SignatureNote(c.status, evidence.signers(c)) for i, c in evidence.latest(attachment_ids).items()}
 
 
+@dataclass(frozen=True)
+class Resubmission:
+    """A file sent on again to a step it passed before, after a return since: the return (why, by whom), what the
+    step it went back to wrote since (the officer's answer) and the files filed since — none: the same files."""
+
+    returned: AuditEvent
+    answers: list[AuditEvent]
+    new_files: list[Attachment]
+
+
+@dataclass(frozen=True)
+class Opinion:
+    """A collaborating agency's latest opinion on the file, and its head's signature (None: not signed yet)."""
+
+    given: AuditEvent
+    signed: AuditEvent | None
+
+
 @dataclass
 class TaskPage:
     task: Task
@@ -55,6 +73,8 @@ class TaskPage:
     handed_over: dict[int, list[AuditEvent]] = field(default_factory=dict)  # item id → what the step before said
     case_files: dict[int, list[Attachment]] = field(default_factory=dict)  # item id → the files it works on
     written_before: dict[int, dict[str, str]] = field(default_factory=dict)  # item id → its texts of the last pass
+    resubmitted: dict[int, Resubmission] = field(default_factory=dict)  # item id → the return it is sent again after
+    opinions: dict[int, list[Opinion]] = field(default_factory=dict)  # item id → the collaborators' opinions weighed
     may_urge: bool = False  # ``user`` may urge the task on (a coordinator; the task waits for someone)
     last_urged: AuditEvent | None = None
     may_withdraw: bool = False  # ``user`` may take it off the list (a coordinator; a running task of its own)
@@ -111,7 +131,11 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         signatures=signature_notes(a.id for a in files),
         handed_over={i.id: said for i in items
                      if i.id in made and (said := handed_over(i, made[i.id], recorded, parts))},
-        case_files={i.id: case_files(i, files, parts) for i in items if i.id in may_act},
+        case_files={i.id: case_files(i, files, parts, made[i.id]) for i in items if i.id in may_act},
+        resubmitted={i.id: again for i in items
+                     if i.id in may_act and (again := resubmission(i, made[i.id], recorded))},
+        opinions={i.id: said for i in items if i.id in may_act and "approve" in i.decisions
+                  and not _collaborating(i) and (said := opinions(i, history, recorded, parts))},
         written_before={i.id: texts for i in items if i.id in may_act and (texts := written_before(i, history, parts))},
         own_submissions={i.id for i in items if "approve" in i.decisions and made.get(i.id)
                          and made[i.id][-1].action == "submit" and made[i.id][-1].actor_id == user.id},
@@ -129,18 +153,67 @@ def _creating(history: list[AuditEvent], item: WorkItem) -> list[AuditEvent]:
     return done[:created[-1] + 1] if created else []
 
 
-def case_files(item: WorkItem, files: list[Attachment], parts: _Parts) -> list[Attachment]:
+def case_files(item: WorkItem, files: list[Attachment], parts: _Parts, made: list[AuditEvent]) -> list[Attachment]:
     """The files ``item`` works on: the latest version of each file from each agency that filed it (each
     collaborator's opinion letter its own, not the latest of all of them); on a collaborator's own steps only its
-    own files and the lead agency's draft — another collaborator's letter is not its head's to sign."""
+    own files and the lead agency's draft — another collaborator's letter is not its head's to sign. A file filed
+    with a return (an appraiser's "không đạt" report) is the return's: at hand for the item that return made
+    (``made``: the completions up to the one that made it), never part of the file sent on since."""
     task = item.task
-    collaborating = item.agency_id != task.lead_agency_id and any(
-        a.id == item.agency_id for a in task.collaborating_agencies)
+    collaborating = _collaborating(item)
+    came_with = made[-1].work_item_id if made and made[-1].action == "return" else None
     latest: dict[tuple, Attachment] = {}
     for a in files:  # newest version first within a field (reads.attachments)
+        if a.work_item is not None and a.work_item.decision == "return" and a.work_item_id != came_with:
+            continue
         part = parts.of_file(a)
         if not collaborating or part == parts.of_item(item) or part[0] == task.lead_agency_id:
             latest.setdefault((a.field, part), a)
+    return list(latest.values())
+
+
+COLLABORATOR_ROLES = ("officer", "agency_head")  # the roles a collaborating agency's steps are held in
+
+
+def _collaborating(item: WorkItem) -> bool:
+    """A collaborating agency's own step (its opinion, its head's signature) — not that agency appraising or
+    confirming the file in a role of its own."""
+    task = item.task
+    return item.role in COLLABORATOR_ROLES and item.agency_id != task.lead_agency_id and any(
+        a.id == item.agency_id for a in task.collaborating_agencies)
+
+
+def resubmission(item: WorkItem, made: list[AuditEvent],
+                 recorded: dict[int, list[reads.RecordedValue]]) -> Resubmission | None:
+    """The return ``item``'s file came back after since it last passed ``item``'s step, from ``made`` (``_creating``),
+    or None: it comes the first time, comes straight from a return (the banner says why) or was not returned."""
+    if not made or made[-1].action == "return":
+        return None
+    passed = max((at for at, e in enumerate(made) if e.from_step == item.step_name), default=None)
+    # (a return at this very step counts: the reviewer who returned it decides on it again)
+    returns = [at for at, e in enumerate(made) if passed is not None and at >= passed and e.action == "return"]
+    if not returns:
+        return None
+    since = made[returns[-1] + 1:]
+    went_back = (made[returns[-1]].to_step or "").split(", ")
+    return Resubmission(made[returns[-1]], [e for e in since if e.from_step in went_back and _wrote(e, recorded)],
+                        [v.value for e in since for v in recorded.get(e.id, ()) if v.kind == "file"])
+
+
+def opinions(item: WorkItem, history: list[AuditEvent], recorded: dict[int, list[reads.RecordedValue]],
+             parts: _Parts) -> list[Opinion]:
+    """Each collaborating agency's latest opinion in ``item``'s process and who signed it: what a decision on the
+    file weighs (a sign-off, an appraisal, an approval)."""
+    lead = parts.successors.get(item.task.lead_agency_id, item.task.lead_agency_id)
+    latest: dict[tuple, Opinion] = {}
+    for e in history:
+        if e.work_item is None or e.work_item.instance_id != item.instance_id or e.work_item.role not in \
+                COLLABORATOR_ROLES or (part := parts.of_event(e))[0] in (None, lead):
+            continue
+        if e.action == "submit" and _wrote(e, recorded):
+            latest[part] = Opinion(e, None)
+        elif e.action == "approve" and part in latest:
+            latest[part] = Opinion(latest[part].given, e)
     return list(latest.values())
 
 
@@ -160,8 +233,9 @@ def handed_over(item: WorkItem, done: list[AuditEvent],
     completion that created it (a head's assignment with its internal deadline and instructions, a result reported
     with its decision's number) and, when that step ran once per collaborator, every opinion of that round — to
     the lead agency; a collaborator's head reads only his own agency's. A sign-off hands on what it signed
-    (the opinions the collaborators' heads signed reach the lead). Only completions that wrote more than files
-    (the files are listed above the form). Nothing after a return: its own banner says why."""
+    (the opinions the collaborators' heads signed reach the lead). Only approvals (an appraisal passed: the approver
+    reads it did) and completions that wrote more than files (the files are listed above the form). Nothing after a
+    return: its own banner says why."""
     if not done or done[-1].action == "return":
         return []
     last = len(done) - 1
@@ -174,7 +248,7 @@ def handed_over(item: WorkItem, done: list[AuditEvent],
     for e in own or run:
         signed = _signed(done[:first], e, parts, shown)
         shown += [signed, e] if signed is not None else [e]
-    return [e for e in dict.fromkeys(shown) if _wrote(e, recorded)]
+    return [e for e in dict.fromkeys(shown) if _wrote(e, recorded) or e.action == "approve"]
 
 
 def _wrote(event: AuditEvent, recorded: dict[int, list[reads.RecordedValue]]) -> bool:
