@@ -464,6 +464,7 @@ def test_a_file_sent_again_after_a_return_says_so_to_whoever_decides_on_it(world
            "Thiếu đánh giá tác động chính sách." in head
     assert "Trả lời (Hoàn thiện dự thảo · Ông/Bà officer): Ghi chú: Đã bổ sung mục đánh giá tác động." in head
     assert "Không có tệp mới kể từ lần trả lại." in head
+    assert head.count("Đã bổ sung mục đánh giá tác động.") == 1  # (not again under "Bước trước đã ghi")
     assert "tham-dinh-khong-dat.pdf" not in head  # the appraiser's report of the return is not the file signed
     assert "Ý kiến đơn vị phối hợp" in head and f"{COLLAB_A} (Ông/Bà collab_a; ký: Ông/Bà collab_a_head): " \
            "Nhất trí với dự thảo." in head and f"{COLLAB_B} (Ông/Bà collab_b; ký: Ông/Bà collab_b_head)" in head

@@ -113,6 +113,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
     parts = _Parts.of(items, history)
     made = {i.id: _creating(history, i) for i in items if i.id in may_act}
     urged = max((e for e in history if e.action == urging.ACTION), key=lambda e: e.id, default=None)
+    again = {i.id: said for i in items if i.id in may_act and (said := resubmission(i, made[i.id], recorded))}
     return TaskPage(
         task=task, items=items,
         actionable=may_act,
@@ -129,11 +130,11 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
         asks_explanation=explanations.is_asked(task) and explanations.may_explain(user, task),
         days_late=explanations.days_late(task),
         signatures=signature_notes(a.id for a in files),
-        handed_over={i.id: said for i in items
-                     if i.id in made and (said := handed_over(i, made[i.id], recorded, parts))},
+        handed_over={i.id: said for i in items if i.id in made and (said := [
+            e for e in handed_over(i, made[i.id], recorded, parts)
+            if i.id not in again or e not in again[i.id].answers])},  # (an answer to a return is said once, there)
         case_files={i.id: case_files(i, files, parts, made[i.id]) for i in items if i.id in may_act},
-        resubmitted={i.id: again for i in items
-                     if i.id in may_act and (again := resubmission(i, made[i.id], recorded))},
+        resubmitted=again,
         opinions={i.id: said for i in items if i.id in may_act and "approve" in i.decisions
                   and not _collaborating(i) and (said := opinions(i, history, recorded, parts))},
         written_before={i.id: texts for i in items if i.id in may_act and (texts := written_before(i, history, parts))},
