@@ -14,7 +14,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import delete, func, select
 
 from models import Agency, Notification, OutboxMail, db
-from tests.conftest import COLLAB_A, act, csrf_from, item_at, new_task, open_items, user
+from tests.conftest import COLLAB_A, LEAD, act, csrf_from, item_at, new_task, open_items, user
 from workflows import clock
 from workflows.accounts import people
 from workflows.errors import Conflict, NotAllowed, NotFound
@@ -237,7 +237,7 @@ def test_item_returned_carries_the_reason_to_the_new_holder(world):
     assert note.kind == "returned"
     assert note.title.startswith("Hồ sơ bị trả lại: Hoàn thiện dự thảo — ") and note.title.endswith(
         "Lý do: Thiếu phần kinh phí.")
-    assert "Người trả lại: Ông/Bà head" in note.body and "Lý do: Thiếu phần kinh phí." in note.body
+    assert f"Người trả lại: Ông/Bà head ({LEAD})" in note.body and "Lý do: Thiếu phần kinh phí." in note.body
     # whoever returned the file is not told about their own return
     with transaction():
         told = events.item_returned([finalise], "Lãnh đạo đơn vị ký duyệt", "Lý do", world["officer"])

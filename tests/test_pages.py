@@ -465,6 +465,7 @@ def test_a_file_sent_again_after_a_return_says_so_to_whoever_decides_on_it(world
     assert "Trả lời (Hoàn thiện dự thảo · Ông/Bà officer): Ghi chú: Đã bổ sung mục đánh giá tác động." in head
     assert "Không có tệp mới kể từ lần trả lại." in head
     assert head.count("Đã bổ sung mục đánh giá tác động.") == 1  # (not again under "Bước trước đã ghi")
+    assert "giữ nguyên như lần trình trước" not in head
     assert "tham-dinh-khong-dat.pdf" not in head  # the appraiser's report of the return is not the file signed
     assert "Ý kiến đơn vị phối hợp" in head and f"{COLLAB_A} (Ông/Bà collab_a; ký: Ông/Bà collab_a_head): " \
            "Nhất trí với dự thảo." in head and f"{COLLAB_B} (Ông/Bà collab_b; ký: Ông/Bà collab_b_head)" in head
@@ -482,7 +483,10 @@ def test_a_file_sent_again_after_a_return_says_so_to_whoever_decides_on_it(world
 
 def _upload_seen_by_officer(world, task, browser) -> str:
     act(world, task, "approve", "return", "Rà soát lại kinh phí.")
-    act(world, task, "finalise")
+    item = item_at(task, "finalise")  # sent again with the note of the time before, as its form offers it
+    work.complete(item.id, world["officer"], "submit", None, {"note": "Đã bổ sung mục đánh giá tác động."})
+    head = _card(browser, "head", task)
+    assert "Rà soát lại kinh phí." in head and "(giữ nguyên như lần trình trước)" in head
     act(world, task, "signoff")
     _upload(world, task, "appraise", "justice", "return", "Chưa đạt.", appraisal_file="tham-dinh-lan-2.pdf")
     return _card(browser, "officer", task).replace("tham-dinh-lan-2.pdf", "tham-dinh-khong-dat.pdf")

@@ -260,7 +260,7 @@ def item_returned(new_items: Iterable[WorkItem], from_step: str, reason: str, ac
         lines = [f"Nhiệm vụ: {_task_label(task, full=True)}",
                  f"Bước “{from_step}” đã trả lại hồ sơ về bước “{item.step_name}”."]
         if actor is not None:
-            lines.append(f"Người trả lại: {actor.full_name}")
+            lines.append(f"Người trả lại: {actor.full_name}" + (f" ({actor.agency.name})" if actor.agency else ""))
         lines.append(f"Lý do: {reason}")
         label = _task_label(task)
         stop = "" if label.endswith(("…", ".")) else "."  # a title cut short ends in "…": not "…."

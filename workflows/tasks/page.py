@@ -32,11 +32,13 @@ def signature_notes(attachment_ids) -> dict[int, SignatureNote]:
 @dataclass(frozen=True)
 class Resubmission:
     """A file sent on again to a step it passed before, after a return since: the return (why, by whom), what the
-    step it went back to wrote since (the officer's answer) and the files filed since — none: the same files."""
+    step it went back to wrote since (the officer's answer; ``unchanged``: word for word what it wrote before) and
+    the files filed since — none: the same files."""
 
     returned: AuditEvent
     answers: list[AuditEvent]
     new_files: list[Attachment]
+    unchanged: set[int]  # the answers that wrote the same as their step wrote before the return
 
 
 @dataclass(frozen=True)
@@ -195,10 +197,18 @@ def resubmission(item: WorkItem, made: list[AuditEvent],
     returns = [at for at, e in enumerate(made) if passed is not None and at >= passed and e.action == "return"]
     if not returns:
         return None
-    since = made[returns[-1] + 1:]
+    before, since = made[:returns[-1]], made[returns[-1] + 1:]
     went_back = (made[returns[-1]].to_step or "").split(", ")
-    return Resubmission(made[returns[-1]], [e for e in since if e.from_step in went_back and _wrote(e, recorded)],
-                        [v.value for e in since for v in recorded.get(e.id, ()) if v.kind == "file"])
+    answers = [e for e in since if e.from_step in went_back and _wrote(e, recorded)]
+
+    def words(e: AuditEvent) -> tuple:
+        return e.comment, [(v.label, v.value) for v in recorded.get(e.id, ()) if v.kind != "file"]
+
+    # an answer that only sent again what that step wrote the time before (its form starts from it): said so
+    unchanged = {e.id for e in answers if (last := next((b for b in reversed(before) if b.from_step == e.from_step
+                                                         and b.action == e.action), None)) and words(last) == words(e)}
+    return Resubmission(made[returns[-1]], answers, [v.value for e in since for v in recorded.get(e.id, ())
+                                                     if v.kind == "file"], unchanged)
 
 
 def opinions(item: WorkItem, history: list[AuditEvent], recorded: dict[int, list[reads.RecordedValue]],
