@@ -9,7 +9,7 @@ from datetime import UTC, date
 import pytest
 from sqlalchemy import select
 
-from models import DeadlineAdjustment, Notification, ProcessInstance, db
+from models import AuditEvent, DeadlineAdjustment, Notification, ProcessInstance, db
 from tests.conftest import act, csrf_from, item_at, new_task, waiting_timers
 from tests.test_timers import local
 from workflows import clock, holidays
@@ -77,6 +77,10 @@ def test_refused_extension_keeps_the_date(world, running, refused_at):
     notes = db.session.scalars(select(Notification).where(Notification.kind == "extension")).all()
     assert sorted(n.user.username for n in notes) == (["head"] if refused_at == "review" else ["coord", "head"])
     assert all(n.title.startswith("Đề nghị gia hạn không được chấp thuận") for n in notes)
+    # the history's line of the decision does not read as the task finished (an outside check: "→ Hoàn thành")
+    last = db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(("approve", "return")))
+                              .order_by(AuditEvent.id.desc())).first()
+    assert last.to_step == "Kết thúc đề nghị gia hạn" and task.state == "active"
 
 
 def test_extension_requests_are_checked(world, running):

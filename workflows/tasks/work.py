@@ -121,7 +121,9 @@ def _complete(work_item_id: int, user: User, decision: str, comment: str,
     lifecycle.after_save(instance, task, saved, lifecycle.Return(item.step_name, comment, user) if returned else None,
                          _handed(step, clean), f"{item.step_name} — {audit.DECISION_LABELS.get(decision, decision)} "
                          f"({user.full_name})", **worked_on)
-    to_step = lifecycle.step_names(saved.created) if saved.created or not saved.completed else "Hoàn thành"
+    # (a request for more time decided is no task finished: "→ Hoàn thành" after it read so in the history)
+    to_step = lifecycle.step_names(saved.created) if saved.created or not saved.completed else \
+        "Kết thúc đề nghị gia hạn" if instance.kind == "extension" else "Hoàn thành"
     data = {k: v for k, v in clean.items() if v is not None}
     if returned:  # the items it sent back to: the inbox marks them, with the reason (``reads.returned_items``)
         data[reads.RETURN_MADE] = [i.id for i in saved.created]
