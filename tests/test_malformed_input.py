@@ -128,6 +128,7 @@ def test_completing_a_step_refuses_a_file_over_the_limit(drafting, app, monkeypa
     assert r.status_code == 413  # the limit said, and where what was typed is (the body was never read)
     assert "Tệp tải lên quá lớn: mỗi tệp tối đa" in r.get_data(as_text=True)
     assert "bấm “Quay lại” trên trình duyệt để lấy lại" in r.get_data(as_text=True)
+    assert "tải lại trang" not in r.get_data(as_text=True)  # (an outside check: two advices, one losing the text)
     assert item_at(task, "draft").id == item.id
 
 

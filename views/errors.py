@@ -86,7 +86,8 @@ def http_error(exc: HTTPException):
                           mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024))
     if status == 400 and "CSRF" in (exc.description or ""):
         message = gettext("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
-    response = current_app.make_response(_respond(status, message))
+    # (too large: its message says what to do; "reload and try again" would lose what was typed)
+    response = current_app.make_response(_respond(status, message, rule=status == 413))
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # what the address does take
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response
