@@ -509,3 +509,32 @@ def test_the_inbox_marks_a_file_sent_again_to_whoever_returned_it_before(world, 
     browser.login("approver")
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", browser.client.get("/inbox").get_data(as_text=True)))
     assert "Trình lại" not in page  # the approver never had it before
+
+
+def test_an_agency_collaborating_and_appraising_has_the_whole_file_at_appraisal(world, browser):
+    """An outside check: an agency that is both a collaborator and the appraiser (or the coordinator confirming)
+    had at its appraisal only its own files and the draft, as on its own opinion step: another collaborator's
+    letter was missing from the file it appraised."""
+    from tests.conftest import JUSTICE
+    from workflows.accounts import people as accounts
+    world["justice_officer"] = accounts.create_user("justice_officer", "mat-khau-1", JUSTICE, ["officer"])
+    task = new_task(world, collaborators=(COLLAB_A, JUSTICE))
+    act(world, task, "assign")
+    act(world, task, "draft")
+    by = {COLLAB_A: ("collab_a", "collab_a_head"), JUSTICE: ("justice_officer", "justice_head")}
+    for agency, (officer, _head) in by.items():
+        item = next(i for i in open_items(task) if i.step_id == "give_opinion" and i.agency.name == agency)
+        _complete_with_file(world, item, officer, {"opinion_text": "Có ý kiến."}, opinion_file=f"gop-y-{officer}.txt")
+    for agency, (_officer, head) in by.items():
+        item = next(i for i in open_items(task) if i.step_id == "sign_opinion" and i.agency.name == agency)
+        work.complete(item.id, world[head], "approve", None, {})
+    act(world, task, "finalise")
+    act(world, task, "signoff")
+    appraisal = _card(browser, "justice", task)
+    assert "gop-y-collab_a.txt" in appraisal and "gop-y-justice_officer.txt" in appraisal
+
+
+def _complete_with_file(world, item, username: str, data: dict, **files):
+    from werkzeug.datastructures import FileStorage
+    uploads = {name: FileStorage(io.BytesIO(filename.encode()), filename=filename) for name, filename in files.items()}
+    return work.complete(item.id, world[username], "submit", None, data, uploads)
