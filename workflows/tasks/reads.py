@@ -174,7 +174,9 @@ def task_list(user: User, args: Mapping[str, str], agency_id: int | None, page: 
     figure = scope.filters_from_list(args)  # set when a dashboard figure links here
     filters = TaskFilters(agency_id=agency_id, status=args.get("status") or None, step=args.get("step") or None,
                           q=(args.get("q") or "").strip()[:200] or None, scope=figure)
-    kept = {k: v for k, v in args.items() if k != "page" and v}
+    # (not url_for's own names, which the page's links are built with: ?_external=1, ?endpoint= made other links or
+    # a 500)
+    kept = {k: v for k, v in args.items() if k != "page" and v and k != "endpoint" and not k.startswith("_")}
     scope_args = {k: v for k, v in kept.items() if k in scope.LIST_SCOPE_KEYS} if figure else {}
     problems = []  # a filter naming nothing is said to be ignored, not silently answered with every task
     if filters.status is not None and filters.status not in (*status.STATUSES, "within"):
