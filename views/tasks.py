@@ -201,6 +201,7 @@ def add_member(task_id: int):
         return _render_group_task(task, exc.status, refused=_refused(
             "add", exc, {"agency": name, "due_date": request.form.get("due_date", "")}, field="agency"))
     else:
+        name = child.lead_agency.name  # (as the registry writes it, whatever was typed)
         flash(_("Đã giao thêm nhiệm vụ cho %(agency)s.", agency=name), "success")
         # a ward registered without accounts yet: the task waits where nobody sees it, and the coordinator is told
         for item in [i for i in reads.open_items(child) if not reads.agency_people(i.agency_id, i.role)][:1]:

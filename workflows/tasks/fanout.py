@@ -94,7 +94,7 @@ def member_pages(members: list[Task], progress: Progress, query: str, page: int,
                        done=page_of_list(done, done_page, MEMBERS_PER_PAGE))
 
 
-REASON_MAX = 500  # as the page's box takes it
+REASON_MAX = 1000  # as the boxes take it (maxlength in tasks/show.html and tasks/group.html)
 
 
 def _reason(reason: str | None, missing: str) -> str:
