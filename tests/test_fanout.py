@@ -209,7 +209,7 @@ def test_the_group_page_shows_progress_and_the_coordinator_changes_members(world
                                   data={"csrf_token": csrf, "reason": ""})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "Vui lòng ghi lý do rút nhiệm vụ của đơn vị." in html
-    assert f'id="reason-{theirs.id}" name="reason" maxlength="500" required aria-required="true" value="" ' \
+    assert f'id="reason-{theirs.id}" name="reason" maxlength="1000" required aria-required="true" value="" ' \
         f'aria-invalid="true" aria-describedby="reason-{theirs.id}-reason-error">' in html  # its own form, open
     assert f'<details open><summary>Rút nhiệm vụ của đơn vị<span class="visually-hidden"> {OTHER}</span>' in html
     done = browser.client.post(f"/tasks/{parent.id}/members/{theirs.id}/withdraw",
