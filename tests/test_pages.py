@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from models import Agency, Attachment, Task, db
+from models import Agency, Attachment, Task, WorkItem, db
 from tests.conftest import COLLAB_A, COLLAB_B, LEAD, Browser, act, csrf_from, item_at, new_task, open_items, user
 from workflows.accounts import people
 from workflows.tasks import extensions, reads, work
@@ -538,3 +538,35 @@ def _complete_with_file(world, item, username: str, data: dict, **files):
     from werkzeug.datastructures import FileStorage
     uploads = {name: FileStorage(io.BytesIO(filename.encode()), filename=filename) for name, filename in files.items()}
     return work.complete(item.id, world[username], "submit", None, data, uploads)
+
+
+def test_a_collaborator_s_own_return_is_its_branch_s_alone(world, browser):
+    """A code review: one collaborating agency's head returned its officer's opinion; the other agency's head, and
+    then the lead's, read it as their own file "sent again", with that agency's reason."""
+    task = new_task(world)
+    act(world, task, "assign")
+    act(world, task, "draft")
+
+    def opinion_of(agency: str, step: str) -> WorkItem:
+        return next(i for i in open_items(task) if i.step_id == step and i.agency.name == agency)
+
+    work.complete(opinion_of(COLLAB_B, "give_opinion").id, world["collab_b"], "submit", None,
+                  {"opinion_text": "Có ý kiến."})
+    work.complete(opinion_of(COLLAB_B, "sign_opinion").id, world["collab_b_head"], "return", "Viết lại cho rõ.")
+    work.complete(opinion_of(COLLAB_B, "give_opinion").id, world["collab_b"], "submit", None,
+                  {"opinion_text": "Có ý kiến, đã viết rõ."})
+    work.complete(opinion_of(COLLAB_A, "give_opinion").id, world["collab_a"], "submit", None,
+                  {"opinion_text": "Nhất trí."})
+
+    def inbox(username: str) -> str:
+        browser.login(username)
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", browser.client.get("/inbox").get_data(as_text=True)))
+
+    assert "Hồ sơ trình lại." not in _card(browser, "collab_a_head", task)
+    assert "Trình lại" not in inbox("collab_a_head")
+    b_head = _card(browser, "collab_b_head", task)
+    assert "Hồ sơ trình lại." in b_head and "Viết lại cho rõ." in b_head and "đã viết rõ" in b_head
+    assert "Trình lại sau khi bị trả lại ở bước “Lãnh đạo ký văn bản góp ý”: Viết lại cho rõ." in inbox("collab_b_head")
+    for step in ("sign_opinion", "sign_opinion", "finalise"):
+        act(world, task, step)
+    assert "Hồ sơ trình lại." not in _card(browser, "head", task) and "Trình lại" not in inbox("head")

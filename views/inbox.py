@@ -14,6 +14,7 @@ from views.i18n import label
 from workflows import access, clock
 from workflows.accounts import people
 from workflows.errors import Invalid
+from workflows.tasks import page as task_page
 from workflows.tasks import reads
 
 bp = Blueprint("inbox", __name__)
@@ -38,7 +39,7 @@ def _render(form: DelegationForm, status: int = 200):
     page = reads.inbox(current_user, page=parsing.page_arg())
     returned = reads.returned_items(page.items)
     return render_template("inbox.html", page=page, returned=returned,
-                           resubmitted=reads.resubmitted_items(page.items, returned), form=form,
+                           resubmitted=task_page.resubmitted_items(page.items, returned), form=form,
                            delegations=people.delegations_of(current_user),
                            acting_for=access.delegators(current_user), today=clock.today()), status
 

@@ -115,7 +115,7 @@ def task_page(user: User, task: Task, *, whole_diagram: bool = False) -> TaskPag
     parts = _Parts.of(items, history)
     made = {i.id: _creating(history, i) for i in items if i.id in may_act}
     urged = max((e for e in history if e.action == urging.ACTION), key=lambda e: e.id, default=None)
-    again = {i.id: said for i in items if i.id in may_act and (said := resubmission(i, made[i.id], recorded))}
+    again = {i.id: said for i in items if i.id in may_act and (said := resubmission(i, made[i.id], recorded, parts))}
     return TaskPage(
         task=task, items=items,
         actionable=may_act,
@@ -186,19 +186,16 @@ def _collaborating(item: WorkItem) -> bool:
         a.id == item.agency_id for a in task.collaborating_agencies)
 
 
-def resubmission(item: WorkItem, made: list[AuditEvent],
-                 recorded: dict[int, list[reads.RecordedValue]]) -> Resubmission | None:
+def resubmission(item: WorkItem, made: list[AuditEvent], recorded: dict[int, list[reads.RecordedValue]],
+                 parts: _Parts) -> Resubmission | None:
     """The return ``item``'s file came back after since it last passed ``item``'s step, from ``made`` (``_creating``),
     or None: it comes the first time, comes straight from a return (the banner says why) or was not returned."""
-    if not made or made[-1].action == "return":
+    mine = [e for e in made if _in_line(item, e, parts)]
+    at = _last_return(item, mine)
+    if at is None:
         return None
-    passed = max((at for at, e in enumerate(made) if e.from_step == item.step_name), default=None)
-    # (a return at this very step counts: the reviewer who returned it decides on it again)
-    returns = [at for at, e in enumerate(made) if passed is not None and at >= passed and e.action == "return"]
-    if not returns:
-        return None
-    before, since = made[:returns[-1]], made[returns[-1] + 1:]
-    went_back = (made[returns[-1]].to_step or "").split(", ")
+    before, since = mine[:at], mine[at + 1:]
+    went_back = (mine[at].to_step or "").split(", ")
     answers = [e for e in since if e.from_step in went_back and _wrote(e, recorded)]
 
     def words(e: AuditEvent) -> tuple:
@@ -207,8 +204,45 @@ def resubmission(item: WorkItem, made: list[AuditEvent],
     # an answer that only sent again what that step wrote the time before (its form starts from it): said so
     unchanged = {e.id for e in answers if (last := next((b for b in reversed(before) if b.from_step == e.from_step
                                                          and b.action == e.action), None)) and words(last) == words(e)}
-    return Resubmission(made[returns[-1]], answers, [v.value for e in since for v in recorded.get(e.id, ())
-                                                     if v.kind == "file"], unchanged)
+    return Resubmission(mine[at], answers, [v.value for e in since for v in recorded.get(e.id, ())
+                                            if v.kind == "file"], unchanged)
+
+
+def _last_return(item: WorkItem, made: list[AuditEvent]) -> int | None:
+    """Where in ``made`` (completions of ``item``'s line of work up to the one that made it) is the last return
+    since the file last passed ``item``'s step — a return at that very step included: the reviewer who returned it
+    decides on it again —; None when the file comes the first time, straight from a return, or not returned."""
+    if not made or made[-1].action == "return":
+        return None
+    passed = max((at for at, e in enumerate(made) if e.from_step == item.step_name), default=None)
+    return None if passed is None else max(
+        (at for at, e in enumerate(made) if at >= passed and e.action == "return"), default=None)
+
+
+def _in_line(item: WorkItem, event: AuditEvent, parts: _Parts) -> bool:
+    """``event`` is of ``item``'s line of work: not of a collaborating agency's own branch (its opinion, its head's
+    signature or return), unless ``item`` is of that branch — one agency's return is not another's, nor the lead's."""
+    lead = parts.successors.get(item.task.lead_agency_id, item.task.lead_agency_id)
+    part = parts.of_event(event)
+    branch = event.work_item is not None and event.work_item.role in COLLABORATOR_ROLES and part[0] not in (None, lead)
+    return not branch or part == parts.of_item(item)
+
+
+def resubmitted_items(items: list[WorkItem], returned: dict[int, AuditEvent]) -> dict[int, AuditEvent]:
+    """{item id: the return since} for the decisions among ``items`` (not ``returned``: made by a return) on a file
+    sent again to their step after a return since it last passed there, as their task's page says it: the inbox
+    marks them "Trình lại", with the reason. Two small reads: their processes' decisions; the agencies merged."""
+    deciding = [i for i in items if "approve" in i.decisions and i.id not in returned]
+    if not deciding:
+        return {}
+    done = reads.decisions_of({i.instance_id for i in deciding})
+    parts = _Parts.of(deciding, done)
+    found = {}
+    for item in deciding:
+        mine = [e for e in _creating(done, item) if _in_line(item, e, parts)]
+        if (at := _last_return(item, mine)) is not None:
+            found[item.id] = mine[at]
+    return found
 
 
 def opinions(item: WorkItem, history: list[AuditEvent], recorded: dict[int, list[reads.RecordedValue]],

@@ -67,34 +67,15 @@ def returned_items(items: list[WorkItem]) -> dict[int, AuditEvent]:
     return {i.id: events[made[i.id]] for i in items if i.id in made}
 
 
-def resubmitted_items(items: list[WorkItem], returned: dict[int, AuditEvent]) -> dict[int, AuditEvent]:
-    """{item id: the return since} for the decisions among ``items`` (not ``returned``: made by a return) on a file
-    sent again to their step after a return since it last passed there (``page.resubmission``, on the task page): the
-    inbox marks them "Trình lại", with the reason. Two small reads: their processes' decisions by id and step; then
-    the returns found."""
-    deciding = [i for i in items if "approve" in i.decisions and i.id not in returned]
-    if not deciding:
-        return {}
-    decisions = db.session.execute(
-        select(AuditEvent.id, AuditEvent.action, AuditEvent.from_step, WorkItem.instance_id)
-        .join(WorkItem, WorkItem.id == AuditEvent.work_item_id)
-        .where(WorkItem.instance_id.in_({i.instance_id for i in deciding}),
-               AuditEvent.action.in_(("submit", "approve", "return"))).order_by(AuditEvent.id)).all()
-    since: dict[int, int] = {}
-    for item in deciding:
-        passed = last_return = None
-        for event_id, action, from_step, instance_id in decisions:
-            if instance_id != item.instance_id:
-                continue
-            if from_step == item.step_name:
-                passed, last_return = event_id, None
-            if action == "return" and passed is not None:  # (a return at this step too: its reviewer decides again)
-                last_return = event_id
-        if last_return is not None:
-            since[item.id] = last_return
-    events = {e.id: e for e in db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(set(since.values()))))} \
-        if since else {}
-    return {item_id: events[event_id] for item_id, event_id in since.items()}
+def decisions_of(instance_ids: set[int]) -> list[AuditEvent]:
+    """The completions (submit, approve, return) of these process instances in ``history``'s order, each with its work
+    item and agency loaded."""
+    return list(db.session.scalars(select(AuditEvent).join(WorkItem, WorkItem.id == AuditEvent.work_item_id)
+                                   .where(WorkItem.instance_id.in_(instance_ids),
+                                          AuditEvent.action.in_(("submit", "approve", "return")))
+                                   .options(selectinload(AuditEvent.work_item).joinedload(WorkItem.agency),
+                                            selectinload(AuditEvent.acting_agency))
+                                   .order_by(AuditEvent.at, AuditEvent.id)))
 
 
 def inbox_count(user: User) -> int:
