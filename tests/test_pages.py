@@ -472,24 +472,34 @@ def test_a_file_sent_again_after_a_return_says_so_to_whoever_decides_on_it(world
     act(world, task, "signoff")
     justice = _card(browser, "justice", task)
     assert "Hồ sơ trình lại." in justice and "Đã bổ sung mục đánh giá tác động." in justice
-    assert f"Lãnh đạo đơn vị ký duyệt · Ông/Bà head ({LEAD}): Đồng ý" in justice
+    assert f"Lãnh đạo đơn vị ký duyệt · Ông/Bà head ({LEAD}): Đã đồng ý" in justice
     act(world, task, "appraise")
     approver = _card(browser, "approver", task)
     assert "tham-dinh-khong-dat.pdf" not in approver and "Hồ sơ trình lại." not in approver  # (never theirs before)
-    assert "Thẩm định · Ông/Bà justice (Sở Tư pháp): Đồng ý" in approver
-    # the officer the return reached has the appraiser's report at hand
-    assert "tham-dinh-khong-dat.pdf" in _upload_seen_by_officer(world, task, browser)
-
-
-def _upload_seen_by_officer(world, task, browser) -> str:
+    assert "Thẩm định · Ông/Bà justice (Sở Tư pháp): Đã đồng ý" in approver
     act(world, task, "approve", "return", "Rà soát lại kinh phí.")
     item = item_at(task, "finalise")  # sent again with the note of the time before, as its form offers it
     work.complete(item.id, world["officer"], "submit", None, {"note": "Đã bổ sung mục đánh giá tác động."})
     head = _card(browser, "head", task)
-    assert "Rà soát lại kinh phí." in head and "(giữ nguyên như lần trình trước)" in head
+    assert "Rà soát lại kinh phí." in head and "(ghi chú giữ nguyên như lần trình trước)" in head
     act(world, task, "signoff")
+    # the officer a return reaches has that return's report at hand, not an earlier one's
     _upload(world, task, "appraise", "justice", "return", "Chưa đạt.", appraisal_file="tham-dinh-lan-2.pdf")
-    return _card(browser, "officer", task).replace("tham-dinh-lan-2.pdf", "tham-dinh-khong-dat.pdf")
+    officer = _card(browser, "officer", task)
+    assert "tham-dinh-lan-2.pdf" in officer and "tham-dinh-khong-dat.pdf" not in officer
+
+
+def test_an_answer_to_a_return_shows_every_value_it_wrote(world, browser, frozen):
+    """A code review: a result reported again after the coordinator's return showed its new number in the note,
+    and its date nowhere (taken out of "Bước trước đã ghi", not written in the note)."""
+    task = new_task(world, collaborators=())
+    frozen.advance(days=90)  # 30/05/2026: the decisions of May are past
+    while (step := open_items(task)[0].step_id) != "confirm":
+        act(world, task, step)
+    act(world, task, "confirm", "return", "Số quyết định chưa đúng.")
+    act(world, task, "report", data={"decision_number": "124/QĐ-UBND", "decision_date": "2026-05-21"})
+    coord = _card(browser, "coord", task).replace(" ;", ";")
+    assert "Số văn bản/quyết định: 124/QĐ-UBND; Ngày ban hành: 21/05/2026" in coord
 
 
 def test_the_inbox_marks_a_file_sent_again_to_whoever_returned_it_before(world, browser):
