@@ -241,7 +241,8 @@ def test_item_returned_carries_the_reason_to_the_new_holder(world):
     # whoever returned the file is not told about their own return
     with transaction():
         told = events.item_returned([finalise], "Lãnh đạo đơn vị ký duyệt", "Lý do", world["officer"])
-    assert "officer" not in [n.user.username for n in told]
+    # (told: the head who signed since the finalise step's last pass — not the officer who "returned" it here)
+    assert [n.user.username for n in told] == ["head"]
 
 
 def test_reminder_and_escalation_reach_holders_heads_and_coordinators(world, frozen):

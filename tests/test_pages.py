@@ -580,3 +580,19 @@ def test_a_collaborator_s_own_return_is_its_branch_s_alone(world, browser):
     for step in ("sign_opinion", "sign_opinion", "finalise"):
         act(world, task, step)
     assert "Hồ sơ trình lại." not in _card(browser, "head", task) and "Trình lại" not in inbox("head")
+
+
+def test_a_step_refused_in_several_fields_lists_them_above_its_form(world, browser, frozen):
+    """A code review: the report step (number, date, file) refused for three reasons said so field by field only."""
+    task = new_task(world, collaborators=())
+    while (step := open_items(task)[0].step_id) != "report":
+        act(world, task, step)
+    item = item_at(task, "report")
+    browser.login("officer")
+    token = csrf_from(browser.client.get(f"/tasks/{task.id}").get_data(as_text=True))
+    r = browser.client.post(f"/work-items/{item.id}/complete", data={f"wi{item.id}-csrf_token": token,
+                                                                     "decision": "submit"})
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r.get_data(as_text=True)))
+    assert r.status_code == 422 and "Còn 3 mục cần sửa trước khi gửi lại:" in page
+    summary = page[page.index("Còn 3 mục"):][:400]
+    assert "Số văn bản/quyết định:" in summary and "Ngày ban hành:" in summary and "Tệp kết quả:" in summary

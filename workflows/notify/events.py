@@ -278,6 +278,8 @@ def item_returned(new_items: Iterable[WorkItem], from_step: str, reason: str, ac
 def _passed_on_since(item: WorkItem) -> list[User]:
     """The active people of ``item``'s agency who did a step of its file after the last pass of ``item``'s step:
     those who sent on the file a return brings back to that step."""
+    if item.agency_id is None:
+        return []
     last_pass = (select(func.max(WorkItem.id)).where(WorkItem.instance_id == item.instance_id,
                                                       WorkItem.step_id == item.step_id, WorkItem.status == "done")
                  .scalar_subquery())

@@ -117,7 +117,7 @@ def apply_extension_decision(instance: runtime.Instance, task: Task) -> None:
                         # task page cite it); else the request itself
                         source=(data.get("decision_document") or "").strip() or "Đề nghị điều chỉnh thời hạn")
     reviewers = db.session.scalars(select(User).join(WorkItem, WorkItem.completed_by_id == User.id).where(
-        WorkItem.instance_id == instance.row.id, WorkItem.status == "done").distinct())
+        WorkItem.instance_id == instance.row.id, WorkItem.status == "done").distinct().order_by(User.id))
     events.extension_decided(task, approved, new_due, requester, asked_why=data.get("reason"),
                              decided_why=data.get("comment"), decider=decider, document=data.get("decision_document"),
                              reviewers=reviewers)
