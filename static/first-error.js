@@ -53,13 +53,14 @@ function show(field) {
 }
 
 // A line of the list of refused fields goes to its field and focuses it (a link to a field only scrolls); a group of
-// choices, its first.
+// choices, its first choice (not the filter box static/pick.js puts above a long list).
 document.addEventListener("click", function (event) {
   "use strict";
   var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
   var target = link && document.getElementById(link.getAttribute("href").slice(1));
   if (!target) { return; }
-  var field = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+  var field = target.matches("input, select, textarea") ? target
+    : target.querySelector("input[type=checkbox], input[type=radio]") || target.querySelector("input, select, textarea");
   if (field) {
     event.preventDefault();
     show(field);
