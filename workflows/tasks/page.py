@@ -222,10 +222,17 @@ def _last_return(item: WorkItem, made: list[AuditEvent]) -> int | None:
 def _in_line(item: WorkItem, event: AuditEvent, parts: _Parts) -> bool:
     """``event`` is of ``item``'s line of work: not of a collaborating agency's own branch (its opinion, its head's
     signature or return), unless ``item`` is of that branch — one agency's return is not another's, nor the lead's."""
-    lead = parts.successors.get(item.task.lead_agency_id, item.task.lead_agency_id)
+    branch = _branch(event, item.task, parts)
+    return branch is None or branch == parts.of_item(item)
+
+
+def _branch(event: AuditEvent, task: Task, parts: _Parts) -> tuple | None:
+    """The collaborating agency's part whose own branch ``event`` is of (an opinion, its head's signature or
+    return), or None: a step of the lead agency's, an appraisal, an approval."""
+    lead = parts.successors.get(task.lead_agency_id, task.lead_agency_id)
     part = parts.of_event(event)
-    branch = event.work_item is not None and event.work_item.role in COLLABORATOR_ROLES and part[0] not in (None, lead)
-    return not branch or part == parts.of_item(item)
+    own_step = event.work_item is not None and event.work_item.role in COLLABORATOR_ROLES
+    return part if own_step and part[0] not in (None, lead) else None
 
 
 def resubmitted_items(items: list[WorkItem], returned: dict[int, AuditEvent]) -> dict[int, AuditEvent]:
@@ -249,11 +256,10 @@ def opinions(item: WorkItem, history: list[AuditEvent], recorded: dict[int, list
              parts: _Parts) -> list[Opinion]:
     """Each collaborating agency's latest opinion in ``item``'s process and who signed it: what a decision on the
     file weighs (a sign-off, an appraisal, an approval)."""
-    lead = parts.successors.get(item.task.lead_agency_id, item.task.lead_agency_id)
     latest: dict[tuple, Opinion] = {}
     for e in history:
-        if e.work_item is None or e.work_item.instance_id != item.instance_id or e.work_item.role not in \
-                COLLABORATOR_ROLES or (part := parts.of_event(e))[0] in (None, lead):
+        if e.work_item is None or e.work_item.instance_id != item.instance_id \
+                or (part := _branch(e, item.task, parts)) is None:
             continue
         if e.action == "submit" and _wrote(e, recorded):
             latest[part] = Opinion(e, None)
