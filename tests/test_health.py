@@ -70,7 +70,7 @@ def test_a_mail_server_that_refuses_shows_as_failing_though_its_retries_are_not_
     """An outside check: with the mail server down /healthz said "worker": "ok" and "late_mail": 0 for hours — the
     back-off keeps moving each mail's next attempt ahead, and mail given up was not counted at all."""
     from tests.test_notify import SmtpServer, with_email
-    from workflows.notify import events, outbox
+    from workflows.notify import delivery, outbox
     from workflows.tx import transaction
 
     down = SmtpServer()  # a port nobody listens on
@@ -79,7 +79,7 @@ def test_a_mail_server_that_refuses_shows_as_failing_though_its_retries_are_not_
     try:
         with_email("head")
         with transaction():
-            events.notify([world["head"]], "reminder", "Nhắc việc")
+            delivery.notify([world["head"]], "reminder", "Nhắc việc")
         client = app.test_client()
         assert client.get("/healthz").get_json()["mail"] == "ok"  # queued, not tried yet
         for _ in range(3):  # the worker tries, every time the back-off allows

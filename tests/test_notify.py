@@ -18,7 +18,7 @@ from tests.conftest import COLLAB_A, LEAD, act, csrf_from, item_at, new_task, op
 from workflows import clock
 from workflows.accounts import people
 from workflows.errors import Conflict, NotAllowed, NotFound
-from workflows.notify import bell, events, outbox
+from workflows.notify import bell, delivery, events, outbox
 from workflows.tasks import work
 from workflows.tx import transaction
 
@@ -133,13 +133,13 @@ def test_notify_adds_one_notification_per_distinct_active_user(world):
     world["officer2"].active = False
     db.session.commit()
     with transaction():
-        created = events.notify([world["head"], world["head"], world["officer2"], None, world["officer"]],
+        created = delivery.notify([world["head"], world["head"], world["officer2"], None, world["officer"]],
                                 "reminder", "Nhắc   việc\nmới", body="Nội dung", link="/tasks/1")
     assert [n.user.username for n in created] == ["head", "officer"]
     assert created[0].title == "Nhắc việc mới"  # one line: it is also a mail subject
     assert count(OutboxMail) == 0  # mail is off by default
     with pytest.raises(ValueError):
-        events.notify([world["head"]], "gossip", "?")
+        delivery.notify([world["head"]], "gossip", "?")
 
 
 def test_work_item_created_tells_the_agency_queue_then_the_claimer(world):
@@ -162,7 +162,7 @@ def test_work_item_created_tells_the_agency_queue_then_the_claimer(world):
     draft = item_at(task, "draft")
     draft.claimed_by = None
     db.session.commit()
-    assert [u.username for u in events.recipients_for_item(draft)] == ["officer", "officer2"]
+    assert [u.username for u in delivery.recipients_for_item(draft)] == ["officer", "officer2"]
 
 
 def test_a_queue_is_told_by_the_same_rule_as_recipients_for_item(world, mail_on):
@@ -182,7 +182,7 @@ def test_a_queue_is_told_by_the_same_rule_as_recipients_for_item(world, mail_on)
     draft = item_at(task, "draft")
     draft.claimed_by = None
     db.session.commit()
-    expected = [u.username for u in events.recipients_for_item(draft)]
+    expected = [u.username for u in delivery.recipients_for_item(draft)]
     assert expected == ["officer", "officer2", "both"]
 
     forget_notifications()
@@ -343,8 +343,8 @@ def test_a_long_task_title_is_cut_in_the_title_but_whole_in_the_body(world):
 def test_unread_count_list_and_marking_are_per_user(world):
     with transaction():
         for i in range(30):
-            events.notify([world["head"]], "reminder", f"Thông báo {i:02d}")
-        [other] = events.notify([world["officer"]], "reminder", "Của người khác")
+            delivery.notify([world["head"]], "reminder", f"Thông báo {i:02d}")
+        [other] = delivery.notify([world["officer"]], "reminder", "Của người khác")
     assert bell.unread_count(world["head"]) == 30
     first, second = bell.list_for(world["head"], 1), bell.list_for(world["head"], 2)
     assert (first.total, len(first.items), len(second.items)) == (30, 25, 5)
@@ -400,7 +400,7 @@ def test_long_vietnamese_subjects_arrive_word_for_word(world, mail_on, smtp_serv
     subjects = [" ".join(rng.choice(SUBJECT_WORDS) for _ in range(rng.randint(8, 40))) for _ in range(60)]
     with transaction():
         for subject in subjects:
-            events.notify([world["head"]], "comment", subject)
+            delivery.notify([world["head"]], "comment", subject)
     assert outbox.send_pending(limit=100)["sent"] == 60
     assert [m["Subject"] for m in smtp_server.messages] == [title[:500] for title in subjects]
     raw = smtp_server.mailbox.raw[0].decode()
@@ -415,7 +415,7 @@ def test_two_senders_at_once_send_each_mail_once(app, world, mail_on, smtp_serve
     forget_notifications()
     with transaction():
         for n in range(15):
-            events.notify([world["head"], world["officer"]], "reminder", f"Nhắc việc số {n}")
+            delivery.notify([world["head"], world["officer"]], "reminder", f"Nhắc việc số {n}")
     barrier = threading.Barrier(4)
 
     def sender():
@@ -442,7 +442,7 @@ def four_reminders_to_head(world, smtp_server) -> None:
     forget_notifications()
     with transaction():
         for n in range(4):
-            events.notify([world["head"]], "reminder", f"Nhắc việc số {n}")
+            delivery.notify([world["head"]], "reminder", f"Nhắc việc số {n}")
 
 
 def test_a_sender_stopped_mid_batch_does_not_send_again_what_it_sent(world, mail_on, smtp_server, frozen,
@@ -499,7 +499,7 @@ def test_a_sender_whose_claim_ran_out_does_not_overwrite_the_one_that_took_it_ov
     with_email("head")
     forget_notifications()
     with transaction():
-        events.notify([world["head"]], "reminder", "Nhắc việc")
+        delivery.notify([world["head"]], "reminder", "Nhắc việc")
     [mail] = mails()
     stalled = outbox._claim(mail.id)  # a sender that stalls …
     frozen.advance(minutes=outbox.CLAIM_MINUTES + 1)
@@ -508,7 +508,7 @@ def test_a_sender_whose_claim_ran_out_does_not_overwrite_the_one_that_took_it_ov
     db.session.expire_all()
     assert (mails()[0].status, mails()[0].attempts) == ("sent", 1)
     with transaction():
-        events.notify([world["head"]], "reminder", "Nhắc việc khác")
+        delivery.notify([world["head"]], "reminder", "Nhắc việc khác")
     being_sent = outbox._claim(mails()[-1].id)
     with pytest.raises(Conflict, match="đang được gửi"):  # nor may an administrator put back a mail being sent
         outbox.retry_mail(world["admin"], being_sent.id)
@@ -524,7 +524,7 @@ def test_an_address_the_server_refuses_is_not_tried_again_nor_taken_for_a_failin
     db.session.commit()
     forget_notifications()
     with transaction():
-        events.notify([world["head"], world["officer"]], "reminder", "Nhắc việc")
+        delivery.notify([world["head"], world["officer"]], "reminder", "Nhắc việc")
     assert outbox.send_pending() == {"sent": 1, "failed": 1, "retried": 0}
     refused = next(m for m in mails() if m.to_address.startswith("khongco"))
     assert (refused.status, refused.attempts) == ("refused", 1) and "550" in refused.last_error
@@ -538,7 +538,7 @@ def test_a_mail_to_an_account_closed_after_it_was_queued_is_dropped(world, mail_
     with_email("head")
     forget_notifications()
     with transaction():
-        events.notify([world["head"]], "comment", "Trao đổi mới")
+        delivery.notify([world["head"]], "comment", "Trao đổi mới")
     world["head"].active = False
     db.session.commit()
     assert outbox.send_pending() == {"sent": 0, "failed": 0, "retried": 0}
@@ -612,7 +612,7 @@ def test_an_operator_checks_the_mail_settings_with_a_test_mail_over_ssl_and_the_
 def test_users_without_address_or_inactive_get_no_mail(world, mail_on):
     with_email("head")
     with transaction():
-        events.notify([world["head"], world["officer"]], "reminder", "Nhắc việc")
+        delivery.notify([world["head"], world["officer"]], "reminder", "Nhắc việc")
     assert [m.to_address for m in mails()] == ["head@tinh.gov.vn"]
     assert [n.emailed for n in notes_of("officer")] == [False]
 
@@ -620,7 +620,7 @@ def test_users_without_address_or_inactive_get_no_mail(world, mail_on):
 def test_a_server_that_is_down_never_blocks_a_step_and_nothing_is_lost(world, mail_on, smtp_server, frozen):
     with_email("head", "officer")
     with transaction():  # the step commits although nothing listens on the mail port
-        events.notify([world["head"], world["officer"]], "escalation", "Quá hạn: NV-00001 Đề án",
+        delivery.notify([world["head"], world["officer"]], "escalation", "Quá hạn: NV-00001 Đề án",
                       link="/tasks/1")
     assert count(Notification) == 2 and count(OutboxMail) == 2
 
@@ -644,7 +644,7 @@ def test_once_the_server_answers_again_the_mail_that_waited_goes_at_once_dated_w
     ones went at once; it arrived after the work it announced was done, dated when it was finally sent."""
     with_email("head")
     with transaction():
-        events.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00001")
+        delivery.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00001")
     assert outbox.send_pending()["retried"] == 1  # the server is down
     frozen.moment = mails()[0].next_attempt_at  # tried again a minute on: the next try 5 minutes after that
     assert outbox.send_pending()["retried"] == 1 and mails()[0].next_attempt_at == frozen.moment + timedelta(minutes=5)
@@ -652,7 +652,7 @@ def test_once_the_server_answers_again_the_mail_that_waited_goes_at_once_dated_w
     # a mail the server turned down for itself (a full mailbox) keeps its delay: waking it would spend its tries
     with_email("officer")
     with transaction():
-        events.notify([world["officer"]], "new_item", "Việc mới: Góp ý — NV-00003")
+        delivery.notify([world["officer"]], "new_item", "Việc mới: Góp ý — NV-00003")
     full = next(m for m in mails() if m.to_address.startswith("officer"))
     full.attempts, full.last_error = 1, "(452, b'4.2.2 Mailbox full')"
     full.next_attempt_at = waits_until = frozen.moment + timedelta(minutes=5)
@@ -660,7 +660,7 @@ def test_once_the_server_answers_again_the_mail_that_waited_goes_at_once_dated_w
     smtp_server.start()
     frozen.advance(minutes=1)
     with transaction():
-        events.notify([world["head"]], "new_item", "Việc mới: Phê duyệt — NV-00002")
+        delivery.notify([world["head"]], "new_item", "Việc mới: Phê duyệt — NV-00002")
     assert outbox.send_pending() == {"sent": 2, "failed": 0, "retried": 0}  # both now, not the first in 4 minutes
     db.session.refresh(full)
     assert (full.status, full.attempts, full.next_attempt_at) == ("pending", 1, waits_until)
@@ -677,7 +677,7 @@ def test_a_mailbox_full_for_now_is_tried_again_not_given_up(world, mail_on, smtp
         user(name).email = address
     db.session.commit()
     with transaction():
-        events.notify([world["head"], world["officer"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00001")
+        delivery.notify([world["head"], world["officer"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00001")
     assert outbox.send_pending() == {"sent": 0, "failed": 1, "retried": 1}
     by_address = {m.to_address: m for m in mails()}
     assert by_address["day@tinh.gov.vn"].status == "pending" and "452" in by_address["day@tinh.gov.vn"].last_error
@@ -688,7 +688,7 @@ def test_retries_back_off_then_give_up_and_an_admin_can_retry(world, mail_on, fr
     mail_on["MAIL_MAX_ATTEMPTS"] = 3
     with_email("head")
     with transaction():
-        events.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00001")
+        delivery.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00001")
     [mail] = mails()
     waits = []
     for _ in range(2):
@@ -727,7 +727,7 @@ def test_smtp_login(world, mail_on, smtp_server):
     mail_on.update(MAIL_USERNAME="theodoi", MAIL_PASSWORD="sai")
     with_email("head")
     with transaction():
-        events.notify([world["head"]], "reminder", "Nhắc việc")
+        delivery.notify([world["head"]], "reminder", "Nhắc việc")
     assert outbox.send_pending()["retried"] == 1
     [mail] = mails()
     assert "535" in mail.last_error and "credentials invalid" in mail.last_error
@@ -739,7 +739,7 @@ def test_smtp_login(world, mail_on, smtp_server):
 def test_a_rolled_back_step_leaves_no_notification_and_no_mail(world, mail_on):
     with_email("head")
     with pytest.raises(RuntimeError), transaction():
-        events.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00012")
+        delivery.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00012")
         raise RuntimeError("the step failed after notifying")
     assert count(Notification) == 0 and count(OutboxMail) == 0
 
@@ -748,7 +748,7 @@ def test_mail_disabled_queues_and_sends_nothing(world, app):
     assert not app.config.get("MAIL_ENABLED")
     with_email("head")
     with transaction():
-        events.notify([world["head"]], "reminder", "Nhắc việc")
+        delivery.notify([world["head"]], "reminder", "Nhắc việc")
     assert count(OutboxMail) == 0
     assert outbox.send_pending() == {"sent": 0, "failed": 0, "retried": 0}
     assert outbox.queue_digests() == 0
@@ -759,10 +759,10 @@ def test_digest_users_get_one_mail_with_all_their_notifications(world, mail_on, 
     with_email("head", digest=True)
     with_email("officer")
     with transaction():
-        events.notify([world["head"], world["officer"]], "new_item", "Việc mới: Thẩm định — NV-00012",
-                      link="/tasks/12")
-        events.notify([world["head"], world["officer"]], "returned", "Hồ sơ bị trả lại: NV-00013. Lý do: thiếu số liệu",
-                      link="/tasks/13")
+        delivery.notify([world["head"], world["officer"]], "new_item", "Việc mới: Thẩm định — NV-00012",
+                        link="/tasks/12")
+        delivery.notify([world["head"], world["officer"]], "returned",
+                        "Hồ sơ bị trả lại: NV-00013. Lý do: thiếu số liệu", link="/tasks/13")
     assert [m.to_address for m in mails()] == ["officer@tinh.gov.vn"] * 2  # no immediate mail for head
 
     frozen.advance(hours=12)
@@ -780,7 +780,7 @@ def test_digest_users_get_one_mail_with_all_their_notifications(world, mail_on, 
     assert f"{BASE_URL}/tasks/12" in body and f"{BASE_URL}/tasks/13" in body
 
     with transaction():
-        events.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00012")
+        delivery.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00012")
     frozen.advance(days=1)
     assert outbox.queue_digests() == 1
     assert "Sắp đến hạn" in mails()[-1].body and "NV-00013" not in mails()[-1].body
@@ -791,8 +791,8 @@ def test_a_user_chooses_a_daily_digest_which_brings_the_days_unread_notices_only
     notice since 2025, read or not."""
     with_email("head")
     with transaction():  # old news: before the digest was chosen, mail was off for head
-        events.notify([world["head"]], "reminder", "Nhắc việc cũ đã đọc")
-        events.notify([world["head"]], "reminder", "Nhắc việc cũ chưa đọc")
+        delivery.notify([world["head"]], "reminder", "Nhắc việc cũ đã đọc")
+        delivery.notify([world["head"]], "reminder", "Nhắc việc cũ chưa đọc")
     db.session.execute(delete(OutboxMail))
     for note in notes_of("head"):
         note.emailed = False  # (as made while the address was empty)
@@ -809,8 +809,8 @@ def test_a_user_chooses_a_daily_digest_which_brings_the_days_unread_notices_only
 
     frozen.advance(days=2)
     with transaction():
-        events.notify([world["head"]], "returned", "Hồ sơ bị trả lại: NV-00013")
-        events.notify([world["head"]], "reminder", "Nhắc việc hôm nay đã đọc")
+        delivery.notify([world["head"]], "returned", "Hồ sơ bị trả lại: NV-00013")
+        delivery.notify([world["head"]], "reminder", "Nhắc việc hôm nay đã đọc")
     notes_of("head")[-1].read_at = frozen.moment
     db.session.commit()
     assert mails() == []  # a digest user: nothing as it happens
@@ -831,10 +831,10 @@ def test_notification_list_mark_one_and_all_read(app, browser, world):
     browser.login("x_head")
     assert "Chưa có thông báo nào" in text(browser.client.get("/notifications"))
     with transaction():
-        events.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00001", link="/tasks/1")
-        [second] = events.notify([world["head"]], "returned", "Hồ sơ bị trả lại: NV-00002", link="/tasks/2")
-        events.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00003", body="Dòng 1\nDòng 2")
-        [foreign] = events.notify([world["officer"]], "reminder", "Của chuyên viên")
+        delivery.notify([world["head"]], "new_item", "Việc mới: Thẩm định — NV-00001", link="/tasks/1")
+        [second] = delivery.notify([world["head"]], "returned", "Hồ sơ bị trả lại: NV-00002", link="/tasks/2")
+        delivery.notify([world["head"]], "reminder", "Sắp đến hạn (30/06/2026): NV-00003", body="Dòng 1\nDòng 2")
+        [foreign] = delivery.notify([world["officer"]], "reminder", "Của chuyên viên")
     browser.login("head")
     page = text(browser.client.get("/notifications"))
     assert "Bạn có 3 thông báo chưa đọc." in page and "Của chuyên viên" not in page
@@ -858,8 +858,8 @@ def test_notification_list_mark_one_and_all_read(app, browser, world):
 
 def test_the_bell_shows_the_unread_count(app, browser, world):
     with transaction():
-        events.notify([world["head"]], "new_item", "Việc mới A")
-        events.notify([world["head"]], "new_item", "Việc mới B")
+        delivery.notify([world["head"]], "new_item", "Việc mới A")
+        delivery.notify([world["head"]], "new_item", "Việc mới B")
     browser.login("head")
     page = text(browser.client.get("/inbox"))
     assert 'href="/notifications"' in page and "2<span class=\"visually-hidden\"> thông báo chưa đọc</span>" in page
@@ -874,7 +874,7 @@ def test_notifications_need_login(app, browser, world):
 def test_admin_mail_page_lists_failures_and_retries(app, browser, world, mail_on, frozen):
     with_email("head")
     with transaction():
-        events.notify([world["head"]], "escalation", "Quá hạn: NV-00007 Báo cáo tổng kết")
+        delivery.notify([world["head"]], "escalation", "Quá hạn: NV-00007 Báo cáo tổng kết")
     outbox.send_pending()  # nothing listens: the attempt fails
     [mail] = mails()
 
@@ -904,8 +904,8 @@ def test_after_an_outage_an_admin_sends_every_given_up_mail_again_at_once(app, b
     mail_on["MAIL_MAX_ATTEMPTS"] = 1
     with_email("head", "officer")
     with transaction():
-        events.notify([world["head"], world["officer"]], "escalation", "Quá hạn: NV-00007 Báo cáo tổng kết")
-        events.notify([world["head"]], "reminder", "Sắp đến hạn: NV-00008")
+        delivery.notify([world["head"], world["officer"]], "escalation", "Quá hạn: NV-00007 Báo cáo tổng kết")
+        delivery.notify([world["head"]], "reminder", "Sắp đến hạn: NV-00008")
     assert outbox.send_pending()["failed"] == 3
     browser.login("admin")
     page = text(browser.client.get("/admin/mail"))
@@ -946,13 +946,13 @@ def test_whoever_stands_in_for_an_absent_holder_is_told_too(world, frozen):
     with transaction():
         told = events.work_item_created(draft)
     assert [n.user.username for n in told] == ["head", "officer"] == [
-        u.username for u in sorted(events.recipients_for_item(draft), key=lambda u: u.username)]
+        u.username for u in sorted(delivery.recipients_for_item(draft), key=lambda u: u.username)]
     work.release(draft.id, world["officer"])  # in the queue: officers, and the head for the absent one
     forget_notifications()
     with transaction():
         told = events.work_item_created(draft)
     assert sorted(n.user.username for n in told) == ["head", "officer", "officer2"] == sorted(
-        u.username for u in events.recipients_for_item(draft))
+        u.username for u in delivery.recipients_for_item(draft))
     frozen.advance(days=3)
     forget_notifications()
     with transaction():
@@ -992,7 +992,7 @@ def test_a_holder_moved_to_another_agency_is_not_the_one_told_the_queue_is(world
     officer = user("officer")
     officer.agency_id = db.session.scalar(select(Agency.id).where(Agency.name == COLLAB_A))
     db.session.commit()
-    expected = sorted(u.username for u in events.recipients_for_item(draft))
+    expected = sorted(u.username for u in delivery.recipients_for_item(draft))
     forget_notifications()
     with transaction():
         told = events.work_item_created(draft)

@@ -1,188 +1,24 @@
-"""Who is told of what: the in-app notifications a step, a timer or a comment creates.
+"""Who is told of what: the in-app notifications a step, a timer or a comment creates, in words.
 
-``notify`` and the functions built on it run inside the caller's transaction and only add rows, so a
-step that rolls back notifies nobody. A user who takes mail gets it queued in the outbox
+How they reach people is ``workflows.notify.delivery``: everything here runs inside the caller's transaction and
+only adds rows, so a step that rolls back notifies nobody; a user who takes mail gets it queued in the outbox
 (``workflows.notify.outbox``) in the same transaction.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, case, false, func, insert, literal, or_, select
-from sqlalchemy.orm import aliased
-from sqlalchemy.sql import Select
-from sqlalchemy.sql.dml import ReturningInsert
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import func, select
 
-from models import Agency, AuditEvent, Delegation, Notification, OutboxMail, Task, User, WorkItem, db
-from workflows import access, clock, rows
-from workflows.notify.outbox import mail_body, mail_enabled
+from models import Agency, AuditEvent, Delegation, Notification, Task, User, WorkItem, db
+from workflows import clock
+from workflows.notify import delivery
+from workflows.notify.delivery import notify
 
-TITLE_MAX = 500  # Notification.title, OutboxMail.subject
-LINK_MAX = 500
-KINDS = ("new_item", "returned", "reminder", "escalation", "extension", "comment", "mention", "reassigned", "urged",
-         "delegated", "changed", "done")
 ESCALATION_LEVELS = ("holder", "agency_head", "coordinator")
 EXPLANATION_ANCHOR = "giai-trinh"  # the explanation card on the task page (workflows.tasks.explanations.ANCHOR)
-
-
-def notify(users: Iterable[User | None], kind: str, title: str, body: str | None = None,
-           link: str | None = None, task_id: int | None = None) -> list[Notification]:
-    """Add a notification for each distinct active user and queue their mail: written at once, in the caller's
-    transaction (``workflows.rows``), which a rollback undoes; returns the notifications.
-
-    A user gets an immediate mail when mail is enabled, they have an address and they did not
-    choose the daily digest (``_mail_now``); digest users' notifications wait for ``queue_digests``.
-    """
-    kind, title, body, link = _cleaned(kind, title, body, link)
-    now = clock.now()
-    send_mail = mail_enabled()
-    notes, mails, users_told = [], [], []
-    seen: set[int] = set()
-    for user in users:
-        if user is None or user.id in seen or not user.active:
-            continue
-        seen.add(user.id)
-        mail_now = send_mail and _mail_now(user)
-        notes.append(dict(user_id=user.id, kind=kind, title=title, body=body, link=link, task_id=task_id,
-                          created_at=now, read_at=None, emailed=mail_now))
-        users_told.append({"user": user})
-        if mail_now:
-            mails.append(dict(user_id=user.id, to_address=user.email.strip(), subject=title,
-                              body=mail_body(title, body, link), status="pending", attempts=0,
-                              next_attempt_at=now, created_at=now))
-    created = rows.insert_rows(Notification, notes, users_told, distinct="user_id")
-    rows.insert_plain(OutboxMail, mails)
-    return created
-
-
-def _cleaned(kind: str, title: str, body: str | None, link: str | None) -> tuple[str, str, str | None, str | None]:
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind!r}")
-    return kind, _one_line(title, TITLE_MAX), (body or "").strip() or None, link[:LINK_MAX] if link else None
-
-
-def _mail_now(user: User) -> bool:
-    return bool(user.email) and not user.email_digest
-
-
-def _notify_holders(item: WorkItem, kind: str, title: str, body: str | None = None, link: str | None = None,
-                   task_id: int | None = None, *, but: User | None = None) -> list[Notification]:
-    """``notify`` the people who should act on ``item`` (``recipients_for_item``), except ``but``, by one INSERT …
-    SELECT (and its mail by another), without loading the agency's people: the same rule in SQL (``_HOLDERS``,
-    kept equal by a test), the notifications returned in the order of the users' ids, as ``notify`` gives them."""
-    if item.agency_id is None:
-        return notify([u for u in recipients_for_item(item) if but is None or u.id != but.id], kind, title, body,
-                      link, task_id)
-    kind, title, body, link = _cleaned(kind, title, body, link)
-    now = clock.now()
-    send_mail = mail_enabled()
-    holder = item.claimed_by_id if _holds(item) else None
-    params = {"agency_id": item.agency_id, "role": f"%,{_like_escaped(item.role)},%", "but": but.id if but else -1,
-              "holder": holder if holder is not None else -1, "queue": holder is None, "today": clock.today(),
-              "kind": kind, "title": title, "body": body, "link": link, "task_id": task_id, "now": now}
-    params.update(_stand_in_parts("body", "", body or ""))
-    connection = db.session.connection()
-    told = sorted(connection.execute(_holders_notifications(send_mail), params).all())
-    if send_mail:
-        mail, marked = mail_body(title, body, link), mail_body(title, "\0" + (body or ""), link)
-        connection.execute(_HOLDERS_MAILS, {**params, "mail_body": mail,
-                                            **_stand_in_parts("mail_body", *marked.split("\0"))})
-    return [rows.attach(Notification, dict(id=note_id, user_id=user_id, kind=kind, title=title, body=text, link=link,
-                                           task_id=task_id, created_at=now, read_at=None, emailed=bool(emailed)))
-            for user_id, note_id, emailed, text in told]
-
-
-def _like_escaped(text: str) -> str:
-    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
-
-
-def _holds_role(user) -> ColumnElement:
-    """``user`` (the table or an alias) holds the role ``:role`` (roles are stored "a,b": the role between commas)."""
-    return (literal(",") + user.roles_text + literal(",")).like(bindparam("role"), escape="/")
-
-
-# ``recipients_for_item`` in SQL: of the item's agency, active, not ``:but``: its holder ``:holder`` — or, with
-# ``:queue``, the holders of its role — and whoever stands in for one of them today (``access.delegators``).
-_AWAY = aliased(User)
-
-
-def _away(*columns) -> Select:
-    """The item's holders who are away today and named a stand-in: ``columns`` of them and their delegation."""
-    return (select(*columns).select_from(Delegation).join(_AWAY, _AWAY.id == Delegation.user_id)
-            .where(access.covering(bindparam("today")), _AWAY.active.is_(True),
-                   _AWAY.agency_id == bindparam("agency_id"),
-                   or_(_AWAY.id == bindparam("holder"), and_(bindparam("queue"), _holds_role(_AWAY)))))
-
-
-_OWN = or_(User.id == bindparam("holder"), and_(bindparam("queue"), _holds_role(User)))
-_HOLDERS = and_(User.agency_id == bindparam("agency_id"), User.active.is_(True), User.id != bindparam("but"),
-                or_(_OWN, User.id.in_(_away(Delegation.delegate_id))))
-# A stand-in's notice and mail open with for whom they receive it ("Bạn nhận … vì đang làm thay Ông/Bà …"):
-# ``:<text>_head`` + the names of those they stand in for + ``:<text>_tail`` (``_stand_in_parts``).
-_FOR_WHOM = func.coalesce(_away(func.aggregate_strings(_AWAY.full_name, ", "))
-                          .where(Delegation.delegate_id == User.id).scalar_subquery(), "")
-
-
-def _as_stand_in(text: str) -> ColumnElement:
-    return case((_OWN, bindparam(text, type_=Text)),
-                else_=bindparam(f"{text}_head", type_=Text) + _FOR_WHOM + bindparam(f"{text}_tail", type_=Text))
-
-
-def _stand_in_parts(name: str, before: str, after: str) -> dict[str, str]:
-    """The parameters of ``_as_stand_in(name)``: the for-whom line goes between ``before`` and ``after``."""
-    return {f"{name}_head": before + STAND_IN_LINE, f"{name}_tail": f".\n{after}" if after else "."}
-
-
-STAND_IN_LINE = "Bạn nhận việc này vì đang làm thay "
-_MAIL_NOW = and_(User.email.is_not(None), User.email != "", User.email_digest.is_(False))  # ``_mail_now``
-
-
-@functools.cache
-def _holders_notifications(send_mail: bool) -> ReturningInsert:
-    table = Notification.__table__
-    emailed = _MAIL_NOW if send_mail else false()
-    picked = select(User.id, bindparam("kind", type_=String), bindparam("title", type_=String), _as_stand_in("body"),
-                    bindparam("link", type_=String), bindparam("task_id", type_=Integer),
-                    bindparam("now", type_=DateTime), emailed).where(_HOLDERS)
-    return (insert(table).from_select(["user_id", "kind", "title", "body", "link", "task_id", "created_at", "emailed"],
-                                      picked)
-            .returning(table.c.user_id, table.c.id, table.c.emailed, table.c.body))
-
-
-_HOLDERS_MAILS = insert(OutboxMail.__table__).from_select(
-    ["user_id", "to_address", "subject", "body", "status", "attempts", "next_attempt_at", "created_at"],
-    select(User.id, func.trim(User.email), bindparam("title", type_=String), _as_stand_in("mail_body"),
-           literal("pending"), literal(0), bindparam("now", type_=DateTime), bindparam("now", type_=DateTime))
-    .where(_HOLDERS, _MAIL_NOW))
-
-
-def recipients_for_item(item: WorkItem) -> list[User]:
-    """Who should act on a work item: its claimer, else the agency's active holders of its role; and whoever
-    stands in for one of them today (an officer away: the colleague he named hears of the work he acts on)."""
-    if _holds(item):
-        holders = [item.claimed_by]
-    elif item.agency is None:
-        return []
-    else:
-        holders = [u for u in item.agency.people if u.active and u.has_role(item.role)]
-    if item.agency_id is None:
-        return holders
-    return sorted({u.id: u for u in [*holders, *access.stand_ins(holders, item.agency_id)]}.values(),
-                  key=lambda u: u.id)
-
-
-def _recipients(items: Iterable[WorkItem]) -> list[User]:
-    """Whoever should act on any of ``items`` (``recipients_for_item``; ``notify`` tells each once)."""
-    return [u for item in items for u in recipients_for_item(item)]
-
-
-def _holds(item: WorkItem) -> bool:
-    """Its claimer holds it: active and of its agency (one moved elsewhere does not: the queue is told)."""
-    return item.claimed_by is not None and item.claimed_by.active and item.claimed_by.agency_id == item.agency_id
 
 
 def work_item_created(item: WorkItem, handed: Iterable[tuple[str, str]] = (),
@@ -196,8 +32,8 @@ def work_item_created(item: WorkItem, handed: Iterable[tuple[str, str]] = (),
     if came_from:
         lines.append(f"Chuyển từ bước: {came_from}")
     if handed:
-        lines += ["Bước trước đã ghi:", *(f"- {label}: {_one_line(said, 300)}" for label, said in handed)]
-    return _notify_holders(item, "new_item", f"Việc mới: {item.step_name} — {_task_label(task)}",
+        lines += ["Bước trước đã ghi:", *(f"- {label}: {delivery.one_line(said, 300)}" for label, said in handed)]
+    return delivery.notify_holders(item, "new_item", f"Việc mới: {item.step_name} — {_task_label(task)}",
                            "\n".join(lines), _task_link(task), task.id)
 
 
@@ -205,7 +41,7 @@ def item_reassigned(item: WorkItem, head: User, previous: User | None) -> list[N
     """A head handed an item to someone: the new holder is told by whom (not as anonymous new work); whoever held
     it before, that it is no longer theirs."""
     task = item.task
-    told = _notify_holders(item, "new_item", f"Việc được giao: {item.step_name} — {_task_label(task)}",
+    told = delivery.notify_holders(item, "new_item", f"Việc được giao: {item.step_name} — {_task_label(task)}",
                            "\n".join([*_item_lines(item), f"Người giao: {head.full_name}"]), _task_link(task),
                            task.id, but=head)
     if previous is not None and previous.id not in (head.id, item.claimed_by_id):
@@ -220,7 +56,7 @@ def item_moved(item: WorkItem, why: str) -> list[Notification]:
     """Tell those who carry an open item on now that it waits for them, and why: the agency its agency merged into
     (or a coordinator's choice after a split), or the agency's queue when its holder left or moved."""
     task = item.task
-    return _notify_holders(item, "new_item", f"Việc chuyển đến: {item.step_name} — {_task_label(task)}",
+    return delivery.notify_holders(item, "new_item", f"Việc chuyển đến: {item.step_name} — {_task_label(task)}",
                            "\n".join([*_item_lines(item), f"Lý do: {why}"]), _task_link(task), task.id)
 
 
@@ -246,7 +82,7 @@ def _extension_request_lines(task: Task) -> list[str]:
         return []
     lines = [f"Thời hạn đề nghị: {_date(date.fromisoformat(asked.data['requested_due']))}"]
     if asked.comment:
-        lines.append(f"Lý do đề nghị: {_one_line(asked.comment, 500)}")
+        lines.append(f"Lý do đề nghị: {delivery.one_line(asked.comment, 500)}")
     return lines
 
 
@@ -264,11 +100,11 @@ def item_returned(new_items: Iterable[WorkItem], from_step: str, reason: str, ac
         lines.append(f"Lý do: {reason}")
         label = _task_label(task)
         stop = "" if label.endswith(("…", ".")) else "."  # a title cut short ends in "…": not "…."
-        title = f"Hồ sơ bị trả lại: {item.step_name} — {label}{stop} Lý do: {_one_line(reason, 200)}"
-        told = _notify_holders(item, "returned", title, "\n".join(lines), _task_link(task), task.id, but=actor)
+        title = f"Hồ sơ bị trả lại: {item.step_name} — {label}{stop} Lý do: {delivery.one_line(reason, 200)}"
+        told = delivery.notify_holders(item, "returned", title, "\n".join(lines), _task_link(task), task.id, but=actor)
         others = [u for u in _passed_on_since(item) if u.id not in {n.user_id for n in told}
                   and (actor is None or u.id != actor.id)]
-        holder = item.claimed_by.full_name if _holds(item) else (item.agency.name if item.agency else "")
+        holder = item.claimed_by.full_name if delivery.holds(item) else (item.agency.name if item.agency else "")
         created += told + notify(others, "returned", title,
                                  "\n".join([*lines, f"Hồ sơ đang ở bước “{item.step_name}”: {holder}."]),
                                  _task_link(task), task.id)
@@ -301,7 +137,7 @@ def reminder(task: Task, items: Iterable[WorkItem]) -> list[Notification]:
     if due:
         lines.append(f"Thời hạn: {_date(due)}")
     lines += _waiting_lines(items)
-    return notify(_recipients(items), "reminder", title, "\n".join(lines), _task_link(task), task.id)
+    return notify(delivery.recipients(items), "reminder", title, "\n".join(lines), _task_link(task), task.id)
 
 
 def escalation(task: Task, items: Iterable[WorkItem], level: str) -> list[Notification]:
@@ -310,12 +146,12 @@ def escalation(task: Task, items: Iterable[WorkItem], level: str) -> list[Notifi
     ("coordinator") that a task is overdue."""
     items = list(items)
     if level == "agency_head":
-        users = [*_recipients(items),
+        users = [*delivery.recipients(items),
                  *_users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id})]
     elif level == "coordinator":
         users = _users_with_role("coordinator")
     elif level == "holder":
-        users = _recipients(items)
+        users = delivery.recipients(items)
     else:
         raise ValueError(f"unknown escalation level {level!r}")
     lines, link = _chase_lines(task, items, to_lead=level != "coordinator")
@@ -327,7 +163,7 @@ def urged(task: Task, items: Iterable[WorkItem], actor: User, message: str) -> l
     told, with what the coordinator wrote; never the coordinator."""
     items = list(items)
     heads = _users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id})
-    users = [u for u in [*_recipients(items), *heads] if u.id != actor.id]
+    users = [u for u in [*delivery.recipients(items), *heads] if u.id != actor.id]
     lines, link = _chase_lines(task, items)
     who = actor.full_name + (f" ({actor.agency.name})" if actor.agency else "")
     lines[1:1] = [f"Người đôn đốc: {who}", *([f"Nội dung: {message}"] if message else [])]
@@ -344,7 +180,7 @@ def task_changed(task: Task, items: Iterable[WorkItem], actor: User | None, titl
     items = list(items)
     heads = _users_with_role("agency_head", agency_ids={i.agency_id for i in items if i.agency_id}
                              | ({task.lead_agency_id} if task.lead_agency_id else set()))
-    users = [u for u in [*_recipients(items), *heads]
+    users = [u for u in [*delivery.recipients(items), *heads]
              if actor is None or u.id != actor.id]
     return notify(users, "changed", f"{title}: {_task_label(task)}",
                   "\n".join([f"Nhiệm vụ: {_task_label(task, full=True)}", *lines]), _task_link(task), task.id)
@@ -466,7 +302,7 @@ def comment_posted(task: Task, author: User, text: str, mentioned: Iterable[Agen
             created += notify([u for u in users if u.sees_everything], "mention", title, body, link, task.id)
             created += notify([u for u in users if not u.sees_everything], "mention", title, outside, None, task.id)
         done.update(u.id for u in users)
-    told = _recipients(items) + list(followers)
+    told = delivery.recipients(items) + list(followers)
     created += notify([u for u in told if u.id not in done], "comment",
                       f"Trao đổi mới của {author.full_name} về nhiệm vụ {_task_label(task)}", body, link, task.id)
     return created
@@ -483,7 +319,7 @@ def _users_with_role(role: str, agency_ids: set[int] | None = None) -> list[User
 
 
 def _task_label(task: Task, full: bool = False) -> str:
-    title = task.title if full else _one_line(task.title, 120)
+    title = task.title if full else delivery.one_line(task.title, 120)
     return f"{task.code} {title}" if task.code else title
 
 
@@ -512,12 +348,6 @@ def _waiting_lines(items: list[WorkItem]) -> list[str]:
 
 def _date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
-
-
-def _one_line(text: str | None, limit: int) -> str:
-    """Collapse whitespace (mail headers cannot hold line breaks) and cut to ``limit`` characters."""
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def delegated(delegation: Delegation, away: User, delegate: User) -> list[Notification]:
