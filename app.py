@@ -66,6 +66,12 @@ def configure(app: Flask, overrides: dict) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len("postgres://"):]
     elif url.startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # no JIT compiling: on a few thousand tasks PostgreSQL judged an officer's task list costly enough to compile
+        # it, 300 ms per statement, for 40 ms of work (an outside check); the queries here are short
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"options": "-c jit=off", **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)  # one INFO line per task state change
 

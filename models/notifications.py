@@ -30,7 +30,8 @@ class Timer(db.Model):
 
 
 class Notification(db.Model):
-    __table_args__ = (db.Index("ix_notification_user_unread", "user_id", "read_at"),)
+    __table_args__ = (db.Index("ix_notification_user_unread", "user_id", "read_at"),
+                      db.Index("ix_notification_user_created", "user_id", "created_at", "id"))  # a page of them
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(db.ForeignKey("user.id"))
     # new_item | returned | reminder | escalation | extension | comment | mention | reassigned

@@ -58,6 +58,7 @@ class WorkItem(db.Model):
         db.Index("ix_work_item_claimed", "status", "claimed_by_id"),
         db.Index("ix_work_item_task_status", "task_id", "status"),
         db.Index("ix_work_item_status_created", "status", "created_at"),  # the dashboard's longest waits
+        db.Index("ix_work_item_agency_task", "agency_id", "task_id"),  # the tasks an agency worked on (involved_clause)
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(db.ForeignKey("process_instance.id"), index=True)

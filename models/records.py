@@ -12,7 +12,8 @@ from models.people import User
 
 
 class AuditEvent(db.Model):
-    __table_args__ = (db.Index("ix_audit_event_task_at", "task_id", "at"),)
+    __table_args__ = (db.Index("ix_audit_event_task_at", "task_id", "at"),
+                      db.Index("ix_audit_event_at", "at"))  # what changed since (the monitoring feed, the week's pack)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     actor_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))

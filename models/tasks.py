@@ -26,6 +26,7 @@ task_collaborators = db.Table(
     "task_collaborator",
     db.Column("task_id", db.ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
     db.Column("agency_id", db.ForeignKey("agency.id"), primary_key=True),
+    db.Index("ix_task_collaborator_agency_task", "agency_id", "task_id"),  # an agency's tasks (access.involved_clause)
 )
 
 

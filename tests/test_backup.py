@@ -17,6 +17,7 @@ from models import Agency, Attachment, AuditEvent, ProcessInstance, Task, WorkIt
 from tests.conftest import JUSTICE, act, empty_tables, item_at, new_task
 from workflows import clock
 from workflows.accounts import people
+from workflows.ops import health
 from workflows.tasks import comments, files, work
 
 
@@ -157,7 +158,8 @@ def test_restore_refuses_another_schema_revision_with_a_clear_message(app, world
 
     assert result.exit_code != 0
     # the way that works, not a loop between "restore with the same schema" and "run init-db first"
-    assert ("Bản sao lưu ở lược đồ 0001; phiên bản ứng dụng này (lược đồ 0027) chỉ khôi phục bản sao lưu cùng lược "
+    assert (f"Bản sao lưu ở lược đồ 0001; phiên bản ứng dụng này (lược đồ {health.schema_head()}) chỉ khôi phục bản "
+            "sao lưu cùng lược "
             "đồ. Khôi phục bằng phiên bản ứng dụng đã tạo ra nó (init-db rồi restore), sau đó cài phiên bản này và "
             "chạy init-db") in " ".join(result.output.split())
     assert snapshot()["tasks"] == []
