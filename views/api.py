@@ -158,7 +158,8 @@ def list_tasks():
                           name=agency_name[:200])
         filters.agency_id = agency.id
     number, per_page = _paging(50)
-    page = reads.list_tasks(g.api_user, filters, page=number, per_page=per_page, past_end_is_last=False)
+    page = reads.list_tasks(g.api_user, filters, page=number, per_page=per_page, past_end_is_last=False,
+                            with_collaborators=True)
     return jsonify(_page_json(page, [task_json(t) for t in page.items]))
 
 

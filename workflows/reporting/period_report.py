@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import Task, User, db
 from workflows import clock, settings, text
@@ -158,6 +159,7 @@ def overdue_rows(f: scope.Filters, today: date) -> list[OverdueRow]:
     """The overdue tasks the filters select, longest overdue first, each with its latest explanation."""
     tasks = list(db.session.scalars(
         select(Task).where(scope.tasks_clause(f), status.clause("overdue", today, settings.due_soon_days()))
+        .options(joinedload(Task.lead_agency), selectinload(Task.parent).selectinload(Task.group))
         .order_by(Task.due_date, Task.id)))
     reasons = latest_reasons([t.id for t in tasks])
     rows = []
@@ -356,9 +358,10 @@ def by_group(rows: list[OverdueRow]) -> list[OverdueRow | list[OverdueRow]]:
     return [entry[0] if isinstance(entry, list) and len(entry) == 1 else entry for entry in out]
 
 
-def _members(parent: Task) -> int:
-    return db.session.scalar(select(func.count()).select_from(Task).where(Task.parent_id == parent.id,
-                                                                         Task.kind == "task"))
+def _members(parent_ids: set[int]) -> dict[int, int]:
+    """How many agencies owe each of these groups' tasks: one read for the table."""
+    return dict(db.session.execute(select(Task.parent_id, func.count()).where(
+        Task.parent_id.in_(parent_ids), Task.kind == "task").group_by(Task.parent_id)).all()) if parent_ids else {}
 
 
 def _overdue_table(document, rows: list[OverdueRow]) -> None:
@@ -367,14 +370,16 @@ def _overdue_table(document, rows: list[OverdueRow]) -> None:
     nd30.row(table, ["STT", "Nhiệm vụ", "Đơn vị chủ trì", "Thời hạn", "Bước hiện tại, nơi đang xử lý",
                      "Lý do, giải trình"], widths, header=True, size=11)
     center, left = nd30.CENTER, nd30.LEFT
-    for number, row in enumerate(by_group(rows), start=1):
+    grouped = by_group(rows)
+    members = _members({entry[0].task.parent_id for entry in grouped if isinstance(entry, list)})
+    for number, row in enumerate(grouped, start=1):
         if isinstance(row, list):  # the shares of a group's task: one row naming every member late
             parent, explained = row[0].task.parent, sum(1 for r in row if r.reason != NO_REASON)
             names = "; ".join(r.task.lead_agency.name for r in row[:GROUP_NAMES])
             if len(row) > GROUP_NAMES:  # (a row never breaks across pages: the rest on the task's page)
                 names += f" và {len(row) - GROUP_NAMES} đơn vị khác, xem trang nhiệm vụ {parent.code}"
             nd30.row(table, [number, f"{' '.join(parent.title.split())} ({parent.code}, giao cho nhóm)",
-                             f"{parent.group.name}: {len(row)}/{_members(parent)} đơn vị quá hạn ({names})",
+                             f"{parent.group.name}: {len(row)}/{members[parent.id]} đơn vị quá hạn ({names})",
                              f"{dmy(min(r.task.due_date for r in row))}\n(quá {max(r.days for r in row)} ngày)",
                              "Theo từng đơn vị (trang nhiệm vụ)",
                              f"{explained}/{len(row)} đơn vị đã giải trình" if explained else NO_REASON],

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models import Task, TaskExplanation, User, db
 from workflows import audit, clock, settings
@@ -100,6 +101,7 @@ def latest(task_ids: Iterable[int]) -> dict[int, TaskExplanation]:
     for i in range(0, len(ids), 500):  # a bounded IN list: SQLite and PostgreSQL cap bound parameters
         rows = db.session.scalars(
             select(TaskExplanation).where(TaskExplanation.task_id.in_(ids[i:i + 500]))
+            .options(selectinload(TaskExplanation.author))  # (the reports name who wrote each)
             .order_by(TaskExplanation.created_at.desc(), TaskExplanation.id.desc()))
         for row in rows:
             found.setdefault(row.task_id, row)

@@ -93,8 +93,12 @@ class TaskFilters:
 
 
 def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = PER_PAGE,
-               past_end_is_last: bool = True):
+               past_end_is_last: bool = True, with_collaborators: bool = False):
+    """A page of the tasks ``user`` may see that match ``filters``; ``with_collaborators``: each task's collaborating
+    agencies and group loaded with the page (the API writes them for every task: one read each, else)."""
     query = select(Task).options(joinedload(Task.lead_agency))
+    if with_collaborators:
+        query = query.options(selectinload(Task.collaborating_agencies), selectinload(Task.group))
     if not user.sees_everything:
         if user.agency_id is None:
             query = query.where(False)
