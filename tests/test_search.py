@@ -235,3 +235,19 @@ def test_a_page_that_finds_nothing_says_what_it_looked_for(world, browser):
     assert page.status_code == 404 and "Không tìm thấy kỳ báo cáo “2026-Q5”" in page.get_data(as_text=True)
     page = browser.client.get("/khong-co-trang-nay").get_data(as_text=True)
     assert "Đường dẫn có thể đã sai" in page and "flash-warning" not in page
+
+
+def test_the_list_pages_in_its_order_and_a_page_past_the_end_is_the_last(world):
+    """The page is found by ids and sort keys, then its rows read (an outside check at three years): the pages
+    together are the list in its order, each task once, with its lead agency at hand; a page past the end is the
+    last, counted once."""
+    for n, due in enumerate((date(2026, 9, 30), date(2026, 5, 31), None, date(2026, 7, 31), date(2026, 5, 31))):
+        new_task(world, title=f"Nhiệm vụ phân trang {n}", due=due, **({} if due else {"deadline_text": "Thường xuyên"}))
+    user = world["officer"]
+    whole = reads.list_tasks(user, reads.TaskFilters(), per_page=100).items
+    assert [t.due_date for t in whole] == sorted((t.due_date for t in whole), key=lambda d: (d is None, d))
+    paged = [t for page in (1, 2, 3) for t in reads.list_tasks(user, reads.TaskFilters(), page=page, per_page=2).items]
+    assert paged == whole and len(whole) == 5 and whole[0].lead_agency.name == LEAD
+    last = reads.list_tasks(user, reads.TaskFilters(), page=40, per_page=2)
+    assert (last.page, last.pages, last.total, last.items) == (3, 3, 5, whole[4:])
+    assert reads.list_tasks(user, reads.TaskFilters(), page=40, per_page=2, past_end_is_last=False).items == []

@@ -15,7 +15,9 @@ def page_of(query, page: int, per_page: int, past_end_is_last: bool = True) -> P
     (``past_end_is_last`` False) answers it empty, so that a client paging until an empty page stops."""
     found = db.paginate(query, page=min(max(page, 1), MAX_PAGE), per_page=per_page, error_out=False, count=True)
     if past_end_is_last and not found.items and found.pages and page > found.pages:
-        found = db.paginate(query, page=found.pages, per_page=per_page, error_out=False, count=True)
+        last = db.paginate(query, page=found.pages, per_page=per_page, error_out=False, count=False)
+        last.total = found.total  # (counted once)
+        return last
     return found
 
 

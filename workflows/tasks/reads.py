@@ -95,10 +95,10 @@ class TaskFilters:
 def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = PER_PAGE,
                past_end_is_last: bool = True, with_collaborators: bool = False):
     """A page of the tasks ``user`` may see that match ``filters``; ``with_collaborators``: each task's collaborating
-    agencies and group loaded with the page (the API writes them for every task: one read each, else)."""
-    query = select(Task).options(joinedload(Task.lead_agency))
-    if with_collaborators:
-        query = query.options(selectinload(Task.collaborating_agencies), selectinload(Task.group))
+    agencies and group loaded with the page (the API writes them for every task: one read each, else). The page is
+    found by the tasks' ids and sort keys, then its rows read (sorting whole rows spilled to disk on a deep page of
+    12,000 tasks, half a second)."""
+    query = select(Task.id)
     if not user.sees_everything:
         if user.agency_id is None:
             query = query.where(False)
@@ -120,8 +120,16 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
     matches = search.clause(filters.q)  # every word, accents and case ignored (workflows.tasks.search)
     if matches is not None:
         query = query.where(matches)
-    query = query.order_by(Task.state, Task.due_date.is_(None), Task.due_date, Task.id)
-    return page_of(query, page, per_page, past_end_is_last)
+    found = page_of(query.order_by(Task.state, Task.due_date.is_(None), Task.due_date, Task.id), page, per_page,
+                    past_end_is_last)
+    rows = select(Task).options(joinedload(Task.lead_agency))
+    if with_collaborators:
+        rows = rows.options(selectinload(Task.collaborating_agencies), selectinload(Task.group))
+    tasks = {}
+    for at in range(0, len(found.items), 500):  # a bounded IN list (the export reads 20,000 as one page)
+        tasks.update((t.id, t) for t in db.session.scalars(rows.where(Task.id.in_(found.items[at:at + 500]))).unique())
+    found.items = [tasks[i] for i in found.items]
+    return found
 
 
 def known_step(step: str) -> bool:
