@@ -11,7 +11,7 @@ from datetime import date
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -253,6 +253,7 @@ def register_xlsx(user: User, f: scope.Filters, today: date | None = None) -> by
     today = today or clock.today()
     wb, ws = _sheet("Danh mục nhiệm vụ", "DANH MỤC NHIỆM VỤ VÀ TÌNH HÌNH THỰC HIỆN", _scope_line(f, today),
                     REGISTER_COLUMNS)
+    _register_styles(wb)
     width = len(REGISTER_COLUMNS)
     last = _task_rows(ws, register_groups(f, today), HEADER_ROW + 1, width)
     if last > HEADER_ROW:  # filter buttons on the header: "Quá hạn" in Trạng thái leaves the overdue tasks
@@ -364,23 +365,30 @@ def _band(ws, row: int, width: int, words: str, fill: str, size: int = 11) -> No
     ws.row_dimensions[row].height = (size + 4) * max(1, len(words) // 200 + 1)
 
 
+# The register's cells by named style, each made once per workbook (``_register_styles``): a font, an alignment and
+# a border made for every cell were 85% of the time of a register of 10,000 rows.
+_CELL, _MIDDLE, _DAY = "register-cell", "register-middle", "register-day"
+_MIDDLE_COLUMNS = {1: _MIDDLE, 10: _MIDDLE, 11: _DAY}  # its number, its finishing day
+
+
+def _register_styles(wb: Workbook) -> None:
+    top_centre = Alignment(vertical="top", horizontal="center")
+    for style in (NamedStyle(_CELL, font=_xfont(), alignment=_WRAP, border=_BOX),
+                  NamedStyle(_MIDDLE, font=_xfont(), alignment=top_centre, border=_BOX),
+                  NamedStyle(_DAY, font=_xfont(), alignment=top_centre, border=_BOX, number_format="DD/MM/YYYY"),
+                  *(NamedStyle(f"register-{state}", font=_xfont(bold=True, color=ink), alignment=_WRAP, border=_BOX,
+                               fill=PatternFill("solid", fgColor=fill))
+                    for state, (fill, ink) in STATUS_COLOURS.items())):
+        wb.add_named_style(style)
+
+
 def _register_row(ws, row: int, number: int, item: RegisterRow) -> None:
     values = _values(number, item)
     for col, value in enumerate(values, start=1):
-        cell = _put(ws, row, col, value)
-        cell.font, cell.alignment, cell.border = _xfont(), _WRAP, _BOX
-    ws.cell(row, 1).alignment = Alignment(vertical="top", horizontal="center")
-    ws.cell(row, 10).alignment = Alignment(vertical="top", horizontal="center")
-    finished = ws.cell(row, 11)
-    finished.number_format = "DD/MM/YYYY"
-    finished.alignment = Alignment(vertical="top", horizontal="center")
+        _put(ws, row, col, value).style = _MIDDLE_COLUMNS.get(col, _CELL)
     _fit_height(ws, row, values)
-    if item.members:  # (no status of its own: its members' rows are coloured)
-        return
-    fill, ink = STATUS_COLOURS[item.status]
-    state = ws.cell(row, 7)
-    state.fill = PatternFill("solid", fgColor=fill)
-    state.font = _xfont(bold=True, color=ink)
+    if not item.members:  # (no status of its own: its members' rows are coloured)
+        ws.cell(row, 7).style = f"register-{item.status}"
 
 
 def _fit_height(ws, row: int, values: list) -> None:
