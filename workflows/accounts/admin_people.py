@@ -60,10 +60,11 @@ def people_page(actor: User, query: str = "", page: int = 1, status: str = "") -
     """Users by name; an administrator sees everyone, an agency head the people of their own agency.
     ``query`` matches words of the username, full name, e-mail or agency (accents and case ignored);
     ``status`` "active" or "inactive" narrows the list."""
+    if not actor.has_role("admin") and (not actor.has_role("agency_head") or actor.agency_id is None):
+        # (before anything is read: a refusal read and ranked every name first)
+        raise NotAllowed("Chỉ quản trị hệ thống và lãnh đạo đơn vị được xem danh sách người dùng.")
     rows = select(User).order_by(_vietnamese_order(User, User.full_name), User.id)
     if not actor.has_role("admin"):
-        if not actor.has_role("agency_head") or actor.agency_id is None:
-            raise NotAllowed("Chỉ quản trị hệ thống và lãnh đạo đơn vị được xem danh sách người dùng.")
         rows = rows.where(User.agency_id == actor.agency_id)
     if status in ("active", "inactive"):
         rows = rows.where(User.active.is_(status == "active"))
