@@ -42,13 +42,19 @@ window.addEventListener("load", function () {
   show(field);
 });
 
-// Open the folded sections around a field, bring it to the middle of the screen and focus it.
+// Open the folded sections around a field, bring it into sight and focus it: with the head of its card (what the form
+// is for) above it when both fit on the screen, else at the screen's middle.
 function show(field) {
   "use strict";
   for (var node = field.parentElement; node; node = node.parentElement) {
     if (node.tagName === "DETAILS") { node.open = true; }
   }
   field.scrollIntoView({block: "center"});
+  var card = field.closest(".card");
+  if (card) {
+    var top = card.getBoundingClientRect().top;
+    if (top < 0 && field.getBoundingClientRect().bottom - top <= window.innerHeight) { window.scrollBy(0, top); }
+  }
   field.focus({preventScroll: true});
 }
 
