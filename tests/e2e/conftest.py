@@ -238,7 +238,8 @@ def shot(request):
         nonlocal count
         count += 1
         path = folder / f"{count:02d}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # (a picture for people to look at, not a check: a long page on a machine running two suites took 15 s)
+        page.screenshot(path=str(path), full_page=True, timeout=60_000)
         return path
 
     return take
