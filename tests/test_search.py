@@ -248,6 +248,7 @@ def test_the_list_pages_in_its_order_and_a_page_past_the_end_is_the_last(world):
     assert [t.due_date for t in whole] == sorted((t.due_date for t in whole), key=lambda d: (d is None, d))
     paged = [t for page in (1, 2, 3) for t in reads.list_tasks(user, reads.TaskFilters(), page=page, per_page=2).items]
     assert paged == whole and len(whole) == 5 and whole[0].lead_agency.name == LEAD
+    assert reads.list_tasks(user, reads.TaskFilters(), per_page=20_000).items == whole  # (the export's one page)
     last = reads.list_tasks(user, reads.TaskFilters(), page=40, per_page=2)
     assert (last.page, last.pages, last.total, last.items) == (3, 3, 5, whole[4:])
     assert reads.list_tasks(user, reads.TaskFilters(), page=40, per_page=2, past_end_is_last=False).items == []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from models import (
     Agency,
@@ -69,12 +69,12 @@ def returned_items(items: list[WorkItem]) -> dict[int, AuditEvent]:
 
 def decisions_of(instance_ids: set[int]) -> list[AuditEvent]:
     """The completions (submit, approve, return) of these process instances in ``history``'s order, each with its work
-    item and agency loaded."""
+    item and its agency read in the same statement (a holder's action is of its item's agency:
+    ``AuditEvent.agency``)."""
     return list(db.session.scalars(select(AuditEvent).join(WorkItem, WorkItem.id == AuditEvent.work_item_id)
                                    .where(WorkItem.instance_id.in_(instance_ids),
                                           AuditEvent.action.in_(("submit", "approve", "return")))
-                                   .options(selectinload(AuditEvent.work_item).joinedload(WorkItem.agency),
-                                            selectinload(AuditEvent.acting_agency))
+                                   .options(contains_eager(AuditEvent.work_item).joinedload(WorkItem.agency))
                                    .order_by(AuditEvent.at, AuditEvent.id)))
 
 
@@ -120,16 +120,19 @@ def list_tasks(user: User, filters: TaskFilters, page: int = 1, per_page: int = 
     matches = search.clause(filters.q)  # every word, accents and case ignored (workflows.tasks.search)
     if matches is not None:
         query = query.where(matches)
-    found = page_of(query.order_by(Task.state, Task.due_date.is_(None), Task.due_date, Task.id), page, per_page,
-                    past_end_is_last)
-    rows = select(Task).options(joinedload(Task.lead_agency))
+    query = query.order_by(Task.state, Task.due_date.is_(None), Task.due_date, Task.id)
+    load = [joinedload(Task.lead_agency)]
     if with_collaborators:
-        rows = rows.options(selectinload(Task.collaborating_agencies), selectinload(Task.group))
-    tasks = {}
-    for at in range(0, len(found.items), 500):  # a bounded IN list (the export reads 20,000 as one page)
-        tasks.update((t.id, t) for t in db.session.scalars(rows.where(Task.id.in_(found.items[at:at + 500]))).unique())
+        load += [selectinload(Task.collaborating_agencies), selectinload(Task.group)]
+    if per_page > PER_PAGE_MAX:  # every row at once (the list's export): read as they come, in one statement
+        return page_of(query.with_only_columns(Task).options(*load), page, per_page, past_end_is_last)
+    found = page_of(query, page, per_page, past_end_is_last)
+    tasks = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(found.items)).options(*load)).unique()}
     found.items = [tasks[i] for i in found.items]
     return found
+
+
+PER_PAGE_MAX = 100  # the longest page a screen or the API asks for; longer is an export's
 
 
 def known_step(step: str) -> bool:
