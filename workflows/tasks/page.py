@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, User, WorkItem
+from sqlalchemy import select
+
+from models import Agency, Attachment, AuditEvent, DeadlineAdjustment, Task, User, WorkItem, db
 from workflows import access
 from workflows.accounts import people
 from workflows.process import diagram, svg
@@ -238,18 +240,53 @@ def _branch(event: AuditEvent, task: Task, parts: _Parts) -> tuple | None:
 def resubmitted_items(items: list[WorkItem], returned: dict[int, AuditEvent]) -> dict[int, AuditEvent]:
     """{item id: the return since} for the decisions among ``items`` (not ``returned``: made by a return) on a file
     sent again to their step after a return since it last passed there, as their task's page says it: the inbox
-    marks them "Trình lại", with the reason. Two small reads: their processes' decisions; the agencies merged."""
+    marks them "Trình lại", with the reason. Three small reads: their processes' decisions, as plain rows (as
+    objects, a page of files returned twenty times each read 2,000 of them: 300 ms); the agencies merged; the
+    returns found."""
     deciding = [i for i in items if "approve" in i.decisions and i.id not in returned]
     if not deciding:
         return {}
-    done = reads.decisions_of({i.instance_id for i in deciding})
+    done = [_Decision(row.id, row.action, row.from_step, row.to_step, _DecidedItem(
+        row.instance_id, row.role, row.on_behalf_of, _Agency(row.agency_id, row.agency_name)
+        if row.agency_id is not None else None)) for row in reads.decisions_of({i.instance_id for i in deciding})]
     parts = _Parts.of(deciding, done)
-    found = {}
+    since = {}
     for item in deciding:
         mine = [e for e in _creating(done, item) if _in_line(item, e, parts)]
         if (at := _last_return(item, mine)) is not None:
-            found[item.id] = mine[at]
-    return found
+            since[item.id] = mine[at].id
+    events = {e.id: e for e in db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(set(since.values()))))} \
+        if since else {}
+    return {item_id: events[event_id] for item_id, event_id in since.items()}
+
+
+@dataclass(frozen=True)
+class _Agency:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class _DecidedItem:
+    instance_id: int
+    role: str
+    on_behalf_of: str | None
+    agency: _Agency | None
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """A completion as the inbox's marks read it: what ``_creating``, ``_in_line`` and ``_last_return`` look at."""
+
+    id: int
+    action: str
+    from_step: str | None
+    to_step: str | None
+    work_item: _DecidedItem
+
+    @property
+    def agency(self) -> _Agency | None:  # (a holder's action is of its item's agency: ``AuditEvent.agency``)
+        return self.work_item.agency
 
 
 def opinions(item: WorkItem, history: list[AuditEvent], recorded: dict[int, list[reads.RecordedValue]],

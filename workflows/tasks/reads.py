@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
     Agency,
@@ -67,15 +67,16 @@ def returned_items(items: list[WorkItem]) -> dict[int, AuditEvent]:
     return {i.id: events[made[i.id]] for i in items if i.id in made}
 
 
-def decisions_of(instance_ids: set[int]) -> list[AuditEvent]:
-    """The completions (submit, approve, return) of these process instances in ``history``'s order, each with its work
-    item and its agency read in the same statement (a holder's action is of its item's agency:
-    ``AuditEvent.agency``)."""
-    return list(db.session.scalars(select(AuditEvent).join(WorkItem, WorkItem.id == AuditEvent.work_item_id)
-                                   .where(WorkItem.instance_id.in_(instance_ids),
-                                          AuditEvent.action.in_(("submit", "approve", "return")))
-                                   .options(contains_eager(AuditEvent.work_item).joinedload(WorkItem.agency))
-                                   .order_by(AuditEvent.at, AuditEvent.id)))
+def decisions_of(instance_ids: set[int]) -> list:
+    """The completions (submit, approve, return) of these process instances in ``history``'s order, as rows: the
+    event's id, action and steps, its work item's instance, role and part, and that item's agency (a holder's action
+    is of its item's agency: ``AuditEvent.agency``)."""
+    return list(db.session.execute(
+        select(AuditEvent.id, AuditEvent.action, AuditEvent.from_step, AuditEvent.to_step, WorkItem.instance_id,
+               WorkItem.role, WorkItem.on_behalf_of, Agency.id.label("agency_id"), Agency.name.label("agency_name"))
+        .join(WorkItem, WorkItem.id == AuditEvent.work_item_id).outerjoin(Agency, Agency.id == WorkItem.agency_id)
+        .where(WorkItem.instance_id.in_(instance_ids), AuditEvent.action.in_(("submit", "approve", "return")))
+        .order_by(AuditEvent.at, AuditEvent.id)))
 
 
 def inbox_count(user: User) -> int:
