@@ -250,9 +250,12 @@ def resubmitted_items(items: list[WorkItem], returned: dict[int, AuditEvent]) ->
         row.instance_id, row.role, row.on_behalf_of, _Agency(row.agency_id, row.agency_name)
         if row.agency_id is not None else None)) for row in reads.decisions_of({i.instance_id for i in deciding})]
     parts = _Parts.of(deciding, done)
+    of_instance: dict[int, list[_Decision]] = {}
+    for e in done:
+        of_instance.setdefault(e.work_item.instance_id, []).append(e)
     since = {}
     for item in deciding:
-        mine = [e for e in _creating(done, item) if _in_line(item, e, parts)]
+        mine = [e for e in _creating(of_instance[item.instance_id], item) if _in_line(item, e, parts)]
         if (at := _last_return(item, mine)) is not None:
             since[item.id] = mine[at].id
     events = {e.id: e for e in db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(set(since.values()))))} \
