@@ -246,9 +246,10 @@ def resubmitted_items(items: list[WorkItem], returned: dict[int, AuditEvent]) ->
     deciding = [i for i in items if "approve" in i.decisions and i.id not in returned]
     if not deciding:
         return {}
+    rows = reads.decisions_of({i.instance_id for i in deciding}, {i.step_name for i in deciding})
     done = [_Decision(row.id, row.action, row.from_step, row.to_step, _DecidedItem(
         row.instance_id, row.role, row.on_behalf_of, _Agency(row.agency_id, row.agency_name)
-        if row.agency_id is not None else None)) for row in reads.decisions_of({i.instance_id for i in deciding})]
+        if row.agency_id is not None else None)) for row in rows]
     parts = _Parts.of(deciding, done)
     of_instance: dict[int, list[_Decision]] = {}
     for e in done:

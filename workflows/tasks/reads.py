@@ -67,15 +67,18 @@ def returned_items(items: list[WorkItem]) -> dict[int, AuditEvent]:
     return {i.id: events[made[i.id]] for i in items if i.id in made}
 
 
-def decisions_of(instance_ids: set[int]) -> list:
-    """The completions (submit, approve, return) of these process instances in ``history``'s order, as rows: the
-    event's id, action and steps, its work item's instance, role and part, and that item's agency (a holder's action
-    is of its item's agency: ``AuditEvent.agency``)."""
+def decisions_of(instance_ids: set[int], steps: set[str]) -> list:
+    """The completions of these process instances that return a file, or were done at or sent it to one of ``steps``
+    (what the inbox's "Trình lại" reads: not every step of every pass), in ``history``'s order, as rows: the event's
+    id, action and steps, its work item's instance, role and part, and that item's agency (a holder's action is of
+    its item's agency: ``AuditEvent.agency``)."""
     return list(db.session.execute(
         select(AuditEvent.id, AuditEvent.action, AuditEvent.from_step, AuditEvent.to_step, WorkItem.instance_id,
                WorkItem.role, WorkItem.on_behalf_of, Agency.id.label("agency_id"), Agency.name.label("agency_name"))
         .join(WorkItem, WorkItem.id == AuditEvent.work_item_id).outerjoin(Agency, Agency.id == WorkItem.agency_id)
-        .where(WorkItem.instance_id.in_(instance_ids), AuditEvent.action.in_(("submit", "approve", "return")))
+        .where(WorkItem.instance_id.in_(instance_ids), AuditEvent.action.in_(("submit", "approve", "return")),
+               or_(AuditEvent.action == "return", AuditEvent.from_step.in_(steps),
+                   *(AuditEvent.to_step.contains(step, autoescape=True) for step in steps)))
         .order_by(AuditEvent.at, AuditEvent.id)))
 
 
