@@ -596,3 +596,14 @@ def test_a_step_refused_in_several_fields_lists_them_above_its_form(world, brows
     assert r.status_code == 422 and "Còn 3 mục cần sửa trước khi gửi lại:" in page
     summary = page[page.index("Còn 3 mục"):][:400]
     assert "Số văn bản/quyết định:" in summary and "Ngày ban hành:" in summary and "Tệp kết quả:" in summary
+
+
+def test_the_inbox_shows_a_decision_on_a_file_nothing_was_done_to_yet(world, browser):
+    """A file whose process has no decision yet (a request for more time waiting for its first review) beside the
+    marks of files sent again: the inbox answered 500 while reading those marks."""
+    task = new_task(world, collaborators=())
+    act(world, task, "assign")
+    extensions.request_extension(world["officer"], task.id, date(2027, 3, 31), "Chờ ý kiến của bộ")
+    browser.login("coord")
+    page = browser.client.get("/inbox")
+    assert page.status_code == 200 and "xem xét đề nghị gia hạn" in page.get_data(as_text=True)

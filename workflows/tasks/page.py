@@ -256,7 +256,7 @@ def resubmitted_items(items: list[WorkItem], returned: dict[int, AuditEvent]) ->
         of_instance.setdefault(e.work_item.instance_id, []).append(e)
     since = {}
     for item in deciding:
-        mine = [e for e in _creating(of_instance[item.instance_id], item) if _in_line(item, e, parts)]
+        mine = [e for e in _creating(of_instance.get(item.instance_id, []), item) if _in_line(item, e, parts)]
         if (at := _last_return(item, mine)) is not None:
             since[item.id] = mine[at].id
     events = {e.id: e for e in db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(set(since.values()))))} \
